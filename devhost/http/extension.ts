@@ -1,0 +1,248 @@
+/**
+ * HTTP triggers: Azure route templates under `extensions.http.routePrefix`, methods, auth levels with keys, CORS
+ * from local.settings.json `Host.CORS`, and `@azure/functions` request/response semantics.
+ *
+ * Invariants:
+ * - An exception in a handler answers 500 (no details leaked) and is logged with the invocation id; the host keeps serving.
+ * - A path that matches no route is 404; a path that matches only with another method is 405 with `Allow`.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { getHostSetting } from '../host/settings';
+import type { HostContext, HostExtension, RegisteredFunction } from '../host/types';
+import { identifyKey, loadKeys, type KeyStore } from './keys';
+import { compareSpecificity, compileRoute, matchRoute, type CompiledRoute } from './routes';
+
+type FunctionsLib = typeof import('@azure/functions');
+
+interface HttpFunction {
+  fn: RegisteredFunction;
+  route: CompiledRoute;
+  methods: string[];
+  authLevel: 'anonymous' | 'function' | 'admin';
+}
+
+const ALL_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'TRACE'];
+
+export interface HttpExtension extends HostExtension {
+  /** Keys in effect (for printing and for tests that read them from the state dir). */
+  readonly keys: KeyStore | undefined;
+  routePrefix(): string;
+}
+
+export function createHttpExtension(lib: () => FunctionsLib): HttpExtension {
+  let functions: HttpFunction[] = [];
+  let keys: KeyStore | undefined;
+  let prefix = 'api';
+  let cors: string[] = [];
+  let corsCredentials = false;
+  let host: HostContext;
+
+  function compile(fn: RegisteredFunction, routePrefix: string): HttpFunction {
+    const t = fn.trigger;
+    const route = typeof t['route'] === 'string' && t['route'] ? t['route'] : fn.name;
+    const methods = (Array.isArray(t['methods']) && t['methods'].length ? (t['methods'] as string[]) : ALL_METHODS).map((m) => m.toUpperCase());
+    const authLevel = String(t['authLevel'] ?? 'function').toLowerCase() as HttpFunction['authLevel'];
+    return { fn, route: compileRoute(routePrefix, route), methods, authLevel };
+  }
+
+  function corsHeaders(req: IncomingMessage): Record<string, string> {
+    const origin = req.headers.origin;
+    if (!origin || cors.length === 0) return {};
+    const allowed = cors.includes('*') ? (corsCredentials ? origin : '*') : cors.find((o) => o.toLowerCase() === origin.toLowerCase());
+    if (!allowed) return {};
+    const h: Record<string, string> = { 'access-control-allow-origin': allowed, vary: 'Origin' };
+    if (corsCredentials) h['access-control-allow-credentials'] = 'true';
+    return h;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+    const url = new URL(req.url ?? '/', host.baseUrl);
+    const method = (req.method ?? 'GET').toUpperCase();
+    const path = url.pathname.replace(/^\/+/, '');
+    const baseCors = corsHeaders(req);
+
+    if (method === 'OPTIONS' && req.headers.origin && req.headers['access-control-request-method'] && Object.keys(baseCors).length) {
+      res.writeHead(204, {
+        ...baseCors,
+        'access-control-allow-methods': ALL_METHODS.join(', '),
+        'access-control-allow-headers': req.headers['access-control-request-headers'] ?? '*',
+        'access-control-max-age': '86400',
+      });
+      res.end();
+      return;
+    }
+
+    let matched: { f: HttpFunction; params: Record<string, string> } | undefined;
+    const otherMethods = new Set<string>();
+    for (const f of functions) {
+      const params = matchRoute(f.route, url.pathname);
+      if (!params) continue;
+      if (!f.methods.includes(method) && !(method === 'HEAD' && f.methods.includes('GET'))) {
+        f.methods.forEach((m) => otherMethods.add(m));
+        continue;
+      }
+      matched = { f, params };
+      break;
+    }
+    if (!matched) {
+      if (otherMethods.size) {
+        res.writeHead(405, { ...baseCors, allow: [...otherMethods].join(', '), 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: `Method ${method} is not allowed here; use ${[...otherMethods].join(', ')}` }));
+      } else {
+        res.writeHead(404, { ...baseCors, 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: `No function serves ${method} /${path}` }));
+      }
+      return;
+    }
+    const { f, params } = matched;
+
+    if (f.authLevel !== 'anonymous') {
+      const headerKey = req.headers['x-functions-key'];
+      const presented = (Array.isArray(headerKey) ? headerKey[0] : headerKey) ?? url.searchParams.get('code') ?? undefined;
+      const match = keys ? identifyKey(keys, f.fn.name, presented) : undefined;
+      if (!match || (f.authLevel === 'admin' && match.level !== 'admin')) {
+        host.logger.log('warning', 'HTTP request refused: missing or wrong function key', { function: f.fn.name, authLevel: f.authLevel, path: `/${path}` });
+        res.writeHead(401, { ...baseCors, 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: f.authLevel === 'admin' ? 'This function needs the master key (x-functions-key header or code query parameter)' : 'This function needs a function key (x-functions-key header or code query parameter)' }));
+        return;
+      }
+    }
+
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    const query: Record<string, string> = {};
+    for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
+    const L = lib();
+    const request = new L.HttpRequest({
+      method,
+      url: url.toString(),
+      headers,
+      query,
+      params,
+      ...(body.length ? { body: { bytes: body } } : {}),
+    });
+
+    let result: unknown;
+    const started = Date.now();
+    let invocationId = '';
+    try {
+      const r = await host.invoke(f.fn, request);
+      result = r.returnValue;
+      invocationId = r.invocationId;
+    } catch (e) {
+      const err = e as Error;
+      host.logger.log('error', `Function "${f.fn.name}" threw: ${err.message}`, { function: f.fn.name, stack: err.stack });
+      if (!res.headersSent) {
+        res.writeHead(500, { ...baseCors, 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: 'The function failed; see the host log for the invocation' }));
+      }
+      return;
+    }
+    await writeResponse(L, res, result, baseCors, method === 'HEAD');
+    host.logger.log('debug', 'HTTP request served', { function: f.fn.name, invocationId, status: res.statusCode, ms: Date.now() - started });
+  }
+
+  return {
+    name: 'http',
+    triggerTypes: ['httpTrigger'],
+    outputTypes: ['http'],
+    get keys() {
+      return keys;
+    },
+    routePrefix: () => prefix,
+    validate(fn, ctx) {
+      const p = getHostSetting(ctx.hostJson, 'extensions.http.routePrefix');
+      try {
+        compile(fn, typeof p === 'string' ? p : 'api');
+      } catch (e) {
+        return `invalid route: ${(e as Error).message}`;
+      }
+      const level = String(fn.trigger['authLevel'] ?? 'function').toLowerCase();
+      if (!['anonymous', 'function', 'admin'].includes(level)) return `authLevel "${level}" is not one of anonymous, function, admin`;
+      const methods = fn.trigger['methods'];
+      if (Array.isArray(methods)) {
+        const bad = (methods as unknown[]).filter((m) => typeof m !== 'string' || !ALL_METHODS.includes(m.toUpperCase()));
+        if (bad.length) return `unknown HTTP method(s) ${bad.map((m) => JSON.stringify(m)).join(', ')}`;
+      }
+      return undefined;
+    },
+    async init(ctx) {
+      host = ctx;
+      const p = getHostSetting(ctx.hostJson, 'extensions.http.routePrefix');
+      prefix = typeof p === 'string' ? p : 'api';
+      functions = ctx.functions
+        .filter((fn) => fn.trigger.type.toLowerCase() === 'httptrigger')
+        .map((fn) => compile(fn, prefix))
+        .sort((a, b) => compareSpecificity(a.route, b.route));
+      if (functions.some((f) => f.authLevel !== 'anonymous')) keys = loadKeys(ctx.stateDir, ctx.settings);
+      cors = (ctx.localHost.CORS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+      corsCredentials = ctx.localHost.CORSCredentials === true;
+      ctx.addSystemRoute({ prefix: '/', handle });
+    },
+    async start(ctx) {
+      if (keys) {
+        ctx.logger.log('information', 'Function keys (send as x-functions-key header or ?code=)', { defaultKey: '(see below)' });
+        process.stdout.write(`  default function key: ${keys.hostKeys['default']}\n  master key:           ${keys.masterKey}\n  (stored in ${ctx.stateDir}/keys.json; override with STAGECRAFT_FUNCTION_KEY / STAGECRAFT_MASTER_KEY)\n`);
+      }
+    },
+    describe(fn, ctx) {
+      const f = functions.find((x) => x.fn === fn) ?? compile(fn, prefix);
+      return `${fn.name}: [${f.methods.join(',')}] ${ctx.baseUrl}/${f.route.template}${f.authLevel === 'anonymous' ? '' : `  (auth: ${f.authLevel})`}`;
+    },
+  };
+}
+
+function isHttpResponseLike(v: unknown): v is Response & { cookies?: unknown[] } {
+  return typeof v === 'object' && v !== null && typeof (v as Response).arrayBuffer === 'function' && (v as Response).headers instanceof Headers;
+}
+
+interface Cookie {
+  name: string;
+  value: string;
+  domain?: string;
+  path?: string;
+  expires?: Date | number;
+  secure?: boolean;
+  httpOnly?: boolean;
+  sameSite?: 'Strict' | 'Lax' | 'None';
+  maxAge?: number;
+}
+
+function serializeCookie(c: Cookie): string {
+  let s = `${c.name}=${encodeURIComponent(c.value)}`;
+  if (c.domain) s += `; Domain=${c.domain}`;
+  if (c.path) s += `; Path=${c.path}`;
+  if (c.expires !== undefined) s += `; Expires=${new Date(c.expires).toUTCString()}`;
+  if (c.maxAge !== undefined) s += `; Max-Age=${c.maxAge}`;
+  if (c.secure) s += '; Secure';
+  if (c.httpOnly) s += '; HttpOnly';
+  if (c.sameSite) s += `; SameSite=${c.sameSite}`;
+  return s;
+}
+
+async function writeResponse(L: FunctionsLib, res: ServerResponse, result: unknown, extra: Record<string, string>, head: boolean): Promise<void> {
+  // Duck-typed: the app may bundle its own copy of @azure/functions (two copies = two HttpResponse classes).
+  const response = isHttpResponseLike(result) ? result : new L.HttpResponse((result ?? {}) as ConstructorParameters<FunctionsLib['HttpResponse']>[0]);
+  const status = response.status || 200;
+  const headers: Record<string, string | string[]> = { ...extra };
+  response.headers.forEach((v, k) => {
+    if (k.toLowerCase() !== 'set-cookie') headers[k] = v;
+  });
+  const cookies = ((response as { cookies?: Cookie[] }).cookies ?? []).map(serializeCookie);
+  if (cookies.length) headers['set-cookie'] = cookies;
+  const noBody = head || status === 204 || status === 205 || status === 304;
+  if (noBody || !response.body) {
+    res.writeHead(status, headers);
+    res.end();
+    return;
+  }
+  res.writeHead(status, headers);
+  await new Promise<void>((resolve, reject) => {
+    const stream = Readable.fromWeb(response.body as unknown as WebReadableStream<Uint8Array>);
+    stream.on('error', reject);
+    res.on('close', () => resolve());
+    stream.pipe(res);
+  });
+}

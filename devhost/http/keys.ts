@@ -1,0 +1,70 @@
+/**
+ * Function keys for `authLevel: function | admin`, like the Functions host's key store.
+ * Sources, in order: settings (`STAGECRAFT_MASTER_KEY`, `STAGECRAFT_FUNCTION_KEY` for the default host key,
+ * `STAGECRAFT_FUNCTION_KEYS` as `name=key,name2=key2` for named host keys) and `<stateDir>/keys.json`, created once
+ * with random keys so they survive restarts.
+ * Invariant: keys are compared in constant time and never logged except once at start-up, on purpose, for the user.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface KeyStore {
+  masterKey: string;
+  /** Host-level function keys by name (`default` always present). */
+  hostKeys: Record<string, string>;
+  /** Per-function keys: functionName (lowercase) -> name -> key. */
+  functionKeys: Record<string, Record<string, string>>;
+}
+
+function newKey(): string {
+  return randomBytes(30).toString('base64url');
+}
+
+export function loadKeys(stateDir: string, settings: NodeJS.ProcessEnv): KeyStore {
+  const path = join(stateDir, 'keys.json');
+  let stored: Partial<KeyStore> = {};
+  if (existsSync(path)) {
+    try {
+      stored = JSON.parse(readFileSync(path, 'utf8')) as Partial<KeyStore>;
+    } catch {
+      stored = {};
+    }
+  }
+  const store: KeyStore = {
+    masterKey: stored.masterKey ?? newKey(),
+    hostKeys: { default: newKey(), ...stored.hostKeys },
+    functionKeys: stored.functionKeys ?? {},
+  };
+  if (!existsSync(path) || !stored.masterKey || !stored.hostKeys?.['default']) writeFileSync(path, JSON.stringify(store, null, 2), { mode: 0o600 });
+  const master = settings['STAGECRAFT_MASTER_KEY'];
+  const fnKey = settings['STAGECRAFT_FUNCTION_KEY'];
+  const named = settings['STAGECRAFT_FUNCTION_KEYS'];
+  const effective: KeyStore = { masterKey: master || store.masterKey, hostKeys: { ...store.hostKeys }, functionKeys: store.functionKeys };
+  if (fnKey) effective.hostKeys['default'] = fnKey;
+  if (named) {
+    for (const pair of named.split(',')) {
+      const [name, key] = pair.split('=').map((s) => s.trim());
+      if (name && key) effective.hostKeys[name] = key;
+    }
+  }
+  return effective;
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const ab = Buffer.from(a);
+  const bb = Buffer.from(b);
+  return ab.length === bb.length && timingSafeEqual(ab, bb);
+}
+
+export type KeyMatch = { level: 'admin' | 'function'; keyName: string } | undefined;
+
+/** Which key (if any) the presented value is. Every candidate is compared, so timing does not reveal which matched. */
+export function identifyKey(store: KeyStore, functionName: string, presented: string | undefined): KeyMatch {
+  if (!presented) return undefined;
+  let match: KeyMatch;
+  if (safeEqual(store.masterKey, presented)) match = { level: 'admin', keyName: '_master' };
+  for (const [name, key] of Object.entries(store.hostKeys)) if (safeEqual(key, presented) && !match) match = { level: 'function', keyName: name };
+  for (const [name, key] of Object.entries(store.functionKeys[functionName.toLowerCase()] ?? {})) if (safeEqual(key, presented) && !match) match = { level: 'function', keyName: name };
+  return match;
+}

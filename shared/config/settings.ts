@@ -1,0 +1,90 @@
+/**
+ * The enumerated list of settings Stagecraft reads. Nothing else in the app reads process.env for its own settings:
+ * every reader goes through `loadConfig(env)`, so tests inject an env and the README table is generated from here.
+ *
+ * Secrets (`secret: true`) are never printed: errors name the setting and the problem, never the value.
+ */
+export interface SettingDoc {
+  name: string;
+  /** `true`: start-up fails without it. A string: required unless that other condition holds (documented in words). */
+  required: boolean | string;
+  default?: string;
+  secret?: boolean;
+  section: 'storage' | 'serviceBus' | 'intake' | 'git' | 'mlflow' | 'reconciler' | 'records';
+  description: string;
+}
+
+export const SETTINGS_DOC: readonly SettingDoc[] = [
+  // storage
+  { name: 'AzureWebJobsStorage', section: 'storage', required: 'unless StorageAccountName is set', secret: true,
+    description: 'Storage connection string (Azurite locally: `UseDevelopmentStorage=true` or a full connection string with endpoints).' },
+  { name: 'StorageAccountName', section: 'storage', required: 'unless AzureWebJobsStorage is set',
+    description: 'Storage account name for identity-based access (DefaultAzureCredential; needs Storage Table Data Contributor and Storage Blob Data Contributor).' },
+  // service bus
+  { name: 'ServiceBusConnection', section: 'serviceBus', required: 'unless ServiceBusConnection__fullyQualifiedNamespace is set', secret: true,
+    description: 'Service Bus connection string (emulator: `Endpoint=sb://127.0.0.1:PORT;SharedAccessKeyName=...;SharedAccessKey=...;UseDevelopmentEmulator=true`).' },
+  { name: 'ServiceBusConnection__fullyQualifiedNamespace', section: 'serviceBus', required: 'unless ServiceBusConnection is set',
+    description: 'Service Bus namespace host (e.g. `sb-stagecraft.servicebus.windows.net`) for identity-based access (Azure Service Bus Data Sender/Receiver).' },
+  { name: 'ServiceBusTopicName', section: 'serviceBus', required: false, default: 'stagecraft-events',
+    description: 'Topic every normalized CloudEvent is published to.' },
+  // intake
+  { name: 'MLFLOW_WEBHOOK_SECRETS', section: 'intake', required: false, secret: true,
+    description: 'MLflow webhook secrets, comma-separated; any one may match (rotation). Unset: the MLflow endpoint rejects every delivery.' },
+  { name: 'MLFLOW_WEBHOOK_TOLERANCE_SECONDS', section: 'intake', required: false, default: '300',
+    description: 'Maximum age (and future skew) of `X-MLflow-Timestamp`, in seconds.' },
+  { name: 'DATABRICKS_WEBHOOK_SECRETS', section: 'intake', required: false, secret: true,
+    description: 'Databricks registry webhook secrets (`http_url_spec.secret`), comma-separated for rotation.' },
+  { name: 'GITHUB_WEBHOOK_SECRETS', section: 'intake', required: false, secret: true,
+    description: 'GitHub webhook secrets, comma-separated for rotation.' },
+  { name: 'AZDO_WEBHOOK_USERNAME', section: 'intake', required: false,
+    description: 'Azure DevOps service hook basic-auth user name (with AZDO_WEBHOOK_PASSWORDS).' },
+  { name: 'AZDO_WEBHOOK_PASSWORDS', section: 'intake', required: false, secret: true,
+    description: 'Azure DevOps service hook basic-auth passwords, comma-separated for rotation.' },
+  { name: 'AZDO_WEBHOOK_HEADER_NAME', section: 'intake', required: false, default: 'X-Stagecraft-Token',
+    description: 'Header carrying the shared secret when Azure DevOps authenticates with a custom header (`httpHeaders`).' },
+  { name: 'AZDO_WEBHOOK_HEADER_SECRETS', section: 'intake', required: false, secret: true,
+    description: 'Azure DevOps shared header secrets, comma-separated for rotation. Either basic auth or this must be set.' },
+  { name: 'AZURE_MONITOR_WEBHOOK_KEYS', section: 'intake', required: false, secret: true,
+    description: 'Keys accepted from Azure Monitor action groups in the `key` query parameter or `X-Stagecraft-Key` header, comma-separated.' },
+  { name: 'DRIFT_WEBHOOK_KEYS', section: 'intake', required: false, secret: true,
+    description: 'Keys accepted by the drift endpoint in the `key` query parameter or `X-Stagecraft-Key` header, comma-separated.' },
+  { name: 'DATABRICKS_JOBS_WEBHOOK_USERNAME', section: 'intake', required: false,
+    description: 'Basic-auth user name configured on the Databricks notification destination.' },
+  { name: 'DATABRICKS_JOBS_WEBHOOK_PASSWORDS', section: 'intake', required: false, secret: true,
+    description: 'Basic-auth passwords of the Databricks notification destination, comma-separated for rotation.' },
+  { name: 'CLOUDEVENTS_KEYS', section: 'intake', required: false, secret: true,
+    description: 'Optional extra keys for the CloudEvents endpoint (`key` query or `X-Stagecraft-Key` header) on top of the function key. Unset: the function key (authLevel function) is the only gate.' },
+  { name: 'INTAKE_MAX_BODY_BYTES', section: 'intake', required: false, default: '1048576',
+    description: 'Largest accepted webhook body in bytes; larger deliveries get 413.' },
+  // git
+  { name: 'GIT_MAIN_BRANCHES', section: 'git', required: false, default: 'main',
+    description: 'Branches whose merges start pipelines, comma-separated (`main,master`).' },
+  { name: 'GIT_RELEASE_BRANCH_PATTERNS', section: 'git', required: false, default: 'release/*',
+    description: 'Release branch patterns, comma-separated; `*` matches within one path segment, `**` across segments.' },
+  // mlflow + reconciler
+  { name: 'MLFLOW_TRACKING_URI', section: 'mlflow', required: 'for the registry reconciler',
+    description: 'MLflow tracking server base URL (`http(s)://host:port`), used by the reconciler.' },
+  { name: 'MLFLOW_TRACKING_TOKEN', section: 'mlflow', required: false, secret: true,
+    description: 'Bearer token for the MLflow server (Databricks PAT or proxy token).' },
+  { name: 'RECONCILER_SCHEDULE', section: 'reconciler', required: false, default: '0 */5 * * * *',
+    description: 'NCRONTAB (6 fields, with seconds) for the registry reconciler timer.' },
+  { name: 'RECONCILER_MODELS', section: 'reconciler', required: false, default: '',
+    description: 'Registered model names the reconciler polls, comma-separated. Empty: the reconciler does nothing.' },
+  // records
+  { name: 'RECORDS_TABLE_PREFIX', section: 'records', required: false, default: 'Stagecraft',
+    description: 'Prefix of every records table name (letters and digits only).' },
+  { name: 'REPORTS_CONTAINER', section: 'records', required: false, default: 'stagecraft-reports',
+    description: 'Blob container for reports (validation HTML/JSON/JUnit XML).' },
+];
+
+export const SETTING_NAMES: readonly string[] = SETTINGS_DOC.map((s) => s.name);
+
+/** Markdown table for the README (generated, never hand-edited). */
+export function settingsMarkdownTable(): string {
+  const rows = SETTINGS_DOC.map((s) => {
+    const req = s.required === true ? 'yes' : s.required === false ? 'no' : s.required;
+    const def = s.default === undefined ? '' : s.default === '' ? '(empty)' : `\`${s.default}\``;
+    return `| \`${s.name}\` | ${req} | ${def} | ${s.secret ? 'yes' : ''} | ${s.description.replace(/\|/g, '\\|')} |`;
+  });
+  return ['| Setting | Required | Default | Secret | Description |', '| --- | --- | --- | --- | --- |', ...rows].join('\n');
+}

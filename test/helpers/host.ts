@@ -1,0 +1,106 @@
+/**
+ * Starts the real local host (`bin/stagecraft.js start`) as a child process for integration tests.
+ * Requires a build (`npm test` runs `npm run build` first). Every started host must be stopped in afterAll/finally.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const REPO_ROOT = resolve(__dirname, '..', '..');
+
+export async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => res(port));
+    });
+  });
+}
+
+export interface HostProcess {
+  baseUrl: string;
+  port: number;
+  stateDir: string;
+  child: ChildProcess;
+  /** Everything the host printed so far (stdout + stderr). */
+  logs(): string;
+  /** Resolves when the output contains `text` (or matches the regex). */
+  waitForLog(pattern: string | RegExp, timeoutMs?: number): Promise<void>;
+  /** SIGTERM and wait for exit (SIGKILL after the grace period). Returns the exit code. */
+  stop(graceMs?: number): Promise<number | null>;
+  /** SIGKILL, as a crash. */
+  kill(): Promise<void>;
+}
+
+export interface StartHostOptions {
+  appDir: string;
+  port?: number;
+  stateDir?: string;
+  env?: Record<string, string>;
+  args?: string[];
+  readyTimeoutMs?: number;
+}
+
+export async function startHostProcess(options: StartHostOptions): Promise<HostProcess> {
+  const port = options.port ?? (await freePort());
+  const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'stagecraft-state-'));
+  const args = [join(REPO_ROOT, 'bin', 'stagecraft.js'), 'start', '--app', options.appDir, '--port', String(port), '--state', stateDir, ...(options.args ?? [])];
+  const child = spawn(process.execPath, args, {
+    cwd: options.appDir,
+    env: { ...process.env, STAGECRAFT_LOG_LEVEL: process.env['STAGECRAFT_LOG_LEVEL'] ?? 'information', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const waiters: { test: (s: string) => boolean; resolve: () => void }[] = [];
+  const onData = (b: Buffer) => {
+    output += b.toString();
+    for (const w of [...waiters]) if (w.test(output)) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve();
+    }
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+
+  const waitForLog = (pattern: string | RegExp, timeoutMs = 30_000) =>
+    new Promise<void>((res, rej) => {
+      const test = (s: string) => (typeof pattern === 'string' ? s.includes(pattern) : pattern.test(s));
+      if (test(output)) return res();
+      const timer = setTimeout(() => rej(new Error(`Timed out waiting for ${String(pattern)} in host output:\n${output}`)), timeoutMs);
+      waiters.push({ test, resolve: () => (clearTimeout(timer), res()) });
+      void exited.then((code) => {
+        clearTimeout(timer);
+        rej(new Error(`Host exited (code ${String(code)}) before printing ${String(pattern)}:\n${output}`));
+      });
+    });
+
+  await waitForLog('Host started', options.readyTimeoutMs ?? 60_000);
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    port,
+    stateDir,
+    child,
+    logs: () => output,
+    waitForLog,
+    async stop(graceMs = 15_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
