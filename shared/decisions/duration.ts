@@ -3,7 +3,7 @@
  * `1h`, `1h30m`, `2d`, `1d12h`. Units: d (24h), h, m, s. No fractions, no ISO-8601 (`PT1H`), no spaces.
  * Chosen over ISO-8601 because policy files are edited by hand and `P1M` (month) vs `PT1M` (minute) is a trap.
  */
-export const DURATION_PATTERN = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
+export const DURATION_PATTERN = /^(?=\d)(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
 
 const UNIT_MS = [86_400_000, 3_600_000, 60_000, 1_000] as const;
 

@@ -1,0 +1,683 @@
+/**
+ * The messaging engine: entities, messages, locks, scheduling, expiry, dead-lettering, persistence.
+ * Knows nothing about AMQP links; the broker adapts links to `Consumer`s.
+ *
+ * Invariants:
+ * - A message is visible to receivers only after the transaction inserting it committed, and a send is
+ *   acknowledged only then (durability of accepted messages).
+ * - A complete is acknowledged only after the delete committed, and the message is removed from memory at once,
+ *   so a completed message is never delivered again (not even before the commit).
+ * - Locks live in memory only: after a restart every previously locked message is available again, with the
+ *   delivery count it had (Azure increments at lock time; we increment at abandon/expiry, so a crash while
+ *   locked does not count as a delivery attempt).
+ * - Store operations run in the order they were issued (GroupCommitter preserves order).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Message } from 'rhea';
+import { decodeMessage, encodeMessage, messageIdString, newLockTag, stamp, type IncomingItem } from './amqp-util';
+import type { EntitiesConfig, QueueSettings, RuleDef, DedupSettings } from './config';
+import { filterView } from './filter-message';
+import { MinHeap } from './heap';
+import { GroupCommitter, MessageState, type MessageStore, type StoredMessage } from './store';
+
+export const DLQ_SUFFIX = '/$deadletterqueue';
+
+export interface Entry {
+  rec: StoredMessage;
+  msg: Message;
+  queue: MessageQueue;
+  lock: Lock | null;
+}
+
+export interface Lock {
+  token: string;
+  until: number;
+  entry: Entry;
+  /** Set when delivered on a link; undefined for locks taken by receive-by-sequence-number. */
+  consumer: Consumer | undefined;
+}
+
+export interface Consumer {
+  readonly mode: 'peekLock' | 'receiveAndDelete';
+  /** How many more messages the consumer can take now. */
+  credit(): number;
+  /** Deliver a stamped message. `tag` is the lock tag in peek-lock mode. */
+  deliver(msg: Message, tag: Buffer | undefined): void;
+  /** For receive-and-delete: a message was reserved (taken from the queue) and will be delivered after commit. */
+  reserve?(delta: number): void;
+}
+
+export type Outcome =
+  | { kind: 'complete' }
+  | { kind: 'abandon'; properties?: Record<string, unknown> }
+  | { kind: 'defer'; properties?: Record<string, unknown> }
+  | { kind: 'deadletter'; reason?: string; description?: string; properties?: Record<string, unknown> };
+
+export class EngineError extends Error {
+  constructor(
+    readonly condition: string,
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = 'EngineError';
+  }
+}
+
+export class MessageQueue {
+  readonly entries = new Map<number, Entry>();
+  readonly available = new MinHeap<number>((s) => s);
+  readonly consumers: Consumer[] = [];
+  private rr = 0;
+  dlq: MessageQueue | undefined;
+
+  constructor(
+    /** Lower-case path used for lookups and storage. */
+    readonly path: string,
+    /** Path as configured (for display and x-opt-deadletter-source). */
+    readonly displayPath: string,
+    readonly settings: QueueSettings,
+    readonly isDlq: boolean,
+  ) {}
+
+  nextConsumer(): Consumer | undefined {
+    const n = this.consumers.length;
+    for (let i = 0; i < n; i++) {
+      const c = this.consumers[(this.rr + i) % n] as Consumer;
+      if (c.credit() > 0) {
+        this.rr = (this.rr + i + 1) % n;
+        return c;
+      }
+    }
+    return undefined;
+  }
+
+  counts(): { active: number; scheduled: number; deferred: number; locked: number } {
+    let active = 0;
+    let scheduled = 0;
+    let deferred = 0;
+    let locked = 0;
+    for (const e of this.entries.values()) {
+      if (e.rec.state === MessageState.Active) active++;
+      else if (e.rec.state === MessageState.Scheduled) scheduled++;
+      else deferred++;
+      if (e.lock) locked++;
+    }
+    return { active, scheduled, deferred, locked };
+  }
+}
+
+interface SendTarget {
+  kind: 'queue' | 'topic';
+  name: string;
+  dedup: DedupSettings;
+  dedupSeen: Map<string, number>;
+  /** queue: [itself]; topic: subscriptions with their rules. */
+  queue?: MessageQueue;
+  subscriptions?: Array<{ queue: MessageQueue; rules: RuleDef[] }>;
+}
+
+export interface EngineLogger {
+  warn(message: string, fields?: Record<string, unknown>): void;
+}
+
+export class Engine {
+  private readonly queues = new Map<string, MessageQueue>();
+  private readonly targets = new Map<string, SendTarget>();
+  private readonly locks = new Map<string, Lock>();
+  private readonly scheduled = new MinHeap<Entry>((e) => e.rec.scheduledAt ?? 0);
+  private readonly expiring = new MinHeap<{ entry: Entry; at: number }>((x) => x.at);
+  private readonly committer: GroupCommitter;
+  private lastSeq = 0;
+  private timers: NodeJS.Timeout[] = [];
+  private scheduleTimer: NodeJS.Timeout | undefined;
+  private dispatchPending = new Set<MessageQueue>();
+  private dispatchScheduled = false;
+
+  constructor(
+    private readonly store: MessageStore,
+    config: EntitiesConfig,
+    private readonly log: EngineLogger,
+  ) {
+    this.committer = new GroupCommitter(store, (err) => log.warn('servicebus store commit failed', { error: err.message }));
+    for (const q of config.queues) {
+      const queue = this.addQueue(q.name, q.settings);
+      this.targets.set(q.name.toLowerCase(), { kind: 'queue', name: q.name, dedup: q.dedup, dedupSeen: new Map(), queue });
+    }
+    for (const t of config.topics) {
+      const subscriptions = t.subscriptions.map((s) => ({
+        queue: this.addQueue(`${t.name}/Subscriptions/${s.name}`, s.settings),
+        rules: s.rules,
+      }));
+      this.targets.set(t.name.toLowerCase(), { kind: 'topic', name: t.name, dedup: t.dedup, dedupSeen: new Map(), subscriptions });
+    }
+  }
+
+  private addQueue(display: string, settings: QueueSettings): MessageQueue {
+    const q = new MessageQueue(display.toLowerCase(), display, settings, false);
+    const dlq = new MessageQueue(q.path + DLQ_SUFFIX, display + '/$DeadLetterQueue', { ...settings, defaultTtlMs: null }, true);
+    q.dlq = dlq;
+    this.queues.set(q.path, q);
+    this.queues.set(dlq.path, dlq);
+    return q;
+  }
+
+  /** Load persisted messages; drop rows of entities no longer configured (logged). Starts the timers. */
+  start(): void {
+    const now = Date.now();
+    this.lastSeq = this.store.lastSequence();
+    let dropped = 0;
+    for (const rec of this.store.loadAll()) {
+      const queue = this.queues.get(rec.entity);
+      if (!queue) {
+        dropped++;
+        continue;
+      }
+      const entry: Entry = { rec, msg: decodeMessage(rec.raw), queue, lock: null };
+      rec.raw = EMPTY;
+      this.index(entry);
+    }
+    if (dropped > 0) this.log.warn('servicebus: messages of entities no longer configured are kept on disk but not served', { count: dropped });
+    for (const d of this.store.loadDedup(now)) {
+      this.targets.get(d.entity)?.dedupSeen.set(d.messageId, d.expiresAt);
+    }
+    this.timers.push(setInterval(() => this.sweepLocks(), 100));
+    this.timers.push(setInterval(() => this.sweepExpired(), 250));
+    this.timers.push(
+      setInterval(() => {
+        const t = Date.now();
+        for (const target of this.targets.values()) for (const [id, exp] of target.dedupSeen) if (exp < t) target.dedupSeen.delete(id);
+        this.committer.enqueue(() => this.store.purgeDedup(t));
+      }, 30_000),
+    );
+    for (const t of this.timers) t.unref();
+    this.armScheduleTimer();
+  }
+
+  close(): void {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    if (this.scheduleTimer) clearTimeout(this.scheduleTimer);
+    this.committer.close();
+  }
+
+  /** Flush pending store work now (tests/shutdown). */
+  flush(): void {
+    this.committer.flush();
+  }
+
+  // ---------------------------------------------------------------- lookup
+
+  sendTarget(path: string): SendTarget | undefined {
+    return this.targets.get(path.toLowerCase());
+  }
+
+  receiveQueue(path: string): MessageQueue | undefined {
+    return this.queues.get(path.toLowerCase());
+  }
+
+  /** Queues and subscriptions (not DLQs) with counts, for listings. */
+  listEntities(): Array<{ path: string; kind: 'queue' | 'subscription'; active: number; scheduled: number; deferred: number; deadLetter: number }> {
+    const out = [];
+    for (const q of this.queues.values()) {
+      if (q.isDlq) continue;
+      const c = q.counts();
+      out.push({ path: q.displayPath, kind: q.path.includes('/subscriptions/') ? ('subscription' as const) : ('queue' as const), active: c.active, scheduled: c.scheduled, deferred: c.deferred, deadLetter: q.dlq?.entries.size ?? 0 });
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- send
+
+  /**
+   * Enqueue messages sent to a queue or topic. `done` runs after they are durable (or with the error).
+   * `scheduleAt` overrides each message's scheduled time (for $management schedule-message).
+   */
+  send(target: SendTarget, items: IncomingItem[], done: (err: Error | undefined, seqs: number[]) => void, scheduleAt?: number): void {
+    const now = Date.now();
+    const entries: Entry[] = [];
+    const dedupRows: Array<[string, number]> = [];
+    const seqs: number[] = [];
+    for (const item of items) {
+      const msg = item.msg;
+      let raw = item.raw;
+      if (msg.message_id === undefined || msg.message_id === null) {
+        msg.message_id = randomUUID().replace(/-/g, '');
+        raw = undefined;
+      }
+      const messageId = messageIdString(msg.message_id) ?? '';
+      if (target.dedup.enabled && scheduleAt === undefined) {
+        const seen = target.dedupSeen.get(messageId);
+        if (seen !== undefined && seen >= now) continue;
+        const exp = now + target.dedup.windowMs;
+        target.dedupSeen.set(messageId, exp);
+        dedupRows.push([messageId, exp]);
+      }
+      const ann = msg.message_annotations as Record<string, unknown> | undefined;
+      const schedRaw = scheduleAt ?? ann?.['x-opt-scheduled-enqueue-time'];
+      const sched = schedRaw instanceof Date ? schedRaw.getTime() : typeof schedRaw === 'number' ? schedRaw : undefined;
+      if (ann && 'x-opt-scheduled-enqueue-time' in ann) {
+        delete ann['x-opt-scheduled-enqueue-time'];
+        raw = undefined;
+      }
+      const isScheduled = sched !== undefined && (sched > now || scheduleAt !== undefined);
+      const seq = ++this.lastSeq;
+      seqs.push(seq);
+      raw ??= encodeMessage(msg);
+      const destinations: MessageQueue[] = [];
+      if (target.queue) destinations.push(target.queue);
+      else {
+        const view = filterView(msg);
+        for (const sub of target.subscriptions ?? []) {
+          if (sub.rules.length === 0 || sub.rules.some((r) => r.filter(view))) destinations.push(sub.queue);
+        }
+      }
+      for (const queue of destinations) {
+        const enqueuedAt = isScheduled ? (sched as number) : now;
+        const ttl = minTtl(typeof msg.ttl === 'number' && msg.ttl > 0 ? msg.ttl : null, queue.settings.defaultTtlMs);
+        entries.push({
+          rec: {
+            entity: queue.path,
+            seq,
+            state: isScheduled ? MessageState.Scheduled : MessageState.Active,
+            enqueuedAt,
+            scheduledAt: isScheduled ? (sched as number) : null,
+            expiresAt: ttl === null ? null : enqueuedAt + ttl,
+            deliveryCount: 0,
+            messageId,
+            dlSource: null,
+            raw,
+          },
+          msg,
+          queue,
+          lock: null,
+        });
+      }
+    }
+    const last = this.lastSeq;
+    const entityKey = target.name.toLowerCase();
+    this.committer.enqueue(
+      () => {
+        for (const e of entries) this.store.insert(e.rec);
+        for (const [id, exp] of dedupRows) this.store.putDedup(entityKey, id, exp);
+        this.store.setLastSequence(last);
+      },
+      (err) => {
+        if (err) {
+          for (const [id] of dedupRows) target.dedupSeen.delete(id);
+          done(err, []);
+          return;
+        }
+        for (const e of entries) {
+          e.rec.raw = EMPTY;
+          this.index(e);
+        }
+        done(undefined, seqs);
+      },
+    );
+  }
+
+  /** Put a loaded or newly committed entry into the in-memory indexes. */
+  private index(e: Entry): void {
+    e.queue.entries.set(e.rec.seq, e);
+    if (e.rec.state === MessageState.Scheduled) {
+      this.scheduled.push(e);
+      this.armScheduleTimer();
+    } else if (e.rec.state === MessageState.Active) {
+      e.queue.available.push(e.rec.seq);
+      this.requestDispatch(e.queue);
+    }
+    if (e.rec.expiresAt !== null && !e.queue.isDlq) this.expiring.push({ entry: e, at: e.rec.expiresAt });
+  }
+
+  cancelScheduled(target: SendTarget, seqs: number[], done: (err?: Error) => void): void {
+    const queues = target.queue ? [target.queue] : (target.subscriptions ?? []).map((s) => s.queue);
+    const removed: Entry[] = [];
+    for (const seq of seqs) {
+      for (const q of queues) {
+        const e = q.entries.get(seq);
+        if (e && e.rec.state === MessageState.Scheduled) {
+          q.entries.delete(seq);
+          removed.push(e);
+        }
+      }
+    }
+    if (removed.length === 0) {
+      done();
+      return;
+    }
+    this.committer.enqueue(() => {
+      for (const e of removed) this.store.remove(e.rec.entity, e.rec.seq);
+    }, done);
+  }
+
+  // ---------------------------------------------------------------- delivery
+
+  addConsumer(q: MessageQueue, c: Consumer): void {
+    q.consumers.push(c);
+    this.requestDispatch(q);
+  }
+
+  removeConsumer(q: MessageQueue, c: Consumer): void {
+    const i = q.consumers.indexOf(c);
+    if (i >= 0) q.consumers.splice(i, 1);
+  }
+
+  /** Coalesce dispatch requests into one pass per tick. */
+  requestDispatch(q: MessageQueue): void {
+    if (q.consumers.length === 0) return;
+    this.dispatchPending.add(q);
+    if (!this.dispatchScheduled) {
+      this.dispatchScheduled = true;
+      process.nextTick(() => {
+        this.dispatchScheduled = false;
+        const qs = [...this.dispatchPending];
+        this.dispatchPending.clear();
+        for (const x of qs) this.dispatch(x);
+      });
+    }
+  }
+
+  /** Deliver available messages to consumers with credit, in sequence order. */
+  dispatch(q: MessageQueue): void {
+    const now = Date.now();
+    for (;;) {
+      if (q.available.size === 0) return;
+      const c = q.nextConsumer();
+      if (!c) return;
+      const seq = q.available.pop() as number;
+      const e = q.entries.get(seq);
+      if (!e || e.lock || e.rec.state !== MessageState.Active) continue;
+      if (e.rec.expiresAt !== null && e.rec.expiresAt <= now && !q.isDlq) {
+        this.expire(e);
+        continue;
+      }
+      if (c.mode === 'peekLock') {
+        const { tag, token } = newLockTag();
+        const lock: Lock = { token, until: now + q.settings.lockDurationMs, entry: e, consumer: c };
+        e.lock = lock;
+        this.locks.set(token, lock);
+        c.deliver(this.stampFor(e, lock.until), tag);
+      } else {
+        q.entries.delete(seq);
+        c.reserve?.(1);
+        const out = this.stampFor(e, undefined);
+        this.committer.enqueue(
+          () => this.store.remove(e.rec.entity, e.rec.seq),
+          () => {
+            c.reserve?.(-1);
+            c.deliver(out, undefined);
+          },
+        );
+      }
+    }
+  }
+
+  private stampFor(e: Entry, lockedUntil: number | undefined): Message {
+    return stamp(e.msg, {
+      sequenceNumber: e.rec.seq,
+      enqueuedAt: e.rec.enqueuedAt,
+      ...(lockedUntil !== undefined ? { lockedUntil } : {}),
+      deliveryCount: e.rec.deliveryCount,
+      state: e.rec.state,
+      scheduledAt: e.rec.scheduledAt,
+      deadLetterSource: e.rec.dlSource,
+    });
+  }
+
+  // ---------------------------------------------------------------- settlement
+
+  /**
+   * Settle a locked message. `done(undefined)` after the outcome is durable; `done(error)` with an EngineError
+   * (message-lock-lost) when the lock expired, was already used, or never existed.
+   */
+  settle(token: string, outcome: Outcome, done: (err?: EngineError | Error) => void): void {
+    const lock = this.locks.get(token);
+    if (!lock || lock.until < Date.now() || lock.entry.lock !== lock) {
+      if (lock) this.expireLock(lock);
+      done(new EngineError('com.microsoft:message-lock-lost', `The lock supplied is invalid. Either the lock expired, or the message has already been removed from the queue. Reference: ${token}`, 410));
+      return;
+    }
+    this.locks.delete(token);
+    const e = lock.entry;
+    e.lock = null;
+    switch (outcome.kind) {
+      case 'complete':
+        e.queue.entries.delete(e.rec.seq);
+        this.committer.enqueue(() => this.store.remove(e.rec.entity, e.rec.seq), done);
+        return;
+      case 'abandon':
+        if (outcome.properties) this.modifyProperties(e, outcome.properties);
+        this.failedDelivery(e, done);
+        return;
+      case 'defer':
+        if (outcome.properties) this.modifyProperties(e, outcome.properties);
+        e.rec.state = MessageState.Deferred;
+        this.persistUpdate(e, done);
+        return;
+      case 'deadletter':
+        this.deadLetter(e, outcome.reason, outcome.description, outcome.properties, done);
+        return;
+    }
+  }
+
+  renewLock(token: string): number {
+    const lock = this.locks.get(token);
+    if (!lock || lock.until < Date.now() || lock.entry.lock !== lock) {
+      throw new EngineError('com.microsoft:message-lock-lost', `The lock supplied is invalid. Either the lock expired, or the message has already been removed from the queue. Reference: ${token}`, 410);
+    }
+    lock.until = Date.now() + lock.entry.queue.settings.lockDurationMs;
+    return lock.until;
+  }
+
+  /** Abandon or lock expiry: count the attempt, then requeue or dead-letter at maxDeliveryCount. */
+  private failedDelivery(e: Entry, done?: (err?: Error) => void): void {
+    e.rec.deliveryCount++;
+    if (!e.queue.isDlq && e.rec.deliveryCount >= e.queue.settings.maxDeliveryCount) {
+      this.deadLetter(e, 'MaxDeliveryCountExceeded', `Message could not be consumed after ${e.queue.settings.maxDeliveryCount} delivery attempts.`, undefined, done);
+      return;
+    }
+    if (e.rec.state === MessageState.Active) {
+      e.queue.available.push(e.rec.seq);
+      this.requestDispatch(e.queue);
+    }
+    this.persistUpdate(e, done);
+  }
+
+  private persistUpdate(e: Entry, done?: (err?: Error) => void): void {
+    const rec = { ...e.rec, raw: encodeMessage(e.msg) };
+    this.committer.enqueue(() => this.store.update(rec), done);
+  }
+
+  private modifyProperties(e: Entry, props: Record<string, unknown>): void {
+    const ap = { ...((e.msg.application_properties as Record<string, unknown> | undefined) ?? {}) };
+    for (const [k, v] of Object.entries(props)) ap[k] = v;
+    // Copy: topic subscriptions share the decoded message object of one send.
+    e.msg = { ...e.msg, application_properties: ap } as Message;
+  }
+
+  private deadLetter(e: Entry, reason: string | undefined, description: string | undefined, props: Record<string, unknown> | undefined, done?: (err?: Error) => void): void {
+    const from = e.queue;
+    const dlq = from.dlq;
+    if (!dlq) {
+      // Dead-lettering from a DLQ: Azure keeps the message where it is.
+      e.queue.available.push(e.rec.seq);
+      this.requestDispatch(e.queue);
+      this.persistUpdate(e, done);
+      return;
+    }
+    const extra: Record<string, unknown> = { ...(props ?? {}) };
+    if (reason !== undefined) extra.DeadLetterReason = reason;
+    if (description !== undefined) extra.DeadLetterErrorDescription = description;
+    this.modifyProperties(e, extra);
+    from.entries.delete(e.rec.seq);
+    const fromEntity = e.rec.entity;
+    e.queue = dlq;
+    e.rec.entity = dlq.path;
+    e.rec.state = MessageState.Active;
+    e.rec.dlSource = from.displayPath;
+    e.rec.expiresAt = null;
+    e.rec.scheduledAt = null;
+    const rec = { ...e.rec, raw: encodeMessage(e.msg) };
+    dlq.entries.set(e.rec.seq, e);
+    dlq.available.push(e.rec.seq);
+    this.requestDispatch(dlq);
+    this.committer.enqueue(() => this.store.move(fromEntity, rec), done);
+  }
+
+  private expire(e: Entry): void {
+    if (e.queue.settings.deadLetterOnExpiration) {
+      this.deadLetter(e, 'TTLExpiredException', 'The message expired and was dead lettered.', undefined);
+    } else {
+      e.queue.entries.delete(e.rec.seq);
+      this.committer.enqueue(() => this.store.remove(e.rec.entity, e.rec.seq));
+    }
+  }
+
+  private expireLock(lock: Lock): void {
+    this.locks.delete(lock.token);
+    if (lock.entry.lock === lock) {
+      lock.entry.lock = null;
+      if (lock.entry.queue.entries.get(lock.entry.rec.seq) === lock.entry) this.failedDelivery(lock.entry);
+    }
+  }
+
+  private sweepLocks(): void {
+    const now = Date.now();
+    for (const lock of this.locks.values()) if (lock.until < now) this.expireLock(lock);
+  }
+
+  private sweepExpired(): void {
+    const now = Date.now();
+    for (;;) {
+      const top = this.expiring.peek();
+      if (!top || top.at > now) return;
+      this.expiring.pop();
+      const e = top.entry;
+      if (e.queue.isDlq || e.rec.expiresAt !== top.at || e.queue.entries.get(e.rec.seq) !== e) continue;
+      if (e.lock || e.rec.state === MessageState.Scheduled) continue;
+      this.expire(e);
+    }
+  }
+
+  private armScheduleTimer(): void {
+    const top = this.scheduled.peek();
+    if (!top) return;
+    const delay = Math.max(0, (top.rec.scheduledAt ?? 0) - Date.now());
+    if (this.scheduleTimer) clearTimeout(this.scheduleTimer);
+    this.scheduleTimer = setTimeout(() => this.activateScheduled(), Math.min(delay, 60_000));
+    this.scheduleTimer.unref();
+  }
+
+  private activateScheduled(): void {
+    this.scheduleTimer = undefined;
+    const now = Date.now();
+    for (;;) {
+      const top = this.scheduled.peek();
+      if (!top || (top.rec.scheduledAt ?? 0) > now) break;
+      this.scheduled.pop();
+      if (top.queue.entries.get(top.rec.seq) !== top || top.rec.state !== MessageState.Scheduled) continue;
+      top.rec.state = MessageState.Active;
+      top.queue.available.push(top.rec.seq);
+      this.requestDispatch(top.queue);
+      const rec = { ...top.rec, raw: encodeMessage(top.msg) };
+      this.committer.enqueue(() => this.store.update(rec));
+    }
+    this.armScheduleTimer();
+  }
+
+  // ---------------------------------------------------------------- $management reads
+
+  peek(q: MessageQueue, fromSeq: number, count: number): Message[] {
+    const picked: Entry[] = [];
+    for (const e of q.entries.values()) if (e.rec.seq >= fromSeq) picked.push(e);
+    picked.sort((a, b) => a.rec.seq - b.rec.seq);
+    return picked.slice(0, count).map((e) => this.stampFor(e, undefined));
+  }
+
+  /** Deferred messages by sequence number. Unknown or not-deferred numbers are an error, as on Azure. */
+  receiveDeferred(q: MessageQueue, seqs: number[], mode: 'peekLock' | 'receiveAndDelete', done: (err: Error | undefined, out: Array<{ msg: Message; lockToken?: string }>) => void): void {
+    const found: Entry[] = [];
+    for (const s of seqs) {
+      const e = q.entries.get(s);
+      if (!e || e.rec.state !== MessageState.Deferred) {
+        done(new EngineError('com.microsoft:message-not-found', `Failed to lock one or more specified messages. Either the message is not deferred or it doesn't exist (sequence number ${s}).`, 404), []);
+        return;
+      }
+      if (e.lock && e.lock.until >= Date.now()) {
+        done(new EngineError('com.microsoft:message-lock-lost', `The message with sequence number ${s} is locked by another receiver.`, 410), []);
+        return;
+      }
+      found.push(e);
+    }
+    const now = Date.now();
+    if (mode === 'receiveAndDelete') {
+      for (const e of found) q.entries.delete(e.rec.seq);
+      this.committer.enqueue(
+        () => {
+          for (const e of found) this.store.remove(e.rec.entity, e.rec.seq);
+        },
+        (err) => done(err, err ? [] : found.map((e) => ({ msg: this.stampFor(e, undefined) }))),
+      );
+      return;
+    }
+    const out = found.map((e) => {
+      const { token } = newLockTag();
+      const lock: Lock = { token, until: now + q.settings.lockDurationMs, entry: e, consumer: undefined };
+      if (e.lock) this.locks.delete(e.lock.token);
+      e.lock = lock;
+      this.locks.set(token, lock);
+      return { msg: this.stampFor(e, lock.until), lockToken: token };
+    });
+    done(undefined, out);
+  }
+
+  /** Move dead-lettered messages back to their entity as new messages (new sequence numbers). */
+  resubmitDeadLetters(q: MessageQueue, seqs: number[] | 'all', done: (err: Error | undefined, count: number) => void): void {
+    const dlq = q.dlq;
+    if (!dlq) {
+      done(undefined, 0);
+      return;
+    }
+    const picked = [...dlq.entries.values()].filter((e) => !e.lock && (seqs === 'all' || seqs.includes(e.rec.seq)));
+    const now = Date.now();
+    const moved = picked.map((e) => {
+      dlq.entries.delete(e.rec.seq);
+      const ap = { ...((e.msg.application_properties as Record<string, unknown> | undefined) ?? {}) };
+      delete ap.DeadLetterReason;
+      delete ap.DeadLetterErrorDescription;
+      const msg = { ...e.msg, application_properties: ap } as Message;
+      const seq = ++this.lastSeq;
+      const ttl = q.settings.defaultTtlMs;
+      const fresh: Entry = {
+        rec: { entity: q.path, seq, state: MessageState.Active, enqueuedAt: now, scheduledAt: null, expiresAt: ttl === null ? null : now + ttl, deliveryCount: 0, messageId: e.rec.messageId, dlSource: null, raw: encodeMessage(msg) },
+        msg,
+        queue: q,
+        lock: null,
+      };
+      return { old: e, fresh };
+    });
+    const last = this.lastSeq;
+    this.committer.enqueue(
+      () => {
+        for (const m of moved) {
+          this.store.remove(m.old.rec.entity, m.old.rec.seq);
+          this.store.insert(m.fresh.rec);
+        }
+        this.store.setLastSequence(last);
+      },
+      (err) => {
+        if (!err) for (const m of moved) this.index(m.fresh);
+        done(err, err ? 0 : moved.length);
+      },
+    );
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+function minTtl(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.min(a, b);
+}

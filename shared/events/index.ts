@@ -1,0 +1,5 @@
+export * from './types';
+export * from './data';
+export * from './dedupe';
+export * from './envelope';
+export * from './message';

@@ -1,0 +1,158 @@
+import { z } from 'zod';
+import { tryParseDuration } from '../decisions/duration';
+import { ApproverSet, Cron, Duration, Identifier, JobDef, durationAtLeast } from './schema-common';
+
+/** The effective (merged, defaulted) policy of one model. Pure: no I/O. */
+
+const checkBase = {
+  severity: z.enum(['blocking', 'advisory']).default('blocking').meta({ description: 'blocking: a failure stops promotion; advisory: recorded only.' }),
+  enabled: z.boolean().default(true),
+  description: z.string().optional(),
+  timeout: Duration.optional().meta({ description: 'Time allowed for the check (job checks: per attempt; default the job timeout).' }),
+  retries: z.int().min(0).max(10).default(0),
+  backoff: Duration.default('10s'),
+};
+
+const ThresholdRule = z
+  .strictObject({ metric: z.string().min(1), min: z.number().optional(), max: z.number().optional() })
+  .superRefine((t, ctx) => {
+    if (t.min === undefined && t.max === undefined) ctx.addIssue({ code: 'custom', message: 'set min, max or both', path: [] });
+    if (t.min !== undefined && t.max !== undefined && t.min > t.max) ctx.addIssue({ code: 'custom', message: `min ${t.min} is above max ${t.max}`, path: ['min'] });
+  });
+
+const ChampionRule = z
+  .strictObject({
+    metric: z.string().min(1),
+    direction: z.enum(['higher', 'lower']).meta({ description: 'Which way is better for this metric.' }),
+    mode: z.enum(['absolute', 'relative']).default('absolute').meta({ description: 'relative: improvement divided by |champion| (0.01 = 1%).' }),
+    minImprovement: z.number().optional().meta({ description: 'Challenger must beat the champion by at least this much.' }),
+    maxRegression: z.number().min(0).optional().meta({ description: 'Challenger may be worse by at most this much.' }),
+  });
+
+export const Check = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('required-tags'), tags: z.array(z.string().min(1)).min(1), ...checkBase }),
+  z.strictObject({ type: z.literal('description'), minLength: z.int().min(1).default(1), ...checkBase }),
+  z.strictObject({ type: z.literal('signature'), ...checkBase }),
+  z.strictObject({ type: z.literal('input-example'), ...checkBase }),
+  z.strictObject({ type: z.literal('metric-threshold'), thresholds: z.array(ThresholdRule).min(1), ...checkBase }),
+  z.strictObject({
+    type: z.literal('champion'),
+    alias: z.string().min(1).optional().meta({ description: "Alias of the version to compare with (default: promotion.championAlias, or the Production stage in stages mode)." }),
+    rules: z.array(ChampionRule).min(1),
+    ...checkBase,
+  }),
+  z.strictObject({ type: z.literal('artifacts'), paths: z.array(z.string().min(1)).min(1).meta({ description: "Paths relative to the run's artifact root that must exist." }), ...checkBase }),
+  z.strictObject({ type: z.literal('datasets'), min: z.int().min(1).default(1), names: z.array(z.string().min(1)).default([]), ...checkBase }),
+  z.strictObject({ type: z.literal('job'), job: JobDef, ...checkBase }),
+]);
+export type Check = z.output<typeof Check>;
+
+export const EscalationStep = z.strictObject({
+  after: Duration.meta({ description: 'Delay after the request was created.' }),
+  addApprovers: ApproverSet.optional(),
+  notify: z.array(Identifier).default([]).meta({ description: 'Channel names to notify (default: the model notify channels).' }),
+});
+
+export const Approval = z
+  .strictObject({
+    required: z.boolean().default(true),
+    approvers: ApproverSet.default({ users: [], groups: [] }),
+    minApprovals: z.int().min(1).default(1),
+    excludeAuthor: z.boolean().default(true).meta({ description: "The model version's author may not approve." }),
+    excludeTrigger: z.boolean().default(false).meta({ description: 'Whoever triggered the run may not approve.' }),
+    reminderEvery: durationAtLeast(60_000, '1m').optional(),
+    escalation: z.array(EscalationStep).default([]),
+    deadline: Duration.optional(),
+    onDeadline: z.enum(['reject', 'approve']).default('reject').meta({ description: "What the deadline does; 'approve' must be written explicitly on a model or pipeline, never inherited from defaults." }),
+  })
+  .superRefine((a, ctx) => {
+    if (!a.required) return;
+    const escalationUsers = a.escalation.flatMap((s) => s.addApprovers?.users ?? []);
+    const escalationGroups = a.escalation.flatMap((s) => s.addApprovers?.groups ?? []);
+    if (a.approvers.users.length + a.approvers.groups.length + escalationUsers.length + escalationGroups.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['approvers'], message: 'approval is required but no approvers are listed (add users or groups, or set required: false)' });
+    }
+    if (a.approvers.groups.length === 0 && escalationGroups.length === 0 && new Set([...a.approvers.users, ...escalationUsers].map((u) => u.toLowerCase())).size < a.minApprovals) {
+      ctx.addIssue({ code: 'custom', path: ['minApprovals'], message: `minApprovals is ${a.minApprovals} but only ${new Set([...a.approvers.users, ...escalationUsers]).size} approver(s) are listed` });
+    }
+    if (a.onDeadline === 'approve' && a.deadline === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['onDeadline'], message: "onDeadline: approve needs a deadline" });
+    }
+    const deadline = a.deadline === undefined ? undefined : tryParseDuration(a.deadline);
+    a.escalation.forEach((s, i) => {
+      const after = tryParseDuration(s.after);
+      if (deadline !== undefined && after !== undefined && after >= deadline) {
+        ctx.addIssue({ code: 'custom', path: ['escalation', i, 'after'], message: `escalation after ${s.after} would fire at or after the deadline ${a.deadline}` });
+      }
+      const prev = i > 0 ? tryParseDuration(a.escalation[i - 1]!.after) : undefined;
+      if (prev !== undefined && after !== undefined && after <= prev) {
+        ctx.addIssue({ code: 'custom', path: ['escalation', i, 'after'], message: 'escalation steps must be in increasing order of delay' });
+      }
+    });
+  });
+export type Approval = z.output<typeof Approval>;
+
+const AliasName = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,255}$/, { message: 'must be letters, digits, _ or -' })
+  .refine((s) => s.toLowerCase() !== 'latest' && !/^v\d+$/i.test(s), { message: "MLflow reserves 'latest' and 'v<number>' alias names" });
+
+export const Promotion = z
+  .strictObject({
+    mode: z.enum(['aliases', 'stages']).default('aliases').meta({ description: 'aliases (recommended) or legacy stages (Staging/Production).' }),
+    challengerAlias: AliasName.default('challenger'),
+    championAlias: AliasName.default('champion'),
+    archivePrevious: z.boolean().default(true).meta({ description: 'stages mode: archive the previous Production version.' }),
+  })
+  .refine((p) => p.challengerAlias !== p.championAlias, { message: 'challengerAlias and championAlias must differ', path: ['championAlias'] });
+export type Promotion = z.output<typeof Promotion>;
+
+export const Deploy = z.discriminatedUnion('action', [
+  z.strictObject({ action: z.literal('none') }),
+  z.strictObject({ action: z.literal('batch-scoring'), job: JobDef }),
+  z.strictObject({ action: z.literal('serving-endpoint'), endpoint: z.string().min(1), job: JobDef }),
+]);
+export type Deploy = z.output<typeof Deploy>;
+
+export const DriftRule = z
+  .strictObject({
+    metric: z.string().min(1),
+    threshold: z.number(),
+    direction: z.enum(['above', 'below']).default('above').meta({ description: "'above': value > threshold drifts (distances); 'below' for p-values." }),
+    n: z.int().min(1),
+    m: z.int().min(1),
+    requireLatest: z.boolean().default(true),
+  })
+  .refine((r) => r.n <= r.m, { message: 'n must not exceed m', path: ['n'] });
+export type DriftRule = z.output<typeof DriftRule>;
+
+export const Retraining = z.strictObject({
+  enabled: z.boolean().default(true),
+  trainingJob: JobDef,
+  schedule: Cron.optional(),
+  drift: z.array(DriftRule).default([]),
+  cooldown: Duration.default('24h'),
+  maxDelay: Duration.optional().meta({ description: 'Upper bound on how long a suppressed drift trigger waits for its trailing run.' }),
+  blockWhilePendingApproval: z.boolean().default(true),
+});
+export type Retraining = z.output<typeof Retraining>;
+
+export const NotifyEvent = z.enum([
+  'validation.passed', 'validation.failed', 'approval.requested', 'approval.reminder', 'approval.escalated', 'approval.decided',
+  'model.promoted', 'model.rolled_back', 'deploy.failed', 'retrain.started', 'retrain.suppressed', 'retrain.finished',
+  'ci.finished', 'release.finished', 'job.failed',
+]);
+export type NotifyEvent = z.output<typeof NotifyEvent>;
+
+export const ModelPolicy = z.strictObject({
+  dryRun: z.boolean().optional().meta({ description: 'Overrides the top-level dryRun for this model.' }),
+  validations: z.record(Identifier, Check).default({}).meta({ description: 'Checks by id; an entry with the same id overrides, null removes.' }),
+  // prefault (not default): an absent section is parsed as {}, so "required but no approvers" is reported.
+  approval: Approval.prefault({}),
+  promotion: Promotion.prefault({}),
+  deploy: Deploy.default({ action: 'none' }),
+  notify: z.array(Identifier).default([]).meta({ description: 'Names of channels (top-level channels) to notify.' }),
+  retraining: Retraining.optional(),
+});
+export type ModelPolicy = z.output<typeof ModelPolicy>;
+export type ModelPolicyInput = z.input<typeof ModelPolicy>;
