@@ -2,6 +2,7 @@
  * The built-in extensions, in start order. Storage (Azurite) starts first because durable state and app code may
  * need it; HTTP last so every system route is registered before app routes take the catch-all.
  */
+import { createDurableExtension } from '../durable/extension';
 import { createHttpExtension } from '../http/extension';
 import { loadAppFunctionsLibrary } from './loader';
 import type { HostOptions } from './host';
@@ -9,5 +10,5 @@ import type { HostExtension } from './types';
 
 export function defaultExtensions(options: HostOptions): HostExtension[] {
   const lib = () => loadAppFunctionsLibrary(options.appDir);
-  return [createHttpExtension(lib)];
+  return [createDurableExtension(), createHttpExtension(lib)];
 }

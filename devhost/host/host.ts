@@ -3,20 +3,21 @@
  * serves HTTP (app routes and extension system routes) on one port, and shuts down gracefully.
  *
  * Start-up order (each step fails loudly, naming the function or setting at fault):
- *   settings → core module → app entry files → validation → HTTP listener (503 until ready) → extension init →
- *   extension start → function listing → appStart hooks.
+ *   settings → extension preload (e.g. Azurite, so app module code sees its settings) → core module → app entry
+ *   files → validation → HTTP listener (503 until ready) → extension init → extension start → function listing →
+ *   appStart hooks.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { mkdirSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { installCoreModule, type CoreRegistry } from './core-module';
-import { createInvoker, type Invoker } from './invoke';
+import { createInvoker, wasLogged, type Invoker } from './invoke';
 import { defaultExtensions } from './extensions-registry';
 import { loadAppFunctionsLibrary, loadEntryFiles, resolveEntryFiles } from './loader';
-import { createLogger, parseLevel } from './logger';
-import { applySettings, getHostSetting, readHostJson, readLocalSettings, resolveSettingTokens, type LocalSettings } from './settings';
-import { HostError, type HostContext, type HostExtension, type HostLogger, type InvokeOptions, type InvokeResult, type RegisteredFunction, type SystemRoute } from './types';
+import { createLogger, levelsFromHostJson, parseLevel } from './logger';
+import { applySettings, getHostSetting, parseTimeSpan, readHostJson, readLocalSettings, resolveSettingTokens, type LocalSettings } from './settings';
+import { HostError, type HostContext, type HostExtension, type HostLogger, type InvokeOptions, type InvokeResult, type PreloadContext, type RegisteredFunction, type SystemRoute } from './types';
 
 export interface HostOptions {
   appDir: string;
@@ -44,6 +45,8 @@ export class LocalHost {
   private ready = false;
   private stopping: Promise<void> | undefined;
   private inFlightHttp = 0;
+  private inFlight = 0;
+  private readonly idleWaiters: (() => void)[] = [];
   private logger: HostLogger;
   context: HostContext | undefined;
   localSettings: LocalSettings | undefined;
@@ -71,16 +74,27 @@ export class LocalHost {
     this.localSettings = readLocalSettings(this.appDir);
     applySettings(this.localSettings.Values);
     const hostJson = readHostJson(this.appDir);
-    const levels = getHostSetting(hostJson, 'logging.logLevel') as Record<string, string> | undefined;
     if (!this.options.logger) {
-      const lvl = Object.entries(levels ?? {}).find(([k]) => k.toLowerCase() === 'default')?.[1];
-      this.logger = createLogger({ minLevel: parseLevel(process.env['STAGECRAFT_LOG_LEVEL'] ?? lvl) });
+      this.logger = createLogger({ levelFor: levelsFromHostJson(getHostSetting(hostJson, 'logging.logLevel'), process.env['STAGECRAFT_LOG_LEVEL']) });
     }
     const logger = this.logger;
+    const functionTimeoutMs = readFunctionTimeout(hostJson);
+
+    const factory = this.options.extensions ?? defaultExtensions;
+    this.extensions = factory(this.options);
+    const preload: PreloadContext = {
+      appDir: this.appDir,
+      stateDir: this.stateDir,
+      hostJson,
+      appSettingNames: Object.keys(this.localSettings.Values),
+      settings: process.env,
+      logger,
+    };
+    for (const ext of this.extensions) await ext.preload?.(preload);
 
     this.registry = installCoreModule((level, category, message) => {
       if (category === 'system' && /^(trace|debug)$/i.test(level)) return;
-      logger.log(parseLevel(level), message, { category });
+      logger.log(parseLevel(level), message, { category: category === 'user' ? 'Function' : 'Host.Worker' });
     });
     const lib = loadAppFunctionsLibrary(this.appDir);
     await loadEntryFiles(this.appDir, resolveEntryFiles(this.appDir));
@@ -90,22 +104,21 @@ export class LocalHost {
     if (this.registry.functions.size === 0) {
       logger.log('warning', 'No functions registered: check package.json "main" and that entry files call app.*()', { appDir: this.appDir });
     }
-    this.invoker = createInvoker(lib, this.registry, logger);
+    this.invoker = createInvoker(lib, this.registry, logger, functionTimeoutMs === undefined ? {} : { functionTimeoutMs });
 
-    const factory = this.options.extensions ?? defaultExtensions;
-    this.extensions = factory(this.options);
-
-    await this.listen();
     const context = this.makeContext(hostJson);
     this.context = context;
     this.validate(context);
+    await this.listen();
 
     for (const ext of this.extensions) await ext.init?.(context);
     for (const ext of this.extensions) await ext.start?.(context);
     this.ready = true;
 
     this.printListing(context);
-    for (const hook of this.registry.hooks.get('appStart') ?? []) await hook({ hookData: {}, appHookData: {}, functionAppDirectory: this.appDir });
+    for (const hook of this.registry.hooks.get('appStart') ?? []) {
+      await hook({ hookData: {}, appHookData: this.registry.appHookData, functionAppDirectory: this.appDir });
+    }
     logger.log('information', `Host started (${Date.now() - started} ms)`, { url: this.baseUrl, stateDir: this.stateDir });
   }
 
@@ -166,23 +179,34 @@ export class LocalHost {
   async invoke(fn: RegisteredFunction, triggerInput: unknown, options: InvokeOptions = {}): Promise<InvokeResult> {
     if (!this.invoker || !this.context) throw new HostError('HOST_NOT_STARTED', 'The host has not started');
     const context = this.context;
-    const inputs: Record<string, unknown> = { ...options.extraInputs };
-    for (const b of fn.inputs) {
-      if (b.name in inputs) continue;
-      const ext = this.owner('input', b.type);
-      if (ext?.resolveInput) inputs[b.name] = await ext.resolveInput(b, fn, context);
+    this.inFlight++;
+    try {
+      const inputs: Record<string, unknown> = { ...options.extraInputs };
+      for (const b of fn.inputs) {
+        if (b.name in inputs) continue;
+        const ext = this.owner('input', b.type);
+        if (ext?.resolveInput) inputs[b.name] = await ext.resolveInput(b, fn, context);
+      }
+      const result = await this.invoker.invoke(fn, triggerInput, inputs, options);
+      for (const b of fn.outputs) {
+        const value = result.extraOutputs[b.name];
+        if (value === undefined) continue;
+        await this.owner('output', b.type)?.handleOutput?.(b, value, fn, context);
+      }
+      const rb = fn.returnBinding;
+      if (rb && rb.type.toLowerCase() !== 'http' && result.returnValue !== undefined && result.returnValue !== null) {
+        await this.owner('output', rb.type)?.handleOutput?.(rb, result.returnValue, fn, context);
+      }
+      return result;
+    } catch (e) {
+      if (!wasLogged(e)) {
+        this.logger.log('error', `Function "${fn.name}" failed in a binding: ${(e as Error).message}`, { function: fn.name, stack: (e as Error).stack });
+      }
+      throw e;
+    } finally {
+      this.inFlight--;
+      if (this.inFlight === 0) for (const w of this.idleWaiters.splice(0)) w();
     }
-    const result = await this.invoker.invoke(fn, triggerInput, inputs, options);
-    for (const b of fn.outputs) {
-      const value = result.extraOutputs[b.name];
-      if (value === undefined) continue;
-      await this.owner('output', b.type)?.handleOutput?.(b, value, fn, context);
-    }
-    const rb = fn.returnBinding;
-    if (rb && rb.type.toLowerCase() !== 'http' && result.returnValue !== undefined && result.returnValue !== null) {
-      await this.owner('output', rb.type)?.handleOutput?.(rb, result.returnValue, fn, context);
-    }
-    return result;
   }
 
   private listen(): Promise<void> {
@@ -253,32 +277,53 @@ export class LocalHost {
     process.stdout.write(`\nFunctions:\n\n${lines.join('\n')}\n\n`);
   }
 
-  /** Stop accepting, let running work finish (bounded by deadlineMs), stop extensions in reverse order. */
+  /**
+   * Stop accepting (new requests get 503, the listener closes), let running work finish, stop extensions in reverse
+   * order, run appTerminate hooks. Everything is bounded by deadlineMs; never throws.
+   */
   stop(deadlineMs = 10_000): Promise<void> {
     this.stopping ??= (async () => {
       const deadline = Date.now() + deadlineMs;
-      this.logger.log('information', 'Host stopping: draining in-flight work', { inFlightHttp: this.inFlightHttp });
-      const closed = new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+      const left = () => Math.max(0, deadline - Date.now());
+      this.logger.log('information', 'Host stopping: draining in-flight work', { inFlightHttp: this.inFlightHttp, inFlightInvocations: this.inFlight });
+      const closed = new Promise<void>((r) => (this.server?.listening ? this.server.close(() => r()) : r()));
       this.server?.closeIdleConnections();
       for (const ext of [...this.extensions].reverse()) {
         try {
-          await ext.stop?.(Math.max(0, deadline - Date.now()));
+          await ext.stop?.(left());
         } catch (e) {
           this.logger.log('error', `Extension ${ext.name} failed to stop cleanly`, { error: (e as Error).message });
         }
       }
+      if (this.inFlight > 0) {
+        await Promise.race([new Promise<void>((r) => this.idleWaiters.push(r)), sleep(left())]);
+        if (this.inFlight > 0) this.logger.log('warning', 'Shutdown deadline passed with invocations still running', { inFlightInvocations: this.inFlight });
+      }
       for (const hook of this.registry?.hooks.get('appTerminate') ?? []) {
         try {
-          await hook({ hookData: {}, appHookData: {} });
+          await hook({ hookData: {}, appHookData: this.registry?.appHookData ?? {} });
         } catch (e) {
           this.logger.log('error', 'appTerminate hook failed', { error: (e as Error).message });
         }
       }
-      const wait = Math.max(0, deadline - Date.now());
-      await Promise.race([closed, new Promise((r) => setTimeout(r, wait).unref())]);
+      this.server?.closeIdleConnections();
+      await Promise.race([closed, sleep(left())]);
       this.server?.closeAllConnections();
       this.logger.log('information', 'Host stopped');
     })();
     return this.stopping;
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref());
+}
+
+/** host.json `functionTimeout`: a TimeSpan; "-1" or absent means unbounded (as `func start` runs by default). */
+function readFunctionTimeout(hostJson: Record<string, unknown>): number | undefined {
+  const raw = getHostSetting(hostJson, 'functionTimeout');
+  if (raw === undefined || raw === null || raw === '-1' || raw === -1) return undefined;
+  const ms = parseTimeSpan(raw);
+  if (ms === undefined || ms <= 0) throw new HostError('HOST_CONFIG_INVALID', `host.json "functionTimeout" must be a TimeSpan such as "00:05:00" or -1 (found ${JSON.stringify(raw)})`);
+  return ms;
 }

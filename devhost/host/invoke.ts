@@ -2,10 +2,16 @@
  * Calls a registered function the way the worker does (path A of durable-protocol.md §1.5): a fresh
  * InvocationContext from the app's own `@azure/functions`, pre/post invocation hooks, extra inputs filled before
  * the call and extra outputs read after it.
+ *
+ * Invariants:
+ * - Every invocation logs one `Executed` line (Succeeded/Failed, id, duration) under category `Function.<name>`;
+ *   a failure is logged here once, with the invocation id and stack, so callers only map it to their protocol.
+ * - host.json `functionTimeout` bounds every invocation: past it the invocation fails with FUNCTION_TIMEOUT. JavaScript
+ *   cannot cancel the handler, so its promise is abandoned (Azure would recycle the worker instead).
  */
 import { randomUUID } from 'node:crypto';
 import type { CoreRegistry } from './core-module';
-import type { BindingInfo, HostLogger, HostLogLevel, InvokeOptions, InvokeResult, RegisteredFunction } from './types';
+import { HostError, type BindingInfo, type HostLogger, type HostLogLevel, type InvokeOptions, type InvokeResult, type RegisteredFunction } from './types';
 
 type FunctionsLib = typeof import('@azure/functions');
 
@@ -17,23 +23,50 @@ export interface Invoker {
   invoke(fn: RegisteredFunction, triggerInput: unknown, inputs: Record<string, unknown>, options: InvokeOptions): Promise<InvokeResult>;
 }
 
+export interface InvokerOptions {
+  /** host.json functionTimeout in ms; undefined = unbounded. */
+  functionTimeoutMs?: number;
+}
+
+const logged = new WeakSet<object>();
+
+/** True when the invoker already logged this error (callers then need not log it again). */
+export function wasLogged(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && logged.has(error);
+}
+
 function asOptionBinding(b: BindingInfo): Record<string, unknown> {
   return { ...b };
 }
 
-export function createInvoker(lib: FunctionsLib, registry: CoreRegistry, logger: HostLogger): Invoker {
-  const appHookData: Record<string, unknown> = {};
+export function formatDuration(ms: number): string {
+  const pad = (n: number) => String(Math.floor(n)).padStart(2, '0');
+  return `${pad(ms / 3_600_000)}:${pad((ms % 3_600_000) / 60_000)}:${pad((ms % 60_000) / 1000)}`;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number | undefined, onTimeout: () => Error): Promise<T> {
+  if (ms === undefined || ms <= 0) return promise;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export function createInvoker(lib: FunctionsLib, registry: CoreRegistry, logger: HostLogger, invokerOptions: InvokerOptions = {}): Invoker {
   return {
     async invoke(fn, triggerInput, inputs, options) {
       const invocationId = options.invocationId ?? randomUUID();
-      const log = logger.child({ function: fn.name, invocationId, ...options.logFields });
+      const fields = { function: fn.name, invocationId, ...options.logFields };
+      const log = logger.child(fields);
+      const userCategory = `Function.${fn.name}.User`;
       const context = new lib.InvocationContext({
         invocationId,
         functionName: fn.name,
         logHandler: (level, ...args) => {
-          const text = args.map((a) => (typeof a === 'string' ? a : a instanceof Error ? (a.stack ?? a.message) : safeInspect(a))).join(' ');
           if (level === 'none') return;
-          log.log(LOG_LEVELS[level] ?? 'information', text);
+          const text = args.map((a) => (typeof a === 'string' ? a : a instanceof Error ? (a.stack ?? a.message) : safeInspect(a))).join(' ');
+          log.log(LOG_LEVELS[level] ?? 'information', text, { category: userCategory });
         },
         ...(options.triggerMetadata ? { triggerMetadata: options.triggerMetadata } : {}),
         ...(options.retryContext ? { retryContext: options.retryContext } : {}),
@@ -46,29 +79,28 @@ export function createInvoker(lib: FunctionsLib, registry: CoreRegistry, logger:
       });
       for (const [name, value] of Object.entries(inputs)) context.extraInputs.set(name, value);
 
-      let args: unknown[] = [triggerInput, context];
-      let callback = fn.callback;
-      const hookData: Record<string, unknown> = {};
-      for (const hook of registry.hooks.get('preInvocation') ?? []) {
-        const hookCtx: Record<string, unknown> = { hookData, appHookData, invocationContext: context, inputs: args, functionCallback: callback };
-        await hook(hookCtx);
-        args = (hookCtx['inputs'] as unknown[]) ?? args;
-        callback = (hookCtx['functionCallback'] as typeof callback) ?? callback;
-      }
+      const started = Date.now();
+      const category = `Function.${fn.name}`;
+      log.log('debug', `Executing 'Functions.${fn.name}'`, { category });
       let result: unknown;
       let error: unknown;
       try {
-        result = await callback(...args);
+        result = await withTimeout(
+          runWithHooks(registry, fn, triggerInput, context),
+          invokerOptions.functionTimeoutMs,
+          () => new HostError('FUNCTION_TIMEOUT', `Timeout value of ${formatDuration(invokerOptions.functionTimeoutMs ?? 0)} exceeded by function 'Functions.${fn.name}' (Id: '${invocationId}')`),
+        );
       } catch (e) {
-        error = e;
+        error = e ?? new Error('The function threw a null or undefined value');
       }
-      for (const hook of registry.hooks.get('postInvocation') ?? []) {
-        const hookCtx: Record<string, unknown> = { hookData, appHookData, invocationContext: context, inputs: args, result, error };
-        await hook(hookCtx);
-        result = hookCtx['result'];
-        error = hookCtx['error'];
+      const ms = Date.now() - started;
+      if (error !== undefined) {
+        const err = error instanceof Error ? error : new Error(safeInspect(error));
+        log.log('error', `Executed 'Functions.${fn.name}' (Failed, Id=${invocationId}, Duration=${ms}ms): ${err.message}`, { category, stack: err.stack });
+        if (typeof error === 'object' && error !== null) logged.add(error);
+        throw error;
       }
-      if (error !== undefined) throw error;
+      log.log('information', `Executed 'Functions.${fn.name}' (Succeeded, Id=${invocationId}, Duration=${ms}ms)`, { category });
 
       const extraOutputs: Record<string, unknown> = {};
       for (const b of fn.outputs) {
@@ -78,6 +110,35 @@ export function createInvoker(lib: FunctionsLib, registry: CoreRegistry, logger:
       return { returnValue: result, extraOutputs, invocationId };
     },
   };
+}
+
+/** preInvocation hooks → callback → postInvocation hooks; hooks may replace inputs, the callback, the result or the error. */
+async function runWithHooks(registry: CoreRegistry, fn: RegisteredFunction, triggerInput: unknown, context: unknown): Promise<unknown> {
+  let args: unknown[] = [triggerInput, context];
+  let callback = fn.callback;
+  const hookData: Record<string, unknown> = {};
+  const appHookData = registry.appHookData;
+  for (const hook of registry.hooks.get('preInvocation') ?? []) {
+    const hookCtx: Record<string, unknown> = { hookData, appHookData, invocationContext: context, inputs: args, functionCallback: callback };
+    await hook(hookCtx);
+    args = (hookCtx['inputs'] as unknown[]) ?? args;
+    callback = (hookCtx['functionCallback'] as typeof callback) ?? callback;
+  }
+  let result: unknown;
+  let error: unknown;
+  try {
+    result = await callback(...args);
+  } catch (e) {
+    error = e ?? new Error('The function threw a null or undefined value');
+  }
+  for (const hook of registry.hooks.get('postInvocation') ?? []) {
+    const hookCtx: Record<string, unknown> = { hookData, appHookData, invocationContext: context, inputs: args, result, error };
+    await hook(hookCtx);
+    result = hookCtx['result'];
+    error = hookCtx['error'];
+  }
+  if (error !== undefined && error !== null) throw error;
+  return result;
 }
 
 function safeInspect(v: unknown): string {

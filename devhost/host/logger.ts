@@ -42,18 +42,41 @@ function formatValue(v: unknown): string {
 
 export interface LoggerOptions {
   minLevel?: HostLogLevel;
+  /** Per-category threshold (host.json `logging.logLevel`); overrides minLevel. `none` silences a category. */
+  levelFor?: (category: string | undefined) => HostLogLevel | 'none';
   json?: boolean;
   write?: (line: string) => void;
 }
 
+/**
+ * host.json `logging.logLevel` as .NET applies it: the longest configured category prefix (on a dot boundary) wins,
+ * else `default`. Categories used by the host: `Function.<name>` (invocation lines), `Function.<name>.User` (the
+ * function's own logs), `Host.*`/none (host lines). `defaultOverride` (STAGECRAFT_LOG_LEVEL) replaces `default` only.
+ */
+export function levelsFromHostJson(logLevel: unknown, defaultOverride?: string): (category: string | undefined) => HostLogLevel | 'none' {
+  const entries = Object.entries(typeof logLevel === 'object' && logLevel !== null ? (logLevel as Record<string, unknown>) : {})
+    .filter((e): e is [string, string] => typeof e[1] === 'string')
+    .map(([k, v]) => [k.toLowerCase(), /^none$/i.test(v) ? 'none' : parseLevel(v)] as const);
+  const configuredDefault = entries.find(([k]) => k === 'default')?.[1];
+  const fallback: HostLogLevel | 'none' = defaultOverride ? parseLevel(defaultOverride) : (configuredDefault ?? 'information');
+  const specific = entries.filter(([k]) => k !== 'default').sort((a, b) => b[0].length - a[0].length);
+  return (category) => {
+    if (!category) return fallback;
+    const c = category.toLowerCase();
+    return specific.find(([k]) => c === k || c.startsWith(k + '.'))?.[1] ?? fallback;
+  };
+}
+
 export function createLogger(options: LoggerOptions = {}, fields: Record<string, unknown> = {}): HostLogger {
   const minLevel = options.minLevel ?? 'information';
+  const levelFor = options.levelFor;
   const json = options.json ?? process.env['STAGECRAFT_LOG_FORMAT'] === 'json';
   const write = options.write ?? ((line: string) => process.stdout.write(line + '\n'));
   return {
     log(level, message, extra) {
-      if (LEVEL_ORDER[level] < LEVEL_ORDER[minLevel]) return;
       const all: Record<string, unknown> = { ...fields, ...extra };
+      const threshold = levelFor ? levelFor(typeof all['category'] === 'string' ? all['category'] : undefined) : minLevel;
+      if (threshold === 'none' || LEVEL_ORDER[level] < LEVEL_ORDER[threshold]) return;
       const time = new Date().toISOString();
       if (json) {
         const safe: Record<string, unknown> = {};
@@ -61,13 +84,14 @@ export function createLogger(options: LoggerOptions = {}, fields: Record<string,
         write(JSON.stringify({ time, level, message: redactString(message), ...safe }));
         return;
       }
+      // The category only selects the level; function=/invocationId= already say where a line comes from.
       const parts = Object.entries(all)
-        .filter(([, v]) => v !== undefined)
+        .filter(([k, v]) => v !== undefined && k !== 'category')
         .map(([k, v]) => `${k}=${formatValue(redact(k, v))}`);
       write(`[${time}] ${SHORT[level]} ${redactString(message)}${parts.length ? '  ' + parts.join(' ') : ''}`);
     },
     child(more) {
-      return createLogger({ minLevel, json, write }, { ...fields, ...more });
+      return createLogger({ minLevel, ...(levelFor ? { levelFor } : {}), json, write }, { ...fields, ...more });
     },
   };
 }

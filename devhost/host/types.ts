@@ -92,6 +92,17 @@ export interface HostContext {
   getExtension<T extends HostExtension>(name: string): T | undefined;
 }
 
+/** What an extension sees before the app's entry files load: settings are applied, no functions exist yet. */
+export interface PreloadContext {
+  appDir: string;
+  stateDir: string;
+  hostJson: Record<string, unknown>;
+  /** local.settings.json `Values` names (the app's own settings, before merging with the real environment). */
+  appSettingNames: readonly string[];
+  settings: NodeJS.ProcessEnv;
+  logger: HostLogger;
+}
+
 export interface HostExtension {
   readonly name: string;
   /** Trigger binding types this extension runs (exact, case-insensitive), e.g. ['httpTrigger']. */
@@ -102,9 +113,14 @@ export interface HostExtension {
   readonly outputTypes?: readonly string[];
   /** Return an error message if a function using this extension is registered wrongly (host stops start-up with it). */
   validate?(fn: RegisteredFunction, host: HostContext): string | undefined;
-  /** Called before the HTTP port listens: open stores, register system routes. */
+  /**
+   * Optional, before the app's entry files load (so module-level code in the app sees its effect, e.g. rewritten
+   * connection-string settings). Long work may be started here and awaited in `init`.
+   */
+  preload?(host: PreloadContext): Promise<void>;
+  /** Called after validation while the HTTP port still answers 503 (baseUrl is known): open stores, register system routes. */
   init?(host: HostContext): Promise<void>;
-  /** Called after the HTTP port listens: begin delivering triggers. */
+  /** Called after every extension's init: begin delivering triggers. */
   start?(host: HostContext): Promise<void>;
   /** Value for an input binding of a claimed type, computed per invocation. */
   resolveInput?(binding: BindingInfo, fn: RegisteredFunction, host: HostContext): Promise<unknown> | unknown;

@@ -6,6 +6,7 @@
  * - An exception in a handler answers 500 (no details leaked) and is logged with the invocation id; the host keeps serving.
  * - A path that matches no route is 404; a path that matches only with another method is 405 with `Allow`.
  */
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
@@ -125,23 +126,27 @@ export function createHttpExtension(lib: () => FunctionsLib): HttpExtension {
     });
 
     let result: unknown;
-    const started = Date.now();
-    let invocationId = '';
+    const invocationId = randomUUID();
     try {
-      const r = await host.invoke(f.fn, request);
-      result = r.returnValue;
-      invocationId = r.invocationId;
+      result = (await host.invoke(f.fn, request, { invocationId })).returnValue;
     } catch (e) {
-      const err = e as Error;
-      host.logger.log('error', `Function "${f.fn.name}" threw: ${err.message}`, { function: f.fn.name, stack: err.stack });
+      // The invoker already logged the failure with this invocation id and the stack.
+      host.logger.log('warning', `HTTP 500: function "${f.fn.name}" failed`, { function: f.fn.name, invocationId, method, path: `/${path}`, code: (e as { code?: unknown }).code });
       if (!res.headersSent) {
         res.writeHead(500, { ...baseCors, 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: 'The function failed; see the host log for the invocation' }));
+        res.end(JSON.stringify({ error: 'The function failed; see the host log for the invocation', invocationId }));
       }
       return;
     }
     await writeResponse(L, res, result, baseCors, method === 'HEAD');
-    host.logger.log('debug', 'HTTP request served', { function: f.fn.name, invocationId, status: res.statusCode, ms: Date.now() - started });
+  }
+
+  /** Tracks handle() calls so stop() can let running requests finish. */
+  const inFlight = new Set<Promise<void>>();
+  function tracked(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+    const p = handle(req, res, body).finally(() => inFlight.delete(p));
+    inFlight.add(p);
+    return p;
   }
 
   return {
@@ -179,13 +184,16 @@ export function createHttpExtension(lib: () => FunctionsLib): HttpExtension {
       if (functions.some((f) => f.authLevel !== 'anonymous')) keys = loadKeys(ctx.stateDir, ctx.settings);
       cors = (ctx.localHost.CORS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
       corsCredentials = ctx.localHost.CORSCredentials === true;
-      ctx.addSystemRoute({ prefix: '/', handle });
+      ctx.addSystemRoute({ prefix: '/', handle: tracked });
     },
     async start(ctx) {
       if (keys) {
         ctx.logger.log('information', 'Function keys (send as x-functions-key header or ?code=)', { defaultKey: '(see below)' });
         process.stdout.write(`  default function key: ${keys.hostKeys['default']}\n  master key:           ${keys.masterKey}\n  (stored in ${ctx.stateDir}/keys.json; override with STAGECRAFT_FUNCTION_KEY / STAGECRAFT_MASTER_KEY)\n`);
       }
+    },
+    async stop(deadlineMs) {
+      if (inFlight.size) await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, deadlineMs).unref())]);
     },
     describe(fn, ctx) {
       const f = functions.find((x) => x.fn === fn) ?? compile(fn, prefix);

@@ -81,7 +81,7 @@ export function splitTransfer(message: unknown, format: number | undefined): Inc
     const body = envelope.body as { typecode?: number; content?: unknown; multiple?: boolean } | undefined;
     if (!body || body.typecode !== 0x75) return [];
     const parts = (body.multiple ? body.content : [body.content]) as Buffer[];
-    return parts.map((raw) => ({ msg: rheaMessage.decode(raw), raw }));
+    return parts.map((raw) => ({ msg: decodeMessage(raw), raw }));
   }
   return [{ msg: message as Message }];
 }
@@ -91,7 +91,7 @@ export function encodeMessage(msg: Message): Buffer {
 }
 
 export function decodeMessage(raw: Buffer): Message {
-  return rheaMessage.decode(raw);
+  return rheaMessage.decode(raw) as unknown as Message;
 }
 
 /** The annotations/header a broker adds to each delivered (or peeked) message. */
@@ -106,7 +106,7 @@ export interface BrokerStamp {
 }
 
 export function stamp(msg: Message, s: BrokerStamp): Message {
-  const ann: Record<string, unknown> = { ...((msg.message_annotations as Record<string, unknown> | undefined) ?? {}) };
+  const ann: Record<string, unknown> = { ...((msg.message_annotations) ?? {}) };
   ann['x-opt-sequence-number'] = types.wrap_long(s.sequenceNumber);
   ann['x-opt-enqueue-sequence-number'] = types.wrap_long(s.sequenceNumber);
   ann['x-opt-enqueued-time'] = new Date(s.enqueuedAt);
@@ -121,5 +121,5 @@ export function stamp(msg: Message, s: BrokerStamp): Message {
 export function messageIdString(v: unknown): string | undefined {
   if (v === undefined || v === null) return undefined;
   if (Buffer.isBuffer(v)) return v.length === 16 ? uuidString(v) : v.toString('hex');
-  return String(v);
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint' ? String(v) : JSON.stringify(v);
 }

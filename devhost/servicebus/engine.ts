@@ -253,8 +253,8 @@ export class Engine {
         target.dedupSeen.set(messageId, exp);
         dedupRows.push([messageId, exp]);
       }
-      const ann = msg.message_annotations as Record<string, unknown> | undefined;
-      const schedRaw = scheduleAt ?? ann?.['x-opt-scheduled-enqueue-time'];
+      const ann = msg.message_annotations;
+      const schedRaw: unknown = scheduleAt ?? ann?.['x-opt-scheduled-enqueue-time'];
       const sched = schedRaw instanceof Date ? schedRaw.getTime() : typeof schedRaw === 'number' ? schedRaw : undefined;
       if (ann && 'x-opt-scheduled-enqueue-time' in ann) {
         delete ann['x-opt-scheduled-enqueue-time'];
@@ -273,7 +273,7 @@ export class Engine {
         }
       }
       for (const queue of destinations) {
-        const enqueuedAt = isScheduled ? (sched as number) : now;
+        const enqueuedAt = isScheduled ? (sched) : now;
         const ttl = minTtl(typeof msg.ttl === 'number' && msg.ttl > 0 ? msg.ttl : null, queue.settings.defaultTtlMs);
         entries.push({
           rec: {
@@ -281,7 +281,7 @@ export class Engine {
             seq,
             state: isScheduled ? MessageState.Scheduled : MessageState.Active,
             enqueuedAt,
-            scheduledAt: isScheduled ? (sched as number) : null,
+            scheduledAt: isScheduled ? (sched) : null,
             expiresAt: ttl === null ? null : enqueuedAt + ttl,
             deliveryCount: 0,
             messageId,
@@ -493,7 +493,7 @@ export class Engine {
     const ap = { ...((e.msg.application_properties as Record<string, unknown> | undefined) ?? {}) };
     for (const [k, v] of Object.entries(props)) ap[k] = v;
     // Copy: topic subscriptions share the decoded message object of one send.
-    e.msg = { ...e.msg, application_properties: ap } as Message;
+    e.msg = { ...e.msg, application_properties: ap };
   }
 
   private deadLetter(e: Entry, reason: string | undefined, description: string | undefined, props: Record<string, unknown> | undefined, done?: (err?: Error) => void): void {

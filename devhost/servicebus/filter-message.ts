@@ -32,8 +32,8 @@ export function filterView(msg: Message, extra: { sequenceNumber?: number; enque
     deliverycount: 0,
     sequencenumber: extra.sequenceNumber,
     enqueuedtimeutc: extra.enqueuedTimeUtc,
-    scheduledenqueuetimeutc: (msg.message_annotations as Record<string, unknown> | undefined)?.['x-opt-scheduled-enqueue-time'],
-    partitionkey: (msg.message_annotations as Record<string, unknown> | undefined)?.['x-opt-partition-key'],
+    scheduledenqueuetimeutc: (msg.message_annotations)?.['x-opt-scheduled-enqueue-time'],
+    partitionkey: (msg.message_annotations)?.['x-opt-partition-key'],
   };
   return { sys, user: (msg.application_properties as Record<string, unknown> | undefined) ?? {} };
 }

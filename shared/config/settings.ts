@@ -47,7 +47,7 @@ export const SETTINGS_DOC: readonly SettingDoc[] = [
   { name: 'AZURE_MONITOR_WEBHOOK_KEYS', section: 'intake', required: false, secret: true,
     description: 'Keys accepted from Azure Monitor action groups in the `key` query parameter or `X-Stagecraft-Key` header, comma-separated.' },
   { name: 'DRIFT_WEBHOOK_KEYS', section: 'intake', required: false, secret: true,
-    description: 'Keys accepted by the drift endpoint in the `key` query parameter or `X-Stagecraft-Key` header, comma-separated.' },
+    description: 'Optional extra keys for the drift endpoint (`key` query or `X-Stagecraft-Key` header), comma-separated, on top of the function key. Unset: the function key is the only gate.' },
   { name: 'DATABRICKS_JOBS_WEBHOOK_USERNAME', section: 'intake', required: false,
     description: 'Basic-auth user name configured on the Databricks notification destination.' },
   { name: 'DATABRICKS_JOBS_WEBHOOK_PASSWORDS', section: 'intake', required: false, secret: true,

@@ -17,8 +17,8 @@ import { type Instant, toMs } from './time';
  * Identities compare trimmed and case-insensitively (e-mail addresses, UPNs).
  */
 export interface ApproverSet {
-  users?: readonly string[];
-  groups?: readonly string[];
+  users?: string[];
+  groups?: string[];
 }
 
 export interface EscalationStep {
@@ -32,7 +32,7 @@ export interface ApprovalRules {
   minApprovals: number;
   excludeAuthor: boolean;
   excludeTrigger: boolean;
-  escalation?: readonly EscalationStep[];
+  escalation?: EscalationStep[];
   deadline?: string;
   onDeadline?: 'reject' | 'approve';
 }

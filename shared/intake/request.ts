@@ -12,6 +12,8 @@ export interface DeliveryInput {
   rawBody: Buffer | Uint8Array | ArrayBuffer | string;
   /** Query parameters (first value wins). */
   query?: URLSearchParams | Record<string, string | undefined>;
+  /** Body size the caller knows without reading it (Content-Length of an unread body); checked against the limit. */
+  declaredBytes?: number;
 }
 
 export interface DeliveryRequest {
@@ -19,6 +21,8 @@ export interface DeliveryRequest {
   headers: ReadonlyMap<string, string>;
   rawBody: Buffer;
   query: ReadonlyMap<string, string>;
+  /** max(actual body length, declared length). */
+  bodyBytes: number;
 }
 
 function isIterable(value: unknown): value is Iterable<[string, string]> {
@@ -55,5 +59,5 @@ export function normalizeRequest(input: DeliveryInput): DeliveryRequest {
       : raw instanceof ArrayBuffer
         ? Buffer.from(raw)
         : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-  return { headers, rawBody, query };
+  return { headers, rawBody, query, bodyBytes: Math.max(rawBody.length, input.declaredBytes ?? 0) };
 }

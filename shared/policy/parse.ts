@@ -100,7 +100,7 @@ export function parsePolicyText(text: string, source?: string): Policy {
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length) {
     throw new PolicyInvalidError(source, doc.errors.map((e) => {
-      const pos = e.linePos?.[0];
+      const pos = e.linePos?.[0] ?? lc.linePos(e.pos[0]);
       return { path: '', message: e.message.split('\n')[0] ?? e.message, ...(pos ? { line: pos.line, column: pos.col } : {}) };
     }));
   }

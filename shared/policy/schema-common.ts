@@ -11,7 +11,7 @@ export const Duration = z
 
 /** A duration of at least `minMs` (e.g. reminders no more often than every minute). */
 export function durationAtLeast(minMs: number, label: string) {
-  return Duration.refine((s) => (tryParseDuration(s) ?? 0) >= minMs, { message: `must be at least ${label}` });
+  return Duration.refine((s) => (tryParseDuration(s) ?? Infinity) >= minMs, { message: `must be at least ${label}` });
 }
 
 export const Cron = z

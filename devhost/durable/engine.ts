@@ -1,0 +1,913 @@
+/**
+ * The local Durable Task engine: runs orchestration episodes and activities for one task hub on a DurableStore.
+ *
+ * Invariants:
+ * - One episode per instance at a time (`busy` from dispatch until its commit is done).
+ * - An episode's history, status, custom status, output, new work items, timers, sub-orchestration starts and
+ *   parent notifications commit in one transaction; effects (running activities, arming timers, waking other
+ *   instances) happen only after that commit. A crash before it re-runs the episode from the same messages.
+ * - Activities run at least once: the work item is deleted in the same transaction that stores its result.
+ * - No polling: work is dispatched on in-process signals (commit callbacks, one timeout for the earliest timer).
+ * - Running instances keep their history in memory (like extended sessions); it is read from disk only after a
+ *   restart. Terminal instances are dropped from memory.
+ */
+import { randomUUID } from 'node:crypto';
+import type { HostLogger } from '../host/types';
+import { CommitQueue } from './commit-queue';
+import { replayActions, type Allocation, type ReplayOptions } from './replay';
+import type { DurableStore } from './store';
+import { TimerHeap } from './timer-heap';
+import {
+  EventType,
+  isTerminal,
+  type ActivityItem,
+  type HistoryEvent,
+  type InboxMessage,
+  type InstanceRow,
+  type ParentRef,
+  type RuntimeStatusName,
+  type TimerItem,
+} from './types';
+
+export interface EngineOptions {
+  store: DurableStore;
+  hubName: string;
+  logger: HostLogger;
+  maxConcurrentOrchestrators: number;
+  maxConcurrentActivities: number;
+  maxShortTimerMs: number;
+  longTimerIntervalMs: number;
+  /** TimeSpan strings sent to the SDK (must parse to the two numbers above). */
+  maxShortTimerSpan: string;
+  longTimerIntervalSpan: string;
+  /** Canonical orchestrator name for a (case-insensitive) name, or undefined. */
+  resolveOrchestrator(name: string): string | undefined;
+  resolveActivity(name: string): string | undefined;
+  invokeOrchestrator(name: string, payload: unknown, instanceId: string): Promise<unknown>;
+  invokeActivity(name: string, input: unknown, instanceId: string): Promise<unknown>;
+}
+
+interface PendingMsg {
+  source: 'inbox' | 'timer';
+  rowId: number;
+  executionId: string | null;
+  message: InboxMessage;
+}
+
+interface Runtime {
+  row: InstanceRow;
+  history: HistoryEvent[] | undefined;
+  historyJson: string[] | undefined;
+  pending: PendingMsg[];
+  busy: boolean;
+  queued: boolean;
+  /** timerId → timer row id, for cancellation. */
+  timerRows: Map<number, number>;
+  lastEpisodeAt: number;
+}
+
+export class DurableConflictError extends Error {
+  readonly status = 409;
+}
+
+export interface EngineStats {
+  episodes: number;
+  activities: number;
+  commits: number;
+  writes: number;
+  activeInstances: number;
+  queuedActivities: number;
+  timers: number;
+}
+
+const OUT_OF_PROC = '\n\n$OutOfProcData$:';
+const EXECUTION_SCOPED = new Set<number>([EventType.TaskCompleted, EventType.TaskFailed, EventType.TimerFired, EventType.SubOrchestrationInstanceCompleted, EventType.SubOrchestrationInstanceFailed]);
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function ev(type: number, ts: number, fields: Partial<HistoryEvent> = {}): HistoryEvent {
+  return { EventType: type, EventId: -1, IsPlayed: false, Timestamp: iso(ts), ...fields };
+}
+
+function newId(): string {
+  return randomUUID().replace(/-/g, '');
+}
+
+/** JSON text for a value the SDK may have pre-encoded (activity/continueAsNew string inputs are JSON already). */
+export function decodeEncodedInput(v: unknown): string {
+  if (typeof v === 'string') {
+    try {
+      JSON.parse(v);
+      return v;
+    } catch {
+      return JSON.stringify(v);
+    }
+  }
+  return JSON.stringify(v ?? null) ?? 'null';
+}
+
+function parseJson(text: string | null | undefined): unknown {
+  if (text === null || text === undefined) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function errorText(e: unknown): { message: string; stack: string } {
+  if (e instanceof Error) return { message: e.message, stack: e.stack ?? '' };
+  return { message: String(e), stack: '' };
+}
+
+export class DurableEngine {
+  readonly commits: CommitQueue;
+  private readonly store: DurableStore;
+  private readonly log: HostLogger;
+  private readonly active = new Map<string, Runtime>();
+  private readonly ready: Runtime[] = [];
+  private readyHead = 0;
+  private runningOrch = 0;
+  private readonly activityQueue: ActivityItem[] = [];
+  private activityHead = 0;
+  private runningActivities = 0;
+  private readonly timers = new TimerHeap();
+  private readonly canceledTimerRows = new Set<number>();
+  private timerHandle: NodeJS.Timeout | undefined;
+  private timerDueAt = Infinity;
+  private nextRow = 0;
+  private stopped = false;
+  private readonly completionWaiters = new Map<string, Array<() => void>>();
+  private readonly idleWaiters: Array<() => void> = [];
+  readonly stats = { episodes: 0, activities: 0 };
+  /** Hook for benchmarks/tests: called when an activity starts (after dispatch). */
+  onActivityStart: ((instanceId: string, name: string) => void) | undefined;
+
+  constructor(private readonly o: EngineOptions) {
+    this.store = o.store;
+    this.log = o.logger;
+    this.commits = new CommitQueue(o.store);
+  }
+
+  private rowId(): number {
+    return ++this.nextRow;
+  }
+
+  // ---------------------------------------------------------------- start / stop
+
+  /** Load in-flight state and resume: pending activities re-run, due timers fire, waiting instances keep waiting. */
+  start(): void {
+    this.nextRow = this.store.maxRowId();
+    for (const row of this.store.activeInstances()) this.active.set(row.instanceId, this.runtime(row));
+    const orphans: { inbox: number[]; timers: number[]; activities: number[] } = { inbox: [], timers: [], activities: [] };
+    for (const m of this.store.loadInbox()) {
+      const rt = this.active.get(m.instanceId);
+      if (!rt) orphans.inbox.push(m.rowId);
+      else rt.pending.push({ source: 'inbox', rowId: m.rowId, executionId: m.executionId, message: m.message });
+    }
+    for (const t of this.store.loadTimers()) {
+      const rt = this.active.get(t.instanceId);
+      if (!rt || rt.row.executionId !== t.executionId) orphans.timers.push(t.rowId);
+      else {
+        rt.timerRows.set(t.timerId, t.rowId);
+        this.timers.push(t);
+      }
+    }
+    for (const a of this.store.loadActivities()) {
+      const rt = this.active.get(a.instanceId);
+      if (!rt || rt.row.executionId !== a.executionId) orphans.activities.push(a.rowId);
+      else this.activityQueue.push(a);
+    }
+    if (orphans.inbox.length || orphans.timers.length || orphans.activities.length) {
+      this.store.transaction(() => {
+        this.store.deleteInbox(orphans.inbox);
+        this.store.deleteTimers(orphans.timers);
+        for (const id of orphans.activities) this.store.deleteActivity(id);
+      });
+    }
+    const resumed = this.active.size;
+    if (resumed || this.activityQueue.length || this.timers.size) {
+      this.log.log('information', 'Durable task hub resumed in-flight work', { hub: this.o.hubName, instances: resumed, activities: this.activityQueue.length - this.activityHead, timers: this.timers.size });
+    }
+    for (const rt of this.active.values()) this.schedule(rt);
+    this.pumpActivities();
+    this.armTimer();
+  }
+
+  async stop(deadlineMs: number): Promise<void> {
+    this.stopped = true;
+    if (this.timerHandle) clearTimeout(this.timerHandle);
+    const deadline = Date.now() + deadlineMs;
+    while ((this.runningOrch > 0 || this.runningActivities > 0 || [...this.active.values()].some((r) => r.busy)) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    this.commits.flush();
+  }
+
+  getStats(): EngineStats {
+    return {
+      episodes: this.stats.episodes,
+      activities: this.stats.activities,
+      commits: this.commits.commits,
+      writes: this.commits.writes,
+      activeInstances: this.active.size,
+      queuedActivities: this.activityQueue.length - this.activityHead,
+      timers: this.timers.size,
+    };
+  }
+
+  private runtime(row: InstanceRow): Runtime {
+    return { row, history: undefined, historyJson: undefined, pending: [], busy: false, queued: false, timerRows: new Map(), lastEpisodeAt: 0 };
+  }
+
+  // ---------------------------------------------------------------- client operations
+
+  isActive(instanceId: string): boolean {
+    return this.active.has(instanceId);
+  }
+
+  /** Start (or restart a finished) instance. Resolves after the start is committed. */
+  async startNew(name: string, instanceId: string | undefined, inputJson: string | null, version = ''): Promise<string> {
+    const id = instanceId ?? newId();
+    if (this.active.has(id)) throw new DurableConflictError(`An instance with ID '${id}' already exists and is ${this.active.get(id)!.row.status}; wait for it to finish, terminate it, or use another instance ID`);
+    const now = Date.now();
+    const executionId = newId();
+    const row: InstanceRow = { instanceId: id, name, version, executionId, status: 'Pending', input: inputJson, output: null, customStatus: null, createdAt: now, updatedAt: now, parent: null };
+    const rt = this.runtime(row);
+    rt.history = [];
+    rt.historyJson = [];
+    this.active.set(id, rt);
+    const msg = this.startMessage(row, now);
+    try {
+      await this.commits.run(() => {
+        this.store.deleteInstance(id);
+        this.store.upsertInstance(row);
+        this.store.insertInbox(msg.rowId, id, msg.executionId, msg.message);
+      });
+    } catch (e) {
+      this.active.delete(id);
+      throw e;
+    }
+    rt.pending.push(msg);
+    this.schedule(rt);
+    return id;
+  }
+
+  private startMessage(row: InstanceRow, now: number): PendingMsg {
+    const event = ev(EventType.ExecutionStarted, now, {
+      Name: row.name,
+      Version: row.version,
+      Input: row.input,
+      OrchestrationInstance: { InstanceId: row.instanceId, ExecutionId: row.executionId },
+      ParentInstance: row.parent ? { Name: row.parent.name, OrchestrationInstance: { InstanceId: row.parent.instanceId, ExecutionId: row.parent.executionId }, TaskScheduleId: row.parent.taskScheduledId } : null,
+      Tags: null,
+    });
+    return { source: 'inbox', rowId: this.rowId(), executionId: row.executionId, message: { kind: 'event', event } };
+  }
+
+  /** Deliver a message to a running instance. Returns false when the instance is not active (unknown or finished). */
+  async send(instanceId: string, message: InboxMessage): Promise<boolean> {
+    const rt = this.active.get(instanceId);
+    if (!rt) return false;
+    const m: PendingMsg = { source: 'inbox', rowId: this.rowId(), executionId: null, message };
+    await this.commits.run(() => this.store.insertInbox(m.rowId, instanceId, null, message));
+    const now = this.active.get(instanceId);
+    if (now) {
+      now.pending.push(m);
+      this.schedule(now);
+    }
+    return true;
+  }
+
+  raiseEvent(instanceId: string, name: string, inputJson: string | null): Promise<boolean> {
+    return this.send(instanceId, { kind: 'event', event: ev(EventType.EventRaised, Date.now(), { Name: name, Input: inputJson }) });
+  }
+
+  /** Resolves when the instance is no longer active (or after timeoutMs). */
+  waitForCompletion(instanceId: string, timeoutMs: number): Promise<void> {
+    if (!this.active.has(instanceId)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      const list = this.completionWaiters.get(instanceId) ?? [];
+      this.completionWaiters.set(instanceId, list);
+      list.push(done);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  }
+
+  /** Resolves when nothing is queued, running or armed (benchmarks, tests). */
+  whenIdle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  private isIdle(): boolean {
+    return this.runningOrch === 0 && this.runningActivities === 0 && this.readyHead >= this.ready.length && this.activityHead >= this.activityQueue.length && ![...this.active.values()].some((r) => r.busy || r.pending.length);
+  }
+
+  private checkIdle(): void {
+    if (this.idleWaiters.length && this.isIdle()) for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  async historyOf(instanceId: string): Promise<HistoryEvent[]> {
+    const rt = this.active.get(instanceId);
+    if (rt?.history && !rt.busy) return rt.history;
+    return this.store.loadHistory(instanceId).map((s) => JSON.parse(s) as HistoryEvent);
+  }
+
+  // ---------------------------------------------------------------- orchestrator dispatch
+
+  private processable(rt: Runtime): boolean {
+    if (!rt.pending.length) return false;
+    if (rt.row.status !== 'Suspended') return true;
+    return rt.pending.some((m) => m.message.kind === 'resume' || m.message.kind === 'terminate');
+  }
+
+  private schedule(rt: Runtime): void {
+    if (this.stopped || rt.busy || rt.queued || !this.processable(rt)) return;
+    rt.queued = true;
+    this.ready.push(rt);
+    this.pumpOrchestrators();
+  }
+
+  private pumpOrchestrators(): void {
+    while (!this.stopped && this.runningOrch < this.o.maxConcurrentOrchestrators && this.readyHead < this.ready.length) {
+      const rt = this.ready[this.readyHead++]!;
+      if (this.readyHead > 1024 && this.readyHead * 2 > this.ready.length) {
+        this.ready.splice(0, this.readyHead);
+        this.readyHead = 0;
+      }
+      rt.queued = false;
+      if (rt.busy || this.active.get(rt.row.instanceId) !== rt) continue;
+      rt.busy = true;
+      this.runningOrch++;
+      void this.episode(rt).catch((e: unknown) => {
+        this.log.log('error', 'Durable episode failed inside the engine; will retry', { instanceId: rt.row.instanceId, error: (e as Error).stack ?? String(e) });
+        rt.history = undefined;
+        rt.historyJson = undefined;
+        rt.busy = false;
+        setTimeout(() => this.schedule(rt), 1000).unref();
+      });
+    }
+  }
+
+  private ensureHistory(rt: Runtime): void {
+    if (rt.history && rt.historyJson) return;
+    const json = this.store.loadHistory(rt.row.instanceId);
+    rt.historyJson = json;
+    rt.history = json.map((s) => JSON.parse(s) as HistoryEvent);
+  }
+
+  private async episode(rt: Runtime): Promise<void> {
+    let released = false;
+    const release = () => {
+      if (!released) {
+        released = true;
+        this.runningOrch--;
+        this.pumpOrchestrators();
+      }
+    };
+    try {
+      await this.episodeInner(rt, release);
+    } finally {
+      release();
+    }
+  }
+
+  private async episodeInner(rt: Runtime, releaseSlot: () => void): Promise<void> {
+    this.ensureHistory(rt);
+    const history = rt.history!;
+    const row = rt.row;
+    const instanceId = row.instanceId;
+    const taken = rt.pending;
+    rt.pending = [];
+    const held: PendingMsg[] = [];
+    const consumedInbox: number[] = [];
+    const consumedTimers: number[] = [];
+    const inbound: HistoryEvent[] = [];
+    const control: HistoryEvent[] = [];
+    let status: RuntimeStatusName = row.status;
+    let terminateReason: string | undefined;
+    let started = history.some((e) => e.EventType === EventType.ExecutionStarted);
+    let maxFireAt = 0;
+    const now0 = Date.now();
+
+    for (const m of taken) {
+      if (terminateReason !== undefined) {
+        (m.source === 'timer' ? consumedTimers : consumedInbox).push(m.rowId);
+        continue;
+      }
+      const msg = m.message;
+      if (msg.kind === 'terminate') {
+        consumedInbox.push(m.rowId);
+        terminateReason = msg.reason;
+        continue;
+      }
+      if (msg.kind === 'suspend' || msg.kind === 'resume') {
+        consumedInbox.push(m.rowId);
+        if (msg.kind === 'suspend' && status !== 'Suspended') {
+          status = 'Suspended';
+          control.push(ev(EventType.ExecutionSuspended, now0, { Reason: msg.reason }));
+        } else if (msg.kind === 'resume' && status === 'Suspended') {
+          status = started ? 'Running' : 'Pending';
+          control.push(ev(EventType.ExecutionResumed, now0, { Reason: msg.reason }));
+        }
+        continue;
+      }
+      if (status === 'Suspended') {
+        held.push(m);
+        continue;
+      }
+      (m.source === 'timer' ? consumedTimers : consumedInbox).push(m.rowId);
+      const e = msg.event;
+      if (EXECUTION_SCOPED.has(e.EventType) && m.executionId !== row.executionId) continue;
+      if (e.EventType === EventType.ExecutionStarted) {
+        if (started || m.executionId !== row.executionId) continue;
+        started = true;
+        if (status === 'Pending') status = 'Running';
+        inbound.unshift(e);
+        continue;
+      }
+      if (e.EventType === EventType.TimerFired) {
+        const fireAt = Date.parse(String(e.FireAt));
+        if (fireAt > maxFireAt) maxFireAt = fireAt;
+        rt.timerRows.delete(Number(e.TimerId));
+      }
+      inbound.push(e);
+    }
+    rt.pending = held.concat(rt.pending);
+
+    // Every event gets a timestamp ≥ the previous episode's and ≥ any timer it fires (long timers depend on it).
+    const now = Math.max(now0, maxFireAt, rt.lastEpisodeAt);
+    rt.lastEpisodeAt = now;
+
+    if (terminateReason !== undefined) {
+      await this.finishTerminated(rt, terminateReason, now, consumedInbox, consumedTimers, releaseSlot);
+      return;
+    }
+
+    const hasWork = started && inbound.length > 0;
+    if (!hasWork) {
+      // Only control messages (or messages for an old execution): record them, no orchestrator call.
+      releaseSlot();
+      const appended = control;
+      await this.commitEpisode(rt, {
+        consumedInbox,
+        consumedTimers,
+        appended,
+        status,
+        output: row.output,
+        customStatus: row.customStatus,
+      });
+      return;
+    }
+
+    const osEvent = ev(EventType.OrchestratorStarted, now);
+    const newEvents = [osEvent, ...inbound.map((e) => ({ ...e, IsPlayed: false })), ...control];
+    const past = rt.historyJson!.length ? (JSON.parse(`[${rt.historyJson!.join(',')}]`) as HistoryEvent[]) : [];
+    const payload = {
+      history: past.concat(JSON.parse(JSON.stringify(newEvents)) as HistoryEvent[]),
+      input: parseJson(row.input),
+      instanceId,
+      isReplaying: past.length > 0,
+      parentInstanceId: row.parent?.instanceId ?? null,
+      upperSchemaVersion: 1,
+      upperSchemaVersionNew: 2,
+      longRunningTimerIntervalDuration: this.o.longTimerIntervalSpan,
+      maximumShortTimerDuration: this.o.maxShortTimerSpan,
+      defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
+    };
+
+    let state: { isDone?: boolean; actions?: unknown[][]; output?: unknown; customStatus?: unknown; error?: string; failureDetails?: unknown } | undefined;
+    let failure: { message: string; details: string; failureDetails?: unknown } | undefined;
+    try {
+      state = (await this.o.invokeOrchestrator(row.name, payload, instanceId)) as typeof state;
+      if (!state || typeof state !== 'object' || !Array.isArray(state.actions)) throw new Error('the orchestrator returned no OrchestratorState (is it registered with df.app.orchestration?)');
+    } catch (e) {
+      const { message, stack } = errorText(e);
+      const idx = message.indexOf(OUT_OF_PROC);
+      if (idx >= 0) {
+        try {
+          const s = JSON.parse(message.slice(idx + OUT_OF_PROC.length)) as NonNullable<typeof state>;
+          failure = { message: s.error ?? 'unknown error', details: s.error ?? '', ...(s.failureDetails ? { failureDetails: s.failureDetails } : {}) };
+          if (s.customStatus !== undefined) state = { customStatus: s.customStatus };
+          else state = undefined;
+        } catch {
+          failure = { message, details: stack };
+        }
+      } else failure = { message, details: stack };
+    }
+    releaseSlot();
+    this.stats.episodes++;
+
+    const full = history.concat(newEvents);
+    const appended: HistoryEvent[] = [...newEvents];
+    const effects: Effects = { activities: [], timers: [], children: [], immediate: [], canceledTimerRows: [] };
+    let customStatus = row.customStatus;
+    if (state && state.customStatus !== undefined) {
+      const text = JSON.stringify(state.customStatus) ?? null;
+      if (text && Math.floor((text.length * 2) / 1024) > 16) {
+        failure ??= { message: `The UTF-16 size of the JSON-serialized custom status must not exceed 16 KB. The current payload size is ${Math.floor((text.length * 2) / 1024)} KB.`, details: '' };
+      } else customStatus = text;
+    }
+
+    let continueAsNew: { input: string; carry: HistoryEvent[] } | undefined;
+    if (!failure && state) {
+      const actions = (state.actions?.[0] ?? []) as unknown[];
+      let replay;
+      try {
+        replay = replayActions(full, actions, this.replayOptions(), row.name);
+      } catch (e) {
+        replay = undefined;
+        failure = { message: `The local durable engine could not replay the orchestration: ${errorText(e).message}`, details: errorText(e).stack };
+      }
+      if (replay?.unsupported) failure = { message: replay.unsupported, details: '' };
+      else if (replay?.nonDeterminism) failure = { message: replay.nonDeterminism, details: '' };
+      else if (replay) {
+        const entity = replay.newAllocations.find((a) => a.kind === 'eventSent');
+        if (entity) failure = { message: 'Durable entities (callEntity, signalEntity, lock) are not supported by the local durable engine yet', details: '' };
+        else {
+          for (const a of replay.newAllocations) appended.push(this.schedulingEvent(rt, a, now, effects, replay.canceledTimerIds));
+          for (const timerId of replay.canceledTimerIds) {
+            const r = rt.timerRows.get(timerId);
+            if (r !== undefined) {
+              effects.canceledTimerRows.push(r);
+              rt.timerRows.delete(timerId);
+            }
+          }
+          if (state.isDone && replay.continueAsNew) {
+            continueAsNew = { input: decodeEncodedInput(replay.continueAsNew.input), carry: replay.unconsumedEvents };
+          }
+        }
+      }
+    }
+
+    let output = row.output;
+    let parentNotice: HistoryEvent | undefined;
+    if (failure) {
+      status = 'Failed';
+      const text = failure.message.startsWith('Non-Deterministic') ? failure.message : `Orchestrator function '${row.name}' failed: ${failure.message}`;
+      output = JSON.stringify(text);
+      appended.push(ev(EventType.ExecutionCompleted, now, { OrchestrationStatus: 3, Result: text, ...(failure.failureDetails ? { FailureDetails: failure.failureDetails } : {}) }));
+      parentNotice = ev(EventType.SubOrchestrationInstanceFailed, now, { Reason: text, Details: failure.details || text, ...(failure.failureDetails ? { FailureDetails: failure.failureDetails } : {}) });
+      this.log.log('warning', 'Orchestration failed', { instanceId, orchestration: row.name, error: text });
+    } else if (continueAsNew) {
+      appended.push(ev(EventType.ContinueAsNew, now, { OrchestrationStatus: 2, Result: continueAsNew.input }));
+    } else if (state?.isDone) {
+      status = 'Completed';
+      let text: string;
+      try {
+        text = JSON.stringify(state.output ?? null) ?? 'null';
+      } catch (e) {
+        text = 'null';
+        status = 'Failed';
+        this.log.log('warning', 'Orchestration output is not JSON-serialisable', { instanceId, error: errorText(e).message });
+      }
+      output = text;
+      appended.push(ev(EventType.ExecutionCompleted, now, { OrchestrationStatus: 1, Result: text }));
+      parentNotice = ev(EventType.SubOrchestrationInstanceCompleted, now, { Result: text });
+    }
+    appended.push(ev(EventType.OrchestratorCompleted, now));
+
+    await this.commitEpisode(rt, { consumedInbox, consumedTimers, appended, status, output, customStatus, effects, ...(parentNotice ? { parentNotice } : {}), ...(continueAsNew ? { continueAsNew } : {}) });
+  }
+
+  private replayOptions(): ReplayOptions {
+    return { maxShortTimerMs: this.o.maxShortTimerMs, longTimerIntervalMs: this.o.longTimerIntervalMs };
+  }
+
+  /** The history event for a new allocation, and the work it causes (collected into `effects`). */
+  private schedulingEvent(rt: Runtime, a: Allocation, now: number, fx: Effects, canceled: number[]): HistoryEvent {
+    const row = rt.row;
+    switch (a.kind) {
+      case 'task': {
+        const inputJson = decodeEncodedInput(a.input);
+        const name = a.name ?? '';
+        const canonical = this.o.resolveActivity(name);
+        if (!canonical) {
+          const reason = `The function '${name}' doesn't exist, is disabled, or is not an activity function. Additional info: the app registers these activities: ${this.o.resolveActivity('*') ?? '(none)'}`;
+          fx.immediate.push({ instanceId: row.instanceId, executionId: row.executionId, event: ev(EventType.TaskFailed, now, { TaskScheduledId: a.id, Reason: reason, Details: reason }) });
+        } else fx.activities.push({ rowId: this.rowId(), instanceId: row.instanceId, executionId: row.executionId, taskId: a.id, name: canonical, input: inputJson });
+        return ev(EventType.TaskScheduled, now, { EventId: a.id, Name: name, Version: '', Input: `[${inputJson}]` });
+      }
+      case 'timer': {
+        const fireAt = (a.fireAt ?? new Date(now)).getTime();
+        if (!canceled.includes(a.id)) {
+          const rowId = this.rowId();
+          fx.timers.push({ rowId, instanceId: row.instanceId, executionId: row.executionId, timerId: a.id, fireAt, event: ev(EventType.TimerFired, fireAt, { TimerId: a.id, FireAt: iso(fireAt) }) });
+        }
+        return ev(EventType.TimerCreated, now, { EventId: a.id, FireAt: iso(fireAt) });
+      }
+      case 'suborch': {
+        const childId = a.instanceId ?? `${row.executionId}:${a.id}`;
+        const name = a.name ?? '';
+        const inputJson = a.input === undefined ? null : (JSON.stringify(a.input) ?? null);
+        const canonical = this.o.resolveOrchestrator(name);
+        const fail = (reason: string) => fx.immediate.push({ instanceId: row.instanceId, executionId: row.executionId, event: ev(EventType.SubOrchestrationInstanceFailed, now, { TaskScheduledId: a.id, Reason: reason, Details: reason }) });
+        if (!canonical) fail(`The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.`);
+        else if (this.active.has(childId) || fx.children.some((c) => c.instanceId === childId)) fail(`An orchestration with instance ID '${childId}' already exists and is still running.`);
+        else {
+          fx.children.push({
+            instanceId: childId,
+            name: canonical,
+            version: a.version ?? '',
+            executionId: newId(),
+            status: 'Pending',
+            input: inputJson,
+            output: null,
+            customStatus: null,
+            createdAt: now,
+            updatedAt: now,
+            parent: { instanceId: row.instanceId, executionId: row.executionId, taskScheduledId: a.id, name: row.name },
+          });
+        }
+        return ev(EventType.SubOrchestrationInstanceCreated, now, { EventId: a.id, Name: name, Version: a.version ?? '', InstanceId: childId, Input: inputJson });
+      }
+      default:
+        return ev(EventType.EventSent, now, { EventId: a.id, Name: a.name ?? 'op', InstanceId: a.instanceId ?? '' });
+    }
+  }
+
+  private async finishTerminated(rt: Runtime, reason: string, now: number, consumedInbox: number[], consumedTimers: number[], releaseSlot: () => void): Promise<void> {
+    releaseSlot();
+    const appended = [ev(EventType.ExecutionTerminated, now, { Input: reason }), ev(EventType.ExecutionCompleted, now, { OrchestrationStatus: 5, Result: reason })];
+    const notice = ev(EventType.SubOrchestrationInstanceFailed, now, { Reason: `The sub-orchestration '${rt.row.instanceId}' was terminated: ${reason}`, Details: reason });
+    await this.commitEpisode(rt, { consumedInbox, consumedTimers, appended, status: 'Terminated', output: JSON.stringify(reason), customStatus: rt.row.customStatus, parentNotice: notice });
+  }
+
+  private commitEpisode(rt: Runtime, ep: EpisodeCommit): Promise<void> {
+    const row = rt.row;
+    const id = row.instanceId;
+    const updatedAt = Date.now();
+    const terminal = isTerminal(ep.status);
+    const fx = ep.effects ?? { activities: [], timers: [], children: [], immediate: [], canceledTimerRows: [] };
+    const appendedJson = ep.appended.map((e) => JSON.stringify(e.EventType === EventType.OrchestratorStarted || e.EventType === EventType.OrchestratorCompleted ? e : { ...e, IsPlayed: true }));
+    const fromSeq = rt.historyJson!.length;
+    const cont = ep.continueAsNew;
+    const newExecution = cont ? newId() : row.executionId;
+    const startMsgs: PendingMsg[] = [];
+    const childStarts: Array<{ row: InstanceRow; msg: PendingMsg }> = fx.children.map((c) => ({ row: c, msg: this.startMessage(c, updatedAt) }));
+    const immediate: Array<{ instanceId: string; msg: PendingMsg }> = fx.immediate.map((i) => ({ instanceId: i.instanceId, msg: { source: 'inbox', rowId: this.rowId(), executionId: i.executionId, message: { kind: 'event', event: i.event } } }));
+    let parentMsg: { instanceId: string; msg: PendingMsg } | undefined;
+    if (terminal && row.parent && ep.parentNotice) {
+      parentMsg = { instanceId: row.parent.instanceId, msg: { source: 'inbox', rowId: this.rowId(), executionId: row.parent.executionId, message: { kind: 'event', event: { ...ep.parentNotice, TaskScheduledId: row.parent.taskScheduledId } } } };
+    }
+    const newRow: InstanceRow = { ...row, status: cont ? 'Running' : ep.status, output: cont ? null : ep.output, customStatus: ep.customStatus, updatedAt, executionId: newExecution, input: cont ? cont.input : row.input };
+    if (cont) {
+      startMsgs.push(this.startMessage(newRow, updatedAt));
+      for (const e of cont.carry) startMsgs.push({ source: 'inbox', rowId: this.rowId(), executionId: null, message: { kind: 'event', event: { ...e, IsPlayed: false } } });
+    }
+
+    return new Promise<void>((resolve) => {
+      this.commits.enqueue(
+        () => {
+          const s = this.store;
+          s.deleteInbox(ep.consumedInbox);
+          s.deleteTimers(ep.consumedTimers);
+          s.deleteTimers(fx.canceledTimerRows);
+          if (cont) {
+            s.clearHistory(id);
+            s.deleteTimers([...rt.timerRows.values()]);
+          } else s.appendHistory(id, fromSeq, appendedJson);
+          s.updateInstanceState(id, newRow);
+          for (const a of fx.activities) s.insertActivity(a);
+          for (const t of fx.timers) s.insertTimer(t);
+          for (const c of childStarts) {
+            s.deleteInstance(c.row.instanceId);
+            s.upsertInstance(c.row);
+            s.insertInbox(c.msg.rowId, c.row.instanceId, c.msg.executionId, c.msg.message);
+          }
+          for (const m of immediate) s.insertInbox(m.msg.rowId, m.instanceId, m.msg.executionId, m.msg.message);
+          for (const m of startMsgs) s.insertInbox(m.rowId, id, m.executionId, m.message);
+          if (parentMsg) s.insertInbox(parentMsg.msg.rowId, parentMsg.instanceId, parentMsg.msg.executionId, parentMsg.msg.message);
+          if (terminal) s.deletePendingWork(id);
+        },
+        (error) => {
+          if (error) {
+            this.log.log('error', 'Durable commit failed; the episode will be retried', { instanceId: id, error: error.message });
+            rt.history = undefined;
+            rt.historyJson = undefined;
+            rt.busy = false;
+            setTimeout(() => this.reloadAndSchedule(id), 1000).unref();
+            return;
+          }
+          this.afterCommit(rt, ep, { newRow, appendedJson, cont: !!cont, startMsgs, childStarts, immediate, parentMsg, fx, terminal });
+          resolve();
+        },
+      );
+    });
+  }
+
+  private reloadAndSchedule(instanceId: string): void {
+    const row = this.store.getInstance(instanceId);
+    const rt = this.active.get(instanceId);
+    if (!rt) return;
+    if (!row || isTerminal(row.status)) {
+      this.active.delete(instanceId);
+      return;
+    }
+    rt.row = row;
+    const pending = this.store.loadInbox().filter((m) => m.instanceId === instanceId);
+    rt.pending = pending.map((m) => ({ source: 'inbox', rowId: m.rowId, executionId: m.executionId, message: m.message }));
+    this.schedule(rt);
+  }
+
+  private afterCommit(rt: Runtime, ep: EpisodeCommit, c: AfterCommit): void {
+    const id = rt.row.instanceId;
+    rt.row = c.newRow;
+    if (c.cont) {
+      rt.history = [];
+      rt.historyJson = [];
+      rt.timerRows.clear();
+      rt.pending = c.startMsgs.concat(rt.pending);
+    } else {
+      rt.history!.push(...ep.appended.map((e) => (e.EventType === EventType.OrchestratorStarted || e.EventType === EventType.OrchestratorCompleted ? e : { ...e, IsPlayed: true })));
+      rt.historyJson!.push(...c.appendedJson);
+    }
+    for (const r of c.fx.canceledTimerRows) this.canceledTimerRows.add(r);
+    for (const t of c.fx.timers) {
+      rt.timerRows.set(t.timerId, t.rowId);
+      this.timers.push(t);
+    }
+    if (c.fx.timers.length) this.armTimer();
+    for (const a of c.fx.activities) this.activityQueue.push(a);
+    for (const cs of c.childStarts) {
+      const crt = this.runtime(cs.row);
+      crt.history = [];
+      crt.historyJson = [];
+      crt.pending.push(cs.msg);
+      this.active.set(cs.row.instanceId, crt);
+      this.schedule(crt);
+    }
+    for (const m of c.immediate) this.deliverLocal(m.instanceId, m.msg);
+    rt.busy = false;
+    if (c.terminal) {
+      this.active.delete(id);
+      for (const r of rt.timerRows.values()) this.canceledTimerRows.add(r);
+      const waiters = this.completionWaiters.get(id);
+      if (waiters) {
+        this.completionWaiters.delete(id);
+        for (const w of waiters) w();
+      }
+    } else this.schedule(rt);
+    if (c.parentMsg) this.deliverLocal(c.parentMsg.instanceId, c.parentMsg.msg);
+    this.pumpActivities();
+    this.checkIdle();
+  }
+
+  private deliverLocal(instanceId: string, msg: PendingMsg): void {
+    const rt = this.active.get(instanceId);
+    if (!rt) return;
+    rt.pending.push(msg);
+    this.schedule(rt);
+  }
+
+  // ---------------------------------------------------------------- activities
+
+  private pumpActivities(): void {
+    while (!this.stopped && this.runningActivities < this.o.maxConcurrentActivities && this.activityHead < this.activityQueue.length) {
+      const item = this.activityQueue[this.activityHead++]!;
+      if (this.activityHead > 1024 && this.activityHead * 2 > this.activityQueue.length) {
+        this.activityQueue.splice(0, this.activityHead);
+        this.activityHead = 0;
+      }
+      this.runningActivities++;
+      void this.runActivity(item);
+    }
+    this.checkIdle();
+  }
+
+  private async runActivity(item: ActivityItem): Promise<void> {
+    let event: HistoryEvent;
+    const rt0 = this.active.get(item.instanceId);
+    if (!rt0 || rt0.row.executionId !== item.executionId) {
+      // The instance finished or moved on (terminated, continued as new): drop the work item.
+      this.runningActivities--;
+      this.commits.enqueue(() => this.store.deleteActivity(item.rowId), () => this.pumpActivities());
+      return;
+    }
+    this.onActivityStart?.(item.instanceId, item.name);
+    try {
+      const result = await this.o.invokeActivity(item.name, JSON.parse(item.input) as unknown, item.instanceId);
+      let text: string;
+      try {
+        text = JSON.stringify(result ?? null) ?? 'null';
+      } catch (e) {
+        throw new Error(`Activity '${item.name}' returned a value that cannot be serialised to JSON: ${errorText(e).message}`);
+      }
+      event = ev(EventType.TaskCompleted, Date.now(), { TaskScheduledId: item.taskId, Result: text });
+    } catch (e) {
+      event = this.activityFailure(item, e);
+    }
+    this.stats.activities++;
+    this.runningActivities--;
+    const rt = this.active.get(item.instanceId);
+    const deliver = !!rt && rt.row.executionId === item.executionId;
+    const msg: PendingMsg = { source: 'inbox', rowId: this.rowId(), executionId: item.executionId, message: { kind: 'event', event } };
+    this.commits.enqueue(
+      () => {
+        this.store.deleteActivity(item.rowId);
+        if (deliver) this.store.insertInbox(msg.rowId, item.instanceId, item.executionId, msg.message);
+      },
+      (error) => {
+        if (error) {
+          this.log.log('error', 'Could not store an activity result; the activity will run again', { instanceId: item.instanceId, activity: item.name, error: error.message });
+          this.activityQueue.push(item);
+        } else if (deliver) this.deliverLocal(item.instanceId, msg);
+        this.pumpActivities();
+      },
+    );
+    this.pumpActivities();
+  }
+
+  private activityFailure(item: ActivityItem, e: unknown): HistoryEvent {
+    const { message, stack } = errorText(e);
+    const reason = `Activity function '${item.name}' failed:  ${message}`;
+    const details = JSON.stringify({ Message: message, StackTrace: stack });
+    let failureDetails: Record<string, unknown> | undefined;
+    try {
+      const p = JSON.parse(message) as Record<string, unknown>;
+      if (p && typeof p === 'object' && 'errorType' in p && 'errorMessage' in p && 'properties' in p) {
+        failureDetails = { ErrorType: p['errorType'], ErrorMessage: p['errorMessage'], StackTrace: p['stackTrace'] ?? stack, IsNonRetriable: p['isNonRetriable'] ?? false, Properties: p['properties'] };
+      }
+    } catch {
+      /* plain message */
+    }
+    this.log.log('warning', 'Activity failed', { instanceId: item.instanceId, activity: item.name, error: message });
+    return ev(EventType.TaskFailed, Date.now(), { TaskScheduledId: item.taskId, Reason: reason, Details: details, ...(failureDetails ? { FailureDetails: failureDetails } : {}) });
+  }
+
+  // ---------------------------------------------------------------- timers
+
+  private armTimer(): void {
+    if (this.stopped) return;
+    const next = this.timers.peek();
+    if (!next) return;
+    if (next.fireAt >= this.timerDueAt && this.timerHandle) return;
+    if (this.timerHandle) clearTimeout(this.timerHandle);
+    this.timerDueAt = next.fireAt;
+    const delay = Math.min(Math.max(0, next.fireAt - Date.now()), 2 ** 31 - 1);
+    this.timerHandle = setTimeout(() => {
+      this.timerHandle = undefined;
+      this.timerDueAt = Infinity;
+      this.fireTimers();
+    }, delay);
+  }
+
+  private fireTimers(): void {
+    const now = Date.now();
+    const orphans: number[] = [];
+    for (let t = this.timers.peek(); t && t.fireAt <= now; t = this.timers.peek()) {
+      this.timers.pop();
+      if (this.canceledTimerRows.delete(t.rowId)) continue;
+      const rt = this.active.get(t.instanceId);
+      if (!rt || rt.row.executionId !== t.executionId) {
+        orphans.push(t.rowId);
+        continue;
+      }
+      rt.pending.push({ source: 'timer', rowId: t.rowId, executionId: t.executionId, message: { kind: 'event', event: t.event } });
+      this.schedule(rt);
+    }
+    if (orphans.length) this.commits.enqueue(() => this.store.deleteTimers(orphans), () => undefined);
+    this.armTimer();
+  }
+}
+
+interface Effects {
+  activities: ActivityItem[];
+  timers: TimerItem[];
+  children: InstanceRow[];
+  immediate: Array<{ instanceId: string; executionId: string; event: HistoryEvent }>;
+  canceledTimerRows: number[];
+}
+
+interface EpisodeCommit {
+  consumedInbox: number[];
+  consumedTimers: number[];
+  appended: HistoryEvent[];
+  status: RuntimeStatusName;
+  output: string | null;
+  customStatus: string | null;
+  effects?: Effects;
+  parentNotice?: HistoryEvent;
+  continueAsNew?: { input: string; carry: HistoryEvent[] };
+}
+
+interface AfterCommit {
+  newRow: InstanceRow;
+  appendedJson: string[];
+  cont: boolean;
+  startMsgs: PendingMsg[];
+  childStarts: Array<{ row: InstanceRow; msg: PendingMsg }>;
+  immediate: Array<{ instanceId: string; msg: PendingMsg }>;
+  parentMsg: { instanceId: string; msg: PendingMsg } | undefined;
+  fx: Effects;
+  terminal: boolean;
+}
+
+export type { ParentRef };

@@ -1,0 +1,152 @@
+/**
+ * Host extension for Durable Functions: runs `orchestrationTrigger` and `activityTrigger` functions on the local
+ * engine, supplies `durableClient` / `orchestrationClient` inputs, and serves the durable HTTP API (which is also
+ * the client's RPC endpoint) on the host port.
+ *
+ * Settings (host.json `extensions.durableTask`): `hubName` (default TestHubName), `maxConcurrentActivityFunctions`,
+ * `maxConcurrentOrchestratorFunctions` (default 10 × CPU cores, as in Azure), and the local-only
+ * `maximumShortTimerDuration` / `longRunningTimerIntervalDuration` TimeSpans (defaults 6 and 3 days, Azure Storage's).
+ *
+ * Invariant: `WEBSITE_HOSTNAME` is set to the host's address when unset, otherwise durable-functions rewrites every
+ * management URL to http://localhost:7071 (durable-protocol.md §6.1).
+ */
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { getHostSetting } from '../host/settings';
+import type { HostContext, HostExtension, RegisteredFunction } from '../host/types';
+import { API_PREFIX, clientBinding, createApiHandler } from './api';
+import { DurableEngine, type EngineStats } from './engine';
+import { parseTimeSpan } from './replay';
+import { SqliteStore } from './store';
+
+export const DEFAULT_HUB = 'TestHubName';
+const DEFAULT_MAX_SHORT = '6.00:00:00';
+const DEFAULT_LONG_INTERVAL = '3.00:00:00';
+
+export interface DurableExtension extends HostExtension {
+  /** The running engine (after init). */
+  readonly engine: DurableEngine | undefined;
+  getStats(): EngineStats | undefined;
+}
+
+let current: DurableExtension | undefined;
+
+/** Engine counters of the durable extension in this process (for logs), or undefined when none runs. */
+export function getDurableStats(): EngineStats | undefined {
+  return current?.getStats();
+}
+
+function setting(host: HostContext, key: string): unknown {
+  return getHostSetting(host.hostJson, `extensions.durableTask.${key}`);
+}
+
+function positiveInt(host: HostContext, key: string, fallback: number): number {
+  const v = setting(host, key);
+  if (v === undefined) return fallback;
+  const n = typeof v === 'string' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw new Error(`host.json extensions.durableTask.${key} must be a positive whole number (got ${JSON.stringify(v)})`);
+  return n;
+}
+
+function timeSpan(host: HostContext, key: string, fallback: string): { text: string; ms: number } {
+  const v = setting(host, key);
+  const text = typeof v === 'string' ? v : fallback;
+  const ms = parseTimeSpan(text);
+  if (ms === undefined || ms <= 0) throw new Error(`host.json extensions.durableTask.${key} must be a TimeSpan like "3.00:00:00" (got ${JSON.stringify(v)})`);
+  return { text, ms };
+}
+
+export function hubNameOf(hostJson: Record<string, unknown>): string {
+  const v = getHostSetting(hostJson, 'extensions.durableTask.hubName');
+  return typeof v === 'string' && v.trim() ? v.trim() : DEFAULT_HUB;
+}
+
+export function hubDbPath(stateDir: string, hub: string): string {
+  return join(stateDir, 'durable', `${hub}.db`);
+}
+
+export function createDurableExtension(): DurableExtension {
+  let engine: DurableEngine | undefined;
+  let store: SqliteStore | undefined;
+  let host: HostContext | undefined;
+  const orchestrators = new Map<string, RegisteredFunction>();
+  const activities = new Map<string, RegisteredFunction>();
+
+  const ext: DurableExtension = {
+    name: 'durable',
+    triggerTypes: ['orchestrationTrigger', 'activityTrigger', 'entityTrigger'],
+    inputTypes: ['durableClient', 'orchestrationClient'],
+    get engine() {
+      return engine;
+    },
+    getStats: () => engine?.getStats(),
+    validate(fn) {
+      if (fn.trigger.type.toLowerCase() === 'entitytrigger') {
+        return 'durable entities (df.app.entity) are not supported by the local host yet; remove the entity or run it in Azure';
+      }
+      return undefined;
+    },
+    async init(ctx) {
+      host = ctx;
+      current = ext;
+      const hub = hubNameOf(ctx.hostJson);
+      if (!/^[A-Za-z][A-Za-z0-9]{2,49}$/.test(hub)) throw new Error(`host.json extensions.durableTask.hubName "${hub}" is invalid: use 3-50 letters and digits, starting with a letter`);
+      const cores = availableParallelism();
+      const maxOrch = positiveInt(ctx, 'maxConcurrentOrchestratorFunctions', 10 * cores);
+      const maxAct = positiveInt(ctx, 'maxConcurrentActivityFunctions', 10 * cores);
+      const maxShort = timeSpan(ctx, 'maximumShortTimerDuration', DEFAULT_MAX_SHORT);
+      const longInterval = timeSpan(ctx, 'longRunningTimerIntervalDuration', DEFAULT_LONG_INTERVAL);
+      for (const fn of ctx.functions) {
+        const t = fn.trigger.type.toLowerCase();
+        if (t === 'orchestrationtrigger') orchestrators.set(fn.name.toLowerCase(), fn);
+        else if (t === 'activitytrigger') activities.set(fn.name.toLowerCase(), fn);
+      }
+      if (!process.env['WEBSITE_HOSTNAME']) process.env['WEBSITE_HOSTNAME'] = new URL(ctx.baseUrl).host;
+      store = new SqliteStore(hubDbPath(ctx.stateDir, hub));
+      const log = ctx.logger.child({ hub });
+      engine = new DurableEngine({
+        store,
+        hubName: hub,
+        logger: log,
+        maxConcurrentOrchestrators: maxOrch,
+        maxConcurrentActivities: maxAct,
+        maxShortTimerMs: maxShort.ms,
+        longTimerIntervalMs: longInterval.ms,
+        maxShortTimerSpan: maxShort.text,
+        longTimerIntervalSpan: longInterval.text,
+        resolveOrchestrator: (name) => orchestrators.get(name.toLowerCase())?.name,
+        resolveActivity: (name) => activities.get(name.toLowerCase())?.name,
+        invokeOrchestrator: async (name, payload, instanceId) => {
+          const fn = orchestrators.get(name.toLowerCase());
+          if (!fn) throw new Error(`The function '${name}' doesn't exist, is disabled, or is not an orchestrator function`);
+          return (await ctx.invoke(fn, payload, { logFields: { instanceId } })).returnValue;
+        },
+        invokeActivity: async (name, input, instanceId) => {
+          const fn = activities.get(name.toLowerCase());
+          if (!fn) throw new Error(`The function '${name}' doesn't exist, is disabled, or is not an activity function`);
+          return (await ctx.invoke(fn, input, { triggerMetadata: { instanceId, name }, logFields: { instanceId } })).returnValue;
+        },
+      });
+      const handle = createApiHandler({ engine, store, hubName: hub, baseUrl: () => ctx.baseUrl, resolveOrchestrator: (n) => orchestrators.get(n.toLowerCase())?.name });
+      ctx.addSystemRoute({ prefix: API_PREFIX, handle });
+      log.log('information', 'Durable task hub opened', { db: store.path, maxConcurrentOrchestratorFunctions: maxOrch, maxConcurrentActivityFunctions: maxAct });
+    },
+    async start() {
+      engine?.start();
+    },
+    resolveInput() {
+      if (!host) throw new Error('The durable extension is not initialised');
+      return clientBinding(host.baseUrl, hubNameOf(host.hostJson));
+    },
+    describe(fn) {
+      return `${fn.name}: ${fn.trigger.type}`;
+    },
+    async stop(deadlineMs) {
+      await engine?.stop(deadlineMs);
+      store?.close();
+      store = undefined;
+      if (current === ext) current = undefined;
+    },
+  };
+  return ext;
+}

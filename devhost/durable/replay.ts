@@ -1,0 +1,461 @@
+/**
+ * Replays an orchestrator's returned actions against its history the way durable-functions 3.x's
+ * TaskOrchestrationExecutor does (durable-protocol.md §3.2, §4.7), to learn what the SDK cannot tell us:
+ * which sequence id belongs to which action, which ids are new this episode, which timers were cancelled,
+ * which raised events were never consumed, and whether the code still matches its history (§4.8).
+ *
+ * Invariants (mirrored from the SDK, verified against 3.5.0 source):
+ * - Ids are dense 0..N-1 per execution, allocated depth-first when a yielded task is tracked, +1 per
+ *   SignalEntity, +N per ReleaseEntities; WaitForExternalEvent and ContinueAsNew take none.
+ * - A completion for a key nobody tracks yet is deferred FIFO per key (so early events are buffered).
+ * - Retry: after every failed attempt (including the last) one timer id, then (if attempts remain) one attempt id.
+ * - Long timers (schema V3): decided against currentUtcDateTime when first seen; one segment id at a time.
+ * - The same action object appearing twice in one episode's action list (a task re-used in a second
+ *   Task.any/all) is one task: identity, not equality, decides.
+ */
+import { EventType, type HistoryEvent } from './types';
+
+export type AllocKind = 'task' | 'timer' | 'suborch' | 'eventSent';
+export type AllocPurpose = 'activity' | 'retryAttempt' | 'timer' | 'retryTimer' | 'segment' | 'suborch' | 'signal' | 'entityCall' | 'lock' | 'release';
+
+export interface Allocation {
+  id: number;
+  kind: AllocKind;
+  purpose: AllocPurpose;
+  /** Activity / sub-orchestration name, entity operation. */
+  name?: string;
+  /** The action's input as the SDK encoded it (activity strings are pre-encoded JSON). */
+  input?: unknown;
+  /** Timers: when to fire. */
+  fireAt?: Date;
+  /** Sub-orchestrations: explicit instance id (if any). Entities: the target scheduler id. */
+  instanceId?: string;
+  version?: string;
+  /** The raw action (entities, locks). */
+  action?: Record<string, unknown>;
+}
+
+export interface ReplayOptions {
+  maxShortTimerMs: number;
+  longTimerIntervalMs: number;
+}
+
+export interface ReplayResult {
+  allocations: Allocation[];
+  /** Ids allocated in this replay that have no scheduling event in the history yet, in allocation order. */
+  newAllocations: Allocation[];
+  /** Timer ids whose action is cancelled and that have not fired. */
+  canceledTimerIds: number[];
+  /** EventRaised events the code never received (carried over by continueAsNew). */
+  unconsumedEvents: HistoryEvent[];
+  continueAsNew?: { input: unknown };
+  /** Set when the code no longer matches the history (§4.8). */
+  nonDeterminism?: string;
+  /** Set when the code used an action the local engine does not run (e.g. callHttp). */
+  unsupported?: string;
+}
+
+type State = 0 | 1 | 2; // running, completed, failed
+const RUNNING = 0;
+const DONE = 1;
+const FAILED = 2;
+
+interface BaseNode {
+  state: State;
+  parent: Compound | undefined;
+}
+interface Leaf extends BaseNode {
+  t: 'leaf';
+  alloc: Omit<Allocation, 'id'>;
+  id: number | undefined;
+  action: Record<string, unknown> | undefined;
+  /** Long timer this segment belongs to (for cancellation). */
+  long?: Compound;
+}
+interface EventLeaf extends BaseNode {
+  t: 'event';
+  name: string;
+}
+interface Compound extends BaseNode {
+  t: 'all' | 'any' | 'retry' | 'long';
+  children: Node[];
+  action: Record<string, unknown>;
+  firstErrorSet?: boolean;
+  // retry
+  attempt?: number;
+  waitingOnTimer?: boolean;
+  inner?: Omit<Allocation, 'id'>;
+  retryOptions?: { firstRetryIntervalInMilliseconds: number; maxNumberOfAttempts: number; backoffCoefficient?: number; maxRetryIntervalInMilliseconds?: number };
+  // long timer
+  finalFireAt?: Date;
+}
+type Node = Leaf | EventLeaf | Compound;
+
+class Unsupported extends Error {}
+
+const SCHEDULING_TYPES = new Set<number>([EventType.TaskScheduled, EventType.TimerCreated, EventType.SubOrchestrationInstanceCreated, EventType.EventSent]);
+
+export function isSchedulingEvent(e: HistoryEvent): boolean {
+  return SCHEDULING_TYPES.has(e.EventType);
+}
+
+function toDate(v: unknown): Date {
+  return v instanceof Date ? v : new Date(String(v));
+}
+
+/** Retry delay DTFx uses before attempt `failures + 1`: first × coeff^(failures-1), capped. */
+export function retryDelayMs(opts: NonNullable<Compound['retryOptions']>, failures: number): number {
+  if (failures >= opts.maxNumberOfAttempts) return 0; // the SDK still expects a timer after the last failure
+  const coeff = opts.backoffCoefficient ?? 1;
+  const max = opts.maxRetryIntervalInMilliseconds ?? 6 * 24 * 3600 * 1000;
+  return Math.min(opts.firstRetryIntervalInMilliseconds * Math.pow(coeff, failures - 1), max);
+}
+
+export function replayActions(history: readonly HistoryEvent[], actions: readonly unknown[], options: ReplayOptions, orchestrationName = '?'): ReplayResult {
+  let now = new Date(0);
+  let seq = 0;
+  let cursor = 0;
+  let current: Node | undefined;
+  let finished = false;
+  let lastLockSize = 0;
+  let continueAsNew: { input: unknown } | undefined;
+  const allocations: Allocation[] = [];
+  const leaves: Leaf[] = [];
+  const openTasks = new Map<string, Leaf>();
+  const openEvents = new Map<string, EventLeaf[]>();
+  const deferred = new Map<string, HistoryEvent[]>();
+  const consumed = new Set<HistoryEvent>();
+  const seen = new Map<object, Node>();
+  let nonDeterminism: string | undefined;
+
+  const allocate = (a: Omit<Allocation, 'id'>): number => {
+    const id = seq++;
+    allocations.push({ ...a, id });
+    return id;
+  };
+
+  const leaf = (alloc: Omit<Allocation, 'id'>, action: Record<string, unknown> | undefined): Leaf => {
+    const l: Leaf = { t: 'leaf', alloc, id: undefined, action, state: RUNNING, parent: undefined };
+    leaves.push(l);
+    return l;
+  };
+
+  const segmentFor = (long: Compound): Leaf => {
+    const final = long.finalFireAt!;
+    const fireAt = final.getTime() - now.getTime() > options.maxShortTimerMs ? new Date(now.getTime() + options.longTimerIntervalMs) : final;
+    const seg = leaf({ kind: 'timer', purpose: 'segment', fireAt }, undefined);
+    seg.long = long;
+    seg.parent = long;
+    return seg;
+  };
+
+  const build = (a: Record<string, unknown>, parent: Compound | undefined): Node => {
+    const existing = seen.get(a);
+    if (existing) {
+      existing.parent = parent;
+      return existing;
+    }
+    let node: Node;
+    const type = a['actionType'];
+    switch (type) {
+      case 0:
+        node = leaf({ kind: 'task', purpose: 'activity', name: String(a['functionName']), input: a['input'] }, a);
+        break;
+      case 2:
+        node = leaf({ kind: 'suborch', purpose: 'suborch', name: String(a['functionName']), input: a['input'], ...(a['instanceId'] ? { instanceId: String(a['instanceId']) } : {}), ...(a['version'] ? { version: String(a['version']) } : {}) }, a);
+        break;
+      case 1:
+      case 3: {
+        const inner: Omit<Allocation, 'id'> =
+          type === 1
+            ? { kind: 'task', purpose: 'activity', name: String(a['functionName']), input: a['input'] }
+            : { kind: 'suborch', purpose: 'suborch', name: String(a['functionName']), input: a['input'], ...(a['instanceId'] ? { instanceId: String(a['instanceId']) } : {}) };
+        const c: Compound = { t: 'retry', children: [], action: a, state: RUNNING, parent, attempt: 1, waitingOnTimer: false, inner, retryOptions: a['retryOptions'] as Compound['retryOptions'] };
+        const first = leaf(inner, a);
+        first.parent = c;
+        c.children.push(first);
+        node = c;
+        break;
+      }
+      case 5: {
+        const fireAt = toDate(a['fireAt']);
+        if (fireAt.getTime() - now.getTime() > options.maxShortTimerMs) {
+          const c: Compound = { t: 'long', children: [], action: a, state: RUNNING, parent, finalFireAt: fireAt };
+          c.children.push(segmentFor(c));
+          node = c;
+        } else node = leaf({ kind: 'timer', purpose: 'timer', fireAt }, a);
+        break;
+      }
+      case 6:
+        node = { t: 'event', name: String(a['externalEventName']), state: RUNNING, parent };
+        break;
+      case 7:
+        node = leaf({ kind: 'eventSent', purpose: 'entityCall', name: String(a['operation']), instanceId: String(a['instanceId']), input: a['input'], action: a }, a);
+        break;
+      case 13: {
+        const lockSet = (a['lockSet'] as unknown[] | undefined) ?? [];
+        lastLockSize = lockSet.length;
+        node = leaf({ kind: 'eventSent', purpose: 'lock', action: a }, a);
+        break;
+      }
+      case 11:
+      case 12: {
+        const c: Compound = { t: type === 11 ? 'any' : 'all', children: [], action: a, state: RUNNING, parent };
+        for (const child of (a['compoundActions'] as Record<string, unknown>[] | undefined) ?? []) c.children.push(build(child, c));
+        node = c;
+        break;
+      }
+      case 8:
+        throw new Unsupported('callHttp is not supported by the local durable engine; call an activity that makes the HTTP request instead');
+      default:
+        throw new Unsupported(`action type ${String(type)} is not supported by the local durable engine`);
+    }
+    node.parent = parent;
+    seen.set(a, node);
+    return node;
+  };
+
+  const setState = (n: Node, s: State): void => {
+    n.state = s;
+    if (n.parent) handleCompletion(n.parent, n);
+  };
+
+  const handleCompletion = (p: Compound, child: Node): void => {
+    switch (p.t) {
+      case 'all':
+        if (child.state === DONE) {
+          if (p.children.every((c) => c.state === DONE)) setState(p, DONE);
+        } else if (!p.firstErrorSet) {
+          p.firstErrorSet = true;
+          setState(p, FAILED);
+        }
+        return;
+      case 'any':
+        if (p.state === RUNNING) setState(p, DONE);
+        return;
+      case 'long': {
+        if (p.finalFireAt!.getTime() > now.getTime()) {
+          const seg = segmentFor(p);
+          p.children.push(seg);
+          track(seg);
+        }
+        if (child.state === DONE) {
+          if (p.children.every((c) => c.state === DONE)) setState(p, DONE);
+        } else if (!p.firstErrorSet) {
+          p.firstErrorSet = true;
+          setState(p, FAILED);
+        }
+        return;
+      }
+      case 'retry': {
+        const opts = p.retryOptions!;
+        if (p.waitingOnTimer) {
+          p.waitingOnTimer = false;
+          if (p.attempt! > opts.maxNumberOfAttempts) setState(p, FAILED);
+          else {
+            const attempt = leaf({ ...p.inner!, purpose: p.inner!.kind === 'task' ? 'retryAttempt' : 'suborch' }, undefined);
+            attempt.parent = p;
+            p.children.push(attempt);
+            track(attempt);
+          }
+        } else if (child.state === DONE) setState(p, DONE);
+        else {
+          const failures = p.attempt!;
+          const timer = leaf({ kind: 'timer', purpose: 'retryTimer', fireAt: new Date(now.getTime() + retryDelayMs(opts, failures)) }, undefined);
+          timer.parent = p;
+          p.children.push(timer);
+          track(timer);
+          p.waitingOnTimer = true;
+          p.attempt = failures + 1;
+        }
+        return;
+      }
+    }
+  };
+
+  const track = (n: Node): void => {
+    if (n.t === 'all' || n.t === 'any' || n.t === 'retry' || n.t === 'long') {
+      // Live array on purpose: completions delivered while tracking may append children (as in the SDK).
+      for (const child of n.children) track(child);
+      return;
+    }
+    let key: string;
+    if (n.t === 'leaf') {
+      if (n.id === undefined) {
+        n.id = allocate(n.alloc);
+        openTasks.set(String(n.id), n);
+      }
+      key = String(n.id);
+    } else {
+      const e = n as EventLeaf;
+      const list = openEvents.get(e.name) ?? [];
+      list.push(e);
+      openEvents.set(e.name, list);
+      key = e.name;
+    }
+    const queue = deferred.get(key);
+    if (queue && queue.length) {
+      const e = queue.shift()!;
+      if (!queue.length) deferred.delete(key);
+      deliver(e);
+    }
+  };
+
+  const deliver = (e: HistoryEvent): void => {
+    const success = e.EventType === EventType.TaskCompleted || e.EventType === EventType.TimerFired || e.EventType === EventType.SubOrchestrationInstanceCompleted || e.EventType === EventType.EventRaised;
+    const rawKey = e.EventType === EventType.TimerFired ? e.TimerId : e.EventType === EventType.EventRaised ? e.Name : e.TaskScheduledId;
+    const key = String(rawKey);
+    let task: Leaf | EventLeaf | undefined = openTasks.get(key);
+    if (task) openTasks.delete(key);
+    else {
+      const list = openEvents.get(key);
+      if (list) {
+        task = list.pop();
+        if (!list.length) openEvents.delete(key);
+      }
+    }
+    if (!task) {
+      const q = deferred.get(key) ?? [];
+      q.push(e);
+      deferred.set(key, q);
+      return;
+    }
+    consumed.add(e);
+    let ok = success;
+    if (ok && task.t === 'leaf' && task.alloc.purpose === 'entityCall') {
+      try {
+        const payload = JSON.parse(String(e.Input ?? 'null')) as { exceptionType?: unknown } | null;
+        if (payload && payload.exceptionType !== undefined) ok = false;
+      } catch {
+        /* the SDK would throw; treated as success here */
+      }
+    }
+    setState(task, ok ? DONE : FAILED);
+  };
+
+  const resume = (): void => {
+    if (current && current.state === RUNNING) return;
+    while (cursor < actions.length) {
+      const a = actions[cursor++] as Record<string, unknown>;
+      const type = a['actionType'];
+      if (type === 9) {
+        allocate({ kind: 'eventSent', purpose: 'signal', name: String(a['operation']), instanceId: String(a['instanceId']), input: a['input'], action: a });
+        continue;
+      }
+      if (type === 14) {
+        for (let i = 0; i < lastLockSize; i++) allocate({ kind: 'eventSent', purpose: 'release', action: a });
+        continue;
+      }
+      if (type === 4) {
+        continueAsNew = { input: a['input'] };
+        continue;
+      }
+      const node = build(a, undefined);
+      current = node;
+      if (node.state !== RUNNING) continue;
+      track(node);
+      if (node.state === RUNNING) return;
+    }
+    finished = true;
+  };
+
+  const historyIds = new Map<number, HistoryEvent>();
+  for (const e of history) if (isSchedulingEvent(e)) historyIds.set(e.EventId, e);
+
+  const checkScheduled = (e: HistoryEvent): string | undefined => {
+    const a = allocations[e.EventId];
+    const label = `${EVENT_LABEL[e.EventType] ?? e.EventType}${e.Name ? ` '${e.Name}'` : ''}`;
+    if (!a) return `history event ${e.EventId} is ${label} but the orchestrator no longer schedules anything at that position`;
+    const expected = a.kind === 'task' ? EventType.TaskScheduled : a.kind === 'timer' ? EventType.TimerCreated : a.kind === 'suborch' ? EventType.SubOrchestrationInstanceCreated : EventType.EventSent;
+    const nowLabel = `${KIND_LABEL[a.kind]}${a.name && a.kind !== 'eventSent' ? ` '${a.name}'` : ''}`;
+    if (expected !== e.EventType) return `history event ${e.EventId} is ${label} but the orchestrator now schedules ${nowLabel} at that position`;
+    if ((a.kind === 'task' || a.kind === 'suborch') && (a.name ?? '').toLowerCase() !== String(e.Name ?? '').toLowerCase()) {
+      return `history event ${e.EventId} is ${label} but the orchestrator now schedules ${nowLabel} at that position`;
+    }
+    return undefined;
+  };
+
+  try {
+    for (const e of history) {
+      if (finished) break;
+      switch (e.EventType) {
+        case EventType.OrchestratorStarted: {
+          const ts = toDate(e.Timestamp);
+          if (ts.getTime() > now.getTime()) now = ts;
+          break;
+        }
+        case EventType.ExecutionStarted:
+          resume();
+          break;
+        case EventType.EventSent: {
+          if (!nonDeterminism) nonDeterminism = checkScheduled(e);
+          const task = openTasks.get(String(e.EventId));
+          if (task && task.t === 'leaf' && (task.alloc.purpose === 'entityCall' || task.alloc.purpose === 'lock')) {
+            try {
+              const id = (JSON.parse(String(e.Input)) as { id?: unknown }).id;
+              openTasks.delete(String(e.EventId));
+              openTasks.set(String(id), task);
+            } catch {
+              /* malformed: leave keyed by id */
+            }
+          }
+          break;
+        }
+        case EventType.TaskScheduled:
+        case EventType.TimerCreated:
+        case EventType.SubOrchestrationInstanceCreated:
+          if (!nonDeterminism) nonDeterminism = checkScheduled(e);
+          break;
+        case EventType.TaskCompleted:
+        case EventType.TaskFailed:
+        case EventType.TimerFired:
+        case EventType.SubOrchestrationInstanceCompleted:
+        case EventType.SubOrchestrationInstanceFailed:
+        case EventType.EventRaised:
+          deliver(e);
+          resume();
+          break;
+        default:
+          break;
+      }
+    }
+  } catch (e) {
+    if (e instanceof Unsupported) {
+      return { allocations, newAllocations: [], canceledTimerIds: [], unconsumedEvents: [], unsupported: e.message };
+    }
+    throw e;
+  }
+
+  const newAllocations = allocations.filter((a) => !historyIds.has(a.id));
+  const canceledTimerIds: number[] = [];
+  for (const l of leaves) {
+    if (l.id === undefined || l.state !== RUNNING || l.alloc.kind !== 'timer') continue;
+    const canceled = l.long ? l.long.action['isCanceled'] === true : l.action?.['isCanceled'] === true;
+    if (canceled) canceledTimerIds.push(l.id);
+  }
+  const unconsumedEvents = history.filter((e) => e.EventType === EventType.EventRaised && !consumed.has(e));
+  return {
+    allocations,
+    newAllocations,
+    canceledTimerIds,
+    unconsumedEvents,
+    ...(continueAsNew ? { continueAsNew } : {}),
+    ...(nonDeterminism ? { nonDeterminism: `Non-Deterministic workflow detected: orchestration '${orchestrationName}': ${nonDeterminism}. The orchestrator code probably changed while this instance was running; restart the instance (or keep the old code path for running instances).` } : {}),
+  };
+}
+
+const EVENT_LABEL: Record<number, string> = {
+  [EventType.TaskScheduled]: 'TaskScheduled',
+  [EventType.TimerCreated]: 'TimerCreated',
+  [EventType.SubOrchestrationInstanceCreated]: 'SubOrchestrationInstanceCreated',
+  [EventType.EventSent]: 'EventSent',
+};
+const KIND_LABEL: Record<AllocKind, string> = { task: 'CallActivity', timer: 'CreateTimer', suborch: 'CallSubOrchestrator', eventSent: 'an entity message' };
+
+/** Parse a .NET TimeSpan string ("3.00:00:00", "00:00:05", "1:02:03.5") to milliseconds. */
+export function parseTimeSpan(s: string): number | undefined {
+  const m = /^(?:(\d+)\.)?(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d{1,7}))?$/.exec(s.trim());
+  if (!m) return undefined;
+  const [, d, h, mi, se, frac] = m;
+  return ((Number(d ?? 0) * 24 + Number(h)) * 60 + Number(mi)) * 60_000 + Number(se) * 1000 + (frac ? Math.round(Number(`0.${frac}`) * 1000) : 0);
+}

@@ -1,0 +1,625 @@
+/**
+ * ServiceBusEmulator: the AMQP 1.0 face of the engine, speaking the Service Bus dialect @azure/service-bus uses
+ * (SASL ANONYMOUS/PLAIN, $cbs put-token, entity links, $management request/response).
+ *
+ * Surprises handled here (see /work/shared/reference/servicebus-amqp.md):
+ * - rhea decrements link credit only when a transfer is written, so we count our not-yet-written deliveries
+ *   ourselves; overrunning credit on one link would stall every link of the session (rhea sends in order).
+ * - Settlements are answered with a settled `accepted` state on success (echoing `rejected` makes the SDK throw)
+ *   and with `rejected{com.microsoft:message-lock-lost}` when the lock is gone.
+ * - `modified` must not be turned into `released` (treat_modified_as_released: false): it carries abandon/defer.
+ * - Drain: after delivering what is available we call set_drained(true), otherwise the SDK's receiveMessages
+ *   waits and then closes the link.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { create_container, types, type Connection, type Container, type Delivery, type EventContext, type Message, type Receiver, type Sender } from 'rhea';
+import { decodeMessage, encodeMessage, longList, reorderGuid, splitTransfer, toLong, tokenFromUuid, uuidBytes, uuidString } from './amqp-util';
+import { compileConfig, type EntitiesConfig } from './config';
+import { DLQ_SUFFIX, Engine, EngineError, type Consumer, type MessageQueue, type Outcome } from './engine';
+import { SqliteMessageStore, type MessageStore } from './store';
+import { acceptedState, internals, linksOf, rejectedState, socketOf } from './rhea-internals';
+
+export const DEFAULT_SAS_KEY_NAME = 'RootManageSharedAccessKey';
+export const DEFAULT_SAS_KEY = 'SAS_KEY_VALUE';
+/** Advertised on ATTACH; the SDK sizes batches by it (Standard tier: 256 KB). */
+export const MAX_MESSAGE_SIZE = 256 * 1024;
+/** Deliveries per session rhea keeps until settled (its default is 2048). */
+const SESSION_BUFFER = 8192;
+
+export interface BrokerLogger {
+  log(level: 'debug' | 'information' | 'warning' | 'error', message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface EmulatorStartOptions {
+  host?: string;
+  /** 0 = pick a free port. */
+  port?: number;
+  dbPath: string;
+  config?: EntitiesConfig;
+  sasKeyName?: string;
+  sasKey?: string;
+  logger?: BrokerLogger;
+}
+
+type LinkRole =
+  | { kind: 'cbs-in' }
+  | { kind: 'mgmt-in'; entityPath: string }
+  | { kind: 'reply' }
+  | { kind: 'send'; entityPath: string }
+  | { kind: 'consume'; consumer: LinkConsumer };
+
+interface ConnState {
+  /** Authorized audience paths (lower case, no host) → expiry (ms). */
+  authorized: Map<string, number>;
+  replyLinks: Map<string, Sender>;
+}
+
+/** A client receiver link (our sender) as an engine consumer. */
+class LinkConsumer implements Consumer {
+  private pending: number[] = [];
+  private head = 0;
+  private reserved = 0;
+  constructor(
+    readonly sender: Sender,
+    readonly mode: 'peekLock' | 'receiveAndDelete',
+    readonly queue: MessageQueue,
+  ) {}
+
+  private unsent(): number {
+    // Session-wide delivery ids are written in order; everything below next_pending_delivery is on the wire.
+    const out = internals(this.sender).session.outgoing;
+    while (this.head < this.pending.length && (this.pending[this.head] as number) < out.next_pending_delivery) this.head++;
+    if (this.head > 1024) {
+      this.pending = this.pending.slice(this.head);
+      this.head = 0;
+    }
+    return this.pending.length - this.head;
+  }
+
+  credit(): number {
+    if (!this.sender.is_open()) return 0;
+    const link = internals(this.sender);
+    // Unsettled deliveries occupy the session's fixed-size outgoing buffer (rhea throws when it overflows).
+    return Math.min(link.credit - this.unsent() - this.reserved, link.session.outgoing.deliveries.available() - this.reserved);
+  }
+
+  reserve(delta: number): void {
+    this.reserved += delta;
+  }
+
+  deliver(msg: Message, tag: Buffer | undefined): void {
+    if (!this.sender.is_open()) return;
+    const d = tag ? this.sender.send(msg, tag) : this.sender.send(msg);
+    this.pending.push(d.id);
+  }
+}
+
+function entityPathOf(address: string | undefined): string {
+  let a = (address ?? '').trim();
+  const m = /^amqps?:\/\/[^/]+\/(.*)$/i.exec(a) ?? /^sb:\/\/[^/]+\/(.*)$/i.exec(a);
+  if (m) a = m[1] as string;
+  return a.replace(/^\/+/, '').replace(/\/+$/, '').toLowerCase();
+}
+
+function audiencePath(audience: string): string {
+  return entityPathOf(audience);
+}
+
+export class ServiceBusEmulator {
+  private container: Container | undefined;
+  private server: { close(cb?: () => void): void; address(): AddressInfo | string | null } | undefined;
+  private store: MessageStore | undefined;
+  private engine: Engine | undefined;
+  private readonly conns = new Map<Connection, ConnState>();
+  private readonly roles = new WeakMap<object, LinkRole>();
+  private keyName = DEFAULT_SAS_KEY_NAME;
+  private key = DEFAULT_SAS_KEY;
+  private log: BrokerLogger = { log: () => undefined };
+  private hostLabel = 'localhost';
+  port = 0;
+
+  get engineForTests(): Engine {
+    if (!this.engine) throw new Error('emulator not started');
+    return this.engine;
+  }
+
+  async start(opts: EmulatorStartOptions): Promise<{ port: number; connectionString: string }> {
+    if (this.container) throw new Error('emulator already started');
+    this.keyName = opts.sasKeyName ?? DEFAULT_SAS_KEY_NAME;
+    this.key = opts.sasKey ?? DEFAULT_SAS_KEY;
+    if (opts.logger) this.log = opts.logger;
+    const config = opts.config ?? compileConfig({ UserConfig: { Namespaces: [{ Name: 'sbemulatorns' }] } });
+    this.store = new SqliteMessageStore(opts.dbPath);
+    this.engine = new Engine(this.store, config, { warn: (m, f) => this.log.log('warning', m, f) });
+    this.engine.start();
+
+    const container = create_container({
+      id: 'stagecraft-servicebus',
+      autoaccept: false,
+      autosettle: false,
+      treat_modified_as_released: false,
+    });
+    (container.sasl_server_mechanisms as { enable_anonymous(): void; enable_plain(cb: () => boolean): void }).enable_anonymous();
+    (container.sasl_server_mechanisms as { enable_plain(cb: () => boolean): void }).enable_plain(() => true);
+    this.container = container;
+    this.wire(container);
+
+    const host = opts.host ?? '127.0.0.1';
+    const server = container.listen({ host, port: opts.port ?? 0, session_buffer_size: SESSION_BUFFER } as never) as unknown as {
+      close(cb?: () => void): void;
+      address(): AddressInfo | string | null;
+      once(ev: string, cb: (e?: Error) => void): void;
+    };
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', () => resolve());
+      server.once('error', (e) => reject(e ?? new Error('listen failed')));
+    });
+    const addr = server.address();
+    this.port = typeof addr === 'object' && addr ? addr.port : 0;
+    this.hostLabel = 'localhost';
+    this.log.log('information', 'servicebus emulator listening', { host, port: this.port, db: opts.dbPath });
+    return { port: this.port, connectionString: this.connectionString() };
+  }
+
+  connectionString(host = 'localhost'): string {
+    return `Endpoint=sb://${host}:${this.port};SharedAccessKeyName=${this.keyName};SharedAccessKey=${this.key};UseDevelopmentEmulator=true`;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    for (const c of this.conns.keys()) {
+      try {
+        c.close();
+      } catch {
+        // already gone
+      }
+    }
+    await new Promise<void>((resolve) => {
+      if (!server) return resolve();
+      const t = setTimeout(resolve, 1000);
+      server.close(() => {
+        clearTimeout(t);
+        resolve();
+      });
+      for (const c of this.conns.keys()) socketOf(c)?.destroy();
+    });
+    this.conns.clear();
+    this.engine?.close();
+    this.store?.close();
+    this.engine = undefined;
+    this.store = undefined;
+    this.container = undefined;
+  }
+
+  // ------------------------------------------------------------------ wiring
+
+  private wire(c: Container): void {
+    c.on('connection_open', (ctx: EventContext) => {
+      this.conns.set(ctx.connection, { authorized: new Map(), replyLinks: new Map() });
+    });
+    const dropConn = (ctx: EventContext): void => {
+      this.conns.delete(ctx.connection);
+    };
+    c.on('connection_close', (ctx: EventContext) => {
+      this.dropConsumersOf(ctx.connection);
+      dropConn(ctx);
+    });
+    c.on('disconnected', (ctx: EventContext) => {
+      this.dropConsumersOf(ctx.connection);
+      dropConn(ctx);
+    });
+    c.on('connection_error', () => undefined);
+    c.on('protocol_error', () => undefined);
+    c.on('error', (e: unknown) => this.log.log('debug', 'amqp error', { error: e instanceof Error ? e.message : String(e) }));
+
+    c.on('receiver_open', (ctx: EventContext) => this.onClientSender(ctx.receiver as Receiver, ctx.connection));
+    c.on('sender_open', (ctx: EventContext) => this.onClientReceiver(ctx.sender as Sender, ctx.connection));
+    c.on('message', (ctx: EventContext) => this.onMessage(ctx));
+    c.on('sendable', (ctx: EventContext) => this.onSendable(ctx.sender as Sender));
+    c.on('sender_draining', (ctx: EventContext) => {
+      const s = ctx.sender as Sender;
+      const role = this.roles.get(s);
+      if (role?.kind === 'consume') this.engine?.dispatch(role.consumer.queue);
+      s.set_drained(true);
+    });
+    const linkGone = (ctx: EventContext): void => {
+      const link = (ctx.sender ?? ctx.receiver) as object | undefined;
+      if (!link) return;
+      const role = this.roles.get(link);
+      if (role?.kind === 'consume') this.engine?.removeConsumer(role.consumer.queue, role.consumer);
+    };
+    c.on('sender_close', linkGone);
+    c.on('sender_error', linkGone);
+    for (const ev of ['accepted', 'rejected', 'modified', 'released'] as const) {
+      c.on(ev, (ctx: EventContext) => this.onDisposition(ev, ctx));
+    }
+  }
+
+  private dropConsumersOf(conn: Connection): void {
+    const engine = this.engine;
+    if (!engine) return;
+    // Links of a closed connection no longer report credit (is_open() false); remove them from their queues.
+    for (const link of linksOf(conn)) {
+      const role = this.roles.get(link);
+      if (role?.kind === 'consume') engine.removeConsumer(role.consumer.queue, role.consumer);
+    }
+  }
+
+  private state(conn: Connection): ConnState {
+    let s = this.conns.get(conn);
+    if (!s) {
+      s = { authorized: new Map(), replyLinks: new Map() };
+      this.conns.set(conn, s);
+    }
+    return s;
+  }
+
+  private isAuthorized(conn: Connection, path: string): boolean {
+    const now = Date.now();
+    for (const [aud, exp] of this.state(conn).authorized) {
+      if (exp < now) continue;
+      if (aud === '' || path === aud || path.startsWith(aud + '/')) return true;
+    }
+    return false;
+  }
+
+  private refuse(link: Sender | Receiver, condition: string, description: string): void {
+    link.close({ condition, description });
+  }
+
+  private notFound(path: string): string {
+    return `The messaging entity 'sb://${this.hostLabel}/${path}' could not be found. To know more visit https://aka.ms/sbResourceMgrExceptions.`;
+  }
+
+  /** The client attached a sender: $cbs, a $management request link, or an entity to send to. */
+  private onClientSender(r: Receiver, conn: Connection): void {
+    const target = internals(r).remote.attach?.target;
+    const path = entityPathOf(target?.address);
+    r.set_target((target ?? {}) as never);
+    internals(r).local.attach.max_message_size = MAX_MESSAGE_SIZE;
+    if (path === '$cbs') {
+      this.roles.set(r, { kind: 'cbs-in' });
+      return;
+    }
+    if (path.endsWith('/$management')) {
+      const entityPath = path.slice(0, -'/$management'.length);
+      if (!this.entityExists(entityPath)) return this.refuse(r, 'amqp:not-found', this.notFound(entityPath));
+      if (!this.isAuthorized(conn, path) && !this.isAuthorized(conn, entityPath)) return this.refuse(r, 'amqp:unauthorized-access', `Unauthorized access. A valid put-token for '${path}' is required.`);
+      this.roles.set(r, { kind: 'mgmt-in', entityPath });
+      return;
+    }
+    const engine = this.engine as Engine;
+    if (!engine.sendTarget(path)) {
+      if (engine.receiveQueue(path)) return this.refuse(r, 'amqp:not-allowed', `Cannot send to '${path}': send to the queue or topic, not to a subscription or dead-letter queue.`);
+      return this.refuse(r, 'amqp:not-found', this.notFound(path));
+    }
+    if (!this.isAuthorized(conn, path)) return this.refuse(r, 'amqp:unauthorized-access', `Unauthorized access. A valid put-token for '${path}' is required.`);
+    this.roles.set(r, { kind: 'send', entityPath: path });
+  }
+
+  private entityExists(path: string): boolean {
+    const engine = this.engine as Engine;
+    return Boolean(engine.sendTarget(path) ?? engine.receiveQueue(path));
+  }
+
+  /** The client attached a receiver: a reply link ($cbs/$management) or an entity to receive from. */
+  private onClientReceiver(s: Sender, conn: Connection): void {
+    const attach = internals(s).remote.attach;
+    const source = attach?.source;
+    const path = entityPathOf(source?.address);
+    s.set_source((source ?? {}) as never);
+    if (path === '$cbs' || path.endsWith('/$management')) {
+      const st = this.state(conn);
+      if (attach?.name) st.replyLinks.set(attach.name, s);
+      if (attach?.target?.address) st.replyLinks.set(attach.target.address, s);
+      this.roles.set(s, { kind: 'reply' });
+      return;
+    }
+    const filter = source?.filter;
+    if (filter && Object.keys(filter).some((k) => k.toLowerCase().includes('session-filter'))) {
+      return this.refuse(s, 'amqp:not-implemented', 'Sessions are not supported by the local Service Bus emulator (stagecraft devhost). Use a non-session entity locally.');
+    }
+    const queue = this.engine?.receiveQueue(path);
+    if (!queue) return this.refuse(s, 'amqp:not-found', this.notFound(path));
+    if (!this.isAuthorized(conn, path)) return this.refuse(s, 'amqp:unauthorized-access', `Unauthorized access. A valid put-token for '${path}' is required.`);
+    const rad = attach?.snd_settle_mode === 1;
+    const local = internals(s).local.attach;
+    local.snd_settle_mode = rad ? 1 : 0;
+    local.rcv_settle_mode = attach?.rcv_settle_mode ?? 0;
+    local.max_message_size = MAX_MESSAGE_SIZE;
+    const consumer = new LinkConsumer(s, rad ? 'receiveAndDelete' : 'peekLock', queue);
+    this.roles.set(s, { kind: 'consume', consumer });
+    this.engine?.addConsumer(queue, consumer);
+  }
+
+  private onSendable(s: Sender): void {
+    const role = this.roles.get(s);
+    if (role?.kind === 'consume') this.engine?.requestDispatch(role.consumer.queue);
+  }
+
+  private onMessage(ctx: EventContext): void {
+    const r = ctx.receiver as Receiver;
+    const delivery = ctx.delivery as Delivery & { format?: number };
+    const role = this.roles.get(r);
+    if (!role) {
+      delivery.reject({ condition: 'amqp:not-allowed', description: 'link is not attached to an entity' });
+      return;
+    }
+    if (role.kind === 'cbs-in') return this.onCbs(ctx.connection, ctx.message as Message, delivery);
+    if (role.kind === 'mgmt-in') return this.onManagement(ctx.connection, role.entityPath, ctx.message as Message, delivery);
+    if (role.kind !== 'send') return;
+    const engine = this.engine as Engine;
+    const target = engine.sendTarget(role.entityPath);
+    if (!target) {
+      delivery.reject({ condition: 'amqp:not-found', description: this.notFound(role.entityPath) });
+      return;
+    }
+    let items;
+    try {
+      items = splitTransfer(ctx.message, delivery.format);
+    } catch (e) {
+      delivery.reject({ condition: 'amqp:decode-error', description: `cannot decode message: ${(e as Error).message}` });
+      return;
+    }
+    engine.send(target, items, (err) => {
+      if (err) delivery.reject({ condition: 'amqp:internal-error', description: `store failed: ${err.message}` });
+      else delivery.accept();
+    });
+  }
+
+  // ------------------------------------------------------------------ dispositions
+
+  private onDisposition(ev: 'accepted' | 'rejected' | 'modified' | 'released', ctx: EventContext): void {
+    const s = ctx.sender;
+    const d = ctx.delivery as (Delivery & { tag?: Buffer; remote_state?: Record<string, unknown>; _sbDone?: boolean; settled?: boolean }) | undefined;
+    if (!s || !d) return;
+    const role = this.roles.get(s);
+    if (role?.kind !== 'consume' || role.consumer.mode !== 'peekLock') return;
+    if (d._sbDone || d.settled) return;
+    d._sbDone = true;
+    const tag = d.tag;
+    if (!Buffer.isBuffer(tag) || tag.length !== 16) return;
+    const token = uuidString(reorderGuid(tag));
+    const st = d.remote_state ?? {};
+    let outcome: Outcome;
+    if (ev === 'accepted') outcome = { kind: 'complete' };
+    else if (ev === 'modified') {
+      const props = st.message_annotations as Record<string, unknown> | undefined;
+      outcome = st.undeliverable_here ? { kind: 'defer', ...(props ? { properties: props } : {}) } : { kind: 'abandon', ...(props ? { properties: props } : {}) };
+    } else if (ev === 'released') outcome = { kind: 'abandon' };
+    else {
+      const error = (st.error ?? {}) as { condition?: string; description?: string; info?: Record<string, unknown> };
+      const info = { ...(error.info ?? {}) };
+      const reason = info.DeadLetterReason;
+      const description = info.DeadLetterErrorDescription;
+      delete info.DeadLetterReason;
+      delete info.DeadLetterErrorDescription;
+      outcome = {
+        kind: 'deadletter',
+        ...(typeof reason === 'string' ? { reason } : {}),
+        ...(typeof description === 'string' ? { description } : {}),
+        properties: info,
+      };
+    }
+    (this.engine as Engine).settle(token, outcome, (err) => {
+      if (err) {
+        const cond = err instanceof EngineError ? err.condition : 'amqp:internal-error';
+        d.update(true, rejectedState(cond, err.message));
+      } else {
+        d.update(true, acceptedState());
+      }
+    });
+  }
+
+  // ------------------------------------------------------------------ $cbs
+
+  private reply(conn: Connection, request: Message, props: Record<string, unknown>, body: unknown): void {
+    const replyTo = request.reply_to;
+    const link = replyTo ? this.state(conn).replyLinks.get(replyTo) : undefined;
+    if (!link || !link.is_open()) return;
+    link.send({ to: replyTo, correlation_id: request.message_id, application_properties: props, body });
+  }
+
+  private onCbs(conn: Connection, request: Message, delivery: Delivery): void {
+    delivery.accept();
+    const ap = (request.application_properties ?? {}) as Record<string, unknown>;
+    const respond = (code: number, description: string): void =>
+      this.reply(conn, request, { 'status-code': code, 'status-description': description }, undefined);
+    if (ap.operation !== 'put-token') return respond(400, `unsupported $cbs operation '${typeof ap.operation === 'string' ? ap.operation : '?'}'`);
+    const audience = typeof ap.name === 'string' ? ap.name : '';
+    const token = typeof request.body === 'string' ? request.body : Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '';
+    const verdict = this.verifySas(token, audience);
+    if (!verdict.ok) {
+      this.log.log('warning', 'servicebus: put-token refused', { audience, reason: verdict.reason });
+      return respond(401, `InvalidSignature: ${verdict.reason}`);
+    }
+    this.state(conn).authorized.set(audiencePath(audience), verdict.expiresAt);
+    respond(202, 'Accepted');
+  }
+
+  /** SAS: sig = base64(HMAC-SHA256(key, urlencoded(sr) + "\n" + se)), as core-amqp's createSasTokenProvider signs. */
+  private verifySas(token: string, audience: string): { ok: true; expiresAt: number } | { ok: false; reason: string } {
+    if (!token.startsWith('SharedAccessSignature ')) return { ok: false, reason: 'The token is not a SharedAccessSignature.' };
+    const fields = new Map<string, string>();
+    for (const part of token.slice('SharedAccessSignature '.length).split('&')) {
+      const i = part.indexOf('=');
+      if (i > 0) fields.set(part.slice(0, i), part.slice(i + 1));
+    }
+    const sr = fields.get('sr');
+    const sig = fields.get('sig');
+    const se = fields.get('se');
+    const skn = fields.get('skn');
+    if (!sr || !sig || !se || !skn) return { ok: false, reason: 'The token is missing sr, sig, se or skn.' };
+    if (decodeURIComponent(skn) !== this.keyName) return { ok: false, reason: `Unknown SharedAccessKeyName '${decodeURIComponent(skn)}'.` };
+    const expiry = Number(se);
+    if (!Number.isFinite(expiry) || expiry * 1000 < Date.now()) return { ok: false, reason: 'The token has expired.' };
+    const expected = createHmac('sha256', this.key).update(`${sr}\n${se}`).digest();
+    let given: Buffer;
+    try {
+      given = Buffer.from(decodeURIComponent(sig), 'base64');
+    } catch {
+      return { ok: false, reason: 'The token signature is malformed.' };
+    }
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'The token has an invalid signature.' };
+    const resource = audiencePath(decodeURIComponent(sr));
+    const aud = audiencePath(audience);
+    if (!(resource === '' || aud === resource || aud.startsWith(resource + '/'))) return { ok: false, reason: `The token audience '${decodeURIComponent(sr)}' does not cover '${audience}'.` };
+    return { ok: true, expiresAt: expiry * 1000 };
+  }
+
+  // ------------------------------------------------------------------ $management
+
+  private onManagement(conn: Connection, entityPath: string, request: Message, delivery: Delivery): void {
+    delivery.accept();
+    const ap = (request.application_properties ?? {}) as Record<string, unknown>;
+    const op = typeof ap.operation === 'string' ? ap.operation : '';
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const ok = (payload: unknown, code = 200): void => this.reply(conn, request, { statusCode: code, statusDescription: code === 204 ? 'No Content' : 'OK' }, payload);
+    const fail = (code: number, condition: string, description: string): void =>
+      this.reply(conn, request, { statusCode: code, statusDescription: description, errorCondition: condition }, undefined);
+    const failWith = (err: unknown): void => {
+      if (err instanceof EngineError) fail(err.status, err.condition, err.message);
+      else fail(500, 'amqp:internal-error', err instanceof Error ? err.message : String(err));
+    };
+    const engine = this.engine as Engine;
+    try {
+      switch (op) {
+        case 'com.microsoft:renew-lock': {
+          const tokens = asArray(body['lock-tokens']).map(tokenFromUuid);
+          const expirations = tokens.map((t) => new Date(engine.renewLock(t ?? '')));
+          return ok({ expirations });
+        }
+        case 'com.microsoft:peek-message': {
+          const queue = engine.receiveQueue(entityPath);
+          if (!queue) return fail(404, 'amqp:not-found', this.notFound(entityPath));
+          if (body['session-id'] !== undefined && body['session-id'] !== null) return this.sessionsUnsupported(fail);
+          const from = toLong(body['from-sequence-number']) ?? 0;
+          const count = Number(body['message-count'] ?? 1);
+          const msgs = engine.peek(queue, from, count);
+          if (msgs.length === 0) return ok(undefined, 204);
+          return ok({ messages: msgs.map((m) => ({ message: encodeMessage(m) })) });
+        }
+        case 'com.microsoft:schedule-message': {
+          const target = engine.sendTarget(entityPath);
+          if (!target) return fail(404, 'amqp:not-found', this.notFound(entityPath));
+          const entries = asArray(body.messages) as Array<Record<string, unknown>>;
+          const items = entries.map((e) => ({ msg: decodeMessage(e.message as Buffer) }));
+          const groups = new Map<number, typeof items>();
+          for (const it of items) {
+            const t: unknown = (it.msg.message_annotations)?.['x-opt-scheduled-enqueue-time'];
+            const at = t instanceof Date ? t.getTime() : typeof t === 'number' ? t : Date.now();
+            const g = groups.get(at) ?? [];
+            g.push(it);
+            groups.set(at, g);
+          }
+          const all: number[] = [];
+          let pendingGroups = groups.size;
+          let failed = false;
+          for (const [at, g] of groups) {
+            engine.send(
+              target,
+              g,
+              (err, seqs) => {
+                if (failed) return;
+                if (err) {
+                  failed = true;
+                  return failWith(err);
+                }
+                all.push(...seqs);
+                if (--pendingGroups === 0) ok({ 'sequence-numbers': longList(all.sort((a, b) => a - b)) });
+              },
+              at,
+            );
+          }
+          if (groups.size === 0) ok({ 'sequence-numbers': longList([]) });
+          return;
+        }
+        case 'com.microsoft:cancel-scheduled-message': {
+          const target = engine.sendTarget(entityPath);
+          if (!target) return fail(404, 'amqp:not-found', this.notFound(entityPath));
+          const seqs = asArray(body['sequence-numbers']).map((v) => toLong(v) ?? -1);
+          engine.cancelScheduled(target, seqs, (err) => (err ? failWith(err) : ok({})));
+          return;
+        }
+        case 'com.microsoft:receive-by-sequence-number': {
+          const queue = engine.receiveQueue(entityPath);
+          if (!queue) return fail(404, 'amqp:not-found', this.notFound(entityPath));
+          if (body['session-id'] !== undefined && body['session-id'] !== null) return this.sessionsUnsupported(fail);
+          const seqs = asArray(body['sequence-numbers']).map((v) => toLong(v) ?? -1);
+          const mode = Number(body['receiver-settle-mode'] ?? 1) === 0 ? 'receiveAndDelete' : 'peekLock';
+          engine.receiveDeferred(queue, seqs, mode, (err, out) => {
+            if (err) return failWith(err);
+            ok({
+              messages: out.map((o) => ({
+                message: encodeMessage(o.msg),
+                ...(o.lockToken ? { 'lock-token': types.wrap_uuid(uuidBytes(o.lockToken)) } : {}),
+              })),
+            });
+          });
+          return;
+        }
+        case 'com.microsoft:update-disposition': {
+          const status = typeof body['disposition-status'] === 'string' ? body['disposition-status'] : '';
+          const tokens = asArray(body['lock-tokens']).map(tokenFromUuid);
+          const props = body['properties-to-modify'] as Record<string, unknown> | undefined;
+          let outcome: Outcome;
+          if (status === 'completed') outcome = { kind: 'complete' };
+          else if (status === 'abandoned') outcome = { kind: 'abandon', ...(props ? { properties: props } : {}) };
+          else if (status === 'defered' || status === 'deferred') outcome = { kind: 'defer', ...(props ? { properties: props } : {}) };
+          else if (status === 'suspended') {
+            const reason = body['deadletter-reason'];
+            const description = body['deadletter-description'];
+            outcome = {
+              kind: 'deadletter',
+              ...(typeof reason === 'string' ? { reason } : {}),
+              ...(typeof description === 'string' ? { description } : {}),
+              ...(props ? { properties: props } : {}),
+            };
+          } else return fail(400, 'amqp:invalid-field', `unknown disposition-status '${status}'`);
+          let left = tokens.length;
+          let failed = false;
+          if (left === 0) return ok({});
+          for (const t of tokens) {
+            engine.settle(t ?? '', outcome, (err) => {
+              if (failed) return;
+              if (err) {
+                failed = true;
+                return failWith(err);
+              }
+              if (--left === 0) ok({});
+            });
+          }
+          return;
+        }
+        case 'com.microsoft:renew-session-lock':
+        case 'com.microsoft:set-session-state':
+        case 'com.microsoft:get-session-state':
+        case 'com.microsoft:get-message-sessions':
+          return this.sessionsUnsupported(fail);
+        case 'com.microsoft:add-rule':
+        case 'com.microsoft:remove-rule':
+        case 'com.microsoft:enumerate-rules':
+          return fail(501, 'amqp:not-implemented', 'Rule management at runtime is not supported by the local Service Bus emulator; declare rules in the emulator Config.json.');
+        default:
+          return fail(501, 'amqp:not-implemented', `$management operation '${op}' is not supported by the local Service Bus emulator.`);
+      }
+    } catch (e) {
+      failWith(e);
+    }
+  }
+
+  private sessionsUnsupported(fail: (code: number, condition: string, description: string) => void): void {
+    fail(501, 'amqp:not-implemented', 'Sessions are not supported by the local Service Bus emulator (stagecraft devhost). Use a non-session entity locally.');
+  }
+}
+
+function asArray(v: unknown): unknown[] {
+  if (Array.isArray(v)) return v;
+  if (v === undefined || v === null) return [];
+  return [v];
+}
+
+export { DLQ_SUFFIX };

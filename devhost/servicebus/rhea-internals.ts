@@ -1,0 +1,52 @@
+/**
+ * Typed access to rhea internals its typings leave out (link credit, attach frames, session outgoing state,
+ * outcome constructors). Kept in one place so a rhea upgrade has one file to check (pinned: rhea 3.0.5).
+ */
+import { message as rheaMessage, type Connection, type Receiver, type Sender } from 'rhea';
+
+export interface AttachFrame {
+  name?: string;
+  source?: { address?: string; filter?: Record<string, unknown> } & Record<string, unknown>;
+  target?: { address?: string } & Record<string, unknown>;
+  snd_settle_mode?: number;
+  rcv_settle_mode?: number;
+  max_message_size?: number;
+  [k: string]: unknown;
+}
+
+interface LinkInternals {
+  credit: number;
+  local: { attach: AttachFrame };
+  remote: { attach?: AttachFrame };
+  session: { outgoing: { next_pending_delivery: number; deliveries: { available(): number } } };
+}
+
+export function internals(link: Sender | Receiver): LinkInternals {
+  return link as unknown as LinkInternals;
+}
+
+type Described = { described(): unknown };
+const outcomes = rheaMessage as unknown as {
+  accepted(): Described;
+  rejected(fields: { error: { condition: string; description: string } }): Described;
+};
+
+export function acceptedState(): unknown {
+  return outcomes.accepted().described();
+}
+
+export function rejectedState(condition: string, description: string): unknown {
+  return outcomes.rejected({ error: { condition, description } }).described();
+}
+
+/** Links of a connection (for cleanup when it drops). */
+export function linksOf(conn: Connection): object[] {
+  const c = conn as unknown as { local_channel_map?: Record<string, { links?: Record<string, object> }> };
+  const out: object[] = [];
+  for (const session of Object.values(c.local_channel_map ?? {})) out.push(...Object.values(session.links ?? {}));
+  return out;
+}
+
+export function socketOf(conn: Connection): { destroy(): void } | undefined {
+  return (conn as unknown as { socket?: { destroy(): void } }).socket;
+}

@@ -1,0 +1,11 @@
+// Databricks registry webhook (signed: X-Databricks-Signature) HTTP trigger: adapter only; verification, parsing, receipts and publishing live in shared/intake.
+import { app } from '@azure/functions';
+import { intakeHttpHandler } from '../shared/intake/http';
+import { getIntakeDeps } from '../shared/intake/runtime';
+
+app.http('intake-databricks', {
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  route: 'webhooks/databricks',
+  handler: intakeHttpHandler('databricks', getIntakeDeps),
+});

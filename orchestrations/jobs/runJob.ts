@@ -1,0 +1,86 @@
+/**
+ * `runJob`: start a job with an idempotency key, then wait for it with durable timers (exponential backoff),
+ * woken early by a job-finished event, until it ends or the overall timeout passes (then the job is cancelled).
+ *
+ * Invariants:
+ * - One external-event waiter at a time per run: a waiter that lost a race stays pending and is reused, because
+ *   the SDK hands a raised event to the oldest waiter of that name.
+ * - Every timer that loses a race is cancelled.
+ * - A job-finished event only wakes the loop; the state always comes from a status poll (the event may be early,
+ *   duplicated or lack the result).
+ */
+import * as df from 'durable-functions';
+import type { OrchestrationContext, Task, TimerTask } from 'durable-functions';
+import { jobFinishedEventName } from '../../shared/router/plan';
+import { nextPollAt, pollPolicy } from '../../shared/jobs/backoff';
+import { dateAt } from '../../shared/jobs/time';
+import {
+  JOB_ACTIVITIES,
+  RUN_JOB,
+  RunJobInput,
+  type JobStartInput,
+  type JobStartResult,
+  type JobStatusResult,
+  type RunJobOutput,
+} from '../../shared/jobs/contract';
+
+const startRetry = new df.RetryOptions(2_000, 4);
+startRetry.backoffCoefficient = 2;
+const pollRetry = new df.RetryOptions(1_000, 3);
+pollRetry.backoffCoefficient = 2;
+
+function* runJob(context: OrchestrationContext): Generator<Task, RunJobOutput, unknown> {
+  const parsed = RunJobInput.safeParse(context.df.getInput());
+  if (!parsed.success) throw new Error(`runJob input is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const input = parsed.data;
+  const startedAt = context.df.currentUtcDateTime.toISOString();
+  const deadlineMs = context.df.currentUtcDateTime.getTime() + input.timeoutSeconds * 1000;
+  const poll = pollPolicy(input.pollInitialSeconds, input.pollMaxSeconds);
+
+  context.df.setCustomStatus({ step: 'starting', label: input.label });
+  const startInput: JobStartInput = { job: input.job, idempotencyKey: input.idempotencyKey, label: input.label, ownerInstanceId: context.df.instanceId };
+  const started = (yield context.df.callActivityWithRetry(JOB_ACTIVITIES.start, startRetry, startInput)) as JobStartResult;
+  const runRef = started.runRef;
+  const done = (state: RunJobOutput['state'], s?: JobStatusResult): RunJobOutput => {
+    const out: RunJobOutput = { runRef, state, startedAt, finishedAt: context.df.currentUtcDateTime.toISOString() };
+    if (s?.resultSummary !== undefined) out.resultSummary = s.resultSummary;
+    if (s?.outputTail !== undefined) out.outputTail = s.outputTail;
+    return out;
+  };
+
+  let finishedEvent: Task | undefined;
+  let last: JobStatusResult | undefined;
+  for (let n = 0; ; n++) {
+    context.df.setCustomStatus({ step: 'waiting', label: input.label, runRef, polls: n, state: last?.state ?? 'PENDING' });
+    try {
+      last = (yield context.df.callActivityWithRetry(JOB_ACTIVITIES.status, pollRetry, { ref: started.ref })) as JobStatusResult;
+    } catch {
+      // The status endpoint failing is not the job failing: keep waiting until the deadline.
+    }
+    if (last && last.state !== 'PENDING' && last.state !== 'RUNNING') return done(last.state, last);
+
+    const nowMs = context.df.currentUtcDateTime.getTime();
+    if (nowMs >= deadlineMs) {
+      context.df.setCustomStatus({ step: 'cancelling', label: input.label, runRef });
+      try {
+        yield context.df.callActivityWithRetry(JOB_ACTIVITIES.cancel, pollRetry, { ref: started.ref });
+      } catch {
+        // Best effort: the run is reported TIMED_OUT either way.
+      }
+      const tail = last?.outputTail;
+      const out = done('TIMED_OUT', last);
+      out.resultSummary = `no result within ${input.timeoutSeconds} s; the run was cancelled`;
+      if (tail !== undefined) out.outputTail = tail;
+      return out;
+    }
+    finishedEvent ??= context.df.waitForExternalEvent(jobFinishedEventName(runRef));
+    const timer: TimerTask = context.df.createTimer(dateAt(nextPollAt(poll, n, nowMs, deadlineMs)));
+    const winner = (yield context.df.Task.any([finishedEvent, timer])) as Task;
+    if (winner === finishedEvent) {
+      timer.cancel();
+      finishedEvent = undefined;
+    }
+  }
+}
+
+df.app.orchestration(RUN_JOB, runJob);

@@ -1,0 +1,214 @@
+/**
+ * `modelPromotion`: validate a new model version, gate, ask for approval, promote, deploy and record it all.
+ * Input `{ event }`: a model.version.created or promote.requested StagecraftEvent (see shared/router/plan.ts).
+ *
+ * Steps (custom status `step` names them): load → validate → report → gate → challenger → approval → promote →
+ * deploy → publish → record → done. Every run ends with ONE promotion record, whatever the outcome.
+ * Decisions are pure functions from shared/decisions; every read and write is an activity.
+ */
+import * as df from 'durable-functions';
+import type { OrchestrationContext, Task } from 'durable-functions';
+import type { AnyStagecraftEvent } from '../../shared/events';
+import { validationVerdict, type ValidationVerdict } from '../../shared/decisions/verdict';
+import { RUN_JOB, type RunJobInput, type RunJobOutput } from '../../shared/jobs/contract';
+import { jobSpecFromDef } from '../../shared/policy/job-spec';
+import type { NotifyEvent } from '../../shared/policy';
+import type {
+  CreateApprovalInput,
+  NotifyInput,
+  PromoteInput,
+  PromoteOutput,
+  PromotionCheckInput,
+  PublishPromotedInput,
+  SetChallengerInput,
+  WriteReportInput,
+} from '../../shared/promotion/messages';
+import { PROMOTION, PROMOTION_ACTIVITIES as A, PROMOTION_CHECK } from '../../shared/promotion/names';
+import type { DeployOutcome, LoadContextResult, PromotionOutcome, PromotionRecord, ReportLinks, ValidationResult } from '../../shared/promotion/types';
+import { templateVars } from '../../shared/promotion/vars';
+import { approvalFlow, summarizeApproval } from './approval-flow';
+
+const retry = new df.RetryOptions(2_000, 5);
+retry.backoffCoefficient = 2;
+
+const FAILURE_OUTCOME: Record<Exclude<LoadContextResult, { ok: true }>['code'], PromotionOutcome> = {
+  VERSION_NOT_READY: 'not-ready',
+  VERSION_NOT_FOUND: 'failed',
+  POLICY_NO_MODEL: 'no-policy',
+  POLICY_INVALID: 'invalid-policy',
+  EVENT_INVALID: 'failed',
+};
+
+function* modelPromotion(context: OrchestrationContext): Generator<Task, PromotionRecord, unknown> {
+  const input = context.df.getInput<{ event: AnyStagecraftEvent } | undefined>();
+  const instanceId = context.df.instanceId;
+  const now = () => context.df.currentUtcDateTime.toISOString();
+  const steps: PromotionRecord['steps'] = [];
+  const status: Record<string, unknown> = {};
+  const step = (name: string, extra: Record<string, unknown> = {}) => {
+    steps.push({ step: name, at: now() });
+    Object.assign(status, { step: name, ...extra });
+    context.df.setCustomStatus({ ...status });
+  };
+  const startedAt = now();
+
+  const finish = function* (record: Omit<PromotionRecord, 'promotionId' | 'instanceId' | 'startedAt' | 'finishedAt' | 'steps'>): Generator<Task, PromotionRecord, unknown> {
+    step('record', { outcome: record.outcome });
+    const full: PromotionRecord = { promotionId: instanceId, instanceId, startedAt, finishedAt: now(), steps, ...record };
+    yield context.df.callActivityWithRetry(A.writeRecord, retry, full);
+    step('done', { outcome: record.outcome, reason: record.reason });
+    return full;
+  };
+
+  // 1. Load the policy and the model version.
+  step('load');
+  const loaded = (yield context.df.callActivityWithRetry(A.loadContext, retry, { event: input?.event, instanceId })) as LoadContextResult;
+  if (!loaded.ok) {
+    return yield* finish({
+      outcome: FAILURE_OUTCOME[loaded.code],
+      reason: `${loaded.code}: ${loaded.reason}`,
+      model: loaded.model?.name ?? 'unknown',
+      version: loaded.model?.version ?? 'unknown',
+      validations: [],
+      ...(loaded.trigger ? { trigger: loaded.trigger } : {}),
+    });
+  }
+  const { model, policy: resolved, trigger } = loaded;
+  const policy = resolved.policy;
+  const base = {
+    model: model.name,
+    version: model.version,
+    ...(model.runId !== undefined ? { runId: model.runId } : {}),
+    ...(model.gitCommit !== undefined ? { gitCommit: model.gitCommit } : {}),
+    ...(model.retrainingRun !== undefined ? { retrainingRun: model.retrainingRun } : {}),
+    ...(model.author !== undefined ? { author: model.author } : {}),
+    trigger,
+    dryRun: resolved.dryRun,
+  };
+  const vars = templateVars(model, trigger, instanceId);
+  const notify = function* (event: NotifyEvent, title: string, text: string, extra: Partial<NotifyInput> = {}): Generator<Task, void, unknown> {
+    const n: NotifyInput = { event, model: model.name, title, text, instanceId, ...extra };
+    try {
+      yield context.df.callActivityWithRetry(A.notify, retry, n);
+    } catch {
+      // Notifications are best effort; the record says what happened.
+    }
+  };
+
+  // 2. Fan out every enabled validation; each records its own result.
+  const checks = Object.entries(policy.validations).filter(([, c]) => c.enabled);
+  step('validate', { checks: checks.map(([id]) => id) });
+  const tasks = checks.map(([id, check]) => {
+    const ci: PromotionCheckInput = { promotionInstanceId: instanceId, id, check, model, promotion: policy.promotion, vars };
+    return context.df.callSubOrchestrator(PROMOTION_CHECK, ci, `${instanceId}:check:${id}`);
+  });
+  const results = (tasks.length ? yield context.df.Task.all(tasks) : []) as ValidationResult[];
+
+  // 3. Report, then gate.
+  const verdict: ValidationVerdict = validationVerdict(results, { dryRun: resolved.dryRun });
+  step('report', { verdict: verdict.summary });
+  const reportInput: WriteReportInput = { instanceId, model, dryRun: resolved.dryRun, verdict, results };
+  let report: ReportLinks | undefined;
+  try {
+    report = (yield context.df.callActivityWithRetry(A.writeReport, retry, reportInput)) as ReportLinks;
+  } catch {
+    report = undefined;
+  }
+  const reportExtra = report ? { link: report.html } : {};
+  step('gate', { gate: verdict.gate });
+  if (verdict.gate === 'blocked') {
+    yield* notify('validation.failed', `${model.name} v${model.version} failed validation`, verdict.summary, reportExtra);
+    return yield* finish({ ...base, outcome: 'blocked', reason: verdict.summary, verdict, validations: results, ...(report ? { report } : {}) });
+  }
+  yield* notify('validation.passed', `${model.name} v${model.version} passed validation`, verdict.summary, reportExtra);
+
+  // 4. Challenger.
+  step('challenger');
+  const challengerInput: SetChallengerInput = { instanceId, model: model.name, version: model.version, promotion: policy.promotion };
+  const challenger = (yield context.df.callActivityWithRetry(A.setChallenger, retry, challengerInput)) as PromoteOutput;
+
+  // 5. Approval.
+  step('approval');
+  const approvalInput: CreateApprovalInput = {
+    instanceId,
+    model,
+    trigger,
+    approval: policy.approval,
+    summary: `${model.name} v${model.version}: ${verdict.summary}`,
+    notify: policy.notify,
+    ...(report ? { reportUrl: report.html } : {}),
+  };
+  const approval = yield* approvalFlow(context, approvalInput, (extra) => step('approval', extra));
+  const approvalSummary = summarizeApproval(approval);
+  if (approval.status !== 'approved') {
+    const outcome: PromotionOutcome = approval.status === 'expired' ? 'expired' : approval.status === 'cancelled' ? 'cancelled' : 'rejected';
+    yield* notify('approval.decided', `${model.name} v${model.version} was not approved`, `approval ${approval.status}${approval.reason ? ` (${approval.reason})` : ''}`, reportExtra);
+    return yield* finish({
+      ...base,
+      outcome,
+      reason: `approval ${approval.status}${approval.reason ? ` (${approval.reason})` : ''}`,
+      verdict,
+      validations: results,
+      approval: approvalSummary,
+      aliasChanges: challenger.changes,
+      aliasBefore: challenger.aliasBefore,
+      aliasAfter: challenger.aliasAfter,
+      ...(report ? { report } : {}),
+    });
+  }
+  if (approvalSummary.required) yield* notify('approval.decided', `${model.name} v${model.version} approved`, approvalSummary.votes.map((v) => `${v.approver}: ${v.verdict}`).join(', '), reportExtra);
+
+  // 6. Promote.
+  step('promote');
+  const approvers = approvalSummary.votes.filter((v) => v.verdict === 'approve').map((v) => v.approver);
+  const promoteInput: PromoteInput = { instanceId, model: model.name, version: model.version, promotion: policy.promotion, actor: approvers.join(', ') || 'stagecraft', reason: `promotion ${instanceId}` };
+  const promoted = (yield context.df.callActivityWithRetry(A.promote, retry, promoteInput)) as PromoteOutput;
+
+  // 7. Deploy per policy.
+  step('deploy', { action: policy.deploy.action });
+  let deploy: DeployOutcome = { action: policy.deploy.action, state: 'SKIPPED' };
+  if (policy.deploy.action !== 'none') {
+    try {
+      const spec = jobSpecFromDef(policy.deploy.job, vars);
+      const timeoutSeconds = spec.timeoutMs / 1000;
+      const jobInput: RunJobInput = { job: spec, idempotencyKey: `${instanceId}:deploy`, label: `deploy ${model.name} v${model.version}`, timeoutSeconds, pollInitialSeconds: Math.min(5, Math.max(1, timeoutSeconds / 20)) };
+      const out = (yield context.df.callSubOrchestrator(RUN_JOB, jobInput, `${instanceId}:deploy`)) as RunJobOutput;
+      deploy = { action: policy.deploy.action, state: out.state, runRef: out.runRef, startedAt: out.startedAt, finishedAt: out.finishedAt, ...(out.resultSummary !== undefined ? { resultSummary: out.resultSummary } : {}), ...(out.outputTail !== undefined ? { outputTail: out.outputTail } : {}) };
+    } catch (e) {
+      deploy = { action: policy.deploy.action, state: 'FAILED', resultSummary: e instanceof Error ? e.message.slice(0, 500) : 'deployment failed' };
+    }
+    if (deploy.state !== 'SUCCEEDED') yield* notify('deploy.failed', `deployment of ${model.name} v${model.version} ${deploy.state}`, deploy.resultSummary ?? deploy.state);
+  }
+
+  // 8. Publish `model promoted`.
+  step('publish');
+  const championAlias = policy.promotion.mode === 'stages' ? 'Production' : policy.promotion.championAlias;
+  const publishInput: PublishPromotedInput = { model: model.name, version: model.version, alias: championAlias, previousVersion: promoted.previousChampion, promotionId: instanceId, promotedAt: now() };
+  let eventPublished = false;
+  try {
+    yield context.df.callActivityWithRetry(A.publishPromoted, retry, publishInput);
+    eventPublished = true;
+  } catch {
+    eventPublished = false;
+  }
+  yield* notify('model.promoted', `${model.name} v${model.version} is now ${championAlias}`, promoted.previousChampion ? `previous: v${promoted.previousChampion}` : 'first champion', reportExtra);
+
+  // 9. One record joining everything.
+  return yield* finish({
+    ...base,
+    outcome: 'promoted',
+    reason: `approved by ${approvers.join(', ') || (approvalSummary.required ? 'deadline policy' : 'policy (no approval required)')}`,
+    verdict,
+    validations: results,
+    approval: approvalSummary,
+    aliasBefore: challenger.aliasBefore,
+    aliasAfter: promoted.aliasAfter,
+    previousChampion: promoted.previousChampion,
+    aliasChanges: [...challenger.changes, ...promoted.changes],
+    deploy,
+    eventPublished,
+    ...(report ? { report } : {}),
+  });
+}
+
+df.app.orchestration(PROMOTION, modelPromotion);

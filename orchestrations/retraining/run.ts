@@ -1,0 +1,43 @@
+/**
+ * `retrainingRun`: one retraining of one model. Its instance id is the retraining run id, which the training
+ * job receives as the `retraining_run_id` parameter and must put on the version it registers as the tag
+ * `stagecraft.retraining_run_id`: that is how the promotion of the new version links back to this run.
+ *
+ * Invariant: whatever happens (job failed, timed out, could not start), the coordinator gets a
+ * `run-finished` notice, so a model is never left "running" forever.
+ */
+import * as df from 'durable-functions';
+import type { OrchestrationContext, Task } from 'durable-functions';
+import { RUN_JOB, type RunJobInput, type RunJobOutput } from '../../shared/jobs/contract';
+import { type FinishInput, type PrepareResult, RunInput, type RunOutput } from '../../shared/retraining/contract';
+import { RETRAINING, RETRAINING_ACTIVITIES } from '../../shared/retraining/names';
+
+const retry = new df.RetryOptions(1_000, 5);
+retry.backoffCoefficient = 2;
+
+function* retrainingRun(context: OrchestrationContext): Generator<Task, RunOutput, unknown> {
+  const run = RunInput.parse(context.df.getInput());
+  const startedAt = context.df.currentUtcDateTime.toISOString();
+  const finish: FinishInput = { run, startedAt, outcome: 'ERROR' };
+  try {
+    context.df.setCustomStatus({ step: 'preparing', model: run.model, trigger: run.triggerKind });
+    const prep = (yield context.df.callActivityWithRetry(RETRAINING_ACTIVITIES.runPrepare, retry, run)) as PrepareResult;
+    context.df.setCustomStatus({ step: 'training', model: run.model, trigger: run.triggerKind });
+    const jobInput: RunJobInput = { job: prep.job, idempotencyKey: run.runId, label: `retrain ${run.model}`, timeoutSeconds: prep.timeoutSeconds };
+    const result = (yield context.df.callSubOrchestrator(RUN_JOB, jobInput, `${run.runId}:job`)) as RunJobOutput;
+    finish.outcome = result.state;
+    finish.job = result;
+  } catch (e) {
+    finish.outcome = 'ERROR';
+    finish.error = e instanceof Error ? e.message.slice(0, 2_000) : String(e);
+  }
+  context.df.setCustomStatus({ step: 'finished', model: run.model, outcome: finish.outcome });
+  yield context.df.callActivityWithRetry(RETRAINING_ACTIVITIES.runFinish, retry, finish);
+  const out: RunOutput = { runId: run.runId, model: run.model, outcome: finish.outcome, startedAt, finishedAt: context.df.currentUtcDateTime.toISOString() };
+  if (finish.job) out.jobRunRef = finish.job.runRef;
+  const summary = finish.job?.resultSummary ?? finish.error;
+  if (summary !== undefined) out.summary = summary;
+  return out;
+}
+
+df.app.orchestration(RETRAINING.run, retrainingRun);

@@ -1,0 +1,21 @@
+/**
+ * `retrainingWake`: sleeps until `dueAt`, then raises a `wake` RetrainTrigger into the coordinator. One per
+ * (model, purpose, due time): the instance id is derived from them, so arming twice starts it once.
+ */
+import * as df from 'durable-functions';
+import type { OrchestrationContext, Task } from 'durable-functions';
+import type { WakeInput } from '../../shared/retraining/contract';
+import { RETRAINING, RETRAINING_ACTIVITIES } from '../../shared/retraining/names';
+
+const retry = new df.RetryOptions(1_000, 5);
+retry.backoffCoefficient = 2;
+
+function* retrainingWake(context: OrchestrationContext): Generator<Task, string, unknown> {
+  const input = context.df.getInput() as WakeInput;
+  const due = new Date(input.dueAt);
+  if (due.getTime() > context.df.currentUtcDateTime.getTime()) yield context.df.createTimer(due);
+  yield context.df.callActivityWithRetry(RETRAINING_ACTIVITIES.raise, retry, { instanceId: input.coordinatorId, payload: { kind: 'wake', id: input.id } });
+  return input.id;
+}
+
+df.app.orchestration(RETRAINING.wake, retrainingWake);

@@ -1,0 +1,168 @@
+/**
+ * The intake pipeline for one delivery, independent of any HTTP framework:
+ *   size (413) → verify (401) → JSON (400) → source schema (400 naming fields) → irrelevant (202 ignored)
+ *   → claim delivery id (replay: 202 duplicate) → publish (failure: 503, claim released) → 202 accepted.
+ * Every delivery leaves exactly one receipt, whatever the outcome. Receipts hold no secrets and no bodies.
+ *
+ * Invariants:
+ * - Nothing is published before the signature is verified and the payload validated.
+ * - A delivery id is published at most once per ReceiptStore claim; concurrent duplicates that slip past the
+ *   claim (store outage, lease takeover) are still caught by Service Bus duplicate detection (messageId = dedupe key).
+ * - User errors never produce a 5xx; only a failing dependency does (503, retryable, so the sender retries).
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { StagecraftConfig } from '../config';
+import { isStagecraftError } from '../errors';
+import type { AnyStagecraftEvent } from '../events';
+import { normalizeRequest, type DeliveryInput } from './request';
+import { SOURCES, type SourceName } from './sources';
+import { silentLogger, type EventPublisher, type IntakeLogger, type Receipt, type ReceiptOutcome, type ReceiptStore } from './ports';
+
+export interface IntakeDeps {
+  publisher: EventPublisher;
+  receipts: ReceiptStore;
+  config: StagecraftConfig;
+  /** Epoch ms. */
+  clock?: () => number;
+  logger?: IntakeLogger;
+  newId?: () => string;
+}
+
+export type IntakeBody =
+  | { status: 'accepted'; eventIds: string[]; deliveryId: string; receiptId: string }
+  | { status: 'duplicate'; eventIds: string[]; deliveryId: string; receiptId: string; firstReceiptId: string }
+  | { status: 'ignored'; reason: string; deliveryId: string; receiptId: string }
+  | { status: 'rejected' | 'failed'; code: string; reason: string; receiptId: string; fields?: Array<{ path: string; message: string }> };
+
+export interface IntakeResult {
+  httpStatus: number;
+  body: IntakeBody;
+  /** Extra response headers (e.g. Retry-After on 503). */
+  headers?: Record<string, string>;
+}
+
+const MAX_REASON = 500;
+
+export async function handleDelivery(source: SourceName, input: DeliveryInput, deps: IntakeDeps): Promise<IntakeResult> {
+  const clock = deps.clock ?? Date.now;
+  const log = deps.logger ?? silentLogger;
+  const receiptId = (deps.newId ?? randomUUID)();
+  const startedMs = clock();
+  const request = normalizeRequest(input);
+  const spec = SOURCES[source];
+  const bodySha256 = createHash('sha256').update(request.rawBody).digest('hex');
+  const base = {
+    receiptId,
+    source,
+    receivedAt: new Date(startedMs).toISOString(),
+    bodyBytes: request.bodyBytes,
+    bodySha256,
+    eventIds: [] as string[],
+    eventTypes: [] as string[],
+  };
+  let scheme = 'none';
+  let deliveryId: string | undefined;
+
+  const finish = async (
+    outcome: ReceiptOutcome,
+    httpStatus: number,
+    body: IntakeBody,
+    extra: Partial<Receipt> = {},
+    headers?: Record<string, string>,
+  ): Promise<IntakeResult> => {
+    const receipt: Receipt = { ...base, scheme, outcome, httpStatus, ...(deliveryId !== undefined ? { deliveryId } : {}), ...extra };
+    if (receipt.reason !== undefined) receipt.reason = receipt.reason.slice(0, MAX_REASON);
+    try {
+      await deps.receipts.record(receipt);
+    } catch (e) {
+      // The answer does not depend on the receipt; a lost receipt is logged, the delivery is not failed for it.
+      log.error('intake receipt not recorded', { receiptId, source, deliveryId, error: errorText(e) });
+    }
+    const fields = { receiptId, source, deliveryId, outcome, httpStatus, code: receipt.code, reason: receipt.reason, eventIds: receipt.eventIds, ms: clock() - startedMs };
+    if (outcome === 'accepted' || outcome === 'duplicate' || outcome === 'ignored') log.info('intake delivery', fields);
+    else log.warn('intake delivery', fields);
+    return headers ? { httpStatus, body, headers } : { httpStatus, body };
+  };
+
+  const reject = (httpStatus: number, code: string, reason: string, fieldsList?: Array<{ path: string; message: string }>): Promise<IntakeResult> =>
+    finish('rejected', httpStatus, { status: 'rejected', code, reason, receiptId, ...(fieldsList ? { fields: fieldsList } : {}) }, { code, reason });
+
+  try {
+    const limit = deps.config.intake.maxBodyBytes;
+    if (request.bodyBytes > limit) {
+      return await reject(413, 'INTAKE_BODY_TOO_LARGE', `body is ${request.bodyBytes} bytes; the limit is ${limit} (INTAKE_MAX_BODY_BYTES)`);
+    }
+    const verifier = spec.verifier(deps.config);
+    scheme = verifier.scheme;
+    const verdict = verifier.verify(request, clock());
+    if (!verdict.ok) {
+      if (verdict.code === 'INTAKE_SOURCE_NOT_CONFIGURED') log.warn('intake source not configured', { source, receiptId });
+      return await reject(401, verdict.code, verdict.reason);
+    }
+
+    let body: unknown;
+    try {
+      body = JSON.parse(request.rawBody.toString('utf8'));
+    } catch (e) {
+      return await reject(400, 'INTAKE_BODY_NOT_JSON', `body is not valid JSON (${errorText(e).slice(0, 120)})`);
+    }
+    deliveryId = spec.deliveryId(request, body) ?? `sha256:${bodySha256}`;
+    const now = new Date(clock()).toISOString();
+    const parsed = spec.parse(body, { config: deps.config, request, deliveryId, now });
+    if (parsed.kind === 'invalid') {
+      const err = parsed.error;
+      const list = (err.details?.fields ?? undefined) as Array<{ path: string; message: string }> | undefined;
+      return await reject(err.status >= 400 && err.status < 500 ? err.status : 400, err.code, err.message, list);
+    }
+    if (parsed.kind === 'ignored') {
+      return await finish('ignored', 202, { status: 'ignored', reason: parsed.reason, deliveryId, receiptId }, { reason: parsed.reason });
+    }
+    return await publishOnce(parsed.events, deliveryId);
+  } catch (e) {
+    log.error('intake failed unexpectedly', { receiptId, source, deliveryId, error: errorText(e) });
+    const code = isStagecraftError(e) ? e.code : 'INTAKE_INTERNAL';
+    const retryable = isStagecraftError(e) ? e.retryable : true;
+    const status = retryable ? 503 : 500;
+    return finish('failed', status, { status: 'failed', code, reason: 'internal error; see logs with this receiptId', receiptId }, { code, reason: errorText(e) }, retryable ? { 'Retry-After': '5' } : undefined);
+  }
+
+  async function publishOnce(events: AnyStagecraftEvent[], id: string): Promise<IntakeResult> {
+    const eventIds = events.map((e) => e.id);
+    const eventTypes = [...new Set(events.map((e) => e.type))];
+    let claim;
+    try {
+      claim = await deps.receipts.claim(source, id, receiptId, clock());
+    } catch (e) {
+      log.error('intake delivery claim failed', { receiptId, source, deliveryId: id, error: errorText(e) });
+      return finish('failed', 503, { status: 'failed', code: 'INTAKE_RECEIPTS_UNAVAILABLE', reason: 'receipt store unavailable; retry later', receiptId }, { code: 'INTAKE_RECEIPTS_UNAVAILABLE', reason: errorText(e), eventIds, eventTypes }, { 'Retry-After': '5' });
+    }
+    if (!claim.claimed) {
+      const ids = claim.eventIds.length > 0 ? claim.eventIds : eventIds;
+      return finish(
+        'duplicate',
+        202,
+        { status: 'duplicate', eventIds: ids, deliveryId: id, receiptId, firstReceiptId: claim.firstReceiptId },
+        { eventIds: ids, eventTypes, firstReceiptId: claim.firstReceiptId, reason: claim.state === 'pending' ? 'delivery is being processed by another receipt' : 'delivery already accepted' },
+      );
+    }
+    try {
+      await deps.publisher.publish(events);
+    } catch (e) {
+      await deps.receipts.release(source, id, receiptId).catch((err: unknown) => log.error('intake claim release failed', { receiptId, source, deliveryId: id, error: errorText(err) }));
+      log.error('intake publish failed', { receiptId, source, deliveryId: id, error: errorText(e) });
+      return finish('failed', 503, { status: 'failed', code: 'INTAKE_PUBLISH_FAILED', reason: 'could not publish the events; retry later', receiptId }, { code: 'INTAKE_PUBLISH_FAILED', reason: errorText(e), eventIds, eventTypes }, { 'Retry-After': '5' });
+    }
+    try {
+      await deps.receipts.complete(source, id, receiptId, eventIds);
+    } catch (e) {
+      // Published already: a retry will hit the still-pending claim (duplicate) or, after the lease, republish the
+      // same messageIds, which Service Bus duplicate detection drops.
+      log.error('intake claim completion failed', { receiptId, source, deliveryId: id, error: errorText(e) });
+    }
+    return finish('accepted', 202, { status: 'accepted', eventIds, deliveryId: id, receiptId }, { eventIds, eventTypes });
+  }
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

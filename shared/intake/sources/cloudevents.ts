@@ -1,0 +1,119 @@
+/**
+ * CloudEvents 1.0 over HTTP for any other producer (a Databricks job posting completion, a manual retrain or
+ * promote request). Modes, by Content-Type:
+ * - `application/cloudevents+json`: structured, one event;
+ * - `application/cloudevents-batch+json`: structured batch (JSON array);
+ * - anything else: binary mode, attributes in `ce-*` headers, body = data (JSON).
+ * Only Stagecraft types (`io.stagecraft.*`) are accepted; their `data` is validated by the type's schema and the id
+ * is re-derived from the business key (the producer's source+id is the fallback identity for requests).
+ * Authentication: the Functions key (authLevel function), plus CLOUDEVENTS_KEYS when set.
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { ValidationError } from '../../errors';
+import { CloudEventSchema, isEventType, stagecraftEventFromCloudEvent, validationErrorFrom, type AnyStagecraftEvent, type CloudEvent } from '../../events';
+import { OK, SharedSecretVerifier, type Verifier } from '../verifiers';
+import type { DeliveryRequest } from '../request';
+import type { IntakeSource, ParseContext, ParseOutcome } from './types';
+import { ignored, invalid } from './util';
+
+const SOURCE = '/stagecraft/intake/cloudevents';
+const BINARY_HEADERS = ['specversion', 'id', 'source', 'type', 'subject', 'time', 'dataschema'];
+
+type Mode = 'structured' | 'batch' | 'binary';
+
+function modeOf(request: DeliveryRequest): Mode {
+  const ct = (request.headers.get('content-type') ?? '').toLowerCase();
+  if (ct.startsWith('application/cloudevents-batch+json')) return 'batch';
+  if (ct.startsWith('application/cloudevents+json')) return 'structured';
+  return 'binary';
+}
+
+/** Binary mode: `ce-<attr>` headers (values percent-decoded per the HTTP binding), body is `data`. */
+function binaryEvent(request: DeliveryRequest, body: unknown): Record<string, unknown> {
+  const ce: Record<string, unknown> = { data: body };
+  for (const [name, value] of request.headers) {
+    if (!name.startsWith('ce-')) continue;
+    const attr = name.slice(3);
+    let decoded = value;
+    try {
+      decoded = decodeURIComponent(value);
+    } catch {
+      // keep the raw value: a stray % is not worth a rejection
+    }
+    if (BINARY_HEADERS.includes(attr) || /^[a-z0-9]{1,20}$/.test(attr)) ce[attr] = decoded;
+  }
+  const ct = request.headers.get('content-type');
+  if (ct !== undefined) ce.datacontenttype = ct;
+  return ce;
+}
+
+function toStagecraft(list: CloudEvent[], ctx: ParseContext): ParseOutcome {
+  const events: AnyStagecraftEvent[] = [];
+  const skipped: string[] = [];
+  for (const [i, ce] of list.entries()) {
+    if (!isEventType(ce.type)) {
+      skipped.push(ce.type);
+      continue;
+    }
+    if (ce.data_base64 !== undefined || (ce.datacontenttype !== undefined && !/json/i.test(ce.datacontenttype))) {
+      return invalid(new ValidationError('INTAKE_PAYLOAD_INVALID', `event ${i}: ${ce.type} needs JSON data`, { details: { fields: [{ path: list.length > 1 ? `[${i}].data` : 'data', message: 'must be JSON' }] } }));
+    }
+    try {
+      events.push(stagecraftEventFromCloudEvent(ce, ctx.now, ctx.deliveryId)!);
+    } catch (e) {
+      if (!(e instanceof ValidationError)) throw e;
+      if (list.length === 1) return invalid(e);
+      const fields = ((e.details?.fields ?? []) as Array<{ path: string; message: string }>).map((f) => ({ ...f, path: `[${i}].${f.path}` }));
+      return invalid(new ValidationError(e.code, `event ${i}: ${e.message}`, { details: { fields } }));
+    }
+  }
+  if (events.length === 0) return ignored(`no Stagecraft event types (got ${[...new Set(skipped)].join(', ') || 'an empty batch'})`);
+  return { kind: 'events', events };
+}
+
+/** Endpoints behind a function key (authLevel function) that may also require keys of their own. */
+export function optionalKeyVerifier(keys: readonly string[]): Verifier {
+  // Without extra keys the platform's function key is the gate (authLevel function on the route).
+  if (keys.length === 0) return { scheme: 'function-key', verify: () => OK };
+  return new SharedSecretVerifier({ secrets: keys, queryParams: ['key'], headers: ['X-Stagecraft-Key'] });
+}
+
+export const cloudEventsSource: IntakeSource = {
+  name: 'cloudevents',
+  eventSource: SOURCE,
+  verifier: (config) => optionalKeyVerifier(config.intake.cloudEvents.keys),
+  deliveryId(request, body) {
+    const mode = modeOf(request);
+    if (mode === 'binary') {
+      const id = request.headers.get('ce-id');
+      const source = request.headers.get('ce-source');
+      return id !== undefined && source !== undefined ? `${source}#${id}` : undefined;
+    }
+    if (mode === 'structured') {
+      const b = body as { id?: unknown; source?: unknown } | null;
+      return typeof b?.id === 'string' && typeof b.source === 'string' ? `${b.source}#${b.id}` : undefined;
+    }
+    if (!Array.isArray(body)) return undefined;
+    const ids = body.map((e: unknown) => `${String((e as { source?: unknown })?.source)}#${String((e as { id?: unknown })?.id)}`);
+    return `batch:sha256:${createHash('sha256').update(ids.join('\n')).digest('base64url')}`;
+  },
+  parse(body, ctx): ParseOutcome {
+    const mode = modeOf(ctx.request);
+    if (mode === 'batch') {
+      const r = z.array(CloudEventSchema).min(1, 'batch must hold at least one event').safeParse(body);
+      if (!r.success) return invalid(validationErrorFrom('INTAKE_PAYLOAD_INVALID', 'CloudEvents batch', r.error.issues));
+      return toStagecraft(r.data, ctx);
+    }
+    const candidate = mode === 'binary' ? binaryEvent(ctx.request, body) : body;
+    const r = CloudEventSchema.safeParse(candidate);
+    if (!r.success) {
+      const prefix = mode === 'binary' ? '' : '';
+      const err = validationErrorFrom('INTAKE_PAYLOAD_INVALID', mode === 'binary' ? 'CloudEvent (binary mode; attributes in ce-* headers)' : 'CloudEvent', r.error.issues, prefix);
+      return invalid(err);
+    }
+    return toStagecraft([r.data], ctx);
+  },
+};
+
+export { SOURCE as CLOUDEVENTS_SOURCE };

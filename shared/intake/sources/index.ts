@@ -1,0 +1,28 @@
+import { azureDevOpsSource } from './azure-devops';
+import { azureMonitorSource } from './azure-monitor';
+import { cloudEventsSource } from './cloudevents';
+import { databricksSource } from './databricks';
+import { databricksJobsSource } from './databricks-jobs';
+import { driftSource } from './drift';
+import { githubSource } from './github';
+import { mlflowSource } from './mlflow';
+import type { IntakeSource, SourceName } from './types';
+
+export * from './types';
+export { parseAzureDevOpsEvent } from './azure-devops';
+export { branchMatches, classifyBranch } from './util';
+
+export const SOURCES: Readonly<Record<SourceName, IntakeSource>> = {
+  mlflow: mlflowSource,
+  databricks: databricksSource,
+  github: githubSource,
+  'azure-devops': azureDevOpsSource,
+  'azure-monitor': azureMonitorSource,
+  drift: driftSource,
+  cloudevents: cloudEventsSource,
+  'databricks-jobs': databricksJobsSource,
+};
+
+export function isSourceName(value: string): value is SourceName {
+  return Object.prototype.hasOwnProperty.call(SOURCES, value);
+}

@@ -1,0 +1,3 @@
+export * from './contract';
+export * from './backoff';
+export { findJobRunOwner, recordJobRunOwner, type JobRunOwner } from './owners';

@@ -1,0 +1,3 @@
+export { startFakeMlflow, type FakeMlflow, type FakeMlflowState } from './mlflow';
+export { startFakeDatabricks, type FakeDatabricks, type FakeDatabricksState, type RunBehavior, type ResultState } from './databricks';
+export { startJsonServer, HttpError, type InjectedFailure, type RecordedRequest, type JsonServer } from './json-server';
