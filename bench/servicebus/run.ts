@@ -44,6 +44,7 @@ async function main(): Promise<void> {
     const sendSecs = (performance.now() - t0) / 1000;
     const sendRate = total / sendSecs;
 
+    console.error("send done", sendRate);
     // 2. Receive + complete (peek-lock) with subscribe(), autoComplete, maxConcurrentCalls 32.
     const receiver = client.createReceiver('bench', { maxAutoLockRenewalDurationInMs: 0 });
     const expected = total + 1;
@@ -54,6 +55,7 @@ async function main(): Promise<void> {
         {
           processMessage: async () => {
             got++;
+            if (got % 2000 === 0) console.error("got", got);
             if (got === expected) resolve();
           },
           processError: async (args) => reject(args.error),

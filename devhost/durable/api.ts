@@ -40,7 +40,6 @@ const instanceIdSchema = z
   .min(1)
   .max(256, 'must be at most 256 characters')
   .refine((s) => !s.startsWith('@'), 'must not start with "@"')
-  // eslint-disable-next-line no-control-regex
   .refine((s) => !/[/\\?#\u0000-\u001f\u007f]/.test(s), 'must not contain /, \\, ?, # or control characters');
 
 const DEFAULT_PAGE = 1000;

@@ -518,7 +518,7 @@ export class DurableEngine {
 
     let continueAsNew: { input: string; carry: HistoryEvent[] } | undefined;
     if (!failure && state) {
-      const actions = (state.actions?.[0] ?? []) as unknown[];
+      const actions: unknown[] = state.actions?.[0] ?? [];
       let replay;
       try {
         replay = replayActions(full, actions, this.replayOptions(), row.name);

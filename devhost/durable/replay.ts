@@ -162,14 +162,14 @@ export function replayActions(history: readonly HistoryEvent[], actions: readonl
         node = leaf({ kind: 'task', purpose: 'activity', name: String(a['functionName']), input: a['input'] }, a);
         break;
       case 2:
-        node = leaf({ kind: 'suborch', purpose: 'suborch', name: String(a['functionName']), input: a['input'], ...(a['instanceId'] ? { instanceId: String(a['instanceId']) } : {}), ...(a['version'] ? { version: String(a['version']) } : {}) }, a);
+        node = leaf({ kind: 'suborch', purpose: 'suborch', name: String(a['functionName']), input: a['input'], ...(typeof a['instanceId'] === 'string' && a['instanceId'] ? { instanceId: a['instanceId'] } : {}), ...(typeof a['version'] === 'string' && a['version'] ? { version: a['version'] } : {}) }, a);
         break;
       case 1:
       case 3: {
         const inner: Omit<Allocation, 'id'> =
           type === 1
             ? { kind: 'task', purpose: 'activity', name: String(a['functionName']), input: a['input'] }
-            : { kind: 'suborch', purpose: 'suborch', name: String(a['functionName']), input: a['input'], ...(a['instanceId'] ? { instanceId: String(a['instanceId']) } : {}) };
+            : { kind: 'suborch', purpose: 'suborch', name: String(a['functionName']), input: a['input'], ...(typeof a['instanceId'] === 'string' && a['instanceId'] ? { instanceId: a['instanceId'] } : {}) };
         const c: Compound = { t: 'retry', children: [], action: a, state: RUNNING, parent, attempt: 1, waitingOnTimer: false, inner, retryOptions: a['retryOptions'] as Compound['retryOptions'] };
         const first = leaf(inner, a);
         first.parent = c;

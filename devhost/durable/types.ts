@@ -70,9 +70,9 @@ export type RuntimeStatusName = (typeof RuntimeStatus)[keyof typeof RuntimeStatu
 export const STATUS_NUMBER: Record<RuntimeStatusName, number> = {
   Running: 0, Completed: 1, ContinuedAsNew: 2, Failed: 3, Canceled: 4, Terminated: 5, Pending: 6, Suspended: 7,
 };
-export const STATUS_BY_NUMBER: Record<number, RuntimeStatusName> = Object.fromEntries(
-  Object.entries(STATUS_NUMBER).map(([k, v]) => [v, k as RuntimeStatusName]),
-) as Record<number, RuntimeStatusName>;
+export const STATUS_BY_NUMBER: Record<number, RuntimeStatusName> = {
+  0: 'Running', 1: 'Completed', 2: 'ContinuedAsNew', 3: 'Failed', 4: 'Canceled', 5: 'Terminated', 6: 'Pending', 7: 'Suspended',
+};
 
 export const ALL_STATUSES = Object.keys(STATUS_NUMBER) as RuntimeStatusName[];
 

@@ -152,6 +152,8 @@ export class ServiceBusEmulator {
       once(ev: string, cb: (e?: Error) => void): void;
     };
     this.server = server;
+    // Nagle + delayed ACK adds ~40 ms to every request/response round trip on loopback.
+    (server as unknown as { on(ev: 'connection', cb: (sock: { setNoDelay(v: boolean): void }) => void): void }).on('connection', (sock) => sock.setNoDelay(true));
     await new Promise<void>((resolve, reject) => {
       server.once('listening', () => resolve());
       server.once('error', (e) => reject(e ?? new Error('listen failed')));

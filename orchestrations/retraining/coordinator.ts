@@ -20,6 +20,7 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, Task } from 'durable-functions';
 import { parseDuration } from '../../shared/decisions/duration';
+import { toIso, toMs } from '../../shared/decisions/time';
 import type { BeginResult, CoordinatorInput, EffectsInput } from '../../shared/retraining/contract';
 import { RETRAINING, RETRAINING_ACTIVITIES } from '../../shared/retraining/names';
 import type { RetrainingRules } from '../../shared/retraining/rules';
@@ -36,7 +37,7 @@ const activityRetry = new df.RetryOptions(1_000, 5);
 activityRetry.backoffCoefficient = 2;
 
 function* retrainingCoordinator(context: OrchestrationContext): Generator<Task, void, unknown> {
-  const input = (context.df.getInput() ?? {}) as Partial<CoordinatorInput>;
+  const input = context.df.getInput<Partial<CoordinatorInput> | undefined>() ?? {};
   if (typeof input.model !== 'string' || input.model === '') throw new Error('retrainingCoordinator input must be { model: string }');
   const model = input.model;
   const state: CoordinatorState = input.state ?? initialState(model);
@@ -74,7 +75,7 @@ function* retrainingCoordinator(context: OrchestrationContext): Generator<Task, 
         if (trigger.id.startsWith('trailing:')) delete state.trailingWakeAt;
       }
       if (trigger.kind === 'drift' && rules) ingestDrift(state, rules, trigger.observations);
-      if (state.running && trigger.kind !== 'run-finished' && now() - Date.parse(state.running.lastCheckedAt ?? state.running.startedAt) >= RUN_CHECK_MS) {
+      if (state.running && trigger.kind !== 'run-finished' && now() - toMs(state.running.lastCheckedAt ?? state.running.startedAt) >= RUN_CHECK_MS) {
         state.running.lastCheckedAt = context.df.currentUtcDateTime.toISOString();
         const st = (yield context.df.callActivityWithRetry(RETRAINING_ACTIVITIES.runStatus, activityRetry, { runId: state.running.runId })) as { finished: boolean; outcome?: string };
         if (st.finished) {
@@ -99,12 +100,12 @@ function* retrainingCoordinator(context: OrchestrationContext): Generator<Task, 
     let flushNow = outcome.action === 'start' || outcome.reason === 'RUN_FINISHED' || trigger?.kind === 'wake';
     if (state.trailing && state.trailingWakeAt !== state.trailing.dueAt) {
       state.trailingWakeAt = state.trailing.dueAt;
-      effects.wakes.push({ id: `trailing:${Date.parse(state.trailing.dueAt)}`, dueAt: state.trailing.dueAt });
+      effects.wakes.push({ id: `trailing:${toMs(state.trailing.dueAt)}`, dueAt: state.trailing.dueAt });
     }
     if (!flushNow && hasUnflushed(state) && state.flushWakeAt === undefined) {
       // First record since the last flush: write it now and arm one wake-up for whatever folds into it later.
       flushNow = true;
-      state.flushWakeAt = new Date(now() + FLUSH_DELAY_MS).toISOString();
+      state.flushWakeAt = toIso(now() + FLUSH_DELAY_MS);
       effects.wakes.push({ id: `flush:${now() + FLUSH_DELAY_MS}`, dueAt: state.flushWakeAt });
     }
     if (flushNow) effects.records = takeUnflushed(state);

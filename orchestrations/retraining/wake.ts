@@ -4,6 +4,7 @@
  */
 import * as df from 'durable-functions';
 import type { OrchestrationContext, Task } from 'durable-functions';
+import { dateAt } from '../../shared/retraining/dates';
 import type { WakeInput } from '../../shared/retraining/contract';
 import { RETRAINING, RETRAINING_ACTIVITIES } from '../../shared/retraining/names';
 
@@ -11,8 +12,8 @@ const retry = new df.RetryOptions(1_000, 5);
 retry.backoffCoefficient = 2;
 
 function* retrainingWake(context: OrchestrationContext): Generator<Task, string, unknown> {
-  const input = context.df.getInput() as WakeInput;
-  const due = new Date(input.dueAt);
+  const input = context.df.getInput<WakeInput>();
+  const due = dateAt(input.dueAt);
   if (due.getTime() > context.df.currentUtcDateTime.getTime()) yield context.df.createTimer(due);
   yield context.df.callActivityWithRetry(RETRAINING_ACTIVITIES.raise, retry, { instanceId: input.coordinatorId, payload: { kind: 'wake', id: input.id } });
   return input.id;

@@ -11,6 +11,7 @@
  * - A metric missing on the challenger fails; missing on the champion only passes with 'champion-missing'
  *   (the champion cannot be compared, which must not block a model forever) and says so.
  * - Relative mode against a champion value of 0 cannot divide: it falls back to absolute and says so.
+ * - Comparisons tolerate floating-point noise (1e-9 relative): 0.9 - 0.8 meets a required 0.1.
  */
 export type MetricDirection = 'higher' | 'lower';
 export type ComparisonMode = 'absolute' | 'relative';
@@ -84,15 +85,17 @@ export function compareMetric(
     fallback = ' (champion is 0: compared in absolute terms)';
   }
   const improvement = mode === 'relative' ? relativeDelta! : delta;
+  const eps = 1e-9 * Math.max(1, Math.abs(challenger), Math.abs(champion));
+  const below = (required: number) => improvement < required - eps;
   const better = rule.direction === 'higher' ? 'higher' : 'lower';
   const desc = `${rule.metric}: challenger ${challenger} vs champion ${champion} (${better} is better), improvement ${fmt(improvement, mode)}${fallback}`;
-  if (rule.minImprovement !== undefined && improvement < rule.minImprovement) {
+  if (rule.minImprovement !== undefined && below(rule.minImprovement)) {
     return { ...base, status: 'failed', message: `${desc} is below the required ${fmt(rule.minImprovement, mode)}` };
   }
-  if (rule.maxRegression !== undefined && improvement < -rule.maxRegression) {
+  if (rule.maxRegression !== undefined && below(-rule.maxRegression)) {
     return { ...base, status: 'failed', message: `${desc} regresses more than the allowed ${fmt(rule.maxRegression, mode)}` };
   }
-  if (rule.minImprovement === undefined && rule.maxRegression === undefined && improvement < 0) {
+  if (rule.minImprovement === undefined && rule.maxRegression === undefined && below(0)) {
     return { ...base, status: 'failed', message: `${desc} is worse than the champion` };
   }
   return { ...base, status: 'passed', message: desc };

@@ -3,3 +3,4 @@ export * from './data';
 export * from './dedupe';
 export * from './envelope';
 export * from './message';
+export { renderEventSchemas } from './json-schema';

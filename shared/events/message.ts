@@ -22,7 +22,7 @@ export interface BusMessage {
   contentType?: string;
   subject?: string;
   correlationId?: string | number | Buffer;
-  applicationProperties?: Record<string, BusPropertyValue | unknown>;
+  applicationProperties?: Record<string, unknown>;
 }
 
 export interface OutgoingBusMessage extends BusMessage {

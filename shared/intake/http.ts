@@ -24,9 +24,9 @@ export interface HttpResponseLike {
 /** Minimal slice of InvocationContext used for logs. */
 export interface LogContextLike {
   invocationId?: string;
-  log?(...args: unknown[]): void;
-  warn?(...args: unknown[]): void;
-  error?(...args: unknown[]): void;
+  log?: (...args: unknown[]) => void;
+  warn?: (...args: unknown[]) => void;
+  error?: (...args: unknown[]) => void;
 }
 
 export function toHttpResponse(result: IntakeResult): HttpResponseLike {
@@ -46,12 +46,12 @@ export function errorToHttpResponse(e: unknown, correlationId: string): HttpResp
 
 function contextLogger(context: LogContextLike | undefined): IntakeLogger {
   const emit = (fn: ((...args: unknown[]) => void) | undefined, message: string, fields: Record<string, unknown>): void => {
-    fn?.call(context, JSON.stringify({ msg: message, invocationId: context?.invocationId, ...fields }));
+    fn?.(JSON.stringify({ msg: message, invocationId: context?.invocationId, ...fields }));
   };
   return {
-    info: (m, f) => emit(context?.log, m, f),
-    warn: (m, f) => emit(context?.warn, m, f),
-    error: (m, f) => emit(context?.error, m, f),
+    info: (m, f) => emit(context?.log?.bind(context), m, f),
+    warn: (m, f) => emit(context?.warn?.bind(context), m, f),
+    error: (m, f) => emit(context?.error?.bind(context), m, f),
   };
 }
 

@@ -39,10 +39,11 @@ export function normalizeRequest(input: DeliveryInput): DeliveryRequest {
   if (isIterable(input.headers)) {
     for (const [name, value] of input.headers) add(name, value);
   } else {
-    for (const [name, value] of Object.entries(input.headers)) {
+    const record = input.headers as Record<string, string | readonly string[] | undefined>;
+    for (const [name, value] of Object.entries(record)) {
       if (value === undefined) continue;
       if (typeof value === 'string') add(name, value);
-      else for (const v of value) add(name, v);
+      else for (const v of value) add(name, String(v));
     }
   }
   const query = new Map<string, string>();

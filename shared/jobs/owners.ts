@@ -16,8 +16,16 @@ export const JobRunOwnerSchema = z.object({
 });
 export type JobRunOwner = z.output<typeof JobRunOwnerSchema>;
 
+const tables = new WeakMap<object, RecordTable<JobRunOwner>>();
+
 function table(env: Env): RecordTable<JobRunOwner> {
-  return new RecordTable({ client: storageFromEnv(env).table('JobRuns'), schema: JobRunOwnerSchema, partitionKey: (o) => o.runId, rowKey: () => 'owner' });
+  const storage = storageFromEnv(env);
+  let t = tables.get(storage);
+  if (!t) {
+    t = new RecordTable({ client: storage.table('JobRuns'), schema: JobRunOwnerSchema, partitionKey: (o) => o.runId, rowKey: () => 'owner' });
+    tables.set(storage, t);
+  }
+  return t;
 }
 
 export async function recordJobRunOwner(owner: JobRunOwner, env: Env = process.env): Promise<void> {

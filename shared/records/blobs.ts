@@ -11,7 +11,6 @@ export type BlobKind = keyof typeof CONTENT_TYPES;
 
 export function validateBlobPath(path: string): string {
   const ok = path.length > 0 && path.length <= 1024 && !path.startsWith('/') && !path.endsWith('/') && path.split('/').every((s) => s !== '' && s !== '.' && s !== '..');
-  // eslint-disable-next-line no-control-regex -- control characters are invalid in blob names
   if (!ok || /[\u0000-\u001f\\]/.test(path)) {
     throw new ValidationError('BLOB_PATH_INVALID', `blob path "${path.slice(0, 80)}" must be 1-1024 chars of non-empty segments separated by "/", without "." or ".." segments`);
   }

@@ -33,8 +33,8 @@ export function getRecords(config: Pick<StagecraftConfig, 'storage' | 'records'>
   const clients = storageClients(config.storage);
   const reports = new BlobStore(clients.blobService, config.records.reportsContainer);
   const records: Records = {
-    receipts: new TableReceiptStore(clients.tableClient, config.records.tablePrefix),
-    workflowRuns: new WorkflowRunsTable(clients.tableClient, config.records.tablePrefix, reports),
+    receipts: new TableReceiptStore((name) => clients.tableClient(name), config.records.tablePrefix),
+    workflowRuns: new WorkflowRunsTable((name) => clients.tableClient(name), config.records.tablePrefix, reports),
     reports,
   };
   cache.set(key, records);

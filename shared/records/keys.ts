@@ -7,7 +7,6 @@ import { ValidationError } from '../errors';
 
 export const MAX_KEY_CHARS = 512; // 1 KiB of UTF-16
 
-// eslint-disable-next-line no-control-regex -- control characters are exactly what the service forbids
 const FORBIDDEN = /[%/\\#?\u0000-\u001f\u007f-\u009f]/g;
 
 export function escapeKey(natural: string): string {

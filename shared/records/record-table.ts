@@ -146,7 +146,11 @@ export class RecordTable<T extends object> {
     }
     for (const [name, n] of Object.entries(meta.c ?? {})) {
       let text = '';
-      for (let i = 0; i < n; i++) text += String(entity[`${name}__${i}`] ?? '');
+      for (let i = 0; i < n; i++) {
+        const chunk = entity[`${name}__${i}`];
+        if (typeof chunk !== 'string') throw new StagecraftError('RECORD_CORRUPT', `chunk ${i} of ${name} is missing in ${this.tableName}`, { status: 500 });
+        text += chunk;
+      }
       out[name] = text;
     }
     for (const [name, path] of Object.entries(meta.b ?? {})) {

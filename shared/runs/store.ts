@@ -98,6 +98,7 @@ export function runStepStore(settings: RunsSettings): RunStepStore {
       await ensureTable(table);
       const out: RunStep[] = [];
       const pk = escapeKey(instanceId).replace(/'/g, "''");
+      const str = (v: unknown): string => (typeof v === 'string' ? v : '');
       for await (const e of table.listEntities<Record<string, unknown>>({ queryOptions: { filter: `PartitionKey eq '${pk}'` } })) {
         const raw = typeof e['data'] === 'string' && e['data'] !== '' ? e['data'] : undefined;
         let data: unknown;
@@ -106,12 +107,12 @@ export function runStepStore(settings: RunsSettings): RunStepStore {
         }
         out.push({
           instanceId,
-          name: String(e['name'] ?? ''),
-          at: String(e['at'] ?? ''),
-          workflow: String(e['workflow'] ?? ''),
-          kind: String(e['kind'] ?? ''),
-          status: String(e['status'] ?? ''),
-          title: String(e['title'] ?? ''),
+          name: str(e['name']),
+          at: str(e['at']),
+          workflow: str(e['workflow']),
+          kind: str(e['kind']),
+          status: str(e['status']),
+          title: str(e['title']),
           ...(data !== undefined ? { data } : {}),
         });
       }

@@ -11,7 +11,7 @@ let host: HostProcess;
 let base: string;
 
 beforeAll(async () => {
-  host = await startHostProcess({ appDir: CONFORMANCE_APP, env: { STAGECRAFT_LOG_LEVEL: 'warning' } });
+  host = await startHostProcess({ appDir: CONFORMANCE_APP });
   base = host.baseUrl;
 });
 
@@ -31,6 +31,12 @@ describe('activities and sequences', () => {
     expect(s.output).toEqual(['Hello Tokyo', 'Hello Seattle', 'Hello London']);
     expect(eventTypes(s)).toEqual(['ExecutionStarted', 'TaskCompleted', 'TaskCompleted', 'TaskCompleted', 'ExecutionCompleted']);
     expect(s.historyEvents?.[1]).toMatchObject({ FunctionName: 'Hello', Result: 'Hello Tokyo' });
+  });
+
+  it('startNew without input delivers the empty string, as the Azure extension does for the SDK\'s "" body', async () => {
+    const id = await startNew(base, 'InputEcho');
+    const s = await waitFor(base, id);
+    expect(s.output).toBe('');
   });
 
   it('passes inputs through unchanged (object, string, number) and reports them in the status', async () => {
@@ -180,7 +186,7 @@ describe('external events', () => {
 
 describe('continueAsNew', () => {
   it('restarts with the new input and carries events raised meanwhile into the next execution', async () => {
-    const id = await startNew(base, 'Counter');
+    const id = await startNew(base, 'Counter', { count: 0, events: [] });
     for (let i = 1; i <= 3; i++) expect(await raiseRaw(base, id, 'inc', i)).toBe(202);
     const s = await waitFor(base, id);
     expect(s.runtimeStatus).toBe('Completed');

@@ -1,4 +1,4 @@
-import { HttpError, type JsonServer, type RecordedRequest, params, startJsonServer } from './json-server';
+import { HttpError, type JsonServer, type RecordedRequest, params, startJsonServer, str } from './json-server';
 
 /**
  * Fake Databricks Jobs API 2.2 (2.1 paths too), from the documented API (databricks-sdk service/jobs,
@@ -151,7 +151,7 @@ export async function startFakeDatabricks(o: { defaults?: RunBehavior; notificat
     }
     const behavior = { ...state.defaults, ...job?.behavior };
     const run: FakeRun = {
-      run_id: nextRunId++, run_name: String(p.run_name ?? (job?.settings.name as string | undefined) ?? 'run'), run_type: kind,
+      run_id: nextRunId++, run_name: str(p.run_name) || str(job?.settings.name) || 'run', run_type: kind,
       job_parameters: (p.job_parameters as Record<string, string> | undefined) ?? {}, tasks: (p.tasks as unknown[] | undefined) ?? [],
       created: now(), behavior: { pendingMs: behavior.pendingMs, runningMs: behavior.runningMs, result: behavior.result, manual: behavior.manual, ...(behavior.message ? { message: behavior.message } : {}) },
       phase: 'PENDING', notified: false,
@@ -165,13 +165,13 @@ export async function startFakeDatabricks(o: { defaults?: RunBehavior; notificat
   const runOf = (p: Record<string, unknown>): FakeRun => {
     if (p.run_id === undefined) throw new HttpError(400, 'INVALID_PARAMETER_VALUE', "Missing required field: run_id");
     const run = state.runs.get(Number(p.run_id));
-    if (!run) throw new HttpError(400, 'INVALID_PARAMETER_VALUE', `Run ${String(p.run_id)} does not exist.`);
+    if (!run) throw new HttpError(400, 'INVALID_PARAMETER_VALUE', `Run ${str(p.run_id)} does not exist.`);
     return run;
   };
   const jobOf = (p: Record<string, unknown>, status: 400 | 404): FakeJob => {
     if (p.job_id === undefined) throw new HttpError(400, 'INVALID_PARAMETER_VALUE', 'Missing required field: job_id');
     const job = state.jobs.get(Number(p.job_id));
-    if (!job) throw new HttpError(status, status === 404 ? 'RESOURCE_DOES_NOT_EXIST' : 'INVALID_PARAMETER_VALUE', `Job ${String(p.job_id)} does not exist.`);
+    if (!job) throw new HttpError(status, status === 404 ? 'RESOURCE_DOES_NOT_EXIST' : 'INVALID_PARAMETER_VALUE', `Job ${str(p.job_id)} does not exist.`);
     return job;
   };
 

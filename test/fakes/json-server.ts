@@ -41,6 +41,8 @@ export interface JsonServer {
   url: string;
   requests: RecordedRequest[];
   injectFailure(f: InjectedFailure): void;
+  /** Drops every injected failure not yet used. */
+  clearFailures(): void;
   /** Added before every answer (and before injected failures). */
   setLatency(ms: number): void;
   /** When set, requests whose Authorization differs get 401 UNAUTHENTICATED. */
@@ -120,7 +122,8 @@ export async function startJsonServer(route: (method: string, path: string) => R
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    injectFailure: (f) => failures.push({ ...f, left: f.times ?? 1 }),
+    injectFailure: (f) => { failures.push({ ...f, left: f.times ?? 1 }); },
+    clearFailures: () => { failures.length = 0; },
     setLatency: (ms) => { latency = ms; },
     requireAuthorization: (v) => { authorization = v; },
     close: () => new Promise<void>((resolve, reject) => {
@@ -134,4 +137,10 @@ export async function startJsonServer(route: (method: string, path: string) => R
 export function params(req: RecordedRequest): Record<string, unknown> {
   const b = typeof req.body === 'object' && req.body !== null && !Array.isArray(req.body) ? (req.body as Record<string, unknown>) : {};
   return req.method === 'GET' ? { ...req.query } : { ...req.query, ...b };
+}
+
+/** A parameter as a string: first element of a repeated query key, numbers and booleans as text, else ''. */
+export function str(v: unknown): string {
+  const x = Array.isArray(v) ? (v as unknown[])[0] : v;
+  return typeof x === 'string' ? x : typeof x === 'number' || typeof x === 'boolean' ? String(x) : '';
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { HttpError, type JsonServer, type RecordedRequest, params, startJsonServer } from './json-server';
+import { HttpError, type JsonServer, type RecordedRequest, params, startJsonServer, str } from './json-server';
 
 /**
  * Fake MLflow tracking/registry server, from the documented REST API (protos/model_registry.proto,
@@ -112,7 +112,7 @@ function filterMatches(filter: string | undefined, get: (field: string) => strin
 
 function paginate<T>(items: T[], p: Record<string, unknown>, defaultMax: number): { page: T[]; next?: string } {
   const max = p.max_results === undefined ? defaultMax : Number(p.max_results);
-  const start = p.page_token === undefined ? 0 : Number(Buffer.from(String(p.page_token), 'base64').toString('utf8'));
+  const start = p.page_token === undefined ? 0 : Number(Buffer.from(str(p.page_token), 'base64').toString('utf8'));
   const page = items.slice(start, start + max);
   return start + max < items.length ? { page, next: Buffer.from(String(start + max)).toString('base64') } : { page };
 }
@@ -207,7 +207,7 @@ export async function startFakeMlflow(): Promise<FakeMlflow> {
   };
 
   const searchVersions = (p: Record<string, unknown>) => {
-    const filter = p.filter === undefined ? undefined : String(p.filter);
+    const filter = p.filter === undefined ? undefined : str(p.filter);
     let all = [...state.models.values()].flatMap((m) => [...m.versions.values()]);
     all = all.filter((mv) => filterMatches(filter, (f) => (f === 'name' ? mv.name : f === 'run_id' ? mv.run_id : f === 'source_path' ? mv.source : f.startsWith('tags.') ? mv.tags.get(f.slice(5)) : undefined)));
     const order = ([] as unknown[]).concat(p.order_by ?? []).map(String);
@@ -235,12 +235,12 @@ export async function startFakeMlflow(): Promise<FakeMlflow> {
     'GET /registered-models/get': (r) => ({ registered_model: rmJson(model(req(params(r), 'name'))) }),
     'GET /registered-models/search': (r) => {
       const p = params(r);
-      const filter = p.filter === undefined ? undefined : String(p.filter);
+      const filter = p.filter === undefined ? undefined : str(p.filter);
       const all = [...state.models.values()].filter((m) => filterMatches(filter, (f) => (f === 'name' ? m.name : f.startsWith('tags.') ? m.tags.get(f.slice(5)) : undefined))).sort((a, b) => a.name.localeCompare(b.name));
       const { page, next } = paginate(all, p, 100);
       return { registered_models: page.map(rmJson), ...(next ? { next_page_token: next } : {}) };
     },
-    'POST /registered-models/set-tag': (r) => { const p = params(r); model(req(p, 'name')).tags.set(req(p, 'key'), String(p.value ?? '')); return {}; },
+    'POST /registered-models/set-tag': (r) => { const p = params(r); model(req(p, 'name')).tags.set(req(p, 'key'), str(p.value)); return {}; },
     'POST /model-versions/create': (r) => {
       const p = params(r);
       const name = req(p, 'name');
@@ -261,7 +261,7 @@ export async function startFakeMlflow(): Promise<FakeMlflow> {
     'POST /model-versions/set-tag': (r) => {
       const p = params(r);
       const mv = version(req(p, 'name'), req(p, 'version'));
-      mv.tags.set(req(p, 'key'), String(p.value ?? ''));
+      mv.tags.set(req(p, 'key'), str(p.value));
       mv.last_updated_timestamp = now();
       return {};
     },
@@ -276,7 +276,7 @@ export async function startFakeMlflow(): Promise<FakeMlflow> {
       const p = params(r);
       const mv = version(req(p, 'name'), req(p, 'version'));
       const stage = STAGES.find((s) => s.toLowerCase() === req(p, 'stage').toLowerCase());
-      if (!stage) throw invalid(`Invalid Model Version stage: ${String(p.stage)}. Value must be one of ${STAGES.join(', ')}.`);
+      if (!stage) throw invalid(`Invalid Model Version stage: ${str(p.stage)}. Value must be one of ${STAGES.join(', ')}.`);
       if (p.archive_existing_versions === undefined) throw invalid("Missing value for required parameter 'archive_existing_versions'.");
       if (p.archive_existing_versions === true && (stage === 'Staging' || stage === 'Production')) {
         for (const other of model(mv.name).versions.values()) {
@@ -317,7 +317,7 @@ export async function startFakeMlflow(): Promise<FakeMlflow> {
     },
     'GET /runs/get': (r) => {
       const p = params(r);
-      const id = String(p.run_id ?? p.run_uuid ?? '');
+      const id = str(p.run_id ?? p.run_uuid);
       if (!id) throw invalid("Missing value for required parameter 'run_id'.");
       const run = state.runs.get(id);
       if (!run) throw notFound(`Run '${id}' not found`);
@@ -326,8 +326,8 @@ export async function startFakeMlflow(): Promise<FakeMlflow> {
     'GET /artifacts/list': (r) => {
       const p = params(r);
       const run = state.runs.get(req(p, 'run_id'));
-      if (!run) throw notFound(`Run '${String(p.run_id)}' not found`);
-      const dir = p.path === undefined ? '' : String(p.path).replace(/^\/+|\/+$/g, '');
+      if (!run) throw notFound(`Run '${str(p.run_id)}' not found`);
+      const dir = p.path === undefined ? '' : str(p.path).replace(/^\/+|\/+$/g, '');
       if (dir.split('/').includes('..')) throw invalid(`Invalid path: ${dir}`);
       const entries = new Map<string, { path: string; is_dir: boolean; file_size?: number }>();
       for (const a of run.artifacts) {
@@ -399,5 +399,5 @@ export async function startFakeMlflow(): Promise<FakeMlflow> {
     return routes[`${method} ${rest}`] ?? webhookRoute(method, rest);
   }, { requireJsonContentType: true });
 
-  return { ...server, state, seedModel, seedVersion, seedRun, close: server.close };
+  return { ...server, state, seedModel, seedVersion, seedRun, close: () => server.close() };
 }

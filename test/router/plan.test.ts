@@ -66,3 +66,11 @@ describe('router plan', () => {
     expect(planRoute(ev)).toEqual({ kind: 'ignore', reason: 'no workflow reacts to io.stagecraft.model.version.tag.set' });
   });
 });
+
+describe('instance ids in URLs', () => {
+  it('survive the durable client putting them into URL paths unencoded', () => {
+    const id = instanceIdFor('ci', 'azure-devops', 'My Project/repo name', 'ünï');
+    expect(id).toMatch(/^[A-Za-z0-9._~:-]+$/);
+    expect(decodeURIComponent(new URL(`instances/${id}/raiseEvent/x`, 'http://127.0.0.1/rpc/').pathname)).toContain(id);
+  });
+});

@@ -92,7 +92,7 @@ export class RestClient {
     for (const [k, v] of Object.entries(query ?? {})) {
       if (v === undefined) continue;
       if (Array.isArray(v)) for (const item of v as readonly string[]) u.searchParams.append(k, item);
-      else u.searchParams.set(k, String(v as string | number | boolean));
+      else u.searchParams.set(k, String(v));
     }
     return u.toString();
   }

@@ -1,0 +1,46 @@
+/**
+ * Registry reconciler timer: catches model versions whose webhook was lost (shared/reconciler). Schedule from
+ * the `RECONCILER_SCHEDULE` setting (NCRONTAB); models from `RECONCILER_MODELS`.
+ */
+import { app, type InvocationContext, type Timer } from '@azure/functions';
+import { basicAuth, bearerAuth } from '../shared/adapters/http';
+import { MlflowClient } from '../shared/adapters/mlflow/client';
+import { getEventPublisher } from '../shared/bus/publisher';
+import { getConfig } from '../shared/config';
+import { mlflowRegistry } from '../shared/reconciler/mlflow-registry';
+import { reconcileModel } from '../shared/reconciler/reconcile';
+import { tableWatermarks } from '../shared/reconciler/watermarks';
+
+const DAY_MS = 24 * 3600_000;
+
+export async function reconcileRegistry(_timer: Timer, context: InvocationContext): Promise<void> {
+  const config = getConfig();
+  const { trackingUri, token } = config.mlflow;
+  if (!trackingUri || config.reconciler.models.length === 0) {
+    context.debug('Reconciler idle: set MLFLOW_TRACKING_URI and RECONCILER_MODELS to enable it');
+    return;
+  }
+  const user = process.env['MLFLOW_TRACKING_USERNAME'];
+  const password = process.env['MLFLOW_TRACKING_PASSWORD'];
+  const auth = token ? bearerAuth(token) : user && password ? basicAuth(user, password) : undefined;
+  const client = new MlflowClient({ baseUrl: trackingUri, ...(auth ? { auth } : {}) });
+  const publisher = getEventPublisher(config.serviceBus);
+  const deps = {
+    registry: mlflowRegistry(client),
+    watermarks: tableWatermarks(config.storage, config.records.tablePrefix),
+    publish: (events: Parameters<typeof publisher.publish>[0]) => publisher.publish(events),
+    nowMs: () => Date.now(),
+    initialLookbackMs: DAY_MS,
+  };
+  for (const model of config.reconciler.models) {
+    try {
+      const r = await reconcileModel(model, deps);
+      if (r.published.length) context.info(`Reconciler published ${r.published.length} version event(s) for ${model}`, { model, versions: r.published });
+    } catch (e) {
+      // One model's failure (e.g. deleted model) must not stop the others; the next tick retries.
+      context.warn(`Reconciler could not check ${model}: ${(e as Error).message}`, { model });
+    }
+  }
+}
+
+app.timer('reconcile-registry', { schedule: '%RECONCILER_SCHEDULE%', runOnStartup: true, handler: reconcileRegistry });

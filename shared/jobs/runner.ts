@@ -1,0 +1,33 @@
+/**
+ * The process-wide JobRunner for activities, from settings:
+ * - local jobs (embedded mode) always: state in STAGECRAFT_JOBS_DIR (default `<cwd>/.stagecraft/jobs`), commands
+ *   resolved against STAGECRAFT_JOBS_BASE_DIR (default: the directory of the policy file, else cwd);
+ * - Databricks jobs when DATABRICKS_HOST and DATABRICKS_TOKEN are set.
+ * One instance per process: the local runner tracks its child processes.
+ */
+import { dirname, join, resolve } from 'node:path';
+import { DatabricksJobsClient } from '../adapters/databricks';
+import { bearerAuth } from '../adapters/http';
+import { CompositeJobRunner, DatabricksJobRunner, LocalJobRunner, type JobRunner } from '../adapters/jobs';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+let runner: { key: string; runner: JobRunner } | undefined;
+
+export function jobRunnerFromEnv(env: Env = process.env): JobRunner {
+  const jobsDir = resolve(env['STAGECRAFT_JOBS_DIR']?.trim() || join(process.cwd(), '.stagecraft', 'jobs'));
+  const policyFile = env['STAGECRAFT_POLICY_FILE']?.trim();
+  const baseDir = resolve(env['STAGECRAFT_JOBS_BASE_DIR']?.trim() || (policyFile ? dirname(resolve(policyFile)) : process.cwd()));
+  const host = env['DATABRICKS_HOST']?.trim();
+  const token = env['DATABRICKS_TOKEN']?.trim();
+  const key = `${jobsDir}|${baseDir}|${host ?? ''}|${token ? 'token' : ''}`;
+  if (runner?.key === key) return runner.runner;
+  const local = new LocalJobRunner({ stateDir: jobsDir, baseDir });
+  const runners: ConstructorParameters<typeof CompositeJobRunner>[0] = { local };
+  if (host && token) {
+    const baseUrl = /^https?:\/\//i.test(host) ? host : `https://${host}`;
+    runners.databricks = new DatabricksJobRunner(new DatabricksJobsClient({ baseUrl, auth: bearerAuth(token) }));
+  }
+  runner = { key, runner: new CompositeJobRunner(runners) };
+  return runner.runner;
+}

@@ -1,0 +1,91 @@
+/**
+ * Gathers, from the registry, the facts one built-in check needs (checks.ts decides on them).
+ * Facts that do not exist (no run, no champion) are values; registry failures throw (the activity is retried).
+ *
+ * MLflow layouts used: the model directory is the artifact path of a `runs:/<run>/<path>` source (default
+ * `model`); an input example is the file `<dir>/input_example.json`; the signature is read from `<dir>/MLmodel`
+ * through the tracking server's artifact download (`/get-artifact`), when the server offers it.
+ */
+import { parse as parseYaml } from 'yaml';
+import { NotFoundError } from '../errors';
+import type { MlflowClient } from '../adapters/mlflow';
+import type { Check, Promotion } from '../policy';
+import { type CheckFacts, factsNeeded, mlmodelFacts } from './checks';
+import type { VersionInfo } from './types';
+
+export function modelDir(source: string | undefined): string {
+  const m = source ? /^runs:\/[^/]+\/(.+)$/.exec(source) : null;
+  return m ? m[1]!.replace(/^\/+|\/+$/g, '') : 'model';
+}
+
+async function listAll(client: MlflowClient, runId: string, dir?: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (path: string | undefined, depth: number): Promise<void> => {
+    let token: string | undefined;
+    do {
+      const page = await client.listArtifacts(runId, path, token);
+      for (const f of page.files) {
+        if (f.is_dir && depth < 8) await walk(f.path, depth + 1);
+        else if (!f.is_dir) out.push(f.path);
+      }
+      token = page.nextPageToken;
+    } while (token);
+  };
+  await walk(dir, 0);
+  return out;
+}
+
+async function readMlmodel(client: MlflowClient, runId: string, dir: string): Promise<{ signature: boolean; inputExample: boolean } | undefined> {
+  const inputExample = await client.artifactExists(runId, `${dir}/input_example.json`);
+  try {
+    const url = client.http.url('/get-artifact', { run_uuid: runId, path: `${dir}/MLmodel` });
+    const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+    if (!res.ok) return inputExample ? { signature: false, inputExample } : undefined;
+    const facts = mlmodelFacts(parseYaml(await res.text()));
+    return { signature: facts.signature, inputExample: inputExample || facts.inputExample };
+  } catch {
+    return undefined;
+  }
+}
+
+async function championOf(client: MlflowClient, model: VersionInfo, check: Extract<Check, { type: 'champion' }>, promotion: Promotion): Promise<CheckFacts['champion']> {
+  let champ;
+  if (promotion.mode === 'stages' && check.alias === undefined) {
+    champ = (await client.getLatestVersions(model.name, ['Production']))[0];
+  } else {
+    champ = await client.getModelVersionByAlias(model.name, check.alias ?? promotion.championAlias);
+  }
+  if (!champ || champ.version === model.version) return null;
+  if (!champ.run_id) return { version: champ.version, metrics: {} };
+  try {
+    return { version: champ.version, metrics: (await client.getRunSummary(champ.run_id)).metrics };
+  } catch (e) {
+    if (e instanceof NotFoundError) return { version: champ.version, metrics: {} };
+    throw e;
+  }
+}
+
+export async function gatherFacts(client: MlflowClient, check: Check, model: VersionInfo, promotion: Promotion): Promise<CheckFacts> {
+  const needs = new Set(factsNeeded(check));
+  const facts: CheckFacts = { version: model, runTags: {}, runMetrics: undefined };
+  if (model.runId && (needs.has('run') || needs.has('datasets'))) {
+    try {
+      const run = await client.getRunSummary(model.runId);
+      facts.runTags = run.tags;
+      facts.runMetrics = run.metrics;
+      facts.datasets = run.datasets.map((d) => d.name ?? '').filter(Boolean);
+    } catch (e) {
+      if (!(e instanceof NotFoundError)) throw e;
+    }
+  }
+  if (needs.has('champion') && check.type === 'champion') facts.champion = await championOf(client, model, check, promotion);
+  if (needs.has('artifacts') && model.runId) {
+    try {
+      facts.artifacts = await listAll(client, model.runId);
+    } catch (e) {
+      if (!(e instanceof NotFoundError)) throw e;
+    }
+  }
+  if (needs.has('mlmodel') && model.runId) facts.mlmodel = await readMlmodel(client, model.runId, modelDir(model.source));
+  return facts;
+}
