@@ -3,28 +3,39 @@
  * Run: npx tsx bench/servicebus/run.ts [--messages 20000]
  * Prints batched send msgs/s, receive+complete msgs/s, and send→handler latency p50/p99 (subscribe callback).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ServiceBusClient, type ServiceBusMessage } from '@azure/service-bus';
 import { ServiceBusEmulator } from '../../devhost/servicebus/broker';
 import { compileConfig } from '../../devhost/servicebus/config';
+import { spawnBroker, type BrokerProcess } from '../../devhost/servicebus/child';
 
 function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { messages: { type: 'string', default: '20000' }, latency: { type: 'string', default: '500' } } });
+  const { values } = parseArgs({
+    options: { messages: { type: 'string', default: '20000' }, latency: { type: 'string', default: '500' }, broker: { type: 'string', default: 'child' } },
+  });
+  const inProcess = values.broker === 'inproc';
   const total = Number(values.messages);
   const latencyCount = Number(values.latency);
   const dir = mkdtempSync(join(tmpdir(), 'sb-bench-'));
+  const rawConfig = { UserConfig: { Namespaces: [{ Name: 'sbemulatorns', Queues: [{ Name: 'bench' }, { Name: 'latency' }] }] } };
+  const configPath = join(dir, 'Config.json');
+  writeFileSync(configPath, JSON.stringify(rawConfig));
   const emulator = new ServiceBusEmulator();
-  const config = compileConfig({
-    UserConfig: { Namespaces: [{ Name: 'sbemulatorns', Queues: [{ Name: 'bench' }, { Name: 'latency' }] }] },
-  });
-  const { connectionString } = await emulator.start({ port: 0, dbPath: join(dir, 'sb.sqlite'), config });
+  let child: BrokerProcess | undefined;
+  let connectionString: string;
+  if (inProcess) {
+    ({ connectionString } = await emulator.start({ port: 0, dbPath: join(dir, 'sb.sqlite'), config: compileConfig(rawConfig) }));
+  } else {
+    child = await spawnBroker({ dbPath: join(dir, 'sb.sqlite'), configPath });
+    connectionString = child.connectionString;
+  }
   const client = new ServiceBusClient(connectionString);
   try {
     // 1. Batched send: createMessageBatch filled to the broker's max message size, 4 batches in flight.
@@ -44,7 +55,6 @@ async function main(): Promise<void> {
     const sendSecs = (performance.now() - t0) / 1000;
     const sendRate = total / sendSecs;
 
-    console.error("send done", sendRate);
     // 2. Receive + complete (peek-lock) with subscribe(), autoComplete, maxConcurrentCalls 32.
     const receiver = client.createReceiver('bench', { maxAutoLockRenewalDurationInMs: 0 });
     const expected = total + 1;
@@ -55,7 +65,6 @@ async function main(): Promise<void> {
         {
           processMessage: async () => {
             got++;
-            if (got % 2000 === 0) console.error("got", got);
             if (got === expected) resolve();
           },
           processError: async (args) => reject(args.error),
@@ -88,13 +97,14 @@ async function main(): Promise<void> {
     await lreceiver.close();
 
     const machine = `${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}`;
-    console.log(`machine: ${machine}`);
+    console.log(`machine: ${machine}; broker ${inProcess ? 'in the client process' : 'in a child process (client and broker on separate cores)'}; SQLite WAL synchronous=NORMAL`);
     console.log(`batched send:        ${sendRate.toFixed(0)} msgs/s (${total} msgs in ${sendSecs.toFixed(2)} s) goal >= 10000 -> ${(sendRate / 10000).toFixed(2)}x`);
     console.log(`receive+complete:    ${recvRate.toFixed(0)} msgs/s (${expected} msgs in ${recvSecs.toFixed(2)} s) goal >= 2000 -> ${(recvRate / 2000).toFixed(2)}x`);
     console.log(`send->handler p50:   ${pct(lat, 50).toFixed(2)} ms, p99: ${pct(lat, 99).toFixed(2)} ms, max ${(lat[lat.length - 1] ?? NaN).toFixed(2)} ms (n=${lat.length}) goal p99 <= 20 ms -> ${(20 / pct(lat, 99)).toFixed(2)}x headroom`);
   } finally {
     await client.close();
-    await emulator.stop();
+    if (child) await child.stop();
+    else await emulator.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -93,6 +93,7 @@ export function createAzuriteExtension(options: { enabled: boolean }): AzuriteEx
         ctx.logger.log('warning', 'Azurite had to move to other ports after the app loaded; clients the app created at load time may use the old ports');
       }
       ctx.logger.log('information', `Azurite ready in ${proc.readyMs} ms`, {
+        pid: proc.pid,
         blob: `http://127.0.0.1:${proc.ports.blob}`, queue: `http://127.0.0.1:${proc.ports.queue}`, table: `http://127.0.0.1:${proc.ports.table}`, location,
       });
     },

@@ -12,6 +12,7 @@
  *   restart. Terminal instances are dropped from memory.
  */
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { HostLogger } from '../host/types';
 import { CommitQueue } from './commit-queue';
 import { replayActions, type Allocation, type ReplayOptions } from './replay';
@@ -144,6 +145,8 @@ export class DurableEngine {
   readonly stats = { episodes: 0, activities: 0 };
   /** Hook for benchmarks/tests: called when an activity starts (after dispatch). */
   onActivityStart: ((instanceId: string, name: string) => void) | undefined;
+  /** Hook for benchmarks: orchestrator call duration by replayed history length. */
+  onEpisode: ((historyLength: number, ms: number) => void) | undefined;
 
   constructor(private readonly o: EngineOptions) {
     this.store = o.store;
@@ -485,6 +488,7 @@ export class DurableEngine {
 
     let state: { isDone?: boolean; actions?: unknown[][]; output?: unknown; customStatus?: unknown; error?: string; failureDetails?: unknown } | undefined;
     let failure: { message: string; details: string; failureDetails?: unknown } | undefined;
+    const invokeStarted = performance.now();
     try {
       state = (await this.o.invokeOrchestrator(row.name, payload, instanceId)) as typeof state;
       if (!state || typeof state !== 'object' || !Array.isArray(state.actions)) throw new Error('the orchestrator returned no OrchestratorState (is it registered with df.app.orchestration?)');
@@ -504,6 +508,7 @@ export class DurableEngine {
     }
     releaseSlot();
     this.stats.episodes++;
+    this.onEpisode?.(payload.history.length, performance.now() - invokeStarted);
 
     const full = history.concat(newEvents);
     const appended: HistoryEvent[] = [...newEvents];

@@ -377,7 +377,12 @@ export function replayActions(history: readonly HistoryEvent[], actions: readonl
 
   try {
     for (const e of history) {
-      if (finished) break;
+      if (finished) {
+        // The code has returned: later events are not delivered (as in the SDK), but every scheduling event in
+        // the history must still match something the code scheduled (as in DTFx).
+        if (!nonDeterminism && isSchedulingEvent(e)) nonDeterminism = checkScheduled(e);
+        continue;
+      }
       switch (e.EventType) {
         case EventType.OrchestratorStarted: {
           const ts = toDate(e.Timestamp);

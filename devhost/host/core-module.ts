@@ -32,6 +32,8 @@ export interface CoreRegistry {
   hooks: Map<HookName, Set<HookCallback>>;
   /** Shared by every hook for the app's lifetime (`appHookData` in the worker). */
   appHookData: Record<string, unknown>;
+  /** `hookData` of appStart and appTerminate hooks: shared between the two only, as in the worker. */
+  appLevelOnlyHookData: Record<string, unknown>;
   /** Registration errors collected while loading (reported all at once). */
   errors: string[];
   /** Log callback for system/user logs coming through `log()`. */
@@ -109,7 +111,7 @@ let installed: CoreRegistry | undefined;
 /** Make `require('@azure/functions-core')` return our module, the way the real worker does. Once per process. */
 export function installCoreModule(onLog: CoreRegistry['onLog']): CoreRegistry {
   if (installed) return installed;
-  const registry: CoreRegistry = { functions: new Map(), hooks: new Map(), appHookData: {}, errors: [], onLog };
+  const registry: CoreRegistry = { functions: new Map(), hooks: new Map(), appHookData: {}, appLevelOnlyHookData: {}, errors: [], onLog };
   const core = createCoreModule(registry);
   const proto = Module.prototype as unknown as { require: (id: string) => unknown };
   const original = proto.require;

@@ -117,7 +117,11 @@ export class LocalHost {
 
     this.printListing(context);
     for (const hook of this.registry.hooks.get('appStart') ?? []) {
-      await hook({ hookData: {}, appHookData: this.registry.appHookData, functionAppDirectory: this.appDir });
+      try {
+        await hook({ hookData: this.registry.appLevelOnlyHookData, appHookData: this.registry.appHookData, functionAppDirectory: this.appDir });
+      } catch (e) {
+        throw new HostError('HOST_APP_START_FAILED', `An appStart hook failed: ${(e as Error).message}`, { stack: (e as Error).stack });
+      }
     }
     logger.log('information', `Host started (${Date.now() - started} ms)`, { url: this.baseUrl, stateDir: this.stateDir });
   }
@@ -301,7 +305,7 @@ export class LocalHost {
       }
       for (const hook of this.registry?.hooks.get('appTerminate') ?? []) {
         try {
-          await hook({ hookData: {}, appHookData: this.registry?.appHookData ?? {} });
+          await hook({ hookData: this.registry?.appLevelOnlyHookData ?? {}, appHookData: this.registry?.appHookData ?? {} });
         } catch (e) {
           this.logger.log('error', 'appTerminate hook failed', { error: (e as Error).message });
         }

@@ -131,7 +131,7 @@ export function createHttpExtension(lib: () => FunctionsLib): HttpExtension {
       result = (await host.invoke(f.fn, request, { invocationId })).returnValue;
     } catch (e) {
       // The invoker already logged the failure with this invocation id and the stack.
-      host.logger.log('warning', `HTTP 500: function "${f.fn.name}" failed`, { function: f.fn.name, invocationId, method, path: `/${path}`, code: (e as { code?: unknown }).code });
+      host.logger.log('warning', `HTTP 500: function "${f.fn.name}" failed`, { function: f.fn.name, invocationId, method, path: `/${path}`, errorCode: (e as { code?: unknown }).code });
       if (!res.headersSent) {
         res.writeHead(500, { ...baseCors, 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: 'The function failed; see the host log for the invocation', invocationId }));

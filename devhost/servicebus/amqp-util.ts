@@ -32,9 +32,16 @@ export function reorderGuid(b: Buffer): Buffer {
  * we index locks by is that string.
  */
 export function newLockTag(): { tag: Buffer; token: string } {
-  const tag = randomBytes(16);
+  // Random per-process prefix + counter: unique for the broker's lifetime (and across restarts, via the prefix),
+  // without paying for 16 fresh random bytes per delivery.
+  const tag = Buffer.allocUnsafe(16);
+  LOCK_PREFIX.copy(tag, 0);
+  tag.writeBigUInt64BE(++lockCounter, 8);
   return { tag, token: uuidString(reorderGuid(tag)) };
 }
+
+const LOCK_PREFIX = randomBytes(8);
+let lockCounter = 0n;
 
 /** Lock token from a $management `uuid` value (canonical order). */
 export function tokenFromUuid(v: unknown): string | undefined {

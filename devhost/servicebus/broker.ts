@@ -88,12 +88,38 @@ class LinkConsumer implements Consumer {
     this.reserved += delta;
   }
 
-  deliver(msg: Message, tag: Buffer | undefined): void {
-    if (!this.sender.is_open()) return;
+  deliver(msg: Message, tag: Buffer | undefined): unknown {
+    if (!this.sender.is_open()) return undefined;
     const d = tag ? this.sender.send(msg, tag) : this.sender.send(msg);
     this.pending.push(d.id);
+    return d;
+  }
+
+  /**
+   * The lock of a delivery expired. Azure sends nothing, and a late complete must still get MessageLockLost, so
+   * the delivery stays unsettled for a grace period; after it we settle locally so it stops occupying the
+   * session's delivery buffer (a never-settled delivery at its head would eventually stall the session).
+   */
+  lockExpired(handle: unknown): void {
+    const d = handle as Delivery & { settled?: boolean };
+    if (!d) return;
+    setTimeout(() => {
+      if (d.settled) return;
+      d.update(true, rejectedState('com.microsoft:message-lock-lost', 'The lock expired.'));
+      forget(d);
+    }, LOCK_GRACE_MS).unref();
   }
 }
+
+/**
+ * Once we settled a delivery we no longer care about the peer's settlement; rhea only frees a delivery's slot
+ * in the session buffer when both sides settled, and the SDK does not always send a settled disposition back.
+ */
+function forget(d: object): void {
+  (d as { remote_settled?: boolean }).remote_settled = true;
+}
+
+const LOCK_GRACE_MS = 60_000;
 
 function entityPathOf(address: string | undefined): string {
   let a = (address ?? '').trim();
@@ -312,6 +338,12 @@ export class ServiceBusEmulator {
     const attach = internals(s).remote.attach;
     const source = attach?.source;
     const path = entityPathOf(source?.address);
+    const filter = source?.filter;
+    if (filter && Object.keys(filter).some((k) => k.toLowerCase().includes('session-filter'))) {
+      // No source echoed: the SDK then reports the link error we attach (for acceptNextSession) or
+      // SessionCannotBeLocked (for acceptSession(id)).
+      return this.refuse(s, 'amqp:not-implemented', 'Sessions are not supported by the local Service Bus emulator (stagecraft devhost). Use a non-session entity locally.');
+    }
     s.set_source((source ?? {}) as never);
     if (path === '$cbs' || path.endsWith('/$management')) {
       const st = this.state(conn);
@@ -319,10 +351,6 @@ export class ServiceBusEmulator {
       if (attach?.target?.address) st.replyLinks.set(attach.target.address, s);
       this.roles.set(s, { kind: 'reply' });
       return;
-    }
-    const filter = source?.filter;
-    if (filter && Object.keys(filter).some((k) => k.toLowerCase().includes('session-filter'))) {
-      return this.refuse(s, 'amqp:not-implemented', 'Sessions are not supported by the local Service Bus emulator (stagecraft devhost). Use a non-session entity locally.');
     }
     const queue = this.engine?.receiveQueue(path);
     if (!queue) return this.refuse(s, 'amqp:not-found', this.notFound(path));
@@ -413,6 +441,7 @@ export class ServiceBusEmulator {
       } else {
         d.update(true, acceptedState());
       }
+      forget(d);
     });
   }
 

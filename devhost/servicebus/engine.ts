@@ -35,6 +35,8 @@ export interface Lock {
   entry: Entry;
   /** Set when delivered on a link; undefined for locks taken by receive-by-sequence-number. */
   consumer: Consumer | undefined;
+  /** What the consumer returned from deliver() (its delivery handle). */
+  handle?: unknown;
 }
 
 export interface Consumer {
@@ -42,7 +44,9 @@ export interface Consumer {
   /** How many more messages the consumer can take now. */
   credit(): number;
   /** Deliver a stamped message. `tag` is the lock tag in peek-lock mode. */
-  deliver(msg: Message, tag: Buffer | undefined): void;
+  deliver(msg: Message, tag: Buffer | undefined): unknown;
+  /** A lock taken by this consumer expired without settlement. */
+  lockExpired?(handle: unknown): void;
   /** For receive-and-delete: a message was reserved (taken from the queue) and will be delivered after commit. */
   reserve?(delta: number): void;
 }
@@ -173,7 +177,9 @@ export class Engine {
         dropped++;
         continue;
       }
-      const entry: Entry = { rec, msg: decodeMessage(rec.raw), queue, lock: null };
+      const msg = decodeMessage(rec.raw);
+      if (msg.message_id === undefined || msg.message_id === null) msg.message_id = rec.messageId;
+      const entry: Entry = { rec, msg, queue, lock: null };
       rec.raw = EMPTY;
       this.index(entry);
     }
@@ -241,10 +247,9 @@ export class Engine {
     for (const item of items) {
       const msg = item.msg;
       let raw = item.raw;
-      if (msg.message_id === undefined || msg.message_id === null) {
-        msg.message_id = randomUUID().replace(/-/g, '');
-        raw = undefined;
-      }
+      // Service Bus assigns a message id when the sender set none. The stored bytes keep the message as sent
+      // (no re-encode); the id lives in the message_id column and is put back on load.
+      if (msg.message_id === undefined || msg.message_id === null) msg.message_id = randomUUID().replace(/-/g, '');
       const messageId = messageIdString(msg.message_id) ?? '';
       if (target.dedup.enabled && scheduleAt === undefined) {
         const seen = target.dedupSeen.get(messageId);
@@ -397,7 +402,7 @@ export class Engine {
         const lock: Lock = { token, until: now + q.settings.lockDurationMs, entry: e, consumer: c };
         e.lock = lock;
         this.locks.set(token, lock);
-        c.deliver(this.stampFor(e, lock.until), tag);
+        lock.handle = c.deliver(this.stampFor(e, lock.until), tag);
       } else {
         q.entries.delete(seq);
         c.reserve?.(1);
@@ -536,6 +541,7 @@ export class Engine {
 
   private expireLock(lock: Lock): void {
     this.locks.delete(lock.token);
+    lock.consumer?.lockExpired?.(lock.handle);
     if (lock.entry.lock === lock) {
       lock.entry.lock = null;
       if (lock.entry.queue.entries.get(lock.entry.rec.seq) === lock.entry) this.failedDelivery(lock.entry);

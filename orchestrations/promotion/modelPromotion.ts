@@ -186,8 +186,8 @@ function* modelPromotion(context: OrchestrationContext): Generator<Task, Promoti
   const publishInput: PublishPromotedInput = { model: model.name, version: model.version, alias: championAlias, previousVersion: promoted.previousChampion, promotionId: instanceId, promotedAt: now() };
   let eventPublished = false;
   try {
-    yield context.df.callActivityWithRetry(A.publishPromoted, retry, publishInput);
-    eventPublished = true;
+    const published = (yield context.df.callActivityWithRetry(A.publishPromoted, retry, publishInput)) as { published: boolean };
+    eventPublished = published.published;
   } catch {
     eventPublished = false;
   }

@@ -36,6 +36,10 @@ const RUN_CHECK_MS = 60_000;
 const activityRetry = new df.RetryOptions(1_000, 5);
 activityRetry.backoffCoefficient = 2;
 
+function errorText(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).slice(0, 300);
+}
+
 function* retrainingCoordinator(context: OrchestrationContext): Generator<Task, void, unknown> {
   const input = context.df.getInput<Partial<CoordinatorInput> | undefined>() ?? {};
   if (typeof input.model !== 'string' || input.model === '') throw new Error('retrainingCoordinator input must be { model: string }');
@@ -47,7 +51,13 @@ function* retrainingCoordinator(context: OrchestrationContext): Generator<Task, 
 
   // Generation start: rules are re-read here (a policy change applies from the next generation), and the
   // records the previous generation still held are written.
-  const begin = (yield context.df.callActivityWithRetry(RETRAINING_ACTIVITIES.begin, activityRetry, { model, coordinatorId, records: takeUnflushed(state) })) as BeginResult;
+  let begin: BeginResult;
+  try {
+    begin = (yield context.df.callActivityWithRetry(RETRAINING_ACTIVITIES.begin, activityRetry, { model, coordinatorId, records: takeUnflushed(state) })) as BeginResult;
+  } catch (e) {
+    // The coordinator must outlive storage or policy trouble: without rules every trigger is recorded as ignored.
+    begin = { note: `rules unavailable: ${errorText(e)}` };
+  }
   const rules: RetrainingRules | undefined = begin.rules;
   const cooldownMs = rules ? parseDuration(rules.cooldown) : undefined;
   if (begin.pendingApproval) state.pendingApproval = begin.pendingApproval;
@@ -77,7 +87,12 @@ function* retrainingCoordinator(context: OrchestrationContext): Generator<Task, 
       if (trigger.kind === 'drift' && rules) ingestDrift(state, rules, trigger.observations);
       if (state.running && trigger.kind !== 'run-finished' && now() - toMs(state.running.lastCheckedAt ?? state.running.startedAt) >= RUN_CHECK_MS) {
         state.running.lastCheckedAt = context.df.currentUtcDateTime.toISOString();
-        const st = (yield context.df.callActivityWithRetry(RETRAINING_ACTIVITIES.runStatus, activityRetry, { runId: state.running.runId })) as { finished: boolean; outcome?: string };
+        let st: { finished: boolean; outcome?: string } = { finished: false };
+        try {
+          st = (yield context.df.callActivityWithRetry(RETRAINING_ACTIVITIES.runStatus, activityRetry, { runId: state.running.runId })) as typeof st;
+        } catch {
+          // Unknown: keep treating the run as running; the next check or its notice settles it.
+        }
         if (st.finished) {
           apply(state, { kind: 'run-finished', id: `finished:${state.running.runId}`, runId: state.running.runId, outcome: st.outcome ?? 'UNKNOWN' }, {
             action: 'note', reason: 'RUN_FINISHED_UNNOTICED', message: `retraining run ${state.running.runId} ended ${st.outcome ?? 'UNKNOWN'} without a notice`,
@@ -88,10 +103,14 @@ function* retrainingCoordinator(context: OrchestrationContext): Generator<Task, 
       outcome = decide(state, trigger, now(), rules);
       if (outcome.action === 'start') {
         // Starts are rare: re-read whether a candidate awaits approval right before committing to one.
-        const approval = (yield context.df.callActivityWithRetry(RETRAINING_ACTIVITIES.approvalState, activityRetry, { model })) as { pendingApproval?: { requestId: string } };
-        if (approval.pendingApproval) state.pendingApproval = approval.pendingApproval;
-        else delete state.pendingApproval;
-        outcome = decide(state, trigger, now(), rules);
+        try {
+          const approval = (yield context.df.callActivityWithRetry(RETRAINING_ACTIVITIES.approvalState, activityRetry, { model })) as { pendingApproval?: { requestId: string } };
+          if (approval.pendingApproval) state.pendingApproval = approval.pendingApproval;
+          else delete state.pendingApproval;
+          outcome = decide(state, trigger, now(), rules);
+        } catch (e) {
+          outcome = { action: 'suppress', reason: 'APPROVAL_STATE_UNKNOWN', message: `could not read the approval state: ${errorText(e)}`, clearTrailing: false };
+        }
       }
     }
     const entry = apply(state, trigger, outcome, now());
@@ -115,7 +134,16 @@ function* retrainingCoordinator(context: OrchestrationContext): Generator<Task, 
       };
     }
     if (effects.records.length || effects.wakes.length || effects.startRun) {
-      yield context.df.callActivityWithRetry(RETRAINING_ACTIVITIES.effects, activityRetry, effects);
+      try {
+        yield context.df.callActivityWithRetry(RETRAINING_ACTIVITIES.effects, activityRetry, effects);
+      } catch (e) {
+        // Records and wake-ups are lost, a start is not: the run is marked finished so the model is not stuck.
+        if (effects.startRun && state.running?.runId === effects.startRun.runId) {
+          apply(state, trigger, { action: 'note', reason: 'START_FAILED', message: `could not start run ${effects.startRun.runId}: ${errorText(e)}`, runFinished: { runId: effects.startRun.runId, outcome: 'ERROR' } }, now());
+        }
+        delete state.flushWakeAt;
+        delete state.trailingWakeAt;
+      }
     }
   }
 }

@@ -8,7 +8,7 @@
  *   could be forged by anyone, so it is ignored unless trusted.
  * - STAGECRAFT_APPROVAL_LINK_SECRETS: comma-separated HMAC keys for one-click links; the first signs, any verifies
  *   (rotation). Unset: notifications carry no links.
- * - STAGECRAFT_PUBLIC_BASE_URL: base URL put in links (default https://$WEBSITE_HOSTNAME, else http://127.0.0.1:7071).
+ * - STAGECRAFT_PUBLIC_URL: base URL put in links (default https://$WEBSITE_HOSTNAME, else http://127.0.0.1:7071).
  * - STAGECRAFT_APPROVAL_LINK_TTL: how long a link stays valid (policy duration, default 24h; never past the deadline).
  */
 import { z } from 'zod';
@@ -59,9 +59,9 @@ export function approvalSettings(env: Env = process.env): ApprovalSettings {
     throw new ConfigError('STAGECRAFT_APPROVAL_LINK_SECRETS: every secret must be at least 16 characters', { setting: 'STAGECRAFT_APPROVAL_LINK_SECRETS' });
   }
   const host = env['WEBSITE_HOSTNAME']?.trim();
-  const base = env['STAGECRAFT_PUBLIC_BASE_URL']?.trim() || (host ? `https://${host}` : 'http://127.0.0.1:7071');
+  const base = env['STAGECRAFT_PUBLIC_URL']?.trim() || (host ? `https://${host}` : 'http://127.0.0.1:7071');
   const parsedBase = BaseUrl.safeParse(base);
-  if (!parsedBase.success) throw new ConfigError('STAGECRAFT_PUBLIC_BASE_URL must be an http(s) URL', { setting: 'STAGECRAFT_PUBLIC_BASE_URL' });
+  if (!parsedBase.success) throw new ConfigError('STAGECRAFT_PUBLIC_URL must be an http(s) URL', { setting: 'STAGECRAFT_PUBLIC_URL' });
   const ttlText = env['STAGECRAFT_APPROVAL_LINK_TTL']?.trim() || '24h';
   const linkTtlMs = tryParseDuration(ttlText);
   if (linkTtlMs === undefined || linkTtlMs <= 0) throw new ConfigError("STAGECRAFT_APPROVAL_LINK_TTL must be a duration such as '24h'", { setting: 'STAGECRAFT_APPROVAL_LINK_TTL' });

@@ -16,7 +16,7 @@ let runner: { key: string; runner: JobRunner } | undefined;
 
 export function jobRunnerFromEnv(env: Env = process.env): JobRunner {
   const jobsDir = resolve(env['STAGECRAFT_JOBS_DIR']?.trim() || join(process.cwd(), '.stagecraft', 'jobs'));
-  const policyFile = env['STAGECRAFT_POLICY_FILE']?.trim();
+  const policyFile = env['STAGECRAFT_POLICY_PATH']?.trim();
   const baseDir = resolve(env['STAGECRAFT_JOBS_BASE_DIR']?.trim() || (policyFile ? dirname(resolve(policyFile)) : process.cwd()));
   const host = env['DATABRICKS_HOST']?.trim();
   const token = env['DATABRICKS_TOKEN']?.trim();

@@ -1,6 +1,6 @@
 /**
  * Settings the promotion activities read (until folded into shared/config):
- * - STAGECRAFT_POLICY_FILE: the policy file (default `stagecraft.policy.yaml` in the working directory);
+ * - STAGECRAFT_POLICY_PATH: the policy file (default `stagecraft.policy.yaml` in the working directory);
  * - MLFLOW_TRACKING_URI (required), MLFLOW_TRACKING_TOKEN (bearer) or MLFLOW_TRACKING_USERNAME/PASSWORD (basic).
  */
 import { resolve } from 'node:path';
@@ -11,7 +11,7 @@ import { ConfigError } from '../errors';
 export type Env = Readonly<Record<string, string | undefined>>;
 
 export function policyFile(env: Env = process.env): string {
-  return resolve(env['STAGECRAFT_POLICY_FILE']?.trim() || 'stagecraft.policy.yaml');
+  return resolve(env['STAGECRAFT_POLICY_PATH']?.trim() || 'stagecraft.policy.yaml');
 }
 
 let cached: { key: string; client: MlflowClient } | undefined;

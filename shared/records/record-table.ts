@@ -4,7 +4,7 @@
  * Invariants:
  * - Keys are escaped (keys.ts); callers pass natural ids.
  * - Limits are enforced before any write (limits.ts): a record that cannot fit is never partially written.
- *   Oversized strings and JSON fields are split into `<field>__<i>` chunk properties; when the entity would still
+ *   Oversized strings and JSON fields are split into `<field>__<i>` binary chunk properties (UTF-8); when the entity would still
  *   exceed 1 MiB, the largest fields move to blobs (if an overflow BlobStore is configured), else the write fails
  *   with RECORD_TOO_LARGE naming the fields.
  * - Object/array fields are stored as JSON text; `_sc` (meta) says which fields are JSON, chunked, in blobs or null,
@@ -17,7 +17,7 @@ import { StagecraftError, ValidationError } from '../errors';
 import { validationErrorFrom } from '../events';
 import type { BlobStore } from './blobs';
 import { escapeKey } from './keys';
-import { entityBytes, MAX_CUSTOM_PROPERTIES, MAX_ENTITY_BYTES, MAX_STRING_CHARS, type EntityValue } from './limits';
+import { chunkText, entityBytes, MAX_CUSTOM_PROPERTIES, MAX_ENTITY_BYTES, MAX_PROPERTY_BYTES, type EntityValue } from './limits';
 
 const META = '_sc';
 const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]{0,200}$/;
@@ -96,14 +96,17 @@ export class RecordTable<T extends object> {
       const out: Record<string, EntityValue> = { ...props };
       for (const [name, text] of texts) {
         if (meta.b[name] !== undefined) continue;
-        if (text.length <= MAX_STRING_CHARS) {
+        if (chunkText(text).length === 1) {
           out[name] = text;
           delete meta.c[name];
           continue;
         }
-        const n = Math.ceil(text.length / MAX_STRING_CHARS);
+        // Long text goes into binary chunks of UTF-8 bytes (64 KiB each), re-joined before decoding. Binary keeps
+        // the request body ASCII (base64): Azurite corrupts multi-byte characters in large bodies, Azure does not.
+        const bytes = Buffer.from(text, 'utf8');
+        const n = Math.ceil(bytes.length / MAX_PROPERTY_BYTES);
         meta.c[name] = n;
-        for (let i = 0; i < n; i++) out[`${name}__${i}`] = text.slice(i * MAX_STRING_CHARS, (i + 1) * MAX_STRING_CHARS);
+        for (let i = 0; i < n; i++) out[`${name}__${i}`] = new Uint8Array(bytes.subarray(i * MAX_PROPERTY_BYTES, (i + 1) * MAX_PROPERTY_BYTES));
       }
       const compact: Meta = {};
       if (meta.j.length) compact.j = meta.j;
@@ -118,7 +121,7 @@ export class RecordTable<T extends object> {
       const candidates = [...texts.entries()].filter(([name]) => meta.b[name] === undefined).sort((a, b) => b[1].length - a[1].length);
       const largest = candidates[0];
       if (!this.options.overflow || largest === undefined) {
-        const sizes = [...texts.entries()].map(([name, t]) => `${name}=${t.length * 2}B`).join(', ');
+        const sizes = [...texts.entries()].map(([name, t]) => `${name}=${Buffer.byteLength(t, 'utf8')}B`).join(', ');
         const count = Object.keys(entity).length;
         throw new ValidationError(
           count > MAX_CUSTOM_PROPERTIES ? 'RECORD_TOO_MANY_PROPERTIES' : 'RECORD_TOO_LARGE',
@@ -145,13 +148,13 @@ export class RecordTable<T extends object> {
       out[name] = value;
     }
     for (const [name, n] of Object.entries(meta.c ?? {})) {
-      let text = '';
+      const parts: Buffer[] = [];
       for (let i = 0; i < n; i++) {
         const chunk = entity[`${name}__${i}`];
-        if (typeof chunk !== 'string') throw new StagecraftError('RECORD_CORRUPT', `chunk ${i} of ${name} is missing in ${this.tableName}`, { status: 500 });
-        text += chunk;
+        if (!(chunk instanceof Uint8Array)) throw new StagecraftError('RECORD_CORRUPT', `chunk ${i} of ${name} is missing in ${this.tableName}`, { status: 500 });
+        parts.push(Buffer.from(chunk));
       }
-      out[name] = text;
+      out[name] = Buffer.concat(parts).toString('utf8');
     }
     for (const [name, path] of Object.entries(meta.b ?? {})) {
       const text = await this.options.overflow?.blobs.getText(path);

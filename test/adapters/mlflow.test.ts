@@ -3,9 +3,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AuthError, ConflictError, NotFoundError, StagecraftError, TransientError, ValidationError } from '../../shared/errors';
 import { AZURE_DATABRICKS_SCOPE, basicAuth, bearerAuth, remoteErrorCode, tokenCredentialAuth, type RestLogEvent } from '../../shared/adapters/http';
 import { MlflowClient, type MlflowClientOptions } from '../../shared/adapters/mlflow';
-import { type FakeMlflow, startFakeMlflow } from '../fakes';
+import { type FakeMlflow, type JsonServer, type RecordedRequest, mlflowSignature, startFakeMlflow, startJsonServer } from '../fakes';
 
 let fake: FakeMlflow;
+let receiver: JsonServer;
+const received: RecordedRequest[] = [];
 let sleeps: number[];
 let logs: RestLogEvent[];
 
@@ -28,8 +30,14 @@ async function caught(p: Promise<unknown>): Promise<StagecraftError> {
   throw new Error('expected the call to fail');
 }
 
-beforeAll(async () => { fake = await startFakeMlflow(); });
-afterAll(async () => { await fake.close(); });
+beforeAll(async () => {
+  fake = await startFakeMlflow({ webhookRetries: 3, webhookBackoffMs: 5 });
+  receiver = await startJsonServer((method) => (method === 'POST' ? (r) => { received.push(r); return {}; } : undefined));
+});
+afterAll(async () => {
+  await fake.close();
+  await receiver.close();
+});
 beforeEach(() => {
   sleeps = [];
   logs = [];
@@ -109,13 +117,41 @@ describe('MLflow registry calls against the fake server', () => {
 
   it('creates, lists, tests and deletes an MLflow 3 registry webhook (events as upper-case entity/action)', async () => {
     const c = client();
-    const w = await c.createWebhook({ name: 'stagecraft', url: 'https://example.invalid/hook', secret: 's3cret', events: [{ entity: 'MODEL_VERSION', action: 'CREATED' }, { entity: 'MODEL_VERSION_ALIAS', action: 'CREATED' }] });
+    const w = await c.createWebhook({ name: 'stagecraft', url: `${receiver.url}/mlflow-webhook`, secret: 's3cret', events: [{ entity: 'MODEL_VERSION', action: 'CREATED' }, { entity: 'MODEL_VERSION_ALIAS', action: 'CREATED' }] });
     expect(w.webhook_id).toBeTruthy();
     expect(JSON.stringify(w)).not.toContain('s3cret');
     expect((await c.listWebhooks()).webhooks.map((x) => x.name)).toContain('stagecraft');
-    expect((await c.testWebhook(w.webhook_id!)).success).toBe(true);
+    expect(await c.testWebhook(w.webhook_id!)).toMatchObject({ success: true, responseStatus: 200 });
+    expect(received.at(-1)?.body).toMatchObject({ entity: 'model_version', action: 'created', data: { name: 'example_model', version: '1' } });
     await c.deleteWebhook(w.webhook_id!);
     await expect(c.deleteWebhook(w.webhook_id!)).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
+
+describe('webhook deliveries from the fake (MLflow 3.3+ format)', () => {
+  it('delivers model_version.created and alias events signed as MLflow signs them, retrying 5xx with the same delivery id', async () => {
+    const c = client();
+    const w = await c.createWebhook({ name: 'deliveries', url: `${receiver.url}/mlflow-webhook`, secret: 'whsec', events: [{ entity: 'MODEL_VERSION', action: 'CREATED' }, { entity: 'MODEL_VERSION_ALIAS', action: 'CREATED' }] });
+    receiver.requests.length = 0;
+    const received = receiver.requests;
+    receiver.injectFailure({ status: 503 });
+    fake.registerVersion('bc-hooks', { runId: 'r-1', tags: { git_commit: 'abc' } });
+    await fake.deliveriesSettled();
+    expect(received).toHaveLength(2);
+    const [first, second] = received;
+    expect(second!.headers['x-mlflow-delivery-id']).toBe(first!.headers['x-mlflow-delivery-id']);
+    expect(second!.raw).toBe(first!.raw);
+    const h = second!.headers;
+    expect(h['x-mlflow-signature']).toBe(mlflowSignature('whsec', h['x-mlflow-delivery-id']!, h['x-mlflow-timestamp']!, second!.raw));
+    expect(second!.raw).toMatch(/^\{"entity": "model_version", "action": "created", "timestamp": "\d{4}-\d\d-\d\dT[\d:.]+\+00:00", "data": /);
+    expect(second!.body).toMatchObject({ data: { name: 'bc-hooks', version: '1', run_id: 'r-1', tags: { git_commit: 'abc' }, description: null } });
+    await c.setAlias('bc-hooks', 'challenger', '1');
+    await fake.deliveriesSettled();
+    expect(received.at(-1)?.body).toMatchObject({ entity: 'model_version_alias', action: 'created', data: { name: 'bc-hooks', alias: 'challenger', version: '1' } });
+    fake.seedVersion('bc-hooks');
+    await fake.deliveriesSettled();
+    expect(received).toHaveLength(3);
+    await c.deleteWebhook(w.webhook_id!);
   });
 });
 
@@ -139,7 +175,7 @@ describe('typed errors from error_code', () => {
 
   it('maps RESOURCE_ALREADY_EXISTS to ConflictError, UNAUTHENTICATED to AuthError, unknown endpoints to NotFound', async () => {
     fake.injectFailure({ path: '/webhooks', status: 400, errorCode: 'RESOURCE_ALREADY_EXISTS' });
-    expect(await caught(client().createWebhook({ name: 'x', url: 'https://e.invalid', events: [{ entity: 'MODEL_VERSION', action: 'CREATED' }] }))).toBeInstanceOf(ConflictError);
+    expect(await caught(client().createWebhook({ name: 'x', url: `${receiver.url}/x`, events: [{ entity: 'MODEL_VERSION', action: 'CREATED' }] }))).toBeInstanceOf(ConflictError);
     fake.requireAuthorization('Bearer right');
     const auth = await caught(client({ auth: bearerAuth('wrong') }).getRegisteredModel('x'));
     expect(auth).toBeInstanceOf(AuthError);
@@ -202,7 +238,7 @@ describe('retries, Retry-After and timeouts', () => {
 
   it('does not retry a 500 on a non-idempotent POST (webhook creation)', async () => {
     fake.injectFailure({ path: '/webhooks', status: 500 });
-    const e = await caught(client().createWebhook({ name: 'once', url: 'https://e.invalid', events: [{ entity: 'MODEL_VERSION', action: 'CREATED' }] }));
+    const e = await caught(client().createWebhook({ name: 'once', url: `${receiver.url}/x`, events: [{ entity: 'MODEL_VERSION', action: 'CREATED' }] }));
     expect(e).toBeInstanceOf(TransientError);
     expect(fake.requests).toHaveLength(1);
   });

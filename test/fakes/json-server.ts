@@ -11,6 +11,8 @@ export interface RecordedRequest {
   path: string;
   query: Record<string, string | string[]>;
   body: unknown;
+  /** The body exactly as received (for signature checks). */
+  raw: string;
   headers: Record<string, string | undefined>;
 }
 
@@ -89,7 +91,7 @@ export async function startJsonServer(route: (method: string, path: string) => R
       const method = req.method ?? 'GET';
       const headers: Record<string, string | undefined> = {};
       for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-      const recorded: RecordedRequest = { method, path: url.pathname, query, body, headers };
+      const recorded: RecordedRequest = { method, path: url.pathname, query, body, raw: text, headers };
       requests.push(recorded);
       if (latency > 0) await sleep(latency);
       const f = failures.find((x) => x.left > 0 && (!x.method || x.method === method) && (!x.path || (typeof x.path === 'string' ? url.pathname.includes(x.path) : x.path.test(url.pathname))));
@@ -110,7 +112,7 @@ export async function startJsonServer(route: (method: string, path: string) => R
       const handler = route(method, url.pathname);
       if (!handler) { send(res, 404, { error_code: 'ENDPOINT_NOT_FOUND', message: `No API found for '${method} ${url.pathname}'` }); return; }
       try {
-        send(res, 200, handler(recorded) ?? {});
+        send(res, 200, (await handler(recorded)) ?? {});
       } catch (e) {
         if (e instanceof HttpError) send(res, e.status, { error_code: e.errorCode, message: e.message });
         else send(res, 500, { error_code: 'INTERNAL_ERROR', message: (e as Error).message });

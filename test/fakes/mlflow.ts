@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { type WebhookDelivery, deliver } from './mlflow-webhooks';
 import { HttpError, type JsonServer, type RecordedRequest, params, startJsonServer, str } from './json-server';
 
 /**
@@ -67,12 +68,18 @@ export interface FakeMlflowState {
   webhooks: Map<string, FakeWebhook>;
   /** Every alias change, in order (what an alias history should reproduce). */
   aliasLog: { name: string; alias: string; version: string | null; at: number }[];
+  /** Webhook deliveries made (after all their attempts). */
+  deliveries: WebhookDelivery[];
 }
 
 export interface FakeMlflow extends Omit<JsonServer, 'close'> {
   state: FakeMlflowState;
   seedModel(name: string, o?: { description?: string; tags?: Record<string, string> }): FakeRegisteredModel;
   seedVersion(name: string, o?: { version?: string; runId?: string; userId?: string; description?: string; tags?: Record<string, string>; status?: FakeModelVersion['status']; source?: string; stage?: string; aliases?: string[] }): FakeModelVersion;
+  /** Registers a version as `model-versions/create` would, firing model_version.created webhooks. */
+  registerVersion(name: string, o?: { runId?: string; userId?: string; description?: string; tags?: Record<string, string>; source?: string }): FakeModelVersion;
+  /** Resolves when every webhook delivery started so far has finished (all attempts). */
+  deliveriesSettled(): Promise<void>;
   seedRun(o?: { runId?: string; metrics?: Record<string, number>; params?: Record<string, string>; tags?: Record<string, string>; artifacts?: string[]; datasets?: { name: string; digest: string }[]; status?: string }): FakeRun;
   close(): Promise<void>;
 }
@@ -117,9 +124,25 @@ function paginate<T>(items: T[], p: Record<string, unknown>, defaultMax: number)
   return start + max < items.length ? { page, next: Buffer.from(String(start + max)).toString('base64') } : { page };
 }
 
-export async function startFakeMlflow(): Promise<FakeMlflow> {
-  const state: FakeMlflowState = { models: new Map(), runs: new Map(), webhooks: new Map(), aliasLog: [] };
+/**
+ * Webhooks fire only for changes made through the REST API or `registerVersion` (as in MLflow, where
+ * only the tracking server's handlers emit events); `seed*` helpers change state silently.
+ * `webhookRetries`/`webhookBackoffMs` scale MLflow's delivery retries (3, 1 s doubling) down for tests.
+ */
+export async function startFakeMlflow(o: { webhookRetries?: number; webhookBackoffMs?: number } = {}): Promise<FakeMlflow> {
+  const state: FakeMlflowState = { models: new Map(), runs: new Map(), webhooks: new Map(), aliasLog: [], deliveries: [] };
   const now = () => Date.now();
+  const inflight = new Set<Promise<void>>();
+  const emit = (entity: string, action: string, data: Record<string, unknown>) => {
+    for (const w of state.webhooks.values()) {
+      if (w.status !== 'ACTIVE' || !w.events.some((e) => e.entity === entity.toUpperCase() && e.action === action.toUpperCase())) continue;
+      const p = deliver({ webhookId: w.webhook_id, url: w.url, ...(w.secret ? { secret: w.secret } : {}) }, entity, action, data, { maxRetries: o.webhookRetries ?? 3, backoffMs: o.webhookBackoffMs ?? 20, now: now() })
+        .then((d) => { state.deliveries.push(d); })
+        .finally(() => inflight.delete(p));
+      inflight.add(p);
+    }
+  };
+  const tagObject = (t: Tags) => Object.fromEntries(t);
 
   const model = (name: string): FakeRegisteredModel => {
     const m = state.models.get(name);
@@ -186,6 +209,11 @@ export async function startFakeMlflow(): Promise<FakeMlflow> {
     for (const a of o.aliases ?? []) m.aliases.set(a, v);
     return mv;
   };
+  const registerVersion: FakeMlflow['registerVersion'] = (name, ro = {}) => {
+    const mv = seedVersion(name, ro);
+    emit('model_version', 'created', { name, version: mv.version, source: mv.source, run_id: mv.run_id ?? null, tags: tagObject(mv.tags), description: mv.description ?? null });
+    return mv;
+  };
   const seedRun: FakeMlflow['seedRun'] = (o = {}) => {
     const id = o.runId ?? randomUUID().replace(/-/g, '');
     const r: FakeRun = {
@@ -230,6 +258,7 @@ export async function startFakeMlflow(): Promise<FakeMlflow> {
       if (state.models.has(name)) throw new HttpError(400, 'RESOURCE_ALREADY_EXISTS', `Registered Model (name=${name}) already exists.`);
       const m = seedModel(name, { ...(typeof p.description === 'string' ? { description: p.description } : {}) });
       for (const t of (p.tags as { key: string; value: string }[] | undefined) ?? []) m.tags.set(t.key, t.value);
+      emit('registered_model', 'created', { name, tags: tagObject(m.tags), description: m.description ?? null });
       return { registered_model: rmJson(m) };
     },
     'GET /registered-models/get': (r) => ({ registered_model: rmJson(model(req(params(r), 'name'))) }),
@@ -246,7 +275,7 @@ export async function startFakeMlflow(): Promise<FakeMlflow> {
       const name = req(p, 'name');
       model(name);
       const tags = Object.fromEntries(((p.tags as { key: string; value: string }[] | undefined) ?? []).map((t) => [t.key, t.value]));
-      const mv = seedVersion(name, { source: req(p, 'source'), tags, ...(typeof p.run_id === 'string' ? { runId: p.run_id } : {}), ...(typeof p.description === 'string' ? { description: p.description } : {}) });
+      const mv = registerVersion(name, { source: req(p, 'source'), tags, ...(typeof p.run_id === 'string' ? { runId: p.run_id } : {}), ...(typeof p.description === 'string' ? { description: p.description } : {}) });
       return { model_version: mvJson(mv) };
     },
     'GET /model-versions/get': (r) => { const p = params(r); return { model_version: mvJson(version(req(p, 'name'), req(p, 'version'))) }; },
@@ -261,8 +290,10 @@ export async function startFakeMlflow(): Promise<FakeMlflow> {
     'POST /model-versions/set-tag': (r) => {
       const p = params(r);
       const mv = version(req(p, 'name'), req(p, 'version'));
-      mv.tags.set(req(p, 'key'), str(p.value));
+      const key = req(p, 'key');
+      mv.tags.set(key, str(p.value));
       mv.last_updated_timestamp = now();
+      emit('model_version_tag', 'set', { name: mv.name, version: mv.version, key, value: str(p.value) });
       return {};
     },
     'DELETE /model-versions/delete-tag': (r) => {
@@ -270,6 +301,7 @@ export async function startFakeMlflow(): Promise<FakeMlflow> {
       const mv = version(req(p, 'name'), req(p, 'version'));
       const key = req(p, 'key');
       if (!mv.tags.delete(key)) throw notFound(`No tag with name: ${key} in model version (name=${mv.name}, version=${mv.version}).`);
+      emit('model_version_tag', 'deleted', { name: mv.name, version: mv.version, key });
       return {};
     },
     'POST /model-versions/transition-stage': (r) => {
@@ -297,6 +329,7 @@ export async function startFakeMlflow(): Promise<FakeMlflow> {
       if (alias.toLowerCase() === 'latest' || /^v\d+$/i.test(alias)) throw invalid(`'${alias}' alias name (case insensitive) is reserved.`);
       version(name, v);
       setAlias(name, alias, v);
+      emit('model_version_alias', 'created', { name, alias, version: v });
       return {};
     },
     'DELETE /registered-models/alias': (r) => {
@@ -305,6 +338,7 @@ export async function startFakeMlflow(): Promise<FakeMlflow> {
       const alias = req(p, 'alias');
       if (!model(name).aliases.has(alias)) throw notFound(`Registered model alias ${alias} not found.`);
       setAlias(name, alias, null);
+      emit('model_version_alias', 'deleted', { name, alias });
       return {};
     },
     'GET /registered-models/alias': (r) => {
@@ -378,7 +412,19 @@ export async function startFakeMlflow(): Promise<FakeMlflow> {
     if (!m) return undefined;
     const id = decodeURIComponent(m[1]!);
     const get = () => { const w = state.webhooks.get(id); if (!w) throw notFound(`Webhook with ID ${id} not found.`); return w; };
-    if (m[2]) return method === 'POST' ? () => { get(); return { result: { success: true, response_status: 200, response_body: '' } }; } : undefined;
+    if (m[2]) {
+      // MLflow's test delivery: the fixed example payload of the chosen (or first) event, real headers and signature.
+      return method === 'POST' ? async (r) => {
+        const w = get();
+        const ev = (params(r).event as { entity?: string; action?: string } | undefined) ?? w.events[0];
+        const entity = (ev?.entity ?? 'MODEL_VERSION').toLowerCase();
+        const action = (ev?.action ?? 'CREATED').toLowerCase();
+        const data = { name: 'example_model', version: '1', source: 'models:/123', run_id: 'abcd1234abcd5678', tags: { example_key: 'example_value' }, description: 'An example model version' };
+        const d = await deliver({ webhookId: w.webhook_id, url: w.url, ...(w.secret ? { secret: w.secret } : {}) }, entity, action, data, { maxRetries: 0, backoffMs: 0, now: now() });
+        const ok = d.status !== undefined && d.status >= 200 && d.status < 300;
+        return { result: { success: ok, ...(d.status !== undefined ? { response_status: d.status } : {}), ...(d.error ? { error_message: d.error } : {}) } };
+      } : undefined;
+    }
     if (method === 'GET') return () => ({ webhook: webhookJson(get()) });
     if (method === 'DELETE') return () => { get(); state.webhooks.delete(id); return {}; };
     if (method === 'PATCH') return (r) => {
@@ -399,5 +445,9 @@ export async function startFakeMlflow(): Promise<FakeMlflow> {
     return routes[`${method} ${rest}`] ?? webhookRoute(method, rest);
   }, { requireJsonContentType: true });
 
-  return { ...server, state, seedModel, seedVersion, seedRun, close: () => server.close() };
+  const deliveriesSettled = async () => { while (inflight.size) await Promise.allSettled([...inflight]); };
+  return {
+    ...server, state, seedModel, seedVersion, registerVersion, seedRun, deliveriesSettled,
+    close: async () => { await deliveriesSettled(); await server.close(); },
+  };
 }

@@ -104,3 +104,18 @@ export async function startHostProcess(options: StartHostOptions): Promise<HostP
     },
   };
 }
+
+/** Runs `stagecraft start` expecting it to exit by itself (e.g. a start-up failure); returns the exit code and output. */
+export async function runHostToExit(options: StartHostOptions & { timeoutMs?: number }): Promise<{ code: number | null; output: string }> {
+  const port = options.port ?? (await freePort());
+  const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'stagecraft-state-'));
+  const args = [join(REPO_ROOT, 'bin', 'stagecraft.js'), 'start', '--app', options.appDir, '--port', String(port), '--state', stateDir, ...(options.args ?? [])];
+  const child = spawn(process.execPath, args, { cwd: options.appDir, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (b: Buffer) => (output += b.toString()));
+  child.stderr!.on('data', (b: Buffer) => (output += b.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
+  const code = await new Promise<number | null>((res) => child.once('exit', (c) => res(c)));
+  clearTimeout(timer);
+  return { code, output };
+}

@@ -12,7 +12,7 @@ export class CompositeJobRunner implements JobRunner {
     return r;
   }
 
-  start(spec: JobSpec, key: string, signal?: AbortSignal): Promise<RunRef> { return this.pick(spec.runner).start(spec, key, signal); }
-  get(ref: RunRef, signal?: AbortSignal): Promise<JobStatus> { return this.pick(ref.runner).get(ref, signal); }
-  cancel(ref: RunRef, signal?: AbortSignal): Promise<void> { return this.pick(ref.runner).cancel(ref, signal); }
+  async start(spec: JobSpec, key: string, signal?: AbortSignal): Promise<RunRef> { return this.pick(spec.runner).start(spec, key, signal); }
+  async get(ref: RunRef, signal?: AbortSignal): Promise<JobStatus> { return this.pick(ref.runner).get(ref, signal); }
+  async cancel(ref: RunRef, signal?: AbortSignal): Promise<void> { return this.pick(ref.runner).cancel(ref, signal); }
 }

@@ -1,0 +1,162 @@
+/**
+ * Durable engine benchmark, in-process: a real LocalHost (HTTP listener, durable extension, SQLite WAL task hub in
+ * a temp state dir) runs bench/durable/app; instances are started through the public HTTP API like a client would.
+ * Each figure is printed beside a raw SQLite commit rate measured in the same run on the same disk.
+ *
+ *   npx tsx bench/durable/run.ts            (full run)
+ *   BENCH_QUICK=1 npx tsx bench/durable/run.ts
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import Database from 'better-sqlite3';
+import { LocalHost } from '../../devhost/host/host';
+import { createLogger } from '../../devhost/host/logger';
+import type { DurableExtension } from '../../devhost/durable/extension';
+import type { DurableEngine } from '../../devhost/durable/engine';
+
+const QUICK = process.env['BENCH_QUICK'] === '1';
+const APP = join(__dirname, 'app');
+
+function rawCommitRate(dir: string, ms = 1000): number {
+  const db = new Database(join(dir, 'raw.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec('CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, v TEXT)');
+  const ins = db.prepare('INSERT INTO t (v) VALUES (?)');
+  const tx = db.transaction((v: string) => ins.run(v));
+  const end = performance.now() + ms;
+  let n = 0;
+  while (performance.now() < end) {
+    tx('{"EventType":5,"Result":"\\"Hello Tokyo\\""}');
+    n++;
+  }
+  db.close();
+  return n / (ms / 1000);
+}
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function start(base: string, name: string, input: unknown, id?: string): Promise<string> {
+  const res = await fetch(`${base}/runtime/webhooks/durabletask/orchestrators/${name}${id ? `/${id}` : ''}`, { method: 'POST', body: JSON.stringify(input) });
+  if (res.status !== 202) throw new Error(`start ${name}: HTTP ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { id: string }).id;
+}
+
+async function main(): Promise<void> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'durable-bench-'));
+  const host = new LocalHost({ appDir: APP, port: 0, stateDir, azurite: false, logger: createLogger({ minLevel: 'warning' }) });
+  await host.start();
+  const ext = host.context!.getExtension<DurableExtension>('durable')!;
+  const engine: DurableEngine = ext.engine!;
+  const base = host.baseUrl;
+  const lines: string[] = [];
+  const say = (s: string) => {
+    lines.push(s);
+    process.stdout.write(s + '\n');
+  };
+  say(`machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}, ${process.platform}`);
+  say('mode: in-process LocalHost (HTTP API for starts, SQLite WAL synchronous=NORMAL, group commit)');
+
+  const raw = rawCommitRate(stateDir);
+  say(`raw SQLite commit rate (1 small insert per transaction): ${raw.toFixed(0)} commits/s`);
+
+  // warm-up
+  await engine.waitForCompletion(await start(base, 'HelloSequence5', null), 10_000);
+
+  // (a) HelloSequence5 × N started at once
+  {
+    const n = QUICK ? 200 : 1000;
+    const c0 = engine.getStats();
+    const t0 = performance.now();
+    const ids = await Promise.all(Array.from({ length: n }, () => start(base, 'HelloSequence5', null)));
+    await Promise.all(ids.map((id) => engine.waitForCompletion(id, 120_000)));
+    const secs = (performance.now() - t0) / 1000;
+    const c1 = engine.getStats();
+    const commits = c1.commits - c0.commits;
+    say(`(a) HelloSequence5 x${n} started at once: ${(n / secs).toFixed(0)} orchestrations/s (${secs.toFixed(2)} s; ${(c1.episodes - c0.episodes)} episodes, ${commits} SQLite commits = ${(commits / secs).toFixed(0)} commits/s, ${((c1.writes - c0.writes) / Math.max(1, commits)).toFixed(1)} writes/commit; goal >= 300/s)`);
+  }
+
+  // (b) one instance fanning out N activities
+  {
+    const n = 1000;
+    const t0 = performance.now();
+    const id = await start(base, 'FanOut', { count: n });
+    await engine.waitForCompletion(id, 120_000);
+    const secs = (performance.now() - t0) / 1000;
+    say(`(b) one instance fanning out ${n} activities: ${(n / secs).toFixed(0)} activities/s (${secs.toFixed(2)} s; goal >= 2000/s)`);
+  }
+
+  // (c) one instance, 200 sequential activities
+  {
+    const n = 200;
+    const t0 = performance.now();
+    const id = await start(base, 'Sequential', { count: n });
+    await engine.waitForCompletion(id, 120_000);
+    const secs = (performance.now() - t0) / 1000;
+    say(`(c) one instance, ${n} sequential activities: ${(n / secs).toFixed(0)} activities/s (${secs.toFixed(2)} s; goal >= 500/s)`);
+  }
+
+  // (d) latency startNew → first activity start, idle host
+  {
+    const runs = QUICK ? 50 : 300;
+    const samples: number[] = [];
+    let pending: { id: string; t0: number; resolve: (ms: number) => void } | undefined;
+    engine.onActivityStart = (instanceId) => {
+      if (pending && instanceId === pending.id) {
+        const p = pending;
+        pending = undefined;
+        p.resolve(performance.now() - p.t0);
+      }
+    };
+    for (let i = 0; i < runs; i++) {
+      const id = `lat-${i}`;
+      const first = new Promise<number>((resolve) => (pending = { id, t0: performance.now(), resolve }));
+      await start(base, 'HelloSequence5', null, id);
+      samples.push(await first);
+      await engine.waitForCompletion(id, 10_000);
+    }
+    engine.onActivityStart = undefined;
+    samples.sort((x, y) => x - y);
+    say(`(d) startNew -> first activity start (idle host, ${runs} runs): p50 ${pct(samples, 50).toFixed(2)} ms, p99 ${pct(samples, 99).toFixed(2)} ms, max ${samples.at(-1)!.toFixed(2)} ms (goal p99 <= 25 ms)`);
+  }
+
+  // (e) replay cost vs history length: orchestrator call time per episode of one long sequence
+  {
+    const n = QUICK ? 200 : 800;
+    const buckets = new Map<number, number[]>();
+    engine.onEpisode = (len, ms) => {
+      const b = len < 100 ? 100 : len < 400 ? 400 : len < 1600 ? 1600 : 3200;
+      const list = buckets.get(b) ?? [];
+      list.push(ms);
+      buckets.set(b, list);
+    };
+    const t0 = performance.now();
+    const id = await start(base, 'Sequential', { count: n });
+    await engine.waitForCompletion(id, 300_000);
+    const secs = (performance.now() - t0) / 1000;
+    engine.onEpisode = undefined;
+    say(`(e) replay cost, one ${n}-activity sequence (${(n / secs).toFixed(0)} activities/s overall):`);
+    let prev = 0;
+    for (const [b, list] of [...buckets.entries()].sort((x, y) => x[0] - y[0])) {
+      const avg = list.reduce((s, x) => s + x, 0) / list.length;
+      say(`    history < ${String(b).padStart(4)} events: ${avg.toFixed(3)} ms per orchestrator call (${list.length} calls)${prev ? `, x${(avg / prev).toFixed(1)} vs previous bucket` : ''}`);
+      prev = avg;
+    }
+  }
+
+  say(`raw SQLite commit rate (end of run): ${rawCommitRate(stateDir).toFixed(0)} commits/s`);
+  await host.stop(5000);
+  rmSync(stateDir, { recursive: true, force: true });
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,333 @@
+/**
+ * Service Bus triggers (`app.serviceBusQueue` / `app.serviceBusTopic`) and outputs (`output.serviceBusQueue` /
+ * `output.serviceBusTopic`) for the local host, through the real @azure/service-bus SDK, so the same code path
+ * works against the embedded emulator and against a real namespace.
+ *
+ * - init: every connection setting a binding names whose value has `UseDevelopmentEmulator=true` gets the
+ *   embedded broker on its endpoint port (default 5672), data under `<stateDir>/servicebus/`, entities from
+ *   the emulator Config.json (setting `ServiceBusEmulatorConfig`, else `<appDir>/infra/servicebus/Config.json`)
+ *   plus the queues/topics/subscriptions the bindings name. `STAGECRAFT_SERVICEBUS_EMBEDDED=false` skips it
+ *   (e.g. when Microsoft's Docker emulator already listens there).
+ * - start: one SDK receiver per trigger; peek-lock; complete on success (autoCompleteMessages), abandon on error.
+ * - stop: close receivers, wait for in-flight handlers (bounded by the deadline), close clients and brokers.
+ */
+import { existsSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { ServiceBusClient, type ServiceBusReceivedMessage, type ServiceBusReceiver, type ServiceBusSender } from '@azure/service-bus';
+import { HostError, type BindingInfo, type HostContext, type HostExtension, type HostLogger, type RegisteredFunction } from '../host/types';
+import { ServiceBusEmulator } from './broker';
+import { addImplicitEntities, compileConfig, loadConfigFile, type EntitiesConfig } from './config';
+import { parseConnectionString, triggerSettings, type TriggerSettings } from './host-settings';
+import { batchMetadata, messageMetadata, triggerBody } from './trigger-input';
+
+export interface ServiceBusExtension extends HostExtension {
+  /** Embedded brokers started by this extension (port → connection string), for tests and listings. */
+  emulators(): Array<{ port: number; connectionString: string; dbPath: string }>;
+}
+
+const DEFAULT_CONNECTION = 'AzureWebJobsServiceBus';
+
+interface EntityRef {
+  queue?: string;
+  topic?: string;
+  subscription?: string;
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v.trim() !== '' ? v : undefined;
+}
+
+function connectionName(b: BindingInfo): string {
+  return str(b['connection']) ?? DEFAULT_CONNECTION;
+}
+
+function entityOf(b: BindingInfo, host: HostContext): EntityRef {
+  const r = (k: string): string | undefined => {
+    const v = str(b[k]);
+    return v === undefined ? undefined : host.resolveSetting(v);
+  };
+  const queue = r('queueName');
+  const topic = r('topicName');
+  const subscription = r('subscriptionName');
+  return { ...(queue ? { queue } : {}), ...(topic ? { topic } : {}), ...(subscription ? { subscription } : {}) };
+}
+
+function describeEntity(e: EntityRef): string {
+  return e.queue ? `queue '${e.queue}'` : `topic '${e.topic ?? '?'}'${e.subscription ? ` subscription '${e.subscription}'` : ''}`;
+}
+
+function isTrigger(fn: RegisteredFunction): boolean {
+  return fn.trigger.type.toLowerCase() === 'servicebustrigger';
+}
+
+function serviceBusBindings(fn: RegisteredFunction): BindingInfo[] {
+  const out: BindingInfo[] = [];
+  if (isTrigger(fn)) out.push(fn.trigger);
+  for (const b of [...fn.outputs, ...(fn.returnBinding ? [fn.returnBinding] : [])]) if (b.type.toLowerCase() === 'servicebus') out.push(b);
+  return out;
+}
+
+/** Handler runner for one trigger. */
+class TriggerRunner {
+  private receiver: ServiceBusReceiver | undefined;
+  private readonly inflight = new Set<Promise<void>>();
+  private stopped = false;
+  private batchLoop: Promise<void> | undefined;
+
+  constructor(
+    private readonly fn: RegisteredFunction,
+    private readonly host: HostContext,
+    private readonly client: ServiceBusClient,
+    private readonly entity: EntityRef,
+    private readonly settings: TriggerSettings,
+    private readonly log: HostLogger,
+  ) {}
+
+  start(): void {
+    const opts = { receiveMode: 'peekLock' as const, maxAutoLockRenewalDurationInMs: this.settings.maxAutoLockRenewalDurationMs };
+    this.receiver = this.entity.queue
+      ? this.client.createReceiver(this.entity.queue, opts)
+      : this.client.createReceiver(this.entity.topic ?? '', this.entity.subscription ?? '', opts);
+    if (str(this.fn.trigger['cardinality'])?.toLowerCase() === 'many') {
+      this.batchLoop = this.runBatches(this.receiver);
+      return;
+    }
+    this.receiver.subscribe(
+      {
+        processMessage: async (m) => this.track(this.handleOne(m)),
+        processError: async (args) => {
+          if (!this.stopped) this.log.log('warning', `Service Bus receiver error: ${args.error.message}`, { entity: describeEntity(this.entity), source: args.errorSource });
+        },
+      },
+      { autoCompleteMessages: false, maxConcurrentCalls: this.settings.maxConcurrentCalls },
+    );
+  }
+
+  private async track(p: Promise<void>): Promise<void> {
+    this.inflight.add(p);
+    try {
+      await p;
+    } finally {
+      this.inflight.delete(p);
+    }
+  }
+
+  private async handleOne(m: ServiceBusReceivedMessage): Promise<void> {
+    const receiver = this.receiver as ServiceBusReceiver;
+    try {
+      await this.host.invoke(this.fn, triggerBody(m, this.fn.trigger['dataType']), {
+        triggerMetadata: messageMetadata(m),
+        logFields: { messageId: m.messageId, deliveryCount: m.deliveryCount },
+      });
+    } catch {
+      // The host already logged the failure; abandon so the message is retried (dead-lettered at maxDeliveryCount).
+      await this.settle(() => receiver.abandonMessage(m), m, 'abandon');
+      return;
+    }
+    if (this.settings.autoCompleteMessages) await this.settle(() => receiver.completeMessage(m), m, 'complete');
+  }
+
+  private async settle(op: () => Promise<void>, m: ServiceBusReceivedMessage, what: string): Promise<void> {
+    try {
+      await op();
+    } catch (e) {
+      this.log.log('warning', `Service Bus ${what} failed (the message will be delivered again): ${(e as Error).message}`, { messageId: m.messageId });
+    }
+  }
+
+  private async runBatches(receiver: ServiceBusReceiver): Promise<void> {
+    while (!this.stopped) {
+      let msgs: ServiceBusReceivedMessage[];
+      try {
+        msgs = await receiver.receiveMessages(this.settings.maxMessageBatchSize, { maxWaitTimeInMs: 1000 });
+      } catch (e) {
+        if (this.stopped) return;
+        this.log.log('warning', `Service Bus batch receive failed: ${(e as Error).message}`, { entity: describeEntity(this.entity) });
+        await new Promise((r) => setTimeout(r, 1000));
+        continue;
+      }
+      if (msgs.length === 0) continue;
+      const work = (async () => {
+        try {
+          await this.host.invoke(
+            this.fn,
+            msgs.map((m) => triggerBody(m, this.fn.trigger['dataType'])),
+            { triggerMetadata: batchMetadata(msgs), logFields: { messages: msgs.length } },
+          );
+        } catch {
+          await Promise.all(msgs.map((m) => this.settle(() => receiver.abandonMessage(m), m, 'abandon')));
+          return;
+        }
+        if (this.settings.autoCompleteMessages) await Promise.all(msgs.map((m) => this.settle(() => receiver.completeMessage(m), m, 'complete')));
+      })();
+      await this.track(work);
+    }
+  }
+
+  async stop(deadline: number): Promise<void> {
+    this.stopped = true;
+    const rest = Math.max(0, deadline - Date.now());
+    const wait = Promise.all([...this.inflight, ...(this.batchLoop ? [this.batchLoop] : [])]);
+    await Promise.race([wait, new Promise((r) => setTimeout(r, rest).unref())]);
+    await this.receiver?.close().catch(() => undefined);
+  }
+}
+
+export function createServiceBusExtension(): ServiceBusExtension {
+  const emulators = new Map<number, { emulator: ServiceBusEmulator; connectionString: string; dbPath: string }>();
+  const clients = new Map<string, ServiceBusClient>();
+  const senders = new Map<string, ServiceBusSender>();
+  const runners: TriggerRunner[] = [];
+
+  const clientFor = async (name: string, host: HostContext): Promise<ServiceBusClient> => {
+    let c = clients.get(name);
+    if (c) return c;
+    const cs = host.settings[name];
+    if (cs) {
+      c = new ServiceBusClient(cs);
+    } else {
+      const fqns = host.settings[`${name}__fullyQualifiedNamespace`];
+      if (!fqns) {
+        throw new HostError('SERVICEBUS_CONNECTION_MISSING', `Service Bus connection setting '${name}' is not set (local.settings.json Values or environment). Locally use 'Endpoint=sb://localhost;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;'.`, { setting: name });
+      }
+      // Identity-based connection, as on Azure: <name>__fullyQualifiedNamespace with DefaultAzureCredential.
+      // Loaded only when used: @azure/identity is heavy and most local runs use connection strings.
+      const { DefaultAzureCredential } = await import('@azure/identity');
+      c = new ServiceBusClient(fqns, new DefaultAzureCredential());
+    }
+    clients.set(name, c);
+    return c;
+  };
+
+  return {
+    name: 'servicebus',
+    triggerTypes: ['serviceBusTrigger'],
+    outputTypes: ['serviceBus'],
+
+    emulators: () => [...emulators.entries()].map(([port, e]) => ({ port, connectionString: e.connectionString, dbPath: e.dbPath })),
+
+    validate(fn, host) {
+      for (const b of serviceBusBindings(fn)) {
+        let e: EntityRef;
+        try {
+          e = entityOf(b, host);
+        } catch (err) {
+          return (err as Error).message;
+        }
+        const isTrig = b === fn.trigger;
+        if (!e.queue && !e.topic) return `Service Bus ${isTrig ? 'trigger' : 'output'} needs queueName or topicName`;
+        if (isTrig && e.topic && !e.subscription) return `Service Bus topic trigger on '${e.topic}' needs subscriptionName`;
+        if (isTrig && (b['isSessionsEnabled'] === true || b['isSessionsEnabled'] === 'true')) {
+          return 'isSessionsEnabled is not supported by the local host (the embedded emulator has no sessions)';
+        }
+      }
+      return undefined;
+    },
+
+    async init(host) {
+      if ((host.settings['STAGECRAFT_SERVICEBUS_EMBEDDED'] ?? '').toLowerCase() === 'false') return;
+      // Emulator connections by port, with the entities their bindings name.
+      const byPort = new Map<number, { cs: string; settings: string[]; wanted: { queues: string[]; topics: Array<{ topic: string; subscription?: string }> } }>();
+      for (const fn of host.functions) {
+        for (const b of serviceBusBindings(fn)) {
+          const name = connectionName(b);
+          const cs = host.settings[name];
+          if (!cs) continue;
+          const parsed = parseConnectionString(cs);
+          if (!parsed.emulator) continue;
+          const port = parsed.port ?? 5672;
+          const slot = byPort.get(port) ?? { cs, settings: [], wanted: { queues: [], topics: [] } };
+          if (!slot.settings.includes(name)) slot.settings.push(name);
+          const e = entityOf(b, host);
+          if (e.queue) slot.wanted.queues.push(e.queue);
+          if (e.topic) slot.wanted.topics.push({ topic: e.topic, ...(e.subscription ? { subscription: e.subscription } : {}) });
+          byPort.set(port, slot);
+        }
+      }
+      if (byPort.size === 0) return;
+      const configPath = host.settings['ServiceBusEmulatorConfig'] ?? join(host.appDir, 'infra', 'servicebus', 'Config.json');
+      const base: EntitiesConfig =
+        host.settings['ServiceBusEmulatorConfig'] || existsSync(configPath) ? loadConfigFile(configPath) : compileConfig({ UserConfig: { Namespaces: [{ Name: 'sbemulatorns' }] } });
+      for (const [port, slot] of byPort) {
+        const config = addImplicitEntities(structuredCloneConfig(base), slot.wanted);
+        const parsed = parseConnectionString(slot.cs);
+        const dbPath = join(host.stateDir, 'servicebus', `servicebus-${port}.sqlite`);
+        const emulator = new ServiceBusEmulator();
+        const log = host.logger.child({ component: 'servicebus' });
+        try {
+          await emulator.start({
+            host: '127.0.0.1',
+            port,
+            dbPath,
+            config,
+            ...(parsed.keyName ? { sasKeyName: parsed.keyName } : {}),
+            ...(parsed.key ? { sasKey: parsed.key } : {}),
+            logger: { log: (level, message, fields) => log.log(level, message, fields) },
+          });
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          if (code === 'EADDRINUSE') {
+            throw new HostError('SERVICEBUS_PORT_IN_USE', `Port ${port} (from ${slot.settings.join(', ')}) is in use, so the embedded Service Bus emulator cannot start. Stop what listens there, change the port in the connection string's Endpoint (sb://localhost:<port>), or set STAGECRAFT_SERVICEBUS_EMBEDDED=false to use an emulator you run yourself.`, { port });
+          }
+          throw e;
+        }
+        emulators.set(port, { emulator, connectionString: slot.cs, dbPath });
+        const entities = config.queues.length + config.topics.reduce((n, t) => n + t.subscriptions.length, 0);
+        log.log('information', `Service Bus emulator listening on 127.0.0.1:${port}`, { settings: slot.settings.join(','), entities, db: dbPath });
+      }
+    },
+
+    async start(host) {
+      const settings = triggerSettings(host.hostJson, cpus().length);
+      for (const fn of host.functions) {
+        if (!isTrigger(fn)) continue;
+        const entity = entityOf(fn.trigger, host);
+        const runner = new TriggerRunner(fn, host, await clientFor(connectionName(fn.trigger), host), entity, settings, host.logger.child({ function: fn.name, trigger: 'serviceBus' }));
+        runner.start();
+        runners.push(runner);
+      }
+    },
+
+    async handleOutput(binding, value, _fn, host) {
+      if (value === undefined || value === null) return;
+      const e = entityOf(binding, host);
+      const entity = e.queue ?? e.topic ?? '';
+      const conn = connectionName(binding);
+      const key = `${conn}\n${entity.toLowerCase()}`;
+      let sender = senders.get(key);
+      if (!sender) {
+        sender = (await clientFor(conn, host)).createSender(entity);
+        senders.set(key, sender);
+      }
+      const items = Array.isArray(value) ? (value as unknown[]) : [value];
+      if (items.length === 0) return;
+      await sender.sendMessages(items.map((body) => ({ body })));
+    },
+
+    describe(fn, host) {
+      const e = entityOf(fn.trigger, host);
+      return `${fn.name}: serviceBusTrigger (${describeEntity(e)}, connection ${connectionName(fn.trigger)})`;
+    },
+
+    async stop(deadlineMs) {
+      const deadline = Date.now() + deadlineMs;
+      await Promise.all(runners.map((r) => r.stop(deadline)));
+      runners.length = 0;
+      await Promise.all([...senders.values()].map((s) => s.close().catch(() => undefined)));
+      senders.clear();
+      await Promise.all([...clients.values()].map((c) => c.close().catch(() => undefined)));
+      clients.clear();
+      for (const e of emulators.values()) await e.emulator.stop();
+      emulators.clear();
+    },
+  };
+}
+
+/** Copy a compiled config (rules hold functions, so no structuredClone). */
+function structuredCloneConfig(c: EntitiesConfig): EntitiesConfig {
+  return {
+    queues: c.queues.map((q) => ({ ...q, settings: { ...q.settings }, dedup: { ...q.dedup } })),
+    topics: c.topics.map((t) => ({ ...t, dedup: { ...t.dedup }, subscriptions: t.subscriptions.map((s) => ({ ...s, settings: { ...s.settings }, rules: [...s.rules] })) })),
+  };
+}

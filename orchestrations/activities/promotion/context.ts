@@ -1,0 +1,33 @@
+/**
+ * Activities: load the promotion context (event, policy, model version) and run one built-in check.
+ */
+import * as df from 'durable-functions';
+import type { InvocationContext } from '@azure/functions';
+import type { AnyStagecraftEvent } from '../../../shared/events';
+import { Check, Promotion } from '../../../shared/policy';
+import { evaluateCheck, type CheckEvaluation } from '../../../shared/promotion/checks';
+import { loadPromotionContext } from '../../../shared/promotion/context';
+import { mlflowFromEnv, policyFile } from '../../../shared/promotion/env';
+import { gatherFacts } from '../../../shared/promotion/facts';
+import type { RunCheckInput } from '../../../shared/promotion/messages';
+import { PROMOTION_ACTIVITIES as A } from '../../../shared/promotion/names';
+import type { LoadContextResult } from '../../../shared/promotion/types';
+
+export async function promotionLoadContext(input: { event?: AnyStagecraftEvent; instanceId: string }, context: InvocationContext): Promise<LoadContextResult> {
+  const result = await loadPromotionContext(input.event, { mlflow: () => mlflowFromEnv(), policyFile: policyFile() });
+  if (result.ok) context.info('promotion context loaded', { instanceId: input.instanceId, model: result.model.name, version: result.model.version, checks: Object.keys(result.policy.policy.validations).length });
+  else context.warn('promotion cannot proceed', { instanceId: input.instanceId, code: result.code, reason: result.reason });
+  return result;
+}
+
+export async function promotionRunCheck(input: RunCheckInput, context: InvocationContext): Promise<CheckEvaluation> {
+  const check = Check.parse(input.check);
+  const promotion = Promotion.parse(input.promotion);
+  const facts = await gatherFacts(mlflowFromEnv(), check, input.model, promotion);
+  const out = evaluateCheck(check, facts);
+  context.info('check evaluated', { check: input.id, model: input.model.name, version: input.model.version, status: out.status });
+  return out;
+}
+
+df.app.activity(A.loadContext, { handler: promotionLoadContext });
+df.app.activity(A.runCheck, { handler: promotionRunCheck });

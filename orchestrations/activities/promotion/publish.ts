@@ -1,0 +1,40 @@
+/**
+ * Activity: publish `model promoted` on Service Bus (messageId = dedupe key from the promotion id, so a retried
+ * activity publishes one message). Without Service Bus settings it reports `published: false` instead of failing.
+ */
+import * as df from 'durable-functions';
+import type { InvocationContext } from '@azure/functions';
+import { getEventPublisher } from '../../../shared/bus';
+import type { ServiceBusConfig } from '../../../shared/config';
+import { EVENT_TYPES, makeEvent } from '../../../shared/events';
+import type { PublishPromotedInput } from '../../../shared/promotion/messages';
+import { PROMOTION_ACTIVITIES as A } from '../../../shared/promotion/names';
+
+function serviceBusFromEnv(env: NodeJS.ProcessEnv): ServiceBusConfig | undefined {
+  const topicName = env['ServiceBusTopicName']?.trim() || 'stagecraft-events';
+  const conn = env['ServiceBusConnection']?.trim();
+  if (conn) return { kind: 'connectionString', connectionString: conn, topicName };
+  const ns = env['ServiceBusConnection__fullyQualifiedNamespace']?.trim();
+  if (ns) return { kind: 'identity', fullyQualifiedNamespace: ns, topicName };
+  return undefined;
+}
+
+df.app.activity(A.publishPromoted, {
+  handler: async (input: PublishPromotedInput, context: InvocationContext): Promise<{ published: boolean; eventId?: string; reason?: string }> => {
+    const event = makeEvent(EVENT_TYPES.modelPromoted, {
+      model: { name: input.model, version: input.version },
+      alias: input.alias,
+      previousVersion: input.previousVersion,
+      promotionId: input.promotionId,
+      promotedAt: input.promotedAt,
+    }, { source: '/stagecraft/promotion', time: input.promotedAt });
+    const config = serviceBusFromEnv(process.env);
+    if (!config) {
+      context.warn('model promoted event not published: Service Bus is not configured', { eventId: event.id });
+      return { published: false, eventId: event.id, reason: 'Service Bus is not configured' };
+    }
+    await getEventPublisher(config).publish([event]);
+    context.info('model promoted event published', { eventId: event.id, model: input.model, version: input.version });
+    return { published: true, eventId: event.id };
+  },
+});

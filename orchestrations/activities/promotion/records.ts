@@ -1,0 +1,38 @@
+/** Activities: record a validation result, write the report blobs, write the one promotion record. */
+import * as df from 'durable-functions';
+import type { InvocationContext } from '@azure/functions';
+import type { RecordValidationInput, WriteRecordInput, WriteReportInput } from '../../../shared/promotion/messages';
+import { PROMOTION_ACTIVITIES as A } from '../../../shared/promotion/names';
+import { recordValidation, writePromotionRecord, writeReport } from '../../../shared/promotion/records';
+import type { ReportLinks } from '../../../shared/promotion/types';
+
+df.app.activity(A.recordValidation, {
+  handler: async (input: RecordValidationInput): Promise<void> => {
+    await recordValidation(input);
+  },
+});
+
+df.app.activity(A.writeReport, {
+  handler: async (input: WriteReportInput, context: InvocationContext): Promise<ReportLinks> => {
+    const links = await writeReport({
+      model: input.model.name,
+      version: input.model.version,
+      instanceId: input.instanceId,
+      generatedAt: new Date().toISOString(),
+      dryRun: input.dryRun,
+      verdict: input.verdict,
+      results: input.results,
+      ...(input.model.runId !== undefined ? { runId: input.model.runId } : {}),
+      ...(input.model.gitCommit !== undefined ? { gitCommit: input.model.gitCommit } : {}),
+    });
+    context.info('validation report written', { instanceId: input.instanceId, gate: input.verdict.gate });
+    return links;
+  },
+});
+
+df.app.activity(A.writeRecord, {
+  handler: async (input: WriteRecordInput, context: InvocationContext): Promise<void> => {
+    await writePromotionRecord(input);
+    context.info('promotion record written', { instanceId: input.instanceId, model: input.model, version: input.version, outcome: input.outcome });
+  },
+});

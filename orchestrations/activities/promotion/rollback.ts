@@ -1,0 +1,34 @@
+/** Activities of `modelRollback`: plan (read-only), apply the champion move (recorded), write the rollback record. */
+import * as df from 'durable-functions';
+import type { InvocationContext } from '@azure/functions';
+import { Promotion } from '../../../shared/policy';
+import { loadPolicy } from '../../../shared/policy/load';
+import { aliasHistoryFromEnv, moveChampion } from '../../../shared/promotion/aliases';
+import { mlflowFromEnv, policyFile } from '../../../shared/promotion/env';
+import { PROMOTION_ACTIVITIES as A } from '../../../shared/promotion/names';
+import { planRollback, RollbackInput, writeRollbackRecord, type RollbackPlan, type RollbackRecord } from '../../../shared/promotion/rollback';
+import type { AliasChange } from '../../../shared/promotion/types';
+
+df.app.activity(A.rollbackPlan, {
+  handler: async (raw: unknown, context: InvocationContext): Promise<RollbackPlan> => {
+    const input = RollbackInput.parse(raw);
+    const plan = await planRollback(input, { policy: await loadPolicy(policyFile()), client: mlflowFromEnv(), history: aliasHistoryFromEnv() });
+    context.info('rollback planned', { model: input.model, ok: plan.ok, target: plan.ok ? plan.target.version : undefined, code: plan.ok ? undefined : plan.code });
+    return plan;
+  },
+});
+
+df.app.activity(A.rollbackApply, {
+  handler: async (input: { instanceId: string; model: string; version: string; promotion: Promotion; actor: string; reason: string }, context: InvocationContext): Promise<{ changes: AliasChange[]; previousChampion: string | null }> => {
+    const ctx = { client: mlflowFromEnv(), history: aliasHistoryFromEnv(), instanceId: input.instanceId, actor: input.actor, reason: input.reason, now: Date.now };
+    const out = await moveChampion(ctx, input.model, input.version, Promotion.parse(input.promotion));
+    context.info('champion rolled back', { instanceId: input.instanceId, model: input.model, version: input.version, previous: out.previousChampion, actor: input.actor });
+    return out;
+  },
+});
+
+df.app.activity(A.rollbackRecord, {
+  handler: async (input: RollbackRecord): Promise<void> => {
+    await writeRollbackRecord(input);
+  },
+});

@@ -1,0 +1,145 @@
+/**
+ * Crash safety: the host child process is killed with SIGKILL in the middle of fan-outs, timers and waits, then
+ * restarted on the same state dir. Every instance must finish with the right output, every activity result must be
+ * applied exactly once (history and output), and activities run at least once (side-effect log per activity key).
+ * Requires a build (`npx tsc -p tsconfig.json`).
+ */
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startHostProcess, type HostProcess } from '../helpers/host';
+import { CONFORMANCE_APP, raiseRaw, startNew, waitFor, type Status } from './helpers';
+
+const running: HostProcess[] = [];
+
+afterEach(async () => {
+  for (const h of running.splice(0)) await h.kill();
+});
+
+async function boot(stateDir: string, sideEffects: string): Promise<HostProcess> {
+  const h = await startHostProcess({ appDir: CONFORMANCE_APP, stateDir, env: { SIDE_EFFECT_LOG: sideEffects } });
+  running.push(h);
+  return h;
+}
+
+function sideEffectCounts(file: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  if (!existsSync(file)) return counts;
+  for (const line of readFileSync(file, 'utf8').split('\n').filter(Boolean)) counts.set(line, (counts.get(line) ?? 0) + 1);
+  return counts;
+}
+
+async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`Timed out waiting for ${what}`);
+}
+
+function completedTaskCount(s: Status): number {
+  return (s.historyEvents ?? []).filter((e) => e['EventType'] === 'TaskCompleted').length;
+}
+
+describe('SIGKILL and restart on the same state', () => {
+  it('mid fan-out: finishes with every result applied once; only interrupted activities run again', async () => {
+    const state = mkdtempSync(join(tmpdir(), 'durable-crash-'));
+    const log = join(state, 'side-effects.log');
+    let host = await boot(state, log);
+    const count = 60;
+    const id = await startNew(host.baseUrl, 'FanOut', { count, prefix: 'fan', ms: 150 });
+    await until(() => [...sideEffectCounts(log).values()].length >= 12, 'some activities to run');
+    await host.kill();
+    const before = sideEffectCounts(log);
+    expect(before.size).toBeLessThan(count);
+
+    host = await boot(state, log);
+    const s = await waitFor(host.baseUrl, id, ['Completed', 'Failed'], 60_000);
+    expect(s.runtimeStatus).toBe('Completed');
+    const out = s.output as { count: number; sum: number; results: number[] };
+    expect(out.results).toEqual(Array.from({ length: count }, (_, i) => i));
+    expect(completedTaskCount(s)).toBe(count);
+    const after = sideEffectCounts(log);
+    for (let i = 0; i < count; i++) expect(after.get(`fan-${i}`) ?? 0).toBeGreaterThanOrEqual(1);
+    // At-least-once, not at-random: an activity re-runs only if its result was not committed before the kill.
+    const rerun = [...after.entries()].filter(([, n]) => n > 1).map(([k]) => k);
+    for (const key of rerun) expect(before.has(key)).toBe(true);
+  });
+
+  it('repeated kills during a fan-out still converge to one correct output', async () => {
+    const state = mkdtempSync(join(tmpdir(), 'durable-crash-'));
+    const log = join(state, 'side-effects.log');
+    let host = await boot(state, log);
+    const count = 40;
+    const id = await startNew(host.baseUrl, 'FanOut', { count, prefix: 'multi', ms: 100 });
+    for (let round = 1; round <= 3; round++) {
+      const seen = sideEffectCounts(log).size;
+      await until(() => sideEffectCounts(log).size >= Math.min(count, seen + 5), `progress in round ${round}`);
+      await host.kill();
+      host = await boot(state, log);
+    }
+    const s = await waitFor(host.baseUrl, id, ['Completed', 'Failed'], 60_000);
+    expect(s.runtimeStatus).toBe('Completed');
+    expect((s.output as { results: number[] }).results).toEqual(Array.from({ length: count }, (_, i) => i));
+    expect(completedTaskCount(s)).toBe(count);
+  });
+
+  it('mid timer: a timer that came due while the host was down fires after restart, never early', async () => {
+    const state = mkdtempSync(join(tmpdir(), 'durable-crash-'));
+    const log = join(state, 'side-effects.log');
+    let host = await boot(state, log);
+    const due = await startNew(host.baseUrl, 'TimerOrch', { ms: 400 });
+    const later = await startNew(host.baseUrl, 'TimerOrch', { ms: 2500 });
+    await waitFor(host.baseUrl, due, ['Running']);
+    await waitFor(host.baseUrl, later, ['Running']);
+    await host.kill();
+    await new Promise((r) => setTimeout(r, 600));
+    host = await boot(state, log);
+    for (const [id, ms] of [[due, 400], [later, 2500]] as const) {
+      const s = await waitFor(host.baseUrl, id);
+      expect(s.runtimeStatus).toBe('Completed');
+      const out = s.output as { start: string; end: string };
+      expect(Date.parse(out.end) - Date.parse(out.start)).toBeGreaterThanOrEqual(ms);
+    }
+  });
+
+  it('mid wait: a waiting instance keeps waiting across a crash, and an event accepted before the crash is not lost', async () => {
+    const state = mkdtempSync(join(tmpdir(), 'durable-crash-'));
+    const log = join(state, 'side-effects.log');
+    let host = await boot(state, log);
+    const waiting = await startNew(host.baseUrl, 'LongWait');
+    const accepted = await startNew(host.baseUrl, 'WaitEvents');
+    await waitFor(host.baseUrl, waiting, ['Running']);
+    await waitFor(host.baseUrl, accepted, ['Running']);
+    expect(await raiseRaw(host.baseUrl, accepted, 'a', 1)).toBe(202);
+    expect(await raiseRaw(host.baseUrl, accepted, 'a', 2)).toBe(202);
+    await host.kill();
+
+    host = await boot(state, log);
+    const still = await waitFor(host.baseUrl, waiting, ['Running']);
+    expect(still.customStatus).toBe('started');
+    expect(await raiseRaw(host.baseUrl, waiting, 'go', 'after restart')).toBe(202);
+    expect(await raiseRaw(host.baseUrl, accepted, 'b', 3)).toBe(202);
+    expect((await waitFor(host.baseUrl, waiting)).output).toBe('after restart');
+    expect((await waitFor(host.baseUrl, accepted)).output).toEqual([1, 2, 3]);
+  });
+
+  it('mid sequence: 100 sequential activities killed half-way finish with the right sum', async () => {
+    const state = mkdtempSync(join(tmpdir(), 'durable-crash-'));
+    const log = join(state, 'side-effects.log');
+    let host = await boot(state, log);
+    const id = await startNew(host.baseUrl, 'Sequential', { count: 100 });
+    await until(async () => {
+      const r = await fetch(`${host.baseUrl}/runtime/webhooks/durabletask/instances/${id}?showHistory=true`);
+      const s = (await r.json()) as Status;
+      return completedTaskCount(s) >= 30 || s.runtimeStatus === 'Completed';
+    }, 'progress');
+    await host.kill();
+    host = await boot(state, log);
+    const s = await waitFor(host.baseUrl, id);
+    expect(s.output).toBe((99 * 100) / 2);
+    expect(completedTaskCount(s)).toBe(100);
+  });
+});

@@ -1,0 +1,102 @@
+/**
+ * Azurite started by the host for an app whose AzureWebJobsStorage is development storage, used through the real
+ * `@azure/storage-blob` SDK from the app, and stopped with the host (its ports released).
+ */
+import { connect } from 'node:net';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { startHostProcess, type HostProcess } from '../helpers/host';
+
+const APP = resolve(__dirname, 'fixtures', 'azurite-app');
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((res) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      res(true);
+    });
+    s.once('error', () => res(false));
+  });
+}
+
+async function released(port: number, timeoutMs = 15_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!(await accepts(port))) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function azuriteOf(host: HostProcess): Promise<{ blobPort: number; pid: number }> {
+  const info = (await (await fetch(`${host.baseUrl}/api/storage-info`)).json()) as { blobUrl: string };
+  const pid = Number(/Azurite ready in \d+ ms {2}pid=(\d+)/.exec(host.logs())?.[1]);
+  return { blobPort: Number(new URL(info.blobUrl).port), pid };
+}
+
+describe('Azurite under the local host', () => {
+  it('starts Azurite for UseDevelopmentStorage=true, serves blob writes and reads from the app, and stops it on exit', async () => {
+    const host = await startHostProcess({ appDir: APP });
+    let port = 0;
+    try {
+      expect(host.logs()).toMatch(/Azurite ready in \d+ ms/);
+      const { blobPort, pid } = await azuriteOf(host);
+      port = blobPort;
+      expect(await accepts(port)).toBe(true);
+      expect(pidAlive(pid)).toBe(true);
+      const put = await fetch(`${host.baseUrl}/api/blobs/greeting.txt`, { method: 'PUT', body: 'hello from azurite' });
+      expect(put.status).toBe(201);
+      expect(await (await fetch(`${host.baseUrl}/api/blobs/greeting.txt`)).text()).toBe('hello from azurite');
+      expect(await host.stop()).toBe(0);
+      expect(await released(port)).toBe(true);
+      expect(pidAlive(pid)).toBe(false);
+    } finally {
+      await host.kill();
+    }
+  });
+
+  it('keeps blob data in the state dir across host restarts', async () => {
+    const first = await startHostProcess({ appDir: APP });
+    try {
+      await fetch(`${first.baseUrl}/api/blobs/kept.txt`, { method: 'PUT', body: 'still here' });
+    } finally {
+      expect(await first.stop()).toBe(0);
+    }
+    const second = await startHostProcess({ appDir: APP, stateDir: first.stateDir });
+    try {
+      expect(await (await fetch(`${second.baseUrl}/api/blobs/kept.txt`)).text()).toBe('still here');
+    } finally {
+      expect(await second.stop()).toBe(0);
+    }
+  });
+
+  it('does not leave Azurite running when the host is SIGKILLed', async () => {
+    const host = await startHostProcess({ appDir: APP });
+    const { blobPort, pid } = await azuriteOf(host);
+    await host.kill();
+    expect(await released(blobPort)).toBe(true);
+    const deadline = Date.now() + 10_000;
+    while (pidAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(pidAlive(pid)).toBe(false);
+  });
+
+  it('--no-azurite starts no Azurite', async () => {
+    const host = await startHostProcess({ appDir: APP, args: ['--no-azurite'] });
+    try {
+      expect(host.logs()).toContain('Not starting Azurite (--no-azurite)');
+      expect(host.logs()).not.toMatch(/Azurite ready/);
+    } finally {
+      expect(await host.stop()).toBe(0);
+    }
+  });
+});
