@@ -63,7 +63,11 @@ async function start(args: ParsedArgs): Promise<number> {
   });
   let exiting = false;
   const shutdown = (signal: string) => {
-    if (exiting) return;
+    if (exiting) {
+      // A second signal means "now": skip the drain.
+      process.stderr.write(`Received ${signal} again, exiting without waiting\n`);
+      process.exit(1);
+    }
     exiting = true;
     process.stdout.write(`\nReceived ${signal}, shutting down...\n`);
     host.stop(Number(process.env['STAGECRAFT_SHUTDOWN_TIMEOUT_MS'] ?? 10_000)).then(
@@ -76,6 +80,14 @@ async function start(args: ParsedArgs): Promise<number> {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+  // App code failing outside an invocation (a stray promise, a throwing timer callback) is logged; the host keeps
+  // serving, as a dev host should, where Azure would recycle the worker.
+  process.on('unhandledRejection', (reason) => {
+    process.stderr.write(`[stagecraft] unhandled promise rejection (host keeps running): ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`);
+  });
+  process.on('uncaughtException', (err) => {
+    process.stderr.write(`[stagecraft] uncaught exception (host keeps running): ${err.stack ?? err.message}\n`);
+  });
   try {
     await host.start();
   } catch (e) {

@@ -6,18 +6,22 @@ import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { basicAuth, bearerAuth } from '../shared/adapters/http';
 import { MlflowClient } from '../shared/adapters/mlflow/client';
 import { getEventPublisher } from '../shared/bus/publisher';
+import { randomUUID, createHash } from 'node:crypto';
 import { getConfig } from '../shared/config';
+import { getRecords } from '../shared/records';
 import { mlflowRegistry } from '../shared/reconciler/mlflow-registry';
 import { reconcileModel } from '../shared/reconciler/reconcile';
 import { tableWatermarks } from '../shared/reconciler/watermarks';
 
 const DAY_MS = 24 * 3600_000;
+let idleReported = false;
 
 export async function reconcileRegistry(_timer: Timer, context: InvocationContext): Promise<void> {
   const config = getConfig();
   const { trackingUri, token } = config.mlflow;
   if (!trackingUri || config.reconciler.models.length === 0) {
-    context.debug('Reconciler idle: set MLFLOW_TRACKING_URI and RECONCILER_MODELS to enable it');
+    if (!idleReported) context.info('Registry reconciler idle: set MLFLOW_TRACKING_URI and RECONCILER_MODELS to enable it');
+    idleReported = true;
     return;
   }
   const user = process.env['MLFLOW_TRACKING_USERNAME'];
@@ -31,10 +35,31 @@ export async function reconcileRegistry(_timer: Timer, context: InvocationContex
     publish: (events: Parameters<typeof publisher.publish>[0]) => publisher.publish(events),
     nowMs: () => Date.now(),
     initialLookbackMs: DAY_MS,
+    // Each polled version is a receipt too (source `reconciler`), so operators see how a run was triggered.
+    afterPublish: async (events: readonly { id: string; type: string; data: unknown }[]) => {
+      const receipts = getRecords(config).receipts;
+      for (const e of events) {
+        const body = JSON.stringify(e.data);
+        await receipts.record({
+          receiptId: randomUUID(),
+          source: 'reconciler',
+          deliveryId: `poll:${e.id}`,
+          receivedAt: new Date().toISOString(),
+          outcome: 'accepted',
+          httpStatus: 202,
+          eventIds: [e.id],
+          eventTypes: [e.type],
+          bodyBytes: Buffer.byteLength(body),
+          bodySha256: createHash('sha256').update(body).digest('hex'),
+          scheme: 'poll',
+        });
+      }
+    },
   };
   for (const model of config.reconciler.models) {
     try {
       const r = await reconcileModel(model, deps);
+      context.debug(`Reconciler checked ${model}`, { model, published: r.published.length, watermark: r.watermark });
       if (r.published.length) context.info(`Reconciler published ${r.published.length} version event(s) for ${model}`, { model, versions: r.published });
     } catch (e) {
       // One model's failure (e.g. deleted model) must not stop the others; the next tick retries.

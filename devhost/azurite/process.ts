@@ -105,14 +105,14 @@ async function spawnOnce(options: StartAzuriteOptions, ports: StoragePorts): Pro
   let hasExited = false;
   void exited.then(() => (hasExited = true));
 
-  const deadline = started + (options.readyTimeoutMs ?? 60_000);
+  const deadline = started + (options.readyTimeoutMs ?? 120_000);
   for (;;) {
     if (hasExited) throw new Error(`Azurite exited before it was ready:\n${output.trim()}`);
     const ok = await Promise.all([accepts(ports.blob), accepts(ports.queue), accepts(ports.table)]);
     if (ok.every(Boolean)) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`Azurite was not ready after ${options.readyTimeoutMs ?? 60_000} ms:\n${output.trim()}`);
+      throw new Error(`Azurite was not ready after ${options.readyTimeoutMs ?? 120_000} ms:\n${output.trim()}`);
     }
     await new Promise((r) => setTimeout(r, 25));
   }

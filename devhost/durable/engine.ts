@@ -10,6 +10,9 @@
  * - No polling: work is dispatched on in-process signals (commit callbacks, one timeout for the earliest timer).
  * - Running instances keep their history in memory (like extended sessions); it is read from disk only after a
  *   restart. Terminal instances are dropped from memory.
+ * - In memory, history events are kept in the form the SDK turns them into (Timestamp as a Date), and the same
+ *   objects are handed to every episode: durable-functions 3.5.0 writes nothing on history events except that
+ *   string→Date conversion (Utils.parseTimestampsAsDates), so no per-episode deep copy is needed.
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -57,8 +60,8 @@ interface PendingMsg {
 
 interface Runtime {
   row: InstanceRow;
+  /** The current execution's history, Timestamps as Dates (see the module invariant). */
   history: HistoryEvent[] | undefined;
-  historyJson: string[] | undefined;
   pending: PendingMsg[];
   busy: boolean;
   queued: boolean;
@@ -90,6 +93,11 @@ function iso(ms: number): string {
 
 function ev(type: number, ts: number, fields: Partial<HistoryEvent> = {}): HistoryEvent {
   return { EventType: type, EventId: -1, IsPlayed: false, Timestamp: iso(ts), ...fields };
+}
+
+/** The in-memory (SDK) form of an event: Timestamp as a Date. */
+function sdkForm(e: HistoryEvent, isPlayed: boolean): HistoryEvent {
+  return { ...e, IsPlayed: isPlayed, Timestamp: e.Timestamp instanceof Date ? e.Timestamp : new Date(e.Timestamp) };
 }
 
 function newId(): string {
@@ -222,7 +230,7 @@ export class DurableEngine {
   }
 
   private runtime(row: InstanceRow): Runtime {
-    return { row, history: undefined, historyJson: undefined, pending: [], busy: false, queued: false, timerRows: new Map(), lastEpisodeAt: 0 };
+    return { row, history: undefined, pending: [], busy: false, queued: false, timerRows: new Map(), lastEpisodeAt: 0 };
   }
 
   // ---------------------------------------------------------------- client operations
@@ -240,7 +248,6 @@ export class DurableEngine {
     const row: InstanceRow = { instanceId: id, name, version, executionId, status: 'Pending', input: inputJson, output: null, customStatus: null, createdAt: now, updatedAt: now, parent: null };
     const rt = this.runtime(row);
     rt.history = [];
-    rt.historyJson = [];
     this.active.set(id, rt);
     const msg = this.startMessage(row, now);
     try {
@@ -352,7 +359,6 @@ export class DurableEngine {
       void this.episode(rt).catch((e: unknown) => {
         this.log.log('error', 'Durable episode failed inside the engine; will retry', { instanceId: rt.row.instanceId, error: (e as Error).stack ?? String(e) });
         rt.history = undefined;
-        rt.historyJson = undefined;
         rt.busy = false;
         setTimeout(() => this.schedule(rt), 1000).unref();
       });
@@ -360,10 +366,8 @@ export class DurableEngine {
   }
 
   private ensureHistory(rt: Runtime): void {
-    if (rt.history && rt.historyJson) return;
-    const json = this.store.loadHistory(rt.row.instanceId);
-    rt.historyJson = json;
-    rt.history = json.map((s) => JSON.parse(s) as HistoryEvent);
+    if (rt.history) return;
+    rt.history = this.store.loadHistory(rt.row.instanceId).map((s) => sdkForm(JSON.parse(s) as HistoryEvent, true));
   }
 
   private async episode(rt: Runtime): Promise<void> {
@@ -471,13 +475,13 @@ export class DurableEngine {
     }
 
     const osEvent = ev(EventType.OrchestratorStarted, now);
-    const newEvents = [osEvent, ...inbound.map((e) => ({ ...e, IsPlayed: false })), ...control];
-    const past = rt.historyJson!.length ? (JSON.parse(`[${rt.historyJson!.join(',')}]`) as HistoryEvent[]) : [];
+    const newEvents = [osEvent, ...inbound, ...control].map((e) => sdkForm(e, false));
+    const full = history.concat(newEvents);
     const payload = {
-      history: past.concat(JSON.parse(JSON.stringify(newEvents)) as HistoryEvent[]),
+      history: full,
       input: parseJson(row.input),
       instanceId,
-      isReplaying: past.length > 0,
+      isReplaying: history.length > 0,
       parentInstanceId: row.parent?.instanceId ?? null,
       upperSchemaVersion: 1,
       upperSchemaVersionNew: 2,
@@ -510,7 +514,6 @@ export class DurableEngine {
     this.stats.episodes++;
     this.onEpisode?.(payload.history.length, performance.now() - invokeStarted);
 
-    const full = history.concat(newEvents);
     const appended: HistoryEvent[] = [...newEvents];
     const effects: Effects = { activities: [], timers: [], children: [], immediate: [], canceledTimerRows: [] };
     let customStatus = row.customStatus;
@@ -651,8 +654,9 @@ export class DurableEngine {
     const updatedAt = Date.now();
     const terminal = isTerminal(ep.status);
     const fx = ep.effects ?? { activities: [], timers: [], children: [], immediate: [], canceledTimerRows: [] };
-    const appendedJson = ep.appended.map((e) => JSON.stringify(e.EventType === EventType.OrchestratorStarted || e.EventType === EventType.OrchestratorCompleted ? e : { ...e, IsPlayed: true }));
-    const fromSeq = rt.historyJson!.length;
+    const appendedSdk = ep.appended.map((e) => sdkForm(e, !(e.EventType === EventType.OrchestratorStarted || e.EventType === EventType.OrchestratorCompleted)));
+    const appendedJson = appendedSdk.map((e) => JSON.stringify(e));
+    const fromSeq = rt.history!.length;
     const cont = ep.continueAsNew;
     const newExecution = cont ? newId() : row.executionId;
     const startMsgs: PendingMsg[] = [];
@@ -665,7 +669,7 @@ export class DurableEngine {
     const newRow: InstanceRow = { ...row, status: cont ? 'Running' : ep.status, output: cont ? null : ep.output, customStatus: ep.customStatus, updatedAt, executionId: newExecution, input: cont ? cont.input : row.input };
     if (cont) {
       startMsgs.push(this.startMessage(newRow, updatedAt));
-      for (const e of cont.carry) startMsgs.push({ source: 'inbox', rowId: this.rowId(), executionId: null, message: { kind: 'event', event: { ...e, IsPlayed: false } } });
+      for (const e of cont.carry) startMsgs.push({ source: 'inbox', rowId: this.rowId(), executionId: null, message: { kind: 'event', event: { ...e, IsPlayed: false, Timestamp: e.Timestamp instanceof Date ? e.Timestamp.toISOString() : e.Timestamp } } });
     }
 
     return new Promise<void>((resolve) => {
@@ -696,12 +700,11 @@ export class DurableEngine {
           if (error) {
             this.log.log('error', 'Durable commit failed; the episode will be retried', { instanceId: id, error: error.message });
             rt.history = undefined;
-            rt.historyJson = undefined;
             rt.busy = false;
             setTimeout(() => this.reloadAndSchedule(id), 1000).unref();
             return;
           }
-          this.afterCommit(rt, ep, { newRow, appendedJson, cont: !!cont, startMsgs, childStarts, immediate, parentMsg, fx, terminal });
+          this.afterCommit(rt, { newRow, appendedSdk, cont: !!cont, startMsgs, childStarts, immediate, parentMsg, fx, terminal });
           resolve();
         },
       );
@@ -722,17 +725,15 @@ export class DurableEngine {
     this.schedule(rt);
   }
 
-  private afterCommit(rt: Runtime, ep: EpisodeCommit, c: AfterCommit): void {
+  private afterCommit(rt: Runtime, c: AfterCommit): void {
     const id = rt.row.instanceId;
     rt.row = c.newRow;
     if (c.cont) {
       rt.history = [];
-      rt.historyJson = [];
       rt.timerRows.clear();
       rt.pending = c.startMsgs.concat(rt.pending);
     } else {
-      rt.history!.push(...ep.appended.map((e) => (e.EventType === EventType.OrchestratorStarted || e.EventType === EventType.OrchestratorCompleted ? e : { ...e, IsPlayed: true })));
-      rt.historyJson!.push(...c.appendedJson);
+      for (const e of c.appendedSdk) rt.history!.push(e);
     }
     for (const r of c.fx.canceledTimerRows) this.canceledTimerRows.add(r);
     for (const t of c.fx.timers) {
@@ -744,7 +745,6 @@ export class DurableEngine {
     for (const cs of c.childStarts) {
       const crt = this.runtime(cs.row);
       crt.history = [];
-      crt.historyJson = [];
       crt.pending.push(cs.msg);
       this.active.set(cs.row.instanceId, crt);
       this.schedule(crt);
@@ -905,7 +905,7 @@ interface EpisodeCommit {
 
 interface AfterCommit {
   newRow: InstanceRow;
-  appendedJson: string[];
+  appendedSdk: HistoryEvent[];
   cont: boolean;
   startMsgs: PendingMsg[];
   childStarts: Array<{ row: InstanceRow; msg: PendingMsg }>;

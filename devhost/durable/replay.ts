@@ -130,7 +130,10 @@ export function replayActions(history: readonly HistoryEvent[], actions: readonl
 
   const allocate = (a: Omit<Allocation, 'id'>): number => {
     const id = seq++;
-    allocations.push({ ...a, id });
+    // Each leaf owns its allocation object (retry attempts copy theirs), so it is completed in place.
+    const full = a as Allocation;
+    full.id = id;
+    allocations.push(full);
     return id;
   };
 
@@ -364,15 +367,13 @@ export function replayActions(history: readonly HistoryEvent[], actions: readonl
 
   const checkScheduled = (e: HistoryEvent): string | undefined => {
     const a = allocations[e.EventId];
-    const label = `${EVENT_LABEL[e.EventType] ?? e.EventType}${e.Name ? ` '${e.Name}'` : ''}`;
-    if (!a) return `history event ${e.EventId} is ${label} but the orchestrator no longer schedules anything at that position`;
+    const label = () => `${EVENT_LABEL[e.EventType] ?? e.EventType}${e.Name ? ` '${e.Name}'` : ''}`;
+    if (!a) return `history event ${e.EventId} is ${label()} but the orchestrator no longer schedules anything at that position`;
     const expected = a.kind === 'task' ? EventType.TaskScheduled : a.kind === 'timer' ? EventType.TimerCreated : a.kind === 'suborch' ? EventType.SubOrchestrationInstanceCreated : EventType.EventSent;
+    const mismatch = expected !== e.EventType || ((a.kind === 'task' || a.kind === 'suborch') && a.name !== e.Name && (a.name ?? '').toLowerCase() !== String(e.Name ?? '').toLowerCase());
+    if (!mismatch) return undefined;
     const nowLabel = `${KIND_LABEL[a.kind]}${a.name && a.kind !== 'eventSent' ? ` '${a.name}'` : ''}`;
-    if (expected !== e.EventType) return `history event ${e.EventId} is ${label} but the orchestrator now schedules ${nowLabel} at that position`;
-    if ((a.kind === 'task' || a.kind === 'suborch') && (a.name ?? '').toLowerCase() !== String(e.Name ?? '').toLowerCase()) {
-      return `history event ${e.EventId} is ${label} but the orchestrator now schedules ${nowLabel} at that position`;
-    }
-    return undefined;
+    return `history event ${e.EventId} is ${label()} but the orchestrator now schedules ${nowLabel} at that position`;
   };
 
   try {

@@ -35,12 +35,15 @@ export const EVENT_TYPE_NAMES: Record<number, string> = {
   18: 'HistoryState', 19: 'ExecutionSuspended', 20: 'ExecutionResumed',
 };
 
-/** A history event as sent to the SDK. Only the fields the engine uses are typed; the rest pass through. */
+/**
+ * A history event as sent to the SDK. Only the fields the engine uses are typed; the rest pass through.
+ * `Timestamp` is an ISO string on disk and a Date in memory (the form the SDK converts it to, see engine.ts).
+ */
 export interface HistoryEvent {
   EventType: number;
   EventId: number;
   IsPlayed: boolean;
-  Timestamp: string;
+  Timestamp: string | Date;
   Name?: string;
   Input?: string | null;
   Result?: string;

@@ -118,7 +118,7 @@ export function installCoreModule(onLog: CoreRegistry['onLog']): CoreRegistry {
   proto.require = new Proxy(original, {
     apply(target, thisArg: unknown, args: [string]) {
       if (args[0] === '@azure/functions-core') return core;
-      return Reflect.apply(target, thisArg, args) as unknown;
+      return Reflect.apply(target, thisArg, args);
     },
   });
   installed = registry;

@@ -5,6 +5,7 @@
 import { createAzuriteExtension } from '../azurite/extension';
 import { createDurableExtension } from '../durable/extension';
 import { createHttpExtension } from '../http/extension';
+import { createServiceBusExtension } from '../servicebus/extension';
 import { createTimerExtension } from '../timer/extension';
 import { loadAppFunctionsLibrary } from './loader';
 import type { HostOptions } from './host';
@@ -15,6 +16,7 @@ export function defaultExtensions(options: HostOptions): HostExtension[] {
   return [
     createAzuriteExtension({ enabled: options.azurite !== false }),
     createDurableExtension(),
+    createServiceBusExtension(),
     createTimerExtension(),
     createHttpExtension(lib),
   ];

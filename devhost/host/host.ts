@@ -127,7 +127,7 @@ export class LocalHost {
   }
 
   private makeContext(hostJson: Record<string, unknown>): HostContext {
-    const host = this;
+    const baseUrl = () => this.baseUrl;
     const ctx: HostContext = {
       appDir: this.appDir,
       stateDir: this.stateDir,
@@ -138,7 +138,7 @@ export class LocalHost {
       logger: this.logger,
       functions: this.functions,
       get baseUrl() {
-        return host.baseUrl;
+        return baseUrl();
       },
       invoke: (fn, input, options) => this.invoke(fn, input, options),
       addSystemRoute: (route) => {

@@ -10,10 +10,11 @@
  *   cannot cancel the handler, so its promise is abandoned (Azure would recycle the worker instead).
  */
 import { randomUUID } from 'node:crypto';
+import type * as FunctionsLibModule from '@azure/functions';
 import type { CoreRegistry } from './core-module';
 import { HostError, type BindingInfo, type HostLogger, type HostLogLevel, type InvokeOptions, type InvokeResult, type RegisteredFunction } from './types';
 
-type FunctionsLib = typeof import('@azure/functions');
+type FunctionsLib = typeof FunctionsLibModule;
 
 const LOG_LEVELS: Record<string, HostLogLevel> = {
   trace: 'trace', debug: 'debug', information: 'information', warning: 'warning', error: 'error', critical: 'critical',
@@ -83,7 +84,7 @@ export function createInvoker(lib: FunctionsLib, registry: CoreRegistry, logger:
       const category = `Function.${fn.name}`;
       log.log('debug', `Executing 'Functions.${fn.name}'`, { category });
       let result: unknown;
-      let error: unknown;
+      let error: Error | undefined;
       try {
         result = await withTimeout(
           runWithHooks(registry, fn, triggerInput, context),
@@ -91,13 +92,12 @@ export function createInvoker(lib: FunctionsLib, registry: CoreRegistry, logger:
           () => new HostError('FUNCTION_TIMEOUT', `Timeout value of ${formatDuration(invokerOptions.functionTimeoutMs ?? 0)} exceeded by function 'Functions.${fn.name}' (Id: '${invocationId}')`),
         );
       } catch (e) {
-        error = e ?? new Error('The function threw a null or undefined value');
+        error = asError(e);
       }
       const ms = Date.now() - started;
       if (error !== undefined) {
-        const err = error instanceof Error ? error : new Error(safeInspect(error));
-        log.log('error', `Executed 'Functions.${fn.name}' (Failed, Id=${invocationId}, Duration=${ms}ms): ${err.message}`, { category, stack: err.stack });
-        if (typeof error === 'object' && error !== null) logged.add(error);
+        log.log('error', `Executed 'Functions.${fn.name}' (Failed, Id=${invocationId}, Duration=${ms}ms): ${error.message}`, { category, stack: error.stack });
+        logged.add(error);
         throw error;
       }
       log.log('information', `Executed 'Functions.${fn.name}' (Succeeded, Id=${invocationId}, Duration=${ms}ms)`, { category });
@@ -137,14 +137,21 @@ async function runWithHooks(registry: CoreRegistry, fn: RegisteredFunction, trig
     result = hookCtx['result'];
     error = hookCtx['error'];
   }
-  if (error !== undefined && error !== null) throw error;
+  if (error !== undefined && error !== null) throw asError(error);
   return result;
 }
 
+/** What a handler threw, as an Error (the worker wraps non-Error throws the same way). */
+function asError(e: unknown): Error {
+  if (e instanceof Error) return e;
+  return new Error(e === undefined || e === null ? 'The function threw a null or undefined value' : safeInspect(e));
+}
+
 function safeInspect(v: unknown): string {
+  if (typeof v === 'string') return v;
   try {
-    return typeof v === 'object' ? JSON.stringify(v) : String(v);
+    return JSON.stringify(v) ?? typeof v;
   } catch {
-    return String(v);
+    return Object.prototype.toString.call(v);
   }
 }

@@ -5,8 +5,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { createRequire } from 'node:module';
 import fg from 'fast-glob';
+import type * as FunctionsLibModule from '@azure/functions';
 import { HostError } from './types';
+
+type FunctionsLib = typeof FunctionsLibModule;
+
+// The app's files load through Node's CommonJS loader exactly as the worker requires them.
+const loadCommonJs = createRequire(__filename);
 
 export function resolveEntryFiles(appDir: string): string[] {
   const pkgPath = join(appDir, 'package.json');
@@ -35,7 +42,7 @@ export async function loadEntryFiles(appDir: string, files: string[]): Promise<v
       if (file.endsWith('.mjs')) await import(pathToFileURL(file).href);
       else {
         try {
-          require(file);
+          loadCommonJs(file);
         } catch (e) {
           // An ESM file in a "type": "module" package cannot be required on Node 20.
           if ((e as NodeJS.ErrnoException).code === 'ERR_REQUIRE_ESM') await import(pathToFileURL(file).href);
@@ -50,12 +57,12 @@ export async function loadEntryFiles(appDir: string, files: string[]): Promise<v
 }
 
 /** The app's own copy of `@azure/functions`, for building HttpRequest/InvocationContext the app recognises. */
-export function loadAppFunctionsLibrary(appDir: string): typeof import('@azure/functions') {
+export function loadAppFunctionsLibrary(appDir: string): FunctionsLib {
   let path: string;
   try {
     path = require.resolve('@azure/functions', { paths: [appDir] });
   } catch {
     throw new HostError('HOST_APP_INVALID', `The app in ${appDir} cannot resolve "@azure/functions"; install it there (npm install @azure/functions)`);
   }
-  return require(path) as typeof import('@azure/functions');
+  return loadCommonJs(path) as FunctionsLib;
 }

@@ -38,8 +38,10 @@ export function readLocalSettings(appDir: string): LocalSettings {
     if (typeof rawValues !== 'object' || rawValues === null) throw new HostError('HOST_CONFIG_INVALID', 'local.settings.json "Values" must be an object of strings');
     for (const [k, v] of Object.entries(rawValues as Record<string, unknown>)) {
       if (v === null || v === undefined) continue;
-      if (typeof v === 'object') throw new HostError('HOST_CONFIG_INVALID', `local.settings.json Values.${k} must be a string, number or boolean`);
-      values[k] = String(v as string | number | boolean);
+      if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
+        throw new HostError('HOST_CONFIG_INVALID', `local.settings.json Values.${k} must be a string, number or boolean`);
+      }
+      values[k] = String(v);
     }
   }
   const host = (typeof obj['Host'] === 'object' && obj['Host'] !== null ? obj['Host'] : {}) as LocalSettings['Host'];

@@ -123,7 +123,8 @@ export interface HostExtension {
   /** Called after every extension's init: begin delivering triggers. */
   start?(host: HostContext): Promise<void>;
   /** Value for an input binding of a claimed type, computed per invocation. */
-  resolveInput?(binding: BindingInfo, fn: RegisteredFunction, host: HostContext): Promise<unknown> | unknown;
+  /** (May return a promise.) */
+  resolveInput?(binding: BindingInfo, fn: RegisteredFunction, host: HostContext): unknown;
   /** Handle a value the function wrote to an output binding of a claimed type. */
   handleOutput?(binding: BindingInfo, value: unknown, fn: RegisteredFunction, host: HostContext): Promise<void>;
   /** Lines for the start-up listing, e.g. 'MyFunc: [POST] http://127.0.0.1:7071/api/x'. Default: '<name>: <triggerType>'. */

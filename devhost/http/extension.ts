@@ -9,13 +9,14 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
+import type * as FunctionsLibModule from '@azure/functions';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { getHostSetting } from '../host/settings';
 import type { HostContext, HostExtension, RegisteredFunction } from '../host/types';
 import { identifyKey, loadKeys, type KeyStore } from './keys';
 import { compareSpecificity, compileRoute, matchRoute, type CompiledRoute } from './routes';
 
-type FunctionsLib = typeof import('@azure/functions');
+type FunctionsLib = typeof FunctionsLibModule;
 
 interface HttpFunction {
   fn: RegisteredFunction;
@@ -44,7 +45,7 @@ export function createHttpExtension(lib: () => FunctionsLib): HttpExtension {
     const t = fn.trigger;
     const route = typeof t['route'] === 'string' && t['route'] ? t['route'] : fn.name;
     const methods = (Array.isArray(t['methods']) && t['methods'].length ? (t['methods'] as string[]) : ALL_METHODS).map((m) => m.toUpperCase());
-    const authLevel = String(t['authLevel'] ?? 'function').toLowerCase() as HttpFunction['authLevel'];
+    const authLevel = authLevelOf(fn) as HttpFunction['authLevel'];
     return { fn, route: compileRoute(routePrefix, route), methods, authLevel };
   }
 
@@ -164,7 +165,7 @@ export function createHttpExtension(lib: () => FunctionsLib): HttpExtension {
       } catch (e) {
         return `invalid route: ${(e as Error).message}`;
       }
-      const level = String(fn.trigger['authLevel'] ?? 'function').toLowerCase();
+      const level = authLevelOf(fn);
       if (!['anonymous', 'function', 'admin'].includes(level)) return `authLevel "${level}" is not one of anonymous, function, admin`;
       const methods = fn.trigger['methods'];
       if (Array.isArray(methods)) {
@@ -202,6 +203,12 @@ export function createHttpExtension(lib: () => FunctionsLib): HttpExtension {
   };
 }
 
+/** `authLevel` lower-cased; the library fills in 'anonymous' when the app gives none, the host default is 'function'. */
+function authLevelOf(fn: RegisteredFunction): string {
+  const v = fn.trigger['authLevel'];
+  return typeof v === 'string' ? v.toLowerCase() : 'function';
+}
+
 function isHttpResponseLike(v: unknown): v is Response & { cookies?: unknown[] } {
   return typeof v === 'object' && v !== null && typeof (v as Response).arrayBuffer === 'function' && (v as Response).headers instanceof Headers;
 }
@@ -232,7 +239,7 @@ function serializeCookie(c: Cookie): string {
 
 async function writeResponse(L: FunctionsLib, res: ServerResponse, result: unknown, extra: Record<string, string>, head: boolean): Promise<void> {
   // Duck-typed: the app may bundle its own copy of @azure/functions (two copies = two HttpResponse classes).
-  const response = isHttpResponseLike(result) ? result : new L.HttpResponse((result ?? {}) as ConstructorParameters<FunctionsLib['HttpResponse']>[0]);
+  const response = isHttpResponseLike(result) ? result : new L.HttpResponse((result ?? {}));
   const status = response.status || 200;
   const headers: Record<string, string | string[]> = { ...extra };
   response.headers.forEach((v, k) => {

@@ -46,13 +46,21 @@ function escapeRe(s: string): string {
 function parseParam(inner: string, template: string): CompiledRoute['params'][number] {
   let body = inner;
   let catchAll = false;
-  if (body.startsWith('**')) (catchAll = true), (body = body.slice(2));
-  else if (body.startsWith('*')) (catchAll = true), (body = body.slice(1));
+  if (body.startsWith('*')) {
+    catchAll = true;
+    body = body.replace(/^\*\*?/, '');
+  }
   let optional = false;
-  if (body.endsWith('?')) (optional = true), (body = body.slice(0, -1));
+  if (body.endsWith('?')) {
+    optional = true;
+    body = body.slice(0, -1);
+  }
   // Default values `{x=1}` are accepted and treated as optional.
   const eq = body.indexOf('=');
-  if (eq >= 0) (optional = true), (body = body.slice(0, eq));
+  if (eq >= 0) {
+    optional = true;
+    body = body.slice(0, eq);
+  }
   const [name, ...rest] = splitConstraints(body);
   if (!name || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`route "${template}" has an invalid parameter "{${inner}}"`);
   const constraints = rest.map((c) => {

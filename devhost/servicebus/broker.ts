@@ -12,6 +12,7 @@
  *   waits and then closes the link.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { create_container, types, type Connection, type Container, type Delivery, type EventContext, type Message, type Receiver, type Sender } from 'rhea';
 import { decodeMessage, encodeMessage, longList, reorderGuid, splitTransfer, toLong, tokenFromUuid, uuidBytes, uuidString } from './amqp-util';
@@ -121,6 +122,11 @@ function forget(d: object): void {
 
 const LOCK_GRACE_MS = 60_000;
 
+/** `<db>.owner.json`: pid and port of the broker process that has the store open. */
+export function ownerFile(dbPath: string): string {
+  return `${dbPath}.owner.json`;
+}
+
 function entityPathOf(address: string | undefined): string {
   let a = (address ?? '').trim();
   const m = /^amqps?:\/\/[^/]+\/(.*)$/i.exec(a) ?? /^sb:\/\/[^/]+\/(.*)$/i.exec(a);
@@ -143,6 +149,7 @@ export class ServiceBusEmulator {
   private key = DEFAULT_SAS_KEY;
   private log: BrokerLogger = { log: () => undefined };
   private hostLabel = 'localhost';
+  private dbPath: string | undefined;
   port = 0;
 
   get engineForTests(): Engine {
@@ -187,6 +194,9 @@ export class ServiceBusEmulator {
     const addr = server.address();
     this.port = typeof addr === 'object' && addr ? addr.port : 0;
     this.hostLabel = 'localhost';
+    this.dbPath = opts.dbPath;
+    // Lets `stagecraft servicebus` know a live broker owns this store (it then refuses offline writes).
+    writeFileSync(ownerFile(opts.dbPath), JSON.stringify({ pid: process.pid, port: this.port, host }));
     this.log.log('information', 'servicebus emulator listening', { host, port: this.port, db: opts.dbPath });
     return { port: this.port, connectionString: this.connectionString() };
   }
@@ -215,6 +225,7 @@ export class ServiceBusEmulator {
       for (const c of this.conns.keys()) socketOf(c)?.destroy();
     });
     this.conns.clear();
+    if (this.dbPath) rmSync(ownerFile(this.dbPath), { force: true });
     this.engine?.close();
     this.store?.close();
     this.engine = undefined;

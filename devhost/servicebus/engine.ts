@@ -169,6 +169,7 @@ export class Engine {
   /** Load persisted messages; drop rows of entities no longer configured (logged). Starts the timers. */
   start(): void {
     const now = Date.now();
+    this.store.saveEntities([...this.queues.values()].filter((q) => !q.isDlq).map((q) => ({ path: q.displayPath, kind: q.path.includes('/subscriptions/') ? 'subscription' : 'queue' })));
     this.lastSeq = this.store.lastSequence();
     let dropped = 0;
     for (const rec of this.store.loadAll()) {

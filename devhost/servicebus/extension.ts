@@ -177,7 +177,7 @@ class TriggerRunner {
 export function createServiceBusExtension(): ServiceBusExtension {
   const emulators = new Map<number, { emulator: ServiceBusEmulator; connectionString: string; dbPath: string }>();
   const clients = new Map<string, ServiceBusClient>();
-  const senders = new Map<string, ServiceBusSender>();
+  const senders = new Map<string, Promise<ServiceBusSender>>();
   const runners: TriggerRunner[] = [];
 
   const clientFor = async (name: string, host: HostContext): Promise<ServiceBusClient> => {
@@ -295,11 +295,12 @@ export function createServiceBusExtension(): ServiceBusExtension {
       const entity = e.queue ?? e.topic ?? '';
       const conn = connectionName(binding);
       const key = `${conn}\n${entity.toLowerCase()}`;
-      let sender = senders.get(key);
-      if (!sender) {
-        sender = (await clientFor(conn, host)).createSender(entity);
-        senders.set(key, sender);
+      let pending = senders.get(key);
+      if (!pending) {
+        pending = clientFor(conn, host).then((c) => c.createSender(entity));
+        senders.set(key, pending);
       }
+      const sender = await pending;
       const items = Array.isArray(value) ? (value as unknown[]) : [value];
       if (items.length === 0) return;
       await sender.sendMessages(items.map((body) => ({ body })));
@@ -314,7 +315,7 @@ export function createServiceBusExtension(): ServiceBusExtension {
       const deadline = Date.now() + deadlineMs;
       await Promise.all(runners.map((r) => r.stop(deadline)));
       runners.length = 0;
-      await Promise.all([...senders.values()].map((s) => s.close().catch(() => undefined)));
+      await Promise.all([...senders.values()].map((p) => p.then((s) => s.close()).catch(() => undefined)));
       senders.clear();
       await Promise.all([...clients.values()].map((c) => c.close().catch(() => undefined)));
       clients.clear();

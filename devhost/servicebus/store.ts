@@ -45,6 +45,8 @@ export interface MessageStore {
   /** Move to another entity (e.g. to its dead-letter queue) with new content. */
   move(fromEntity: string, m: StoredMessage): void;
   setLastSequence(seq: number): void;
+  /** Record the configured entities (for offline listings by the CLI). */
+  saveEntities(entities: Array<{ path: string; kind: string }>): void;
   putDedup(entity: string, messageId: string, expiresAt: number): void;
   purgeDedup(now: number): void;
   close(): void;
@@ -76,6 +78,7 @@ export class SqliteMessageStore implements MessageStore {
         CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS dedup (entity TEXT NOT NULL, message_id TEXT NOT NULL, expires_at INTEGER NOT NULL,
           PRIMARY KEY (entity, message_id)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS entities (path TEXT PRIMARY KEY, kind TEXT NOT NULL) WITHOUT ROWID;
         INSERT OR IGNORE INTO meta(key, value) VALUES ('last_seq', 0);
       `);
     } else {
@@ -148,6 +151,30 @@ export class SqliteMessageStore implements MessageStore {
   }
   purgeDedup(now: number): void {
     this.stmts.purgeDedup.run(now);
+  }
+  saveEntities(entities: Array<{ path: string; kind: string }>): void {
+    const ins = this.db.prepare('INSERT INTO entities(path, kind) VALUES (?, ?)');
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM entities').run();
+      for (const e of entities) ins.run(e.path, e.kind);
+    })();
+  }
+
+  /** Read-side queries for the CLI (works on a read-only handle while the broker runs: WAL readers see commits). */
+  listEntities(): Array<{ path: string; kind: string }> {
+    return this.db.prepare('SELECT path, kind FROM entities ORDER BY path').all() as Array<{ path: string; kind: string }>;
+  }
+  counts(): Array<{ entity: string; state: MessageState; n: number }> {
+    return this.db.prepare('SELECT entity, state, COUNT(*) AS n FROM messages GROUP BY entity, state').all() as Array<{ entity: string; state: MessageState; n: number }>;
+  }
+  peekRows(entity: string, limit: number, fromSeq = 0): StoredMessage[] {
+    return this.db
+      .prepare(
+        `SELECT entity, seq, state, enqueued_at AS enqueuedAt, scheduled_at AS scheduledAt, expires_at AS expiresAt,
+         delivery_count AS deliveryCount, message_id AS messageId, dl_source AS dlSource, raw FROM messages
+         WHERE entity = ? AND seq >= ? ORDER BY seq LIMIT ?`,
+      )
+      .all(entity, fromSeq, limit) as StoredMessage[];
   }
   close(): void {
     this.db.close();

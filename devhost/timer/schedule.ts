@@ -50,7 +50,7 @@ export function timeZoneFromSettings(settings: NodeJS.ProcessEnv): TimeZone {
     offsetMs(instantMs) {
       const p: Record<string, number> = {};
       for (const part of format.formatToParts(new Date(instantMs))) if (part.type !== 'literal') p[part.type] = Number(part.value);
-      const wall = Date.UTC(p['year']!, p['month']! - 1, p['day']!, p['hour']!, p['minute']!, p['second']!);
+      const wall = Date.UTC(p['year']!, p['month']! - 1, p['day'], p['hour'], p['minute'], p['second']);
       return wall - Math.floor(instantMs / 1000) * 1000;
     },
   };

@@ -12,7 +12,8 @@ moved by --shift reference standard deviations on the chosen features, timestamp
 
 When the window drifts and --stagecraft-url is given, the report is POSTed to `<url>/api/events/drift` in the
 generic drift payload Stagecraft's intake accepts (shared/intake/sources/drift.ts), with the key in the
-`X-Stagecraft-Key` header.
+`X-Stagecraft-Key` header (DRIFT_WEBHOOK_KEYS) and the Functions key in `x-functions-key` (the endpoint's
+authLevel is `function`; the local host prints its default key at start and reads STAGECRAFT_FUNCTION_KEY).
 
 Result line: {"ok", "drifted", "share_of_drifted_features", "drifted_features", "report", "posted", "stagecraft_status"}.
 """
@@ -74,11 +75,13 @@ def resolve_alias_version(tracking_uri: str | None, model_name: str, alias: str)
         return None
 
 
-def post(url: str, key: str | None, payload: dict) -> int:
+def post(url: str, key: str | None, functions_key: str | None, payload: dict) -> int:
     body = json.dumps(payload).encode("utf-8")
     headers = {"content-type": "application/json"}
     if key:
         headers["X-Stagecraft-Key"] = key
+    if functions_key:
+        headers["x-functions-key"] = functions_key
     req = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
         with urllib.request.urlopen(req, timeout=30) as res:
@@ -107,6 +110,8 @@ def main() -> None:
     add(p, "report", default=str(HERE / "out" / "drift-report.json"), help="where to write the JSON drift report")
     add(p, "stagecraft-url", default=os.environ.get("STAGECRAFT_URL"), help="Stagecraft base URL (default: $STAGECRAFT_URL)")
     add(p, "stagecraft-key", default=os.environ.get("STAGECRAFT_DRIFT_KEY"), help="drift endpoint key (default: $STAGECRAFT_DRIFT_KEY)")
+    add(p, "functions-key", default=os.environ.get("STAGECRAFT_FUNCTION_KEY"),
+        help="Azure Functions key of the drift endpoint (authLevel function; default: $STAGECRAFT_FUNCTION_KEY)")
     add(p, "fail-on-drift", action="store_true", help="exit 1 when the window drifts")
     args = p.parse_args()
 
@@ -173,7 +178,7 @@ def main() -> None:
     status = None
     if dataset_drift and args.stagecraft_url:
         url = args.stagecraft_url.rstrip("/") + "/api/events/drift"
-        status = post(url, args.stagecraft_key, payload)
+        status = post(url, args.stagecraft_key, args.functions_key, payload)
         log(f"posted drift event to {url}: HTTP {status}")
     elif dataset_drift:
         log("no --stagecraft-url: drift event not posted")

@@ -11,6 +11,7 @@ Result line: {"ok", "model_name", "version", "run_id", "model_id", "model_uri", 
 from __future__ import annotations
 
 import time
+from importlib import metadata
 
 import mlflow
 import numpy as np
@@ -35,6 +36,10 @@ from common import (
     parser,
     require_tracking_uri,
 )
+
+
+def pinned_requirements() -> list[str]:
+    return [f"{dist}=={metadata.version(dist)}" for dist in ("mlflow", "scikit-learn", "cloudpickle", "numpy", "pandas", "scipy")]
 
 
 def main() -> None:
@@ -109,8 +114,11 @@ def main() -> None:
             mlflow.log_metrics(metrics)
             mlflow.set_tags({k: v for k, v in version_tags.items()})
             signature = infer_signature(X_val, model.predict(X_val))
+            # Explicit requirements: MLflow would otherwise infer them by loading the model in a fresh Python
+            # subprocess, which costs several seconds per training run.
             info = mlflow.sklearn.log_model(
-                model, name="model", signature=signature, input_example=X_train.head(5)
+                model, name="model", signature=signature, input_example=X_train.head(5),
+                pip_requirements=pinned_requirements(),
             )
             run_id = run.info.run_id
 

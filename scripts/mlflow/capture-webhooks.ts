@@ -32,6 +32,7 @@ function fixture(d: Delivery, note: string, secret: string | null) {
     note,
     capturedWith: 'mlflow 3.17.2 (mlflow server, SQLite store, --workers 1), scripts/mlflow/capture-webhooks.ts',
     secret,
+    receivedAt: d.receivedAt,
     request: { method: d.method, path: d.path, headerNamesAsSent: d.rawHeaderNames.filter((h) => h.toLowerCase() !== 'host'), headers, rawBody: d.rawBody },
     body: d.json,
   };

@@ -33,15 +33,19 @@ export function toHttpResponse(result: IntakeResult): HttpResponseLike {
   return { status: result.httpStatus, jsonBody: result.body, headers: { 'content-type': 'application/json; charset=utf-8', ...(result.headers ?? {}) } };
 }
 
-/** Errors that escape the intake service (config missing, dependency construction): stable code, no stack, no secret. */
+/**
+ * Errors that escape the intake service (config missing, dependency construction): stable code, no stack, no
+ * secret. 4xx bodies carry the error's message and details; 5xx bodies only the code and a correlation id, so an
+ * anonymous caller learns nothing about the deployment (the full message is logged under that id).
+ */
 export function errorToHttpResponse(e: unknown, correlationId: string): HttpResponseLike {
+  const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
   if (isStagecraftError(e)) {
-    const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
     if (e.retryable) headers['retry-after'] = '5';
-    // Config problems list setting names only (ConfigError never carries values).
-    return { status: e.status, jsonBody: { status: 'failed', ...e.toJSON(), correlationId }, headers };
+    if (e.status < 500) return { status: e.status, jsonBody: { status: 'rejected', ...e.toJSON(), correlationId }, headers };
+    return { status: e.status, jsonBody: { status: 'failed', code: e.code, message: 'server error; see logs with this correlationId', correlationId }, headers };
   }
-  return { status: 500, jsonBody: { status: 'failed', code: 'INTERNAL', message: 'internal error; see logs with this correlationId', correlationId }, headers: { 'content-type': 'application/json; charset=utf-8' } };
+  return { status: 500, jsonBody: { status: 'failed', code: 'INTERNAL', message: 'server error; see logs with this correlationId', correlationId }, headers };
 }
 
 function contextLogger(context: LogContextLike | undefined): IntakeLogger {

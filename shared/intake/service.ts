@@ -16,6 +16,7 @@ import { isStagecraftError } from '../errors';
 import type { AnyStagecraftEvent } from '../events';
 import { normalizeRequest, type DeliveryInput } from './request';
 import { SOURCES, type SourceName } from './sources';
+import type { Verifier } from './verifiers';
 import { silentLogger, type EventPublisher, type IntakeLogger, type Receipt, type ReceiptOutcome, type ReceiptStore } from './ports';
 
 export interface IntakeDeps {
@@ -42,6 +43,23 @@ export interface IntakeResult {
 }
 
 const MAX_REASON = 500;
+
+/** Verifiers are pure functions of the config: built once per (config, source). */
+const verifierCache = new WeakMap<StagecraftConfig, Map<SourceName, Verifier>>();
+
+function verifierFor(source: SourceName, config: StagecraftConfig): Verifier {
+  let bySource = verifierCache.get(config);
+  if (bySource === undefined) {
+    bySource = new Map();
+    verifierCache.set(config, bySource);
+  }
+  let verifier = bySource.get(source);
+  if (verifier === undefined) {
+    verifier = SOURCES[source].verifier(config);
+    bySource.set(source, verifier);
+  }
+  return verifier;
+}
 
 export async function handleDelivery(source: SourceName, input: DeliveryInput, deps: IntakeDeps): Promise<IntakeResult> {
   const clock = deps.clock ?? Date.now;
@@ -92,7 +110,7 @@ export async function handleDelivery(source: SourceName, input: DeliveryInput, d
     if (request.bodyBytes > limit) {
       return await reject(413, 'INTAKE_BODY_TOO_LARGE', `body is ${request.bodyBytes} bytes; the limit is ${limit} (INTAKE_MAX_BODY_BYTES)`);
     }
-    const verifier = spec.verifier(deps.config);
+    const verifier = verifierFor(source, deps.config);
     scheme = verifier.scheme;
     const verdict = verifier.verify(request, clock());
     if (!verdict.ok) {

@@ -38,6 +38,8 @@ export interface ReconcileDeps {
   nowMs(): number;
   initialLookbackMs: number;
   registryKind?: 'mlflow' | 'databricks';
+  /** Called after a successful publish, e.g. to record a receipt per polled version. */
+  afterPublish?(events: readonly StagecraftEvent[]): Promise<void>;
 }
 
 export interface ReconcileResult {
@@ -79,7 +81,9 @@ export async function reconcileModel(model: string, deps: ReconcileDeps): Promis
   if (versions.length === 0) return { model, published: [], watermark: since };
 
   const nowIso = new Date(now).toISOString();
-  await deps.publish(versions.map((v) => versionEvent(v, deps.registryKind ?? 'mlflow', nowIso)));
+  const events = versions.map((v) => versionEvent(v, deps.registryKind ?? 'mlflow', nowIso));
+  await deps.publish(events);
+  await deps.afterPublish?.(events);
   const newest = versions[versions.length - 1]!.creation_timestamp!;
   const atNewest = versions.filter((v) => v.creation_timestamp === newest).map((v) => v.version);
   const carry = mark && mark.createdAtMs === newest ? mark.versionsAtMark : [];

@@ -2,7 +2,8 @@ import type { AccessToken, TokenCredential } from '@azure/identity';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AuthError, ConflictError, NotFoundError, StagecraftError, TransientError, ValidationError } from '../../shared/errors';
 import { AZURE_DATABRICKS_SCOPE, basicAuth, bearerAuth, remoteErrorCode, tokenCredentialAuth, type RestLogEvent } from '../../shared/adapters/http';
-import { MlflowClient, type MlflowClientOptions } from '../../shared/adapters/mlflow';
+import { parse as parseYaml } from 'yaml';
+import { MlflowClient, type MlflowClientOptions, inspectMLmodel } from '../../shared/adapters/mlflow';
 import { type FakeMlflow, type JsonServer, type RecordedRequest, mlflowSignature, startFakeMlflow, startJsonServer } from '../fakes';
 
 let fake: FakeMlflow;
@@ -59,6 +60,19 @@ describe('MLflow registry calls against the fake server', () => {
     expect(await c.artifactExists(run.run_id, 'model/MLmodel')).toBe(true);
     expect(await c.artifactExists(run.run_id, 'model')).toBe(true);
     expect(await c.artifactExists(run.run_id, 'model/missing.pkl')).toBe(false);
+  });
+
+  it('downloads MLmodel from the run and from the model version (with auth) and reads signature and input example from it', async () => {
+    const mlmodel = 'artifact_path: model\nflavors:\n  sklearn: {}\n  python_function: {}\nsignature:\n  inputs: \'[{"type": "double"}]\'\n  outputs: \'[{"type": "long"}]\'\nsaved_input_example_info:\n  artifact_path: input_example.json\n';
+    const run = fake.seedRun({ files: { 'model/MLmodel': mlmodel } });
+    fake.seedVersion('bc-mlmodel', { runId: run.run_id, source: `runs:/${run.run_id}/model`, files: { MLmodel: 'flavors:\n  sklearn: {}\n' } });
+    fake.requireAuthorization('Bearer t');
+    const c = client({ auth: bearerAuth('t') });
+    expect(inspectMLmodel(parseYaml(await c.downloadRunArtifact(run.run_id, 'model/MLmodel')))).toEqual({ signature: true, inputExample: true, flavors: ['sklearn', 'python_function'] });
+    expect(inspectMLmodel(parseYaml(await c.downloadModelVersionArtifact('bc-mlmodel', '1', 'MLmodel')))).toEqual({ signature: false, inputExample: false, flavors: ['sklearn'] });
+    expect(await c.getModelVersionDownloadUri('bc-mlmodel', '1')).toBe(`mlflow-artifacts:/1/${run.run_id}/artifacts/model`);
+    await expect(c.downloadRunArtifact(run.run_id, 'model/missing')).rejects.toBeInstanceOf(NotFoundError);
+    expect(inspectMLmodel(null)).toEqual({ signature: false, inputExample: false, flavors: [] });
   });
 
   it('sets, reads, moves and deletes aliases; a missing alias reads as undefined and deletes as done', async () => {

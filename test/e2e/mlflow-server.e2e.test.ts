@@ -154,11 +154,12 @@ describe('example ML project against a real MLflow server', () => {
   });
 
   it("detect_drift.py with --shift posts a drift payload that Stagecraft's drift intake turns into io.stagecraft.drift.detected", async () => {
-    const r = await runPython('detect_drift.py', ['--shift', '1', '--report', join(dataDir, 'drift.json'), '--stagecraft-url', capture!.url, '--stagecraft-key', 'drift-key'], env, { python });
+    const r = await runPython('detect_drift.py', ['--shift', '1', '--report', join(dataDir, 'drift.json'), '--stagecraft-url', capture!.url, '--stagecraft-key', 'drift-key', '--functions-key', 'function-key'], env, { python });
     expect(r.code, r.stderr).toBe(0);
     expect(r.result).toMatchObject({ drifted: true, posted: true, stagecraft_status: 200 });
     const d = await capture!.waitFor((x) => x.path === '/api/events/drift');
     expect(d.headers['x-stagecraft-key']).toBe('drift-key');
+    expect(d.headers['x-functions-key']).toBe('function-key');
     const ctx = { now: new Date().toISOString(), deliveryId: 'e2e-drift-1' } as ParseContext;
     const outcome = driftSource.parse(d.json, ctx);
     expect(outcome.kind).toBe('events');

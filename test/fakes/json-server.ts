@@ -39,6 +39,9 @@ export class HttpError extends Error {
 
 export type RouteHandler = (req: RecordedRequest) => unknown;
 
+/** A handler returning `{ [RAW_BODY]: text }` answers that text as is (file downloads) instead of JSON. */
+export const RAW_BODY = Symbol('raw body');
+
 export interface JsonServer {
   url: string;
   requests: RecordedRequest[];
@@ -112,7 +115,14 @@ export async function startJsonServer(route: (method: string, path: string) => R
       const handler = route(method, url.pathname);
       if (!handler) { send(res, 404, { error_code: 'ENDPOINT_NOT_FOUND', message: `No API found for '${method} ${url.pathname}'` }); return; }
       try {
-        send(res, 200, (await handler(recorded)) ?? {});
+        const out = await handler(recorded);
+        if (typeof out === 'object' && out !== null && RAW_BODY in out) {
+          const text = String((out as Record<symbol, unknown>)[RAW_BODY]);
+          res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': Buffer.byteLength(text) });
+          res.end(text);
+        } else {
+          send(res, 200, out ?? {});
+        }
       } catch (e) {
         if (e instanceof HttpError) send(res, e.status, { error_code: e.errorCode, message: e.message });
         else send(res, 500, { error_code: 'INTERNAL_ERROR', message: (e as Error).message });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type WebhookDelivery, deliver } from './mlflow-webhooks';
-import { HttpError, type JsonServer, type RecordedRequest, params, startJsonServer, str } from './json-server';
+import { HttpError, type JsonServer, RAW_BODY, type RecordedRequest, params, startJsonServer, str } from './json-server';
 
 /**
  * Fake MLflow tracking/registry server, from the documented REST API (protos/model_registry.proto,
@@ -22,6 +22,8 @@ export interface FakeModelVersion {
   run_id?: string;
   status: 'PENDING_REGISTRATION' | 'FAILED_REGISTRATION' | 'READY';
   tags: Tags;
+  /** Files of the model version's artifacts (path → text), served by /model-versions/get-artifact. */
+  files: Map<string, string>;
 }
 
 export interface FakeRegisteredModel {
@@ -47,6 +49,8 @@ export interface FakeRun {
   params: Tags;
   tags: Tags;
   artifacts: Set<string>;
+  /** Contents of artifacts that can be downloaded (path → text). */
+  files: Map<string, string>;
   datasets: { name: string; digest: string }[];
 }
 
@@ -75,12 +79,12 @@ export interface FakeMlflowState {
 export interface FakeMlflow extends Omit<JsonServer, 'close'> {
   state: FakeMlflowState;
   seedModel(name: string, o?: { description?: string; tags?: Record<string, string> }): FakeRegisteredModel;
-  seedVersion(name: string, o?: { version?: string; runId?: string; userId?: string; description?: string; tags?: Record<string, string>; status?: FakeModelVersion['status']; source?: string; stage?: string; aliases?: string[] }): FakeModelVersion;
+  seedVersion(name: string, o?: { files?: Record<string, string>; version?: string; runId?: string; userId?: string; description?: string; tags?: Record<string, string>; status?: FakeModelVersion['status']; source?: string; stage?: string; aliases?: string[] }): FakeModelVersion;
   /** Registers a version as `model-versions/create` would, firing model_version.created webhooks. */
   registerVersion(name: string, o?: { runId?: string; userId?: string; description?: string; tags?: Record<string, string>; source?: string }): FakeModelVersion;
   /** Resolves when every webhook delivery started so far has finished (all attempts). */
   deliveriesSettled(): Promise<void>;
-  seedRun(o?: { runId?: string; metrics?: Record<string, number>; params?: Record<string, string>; tags?: Record<string, string>; artifacts?: string[]; datasets?: { name: string; digest: string }[]; status?: string }): FakeRun;
+  seedRun(o?: { runId?: string; metrics?: Record<string, number>; params?: Record<string, string>; tags?: Record<string, string>; artifacts?: string[]; files?: Record<string, string>; datasets?: { name: string; digest: string }[]; status?: string }): FakeRun;
   close(): Promise<void>;
 }
 
@@ -201,6 +205,7 @@ export async function startFakeMlflow(o: { webhookRetries?: number; webhookBacko
     const mv: FakeModelVersion = {
       name, version: v, creation_timestamp: now(), last_updated_timestamp: now(), current_stage: o.stage ?? 'None',
       source: o.source ?? `models:/m-${randomUUID().replace(/-/g, '')}`, status: o.status ?? 'READY', tags: new Map(Object.entries(o.tags ?? {})),
+      files: new Map(Object.entries(o.files ?? {})),
     };
     if (o.runId) mv.run_id = o.runId;
     if (o.userId) mv.user_id = o.userId;
@@ -220,7 +225,7 @@ export async function startFakeMlflow(o: { webhookRetries?: number; webhookBacko
       run_id: id, experiment_id: '1', status: o.status ?? 'FINISHED', start_time: now(), end_time: now(), artifact_uri: `mlflow-artifacts:/1/${id}/artifacts`,
       metrics: new Map(Object.entries(o.metrics ?? {}).map(([k, value]) => [k, { value, timestamp: now(), step: 0 }])),
       params: new Map(Object.entries(o.params ?? {})), tags: new Map(Object.entries(o.tags ?? {})),
-      artifacts: new Set(o.artifacts ?? []), datasets: o.datasets ?? [],
+      artifacts: new Set([...(o.artifacts ?? []), ...Object.keys(o.files ?? {})]), files: new Map(Object.entries(o.files ?? {})), datasets: o.datasets ?? [],
     };
     state.runs.set(id, r);
     return r;
@@ -280,6 +285,11 @@ export async function startFakeMlflow(o: { webhookRetries?: number; webhookBacko
     },
     'GET /model-versions/get': (r) => { const p = params(r); return { model_version: mvJson(version(req(p, 'name'), req(p, 'version'))) }; },
     'GET /model-versions/search': (r) => searchVersions(params(r)),
+    'GET /model-versions/get-download-uri': (r) => {
+      const p = params(r);
+      const mv = version(req(p, 'name'), req(p, 'version'));
+      return { artifact_uri: mv.run_id ? `mlflow-artifacts:/1/${mv.run_id}/artifacts/model` : mv.source };
+    },
     'PATCH /model-versions/update': (r) => {
       const p = params(r);
       const mv = version(req(p, 'name'), req(p, 'version'));
@@ -348,6 +358,26 @@ export async function startFakeMlflow(o: { webhookRetries?: number; webhookBacko
       const v = model(name).aliases.get(alias);
       if (v === undefined) throw notFound(`Registered model alias ${alias} not found.`);
       return { model_version: mvJson(version(name, v)) };
+    },
+    'POST /runs/create': (r) => {
+      const p = params(r);
+      const run = seedRun({ status: 'RUNNING', tags: Object.fromEntries(((p.tags as { key: string; value: string }[] | undefined) ?? []).map((t) => [t.key, t.value])) });
+      run.experiment_id = str(p.experiment_id) || '0';
+      if (typeof p.user_id === 'string') run.user_id = p.user_id;
+      delete run.end_time;
+      return { run: runJson(run) };
+    },
+    'POST /runs/log-batch': (r) => {
+      const p = params(r);
+      const id = req(p, 'run_id');
+      const run = state.runs.get(id);
+      if (!run) throw notFound(`Run '${id}' not found`);
+      for (const m of (p.metrics as { key: string; value: number; timestamp?: number; step?: number }[] | undefined) ?? []) {
+        run.metrics.set(m.key, { value: Number(m.value), timestamp: m.timestamp ?? now(), step: m.step ?? 0 });
+      }
+      for (const x of (p.params as { key: string; value: string }[] | undefined) ?? []) run.params.set(x.key, x.value);
+      for (const x of (p.tags as { key: string; value: string }[] | undefined) ?? []) run.tags.set(x.key, x.value);
+      return {};
     },
     'GET /runs/get': (r) => {
       const p = params(r);
@@ -439,7 +469,28 @@ export async function startFakeMlflow(o: { webhookRetries?: number; webhookBacko
     return undefined;
   }
 
+  // File downloads answer the raw file (text), outside /api/2.0 like the tracking server's own routes.
+  const download = (file: string | undefined, what: string) => {
+    if (file === undefined) throw notFound(`${what} not found`);
+    return { [RAW_BODY]: file };
+  };
+  const downloads: Record<string, (r: RecordedRequest) => unknown> = {
+    'GET /get-artifact': (r) => {
+      const p = params(r);
+      const id = str(p.run_id ?? p.run_uuid);
+      const run = state.runs.get(id);
+      if (!run) throw notFound(`Run '${id}' not found`);
+      return download(run.files.get(req(p, 'path')), `Artifact ${str(p.path)}`);
+    },
+    'GET /model-versions/get-artifact': (r) => {
+      const p = params(r);
+      return download(version(req(p, 'name'), req(p, 'version')).files.get(req(p, 'path')), `Artifact ${str(p.path)}`);
+    },
+  };
+
   const server = await startJsonServer((method, path) => {
+    const d = downloads[`${method} ${path}`];
+    if (d) return d;
     const rest = path.startsWith(API) ? path.slice(API.length) : path.startsWith('/ajax-api/2.0/mlflow') ? path.slice('/ajax-api/2.0/mlflow'.length) : undefined;
     if (rest === undefined) return undefined;
     return routes[`${method} ${rest}`] ?? webhookRoute(method, rest);

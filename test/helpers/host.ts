@@ -65,8 +65,8 @@ export async function startHostProcess(options: StartHostOptions): Promise<HostP
       w.resolve();
     }
   };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
   const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
 
   const waitForLog = (pattern: string | RegExp, timeoutMs = 30_000) =>
@@ -112,8 +112,8 @@ export async function runHostToExit(options: StartHostOptions & { timeoutMs?: nu
   const args = [join(REPO_ROOT, 'bin', 'stagecraft.js'), 'start', '--app', options.appDir, '--port', String(port), '--state', stateDir, ...(options.args ?? [])];
   const child = spawn(process.execPath, args, { cwd: options.appDir, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout!.on('data', (b: Buffer) => (output += b.toString()));
-  child.stderr!.on('data', (b: Buffer) => (output += b.toString()));
+  child.stdout.on('data', (b: Buffer) => (output += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (output += b.toString()));
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
   const code = await new Promise<number | null>((res) => child.once('exit', (c) => res(c)));
   clearTimeout(timer);

@@ -8,6 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { startHostProcess, type HostProcess } from '../helpers/host';
 
 const APP = resolve(__dirname, 'fixtures', 'azurite-app');
+// Azurite's start-up is CPU-bound (~0.7 s on an idle 2-core VM, far more on a busy one): generous bounds, no timing asserts.
+const READY_MS = 120_000;
+const TEST_MS = 240_000;
 
 function accepts(port: number): Promise<boolean> {
   return new Promise((res) => {
@@ -46,7 +49,7 @@ async function azuriteOf(host: HostProcess): Promise<{ blobPort: number; pid: nu
 
 describe('Azurite under the local host', () => {
   it('starts Azurite for UseDevelopmentStorage=true, serves blob writes and reads from the app, and stops it on exit', async () => {
-    const host = await startHostProcess({ appDir: APP });
+    const host = await startHostProcess({ appDir: APP, readyTimeoutMs: READY_MS });
     let port = 0;
     try {
       expect(host.logs()).toMatch(/Azurite ready in \d+ ms/);
@@ -63,40 +66,40 @@ describe('Azurite under the local host', () => {
     } finally {
       await host.kill();
     }
-  });
+  }, TEST_MS);
 
   it('keeps blob data in the state dir across host restarts', async () => {
-    const first = await startHostProcess({ appDir: APP });
+    const first = await startHostProcess({ appDir: APP, readyTimeoutMs: READY_MS });
     try {
       await fetch(`${first.baseUrl}/api/blobs/kept.txt`, { method: 'PUT', body: 'still here' });
     } finally {
       expect(await first.stop()).toBe(0);
     }
-    const second = await startHostProcess({ appDir: APP, stateDir: first.stateDir });
+    const second = await startHostProcess({ appDir: APP, stateDir: first.stateDir, readyTimeoutMs: READY_MS });
     try {
       expect(await (await fetch(`${second.baseUrl}/api/blobs/kept.txt`)).text()).toBe('still here');
     } finally {
       expect(await second.stop()).toBe(0);
     }
-  });
+  }, TEST_MS);
 
   it('does not leave Azurite running when the host is SIGKILLed', async () => {
-    const host = await startHostProcess({ appDir: APP });
+    const host = await startHostProcess({ appDir: APP, readyTimeoutMs: READY_MS });
     const { blobPort, pid } = await azuriteOf(host);
     await host.kill();
     expect(await released(blobPort)).toBe(true);
     const deadline = Date.now() + 10_000;
     while (pidAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect(pidAlive(pid)).toBe(false);
-  });
+  }, TEST_MS);
 
   it('--no-azurite starts no Azurite', async () => {
-    const host = await startHostProcess({ appDir: APP, args: ['--no-azurite'] });
+    const host = await startHostProcess({ appDir: APP, args: ['--no-azurite'], readyTimeoutMs: READY_MS });
     try {
       expect(host.logs()).toContain('Not starting Azurite (--no-azurite)');
       expect(host.logs()).not.toMatch(/Azurite ready/);
     } finally {
       expect(await host.stop()).toBe(0);
     }
-  });
+  }, TEST_MS);
 });

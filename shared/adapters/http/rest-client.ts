@@ -98,6 +98,16 @@ export class RestClient {
   }
 
   async request<T = unknown>(req: RestRequest<T>): Promise<T> {
+    const text = await this.exchange(req, 'application/json');
+    return this.validate({ service: this.service, method: req.method, path: req.path }, parseBody(text), req.schema);
+  }
+
+  /** Same auth, retries and typed errors, for endpoints that answer a file (artifact downloads). */
+  async requestText(req: Omit<RestRequest<never>, 'schema'>): Promise<string> {
+    return this.exchange(req, '*/*');
+  }
+
+  private async exchange(req: Omit<RestRequest<unknown>, 'schema'>, accept: string): Promise<string> {
     const call: RemoteCall = { service: this.service, method: req.method, path: req.path };
     const idempotent = req.idempotent ?? req.method !== 'POST';
     const timeoutMs = req.timeoutMs ?? this.timeoutMs;
@@ -110,7 +120,7 @@ export class RestClient {
       let res: Response;
       let text: string;
       try {
-        const headers: Record<string, string> = { accept: 'application/json', 'user-agent': this.userAgent };
+        const headers: Record<string, string> = { accept, 'user-agent': this.userAgent };
         const authorization = await this.auth.header(signal);
         if (authorization) headers.authorization = authorization;
         if (req.body !== undefined) headers['content-type'] = 'application/json';
@@ -125,8 +135,8 @@ export class RestClient {
         await this.sleep(delayMs, req.signal);
         continue;
       }
+      if (res.ok) return text;
       const body = parseBody(text);
-      if (res.ok) return this.validate(call, body, req.schema);
 
       const error = remoteError(call, res.status, body, { attempts: attempt });
       const errorCode = typeof error.details?.errorCode === 'string' ? error.details.errorCode : undefined;

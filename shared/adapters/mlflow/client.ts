@@ -146,6 +146,25 @@ export class MlflowClient {
     return false;
   }
 
+  /**
+   * A run artifact's content as text, through the tracking server's `/get-artifact` download (OSS MLflow,
+   * server-proxied artifacts). Typical use: `<model dir>/MLmodel` for signature and input-example checks.
+   */
+  async downloadRunArtifact(runId: string, path: string, signal?: AbortSignal): Promise<string> {
+    return this.http.requestText({ method: 'GET', path: '/get-artifact', query: { run_id: runId, run_uuid: runId, path }, signal });
+  }
+
+  /** A file of a model version's artifacts (OSS `/model-versions/get-artifact`), e.g. `MLmodel`; works for MLflow 3 logged models too. */
+  async downloadModelVersionArtifact(name: string, version: string, path: string, signal?: AbortSignal): Promise<string> {
+    return this.http.requestText({ method: 'GET', path: '/model-versions/get-artifact', query: { name, version, path }, signal });
+  }
+
+  /** Where the version's artifacts live (`runs:/...`, `mlflow-artifacts:/...`, `dbfs:/...`). */
+  async getModelVersionDownloadUri(name: string, version: string, signal?: AbortSignal): Promise<string> {
+    const r = await this.http.request({ method: 'GET', path: `${API}/model-versions/get-download-uri`, query: { name, version }, schema: Responses.downloadUri, signal });
+    return r.artifact_uri;
+  }
+
   private async modelExists(name: string, signal?: AbortSignal): Promise<boolean> {
     try {
       await this.getRegisteredModel(name, signal);

@@ -94,8 +94,23 @@ export const Responses = {
   webhook: z.object({ webhook: Webhook }),
   webhooks: z.object({ webhooks: z.array(Webhook).optional().default([]), next_page_token: z.string().optional() }),
   webhookTest: z.object({ result: z.object({ success: z.boolean().optional().default(false), response_status: z.number().optional(), response_body: z.string().optional(), error_message: z.string().optional() }) }),
+  downloadUri: z.object({ artifact_uri: z.string() }),
   empty: z.object({}),
 };
+
+/**
+ * What an MLmodel file (YAML) says about the checks Stagecraft runs: a signature (inputs/outputs) and a
+ * saved input example. Tolerant: an unreadable document has neither.
+ */
+export function inspectMLmodel(doc: unknown): { signature: boolean; inputExample: boolean; flavors: string[] } {
+  if (typeof doc !== 'object' || doc === null) return { signature: false, inputExample: false, flavors: [] };
+  const o = doc as Record<string, unknown>;
+  const sig = o.signature;
+  const signature = typeof sig === 'object' && sig !== null && ('inputs' in sig || 'outputs' in sig);
+  const inputExample = o.saved_input_example_info !== undefined && o.saved_input_example_info !== null;
+  const flavors = typeof o.flavors === 'object' && o.flavors !== null ? Object.keys(o.flavors) : [];
+  return { signature, inputExample, flavors };
+}
 
 /** `[{key, value}]` lists (REST) to records. Later duplicates win. */
 export function tagsToRecord(tags: readonly { key: string; value: string }[]): Record<string, string> {

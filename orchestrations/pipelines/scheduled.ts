@@ -1,0 +1,38 @@
+/**
+ * `scheduledJob` (input `{ job, scheduledFor?, trigger }`): one run of a feature-refresh or batch-scoring job the
+ * policy declares under `jobs`. Started by the schedules timer with the id `scheduledJob:<job>:<scheduled
+ * minute>` (a restart or an overlapping tick finds the same instance) or by HTTP.
+ */
+import * as df from 'durable-functions';
+import type { OrchestrationContext, Task } from 'durable-functions';
+import { RUN_JOB, type RunJobInput, type RunJobOutput } from '../../shared/jobs/contract';
+import type { ScheduledJobInput, ScheduledPlan } from '../../shared/pipelines/contract';
+import { PIPELINES, PIPELINE_ACTIVITIES } from '../../shared/pipelines/names';
+
+const retry = new df.RetryOptions(2_000, 4);
+retry.backoffCoefficient = 2;
+
+function* scheduledJob(context: OrchestrationContext): Generator<Task, unknown, unknown> {
+  const input = context.df.getInput<ScheduledJobInput>();
+  const instanceId = context.df.instanceId;
+  const plan = (yield context.df.callActivityWithRetry(PIPELINE_ACTIVITIES.scheduledPlan, retry, { input, instanceId })) as ScheduledPlan;
+  if (plan.skip) {
+    context.df.setCustomStatus({ step: 'skipped', reason: plan.reason });
+    return { status: 'skipped', reason: plan.reason };
+  }
+  context.df.setCustomStatus({ step: 'running', job: plan.name, kind: plan.kind, ...(plan.model ? { model: plan.model } : {}) });
+  const jobInput: RunJobInput = { job: plan.job, idempotencyKey: instanceId, label: `${plan.kind} ${plan.name}`, timeoutSeconds: plan.timeoutSeconds };
+  let result: RunJobOutput | undefined;
+  let error: string | undefined;
+  try {
+    result = (yield context.df.callSubOrchestrator(RUN_JOB, jobInput, `${instanceId}:job`)) as RunJobOutput;
+  } catch (e) {
+    error = (e instanceof Error ? e.message : String(e)).slice(0, 1_000);
+  }
+  const outcome = result?.state ?? 'ERROR';
+  yield context.df.callActivityWithRetry(PIPELINE_ACTIVITIES.scheduledFinish, retry, { instanceId, plan, result, error, outcome });
+  context.df.setCustomStatus({ step: 'done', job: plan.name, kind: plan.kind, outcome, ...(plan.model ? { model: plan.model } : {}) });
+  return { status: outcome, job: plan.name, kind: plan.kind, ...(result ? { runRef: result.runRef, resultSummary: result.resultSummary } : {}), ...(error ? { error } : {}) };
+}
+
+df.app.orchestration(PIPELINES.scheduled, scheduledJob);

@@ -1,0 +1,25 @@
+import { join, resolve } from 'node:path';
+import { DatabricksJobsClient } from '../adapters/databricks';
+import { bearerAuth } from '../adapters/http';
+import { parseCheckouts } from '../vcs/contents';
+
+/**
+ * Pipelines settings: REPO_CHECKOUTS (JSON object repo id → local directory, embedded mode),
+ * STAGECRAFT_JOB_DEFINITIONS_DIR (local job definitions, default `<cwd>/.stagecraft/job-definitions`),
+ * DATABRICKS_HOST / DATABRICKS_TOKEN (jobs/reset for Databricks definitions).
+ */
+export interface PipelinesSettings {
+  checkouts: Record<string, string>;
+  localDefinitionsDir: string;
+  databricks: DatabricksJobsClient | undefined;
+}
+
+export function pipelinesSettings(env: Readonly<Record<string, string | undefined>> = process.env, cwd = process.cwd()): PipelinesSettings {
+  const host = env['DATABRICKS_HOST']?.trim();
+  const token = env['DATABRICKS_TOKEN']?.trim();
+  return {
+    checkouts: parseCheckouts(env['REPO_CHECKOUTS']),
+    localDefinitionsDir: resolve(env['STAGECRAFT_JOB_DEFINITIONS_DIR']?.trim() || join(cwd, '.stagecraft', 'job-definitions')),
+    databricks: host && token ? new DatabricksJobsClient({ baseUrl: /^https?:\/\//i.test(host) ? host : `https://${host}`, auth: bearerAuth(token) }) : undefined,
+  };
+}
