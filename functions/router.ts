@@ -4,6 +4,7 @@
  */
 import { app, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
+import { getEventPublisher } from '../shared/bus/publisher';
 import { getConfig } from '../shared/config';
 import { normalizeBusMessage } from '../shared/intake/bus-ingress';
 import { findJobRunOwner } from '../shared/jobs/owners';
@@ -63,3 +64,31 @@ for (const subscription of SUBSCRIPTIONS) {
     handler: (message, client, context) => routeMessage(subscription, message, client, context),
   });
 }
+
+/**
+ * Producers that publish their own JSON straight to the topic (Azure DevOps' Service Bus service hook) set no
+ * subject, so only the `native` subscription sees them. Normalize and republish them as Stagecraft CloudEvents;
+ * the message id is the business dedupe key, so a redelivery here is dropped by duplicate detection.
+ */
+export async function republishNative(body: unknown, context: InvocationContext): Promise<void> {
+  const config = getConfig();
+  const meta = context.triggerMetadata;
+  const normalized = normalizeBusMessage(busMessageFrom(body, meta), config, new Date().toISOString());
+  if (normalized.kind === 'invalid') {
+    context.error(`Invalid native message: ${normalized.error.message}`);
+    throw new RouterError('ROUTER_MESSAGE_INVALID', normalized.error.message, { status: 400, details: normalized.error.details ?? {} });
+  }
+  if (normalized.kind === 'ignored') {
+    context.info(`Native message ignored: ${normalized.reason}`);
+    return;
+  }
+  await getEventPublisher(config.serviceBus).publish(normalized.events);
+  context.info(`Republished ${normalized.events.length} event(s) from a native message`, { eventIds: normalized.events.map((e) => e.id) });
+}
+
+app.serviceBusTopic('route-native', {
+  connection: 'ServiceBusConnection',
+  topicName: '%ServiceBusTopicName%',
+  subscriptionName: 'native',
+  handler: republishNative,
+});

@@ -6,7 +6,7 @@
  *   npx tsx bench/durable/run.ts            (full run)
  *   BENCH_QUICK=1 npx tsx bench/durable/run.ts
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -17,7 +17,8 @@ import type { DurableExtension } from '../../devhost/durable/extension';
 import type { DurableEngine } from '../../devhost/durable/engine';
 
 const QUICK = process.env['BENCH_QUICK'] === '1';
-const APP = join(__dirname, 'app');
+// The app is plain JS next to this file (also when run compiled from dist/bench/durable).
+const APP = existsSync(join(__dirname, 'app')) ? join(__dirname, 'app') : join(__dirname, '..', '..', '..', 'bench', 'durable', 'app');
 
 function rawCommitRate(dir: string, ms = 1000): number {
   const db = new Database(join(dir, 'raw.db'));

@@ -3,14 +3,36 @@
  * Run: npx tsx bench/servicebus/run.ts [--messages 20000]
  * Prints batched send msgs/s, receive+complete msgs/s, and send→handler latency p50/p99 (subscribe callback).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ServiceBusClient, type ServiceBusMessage } from '@azure/service-bus';
 import { ServiceBusEmulator } from '../../devhost/servicebus/broker';
 import { compileConfig } from '../../devhost/servicebus/config';
 import { spawnBroker, type BrokerProcess } from '../../devhost/servicebus/child';
+
+/** CPU seconds used so far by this process, and by the broker child (from /proc) when there is one. */
+function cpuSeconds(childPid: number | undefined): { client: number; broker: number } {
+  const u = process.cpuUsage();
+  const client = (u.user + u.system) / 1e6;
+  if (childPid === undefined) return { client, broker: 0 };
+  try {
+    const fields = readFileSync(`/proc/${childPid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return { client, broker: ticks / 100 };
+  } catch {
+    return { client, broker: NaN };
+  }
+}
+
+function cpuLine(label: string, n: number, a: { client: number; broker: number }, b: { client: number; broker: number }, inProcess: boolean): string {
+  const client = b.client - a.client;
+  const broker = b.broker - a.broker;
+  if (inProcess) return `  ${label}: ${client.toFixed(2)} CPU-s in one process (client SDK + broker) -> ${(n / client).toFixed(0)} msgs per CPU-second`;
+  const bound = n / Math.max(client, broker);
+  return `  ${label}: client ${client.toFixed(2)} CPU-s, broker ${broker.toFixed(2)} CPU-s -> broker alone ${(n / broker).toFixed(0)} msgs/CPU-s; on 2 idle cores (one each) ~${bound.toFixed(0)} msgs/s`;
+}
 
 function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -42,6 +64,8 @@ async function main(): Promise<void> {
     const sender = client.createSender('bench');
     const body = { runId: 'run-0001', stage: 'train', metric: 0.9731, note: 'x'.repeat(64) };
     await sender.sendMessages({ body });
+    const pid = child?.proc.pid;
+    const c0 = cpuSeconds(pid);
     const t0 = performance.now();
     let sent = 0;
     const inflight: Array<Promise<void>> = [];
@@ -54,6 +78,7 @@ async function main(): Promise<void> {
     await Promise.all(inflight);
     const sendSecs = (performance.now() - t0) / 1000;
     const sendRate = total / sendSecs;
+    const c1 = cpuSeconds(pid);
 
     // 2. Receive + complete (peek-lock) with subscribe(), autoComplete, maxConcurrentCalls 32.
     const receiver = client.createReceiver('bench', { maxAutoLockRenewalDurationInMs: 0 });
@@ -75,6 +100,7 @@ async function main(): Promise<void> {
     });
     const recvSecs = (performance.now() - t1) / 1000;
     const recvRate = expected / recvSecs;
+    const c2 = cpuSeconds(pid);
     await receiver.close();
 
     // 3. Send → handler latency, sequential single sends.
@@ -96,10 +122,13 @@ async function main(): Promise<void> {
     lat.sort((a, b) => a - b);
     await lreceiver.close();
 
-    const machine = `${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}`;
+    const machine = `${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}, load average at end ${loadavg().map((l) => l.toFixed(1)).join(' ')}`;
     console.log(`machine: ${machine}; broker ${inProcess ? 'in the client process' : 'in a child process (client and broker on separate cores)'}; SQLite WAL synchronous=NORMAL`);
     console.log(`batched send:        ${sendRate.toFixed(0)} msgs/s (${total} msgs in ${sendSecs.toFixed(2)} s) goal >= 10000 -> ${(sendRate / 10000).toFixed(2)}x`);
     console.log(`receive+complete:    ${recvRate.toFixed(0)} msgs/s (${expected} msgs in ${recvSecs.toFixed(2)} s) goal >= 2000 -> ${(recvRate / 2000).toFixed(2)}x`);
+    console.log('CPU time (load-independent view of the same runs):');
+    console.log(cpuLine('batched send', total, c0, c1, inProcess));
+    console.log(cpuLine('receive+complete', expected, c1, c2, inProcess));
     console.log(`send->handler p50:   ${pct(lat, 50).toFixed(2)} ms, p99: ${pct(lat, 99).toFixed(2)} ms, max ${(lat[lat.length - 1] ?? NaN).toFixed(2)} ms (n=${lat.length}) goal p99 <= 20 ms -> ${(20 / pct(lat, 99)).toFixed(2)}x headroom`);
   } finally {
     await client.close();

@@ -117,14 +117,15 @@ export function createHttpExtension(lib: () => FunctionsLib): HttpExtension {
     const query: Record<string, string> = {};
     for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
     const L = lib();
-    const request = new L.HttpRequest({
-      method,
-      url: url.toString(),
-      headers,
-      query,
-      params,
-      ...(body.length ? { body: { bytes: body } } : {}),
-    });
+    let request: InstanceType<FunctionsLib['HttpRequest']>;
+    try {
+      request = new L.HttpRequest({ method, url: url.toString(), headers, query, params, ...(body.length ? { body: { bytes: body } } : {}) });
+    } catch (e) {
+      // e.g. a header value or method the fetch Request class refuses (TRACE): the caller's input, so 400, not 500.
+      res.writeHead(400, { ...baseCors, 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: `The request cannot be handed to the function: ${(e as Error).message}` }));
+      return;
+    }
 
     let result: unknown;
     const invocationId = randomUUID();

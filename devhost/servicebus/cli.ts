@@ -95,7 +95,15 @@ export async function servicebusCommand(argv: string[], opts: ServiceBusCliOptio
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { dlq: { type: 'boolean', default: false }, count: { type: 'string', default: '10' }, all: { type: 'boolean', default: false }, sequence: { type: 'string', multiple: true } },
+      options: {
+        dlq: { type: 'boolean', default: false },
+        count: { type: 'string', default: '10' },
+        all: { type: 'boolean', default: false },
+        sequence: { type: 'string', multiple: true },
+        // Resolved by the caller into opts.appDir / opts.stateDir; accepted here so raw argv can be passed through.
+        app: { type: 'string' },
+        state: { type: 'string' },
+      },
     });
   } catch (e) {
     err(`${(e as Error).message}\n${USAGE}`);

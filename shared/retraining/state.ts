@@ -51,6 +51,8 @@ export interface CoordinatorState {
   lastStartedAt?: string;
   trailing?: { dueAt: string; firstSuppressedAt: string };
   lastRun?: { runId: string; outcome: string; finishedAt: string };
+  /** Latest scheduled time a schedule tick was decided for: a repeated tick (restart, overlap) is ignored. */
+  lastScheduleFor?: string;
   /** Due time (ISO) of the armed wake-up that flushes records, if any. */
   flushWakeAt?: string;
   /** Due time (ISO) of the armed trailing wake-up, if any (re-armed when the trailing due time changes). */
@@ -164,6 +166,9 @@ export function decide(state: CoordinatorState, trigger: NormalizedTrigger, nowM
     return fromDecision(d, runId, 'drift', trigger.window ? { 'drift.windowStart': trigger.window.start, 'drift.windowEnd': trigger.window.end } : {}, `${drift.message}; `);
   }
   if (trigger.kind === 'schedule') {
+    if (state.lastScheduleFor !== undefined && Date.parse(trigger.scheduledFor) <= Date.parse(state.lastScheduleFor)) {
+      return { action: 'ignore', reason: 'DUPLICATE_TICK', message: `schedule tick for ${trigger.scheduledFor} was already decided` };
+    }
     const d = decideRetrain(rules, retrainState(state), { kind: 'schedule', at: now });
     return fromDecision(d, runId, 'schedule', { 'schedule.time': trigger.scheduledFor });
   }
@@ -192,6 +197,7 @@ export function apply(state: CoordinatorState, trigger: NormalizedTrigger | unde
     state.lastRun = { runId: outcome.runFinished.runId, outcome: outcome.runFinished.outcome, finishedAt: now };
     delete state.running;
   }
+  if (trigger?.kind === 'schedule' && outcome.reason !== 'DUPLICATE_TICK' && outcome.reason !== 'RETRAINING_NOT_CONFIGURED') state.lastScheduleFor = trigger.scheduledFor;
   const entry = entryOf(trigger, outcome, now);
   state.recent.push(entry);
   if (state.recent.length > RECENT_DECISIONS) state.recent.splice(0, state.recent.length - RECENT_DECISIONS);

@@ -70,7 +70,7 @@ describe('MLflow registry calls against the fake server', () => {
     const c = client({ auth: bearerAuth('t') });
     expect(inspectMLmodel(parseYaml(await c.downloadRunArtifact(run.run_id, 'model/MLmodel')))).toEqual({ signature: true, inputExample: true, flavors: ['sklearn', 'python_function'] });
     expect(inspectMLmodel(parseYaml(await c.downloadModelVersionArtifact('bc-mlmodel', '1', 'MLmodel')))).toEqual({ signature: false, inputExample: false, flavors: ['sklearn'] });
-    expect(await c.getModelVersionDownloadUri('bc-mlmodel', '1')).toBe(`mlflow-artifacts:/1/${run.run_id}/artifacts/model`);
+    expect(await c.getModelVersionDownloadUri('bc-mlmodel', '1')).toBe(`runs:/${run.run_id}/model`);
     await expect(c.downloadRunArtifact(run.run_id, 'model/missing')).rejects.toBeInstanceOf(NotFoundError);
     expect(inspectMLmodel(null)).toEqual({ signature: false, inputExample: false, flavors: [] });
   });
@@ -187,7 +187,7 @@ describe('typed errors from error_code', () => {
     expect(fake.requests).toHaveLength(1);
   });
 
-  it('maps RESOURCE_ALREADY_EXISTS to ConflictError, UNAUTHENTICATED to AuthError, unknown endpoints to NotFound', async () => {
+  it('maps RESOURCE_ALREADY_EXISTS to ConflictError, UNAUTHENTICATED to AuthError, an HTML 404 (unknown endpoint) to NotFound by status', async () => {
     fake.injectFailure({ path: '/webhooks', status: 400, errorCode: 'RESOURCE_ALREADY_EXISTS' });
     expect(await caught(client().createWebhook({ name: 'x', url: `${receiver.url}/x`, events: [{ entity: 'MODEL_VERSION', action: 'CREATED' }] }))).toBeInstanceOf(ConflictError);
     fake.requireAuthorization('Bearer right');
@@ -196,7 +196,8 @@ describe('typed errors from error_code', () => {
     expect(auth.code).toBe('MLFLOW_UNAUTHENTICATED');
     fake.requireAuthorization(undefined);
     const e = await caught(client({ baseUrl: `${fake.url}/nope` }).getRegisteredModel('x'));
-    expect(e.code).toBe('MLFLOW_ENDPOINT_NOT_FOUND');
+    expect(e).toBeInstanceOf(NotFoundError);
+    expect(e.code).toBe('MLFLOW_HTTP_404');
   });
 
   it('treats a non-MLflow error body (a gateway) by HTTP status', async () => {

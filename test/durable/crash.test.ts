@@ -43,6 +43,41 @@ function completedTaskCount(s: Status): number {
   return (s.historyEvents ?? []).filter((e) => e['EventType'] === 'TaskCompleted').length;
 }
 
+async function exited(h: HostProcess): Promise<void> {
+  if (h.child.exitCode !== null || h.child.signalCode !== null) return;
+  await new Promise((r) => h.child.once('exit', r));
+}
+
+describe('crash at the worst moments (the app kills its own host)', () => {
+  it('between an activity\'s end and its commit: the activity runs again and its result is applied once', async () => {
+    const state = mkdtempSync(join(tmpdir(), 'durable-crash-'));
+    const log = join(state, 'side-effects.log');
+    let host = await boot(state, log);
+    const id = await startNew(host.baseUrl, 'CrashAfterActivity', { marker: join(state, 'crash-marker') });
+    await exited(host);
+    host = await boot(state, log);
+    const s = await waitFor(host.baseUrl, id);
+    expect(s.output).toEqual([`survived ${id}-crash`, 'Hello after']);
+    expect(sideEffectCounts(log).get(`${id}-crash`)).toBe(2);
+    expect(completedTaskCount(s)).toBe(2);
+  });
+
+  it('inside an orchestrator episode: nothing of it was committed, the episode re-runs once and the next activity runs once', async () => {
+    const state = mkdtempSync(join(tmpdir(), 'durable-crash-'));
+    const log = join(state, 'side-effects.log');
+    let host = await boot(state, log);
+    const id = await startNew(host.baseUrl, 'CrashInEpisode', { marker: join(state, 'crash-marker') });
+    await exited(host);
+    host = await boot(state, log);
+    const s = await waitFor(host.baseUrl, id);
+    expect(s.output).toEqual(['a', 'b']);
+    const counts = sideEffectCounts(log);
+    expect(counts.get(`${id}-a`)).toBe(1);
+    expect(counts.get(`${id}-b`)).toBe(1);
+    expect(completedTaskCount(s)).toBe(2);
+  });
+});
+
 describe('SIGKILL and restart on the same state', () => {
   it('mid fan-out: finishes with every result applied once; only interrupted activities run again', async () => {
     const state = mkdtempSync(join(tmpdir(), 'durable-crash-'));

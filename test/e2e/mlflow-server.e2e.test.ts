@@ -50,13 +50,24 @@ describe('example ML project against a real MLflow server', () => {
   let version: string;
   let runId: string;
 
+  // A setup failure (no Python, pip cannot install, MLflow does not start) is rethrown by every test, so each one
+  // is reported as failed with the cause; a failing beforeAll alone would show them as skipped.
+  let setupError: unknown;
+  const ready = () => {
+    if (setupError !== undefined) throw setupError;
+  };
+
   beforeAll(async () => {
-    python = (await ensureVenv(DEFAULT_VENV_DIR, EXAMPLE_REQUIREMENTS)).python;
-    dataDir = mkdtempSync(join(tmpdir(), 'stagecraft-e2e-mlflow-'));
-    capture = await startCaptureServer();
-    mlflow = await startMlflowServer({ dataDir, webhookSecretKey: fernetKeyFrom('stagecraft-e2e'), python });
-    env = { MLFLOW_TRACKING_URI: mlflow.url };
-    await registerWebhook(mlflow.url, { name: 'stagecraft-e2e', targetUrl: `${capture.url}/api/webhooks/mlflow`, secret: SECRET });
+    try {
+      python = (await ensureVenv(DEFAULT_VENV_DIR, EXAMPLE_REQUIREMENTS)).python;
+      dataDir = mkdtempSync(join(tmpdir(), 'stagecraft-e2e-mlflow-'));
+      capture = await startCaptureServer();
+      mlflow = await startMlflowServer({ dataDir, webhookSecretKey: fernetKeyFrom('stagecraft-e2e'), python });
+      env = { MLFLOW_TRACKING_URI: mlflow.url };
+      await registerWebhook(mlflow.url, { name: 'stagecraft-e2e', targetUrl: `${capture.url}/api/webhooks/mlflow`, secret: SECRET });
+    } catch (e) {
+      setupError = e;
+    }
   });
 
   afterAll(async () => {
@@ -70,6 +81,7 @@ describe('example ML project against a real MLflow server', () => {
   });
 
   it('train.py registers a new READY version tagged with the git commit and the retraining run id', async () => {
+    ready();
     const r = await runPython('train.py', ['--git-commit', COMMIT, '--retraining-run-id', RETRAINING_RUN, '--reason', 'e2e'], env, { python });
     expect(r.code, r.stderr).toBe(0);
     version = String(r.result?.['version']);
@@ -84,6 +96,7 @@ describe('example ML project against a real MLflow server', () => {
   });
 
   it('MLflow delivers model_version.created with the tags and a v1 HMAC-SHA256 signature over id.timestamp.body', async () => {
+    ready();
     const d = await capture!.waitFor((x) => eventName(x) === 'model_version.created' && body(x).data['version'] === version);
     expect(d.method).toBe('POST');
     expect(d.path).toBe('/api/webhooks/mlflow');
@@ -98,12 +111,14 @@ describe('example ML project against a real MLflow server', () => {
   });
 
   it('the first registration of the model also emits registered_model.created', async () => {
+    ready();
     const d = await capture!.waitFor((x) => eventName(x) === 'registered_model.created');
     expect(body(d).data).toMatchObject({ name: MODEL, tags: {} });
     expect(signatureMatches(SECRET, d)).toBe(true);
   });
 
   it('setting and deleting an alias emit model_version_alias.created (with the version) and .deleted (without)', async () => {
+    ready();
     await registry.setAlias(mlflow!.url, MODEL, 'challenger', version);
     await registry.deleteAlias(mlflow!.url, MODEL, 'challenger');
     const created = await capture!.waitFor((x) => eventName(x) === 'model_version_alias.created' && body(x).data['alias'] === 'challenger');
@@ -114,12 +129,14 @@ describe('example ML project against a real MLflow server', () => {
   });
 
   it('setting a version tag emits model_version_tag.set with key and value', async () => {
+    ready();
     await registry.setVersionTag(mlflow!.url, MODEL, version, 'stagecraft.validation', 'passed');
     const d = await capture!.waitFor((x) => eventName(x) === 'model_version_tag.set' && body(x).data['key'] === 'stagecraft.validation');
     expect(body(d).data).toEqual({ name: MODEL, version, key: 'stagecraft.validation', value: 'passed' });
   });
 
   it('evaluate.py passes the default holdout thresholds and logs holdout metrics to the version run', async () => {
+    ready();
     const r = await runPython('evaluate.py', ['--model_name', MODEL, '--model_version', version], env, { python });
     expect(r.code, r.stderr).toBe(0);
     expect(r.result).toMatchObject({ passed: true, version, run_id: runId });
@@ -129,6 +146,7 @@ describe('example ML project against a real MLflow server', () => {
   });
 
   it('evaluate.py exits 1 and names the metric when a threshold is not met', async () => {
+    ready();
     const r = await runPython('evaluate.py', ['--model-version', version, '--min-roc-auc', '1.01'], env, { python });
     expect(r.code).toBe(1);
     expect(r.result?.['passed']).toBe(false);
@@ -136,6 +154,7 @@ describe('example ML project against a real MLflow server', () => {
   });
 
   it('score.py scores the holdout rows with the version behind @champion and names that version', async () => {
+    ready();
     await registry.setAlias(mlflow!.url, MODEL, 'champion', version);
     const output = join(dataDir, 'predictions.csv');
     const r = await runPython('score.py', ['--model_uri', `models:/${MODEL}@champion`, '--output', output], env, { python });
@@ -147,6 +166,7 @@ describe('example ML project against a real MLflow server', () => {
   });
 
   it('detect_drift.py finds no drift in an unshifted window and posts nothing', async () => {
+    ready();
     const r = await runPython('detect_drift.py', ['--report', join(dataDir, 'drift-none.json'), '--stagecraft-url', capture!.url], env, { python });
     expect(r.code, r.stderr).toBe(0);
     expect(r.result).toMatchObject({ drifted: false, posted: false });
@@ -154,6 +174,7 @@ describe('example ML project against a real MLflow server', () => {
   });
 
   it("detect_drift.py with --shift posts a drift payload that Stagecraft's drift intake turns into io.stagecraft.drift.detected", async () => {
+    ready();
     const r = await runPython('detect_drift.py', ['--shift', '1', '--report', join(dataDir, 'drift.json'), '--stagecraft-url', capture!.url, '--stagecraft-key', 'drift-key', '--functions-key', 'function-key'], env, { python });
     expect(r.code, r.stderr).toBe(0);
     expect(r.result).toMatchObject({ drifted: true, posted: true, stagecraft_status: 200 });
@@ -169,6 +190,7 @@ describe('example ML project against a real MLflow server', () => {
   });
 
   it('stopping the server stops its whole process tree', async () => {
+    ready();
     const pid = mlflow!.pid;
     await mlflow!.stop();
     expect(() => process.kill(-pid, 0)).toThrow();

@@ -28,16 +28,31 @@ describe('fake MLflow follows the documented REST API', () => {
     expect(await json(await fetch(`${mlflow.url}/api/2.0/mlflow/registered-models/get?name=nope`))).toMatchObject({ status: 404, body: { error_code: 'RESOURCE_DOES_NOT_EXIST' } });
   });
 
-  it('requires Content-Type application/json on POST bodies and requires archive_existing_versions on transition-stage', async () => {
+  it('requires Content-Type application/json on POST bodies (400 INVALID_PARAMETER_VALUE), and defaults archive_existing_versions to false', async () => {
     const body = JSON.stringify({ name: 'doc-model', version: '1', stage: 'Staging' });
-    expect((await fetch(`${mlflow.url}/api/2.0/mlflow/model-versions/transition-stage`, { method: 'POST', body })).status).toBe(400);
+    expect(await json(await fetch(`${mlflow.url}/api/2.0/mlflow/model-versions/transition-stage`, { method: 'POST', body }))).toMatchObject({ status: 400, body: { error_code: 'INVALID_PARAMETER_VALUE' } });
     const r = await json(await fetch(`${mlflow.url}/api/2.0/mlflow/model-versions/transition-stage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }));
-    expect(r).toMatchObject({ status: 400, body: { error_code: 'INVALID_PARAMETER_VALUE', message: expect.stringMatching(/archive_existing_versions/) as unknown } });
+    expect(r).toMatchObject({ status: 200, body: { model_version: { current_stage: 'Staging' } } });
   });
 
-  it('rejects lower-case webhook events like MLflow (entity/action are upper-case enum names)', async () => {
-    const r = await json(await fetch(`${mlflow.url}/api/2.0/mlflow/webhooks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'w', url: 'http://127.0.0.1:9/x', events: [{ entity: 'model_version', action: 'created' }] }) }));
-    expect(r).toMatchObject({ status: 400, body: { error_code: 'INVALID_PARAMETER_VALUE' } });
+  it('fails lower-case webhook events with a 500 like MLflow 3.17 (entity/action are upper-case enum names)', async () => {
+    const r = await fetch(`${mlflow.url}/api/2.0/mlflow/webhooks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'w', url: 'http://127.0.0.1:9/x', events: [{ entity: 'model_version', action: 'created' }] }) });
+    expect(r.status).toBe(500);
+  });
+
+  it('answers a missing alias with 400 INVALID_PARAMETER_VALUE, deletes a missing alias or tag with 200, and reads DELETE parameters from the body only', async () => {
+    mlflow.seedVersion('doc-alias');
+    expect(await json(await fetch(`${mlflow.url}/api/2.0/mlflow/registered-models/alias?name=doc-alias&alias=champion`))).toMatchObject({ status: 400, body: { error_code: 'INVALID_PARAMETER_VALUE', message: 'Registered model alias champion not found.' } });
+    const del = (path: string, body: unknown) => fetch(`${mlflow.url}/api/2.0/mlflow/${path}`, { method: 'DELETE', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await del('registered-models/alias', { name: 'doc-alias', alias: 'champion' })).status).toBe(200);
+    expect((await del('model-versions/delete-tag', { name: 'doc-alias', version: '1', key: 'nope' })).status).toBe(200);
+    expect((await json(await fetch(`${mlflow.url}/api/2.0/mlflow/registered-models/alias?name=doc-alias&alias=champion`, { method: 'DELETE' }))).body).toMatchObject({ error_code: 'INVALID_PARAMETER_VALUE' });
+  });
+
+  it('answers unknown routes with an HTML 404 like the Flask server', async () => {
+    const r = await fetch(`${mlflow.url}/api/2.0/mlflow/nope`);
+    expect(r.status).toBe(404);
+    expect(r.headers.get('content-type')).toMatch(/text\/html/);
   });
 });
 

@@ -73,7 +73,14 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export async function startJsonServer(route: (method: string, path: string) => RouteHandler | undefined, options: { requireJsonContentType?: boolean } = {}): Promise<JsonServer> {
+export interface JsonServerOptions {
+  /** Answer bodies without `Content-Type: application/json` with 400 INVALID_PARAMETER_VALUE, as MLflow does. */
+  requireJsonContentType?: boolean;
+  /** Answer unknown routes with an HTML 404 page (Flask, as MLflow does) instead of JSON ENDPOINT_NOT_FOUND. */
+  htmlNotFound?: boolean;
+}
+
+export async function startJsonServer(route: (method: string, path: string) => RouteHandler | undefined, options: JsonServerOptions = {}): Promise<JsonServer> {
   const requests: RecordedRequest[] = [];
   const failures: (InjectedFailure & { left: number })[] = [];
   let latency = 0;
@@ -109,11 +116,20 @@ export async function startJsonServer(route: (method: string, path: string) => R
         return;
       }
       if (options.requireJsonContentType && method !== 'GET' && text !== '' && !(headers['content-type'] ?? '').startsWith('application/json')) {
-        send(res, 400, { error_code: 'BAD_REQUEST', message: 'Bad Request. Content-Type must be "application/json".' });
+        send(res, 400, { error_code: 'INVALID_PARAMETER_VALUE', message: "Bad Request. Content-Type must be one of ['application/json']." });
         return;
       }
       const handler = route(method, url.pathname);
-      if (!handler) { send(res, 404, { error_code: 'ENDPOINT_NOT_FOUND', message: `No API found for '${method} ${url.pathname}'` }); return; }
+      if (!handler) {
+        if (options.htmlNotFound) {
+          const page = '<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n';
+          res.writeHead(404, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(page) });
+          res.end(page);
+        } else {
+          send(res, 404, { error_code: 'ENDPOINT_NOT_FOUND', message: `No API found for '${method} ${url.pathname}'` });
+        }
+        return;
+      }
       try {
         const out = await handler(recorded);
         if (typeof out === 'object' && out !== null && RAW_BODY in out) {
@@ -145,10 +161,10 @@ export async function startJsonServer(route: (method: string, path: string) => R
   };
 }
 
-/** The request's parameters: query for GET, JSON body merged over the query otherwise. */
+/** The request's parameters: the query string for GET, the JSON body otherwise (MLflow ignores the query of a DELETE). */
 export function params(req: RecordedRequest): Record<string, unknown> {
   const b = typeof req.body === 'object' && req.body !== null && !Array.isArray(req.body) ? (req.body as Record<string, unknown>) : {};
-  return req.method === 'GET' ? { ...req.query } : { ...req.query, ...b };
+  return req.method === 'GET' ? { ...req.query } : { ...b };
 }
 
 /** A parameter as a string: first element of a repeated query key, numbers and booleans as text, else ''. */

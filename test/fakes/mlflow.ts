@@ -288,7 +288,7 @@ export async function startFakeMlflow(o: { webhookRetries?: number; webhookBacko
     'GET /model-versions/get-download-uri': (r) => {
       const p = params(r);
       const mv = version(req(p, 'name'), req(p, 'version'));
-      return { artifact_uri: mv.run_id ? `mlflow-artifacts:/1/${mv.run_id}/artifacts/model` : mv.source };
+      return { artifact_uri: mv.source };
     },
     'PATCH /model-versions/update': (r) => {
       const p = params(r);
@@ -310,7 +310,8 @@ export async function startFakeMlflow(o: { webhookRetries?: number; webhookBacko
       const p = params(r);
       const mv = version(req(p, 'name'), req(p, 'version'));
       const key = req(p, 'key');
-      if (!mv.tags.delete(key)) throw notFound(`No tag with name: ${key} in model version (name=${mv.name}, version=${mv.version}).`);
+      // Deleting a tag that is not set succeeds (MLflow 3.17 answers 200 {}).
+      if (!mv.tags.delete(key)) return {};
       emit('model_version_tag', 'deleted', { name: mv.name, version: mv.version, key });
       return {};
     },
@@ -319,7 +320,7 @@ export async function startFakeMlflow(o: { webhookRetries?: number; webhookBacko
       const mv = version(req(p, 'name'), req(p, 'version'));
       const stage = STAGES.find((s) => s.toLowerCase() === req(p, 'stage').toLowerCase());
       if (!stage) throw invalid(`Invalid Model Version stage: ${str(p.stage)}. Value must be one of ${STAGES.join(', ')}.`);
-      if (p.archive_existing_versions === undefined) throw invalid("Missing value for required parameter 'archive_existing_versions'.");
+      // The proto marks archive_existing_versions required, but MLflow 3.17 accepts its absence as false.
       if (p.archive_existing_versions === true && (stage === 'Staging' || stage === 'Production')) {
         for (const other of model(mv.name).versions.values()) {
           if (other !== mv && other.current_stage === stage) { other.current_stage = 'Archived'; other.last_updated_timestamp = now(); }
@@ -346,7 +347,8 @@ export async function startFakeMlflow(o: { webhookRetries?: number; webhookBacko
       const p = params(r);
       const name = req(p, 'name');
       const alias = req(p, 'alias');
-      if (!model(name).aliases.has(alias)) throw notFound(`Registered model alias ${alias} not found.`);
+      // Deleting an alias that is not set succeeds (MLflow 3.17 answers 200 {}) and emits nothing.
+      if (!model(name).aliases.has(alias)) return {};
       setAlias(name, alias, null);
       emit('model_version_alias', 'deleted', { name, alias });
       return {};
@@ -356,7 +358,8 @@ export async function startFakeMlflow(o: { webhookRetries?: number; webhookBacko
       const name = req(p, 'name');
       const alias = req(p, 'alias');
       const v = model(name).aliases.get(alias);
-      if (v === undefined) throw notFound(`Registered model alias ${alias} not found.`);
+      // MLflow 3.17 answers a missing alias of an existing model with 400 INVALID_PARAMETER_VALUE, not 404.
+      if (v === undefined) throw invalid(`Registered model alias ${alias} not found.`);
       return { model_version: mvJson(version(name, v)) };
     },
     'POST /runs/create': (r) => {
@@ -371,7 +374,7 @@ export async function startFakeMlflow(o: { webhookRetries?: number; webhookBacko
       const p = params(r);
       const id = req(p, 'run_id');
       const run = state.runs.get(id);
-      if (!run) throw notFound(`Run '${id}' not found`);
+      if (!run) throw notFound(`Run with id=${id} not found`);
       for (const m of (p.metrics as { key: string; value: number; timestamp?: number; step?: number }[] | undefined) ?? []) {
         run.metrics.set(m.key, { value: Number(m.value), timestamp: m.timestamp ?? now(), step: m.step ?? 0 });
       }
@@ -384,13 +387,13 @@ export async function startFakeMlflow(o: { webhookRetries?: number; webhookBacko
       const id = str(p.run_id ?? p.run_uuid);
       if (!id) throw invalid("Missing value for required parameter 'run_id'.");
       const run = state.runs.get(id);
-      if (!run) throw notFound(`Run '${id}' not found`);
+      if (!run) throw notFound(`Run with id=${id} not found`);
       return { run: runJson(run) };
     },
     'GET /artifacts/list': (r) => {
       const p = params(r);
       const run = state.runs.get(req(p, 'run_id'));
-      if (!run) throw notFound(`Run '${str(p.run_id)}' not found`);
+      if (!run) throw notFound(`Run with id=${str(p.run_id)} not found`);
       const dir = p.path === undefined ? '' : str(p.path).replace(/^\/+|\/+$/g, '');
       if (dir.split('/').includes('..')) throw invalid(`Invalid path: ${dir}`);
       const entries = new Map<string, { path: string; is_dir: boolean; file_size?: number }>();
@@ -412,7 +415,8 @@ export async function startFakeMlflow(o: { webhookRetries?: number; webhookBacko
       const events = p.events;
       if (!Array.isArray(events) || events.length === 0) throw invalid("Missing value for required parameter 'events'.");
       for (const e of events as { entity?: unknown; action?: unknown }[]) {
-        if (typeof e?.entity !== 'string' || typeof e.action !== 'string' || e.entity !== e.entity.toUpperCase()) throw invalid(`Invalid webhook event: ${JSON.stringify(e)}`);
+        // Lower-case names parse as ENTITY_UNSPECIFIED and MLflow 3.17 fails with a 500.
+        if (typeof e?.entity !== 'string' || typeof e.action !== 'string' || e.entity !== e.entity.toUpperCase()) throw new HttpError(500, 'INTERNAL_ERROR', `Invalid webhook event: ${JSON.stringify(e)}`);
       }
       const w: FakeWebhook = { webhook_id: randomUUID().replace(/-/g, ''), name, url, events: events as FakeWebhook['events'], status: p.status === 'DISABLED' ? 'DISABLED' : 'ACTIVE', creation_timestamp: now(), last_updated_timestamp: now() };
       if (typeof p.description === 'string') w.description = p.description;
@@ -479,7 +483,7 @@ export async function startFakeMlflow(o: { webhookRetries?: number; webhookBacko
       const p = params(r);
       const id = str(p.run_id ?? p.run_uuid);
       const run = state.runs.get(id);
-      if (!run) throw notFound(`Run '${id}' not found`);
+      if (!run) throw notFound(`Run with id=${id} not found`);
       return download(run.files.get(req(p, 'path')), `Artifact ${str(p.path)}`);
     },
     'GET /model-versions/get-artifact': (r) => {
@@ -494,7 +498,7 @@ export async function startFakeMlflow(o: { webhookRetries?: number; webhookBacko
     const rest = path.startsWith(API) ? path.slice(API.length) : path.startsWith('/ajax-api/2.0/mlflow') ? path.slice('/ajax-api/2.0/mlflow'.length) : undefined;
     if (rest === undefined) return undefined;
     return routes[`${method} ${rest}`] ?? webhookRoute(method, rest);
-  }, { requireJsonContentType: true });
+  }, { requireJsonContentType: true, htmlNotFound: true });
 
   const deliveriesSettled = async () => { while (inflight.size) await Promise.allSettled([...inflight]); };
   return {

@@ -1,5 +1,5 @@
 import { RestClient, type RestClientOptions } from '../http/rest-client';
-import { NotFoundError } from '../../errors';
+import { NotFoundError, ValidationError } from '../../errors';
 import { remoteErrorCode } from '../http/errors';
 import { type FileInfo, type ModelVersion, type RegisteredModel, type Run, type RunSummary, type Webhook, Responses, summarizeRun } from './types';
 
@@ -25,6 +25,10 @@ export type WebhookEntity = 'REGISTERED_MODEL' | 'MODEL_VERSION' | 'MODEL_VERSIO
 export type WebhookAction = 'CREATED' | 'UPDATED' | 'DELETED' | 'SET';
 
 const API = '/api/2.0/mlflow';
+
+function isMissingAlias(e: unknown): boolean {
+  return e instanceof ValidationError && remoteErrorCode(e) === 'INVALID_PARAMETER_VALUE' && /alias .* not found/i.test(e.message);
+}
 
 export class MlflowClient {
   readonly http: RestClient;
@@ -70,26 +74,30 @@ export class MlflowClient {
   }
 
   /**
-   * Removes `alias`. The body carries the fields (what OSS MLflow reads) and so does the query string
-   * (what Databricks reads for DELETE). An alias that does not exist is not an error here: the goal state holds.
+   * Removes `alias`. MLflow reads DELETE parameters from the JSON body (it ignores the query string);
+   * Databricks reads the query string: both are sent. Removing an alias that is not set is done, not an
+   * error (MLflow 3.17 answers 200; servers that answer "not found" for it are treated the same).
    */
   async deleteAlias(name: string, alias: string, signal?: AbortSignal): Promise<void> {
     try {
       await this.http.request({ method: 'DELETE', path: `${API}/registered-models/alias`, query: { name, alias }, body: { name, alias }, signal });
     } catch (e) {
-      // RESOURCE_DOES_NOT_EXIST names either the alias or the model: only a missing alias is "done".
-      if (e instanceof NotFoundError && remoteErrorCode(e) === 'RESOURCE_DOES_NOT_EXIST' && (await this.modelExists(name, signal))) return;
+      if (isMissingAlias(e) || (e instanceof NotFoundError && (await this.modelExists(name, signal)))) return;
       throw e;
     }
   }
 
-  /** The version an alias points to, or undefined when the alias is not set. NotFound for an unknown model. */
+  /**
+   * The version an alias points to, or undefined when the alias is not set; NotFound for an unknown model.
+   * MLflow 3.17 answers a missing alias with 400 INVALID_PARAMETER_VALUE "Registered model alias X not
+   * found." (an unknown model with 404); other servers may answer 404 for both, told apart by a model lookup.
+   */
   async getModelVersionByAlias(name: string, alias: string, signal?: AbortSignal): Promise<ModelVersion | undefined> {
     try {
       const r = await this.http.request({ method: 'GET', path: `${API}/registered-models/alias`, query: { name, alias }, schema: Responses.modelVersion, signal });
       return r.model_version;
     } catch (e) {
-      if (e instanceof NotFoundError && (await this.modelExists(name, signal))) return undefined;
+      if (isMissingAlias(e) || (e instanceof NotFoundError && (await this.modelExists(name, signal)))) return undefined;
       throw e;
     }
   }
