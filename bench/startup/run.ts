@@ -8,7 +8,7 @@
  * busy machine moves these figures a lot).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -34,7 +34,23 @@ function freePort(): Promise<number> {
   });
 }
 
-async function once(s: Scenario): Promise<{ firstRequestMs: number; stopMs: number }> {
+/**
+ * CPU time (user + system, ms) a process and its live children have used, from /proc (Linux; CLK_TCK = 100).
+ * Unlike wall time this hardly moves with machine load, so it is the figure to compare across runs.
+ */
+function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const own = (Number(fields[11]) + Number(fields[12])) * 10;
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    return own + children.reduce((sum, c) => sum + cpuMs(c), 0);
+  } catch {
+    return NaN;
+  }
+}
+
+async function once(s: Scenario): Promise<{ firstRequestMs: number; cpuMs: number; stopMs: number }> {
   const port = await freePort();
   const stateDir = mkdtempSync(join(tmpdir(), 'stagecraft-bench-'));
   const started = performance.now();
@@ -48,6 +64,7 @@ async function once(s: Scenario): Promise<{ firstRequestMs: number; stopMs: numb
   let done = false;
   void exited.then(() => (done = true));
   let firstRequestMs = 0;
+  let cpu = NaN;
   for (;;) {
     if (done) throw new Error(`host exited before serving: ${stderr}`);
     try {
@@ -55,6 +72,7 @@ async function once(s: Scenario): Promise<{ firstRequestMs: number; stopMs: numb
       await res.arrayBuffer();
       if (res.status === 200) {
         firstRequestMs = performance.now() - started;
+        cpu = child.pid ? cpuMs(child.pid) : NaN;
         break;
       }
     } catch {
@@ -68,7 +86,7 @@ async function once(s: Scenario): Promise<{ firstRequestMs: number; stopMs: numb
   const stopMs = performance.now() - stopStarted;
   if (code !== 0) throw new Error(`host exited with ${String(code)}: ${stderr}`);
   rmSync(stateDir, { recursive: true, force: true });
-  return { firstRequestMs, stopMs };
+  return { firstRequestMs, cpuMs: cpu, stopMs };
 }
 
 function pct(sorted: number[], p: number): number {
@@ -91,18 +109,20 @@ async function main(): Promise<void> {
   for (const s of scenarios) {
     await once(s); // warm the file cache; not counted
     const first: number[] = [];
+    const cpu: number[] = [];
     const stop: number[] = [];
     for (let i = 0; i < runs; i++) {
       const r = await once(s);
       first.push(r.firstRequestMs);
+      cpu.push(r.cpuMs);
       stop.push(r.stopMs);
     }
-    first.sort((a, b) => a - b);
-    stop.sort((a, b) => a - b);
+    for (const list of [first, cpu, stop]) list.sort((a, b) => a - b);
     p50s.push(pct(first, 50));
     console.log(
       `${s.name}: start-up to first served request p50 ${pct(first, 50).toFixed(0)} ms, p90 ${pct(first, 90).toFixed(0)} ms, ` +
-        `min ${first[0]!.toFixed(0)} ms, max ${first[first.length - 1]!.toFixed(0)} ms (n=${runs}); SIGTERM to exit p50 ${pct(stop, 50).toFixed(0)} ms`,
+        `min ${first[0]!.toFixed(0)} ms, max ${first[first.length - 1]!.toFixed(0)} ms (n=${runs}); ` +
+        `CPU used by then (host + children) p50 ${pct(cpu, 50).toFixed(0)} ms, p90 ${pct(cpu, 90).toFixed(0)} ms; SIGTERM to exit p50 ${pct(stop, 50).toFixed(0)} ms`,
     );
   }
   if (p50s.length === 2) console.log(`Azurite adds ${(p50s[1]! - p50s[0]!).toFixed(0)} ms at p50 (ratio ${(p50s[1]! / p50s[0]!).toFixed(2)}x)`);

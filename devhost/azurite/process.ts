@@ -103,7 +103,15 @@ async function spawnOnce(options: StartAzuriteOptions, ports: StoragePorts): Pro
   (child as unknown as { channel?: { unref(): void } }).channel?.unref();
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let hasExited = false;
-  void exited.then(() => (hasExited = true));
+  // Belt and braces next to the IPC check: a host that exits normally (even via process.exit) signals at once.
+  const onHostExit = () => {
+    if (!hasExited) child.kill('SIGTERM');
+  };
+  process.once('exit', onHostExit);
+  void exited.then(() => {
+    hasExited = true;
+    process.removeListener('exit', onHostExit);
+  });
 
   const deadline = started + (options.readyTimeoutMs ?? 120_000);
   for (;;) {

@@ -1,7 +1,7 @@
 /**
  * The Durable HTTP API under `/runtime/webhooks/durabletask/`, which is also the client's `rpcBaseUrl`
  * (durable-protocol.md §6.3): start, status, list (+continuation), raise event, terminate, suspend, resume,
- * restart, purge, rewind (501), entities (404: not supported). Status codes and JSON shapes follow the extension.
+ * restart, purge, rewind (501), entities (signal, read state). Status codes and JSON shapes follow the extension.
  *
  * Invariants:
  * - A mutating call answers only after its state is committed.
@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { DurableConflictError, type DurableEngine } from './engine';
 import { statusJson } from './status';
 import type { DurableStore, InstanceQuery } from './store';
-import { ALL_STATUSES, isTerminal, type RuntimeStatusName } from './types';
+import { ALL_STATUSES, entitySchedulerId, isTerminal, type RuntimeStatusName } from './types';
 
 export const API_PREFIX = '/runtime/webhooks/durabletask/';
 
@@ -23,6 +23,7 @@ export interface ApiDeps {
   hubName: string;
   baseUrl(): string;
   resolveOrchestrator(name: string): string | undefined;
+  resolveEntity(name: string): string | undefined;
 }
 
 class HttpProblem extends Error {
@@ -177,9 +178,22 @@ async function route(d: ApiDeps, req: IncomingMessage, res: ServerResponse, body
       }
     }
   }
-  if (head === 'entities') {
-    const name = parts[1] ?? '';
-    throw new HttpProblem(404, 'DURABLE_ENTITY_NOT_FOUND', `No entity function named '${name}' is registered: durable entities are not supported by the local host`);
+  if (head === 'entities' && parts.length === 3) {
+    const name = parts[1]!;
+    const key = parts[2] === '$' ? '' : parts[2]!;
+    if (!d.resolveEntity(name)) throw new HttpProblem(404, 'DURABLE_ENTITY_NOT_FOUND', `No entity function named '${name}' is registered`);
+    const entityId = entitySchedulerId(name, key);
+    if (method === 'GET') {
+      const row = d.store.getEntity(entityId);
+      if (!row || !row.exists) throw new HttpProblem(404, 'DURABLE_ENTITY_NOT_FOUND', `Entity ${entityId} does not exist`);
+      return send(res, 200, row.state === null ? null : JSON.parse(row.state));
+    }
+    if (method === 'POST' || method === 'DELETE') {
+      const op = method === 'DELETE' ? 'delete' : q.get('op') ?? '';
+      const input = method === 'DELETE' ? null : parseBodyJson(body, 'operation input');
+      await d.engine.entities.signal(entityId, { name: op, input, isSignal: true });
+      return send(res, 202, undefined);
+    }
   }
   throw new HttpProblem(404, 'DURABLE_ROUTE_NOT_FOUND', `No durable API serves ${method} ${url.pathname}`);
 }

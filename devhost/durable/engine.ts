@@ -18,6 +18,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { HostLogger } from '../host/types';
 import { CommitQueue } from './commit-queue';
+import { EntityRunner } from './entities';
 import { replayActions, type Allocation, type ReplayOptions } from './replay';
 import type { DurableStore } from './store';
 import { TimerHeap } from './timer-heap';
@@ -25,6 +26,7 @@ import {
   EventType,
   isTerminal,
   type ActivityItem,
+  type EntityOperation,
   type HistoryEvent,
   type InboxMessage,
   type InstanceRow,
@@ -49,6 +51,8 @@ export interface EngineOptions {
   resolveActivity(name: string): string | undefined;
   invokeOrchestrator(name: string, payload: unknown, instanceId: string): Promise<unknown>;
   invokeActivity(name: string, input: unknown, instanceId: string): Promise<unknown>;
+  resolveEntity(name: string): string | undefined;
+  invokeEntity(name: string, payload: unknown, entityId: string): Promise<unknown>;
 }
 
 interface PendingMsg {
@@ -104,6 +108,10 @@ function newId(): string {
   return randomUUID().replace(/-/g, '');
 }
 
+function newUuid(): string {
+  return randomUUID();
+}
+
 /** JSON text for a value the SDK may have pre-encoded (activity/continueAsNew string inputs are JSON already). */
 export function decodeEncodedInput(v: unknown): string {
   if (typeof v === 'string') {
@@ -156,10 +164,23 @@ export class DurableEngine {
   /** Hook for benchmarks: orchestrator call duration by replayed history length. */
   onEpisode: ((historyLength: number, ms: number) => void) | undefined;
 
+  readonly entities: EntityRunner;
+
   constructor(private readonly o: EngineOptions) {
     this.store = o.store;
     this.log = o.logger;
     this.commits = new CommitQueue(o.store);
+    this.entities = new EntityRunner({
+      store: o.store,
+      commits: this.commits,
+      log: o.logger,
+      maxConcurrent: o.maxConcurrentOrchestrators,
+      rowId: () => this.rowId(),
+      resolveEntity: (name) => o.resolveEntity(name),
+      invokeEntity: (name, payload, entityId) => o.invokeEntity(name, payload, entityId),
+      deliverToInstance: (instanceId, rowId, message) => this.deliverLocal(instanceId, { source: 'inbox', rowId, executionId: null, message }),
+      isInstanceActive: (id) => this.active.has(id),
+    });
   }
 
   private rowId(): number {
@@ -173,7 +194,12 @@ export class DurableEngine {
     this.nextRow = this.store.maxRowId();
     for (const row of this.store.activeInstances()) this.active.set(row.instanceId, this.runtime(row));
     const orphans: { inbox: number[]; timers: number[]; activities: number[] } = { inbox: [], timers: [], activities: [] };
+    const entityOps: Array<{ entityId: string; rowId: number; op: EntityOperation }> = [];
     for (const m of this.store.loadInbox()) {
+      if (m.message.kind === 'entityOp') {
+        entityOps.push({ entityId: m.instanceId, rowId: m.rowId, op: m.message.op });
+        continue;
+      }
       const rt = this.active.get(m.instanceId);
       if (!rt) orphans.inbox.push(m.rowId);
       else rt.pending.push({ source: 'inbox', rowId: m.rowId, executionId: m.executionId, message: m.message });
@@ -203,15 +229,17 @@ export class DurableEngine {
       this.log.log('information', 'Durable task hub resumed in-flight work', { hub: this.o.hubName, instances: resumed, activities: this.activityQueue.length - this.activityHead, timers: this.timers.size });
     }
     for (const rt of this.active.values()) this.schedule(rt);
+    for (const e of entityOps) this.entities.enqueue(e.entityId, e.rowId, e.op);
     this.pumpActivities();
     this.armTimer();
   }
 
   async stop(deadlineMs: number): Promise<void> {
     this.stopped = true;
+    this.entities.stop();
     if (this.timerHandle) clearTimeout(this.timerHandle);
     const deadline = Date.now() + deadlineMs;
-    while ((this.runningOrch > 0 || this.runningActivities > 0 || [...this.active.values()].some((r) => r.busy)) && Date.now() < deadline) {
+    while ((this.runningOrch > 0 || this.runningActivities > 0 || this.entities.busy || [...this.active.values()].some((r) => r.busy)) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 10));
     }
     this.commits.flush();
@@ -431,6 +459,7 @@ export class DurableEngine {
         continue;
       }
       (m.source === 'timer' ? consumedTimers : consumedInbox).push(m.rowId);
+      if (msg.kind !== 'event') continue;
       const e = msg.event;
       if (EXECUTION_SCOPED.has(e.EventType) && m.executionId !== row.executionId) continue;
       if (e.EventType === EventType.ExecutionStarted) {
@@ -515,7 +544,7 @@ export class DurableEngine {
     this.onEpisode?.(payload.history.length, performance.now() - invokeStarted);
 
     const appended: HistoryEvent[] = [...newEvents];
-    const effects: Effects = { activities: [], timers: [], children: [], immediate: [], canceledTimerRows: [] };
+    const effects: Effects = { activities: [], timers: [], children: [], immediate: [], canceledTimerRows: [], entityOps: [] };
     let customStatus = row.customStatus;
     if (state && state.customStatus !== undefined) {
       const text = JSON.stringify(state.customStatus) ?? null;
@@ -537,8 +566,8 @@ export class DurableEngine {
       if (replay?.unsupported) failure = { message: replay.unsupported, details: '' };
       else if (replay?.nonDeterminism) failure = { message: replay.nonDeterminism, details: '' };
       else if (replay) {
-        const entity = replay.newAllocations.find((a) => a.kind === 'eventSent');
-        if (entity) failure = { message: 'Durable entities (callEntity, signalEntity, lock) are not supported by the local durable engine yet', details: '' };
+        const lock = replay.newAllocations.find((a) => a.purpose === 'lock' || a.purpose === 'release');
+        if (lock) failure = { message: 'Entity critical sections (context.df.lock) are not supported by the local durable engine', details: '' };
         else {
           for (const a of replay.newAllocations) appended.push(this.schedulingEvent(rt, a, now, effects, replay.canceledTimerIds));
           for (const timerId of replay.canceledTimerIds) {
@@ -636,8 +665,23 @@ export class DurableEngine {
         }
         return ev(EventType.SubOrchestrationInstanceCreated, now, { EventId: a.id, Name: name, Version: a.version ?? '', InstanceId: childId, Input: inputJson });
       }
-      default:
-        return ev(EventType.EventSent, now, { EventId: a.id, Name: a.name ?? 'op', InstanceId: a.instanceId ?? '' });
+      default: {
+        // SignalEntity / CallEntity: a request message to the entity; a call's reply comes back as EventRaised{Name: id}.
+        const entityId = a.instanceId ?? '';
+        const isSignal = a.purpose === 'signal';
+        const requestId = newUuid();
+        const inputJson = a.input === undefined ? null : (JSON.stringify(a.input) ?? null);
+        const op: EntityOperation = { name: a.name ?? '', input: inputJson, isSignal, ...(isSignal ? {} : { id: requestId, parent: row.instanceId }) };
+        const target = /^@([^@]*)@/.exec(entityId)?.[1] ?? '';
+        if (!this.o.resolveEntity(target)) {
+          if (!isSignal) {
+            const payload = JSON.stringify({ result: JSON.stringify(`No entity function named '${target}' is registered`), exceptionType: 'Error' });
+            fx.immediate.push({ instanceId: row.instanceId, executionId: row.executionId, event: ev(EventType.EventRaised, now, { Name: requestId, Input: payload }) });
+          } else this.log.log('warning', 'Signal to an entity function that does not exist was dropped', { instanceId: row.instanceId, entityId });
+        } else fx.entityOps.push({ entityId, rowId: this.rowId(), op });
+        const request = { op: op.name, ...(isSignal ? { signal: true } : {}), input: inputJson ?? undefined, id: requestId, parent: row.instanceId, parentExecution: row.executionId };
+        return ev(EventType.EventSent, now, { EventId: a.id, Name: 'op', InstanceId: entityId, Input: JSON.stringify(request) });
+      }
     }
   }
 
@@ -653,7 +697,7 @@ export class DurableEngine {
     const id = row.instanceId;
     const updatedAt = Date.now();
     const terminal = isTerminal(ep.status);
-    const fx = ep.effects ?? { activities: [], timers: [], children: [], immediate: [], canceledTimerRows: [] };
+    const fx = ep.effects ?? { activities: [], timers: [], children: [], immediate: [], canceledTimerRows: [], entityOps: [] };
     const appendedSdk = ep.appended.map((e) => sdkForm(e, !(e.EventType === EventType.OrchestratorStarted || e.EventType === EventType.OrchestratorCompleted)));
     const appendedJson = appendedSdk.map((e) => JSON.stringify(e));
     const fromSeq = rt.history!.length;
@@ -692,6 +736,7 @@ export class DurableEngine {
             s.insertInbox(c.msg.rowId, c.row.instanceId, c.msg.executionId, c.msg.message);
           }
           for (const m of immediate) s.insertInbox(m.msg.rowId, m.instanceId, m.msg.executionId, m.msg.message);
+          for (const e of fx.entityOps) s.insertInbox(e.rowId, e.entityId, null, { kind: 'entityOp', op: e.op });
           for (const m of startMsgs) s.insertInbox(m.rowId, id, m.executionId, m.message);
           if (parentMsg) s.insertInbox(parentMsg.msg.rowId, parentMsg.instanceId, parentMsg.msg.executionId, parentMsg.msg.message);
           if (terminal) s.deletePendingWork(id);
@@ -750,6 +795,7 @@ export class DurableEngine {
       this.schedule(crt);
     }
     for (const m of c.immediate) this.deliverLocal(m.instanceId, m.msg);
+    for (const e of c.fx.entityOps) this.entities.enqueue(e.entityId, e.rowId, e.op);
     rt.busy = false;
     if (c.terminal) {
       this.active.delete(id);
@@ -884,6 +930,7 @@ export class DurableEngine {
 }
 
 interface Effects {
+  entityOps: Array<{ entityId: string; rowId: number; op: EntityOperation }>;
   activities: ActivityItem[];
   timers: TimerItem[];
   children: InstanceRow[];

@@ -1,6 +1,6 @@
 /**
- * Host extension for Durable Functions: runs `orchestrationTrigger` and `activityTrigger` functions on the local
- * engine, supplies `durableClient` / `orchestrationClient` inputs, and serves the durable HTTP API (which is also
+ * Host extension for Durable Functions: runs `orchestrationTrigger`, `activityTrigger` and `entityTrigger` functions
+ * on the local engine, supplies `durableClient` / `orchestrationClient` inputs, and serves the durable HTTP API (which is also
  * the client's RPC endpoint) on the host port.
  *
  * Settings (host.json `extensions.durableTask`): `hubName` (default TestHubName), `maxConcurrentActivityFunctions`,
@@ -71,6 +71,7 @@ export function createDurableExtension(): DurableExtension {
   let host: HostContext | undefined;
   const orchestrators = new Map<string, RegisteredFunction>();
   const activities = new Map<string, RegisteredFunction>();
+  const entities = new Map<string, RegisteredFunction>();
 
   const ext: DurableExtension = {
     name: 'durable',
@@ -81,9 +82,7 @@ export function createDurableExtension(): DurableExtension {
     },
     getStats: () => engine?.getStats(),
     validate(fn) {
-      if (fn.trigger.type.toLowerCase() === 'entitytrigger') {
-        return 'durable entities (df.app.entity) are not supported by the local host yet; remove the entity or run it in Azure';
-      }
+      if (fn.trigger.type.toLowerCase() === 'entitytrigger' && !/^[^@]+$/.test(fn.name)) return 'entity function names must not contain "@"';
       return undefined;
     },
     async init(ctx) {
@@ -100,6 +99,7 @@ export function createDurableExtension(): DurableExtension {
         const t = fn.trigger.type.toLowerCase();
         if (t === 'orchestrationtrigger') orchestrators.set(fn.name.toLowerCase(), fn);
         else if (t === 'activitytrigger') activities.set(fn.name.toLowerCase(), fn);
+        else if (t === 'entitytrigger') entities.set(fn.name.toLowerCase(), fn);
       }
       if (!process.env['WEBSITE_HOSTNAME']) process.env['WEBSITE_HOSTNAME'] = new URL(ctx.baseUrl).host;
       store = new SqliteStore(hubDbPath(ctx.stateDir, hub));
@@ -126,8 +126,21 @@ export function createDurableExtension(): DurableExtension {
           if (!fn) throw new Error(`The function '${name}' doesn't exist, is disabled, or is not an activity function`);
           return (await ctx.invoke(fn, input, { triggerMetadata: { instanceId, name }, logFields: { instanceId } })).returnValue;
         },
+        resolveEntity: (name) => entities.get(name.toLowerCase())?.name,
+        invokeEntity: async (name, payload, entityId) => {
+          const fn = entities.get(name.toLowerCase());
+          if (!fn) throw new Error(`No entity function named '${name}' is registered`);
+          return (await ctx.invoke(fn, payload, { logFields: { entityId } })).returnValue;
+        },
       });
-      const handle = createApiHandler({ engine, store, hubName: hub, baseUrl: () => ctx.baseUrl, resolveOrchestrator: (n) => orchestrators.get(n.toLowerCase())?.name });
+      const handle = createApiHandler({
+        engine,
+        store,
+        hubName: hub,
+        baseUrl: () => ctx.baseUrl,
+        resolveOrchestrator: (n) => orchestrators.get(n.toLowerCase())?.name,
+        resolveEntity: (n) => entities.get(n.toLowerCase())?.name,
+      });
       ctx.addSystemRoute({ prefix: API_PREFIX, handle });
       log.log('information', 'Durable task hub opened', { db: store.path, maxConcurrentOrchestratorFunctions: maxOrch, maxConcurrentActivityFunctions: maxAct });
     },

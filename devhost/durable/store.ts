@@ -17,7 +17,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { ActivityItem, HistoryEvent, InboxItem, InboxMessage, InstanceRow, ParentRef, RuntimeStatusName, TimerItem } from './types';
+import type { ActivityItem, EntityRow, HistoryEvent, InboxItem, InboxMessage, InstanceRow, ParentRef, RuntimeStatusName, TimerItem } from './types';
 
 export interface InstanceQuery {
   createdFrom?: number;
@@ -58,6 +58,9 @@ export interface DurableStore {
   loadActivities(): ActivityItem[];
   /** Drop pending work of an instance (terminate / restart). */
   deletePendingWork(instanceId: string): void;
+  // entities
+  getEntity(entityId: string): EntityRow | undefined;
+  upsertEntity(row: EntityRow): void;
   close(): void;
 }
 
@@ -138,6 +141,14 @@ CREATE TABLE IF NOT EXISTS activities (
   input TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS activities_instance ON activities(instance_id);
+CREATE TABLE IF NOT EXISTS entities (
+  entity_id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  key TEXT NOT NULL,
+  state TEXT,
+  entity_exists INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
 `;
 
 export interface SqliteStoreOptions {
@@ -191,6 +202,11 @@ export class SqliteStore implements DurableStore {
       deleteActivity: d.prepare('DELETE FROM activities WHERE id = ?'),
       loadActivities: d.prepare<[], { id: number; instance_id: string; execution_id: string; task_id: number; name: string; input: string }>('SELECT * FROM activities ORDER BY id'),
       deleteActivitiesOf: d.prepare('DELETE FROM activities WHERE instance_id = ?'),
+      getEntity: d.prepare<[string], { entity_id: string; name: string; key: string; state: string | null; entity_exists: number; updated_at: number }>('SELECT * FROM entities WHERE entity_id = ?'),
+      upsertEntity: d.prepare(
+        `INSERT INTO entities (entity_id, name, key, state, entity_exists, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT(entity_id) DO UPDATE SET state=excluded.state, entity_exists=excluded.entity_exists, updated_at=excluded.updated_at`,
+      ),
       maxIds: d.prepare<[], { m: number | null }>('SELECT MAX(m) AS m FROM (SELECT MAX(id) AS m FROM inbox UNION ALL SELECT MAX(id) FROM timers UNION ALL SELECT MAX(id) FROM activities)'),
     };
   }
@@ -310,6 +326,15 @@ export class SqliteStore implements DurableStore {
     this.st.deleteInboxOf.run(instanceId);
     this.st.deleteTimersOf.run(instanceId);
     this.st.deleteActivitiesOf.run(instanceId);
+  }
+
+  getEntity(entityId: string): EntityRow | undefined {
+    const r = this.st.getEntity.get(entityId);
+    return r ? { entityId: r.entity_id, name: r.name, key: r.key, state: r.state, exists: r.entity_exists === 1, updatedAt: r.updated_at } : undefined;
+  }
+
+  upsertEntity(row: EntityRow): void {
+    this.st.upsertEntity.run(row.entityId, row.name, row.key, row.state, row.exists ? 1 : 0, row.updatedAt);
   }
 
   close(): void {

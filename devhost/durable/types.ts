@@ -97,9 +97,36 @@ export interface ParentRef {
  */
 export type InboxMessage =
   | { kind: 'event'; event: HistoryEvent }
+  | { kind: 'entityOp'; op: EntityOperation }
   | { kind: 'terminate'; reason: string }
   | { kind: 'suspend'; reason: string }
   | { kind: 'resume'; reason: string };
+
+/** One operation for an entity: a signal (no reply) or a call from an orchestrator (reply by EventRaised `id`). */
+export interface EntityOperation {
+  name: string;
+  /** JSON text of the input, or null. */
+  input: string | null;
+  isSignal: boolean;
+  /** Request id the caller waits on (calls only). */
+  id?: string;
+  /** Calling orchestration instance (calls only). */
+  parent?: string;
+}
+
+export interface EntityRow {
+  entityId: string;
+  name: string;
+  key: string;
+  state: string | null;
+  exists: boolean;
+  updatedAt: number;
+}
+
+/** `@<name lowercased>@<key>`, the scheduler id durable-functions uses for entities. */
+export function entitySchedulerId(name: string, key: string): string {
+  return `@${name.toLowerCase()}@${key}`;
+}
 
 /** The committed row of an instance. JSON columns hold JSON text (or null). */
 export interface InstanceRow {

@@ -4,8 +4,8 @@
  *
  * Start-up order (each step fails loudly, naming the function or setting at fault):
  *   settings → extension preload (e.g. Azurite, so app module code sees its settings) → core module → app entry
- *   files → validation → HTTP listener (503 until ready) → extension init → extension start → function listing →
- *   appStart hooks.
+ *   files → validation → HTTP listener (503 until ready) → extension init → appStart hooks → extension start
+ *   (triggers flow) → ready → function listing.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { mkdirSync } from 'node:fs';
@@ -112,10 +112,7 @@ export class LocalHost {
     await this.listen();
 
     for (const ext of this.extensions) await ext.init?.(context);
-    for (const ext of this.extensions) await ext.start?.(context);
-    this.ready = true;
-
-    this.printListing(context);
+    // As in the worker, appStart hooks finish before any trigger is delivered.
     for (const hook of this.registry.hooks.get('appStart') ?? []) {
       try {
         await hook({ hookData: this.registry.appLevelOnlyHookData, appHookData: this.registry.appHookData, functionAppDirectory: this.appDir });
@@ -123,6 +120,10 @@ export class LocalHost {
         throw new HostError('HOST_APP_START_FAILED', `An appStart hook failed: ${(e as Error).message}`, { stack: (e as Error).stack });
       }
     }
+    for (const ext of this.extensions) await ext.start?.(context);
+    this.ready = true;
+
+    this.printListing(context);
     logger.log('information', `Host started (${Date.now() - started} ms)`, { url: this.baseUrl, stateDir: this.stateDir });
   }
 

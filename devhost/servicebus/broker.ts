@@ -19,7 +19,7 @@ import { decodeMessage, encodeMessage, longList, reorderGuid, splitTransfer, toL
 import { compileConfig, type EntitiesConfig } from './config';
 import { DLQ_SUFFIX, Engine, EngineError, type Consumer, type MessageQueue, type Outcome } from './engine';
 import { SqliteMessageStore, type MessageStore } from './store';
-import { acceptedState, internals, linksOf, rejectedState, socketOf } from './rhea-internals';
+import { acceptedState, coalesceWrites, internals, linksOf, rejectedState, socketOf } from './rhea-internals';
 
 export const DEFAULT_SAS_KEY_NAME = 'RootManageSharedAccessKey';
 export const DEFAULT_SAS_KEY = 'SAS_KEY_VALUE';
@@ -152,11 +152,6 @@ export class ServiceBusEmulator {
   private dbPath: string | undefined;
   port = 0;
 
-  get engineForTests(): Engine {
-    if (!this.engine) throw new Error('emulator not started');
-    return this.engine;
-  }
-
   async start(opts: EmulatorStartOptions): Promise<{ port: number; connectionString: string }> {
     if (this.container) throw new Error('emulator already started');
     this.keyName = opts.sasKeyName ?? DEFAULT_SAS_KEY_NAME;
@@ -187,10 +182,21 @@ export class ServiceBusEmulator {
     this.server = server;
     // Nagle + delayed ACK adds ~40 ms to every request/response round trip on loopback.
     (server as unknown as { on(ev: 'connection', cb: (sock: { setNoDelay(v: boolean): void }) => void): void }).on('connection', (sock) => sock.setNoDelay(true));
-    await new Promise<void>((resolve, reject) => {
-      server.once('listening', () => resolve());
-      server.once('error', (e) => reject(e ?? new Error('listen failed')));
-    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('listening', () => resolve());
+        server.once('error', (e) => reject(e ?? new Error('listen failed')));
+      });
+    } catch (e) {
+      // e.g. EADDRINUSE: release the store so the caller can report and exit cleanly.
+      this.engine.close();
+      this.store.close();
+      this.engine = undefined;
+      this.store = undefined;
+      this.container = undefined;
+      this.server = undefined;
+      throw e;
+    }
     const addr = server.address();
     this.port = typeof addr === 'object' && addr ? addr.port : 0;
     this.hostLabel = 'localhost';
@@ -237,6 +243,7 @@ export class ServiceBusEmulator {
 
   private wire(c: Container): void {
     c.on('connection_open', (ctx: EventContext) => {
+      coalesceWrites(ctx.connection);
       this.conns.set(ctx.connection, { authorized: new Map(), replyLinks: new Map() });
     });
     const dropConn = (ctx: EventContext): void => {

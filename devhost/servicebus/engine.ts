@@ -561,8 +561,13 @@ export class Engine {
       if (!top || top.at > now) return;
       this.expiring.pop();
       const e = top.entry;
-      if (e.queue.isDlq || e.rec.expiresAt !== top.at || e.queue.entries.get(e.rec.seq) !== e) continue;
-      if (e.lock || e.rec.state === MessageState.Scheduled) continue;
+      if (e.queue.isDlq || e.queue.entries.get(e.rec.seq) !== e) continue;
+      if (e.rec.expiresAt === null || e.rec.expiresAt > now) continue;
+      if (e.lock || e.rec.state === MessageState.Scheduled) {
+        // A locked message expires once its lock is released; look again later.
+        this.expiring.push({ entry: e, at: now + 1000 });
+        continue;
+      }
       this.expire(e);
     }
   }

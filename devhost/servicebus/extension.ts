@@ -71,6 +71,7 @@ function serviceBusBindings(fn: RegisteredFunction): BindingInfo[] {
 /** Handler runner for one trigger. */
 class TriggerRunner {
   private receiver: ServiceBusReceiver | undefined;
+  private subscription: { close(): Promise<void> } | undefined;
   private readonly inflight = new Set<Promise<void>>();
   private stopped = false;
   private batchLoop: Promise<void> | undefined;
@@ -93,7 +94,7 @@ class TriggerRunner {
       this.batchLoop = this.runBatches(this.receiver);
       return;
     }
-    this.receiver.subscribe(
+    this.subscription = this.receiver.subscribe(
       {
         processMessage: async (m) => this.track(this.handleOne(m)),
         processError: async (args) => {
@@ -167,6 +168,8 @@ class TriggerRunner {
 
   async stop(deadline: number): Promise<void> {
     this.stopped = true;
+    // Stop taking new messages but keep the link so in-flight handlers can still complete/abandon theirs.
+    await this.subscription?.close().catch(() => undefined);
     const rest = Math.max(0, deadline - Date.now());
     const wait = Promise.all([...this.inflight, ...(this.batchLoop ? [this.batchLoop] : [])]);
     await Promise.race([wait, new Promise((r) => setTimeout(r, rest).unref())]);

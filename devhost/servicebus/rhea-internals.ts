@@ -50,3 +50,22 @@ export function linksOf(conn: Connection): object[] {
 export function socketOf(conn: Connection): { destroy(): void } | undefined {
   return (conn as unknown as { socket?: { destroy(): void } }).socket;
 }
+
+/**
+ * rhea writes every frame with its own socket.write; with TCP_NODELAY that is one syscall and one packet per
+ * frame. Corking the socket for the duration of one processing pass coalesces them into a single writev.
+ */
+export function coalesceWrites(conn: Connection): void {
+  const c = conn as unknown as { _process: () => void; socket?: { cork(): void; uncork(): void; writableCorked?: number } };
+  const original = c._process;
+  c._process = function (this: unknown) {
+    const socket = c.socket;
+    if (!socket || socket.writableCorked) return original.call(this);
+    socket.cork();
+    try {
+      original.call(this);
+    } finally {
+      process.nextTick(() => socket.uncork());
+    }
+  };
+}

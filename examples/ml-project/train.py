@@ -39,7 +39,8 @@ from common import (
 
 
 def pinned_requirements() -> list[str]:
-    return [f"{dist}=={metadata.version(dist)}" for dist in ("mlflow", "scikit-learn", "cloudpickle", "numpy", "pandas", "scipy")]
+    # mlflow 3.17 saves scikit-learn models with skops (model.skops), so skops is a load-time requirement.
+    return [f"{dist}=={metadata.version(dist)}" for dist in ("mlflow", "scikit-learn", "skops", "numpy", "pandas", "scipy")]
 
 
 def main() -> None:

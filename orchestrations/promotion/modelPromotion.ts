@@ -45,10 +45,13 @@ function* modelPromotion(context: OrchestrationContext): Generator<Task, Promoti
   const now = () => context.df.currentUtcDateTime.toISOString();
   const steps: PromotionRecord['steps'] = [];
   const status: Record<string, unknown> = {};
+  const show = (extra: Record<string, unknown>) => {
+    Object.assign(status, extra);
+    context.df.setCustomStatus({ ...status });
+  };
   const step = (name: string, extra: Record<string, unknown> = {}) => {
     steps.push({ step: name, at: now() });
-    Object.assign(status, { step: name, ...extra });
-    context.df.setCustomStatus({ ...status });
+    show({ step: name, ...extra });
   };
   const startedAt = now();
 
@@ -138,7 +141,7 @@ function* modelPromotion(context: OrchestrationContext): Generator<Task, Promoti
     notify: policy.notify,
     ...(report ? { reportUrl: report.html } : {}),
   };
-  const approval = yield* approvalFlow(context, approvalInput, (extra) => step('approval', extra));
+  const approval = yield* approvalFlow(context, approvalInput, show);
   const approvalSummary = summarizeApproval(approval);
   if (approval.status !== 'approved') {
     const outcome: PromotionOutcome = approval.status === 'expired' ? 'expired' : approval.status === 'cancelled' ? 'cancelled' : 'rejected';

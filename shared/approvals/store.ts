@@ -49,6 +49,7 @@ export interface ApprovalStore {
 }
 
 const PARTITION = 'approvals';
+const stores = new WeakMap<Storage, TableApprovalStore>();
 
 export class TableApprovalStore implements ApprovalStore {
   private readonly requests: RecordTable<ApprovalRequest>;
@@ -61,8 +62,15 @@ export class TableApprovalStore implements ApprovalStore {
     this.links = new RecordTable({ client: storage.table('ApprovalLinks'), schema: LinkUse, partitionKey: (l) => l.approvalId, rowKey: (l) => l.nonce });
   }
 
+  /** One store per storage config per process (tables are created once per store). */
   static fromEnv(env: Env = process.env): TableApprovalStore {
-    return new TableApprovalStore(storageFromEnv(env));
+    const storage = storageFromEnv(env);
+    let store = stores.get(storage);
+    if (!store) {
+      store = new TableApprovalStore(storage);
+      stores.set(storage, store);
+    }
+    return store;
   }
 
   async create(request: ApprovalRequest): Promise<ApprovalRequest> {

@@ -12,7 +12,7 @@ import { loadPolicy } from '../policy/load';
 import type { LoadContextResult, TriggerInfo, VersionInfo } from './types';
 
 /** Version tags that link a version to the retraining run that produced it (first present wins). */
-export const RETRAINING_RUN_TAGS = ['stagecraft.retraining_run', 'stagecraft.retrainingRun', 'retraining_run'];
+export const RETRAINING_RUN_TAGS = ['stagecraft.retraining_run_id', 'stagecraft.retraining_run', 'retraining_run_id'];
 export const GIT_COMMIT_TAGS = ['git_commit', 'mlflow.source.git.commit', 'git.commit'];
 
 function first(tags: Record<string, string>, keys: readonly string[]): string | undefined {

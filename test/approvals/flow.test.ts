@@ -20,6 +20,7 @@ function policy(hook: string) {
       'concurrent-m': {},
       'early-m': {},
       'link-m': {},
+      'manual-m': { approval: { excludeTrigger: true } },
       'deadline-m': { approval: { deadline: '4s' } },
       'escalate-m': { approval: { approvers: { users: ['alice@contoso.com'] }, escalation: [{ after: '3s', addApprovers: { users: ['carol@contoso.com'] }, notify: ['hook'] }] } },
     },
@@ -155,5 +156,20 @@ describe('promotion approval', () => {
     expect([401, 410]).toContain(tampered.status);
     await finished(host, id);
     expect(await record('link-m', id)).toMatchObject({ outcome: 'promoted', approval: { votes: [{ approver: 'bob@contoso.com', comment: 'via link' }] } });
+  }, 120_000);
+
+  it('a manual promote request runs the same workflow, and the person who requested it may not approve it (excludeTrigger)', async () => {
+    seed('manual-m');
+    const res = await api(host, 'POST', '/api/models/manual-m/versions/1/promote', 'alice@contoso.com', { reason: 'hotfix', requestId: 'req-7' });
+    expect(res).toMatchObject({ status: 202, json: { started: true } });
+    const id = String(res.json['instanceId']);
+    const a = await pendingApproval(host, 'manual-m');
+    expect(await decide(host, String(a['id']), 'alice@contoso.com', 'approve')).toMatchObject({ status: 403, json: { error: { code: 'TRIGGER_EXCLUDED' } } });
+    expect(await decide(host, String(a['id']), 'bob@contoso.com', 'approve')).toMatchObject({ status: 200 });
+    await finished(host, id);
+    expect(await record('manual-m', id)).toMatchObject({ outcome: 'promoted', trigger: { kind: 'promote-requested', triggeredBy: 'alice@contoso.com', requestId: 'req-7', reason: 'hotfix' } });
+    const again = await api(host, 'POST', '/api/models/manual-m/versions/1/promote', 'alice@contoso.com', { requestId: 'req-7' });
+    expect(again).toMatchObject({ status: 202, json: { instanceId: id, started: false } });
+    expect((await api(host, 'POST', '/api/models/manual-m/versions/x/promote', 'alice@contoso.com', {})).status).toBe(400);
   }, 120_000);
 });

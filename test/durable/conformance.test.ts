@@ -349,11 +349,37 @@ describe('DurableClient', () => {
     expect((await clientOp(base, 'taskHubName')).body).toEqual({ taskHubName: 'ConformanceHub' });
   });
 
-  it('entity operations answer a clear not-supported error', async () => {
-    const read = await clientOp<{ entityExists: boolean }>(base, 'readEntityState', { entity: 'counter', key: 'k' });
-    expect(read.body.entityExists).toBe(false);
-    const sig = await clientOp<{ error: string }>(base, 'signalEntity', { entity: 'counter', key: 'k', operation: 'add', input: 1 });
-    expect(sig.body.error).toContain('404');
+  it('signalEntity and readEntityState: operations run in order, state persists, unknown entities are 404', async () => {
+    const key = `c-${Date.now()}`;
+    expect((await clientOp(base, 'readEntityState', { entity: 'Tally', key })).body).toEqual({ entityExists: false });
+    for (const n of [1, 2, 3]) expect((await clientOp(base, 'signalEntity', { entity: 'Tally', key, operation: 'add', input: n })).body).toEqual({ ok: true });
+    let state: { entityExists: boolean; entityState?: unknown } = { entityExists: false };
+    for (let i = 0; i < 200 && state.entityState !== 6; i++) {
+      state = (await clientOp<typeof state>(base, 'readEntityState', { entity: 'Tally', key })).body;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(state).toEqual({ entityExists: true, entityState: 6 });
+    // an entity signalling another entity
+    await clientOp(base, 'signalEntity', { entity: 'Tally', key, operation: 'forward', input: `${key}-copy` });
+    for (let i = 0; i < 200 && state.entityState !== 6; i++) {
+      state = (await clientOp<typeof state>(base, 'readEntityState', { entity: 'Tally', key: `${key}-copy` })).body;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(state.entityState).toBe(6);
+    const unknown = await clientOp<{ error: string }>(base, 'signalEntity', { entity: 'NoSuchEntity', key: 'k', operation: 'x' });
+    expect(unknown.body.error).toContain('404');
+  });
+
+  it('orchestrations signal and call entities: results come back, entity errors are catchable', async () => {
+    const key = `o-${Date.now()}`;
+    const id = await startNew(base, 'EntityUser', key);
+    const s = await waitFor(base, id);
+    expect(s.runtimeStatus).toBe('Completed');
+    const out = s.output as { value: number; failed: string; both: unknown[] };
+    expect(out.value).toBe(15);
+    expect(out.failed).toContain("Entity operation 'fail' on @tally@");
+    expect(out.both).toEqual([0, 'Hello entity']);
+    expect(eventTypes(s)).toContain('EventSent');
   });
 });
 

@@ -161,6 +161,26 @@ describe('SIGKILL and restart on the same state', () => {
     expect((await waitFor(host.baseUrl, accepted)).output).toEqual([1, 2, 3]);
   });
 
+  it('entity operations accepted before a crash are applied exactly once to the persisted state', async () => {
+    const state = mkdtempSync(join(tmpdir(), 'durable-crash-'));
+    const log = join(state, 'side-effects.log');
+    let host = await boot(state, log);
+    const url = () => `${host.baseUrl}/runtime/webhooks/durabletask/entities/Tally/crashy`;
+    for (let n = 1; n <= 20; n++) {
+      const r = await fetch(`${url()}?op=add`, { method: 'POST', body: String(n), headers: { 'content-type': 'application/json' } });
+      expect(r.status).toBe(202);
+    }
+    await host.kill();
+    host = await boot(state, log);
+    let value: unknown;
+    await until(async () => {
+      const r = await fetch(url());
+      value = r.status === 200 ? await r.json() : undefined;
+      return value === 210;
+    }, 'the entity to apply every operation');
+    expect(value).toBe(210);
+  });
+
   it('mid sequence: 100 sequential activities killed half-way finish with the right sum', async () => {
     const state = mkdtempSync(join(tmpdir(), 'durable-crash-'));
     const log = join(state, 'side-effects.log');

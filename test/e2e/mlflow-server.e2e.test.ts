@@ -52,9 +52,9 @@ describe('example ML project against a real MLflow server', () => {
 
   // A setup failure (no Python, pip cannot install, MLflow does not start) is rethrown by every test, so each one
   // is reported as failed with the cause; a failing beforeAll alone would show them as skipped.
-  let setupError: unknown;
+  let setupError: Error | undefined;
   const ready = () => {
-    if (setupError !== undefined) throw setupError;
+    if (setupError) throw setupError;
   };
 
   beforeAll(async () => {
@@ -66,7 +66,7 @@ describe('example ML project against a real MLflow server', () => {
       env = { MLFLOW_TRACKING_URI: mlflow.url };
       await registerWebhook(mlflow.url, { name: 'stagecraft-e2e', targetUrl: `${capture.url}/api/webhooks/mlflow`, secret: SECRET });
     } catch (e) {
-      setupError = e;
+      setupError = e instanceof Error ? e : new Error(String(e));
     }
   });
 

@@ -38,6 +38,8 @@ function policy(hook: string, dir: string) {
       reject: {},
       author: {},
       dry: { dryRun: true, validations: { quality: { type: 'metric-threshold', thresholds: [{ metric: 'accuracy', min: 0.9 }] } } },
+      retry: { validations: { flaky: { type: 'job', retries: 1, backoff: '1s', job: job(dir, 'fail.js', '30s') } } },
+      legacy: { promotion: { mode: 'stages', archivePrevious: true } },
       jobtimeout: { validations: { slow: { type: 'job', timeout: '3s', job: job(dir, 'hang.js', '3s') } } },
     },
   };
@@ -67,7 +69,7 @@ function seedVersion(model: string, version: string, metrics: Record<string, num
 describe('modelPromotion', () => {
   it('all checks passing (advisory failure recorded, not blocking), approved, promoted, deployed and recorded once', async () => {
     seedVersion('happy', '1', { accuracy: 0.93, roc_auc: 0.95 }, { aliases: ['champion'], description: 'the first champion' });
-    seedVersion('happy', '2', { accuracy: 0.95, roc_auc: 0.955 });
+    seedVersion('happy', '2', { accuracy: 0.95, roc_auc: 0.955 }, { tags: { git_commit: 'commit-happy-2', 'stagecraft.retraining_run_id': 'retrainingRun:happy:1' } });
     const id = await startPromotion(host, 'happy', '2');
     const approval = await pendingApproval(host, 'happy');
     expect(aliases('happy')).toMatchObject({ challenger: '2', champion: '1' });
@@ -81,7 +83,8 @@ describe('modelPromotion', () => {
     expect(aliases('happy')).toEqual({ champion: '2' });
 
     const r = await record('happy', id);
-    expect(r).toMatchObject({ outcome: 'promoted', instanceId: id, model: 'happy', version: '2', previousChampion: '1', gitCommit: 'commit-happy-2', author: 'dave@contoso.com' });
+    expect(r).toMatchObject({ outcome: 'promoted', instanceId: id, model: 'happy', version: '2', previousChampion: '1', gitCommit: 'commit-happy-2', author: 'dave@contoso.com', retrainingRun: 'retrainingRun:happy:1' });
+    expect(r.steps.map((x) => x.step)).toEqual(['load', 'validate', 'report', 'gate', 'challenger', 'approval', 'promote', 'deploy', 'publish', 'record']);
     expect(r.verdict).toMatchObject({ gate: 'open', advisoryFailures: ['description'], blockingFailures: [] });
     const byId = Object.fromEntries(r.validations.map((v) => [v.id, v]));
     expect(byId['vs-champion']).toMatchObject({ status: 'passed', champion: { hasChampion: true, championVersion: '1' } });
@@ -91,6 +94,7 @@ describe('modelPromotion', () => {
     expect(r.aliasBefore).toEqual({ champion: '1', challenger: null });
     expect(r.aliasAfter).toEqual({ champion: '2', challenger: null });
     expect(r.deploy).toMatchObject({ action: 'batch-scoring', state: 'SUCCEEDED' });
+    expect(r.eventPublished).toBe(true);
     expect(r.report?.html).toMatch(/report\.html$/);
     expect((await listValidations(id, env.hostEnv)).map((v) => v.checkId).sort()).toEqual(['description', 'files', 'quality', 'smoke-job', 'tags', 'vs-champion']);
     const events = env.receiver.notices.filter((n) => n.correlationId === id || n.correlationId === approval['id']).map((n) => n.event);
@@ -174,5 +178,28 @@ describe('modelPromotion', () => {
     const noPolicy = await startPromotion(host, 'unmanaged', '1');
     await finished(host, noPolicy);
     expect(await record('unmanaged', noPolicy)).toMatchObject({ outcome: 'no-policy' });
+  }, 120_000);
+
+  it('a failing job check is retried as the policy says, then recorded failed with its output and attempts', async () => {
+    seedVersion('retry', '1', {});
+    const id = await startPromotion(host, 'retry', '1');
+    await finished(host, id);
+    const r = await record('retry', id);
+    expect(r.validations[0]).toMatchObject({ id: 'flaky', status: 'failed', attempts: 2, job: { state: 'FAILED' } });
+    expect(r.validations[0]!.job!.outputTail).toContain('job failed on purpose');
+    expect(r.outcome).toBe('blocked');
+  }, 120_000);
+
+  it('legacy stages: the version goes to Staging, then Production with the previous Production version archived', async () => {
+    env.mlflow.seedVersion('legacy', { version: '1', stage: 'Production', userId: 'dave@contoso.com' });
+    env.mlflow.seedVersion('legacy', { version: '2', userId: 'dave@contoso.com' });
+    const id = await startPromotion(host, 'legacy', '2');
+    const approval = await pendingApproval(host, 'legacy');
+    expect(env.mlflow.state.models.get('legacy')!.versions.get('2')!.current_stage).toBe('Staging');
+    await decide(host, String(approval['id']), 'bob@contoso.com', 'approve');
+    await finished(host, id);
+    const versions = env.mlflow.state.models.get('legacy')!.versions;
+    expect([versions.get('1')!.current_stage, versions.get('2')!.current_stage]).toEqual(['Archived', 'Production']);
+    expect(await record('legacy', id)).toMatchObject({ outcome: 'promoted', previousChampion: '1', aliasAfter: { Production: '2', Staging: null } });
   }, 120_000);
 });

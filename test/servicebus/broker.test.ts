@@ -25,6 +25,7 @@ beforeAll(async () => {
         { Name: 'rad' },
         { Name: 'peek' },
         { Name: 'subscribe', Properties: { MaxDeliveryCount: 10 } },
+        { Name: 'merged', Properties: { MaxDeliveryCount: 10 } },
       ],
       [
         {
@@ -237,6 +238,25 @@ describe('peek-lock settlement', () => {
       );
     });
     expect(seen).toEqual([0, 1, 2]);
+    await receiver.close();
+    await sender.close();
+  });
+});
+
+describe('client quirks', () => {
+  it('an abandon followed by completes in the same tick (rhea merges them into one disposition) loses nothing: each message is completed or delivered again', async () => {
+    const sender = b.client.createSender('merged');
+    await sender.sendMessages(Array.from({ length: 8 }, (_, i) => ({ body: i })));
+    const receiver = b.client.createReceiver('merged', { maxAutoLockRenewalDurationInMs: 0 });
+    const msgs = await receiver.receiveMessages(8, { maxWaitTimeInMs: 1000 });
+    expect(msgs.length).toBe(8);
+    await Promise.all([receiver.abandonMessage(msgs[0]!), ...msgs.slice(1).map((m) => receiver.completeMessage(m))]);
+    const redelivered = await receiver.receiveMessages(8, { maxWaitTimeInMs: 800 });
+    // Message 0 always comes back; completes merged into the abandon come back too (as they would from Azure).
+    expect(redelivered.map(bodyOf)).toContain(0);
+    expect(redelivered.every((m) => m.deliveryCount === 1)).toBe(true);
+    await Promise.all(redelivered.map((m) => receiver.completeMessage(m)));
+    expect(await receiver.receiveMessages(8, { maxWaitTimeInMs: 400 })).toEqual([]);
     await receiver.close();
     await sender.close();
   });

@@ -1,0 +1,173 @@
+/**
+ * Run listings and timelines for `GET /api/runs`, `GET /api/runs/{id}` and `stagecraft runs`, from the durable
+ * instance store (status, input, custom status, history) joined with the run-step records.
+ */
+import type { DurableClient } from 'durable-functions';
+import { z } from 'zod';
+import { NotFoundError } from '../errors';
+import { validationErrorFrom } from '../events';
+import { statusOf } from './durable';
+import type { RunStep, RunStepStore } from './store';
+
+/** Short names users type for the workflows. */
+export const WORKFLOW_ALIASES: Record<string, string> = {
+  ci: 'ciPipeline', release: 'releaseDeployment', retraining: 'retrainingCoordinator', retrain: 'retrainingRun',
+  promotion: 'modelPromotion', rollback: 'modelRollback', job: 'scheduledJob', jobs: 'scheduledJob',
+};
+/** Plumbing instances hidden from listings unless asked for by workflow name. */
+const INTERNAL = new Set(['runJob', 'retrainingWake']);
+
+export const RunsQuery = z.strictObject({
+  workflow: z.string().min(1).max(100).optional(),
+  model: z.string().min(1).max(256).optional(),
+  repo: z.string().min(1).max(256).optional(),
+  status: z.string().regex(/^[A-Za-z,]+$/, { message: 'must be runtime statuses such as Running,Completed,Failed' }).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+export type RunsQuery = z.output<typeof RunsQuery>;
+
+export function parseRunsQuery(params: Record<string, string>): RunsQuery {
+  const r = RunsQuery.safeParse(params);
+  if (!r.success) throw validationErrorFrom('RUNS_QUERY_INVALID', 'runs query', r.error.issues);
+  return r.data;
+}
+
+export interface RunSummary {
+  id: string;
+  workflow: string;
+  status: string;
+  createdTime: string;
+  lastUpdatedTime: string;
+  model?: string;
+  repo?: string;
+  commit?: string;
+  step?: string;
+}
+
+interface RawStatus {
+  name?: unknown;
+  instanceId?: unknown;
+  runtimeStatus?: unknown;
+  input?: unknown;
+  customStatus?: unknown;
+  output?: unknown;
+  createdTime?: unknown;
+  lastUpdatedTime?: unknown;
+  history?: unknown;
+  historyEvents?: unknown;
+}
+
+function get(v: unknown, ...path: string[]): unknown {
+  let cur = v;
+  for (const k of path) {
+    if (typeof cur !== 'object' || cur === null) return undefined;
+    cur = (cur as Record<string, unknown>)[k];
+  }
+  return cur;
+}
+
+const text = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+const time = (v: unknown): string => (v instanceof Date ? v.toISOString() : typeof v === 'string' ? v : '');
+
+export function summarize(s: RawStatus): RunSummary {
+  const input = s.input;
+  const custom = s.customStatus;
+  const out: RunSummary = {
+    id: text(s.instanceId),
+    workflow: text(s.name),
+    status: text(s.runtimeStatus),
+    createdTime: time(s.createdTime),
+    lastUpdatedTime: time(s.lastUpdatedTime),
+  };
+  const model = str(get(custom, 'model')) ?? str(get(input, 'model')) ?? str(get(input, 'event', 'data', 'model', 'name'));
+  const repo = str(get(custom, 'repo')) ?? str(get(input, 'event', 'data', 'repository', 'id'));
+  const commit = str(get(custom, 'commit')) ?? str(get(input, 'event', 'data', 'commit'));
+  const step = str(get(custom, 'step')) ?? str(get(custom, 'state'));
+  if (model) out.model = model;
+  if (repo) out.repo = repo;
+  if (commit) out.commit = commit;
+  if (step) out.step = step;
+  return out;
+}
+
+export function matches(r: RunSummary, q: RunsQuery): boolean {
+  if (q.workflow) {
+    const want = (WORKFLOW_ALIASES[q.workflow.toLowerCase()] ?? q.workflow).toLowerCase();
+    if (r.workflow.toLowerCase() !== want) return false;
+  } else if (INTERNAL.has(r.workflow)) {
+    return false;
+  }
+  if (q.model && r.model !== q.model) return false;
+  if (q.repo && r.repo?.toLowerCase() !== q.repo.toLowerCase()) return false;
+  if (q.status) {
+    const wanted = q.status.split(',').map((s) => s.trim().toLowerCase());
+    if (!wanted.includes(r.status.toLowerCase())) return false;
+  }
+  return true;
+}
+
+export async function listRuns(client: DurableClient, q: RunsQuery): Promise<{ runs: RunSummary[]; total: number }> {
+  const all = (await client.getStatusAll()) as unknown as RawStatus[];
+  const runs = all.map(summarize).filter((r) => matches(r, q)).sort((a, b) => (a.createdTime < b.createdTime ? 1 : a.createdTime > b.createdTime ? -1 : 0));
+  return { runs: runs.slice(0, q.limit), total: runs.length };
+}
+
+export interface TimelineEntry {
+  at: string;
+  source: 'history' | 'record';
+  kind: string;
+  title: string;
+  status?: string;
+  data?: unknown;
+}
+
+const MAX_HISTORY_ENTRIES = 300;
+
+export function historyTimeline(events: readonly Record<string, unknown>[]): TimelineEntry[] {
+  const out: TimelineEntry[] = [];
+  for (const e of events) {
+    const type = text(e['EventType']);
+    const at = time(e['Timestamp']);
+    const fn = str(e['FunctionName']) ?? str(e['Name']) ?? '';
+    const since = str(e['ScheduledTime']);
+    const took = since ? ` (${Math.max(0, Date.parse(at) - Date.parse(since))} ms)` : '';
+    switch (type) {
+      case 'ExecutionStarted': out.push({ at, source: 'history', kind: 'started', title: `started ${fn}` }); break;
+      case 'TaskCompleted': out.push({ at, source: 'history', kind: 'activity', status: 'completed', title: `activity ${fn} completed${took}` }); break;
+      case 'TaskFailed': out.push({ at, source: 'history', kind: 'activity', status: 'failed', title: `activity ${fn} failed${took}: ${text(e['Reason']).slice(0, 300)}` }); break;
+      case 'SubOrchestrationInstanceCompleted': out.push({ at, source: 'history', kind: 'sub-orchestration', status: 'completed', title: `sub-orchestration ${fn} completed${took}` }); break;
+      case 'SubOrchestrationInstanceFailed': out.push({ at, source: 'history', kind: 'sub-orchestration', status: 'failed', title: `sub-orchestration ${fn} failed${took}: ${text(e['Reason']).slice(0, 300)}` }); break;
+      case 'TimerFired': out.push({ at, source: 'history', kind: 'timer', title: 'timer fired' }); break;
+      case 'EventRaised': out.push({ at, source: 'history', kind: 'event', title: `event ${fn} received` }); break;
+      case 'ExecutionCompleted': out.push({ at, source: 'history', kind: 'completed', status: text(e['OrchestrationStatus']), title: `ended ${text(e['OrchestrationStatus'])}` }); break;
+      case 'ExecutionTerminated': out.push({ at, source: 'history', kind: 'terminated', title: 'terminated' }); break;
+      case 'ContinueAsNew': out.push({ at, source: 'history', kind: 'continued-as-new', title: 'continued as new (history trimmed)' }); break;
+      default: break;
+    }
+  }
+  return out.length > MAX_HISTORY_ENTRIES ? out.slice(out.length - MAX_HISTORY_ENTRIES) : out;
+}
+
+export function recordTimeline(steps: readonly RunStep[]): TimelineEntry[] {
+  return steps.map((s) => ({ at: s.at, source: 'record', kind: s.kind, status: s.status, title: s.title, ...(s.data !== undefined ? { data: s.data } : {}) }));
+}
+
+export interface RunDetail {
+  run: RunSummary;
+  input: unknown;
+  output: unknown;
+  customStatus: unknown;
+  timeline: TimelineEntry[];
+  records: boolean;
+}
+
+export async function getRun(client: DurableClient, store: RunStepStore, id: string): Promise<RunDetail> {
+  const st = (await statusOf(client, id, { showHistory: true, showHistoryOutput: false, showInput: true })) as unknown as RawStatus | undefined;
+  const steps = await store.list(id);
+  if (!st && steps.length === 0) throw new NotFoundError('RUN_NOT_FOUND', `no run with id '${id}'`, { details: { id } });
+  const raw = (st?.history ?? st?.historyEvents) as Record<string, unknown>[] | undefined;
+  const timeline = [...historyTimeline(Array.isArray(raw) ? raw : []), ...recordTimeline(steps)].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  const run = st ? summarize(st) : { id, workflow: steps[0]?.workflow ?? '', status: 'Purged', createdTime: steps[0]?.at ?? '', lastUpdatedTime: steps[steps.length - 1]?.at ?? '' };
+  return { run, input: st?.input ?? null, output: st?.output ?? null, customStatus: st?.customStatus ?? null, timeline, records: store.enabled };
+}
