@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import { LocalHost } from './host/host';
 import { HostError } from './host/types';
+import { OPS_USAGE } from './cli-usage';
 
 export interface ParsedArgs {
   command: string | undefined;
@@ -43,6 +44,7 @@ const USAGE = `Usage: stagecraft <command> [options]
 Commands:
   start [--app DIR] [--port N] [--state DIR] [--host ADDR] [--no-azurite]
         Run the Azure Functions v4 app in DIR (default: current folder) like \`func start\`.
+${OPS_USAGE}
   help  Show this text.
 `;
 
@@ -110,7 +112,12 @@ export async function main(argv: string[]): Promise<number> {
     case '--help':
       process.stdout.write(USAGE);
       return args.command === undefined ? 2 : 0;
-    default:
+    default: {
+      // Loaded on demand so `stagecraft start` does not pay for the operator commands' modules.
+      const { runOpsCommand } = await import('./cli-ops.js');
+      const code = await runOpsCommand(args);
+      if (code !== undefined) return code;
+    }
       process.stderr.write(`Unknown command "${args.command}".\n\n${USAGE}`);
       return 2;
   }

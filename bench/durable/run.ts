@@ -17,6 +17,8 @@ import type { DurableExtension } from '../../devhost/durable/extension';
 import type { DurableEngine } from '../../devhost/durable/engine';
 
 const QUICK = process.env['BENCH_QUICK'] === '1';
+/** Comma list of parts to run (a,b,c,d,e); default all. */
+const ONLY = new Set((process.env['BENCH_ONLY'] ?? 'a,b,c,d,e').split(','));
 // The app is plain JS next to this file (also when run compiled from dist/bench/durable).
 const APP = existsSync(join(__dirname, 'app')) ? join(__dirname, 'app') : join(__dirname, '..', '..', '..', 'bench', 'durable', 'app');
 
@@ -75,7 +77,7 @@ async function main(): Promise<void> {
   await engine.waitForCompletion(await start(base, 'HelloSequence5', null), 10_000);
 
   // (a) HelloSequence5 × N started at once
-  {
+  if (ONLY.has('a')) {
     const n = QUICK ? 200 : 1000;
     const c0 = engine.getStats();
     const cpu0 = process.cpuUsage();
@@ -100,7 +102,7 @@ async function main(): Promise<void> {
   }
 
   // (b) one instance fanning out N activities
-  {
+  if (ONLY.has('b')) {
     const n = 1000;
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
@@ -112,7 +114,7 @@ async function main(): Promise<void> {
   }
 
   // (c) one instance, 200 sequential activities
-  {
+  if (ONLY.has('c')) {
     const n = 200;
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
@@ -124,7 +126,7 @@ async function main(): Promise<void> {
   }
 
   // (d) latency startNew → first activity start, idle host
-  {
+  if (ONLY.has('d')) {
     const runs = QUICK ? 50 : 300;
     const samples: number[] = [];
     let pending: { id: string; t0: number; resolve: (ms: number) => void } | undefined;
@@ -148,7 +150,7 @@ async function main(): Promise<void> {
   }
 
   // (e) replay cost vs history length: orchestrator call time per episode of one long sequence
-  {
+  if (ONLY.has('e')) {
     const n = QUICK ? 200 : 800;
     const buckets = new Map<number, number[]>();
     engine.onEpisode = (len, ms) => {

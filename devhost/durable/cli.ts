@@ -11,7 +11,7 @@ import { readHostJson } from '../host/settings';
 import { hubDbPath, hubNameOf } from './extension';
 import { statusJson, toSecondIso } from './status';
 import { SqliteStore, type InstanceQuery } from './store';
-import { ALL_STATUSES, type HistoryEvent, type InstanceRow, type RuntimeStatusName } from './types';
+import { ALL_STATUSES, type InstanceRow, type RuntimeStatusName } from './types';
 
 export const INSTANCES_USAGE = `Usage: stagecraft instances <command> [options]
 
@@ -176,7 +176,7 @@ async function show(positionals: string[], flags: Record<string, string | boolea
     try {
       const row = store.getInstance(id);
       if (row) {
-        const history = withHistory ? store.loadHistory(id).map((s) => JSON.parse(s) as HistoryEvent) : undefined;
+        const history = withHistory ? store.loadHistory(id) : undefined;
         body = statusJson(row, { showInput: true, showHistoryOutput: true, ...(history ? { history } : {}) });
       }
     } finally {

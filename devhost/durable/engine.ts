@@ -355,7 +355,7 @@ export class DurableEngine {
   async historyOf(instanceId: string): Promise<HistoryEvent[]> {
     const rt = this.active.get(instanceId);
     if (rt?.history && !rt.busy) return rt.history;
-    return this.store.loadHistory(instanceId).map((s) => JSON.parse(s) as HistoryEvent);
+    return this.store.loadHistory(instanceId);
   }
 
   // ---------------------------------------------------------------- orchestrator dispatch
@@ -395,7 +395,7 @@ export class DurableEngine {
 
   private ensureHistory(rt: Runtime): void {
     if (rt.history) return;
-    rt.history = this.store.loadHistory(rt.row.instanceId).map((s) => sdkForm(JSON.parse(s) as HistoryEvent, true));
+    rt.history = this.store.loadHistory(rt.row.instanceId).map((e) => sdkForm(e, true));
   }
 
   private async episode(rt: Runtime): Promise<void> {

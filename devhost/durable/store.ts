@@ -2,7 +2,8 @@
  * The task hub's durable state. `DurableStore` is what the engine needs; `SqliteStore` keeps it in one SQLite file
  * (WAL) per task hub, in the spirit of the MSSQL / durabletask-sqlite backends:
  *   instances  – one row per instance (status, input, output, custom status, parent link)
- *   history    – the current execution's events, in order (older executions are dropped by continueAsNew)
+ *   history    – the current execution's events, one row per episode (a JSON array; `seq` = index of its first
+ *                event), in order; older executions are dropped by continueAsNew
  *   inbox      – orchestrator messages not yet consumed by an episode (task results, events, control messages)
  *   timers     – durable timers; a timer row becomes a TimerFired message when due
  *   activities – activity work items not yet completed
@@ -41,7 +42,8 @@ export interface DurableStore {
   /** Delete an instance and everything that belongs to it. */
   deleteInstance(instanceId: string): void;
   // history
-  loadHistory(instanceId: string): string[];
+  loadHistory(instanceId: string): HistoryEvent[];
+  /** Append one episode's events (JSON texts) starting at event index `fromSeq`. */
   appendHistory(instanceId: string, fromSeq: number, eventsJson: readonly string[]): void;
   clearHistory(instanceId: string): void;
   // inbox
@@ -164,7 +166,7 @@ export class SqliteStore implements DurableStore {
     this.db = new Database(path, options.readonly ? { readonly: true, fileMustExist: true } : {});
     if (!options.readonly) {
       this.db.pragma('journal_mode = WAL');
-      this.db.pragma(`synchronous = ${process.env['STAGECRAFT_DURABLE_SYNC'] === 'FULL' ? 'FULL' : 'NORMAL'}`);
+      this.db.pragma(`synchronous = ${process.env['STAGECRAFT_DURABLE_SYNC'] === 'FULL' ? 'FULL' : process.env['STAGECRAFT_DURABLE_SYNC'] === 'OFF' ? 'OFF' : 'NORMAL'}`);
       this.db.exec(SCHEMA);
     }
     this.db.pragma('busy_timeout = 5000');
@@ -273,13 +275,14 @@ export class SqliteStore implements DurableStore {
     this.deletePendingWork(instanceId);
   }
 
-  loadHistory(instanceId: string): string[] {
-    return this.st.loadHistory.all(instanceId).map((r) => r.event);
+  loadHistory(instanceId: string): HistoryEvent[] {
+    const out: HistoryEvent[] = [];
+    for (const r of this.st.loadHistory.all(instanceId)) for (const e of JSON.parse(r.event) as HistoryEvent[]) out.push(e);
+    return out;
   }
 
   appendHistory(instanceId: string, fromSeq: number, eventsJson: readonly string[]): void {
-    let seq = fromSeq;
-    for (const e of eventsJson) this.st.appendHistory.run(instanceId, seq++, e);
+    if (eventsJson.length) this.st.appendHistory.run(instanceId, fromSeq, `[${eventsJson.join(',')}]`);
   }
 
   clearHistory(instanceId: string): void {

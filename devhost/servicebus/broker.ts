@@ -25,6 +25,8 @@ export const DEFAULT_SAS_KEY_NAME = 'RootManageSharedAccessKey';
 export const DEFAULT_SAS_KEY = 'SAS_KEY_VALUE';
 /** Advertised on ATTACH; the SDK sizes batches by it (Standard tier: 256 KB). */
 export const MAX_MESSAGE_SIZE = 256 * 1024;
+/** $management operation (Stagecraft extension) that moves dead-lettered messages back to their entity. */
+export const RESUBMIT_OPERATION = 'com.stagecraft:resubmit-deadletters';
 /** Deliveries per session rhea keeps until settled (its default is 2048). */
 const SESSION_BUFFER = 8192;
 
@@ -641,6 +643,14 @@ export class ServiceBusEmulator {
               if (--left === 0) ok({});
             });
           }
+          return;
+        }
+        case RESUBMIT_OPERATION: {
+          // Stagecraft-only: `stagecraft servicebus resubmit` while the host runs.
+          const queue = engine.receiveQueue(entityPath);
+          if (!queue || queue.isDlq) return fail(404, 'amqp:not-found', this.notFound(entityPath));
+          const seqs = body.all === true ? 'all' : asArray(body['sequence-numbers']).map((v) => toLong(v) ?? -1);
+          engine.resubmitDeadLetters(queue, seqs, (err, count) => (err ? failWith(err) : ok({ count })));
           return;
         }
         case 'com.microsoft:renew-session-lock':

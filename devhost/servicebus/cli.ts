@@ -2,9 +2,11 @@
  * `stagecraft servicebus <list|peek|resubmit>`: inspect the embedded emulator's store under `<stateDir>/servicebus/`.
  *
  * - list and peek read the SQLite store directly (read-only; safe while the host runs, WAL readers see commits).
- * - resubmit writes, so it refuses while a live broker owns the store (its in-memory state would not see the
- *   change); stop the host first. Messages go back to their entity as new messages (new sequence numbers,
- *   deliveryCount 0, DeadLetterReason/DeadLetterErrorDescription removed).
+ * - resubmit: when a live broker owns the store (owner file with a live pid) it asks that broker over AMQP
+ *   (a Stagecraft $management operation, authenticated with the app's emulator connection string) so its
+ *   in-memory state sees the change; otherwise it rewrites the store directly. Either way messages go back to
+ *   their entity as new messages (new sequence numbers, deliveryCount 0, DeadLetterReason/
+ *   DeadLetterErrorDescription removed).
  * Exit codes: 0 ok, 1 nothing to act on / store busy, 2 usage error.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -12,7 +14,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Message } from 'rhea';
 import { decodeMessage, encodeMessage } from './amqp-util';
-import { ownerFile } from './broker';
+import { managementRequest } from './admin-client';
+import { DEFAULT_SAS_KEY, DEFAULT_SAS_KEY_NAME, ownerFile, RESUBMIT_OPERATION } from './broker';
+import { parseConnectionString } from './host-settings';
 import { DLQ_SUFFIX } from './engine';
 import { MessageState, SqliteMessageStore, type StoredMessage } from './store';
 
@@ -21,7 +25,7 @@ const USAGE = `Usage: stagecraft servicebus <command> [options]
 Commands:
   list                                     Entities with active / scheduled / deferred / dead-letter counts
   peek <entity> [--dlq] [--count N]        Show messages (entity: queue, or topic/Subscriptions/sub)
-  resubmit <entity> [--all | --sequence N] Move dead-lettered messages back to the entity (host must be stopped)
+  resubmit <entity> [--all | --sequence N] Move dead-lettered messages back to the entity
 `;
 
 export interface ServiceBusCliOptions {
@@ -49,6 +53,22 @@ function ownerAlive(dbPath: string): { pid: number; port: number } | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Key name/key of the app's emulator connection string for `port` (env wins over local.settings.json). */
+function emulatorCredentials(appDir: string, port: number): { keyName: string; key: string } {
+  let values: Record<string, unknown> = {};
+  try {
+    values = (JSON.parse(readFileSync(join(appDir, 'local.settings.json'), 'utf8')) as { Values?: Record<string, unknown> }).Values ?? {};
+  } catch {
+    // no local.settings.json: environment only
+  }
+  const candidates = [...Object.values(process.env), ...Object.values(values)].filter((v): v is string => typeof v === 'string');
+  for (const cs of candidates) {
+    const p = parseConnectionString(cs);
+    if (p.emulator && (p.port ?? 5672) === port && p.keyName && p.key) return { keyName: p.keyName, key: p.key };
+  }
+  return { keyName: DEFAULT_SAS_KEY_NAME, key: DEFAULT_SAS_KEY };
 }
 
 function bodyOf(msg: Message): unknown {
@@ -202,8 +222,17 @@ export async function servicebusCommand(argv: string[], opts: ServiceBusCliOptio
     if (!known) continue;
     const owner = ownerAlive(file);
     if (owner) {
-      err(`The host's Service Bus broker (pid ${owner.pid}, port ${owner.port}) has this store open; stop the host, then run resubmit again.`);
-      return 1;
+      // A live broker owns the store: ask it (its in-memory state must see the change).
+      const creds = emulatorCredentials(opts.appDir, owner.port);
+      try {
+        const res = (await managementRequest({ host: '127.0.0.1', port: owner.port, ...creds }, entityArg, RESUBMIT_OPERATION, parsed.values.all ? { all: true } : { 'sequence-numbers': seqs })) as { count?: number } | undefined;
+        const count = res?.count ?? 0;
+        out(`Resubmitted ${count} dead-lettered message(s) to ${entityArg} (through the running broker on port ${owner.port}).`);
+        return count > 0 || parsed.values.all ? 0 : 1;
+      } catch (e) {
+        err(`Resubmit through the running broker (port ${owner.port}) failed: ${(e as Error).message}`);
+        return 1;
+      }
     }
     const store = new SqliteMessageStore(file);
     try {

@@ -6,7 +6,7 @@
  * shared/approvals/settings.ts, devhost/http/keys.ts); the lead folds them into shared/config.
  */
 import { join } from 'node:path';
-import { REPO_ROOT, spawnTracked, stopGroup } from '../mlflow';
+import { freePort, REPO_ROOT, spawnTracked, stopGroup } from '../mlflow';
 
 export interface DemoHostOptions {
   port: number;
@@ -32,6 +32,8 @@ export async function startDemoHost(o: DemoHostOptions, readyTimeoutMs = 180_000
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,
+      // The embedded Service Bus emulator on a free port: 5672 may be taken by another host or a test run.
+      ServiceBusConnection: `Endpoint=sb://127.0.0.1:${await freePort()};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;`,
       MLFLOW_TRACKING_URI: o.mlflowUrl,
       MLFLOW_WEBHOOK_SECRETS: o.webhookSecret,
       DRIFT_WEBHOOK_KEYS: o.driftKey,

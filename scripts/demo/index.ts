@@ -139,6 +139,10 @@ async function main(): Promise<void> {
     note(`MLflow UI: ${mlflow.url}   Stagecraft state: ${join(workDir, 'stagecraft')}`);
     // TODO(demo): add Stagecraft's records (validations, approvals, alias history, promotion record, report blob URLs)
     // once the records query API exists.
+  } catch (e) {
+    if (host) process.stderr.write(`\n--- last lines of the Stagecraft host log ---\n${host.logs().split('\n').slice(-40).join('\n')}\n`);
+    if (mlflow) process.stderr.write(`MLflow server log: ${join(mlflow.dataDir, 'mlflow-server.log')}${keep ? '' : ' (deleted on exit; use --keep)'}\n`);
+    throw e;
   } finally {
     if (!keep) {
       await host?.stop();

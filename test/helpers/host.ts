@@ -45,12 +45,15 @@ export interface StartHostOptions {
   env?: Record<string, string>;
   args?: string[];
   readyTimeoutMs?: number;
+  /** false: do not pass --port (the host then takes local.settings.json Host.LocalHttpPort); `port` must be that port. */
+  portFlag?: boolean;
 }
 
 export async function startHostProcess(options: StartHostOptions): Promise<HostProcess> {
   const port = options.port ?? (await freePort());
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'stagecraft-state-'));
-  const args = [join(REPO_ROOT, 'bin', 'stagecraft.js'), 'start', '--app', options.appDir, '--port', String(port), '--state', stateDir, ...(options.args ?? [])];
+  const portArgs = options.portFlag === false ? [] : ['--port', String(port)];
+  const args = [join(REPO_ROOT, 'bin', 'stagecraft.js'), 'start', '--app', options.appDir, ...portArgs, '--state', stateDir, ...(options.args ?? [])];
   const child = spawn(process.execPath, args, {
     cwd: options.appDir,
     env: { ...process.env, STAGECRAFT_LOG_LEVEL: process.env['STAGECRAFT_LOG_LEVEL'] ?? 'information', ...options.env },

@@ -2,11 +2,11 @@
  * A plain JavaScript v4 app written without any knowledge of Stagecraft, copied outside this repository (its only
  * link back is `node_modules/@azure/functions`, as after `npm install`), run with `stagecraft start --app DIR`.
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, startHostProcess, type HostProcess } from '../helpers/host';
+import { freePort, REPO_ROOT, startHostProcess, type HostProcess } from '../helpers/host';
 
 function copyOutsideRepo(fixture: string): string {
   const dir = join(mkdtempSync(join(tmpdir(), 'plain-js-app-')), 'app');
@@ -76,5 +76,21 @@ describe('a plain JavaScript v4 app from outside the repository', () => {
     expect(lines.length).toBeGreaterThanOrEqual(2);
     expect(JSON.parse(lines[0]!)).toEqual({ schedule: { adjustForDST: true }, scheduleStatus: null, isPastDue: false });
     expect(((await (await fetch(`${host.baseUrl}/api/beats`)).json()) as { beats: number }).beats).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('local.settings.json Host section', () => {
+  it('listens on Host.LocalHttpPort when no --port is given', async () => {
+    const appDir = copyOutsideRepo(resolve(__dirname, 'fixtures', 'external-js-app'));
+    const port = await freePort();
+    const settings = JSON.parse(readFileSync(join(appDir, 'local.settings.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(appDir, 'local.settings.json'), JSON.stringify({ ...settings, Host: { LocalHttpPort: port } }));
+    const host = await startHostProcess({ appDir, port, portFlag: false });
+    try {
+      expect(host.logs()).toContain(`http://127.0.0.1:${port}/api/greet`);
+      expect(await (await fetch(`http://127.0.0.1:${port}/api/greet?name=port`)).text()).toBe('Hello, port!');
+    } finally {
+      expect(await host.stop()).toBe(0);
+    }
   });
 });

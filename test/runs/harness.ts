@@ -47,7 +47,6 @@ export async function startTestHost(ws: Workspace, env: Record<string, string>):
       AzureWebJobsStorage: 'UseDevelopmentStorage=true',
       STAGECRAFT_FUNCTION_KEY: FUNCTION_KEY,
       STAGECRAFT_JOBS_DIR: join(ws.dir, 'jobs'),
-      STAGECRAFT_LOG_LEVEL: 'warning',
       ...env,
     },
     readyTimeoutMs: 120_000,
@@ -106,4 +105,16 @@ export function jobScript(ws: Workspace, name: string, opts: { ms?: number; code
     `console.log(${JSON.stringify(opts.output ?? `${name} output`)});`,
     `setTimeout(() => process.exit(${opts.code ?? 0}), ${opts.ms ?? 50});`,
   ].join('\n'));
+}
+
+/** Polls `probe` until `accept` holds (records and listings are written just after the decision they follow). */
+export async function eventually<T>(probe: () => Promise<T>, accept: (v: T) => boolean, timeoutMs = 30_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T = await probe();
+  while (!accept(last)) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)?.slice(0, 1_000)}`);
+    await new Promise((r) => setTimeout(r, 200));
+    last = await probe();
+  }
+  return last;
 }

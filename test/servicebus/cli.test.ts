@@ -34,19 +34,23 @@ async function withBroker<T>(fn: (client: ServiceBusClient) => Promise<T>): Prom
   }
 }
 
-it('lists entities with counts, peeks active and dead-lettered messages, refuses resubmit while the broker runs, and resubmits once it stopped', async () => {
+it('lists entities with counts, peeks active and dead-lettered messages, and resubmits through the running broker and offline', async () => {
   await withBroker(async (client) => {
     const sender = client.createSender('jobs');
     await sender.sendMessages([{ body: { job: 1 } }, { body: { job: 2 }, subject: 'train' }, { body: { job: 3 } }]);
     await sender.scheduleMessages({ body: 'later' }, new Date(Date.now() + 3_600_000));
     const receiver = client.createReceiver('jobs');
-    const [first] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 1000 });
+    const [first, second] = await receiver.receiveMessages(2, { maxWaitTimeInMs: 1000 });
     await receiver.deadLetterMessage(first!, { deadLetterReason: 'Invalid', deadLetterErrorDescription: 'job 1 is bad' });
+    await receiver.deadLetterMessage(second!, { deadLetterReason: 'Invalid', deadLetterErrorDescription: 'job 2 is bad' });
     await receiver.close();
 
-    const busy = await run(['resubmit', 'jobs', '--all']);
-    expect(busy.code).toBe(1);
-    expect(busy.err.join('\n')).toMatch(/stop the host/);
+    const dead = (await run(['peek', 'jobs', '--dlq'])).out.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const live = await run(['resubmit', 'jobs', '--sequence', String(dead[1]?.['sequenceNumber'])]);
+    expect(live.err).toEqual([]);
+    expect(live.out[0]).toMatch(/^Resubmitted 1 dead-lettered message\(s\) to jobs \(through the running broker on port \d+\)\.$/);
+    const back = await client.createReceiver('jobs').peekMessages(10);
+    expect(back.map((m) => m.body as unknown)).toEqual([{ job: 3 }, 'later', { job: 2 }]);
   });
 
   const list = await run(['list']);
@@ -57,9 +61,9 @@ it('lists entities with counts, peeks active and dead-lettered messages, refuses
 
   const peek = await run(['peek', 'jobs', '--count', '5']);
   const rows = peek.out.map((l) => JSON.parse(l) as Record<string, unknown>);
-  expect(rows.map((r) => r['body'])).toEqual([{ job: 2 }, { job: 3 }, 'later']);
-  expect(rows.map((r) => r['state'])).toEqual(['active', 'active', 'scheduled']);
-  expect(rows[0]?.['subject']).toBe('train');
+  expect(rows.map((r) => r['body'])).toEqual([{ job: 3 }, 'later', { job: 2 }]);
+  expect(rows.map((r) => r['state'])).toEqual(['active', 'scheduled', 'active']);
+  expect(rows[2]?.['subject']).toBe('train');
 
   const dlq = await run(['peek', 'jobs', '--dlq']);
   const dead = dlq.out.map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -76,8 +80,8 @@ it('lists entities with counts, peeks active and dead-lettered messages, refuses
     return { got: got.map((m) => [m.body as unknown, m.deliveryCount, m.deadLetterReason]), dl: dl.length };
   });
   expect(bodies.got).toEqual([
-    [{ job: 2 }, 0, undefined],
     [{ job: 3 }, 0, undefined],
+    [{ job: 2 }, 0, undefined],
     [{ job: 1 }, 0, undefined],
   ]);
   expect(bodies.dl).toBe(0);

@@ -1,0 +1,154 @@
+/**
+ * Operator commands that talk to a running Stagecraft host over its HTTP API (or read its state dir).
+ * Where to reach it: `--url` or `STAGECRAFT_URL` (default http://127.0.0.1:7071). Key: `--key`, `STAGECRAFT_KEY`,
+ * or the default function key from `<state>/keys.json` of a local host.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { instancesCommand } from './durable/cli';
+import { servicebusCommand } from './servicebus/cli';
+import { policyCheck } from '../shared/policy/check';
+import { retrainCommand } from '../shared/retraining/cli';
+import { runsCommand } from '../shared/runs/cli';
+import type { ParsedArgs } from './cli';
+
+export interface OpsContext {
+  appDir: string;
+  stateDir: string;
+  url: string;
+  key: string | undefined;
+}
+
+export function opsContext(args: ParsedArgs): OpsContext {
+  const appDir = resolve(typeof args.flags['app'] === 'string' ? args.flags['app'] : process.cwd());
+  const stateDir = resolve(typeof args.flags['state'] === 'string' ? args.flags['state'] : join(appDir, '.stagecraft'));
+  const url = (typeof args.flags['url'] === 'string' ? args.flags['url'] : process.env['STAGECRAFT_URL'] ?? 'http://127.0.0.1:7071').replace(/\/+$/, '');
+  let key = typeof args.flags['key'] === 'string' ? args.flags['key'] : process.env['STAGECRAFT_KEY'];
+  if (!key) {
+    const keysFile = join(stateDir, 'keys.json');
+    if (existsSync(keysFile)) {
+      try {
+        key = (JSON.parse(readFileSync(keysFile, 'utf8')) as { hostKeys?: { default?: string } }).hostKeys?.default;
+      } catch {
+        key = undefined;
+      }
+    }
+  }
+  return { appDir, stateDir, url, key };
+}
+
+/** Re-join flags into argv for sub-commands that parse their own options. */
+function passThrough(args: ParsedArgs, skip: readonly string[]): string[] {
+  const out = [...args.positionals];
+  for (const [k, v] of Object.entries(args.flags)) {
+    if (skip.includes(k)) continue;
+    if (v === true) out.push(`--${k}`);
+    else if (v === false) out.push(`--no-${k}`);
+    else out.push(`--${k}`, v);
+  }
+  return out;
+}
+
+const COMMON = ['app', 'state', 'url', 'key'];
+
+async function api(ctx: OpsContext, method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (ctx.key) headers['x-functions-key'] = ctx.key;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  let res: Response;
+  try {
+    res = await fetch(`${ctx.url}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  } catch (e) {
+    throw new Error(`Cannot reach Stagecraft at ${ctx.url} (${(e as Error).message}); is \`npm start\` running? Use --url to point elsewhere.`);
+  }
+  const text = await res.text();
+  let json: unknown = text;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    /* keep text */
+  }
+  return { status: res.status, json };
+}
+
+function print(value: unknown): void {
+  process.stdout.write(`${typeof value === 'string' ? value : JSON.stringify(value, null, 2)}\n`);
+}
+
+async function approvals(args: ParsedArgs, ctx: OpsContext): Promise<number> {
+  const [sub, id] = args.positionals;
+  const comment = typeof args.flags['comment'] === 'string' ? args.flags['comment'] : undefined;
+  switch (sub) {
+    case 'list':
+    case undefined: {
+      const q = new URLSearchParams();
+      for (const f of ['status', 'model']) if (typeof args.flags[f] === 'string') q.set(f, args.flags[f]);
+      const r = await api(ctx, 'GET', `/api/approvals${q.size ? `?${q.toString()}` : ''}`);
+      print(r.json);
+      return r.status < 400 ? 0 : 1;
+    }
+    case 'show': {
+      if (!id) return usage('stagecraft approvals show ID');
+      const r = await api(ctx, 'GET', `/api/approvals/${encodeURIComponent(id)}`);
+      print(r.json);
+      return r.status < 400 ? 0 : 1;
+    }
+    case 'approve':
+    case 'reject': {
+      if (!id) return usage(`stagecraft approvals ${sub} ID [--comment TEXT] [--key APPROVER_KEY]`);
+      const r = await api(ctx, 'POST', `/api/approvals/${encodeURIComponent(id)}/decision`, { decision: sub, ...(comment ? { comment } : {}) });
+      print(r.json);
+      return r.status < 400 ? 0 : r.status === 409 || r.status === 403 ? 3 : 1;
+    }
+    default:
+      return usage('stagecraft approvals [list|show ID|approve ID|reject ID] [--status S] [--model M] [--comment TEXT]');
+  }
+}
+
+async function rollback(args: ParsedArgs, ctx: OpsContext): Promise<number> {
+  const model = args.positionals[0];
+  if (!model) return usage('stagecraft rollback MODEL [--to VERSION] [--reason TEXT]');
+  const to = typeof args.flags['to'] === 'string' ? args.flags['to'] : undefined;
+  const reason = typeof args.flags['reason'] === 'string' ? args.flags['reason'] : 'requested from the CLI';
+  const r = await api(ctx, 'POST', `/api/models/${encodeURIComponent(model)}/rollback`, { ...(to ? { toVersion: to } : {}), reason });
+  print(r.json);
+  return r.status < 400 ? 0 : r.status === 409 ? 3 : 1;
+}
+
+function usage(text: string): number {
+  process.stderr.write(`usage: ${text}\n`);
+  return 2;
+}
+
+export async function runOpsCommand(args: ParsedArgs): Promise<number | undefined> {
+  const ctx = opsContext(args);
+  try {
+    switch (args.command) {
+      case 'instances':
+        return await instancesCommand(passThrough(args, COMMON), { appDir: ctx.appDir, stateDir: ctx.stateDir, ...(typeof args.flags['url'] === 'string' || process.env['STAGECRAFT_URL'] ? { url: ctx.url } : {}) });
+      case 'servicebus':
+        return await servicebusCommand(passThrough(args, COMMON), { appDir: ctx.appDir, stateDir: ctx.stateDir });
+      case 'policy': {
+        const [sub, file] = args.positionals;
+        if (sub !== 'check') return usage('stagecraft policy check [FILE]   (default: stagecraft.policy.yaml in --app)');
+        const r = await policyCheck(resolve(ctx.appDir, file ?? process.env['STAGECRAFT_POLICY_FILE'] ?? 'stagecraft.policy.yaml'));
+        (r.exitCode === 0 ? process.stdout : process.stderr).write(`${r.report}\n`);
+        return r.exitCode;
+      }
+      case 'retrain':
+        return await retrainCommand(passThrough(args, COMMON), { url: ctx.url, ...(ctx.key ? { key: ctx.key } : {}) });
+      case 'runs':
+        return await runsCommand(passThrough(args, COMMON), { url: ctx.url, ...(ctx.key ? { key: ctx.key } : {}) });
+      case 'approvals':
+        return await approvals(args, ctx);
+      case 'rollback':
+        return await rollback(args, ctx);
+      default:
+        return undefined;
+    }
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
