@@ -3,7 +3,7 @@
  * functions, Azurite child, embedded Service Bus broker, SQLite durable engine). Build first: `npx tsc -p tsconfig.json`.
  *
  *   npx tsx bench/intake/run.ts [--count 3000] [--concurrency 32] [--latency 200] [--gap 20] [--warmup 300]
- *                               [--log-level information] [--profile DIR]
+ *                               [--router on|off] [--profile DIR]
  *
  * 1. Ceiling: a trivial node:http server (own process) answering 202, driven by the same client.
  * 2. Throughput: `count` distinct signed MLflow `model_version.created` webhooks (distinct delivery ids and
@@ -234,7 +234,6 @@ async function main(): Promise<void> {
       latency: { type: 'string', default: '200' },
       gap: { type: 'string', default: '20' },
       warmup: { type: 'string', default: '300' },
-      'log-level': { type: 'string', default: 'information' },
       profile: { type: 'string' },
       'drain-timeout': { type: 'string', default: '600' },
       router: { type: 'string', default: 'on' },
@@ -258,7 +257,7 @@ async function main(): Promise<void> {
   const agent = new Agent({ keepAlive: true, maxSockets: 4 });
   try {
     console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}, load average at start ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-    console.log(`settings: ${count} webhooks, ${concurrency} keep-alive connections, ${warmup} warm-up, ${latencyCount} latency samples ${gap} ms apart, host log level ${values['log-level']}${values.profile ? ', host CPU profile on' : ''}${routerOn ? '' : ', ROUTER OFF (intake only: no workflow subscription matches)'}`);
+    console.log(`settings: ${count} webhooks, ${concurrency} keep-alive connections, ${warmup} warm-up, ${latencyCount} latency samples ${gap} ms apart${values.profile ? ', host CPU profile on' : ''}${routerOn ? '' : ', ROUTER OFF (intake only: no workflow subscription matches)'}`);
 
     // 1. Ceiling, first pass.
     ceiling = await startCeiling();
@@ -278,7 +277,9 @@ async function main(): Promise<void> {
       MLFLOW_WEBHOOK_SECRETS: SECRET,
       RECORDS_TABLE_PREFIX: 'Bench',
       STAGECRAFT_MASTER_KEY: MASTER_KEY,
-      STAGECRAFT_LOG_LEVEL: values['log-level'],
+      // Function logs stay at Information whatever this says: host.json sets "Function": "Information", and a
+      // category entry beats the default this overrides. The figures include that logging.
+      STAGECRAFT_LOG_LEVEL: 'information',
       // Models named bench-intake-* have no policy entry: each promotion ends after loadContext (POLICY_NO_MODEL).
       STAGECRAFT_POLICY_PATH: join(REPO_ROOT, 'stagecraft.policy.yaml'),
     };
