@@ -7,7 +7,8 @@
  *
  * 1. Ceiling: a trivial node:http server (own process) answering 202, driven by the same client.
  * 2. Throughput: `count` distinct signed MLflow `model_version.created` webhooks (distinct delivery ids and
- *    versions of a model with no policy, so each promotion run ends after its first activity) over `concurrency`
+ *    versions of a model with no policy, so each promotion run ends after two activities: loadContext answers
+ *    POLICY_NO_MODEL, writeRecord records it) over `concurrency`
  *    keep-alive connections. 202 = verified, validated, delivery claimed, published to Service Bus, receipt written.
  *    Then waits (bounded) until every one of them has become a finished `promotion:<model>:<version>` instance.
  * 3. Latency: `latency` webhooks one at a time (`gap` ms apart, after the previous instance appeared). Primary
@@ -140,13 +141,14 @@ function handlerMsByDelivery(logs: string): Map<string, number> {
   return out;
 }
 
-async function latencyRun(host: HostProcess, n: number, gapMs: number): Promise<{ startMs: number[]; visibleMs: number[]; acceptMs: number[]; handlerMs: number[]; failures: string[] }> {
+async function latencyRun(host: HostProcess, n: number, gapMs: number): Promise<{ startMs: number[]; visibleMs: number[]; acceptMs: number[]; handlerMs: number[]; failures: string[]; slowest: string[] }> {
   const agent = new Agent({ keepAlive: true, maxSockets: 2 });
   const startMs: number[] = [];
   const visibleMs: number[] = [];
   const acceptMs: number[] = [];
   const failures: string[] = [];
   const deliveryIds: string[] = [];
+  const slowest: Array<{ v: number; ms: number; at: string }> = [];
   const model = 'bench-intake-latency';
   try {
     for (let v = 1; v <= n; v++) {
@@ -184,6 +186,7 @@ async function latencyRun(host: HostProcess, n: number, gapMs: number): Promise<
       }
       visibleMs.push(seen);
       startMs.push(started);
+      slowest.push({ v, ms: started, at: new Date(wall0).toISOString().slice(11, 23) });
       await new Promise((r) => setTimeout(r, gapMs));
     }
   } finally {
@@ -191,7 +194,15 @@ async function latencyRun(host: HostProcess, n: number, gapMs: number): Promise<
   }
   const logged = handlerMsByDelivery(host.logs());
   const handlerMs = deliveryIds.flatMap((d) => (logged.has(d) ? [logged.get(d)!] : [])).sort((a, b) => a - b);
-  return { startMs: startMs.sort((a, b) => a - b), visibleMs: visibleMs.sort((a, b) => a - b), acceptMs: acceptMs.sort((a, b) => a - b), handlerMs, failures };
+  slowest.sort((a, b) => b.ms - a.ms);
+  return {
+    startMs: startMs.sort((a, b) => a - b),
+    visibleMs: visibleMs.sort((a, b) => a - b),
+    acceptMs: acceptMs.sort((a, b) => a - b),
+    handlerMs,
+    failures,
+    slowest: slowest.slice(0, 5).map((s) => `v${s.v} ${s.ms} ms at ${s.at}`),
+  };
 }
 
 /**
@@ -336,6 +347,7 @@ async function main(): Promise<void> {
       if (lat.handlerMs.length) console.log(`  of which the intake handler (its own log field ms):       ${ms(lat.handlerMs)}`);
       console.log(`webhook POST -> orchestration start (ExecutionStarted timestamp): ${ms(lat.startMs)}; goal p99 <= 50 ms -> ${(50 / pct(lat.startMs, 99)).toFixed(2)}x headroom`);
       console.log(`webhook POST -> instance visible (2 ms status polls):            ${ms(lat.visibleMs)}`);
+      console.log(`  slowest starts: ${lat.slowest.join(', ')}`);
       if (lat.failures.length) console.log(`latency failures (${lat.failures.length}): ${lat.failures.slice(0, 5).join(' | ')}`);
     }
     console.log(`load average at end ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);

@@ -14,7 +14,7 @@
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { ServiceBusClient, type ServiceBusReceivedMessage, type ServiceBusReceiver, type ServiceBusSender } from '@azure/service-bus';
+import type { ServiceBusClient, ServiceBusReceivedMessage, ServiceBusReceiver, ServiceBusSender } from '@azure/service-bus';
 import { HostError, type BindingInfo, type HostContext, type HostExtension, type HostLogger, type RegisteredFunction } from '../host/types';
 import { ServiceBusEmulator } from './broker';
 import { addImplicitEntities, compileConfig, loadConfigFile, type EntitiesConfig } from './config';
@@ -186,6 +186,8 @@ export function createServiceBusExtension(): ServiceBusExtension {
   const clientFor = async (name: string, host: HostContext): Promise<ServiceBusClient> => {
     let c = clients.get(name);
     if (c) return c;
+    // Loaded on first use so apps without Service Bus bindings do not pay for the SDK at start-up.
+    const { ServiceBusClient } = await import('@azure/service-bus');
     const cs = host.settings[name];
     if (cs) {
       c = new ServiceBusClient(cs);

@@ -60,6 +60,8 @@ export const ApprovalRequestSchema = z.object({
   /** Escalation steps that fired (0-based indexes), for the record. */
   escalations: z.array(z.int()).default([]),
   remindersSent: z.int().default(0),
+  /** When the approvers were first notified (absent: the request notification is still owed). */
+  notifiedAt: z.string().optional(),
   summary: z.string().optional(),
 });
 export type ApprovalRequest = z.output<typeof ApprovalRequestSchema>;

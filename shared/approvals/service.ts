@@ -96,6 +96,17 @@ export async function noteTimerEvent(store: ApprovalStore, approvalId: string, e
   throw new StagecraftError('APPROVAL_CONTENDED', `approval '${approvalId}' kept changing`, { status: 503, retryable: true });
 }
 
+/** Marks the request notification as sent (idempotent), so a retried create does not notify twice. */
+export async function markNotified(store: ApprovalStore, approvalId: string, nowMs: number): Promise<ApprovalRequest> {
+  for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+    const { request, etag } = await mustGet(store, approvalId);
+    if (request.notifiedAt !== undefined) return request;
+    const next: ApprovalRequest = { ...request, notifiedAt: new Date(nowMs).toISOString() };
+    if ((await store.replace(next, etag)) === 'ok') return next;
+  }
+  throw new StagecraftError('APPROVAL_CONTENDED', `approval '${approvalId}' kept changing`, { status: 503, retryable: true });
+}
+
 /** Cancels a pending request (its orchestration gave up); a settled request is returned unchanged. */
 export async function cancelRequest(store: ApprovalStore, approvalId: string, nowMs: number, reason: string): Promise<ApprovalRequest> {
   for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {

@@ -18,8 +18,8 @@ export interface CheckFacts {
   champion?: { version: string; metrics: Record<string, number> } | null;
   /** Artifact paths present under the run's artifact root (files, relative, '/'-separated). */
   artifacts?: string[];
-  /** What the model's MLmodel file declares; undefined when it could not be read. */
-  mlmodel?: { signature: boolean; inputExample: boolean };
+  /** Signature: what the model's MLmodel declares (undefined when it could not be read); input example: file or MLmodel. */
+  mlmodel?: { signature: boolean | undefined; inputExample: boolean };
   /** Names of the datasets logged as the run's inputs. */
   datasets?: string[];
 }
@@ -63,7 +63,7 @@ export function evaluateCheck(check: Check, facts: CheckFacts): CheckEvaluation 
         : { status: 'failed', message: len === 0 ? 'the version has no description' : `the description has ${len} characters; ${check.minLength} required` };
     }
     case 'signature':
-      if (!facts.mlmodel) return { status: 'failed', message: "the model's MLmodel file could not be read, so its signature is unknown" };
+      if (facts.mlmodel?.signature === undefined) return { status: 'failed', message: "the model's MLmodel file could not be read, so its signature is unknown" };
       return facts.mlmodel.signature ? { status: 'passed', message: 'the model declares a signature' } : { status: 'failed', message: 'the model was logged without a signature' };
     case 'input-example':
       if (!facts.mlmodel) return { status: 'failed', message: "the model's MLmodel file could not be read, so its input example is unknown" };

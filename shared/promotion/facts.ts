@@ -35,16 +35,17 @@ async function listAll(client: MlflowClient, runId: string, dir?: string): Promi
   return out;
 }
 
-async function readMlmodel(client: MlflowClient, runId: string, dir: string): Promise<{ signature: boolean; inputExample: boolean } | undefined> {
+/** The input example from the artifact listing; the signature only from a readable MLmodel (else undefined: unknown). */
+async function readMlmodel(client: MlflowClient, runId: string, dir: string): Promise<{ signature: boolean | undefined; inputExample: boolean }> {
   const inputExample = await client.artifactExists(runId, `${dir}/input_example.json`);
   try {
     const url = client.http.url('/get-artifact', { run_uuid: runId, path: `${dir}/MLmodel` });
     const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-    if (!res.ok) return inputExample ? { signature: false, inputExample } : undefined;
+    if (!res.ok) return { signature: undefined, inputExample };
     const facts = mlmodelFacts(parseYaml(await res.text()));
     return { signature: facts.signature, inputExample: inputExample || facts.inputExample };
   } catch {
-    return undefined;
+    return { signature: undefined, inputExample };
   }
 }
 

@@ -3,7 +3,7 @@
  * Requires a build (`npm test` runs `npm run build` first). Every started host must be stopped in afterAll/finally.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -49,14 +49,29 @@ export interface StartHostOptions {
   portFlag?: boolean;
 }
 
+/**
+ * For the repository's own app: the Values of local.settings.sample.json (what a fresh clone runs with), and a
+ * Service Bus emulator on a free port so test files running in parallel do not share port 5672. `env` wins.
+ */
+async function repoAppDefaults(appDir: string, env: Record<string, string> | undefined): Promise<Record<string, string>> {
+  if (resolve(appDir) !== REPO_ROOT) return {};
+  const sample = JSON.parse(readFileSync(join(REPO_ROOT, 'local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> };
+  const defaults: Record<string, string> = { ...sample.Values };
+  if (!env?.['ServiceBusConnection']) {
+    defaults['ServiceBusConnection'] = `Endpoint=sb://127.0.0.1:${await freePort()};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;`;
+  }
+  return defaults;
+}
+
 export async function startHostProcess(options: StartHostOptions): Promise<HostProcess> {
   const port = options.port ?? (await freePort());
+  const defaults = await repoAppDefaults(options.appDir, options.env);
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'stagecraft-state-'));
   const portArgs = options.portFlag === false ? [] : ['--port', String(port)];
   const args = [join(REPO_ROOT, 'bin', 'stagecraft.js'), 'start', '--app', options.appDir, ...portArgs, '--state', stateDir, ...(options.args ?? [])];
   const child = spawn(process.execPath, args, {
     cwd: options.appDir,
-    env: { ...process.env, STAGECRAFT_LOG_LEVEL: process.env['STAGECRAFT_LOG_LEVEL'] ?? 'information', ...options.env },
+    env: { ...process.env, ...defaults, STAGECRAFT_LOG_LEVEL: process.env['STAGECRAFT_LOG_LEVEL'] ?? 'information', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

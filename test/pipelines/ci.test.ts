@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return -- JSON answers of the API under test are inspected as data; their shapes are what the assertions check. */
 /**
  * CI on merge through the real local host: ciPipeline fans the repo's suites out as local jobs via runJob,
  * records each result, writes JUnit to Blob Storage (Azurite) and reports the verdict to GitHub (a capture

@@ -47,6 +47,8 @@ describe('built-in checks', () => {
 
   it('signature and input example fail closed when the MLmodel cannot be read', () => {
     expect(evaluateCheck(Check.parse({ type: 'signature' }), facts()).status).toBe('failed');
+    expect(evaluateCheck(Check.parse({ type: 'signature' }), facts({ mlmodel: { signature: undefined, inputExample: true } })).message).toContain('could not be read');
+    expect(evaluateCheck(Check.parse({ type: 'input-example' }), facts({ mlmodel: { signature: undefined, inputExample: true } })).status).toBe('passed');
     expect(evaluateCheck(Check.parse({ type: 'signature' }), facts({ mlmodel: mlmodelFacts({ signature: { inputs: '[]' } }) })).status).toBe('passed');
     expect(mlmodelFacts({ saved_input_example_info: { artifact_path: 'input_example.json' } })).toEqual({ signature: false, inputExample: true });
   });

@@ -27,6 +27,7 @@ function policy(hook: string, dir: string) {
           quality: { type: 'metric-threshold', thresholds: [{ metric: 'accuracy', min: 0.9 }] },
           'vs-champion': { type: 'champion', rules: [{ metric: 'roc_auc', direction: 'higher', maxRegression: 0.01 }] },
           files: { type: 'artifacts', paths: ['model/MLmodel'] },
+          example: { type: 'input-example' },
           description: { type: 'description', severity: 'advisory', minLength: 10 },
           'smoke-job': { type: 'job', job: job(dir, 'ok.js', '30s') },
         },
@@ -96,7 +97,8 @@ describe('modelPromotion', () => {
     expect(r.deploy).toMatchObject({ action: 'batch-scoring', state: 'SUCCEEDED' });
     expect(r.eventPublished).toBe(true);
     expect(r.report?.html).toMatch(/report\.html$/);
-    expect((await listValidations(id, env.hostEnv)).map((v) => v.checkId).sort()).toEqual(['description', 'files', 'quality', 'smoke-job', 'tags', 'vs-champion']);
+    expect((await listValidations(id, env.hostEnv)).map((v) => v.checkId).sort()).toEqual(['description', 'example', 'files', 'quality', 'smoke-job', 'tags', 'vs-champion']);
+    expect(byId['example']).toMatchObject({ status: 'passed' });
     const events = env.receiver.notices.filter((n) => n.correlationId === id || n.correlationId === approval['id']).map((n) => n.event);
     expect(events).toEqual(expect.arrayContaining(['validation.passed', 'approval.requested', 'approval.decided', 'model.promoted']));
     const requested = env.receiver.notices.find((n) => n.event === 'approval.requested' && n.correlationId === approval['id'])!;

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return -- JSON answers of the API under test are inspected as data; their shapes are what the assertions check. */
 /**
  * Drift-, schedule- and request-driven retraining through the real local host: per-model coordinators decide
  * (drift rule, cooldown, debounce), retraining runs start the model's training job via runJob.

@@ -15,12 +15,12 @@ beforeAll(async () => {
       [
         { Name: 'basic' },
         { Name: 'ids' },
-        { Name: 'dedup', Properties: { RequiresDuplicateDetection: true, DuplicateDetectionHistoryTimeWindow: 'PT1S' } },
+        { Name: 'dedup', Properties: { RequiresDuplicateDetection: true, DuplicateDetectionHistoryTimeWindow: 'PT2S' } },
         { Name: 'sched' },
         { Name: 'ttl', Properties: { DeadLetteringOnMessageExpiration: true } },
         { Name: 'ttl-drop' },
         { Name: 'settle', Properties: { MaxDeliveryCount: 5 } },
-        { Name: 'locks', Properties: { LockDuration: 'PT1S', MaxDeliveryCount: 5 } },
+        { Name: 'locks', Properties: { LockDuration: 'PT2S', MaxDeliveryCount: 5 } },
         { Name: 'maxdc', Properties: { MaxDeliveryCount: 3 } },
         { Name: 'rad' },
         { Name: 'peek' },
@@ -93,7 +93,7 @@ describe('send', () => {
     await sender.sendMessages({ body: 'first', messageId: 'dup-1' });
     await sender.sendMessages({ body: 'second', messageId: 'dup-1' });
     await sender.sendMessages({ body: 'other', messageId: 'dup-2' });
-    await sleep(1300);
+    await sleep(2300);
     await sender.sendMessages({ body: 'third', messageId: 'dup-1' });
     await sender.close();
     const got = await drain('dedup', 4, 1200);
@@ -104,7 +104,8 @@ describe('send', () => {
 describe('scheduling and expiry', () => {
   it('keeps scheduled messages invisible until their time, and cancelScheduledMessages removes one', async () => {
     const sender = b.client.createSender('sched');
-    const at = new Date(Date.now() + 800);
+    // Far enough ahead that the checks below finish before it, even on a loaded machine.
+    const at = new Date(Date.now() + 3000);
     const [keep] = await sender.scheduleMessages({ body: 'scheduled' }, at);
     const [cancel] = await sender.scheduleMessages({ body: 'cancelled' }, at);
     await sender.sendMessages({ body: 'enqueue-time', scheduledEnqueueTimeUtc: at });
@@ -113,7 +114,7 @@ describe('scheduling and expiry', () => {
     const peeked = await b.client.createReceiver('sched').peekMessages(10);
     expect(peeked.map((m) => m.state)).toEqual(['scheduled', 'scheduled']);
     expect(await drain('sched', 1, 300)).toEqual([]);
-    await sleep(900);
+    await sleep(Math.max(0, at.getTime() - Date.now()) + 300);
     const got = await drain('sched', 3, 1000);
     expect(got.map(bodyOf).sort()).toEqual(['enqueue-time', 'scheduled']);
     expect(got.every((m) => m.enqueuedTimeUtc !== undefined && m.enqueuedTimeUtc.getTime() >= at.getTime() - 5)).toBe(true);
@@ -184,10 +185,10 @@ describe('peek-lock settlement', () => {
     await sleep(300);
     const until = await receiver.renewMessageLock(r);
     expect(until.getTime()).toBeGreaterThan(before);
-    await sleep(900);
+    await sleep(1200);
     await receiver.renewMessageLock(r);
-    await sleep(400);
-    // `r` stayed locked through renewals; `e` (1 s lock) expired and is delivered again.
+    await sleep(1100);
+    // `r` stayed locked through renewals; `e` (2 s lock) expired and is delivered again.
     await receiver.completeMessage(r);
     const err = await receiver.completeMessage(e).then(
       () => undefined,

@@ -9,7 +9,7 @@ import type { ApprovalRules } from '../../../shared/decisions/approval';
 import { approvalIdFor } from '../../../shared/approvals/ids';
 import { newRequest, type ApprovalRequest } from '../../../shared/approvals/model';
 import { approvalFacts, linkActions } from '../../../shared/approvals/notice';
-import { closeAtDeadline, noteTimerEvent } from '../../../shared/approvals/service';
+import { closeAtDeadline, markNotified, noteTimerEvent } from '../../../shared/approvals/service';
 import { approvalSettings } from '../../../shared/approvals/settings';
 import { TableApprovalStore } from '../../../shared/approvals/store';
 import { NotFoundError } from '../../../shared/errors';
@@ -66,8 +66,10 @@ export async function promotionCreateApproval(input: CreateApprovalInput, contex
   );
   const stored = await store.create(fresh);
   context.info('approval request stored', { approvalId: stored.approvalId, instanceId: input.instanceId, status: stored.status, created: stored === fresh });
-  if (stored === fresh && stored.status === 'pending') {
+  // Notified at least once: a retry after a crash between create and notify still notifies; after notify, never again.
+  if (stored.status === 'pending' && stored.notifiedAt === undefined) {
     await notifyApproval(stored, 'approval.requested', `Approval needed: ${stored.model} v${stored.version}`, input.notify, input.reportUrl, context);
+    return markNotified(store, stored.approvalId, Date.now());
   }
   return stored;
 }
