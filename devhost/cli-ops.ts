@@ -37,14 +37,22 @@ export function opsContext(args: ParsedArgs): OpsContext {
   return { appDir, stateDir, url, key };
 }
 
-/** Re-join flags into argv for sub-commands that parse their own options. */
-function passThrough(args: ParsedArgs, skip: readonly string[]): string[] {
-  const out = [...args.positionals];
-  for (const [k, v] of Object.entries(args.flags)) {
-    if (skip.includes(k)) continue;
-    if (v === true) out.push(`--${k}`);
-    else if (v === false) out.push(`--no-${k}`);
-    else out.push(`--${k}`, v);
+/**
+ * The sub-command's own arguments: the raw argv after the command word, minus the common options this module
+ * handles (`--app`, `--state`, `--url`, `--key`, each as `--x V` or `--x=V`). Raw, because re-joining parsed flags
+ * would guess wrong about which flags take values (`peek --dlq QUEUE`).
+ */
+function subArgv(raw: readonly string[]): string[] {
+  const out: string[] = [];
+  const rest = raw.slice(raw.findIndex((a) => !a.startsWith('--')) + 1);
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i]!;
+    const name = /^--([a-z]+)(=|$)/.exec(a);
+    if (name && COMMON.includes(name[1]!)) {
+      if (name[2] === '') i++;
+      continue;
+    }
+    out.push(a);
   }
   return out;
 }
@@ -120,14 +128,14 @@ function usage(text: string): number {
   return 2;
 }
 
-export async function runOpsCommand(args: ParsedArgs): Promise<number | undefined> {
+export async function runOpsCommand(args: ParsedArgs, raw: readonly string[]): Promise<number | undefined> {
   const ctx = opsContext(args);
   try {
     switch (args.command) {
       case 'instances':
-        return await instancesCommand(passThrough(args, COMMON), { appDir: ctx.appDir, stateDir: ctx.stateDir, ...(typeof args.flags['url'] === 'string' || process.env['STAGECRAFT_URL'] ? { url: ctx.url } : {}) });
+        return await instancesCommand(subArgv(raw), { appDir: ctx.appDir, stateDir: ctx.stateDir, ...(typeof args.flags['url'] === 'string' || process.env['STAGECRAFT_URL'] ? { url: ctx.url } : {}) });
       case 'servicebus':
-        return await servicebusCommand(passThrough(args, COMMON), { appDir: ctx.appDir, stateDir: ctx.stateDir });
+        return await servicebusCommand(subArgv(raw), { appDir: ctx.appDir, stateDir: ctx.stateDir });
       case 'policy': {
         const [sub, file] = args.positionals;
         if (sub !== 'check') return usage('stagecraft policy check [FILE]   (default: stagecraft.policy.yaml in --app)');
@@ -136,9 +144,9 @@ export async function runOpsCommand(args: ParsedArgs): Promise<number | undefine
         return r.exitCode;
       }
       case 'retrain':
-        return await retrainCommand(passThrough(args, COMMON), { url: ctx.url, ...(ctx.key ? { key: ctx.key } : {}) });
+        return await retrainCommand(subArgv(raw), { url: ctx.url, ...(ctx.key ? { key: ctx.key } : {}) });
       case 'runs':
-        return await runsCommand(passThrough(args, COMMON), { url: ctx.url, ...(ctx.key ? { key: ctx.key } : {}) });
+        return await runsCommand(subArgv(raw), { url: ctx.url, ...(ctx.key ? { key: ctx.key } : {}) });
       case 'approvals':
         return await approvals(args, ctx);
       case 'rollback':

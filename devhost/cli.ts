@@ -115,7 +115,7 @@ export async function main(argv: string[]): Promise<number> {
     default: {
       // Loaded on demand so `stagecraft start` does not pay for the operator commands' modules.
       const { runOpsCommand } = await import('./cli-ops.js');
-      const code = await runOpsCommand(args);
+      const code = await runOpsCommand(args, argv);
       if (code !== undefined) return code;
     }
       process.stderr.write(`Unknown command "${args.command}".\n\n${USAGE}`);

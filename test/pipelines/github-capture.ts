@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return -- JSON answers of the API under test are inspected as data; their shapes are what the assertions check. */
+/* eslint-disable @typescript-eslint/no-explicit-any -- JSON answers of the API under test are inspected as data; their shapes are what the assertions check. */
 /**
  * Stands in for GitHub's REST API (commit statuses, check runs, contents) on 127.0.0.1: records every request
  * and answers as GitHub documents (201 with an id for statuses). Stopped by the test in afterAll.
