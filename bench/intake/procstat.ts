@@ -3,7 +3,7 @@
  * child process, so its tree is what serves a webhook. On a shared, loaded machine wall-clock rates move a lot;
  * requests per CPU-second are the load-independent view of the same run.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 const TICKS = 100;
 
@@ -46,4 +46,21 @@ export function cpuSnapshot(pid: number | undefined): CpuSnapshot {
   const client = (u.user + u.system) / 1e6;
   if (pid === undefined) return { tree: 0, root: 0, client };
   return { tree: treeOf(pid).reduce((s, p) => s + ticksOf(p), 0) / TICKS, root: ticksOf(pid) / TICKS, client };
+}
+
+/**
+ * Pids of processes whose command line contains `text` (e.g. this run's unique state dir). startHostProcess does
+ * not stop the child when readiness times out, so the bench finds and stops its own host this way.
+ */
+export function pidsWithArg(text: string): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text)) out.push(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
 }

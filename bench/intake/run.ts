@@ -28,7 +28,7 @@ import { mlflowSignature, pythonIsoTimestamp, pythonJson } from '../../test/fake
 import { freePort, REPO_ROOT, startHostProcess, type HostProcess } from '../../test/helpers/host';
 import { startCeiling, type CeilingServer } from './ceiling';
 import { pct, postOnce, runLoad, statusText, type LoadResult, type PreparedRequest } from './client';
-import { cpuSnapshot, type CpuSnapshot } from './procstat';
+import { cpuSnapshot, pidsWithArg, type CpuSnapshot } from './procstat';
 import { profilerNodeOptions, waitForFile } from './profiler';
 
 const SECRET = 'bench-intake-secret';
@@ -300,7 +300,14 @@ async function main(): Promise<void> {
       mkdirSync(dir, { recursive: true });
       env['NODE_OPTIONS'] = `${process.env['NODE_OPTIONS'] ?? ''} ${profilerNodeOptions(dir)}`.trim();
     }
-    host = await startHostProcess({ appDir: REPO_ROOT, stateDir: join(scratch, 'state'), env, readyTimeoutMs: 120_000 });
+    const stateDir = join(scratch, 'state');
+    try {
+      host = await startHostProcess({ appDir: REPO_ROOT, stateDir, env, readyTimeoutMs: 120_000 });
+    } catch (e) {
+      // The helper leaves a host that missed its readiness deadline running: stop ours (its args name our state dir).
+      for (const pid of pidsWithArg(stateDir)) process.kill(pid, 'SIGKILL');
+      throw e;
+    }
     const hostPid = host.child.pid;
 
     const warm = await runLoad(host.port, Array.from({ length: warmup }, (_, i) => webhook('bench-intake-warm', i + 1)), concurrency);

@@ -3,8 +3,8 @@
  * Facts that do not exist (no run, no champion) are values; registry failures throw (the activity is retried).
  *
  * MLflow layouts used: the model directory is the artifact path of a `runs:/<run>/<path>` source (default
- * `model`); an input example is the file `<dir>/input_example.json`; the signature is read from `<dir>/MLmodel`
- * through the tracking server's artifact download (`/get-artifact`), when the server offers it.
+ * `model`); an input example is the file `<dir>/input_example.json` or the MLmodel's `saved_input_example_info`;
+ * the signature is read from the version's MLmodel (see readMlmodel).
  */
 import { parse as parseYaml } from 'yaml';
 import { NotFoundError } from '../errors';
@@ -35,18 +35,28 @@ async function listAll(client: MlflowClient, runId: string, dir?: string): Promi
   return out;
 }
 
-/** The input example from the artifact listing; the signature only from a readable MLmodel (else undefined: unknown). */
-async function readMlmodel(client: MlflowClient, runId: string, dir: string): Promise<{ signature: boolean | undefined; inputExample: boolean }> {
-  const inputExample = await client.artifactExists(runId, `${dir}/input_example.json`);
-  try {
-    const url = client.http.url('/get-artifact', { run_uuid: runId, path: `${dir}/MLmodel` });
-    const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-    if (!res.ok) return { signature: undefined, inputExample };
-    const facts = mlmodelFacts(parseYaml(await res.text()));
-    return { signature: facts.signature, inputExample: inputExample || facts.inputExample };
-  } catch {
-    return { signature: undefined, inputExample };
+/**
+ * Signature and input example from the version's MLmodel. MLflow 3 keeps logged models outside the run, so the
+ * model version's own artifact download (`/model-versions/get-artifact`) is tried first; the run's
+ * `<dir>/MLmodel` (MLflow 2 layout) second. An unreadable MLmodel means "unknown" (undefined), which a blocking
+ * check treats as a failure it can name, never as a pass.
+ */
+async function readMlmodel(client: MlflowClient, model: VersionInfo, dir: string): Promise<{ signature: boolean | undefined; inputExample: boolean }> {
+  const inRun = model.runId ? await client.artifactExists(model.runId, `${dir}/input_example.json`).catch(() => false) : false;
+  const attempts: (() => Promise<string>)[] = [() => client.downloadModelVersionArtifact(model.name, model.version, 'MLmodel')];
+  if (model.runId) {
+    const runId = model.runId;
+    attempts.push(() => client.downloadRunArtifact(runId, `${dir}/MLmodel`));
   }
+  for (const attempt of attempts) {
+    try {
+      const facts = mlmodelFacts(parseYaml(await attempt()));
+      return { signature: facts.signature, inputExample: inRun || facts.inputExample };
+    } catch {
+      // try the next layout
+    }
+  }
+  return { signature: undefined, inputExample: inRun };
 }
 
 async function championOf(client: MlflowClient, model: VersionInfo, check: Extract<Check, { type: 'champion' }>, promotion: Promotion): Promise<CheckFacts['champion']> {
@@ -87,6 +97,6 @@ export async function gatherFacts(client: MlflowClient, check: Check, model: Ver
       if (!(e instanceof NotFoundError)) throw e;
     }
   }
-  if (needs.has('mlmodel') && model.runId) facts.mlmodel = await readMlmodel(client, model.runId, modelDir(model.source));
+  if (needs.has('mlmodel')) facts.mlmodel = await readMlmodel(client, model, modelDir(model.source));
   return facts;
 }
