@@ -99,7 +99,16 @@ export async function startHostProcess(options: StartHostOptions): Promise<HostP
       });
     });
 
-  await waitForLog('Host started', options.readyTimeoutMs ?? 60_000);
+  try {
+    await waitForLog('Host started', options.readyTimeoutMs ?? 60_000);
+  } catch (e) {
+    // Never leave a half-started host behind (it may hold ports and Azurite).
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    throw e;
+  }
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     port,

@@ -1,0 +1,78 @@
+/**
+ * Settings of the workflows (promotion, approvals, jobs, pipelines, retraining). Each area parses its own with zod
+ * where it is used (shared/approvals/settings.ts, shared/runs/settings.ts, shared/vcs/settings.ts,
+ * shared/pipelines/settings.ts, shared/promotion/env.ts, shared/jobs/runner.ts); this module documents them in one
+ * place (README table) and `validateAllSettings` runs every reader at start-up so a bad setting is reported at once,
+ * by name, instead of on the first workflow that needs it.
+ */
+import { existsSync } from 'node:fs';
+import { approvalSettings } from '../approvals/settings';
+import { loadPolicy } from '../policy/load';
+import { policyFile } from '../promotion/env';
+import { pipelinesSettings } from '../pipelines/settings';
+import { runsSettings } from '../runs/settings';
+import { vcsSettings } from '../vcs/settings';
+import { loadConfig, type Env } from './index';
+
+export interface WorkflowSettingDoc {
+  name: string;
+  default?: string;
+  secret?: boolean;
+  description: string;
+}
+
+export const WORKFLOW_SETTINGS_DOC: readonly WorkflowSettingDoc[] = [
+  { name: 'STAGECRAFT_POLICY_PATH', default: 'stagecraft.policy.yaml', description: 'Policy file (YAML or JSON; schema in docs/policy.schema.json). Check it with `stagecraft policy check`.' },
+  { name: 'MLFLOW_TRACKING_USERNAME', description: 'Basic-auth user for MLflow (with MLFLOW_TRACKING_PASSWORD), when no token is set.' },
+  { name: 'MLFLOW_TRACKING_PASSWORD', secret: true, description: 'Basic-auth password for MLflow.' },
+  { name: 'DATABRICKS_HOST', description: 'Azure Databricks workspace URL for job checks, deployments and training jobs (`runner: databricks`).' },
+  { name: 'DATABRICKS_TOKEN', secret: true, description: 'Databricks PAT; without it the managed identity (DefaultAzureCredential) is used.' },
+  { name: 'STAGECRAFT_JOBS_DIR', default: '.stagecraft/jobs', description: 'State of the local job runner (`runner: local`, embedded mode).' },
+  { name: 'STAGECRAFT_JOBS_BASE_DIR', default: 'the policy file folder', description: 'Working directory local job commands are resolved against.' },
+  { name: 'STAGECRAFT_APPROVER_KEYS', secret: true, description: 'Local approver identities: `user=key,...` (keys ≥ 16 characters, sent as x-functions-key).' },
+  { name: 'STAGECRAFT_APPROVER_GROUPS', description: 'Group membership for local identities: `group=user|user2,...`.' },
+  { name: 'STAGECRAFT_TRUST_CLIENT_PRINCIPAL', default: 'true when WEBSITE_AUTH_ENABLED=True', description: 'Accept App Service authentication (`x-ms-client-principal`) as the approver identity.' },
+  { name: 'STAGECRAFT_APPROVAL_LINK_SECRETS', secret: true, description: 'HMAC keys for one-click approval links, comma-separated (first signs). Unset: no links in notifications.' },
+  { name: 'STAGECRAFT_APPROVAL_LINK_TTL', default: '24h', description: 'How long a one-click link stays valid (never past the deadline).' },
+  { name: 'STAGECRAFT_PUBLIC_URL', default: 'https://$WEBSITE_HOSTNAME or http://127.0.0.1:7071', description: 'Base URL put in links and commit statuses.' },
+  { name: 'GITHUB_TOKEN', secret: true, description: 'Token for GitHub commit statuses/checks; unset: status reporting is skipped with a logged reason.' },
+  { name: 'GITHUB_API_URL', default: 'https://api.github.com', description: 'GitHub API base (GitHub Enterprise).' },
+  { name: 'GITHUB_STATUS_KIND', default: 'status', description: '`status` (commit status) or `check` (check run).' },
+  { name: 'AZDO_TOKEN', secret: true, description: 'Azure DevOps PAT for pull request statuses; unset: skipped with a logged reason.' },
+  { name: 'AZDO_ORG_URL', description: 'Azure DevOps organization URL, e.g. https://dev.azure.com/contoso.' },
+  { name: 'CI_STATUS_CONTEXT', default: 'stagecraft/ci', description: 'Context (name) of the reported CI status.' },
+  { name: 'REPO_CHECKOUTS', description: 'Local checkouts for release deployment in the embedded mode: `owner/repo=/path,...`.' },
+  { name: 'STAGECRAFT_JOB_DEFINITIONS_DIR', default: '.stagecraft/job-definitions', description: 'Where the local job runner keeps production job definitions updated by releases.' },
+];
+
+export function workflowSettingsMarkdownTable(): string {
+  const rows = WORKFLOW_SETTINGS_DOC.map((s) => `| \`${s.name}\` | ${s.default ? `\`${s.default}\`` : ''} | ${s.secret ? 'yes' : ''} | ${s.description} |`);
+  return ['| Setting | Default | Secret | Description |', '| --- | --- | --- | --- |', ...rows].join('\n');
+}
+
+/** Every settings problem of the app, each naming the setting; empty when all is well. Never includes values. */
+export async function validateAllSettings(env: Env = process.env): Promise<string[]> {
+  const problems: string[] = [];
+  const attempt = (what: string, f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      problems.push(`${what}: ${(e as Error).message}`);
+    }
+  };
+  attempt('core settings', () => loadConfig(env));
+  attempt('approval settings', () => approvalSettings(env));
+  attempt('workflow settings', () => runsSettings(env));
+  attempt('pipeline settings', () => pipelinesSettings(env));
+  attempt('status reporting settings', () => vcsSettings(env));
+  const file = policyFile(env);
+  if (!existsSync(file)) problems.push(`STAGECRAFT_POLICY_PATH: policy file ${file} does not exist (models get no promotion until it does)`);
+  else {
+    try {
+      await loadPolicy(file);
+    } catch (e) {
+      problems.push(`policy ${file}: ${(e as Error).message} (run \`stagecraft policy check\`)`);
+    }
+  }
+  return problems;
+}
