@@ -10,20 +10,10 @@
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import { getApproval, linkDecision, linkPage, listApprovals, postDecision, type ApiDeps, type ApiRequest, type ApiResponse } from '../shared/approvals/api';
+import { getApproval, linkDecision, linkPage, listApprovals, postDecision, type ApiDeps, type ApiResponse } from '../shared/approvals/api';
 import { approvalSettings } from '../shared/approvals/settings';
 import { TableApprovalStore } from '../shared/approvals/store';
-
-async function toApiRequest(request: HttpRequest): Promise<ApiRequest> {
-  const headers = new Map<string, string>();
-  request.headers.forEach((v, k) => headers.set(k.toLowerCase(), v));
-  const query = new Map<string, string>();
-  request.query.forEach((v, k) => {
-    if (!query.has(k)) query.set(k, v);
-  });
-  const body = request.method === 'GET' || request.method === 'HEAD' ? '' : await request.text();
-  return { headers, query, params: request.params, body };
-}
+import { toApiRequest } from './lib/api-request';
 
 function deps(context: InvocationContext, client?: df.DurableClient): ApiDeps {
   return {

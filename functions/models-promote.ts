@@ -1,5 +1,7 @@
 /** `POST /api/models/{name}/versions/{version}/promote` → `modelPromotion` (adapter over shared/promotion/promote-api.ts). */
 import * as df from 'durable-functions';
+import { startOnce } from '../shared/router/durable-client';
+import { toApiRequest } from './lib/api-request';
 import { approvalSettings } from '../shared/approvals/settings';
 import { requestPromotion } from '../shared/promotion/promote-api';
 
@@ -8,21 +10,12 @@ df.app.client.http('modelsPromote', {
   authLevel: 'anonymous',
   route: 'models/{name}/versions/{version}/promote',
   handler: async (request, client, context) => {
-    const headers = new Map<string, string>();
-    request.headers.forEach((v, k) => headers.set(k.toLowerCase(), v));
-    const query = new Map<string, string>();
-    request.query.forEach((v, k) => query.set(k, v));
     const r = await requestPromotion(
-      { headers, query, params: request.params, body: await request.text() },
+      await toApiRequest(request),
       {
         settings: approvalSettings(),
         now: Date.now,
-        start: async (name, instanceId, input) => {
-          const existing = await client.getStatus(instanceId).catch(() => undefined);
-          if (existing?.runtimeStatus) return 'exists';
-          await client.startNew(name, { instanceId, input });
-          return 'started';
-        },
+        start: startOnce(client),
         log: (message, fields) => context.info(message, fields),
       },
     );

@@ -1,5 +1,7 @@
 /** `POST /api/models/{name}/rollback` → the `modelRollback` orchestration (adapter over shared/promotion/rollback-api.ts). */
 import * as df from 'durable-functions';
+import { startOnce } from '../shared/router/durable-client';
+import { toApiRequest } from './lib/api-request';
 import { approvalSettings } from '../shared/approvals/settings';
 import { loadPolicy } from '../shared/policy/load';
 import { policyFile } from '../shared/promotion/env';
@@ -10,21 +12,12 @@ df.app.client.http('modelsRollback', {
   authLevel: 'anonymous',
   route: 'models/{name}/rollback',
   handler: async (request, client, context) => {
-    const headers = new Map<string, string>();
-    request.headers.forEach((v, k) => headers.set(k.toLowerCase(), v));
-    const query = new Map<string, string>();
-    request.query.forEach((v, k) => query.set(k, v));
     const r = await requestRollback(
-      { headers, query, params: request.params, body: await request.text() },
+      await toApiRequest(request),
       {
         settings: approvalSettings(),
         loadPolicy: () => loadPolicy(policyFile()),
-        start: async (name, instanceId, input) => {
-          const existing = await client.getStatus(instanceId).catch(() => undefined);
-          if (existing?.runtimeStatus) return 'exists';
-          await client.startNew(name, { instanceId, input });
-          return 'started';
-        },
+        start: startOnce(client),
         log: (message, fields) => context.info(message, fields),
       },
     );

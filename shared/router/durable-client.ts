@@ -43,3 +43,9 @@ export function durablePortFromClient(client: DurableClient): DurablePort {
     },
   };
 }
+
+/** Start `name` as `instanceId` unless an instance with that id exists (any status): at most one run per id. */
+export function startOnce(client: DurableClient): (name: string, instanceId: string, input: unknown) => Promise<'started' | 'exists'> {
+  const port = durablePortFromClient(client);
+  return async (name, instanceId, input) => ((await port.getRuntimeStatus(instanceId)) !== undefined ? 'exists' : port.startNew(name, instanceId, input));
+}
