@@ -1,33 +1,108 @@
 /**
  * EventPublisher over @azure/service-bus: every event becomes one message on the configured topic with
  * messageId = event id (= dedupe key), subject = type and CloudEvents application properties (shared/events).
- * Several events from one delivery go out in as few batches as fit; one batch is atomic on Service Bus.
+ * Concurrent publishes share batches (group commit, below); one batch is atomic on Service Bus.
  */
-import type { ServiceBusSender } from '@azure/service-bus';
+import type { ServiceBusMessage, ServiceBusMessageBatch, ServiceBusSender } from '@azure/service-bus';
 import type { ServiceBusConfig } from '../config';
 import { toServiceBusMessage, type StagecraftEvent } from '../events';
 import type { EventPublisher } from '../intake/ports';
 import { getServiceBusClient, serviceBusKey } from './client';
 
-export class ServiceBusEventPublisher implements EventPublisher {
-  constructor(private readonly sender: ServiceBusSender) {}
+interface PendingPublish {
+  messages: ServiceBusMessage[];
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
 
-  async publish(events: readonly StagecraftEvent[]): Promise<void> {
-    if (events.length === 0) return;
+/**
+ * Group commit: publishes issued while a send is in flight (or in the same event-loop turn) go out together in
+ * as few message batches as fit, one AMQP transfer each, instead of one transfer per publish.
+ * Invariants: a publish resolves only after every batch holding one of its messages was accepted by the broker,
+ * and rejects if any of them failed (the sender's retry republishes the same messageIds, which duplicate detection
+ * drops); a message too large for a batch fails only its own publish.
+ */
+export class ServiceBusEventPublisher implements EventPublisher {
+  private queue: PendingPublish[] = [];
+  private inFlight = 0;
+  private scheduled = false;
+
+  constructor(
+    private readonly sender: ServiceBusSender,
+    private readonly maxInFlight = 4,
+  ) {}
+
+  publish(events: readonly StagecraftEvent[]): Promise<void> {
+    if (events.length === 0) return Promise.resolve();
     const messages = events.map(toServiceBusMessage);
-    if (messages.length === 1) {
-      await this.sender.sendMessages(messages[0]!);
-      return;
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ messages, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.inFlight >= this.maxInFlight) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      if (this.queue.length === 0 || this.inFlight >= this.maxInFlight) return;
+      const group = this.queue;
+      this.queue = [];
+      this.inFlight++;
+      void this.send(group).finally(() => {
+        this.inFlight--;
+        if (this.queue.length > 0) this.schedule();
+      });
+    });
+  }
+
+  private async send(group: PendingPublish[]): Promise<void> {
+    const failed = new Map<PendingPublish, unknown>();
+    let batch: ServiceBusMessageBatch | undefined;
+    let members = new Set<PendingPublish>();
+    const flush = async (): Promise<void> => {
+      if (batch === undefined || batch.count === 0) return;
+      const sending = batch;
+      const owners = members;
+      batch = undefined;
+      members = new Set();
+      try {
+        await this.sender.sendMessages(sending);
+      } catch (e) {
+        for (const p of owners) if (!failed.has(p)) failed.set(p, e);
+      }
+    };
+    try {
+      for (const p of group) {
+        for (const m of p.messages) {
+          if (failed.has(p)) break;
+          batch ??= await this.sender.createMessageBatch();
+          if (batch.tryAddMessage(m)) {
+            members.add(p);
+            continue;
+          }
+          if (batch.count > 0) {
+            await flush();
+            batch = await this.sender.createMessageBatch();
+            if (batch.tryAddMessage(m)) {
+              members.add(p);
+              continue;
+            }
+          }
+          failed.set(p, new Error(`event ${String(m.messageId)} is too large for one Service Bus message`));
+        }
+      }
+      await flush();
+    } catch (e) {
+      // createMessageBatch failed (link or connection down): everything not yet confirmed fails.
+      for (const p of group) if (!failed.has(p)) failed.set(p, e);
     }
-    let batch = await this.sender.createMessageBatch();
-    for (const m of messages) {
-      if (batch.tryAddMessage(m)) continue;
-      if (batch.count === 0) throw new Error(`event ${m.messageId} is too large for one Service Bus message`);
-      await this.sender.sendMessages(batch);
-      batch = await this.sender.createMessageBatch();
-      if (!batch.tryAddMessage(m)) throw new Error(`event ${m.messageId} is too large for one Service Bus message`);
+    for (const p of group) {
+      const e = failed.get(p);
+      if (e === undefined) p.resolve();
+      else p.reject(e);
     }
-    await this.sender.sendMessages(batch);
   }
 
   close(): Promise<void> {

@@ -32,20 +32,26 @@ export interface Receipt {
   firstReceiptId?: string;
 }
 
-export type ClaimResult =
-  | { claimed: true }
-  | { claimed: false; firstReceiptId: string; state: 'pending' | 'done'; eventIds: string[] };
+export interface FirstAcceptance {
+  firstReceiptId: string;
+  eventIds: string[];
+}
+
+export type AcceptResult = { first: true } | ({ first: false } & FirstAcceptance);
 
 /**
- * Receipts plus the delivery-claim index that makes intake idempotent per (source, delivery id).
- * Invariant: a delivery id is claimed by at most one receipt at a time; a claim is `pending` while its events are
- * being published and `done` after. A pending claim older than the lease may be taken over (the claimant crashed);
- * a failed publish releases the claim so the sender's retry is processed normally.
+ * Receipts plus the accepted-delivery index that makes intake idempotent per (source, delivery id).
+ * Invariants:
+ * - `accept` runs only after the delivery's events were published; it inserts the (source, delivery id) row if absent,
+ *   so exactly one receipt per delivery id is `first` and every other is a duplicate naming it.
+ * - Publishing first and indexing second means a crash in between, or two copies racing, can publish a delivery's
+ *   events twice; they carry the same messageIds, which Service Bus duplicate detection drops, and the router's
+ *   deterministic instance ids absorb anything older than that window. Nothing is ever indexed unpublished.
  */
 export interface ReceiptStore {
-  claim(source: string, deliveryId: string, receiptId: string, nowMs: number): Promise<ClaimResult>;
-  complete(source: string, deliveryId: string, receiptId: string, eventIds: readonly string[]): Promise<void>;
-  release(source: string, deliveryId: string, receiptId: string): Promise<void>;
+  accept(source: string, deliveryId: string, receiptId: string, eventIds: readonly string[], nowMs: number): Promise<AcceptResult>;
+  /** A delivery this process already saw accepted (memory only, no I/O), so a local retry skips publishing. */
+  recall(source: string, deliveryId: string): FirstAcceptance | undefined;
   record(receipt: Receipt): Promise<void>;
 }
 

@@ -1,13 +1,15 @@
 /**
  * The intake pipeline for one delivery, independent of any HTTP framework:
  *   size (413) → verify (401) → JSON (400) → source schema (400 naming fields) → irrelevant (202 ignored)
- *   → claim delivery id (replay: 202 duplicate) → publish (failure: 503, claim released) → 202 accepted.
+ *   → publish (failure: 503) → index the delivery id (already there: 202 duplicate) → 202 accepted.
  * Every delivery leaves exactly one receipt, whatever the outcome. Receipts hold no secrets and no bodies.
  *
  * Invariants:
  * - Nothing is published before the signature is verified and the payload validated.
- * - A delivery id is published at most once per ReceiptStore claim; concurrent duplicates that slip past the
- *   claim (store outage, lease takeover) are still caught by Service Bus duplicate detection (messageId = dedupe key).
+ * - Exactly one receipt per (source, delivery id) is `accepted`; copies are `duplicate` naming it (ReceiptStore).
+ *   Copies this process saw accepted are answered from memory without publishing; others are published again
+ *   before they are recognised; their messageIds equal the first copy's (dedupe key),
+ *   so Service Bus duplicate detection drops them and the router's deterministic instance ids absorb the rest.
  * - User errors never produce a 5xx; only a failing dependency does (503, retryable, so the sender retries).
  */
 import { createHash, randomUUID } from 'node:crypto';
@@ -17,7 +19,7 @@ import type { AnyStagecraftEvent } from '../events';
 import { normalizeRequest, type DeliveryInput } from './request';
 import { SOURCES, type SourceName } from './sources';
 import type { Verifier } from './verifiers';
-import { silentLogger, type EventPublisher, type IntakeLogger, type Receipt, type ReceiptOutcome, type ReceiptStore } from './ports';
+import { silentLogger, type EventPublisher, type FirstAcceptance, type IntakeLogger, type Receipt, type ReceiptOutcome, type ReceiptStore } from './ports';
 
 export interface IntakeDeps {
   publisher: EventPublisher;
@@ -147,36 +149,33 @@ export async function handleDelivery(source: SourceName, input: DeliveryInput, d
   async function publishOnce(events: AnyStagecraftEvent[], id: string): Promise<IntakeResult> {
     const eventIds = events.map((e) => e.id);
     const eventTypes = [...new Set(events.map((e) => e.type))];
-    let claim;
-    try {
-      claim = await deps.receipts.claim(source, id, receiptId, clock());
-    } catch (e) {
-      log.error('intake delivery claim failed', { receiptId, source, deliveryId: id, error: errorText(e) });
-      return finish('failed', 503, { status: 'failed', code: 'INTAKE_RECEIPTS_UNAVAILABLE', reason: 'receipt store unavailable; retry later', receiptId }, { code: 'INTAKE_RECEIPTS_UNAVAILABLE', reason: errorText(e), eventIds, eventTypes }, { 'Retry-After': '5' });
-    }
-    if (!claim.claimed) {
-      const ids = claim.eventIds.length > 0 ? claim.eventIds : eventIds;
+    const duplicate = (first: FirstAcceptance): Promise<IntakeResult> => {
+      const ids = first.eventIds.length > 0 ? first.eventIds : eventIds;
       return finish(
         'duplicate',
         202,
-        { status: 'duplicate', eventIds: ids, deliveryId: id, receiptId, firstReceiptId: claim.firstReceiptId },
-        { eventIds: ids, eventTypes, firstReceiptId: claim.firstReceiptId, reason: claim.state === 'pending' ? 'delivery is being processed by another receipt' : 'delivery already accepted' },
+        { status: 'duplicate', eventIds: ids, deliveryId: id, receiptId, firstReceiptId: first.firstReceiptId },
+        { eventIds: ids, eventTypes, firstReceiptId: first.firstReceiptId, reason: 'delivery already accepted' },
       );
-    }
+    };
+    const known = deps.receipts.recall(source, id);
+    if (known !== undefined) return duplicate(known);
     try {
       await deps.publisher.publish(events);
     } catch (e) {
-      await deps.receipts.release(source, id, receiptId).catch((err: unknown) => log.error('intake claim release failed', { receiptId, source, deliveryId: id, error: errorText(err) }));
       log.error('intake publish failed', { receiptId, source, deliveryId: id, error: errorText(e) });
       return finish('failed', 503, { status: 'failed', code: 'INTAKE_PUBLISH_FAILED', reason: 'could not publish the events; retry later', receiptId }, { code: 'INTAKE_PUBLISH_FAILED', reason: errorText(e), eventIds, eventTypes }, { 'Retry-After': '5' });
     }
+    let accepted;
     try {
-      await deps.receipts.complete(source, id, receiptId, eventIds);
+      accepted = await deps.receipts.accept(source, id, receiptId, eventIds, clock());
     } catch (e) {
-      // Published already: a retry will hit the still-pending claim (duplicate) or, after the lease, republish the
-      // same messageIds, which Service Bus duplicate detection drops.
-      log.error('intake claim completion failed', { receiptId, source, deliveryId: id, error: errorText(e) });
+      // Published already, so the sender must not retry for our sake: a later copy republishes the same messageIds
+      // (dropped by Service Bus duplicate detection) and is indexed then.
+      log.error('intake delivery index not written', { receiptId, source, deliveryId: id, error: errorText(e) });
+      accepted = { first: true } as const;
     }
+    if (!accepted.first) return duplicate(accepted);
     return finish('accepted', 202, { status: 'accepted', eventIds, deliveryId: id, receiptId }, { eventIds, eventTypes });
   }
 }

@@ -13,7 +13,8 @@ export { storageClients, type StorageClients } from './clients';
 export { escapeKey, unescapeKey, compositeKey, MAX_KEY_CHARS } from './keys';
 export * from './limits';
 export { RecordTable, type RecordTableOptions, type Versioned } from './record-table';
-export { TableReceiptStore, ReceiptRecord, DeliveryClaim, CLAIM_LEASE_MS } from './receipts';
+export { TableReceiptStore, ReceiptRecord, AcceptedDelivery } from './receipts';
+export { TableBatcher, type BatchedWrite, type BatchedWriteResult } from './table-batcher';
 export { WorkflowRunsTable, WorkflowRunRecord } from './workflow-runs';
 export { MemoryReceiptStore } from './memory';
 

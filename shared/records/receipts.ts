@@ -2,10 +2,11 @@
  * Receipts of every intake delivery (accepted, ignored, duplicate, rejected, failed) and the delivery-claim index
  * that makes intake idempotent per (source, delivery id). Tables:
  * - `<prefix>Receipts`: PK = source, RK = `<receivedAt>:<receiptId>` (chronological per source);
- * - `<prefix>Deliveries`: PK = source, RK = delivery id; one claim per delivery (see ReceiptStore invariants).
+ * - `<prefix>Deliveries`: PK = source, RK = delivery id; one row per accepted delivery (see ReceiptStore invariants).
+ * Both are written through RecordTable's group commit, so concurrent deliveries share transactions.
  */
 import { z } from 'zod';
-import type { ClaimResult, Receipt, ReceiptStore } from '../intake/ports';
+import type { AcceptResult, FirstAcceptance, Receipt, ReceiptStore } from '../intake/ports';
 import { compositeKey } from './keys';
 import { RecordTable } from './record-table';
 import type { TableClient } from '@azure/data-tables';
@@ -27,71 +28,69 @@ export const ReceiptRecord = z.object({
   firstReceiptId: z.string().optional(),
 }) satisfies z.ZodType<Receipt>;
 
-export const DeliveryClaim = z.object({
+/** One accepted delivery: the index row that makes every later copy of it a duplicate. */
+export const AcceptedDelivery = z.object({
   source: z.string().min(1),
   deliveryId: z.string().min(1),
   receiptId: z.string().min(1),
-  state: z.enum(['pending', 'done']),
-  claimedAt: z.number().int(),
+  /** Epoch ms when the delivery's events had been published. */
+  acceptedAt: z.number().int(),
   eventIds: z.array(z.string()),
 });
-export type DeliveryClaim = z.output<typeof DeliveryClaim>;
+export type AcceptedDelivery = z.output<typeof AcceptedDelivery>;
 
-/** A pending claim older than this is presumed abandoned (its claimant crashed) and may be taken over. */
-export const CLAIM_LEASE_MS = 60_000;
+/** How many accepted deliveries each process remembers for `recall` (oldest forgotten first). */
+export const RECALL_ENTRIES = 10_000;
+
+/** Insertion-ordered memo of accepted deliveries, bounded: the oldest entries are forgotten first. */
+export class AcceptedMemo {
+  private readonly map = new Map<string, FirstAcceptance>();
+  constructor(private readonly max = RECALL_ENTRIES) {}
+  get(source: string, deliveryId: string): FirstAcceptance | undefined {
+    return this.map.get(`${source}\u0000${deliveryId}`);
+  }
+  set(source: string, deliveryId: string, first: FirstAcceptance): void {
+    const key = `${source}\u0000${deliveryId}`;
+    if (this.map.has(key)) return;
+    this.map.set(key, first);
+    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as string);
+  }
+}
 
 export class TableReceiptStore implements ReceiptStore {
   readonly receipts: RecordTable<Receipt>;
-  readonly deliveries: RecordTable<DeliveryClaim>;
+  readonly deliveries: RecordTable<AcceptedDelivery>;
+  private readonly memo = new AcceptedMemo();
 
-  constructor(tableClient: (name: string) => TableClient, prefix: string, private readonly leaseMs = CLAIM_LEASE_MS) {
+  constructor(tableClient: (name: string) => TableClient, prefix: string) {
     this.receipts = new RecordTable<Receipt>({
       client: tableClient(`${prefix}Receipts`),
       schema: ReceiptRecord,
       partitionKey: (r) => r.source,
       rowKey: (r) => compositeKey(r.receivedAt, r.receiptId),
     });
-    this.deliveries = new RecordTable<DeliveryClaim>({
+    this.deliveries = new RecordTable<AcceptedDelivery>({
       client: tableClient(`${prefix}Deliveries`),
-      schema: DeliveryClaim,
+      schema: AcceptedDelivery,
       partitionKey: (r) => r.source,
       rowKey: (r) => r.deliveryId,
     });
   }
 
-  async claim(source: string, deliveryId: string, receiptId: string, nowMs: number): Promise<ClaimResult> {
-    const mine: DeliveryClaim = { source, deliveryId, receiptId, state: 'pending', claimedAt: nowMs, eventIds: [] };
-    for (let attempt = 0; attempt < 3; attempt++) {
-      if ((await this.deliveries.insert(mine)) === 'created') return { claimed: true };
-      const existing = await this.deliveries.getVersioned(source, deliveryId);
-      if (existing === undefined) continue; // released between our insert and read: try again
-      const c = existing.record;
-      if (c.state === 'pending' && nowMs - c.claimedAt > this.leaseMs) {
-        if ((await this.deliveries.replaceIfMatch(mine, existing.etag)) === 'updated') return { claimed: true };
-        continue;
-      }
-      return { claimed: false, firstReceiptId: c.receiptId, state: c.state, eventIds: c.eventIds };
+  async accept(source: string, deliveryId: string, receiptId: string, eventIds: readonly string[], nowMs: number): Promise<AcceptResult> {
+    if ((await this.deliveries.insert({ source, deliveryId, receiptId, acceptedAt: nowMs, eventIds: [...eventIds] })) === 'created') {
+      this.memo.set(source, deliveryId, { firstReceiptId: receiptId, eventIds: [...eventIds] });
+      return { first: true };
     }
-    const c = await this.deliveries.get(source, deliveryId);
-    return { claimed: false, firstReceiptId: c?.receiptId ?? 'unknown', state: c?.state ?? 'pending', eventIds: c?.eventIds ?? [] };
+    // The row exists, so this copy is a duplicate even if the first row cannot be read back (older layout).
+    const row = await this.deliveries.get(source, deliveryId).catch(() => undefined);
+    const first = { firstReceiptId: row?.receiptId ?? 'unknown', eventIds: row?.eventIds ?? [] };
+    if (row !== undefined) this.memo.set(source, deliveryId, first);
+    return { first: false, ...first };
   }
 
-  async complete(source: string, deliveryId: string, receiptId: string, eventIds: readonly string[]): Promise<void> {
-    const existing = await this.deliveries.getVersioned(source, deliveryId);
-    const done: DeliveryClaim = { source, deliveryId, receiptId, state: 'done', claimedAt: existing?.record.claimedAt ?? 0, eventIds: [...eventIds] };
-    if (existing === undefined || existing.record.receiptId !== receiptId) {
-      // Our lease was taken over (or the claim vanished); the events are published, so record them as done anyway:
-      // the messageIds are the same, so the taker's publish is a Service Bus duplicate.
-      await this.deliveries.upsert(done);
-      return;
-    }
-    await this.deliveries.replaceIfMatch(done, existing.etag);
-  }
-
-  async release(source: string, deliveryId: string, receiptId: string): Promise<void> {
-    const existing = await this.deliveries.getVersioned(source, deliveryId);
-    if (existing === undefined || existing.record.receiptId !== receiptId || existing.record.state !== 'pending') return;
-    await this.deliveries.delete(source, deliveryId, existing.etag);
+  recall(source: string, deliveryId: string): FirstAcceptance | undefined {
+    return this.memo.get(source, deliveryId);
   }
 
   async record(receipt: Receipt): Promise<void> {

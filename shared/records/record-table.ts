@@ -17,6 +17,7 @@ import { StagecraftError, ValidationError } from '../errors';
 import { validationErrorFrom } from '../events';
 import type { BlobStore } from './blobs';
 import { escapeKey } from './keys';
+import { TableBatcher } from './table-batcher';
 import { chunkText, entityBytes, MAX_CUSTOM_PROPERTIES, MAX_ENTITY_BYTES, MAX_PROPERTY_BYTES, type EntityValue } from './limits';
 
 const META = '_sc';
@@ -38,6 +39,8 @@ export interface RecordTableOptions<T> {
   rowKey: (record: T) => string;
   /** Where fields go when the entity would exceed 1 MiB. */
   overflow?: { blobs: BlobStore; prefix: string };
+  /** Coalesce concurrent inserts and upserts into entity-group transactions (table-batcher.ts). Default true. */
+  groupCommit?: boolean;
 }
 
 export type Versioned<T> = { record: T; etag: string };
@@ -48,7 +51,10 @@ function isStatus(e: unknown, status: number): boolean {
 
 export class RecordTable<T extends object> {
   private ready: Promise<void> | undefined;
-  constructor(private readonly options: RecordTableOptions<T>) {}
+  private readonly batcher: TableBatcher | undefined;
+  constructor(private readonly options: RecordTableOptions<T>) {
+    this.batcher = options.groupCommit === false ? undefined : new TableBatcher(options.client);
+  }
 
   get tableName(): string {
     return this.options.client.tableName;
@@ -174,13 +180,15 @@ export class RecordTable<T extends object> {
   async upsert(record: T, mode: 'Replace' | 'Merge' = 'Replace'): Promise<void> {
     await this.ensure();
     const entity = await this.toEntity(record);
-    await this.options.client.upsertEntity(entity, mode);
+    if (this.batcher) await this.batcher.write({ kind: 'upsert', entity, mode });
+    else await this.options.client.upsertEntity(entity, mode);
   }
 
   /** Insert only if absent: `created`, or `exists` when a record already has this key. */
   async insert(record: T): Promise<'created' | 'exists'> {
     await this.ensure();
     const entity = await this.toEntity(record);
+    if (this.batcher) return (await this.batcher.write({ kind: 'create', entity })) === 'exists' ? 'exists' : 'created';
     try {
       await this.options.client.createEntity(entity);
       return 'created';

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeEventPublishers, getEventPublisher } from '../../shared/bus';
+import { closeEventPublishers, getEventPublisher, ServiceBusEventPublisher } from '../../shared/bus';
 import { EVENT_TYPES, makeEvent } from '../../shared/events';
 import { normalizeBusMessage } from '../../shared/intake';
 import { testConfig } from '../intake/helpers';
@@ -72,5 +72,33 @@ describe('ServiceBusEventPublisher', () => {
     const out = normalizeBusMessage(native[0]!, testConfig(), TIME);
     expect(out).toMatchObject({ kind: 'events', events: [{ type: EVENT_TYPES.gitMerged }] });
     await drain('audit');
+  });
+
+  it('group commit: 150 concurrent publishes share a few transfers, each resolves after the broker took it, a copy in the same batch is dropped', async () => {
+    const sends: number[] = [];
+    const sender = broker.client.createSender('stagecraft-events');
+    const counting = new Proxy(sender, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        if (prop === 'sendMessages' && typeof v === 'function') {
+          return (batch: { count?: number }, ...rest: unknown[]) => {
+            sends.push(batch.count ?? 1);
+            return (v as (...a: unknown[]) => Promise<void>).call(target, batch, ...rest);
+          };
+        }
+        return v;
+      },
+    });
+    const publisher = new ServiceBusEventPublisher(counting);
+    const events = Array.from({ length: 150 }, (_, i) =>
+      makeEvent(EVENT_TYPES.gitMerged, { provider: 'github', repository: { id: 'contoso/group' }, branch: 'main', commit: `c${i}`, via: 'push' }, { source: '/stagecraft/intake/github', time: TIME }),
+    );
+    await Promise.all([...events.map((e) => publisher.publish([e])), publisher.publish([events[0]!])]);
+    expect(sends.reduce((a, b) => a + b, 0)).toBe(151);
+    expect(sends.length).toBeLessThan(151 / 5);
+    const got = [];
+    for (let i = 0; i < 10 && got.length < 150; i++) got.push(...(await drain('pipelines', 200)));
+    expect(got.map((m) => m.messageId).sort()).toEqual(events.map((e) => e.id).sort());
+    await sender.close();
   });
 });

@@ -242,7 +242,7 @@ describe('intake service invariants', () => {
     expect(publisher.events).toHaveLength(0);
   });
 
-  it('answers 503 with Retry-After when publishing fails, releases the claim, and accepts the sender retry', async () => {
+  it('answers 503 with Retry-After when publishing fails, indexes nothing, and accepts the sender retry', async () => {
     const { publisher, receipts, deps } = setup();
     publisher.failNext = 1;
     const body = pythonJson(fx.mlflowVersionCreated);
@@ -265,6 +265,30 @@ describe('intake service invariants', () => {
     expect(publisher.events[0]!.id).toBe('model.version.created:fraud-detector:7');
     expect(publisher.events[1]!.id).toBe(publisher.events[0]!.id);
     expect(publisher.messages[1]!.messageId).toBe(publisher.messages[0]!.messageId);
+  });
+
+  it('a copy this process has not seen accepted is published again (same messageId) and answered as a duplicate of the first', async () => {
+    const { publisher, receipts, deps } = setup();
+    receipts.recallEnabled = false; // as if the copy reached another instance
+    const body = pythonJson(fx.mlflowVersionCreated);
+    const headers = mlflowHeaders(body, { deliveryId: 'd-x' });
+    const first = await handleDelivery('mlflow', { headers, rawBody: body }, deps);
+    const copy = await handleDelivery('mlflow', { headers, rawBody: body }, deps);
+    expect(first.body.status).toBe('accepted');
+    expect(copy.body).toMatchObject({ status: 'duplicate', firstReceiptId: first.body.receiptId });
+    expect(publisher.messages.map((m) => m.messageId)).toEqual([publisher.messages[0]!.messageId, publisher.messages[0]!.messageId]);
+  });
+
+  it('still answers 202 accepted when the delivery index cannot be written after publishing (the events are out)', async () => {
+    const { publisher, receipts, deps } = setup();
+    const errors: string[] = [];
+    receipts.accept = () => Promise.reject(new Error('table unavailable'));
+    const body = pythonJson(fx.mlflowVersionCreated);
+    const res = await handleDelivery('mlflow', { headers: mlflowHeaders(body), rawBody: body }, { ...deps, logger: { info: () => undefined, warn: () => undefined, error: (m) => errors.push(m) } });
+    expect(res).toMatchObject({ httpStatus: 202, body: { status: 'accepted' } });
+    expect(publisher.events).toHaveLength(1);
+    expect(errors).toContain('intake delivery index not written');
+    expect(receipts.receipts.map((r) => r.outcome)).toEqual(['accepted']);
   });
 
   it('accepts a delivery signed with a rotated (previous) MLflow secret', async () => {

@@ -1,13 +1,13 @@
 /**
  * Records against a real Azurite (started here): typed tables, limits enforced before writing, blobs, and the
- * receipt store's claim semantics, plus the intake service using it.
+ * receipt store's accept/recall semantics, group commit, plus the intake service using it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { MemoryEventPublisher } from '../../shared/bus/memory';
 import { ValidationError } from '../../shared/errors';
 import { handleDelivery } from '../../shared/intake';
-import { BlobStore, getRecords, RecordTable, storageClients, TableReceiptStore, type Records } from '../../shared/records';
+import { BlobStore, getRecords, RecordTable, storageClients, TableBatcher, TableReceiptStore, type Records } from '../../shared/records';
 import * as fx from '../intake/fixtures';
 import { NOW_MS, mlflowHeaders, pythonJson, testConfig } from '../intake/helpers';
 import { startAzurite, type AzuriteHandle } from './azurite';
@@ -134,32 +134,98 @@ describe('BlobStore on Azurite', () => {
 });
 
 describe('TableReceiptStore on Azurite', () => {
-  const store = (leaseMs?: number) => {
+  const store = () => {
     const clients = storageClients({ kind: 'connectionString', connectionString: azurite.connectionString });
-    return new TableReceiptStore((n) => clients.tableClient(n), prefix(), leaseMs);
+    return new TableReceiptStore((n) => clients.tableClient(n), prefix());
   };
 
-  it('lets exactly one of ten concurrent claims of a delivery id win', async () => {
+  it('makes exactly one of ten concurrent accepts of a delivery id first; the nine others name it', async () => {
     const s = store();
-    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => s.claim('mlflow', 'dup-1', `r${i}`, NOW_MS)));
-    expect(results.filter((r) => r.claimed)).toHaveLength(1);
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => s.accept('mlflow', 'dup-1', `r${i}`, [`e${i}`], NOW_MS)));
+    expect(results.filter((r) => r.first)).toHaveLength(1);
+    const winner = results.findIndex((r) => r.first);
+    for (const r of results.filter((x) => !x.first)) expect(r).toEqual({ first: false, firstReceiptId: `r${winner}`, eventIds: [`e${winner}`] });
   });
 
-  it('reports done claims with their event ids; releases pending claims so a retry can claim again', async () => {
-    const s = store();
-    expect(await s.claim('github', 'g/1', 'r1', NOW_MS)).toEqual({ claimed: true });
-    await s.complete('github', 'g/1', 'r1', ['e1']);
-    expect(await s.claim('github', 'g/1', 'r2', NOW_MS)).toEqual({ claimed: false, firstReceiptId: 'r1', state: 'done', eventIds: ['e1'] });
-    expect(await s.claim('github', 'g/2', 'r3', NOW_MS)).toEqual({ claimed: true });
-    await s.release('github', 'g/2', 'r3');
-    expect(await s.claim('github', 'g/2', 'r4', NOW_MS)).toEqual({ claimed: true });
+  it('recalls deliveries this process accepted without I/O; another process (a second store) learns it from the table', async () => {
+    const clients = storageClients({ kind: 'connectionString', connectionString: azurite.connectionString });
+    const p = prefix();
+    const here = new TableReceiptStore((n) => clients.tableClient(n), p);
+    const elsewhere = new TableReceiptStore((n) => clients.tableClient(n), p);
+    expect(here.recall('github', 'g/1')).toBeUndefined();
+    expect(await here.accept('github', 'g/1', 'r1', ['e1'], NOW_MS)).toEqual({ first: true });
+    expect(here.recall('github', 'g/1')).toEqual({ firstReceiptId: 'r1', eventIds: ['e1'] });
+    expect(elsewhere.recall('github', 'g/1')).toBeUndefined();
+    expect(await elsewhere.accept('github', 'g/1', 'r2', ['e1'], NOW_MS)).toEqual({ first: false, firstReceiptId: 'r1', eventIds: ['e1'] });
+    expect(elsewhere.recall('github', 'g/1')).toEqual({ firstReceiptId: 'r1', eventIds: ['e1'] });
+    expect(await here.accept('github', 'g/2', 'r3', [], NOW_MS)).toEqual({ first: true });
+  });
+});
+
+describe('TableBatcher (group commit) on Azurite', () => {
+  const client = () => storageClients({ kind: 'connectionString', connectionString: azurite.connectionString }).tableClient(prefix());
+
+  it('commits 250 concurrent writes over two partitions in shared transactions, every one readable after its promise resolved', async () => {
+    const table = client();
+    await table.createTable();
+    const calls = { transactions: 0, single: 0 };
+    const counting = new Proxy(table, {
+      get(target, prop, receiver) {
+        if (prop === 'submitTransaction') calls.transactions++;
+        if (prop === 'createEntity' || prop === 'upsertEntity') calls.single++;
+        return Reflect.get(target, prop, receiver) as unknown;
+      },
+    });
+    const batcher = new TableBatcher(counting);
+    const results = await Promise.all(
+      Array.from({ length: 250 }, (_, i) =>
+        batcher.write(i % 2 ? { kind: 'create', entity: { partitionKey: 'p1', rowKey: `r${i}`, i } } : { kind: 'upsert', mode: 'Replace', entity: { partitionKey: 'p0', rowKey: `r${i}`, i } }),
+      ),
+    );
+    expect(results.filter((r) => r === 'created')).toHaveLength(125);
+    expect(results.filter((r) => r === 'written')).toHaveLength(125);
+    let n = 0;
+    for await (const e of table.listEntities()) n += e.partitionKey === 'p0' || e.partitionKey === 'p1' ? 1 : 0;
+    expect(n).toBe(250);
+    // Grouped: far fewer round trips than writes (at most 100 writes per transaction, one partition each).
+    expect(calls.transactions + calls.single).toBeLessThan(250 / 10);
+    expect(calls.transactions).toBeGreaterThanOrEqual(3);
   });
 
-  it('lets a claim take over a pending claim older than the lease (claimant crashed)', async () => {
-    const s = store(1000);
-    expect((await s.claim('mlflow', 'stuck', 'r1', NOW_MS)).claimed).toBe(true);
-    expect((await s.claim('mlflow', 'stuck', 'r2', NOW_MS + 500)).claimed).toBe(false);
-    expect((await s.claim('mlflow', 'stuck', 'r3', NOW_MS + 1500)).claimed).toBe(true);
+  it('answers exists only to the create that conflicts; its neighbours in the same transaction are written', async () => {
+    const table = client();
+    await table.createTable();
+    await table.createEntity({ partitionKey: 'p', rowKey: 'taken', v: 'first' });
+    const batcher = new TableBatcher(table);
+    const results = await Promise.all([
+      batcher.write({ kind: 'create', entity: { partitionKey: 'p', rowKey: 'a', v: 'a' } }),
+      batcher.write({ kind: 'create', entity: { partitionKey: 'p', rowKey: 'taken', v: 'second' } }),
+      batcher.write({ kind: 'upsert', mode: 'Replace', entity: { partitionKey: 'p', rowKey: 'b', v: 'b' } }),
+    ]);
+    expect(results).toEqual(['created', 'exists', 'written']);
+    expect((await table.getEntity('p', 'taken')).v).toBe('first');
+    expect((await table.getEntity('p', 'a')).v).toBe('a');
+    expect((await table.getEntity('p', 'b')).v).toBe('b');
+  });
+
+  it('applies writes to one row in the order they were issued (never two in one transaction)', async () => {
+    const table = client();
+    await table.createTable();
+    const batcher = new TableBatcher(table);
+    const writes = Array.from({ length: 20 }, (_, i) => batcher.write({ kind: 'upsert', mode: 'Replace', entity: { partitionKey: 'p', rowKey: i % 2 ? 'odd' : 'even', v: i } }));
+    await Promise.all(writes);
+    expect((await table.getEntity('p', 'even')).v).toBe(18);
+    expect((await table.getEntity('p', 'odd')).v).toBe(19);
+  });
+
+  it('rejects each write of a failing table with the error, not a silent loss', async () => {
+    const batcher = new TableBatcher(client()); // table never created
+    const results = await Promise.allSettled([
+      batcher.write({ kind: 'create', entity: { partitionKey: 'p', rowKey: 'a' } }),
+      batcher.write({ kind: 'upsert', mode: 'Merge', entity: { partitionKey: 'p', rowKey: 'b' } }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(results.map((r) => (r.status === 'rejected' ? (r.reason as { statusCode?: number }).statusCode : 0))).toEqual([404, 404]);
   });
 });
 
@@ -177,5 +243,21 @@ describe('intake with Table-backed receipts', () => {
     const stored = await receipts.listReceipts('mlflow');
     expect(stored.map((r) => r.outcome).sort()).toEqual(['accepted', 'duplicate', 'duplicate']);
     expect(stored.every((r) => r.deliveryId === '5b2c8f0e-1f7a-4f55-9a0b-3c2d1e0f9a8b' && r.bodySha256.length === 64)).toBe(true);
+  });
+
+  it('copies of one delivery reaching two processes at once: both publish the same messageId, one receipt is accepted, the other a duplicate naming it', async () => {
+    const config = testConfig({ AzureWebJobsStorage: azurite.connectionString, RECORDS_TABLE_PREFIX: prefix() });
+    const clients = storageClients(config.storage);
+    const [a, b] = [0, 1].map(() => new TableReceiptStore((n) => clients.tableClient(n), config.records.tablePrefix));
+    const publisher = new MemoryEventPublisher();
+    const body = pythonJson(fx.mlflowVersionCreated);
+    const headers = mlflowHeaders(body, { deliveryId: 'race-1' });
+    const results = await Promise.all([a!, b!].map((receipts) => handleDelivery('mlflow', { headers, rawBody: body }, { config, publisher, receipts, clock: () => NOW_MS })));
+    expect(results.map((r) => r.body.status).sort()).toEqual(['accepted', 'duplicate']);
+    // Service Bus duplicate detection keeps one of these (same messageId); the router's instance id absorbs the rest.
+    expect(new Set(publisher.messages.map((m) => m.messageId)).size).toBe(1);
+    const accepted = results.find((r) => r.body.status === 'accepted')!;
+    const dup = results.find((r) => r.body.status === 'duplicate')!;
+    expect(dup.body).toMatchObject({ firstReceiptId: accepted.body.receiptId });
   });
 });
