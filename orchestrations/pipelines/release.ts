@@ -12,7 +12,7 @@ import { RUN_JOB, type RunJobInput, type RunJobOutput } from '../../shared/jobs/
 import type { DefinitionChange, ReleaseFinishInput, ReleasePlan } from '../../shared/pipelines/contract';
 import { PIPELINES, PIPELINE_ACTIVITIES } from '../../shared/pipelines/names';
 import type { CreateApprovalInput } from '../../shared/promotion/messages';
-import { approvalFlow } from '../promotion/approval-flow';
+import { approvalFlow, summarizeApproval } from '../promotion/approval-flow';
 
 const retry = new df.RetryOptions(2_000, 4);
 retry.backoffCoefficient = 2;
@@ -32,6 +32,7 @@ function* releaseDeployment(context: OrchestrationContext): Generator<Task, Rele
     context.df.setCustomStatus({ step: 'awaiting-approval', repo: git.repo, commit: git.commit });
     const approvalInput: CreateApprovalInput = {
       instanceId,
+      kind: 'release-deployment',
       // The approval store is keyed by model/version: a release is "release:<repo>" at its commit.
       model: {
         name: `release:${git.repo}`, version: git.commit, status: 'READY', runId: undefined, source: undefined, author: git.actor, description: `release ${git.branch} of ${git.repo}`,
@@ -40,10 +41,11 @@ function* releaseDeployment(context: OrchestrationContext): Generator<Task, Rele
       trigger: { kind: 'promote-requested', eventId: instanceId, triggeredBy: git.actor, requestId: undefined, reason: `release ${git.branch}`, targetAlias: undefined },
       approval: plan.approval,
       summary: `Release ${git.branch} of ${git.repo} at ${git.commit}: replace ${plan.definitions.length} job definition(s)`,
-      notify: [],
+      notify: plan.approvalNotify ?? [],
     };
     const request = yield* approvalFlow(context, approvalInput, (extra) => context.df.setCustomStatus({ step: 'awaiting-approval', repo: git.repo, commit: git.commit, ...extra }));
-    finish.approval = { status: request.status, approvalId: request.approvalId };
+    const decided = summarizeApproval(request);
+    finish.approval = { status: request.status, approvalId: request.approvalId, votes: decided.votes, ...(decided.reason !== undefined ? { reason: decided.reason } : {}) };
     if (request.status !== 'approved') {
       finish.outcome = 'REJECTED';
       yield context.df.callActivityWithRetry(PIPELINE_ACTIVITIES.releaseFinish, retry, finish);

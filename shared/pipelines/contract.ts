@@ -56,7 +56,11 @@ export interface JobDefinitionRef {
 
 export type ReleasePlan =
   | { skip: true; reason: string }
-  | { skip: false; git: GitContext; definitions: JobDefinitionRef[]; smoke?: { job: JobSpec; timeoutSeconds: number }; approval?: Approval; startedAt: string };
+  | {
+    skip: false; git: GitContext; definitions: JobDefinitionRef[]; smoke?: { job: JobSpec; timeoutSeconds: number }; approval?: Approval; startedAt: string;
+    /** Channels the approval request (links), reminders and escalations go to: the pipeline's `notify`. */
+    approvalNotify?: string[];
+  };
 
 export interface DefinitionChange {
   name: string;
@@ -83,7 +87,7 @@ export interface ReleaseFinishInput {
   outcome: 'DEPLOYED' | 'FAILED' | 'REJECTED' | 'SMOKE_FAILED';
   changes: DefinitionChange[];
   smoke?: RunJobOutput;
-  approval?: { status: string; approvalId?: string };
+  approval?: { status: string; approvalId?: string; reason?: string; votes?: Array<{ approver: string; verdict: string; at: string; comment?: string }> };
   error?: string;
 }
 

@@ -53,6 +53,9 @@ export function planRelease(policy: Policy, rawEvent: unknown, instanceId: strin
     const job = jobSpecFromDef(release.smokeRun.job, gitVars(git, instanceId));
     plan.smoke = { job, timeoutSeconds: Math.ceil(job.timeoutMs / 1000) };
   }
-  if (release.approval && release.approval.required) plan.approval = release.approval;
+  if (release.approval && release.approval.required) {
+    plan.approval = release.approval;
+    plan.approvalNotify = found.pipeline.notify;
+  }
   return plan;
 }

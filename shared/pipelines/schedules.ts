@@ -7,11 +7,14 @@
  * - A scheduled job run has the instance id `scheduledJob:<job>:<scheduled minute>`: an overlapping tick or a
  *   restart that evaluates the same minute again finds the existing instance and starts nothing.
  * - A model's schedule tick carries its scheduled minute; the coordinator ignores a tick it already decided.
- * - Model schedules apply to models named exactly in the policy (a glob names no model to retrain).
+ * - Model schedules apply to models named exactly in the policy (a glob names no model to retrain): the policy
+ *   refuses `retraining.schedule` in `defaults` or on a glob entry (shared/policy/parse.ts), so each exact entry's
+ *   effective schedule is its own and glob keys have none to evaluate.
  */
 import type { DurableClient } from 'durable-functions';
 import { nextCronTime, parseCron } from '../decisions/cron';
 import { type Policy, tryResolvePolicy } from '../policy';
+import { hasWildcard } from '../policy/glob';
 import { instanceIdFor } from '../router/instance-id';
 import { signalCoordinator } from '../retraining/signal';
 import { startOnce } from '../runs/durable';
@@ -39,7 +42,7 @@ export function dueSchedules(policy: Policy, fromMs: number, toMs: number): DueS
     for (const t of dueTimes(job.schedule, fromMs, toMs)) due.jobs.push({ name, scheduledFor: new Date(t).toISOString() });
   }
   for (const key of Object.keys(policy.models)) {
-    if (/[*?]/.test(key)) continue;
+    if (hasWildcard(key)) continue;
     const r = tryResolvePolicy(policy, key);
     const schedule = r.ok ? r.value.policy.retraining : undefined;
     if (!schedule?.enabled || !schedule.schedule) continue;

@@ -1,6 +1,7 @@
 import { type Document, LineCounter, isNode, parseDocument } from 'yaml';
 import { type z } from 'zod';
 import { type PolicyIssue, PolicyInvalidError } from './errors';
+import { hasWildcard } from './glob';
 import { deepMerge, hasPath, isPlainObject } from './merge';
 import { formatPath } from './path';
 import { PolicyFile } from './schema-file';
@@ -53,6 +54,20 @@ function validateEntries(file: PolicyFile, loc: Locator | undefined): PolicyIssu
   if (isPlainObject(approvalDefaults) && approvalDefaults.onDeadline === 'approve') {
     const path = ['defaults', 'approval', 'onDeadline'];
     push({ path: formatPath(path), message: "onDeadline: approve must be written on the model entry it applies to, never in defaults", ...(loc ? loc.locate(path) : {}) });
+  }
+  // A retraining cron must know which model it retrains: only an exact model entry names one. In defaults or on a
+  // glob entry it would silently schedule some models (those also named exactly) and not others, so it is refused.
+  const scheduleOf = (raw: unknown): unknown => (isPlainObject(raw) && isPlainObject(raw.retraining) ? raw.retraining.schedule : undefined);
+  const scheduleRule = 'a retraining schedule must be written on an exact model name (a glob or defaults names no model to retrain); write it on each model entry';
+  if (scheduleOf(file.defaults) !== undefined && scheduleOf(file.defaults) !== null) {
+    const path = ['defaults', 'retraining', 'schedule'];
+    push({ path: formatPath(path), message: scheduleRule, ...(loc ? loc.locate(path) : {}) });
+  }
+  for (const [glob, entry] of Object.entries(file.models)) {
+    if (hasWildcard(glob) && scheduleOf(entry) !== undefined && scheduleOf(entry) !== null) {
+      const path = ['models', glob, 'retraining', 'schedule'];
+      push({ path: formatPath(path), message: scheduleRule, ...(loc ? loc.locate(path) : {}) });
+    }
   }
   for (const [glob, entry] of Object.entries(file.models)) {
     const merged = deepMerge(deepMerge({}, file.defaults), entry);

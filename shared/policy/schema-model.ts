@@ -129,7 +129,7 @@ export type DriftRule = z.output<typeof DriftRule>;
 export const Retraining = z.strictObject({
   enabled: z.boolean().default(true),
   trainingJob: JobDef,
-  schedule: Cron.optional(),
+  schedule: Cron.optional().meta({ description: 'Five-field cron in UTC (minute hour day-of-month month day-of-week) for scheduled retraining. Only on an exact model name: in defaults or on a glob entry it is a policy error (a glob names no model to retrain).' }),
   drift: z.array(DriftRule).default([]),
   cooldown: Duration.default('24h'),
   maxDelay: Duration.optional().meta({ description: 'Upper bound on how long a suppressed drift trigger waits for its trailing run.' }),

@@ -59,6 +59,8 @@ export interface SetChallengerInput {
 
 export interface CreateApprovalInput {
   instanceId: string;
+  /** Recorded kind of the request (default 'model-promotion'; releases use 'release-deployment'). */
+  kind?: string;
   model: VersionInfo;
   trigger: TriggerInfo;
   approval: Approval;

@@ -38,6 +38,7 @@ export async function runsCommand(argv: string[], o: CliOptions): Promise<number
       out(`${d.run.id}  ${d.run.workflow}  ${d.run.status}${d.run.model ? `  model=${d.run.model}` : ''}${d.run.repo ? `  repo=${d.run.repo}` : ''}`);
       out(`created ${d.run.createdTime}  updated ${d.run.lastUpdatedTime}`);
       for (const t of d.timeline) out(`  ${t.at}  ${pad(t.source === 'record' ? `[${t.status ?? ''}]` : '', 14)} ${t.title}`);
+      for (const l of d.links) out(`  link ${l.rel}: ${l.id}`);
       return 0;
     }
     const q = new URLSearchParams();

@@ -153,13 +153,38 @@ export function recordTimeline(steps: readonly RunStep[]): TimelineEntry[] {
   return steps.map((s) => ({ at: s.at, source: 'record', kind: s.kind, status: s.status, title: s.title, ...(s.data !== undefined ? { data: s.data } : {}) }));
 }
 
+/** What a run is linked to (e.g. a retraining run → the model version it registered and its promotion). */
+export interface RunLink {
+  rel: string;
+  id: string;
+}
+
 export interface RunDetail {
   run: RunSummary;
   input: unknown;
   output: unknown;
   customStatus: unknown;
   timeline: TimelineEntry[];
+  /** Links named by the run's records (`data.links: [{ rel, id }]`), first occurrence first, each once. */
+  links: RunLink[];
   records: boolean;
+}
+
+export function linksOf(steps: readonly RunStep[]): RunLink[] {
+  const out: RunLink[] = [];
+  const seen = new Set<string>();
+  for (const s of steps) {
+    const raw = get(s.data, 'links');
+    if (!Array.isArray(raw)) continue;
+    for (const l of raw as unknown[]) {
+      const rel = str(get(l, 'rel'));
+      const id = str(get(l, 'id'));
+      if (rel === undefined || id === undefined || seen.has(`${rel}\u0000${id}`)) continue;
+      seen.add(`${rel}\u0000${id}`);
+      out.push({ rel, id });
+    }
+  }
+  return out;
 }
 
 export async function getRun(client: DurableClient, store: RunStepStore, id: string): Promise<RunDetail> {
@@ -169,5 +194,5 @@ export async function getRun(client: DurableClient, store: RunStepStore, id: str
   const raw = (st?.history ?? st?.historyEvents) as Record<string, unknown>[] | undefined;
   const timeline = [...historyTimeline(Array.isArray(raw) ? raw : []), ...recordTimeline(steps)].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
   const run = st ? summarize(st) : { id, workflow: steps[0]?.workflow ?? '', status: 'Purged', createdTime: steps[0]?.at ?? '', lastUpdatedTime: steps[steps.length - 1]?.at ?? '' };
-  return { run, input: st?.input ?? null, output: st?.output ?? null, customStatus: st?.customStatus ?? null, timeline, records: store.enabled };
+  return { run, input: st?.input ?? null, output: st?.output ?? null, customStatus: st?.customStatus ?? null, timeline, links: linksOf(steps), records: store.enabled };
 }

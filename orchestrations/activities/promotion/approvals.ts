@@ -54,7 +54,7 @@ export async function promotionCreateApproval(input: CreateApprovalInput, contex
       approvalId: approvalIdFor(input.instanceId),
       instanceId: input.instanceId,
       eventName: APPROVAL_DECISION_EVENT,
-      kind: 'model-promotion',
+      kind: input.kind ?? 'model-promotion',
       model: input.model.name,
       version: input.model.version,
       rules: rulesOf(approval),

@@ -12,11 +12,19 @@ import { gatherFacts } from '../../../shared/promotion/facts';
 import type { RunCheckInput } from '../../../shared/promotion/messages';
 import { PROMOTION_ACTIVITIES as A } from '../../../shared/promotion/names';
 import type { LoadContextResult } from '../../../shared/promotion/types';
+import { linkPromotionFromEnv } from '../../../shared/retraining/link';
 
 export async function promotionLoadContext(input: { event?: AnyStagecraftEvent; instanceId: string }, context: InvocationContext): Promise<LoadContextResult> {
   const result = await loadPromotionContext(input.event, { mlflow: () => mlflowFromEnv(), policyFile: policyFile() });
-  if (result.ok) context.info('promotion context loaded', { instanceId: input.instanceId, model: result.model.name, version: result.model.version, checks: Object.keys(result.policy.policy.validations).length });
-  else context.warn('promotion cannot proceed', { instanceId: input.instanceId, code: result.code, reason: result.reason });
+  if (result.ok) {
+    context.info('promotion context loaded', { instanceId: input.instanceId, model: result.model.name, version: result.model.version, checks: Object.keys(result.policy.policy.validations).length });
+    if (result.model.retrainingRun !== undefined) {
+      await linkPromotionFromEnv({
+        retrainingRunId: result.model.retrainingRun, model: result.model.name, version: result.model.version, promotionInstanceId: input.instanceId,
+        phase: 'started', at: result.model.createdAt ?? new Date().toISOString(),
+      }, (m, f) => context.warn(m, f));
+    }
+  } else context.warn('promotion cannot proceed', { instanceId: input.instanceId, code: result.code, reason: result.reason });
   return result;
 }
 

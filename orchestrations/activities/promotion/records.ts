@@ -5,6 +5,7 @@ import type { RecordValidationInput, WriteRecordInput, WriteReportInput } from '
 import { PROMOTION_ACTIVITIES as A } from '../../../shared/promotion/names';
 import { recordValidation, writePromotionRecord, writeReport } from '../../../shared/promotion/records';
 import type { ReportLinks } from '../../../shared/promotion/types';
+import { linkPromotionFromEnv } from '../../../shared/retraining/link';
 
 df.app.activity(A.recordValidation, {
   handler: async (input: RecordValidationInput): Promise<void> => {
@@ -33,6 +34,12 @@ df.app.activity(A.writeReport, {
 df.app.activity(A.writeRecord, {
   handler: async (input: WriteRecordInput, context: InvocationContext): Promise<void> => {
     await writePromotionRecord(input);
+    if (input.retrainingRun !== undefined) {
+      await linkPromotionFromEnv({
+        retrainingRunId: input.retrainingRun, model: input.model, version: input.version, promotionInstanceId: input.instanceId,
+        phase: 'finished', at: input.finishedAt, outcome: input.outcome, reason: input.reason,
+      }, (m, f) => context.warn(m, f));
+    }
     context.info('promotion record written', { instanceId: input.instanceId, model: input.model, version: input.version, outcome: input.outcome });
   },
 });
