@@ -67,11 +67,36 @@ export function levelsFromHostJson(logLevel: unknown, defaultOverride?: string):
   };
 }
 
+/**
+ * stdout writer that coalesces the lines of one event-loop turn into one write (a busy host logs several lines per
+ * request; one syscall each dominated logging). Invariant: lines keep their order and are all written by the next
+ * turn, and synchronously on process exit, so only a SIGKILL can lose the lines of the current turn.
+ */
+let pending: string[] = [];
+
+/** Writes the lines still waiting for the end of this turn (the HTTP host calls it before answering, so a client
+ * that got its response can already read the lines of that request). */
+export function flushLogs(): void {
+  if (pending.length === 0) return;
+  const text = pending.join('\n') + '\n';
+  pending = [];
+  process.stdout.write(text);
+}
+
+function coalescingStdout(): (line: string) => void {
+  process.on('exit', flushLogs);
+  return (line) => {
+    if (pending.push(line) === 1) setImmediate(flushLogs);
+  };
+}
+
+let sharedStdout: ((line: string) => void) | undefined;
+
 export function createLogger(options: LoggerOptions = {}, fields: Record<string, unknown> = {}): HostLogger {
   const minLevel = options.minLevel ?? 'information';
   const levelFor = options.levelFor;
   const json = options.json ?? process.env['STAGECRAFT_LOG_FORMAT'] === 'json';
-  const write = options.write ?? ((line: string) => process.stdout.write(line + '\n'));
+  const write = options.write ?? (sharedStdout ??= coalescingStdout());
   return {
     log(level, message, extra) {
       const all: Record<string, unknown> = { ...fields, ...extra };

@@ -11,6 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import type * as FunctionsLibModule from '@azure/functions';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { flushLogs } from '../host/logger';
 import { getHostSetting } from '../host/settings';
 import type { HostContext, HostExtension, RegisteredFunction } from '../host/types';
 import { identifyKey, loadKeys, type KeyStore } from './keys';
@@ -106,6 +107,7 @@ export function createHttpExtension(lib: () => FunctionsLib): HttpExtension {
       const match = keys ? identifyKey(keys, f.fn.name, presented) : undefined;
       if (!match || (f.authLevel === 'admin' && match.level !== 'admin')) {
         host.logger.log('warning', 'HTTP request refused: missing or wrong function key', { function: f.fn.name, authLevel: f.authLevel, path: `/${path}` });
+        flushLogs();
         res.writeHead(401, { ...baseCors, 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: f.authLevel === 'admin' ? 'This function needs the master key (x-functions-key header or code query parameter)' : 'This function needs a function key (x-functions-key header or code query parameter)' }));
         return;
@@ -134,12 +136,14 @@ export function createHttpExtension(lib: () => FunctionsLib): HttpExtension {
     } catch (e) {
       // The invoker already logged the failure with this invocation id and the stack.
       host.logger.log('warning', `HTTP 500: function "${f.fn.name}" failed`, { function: f.fn.name, invocationId, method, path: `/${path}`, errorCode: (e as { code?: unknown }).code });
+      flushLogs();
       if (!res.headersSent) {
         res.writeHead(500, { ...baseCors, 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: 'The function failed; see the host log for the invocation', invocationId }));
       }
       return;
     }
+    flushLogs(); // the request's log lines are out before its answer
     await writeResponse(L, res, result, baseCors, method === 'HEAD');
   }
 
@@ -238,7 +242,36 @@ function serializeCookie(c: Cookie): string {
   return s;
 }
 
+/**
+ * Fast path for the common plain `{ status?, headers?, jsonBody }` answer: the same bytes and headers the library's
+ * HttpResponse would give (JSON text, `application/json` unless the function set a content type), without building
+ * a fetch Response and piping its web stream. Anything else (body, cookies, HttpResponse objects) takes the
+ * general path. Returns false when it did not apply.
+ */
+function writeJsonInit(res: ServerResponse, result: unknown, extra: Record<string, string>, head: boolean): boolean {
+  if (typeof result !== 'object' || result === null || isHttpResponseLike(result)) return false;
+  const init = result as { status?: unknown; headers?: unknown; jsonBody?: unknown; body?: unknown; cookies?: unknown; nativeResponse?: unknown };
+  if (init.jsonBody === undefined || init.jsonBody === null || init.body !== undefined || init.cookies !== undefined || init.nativeResponse !== undefined) return false;
+  const status = init.status ?? 200;
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 200 || status > 599) return false;
+  if (status === 204 || status === 205 || status === 304) return false;
+  const headers: Record<string, string> = { ...extra };
+  let hasType = false;
+  for (const [k, v] of new Headers(init.headers as ConstructorParameters<typeof Headers>[0])) {
+    if (k === 'set-cookie') return false;
+    headers[k] = v;
+    if (k === 'content-type') hasType = true;
+  }
+  if (!hasType) headers['content-type'] = 'application/json';
+  const text = JSON.stringify(init.jsonBody);
+  headers['content-length'] = String(Buffer.byteLength(text));
+  res.writeHead(status, headers);
+  res.end(head ? undefined : text);
+  return true;
+}
+
 async function writeResponse(L: FunctionsLib, res: ServerResponse, result: unknown, extra: Record<string, string>, head: boolean): Promise<void> {
+  if (writeJsonInit(res, result, extra, head)) return;
   // Duck-typed: the app may bundle its own copy of @azure/functions (two copies = two HttpResponse classes).
   const response = isHttpResponseLike(result) ? result : new L.HttpResponse((result ?? {}));
   const status = response.status || 200;

@@ -1,15 +1,39 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { PolicyFileError } from './errors';
 import { type Policy, parsePolicyText } from './parse';
 
+/**
+ * Parsed policies by path, valid while the file's (mtime, size, inode) are unchanged. Every promotion and
+ * retraining activity loads the policy; parsing YAML + zod each time was a tenth of the host's CPU under load.
+ * Invariant: callers get their own copy (structuredClone), so a caller that mutates it cannot change the cache,
+ * and an edited file is re-read on the next load.
+ */
+const cache = new Map<string, { stamp: string; policy: Policy }>();
+
+function fileError(path: string, e: unknown): PolicyFileError {
+  const code = (e as NodeJS.ErrnoException).code;
+  return new PolicyFileError(path, code === 'ENOENT' ? 'file not found' : code ?? 'read failed', e);
+}
+
 /** Reads and validates a policy file (YAML or JSON). Throws PolicyFileError or PolicyInvalidError. */
 export async function loadPolicy(path: string): Promise<Policy> {
+  let stamp: string;
+  try {
+    const s = await stat(path);
+    stamp = `${s.mtimeMs}:${s.size}:${s.ino}`;
+  } catch (e) {
+    cache.delete(path);
+    throw fileError(path, e);
+  }
+  const hit = cache.get(path);
+  if (hit?.stamp === stamp) return structuredClone(hit.policy);
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new PolicyFileError(path, code === 'ENOENT' ? 'file not found' : code ?? 'read failed', e);
+    throw fileError(path, e);
   }
-  return parsePolicyText(text, path);
+  const policy = parsePolicyText(text, path);
+  cache.set(path, { stamp, policy: structuredClone(policy) });
+  return policy;
 }
