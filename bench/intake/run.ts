@@ -3,18 +3,21 @@
  * functions, Azurite child, embedded Service Bus broker, SQLite durable engine). Build first: `npx tsc -p tsconfig.json`.
  *
  *   npx tsx bench/intake/run.ts [--count 3000] [--concurrency 32] [--latency 200] [--gap 20] [--warmup 300]
- *                               [--router on|off] [--profile DIR]
+ *                               [--router on|off] [--azurite disk|memory] [--profile DIR]
  *
  * 1. Ceiling: a trivial node:http server (own process) answering 202, driven by the same client.
  * 2. Throughput: `count` distinct signed MLflow `model_version.created` webhooks (distinct delivery ids and
  *    versions of a model with no policy, so each promotion run ends after two activities: loadContext answers
  *    POLICY_NO_MODEL, writeRecord records it) over `concurrency`
- *    keep-alive connections. 202 = verified, validated, delivery claimed, published to Service Bus, receipt written.
+ *    keep-alive connections. 202 = verified, validated, published to Service Bus, delivery id indexed, receipt written
+ *    (Table writes and Service Bus sends group-committed across concurrent deliveries).
  *    Then waits (bounded) until every one of them has become a finished `promotion:<model>:<version>` instance.
  * 3. Latency: `latency` webhooks one at a time (`gap` ms apart, after the previous instance appeared). Primary
  *    figure: the instance's ExecutionStarted timestamp (ms precision, taken by the engine in startNew; same clock)
  *    minus the wall time just before the POST. Secondary: when a status poll (every 2 ms) first saw the instance.
  * `--router off` gives the workflow subscriptions a rule that never matches: intake alone, no orchestrations.
+ * `--azurite memory` starts Azurite with --inMemoryPersistence (STAGECRAFT_AZURITE_PERSISTENCE=memory): no 5-second
+ * autosave of its table store, which otherwise stalls a request every 5 s once it holds thousands of entities.
  * `--profile DIR` samples the host's CPU during the throughput phase only (see profiler.ts); summarize it with
  * `npx tsx bench/intake/profile-summary.ts FILE`.
  */
@@ -248,6 +251,7 @@ async function main(): Promise<void> {
       profile: { type: 'string' },
       'drain-timeout': { type: 'string', default: '600' },
       router: { type: 'string', default: 'on' },
+      azurite: { type: 'string', default: 'disk' },
     },
   });
   const count = Number(values.count);
@@ -258,6 +262,7 @@ async function main(): Promise<void> {
   const drainMs = Number(values['drain-timeout']) * 1000;
   if (values.router !== 'on' && values.router !== 'off') throw new Error('--router must be on or off');
   const routerOn = values.router === 'on';
+  if (values.azurite !== 'disk' && values.azurite !== 'memory') throw new Error('--azurite must be disk or memory');
   for (const [k, v] of Object.entries({ count, concurrency, latency: latencyCount, gap, warmup, drainMs })) {
     if (!Number.isInteger(v) || v < 0 || v > 10_000_000) throw new Error(`--${k} must be a whole number (got ${String(v)})`);
   }
@@ -295,6 +300,8 @@ async function main(): Promise<void> {
       STAGECRAFT_POLICY_PATH: join(REPO_ROOT, 'stagecraft.policy.yaml'),
     };
     if (!routerOn) env['ServiceBusEmulatorConfig'] = starvedRouterConfig(scratch);
+    // disk (default, as `npm start` runs it) or memory: no LokiJS autosave stall every 5 s (local-only cost).
+    if (values.azurite === 'memory') env['STAGECRAFT_AZURITE_PERSISTENCE'] = 'memory';
     if (values.profile) {
       const dir = resolve(values.profile);
       mkdirSync(dir, { recursive: true });

@@ -6,6 +6,8 @@
  * binding names as `connection`. When Azurite runs on other than the standard ports, every development-storage
  * setting in process.env is rewritten to the chosen ports before the app's code loads, so SDK clients find it.
  *
+ * `STAGECRAFT_AZURITE_PERSISTENCE=memory` runs it with `--inMemoryPersistence` (benches, throwaway state).
+ *
  * Invariant: no trigger types; first in the registry so every other extension and the app see the final settings.
  */
 import { join } from 'node:path';
@@ -56,7 +58,10 @@ export function createAzuriteExtension(options: { enabled: boolean }): AzuriteEx
     chosen = await choosePorts();
     const changed = rewriteSettings(env, chosen);
     logger.log('information', 'Starting Azurite (Blob, Queue, Table)', { for: reason.join(','), ports: `${chosen.blob},${chosen.queue},${chosen.table}`, rewritten: changed.join(',') || undefined });
-    starting = startAzurite({ location, ports: chosen, onOutput: (line) => logger.log('debug', line, { source: 'azurite' }) });
+    // STAGECRAFT_AZURITE_PERSISTENCE=memory: throwaway state (benches); default disk under the state dir.
+    const inMemory = /^memory$/i.test(env['STAGECRAFT_AZURITE_PERSISTENCE'] ?? '');
+    if (inMemory) logger.log('information', 'Azurite keeps its data in memory only (STAGECRAFT_AZURITE_PERSISTENCE=memory): nothing survives a restart');
+    starting = startAzurite({ location, ports: chosen, inMemory, onOutput: (line) => logger.log('debug', line, { source: 'azurite' }) });
     // Awaited in init; a failure must not surface as an unhandled rejection meanwhile.
     starting.catch(() => undefined);
   }

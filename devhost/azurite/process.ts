@@ -42,6 +42,10 @@ export interface StartAzuriteOptions {
   ports: StoragePorts;
   onOutput?: (line: string) => void;
   readyTimeoutMs?: number;
+  /** Keep data in memory only (`--inMemoryPersistence`): nothing survives a restart, and no periodic save of the
+   * table store (Azurite serialises its whole LokiJS table database every 5 s, stalling requests for 100+ ms once
+   * it holds thousands of entities). For benches and throwaway state. */
+  inMemory?: boolean;
 }
 
 function azuriteCli(): string {
@@ -83,7 +87,8 @@ async function spawnOnce(options: StartAzuriteOptions, ports: StoragePorts): Pro
   mkdirSync(options.location, { recursive: true });
   const args = [
     '-e', WRAPPER, azuriteCli(),
-    '--location', options.location,
+    // Azurite refuses --location together with --inMemoryPersistence; its debug log still goes nowhere (--silent).
+    ...(options.inMemory ? ['--inMemoryPersistence'] : ['--location', options.location]),
     '--silent', '--skipApiVersionCheck', '--loose', '--disableTelemetry',
     '--blobHost', '127.0.0.1', '--blobPort', String(ports.blob),
     '--queueHost', '127.0.0.1', '--queuePort', String(ports.queue),
@@ -91,9 +96,13 @@ async function spawnOnce(options: StartAzuriteOptions, ports: StoragePorts): Pro
   ];
   const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], detached: false });
   let output = '';
+  // Start-up output, kept whole until ready: a port that accepts connections may belong to another process (another
+  // host's Azurite that bound it first), so ready also needs Azurite's own "successfully listening" for all three.
+  let startup = '';
   const onData = (b: Buffer) => {
     const text = b.toString();
     output = (output + text).slice(-4000);
+    if (startup.length < 64_000) startup += text;
     for (const line of text.split('\n')) if (line.trim()) options.onOutput?.(line);
   };
   child.stdout?.on('data', onData);
@@ -117,7 +126,7 @@ async function spawnOnce(options: StartAzuriteOptions, ports: StoragePorts): Pro
   for (;;) {
     if (hasExited) throw new Error(`Azurite exited before it was ready:\n${output.trim()}`);
     const ok = await Promise.all([accepts(ports.blob), accepts(ports.queue), accepts(ports.table)]);
-    if (ok.every(Boolean)) break;
+    if (ok.every(Boolean) && (startup.match(/successfully listening/g) ?? []).length >= 3) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`Azurite was not ready after ${options.readyTimeoutMs ?? 120_000} ms:\n${output.trim()}`);
