@@ -7,8 +7,9 @@
  * - A write's promise settles only after the transaction that holds it committed or failed: nothing is acknowledged
  *   before it is durable, exactly like a single write.
  * - A transaction holds one partition, at most MAX_TRANSACTION_OPS operations, at most one operation per row key
- *   (the service forbids two) and at most MAX_TRANSACTION_BYTES of entity payload; later writes to a row key already
- *   in the batch wait for a later batch, so writes to one row are applied in the order they were issued.
+ *   (the service forbids two) and at most MAX_TRANSACTION_BYTES of entity payload; a later write to a row already in
+ *   this batch or in a transaction still in flight waits for a later batch, so writes to one row are applied in the
+ *   order they were issued.
  * - Transactions are all-or-nothing, so a failed multi-write transaction (one `create` hitting an existing row, one
  *   bad entity) is retried write by write: one conflict answers `exists` to its own writer and never fails its
  *   neighbours.
@@ -56,6 +57,8 @@ export class TableBatcher {
   private queue: Pending[] = [];
   private inFlight = 0;
   private scheduled = false;
+  /** `partition\u0000row` of writes in transactions not yet settled: a later write to one of them waits. */
+  private readonly busyRows = new Set<string>();
   private readonly maxInFlight: number;
 
   constructor(
@@ -85,17 +88,25 @@ export class TableBatcher {
   private flush(): void {
     while (this.queue.length > 0 && this.inFlight < this.maxInFlight) {
       const group = this.takeGroup();
+      if (group.length === 0) return; // every queued write waits for a row in flight; its settlement reschedules
+      const keys = group.map((p) => `${p.write.entity.partitionKey}\u0000${p.write.entity.rowKey}`);
+      for (const k of keys) this.busyRows.add(k);
       this.inFlight++;
       void this.commit(group).finally(() => {
+        for (const k of keys) this.busyRows.delete(k);
         this.inFlight--;
         if (this.queue.length > 0) this.schedule();
       });
     }
   }
 
-  /** The oldest write's partition: up to the limits, skipping (not reordering) writes to row keys already taken. */
+  /**
+   * The partition of the oldest write whose row is not in flight: up to the limits, skipping (never reordering)
+   * writes to rows already taken or in flight.
+   */
   private takeGroup(): Pending[] {
-    const first = this.queue[0]!;
+    const first = this.queue.find((p) => !this.busyRows.has(`${p.write.entity.partitionKey}\u0000${p.write.entity.rowKey}`));
+    if (first === undefined) return [];
     const partition = first.write.entity.partitionKey;
     const rows = new Set<string>();
     const group: Pending[] = [];
@@ -109,6 +120,7 @@ export class TableBatcher {
         group.length < MAX_TRANSACTION_OPS &&
         !rows.has(row) &&
         !blockedRows.has(row) &&
+        !this.busyRows.has(`${partition}\u0000${row}`) &&
         (group.length === 0 || bytes + p.bytes <= MAX_TRANSACTION_BYTES);
       if (fits) {
         group.push(p);

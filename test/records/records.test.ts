@@ -212,10 +212,16 @@ describe('TableBatcher (group commit) on Azurite', () => {
     const table = client();
     await table.createTable();
     const batcher = new TableBatcher(table);
-    const writes = Array.from({ length: 20 }, (_, i) => batcher.write({ kind: 'upsert', mode: 'Replace', entity: { partitionKey: 'p', rowKey: i % 2 ? 'odd' : 'even', v: i } }));
+    // Issued over several turns, so later writes arrive while earlier transactions on the same rows are in flight.
+    const writes: Promise<unknown>[] = [];
+    for (let i = 0; i < 40; i++) {
+      writes.push(batcher.write({ kind: 'upsert', mode: 'Replace', entity: { partitionKey: 'p', rowKey: i % 2 ? 'odd' : 'even', v: i } }));
+      writes.push(batcher.write({ kind: 'upsert', mode: 'Replace', entity: { partitionKey: 'p', rowKey: `other-${i}`, v: i } }));
+      if (i % 3 === 0) await new Promise((r) => setImmediate(r));
+    }
     await Promise.all(writes);
-    expect((await table.getEntity('p', 'even')).v).toBe(18);
-    expect((await table.getEntity('p', 'odd')).v).toBe(19);
+    expect((await table.getEntity('p', 'even')).v).toBe(38);
+    expect((await table.getEntity('p', 'odd')).v).toBe(39);
   });
 
   it('rejects each write of a failing table with the error, not a silent loss', async () => {
