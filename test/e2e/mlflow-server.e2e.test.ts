@@ -3,6 +3,10 @@
  * train.py, MLflow's own signed webhook deliveries, and the job scripts (evaluate, score, detect_drift).
  * Stagecraft's host is not involved here; the capture server stands in for Stagecraft's webhook endpoint only to
  * record what MLflow sends. Fails (never skips) when Python or MLflow cannot be set up.
+ *
+ * The same server also runs the registry contract Stagecraft's MLflow client relies on (test/adapters/mlflow-contract.ts):
+ * that suite passes against the HTTP fake in `npm test`, so the fake cannot drift from MLflow. It runs after the
+ * webhook tests (its own uniquely named models would otherwise be the first `registered_model.created`).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +30,7 @@ import {
   type MlflowServer,
 } from '../../scripts/mlflow';
 import { driftSource } from '../../shared/intake/sources/drift';
+import { mlflowContract } from '../adapters/mlflow-contract';
 import type { ParseContext } from '../../shared/intake/sources/types';
 
 const MODEL = 'breast-cancer-classifier';
@@ -187,6 +192,12 @@ describe('example ML project against a real MLflow server', () => {
     if (outcome.kind !== 'events') return;
     expect(outcome.events[0]?.type).toBe('io.stagecraft.drift.detected');
     expect(outcome.events[0]?.data).toMatchObject({ model: { name: MODEL, alias: 'champion', version }, detector: { tool: 'scipy-ks' } });
+  });
+
+  mlflowContract('real MLflow 3.17.2 server', () => {
+    ready();
+    const s = mlflow!;
+    return { url: s.url, close: () => s.stop() };
   });
 
   it('stopping the server stops its whole process tree', async () => {
