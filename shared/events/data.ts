@@ -159,8 +159,8 @@ export const PromoteRequestedData = z.object({
 });
 
 export const JobFinishedData = z.object({
-  provider: z.literal('databricks'),
-  jobId: nonEmpty,
+  provider: z.enum(['databricks', 'local']).describe('databricks: a job run notification; local: the embedded local job runner'),
+  jobId: nonEmpty.describe('Databricks job id, or the local run key'),
   runId: nonEmpty.describe('Job run id (or task run id with parentRunId)'),
   parentRunId: z.string().optional(),
   taskKey: z.string().optional(),

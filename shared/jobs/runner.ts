@@ -8,7 +8,23 @@
 import { dirname, join, resolve } from 'node:path';
 import { DatabricksJobsClient } from '../adapters/databricks';
 import { bearerAuth } from '../adapters/http';
-import { CompositeJobRunner, DatabricksJobRunner, LocalJobRunner, type JobRunner } from '../adapters/jobs';
+import { CompositeJobRunner, DatabricksJobRunner, LocalJobRunner, type JobRunner, type JobStatus } from '../adapters/jobs';
+import { getEventPublisher } from '../bus/publisher';
+import { loadConfig } from '../config';
+import { EVENT_TYPES, makeEvent } from '../events';
+
+/**
+ * A local run that ended becomes a `job.finished` event on the bus, the same path as a Databricks run notification:
+ * the router raises it into the owning orchestration, which polls at once instead of at its next backoff step.
+ * Best effort: the orchestration's own polls stay the source of truth, so a lost event only costs latency.
+ */
+async function publishLocalJobFinished(s: JobStatus, env: Env): Promise<void> {
+  if (!s.terminal) return;
+  const config = loadConfig(env);
+  const time = new Date().toISOString();
+  const data = { provider: 'local', jobId: s.ref.key, runId: s.ref.runId, outcome: s.state === 'SUCCEEDED' ? 'success' : 'failure', resultState: s.state };
+  await getEventPublisher(config.serviceBus).publish([makeEvent(EVENT_TYPES.jobFinished, data, { source: '/stagecraft/jobs/local', time })]);
+}
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -22,7 +38,16 @@ export function jobRunnerFromEnv(env: Env = process.env): JobRunner {
   const token = env['DATABRICKS_TOKEN']?.trim();
   const key = `${jobsDir}|${baseDir}|${host ?? ''}|${token ? 'token' : ''}`;
   if (runner?.key === key) return runner.runner;
-  const local = new LocalJobRunner({ stateDir: jobsDir, baseDir });
+  const local = new LocalJobRunner({
+    stateDir: jobsDir,
+    baseDir,
+    onFinished: (s) => {
+      publishLocalJobFinished(s, env).catch((e: unknown) => {
+        // Not fatal: the owner's next poll sees the state.
+        console.warn(JSON.stringify({ msg: 'local job-finished event not published; the orchestration will see it at its next poll', runId: s.ref.runId, error: e instanceof Error ? e.message : String(e) }));
+      });
+    },
+  });
   const runners: ConstructorParameters<typeof CompositeJobRunner>[0] = { local };
   if (host && token) {
     const baseUrl = /^https?:\/\//i.test(host) ? host : `https://${host}`;

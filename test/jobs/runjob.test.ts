@@ -1,7 +1,8 @@
 /**
  * The shared `runJob` sub-orchestration through the real local host against the Databricks Jobs fake:
  * idempotent start, run → owner record for the router, wake-up by a job-finished event (the poll timer is set far
- * in the future, so only the event can end the wait), and cancellation at the overall timeout.
+ * in the future, so only the event can end the wait), a local job whose end is published by the local runner itself,
+ * and cancellation at the overall timeout.
  * Requires a build (`npx tsc -p tsconfig.json`).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,6 +56,23 @@ describe('runJob', () => {
       const done = await finished(host, id, 60_000);
       expect(done.output).toMatchObject({ runRef, state: 'SUCCEEDED' });
     }
+  }, 120_000);
+
+  it('a local job that ends publishes job.finished on the bus; the router raises it into the owner (no poll due for an hour)', async () => {
+    const input = {
+      job: { runner: 'local', command: process.execPath, args: ['-e', 'setTimeout(() => process.exit(0), 300)'], env: {}, parameters: {}, parameterStyle: 'args', timeoutMs: 60_000 },
+      idempotencyKey: 'local-wake-1',
+      label: 'local wake',
+      timeoutSeconds: 3_600,
+      pollInitialSeconds: 3_600,
+      pollMaxSeconds: 3_600,
+    };
+    await startRunJob('job-local', input);
+    const done = await finished(host, 'job-local', 60_000);
+    expect(done.output).toMatchObject({ state: 'SUCCEEDED' });
+    const history = await (await fetch(`${host.baseUrl}/runtime/webhooks/durabletask/instances/job-local?showHistory=true`)).json() as { historyEvents: Array<{ EventType: string; Name?: string }> };
+    const runRef = String((done.output as { runRef: string }).runRef);
+    expect(history.historyEvents.some((e) => e.EventType === 'EventRaised' && e.Name === jobFinishedEventName(runRef))).toBe(true);
   }, 120_000);
 
   it('cancels the job and reports TIMED_OUT when the overall timeout passes', async () => {
