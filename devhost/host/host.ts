@@ -73,6 +73,9 @@ export class LocalHost {
     mkdirSync(this.stateDir, { recursive: true });
     this.localSettings = readLocalSettings(this.appDir);
     applySettings(this.localSettings.Values);
+    // The app's local state (job runner, job definitions) goes under this host's state dir, so two hosts started
+    // from one checkout (`npm start`, the demo, tests) never share it. Apps read it like a platform setting.
+    process.env['STAGECRAFT_HOST_STATE_DIR'] = this.stateDir;
     const hostJson = readHostJson(this.appDir);
     if (!this.options.logger) {
       this.logger = createLogger({ levelFor: levelsFromHostJson(getHostSetting(hostJson, 'logging.logLevel'), process.env['STAGECRAFT_LOG_LEVEL']) });

@@ -27,7 +27,7 @@ export const WORKFLOW_SETTINGS_DOC: readonly WorkflowSettingDoc[] = [
   { name: 'MLFLOW_TRACKING_PASSWORD', secret: true, description: 'Basic-auth password for MLflow.' },
   { name: 'DATABRICKS_HOST', description: 'Azure Databricks workspace URL for job checks, deployments and training jobs (`runner: databricks`).' },
   { name: 'DATABRICKS_TOKEN', secret: true, description: 'Databricks PAT; without it the managed identity (DefaultAzureCredential) is used.' },
-  { name: 'STAGECRAFT_JOBS_DIR', default: '.stagecraft/jobs', description: 'State of the local job runner (`runner: local`, embedded mode).' },
+  { name: 'STAGECRAFT_JOBS_DIR', default: '<state dir>/jobs', description: 'State of the local job runner (`runner: local`, embedded mode); the local host\'s state dir (`--state`, default `.stagecraft`).' },
   { name: 'STAGECRAFT_JOBS_BASE_DIR', default: 'the policy file folder', description: 'Working directory local job commands are resolved against.' },
   { name: 'STAGECRAFT_APPROVER_KEYS', secret: true, description: 'Local approver identities: `user=key,...` (keys ≥ 16 characters, sent as x-functions-key).' },
   { name: 'STAGECRAFT_APPROVER_GROUPS', description: 'Group membership for local identities: `group=user|user2,...`.' },
@@ -42,7 +42,7 @@ export const WORKFLOW_SETTINGS_DOC: readonly WorkflowSettingDoc[] = [
   { name: 'AZDO_ORG_URL', description: 'Azure DevOps organization URL, e.g. https://dev.azure.com/contoso.' },
   { name: 'CI_STATUS_CONTEXT', default: 'stagecraft/ci', description: 'Context (name) of the reported CI status.' },
   { name: 'REPO_CHECKOUTS', description: 'Local checkouts for release deployment in the embedded mode: `owner/repo=/path,...`.' },
-  { name: 'STAGECRAFT_JOB_DEFINITIONS_DIR', default: '.stagecraft/job-definitions', description: 'Where the local job runner keeps production job definitions updated by releases.' },
+  { name: 'STAGECRAFT_JOB_DEFINITIONS_DIR', default: '<state dir>/job-definitions', description: 'Where the local job runner keeps production job definitions updated by releases.' },
 ];
 
 export function workflowSettingsMarkdownTable(): string {

@@ -1,6 +1,6 @@
 /**
  * The process-wide JobRunner for activities, from settings:
- * - local jobs (embedded mode) always: state in STAGECRAFT_JOBS_DIR (default `<cwd>/.stagecraft/jobs`), commands
+ * - local jobs (embedded mode) always: state in STAGECRAFT_JOBS_DIR (default `<host state dir>/jobs`), commands
  *   resolved against STAGECRAFT_JOBS_BASE_DIR (default: the directory of the policy file, else cwd);
  * - Databricks jobs when DATABRICKS_HOST and DATABRICKS_TOKEN are set.
  * One instance per process: the local runner tracks its child processes.
@@ -11,6 +11,7 @@ import { bearerAuth } from '../adapters/http';
 import { CompositeJobRunner, DatabricksJobRunner, LocalJobRunner, type JobRunner, type JobStatus } from '../adapters/jobs';
 import { getEventPublisher } from '../bus/publisher';
 import { loadConfig } from '../config';
+import { localStateDir } from '../config/local-state';
 import { EVENT_TYPES, makeEvent } from '../events';
 
 /**
@@ -31,7 +32,7 @@ export type Env = Readonly<Record<string, string | undefined>>;
 let runner: { key: string; runner: JobRunner } | undefined;
 
 export function jobRunnerFromEnv(env: Env = process.env): JobRunner {
-  const jobsDir = resolve(env['STAGECRAFT_JOBS_DIR']?.trim() || join(process.cwd(), '.stagecraft', 'jobs'));
+  const jobsDir = resolve(env['STAGECRAFT_JOBS_DIR']?.trim() || join(localStateDir(env), 'jobs'));
   const policyFile = env['STAGECRAFT_POLICY_PATH']?.trim();
   const baseDir = resolve(env['STAGECRAFT_JOBS_BASE_DIR']?.trim() || (policyFile ? dirname(resolve(policyFile)) : process.cwd()));
   const host = env['DATABRICKS_HOST']?.trim();

@@ -1,11 +1,12 @@
 import { join, resolve } from 'node:path';
 import { DatabricksJobsClient } from '../adapters/databricks';
 import { bearerAuth } from '../adapters/http';
+import { localStateDir } from '../config/local-state';
 import { parseCheckouts } from '../vcs/contents';
 
 /**
  * Pipelines settings: REPO_CHECKOUTS (JSON object repo id → local directory, embedded mode),
- * STAGECRAFT_JOB_DEFINITIONS_DIR (local job definitions, default `<cwd>/.stagecraft/job-definitions`),
+ * STAGECRAFT_JOB_DEFINITIONS_DIR (local job definitions, default `<local host state dir>/job-definitions`),
  * DATABRICKS_HOST / DATABRICKS_TOKEN (jobs/reset for Databricks definitions).
  */
 export interface PipelinesSettings {
@@ -19,7 +20,7 @@ export function pipelinesSettings(env: Readonly<Record<string, string | undefine
   const token = env['DATABRICKS_TOKEN']?.trim();
   return {
     checkouts: parseCheckouts(env['REPO_CHECKOUTS']),
-    localDefinitionsDir: resolve(env['STAGECRAFT_JOB_DEFINITIONS_DIR']?.trim() || join(cwd, '.stagecraft', 'job-definitions')),
+    localDefinitionsDir: resolve(env['STAGECRAFT_JOB_DEFINITIONS_DIR']?.trim() || join(localStateDir(env, cwd), 'job-definitions')),
     databricks: host && token ? new DatabricksJobsClient({ baseUrl: /^https?:\/\//i.test(host) ? host : `https://${host}`, auth: bearerAuth(token) }) : undefined,
   };
 }
