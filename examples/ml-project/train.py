@@ -56,6 +56,12 @@ def main() -> None:
     add(p, "retraining-run-id", default=None, help="Stagecraft retraining run that asked for this version")
     add(p, "reason", default=None, help="why this version was trained (e.g. drift, schedule, manual)")
     add(p, "description", default=None, help="model version description")
+    # Stagecraft's retraining runs pass these besides the policy's parameters (shared/retraining/run.ts); they are
+    # logged as run tags so the run says which trigger and which data cut it was trained for.
+    add(p, "trigger-kind", default=None, help="what started the retraining run (drift, schedule, manual)")
+    add(p, "data-snapshot", default=None, help="instant the training data is cut at (ISO 8601)")
+    add(p, "drift-window-start", default=None, help="start of the drifted window (drift-triggered runs)")
+    add(p, "drift-window-end", default=None, help="end of the drifted window (drift-triggered runs)")
     args = p.parse_args()
     if not 0 < args.train_fraction <= 1:
         fail(2, f"--train-fraction must be in (0, 1], got {args.train_fraction}")
@@ -114,6 +120,13 @@ def main() -> None:
             })
             mlflow.log_metrics(metrics)
             mlflow.set_tags({k: v for k, v in version_tags.items()})
+            run_tags = {
+                "stagecraft.trigger_kind": args.trigger_kind,
+                "stagecraft.data_snapshot": args.data_snapshot,
+                "stagecraft.drift_window_start": args.drift_window_start,
+                "stagecraft.drift_window_end": args.drift_window_end,
+            }
+            mlflow.set_tags({k: v for k, v in run_tags.items() if v})
             signature = infer_signature(X_val, model.predict(X_val))
             # Explicit requirements: MLflow would otherwise infer them by loading the model in a fresh Python
             # subprocess, which costs several seconds per training run.
