@@ -81,7 +81,9 @@ export async function handleDelivery(source: SourceName, input: DeliveryInput, d
     eventTypes: [] as string[],
   };
   let scheme = 'none';
-  let deliveryId: string | undefined;
+  // A delivery id the source sends in a header is known before anything is verified, so even a rejected receipt
+  // names it (unverified, so only recorded, never trusted; bounded in length).
+  let deliveryId: string | undefined = spec.deliveryId(request, undefined)?.slice(0, 200) || undefined;
 
   const finish = async (
     outcome: ReceiptOutcome,

@@ -291,6 +291,17 @@ describe('intake service invariants', () => {
     expect(receipts.receipts.map((r) => r.outcome)).toEqual(['accepted']);
   });
 
+  it('names the header delivery id in a rejected receipt (MLflow X-MLflow-Delivery-Id, GitHub X-GitHub-Delivery)', async () => {
+    const { receipts, deps } = setup();
+    const body = pythonJson(fx.mlflowVersionCreated);
+    const res = await handleDelivery('mlflow', { headers: mlflowHeaders(body, { secret: 'not-the-secret', deliveryId: 'wrong-secret-1' }), rawBody: body }, deps);
+    expect(res.httpStatus).toBe(401);
+    expect(receipts.receipts[0]).toMatchObject({ outcome: 'rejected', deliveryId: 'wrong-secret-1', code: 'INTAKE_SIGNATURE_INVALID' });
+    const gh = await handleDelivery('github', { headers: [['x-github-delivery', 'gh-77'], ['x-github-event', 'push'], ['x-hub-signature-256', 'sha256=00']], rawBody: Buffer.from('{}') }, deps);
+    expect(gh.httpStatus).toBe(401);
+    expect(receipts.receipts[1]).toMatchObject({ outcome: 'rejected', deliveryId: 'gh-77' });
+  });
+
   it('accepts a delivery signed with a rotated (previous) MLflow secret', async () => {
     const { deps } = setup();
     const body = pythonJson(fx.mlflowVersionCreated);
