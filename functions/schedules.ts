@@ -13,7 +13,7 @@ import { validationErrorFrom } from '../shared/events';
 import { loadPolicy } from '../shared/policy/load';
 import type { ScheduledJobInput } from '../shared/pipelines/contract';
 import { PIPELINES } from '../shared/pipelines/names';
-import { runDueSchedules } from '../shared/pipelines/schedules';
+import { runDueSchedules, tickWindowStart } from '../shared/pipelines/schedules';
 import { instanceIdFor } from '../shared/router/instance-id';
 import { startOnce } from '../shared/runs/durable';
 import { errorAnswer, readJson } from '../shared/runs/http';
@@ -24,8 +24,7 @@ const MAX_WINDOW_MS = 24 * 3_600_000;
 
 export async function schedulesTick(timer: Timer, context: InvocationContext): Promise<void> {
   const to = Date.now();
-  const last = timer.scheduleStatus?.last ? Date.parse(timer.scheduleStatus.last) : NaN;
-  const from = Number.isFinite(last) && last < to ? Math.max(last, to - MAX_WINDOW_MS) : to - 60_000;
+  const from = tickWindowStart(timer.scheduleStatus?.last, to);
   const result = await runDueSchedules(df.getClient(context), await loadPolicy(runsSettings().policyPath), from, to);
   if (result.jobs.length || result.models.length || result.errors.length) {
     context.info('schedules due', { from: result.window.from, to: result.window.to, jobs: result.jobs.length, models: result.models.length, errors: result.errors.length });

@@ -53,6 +53,20 @@ export function dueSchedules(policy: Policy, fromMs: number, toMs: number): DueS
   return due;
 }
 
+/** A timer tick catches up at most this far back after downtime. */
+export const MAX_TICK_CATCH_UP_MS = 24 * 3_600_000;
+
+/**
+ * Start of the window a timer tick evaluates: since the last run (catching up at most 24 h after downtime), or the
+ * last minute when the timer never ran. Before a first run the Functions runtime reports `last` as .NET's
+ * default date (0001-01-01), which must not read as "24 h overdue": a fresh install starts nothing retroactively.
+ */
+export function tickWindowStart(lastRun: string | undefined, to: number): number {
+  const last = lastRun ? Date.parse(lastRun) : NaN;
+  const ranBefore = Number.isFinite(last) && new Date(last).getUTCFullYear() > 1970 && last < to;
+  return ranBefore ? Math.max(last, to - MAX_TICK_CATCH_UP_MS) : to - 60_000;
+}
+
 export interface TickResult {
   window: { from: string; to: string };
   jobs: Array<{ name: string; scheduledFor: string; instanceId: string; started: boolean }>;
