@@ -132,7 +132,7 @@ interface HistoryEventJson {
   Timestamp?: string;
 }
 
-/** The intake service logs `ms` (handler time: verify → claim → publish → complete → receipt) per delivery id. */
+/** The intake service logs `ms` (handler time: verify → publish → index → receipt) per delivery id. */
 function handlerMsByDelivery(logs: string): Map<string, number> {
   const out = new Map<string, number>();
   for (const line of logs.split('\n')) {
@@ -210,7 +210,7 @@ async function latencyRun(host: HostProcess, n: number, gapMs: number): Promise<
 
 /**
  * The repo's emulator config with every workflow subscription's rules replaced by one that never matches, so
- * nothing reaches the router: the intake path alone (verify, claim, publish, receipt). The rule-less `audit`
+ * nothing reaches the router: the intake path alone (verify, publish, index, receipt). The rule-less `audit`
  * subscription still stores each message, so the broker keeps doing one store per event as in the real layout.
  */
 function starvedRouterConfig(dir: string): string {
