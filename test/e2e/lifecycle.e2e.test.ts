@@ -8,7 +8,10 @@
  * (d) the delivery the host accepted, delivered again twice byte for byte, starts no second run;
  * (c) a version registered while the host is down (its webhook lost after MLflow's retries) is found by the registry
  *     reconciler after a restart on the same state, promoted once, and becomes champion over v1;
- * (e) MLflow's own signed test delivery is accepted; its model has no policy and nothing in the registry moves.
+ * (e) MLflow's own signed test delivery is accepted; its model has no policy and nothing in the registry moves;
+ * (f) detect_drift.py posts drift → the coordinator starts a retraining run → train.py (a local job) registers v3
+ *     tagged with the run id → v3's promotion, compared with champion v2, is linked to the run → approved → champion;
+ * (g) a rollback to v2 through the API moves champion back and records it.
  * MLflow's webhooks reach the host through a recording relay (./relay.ts), so the test knows what the host answered.
  * One MLflow server and one state dir for the file; each version is trained once. Fails, never skips, when Python,
  * MLflow or the host cannot start. Needs a build (`pretest:e2e`).
@@ -36,6 +39,7 @@ import {
 } from '../../scripts/mlflow';
 import { aliasHistoryFromEnv } from '../../shared/promotion/aliases';
 import { getPromotionRecord, listValidations, reportPrefix } from '../../shared/promotion/records';
+import { getRollbackRecord } from '../../shared/promotion/rollback';
 import type { PromotionRecord } from '../../shared/promotion/types';
 import { TableReceiptStore } from '../../shared/records/receipts';
 import { storageClients } from '../../shared/records/clients';
@@ -51,6 +55,8 @@ const WRONG_SECRET = 'not-the-configured-secret';
 const APPROVER = 'ml-lead@example.com';
 const APPROVER_KEY = 'e2e-lifecycle-approver-key-0123456789';
 const MASTER_KEY = 'e2e-lifecycle-master-key-0123456789';
+const FUNCTION_KEY = 'e2e-lifecycle-function-key-0123456789';
+const DRIFT_KEY = 'e2e-lifecycle-drift-key-0123456789';
 const TABLE_PREFIX = 'E2eLifecycle';
 const REPORTS_CONTAINER = 'e2e-lifecycle-reports';
 const COMMIT_V1 = 'e2e1000000000000000000000000000000000001';
@@ -128,6 +134,8 @@ describe('the model lifecycle against a real MLflow server and the local host', 
         STAGECRAFT_POLICY_PATH: join(EXAMPLE_DIR, 'stagecraft.policy.yaml'),
         STAGECRAFT_APPROVER_KEYS: `${APPROVER}=${APPROVER_KEY}`,
         STAGECRAFT_MASTER_KEY: MASTER_KEY,
+        STAGECRAFT_FUNCTION_KEY: FUNCTION_KEY,
+        DRIFT_WEBHOOK_KEYS: DRIFT_KEY,
         STAGECRAFT_PUBLIC_URL: `http://127.0.0.1:${hostPort}`,
         STAGECRAFT_JOBS_DIR: join(dataDir!, 'jobs'),
         RECORDS_TABLE_PREFIX: TABLE_PREFIX,
@@ -342,7 +350,7 @@ describe('the model lifecycle against a real MLflow server and the local host', 
       const list = await receipts().listReceipts('mlflow');
       return list.filter((r) => r.outcome === 'rejected').length >= 2 ? list : undefined;
     }, 30_000);
-    // A refused delivery's headers are not trusted, so its receipt names it by the body's hash, not the delivery id.
+    // A refused delivery is matched by its body's hash (its delivery id header is recorded, but unverified).
     const sha256 = (d: RelayedDelivery) => createHash('sha256').update(d.rawBody).digest('hex');
     expect(mlflowReceipts.filter((r) => r.bodySha256 === sha256(refused))).toEqual([
       expect.objectContaining({ outcome: 'rejected', httpStatus: 401, code: 'INTAKE_SIGNATURE_INVALID', eventIds: [] }),
@@ -453,5 +461,59 @@ describe('the model lifecycle against a real MLflow server and the local host', 
     const done = await completed(instanceIdFor('promotion', 'example_model', '1'));
     expect(done.output).toMatchObject({ outcome: 'no-policy', model: 'example_model', version: '1' });
     expect(await aliasOf('champion')).toBe('2');
+  });
+
+  it('(f) drift → retraining run → train.py registers v3 tagged with the run → v3 promoted over v2, linked to the run', async () => {
+    ready();
+    const runsApi = async (path: string) => {
+      const res = await fetch(`${host!.baseUrl}${path}`, { headers: { 'x-functions-key': FUNCTION_KEY } });
+      expect(res.status, path).toBe(200);
+      return (await res.json()) as Record<string, unknown>;
+    };
+    const drift = await runPython('detect_drift.py', ['--shift', '0.5', '--stagecraft-url', host!.baseUrl, '--stagecraft-key', DRIFT_KEY, '--functions-key', FUNCTION_KEY], { MLFLOW_TRACKING_URI: mlflow!.url }, { python });
+    expect(drift.code, drift.stderr).toBe(0);
+    expect(drift.result).toMatchObject({ drifted: true, stagecraft_status: 202 });
+
+    const run = await until('a retraining run', async () => ((await runsApi(`/api/runs?workflow=retrain&model=${encodeURIComponent(MODEL)}`))['runs'] as Array<Record<string, unknown>>)[0], 120_000);
+    const runId = String(run['id']);
+    const v3 = '3';
+    const id = instanceIdFor('promotion', MODEL, v3);
+    // The training job (train.py through the local runner) registers v3 with the run's id as a tag.
+    const mv = await until('v3 in MLflow', () => registry.getVersion(mlflow!.url, MODEL, v3).catch(() => undefined), 240_000);
+    expect(Object.fromEntries(mv.tags.map((t) => [t.key, t.value]))).toMatchObject({ 'stagecraft.retraining_run_id': runId });
+
+    await until('challenger = v3 in MLflow', async () => (await aliasOf('challenger')) === v3, 240_000);
+    const approval = await pendingApproval(v3);
+    expect(approval).toMatchObject({ version: v3, instanceId: id });
+    const decision = await api('POST', `/api/approvals/${String(approval['id'])}/decision`, { decision: 'approve', comment: 'e2e: retrained' });
+    expect(decision.status, JSON.stringify(decision.json)).toBe(200);
+    const done = await completed(id);
+    expect(done.output).toMatchObject({ outcome: 'promoted', version: v3, previousChampion: '2', retrainingRun: runId });
+    expect(await aliasOf('champion')).toBe(v3);
+
+    const record = await getPromotionRecord(MODEL, id, recordsEnv());
+    expect(record).toMatchObject({ retrainingRun: runId });
+    expect(record!.validations.find((v) => v.id === 'vs-champion')).toMatchObject({ status: 'passed', champion: { championVersion: '2' } });
+    // The retraining run names what it produced.
+    const detail = await until('the run links to v3 and its promotion', async () => {
+      const d = await runsApi(`/api/runs/${encodeURIComponent(runId)}`);
+      const links = (d['links'] ?? []) as Array<{ rel: string; id: string }>;
+      return links.some((l) => l.id.includes(id)) ? d : undefined;
+    }, 60_000);
+    expect(JSON.stringify(detail['links'])).toContain(`${MODEL}/3`);
+  });
+
+  it('(g) a rollback to v2 through the API moves champion back in MLflow and records what changed', async () => {
+    ready();
+    const r = await api('POST', `/api/models/${encodeURIComponent(MODEL)}/rollback`, { toVersion: '2', reason: 'e2e: roll back', requestId: 'e2e-rollback-1' });
+    expect(r.status, JSON.stringify(r.json)).toBe(202);
+    const instanceId = String(r.json['instanceId']);
+    await until('champion = v2 again', async () => (await aliasOf('champion')) === '2', 240_000);
+    const record = await until('the rollback record', () => getRollbackRecord(MODEL, instanceId, recordsEnv()), 240_000);
+    expect(record).toMatchObject({ model: MODEL, fromVersion: '3', toVersion: '2' });
+    expect(record.changes.map((c) => [c.alias, c.before, c.after])).toContainEqual(['champion', '3', '2']);
+    // The same request again is the same rollback, not a second one.
+    const again = await api('POST', `/api/models/${encodeURIComponent(MODEL)}/rollback`, { toVersion: '2', reason: 'e2e: roll back', requestId: 'e2e-rollback-1' });
+    expect(again.json['instanceId']).toBe(instanceId);
   });
 });
