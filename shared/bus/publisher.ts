@@ -7,6 +7,7 @@ import type { ServiceBusMessage, ServiceBusMessageBatch, ServiceBusSender } from
 import type { ServiceBusConfig } from '../config';
 import { toServiceBusMessage, type StagecraftEvent } from '../events';
 import type { EventPublisher } from '../intake/ports';
+import { GroupCommitQueue } from '../group-commit';
 import { getServiceBusClient, serviceBusKey } from './client';
 
 interface PendingPublish {
@@ -23,38 +24,19 @@ interface PendingPublish {
  * drops); a message too large for a batch fails only its own publish.
  */
 export class ServiceBusEventPublisher implements EventPublisher {
-  private queue: PendingPublish[] = [];
-  private inFlight = 0;
-  private scheduled = false;
+  private readonly pending: GroupCommitQueue<PendingPublish>;
 
   constructor(
     private readonly sender: ServiceBusSender,
-    private readonly maxInFlight = 4,
-  ) {}
+    maxInFlight = 4,
+  ) {
+    this.pending = new GroupCommitQueue((group) => this.send(group), undefined, maxInFlight);
+  }
 
   publish(events: readonly StagecraftEvent[]): Promise<void> {
     if (events.length === 0) return Promise.resolve();
     const messages = events.map(toServiceBusMessage);
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ messages, resolve, reject });
-      this.schedule();
-    });
-  }
-
-  private schedule(): void {
-    if (this.scheduled || this.inFlight >= this.maxInFlight) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      if (this.queue.length === 0 || this.inFlight >= this.maxInFlight) return;
-      const group = this.queue;
-      this.queue = [];
-      this.inFlight++;
-      void this.send(group).finally(() => {
-        this.inFlight--;
-        if (this.queue.length > 0) this.schedule();
-      });
-    });
+    return new Promise<void>((resolve, reject) => this.pending.push({ messages, resolve, reject }));
   }
 
   private async send(group: PendingPublish[]): Promise<void> {

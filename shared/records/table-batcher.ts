@@ -15,6 +15,7 @@
  *   neighbours.
  */
 import { RestError, type TableClient, type TableEntity, type TransactionAction } from '@azure/data-tables';
+import { GroupCommitQueue } from '../group-commit';
 
 export type BatchedWrite =
   | { kind: 'create'; entity: TableEntity }
@@ -42,6 +43,10 @@ function isStatus(e: unknown, status: number): boolean {
   return e instanceof RestError ? e.statusCode === status : (e as { statusCode?: unknown } | undefined)?.statusCode === status;
 }
 
+function rowKeyOf(p: Pending): string {
+  return `${p.write.entity.partitionKey}\u0000${p.write.entity.rowKey}`;
+}
+
 function approxBytes(entity: TableEntity): number {
   let n = 64;
   for (const [k, v] of Object.entries(entity)) {
@@ -54,49 +59,29 @@ function approxBytes(entity: TableEntity): number {
 }
 
 export class TableBatcher {
-  private queue: Pending[] = [];
-  private inFlight = 0;
-  private scheduled = false;
+  private readonly pending: GroupCommitQueue<Pending>;
   /** `partition\u0000row` of writes in transactions not yet settled: a later write to one of them waits. */
   private readonly busyRows = new Set<string>();
-  private readonly maxInFlight: number;
 
   constructor(
     private readonly client: TableClient,
     options: TableBatcherOptions = {},
   ) {
-    this.maxInFlight = Math.max(1, options.maxInFlight ?? 4);
+    this.pending = new GroupCommitQueue((group) => this.commitTracked(group), (queue) => this.takeGroup(queue), Math.max(1, options.maxInFlight ?? 4));
   }
 
   write(write: BatchedWrite): Promise<BatchedWriteResult> {
-    return new Promise<BatchedWriteResult>((resolve, reject) => {
-      this.queue.push({ write, bytes: approxBytes(write.entity), resolve, reject });
-      this.schedule();
-    });
+    return new Promise<BatchedWriteResult>((resolve, reject) => this.pending.push({ write, bytes: approxBytes(write.entity), resolve, reject }));
   }
 
-  /** Flushes on the next turn, so every write issued in this turn (and while transactions are in flight) groups. */
-  private schedule(): void {
-    if (this.scheduled || this.inFlight >= this.maxInFlight) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      this.flush();
-    });
-  }
-
-  private flush(): void {
-    while (this.queue.length > 0 && this.inFlight < this.maxInFlight) {
-      const group = this.takeGroup();
-      if (group.length === 0) return; // every queued write waits for a row in flight; its settlement reschedules
-      const keys = group.map((p) => `${p.write.entity.partitionKey}\u0000${p.write.entity.rowKey}`);
-      for (const k of keys) this.busyRows.add(k);
-      this.inFlight++;
-      void this.commit(group).finally(() => {
-        for (const k of keys) this.busyRows.delete(k);
-        this.inFlight--;
-        if (this.queue.length > 0) this.schedule();
-      });
+  /** Marks the group's rows busy (synchronously, before the next group is taken) until its transaction settled. */
+  private async commitTracked(group: Pending[]): Promise<void> {
+    const keys = group.map((p) => rowKeyOf(p));
+    for (const k of keys) this.busyRows.add(k);
+    try {
+      await this.commit(group);
+    } finally {
+      for (const k of keys) this.busyRows.delete(k);
     }
   }
 
@@ -104,16 +89,16 @@ export class TableBatcher {
    * The partition of the oldest write whose row is not in flight: up to the limits, skipping (never reordering)
    * writes to rows already taken or in flight.
    */
-  private takeGroup(): Pending[] {
-    const first = this.queue.find((p) => !this.busyRows.has(`${p.write.entity.partitionKey}\u0000${p.write.entity.rowKey}`));
-    if (first === undefined) return [];
+  private takeGroup(queue: Pending[]): { group: Pending[]; rest: Pending[] } {
+    const first = queue.find((p) => !this.busyRows.has(rowKeyOf(p)));
+    if (first === undefined) return { group: [], rest: queue };
     const partition = first.write.entity.partitionKey;
     const rows = new Set<string>();
     const group: Pending[] = [];
     const rest: Pending[] = [];
     let bytes = 0;
     const blockedRows = new Set<string>();
-    for (const p of this.queue) {
+    for (const p of queue) {
       const row = p.write.entity.rowKey;
       const fits =
         p.write.entity.partitionKey === partition &&
@@ -132,8 +117,7 @@ export class TableBatcher {
         if (p.write.entity.partitionKey === partition) blockedRows.add(row);
       }
     }
-    this.queue = rest;
-    return group;
+    return { group, rest };
   }
 
   private async commit(group: Pending[]): Promise<void> {
