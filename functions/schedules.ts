@@ -13,14 +13,12 @@ import { validationErrorFrom } from '../shared/events';
 import { loadPolicy } from '../shared/policy/load';
 import type { ScheduledJobInput } from '../shared/pipelines/contract';
 import { PIPELINES } from '../shared/pipelines/names';
-import { runDueSchedules, tickWindowStart } from '../shared/pipelines/schedules';
+import { MAX_TICK_CATCH_UP_MS, runDueSchedules, tickWindowStart } from '../shared/pipelines/schedules';
 import { instanceIdFor } from '../shared/router/instance-id';
 import { startOnce } from '../shared/runs/durable';
 import { errorAnswer, readJson } from '../shared/runs/http';
 import { runsSettings } from '../shared/runs/settings';
 import { NotFoundError } from '../shared/errors';
-
-const MAX_WINDOW_MS = 24 * 3_600_000;
 
 export async function schedulesTick(timer: Timer, context: InvocationContext): Promise<void> {
   const to = Date.now();
@@ -40,7 +38,7 @@ export async function schedulesTickHttp(request: HttpRequest, context: Invocatio
     if (!parsed.success) throw validationErrorFrom('SCHEDULE_TICK_INVALID', 'tick request body', parsed.error.issues);
     const to = parsed.data.at ? Date.parse(parsed.data.at) : Date.now();
     const from = parsed.data.from ? Date.parse(parsed.data.from) : to - 60_000;
-    if (!(from < to) || to - from > MAX_WINDOW_MS) throw validationErrorFrom('SCHEDULE_TICK_INVALID', 'tick request body', [{ code: 'custom', path: ['from'], message: 'must be before at, by at most 24h', input: undefined }]);
+    if (!(from < to) || to - from > MAX_TICK_CATCH_UP_MS) throw validationErrorFrom('SCHEDULE_TICK_INVALID', 'tick request body', [{ code: 'custom', path: ['from'], message: 'must be before at, by at most 24h', input: undefined }]);
     const result = await runDueSchedules(df.getClient(context), await loadPolicy(runsSettings().policyPath), from, to);
     return { status: 200, jsonBody: result };
   } catch (e) {

@@ -53,7 +53,7 @@ export function dueSchedules(policy: Policy, fromMs: number, toMs: number): DueS
   return due;
 }
 
-/** A timer tick catches up at most this far back after downtime. */
+/** The longest window one tick evaluates: a timer catching up after downtime, or an operator's `POST /api/schedules/tick`. */
 export const MAX_TICK_CATCH_UP_MS = 24 * 3_600_000;
 
 /**

@@ -46,10 +46,9 @@ export class RouterError extends StagecraftError {}
 
 const TERMINAL = new Set(['Completed', 'Failed', 'Terminated', 'Canceled']);
 
-async function recordDuplicate(deps: RouterDeps, plan: StartPlan, event: AnyStagecraftEvent, status: string): Promise<void> {
-  const existing = await deps.runs.get(plan.orchestration, plan.instanceId);
-  const now = deps.now();
-  const base: WorkflowRunRecord = existing ?? {
+/** The run record of a workflow started by `event`, before the orchestration says more. */
+function newRunRecord(plan: StartPlan, event: AnyStagecraftEvent, now: string): WorkflowRunRecord {
+  return {
     workflow: plan.orchestration,
     instanceId: plan.instanceId,
     businessKey: event.id,
@@ -59,6 +58,12 @@ async function recordDuplicate(deps: RouterDeps, plan: StartPlan, event: AnyStag
     startedAt: now,
     updatedAt: now,
   };
+}
+
+async function recordDuplicate(deps: RouterDeps, plan: StartPlan, event: AnyStagecraftEvent, status: string): Promise<void> {
+  const existing = await deps.runs.get(plan.orchestration, plan.instanceId);
+  const now = deps.now();
+  const base: WorkflowRunRecord = existing ?? newRunRecord(plan, event, now);
   const dups = new Set(base.duplicateEventIds ?? []);
   const key = `${event.id}@${event.deliveryid ?? event.source}`;
   if (dups.has(key)) return;
@@ -75,16 +80,7 @@ async function start(plan: StartPlan, event: AnyStagecraftEvent, deps: RouterDep
   }
   const now = deps.now();
   // The run record is written first (idempotent upsert) so a crash after startNew still leaves a record.
-  await deps.runs.upsert({
-    workflow: plan.orchestration,
-    instanceId: plan.instanceId,
-    businessKey: event.id,
-    status: 'running',
-    triggerEventId: event.id,
-    triggerEventType: event.type,
-    startedAt: now,
-    updatedAt: now,
-  });
+  await deps.runs.upsert(newRunRecord(plan, event, now));
   const result = await deps.durable.startNew(plan.orchestration, plan.instanceId, plan.input);
   if (result === 'exists') {
     await recordDuplicate(deps, plan, event, 'Running');
