@@ -21,8 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sklearn.datasets import load_breast_cancer
+from sklearn.metrics import accuracy_score, f1_score, log_loss, precision_score, recall_score, roc_auc_score
 from sklearn.model_selection import train_test_split
 
 MODEL_NAME = "breast-cancer-classifier"
@@ -64,6 +66,20 @@ def load_splits() -> Splits:
         holdout=Split(X_hold, y_hold),
         target_names=[str(n) for n in bunch.target_names],
     )
+
+
+def classification_metrics(y: pd.Series, proba: np.ndarray) -> dict[str, float]:
+    """The metrics train.py logs (validation rows) and evaluate.py checks (holdout rows), under the names the
+    policy's thresholds use (accuracy, roc_auc, log_loss, ...); class 1 is predicted at probability >= 0.5."""
+    pred = (proba >= 0.5).astype(np.int64)
+    return {
+        "accuracy": float(accuracy_score(y, pred)),
+        "roc_auc": float(roc_auc_score(y, proba)),
+        "log_loss": float(log_loss(y, proba)),
+        "f1": float(f1_score(y, pred)),
+        "precision": float(precision_score(y, pred)),
+        "recall": float(recall_score(y, pred)),
+    }
 
 
 def parser(description: str) -> argparse.ArgumentParser:

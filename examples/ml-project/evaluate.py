@@ -19,10 +19,8 @@ import time
 
 import mlflow
 from mlflow.entities import Metric, RunTag
-import numpy as np
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
-from sklearn.metrics import accuracy_score, f1_score, log_loss, precision_score, recall_score, roc_auc_score
 
 from common import (
     EXIT_CHECK_FAILED,
@@ -30,6 +28,7 @@ from common import (
     EXIT_USAGE,
     add,
     add_tracking_args,
+    classification_metrics,
     emit,
     fail,
     load_splits,
@@ -69,15 +68,7 @@ def main() -> None:
     splits = load_splits()
     X, y = splits.holdout.X, splits.holdout.y
     proba = model.predict_proba(X)[:, 1]
-    pred = (proba >= 0.5).astype(np.int64)
-    metrics = {
-        "accuracy": float(accuracy_score(y, pred)),
-        "roc_auc": float(roc_auc_score(y, proba)),
-        "log_loss": float(log_loss(y, proba)),
-        "f1": float(f1_score(y, pred)),
-        "precision": float(precision_score(y, pred)),
-        "recall": float(recall_score(y, pred)),
-    }
+    metrics = classification_metrics(y, proba)
     thresholds = {
         "accuracy": {"min": args.min_accuracy},
         "roc_auc": {"min": args.min_roc_auc},

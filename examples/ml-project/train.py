@@ -14,12 +14,10 @@ import time
 from importlib import metadata
 
 import mlflow
-import numpy as np
 from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
 from mlflow.tracking import MlflowClient
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import accuracy_score, f1_score, log_loss, precision_score, recall_score, roc_auc_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -28,6 +26,7 @@ from common import (
     EXPERIMENT_NAME,
     add,
     add_tracking_args,
+    classification_metrics,
     emit,
     fail,
     git_commit,
@@ -83,16 +82,8 @@ def main() -> None:
 
     X_val, y_val = splits.validation.X, splits.validation.y
     proba = model.predict_proba(X_val)[:, 1]
-    pred = (proba >= 0.5).astype(np.int64)
     # Metric names match the model's policy thresholds (accuracy, roc_auc, log_loss), computed on validation rows.
-    metrics = {
-        "accuracy": float(accuracy_score(y_val, pred)),
-        "roc_auc": float(roc_auc_score(y_val, proba)),
-        "log_loss": float(log_loss(y_val, proba)),
-        "f1": float(f1_score(y_val, pred)),
-        "precision": float(precision_score(y_val, pred)),
-        "recall": float(recall_score(y_val, pred)),
-    }
+    metrics = classification_metrics(y_val, proba)
 
     commit = git_commit(args.git_commit)
     version_tags: dict[str, str] = {}

@@ -7,6 +7,7 @@ import { approvalLinks } from '../../shared/approvals/links';
 import { getPromotionRecord, listValidations } from '../../shared/promotion/records';
 import { getRollbackRecord, type RollbackRecord } from '../../shared/promotion/rollback';
 import type { PromotionRecord } from '../../shared/promotion/types';
+import type { RunDetail, RunSummary } from '../../shared/runs/query';
 
 export interface Approval {
   id: string;
@@ -19,24 +20,6 @@ export interface Approval {
   closedAt?: string;
   instanceId: string;
   votes: Array<{ approver: string; verdict: string; at: string; comment?: string }>;
-}
-
-export interface RunSummary {
-  id: string;
-  workflow: string;
-  status: string;
-  createdTime: string;
-  lastUpdatedTime: string;
-  model?: string;
-  step?: string;
-}
-
-export interface RunDetail {
-  run: RunSummary;
-  output: unknown;
-  customStatus: unknown;
-  timeline: Array<{ at: string; source: string; kind: string; title: string; status?: string }>;
-  links: Array<{ rel: string; id: string }>;
 }
 
 export class StagecraftApi {

@@ -1,6 +1,6 @@
 /**
  * A tiny webhook receiver on 127.0.0.1 that records every delivery byte for byte, used to observe what MLflow
- * really sends (scripts/mlflow/capture-webhooks.ts) and by the e2e tests.
+ * really sends (scripts/mlflow/capture-webhooks.ts), by the e2e tests, and (with `respond`) as the e2e relay to the host.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
@@ -16,6 +16,9 @@ export interface Delivery {
   /** Exact body bytes as UTF-8 text: what the signature covers. */
   rawBody: string;
   json: unknown;
+  /** What the server answered. */
+  status: number;
+  response: string;
 }
 
 export interface CaptureServer {
@@ -26,9 +29,15 @@ export interface CaptureServer {
   stop(): Promise<void>;
 }
 
+/** A delivery as received, before it is answered. */
+export type Received = Omit<Delivery, 'status' | 'response'>;
+
 export interface CaptureOptions {
-  /** Status to answer with (default 200). */
-  status?: (d: Delivery) => number;
+  /** Status to answer with (default 200, body `{"received":true}`). */
+  status?: (d: Received) => number;
+  /** The whole answer, computed after the body arrived (e.g. forwarded elsewhere); overrides `status`. The delivery
+   * is recorded, and waiters resolved, once the answer is known. */
+  respond?: (d: Received, body: Buffer) => Promise<{ status: number; body: string }>;
 }
 
 export async function startCaptureServer(options: CaptureOptions = {}): Promise<CaptureServer> {
@@ -38,14 +47,15 @@ export async function startCaptureServer(options: CaptureOptions = {}): Promise<
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const rawBody = Buffer.concat(chunks).toString('utf8');
+      const bytes = Buffer.concat(chunks);
+      const rawBody = bytes.toString('utf8');
       let json: unknown;
       try {
         json = JSON.parse(rawBody);
       } catch {
         json = undefined;
       }
-      const d: Delivery = {
+      const received: Received = {
         receivedAt: new Date().toISOString(),
         method: req.method ?? '',
         path: req.url ?? '',
@@ -54,16 +64,21 @@ export async function startCaptureServer(options: CaptureOptions = {}): Promise<
         rawBody,
         json,
       };
-      deliveries.push(d);
-      const status = options.status?.(d) ?? 200;
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ received: true }));
-      for (const w of [...waiters]) {
-        if (w.predicate(d)) {
-          waiters.splice(waiters.indexOf(w), 1);
-          w.resolve(d);
+      const answer = options.respond
+        ? options.respond(received, bytes)
+        : Promise.resolve({ status: options.status?.(received) ?? 200, body: JSON.stringify({ received: true }) });
+      void answer.then(({ status, body }) => {
+        const d: Delivery = { ...received, status, response: body };
+        deliveries.push(d);
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(body);
+        for (const w of [...waiters]) {
+          if (w.predicate(d)) {
+            waiters.splice(waiters.indexOf(w), 1);
+            w.resolve(d);
+          }
         }
-      }
+      });
     });
   });
   await new Promise<void>((res, rej) => {

@@ -16,7 +16,7 @@
  * One MLflow server and one state dir for the file; each version is trained once. Fails, never skips, when Python,
  * MLflow or the host cannot start. Needs a build (`pretest:e2e`).
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +32,7 @@ import {
   registerWebhook,
   registry,
   runPython,
+  signatureMatches,
   startMlflowServer,
   testWebhook,
   type MlflowServer,
@@ -87,13 +88,6 @@ const header = (d: RelayedDelivery, name: string) => {
   const v = d.headers[name];
   return typeof v === 'string' ? v : '';
 };
-
-/** MLflow's v1 signature, computed here: base64(HMAC-SHA256(secret, `<delivery id>.<timestamp>.<raw body>`)). */
-function signedWith(secret: string, d: RelayedDelivery): boolean {
-  const expected = Buffer.from(`v1,${createHmac('sha256', secret).update(`${header(d, 'x-mlflow-delivery-id')}.${header(d, 'x-mlflow-timestamp')}.${d.rawBody}`).digest('base64')}`);
-  const given = Buffer.from(header(d, 'x-mlflow-signature'));
-  return expected.length === given.length && timingSafeEqual(expected, given);
-}
 
 const versionCreated = (version: string) => (d: RelayedDelivery) => eventOf(d) === 'model_version.created' && body(d).data?.version === version;
 
@@ -267,7 +261,7 @@ describe('the model lifecycle against a real MLflow server and the local host', 
     const id = instanceIdFor('promotion', MODEL, v1);
 
     // MLflow's own signed delivery reached the host, which accepted it and published one event.
-    v1Delivery = await relay!.waitFor((d) => versionCreated(v1)(d) && signedWith(SECRET, d));
+    v1Delivery = await relay!.waitFor((d) => versionCreated(v1)(d) && signatureMatches(SECRET, d));
     expect(v1Delivery.status, v1Delivery.response).toBe(202);
     expect(JSON.parse(v1Delivery.response)).toMatchObject({ status: 'accepted', eventIds: [expect.any(String)] });
 
@@ -336,7 +330,7 @@ describe('the model lifecycle against a real MLflow server and the local host', 
   it('(b) a webhook signed with a secret the host does not know is refused: 401, a rejected receipt, no run', async () => {
     ready();
     // The wrong-secret webhook's copy of v1's model_version.created.
-    const refused = await relay!.waitFor((d) => versionCreated(v1)(d) && signedWith(WRONG_SECRET, d));
+    const refused = await relay!.waitFor((d) => versionCreated(v1)(d) && signatureMatches(WRONG_SECRET, d));
     expect(refused.status).toBe(401);
     expect(JSON.parse(refused.response)).toMatchObject({ status: 'rejected', code: 'INTAKE_SIGNATURE_INVALID' });
     expect(refused.response).not.toContain(WRONG_SECRET);
@@ -402,7 +396,7 @@ describe('the model lifecycle against a real MLflow server and the local host', 
     const id = instanceIdFor('promotion', MODEL, v2);
 
     // MLflow tried the delivery and every retry while the host was down; the webhook is lost.
-    const attempts = () => relay!.deliveries.filter((d) => versionCreated(v2)(d) && signedWith(SECRET, d));
+    const attempts = () => relay!.deliveries.filter((d) => versionCreated(v2)(d) && signatureMatches(SECRET, d));
     await until(`MLflow's ${1 + MLFLOW_RETRIES} attempts to deliver v2`, async () => attempts().length >= 1 + MLFLOW_RETRIES, 90_000);
     expect(attempts().map((d) => d.status)).toEqual(Array<number>(1 + MLFLOW_RETRIES).fill(502));
     expect(new Set(attempts().map((d) => header(d, 'x-mlflow-delivery-id'))).size).toBe(1);

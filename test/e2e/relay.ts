@@ -4,30 +4,16 @@
  * MLflow with the host's status and body. The test can then replay exactly what the host received, see what the
  * host answered to each delivery, and keep one webhook URL while the host restarts. While the host is down the relay
  * answers 502 (a gateway that cannot reach its backend), which MLflow retries like any 5xx.
+ * Built on the capture server (scripts/mlflow/capture.ts): a relayed delivery is a captured one whose answer is the host's.
  */
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
+import { startCaptureServer, type CaptureServer, type Delivery } from '../../scripts/mlflow';
 
-export interface RelayedDelivery {
-  receivedAt: string;
-  path: string;
-  /** Request headers as MLflow sent them (lower-case names). */
-  headers: IncomingHttpHeaders;
-  rawBody: string;
-  json: unknown;
-  /** What the host answered (502 when it could not be reached). */
-  status: number;
-  response: string;
-}
+export type RelayedDelivery = Delivery;
 
-export interface Relay {
-  url: string;
+export interface Relay extends CaptureServer {
   /** Base URL deliveries are forwarded to (the host's). */
   target: string;
-  deliveries: RelayedDelivery[];
-  /** The first delivery (past or future) matching `predicate`, once the host's answer is known. */
-  waitFor(predicate: (d: RelayedDelivery) => boolean, timeoutMs?: number): Promise<RelayedDelivery>;
-  stop(): Promise<void>;
 }
 
 /** Hop-by-hop and length headers are the relay's own business; everything else (x-mlflow-*) passes unchanged. */
@@ -43,72 +29,23 @@ export function forwardableHeaders(headers: IncomingHttpHeaders): Record<string,
 }
 
 export async function startRelay(target: string): Promise<Relay> {
-  const deliveries: RelayedDelivery[] = [];
-  const waiters: { predicate: (d: RelayedDelivery) => boolean; resolve: (d: RelayedDelivery) => void }[] = [];
-  const relay: Relay = {
-    url: '',
-    target,
-    deliveries,
-    waitFor(predicate, timeoutMs = 60_000) {
-      const found = deliveries.find(predicate);
-      if (found) return Promise.resolve(found);
-      return new Promise((resolve, reject) => {
-        const waiter = { predicate, resolve: (d: RelayedDelivery) => { clearTimeout(timer); resolve(d); } };
-        const timer = setTimeout(() => {
-          waiters.splice(waiters.indexOf(waiter), 1);
-          reject(new Error(`no matching relayed delivery within ${timeoutMs} ms (${deliveries.length} relayed)`));
-        }, timeoutMs);
-        waiters.push(waiter);
-      });
+  const state = { target };
+  const capture = await startCaptureServer({
+    respond: async (d, body) => {
+      try {
+        const r = await fetch(`${state.target}${d.path || '/'}`, { method: d.method || 'POST', headers: forwardableHeaders(d.headers), body, signal: AbortSignal.timeout(30_000) });
+        return { status: r.status, body: await r.text() };
+      } catch (e) {
+        return { status: 502, body: JSON.stringify({ relay: 'host unreachable', error: (e as Error).message }) };
+      }
     },
-    stop: () => new Promise<void>((res) => {
-      server.closeAllConnections();
-      server.close(() => res());
-    }),
-  };
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const forward = async (): Promise<{ status: number; response: string }> => {
-        try {
-          const r = await fetch(`${relay.target}${req.url ?? '/'}`, {
-            method: req.method ?? 'POST',
-            headers: forwardableHeaders(req.headers),
-            body,
-            signal: AbortSignal.timeout(30_000),
-          });
-          return { status: r.status, response: await r.text() };
-        } catch (e) {
-          return { status: 502, response: JSON.stringify({ relay: 'host unreachable', error: (e as Error).message }) };
-        }
-      };
-      void forward().then(({ status, response }) => {
-        const rawBody = body.toString('utf8');
-        let json: unknown;
-        try {
-          json = JSON.parse(rawBody);
-        } catch {
-          json = undefined;
-        }
-        const d: RelayedDelivery = { receivedAt: new Date().toISOString(), path: req.url ?? '', headers: req.headers, rawBody, json, status, response };
-        deliveries.push(d);
-        res.writeHead(status, { 'content-type': 'application/json' });
-        res.end(response);
-        for (const w of [...waiters]) {
-          if (w.predicate(d)) {
-            waiters.splice(waiters.indexOf(w), 1);
-            w.resolve(d);
-          }
-        }
-      });
-    });
   });
-  await new Promise<void>((res, rej) => {
-    server.once('error', rej);
-    server.listen(0, '127.0.0.1', () => res());
+  return Object.assign(capture, {
+    get target() {
+      return state.target;
+    },
+    set target(v: string) {
+      state.target = v;
+    },
   });
-  relay.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return relay;
 }
