@@ -62,6 +62,8 @@ export interface EngineOptions {
   overridableExistingInstanceStates?: 'NonRunningStates' | 'AnyState';
   /** Timeout of one durable HTTP request (callHttp). */
   httpTimeoutMs?: number;
+  /** host.json httpSettings.defaultAsyncRequestSleepTimeMilliseconds: poll interval for a 202 without Retry-After. */
+  httpPollDefaultMs?: number;
 }
 
 interface PendingMsg {
@@ -100,7 +102,7 @@ export interface EngineStats {
 }
 
 const OUT_OF_PROC = '\n\n$OutOfProcData$:';
-/** Sent to the SDK as defaultHttpAsyncRequestSleepTimeMillseconds (poll interval for a 202 without Retry-After). */
+/** Default of defaultHttpAsyncRequestSleepTimeMillseconds sent to the SDK (poll interval for a 202 without Retry-After). */
 const HTTP_POLL_DEFAULT_MS = 30_000;
 const EXECUTION_SCOPED = new Set<number>([EventType.TaskCompleted, EventType.TaskFailed, EventType.TimerFired, EventType.SubOrchestrationInstanceCompleted, EventType.SubOrchestrationInstanceFailed]);
 
@@ -635,7 +637,7 @@ export class DurableEngine {
       upperSchemaVersionNew: 2,
       longRunningTimerIntervalDuration: this.o.longTimerIntervalSpan,
       maximumShortTimerDuration: this.o.maxShortTimerSpan,
-      defaultHttpAsyncRequestSleepTimeMillseconds: HTTP_POLL_DEFAULT_MS,
+      defaultHttpAsyncRequestSleepTimeMillseconds: this.o.httpPollDefaultMs ?? HTTP_POLL_DEFAULT_MS,
     };
 
     let state: { isDone?: boolean; actions?: unknown[][]; output?: unknown; customStatus?: unknown; error?: string; failureDetails?: unknown } | undefined;
@@ -734,7 +736,7 @@ export class DurableEngine {
   }
 
   private replayOptions(): ReplayOptions {
-    return { maxShortTimerMs: this.o.maxShortTimerMs, longTimerIntervalMs: this.o.longTimerIntervalMs, httpPollDefaultMs: HTTP_POLL_DEFAULT_MS };
+    return { maxShortTimerMs: this.o.maxShortTimerMs, longTimerIntervalMs: this.o.longTimerIntervalMs, httpPollDefaultMs: this.o.httpPollDefaultMs ?? HTTP_POLL_DEFAULT_MS };
   }
 
   /** The history event for a new allocation, and the work it causes (collected into `effects`). */

@@ -5,7 +5,8 @@
  *
  * Settings (host.json `extensions.durableTask`): `hubName` (default TestHubName), `maxConcurrentActivityFunctions`,
  * `maxConcurrentOrchestratorFunctions` (default 10 × CPU cores, as in Azure), `defaultVersion` / `versionMatchStrategy` /
- * `versionFailureStrategy` (orchestration versioning), `overridableExistingInstanceStates`, and the local-only
+ * `versionFailureStrategy` (orchestration versioning), `overridableExistingInstanceStates`,
+ * `httpSettings.defaultAsyncRequestSleepTimeMilliseconds` (callHttp poll interval without Retry-After), and the local-only
  * `maximumShortTimerDuration` / `longRunningTimerIntervalDuration` TimeSpans (defaults 6 and 3 days, Azure Storage's).
  *
  * Invariant: `WEBSITE_HOSTNAME` is set to the host's address when unset, otherwise durable-functions rewrites every
@@ -115,6 +116,8 @@ export function createDurableExtension(): DurableExtension {
       const maxShort = timeSpan(ctx, 'maximumShortTimerDuration', DEFAULT_MAX_SHORT);
       const longInterval = timeSpan(ctx, 'longRunningTimerIntervalDuration', DEFAULT_LONG_INTERVAL);
       const versioning = versioningOf(ctx);
+      const pollMs = setting(ctx, 'httpSettings.defaultAsyncRequestSleepTimeMilliseconds');
+      if (pollMs !== undefined && (typeof pollMs !== 'number' || !Number.isInteger(pollMs) || pollMs < 1)) throw new Error(`host.json extensions.durableTask.httpSettings.defaultAsyncRequestSleepTimeMilliseconds must be a positive whole number (got ${JSON.stringify(pollMs)})`);
       const overridable = oneOf(ctx, 'overridableExistingInstanceStates', ['NonRunningStates', 'AnyState'] as const, 'NonRunningStates');
       for (const fn of ctx.functions) {
         const t = fn.trigger.type.toLowerCase();
@@ -137,6 +140,7 @@ export function createDurableExtension(): DurableExtension {
         longTimerIntervalSpan: longInterval.text,
         ...(versioning ? { versioning } : {}),
         overridableExistingInstanceStates: overridable,
+        ...(typeof pollMs === 'number' ? { httpPollDefaultMs: pollMs } : {}),
         resolveOrchestrator: (name) => orchestrators.get(name.toLowerCase())?.name,
         resolveActivity: (name) => activities.get(name.toLowerCase())?.name,
         invokeOrchestrator: async (name, payload, instanceId) => {

@@ -68,6 +68,8 @@ export async function runDurableHttp(input: unknown, timeoutMs = DEFAULT_HTTP_TI
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`callHttp url must be http or https (got ${url.protocol})`);
   const headers: Record<string, string | string[]> = { ...(req.headers ?? {}) };
   const body = req.content ?? undefined;
+  // The extension sends the content as a .NET StringContent, whose default type is text/plain; charset=utf-8.
+  if (body !== undefined && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['Content-Type'] = 'text/plain; charset=utf-8';
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise<DurableHttpResponseJson>((resolve, reject) => {
     const r = send(url, { method: req.method.toUpperCase(), headers, timeout: timeoutMs }, (res) => {

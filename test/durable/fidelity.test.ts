@@ -90,6 +90,9 @@ describe('durable HTTP (callHttp)', () => {
         } else if (req.url === '/jobs' && req.method === 'POST') {
           res.writeHead(202, { Location: '/jobs/1', 'Retry-After': '1' });
           res.end();
+        } else if (req.url === '/quick') {
+          res.writeHead(202, { Location: `/plain` });
+          res.end();
         } else if (req.url === '/jobs/1') {
           polls++;
           if (polls < 2) {
@@ -138,6 +141,14 @@ describe('durable HTTP (callHttp)', () => {
     expect(timers).toHaveLength(2);
     for (const t of timers) expect(Date.parse(String(t['FireAt'])) - Date.parse(String(t['Timestamp']))).toBe(1000);
     expect(events(s, 'TaskCompleted')).toHaveLength(3);
+  });
+
+  it('without Retry-After waits httpSettings.defaultAsyncRequestSleepTimeMilliseconds and follows a relative Location', async () => {
+    const id = await startNew('HttpCall', { method: 'GET', url: `${target}/quick` });
+    const s = await waitFor(id);
+    expect(s.output).toMatchObject({ statusCode: 200, content: 'hello ' });
+    const timers = events(s, 'TimerCreated');
+    expect(timers.map((t) => Date.parse(String(t['FireAt'])) - Date.parse(String(t['Timestamp'])))).toEqual([200]);
   });
 
   it('returns the 202 itself when polling is disabled', async () => {
