@@ -11,6 +11,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rewindHistory } from '../../devhost/durable/rewind';
+import { EventType, type HistoryEvent } from '../../devhost/durable/types';
+import { compareVersions, versionMismatch } from '../../devhost/durable/versioning';
 import { startHostProcess, type HostProcess } from '../helpers/host';
 import { FIXTURES, type Status } from './helpers';
 
@@ -335,5 +338,48 @@ describe('rewind', () => {
     expect(running.status).toBe(500);
     expect(running.body.error).toContain('only Failed instances can be rewound');
     expect((await durableApi(`instances/nope-${Date.now()}/rewind?reason=x`, { method: 'POST' })).status).toBe(404);
+  });
+});
+
+describe('building blocks', () => {
+  it('compares versions by the documented rules', () => {
+    expect(compareVersions('', null)).toBe(0);
+    expect(compareVersions('', '1')).toBeLessThan(0);
+    expect(compareVersions('1.10', '1.9')).toBeGreaterThan(0);
+    expect(compareVersions('1.0', '1.0.0')).toBeLessThan(0);
+    expect(compareVersions('v1-Release', 'V1-release')).toBe(0);
+    expect(compareVersions('2025-01-01', '2024-12-31')).toBeGreaterThan(0);
+    expect(versionMismatch('9.0', undefined)).toBeUndefined();
+    expect(versionMismatch('9.0', { defaultVersion: '1.0', matchStrategy: 'None', failureStrategy: 'Fail' })).toBeUndefined();
+    expect(versionMismatch('', { defaultVersion: '1.0', matchStrategy: 'CurrentOrOlder', failureStrategy: 'Fail' })).toBeUndefined();
+    expect(versionMismatch('1.0', { defaultVersion: '1.0.1', matchStrategy: 'Strict', failureStrategy: 'Reject' })).toContain('does not match');
+  });
+
+  it('rewind keeps completed work and signals, and removes failed, in-flight and later work', () => {
+    const e = (type: number, fields: Partial<HistoryEvent> = {}): HistoryEvent => ({ EventType: type, EventId: -1, IsPlayed: true, Timestamp: '2026-01-01T00:00:00.000Z', ...fields });
+    const history = [
+      e(EventType.OrchestratorStarted),
+      e(EventType.ExecutionStarted, { Name: 'X' }),
+      e(EventType.TaskScheduled, { EventId: 0, Name: 'ok' }),
+      e(EventType.EventSent, { EventId: 1, Name: 'op', Input: JSON.stringify({ op: 'add', signal: true, id: 's1' }) }),
+      e(EventType.TaskScheduled, { EventId: 2, Name: 'inflight' }),
+      e(EventType.EventSent, { EventId: 3, Name: 'op', Input: JSON.stringify({ op: 'get', id: 'c1' }) }),
+      e(EventType.SubOrchestrationInstanceCreated, { EventId: 4, Name: 'Child', InstanceId: 'child-running' }),
+      e(EventType.TaskScheduled, { EventId: 5, Name: 'fails' }),
+      e(EventType.OrchestratorCompleted),
+      e(EventType.OrchestratorStarted),
+      e(EventType.TaskCompleted, { TaskScheduledId: 0, Result: '1' }),
+      e(EventType.TaskFailed, { TaskScheduledId: 5, Reason: 'r', Details: 'd' }),
+      e(EventType.TimerCreated, { EventId: 6, FireAt: '2026-01-01T00:00:01.000Z' }),
+      e(EventType.OrchestratorCompleted),
+      e(EventType.OrchestratorStarted),
+      e(EventType.TimerFired, { TimerId: 6 }),
+      e(EventType.ExecutionCompleted, { OrchestrationStatus: 3 }),
+      e(EventType.OrchestratorCompleted),
+    ];
+    const plan = rewindHistory(history, (id) => (id === 'child-running' ? 'active' : 'other'));
+    const kept = plan.history.map((h) => `${h.EventType}:${h.EventId >= 0 ? h.EventId : (h.TaskScheduledId ?? h.TimerId ?? '')}`);
+    expect(kept).toEqual(['12:', '0:', '4:0', '14:1', '7:4', '13:', '12:', '5:0', '13:', '12:', '13:']);
+    expect(plan.children).toEqual([]);
   });
 });
