@@ -172,6 +172,8 @@ export class DurableEngine {
   private nextRow = 0;
   private stopped = false;
   private readonly completionWaiters = new Map<string, Array<() => void>>();
+  /** Instances whose rewind is being committed (a second rewind is refused meanwhile). */
+  private readonly rewinding = new Set<string>();
   private readonly idleWaiters: Array<() => void> = [];
   readonly stats = { episodes: 0, activities: 0 };
   /** Hook for benchmarks/tests: called when an activity starts (after dispatch). */
@@ -361,7 +363,7 @@ export class DurableEngine {
   async rewind(instanceId: string, reason: string): Promise<'ok' | 'notFound' | 'notFailed'> {
     const root = this.store.getInstance(instanceId);
     if (!root) return 'notFound';
-    if (root.status !== 'Failed' || this.active.has(instanceId)) return 'notFailed';
+    if (root.status !== 'Failed' || this.active.has(instanceId) || this.rewinding.has(instanceId)) return 'notFailed';
     const plans: Array<{ row: InstanceRow; history: HistoryEvent[]; msg: PendingMsg }> = [];
     const seen = new Set<string>();
     const childState = (id: string): ChildState => {
@@ -382,15 +384,20 @@ export class DurableEngine {
       }
     };
     visit(root);
-    await this.commits.run(() => {
-      for (const p of plans) {
-        const id = p.row.instanceId;
-        this.store.clearHistory(id);
-        this.store.appendHistory(id, 0, p.history.map((e) => JSON.stringify(e)));
-        this.store.updateInstanceState(id, p.row);
-        this.store.insertInbox(p.msg.rowId, id, p.msg.executionId, p.msg.message);
-      }
-    });
+    for (const p of plans) this.rewinding.add(p.row.instanceId);
+    try {
+      await this.commits.run(() => {
+        for (const p of plans) {
+          const id = p.row.instanceId;
+          this.store.clearHistory(id);
+          this.store.appendHistory(id, 0, p.history.map((e) => JSON.stringify(e)));
+          this.store.updateInstanceState(id, p.row);
+          this.store.insertInbox(p.msg.rowId, id, p.msg.executionId, p.msg.message);
+        }
+      });
+    } finally {
+      for (const p of plans) this.rewinding.delete(p.row.instanceId);
+    }
     for (const p of plans) {
       if (this.active.has(p.row.instanceId)) continue;
       const rt = this.runtime(p.row);
