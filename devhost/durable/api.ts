@@ -1,7 +1,7 @@
 /**
  * The Durable HTTP API under `/runtime/webhooks/durabletask/`, which is also the client's `rpcBaseUrl`
  * (durable-protocol.md §6.3): start, status, list (+continuation), raise event, terminate, suspend, resume,
- * restart, purge, rewind (501), entities (signal, read state). Status codes and JSON shapes follow the extension.
+ * restart, purge, rewind, entities (list, signal, read state). Status codes and JSON shapes follow the extension.
  *
  * Invariants:
  * - A mutating call answers only after its state is committed.
@@ -12,7 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { DurableConflictError, type DurableEngine } from './engine';
 import { statusJson } from './status';
-import type { DurableStore, InstanceQuery } from './store';
+import type { DurableStore, EntityQuery, InstanceQuery } from './store';
 import { ALL_STATUSES, entitySchedulerId, isTerminal, type RuntimeStatusName } from './types';
 
 export const API_PREFIX = '/runtime/webhooks/durabletask/';
@@ -173,11 +173,12 @@ async function route(d: ApiDeps, req: IncomingMessage, res: ServerResponse, body
       if (parts.length === 3 && method === 'POST') {
         const reason = q.get('reason') ?? '';
         if (op === 'terminate' || op === 'suspend' || op === 'resume') return control(d, res, id, op, reason);
-        if (op === 'rewind') return rewind(d, res, id);
+        if (op === 'rewind') return rewind(d, res, id, reason);
         if (op === 'restart') return restart(d, res, id, q);
       }
     }
   }
+  if (head === 'entities' && parts.length <= 2 && method === 'GET') return listEntities(d, req, res, parts[1], q);
   if (head === 'entities' && parts.length === 3) {
     const name = parts[1]!;
     const key = parts[2] === '$' ? '' : parts[2]!;
@@ -292,11 +293,45 @@ async function control(d: ApiDeps, res: ServerResponse, id: string, op: 'termina
   return notActive(d, res, id);
 }
 
-async function rewind(d: ApiDeps, res: ServerResponse, id: string): Promise<void> {
-  if (!d.store.getInstance(id)) throw new HttpProblem(404, 'DURABLE_INSTANCE_NOT_FOUND', `No instance with ID '${id}' found`);
+async function rewind(d: ApiDeps, res: ServerResponse, id: string, reason: string): Promise<void> {
+  const outcome = await d.engine.rewind(id, reason);
+  if (outcome === 'ok') return send(res, 202, undefined);
   // The SDK throws Error(response.data): plain text keeps the message readable.
-  res.writeHead(501, { 'content-type': 'text/plain; charset=utf-8' });
-  res.end('Rewind is not supported by the local durable engine (stagecraft); start a new instance with the same input instead.');
+  const row = d.store.getInstance(id);
+  res.writeHead(outcome === 'notFound' ? 404 : 412, { 'content-type': 'text/plain; charset=utf-8' });
+  res.end(outcome === 'notFound' ? `No instance with ID '${id}' found.` : `The instance '${id}' is ${row?.status ?? 'not failed'}; only Failed instances can be rewound.`);
+}
+
+/** List entities (`GET entities[/{name}]`): `fetchState`, `lastOperationTimeFrom/To`, `top` and the continuation header. */
+async function listEntities(d: ApiDeps, req: IncomingMessage, res: ServerResponse, name: string | undefined, q: URLSearchParams): Promise<void> {
+  const topRaw = q.get('top');
+  const top = topRaw === null ? DEFAULT_PAGE : Number(topRaw);
+  if (!Number.isInteger(top) || top < 1) throw new HttpProblem(400, 'DURABLE_INVALID_QUERY', 'Query parameter top must be a positive whole number');
+  const query: EntityQuery = { limit: top + 1 };
+  if (name) query.name = name;
+  const from = parseDate(q.get('lastOperationTimeFrom'), 'lastOperationTimeFrom');
+  const to = parseDate(q.get('lastOperationTimeTo'), 'lastOperationTimeTo');
+  if (from !== undefined) query.lastOperationFrom = from;
+  if (to !== undefined) query.lastOperationTo = to;
+  const token = req.headers['x-ms-continuation-token'];
+  const tokenText = Array.isArray(token) ? token[0] : token;
+  if (tokenText) {
+    const after = Buffer.from(tokenText, 'base64url').toString('utf8');
+    if (!after.startsWith('@')) throw new HttpProblem(400, 'DURABLE_INVALID_CONTINUATION', 'Header x-ms-continuation-token is not a token this host issued');
+    query.afterEntityId = after;
+  }
+  const fetchState = parseBool(q.get('fetchState')) === true;
+  const rows = d.store.queryEntities(query);
+  const page = rows.slice(0, top);
+  const headers: Record<string, string> = {};
+  const last = page[page.length - 1];
+  if (rows.length > top && last) headers['x-ms-continuation-token'] = Buffer.from(last.entityId).toString('base64url');
+  const body = page.map((r) => ({
+    entityId: { name: r.name, key: r.key },
+    lastOperationTime: new Date(r.updatedAt).toISOString(),
+    ...(fetchState ? { state: r.state === null ? null : (JSON.parse(r.state) as unknown) } : {}),
+  }));
+  send(res, 200, body, headers);
 }
 
 async function restart(d: ApiDeps, res: ServerResponse, id: string, q: URLSearchParams): Promise<void> {

@@ -19,9 +19,12 @@ import { performance } from 'node:perf_hooks';
 import type { HostLogger } from '../host/types';
 import { CommitQueue } from './commit-queue';
 import { EntityRunner } from './entities';
-import { replayActions, type Allocation, type ReplayOptions } from './replay';
+import { DEFAULT_HTTP_TIMEOUT_MS, runDurableHttp } from './http-activity';
+import { HTTP_ACTIVITY, replayActions, type Allocation, type ReplayOptions } from './replay';
+import { rewindHistory, type ChildState } from './rewind';
 import type { DurableStore } from './store';
 import { TimerHeap } from './timer-heap';
+import { versionMismatch, type VersioningOptions } from './versioning';
 import {
   EventType,
   isTerminal,
@@ -53,6 +56,14 @@ export interface EngineOptions {
   invokeActivity(name: string, input: unknown, instanceId: string): Promise<unknown>;
   resolveEntity(name: string): string | undefined;
   invokeEntity(name: string, payload: unknown, entityId: string): Promise<unknown>;
+  /** host.json defaultVersion / versionMatchStrategy / versionFailureStrategy (undefined: no versioning). */
+  versioning?: VersioningOptions;
+  /** host.json overridableExistingInstanceStates: 'AnyState' lets startNew replace a running instance. */
+  overridableExistingInstanceStates?: 'NonRunningStates' | 'AnyState';
+  /** Timeout of one durable HTTP request (callHttp). */
+  httpTimeoutMs?: number;
+  /** host.json httpSettings.defaultAsyncRequestSleepTimeMilliseconds: poll interval for a 202 without Retry-After. */
+  httpPollDefaultMs?: number;
 }
 
 interface PendingMsg {
@@ -72,6 +83,8 @@ interface Runtime {
   /** timerId → timer row id, for cancellation. */
   timerRows: Map<number, number>;
   lastEpisodeAt: number;
+  /** Set while the instance's version is rejected by this worker (versionFailureStrategy Reject); logged once. */
+  versionRejected?: boolean;
 }
 
 export class DurableConflictError extends Error {
@@ -89,6 +102,8 @@ export interface EngineStats {
 }
 
 const OUT_OF_PROC = '\n\n$OutOfProcData$:';
+/** Default of defaultHttpAsyncRequestSleepTimeMillseconds sent to the SDK (poll interval for a 202 without Retry-After). */
+const HTTP_POLL_DEFAULT_MS = 30_000;
 const EXECUTION_SCOPED = new Set<number>([EventType.TaskCompleted, EventType.TaskFailed, EventType.TimerFired, EventType.SubOrchestrationInstanceCompleted, EventType.SubOrchestrationInstanceFailed]);
 
 function iso(ms: number): string {
@@ -157,6 +172,8 @@ export class DurableEngine {
   private nextRow = 0;
   private stopped = false;
   private readonly completionWaiters = new Map<string, Array<() => void>>();
+  /** Instances whose rewind is being committed (a second rewind is refused meanwhile). */
+  private readonly rewinding = new Set<string>();
   private readonly idleWaiters: Array<() => void> = [];
   readonly stats = { episodes: 0, activities: 0 };
   /** Hook for benchmarks/tests: called when an activity starts (after dispatch). */
@@ -270,7 +287,23 @@ export class DurableEngine {
   /** Start (or restart a finished) instance. Resolves after the start is committed. */
   async startNew(name: string, instanceId: string | undefined, inputJson: string | null, version = ''): Promise<string> {
     const id = instanceId ?? newId();
-    if (this.active.has(id)) throw new DurableConflictError(`An instance with ID '${id}' already exists and is ${this.active.get(id)!.row.status}; wait for it to finish, terminate it, or use another instance ID`);
+    let existing = this.active.get(id);
+    if (existing && this.o.overridableExistingInstanceStates !== 'AnyState') {
+      throw new DurableConflictError(`An instance with ID '${id}' already exists and is ${existing.row.status}; wait for it to finish, terminate it, or use another instance ID`);
+    }
+    // overridableExistingInstanceStates AnyState: the running instance is replaced (its pending work is dropped).
+    // Wait for an episode in flight so its commit cannot land after the new start.
+    for (let i = 0; existing?.busy && i < 6000; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+      existing = this.active.get(id);
+    }
+    if (existing?.busy) throw new DurableConflictError(`The instance '${id}' is busy; try again`);
+    if (existing) {
+      this.active.delete(id);
+      for (const r of existing.timerRows.values()) this.canceledTimerRows.add(r);
+      this.log.log('information', 'Running instance replaced by a new start (overridableExistingInstanceStates AnyState)', { instanceId: id });
+    }
+    if (!version && this.o.versioning?.defaultVersion) version = this.o.versioning.defaultVersion;
     const now = Date.now();
     const executionId = newId();
     const row: InstanceRow = { instanceId: id, name, version, executionId, status: 'Pending', input: inputJson, output: null, customStatus: null, createdAt: now, updatedAt: now, parent: null };
@@ -321,6 +354,60 @@ export class DurableEngine {
 
   raiseEvent(instanceId: string, name: string, inputJson: string | null): Promise<boolean> {
     return this.send(instanceId, { kind: 'event', event: ev(EventType.EventRaised, Date.now(), { Name: name, Input: inputJson }) });
+  }
+
+  /**
+   * Rewind a Failed instance (rewind.ts): its failed and in-flight work is removed from history and runs again;
+   * Failed sub-orchestrations are rewound with it. Resolves after the commit.
+   */
+  async rewind(instanceId: string, reason: string): Promise<'ok' | 'notFound' | 'notFailed'> {
+    const root = this.store.getInstance(instanceId);
+    if (!root) return 'notFound';
+    if (root.status !== 'Failed' || this.active.has(instanceId) || this.rewinding.has(instanceId)) return 'notFailed';
+    const plans: Array<{ row: InstanceRow; history: HistoryEvent[]; msg: PendingMsg }> = [];
+    const seen = new Set<string>();
+    const childState = (id: string): ChildState => {
+      if (this.active.has(id)) return 'active';
+      return this.store.getInstance(id)?.status === 'Failed' ? 'failed' : 'other';
+    };
+    const visit = (row: InstanceRow) => {
+      if (seen.has(row.instanceId)) return;
+      seen.add(row.instanceId);
+      const plan = rewindHistory(this.store.loadHistory(row.instanceId), childState);
+      const now = Date.now();
+      const newRow: InstanceRow = { ...row, status: 'Running', output: null, updatedAt: now };
+      const msg: PendingMsg = { source: 'inbox', rowId: this.rowId(), executionId: row.executionId, message: { kind: 'event', event: ev(EventType.ExecutionRewound, now, { Reason: reason }) } };
+      plans.push({ row: newRow, history: plan.history, msg });
+      for (const child of plan.children) {
+        const c = this.store.getInstance(child);
+        if (c && c.status === 'Failed' && !this.active.has(child)) visit(c);
+      }
+    };
+    visit(root);
+    for (const p of plans) this.rewinding.add(p.row.instanceId);
+    try {
+      await this.commits.run(() => {
+        for (const p of plans) {
+          const id = p.row.instanceId;
+          this.store.clearHistory(id);
+          this.store.appendHistory(id, 0, p.history.map((e) => JSON.stringify(e)));
+          this.store.updateInstanceState(id, p.row);
+          this.store.insertInbox(p.msg.rowId, id, p.msg.executionId, p.msg.message);
+        }
+      });
+    } finally {
+      for (const p of plans) this.rewinding.delete(p.row.instanceId);
+    }
+    for (const p of plans) {
+      if (this.active.has(p.row.instanceId)) continue;
+      const rt = this.runtime(p.row);
+      rt.history = p.history.map((e) => sdkForm(e, true));
+      rt.pending.push(p.msg);
+      this.active.set(p.row.instanceId, rt);
+      this.schedule(rt);
+    }
+    this.log.log('information', 'Instance rewound', { instanceId, instances: plans.length, reason });
+    return 'ok';
   }
 
   /** Resolves when the instance is no longer active (or after timeoutMs). */
@@ -488,6 +575,47 @@ export class DurableEngine {
     }
 
     const hasWork = started && inbound.length > 0;
+    const mismatch = hasWork ? versionMismatch(row.version, this.o.versioning) : undefined;
+    if (mismatch && this.o.versioning?.failureStrategy !== 'Fail') {
+      // versionFailureStrategy Reject: leave the work queued for a compatible worker (here: the host restarted with
+      // a newer defaultVersion, which reloads the inbox). Control messages were applied above.
+      releaseSlot();
+      if (!rt.versionRejected) {
+        rt.versionRejected = true;
+        this.log.log('warning', `${mismatch}; the work stays queued until a worker with a compatible defaultVersion runs it (versionFailureStrategy Reject)`, { instanceId, orchestration: row.name });
+      }
+      const consumed = new Set([...consumedInbox, ...consumedTimers]);
+      const requeue = taken.filter((m) => m.message.kind === 'event' && consumed.has(m.rowId));
+      rt.pending = requeue.concat(rt.pending);
+      const keep = new Set(requeue.map((m) => m.rowId));
+      const wasStarted = history.some((e) => e.EventType === EventType.ExecutionStarted);
+      await this.commitEpisode(rt, {
+        consumedInbox: consumedInbox.filter((r) => !keep.has(r)),
+        consumedTimers: consumedTimers.filter((r) => !keep.has(r)),
+        appended: control,
+        status: wasStarted || status === 'Suspended' ? status : 'Pending',
+        output: row.output,
+        customStatus: row.customStatus,
+        hold: true,
+      });
+      return;
+    }
+    if (mismatch) {
+      releaseSlot();
+      const text = `Orchestrator function '${row.name}' failed: ${mismatch} (versionFailureStrategy Fail)`;
+      this.log.log('warning', 'Orchestration failed', { instanceId, orchestration: row.name, error: text });
+      const appended = [ev(EventType.OrchestratorStarted, now), ...inbound, ...control, ev(EventType.ExecutionCompleted, now, { OrchestrationStatus: 3, Result: text }), ev(EventType.OrchestratorCompleted, now)];
+      await this.commitEpisode(rt, {
+        consumedInbox,
+        consumedTimers,
+        appended,
+        status: 'Failed',
+        output: JSON.stringify(text),
+        customStatus: row.customStatus,
+        parentNotice: ev(EventType.SubOrchestrationInstanceFailed, now, { Reason: text, Details: text }),
+      });
+      return;
+    }
     if (!hasWork) {
       // Only control messages (or messages for an old execution): record them, no orchestrator call.
       releaseSlot();
@@ -516,7 +644,7 @@ export class DurableEngine {
       upperSchemaVersionNew: 2,
       longRunningTimerIntervalDuration: this.o.longTimerIntervalSpan,
       maximumShortTimerDuration: this.o.maxShortTimerSpan,
-      defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
+      defaultHttpAsyncRequestSleepTimeMillseconds: this.o.httpPollDefaultMs ?? HTTP_POLL_DEFAULT_MS,
     };
 
     let state: { isDone?: boolean; actions?: unknown[][]; output?: unknown; customStatus?: unknown; error?: string; failureDetails?: unknown } | undefined;
@@ -615,7 +743,7 @@ export class DurableEngine {
   }
 
   private replayOptions(): ReplayOptions {
-    return { maxShortTimerMs: this.o.maxShortTimerMs, longTimerIntervalMs: this.o.longTimerIntervalMs };
+    return { maxShortTimerMs: this.o.maxShortTimerMs, longTimerIntervalMs: this.o.longTimerIntervalMs, httpPollDefaultMs: this.o.httpPollDefaultMs ?? HTTP_POLL_DEFAULT_MS };
   }
 
   /** The history event for a new allocation, and the work it causes (collected into `effects`). */
@@ -625,8 +753,11 @@ export class DurableEngine {
       case 'task': {
         const inputJson = decodeEncodedInput(a.input);
         const name = a.name ?? '';
-        const canonical = this.o.resolveActivity(name);
-        if (!canonical) {
+        const canonical = a.purpose === 'http' ? HTTP_ACTIVITY : this.o.resolveActivity(name);
+        if (a.failWith) {
+          // A retry attempt after the retry timeout expired: recorded as failed with the last error, not run.
+          fx.immediate.push({ instanceId: row.instanceId, executionId: row.executionId, event: ev(EventType.TaskFailed, now, { TaskScheduledId: a.id, ...a.failWith }) });
+        } else if (!canonical) {
           const reason = `The function '${name}' doesn't exist, is disabled, or is not an activity function. Additional info: the app registers these activities: ${this.o.resolveActivity('*') ?? '(none)'}`;
           fx.immediate.push({ instanceId: row.instanceId, executionId: row.executionId, event: ev(EventType.TaskFailed, now, { TaskScheduledId: a.id, Reason: reason, Details: reason }) });
         } else fx.activities.push({ rowId: this.rowId(), instanceId: row.instanceId, executionId: row.executionId, taskId: a.id, name: canonical, input: inputJson });
@@ -645,14 +776,16 @@ export class DurableEngine {
         const name = a.name ?? '';
         const inputJson = a.input === undefined ? null : (JSON.stringify(a.input) ?? null);
         const canonical = this.o.resolveOrchestrator(name);
+        const version = a.version || this.o.versioning?.defaultVersion || '';
         const fail = (reason: string) => fx.immediate.push({ instanceId: row.instanceId, executionId: row.executionId, event: ev(EventType.SubOrchestrationInstanceFailed, now, { TaskScheduledId: a.id, Reason: reason, Details: reason }) });
-        if (!canonical) fail(`The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.`);
+        if (a.failWith) fx.immediate.push({ instanceId: row.instanceId, executionId: row.executionId, event: ev(EventType.SubOrchestrationInstanceFailed, now, { TaskScheduledId: a.id, ...a.failWith }) });
+        else if (!canonical) fail(`The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.`);
         else if (this.active.has(childId) || fx.children.some((c) => c.instanceId === childId)) fail(`An orchestration with instance ID '${childId}' already exists and is still running.`);
         else {
           fx.children.push({
             instanceId: childId,
             name: canonical,
-            version: a.version ?? '',
+            version,
             executionId: newId(),
             status: 'Pending',
             input: inputJson,
@@ -663,7 +796,7 @@ export class DurableEngine {
             parent: { instanceId: row.instanceId, executionId: row.executionId, taskScheduledId: a.id, name: row.name },
           });
         }
-        return ev(EventType.SubOrchestrationInstanceCreated, now, { EventId: a.id, Name: name, Version: a.version ?? '', InstanceId: childId, Input: inputJson });
+        return ev(EventType.SubOrchestrationInstanceCreated, now, { EventId: a.id, Name: name, Version: version, InstanceId: childId, Input: inputJson });
       }
       default: {
         // SignalEntity / CallEntity: a request message to the entity; a call's reply comes back as EventRaised{Name: id}.
@@ -749,7 +882,7 @@ export class DurableEngine {
             setTimeout(() => this.reloadAndSchedule(id), 1000).unref();
             return;
           }
-          this.afterCommit(rt, { newRow, appendedSdk, cont: !!cont, startMsgs, childStarts, immediate, parentMsg, fx, terminal });
+          this.afterCommit(rt, { newRow, appendedSdk, cont: !!cont, startMsgs, childStarts, immediate, parentMsg, fx, terminal, hold: ep.hold === true });
           resolve();
         },
       );
@@ -805,7 +938,7 @@ export class DurableEngine {
         this.completionWaiters.delete(id);
         for (const w of waiters) w();
       }
-    } else this.schedule(rt);
+    } else if (!c.hold) this.schedule(rt);
     if (c.parentMsg) this.deliverLocal(c.parentMsg.instanceId, c.parentMsg.msg);
     this.pumpActivities();
     this.checkIdle();
@@ -844,7 +977,8 @@ export class DurableEngine {
     }
     this.onActivityStart?.(item.instanceId, item.name);
     try {
-      const result = await this.o.invokeActivity(item.name, JSON.parse(item.input) as unknown, item.instanceId);
+      const input = JSON.parse(item.input) as unknown;
+      const result = item.name === HTTP_ACTIVITY ? await runDurableHttp(input, this.o.httpTimeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS) : await this.o.invokeActivity(item.name, input, item.instanceId);
       let text: string;
       try {
         text = JSON.stringify(result ?? null) ?? 'null';
@@ -948,6 +1082,8 @@ interface EpisodeCommit {
   effects?: Effects;
   parentNotice?: HistoryEvent;
   continueAsNew?: { input: string; carry: HistoryEvent[] };
+  /** Do not reschedule after the commit (work held back: version rejected). */
+  hold?: boolean;
 }
 
 interface AfterCommit {
@@ -960,6 +1096,7 @@ interface AfterCommit {
   parentMsg: { instanceId: string; msg: PendingMsg } | undefined;
   fx: Effects;
   terminal: boolean;
+  hold: boolean;
 }
 
 export type { ParentRef };

@@ -4,7 +4,9 @@
  * the client's RPC endpoint) on the host port.
  *
  * Settings (host.json `extensions.durableTask`): `hubName` (default TestHubName), `maxConcurrentActivityFunctions`,
- * `maxConcurrentOrchestratorFunctions` (default 10 × CPU cores, as in Azure), and the local-only
+ * `maxConcurrentOrchestratorFunctions` (default 10 × CPU cores, as in Azure), `defaultVersion` / `versionMatchStrategy` /
+ * `versionFailureStrategy` (orchestration versioning), `overridableExistingInstanceStates`,
+ * `httpSettings.defaultAsyncRequestSleepTimeMilliseconds` (callHttp poll interval without Retry-After), and the local-only
  * `maximumShortTimerDuration` / `longRunningTimerIntervalDuration` TimeSpans (defaults 6 and 3 days, Azure Storage's).
  *
  * Invariant: `WEBSITE_HOSTNAME` is set to the host's address when unset, otherwise durable-functions rewrites every
@@ -18,6 +20,7 @@ import { API_PREFIX, clientBinding, createApiHandler } from './api';
 import { DurableEngine, type EngineStats } from './engine';
 import { parseTimeSpan } from './replay';
 import { SqliteStore } from './store';
+import { VERSION_FAILURE_STRATEGIES, VERSION_MATCH_STRATEGIES, type VersioningOptions } from './versioning';
 
 export const DEFAULT_HUB = 'TestHubName';
 const DEFAULT_MAX_SHORT = '6.00:00:00';
@@ -54,6 +57,23 @@ function timeSpan(host: HostContext, key: string, fallback: string): { text: str
   const ms = parseTimeSpan(text);
   if (ms === undefined || ms <= 0) throw new Error(`host.json extensions.durableTask.${key} must be a TimeSpan like "3.00:00:00" (got ${JSON.stringify(v)})`);
   return { text, ms };
+}
+
+function oneOf<T extends string>(host: HostContext, key: string, allowed: readonly T[], fallback: T): T {
+  const v = setting(host, key);
+  if (v === undefined || v === null || v === '') return fallback;
+  const match = typeof v === 'string' ? allowed.find((a) => a.toLowerCase() === v.toLowerCase()) : undefined;
+  if (!match) throw new Error(`host.json extensions.durableTask.${key} must be one of ${allowed.join(', ')} (got ${JSON.stringify(v)})`);
+  return match;
+}
+
+/** Orchestration versioning settings (versioning.ts); undefined when no defaultVersion is set. */
+function versioningOf(host: HostContext): VersioningOptions | undefined {
+  const v = setting(host, 'defaultVersion');
+  if (v !== undefined && v !== null && typeof v !== 'string') throw new Error(`host.json extensions.durableTask.defaultVersion must be a string (got ${JSON.stringify(v)})`);
+  const matchStrategy = oneOf(host, 'versionMatchStrategy', VERSION_MATCH_STRATEGIES, 'CurrentOrOlder');
+  const failureStrategy = oneOf(host, 'versionFailureStrategy', VERSION_FAILURE_STRATEGIES, 'Reject');
+  return v ? { defaultVersion: v, matchStrategy, failureStrategy } : undefined;
 }
 
 export function hubNameOf(hostJson: Record<string, unknown>): string {
@@ -95,6 +115,10 @@ export function createDurableExtension(): DurableExtension {
       const maxAct = positiveInt(ctx, 'maxConcurrentActivityFunctions', 10 * cores);
       const maxShort = timeSpan(ctx, 'maximumShortTimerDuration', DEFAULT_MAX_SHORT);
       const longInterval = timeSpan(ctx, 'longRunningTimerIntervalDuration', DEFAULT_LONG_INTERVAL);
+      const versioning = versioningOf(ctx);
+      const pollMs = setting(ctx, 'httpSettings.defaultAsyncRequestSleepTimeMilliseconds');
+      if (pollMs !== undefined && (typeof pollMs !== 'number' || !Number.isInteger(pollMs) || pollMs < 1)) throw new Error(`host.json extensions.durableTask.httpSettings.defaultAsyncRequestSleepTimeMilliseconds must be a positive whole number (got ${JSON.stringify(pollMs)})`);
+      const overridable = oneOf(ctx, 'overridableExistingInstanceStates', ['NonRunningStates', 'AnyState'] as const, 'NonRunningStates');
       for (const fn of ctx.functions) {
         const t = fn.trigger.type.toLowerCase();
         if (t === 'orchestrationtrigger') orchestrators.set(fn.name.toLowerCase(), fn);
@@ -114,6 +138,9 @@ export function createDurableExtension(): DurableExtension {
         longTimerIntervalMs: longInterval.ms,
         maxShortTimerSpan: maxShort.text,
         longTimerIntervalSpan: longInterval.text,
+        ...(versioning ? { versioning } : {}),
+        overridableExistingInstanceStates: overridable,
+        ...(typeof pollMs === 'number' ? { httpPollDefaultMs: pollMs } : {}),
         resolveOrchestrator: (name) => orchestrators.get(name.toLowerCase())?.name,
         resolveActivity: (name) => activities.get(name.toLowerCase())?.name,
         invokeOrchestrator: async (name, payload, instanceId) => {

@@ -16,7 +16,17 @@
 import { EventType, type HistoryEvent } from './types';
 
 export type AllocKind = 'task' | 'timer' | 'suborch' | 'eventSent';
-export type AllocPurpose = 'activity' | 'retryAttempt' | 'timer' | 'retryTimer' | 'segment' | 'suborch' | 'signal' | 'entityCall' | 'lock' | 'release';
+export type AllocPurpose = 'activity' | 'retryAttempt' | 'timer' | 'retryTimer' | 'segment' | 'suborch' | 'signal' | 'entityCall' | 'lock' | 'release' | 'http';
+
+/** The activity name DTFx schedules a durable HTTP call (CallHttp) under. */
+export const HTTP_ACTIVITY = 'BuiltIn::HttpActivity';
+
+/** A failure to record for an attempt without running it (retry timeout expired, or a non-retriable failure). */
+export interface RetryStop {
+  Reason: string;
+  Details: string;
+  FailureDetails?: unknown;
+}
 
 export interface Allocation {
   id: number;
@@ -33,11 +43,18 @@ export interface Allocation {
   version?: string;
   /** The raw action (entities, locks). */
   action?: Record<string, unknown>;
+  /**
+   * Retry attempts after the retry timeout expired: the SDK still counts attempts up to maxNumberOfAttempts, so the
+   * engine records each remaining attempt as failed with the last real failure instead of running it.
+   */
+  failWith?: RetryStop;
 }
 
 export interface ReplayOptions {
   maxShortTimerMs: number;
   longTimerIntervalMs: number;
+  /** Poll interval for a 202 without Retry-After (the `defaultHttpAsyncRequestSleepTimeMillseconds` sent). */
+  httpPollDefaultMs?: number;
 }
 
 export interface ReplayResult {
@@ -71,13 +88,15 @@ interface Leaf extends BaseNode {
   action: Record<string, unknown> | undefined;
   /** Long timer this segment belongs to (for cancellation). */
   long?: Compound;
+  /** The completion event that resolved it (retry: last failure; HTTP polling: the response). */
+  event?: HistoryEvent;
 }
 interface EventLeaf extends BaseNode {
   t: 'event';
   name: string;
 }
 interface Compound extends BaseNode {
-  t: 'all' | 'any' | 'retry' | 'long';
+  t: 'all' | 'any' | 'retry' | 'long' | 'httppoll';
   children: Node[];
   action: Record<string, unknown>;
   firstErrorSet?: boolean;
@@ -85,7 +104,13 @@ interface Compound extends BaseNode {
   attempt?: number;
   waitingOnTimer?: boolean;
   inner?: Omit<Allocation, 'id'>;
-  retryOptions?: { firstRetryIntervalInMilliseconds: number; maxNumberOfAttempts: number; backoffCoefficient?: number; maxRetryIntervalInMilliseconds?: number };
+  retryOptions?: { firstRetryIntervalInMilliseconds: number; maxNumberOfAttempts: number; backoffCoefficient?: number; maxRetryIntervalInMilliseconds?: number; retryTimeoutInMilliseconds?: number };
+  /** Retry: currentUtcDateTime when the first attempt was scheduled (DTFx measures the retry timeout from it). */
+  firstAttemptAt?: number;
+  /** Retry: no further real attempt (timeout expired or non-retriable); remaining attempts fail with this. */
+  stop?: RetryStop;
+  /** HTTP polling: the original request. */
+  request?: Record<string, unknown>;
   // long timer
   finalFireAt?: Date;
 }
@@ -101,6 +126,45 @@ export function isSchedulingEvent(e: HistoryEvent): boolean {
 
 function toDate(v: unknown): Date {
   return v instanceof Date ? v : new Date(String(v));
+}
+
+function headerValue(headers: unknown, name: string): unknown {
+  if (!headers || typeof headers !== 'object') return undefined;
+  const key = Object.keys(headers).find((k) => k.toLowerCase() === name.toLowerCase());
+  return key === undefined ? undefined : (headers as Record<string, unknown>)[key];
+}
+
+/**
+ * What the SDK's CallHttpWithPollingTask does with a completed HTTP call: on 202 with a Location header, a timer
+ * (Retry-After seconds, else the default) and another CallHttp, which the engine sends as a GET to the Location
+ * (as the extension's CreateLocationPollRequest: same headers except x-functions-key, same token source).
+ */
+export function pollTarget(e: HistoryEvent | undefined, request: Record<string, unknown>, defaultMs: number): { delayMs: number; request: Record<string, unknown> } | undefined {
+  if (!e) return undefined;
+  let res: { statusCode?: unknown; headers?: unknown } | null;
+  try {
+    res = JSON.parse(String(e.Result ?? 'null')) as typeof res;
+  } catch {
+    return undefined;
+  }
+  if (!res || res.statusCode !== 202) return undefined;
+  const location = headerValue(res.headers, 'Location');
+  if (!location) return undefined;
+  const retryAfter = headerValue(res.headers, 'Retry-After');
+  // moment.duration(value, 's') as the SDK computes it: a number of seconds, anything else 0.
+  const seconds = retryAfter === undefined || retryAfter === null || retryAfter === '' ? undefined : Number(retryAfter);
+  const delayMs = seconds === undefined ? defaultMs : Number.isFinite(seconds) ? seconds * 1000 : 0;
+  let uri = String(Array.isArray(location) ? location[0] : location);
+  try {
+    uri = new URL(uri, String(request['uri'])).href;
+  } catch {
+    /* left as sent: the request fails with a clear error */
+  }
+  const headers: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries((request['headers'] as Record<string, unknown> | undefined) ?? {})) if (k.toLowerCase() !== 'x-functions-key') headers[k] = v;
+  const poll: Record<string, unknown> = { method: 'GET', uri, headers, asynchronousPatternEnabled: true };
+  if (request['tokenSource'] !== undefined) poll['tokenSource'] = request['tokenSource'];
+  return { delayMs, request: poll };
 }
 
 /** Retry delay DTFx uses before attempt `failures + 1`: first × coeff^(failures-1), capped. */
@@ -172,8 +236,8 @@ export function replayActions(history: readonly HistoryEvent[], actions: readonl
         const inner: Omit<Allocation, 'id'> =
           type === 1
             ? { kind: 'task', purpose: 'activity', name: String(a['functionName']), input: a['input'] }
-            : { kind: 'suborch', purpose: 'suborch', name: String(a['functionName']), input: a['input'], ...(typeof a['instanceId'] === 'string' && a['instanceId'] ? { instanceId: a['instanceId'] } : {}) };
-        const c: Compound = { t: 'retry', children: [], action: a, state: RUNNING, parent, attempt: 1, waitingOnTimer: false, inner, retryOptions: a['retryOptions'] as Compound['retryOptions'] };
+            : { kind: 'suborch', purpose: 'suborch', name: String(a['functionName']), input: a['input'], ...(typeof a['instanceId'] === 'string' && a['instanceId'] ? { instanceId: a['instanceId'] } : {}), ...(typeof a['version'] === 'string' && a['version'] ? { version: a['version'] } : {}) };
+        const c: Compound = { t: 'retry', children: [], action: a, state: RUNNING, parent, attempt: 1, waitingOnTimer: false, inner, retryOptions: a['retryOptions'] as Compound['retryOptions'], firstAttemptAt: now.getTime() };
         const first = leaf(inner, a);
         first.parent = c;
         c.children.push(first);
@@ -208,8 +272,20 @@ export function replayActions(history: readonly HistoryEvent[], actions: readonl
         node = c;
         break;
       }
-      case 8:
-        throw new Unsupported('callHttp is not supported by the local durable engine; call an activity that makes the HTTP request instead');
+      case 8: {
+        // Durable HTTP: one BuiltIn::HttpActivity task; with the async pattern (schema V3, the default) the SDK polls a
+        // 202 + Location itself with a timer and a new CallHttp, which the engine sends to the Location.
+        const request = (a['httpRequest'] ?? {}) as Record<string, unknown>;
+        const http = leaf({ kind: 'task', purpose: 'http', name: HTTP_ACTIVITY, input: request }, a);
+        if (request['asynchronousPatternEnabled'] === false) {
+          node = http;
+          break;
+        }
+        const c: Compound = { t: 'httppoll', children: [http], action: a, state: RUNNING, parent, request };
+        http.parent = c;
+        node = c;
+        break;
+      }
       default:
         throw new Unsupported(`action type ${String(type)} is not supported by the local durable engine`);
     }
@@ -250,13 +326,33 @@ export function replayActions(history: readonly HistoryEvent[], actions: readonl
         }
         return;
       }
+      case 'httppoll': {
+        if (child.state === DONE) {
+          if (child.t !== 'leaf' || child.alloc.purpose !== 'http') return; // the poll timer: nothing to do
+          const poll = pollTarget(child.event, p.request!, options.httpPollDefaultMs ?? 30_000);
+          if (!poll) {
+            setState(p, DONE);
+            return;
+          }
+          const timer = build({ actionType: 5, fireAt: new Date(now.getTime() + poll.delayMs), isCanceled: false }, p);
+          const next = leaf({ kind: 'task', purpose: 'http', name: HTTP_ACTIVITY, input: poll.request }, undefined);
+          next.parent = p;
+          p.children.push(timer, next);
+          track(timer);
+          track(next);
+        } else if (!p.firstErrorSet) {
+          p.firstErrorSet = true;
+          setState(p, FAILED);
+        }
+        return;
+      }
       case 'retry': {
         const opts = p.retryOptions!;
         if (p.waitingOnTimer) {
           p.waitingOnTimer = false;
           if (p.attempt! > opts.maxNumberOfAttempts) setState(p, FAILED);
           else {
-            const attempt = leaf({ ...p.inner!, purpose: p.inner!.kind === 'task' ? 'retryAttempt' : 'suborch' }, undefined);
+            const attempt = leaf({ ...p.inner!, purpose: p.inner!.kind === 'task' ? 'retryAttempt' : 'suborch', ...(p.stop ? { failWith: p.stop } : {}) }, undefined);
             attempt.parent = p;
             p.children.push(attempt);
             track(attempt);
@@ -264,7 +360,18 @@ export function replayActions(history: readonly HistoryEvent[], actions: readonl
         } else if (child.state === DONE) setState(p, DONE);
         else {
           const failures = p.attempt!;
-          const timer = leaf({ kind: 'timer', purpose: 'retryTimer', fireAt: new Date(now.getTime() + retryDelayMs(opts, failures)) }, undefined);
+          // DTFx stops retrying once currentUtcDateTime passes firstAttempt + retryTimeout, or on a non-retriable
+          // failure. The SDK only counts attempts, so the rest are recorded as failed without running (failWith).
+          const failed = child.t === 'leaf' ? child.event : undefined;
+          if (!p.stop && failed) {
+            const timeout = opts.retryTimeoutInMilliseconds;
+            const nonRetriable = (failed.FailureDetails as { IsNonRetriable?: unknown } | undefined)?.IsNonRetriable === true;
+            if (nonRetriable || (typeof timeout === 'number' && timeout >= 0 && now.getTime() >= p.firstAttemptAt! + timeout)) {
+              p.stop = { Reason: String(failed.Reason ?? ''), Details: String(failed.Details ?? ''), ...(failed.FailureDetails !== undefined ? { FailureDetails: failed.FailureDetails } : {}) };
+            }
+          }
+          const delay = p.stop ? 0 : retryDelayMs(opts, failures);
+          const timer = leaf({ kind: 'timer', purpose: 'retryTimer', fireAt: new Date(now.getTime() + delay) }, undefined);
           timer.parent = p;
           p.children.push(timer);
           track(timer);
@@ -277,7 +384,7 @@ export function replayActions(history: readonly HistoryEvent[], actions: readonl
   };
 
   const track = (n: Node): void => {
-    if (n.t === 'all' || n.t === 'any' || n.t === 'retry' || n.t === 'long') {
+    if (n.t === 'all' || n.t === 'any' || n.t === 'retry' || n.t === 'long' || n.t === 'httppoll') {
       // Live array on purpose: completions delivered while tracking may append children (as in the SDK).
       for (const child of n.children) track(child);
       return;
@@ -324,6 +431,7 @@ export function replayActions(history: readonly HistoryEvent[], actions: readonl
       return;
     }
     consumed.add(e);
+    if (task.t === 'leaf') task.event = e;
     let ok = success;
     if (ok && task.t === 'leaf' && task.alloc.purpose === 'entityCall') {
       try {

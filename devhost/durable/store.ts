@@ -30,6 +30,16 @@ export interface InstanceQuery {
   limit?: number;
 }
 
+export interface EntityQuery {
+  /** Entity name (lowercased, as in scheduler ids); all entities when absent. */
+  name?: string;
+  lastOperationFrom?: number;
+  lastOperationTo?: number;
+  /** Keyset continuation: rows strictly after this entity id. */
+  afterEntityId?: string;
+  limit?: number;
+}
+
 export interface DurableStore {
   transaction<T>(fn: () => T): T;
   maxRowId(): number;
@@ -63,6 +73,8 @@ export interface DurableStore {
   // entities
   getEntity(entityId: string): EntityRow | undefined;
   upsertEntity(row: EntityRow): void;
+  /** Existing entities (not deleted), ordered by entity id. */
+  queryEntities(q: EntityQuery): EntityRow[];
   close(): void;
 }
 
@@ -338,6 +350,30 @@ export class SqliteStore implements DurableStore {
 
   upsertEntity(row: EntityRow): void {
     this.st.upsertEntity.run(row.entityId, row.name, row.key, row.state, row.exists ? 1 : 0, row.updatedAt);
+  }
+
+  queryEntities(q: EntityQuery): EntityRow[] {
+    const where = ['entity_exists = 1'];
+    const params: unknown[] = [];
+    if (q.name !== undefined) {
+      where.push('name = ?');
+      params.push(q.name.toLowerCase());
+    }
+    if (q.lastOperationFrom !== undefined) {
+      where.push('updated_at >= ?');
+      params.push(q.lastOperationFrom);
+    }
+    if (q.lastOperationTo !== undefined) {
+      where.push('updated_at <= ?');
+      params.push(q.lastOperationTo);
+    }
+    if (q.afterEntityId !== undefined) {
+      where.push('entity_id > ?');
+      params.push(q.afterEntityId);
+    }
+    const sql = `SELECT * FROM entities WHERE ${where.join(' AND ')} ORDER BY entity_id ${q.limit ? `LIMIT ${Math.floor(q.limit)}` : ''}`;
+    const rows = this.db.prepare(sql).all(...params) as Array<{ entity_id: string; name: string; key: string; state: string | null; entity_exists: number; updated_at: number }>;
+    return rows.map((r) => ({ entityId: r.entity_id, name: r.name, key: r.key, state: r.state, exists: r.entity_exists === 1, updatedAt: r.updated_at }));
   }
 
   close(): void {

@@ -25,6 +25,8 @@ export const EventType = {
   ContinueAsNew: 16,
   ExecutionSuspended: 19,
   ExecutionResumed: 20,
+  /** DTFx's rewind marker; the SDK ignores it, the engine uses it to run the rewound episode. */
+  ExecutionRewound: 21,
 } as const;
 
 export const EVENT_TYPE_NAMES: Record<number, string> = {
@@ -32,7 +34,7 @@ export const EVENT_TYPE_NAMES: Record<number, string> = {
   5: 'TaskCompleted', 6: 'TaskFailed', 7: 'SubOrchestrationInstanceCreated', 8: 'SubOrchestrationInstanceCompleted',
   9: 'SubOrchestrationInstanceFailed', 10: 'TimerCreated', 11: 'TimerFired', 12: 'OrchestratorStarted',
   13: 'OrchestratorCompleted', 14: 'EventSent', 15: 'EventRaised', 16: 'ContinueAsNew', 17: 'GenericEvent',
-  18: 'HistoryState', 19: 'ExecutionSuspended', 20: 'ExecutionResumed',
+  18: 'HistoryState', 19: 'ExecutionSuspended', 20: 'ExecutionResumed', 21: 'ExecutionRewound',
 };
 
 /**

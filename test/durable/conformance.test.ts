@@ -230,12 +230,14 @@ describe('management: terminate, suspend, resume, rewind, purge', () => {
     expect(eventTypes(s)).toEqual(expect.arrayContaining(['ExecutionSuspended', 'ExecutionResumed']));
   });
 
-  it('refuses rewind with a clear not-supported error', async () => {
+  it('rewinds a Failed instance: the failed activity runs again (and fails again here)', async () => {
     const id = await startNew(base, 'Fails');
-    await waitFor(base, id);
-    const r = await clientOp<{ error: string }>(base, 'rewind', { id, reason: 'again' });
-    expect(r.status).toBe(599);
-    expect(r.body.error).toContain('Rewind is not supported');
+    const failed = await waitFor(base, id);
+    const r = await clientOp<{ ok: boolean }>(base, 'rewind', { id, reason: 'again' });
+    expect(r.body).toEqual({ ok: true });
+    const s = await waitFor(base, id, ['Failed']);
+    expect(eventTypes(s)).toContain('ExecutionRewound');
+    expect(s.output).toBe(failed.output);
   });
 
   it('purges a finished instance (then 404) and refuses to purge a running one', async () => {
