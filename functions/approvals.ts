@@ -83,6 +83,7 @@ route('approvalsLink', {
   methods: ['GET', 'POST'],
   route: 'approvals/{id}/link',
   auth: 'link',
+  auditAction: 'approval.link',
   note: "signed link AND the caller authenticated as the link's approver; single use; audited",
   params: ApprovalIdParams,
   query: z.object({ t: z.string().max(4096).optional() }),

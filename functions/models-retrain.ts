@@ -6,6 +6,7 @@
  * in x-stagecraft-key), else the literal `function-key` — never a header or body field the caller just writes.
  */
 import { parseRetrainBody, requestRetrain } from '../shared/retraining/request';
+import { isStagecraftError } from '../shared/errors';
 import { readJson } from '../shared/runs/http';
 import { runsSettings } from '../shared/runs/settings';
 import { actorOf, route } from './lib/route';
@@ -19,13 +20,19 @@ route('modelsRetrain', {
   durable: true,
   handler: async (ctx) => {
     const model = decodeURIComponent(ctx.request.params['name'] ?? '');
-    const parsed = parseRetrainBody(readJson(ctx.text));
     const { actor, via } = actorOf(ctx.caller);
-    // A requestedBy in the body is a claim, not an identity: the caller is who authenticated.
-    const body = { ...parsed, requestedBy: undefined };
-    const answer = await requestRetrain({ client: ctx.client(), policyPath: runsSettings().policyPath }, model, body, actor);
-    ctx.context.info('retrain requested', { model, requestId: answer.body.requestId, decision: answer.body.decision, runId: answer.body.runId, requestedBy: actor });
-    await ctx.audit({ action: 'retrain.request', actor, via, requestId: answer.body.requestId, target: model, outcome: 'accepted', details: { decision: answer.body.decision, ...(answer.body.runId ? { runId: answer.body.runId } : {}), ...(parsed.requestedBy && parsed.requestedBy !== actor ? { claimedRequestedBy: parsed.requestedBy } : {}) } });
-    return { status: answer.status, jsonBody: answer.body };
+    let claimed: string | undefined;
+    try {
+      const parsed = parseRetrainBody(readJson(ctx.text));
+      claimed = parsed.requestedBy;
+      // A requestedBy in the body is a claim, not an identity: the caller is who authenticated.
+      const answer = await requestRetrain({ client: ctx.client(), policyPath: runsSettings().policyPath }, model, { ...parsed, requestedBy: undefined }, actor);
+      ctx.context.info('retrain requested', { model, requestId: answer.body.requestId, decision: answer.body.decision, runId: answer.body.runId, requestedBy: actor });
+      await ctx.audit({ action: 'retrain.request', actor, via, requestId: answer.body.requestId, target: model, outcome: 'accepted', details: { decision: answer.body.decision, ...(answer.body.runId ? { runId: answer.body.runId } : {}), ...(claimed && claimed !== actor ? { claimedRequestedBy: claimed } : {}) } });
+      return { status: answer.status, jsonBody: answer.body };
+    } catch (e) {
+      await ctx.audit({ action: 'retrain.request', actor, via, target: model, outcome: isStagecraftError(e) && e.status < 500 ? 'refused' : 'failed', reason: isStagecraftError(e) ? e.code : 'INTERNAL', ...(claimed && claimed !== actor ? { details: { claimedRequestedBy: claimed } } : {}) });
+      throw e;
+    }
   },
 });

@@ -52,6 +52,8 @@ export interface RouteOptions<P, Q, B> extends Omit<RouteDeclaration, 'name'> {
   /** Prefix of the validation error codes (`<prefix>_QUERY_INVALID`, ...). */
   errorPrefix?: string;
   durable?: boolean;
+  /** Audit action of refused calls on audited kinds (default `http.<name>`). */
+  auditAction?: string;
   /** Renders a 4xx error for this route differently (e.g. an HTML page for a browser); undefined = JSON. */
   renderError?: (e: StagecraftError, request: HttpRequest) => HttpResponseInit | undefined;
   handler: (ctx: RouteContext<P, Q, B>) => Promise<HttpResponseInit>;
@@ -150,7 +152,7 @@ export function route<P = Record<string, string>, Q = Record<string, string>, B 
         caller = authorizeRequest(o.auth, headers, authSettings());
       } catch (e) {
         if (AUDITED.has(o.auth) && isStagecraftError(e)) {
-          await audit({ action: `http.${name}`, actor: 'unauthenticated', outcome: 'refused', reason: e.code, target: new URL(request.url).pathname, details: { message: e.message, method: request.method } });
+          await audit({ action: o.auditAction ?? `http.${name}`, actor: typeof e.details?.['caller'] === 'string' ? e.details['caller'] : 'unauthenticated', outcome: 'refused', reason: e.code, target: new URL(request.url).pathname, details: { message: e.message, method: request.method } });
         }
         throw e;
       }

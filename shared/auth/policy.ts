@@ -52,7 +52,7 @@ export function authorizeRequest(kind: AuthKind, headers: ReadonlyMap<string, st
   if (outcome.kind === 'none') throw new AuthError('AUTH_REQUIRED', `identify yourself: ${HOW}`);
   const who = outcome.identity;
   if ((kind === 'operator' || kind === 'admin') && !hasRole(who, kind)) {
-    throw new Forbidden('AUTH_ROLE_REQUIRED', `${who.id} lacks the ${kind} role this route requires`, { role: kind });
+    throw new Forbidden('AUTH_ROLE_REQUIRED', `${who.id} lacks the ${kind} role this route requires`, { role: kind, caller: who.id });
   }
   return { identity: who, functionKey: false };
 }
