@@ -5,11 +5,13 @@
  * authentication, with a tenant and an Entra group mapped to a policy group.
  * Requires a build (`npx tsc -p tsconfig.json`).
  */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalLinks } from '../../shared/approvals/links';
 import { EVENT_TYPES, makeEvent } from '../../shared/events';
 import { instanceIdFor } from '../../shared/router/instance-id';
-import { freePort, type HostProcess } from '../helpers/host';
+import { freePort, REPO_ROOT, type HostProcess } from '../helpers/host';
 import { finished, KEYS, LINK_SECRET, pendingApproval, startEnv, startHost, startPromotion, status, stopEnv, until, type Env } from '../promotion/harness';
 
 const FUNCTION_KEY = 'gate-function-key-0123456789';
@@ -196,6 +198,21 @@ describe('the gate holds', () => {
     expect((await call(host, 'GET', '/api/audit')).status).toBe(401);
     expect((await call(host, 'GET', '/api/audit?from=yesterday', as(OPERATOR))).status).toBe(400);
   });
+
+  it('`stagecraft audit` prints the log for an operator identity key and exits 3 for an approver', async () => {
+    const cli = (key: string) => new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'stagecraft.js'), 'audit', '--url', host.baseUrl, '--identity-key', key, '--action', 'approval.*'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+      child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+      child.once('exit', (code) => resolve({ code, out }));
+    });
+    const ok = await cli(OPERATOR_KEY);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/refused\s+approval\.link\s+alice@contoso\.com/);
+    expect(ok.out).not.toContain(OPERATOR_KEY);
+    expect((await cli(KEYS['alice@contoso.com'])).code).toBe(3);
+  }, 60_000);
 });
 
 describe('behind App Service authentication (principal trusted)', () => {
