@@ -12,6 +12,7 @@ import { ApprovalIdParams, DecisionBody, getApproval, linkDecision, linkPage, li
 import { approvalSettings } from '../shared/approvals/settings';
 import { TableApprovalStore } from '../shared/approvals/store';
 import type { Identity } from '../shared/auth/identity';
+import { authSettings } from '../shared/auth/settings';
 import type { StagecraftError } from '../shared/errors';
 import { escapeHtml } from '../shared/promotion/report';
 import { route, type RouteContext } from './lib/route';
@@ -41,9 +42,12 @@ const me = (ctx: RouteContext<unknown, unknown, unknown>): Identity => ctx.calle
 /** A browser following a link without credentials gets a page that says how to identify. */
 function linkErrorPage(e: StagecraftError, request: HttpRequest): HttpResponseInit | undefined {
   if (request.method !== 'GET' && !wantsHtml(request)) return undefined;
-  const how = e.status === 401
-    ? '<p>Sign in first (Azure: App Service authentication). Locally, send your identity key in the <code>x-stagecraft-key</code> header, e.g. <code>curl -X POST -H "x-stagecraft-key: $KEY" "&lt;this link&gt;"</code>, or decide with <code>stagecraft approvals approve ID</code>.</p>'
-    : '';
+  const url = new URL(request.url);
+  // Behind App Service authentication the browser can sign in and come back to this same link.
+  const signIn = authSettings().trustClientPrincipal
+    ? `<p><a href="/.auth/login/aad?post_login_redirect_uri=${encodeURIComponent(url.pathname + url.search)}">Sign in</a> as the approver this link names, then confirm.</p>`
+    : '<p>Locally, send your identity key in the <code>x-stagecraft-key</code> header, e.g. <code>curl -X POST -H "x-stagecraft-key: $KEY" "&lt;this link&gt;"</code>, or decide with <code>stagecraft approvals approve ID --identity-key $KEY</code>.</p>';
+  const how = e.status === 401 ? signIn : '';
   return { status: e.status, body: page('Approval link', `<p>${escapeHtml(e.message)}</p>${how}`), headers: { 'content-type': 'text/html; charset=utf-8' } };
 }
 

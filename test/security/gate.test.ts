@@ -106,7 +106,11 @@ describe('the gate holds', () => {
     const path = (u: string) => u.slice(host.baseUrl.length);
 
     expect(await call(host, 'POST', path(bobs.approve))).toMatchObject({ status: 401, json: { error: { code: 'AUTH_REQUIRED' } } });
-    expect((await call(host, 'GET', path(bobs.approve))).status).toBe(401);
+    const browser = await fetch(bobs.approve, { headers: { accept: 'text/html' } });
+    expect(browser.status).toBe(401);
+    expect(await browser.text()).toContain('x-stagecraft-key');
+    // a page in the approver's browser cannot make it vote (cross-origin state change)
+    expect(await call(host, 'POST', path(bobs.approve), { ...as('bob@contoso.com'), origin: 'https://evil.example' })).toMatchObject({ status: 403, json: { error: { code: 'AUTH_CROSS_ORIGIN' } } });
     const alice = await call(host, 'POST', path(bobs.approve), as('alice@contoso.com'));
     expect(alice).toMatchObject({ status: 403, json: { error: { code: 'APPROVAL_LINK_NOT_YOURS' } } });
     expect(alice.json.error?.message).toContain('bob@contoso.com');
