@@ -1,7 +1,8 @@
 /**
  * Operator commands that talk to a running Stagecraft host over its HTTP API (or read its state dir).
  * Where to reach it: `--url` or `STAGECRAFT_URL` (default http://127.0.0.1:7071). Key: `--key`, `STAGECRAFT_KEY`,
- * or the default function key from `<state>/keys.json` of a local host.
+ * or the default function key from `<state>/keys.json` of a local host (sent as `x-functions-key`). Identity:
+ * `--identity-key` or `STAGECRAFT_IDENTITY_KEY` (sent as `x-stagecraft-key`; never in the query string).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -17,6 +18,7 @@ export interface OpsContext {
   stateDir: string;
   url: string;
   key: string | undefined;
+  identityKey: string | undefined;
 }
 
 export function opsContext(args: ParsedArgs): OpsContext {
@@ -34,7 +36,8 @@ export function opsContext(args: ParsedArgs): OpsContext {
       }
     }
   }
-  return { appDir, stateDir, url, key };
+  const identityKey = typeof args.flags['identity-key'] === 'string' ? args.flags['identity-key'] : process.env['STAGECRAFT_IDENTITY_KEY'];
+  return { appDir, stateDir, url, key, identityKey };
 }
 
 /**
@@ -47,7 +50,7 @@ function subArgv(raw: readonly string[]): string[] {
   const rest = raw.slice(raw.findIndex((a) => !a.startsWith('--')) + 1);
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i]!;
-    const name = /^--([a-z]+)(=|$)/.exec(a);
+    const name = /^--([a-z-]+)(=|$)/.exec(a);
     if (name && COMMON.includes(name[1]!)) {
       if (name[2] === '') i++;
       continue;
@@ -57,11 +60,12 @@ function subArgv(raw: readonly string[]): string[] {
   return out;
 }
 
-const COMMON = ['app', 'state', 'url', 'key'];
+const COMMON = ['app', 'state', 'url', 'key', 'identity-key'];
 
 async function api(ctx: OpsContext, method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (ctx.key) headers['x-functions-key'] = ctx.key;
+  if (ctx.identityKey) headers['x-stagecraft-key'] = ctx.identityKey;
   if (body !== undefined) headers['content-type'] = 'application/json';
   let res: Response;
   try {
@@ -103,7 +107,7 @@ async function approvals(args: ParsedArgs, ctx: OpsContext): Promise<number> {
     }
     case 'approve':
     case 'reject': {
-      if (!id) return usage(`stagecraft approvals ${sub} ID [--comment TEXT] [--key APPROVER_KEY]`);
+      if (!id) return usage(`stagecraft approvals ${sub} ID [--comment TEXT] [--identity-key APPROVER_KEY]`);
       const r = await api(ctx, 'POST', `/api/approvals/${encodeURIComponent(id)}/decision`, { decision: sub, ...(comment ? { comment } : {}) });
       print(r.json);
       return r.status < 400 ? 0 : r.status === 409 || r.status === 403 ? 3 : 1;
@@ -121,6 +125,25 @@ async function rollback(args: ParsedArgs, ctx: OpsContext): Promise<number> {
   const r = await api(ctx, 'POST', `/api/models/${encodeURIComponent(model)}/rollback`, { ...(to ? { toVersion: to } : {}), reason });
   print(r.json);
   return r.status < 400 ? 0 : r.status === 409 ? 3 : 1;
+}
+
+/** `stagecraft audit [--from ISO] [--to ISO] [--action A] [--actor ID] [--limit N] [--json]`: the audit log (operators). */
+async function audit(args: ParsedArgs, ctx: OpsContext): Promise<number> {
+  const q = new URLSearchParams();
+  for (const f of ['from', 'to', 'action', 'actor', 'limit']) {
+    const v = args.flags[f];
+    if (v === true) return usage('stagecraft audit [--from ISO] [--to ISO] [--action NAME|prefix.*] [--actor ID] [--limit N] [--json]');
+    if (typeof v === 'string') q.set(f, v);
+  }
+  const r = await api(ctx, 'GET', `/api/audit${q.size ? `?${q.toString()}` : ''}`);
+  if (r.status >= 400 || args.flags['json'] === true) {
+    print(r.json);
+    return r.status < 400 ? 0 : r.status === 401 || r.status === 403 ? 3 : 1;
+  }
+  const entries = ((r.json as { entries?: unknown[] }).entries ?? []) as Array<{ time: string; action: string; actor: string; via?: string; outcome: string; target?: string; reason?: string }>;
+  for (const e of entries) print(`${e.time}  ${e.outcome.padEnd(8)}  ${e.action.padEnd(22)}  ${e.actor}${e.via ? ` (${e.via})` : ''}${e.target ? `  ${e.target}` : ''}${e.reason ? `  ${e.reason}` : ''}`);
+  if (entries.length === 0) print('no audit entries in the window');
+  return 0;
 }
 
 function usage(text: string): number {
@@ -151,6 +174,8 @@ export async function runOpsCommand(args: ParsedArgs, raw: readonly string[]): P
         return await approvals(args, ctx);
       case 'rollback':
         return await rollback(args, ctx);
+      case 'audit':
+        return await audit(args, ctx);
       default:
         return undefined;
     }

@@ -6,5 +6,7 @@ export const OPS_USAGE = `  instances list|show|raise|terminate|purge ...   Dura
   rollback MODEL [--to VERSION] [--reason TEXT]    Move champion back to the previous (or named) version
   retrain MODEL [--reason TEXT] [--param k=v]      Request retraining (refused while one is running)
   runs [ID] [--workflow W] [--model M] [--status S] Workflow runs and their timelines
+  audit [--from ISO] [--to ISO] [--action A] [--actor ID]  The audit log (operators)
 
-  Common options: --app DIR, --state DIR, --url URL (or STAGECRAFT_URL), --key KEY (or STAGECRAFT_KEY)`;
+  Common options: --app DIR, --state DIR, --url URL (or STAGECRAFT_URL), --key KEY (or STAGECRAFT_KEY),
+  --identity-key KEY (or STAGECRAFT_IDENTITY_KEY: who you are, sent in the x-stagecraft-key header)`;

@@ -1,68 +1,104 @@
 /**
- * Approval API (thin adapter over shared/approvals/api.ts):
- *   GET  /api/approvals?status=&model=        list
- *   GET  /api/approvals/{id}                  one request with its decision attempts
- *   POST /api/approvals/{id}/decision         {decision: approve|reject, comment}
- *   GET  /api/approvals/{id}/link?t=          one-click link: confirmation page
- *   POST /api/approvals/{id}/link?t=          one-click link: decide
- * authLevel is anonymous on purpose: callers are identified by App Service authentication or an approver key
- * (list/get/decision), or by the signed link itself; every route refuses unidentified callers.
+ * Approval API (thin adapter over shared/approvals/api.ts; auth declared per route, checked by functions/lib/route.ts):
+ *   GET  /api/approvals?status=&model=&limit=   approver: requests the caller may act on (operators: all)
+ *   GET  /api/approvals/{id}                    approver: one request with its decision attempts (404 if not theirs)
+ *   POST /api/approvals/{id}/decision           approver: {decision: approve|reject, comment}
+ *   GET  /api/approvals/{id}/link?t=            link: confirmation page, for the link's approver only
+ *   POST /api/approvals/{id}/link?t=            link: decide, as the link's approver only
  */
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import * as df from 'durable-functions';
-import { getApproval, linkDecision, linkPage, listApprovals, postDecision, type ApiDeps, type ApiResponse } from '../shared/approvals/api';
+import type { HttpRequest, HttpResponseInit } from '@azure/functions';
+import { z } from 'zod';
+import { ApprovalIdParams, DecisionBody, getApproval, linkDecision, linkPage, listApprovals, ListQuery, page, postDecision, type ApiDeps, type ApiResponse } from '../shared/approvals/api';
 import { approvalSettings } from '../shared/approvals/settings';
 import { TableApprovalStore } from '../shared/approvals/store';
-import { toApiRequest } from './lib/api-request';
+import type { Identity } from '../shared/auth/identity';
+import { authSettings } from '../shared/auth/settings';
+import type { StagecraftError } from '../shared/errors';
+import { escapeHtml } from '../shared/promotion/report';
+import { route, type RouteContext } from './lib/route';
 
-function deps(context: InvocationContext, client?: df.DurableClient): ApiDeps {
+function deps(ctx: RouteContext<unknown, unknown, unknown>, withClient: boolean): ApiDeps {
   return {
     store: TableApprovalStore.fromEnv(),
     settings: approvalSettings(),
     now: Date.now,
     raise: async (instanceId, eventName, payload) => {
-      if (!client) throw new Error('no durable client');
-      await client.raiseEvent(instanceId, eventName, payload);
+      if (!withClient) throw new Error('no durable client');
+      await ctx.client().raiseEvent(instanceId, eventName, payload);
     },
-    log: (level, message, fields) => (level === 'warn' ? context.warn(message, fields) : context.info(message, fields)),
+    log: (level, message, fields) => (level === 'warn' ? ctx.context.warn(message, fields) : ctx.context.info(message, fields)),
+    audit: ctx.audit,
   };
 }
 
 function toHttp(r: ApiResponse, preferHtml: boolean): HttpResponseInit {
-  if (r.html !== undefined && (preferHtml || r.json === undefined)) return { status: r.status, body: r.html, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' } };
-  return { status: r.status, jsonBody: r.json ?? {}, headers: { 'cache-control': 'no-store' } };
+  if (r.html !== undefined && (preferHtml || r.json === undefined)) return { status: r.status, body: r.html, headers: { 'content-type': 'text/html; charset=utf-8' } };
+  return { status: r.status, jsonBody: r.json ?? {} };
 }
 
 const wantsHtml = (request: HttpRequest) => (request.headers.get('accept') ?? '').includes('text/html');
+const me = (ctx: RouteContext<unknown, unknown, unknown>): Identity => ctx.caller.identity!;
 
-app.http('approvalsList', {
+/** A browser following a link without credentials gets a page that says how to identify. */
+function linkErrorPage(e: StagecraftError, request: HttpRequest): HttpResponseInit | undefined {
+  if (request.method !== 'GET' && !wantsHtml(request)) return undefined;
+  const url = new URL(request.url);
+  // Behind App Service authentication the browser can sign in and come back to this same link.
+  const signIn = authSettings().trustClientPrincipal
+    ? `<p><a href="/.auth/login/aad?post_login_redirect_uri=${encodeURIComponent(url.pathname + url.search)}">Sign in</a> as the approver this link names, then confirm.</p>`
+    : '<p>Locally, send your identity key in the <code>x-stagecraft-key</code> header, e.g. <code>curl -X POST -H "x-stagecraft-key: $KEY" "&lt;this link&gt;"</code>, or decide with <code>stagecraft approvals approve ID --identity-key $KEY</code>.</p>';
+  const how = e.status === 401 ? signIn : '';
+  return { status: e.status, body: page('Approval link', `<p>${escapeHtml(e.message)}</p>${how}`), headers: { 'content-type': 'text/html; charset=utf-8' } };
+}
+
+route('approvalsList', {
   methods: ['GET'],
-  authLevel: 'anonymous',
   route: 'approvals',
-  handler: async (request, context) => toHttp(await listApprovals(await toApiRequest(request), deps(context)), false),
+  auth: 'approver',
+  note: 'lists only requests the caller is an approver of (operators/admins: all)',
+  query: ListQuery,
+  errorPrefix: 'APPROVAL',
+  handler: async (ctx) => toHttp(await listApprovals(ctx.query, me(ctx), deps(ctx, false)), false),
 });
 
-app.http('approvalsGet', {
+route('approvalsGet', {
   methods: ['GET'],
-  authLevel: 'anonymous',
   route: 'approvals/{id}',
-  handler: async (request, context) => toHttp(await getApproval(await toApiRequest(request), deps(context)), false),
+  auth: 'approver',
+  note: "404 unless the caller is one of the request's approvers or an operator",
+  params: ApprovalIdParams,
+  errorPrefix: 'APPROVAL',
+  handler: async (ctx) => toHttp(await getApproval(ctx.params.id, me(ctx), deps(ctx, false)), false),
 });
 
-df.app.client.http('approvalsDecision', {
+route('approvalsDecision', {
   methods: ['POST'],
-  authLevel: 'anonymous',
   route: 'approvals/{id}/decision',
-  handler: async (request, client, context) => toHttp(await postDecision(await toApiRequest(request), deps(context, client)), false),
+  auth: 'approver',
+  note: 'the decision rules (approver list, excludeAuthor/excludeTrigger, quorum) decide; audited',
+  params: ApprovalIdParams,
+  body: DecisionBody,
+  errorPrefix: 'APPROVAL',
+  durable: true,
+  handler: async (ctx) => toHttp(await postDecision(ctx.params.id, ctx.body, me(ctx), deps(ctx, true)), false),
 });
 
-df.app.client.http('approvalsLink', {
+route('approvalsLink', {
   methods: ['GET', 'POST'],
-  authLevel: 'anonymous',
   route: 'approvals/{id}/link',
-  handler: async (request, client, context) => {
-    const req = await toApiRequest(request);
-    const r = request.method === 'POST' ? await linkDecision(req, deps(context, client)) : await linkPage(req, deps(context, client));
-    return toHttp(r, request.method === 'GET' || wantsHtml(request));
+  auth: 'link',
+  auditAction: 'approval.link',
+  note: "signed link AND the caller authenticated as the link's approver; single use; audited",
+  params: ApprovalIdParams,
+  query: z.object({ t: z.string().max(4096).optional() }),
+  errorPrefix: 'APPROVAL',
+  readBody: true,
+  durable: true,
+  renderError: linkErrorPage,
+  handler: async (ctx) => {
+    const r = ctx.request.method === 'POST'
+      ? await linkDecision(ctx.params.id, ctx.query.t, ctx.text, me(ctx), deps(ctx, true))
+      : await linkPage(ctx.params.id, ctx.query.t ?? '', me(ctx), deps(ctx, false));
+    return toHttp(r, ctx.request.method === 'GET' || wantsHtml(ctx.request));
   },
 });

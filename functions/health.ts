@@ -1,4 +1,5 @@
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { rawRoute } from './lib/route';
 
 /** Liveness probe: answers without touching dependencies. */
 export async function health(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
@@ -6,4 +7,4 @@ export async function health(_request: HttpRequest, context: InvocationContext):
   return { status: 200, jsonBody: { status: 'ok', service: 'stagecraft' } };
 }
 
-app.http('health', { methods: ['GET'], authLevel: 'anonymous', route: 'health', handler: health });
+rawRoute('health', { methods: ['GET'], auth: 'anonymous', note: 'liveness only; reveals nothing', route: 'health', raw: health });

@@ -1,11 +1,12 @@
 // Azure DevOps service hook (basic auth or shared header) HTTP trigger: adapter only; verification, parsing, receipts and publishing live in shared/intake.
-import { app } from '@azure/functions';
 import { intakeHttpHandler } from '../shared/intake/http';
 import { getIntakeDeps } from '../shared/intake/runtime';
+import { rawRoute } from './lib/route';
 
-app.http('intake-azure-devops', {
+rawRoute('intake-azure-devops', {
   methods: ['POST'],
-  authLevel: 'anonymous',
+  auth: 'signature',
+  note: 'the intake verifies the sender (signature, shared secret or basic auth) before parsing',
   route: 'webhooks/azure-devops',
-  handler: intakeHttpHandler('azure-devops', getIntakeDeps),
+  raw: intakeHttpHandler('azure-devops', getIntakeDeps),
 });

@@ -1,11 +1,12 @@
 // Azure Monitor action group, common alert schema (key in URL) HTTP trigger: adapter only; verification, parsing, receipts and publishing live in shared/intake.
-import { app } from '@azure/functions';
 import { intakeHttpHandler } from '../shared/intake/http';
 import { getIntakeDeps } from '../shared/intake/runtime';
+import { rawRoute } from './lib/route';
 
-app.http('intake-azure-monitor', {
+rawRoute('intake-azure-monitor', {
   methods: ['POST'],
-  authLevel: 'anonymous',
+  auth: 'signature',
+  note: 'the intake verifies the sender (signature, shared secret or basic auth) before parsing',
   route: 'alerts/azure-monitor',
-  handler: intakeHttpHandler('azure-monitor', getIntakeDeps),
+  raw: intakeHttpHandler('azure-monitor', getIntakeDeps),
 });

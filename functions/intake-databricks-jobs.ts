@@ -1,11 +1,12 @@
 // Databricks job run notifications (basic auth) HTTP trigger: adapter only; verification, parsing, receipts and publishing live in shared/intake.
-import { app } from '@azure/functions';
 import { intakeHttpHandler } from '../shared/intake/http';
 import { getIntakeDeps } from '../shared/intake/runtime';
+import { rawRoute } from './lib/route';
 
-app.http('intake-databricks-jobs', {
+rawRoute('intake-databricks-jobs', {
   methods: ['POST'],
-  authLevel: 'anonymous',
+  auth: 'signature',
+  note: 'the intake verifies the sender (signature, shared secret or basic auth) before parsing',
   route: 'webhooks/databricks-jobs',
-  handler: intakeHttpHandler('databricks-jobs', getIntakeDeps),
+  raw: intakeHttpHandler('databricks-jobs', getIntakeDeps),
 });

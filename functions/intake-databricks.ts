@@ -1,11 +1,12 @@
 // Databricks registry webhook (signed: X-Databricks-Signature) HTTP trigger: adapter only; verification, parsing, receipts and publishing live in shared/intake.
-import { app } from '@azure/functions';
 import { intakeHttpHandler } from '../shared/intake/http';
 import { getIntakeDeps } from '../shared/intake/runtime';
+import { rawRoute } from './lib/route';
 
-app.http('intake-databricks', {
+rawRoute('intake-databricks', {
   methods: ['POST'],
-  authLevel: 'anonymous',
+  auth: 'signature',
+  note: 'the intake verifies the sender (signature, shared secret or basic auth) before parsing',
   route: 'webhooks/databricks',
-  handler: intakeHttpHandler('databricks', getIntakeDeps),
+  raw: intakeHttpHandler('databricks', getIntakeDeps),
 });

@@ -1,11 +1,12 @@
 // Generic drift payload (function key + optional DRIFT_WEBHOOK_KEYS) HTTP trigger: adapter only; verification, parsing, receipts and publishing live in shared/intake.
-import { app } from '@azure/functions';
 import { intakeHttpHandler } from '../shared/intake/http';
 import { getIntakeDeps } from '../shared/intake/runtime';
+import { rawRoute } from './lib/route';
 
-app.http('intake-drift', {
+rawRoute('intake-drift', {
   methods: ['POST'],
-  authLevel: 'function',
+  auth: 'function-key',
+  note: 'function key (+ DRIFT_WEBHOOK_KEYS when set)',
   route: 'events/drift',
-  handler: intakeHttpHandler('drift', getIntakeDeps),
+  raw: intakeHttpHandler('drift', getIntakeDeps),
 });

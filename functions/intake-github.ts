@@ -1,11 +1,12 @@
 // GitHub webhook (signed: X-Hub-Signature-256) HTTP trigger: adapter only; verification, parsing, receipts and publishing live in shared/intake.
-import { app } from '@azure/functions';
 import { intakeHttpHandler } from '../shared/intake/http';
 import { getIntakeDeps } from '../shared/intake/runtime';
+import { rawRoute } from './lib/route';
 
-app.http('intake-github', {
+rawRoute('intake-github', {
   methods: ['POST'],
-  authLevel: 'anonymous',
+  auth: 'signature',
+  note: 'the intake verifies the sender (signature, shared secret or basic auth) before parsing',
   route: 'webhooks/github',
-  handler: intakeHttpHandler('github', getIntakeDeps),
+  raw: intakeHttpHandler('github', getIntakeDeps),
 });

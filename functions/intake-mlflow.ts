@@ -1,11 +1,12 @@
 // MLflow registry webhook (signed: X-MLflow-Signature) HTTP trigger: adapter only; verification, parsing, receipts and publishing live in shared/intake.
-import { app } from '@azure/functions';
 import { intakeHttpHandler } from '../shared/intake/http';
 import { getIntakeDeps } from '../shared/intake/runtime';
+import { rawRoute } from './lib/route';
 
-app.http('intake-mlflow', {
+rawRoute('intake-mlflow', {
   methods: ['POST'],
-  authLevel: 'anonymous',
+  auth: 'signature',
+  note: 'the intake verifies the sender (signature, shared secret or basic auth) before parsing',
   route: 'webhooks/mlflow',
-  handler: intakeHttpHandler('mlflow', getIntakeDeps),
+  raw: intakeHttpHandler('mlflow', getIntakeDeps),
 });

@@ -1,23 +1,20 @@
-/** `POST /api/models/{name}/versions/{version}/promote` → `modelPromotion` (adapter over shared/promotion/promote-api.ts). */
-import * as df from 'durable-functions';
+/** `POST /api/models/{name}/versions/{version}/promote` → `modelPromotion` (adapter over shared/promotion/promote-api.ts). Any identity; it becomes the run's trigger. */
 import { startOnce } from '../shared/router/durable-client';
-import { toApiRequest } from './lib/api-request';
-import { approvalSettings } from '../shared/approvals/settings';
 import { requestPromotion } from '../shared/promotion/promote-api';
+import { route } from './lib/route';
 
-df.app.client.http('modelsPromote', {
+route('modelsPromote', {
   methods: ['POST'],
-  authLevel: 'anonymous',
   route: 'models/{name}/versions/{version}/promote',
-  handler: async (request, client, context) => {
+  auth: 'identity',
+  note: 'any identity; it is the trigger (excluded from approving when excludeTrigger); audited',
+  readBody: true,
+  durable: true,
+  handler: async (ctx) => {
     const r = await requestPromotion(
-      await toApiRequest(request),
-      {
-        settings: approvalSettings(),
-        now: Date.now,
-        start: startOnce(client),
-        log: (message, fields) => context.info(message, fields),
-      },
+      { params: ctx.request.params, body: ctx.text },
+      ctx.caller.identity!,
+      { now: Date.now, start: startOnce(ctx.client()), log: (message, fields) => ctx.context.info(message, fields), audit: ctx.audit },
     );
     return { status: r.status, jsonBody: r.json };
   },

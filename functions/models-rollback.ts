@@ -1,25 +1,22 @@
-/** `POST /api/models/{name}/rollback` → the `modelRollback` orchestration (adapter over shared/promotion/rollback-api.ts). */
-import * as df from 'durable-functions';
+/** `POST /api/models/{name}/rollback` → the `modelRollback` orchestration (adapter over shared/promotion/rollback-api.ts). Operators only. */
 import { startOnce } from '../shared/router/durable-client';
-import { toApiRequest } from './lib/api-request';
-import { approvalSettings } from '../shared/approvals/settings';
 import { loadPolicy } from '../shared/policy/load';
 import { policyFile } from '../shared/promotion/env';
 import { requestRollback } from '../shared/promotion/rollback-api';
+import { route } from './lib/route';
 
-df.app.client.http('modelsRollback', {
+route('modelsRollback', {
   methods: ['POST'],
-  authLevel: 'anonymous',
   route: 'models/{name}/rollback',
-  handler: async (request, client, context) => {
+  auth: 'operator',
+  note: 'role operator or admin (approvers without it: 403); requestedBy = the identity; audited',
+  readBody: true,
+  durable: true,
+  handler: async (ctx) => {
     const r = await requestRollback(
-      await toApiRequest(request),
-      {
-        settings: approvalSettings(),
-        loadPolicy: () => loadPolicy(policyFile()),
-        start: startOnce(client),
-        log: (message, fields) => context.info(message, fields),
-      },
+      { params: ctx.request.params, body: ctx.text },
+      ctx.caller.identity!,
+      { loadPolicy: () => loadPolicy(policyFile()), start: startOnce(ctx.client()), log: (message, fields) => ctx.context.info(message, fields), audit: ctx.audit },
     );
     return { status: r.status, jsonBody: r.json };
   },

@@ -19,6 +19,7 @@ import { startOnce } from '../shared/runs/durable';
 import { errorAnswer, readJson } from '../shared/runs/http';
 import { runsSettings } from '../shared/runs/settings';
 import { NotFoundError } from '../shared/errors';
+import { rawRoute } from './lib/route';
 
 export async function schedulesTick(timer: Timer, context: InvocationContext): Promise<void> {
   const to = Date.now();
@@ -67,5 +68,5 @@ export async function jobsRun(request: HttpRequest, context: InvocationContext):
 
 const client = df.input.durableClient();
 app.timer('schedulesTick', { schedule: '0 * * * * *', extraInputs: [client], handler: schedulesTick });
-app.http('schedulesTickHttp', { methods: ['POST'], authLevel: 'function', route: 'schedules/tick', extraInputs: [client], handler: schedulesTickHttp });
-app.http('jobsRun', { methods: ['POST'], authLevel: 'function', route: 'jobs/{name}/run', extraInputs: [client], handler: jobsRun });
+rawRoute('schedulesTickHttp', { methods: ['POST'], auth: 'function-key', note: 'function key', route: 'schedules/tick', durable: true, raw: schedulesTickHttp });
+rawRoute('jobsRun', { methods: ['POST'], auth: 'function-key', note: 'function key', route: 'jobs/{name}/run', durable: true, raw: jobsRun });

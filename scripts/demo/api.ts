@@ -29,10 +29,12 @@ export class StagecraftApi {
     private readonly storageEnv: () => Record<string, string>,
   ) {}
 
+  /** The function key goes in x-functions-key (host-checked); the approver's identity key in x-stagecraft-key. */
   private async call<T>(method: 'GET' | 'POST', path: string, key: string, body?: unknown): Promise<{ status: number; json: T }> {
+    const keyHeader = key === this.keys.function ? 'x-functions-key' : 'x-stagecraft-key';
     const r = await fetch(`${this.url}${path}`, {
       method,
-      headers: { accept: 'application/json', 'x-functions-key': key, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: { accept: 'application/json', [keyHeader]: key, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       signal: AbortSignal.timeout(30_000),
     });

@@ -94,6 +94,8 @@ export async function startDemoHost(o: DemoHostOptions, readyTimeoutMs = 180_000
       STAGECRAFT_POLICY_PATH: o.policyPath,
       STAGECRAFT_JOBS_DIR: join(o.stateDir, 'jobs'),
       STAGECRAFT_APPROVER_KEYS: `${o.approver.user}=${o.approver.key}`,
+      // The demo's rollback runs as its approver: rollback is an operator action.
+      STAGECRAFT_USER_ROLES: `operator=${o.approver.user}`,
       STAGECRAFT_APPROVAL_LINK_SECRETS: o.linkSecret,
       STAGECRAFT_PUBLIC_URL: url,
       RECORDS_TABLE_PREFIX: 'Stagecraft',

@@ -140,8 +140,8 @@ async function main(): Promise<void> {
       const a = await waitFor(`a pending approval for v${version}`, async () => (await api.approvals(MODEL, 'pending')).find((x) => x.version === version), 2 * MINUTE, 500);
       const links = decisionLinks(a, APPROVER, h.url, secrets.link);
       note(`approval ${a.id}: ${APPROVER} must approve (deadline ${a.deadlineAt ?? 'none'})`);
-      note(`approve in a browser (one-click link for ${APPROVER}):\n  ${links.approve}`);
-      note(`or with the CLI:\n  node bin/stagecraft.js approvals approve ${a.id} --url ${h.url} --key ${secrets.approverKey}`);
+      note(`approve with the one-click link for ${APPROVER} (the link alone is no credential; send ${APPROVER}'s key):\n  curl -X POST -H "x-stagecraft-key: ${secrets.approverKey}" "${links.approve}"`);
+      note(`or with the CLI:\n  node bin/stagecraft.js approvals approve ${a.id} --url ${h.url} --identity-key ${secrets.approverKey}`);
       if (autoApprove) {
         await api.decide(a.id, 'approve', 'demo --auto-approve');
         note(`--auto-approve: approved as ${APPROVER} (POST /api/approvals/${a.id}/decision)`);

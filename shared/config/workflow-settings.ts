@@ -7,6 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { approvalSettings } from '../approvals/settings';
+import { eventKeySettings } from '../auth/event-keys';
 import { loadPolicy } from '../policy/load';
 import { policyFile } from '../promotion/env';
 import { pipelinesSettings } from '../pipelines/settings';
@@ -62,6 +63,7 @@ export async function validateAllSettings(env: Env = process.env): Promise<strin
   };
   attempt('core settings', () => loadConfig(env));
   attempt('approval settings', () => approvalSettings(env));
+  attempt('event keys', () => eventKeySettings(env));
   attempt('workflow settings', () => runsSettings(env));
   attempt('pipeline settings', () => pipelinesSettings(env));
   attempt('status reporting settings', () => vcsSettings(env));

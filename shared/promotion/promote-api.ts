@@ -1,16 +1,16 @@
 /**
  * `POST /api/models/{name}/versions/{version}/promote` {reason?, targetAlias?, requestId?}: a manual promotion
- * request by an identified caller. It becomes a `promote.requested` event and starts `modelPromotion` under the
+ * request by an authenticated caller (any identity; functions/models-promote.ts declares the route). It becomes a `promote.requested` event and starts `modelPromotion` under the
  * instance id the router would give it (shared/router/plan.ts), so the same request id is the same run whether it
  * arrives here or through the CloudEvents intake. The caller is the run's trigger (the `excludeTrigger` rule).
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { AuthError, isStagecraftError, ValidationError } from '../errors';
+import { isStagecraftError, ValidationError } from '../errors';
 import { EVENT_TYPES, makeEvent, validationErrorFrom, type AnyStagecraftEvent } from '../events';
-import { identify } from '../approvals/identity';
-import type { ApprovalSettings } from '../approvals/settings';
-import type { ApiRequest, ApiResponse } from '../approvals/api';
+import type { ApiResponse } from '../approvals/api';
+import type { AuditEntry } from '../audit';
+import type { Identity } from '../auth/identity';
 import { planRoute } from '../router/plan';
 
 const Body = z.strictObject({
@@ -20,16 +20,22 @@ const Body = z.strictObject({
 });
 
 export interface PromoteDeps {
-  settings: ApprovalSettings;
   now: () => number;
   start: (orchestration: string, instanceId: string, input: { event: AnyStagecraftEvent }) => Promise<'started' | 'exists'>;
   log: (message: string, fields: Record<string, unknown>) => void;
+  audit: (entry: AuditEntry) => Promise<void>;
 }
 
-export async function requestPromotion(req: ApiRequest, deps: PromoteDeps): Promise<ApiResponse> {
+export interface PromoteRequest {
+  params: Readonly<Record<string, string | undefined>>;
+  body: string;
+}
+
+/** Where a run's status is read: the runs API (the durable webhook URL needs the system key in Azure). */
+export const runStatusUrl = (instanceId: string) => `/api/runs/${encodeURIComponent(instanceId)}`;
+
+export async function requestPromotion(req: PromoteRequest, who: Identity, deps: PromoteDeps): Promise<ApiResponse> {
   try {
-    const who = identify(req.headers, req.query, deps.settings);
-    if (!who) throw new AuthError('PROMOTE_UNAUTHENTICATED', 'identify yourself: sign in (App Service authentication) or send your approver key as x-functions-key');
     const name = req.params['name'];
     const version = req.params['version'];
     if (!name || name.length > 500) throw new ValidationError('PROMOTE_MODEL_INVALID', 'name: must be a registered model name');
@@ -53,7 +59,8 @@ export async function requestPromotion(req: ApiRequest, deps: PromoteDeps): Prom
     if (plan.kind !== 'start') throw new ValidationError('PROMOTE_NOT_ROUTED', `a promote request is not routed to a workflow (${plan.kind})`, { status: 500 });
     const started = await deps.start(plan.orchestration, plan.instanceId, plan.input);
     deps.log('promotion requested', { model: name, version, instanceId: plan.instanceId, requestedBy: who.id, started });
-    return { status: 202, json: { instanceId: plan.instanceId, model: name, version, requestId, started: started === 'started', statusUrl: `/runtime/webhooks/durabletask/instances/${encodeURIComponent(plan.instanceId)}` } };
+    await deps.audit({ action: 'promotion.request', actor: who.id, via: who.via, requestId, target: `${name}/${version}`, outcome: 'accepted', details: { instanceId: plan.instanceId, targetAlias: body.data.targetAlias ?? 'champion', started: started === 'started' } });
+    return { status: 202, json: { instanceId: plan.instanceId, model: name, version, requestId, started: started === 'started', statusUrl: runStatusUrl(plan.instanceId) } };
   } catch (e) {
     if (isStagecraftError(e) && e.status < 500) return { status: e.status, json: { error: e.toJSON() } };
     throw e;

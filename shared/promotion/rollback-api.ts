@@ -1,19 +1,20 @@
 /**
  * `POST /api/models/{name}/rollback` {toVersion?, reason, requestId?} as a plain function.
- * Who may roll back: an identified caller listed among the model's approvers (users, groups, or escalation
- * approvers). The rollback runs as an orchestration whose id derives from the request id (a repeated request with
+ * Who may roll back: an identity with the operator (or admin) role — checked by the route layer before this runs
+ * (functions/models-rollback.ts); `requestedBy` is that identity. Which versions need validation and approval is
+ * the orchestration's business. The rollback runs as an orchestration whose id derives from the request id (a repeated request with
  * the same id is the same rollback).
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { AuthError, isStagecraftError, ValidationError } from '../errors';
+import { isStagecraftError, ValidationError } from '../errors';
 import { validationErrorFrom } from '../events';
-import { identify } from '../approvals/identity';
-import type { ApprovalSettings } from '../approvals/settings';
-import { normalizeIdentity } from '../decisions/approval';
+import type { AuditEntry } from '../audit';
+import type { Identity } from '../auth/identity';
 import { type Policy, tryResolvePolicy } from '../policy';
 import { instanceIdFor } from '../router/instance-id';
-import type { ApiRequest, ApiResponse } from '../approvals/api';
+import type { ApiResponse } from '../approvals/api';
+import { runStatusUrl, type PromoteRequest } from './promote-api';
 import { ROLLBACK } from './names';
 import type { RollbackInput } from './rollback';
 
@@ -24,16 +25,14 @@ const Body = z.strictObject({
 });
 
 export interface RollbackDeps {
-  settings: ApprovalSettings;
   loadPolicy: () => Promise<Policy>;
   start: (orchestration: string, instanceId: string, input: RollbackInput) => Promise<'started' | 'exists'>;
   log: (message: string, fields: Record<string, unknown>) => void;
+  audit: (entry: AuditEntry) => Promise<void>;
 }
 
-export async function requestRollback(req: ApiRequest, deps: RollbackDeps): Promise<ApiResponse> {
+export async function requestRollback(req: PromoteRequest, who: Identity, deps: RollbackDeps): Promise<ApiResponse> {
   try {
-    const who = identify(req.headers, req.query, deps.settings);
-    if (!who) throw new AuthError('ROLLBACK_UNAUTHENTICATED', 'identify yourself: sign in (App Service authentication) or send your approver key as x-functions-key');
     const model = req.params['name'];
     if (!model || model.length > 500) throw new ValidationError('ROLLBACK_MODEL_INVALID', 'name: must be a registered model name');
     let raw: unknown;
@@ -46,19 +45,13 @@ export async function requestRollback(req: ApiRequest, deps: RollbackDeps): Prom
     if (!body.success) throw validationErrorFrom('ROLLBACK_BODY_INVALID', 'body', body.error.issues);
     const resolved = tryResolvePolicy(await deps.loadPolicy(), model);
     if (!resolved.ok) throw new ValidationError(resolved.error.code, resolved.error.message, { status: resolved.error.code === 'POLICY_NO_MODEL' ? 404 : 422 });
-    const a = resolved.value.policy.approval;
-    const users = [...a.approvers.users, ...a.escalation.flatMap((s) => s.addApprovers?.users ?? [])].map(normalizeIdentity);
-    const groups = [...a.approvers.groups, ...a.escalation.flatMap((s) => s.addApprovers?.groups ?? [])].map(normalizeIdentity);
-    const me = normalizeIdentity(who.id);
-    if (!users.includes(me) && !who.groups.some((g) => groups.includes(normalizeIdentity(g)))) {
-      throw new AuthError('ROLLBACK_FORBIDDEN', `${who.id} is not an approver of ${model} and may not roll it back`, { status: 403 });
-    }
     const requestId = body.data.requestId ?? randomUUID();
     const instanceId = instanceIdFor('rollback', model, requestId);
     const input: RollbackInput = { model, reason: body.data.reason, requestedBy: who.id, requestId, ...(body.data.toVersion ? { toVersion: body.data.toVersion } : {}) };
     const started = await deps.start(ROLLBACK, instanceId, input);
     deps.log('rollback requested', { model, instanceId, requestedBy: who.id, toVersion: body.data.toVersion, started });
-    return { status: 202, json: { instanceId, model, requestId, started: started === 'started', statusUrl: `/runtime/webhooks/durabletask/instances/${encodeURIComponent(instanceId)}` } };
+    await deps.audit({ action: 'rollback.request', actor: who.id, via: who.via, requestId, target: model, outcome: 'accepted', details: { instanceId, ...(body.data.toVersion ? { toVersion: body.data.toVersion } : {}), reason: body.data.reason, started: started === 'started' } });
+    return { status: 202, json: { instanceId, model, requestId, started: started === 'started', statusUrl: runStatusUrl(instanceId) } };
   } catch (e) {
     if (isStagecraftError(e) && e.status < 500) return { status: e.status, json: { error: e.toJSON() } };
     throw e;

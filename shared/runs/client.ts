@@ -19,6 +19,7 @@ export async function callApi(o: CliOptions, method: 'GET' | 'POST', path: strin
 }
 
 export function errorLine(json: unknown, status: number): string {
-  const j = json as { code?: unknown; message?: unknown } | null;
+  const top = json as { code?: unknown; message?: unknown; error?: { code?: unknown; message?: unknown } } | null;
+  const j = top?.error && typeof top.error === 'object' ? top.error : top;
   return `error ${status}${typeof j?.code === 'string' ? ` ${j.code}` : ''}: ${typeof j?.message === 'string' ? j.message : JSON.stringify(json)}`;
 }

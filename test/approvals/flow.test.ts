@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostProcess } from '../helpers/host';
 import { getPromotionRecord } from '../../shared/promotion/records';
 import type { PromotionRecord } from '../../shared/promotion/types';
-import { api, atStep, decide, finished, pendingApproval, startEnv, startHost, startPromotion, stopEnv, until, type Env } from '../promotion/harness';
+import { api, atStep, decide, finished, KEYS, pendingApproval, startEnv, startHost, startPromotion, stopEnv, until, type Env } from '../promotion/harness';
 
 function policy(hook: string) {
   return {
@@ -137,22 +137,27 @@ describe('promotion approval', () => {
     expect(r.outcome).toBe(winner === 'approve' ? 'promoted' : 'rejected');
   }, 120_000);
 
-  it('one-click link: GET only shows a confirmation, POST decides once, a second use is refused', async () => {
+  it('one-click link: only its approver, signed in, may follow it; GET only shows a confirmation, POST decides once, a second use is refused', async () => {
     seed('link-m');
     const id = await startPromotion(host, 'link-m', '1');
     const a = await pendingApproval(host, 'link-m');
     const notice = await until('the request notice', async () => env.receiver.notices.find((n) => n.event === 'approval.requested' && n.correlationId === a['id']));
     const link = notice.actions.find((x) => x.label === 'Approve as bob@contoso.com')!.url;
     const path = new URL(link);
-    const page = await fetch(`${host.baseUrl}${path.pathname}${path.search}`);
+    const url = `${host.baseUrl}${path.pathname}${path.search}`;
+    const as = (user: keyof typeof KEYS, extra: Record<string, string> = {}) => ({ 'x-stagecraft-key': KEYS[user], ...extra });
+    // the link alone is no credential
+    expect((await fetch(url)).status).toBe(401);
+    expect((await fetch(url, { method: 'POST', headers: { accept: 'application/json' } })).status).toBe(401);
+    const page = await fetch(url, { headers: as('bob@contoso.com') });
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('Approve as bob@contoso.com');
     expect((await api(host, 'GET', `/api/approvals/${String(a['id'])}`, 'bob@contoso.com')).json['approval']).toMatchObject({ status: 'pending' });
-    const post = await fetch(`${host.baseUrl}${path.pathname}${path.search}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: 'comment=via+link' });
+    const post = await fetch(url, { method: 'POST', headers: as('bob@contoso.com', { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }), body: 'comment=via+link' });
     expect(post.status).toBe(200);
-    const again = await fetch(`${host.baseUrl}${path.pathname}${path.search}`, { method: 'POST', headers: { accept: 'application/json' } });
+    const again = await fetch(url, { method: 'POST', headers: as('bob@contoso.com', { accept: 'application/json' }) });
     expect(again.status).toBe(410);
-    const tampered = await fetch(`${host.baseUrl}${path.pathname}${path.search.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'))}`, { method: 'POST', headers: { accept: 'application/json' } });
+    const tampered = await fetch(url.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')), { method: 'POST', headers: as('bob@contoso.com', { accept: 'application/json' }) });
     expect([401, 410]).toContain(tampered.status);
     await finished(host, id);
     expect(await record('link-m', id)).toMatchObject({ outcome: 'promoted', approval: { votes: [{ approver: 'bob@contoso.com', comment: 'via link' }] } });
@@ -163,6 +168,7 @@ describe('promotion approval', () => {
     const res = await api(host, 'POST', '/api/models/manual-m/versions/1/promote', 'alice@contoso.com', { reason: 'hotfix', requestId: 'req-7' });
     expect(res).toMatchObject({ status: 202, json: { started: true } });
     const id = String(res.json['instanceId']);
+    expect(res.json['statusUrl']).toBe(`/api/runs/${encodeURIComponent(id)}`);
     const a = await pendingApproval(host, 'manual-m');
     expect(await decide(host, String(a['id']), 'alice@contoso.com', 'approve')).toMatchObject({ status: 403, json: { error: { code: 'TRIGGER_EXCLUDED' } } });
     expect(await decide(host, String(a['id']), 'bob@contoso.com', 'approve')).toMatchObject({ status: 200 });

@@ -127,6 +127,8 @@ describe('the model lifecycle against a real MLflow server and the local host', 
         MLFLOW_WEBHOOK_TOLERANCE_SECONDS: '3600',
         STAGECRAFT_POLICY_PATH: join(EXAMPLE_DIR, 'stagecraft.policy.yaml'),
         STAGECRAFT_APPROVER_KEYS: `${APPROVER}=${APPROVER_KEY}`,
+        // (g) rolls back as the approver: rollback is an operator action.
+        STAGECRAFT_USER_ROLES: `operator=${APPROVER}`,
         STAGECRAFT_MASTER_KEY: MASTER_KEY,
         STAGECRAFT_FUNCTION_KEY: FUNCTION_KEY,
         DRIFT_WEBHOOK_KEYS: DRIFT_KEY,
@@ -179,7 +181,7 @@ describe('the model lifecycle against a real MLflow server and the local host', 
   async function api(method: string, path: string, payload?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
     const res = await fetch(`${host!.baseUrl}${path}`, {
       method,
-      headers: { 'content-type': 'application/json', 'x-functions-key': APPROVER_KEY },
+      headers: { 'content-type': 'application/json', 'x-stagecraft-key': APPROVER_KEY },
       ...(payload === undefined ? {} : { body: JSON.stringify(payload) }),
     });
     const text = await res.text();

@@ -34,7 +34,7 @@ async function startRelease(repo: string, commit: string): Promise<string> {
 }
 
 async function asUser(user: keyof typeof KEYS, method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(`${t.url}${path}`, { method, headers: { 'x-functions-key': KEYS[user], 'content-type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  const res = await fetch(`${t.url}${path}`, { method, headers: { 'x-stagecraft-key': KEYS[user], 'content-type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
   return { status: res.status, json: await res.json() };
 }
 

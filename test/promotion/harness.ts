@@ -186,7 +186,7 @@ export async function atStep(host: HostProcess, instanceId: string, step: string
 
 export async function api(host: HostProcess, method: string, path: string, user?: User, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (user) headers['x-functions-key'] = KEYS[user];
+  if (user) headers['x-stagecraft-key'] = KEYS[user];
   const res = await fetch(`${host.baseUrl}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   const text = await res.text();
   let json: Record<string, unknown> = {};

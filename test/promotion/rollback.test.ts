@@ -25,6 +25,8 @@ let host: HostProcess;
 
 beforeAll(async () => {
   env = await startEnv(policy);
+  // Rolling back is an operator action: alice and bob hold the operator role, dave does not.
+  env.hostEnv['STAGECRAFT_USER_ROLES'] = 'operator=alice@contoso.com|bob@contoso.com';
   host = await startHost(env);
 }, 120_000);
 
@@ -45,6 +47,8 @@ describe('modelRollback', () => {
 
     const res = await api(host, 'POST', '/api/models/rb/rollback', 'alice@contoso.com', { reason: 'v2 misbehaves in production', requestId: 'incident-42' });
     expect(res.status).toBe(202);
+    // statusUrl is the runs API (the durable webhook URL needs the system key in Azure)
+    expect(res.json['statusUrl']).toBe(`/api/runs/${encodeURIComponent(String(res.json['instanceId']))}`);
     const instanceId = String(res.json['instanceId']);
     await until('the rollback to finish', async () => (await getRollbackRecord('rb', instanceId, env.hostEnv)) ?? undefined, 60_000, () => host.logs());
     const r = (await getRollbackRecord('rb', instanceId, env.hostEnv))!;
@@ -71,8 +75,8 @@ describe('modelRollback', () => {
     expect(champion()).toBe('2');
   }, 120_000);
 
-  it('refuses callers who are not approvers, unidentified callers and requests without a reason', async () => {
-    expect((await api(host, 'POST', '/api/models/rb/rollback', 'dave@contoso.com', { reason: 'x' })).status).toBe(403);
+  it('refuses callers without the operator role, unidentified callers and requests without a reason', async () => {
+    expect(await api(host, 'POST', '/api/models/rb/rollback', 'dave@contoso.com', { reason: 'x' })).toMatchObject({ status: 403, json: { error: { code: 'AUTH_ROLE_REQUIRED' } } });
     expect((await api(host, 'POST', '/api/models/rb/rollback', undefined, { reason: 'x' })).status).toBe(401);
     const noReason = await api(host, 'POST', '/api/models/rb/rollback', 'alice@contoso.com', {});
     expect(noReason).toMatchObject({ status: 400, json: { error: { code: 'ROLLBACK_BODY_INVALID' } } });

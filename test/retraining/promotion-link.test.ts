@@ -123,7 +123,7 @@ describe('retraining → new version → promotion', () => {
     }, 30_000, () => host.logs());
     const refused = await call('POST', `/api/models/${MODEL}/retrain`, { reason: 'again' });
     expect(refused.status).toBe(409);
-    expect(refused.json.code).toBe('RETRAIN_PENDING_APPROVAL');
+    expect((refused.json as { error: { code: string } }).error.code).toBe('RETRAIN_PENDING_APPROVAL');
 
     // The retraining run's records already name the version and the promotion it started.
     const linked = await until('the link records on the retraining run', async () => {

@@ -156,8 +156,8 @@ describe('retraining', () => {
     expect(first.json.decision).toBe('started');
     const second = await t.api('POST', '/api/models/m-manual/retrain', { reason: 'again' });
     expect(second.status).toBe(409);
-    expect(second.json.code).toBe('RETRAIN_RUNNING');
-    expect(second.json.message).toContain(first.json.runId);
+    expect(second.json.error.code).toBe('RETRAIN_RUNNING');
+    expect(second.json.error.message).toContain(first.json.runId);
     const lines: string[] = [];
     const code = await retrainCommand(['m-manual', '--reason', 'from the CLI'], { url: t.url, key: FUNCTION_KEY, out: (l) => lines.push(l), err: (l) => lines.push(l) });
     expect(code).toBe(3);
