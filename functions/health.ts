@@ -1,9 +1,19 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { startupCheck } from '../shared/config/startup-check';
 
-/** Liveness probe: answers without touching dependencies. */
+/**
+ * Liveness probe: answers without touching dependencies. It reports the start-up check (functions/startup.ts):
+ * 503 with the problems (setting names and what is wrong, never values) while the app is not configured, so a
+ * half-configured deployment is visible to its health check.
+ */
 export async function health(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   context.debug('health probe');
-  return { status: 200, jsonBody: { status: 'ok', service: 'stagecraft' } };
+  const check = startupCheck();
+  const headers = { 'cache-control': 'no-store' };
+  if (check && check.problems.length > 0) {
+    return { status: 503, headers, jsonBody: { status: 'misconfigured', service: 'stagecraft', problems: check.problems, warnings: check.warnings } };
+  }
+  return { status: 200, headers, jsonBody: { status: 'ok', service: 'stagecraft', ...(check?.warnings.length ? { warnings: check.warnings } : {}) } };
 }
 
 app.http('health', { methods: ['GET'], authLevel: 'anonymous', route: 'health', handler: health });

@@ -12,6 +12,7 @@ import { policyFile } from '../promotion/env';
 import { pipelinesSettings } from '../pipelines/settings';
 import { runsSettings } from '../runs/settings';
 import { vcsSettings } from '../vcs/settings';
+import { azureSettingProblems } from './azure';
 import { loadConfig, type Env } from './index';
 
 export interface WorkflowSettingDoc {
@@ -52,7 +53,7 @@ export function workflowSettingsMarkdownTable(): string {
 
 /** Every settings problem of the app, each naming the setting; empty when all is well. Never includes values. */
 export async function validateAllSettings(env: Env = process.env): Promise<string[]> {
-  const problems: string[] = [];
+  const problems: string[] = azureSettingProblems(env);
   const attempt = (what: string, f: () => unknown) => {
     try {
       f();
@@ -66,6 +67,7 @@ export async function validateAllSettings(env: Env = process.env): Promise<strin
   attempt('pipeline settings', () => pipelinesSettings(env));
   attempt('status reporting settings', () => vcsSettings(env));
   const file = policyFile(env);
+  if (problems.some((p) => p.startsWith('STAGECRAFT_POLICY_PATH'))) return problems;
   if (!existsSync(file)) problems.push(`STAGECRAFT_POLICY_PATH: policy file ${file} does not exist (models get no promotion until it does)`);
   else {
     try {
