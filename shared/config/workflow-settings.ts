@@ -10,6 +10,7 @@ import { approvalSettings } from '../approvals/settings';
 import { loadPolicy } from '../policy/load';
 import { policyFile } from '../promotion/env';
 import { pipelinesSettings } from '../pipelines/settings';
+import { historyRetentionMs } from '../runs/purge';
 import { runsSettings } from '../runs/settings';
 import { vcsSettings } from '../vcs/settings';
 import { azureSettingProblems } from './azure';
@@ -44,6 +45,8 @@ export const WORKFLOW_SETTINGS_DOC: readonly WorkflowSettingDoc[] = [
   { name: 'CI_STATUS_CONTEXT', default: 'stagecraft/ci', description: 'Context (name) of the reported CI status.' },
   { name: 'REPO_CHECKOUTS', description: 'Local checkouts for release deployment in the embedded mode: `owner/repo=/path,...`.' },
   { name: 'STAGECRAFT_JOB_DEFINITIONS_DIR', default: '<state dir>/job-definitions', description: 'Where the local job runner keeps production job definitions updated by releases.' },
+  { name: 'STAGECRAFT_HISTORY_RETENTION', default: '30d', description: 'Finished workflow instances (Completed, Failed, Terminated) created longer ago than this are purged from the durable store daily at 03:17 UTC (at least `1d`). Run-step records are kept.' },
+  { name: 'AZURE_CLIENT_ID', description: 'Client id of the user-assigned managed identity the app uses for Databricks (and DefaultAzureCredential in general); unset: the system-assigned identity.' },
 ];
 
 export function workflowSettingsMarkdownTable(): string {
@@ -66,6 +69,7 @@ export async function validateAllSettings(env: Env = process.env): Promise<strin
   attempt('workflow settings', () => runsSettings(env));
   attempt('pipeline settings', () => pipelinesSettings(env));
   attempt('status reporting settings', () => vcsSettings(env));
+  attempt('history retention', () => historyRetentionMs(env));
   const file = policyFile(env);
   if (problems.some((p) => p.startsWith('STAGECRAFT_POLICY_PATH'))) return problems;
   if (!existsSync(file)) problems.push(`STAGECRAFT_POLICY_PATH: policy file ${file} does not exist (models get no promotion until it does)`);

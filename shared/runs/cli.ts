@@ -45,14 +45,14 @@ export async function runsCommand(argv: string[], o: CliOptions): Promise<number
     for (const k of ['workflow', 'model', 'repo', 'status', 'limit'] as const) if (values[k] !== undefined) q.set(k, values[k]);
     const r = await callApi(o, 'GET', `/api/runs${q.size ? `?${q.toString()}` : ''}`);
     if (r.status !== 200) { err(errorLine(r.json, r.status)); return 1; }
-    const body = r.json as { runs: RunSummary[]; total: number };
+    const body = r.json as { runs: RunSummary[]; continuationToken?: string; window?: { from: string; to: string } };
     if (values.json) { out(JSON.stringify(body, null, 2)); return 0; }
     out(`${pad('CREATED', 20)}  ${pad('WORKFLOW', 22)}  ${pad('STATUS', 10)}  ${pad('SUBJECT', 30)}  ID`);
     for (const run of body.runs) {
       const subject = run.model ?? (run.repo ? `${run.repo}@${(run.commit ?? '').slice(0, 8)}` : '');
       out(`${pad(run.createdTime, 20)}  ${pad(run.workflow, 22)}  ${pad(run.status, 10)}  ${pad(subject, 30)}  ${run.id}`);
     }
-    out(`${body.runs.length} of ${body.total} run(s)`);
+    out(`${body.runs.length} run(s)${body.window ? ` created ${body.window.from} .. ${body.window.to}` : ''}${body.continuationToken ? `; more with GET /api/runs?continuationToken=${body.continuationToken}` : ''}`);
     return 0;
   } catch (e) {
     err(`cannot reach ${o.url}: ${e instanceof Error ? e.message : String(e)}`);

@@ -41,6 +41,8 @@ describe('binding expressions of the registered functions', () => {
     const sb = [...registry.functions.values()].filter((f) => f.trigger.type === 'serviceBusTrigger');
     expect(sb.map((f) => f.name).sort()).toEqual(['route-jobs', 'route-native', 'route-pipelines', 'route-promotion', 'route-retraining']);
     expect(registry.functions.has('reconcile-registry')).toBe(true);
+    // History retention: a daily timer purging finished instances (shared/runs/purge.ts).
+    expect(registry.functions.get('purgeHistory')?.trigger.type).toBe('timerTrigger');
   });
 
   it('every %NAME% names a required setting that the sample settings define', () => {

@@ -8,32 +8,13 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { InvocationContext } from '@azure/functions';
-import * as df from 'durable-functions';
+import type * as df from 'durable-functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StagecraftError } from '../../shared/errors';
 import { durablePortFromClient, ensureRunning, raiseIfActive, startNewOrExists, startOnce } from '../../shared/router/durable-client';
 import { CONFORMANCE_APP, waitFor } from '../durable/helpers';
+import { clientFor } from '../helpers/durable-client';
 import { startHostProcess, type HostProcess } from '../helpers/host';
-
-/** A DurableClient as the Functions host binds it, talking to `rpcBaseUrl`. */
-function clientFor(rpcBaseUrl: string): df.DurableClient {
-  const binding = { type: 'durableClient', name: 'client', direction: 'in' as const };
-  const ctx = new InvocationContext({ options: { trigger: { type: 'httpTrigger', name: 'req' }, extraInputs: [binding], extraOutputs: [] } });
-  const base = rpcBaseUrl.replace(/\/$/, '');
-  ctx.extraInputs.set(binding, {
-    taskHubName: 'StagecraftHub',
-    creationUrls: { createNewInstancePostUri: `${base}/orchestrators/{functionName}[/{instanceId}]`, createAndWaitOnNewInstancePostUri: `${base}/orchestrators/{functionName}[/{instanceId}]` },
-    managementUrls: { id: 'INSTANCEID', statusQueryGetUri: `${base}/instances/INSTANCEID`, sendEventPostUri: `${base}/instances/INSTANCEID/raiseEvent/{eventName}`, terminatePostUri: `${base}/instances/INSTANCEID/terminate?reason={text}`, rewindPostUri: `${base}/instances/INSTANCEID/rewind?reason={text}`, purgeHistoryDeleteUri: `${base}/instances/INSTANCEID`, restartPostUri: `${base}/instances/INSTANCEID/restart`, suspendPostUri: `${base}/instances/INSTANCEID/suspend?reason={text}`, resumePostUri: `${base}/instances/INSTANCEID/resume?reason={text}` },
-    baseUrl: base,
-    requiredQueryStringParameters: '',
-    rpcBaseUrl: `${base}/`,
-    httpBaseUrl: base,
-    maxGrpcMessageSizeInBytes: 0,
-    grpcHttpClientTimeout: '00:01:40',
-  });
-  return df.getClient(ctx);
-}
 
 interface Instance { name: string; status: string }
 
