@@ -24,12 +24,12 @@ export interface WorkflowSettingDoc {
 }
 
 export const WORKFLOW_SETTINGS_DOC: readonly WorkflowSettingDoc[] = [
-  { name: 'STAGECRAFT_POLICY_PATH', default: 'stagecraft.policy.yaml', description: 'Policy file (YAML or JSON; schema in docs/policy.schema.json). Check it with `stagecraft policy check`.' },
+  { name: 'STAGECRAFT_POLICY_PATH', default: 'stagecraft.policy.yaml (local only)', description: 'Policy file (YAML or JSON; schema in docs/policy.schema.json). Check it with `stagecraft policy check`. **Required in Azure**: the repository\'s demo policy is not deployed (`.funcignore`); package your own and point this at it (relative to the app root).' },
   { name: 'MLFLOW_TRACKING_USERNAME', description: 'Basic-auth user for MLflow (with MLFLOW_TRACKING_PASSWORD), when no token is set.' },
   { name: 'MLFLOW_TRACKING_PASSWORD', secret: true, description: 'Basic-auth password for MLflow.' },
   { name: 'DATABRICKS_HOST', description: 'Azure Databricks workspace URL for job checks, deployments and training jobs (`runner: databricks`).' },
-  { name: 'DATABRICKS_TOKEN', secret: true, description: 'Databricks PAT; without it the managed identity (DefaultAzureCredential) is used.' },
-  { name: 'STAGECRAFT_JOBS_DIR', default: '<state dir>/jobs', description: 'State of the local job runner (`runner: local`, embedded mode); the local host\'s state dir (`--state`, default `.stagecraft`).' },
+  { name: 'DATABRICKS_TOKEN', secret: true, description: 'Databricks PAT; without it the app\'s managed identity gets a Microsoft Entra token for Azure Databricks (DefaultAzureCredential; a user-assigned identity also needs AZURE_CLIENT_ID). The identity must be added to the workspace.' },
+  { name: 'STAGECRAFT_JOBS_DIR', default: '<host state dir>/jobs', description: 'State of the local job runner (`runner: local`, local host only: in Azure a local job fails with LOCAL_JOBS_NOT_IN_AZURE). Default under the local host\'s state dir (`--state`, published as STAGECRAFT_HOST_STATE_DIR), never the app root.' },
   { name: 'STAGECRAFT_JOBS_BASE_DIR', default: 'the policy file folder', description: 'Working directory local job commands are resolved against.' },
   { name: 'STAGECRAFT_APPROVER_KEYS', secret: true, description: 'Local approver identities: `user=key,...` (keys ≥ 16 characters, sent as x-functions-key).' },
   { name: 'STAGECRAFT_APPROVER_GROUPS', description: 'Group membership for local identities: `group=user|user2,...`.' },
