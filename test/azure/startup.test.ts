@@ -3,9 +3,14 @@
  * (WEBSITE_INSTANCE_ID / WEBSITE_SKU present) the functions answer 503 with the problem and /api/health reports it.
  * The sample settings still start cleanly (npm start).
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { azureSettingProblems, azureSettingWarnings, runningInAzure } from '../../shared/config/azure';
+import { runStartupCheck } from '../../shared/config/startup-check';
 import { REPO_ROOT, startHostProcess } from '../helpers/host';
+
+const sampleValues = (): Record<string, string> => (JSON.parse(readFileSync(join(REPO_ROOT, 'local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> }).Values;
 
 const KEY = 'startup-test-function-key-0123456789';
 
@@ -74,5 +79,17 @@ describe('start-up check against the local host', () => {
     } finally {
       await host.stop();
     }
+  });
+});
+
+describe('policy local jobs in Azure', () => {
+  it('the start-up check warns that the demo policy\'s runner: local jobs cannot run in Azure, naming where they are', async () => {
+    const check = await runStartupCheck({ ...sampleValues(), WEBSITE_INSTANCE_ID: 'x', STAGECRAFT_POLICY_PATH: join(REPO_ROOT, 'stagecraft.policy.yaml') });
+    expect(check.problems).toEqual([]);
+    const w = check.warnings.find((x) => x.includes("'runner: local'"));
+    expect(w).toContain('LOCAL_JOBS_NOT_IN_AZURE');
+    expect(w).toMatch(/jobs\.|models\.|pipelines\./);
+    // Locally the same policy is fine.
+    expect((await runStartupCheck({ ...sampleValues(), STAGECRAFT_POLICY_PATH: join(REPO_ROOT, 'stagecraft.policy.yaml') })).warnings).toEqual([]);
   });
 });
