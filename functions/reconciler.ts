@@ -1,13 +1,13 @@
 /**
  * Registry reconciler timer: catches model versions whose webhook was lost (shared/reconciler). Schedule from
- * the `RECONCILER_SCHEDULE` setting (NCRONTAB); models from `RECONCILER_MODELS`.
+ * the `RECONCILER_SCHEDULE` setting (NCRONTAB, default every 5 minutes); models from `RECONCILER_MODELS`.
  */
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { basicAuth, bearerAuth } from '../shared/adapters/http';
 import { MlflowClient } from '../shared/adapters/mlflow/client';
 import { getEventPublisher } from '../shared/bus/publisher';
 import { randomUUID, createHash } from 'node:crypto';
-import { getConfig } from '../shared/config';
+import { getConfig, settingForTrigger } from '../shared/config';
 import { getRecords } from '../shared/records';
 import { mlflowRegistry } from '../shared/reconciler/mlflow-registry';
 import { reconcileModel } from '../shared/reconciler/reconcile';
@@ -68,4 +68,7 @@ export async function reconcileRegistry(_timer: Timer, context: InvocationContex
   }
 }
 
-app.timer('reconcile-registry', { schedule: '%RECONCILER_SCHEDULE%', runOnStartup: true, handler: reconcileRegistry });
+// The schedule is resolved here, not as `%RECONCILER_SCHEDULE%` (the host has no default for an unset setting and
+// would skip the timer). No runOnStartup: on Flex Consumption it fires on every cold start and scale-out; the
+// schedule (every 5 minutes by default) and the webhooks cover a restart.
+app.timer('reconcile-registry', { schedule: settingForTrigger('RECONCILER_SCHEDULE'), runOnStartup: false, handler: reconcileRegistry });

@@ -5,7 +5,7 @@
 import { app, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { getEventPublisher } from '../shared/bus/publisher';
-import { getConfig } from '../shared/config';
+import { getConfig, settingForTrigger } from '../shared/config';
 import { normalizeBusMessage } from '../shared/intake/bus-ingress';
 import { findJobRunOwner } from '../shared/jobs/owners';
 import { getRecords } from '../shared/records';
@@ -56,10 +56,14 @@ export async function routeMessage(subscription: string, body: unknown, client: 
   }
 }
 
+// Resolved here, not as `%ServiceBusTopicName%`: the Functions host has no default for a binding expression and skips
+// a trigger whose setting is unset (shared/config settingForTrigger).
+const topicName = settingForTrigger('ServiceBusTopicName');
+
 for (const subscription of SUBSCRIPTIONS) {
   df.app.client.serviceBusTopic(`route-${subscription}`, {
     connection: 'ServiceBusConnection',
-    topicName: '%ServiceBusTopicName%',
+    topicName,
     subscriptionName: subscription,
     handler: (message, client, context) => routeMessage(subscription, message, client, context),
   });
@@ -88,7 +92,7 @@ export async function republishNative(body: unknown, context: InvocationContext)
 
 app.serviceBusTopic('route-native', {
   connection: 'ServiceBusConnection',
-  topicName: '%ServiceBusTopicName%',
+  topicName,
   subscriptionName: 'native',
   handler: republishNative,
 });

@@ -15,7 +15,7 @@ import type { ScheduledJobInput } from '../shared/pipelines/contract';
 import { PIPELINES } from '../shared/pipelines/names';
 import { MAX_TICK_CATCH_UP_MS, runDueSchedules, tickWindowStart } from '../shared/pipelines/schedules';
 import { instanceIdFor } from '../shared/router/instance-id';
-import { startOnce } from '../shared/runs/durable';
+import { startOnce } from '../shared/router/durable-client';
 import { errorAnswer, readJson } from '../shared/runs/http';
 import { runsSettings } from '../shared/runs/settings';
 import { NotFoundError } from '../shared/errors';
@@ -59,7 +59,7 @@ export async function jobsRun(request: HttpRequest, context: InvocationContext):
     const requestId = parsed.data.requestId ?? randomUUID();
     const instanceId = instanceIdFor('scheduledJob', name, 'http', requestId);
     const input: ScheduledJobInput = { job: name, trigger: 'http' };
-    const started = await startOnce(df.getClient(context), PIPELINES.scheduled, instanceId, input);
+    const started = (await startOnce(df.getClient(context), PIPELINES.scheduled, instanceId, input)) === 'started';
     return { status: 202, jsonBody: { job: name, instanceId, started, requestId } };
   } catch (e) {
     return errorAnswer(e, context.invocationId, (m, f) => context.error(m, f));

@@ -194,6 +194,18 @@ export function loadConfig(env: Env = process.env): StagecraftConfig {
   };
 }
 
+/**
+ * A single setting with its default, for trigger options resolved when the app registers its functions. The Functions
+ * host cannot apply a default to a `%NAME%` binding expression: an unset setting there disables the function (all
+ * Service Bus triggers, the reconciler timer). So triggers never use `%NAME%` for a setting that has a default; they
+ * read it here. An invalid value falls back to the default so registration still succeeds, and the start-up check
+ * (`loadConfig`, run by functions/startup.ts) reports it by name.
+ */
+export function settingForTrigger(name: 'ServiceBusTopicName' | 'RECONCILER_SCHEDULE', env: Env = process.env): string {
+  const r = settingSchemas[name].safeParse(env[name]);
+  return r.success ? r.data : settingSchemas[name].parse(undefined);
+}
+
 let cached: StagecraftConfig | undefined;
 
 /** The process-wide config, read from process.env once. Settings changes need a restart (as in Azure). */

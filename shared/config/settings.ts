@@ -26,7 +26,7 @@ export const SETTINGS_DOC: readonly SettingDoc[] = [
   { name: 'ServiceBusConnection__fullyQualifiedNamespace', section: 'serviceBus', required: 'unless ServiceBusConnection is set',
     description: 'Service Bus namespace host (e.g. `sb-stagecraft.servicebus.windows.net`) for identity-based access (Azure Service Bus Data Sender/Receiver).' },
   { name: 'ServiceBusTopicName', section: 'serviceBus', required: false, default: 'stagecraft-events',
-    description: 'Topic every normalized CloudEvent is published to.' },
+    description: 'Topic every normalized CloudEvent is published to and the router triggers listen on (resolved in code, not as `%ServiceBusTopicName%`, so the default also holds for the triggers in Azure).' },
   // intake
   { name: 'MLFLOW_WEBHOOK_SECRETS', section: 'intake', required: false, secret: true,
     description: 'MLflow webhook secrets, comma-separated; any one may match (rotation). Unset: the MLflow endpoint rejects every delivery.' },
@@ -67,7 +67,7 @@ export const SETTINGS_DOC: readonly SettingDoc[] = [
   { name: 'MLFLOW_TRACKING_TOKEN', section: 'mlflow', required: false, secret: true,
     description: 'Bearer token for the MLflow server (Databricks PAT or proxy token).' },
   { name: 'RECONCILER_SCHEDULE', section: 'reconciler', required: false, default: '0 */5 * * * *',
-    description: 'NCRONTAB (6 fields, with seconds) for the registry reconciler timer.' },
+    description: 'NCRONTAB (6 fields, with seconds, UTC in Azure) for the registry reconciler timer (resolved in code; no run on start-up).' },
   { name: 'RECONCILER_MODELS', section: 'reconciler', required: false, default: '',
     description: 'Registered model names the reconciler polls, comma-separated. Empty: the reconciler does nothing.' },
   // records

@@ -11,8 +11,10 @@ import { eventKeySettings } from '../auth/event-keys';
 import { loadPolicy } from '../policy/load';
 import { policyFile } from '../promotion/env';
 import { pipelinesSettings } from '../pipelines/settings';
+import { historyRetentionMs } from '../runs/purge';
 import { runsSettings } from '../runs/settings';
 import { vcsSettings } from '../vcs/settings';
+import { azureSettingProblems } from './azure';
 import { loadConfig, type Env } from './index';
 
 export interface WorkflowSettingDoc {
@@ -23,12 +25,12 @@ export interface WorkflowSettingDoc {
 }
 
 export const WORKFLOW_SETTINGS_DOC: readonly WorkflowSettingDoc[] = [
-  { name: 'STAGECRAFT_POLICY_PATH', default: 'stagecraft.policy.yaml', description: 'Policy file (YAML or JSON; schema in docs/policy.schema.json). Check it with `stagecraft policy check`.' },
+  { name: 'STAGECRAFT_POLICY_PATH', default: 'stagecraft.policy.yaml (local only)', description: 'Policy file (YAML or JSON; schema in docs/policy.schema.json). Check it with `stagecraft policy check`. **Required in Azure**: the repository\'s demo policy is not deployed (`.funcignore`); package your own and point this at it (relative to the app root).' },
   { name: 'MLFLOW_TRACKING_USERNAME', description: 'Basic-auth user for MLflow (with MLFLOW_TRACKING_PASSWORD), when no token is set.' },
   { name: 'MLFLOW_TRACKING_PASSWORD', secret: true, description: 'Basic-auth password for MLflow.' },
   { name: 'DATABRICKS_HOST', description: 'Azure Databricks workspace URL for job checks, deployments and training jobs (`runner: databricks`).' },
-  { name: 'DATABRICKS_TOKEN', secret: true, description: 'Databricks PAT; without it the managed identity (DefaultAzureCredential) is used.' },
-  { name: 'STAGECRAFT_JOBS_DIR', default: '<state dir>/jobs', description: 'State of the local job runner (`runner: local`, embedded mode); the local host\'s state dir (`--state`, default `.stagecraft`).' },
+  { name: 'DATABRICKS_TOKEN', secret: true, description: 'Databricks PAT; without it the app\'s managed identity gets a Microsoft Entra token for Azure Databricks (DefaultAzureCredential; a user-assigned identity also needs AZURE_CLIENT_ID). The identity must be added to the workspace.' },
+  { name: 'STAGECRAFT_JOBS_DIR', default: '<host state dir>/jobs', description: 'State of the local job runner (`runner: local`, local host only: in Azure a local job fails with LOCAL_JOBS_NOT_IN_AZURE). Default under the local host\'s state dir (`--state`, published as STAGECRAFT_HOST_STATE_DIR), never the app root.' },
   { name: 'STAGECRAFT_JOBS_BASE_DIR', default: 'the policy file folder', description: 'Working directory local job commands are resolved against.' },
   { name: 'STAGECRAFT_APPROVER_KEYS', secret: true, description: 'Local approver identities: `user=key,...` (keys ≥ 16 characters, sent as x-functions-key).' },
   { name: 'STAGECRAFT_APPROVER_GROUPS', description: 'Group membership for local identities: `group=user|user2,...`.' },
@@ -44,6 +46,8 @@ export const WORKFLOW_SETTINGS_DOC: readonly WorkflowSettingDoc[] = [
   { name: 'CI_STATUS_CONTEXT', default: 'stagecraft/ci', description: 'Context (name) of the reported CI status.' },
   { name: 'REPO_CHECKOUTS', description: 'Local checkouts for release deployment in the embedded mode: `owner/repo=/path,...`.' },
   { name: 'STAGECRAFT_JOB_DEFINITIONS_DIR', default: '<state dir>/job-definitions', description: 'Where the local job runner keeps production job definitions updated by releases.' },
+  { name: 'STAGECRAFT_HISTORY_RETENTION', default: '30d', description: 'Finished workflow instances (Completed, Failed, Terminated) created longer ago than this are purged from the durable store daily at 03:17 UTC (at least `1d`). Run-step records are kept.' },
+  { name: 'AZURE_CLIENT_ID', description: 'Client id of the user-assigned managed identity the app uses for Databricks (and DefaultAzureCredential in general); unset: the system-assigned identity.' },
 ];
 
 export function workflowSettingsMarkdownTable(): string {
@@ -53,7 +57,7 @@ export function workflowSettingsMarkdownTable(): string {
 
 /** Every settings problem of the app, each naming the setting; empty when all is well. Never includes values. */
 export async function validateAllSettings(env: Env = process.env): Promise<string[]> {
-  const problems: string[] = [];
+  const problems: string[] = azureSettingProblems(env);
   const attempt = (what: string, f: () => unknown) => {
     try {
       f();
@@ -67,7 +71,9 @@ export async function validateAllSettings(env: Env = process.env): Promise<strin
   attempt('workflow settings', () => runsSettings(env));
   attempt('pipeline settings', () => pipelinesSettings(env));
   attempt('status reporting settings', () => vcsSettings(env));
+  attempt('history retention', () => historyRetentionMs(env));
   const file = policyFile(env);
+  if (problems.some((p) => p.startsWith('STAGECRAFT_POLICY_PATH'))) return problems;
   if (!existsSync(file)) problems.push(`STAGECRAFT_POLICY_PATH: policy file ${file} does not exist (models get no promotion until it does)`);
   else {
     try {

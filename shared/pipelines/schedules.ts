@@ -17,7 +17,7 @@ import { type Policy, tryResolvePolicy } from '../policy';
 import { hasWildcard } from '../policy/glob';
 import { instanceIdFor } from '../router/instance-id';
 import { signalCoordinator } from '../retraining/signal';
-import { startOnce } from '../runs/durable';
+import { startOnce } from '../router/durable-client';
 import type { ScheduledJobInput } from './contract';
 import { PIPELINES } from './names';
 
@@ -81,7 +81,7 @@ export async function runDueSchedules(client: DurableClient, policy: Policy, fro
     const instanceId = instanceIdFor('scheduledJob', j.name, j.scheduledFor.slice(0, 16));
     const input: ScheduledJobInput = { job: j.name, scheduledFor: j.scheduledFor, trigger: 'schedule' };
     try {
-      result.jobs.push({ ...j, instanceId, started: await startOnce(client, PIPELINES.scheduled, instanceId, input) });
+      result.jobs.push({ ...j, instanceId, started: (await startOnce(client, PIPELINES.scheduled, instanceId, input)) === 'started' });
     } catch (e) {
       result.errors.push({ what: `job ${j.name}`, error: e instanceof Error ? e.message : String(e) });
     }

@@ -1,6 +1,5 @@
 import { join, resolve } from 'node:path';
-import { DatabricksJobsClient } from '../adapters/databricks';
-import { bearerAuth } from '../adapters/http';
+import { type DatabricksJobsClient, databricksClientFromEnv } from '../adapters/databricks';
 import { localStateDir } from '../config/local-state';
 import { parseCheckouts } from '../vcs/contents';
 
@@ -16,11 +15,9 @@ export interface PipelinesSettings {
 }
 
 export function pipelinesSettings(env: Readonly<Record<string, string | undefined>> = process.env, cwd = process.cwd()): PipelinesSettings {
-  const host = env['DATABRICKS_HOST']?.trim();
-  const token = env['DATABRICKS_TOKEN']?.trim();
   return {
     checkouts: parseCheckouts(env['REPO_CHECKOUTS']),
     localDefinitionsDir: resolve(env['STAGECRAFT_JOB_DEFINITIONS_DIR']?.trim() || join(localStateDir(env, cwd), 'job-definitions')),
-    databricks: host && token ? new DatabricksJobsClient({ baseUrl: /^https?:\/\//i.test(host) ? host : `https://${host}`, auth: bearerAuth(token) }) : undefined,
+    databricks: databricksClientFromEnv(env),
   };
 }

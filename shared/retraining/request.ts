@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { EVENT_TYPES, makeEvent, validationErrorFrom } from '../events';
 import { TERMINAL_RUNTIME, statusOf } from '../runs/durable';
+import { ensureRunning } from '../router/durable-client';
 import { RETRAINING } from './names';
 import { loadRetrainingPolicy } from './policy';
 import { type CoordinatorStatus, retrainingCoordinatorId } from './state';
@@ -60,7 +61,7 @@ export async function requestRetrain(deps: RetrainDeps, model: string, body: z.o
   const coordinatorId = retrainingCoordinatorId(model);
   const current = await statusOf(deps.client, coordinatorId);
   if (!current || TERMINAL_RUNTIME.has(String(current.runtimeStatus))) {
-    await deps.client.startNew(RETRAINING.coordinator, { instanceId: coordinatorId, input: { model } });
+    await ensureRunning(deps.client, RETRAINING.coordinator, coordinatorId, { model });
   } else {
     const s = statusFrom(current.customStatus);
     if (s.running) {

@@ -1,5 +1,5 @@
 import type { DurableClient } from 'durable-functions';
-import { TERMINAL_RUNTIME, statusOf } from '../runs/durable';
+import { ensureRunning } from '../router/durable-client';
 import { RETRAINING } from './names';
 import { retrainingCoordinatorId } from './state';
 import { RETRAIN_TRIGGER_EVENT } from './trigger';
@@ -10,8 +10,7 @@ import { RETRAIN_TRIGGER_EVENT } from './trigger';
  */
 export async function signalCoordinator(client: DurableClient, model: string, payload: unknown): Promise<string> {
   const id = retrainingCoordinatorId(model);
-  const st = await statusOf(client, id);
-  if (!st || TERMINAL_RUNTIME.has(String(st.runtimeStatus))) await client.startNew(RETRAINING.coordinator, { instanceId: id, input: { model } });
+  await ensureRunning(client, RETRAINING.coordinator, id, { model });
   await client.raiseEvent(id, RETRAIN_TRIGGER_EVENT, payload);
   return id;
 }

@@ -3,8 +3,9 @@
  *
  * Invariants:
  * - A start never creates a second instance for one id: if the id exists (any status) the event is recorded as a
- *   duplicate on the run record; if two deliveries race, the engine refuses the second `startNew` (409) and that
- *   delivery is recorded as a duplicate too.
+ *   duplicate on the run record; if two deliveries race, the engine refuses the second `startNew` (409 locally,
+ *   500 from the real extension; durable-client.ts decides by re-reading the status) and that delivery is recorded
+ *   as a duplicate too.
  * - A transient failure (durable API or storage unavailable) throws a retryable error so Service Bus redelivers;
  *   an invalid message throws a non-retryable RouterError and ends in the dead-letter queue.
  */
@@ -17,9 +18,9 @@ import { planRoute, WORKFLOWS, type RoutePlan, type StartPlan } from './plan';
 export interface DurablePort {
   /** Undefined when no instance has this id. */
   getRuntimeStatus(instanceId: string): Promise<string | undefined>;
-  /** 'exists' when the engine refuses because the id is taken. */
+  /** 'exists' when the id is taken by an instance that has not finished (decided by its status, not the refusal code). */
   startNew(orchestration: string, instanceId: string, input: unknown): Promise<'started' | 'exists'>;
-  /** 'not-found' when no such instance; 'gone' when it has finished (event dropped, as Azure answers 410). */
+  /** 'not-found' when no such instance; 'gone' when it has finished (read before raising: durable-functions 3.x resolves a raise into a finished instance silently). */
   raiseEvent(instanceId: string, eventName: string, payload: unknown): Promise<'raised' | 'not-found' | 'gone'>;
 }
 

@@ -15,12 +15,4 @@ export async function statusOf(client: DurableClient, instanceId: string, option
 
 export const TERMINAL_RUNTIME = new Set(['Completed', 'Failed', 'Terminated', 'Canceled']);
 
-/**
- * Starts `name` with a deterministic id unless an instance with that id exists (in any state): arming or
- * starting twice is one instance. Returns whether this call started it.
- */
-export async function startOnce(client: DurableClient, name: string, instanceId: string, input: unknown): Promise<boolean> {
-  if (await statusOf(client, instanceId)) return false;
-  await client.startNew(name, { instanceId, input });
-  return true;
-}
+// Starting with a deterministic id: `startOnce` / `ensureRunning` in shared/router/durable-client.ts (one implementation).

@@ -4,7 +4,7 @@
  */
 import type { DurableClient } from 'durable-functions';
 import { z } from 'zod';
-import { NotFoundError } from '../errors';
+import { NotFoundError, TransientError } from '../errors';
 import { validationErrorFrom } from '../events';
 import { statusOf } from './durable';
 import type { RunStep, RunStepStore } from './store';
@@ -23,6 +23,10 @@ export const RunsQuery = z.strictObject({
   repo: z.string().min(1).max(256).optional(),
   status: z.string().regex(/^[A-Za-z,]+$/, { message: 'must be runtime statuses such as Running,Completed,Failed' }).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
+  // Paging (shared/runs/query.ts listRuns): a created-time window and the opaque token of the previous answer.
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  continuationToken: z.string().min(1).max(2048).optional(),
 });
 export type RunsQuery = z.output<typeof RunsQuery>;
 
@@ -107,10 +111,97 @@ export function matches(r: RunSummary, q: RunsQuery): boolean {
   return true;
 }
 
-export async function listRuns(client: DurableClient, q: RunsQuery): Promise<{ runs: RunSummary[]; total: number }> {
-  const all = (await client.getStatusAll()) as unknown as RawStatus[];
-  const runs = all.map(summarize).filter((r) => matches(r, q)).sort((a, b) => (a.createdTime < b.createdTime ? 1 : a.createdTime > b.createdTime ? -1 : 0));
-  return { runs: runs.slice(0, q.limit), total: runs.length };
+/** Instances read from the durable store per request (one page of its list API). */
+export const DURABLE_PAGE_SIZE = 100;
+/** At most this many instances are read for one `GET /api/runs` answer, however selective the filters. */
+export const MAX_SCANNED_PER_REQUEST = 1000;
+/** Window when the caller gives no `from`: runs created in the last 7 days. */
+export const DEFAULT_WINDOW_MS = 7 * 24 * 3600_000;
+
+export interface RunsPage {
+  /** Newest first within this answer; across answers, in the durable store's list order. */
+  runs: RunSummary[];
+  /** Pass back as `continuationToken` (with the same filters) for the next runs; absent on the last answer. */
+  continuationToken?: string;
+  /** The created-time window searched (fixed by the first answer, kept by the token). */
+  window: { from: string; to: string };
+  /** Instances read for this answer (bounded by MAX_SCANNED_PER_REQUEST). */
+  scanned: number;
+}
+
+/** Where the listing stopped: the durable page token it was reading, how many rows of that page were consumed, the window. */
+const Cursor = z.strictObject({ t: z.string().optional(), s: z.int().min(0), f: z.iso.datetime(), u: z.iso.datetime() });
+type Cursor = z.output<typeof Cursor>;
+
+function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify(c), 'utf8').toString('base64url');
+}
+
+function decodeCursor(token: string): Cursor {
+  try {
+    return Cursor.parse(JSON.parse(Buffer.from(token, 'base64url').toString('utf8')));
+  } catch {
+    throw validationErrorFrom('RUNS_QUERY_INVALID', 'runs query', [{ code: 'custom', path: ['continuationToken'], message: 'is not a token from a previous answer', input: undefined }]);
+  }
+}
+
+/** One page of the Durable Functions list API (`GET instances/?top=&createdTimeFrom=&createdTimeTo=`, continuation header). */
+export type DurablePageReader = (p: { top: number; from: string; to: string; token: string | undefined }) => Promise<{ rows: RawStatus[]; next: string | undefined }>;
+
+/**
+ * Reads pages through the same endpoint the durable client uses (its RPC base URL, else its management URL), because
+ * durable-functions' getStatusBy follows every continuation token itself and so cannot bound a request.
+ */
+export function durablePageReader(client: DurableClient, fetchImpl: typeof fetch = fetch): DurablePageReader {
+  const data = (client as unknown as { clientData?: { rpcBaseUrl?: unknown } }).clientData;
+  const rpc = typeof data?.rpcBaseUrl === 'string' && data.rpcBaseUrl ? data.rpcBaseUrl : undefined;
+  const base = rpc ? new URL('instances/', rpc) : new URL(client.createHttpManagementPayload('INSTANCEID').statusQueryGetUri.replace('/instances/INSTANCEID', '/instances/'));
+  return async ({ top, from, to, token }) => {
+    const url = new URL(base);
+    url.searchParams.set('top', String(top));
+    url.searchParams.set('createdTimeFrom', from);
+    url.searchParams.set('createdTimeTo', to);
+    url.searchParams.set('showInput', 'true');
+    const res = await fetchImpl(url, { headers: token ? { 'x-ms-continuation-token': token } : {}, signal: AbortSignal.timeout(30_000) });
+    if (res.status !== 200) throw new TransientError('DURABLE_LIST_FAILED', `the durable instance list answered HTTP ${res.status}`);
+    const rows = (await res.json());
+    return { rows: Array.isArray(rows) ? (rows as RawStatus[]) : [], next: res.headers.get('x-ms-continuation-token') || undefined };
+  };
+}
+
+const newestFirst = (a: RunSummary, b: RunSummary) => (a.createdTime < b.createdTime ? 1 : a.createdTime > b.createdTime ? -1 : 0);
+
+/**
+ * Runs matching `q`, at most `q.limit`, reading at most MAX_SCANNED_PER_REQUEST instances created in the window
+ * (`from`, default 7 days ago, to `to`, default now). When it stops early it returns a continuation token that
+ * resumes exactly after the last instance read (no run is skipped or repeated if the store does not change).
+ */
+export async function listRuns(client: DurableClient, q: RunsQuery, deps: { readPage?: DurablePageReader; now?: () => number } = {}): Promise<RunsPage> {
+  const readPage = deps.readPage ?? durablePageReader(client);
+  const now = (deps.now ?? Date.now)();
+  const start: Cursor = q.continuationToken
+    ? decodeCursor(q.continuationToken)
+    : { s: 0, f: q.from ? new Date(q.from).toISOString() : new Date(now - DEFAULT_WINDOW_MS).toISOString(), u: q.to ? new Date(q.to).toISOString() : new Date(now).toISOString() };
+  if (!(start.f < start.u)) throw validationErrorFrom('RUNS_QUERY_INVALID', 'runs query', [{ code: 'custom', path: ['from'], message: 'must be before to', input: undefined }]);
+  const runs: RunSummary[] = [];
+  let scanned = 0;
+  let token = start.t;
+  let skip = start.s;
+  for (;;) {
+    const page = await readPage({ top: DURABLE_PAGE_SIZE, from: start.f, to: start.u, token });
+    for (let i = skip; i < page.rows.length; i++) {
+      scanned++;
+      const r = summarize(page.rows[i]!);
+      if (matches(r, q)) runs.push(r);
+      if (runs.length >= q.limit || scanned >= MAX_SCANNED_PER_REQUEST) {
+        const rest = i + 1 < page.rows.length ? { ...(token ? { t: token } : {}), s: i + 1 } : page.next ? { t: page.next, s: 0 } : undefined;
+        return { runs: runs.sort(newestFirst), ...(rest ? { continuationToken: encodeCursor({ ...rest, f: start.f, u: start.u }) } : {}), window: { from: start.f, to: start.u }, scanned };
+      }
+    }
+    if (!page.next) return { runs: runs.sort(newestFirst), window: { from: start.f, to: start.u }, scanned };
+    token = page.next;
+    skip = 0;
+  }
 }
 
 export interface TimelineEntry {

@@ -236,7 +236,7 @@ describe('the model lifecycle against a real MLflow server and the local host', 
         env: { MLFLOW_WEBHOOK_REQUEST_MAX_RETRIES: String(MLFLOW_RETRIES) },
       });
       relay = await startRelay(`http://127.0.0.1:${hostPort}`);
-      // Daily: the reconciler runs once at start-up (runOnStartup) and not again during (a), (b) and (d).
+      // Daily (and no runOnStartup): the reconciler does not tick during (a), (b) and (d).
       host = await startHost('0 0 0 * * *');
       const target = `${relay.url}/api/webhooks/mlflow`;
       signed = await registerWebhook(mlflow.url, { name: 'stagecraft', targetUrl: target, secret: SECRET });

@@ -43,7 +43,28 @@ function routes(type: EventType): string[] {
   }).map((s) => s.Name);
 }
 
+/**
+ * Properties whose values in Config.json are emulator caps, not what Azure should get (infra/servicebus/README.md
+ * "Emulator-only properties", README "Azure settings").
+ */
+const EMULATOR_ONLY = { DefaultMessageTimeToLive: 'PT1H', DuplicateDetectionHistoryTimeWindow: 'PT5M' } as const;
+
 describe('Service Bus topology', () => {
+  it('says which properties are emulator-only, and the infra notes tell Azure deployments not to copy them', () => {
+    const raw = JSON.stringify(JSON.parse(readFileSync(join(__dirname, '..', '..', 'infra', 'servicebus', 'Config.json'), 'utf8')));
+    const notes = readFileSync(join(__dirname, '..', '..', 'infra', 'servicebus', 'README.md'), 'utf8');
+    const section = notes.slice(notes.indexOf('## Emulator-only properties'));
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const azure = readme.slice(readme.indexOf('## Azure settings'));
+    for (const [prop, value] of Object.entries(EMULATOR_ONLY)) {
+      expect(raw).toContain(`"${prop}":"${value}"`);
+      expect(section).toContain(`\`${prop}\``);
+      expect(azure).toContain(`\`${prop}\``);
+    }
+    expect(section).toMatch(/do not copy them to Azure/);
+  });
+
+
   it('declares the stagecraft-events topic with duplicate detection', () => {
     expect(topic.Properties.RequiresDuplicateDetection).toBe(true);
   });

@@ -6,7 +6,8 @@ import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { TableApprovalStore } from '../../../shared/approvals/store';
 import { instanceIdFor } from '../../../shared/router/instance-id';
-import { TERMINAL_RUNTIME, startOnce, statusOf } from '../../../shared/runs/durable';
+import { TERMINAL_RUNTIME, statusOf } from '../../../shared/runs/durable';
+import { startOnce } from '../../../shared/router/durable-client';
 import { runsSettings } from '../../../shared/runs/settings';
 import { runStepStore } from '../../../shared/runs/store';
 import type { BeginInput, BeginResult, EffectsInput, WakeInput } from '../../../shared/retraining/contract';
@@ -74,7 +75,7 @@ df.app.activity(RETRAINING_ACTIVITIES.effects, {
       await startOnce(durable, RETRAINING.wake, instanceIdFor('retrainingWake', input.model, w.id), wake);
     }
     if (input.startRun) {
-      const started = await startOnce(durable, RETRAINING.run, input.startRun.runId, input.startRun);
+      const started = (await startOnce(durable, RETRAINING.run, input.startRun.runId, input.startRun)) === 'started';
       ctx.info('retraining run', { model: input.model, runId: input.startRun.runId, started });
     }
     return { records: steps.length, wakes: input.wakes.length };

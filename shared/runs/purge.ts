@@ -1,0 +1,31 @@
+/**
+ * Retention of workflow history: instances that finished (Completed, Failed, Terminated) and were created more than
+ * STAGECRAFT_HISTORY_RETENTION ago (default 30d, at least 1d) are purged from the durable store, so the task hub and
+ * run listings stay bounded. Running, pending and suspended instances are never purged. Run-step records (Tables)
+ * are kept: `GET /api/runs/{id}` still answers for a purged run from them (status `Purged`).
+ */
+import { OrchestrationRuntimeStatus, type DurableClient } from 'durable-functions';
+import { tryParseDuration } from '../decisions/duration';
+import { ConfigError } from '../errors';
+
+export const DEFAULT_HISTORY_RETENTION = '30d';
+const MIN_RETENTION_MS = 24 * 3600_000;
+/** Daily at 03:17 UTC (off the hour, away from other daily jobs). */
+export const PURGE_SCHEDULE = '0 17 3 * * *';
+
+export function historyRetentionMs(env: Readonly<Record<string, string | undefined>> = process.env): number {
+  const raw = env['STAGECRAFT_HISTORY_RETENTION']?.trim() || DEFAULT_HISTORY_RETENTION;
+  const ms = tryParseDuration(raw);
+  if (ms === undefined || ms < MIN_RETENTION_MS) {
+    throw new ConfigError('STAGECRAFT_HISTORY_RETENTION must be a duration of at least 1d, e.g. 30d or 90d', { problems: [{ setting: 'STAGECRAFT_HISTORY_RETENTION', problem: 'not a duration of at least 1d' }] });
+  }
+  return ms;
+}
+
+export const PURGED_STATUSES = [OrchestrationRuntimeStatus.Completed, OrchestrationRuntimeStatus.Failed, OrchestrationRuntimeStatus.Terminated];
+
+export async function purgeHistory(client: DurableClient, retentionMs: number, nowMs: number): Promise<{ instancesDeleted: number; createdBefore: string }> {
+  const createdTimeTo = new Date(nowMs - retentionMs);
+  const r = await client.purgeInstanceHistoryBy({ createdTimeFrom: new Date(0), createdTimeTo, runtimeStatus: PURGED_STATUSES });
+  return { instancesDeleted: r.instancesDeleted, createdBefore: createdTimeTo.toISOString() };
+}
