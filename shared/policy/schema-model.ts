@@ -169,6 +169,15 @@ export const ModelPolicy = z.strictObject({
   notify: z.array(Identifier).default([]).meta({ description: 'Names of channels (top-level channels) to notify.' }),
   retraining: Retraining.optional(),
   rollback: RollbackPolicy.prefault({}),
+}).superRefine((p, ctx) => {
+  // A rollback approval uses the model's approvers: its quorum must be reachable with them.
+  const n = p.rollback.minApprovals;
+  if (n === undefined || !p.rollback.requireApproval) return;
+  const a = p.approval;
+  const users = new Set([...a.approvers.users, ...a.escalation.flatMap((s) => s.addApprovers?.users ?? [])].map((u) => u.toLowerCase()));
+  const groups = a.approvers.groups.length + a.escalation.flatMap((s) => s.addApprovers?.groups ?? []).length;
+  if (groups === 0 && users.size < n) ctx.addIssue({ code: 'custom', path: ['rollback', 'minApprovals'], message: `rollback.minApprovals is ${n} but the approval section names only ${users.size} approver(s)` });
+  if (groups === 0 && users.size === 0) ctx.addIssue({ code: 'custom', path: ['rollback', 'requireApproval'], message: 'rollback approval needs approvers: list them under approval.approvers' });
 });
 export type ModelPolicy = z.output<typeof ModelPolicy>;
 export type ModelPolicyInput = z.input<typeof ModelPolicy>;
