@@ -44,8 +44,14 @@ export const Channel = z.discriminatedUnion('type', [
     users: z.record(z.string().min(1), z.string().regex(/^[UW][A-Z0-9]{2,}$/, { message: 'must be a Slack user id such as U0123ABCD' })).default({}).meta({ description: 'Approver id (e-mail/UPN) → Slack user id; others are looked up by e-mail.' }),
     lookupByEmail: z.boolean().default(true).meta({ description: 'Find unmapped approvers with users.lookupByEmail.' }),
   }).meta({ description: 'Each approver gets a direct message from the Slack app (chat.postMessage to their user id).' }),
+  z.strictObject({
+    type: z.literal('email'),
+    connectionStringSetting: SettingName.meta({ description: 'App setting with the Azure Communication Services connection string (endpoint=https://…;accesskey=…).' }),
+    sender: z.email({ error: 'must be an e-mail address' }).meta({ description: 'senderAddress: a MailFrom address of a domain connected to the resource, e.g. DoNotReply@contoso.com.' }),
+    addresses: z.record(z.string().min(1), z.email({ error: 'must be an e-mail address' })).default({}).meta({ description: 'Approver id → mailbox (default: the approver id, when it is an address).' }),
+  }).meta({ description: 'Each approver gets an e-mail through Azure Communication Services Email (POST {endpoint}/emails:send, HMAC-SHA256 access key).' }),
 ]);
-export const DIRECT_CHANNEL_TYPES: ReadonlySet<string> = new Set(['direct-webhook', 'slack-dm']);
+export const DIRECT_CHANNEL_TYPES: ReadonlySet<string> = new Set(['direct-webhook', 'slack-dm', 'email']);
 export type Channel = z.output<typeof Channel>;
 
 export const Suite = z.strictObject({

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../shared/errors';
 import { type DirectMessageInput, type NotifyMessageInput, notifyAll, resolveChannel, resolveDirectChannel, sendDirect, sendNotification, verifyWebhookSignature } from '../../shared/adapters/notify';
-import { type FakeSlack, type JsonServer, type RecordedRequest, startFakeSlack, startJsonServer } from '../fakes';
+import { type FakeAcsEmail, type FakeSlack, type JsonServer, type RecordedRequest, startFakeAcsEmail, startFakeSlack, startJsonServer } from '../fakes';
 
 let capture: JsonServer;
 let got: RecordedRequest[];
@@ -201,5 +201,40 @@ describe('slack-dm against a fake of the documented Slack Web API', () => {
     const ch = resolveDirectChannel('dm', def({ users: { 'alice@contoso.com': 'U0ALICE' } }), { SLACK_BOT_TOKEN: TOKEN });
     slack.injectFailure({ path: '/api/chat.postMessage', status: 429, retryAfter: '1' });
     expect(await sendDirect(ch, msg('alice@contoso.com'))).toMatchObject({ ok: false, status: 429, retryable: true });
+  });
+});
+
+describe('email through a fake of the documented Azure Communication Services Email REST API', () => {
+  let acs: FakeAcsEmail;
+  beforeAll(async () => { acs = await startFakeAcsEmail(); });
+  afterAll(async () => { await acs.close(); });
+  const def = { type: 'email' as const, connectionStringSetting: 'ACS_CONN', sender: 'DoNotReply@contoso.com', addresses: { 'carol': 'carol.ml@contoso.com' } };
+  const msg = (recipient: string): DirectMessageInput => ({
+    recipient, approvalId: 'apr-3', event: 'approval.requested', title: 'Approval needed: bc v5', text: 'checks passed',
+    links: { approve: `https://stagecraft.example/a?t=APPROVE-${recipient}`, reject: `https://stagecraft.example/a?t=REJECT-${recipient}`, expiresAt: '2026-05-15T09:00:00.000Z' },
+  });
+
+  it('sends each approver one HMAC-signed e-mail (accepted by the service) carrying only their links', async () => {
+    const ch = resolveDirectChannel('mail', def, { ACS_CONN: acs.connectionString });
+    const results = await Promise.all([sendDirect(ch, msg('alice@contoso.com')), sendDirect(ch, msg('carol'))]);
+    expect(results.map((r) => [r.recipient, r.ok, r.status])).toEqual([['alice@contoso.com', true, 202], ['carol', true, 202]]);
+    expect(acs.rejected).toEqual([]);
+    const alice = acs.sent.find((e) => e.to[0] === 'alice@contoso.com')!;
+    expect(alice).toMatchObject({ senderAddress: 'DoNotReply@contoso.com', subject: 'Approval needed: bc v5' });
+    expect(alice.plainText).toContain('APPROVE-alice@contoso.com');
+    expect(alice.html).toContain('REJECT-alice@contoso.com');
+    expect(JSON.stringify(alice)).not.toContain('carol');
+    expect(acs.sent.find((e) => e.to[0] === 'carol.ml@contoso.com')?.plainText).toContain('APPROVE-carol');
+  });
+
+  it('a wrong access key is refused by the service (401 Denied) and reported without the key; 429 is retryable', async () => {
+    const wrongKey = `endpoint=${acs.endpoint}/;accesskey=${Buffer.from('not-the-key').toString('base64')}`;
+    const r = await sendDirect(resolveDirectChannel('mail', def, { ACS_CONN: wrongKey }), msg('alice@contoso.com'));
+    expect(r).toMatchObject({ ok: false, status: 401, retryable: false, error: 'emails:send: HTTP 401 Denied' });
+    expect(JSON.stringify(r)).not.toContain(Buffer.from('not-the-key').toString('base64'));
+    acs.failNext(429);
+    expect(await sendDirect(resolveDirectChannel('mail', def, { ACS_CONN: acs.connectionString }), msg('alice@contoso.com'))).toMatchObject({ ok: false, status: 429, retryable: true });
+    expect(await sendDirect(resolveDirectChannel('mail', def, { ACS_CONN: acs.connectionString }), msg('bob'))).toMatchObject({ ok: false, error: expect.stringContaining('no e-mail address') as unknown });
+    expect(() => resolveDirectChannel('mail', def, { ACS_CONN: 'not a connection string' })).toThrow(/not an ACS connection string/);
   });
 });

@@ -3,3 +3,4 @@ export { startFakeDatabricks, type FakeDatabricks, type FakeDatabricksState, typ
 export { startJsonServer, HttpError, RAW_BODY, type InjectedFailure, type RecordedRequest, type JsonServer } from './json-server';
 export { mlflowSignature, pythonJson, pythonIsoTimestamp, type WebhookDelivery } from './mlflow-webhooks';
 export { startFakeSlack, type FakeSlack } from './slack';
+export { startFakeAcsEmail, type FakeAcsEmail } from './acs-email';

@@ -8,19 +8,26 @@
  * - `slack-dm`: Slack Web API, bot token as `Authorization: Bearer`: `chat.postMessage` with `channel` = the user id
  *   (a DM from the app); the id comes from the channel's `users` map or `users.lookupByEmail`. Slack answers HTTP 200
  *   with `{ ok: false, error }` for API errors and 429 + Retry-After when rate limited.
+ * - `email`: Azure Communication Services Email, `POST {endpoint}/emails:send?api-version=2023-03-31` signed with
+ *   the resource's access key (HMAC-SHA256 over method, path+query, x-ms-date, host, body hash); 202 = queued.
  *
  * Like send.ts: never throws for a delivery failure; tokens, URLs and links never appear in results or logs.
  */
+import { createHash, createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { ConfigError } from '../../errors';
 import type { Channel } from '../../policy/schema-file';
 import { signWebhook, type NotifyResult, type SendOptions } from './send';
 
-export type DirectChannelDef = Extract<Channel, { type: 'direct-webhook' | 'slack-dm' }>;
+export type DirectChannelDef = Extract<Channel, { type: 'direct-webhook' | 'slack-dm' | 'email' }>;
 
 export type ResolvedDirectChannel =
   | { name: string; type: 'direct-webhook'; url: string; secret: string; headers: Record<string, string> }
-  | { name: string; type: 'slack-dm'; apiUrl: string; token: string; users: ReadonlyMap<string, string>; lookupByEmail: boolean };
+  | { name: string; type: 'slack-dm'; apiUrl: string; token: string; users: ReadonlyMap<string, string>; lookupByEmail: boolean }
+  | { name: string; type: 'email'; endpoint: string; accessKey: Buffer; sender: string; addresses: ReadonlyMap<string, string> };
+
+/** ACS Email API version used (GA). */
+export const ACS_EMAIL_API_VERSION = '2023-03-31';
 
 export const DirectMessage = z.object({
   /** The approver (policy id: e-mail / UPN). */
@@ -40,7 +47,33 @@ export type DirectMessageInput = z.input<typeof DirectMessage>;
 export type DirectResult = NotifyResult & { recipient: string };
 
 export function isDirectChannel(c: Channel): c is DirectChannelDef {
-  return c.type === 'direct-webhook' || c.type === 'slack-dm';
+  return c.type === 'direct-webhook' || c.type === 'slack-dm' || c.type === 'email';
+}
+
+/** `endpoint=https://<resource>.communication.azure.com/;accesskey=<base64>` (keys case-insensitive). */
+export function parseAcsConnectionString(raw: string): { endpoint: string; accessKey: Buffer } | undefined {
+  const parts = new Map<string, string>();
+  for (const p of raw.split(';')) {
+    const eq = p.indexOf('=');
+    if (eq > 0) parts.set(p.slice(0, eq).trim().toLowerCase(), p.slice(eq + 1).trim());
+  }
+  const endpoint = parts.get('endpoint');
+  const key = parts.get('accesskey');
+  if (!endpoint || !key || !/^https?:\/\//.test(endpoint)) return undefined;
+  const accessKey = Buffer.from(key, 'base64');
+  return accessKey.length === 0 ? undefined : { endpoint: endpoint.replace(/\/+$/, ''), accessKey };
+}
+
+/**
+ * ACS access-key request signing (HMAC-SHA256): sign "<METHOD>\n<path and query>\n<x-ms-date>;<host>;<content hash>"
+ * with the base64-decoded key; send x-ms-date, x-ms-content-sha256 and Authorization.
+ */
+export function acsSignedHeaders(method: string, url: URL, body: string, accessKey: Buffer, date: Date): Record<string, string> {
+  const contentHash = createHash('sha256').update(body, 'utf8').digest('base64');
+  const msDate = date.toUTCString();
+  const toSign = `${method}\n${url.pathname}${url.search}\n${msDate};${url.host};${contentHash}`;
+  const signature = createHmac('sha256', accessKey).update(toSign, 'utf8').digest('base64');
+  return { 'x-ms-date': msDate, 'x-ms-content-sha256': contentHash, authorization: `HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=${signature}` };
 }
 
 /** Resolves settings of a direct channel. Throws ConfigError naming the channel and the missing setting. */
@@ -52,6 +85,14 @@ export function resolveDirectChannel(name: string, c: Channel, settings: Readonl
     const secret = settings[c.secretSetting];
     if (!secret) throw new ConfigError(`notification channel '${name}': app setting ${c.secretSetting} is not set`, { channel: name, setting: c.secretSetting });
     return { name, type: 'direct-webhook', url, secret, headers: c.headers };
+  }
+  if (c.type === 'email') {
+    const raw = settings[c.connectionStringSetting];
+    if (!raw) throw new ConfigError(`notification channel '${name}': app setting ${c.connectionStringSetting} is not set`, { channel: name, setting: c.connectionStringSetting });
+    const parsed = parseAcsConnectionString(raw);
+    if (!parsed) throw new ConfigError(`notification channel '${name}': app setting ${c.connectionStringSetting} is not an ACS connection string (endpoint=https://...;accesskey=...)`, { channel: name, setting: c.connectionStringSetting });
+    const addresses = new Map(Object.entries(c.addresses).map(([k, v]) => [k.trim().toLowerCase(), v]));
+    return { name, type: 'email', ...parsed, sender: c.sender, addresses };
   }
   const token = settings[c.tokenSetting];
   if (!token) throw new ConfigError(`notification channel '${name}': app setting ${c.tokenSetting} is not set`, { channel: name, setting: c.tokenSetting });
@@ -79,6 +120,23 @@ export function slackDmBlocks(m: DirectMessage): { text: string; blocks: unknown
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `These links are yours alone (${slackText(m.recipient)}); they expire at ${m.links.expiresAt}.` }] });
   return { text: `${m.title} (approval ${m.approvalId})`.slice(0, 3000), blocks };
 }
+
+function htmlText(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/** Subject, plain text and HTML of one approver's e-mail (their links only). */
+export function emailContent(m: DirectMessage): { subject: string; plainText: string; html: string } {
+  const facts = m.facts.map((f) => `${f.name}: ${f.value}`);
+  const plainText = [m.title, m.text, ...facts, '', `Approve: ${m.links.approve}`, `Reject: ${m.links.reject}`, ...(m.detailsUrl ? [`Details: ${m.detailsUrl}`] : []), '', `These links are yours alone (${m.recipient}); they expire at ${m.links.expiresAt}. Do not forward this e-mail.`]
+    .filter((l, i) => l !== '' || i > 0).join('\n');
+  const html = `<h2>${htmlText(m.title)}</h2>${m.text ? `<p>${htmlText(m.text)}</p>` : ''}${facts.length ? `<ul>${facts.map((f) => `<li>${htmlText(f)}</li>`).join('')}</ul>` : ''}`
+    + `<p><a href="${htmlText(m.links.approve)}">Approve</a> &middot; <a href="${htmlText(m.links.reject)}">Reject</a>${m.detailsUrl ? ` &middot; <a href="${htmlText(m.detailsUrl)}">Details</a>` : ''}</p>`
+    + `<p><small>These links are yours alone (${htmlText(m.recipient)}); they expire at ${htmlText(m.links.expiresAt)}. Do not forward this e-mail.</small></p>`;
+  return { subject: m.title.slice(0, 250), plainText, html };
+}
+
+const AcsError = z.object({ error: z.object({ code: z.string().optional(), message: z.string().optional() }).optional() }).loose();
 
 const SlackAnswer = z.object({ ok: z.boolean(), error: z.string().optional(), user: z.object({ id: z.string() }).optional() }).loose();
 /** Slack errors worth retrying (documented: ratelimited, service errors). */
@@ -136,6 +194,19 @@ export async function sendDirect(ch: ResolvedDirectChannel, input: DirectMessage
     if ('failure' in r) return done({ ...base, ok: false, retryable: true, error: r.failure });
     if (r.status >= 200 && r.status < 300) return done({ ...base, ok: true, status: r.status, retryable: false });
     return done({ ...base, ok: false, status: r.status, retryable: r.status === 429 || r.status >= 500, error: `HTTP ${r.status}` });
+  }
+  if (ch.type === 'email') {
+    const to = ch.addresses.get(m.recipient.trim().toLowerCase()) ?? (z.email().safeParse(m.recipient).success ? m.recipient : undefined);
+    if (!to) return done({ ...base, ok: false, retryable: false, error: 'no e-mail address for this approver (add it to the channel addresses map)' });
+    const url = new URL(`${ch.endpoint}/emails:send?api-version=${ACS_EMAIL_API_VERSION}`);
+    const body = JSON.stringify({ senderAddress: ch.sender, recipients: { to: [{ address: to }] }, content: emailContent(m), userEngagementTrackingDisabled: true });
+    const headers = { 'content-type': 'application/json', 'user-agent': 'stagecraft/0.1', ...acsSignedHeaders('POST', url, body, ch.accessKey, new Date(now)) };
+    const r = await call(f, url.toString(), { method: 'POST', headers, body }, timeoutMs);
+    if ('failure' in r) return done({ ...base, ok: false, retryable: true, error: r.failure });
+    // 202 Accepted: queued for delivery (the operation can be polled; we do not wait for the mailbox).
+    if (r.status === 202 || r.status === 200) return done({ ...base, ok: true, status: r.status, retryable: false });
+    const code = AcsError.safeParse(r.json).data?.error?.code;
+    return done({ ...base, ok: false, status: r.status, retryable: r.status === 429 || r.status >= 500, error: `emails:send: HTTP ${r.status}${code ? ` ${code}` : ''}` });
   }
   const user = await slackUserId(ch, m.recipient, f, timeoutMs);
   if ('error' in user) return done({ ...base, ok: false, retryable: user.retryable, error: user.error, ...(user.status !== undefined ? { status: user.status } : {}) });

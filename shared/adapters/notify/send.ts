@@ -44,7 +44,7 @@ export interface SendOptions {
 
 /** Resolves `urlSetting` / `secretSetting` against settings. Throws ConfigError naming the missing setting. */
 export function resolveChannel(name: string, c: Channel, settings: Readonly<Record<string, string | undefined>>): ResolvedChannel {
-  if (c.type === 'direct-webhook' || c.type === 'slack-dm') {
+  if (c.type === 'direct-webhook' || c.type === 'slack-dm' || c.type === 'email') {
     throw new ConfigError(`notification channel '${name}' is a direct channel (${c.type}): it only carries each approver's own links (approval.linkChannel), never a shared notice`, { channel: name });
   }
   const url = c.url ?? (c.urlSetting ? settings[c.urlSetting] : undefined);
