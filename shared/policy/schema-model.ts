@@ -171,13 +171,13 @@ export const ModelPolicy = z.strictObject({
   rollback: RollbackPolicy.prefault({}),
 }).superRefine((p, ctx) => {
   // A rollback approval uses the model's approvers: its quorum must be reachable with them.
-  const n = p.rollback.minApprovals;
-  if (n === undefined || !p.rollback.requireApproval) return;
+  if (!p.rollback.requireApproval) return;
   const a = p.approval;
+  const n = p.rollback.minApprovals ?? a.minApprovals;
   const users = new Set([...a.approvers.users, ...a.escalation.flatMap((s) => s.addApprovers?.users ?? [])].map((u) => u.toLowerCase()));
   const groups = a.approvers.groups.length + a.escalation.flatMap((s) => s.addApprovers?.groups ?? []).length;
-  if (groups === 0 && users.size < n) ctx.addIssue({ code: 'custom', path: ['rollback', 'minApprovals'], message: `rollback.minApprovals is ${n} but the approval section names only ${users.size} approver(s)` });
   if (groups === 0 && users.size === 0) ctx.addIssue({ code: 'custom', path: ['rollback', 'requireApproval'], message: 'rollback approval needs approvers: list them under approval.approvers' });
+  else if (groups === 0 && users.size < n) ctx.addIssue({ code: 'custom', path: ['rollback', 'minApprovals'], message: `rollback approval needs ${n} approvals but the approval section names only ${users.size} approver(s)` });
 });
 export type ModelPolicy = z.output<typeof ModelPolicy>;
 export type ModelPolicyInput = z.input<typeof ModelPolicy>;

@@ -51,7 +51,8 @@ describe('approval link channel, unknown author and rollback policy', () => {
   });
 
   it('refuses a rollback quorum the approvers cannot reach', () => {
-    expect(issues(`${base}  m: { rollback: { requireApproval: true, minApprovals: 3 } }\n`)['models.m.rollback.minApprovals']).toMatch(/names only 2 approver/);
+    expect(issues(`${base}  m: { rollback: { requireApproval: true, minApprovals: 3 } }\n`)['models.m.rollback.minApprovals']).toMatch(/needs 3 approvals but .* names only 2 approver/);
+    expect(issues(`${base}  m: { approval: { required: false, approvers: { users: [] } }, rollback: { requireApproval: true } }\n`)['models.m.rollback.requireApproval']).toMatch(/needs approvers/);
     expect(resolvePolicy(parsePolicyText(`${base}  m: { rollback: { requireApproval: true, minApprovals: 2 } }\n`), 'm').policy.rollback.minApprovals).toBe(2);
   });
 });
