@@ -5,6 +5,8 @@
  * - The request is persisted by an activity BEFORE the first wait; the store is the source of truth and is re-read
  *   after every wake-up, so a decision made before the wait (or while the host was down) is seen.
  * - One decision-event waiter at a time (a waiter that lost a race is reused); every losing timer is cancelled.
+ * - One request per execution: its id derives from the instance id AND a replay-safe guid of this execution, so a
+ *   re-run of the same business key after a purge waits for a new decision.
  * - Reminder/escalation/deadline instants come from the pure schedule over the stored `createdAt`, so a replay
  *   computes the same timers.
  */
@@ -29,7 +31,10 @@ export function summarizeApproval(r: ApprovalRequest): ApprovalSummary {
     createdAt: r.createdAt,
     escalations: r.escalations,
     remindersSent: r.remindersSent,
+    minApprovals: r.rules.minApprovals,
   };
+  if (r.authorSource !== undefined) s.authorSource = r.authorSource;
+  if (r.authorNote !== undefined) s.authorNote = r.authorNote;
   if (r.reason !== undefined) s.reason = r.reason;
   if (r.closedAt !== undefined) s.closedAt = r.closedAt;
   return s;
@@ -40,7 +45,9 @@ export function* approvalFlow(
   input: CreateApprovalInput,
   onStatus: (extra: Record<string, unknown>) => void,
 ): Generator<Task, ApprovalRequest, unknown> {
-  let request = (yield context.df.callActivityWithRetry(A.createApproval, retry, input)) as ApprovalRequest;
+  // One request per execution: a replay-safe guid (from the instance id and this execution's replayed clock) keys it.
+  const asking: CreateApprovalInput = { ...input, execution: input.execution ?? context.df.newGuid(input.instanceId) };
+  let request = (yield context.df.callActivityWithRetry(A.createApproval, retry, asking)) as ApprovalRequest;
   if (request.status !== 'pending') return request;
   const rules = input.approval;
   const schedule = approvalSchedule(request.createdAt, { ...(rules.reminderEvery !== undefined ? { reminderEvery: rules.reminderEvery } : {}), escalation: rules.escalation, ...(rules.deadline !== undefined ? { deadline: rules.deadline } : {}) });
@@ -50,7 +57,7 @@ export function* approvalFlow(
     request = (yield context.df.callActivityWithRetry(A.readApproval, retry, { approvalId: request.approvalId })) as ApprovalRequest;
     if (request.status !== 'pending') return request;
     const timerEvent = schedule[next];
-    onStatus({ approvalId: request.approvalId, approvals: request.votes.filter((v) => v.verdict === 'approve').length, needed: rules.minApprovals, nextTimer: timerEvent ? { kind: timerEvent.kind, at: timerEvent.at } : null });
+    onStatus({ approvalId: request.approvalId, approvals: request.votes.filter((v) => v.verdict === 'approve').length, needed: request.rules.minApprovals, nextTimer: timerEvent ? { kind: timerEvent.kind, at: timerEvent.at } : null });
     decision ??= context.df.waitForExternalEvent(request.eventName);
     if (timerEvent === undefined) {
       yield decision;

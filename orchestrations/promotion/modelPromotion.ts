@@ -9,7 +9,9 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, Task } from 'durable-functions';
 import type { AnyStagecraftEvent } from '../../shared/events';
+import { unknownAuthorEffect } from '../../shared/decisions/approval';
 import { validationVerdict, type ValidationVerdict } from '../../shared/decisions/verdict';
+import { rulesFromPolicy } from '../../shared/approvals/model';
 import { RUN_JOB, type RunJobInput, type RunJobOutput } from '../../shared/jobs/contract';
 import { jobSpecFromDef } from '../../shared/policy/job-spec';
 import type { NotifyEvent } from '../../shared/policy';
@@ -85,6 +87,7 @@ function* modelPromotion(context: OrchestrationContext): Generator<Task, Promoti
     ...(model.gitCommit !== undefined ? { gitCommit: model.gitCommit } : {}),
     ...(model.retrainingRun !== undefined ? { retrainingRun: model.retrainingRun } : {}),
     ...(model.author !== undefined ? { author: model.author } : {}),
+    authorSource: model.authorSource ?? (model.author !== undefined ? 'event' : 'unknown'),
     trigger,
     dryRun: resolved.dryRun,
   };
@@ -124,6 +127,16 @@ function* modelPromotion(context: OrchestrationContext): Generator<Task, Promoti
     return yield* finish({ ...base, outcome: 'blocked', reason: verdict.summary, verdict, validations: results, ...(report ? { report } : {}) });
   }
   yield* notify('validation.passed', `${model.name} v${model.version} passed validation`, verdict.summary, reportExtra);
+
+  // An unknown author under `unknownAuthor: block` stops here, before any alias moves: excludeAuthor cannot be enforced.
+  const authorEffect = unknownAuthorEffect(rulesFromPolicy(policy.approval), base.authorSource, policy.approval.unknownAuthor, trigger.triggeredBy !== undefined ? { triggeredBy: trigger.triggeredBy } : {});
+  if (authorEffect.action === 'block') {
+    yield* notify('approval.decided', `${model.name} v${model.version} cannot be approved: author unknown`, authorEffect.reason, reportExtra);
+    return yield* finish({
+      ...base, outcome: 'blocked', reason: authorEffect.reason, verdict, validations: results,
+      ...(report ? { report } : {}),
+    });
+  }
 
   // 4. Challenger.
   step('challenger');

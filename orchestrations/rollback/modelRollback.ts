@@ -1,17 +1,28 @@
 /**
  * `modelRollback`: input RollbackInput ({ model, toVersion?, reason, requestedBy, requestId }).
- * plan → move champion (recorded with who and why) → redeploy per policy → notify → one rollback record.
- * A refused plan (no previous champion, target not READY, already champion) is recorded and changes nothing.
+ * plan → [approval] → move champion (recorded with who and why) → redeploy per policy → notify → one rollback record.
+ *
+ * Invariants (a rollback is never an unreviewed promotion):
+ * - A refused plan (no previous champion, target not READY, already champion) is recorded and changes nothing.
+ * - The champion moves directly only to a version that WAS champion through an approved promotion (plan.standing).
+ *   Any other target runs the real promotion (validation + approval, the requester as trigger) as a
+ *   sub-orchestration `<id>:promotion`, or is refused `ROLLBACK_TARGET_NOT_APPROVED` (rollback.unapprovedTarget).
+ * - `rollback.requireApproval`: the move waits for an approval request of kind 'rollback' (the model's approval
+ *   rules, rollback.minApprovals, the requester excluded); not approved → refused, nothing moved.
+ * - Every outcome is in the rollback record with its reason and path.
  */
 import * as df from 'durable-functions';
 import type { OrchestrationContext, Task } from 'durable-functions';
+import { makeEvent } from '../../shared/events/envelope';
+import { EVENT_TYPES } from '../../shared/events/types';
 import { RUN_JOB, type RunJobInput, type RunJobOutput } from '../../shared/jobs/contract';
 import { jobSpecFromDef } from '../../shared/policy/job-spec';
-import type { NotifyInput } from '../../shared/promotion/messages';
-import { PROMOTION_ACTIVITIES as A, ROLLBACK } from '../../shared/promotion/names';
+import type { CreateApprovalInput, NotifyInput } from '../../shared/promotion/messages';
+import { PROMOTION, PROMOTION_ACTIVITIES as A, ROLLBACK } from '../../shared/promotion/names';
 import type { RollbackInput, RollbackPlan, RollbackRecord } from '../../shared/promotion/rollback';
-import type { AliasChange, DeployOutcome } from '../../shared/promotion/types';
+import type { AliasChange, DeployOutcome, PromotionRecord } from '../../shared/promotion/types';
 import { templateVars } from '../../shared/promotion/vars';
+import { approvalFlow, summarizeApproval } from '../promotion/approval-flow';
 
 const retry = new df.RetryOptions(2_000, 5);
 retry.backoffCoefficient = 2;
@@ -26,16 +37,84 @@ function* modelRollback(context: OrchestrationContext): Generator<Task, Rollback
     const record: RollbackRecord = { ...base, ...r, finishedAt: now() };
     context.df.setCustomStatus({ step: 'record', outcome: record.outcome });
     yield context.df.callActivityWithRetry(A.rollbackRecord, retry, record);
-    context.df.setCustomStatus({ step: 'done', outcome: record.outcome, reason: record.reason });
+    context.df.setCustomStatus({ step: 'done', outcome: record.outcome, reason: record.reason, ...(record.path ? { path: record.path } : {}) });
     return record;
+  };
+  const notify = function* (n: Omit<NotifyInput, 'instanceId' | 'model'>): Generator<Task, void, unknown> {
+    try {
+      yield context.df.callActivityWithRetry(A.notify, retry, { ...n, model: input.model, instanceId });
+    } catch {
+      // best effort
+    }
   };
 
   context.df.setCustomStatus({ step: 'plan' });
   const plan = (yield context.df.callActivityWithRetry(A.rollbackPlan, retry, input)) as RollbackPlan;
   if (!plan.ok) return yield* finish({ outcome: 'refused', reason: `${plan.code}: ${plan.reason}`, fromVersion: null, toVersion: input.toVersion ?? null, changes: [] });
+  const target = plan.target.version;
+  const standing = plan.standing.reason;
 
-  context.df.setCustomStatus({ step: 'move', to: plan.target.version });
-  const moved = (yield context.df.callActivityWithRetry(A.rollbackApply, retry, { instanceId, model: input.model, version: plan.target.version, promotion: plan.promotion, actor: input.requestedBy, reason: input.reason })) as { changes: AliasChange[]; previousChampion: string | null };
+  // A target never approved as champion: a promotion, not a rollback.
+  if (!plan.standing.approvedChampion) {
+    const notApproved = `ROLLBACK_TARGET_NOT_APPROVED: ${standing}`;
+    if (plan.rollback.unapprovedTarget === 'refuse') {
+      return yield* finish({
+        outcome: 'refused', standing, fromVersion: plan.current, toVersion: target, changes: [],
+        reason: `${notApproved}; a rollback only returns to a version approved as ${plan.championRole} before — promote it instead (POST /api/models/${encodeURIComponent(input.model)}/versions/${target}/promote)`,
+      });
+    }
+    context.df.setCustomStatus({ step: 'promotion', to: target, reason: notApproved });
+    const event = makeEvent(
+      EVENT_TYPES.promoteRequested,
+      { model: { name: input.model, version: target }, targetAlias: plan.championRole, requestedBy: input.requestedBy, requestId: `${input.requestId}:rollback`, reason: `rollback: ${input.reason}` },
+      { source: '/stagecraft/rollback', time: startedAt },
+    );
+    const promotionInstanceId = `${instanceId}:promotion`;
+    const promoted = (yield context.df.callSubOrchestrator(PROMOTION, { event }, promotionInstanceId)) as PromotionRecord;
+    const moved = promoted.outcome === 'promoted';
+    if (moved) yield* notify({ event: 'model.rolled_back', title: `${input.model} rolled back to v${target} (after validation and approval)`, text: `${input.requestedBy}: ${input.reason}`, facts: { from: promoted.previousChampion ?? '(none)', to: target, promotion: promotionInstanceId } });
+    return yield* finish({
+      outcome: moved ? (promoted.deploy && !['SKIPPED', 'SUCCEEDED'].includes(promoted.deploy.state) ? 'failed' : 'rolled-back') : 'refused',
+      path: 'promotion', standing, promotionInstanceId,
+      reason: `${notApproved}; ran validation and approval as promotion ${promotionInstanceId}: ${promoted.outcome} (${promoted.reason})`,
+      fromVersion: moved ? (promoted.previousChampion ?? null) : plan.current, toVersion: target,
+      changes: promoted.aliasChanges ?? [],
+      ...(promoted.approval ? { approval: promoted.approval } : {}),
+      ...(promoted.deploy ? { deploy: promoted.deploy } : {}),
+    });
+  }
+
+  // Policy may require N-of-M even for a rollback to an approved former champion.
+  let path: RollbackRecord['path'] = 'direct';
+  let approvalSummary: RollbackRecord['approval'];
+  const approvers: string[] = [];
+  if (plan.rollback.requireApproval) {
+    path = 'approval';
+    context.df.setCustomStatus({ step: 'approval', to: target });
+    const approvalInput: CreateApprovalInput = {
+      instanceId,
+      kind: 'rollback',
+      model: plan.target,
+      trigger: { kind: 'promote-requested', eventId: input.requestId, triggeredBy: input.requestedBy, requestId: input.requestId, reason: input.reason, targetAlias: plan.championRole },
+      // The model's approvers and timing; the requester never approves their own rollback; the target's author was
+      // already reviewed when it became champion, so an unknown author adds nothing here.
+      approval: { ...plan.approval, required: true, minApprovals: plan.rollback.minApprovals ?? plan.approval.minApprovals, excludeTrigger: true, unknownAuthor: 'allow' },
+      summary: `Rollback of ${input.model} from v${plan.current ?? '(none)'} to v${target}, requested by ${input.requestedBy}: ${input.reason} (${standing})`,
+      notify: plan.notify,
+    };
+    const request = yield* approvalFlow(context, approvalInput, (extra) => context.df.setCustomStatus({ step: 'approval', to: target, ...extra }));
+    approvalSummary = summarizeApproval(request);
+    if (request.status !== 'approved') {
+      const why = `rollback approval ${request.status}${request.reason ? ` (${request.reason})` : ''}`;
+      yield* notify({ event: 'approval.decided', title: `Rollback of ${input.model} to v${target} was not approved`, text: why });
+      return yield* finish({ outcome: 'refused', path, standing, reason: `ROLLBACK_NOT_APPROVED: ${why}`, fromVersion: plan.current, toVersion: target, changes: [], approval: approvalSummary });
+    }
+    approvers.push(...approvalSummary.votes.filter((v) => v.verdict === 'approve').map((v) => v.approver));
+  }
+
+  context.df.setCustomStatus({ step: 'move', to: target });
+  const actor = approvers.length ? `${input.requestedBy} (approved by ${approvers.join(', ')})` : input.requestedBy;
+  const moved = (yield context.df.callActivityWithRetry(A.rollbackApply, retry, { instanceId, model: input.model, version: target, promotion: plan.promotion, actor, reason: input.reason })) as { changes: AliasChange[]; previousChampion: string | null };
 
   context.df.setCustomStatus({ step: 'deploy', action: plan.deploy.action });
   let deploy: DeployOutcome = { action: plan.deploy.action, state: 'SKIPPED' };
@@ -44,7 +123,7 @@ function* modelRollback(context: OrchestrationContext): Generator<Task, Rollback
       const vars = templateVars(plan.target, { kind: 'promote-requested', eventId: input.requestId, triggeredBy: input.requestedBy, requestId: input.requestId, reason: input.reason, targetAlias: plan.championRole }, instanceId);
       const spec = jobSpecFromDef(plan.deploy.job, vars);
       const timeoutSeconds = spec.timeoutMs / 1000;
-      const jobInput: RunJobInput = { job: spec, idempotencyKey: `${instanceId}:deploy`, label: `redeploy ${input.model} v${plan.target.version}`, timeoutSeconds, pollInitialSeconds: Math.min(5, Math.max(1, timeoutSeconds / 20)) };
+      const jobInput: RunJobInput = { job: spec, idempotencyKey: `${instanceId}:deploy`, label: `redeploy ${input.model} v${target}`, timeoutSeconds, pollInitialSeconds: Math.min(5, Math.max(1, timeoutSeconds / 20)) };
       const out = (yield context.df.callSubOrchestrator(RUN_JOB, jobInput, `${instanceId}:deploy`)) as RunJobOutput;
       deploy = { action: plan.deploy.action, state: out.state, runRef: out.runRef, startedAt: out.startedAt, finishedAt: out.finishedAt, ...(out.resultSummary !== undefined ? { resultSummary: out.resultSummary } : {}) };
     } catch (e) {
@@ -52,27 +131,23 @@ function* modelRollback(context: OrchestrationContext): Generator<Task, Rollback
     }
   }
 
-  const n: NotifyInput = {
+  yield* notify({
     event: 'model.rolled_back',
-    model: input.model,
-    title: `${input.model} rolled back to v${plan.target.version}`,
+    title: `${input.model} rolled back to v${target}`,
     text: `${input.requestedBy}: ${input.reason}`,
-    facts: { from: moved.previousChampion ?? '(none)', to: plan.target.version, deploy: deploy.state },
-    instanceId,
-  };
-  try {
-    yield context.df.callActivityWithRetry(A.notify, retry, n);
-  } catch {
-    // best effort
-  }
+    facts: { from: moved.previousChampion ?? '(none)', to: target, deploy: deploy.state, allowed: standing, ...(approvers.length ? { approvedBy: approvers.join(', ') } : {}) },
+  });
   const ok = deploy.state === 'SKIPPED' || deploy.state === 'SUCCEEDED';
   return yield* finish({
     outcome: ok ? 'rolled-back' : 'failed',
-    reason: ok ? `champion moved to v${plan.target.version}` : `champion moved to v${plan.target.version} but redeploy ended ${deploy.state}`,
+    path,
+    standing,
+    reason: ok ? `champion moved to v${target}` : `champion moved to v${target} but redeploy ended ${deploy.state}`,
     fromVersion: moved.previousChampion,
-    toVersion: plan.target.version,
+    toVersion: target,
     changes: moved.changes,
     deploy,
+    ...(approvalSummary ? { approval: approvalSummary } : {}),
   });
 }
 

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import {
   type ApprovalRules,
   type ApprovalState,
+  type AuthorSource,
   type DecisionInput,
   type DecisionResult,
   decideApproval,
@@ -14,6 +15,7 @@ import {
   initialApprovalOutcome,
 } from '../decisions/approval';
 import { parseDuration } from '../decisions/duration';
+import type { Approval } from '../policy/schema-model';
 import { toMs } from '../decisions/time';
 
 const ApproverSetSchema = z.object({ users: z.array(z.string()).optional(), groups: z.array(z.string()).optional() });
@@ -52,6 +54,12 @@ export const ApprovalRequestSchema = z.object({
   deadlineAt: z.string().optional(),
   rules: ApprovalRulesSchema,
   author: z.string().optional(),
+  /** Where `author` came from; 'unknown' when nobody could be named (excludeAuthor then relies on unknownAuthor). */
+  authorSource: z.enum(['registry-user-id', 'run-mlflow-user', 'event', 'unknown']).optional(),
+  /** What an unknown author changed (e.g. one more approval required), shown in notices and the API. */
+  authorNote: z.string().optional(),
+  /** The direct channel that delivers each approver's own links (absent: no links are sent). */
+  linkChannel: z.string().optional(),
   triggeredBy: z.string().optional(),
   votes: z.array(VoteSchema),
   /** Why a settled request settled: quorum, rejected, deadline, not-required, cancelled. */
@@ -75,6 +83,9 @@ export interface NewApprovalRequest {
   version: string;
   rules: ApprovalRules;
   author?: string;
+  authorSource?: AuthorSource;
+  authorNote?: string;
+  linkChannel?: string;
   triggeredBy?: string;
   summary?: string;
 }
@@ -98,6 +109,9 @@ export function newRequest(input: NewApprovalRequest, nowMs: number): ApprovalRe
   };
   if (input.rules.deadline !== undefined) req.deadlineAt = new Date(nowMs + parseDuration(input.rules.deadline)).toISOString();
   if (input.author !== undefined) req.author = input.author;
+  if (input.authorSource !== undefined) req.authorSource = input.authorSource;
+  if (input.authorNote !== undefined) req.authorNote = input.authorNote;
+  if (input.linkChannel !== undefined) req.linkChannel = input.linkChannel;
   if (input.triggeredBy !== undefined) req.triggeredBy = input.triggeredBy;
   if (input.summary !== undefined) req.summary = input.summary;
   if (initial.status !== 'pending') {
@@ -141,3 +155,19 @@ export function applyDeadline(req: ApprovalRequest, now: number): { changed: boo
 export function isSettled(req: Pick<ApprovalRequest, 'status'>): boolean {
   return req.status !== 'pending';
 }
+
+/** The decision rules of a policy approval section (schema output → the pure rules). */
+export function rulesFromPolicy(a: Approval): ApprovalRules {
+  const rules: ApprovalRules = {
+    required: a.required,
+    approvers: a.approvers,
+    minApprovals: a.minApprovals,
+    excludeAuthor: a.excludeAuthor,
+    excludeTrigger: a.excludeTrigger,
+    escalation: a.escalation.map((s) => (s.addApprovers ? { after: s.after, addApprovers: s.addApprovers } : { after: s.after })),
+    onDeadline: a.onDeadline,
+  };
+  if (a.deadline !== undefined) rules.deadline = a.deadline;
+  return rules;
+}
+

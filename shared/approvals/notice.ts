@@ -1,20 +1,37 @@
 /**
- * What an approval notification says and which one-click links it carries. Links are made for the named users in
- * force at the time (base approvers plus escalation steps already fired); group members decide through the API.
- * Links expire at min(now + TTL, deadline) and are single use.
+ * What approval notifications say, and the one-click links each approver gets.
+ *
+ * Invariants:
+ * - Shared notices (Teams, Slack, webhook channels) say what waits and where (approval id, details URL, deadline,
+ *   approvals needed) and carry NO decision link: a link is a bearer token for one approver's vote.
+ * - Links are made per approver for the named users in force (base approvers plus escalation steps already fired),
+ *   minus the excluded author/trigger and anyone who already voted, and go to that approver alone through the
+ *   policy's direct channel (`approval.linkChannel`). Group members decide through the API.
+ * - Links expire at min(now + TTL, deadline) and are single use.
  */
-import { effectiveApprovers } from '../decisions/approval';
-import { approvalLinks } from './links';
+import { effectiveApprovers, normalizeIdentity } from '../decisions/approval';
+import { approvalLinks, type DecisionLinks } from './links';
 import type { ApprovalRequest } from './model';
 import type { ApprovalSettings } from './settings';
 
-export function linkActions(req: ApprovalRequest, settings: ApprovalSettings, nowMs: number): Array<{ label: string; url: string }> {
+/** The people who get links now, each with their own pair (empty without a signing secret or once settled). */
+export function recipientLinks(req: ApprovalRequest, settings: ApprovalSettings, nowMs: number): DecisionLinks[] {
   const secret = settings.linkSecrets[0];
   if (!secret || req.status !== 'pending') return [];
   const { users } = effectiveApprovers(req.rules, req.createdAt, nowMs);
-  const excluded = new Set([req.rules.excludeAuthor ? req.author : undefined, req.rules.excludeTrigger ? req.triggeredBy : undefined].filter((x): x is string => !!x).map((x) => x.toLowerCase()));
-  const eligible = [...new Set(users)].filter((u) => !excluded.has(u.toLowerCase()));
-  const links = approvalLinks({
+  const excluded = new Set(
+    [req.rules.excludeAuthor ? req.author : undefined, req.rules.excludeTrigger ? req.triggeredBy : undefined, ...req.votes.map((v) => v.approver)]
+      .filter((x): x is string => !!x)
+      .map(normalizeIdentity),
+  );
+  const seen = new Set<string>();
+  const eligible = users.filter((u) => {
+    const k = normalizeIdentity(u);
+    if (excluded.has(k) || seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+  return approvalLinks({
     approvalId: req.approvalId,
     approvers: eligible,
     baseUrl: settings.publicBaseUrl,
@@ -23,19 +40,24 @@ export function linkActions(req: ApprovalRequest, settings: ApprovalSettings, no
     ttlMs: settings.linkTtlMs,
     ...(req.deadlineAt ? { deadlineMs: Date.parse(req.deadlineAt) } : {}),
   });
-  return links.flatMap((l) => [
-    { label: `Approve as ${l.approver}`, url: l.approve },
-    { label: `Reject as ${l.approver}`, url: l.reject },
-  ]);
+}
+
+/** Where the request is seen and decided (needs sign-in; not a decision link). */
+export function approvalDetailsUrl(req: Pick<ApprovalRequest, 'approvalId'>, settings: Pick<ApprovalSettings, 'publicBaseUrl'>): string {
+  return `${settings.publicBaseUrl}/api/approvals/${encodeURIComponent(req.approvalId)}`;
 }
 
 export function approvalFacts(req: ApprovalRequest): Record<string, string> {
   const approvers = [...(req.rules.approvers.users ?? []), ...(req.rules.approvers.groups ?? []).map((g) => `group:${g}`)].join(', ');
+  const author = req.author !== undefined ? `${req.author} (${req.authorSource ?? 'event'})` : 'unknown';
   return {
     version: req.version,
     approval: req.approvalId,
     approvers,
     needed: String(req.rules.minApprovals),
+    author,
+    ...(req.authorNote ? { 'author note': req.authorNote } : {}),
     ...(req.deadlineAt ? { deadline: req.deadlineAt } : {}),
+    decide: req.linkChannel ? `through the API/console; each approver also gets their own link (${req.linkChannel})` : 'through the API/console (POST /api/approvals/{id}/decision)',
   };
 }

@@ -139,5 +139,10 @@ export function approvalView(r: ApprovalRequest): Record<string, unknown> {
     votes: r.votes.map((v) => ({ approver: v.approver, verdict: v.verdict, at: new Date(v.atMs).toISOString(), comment: v.comment })),
     instanceId: r.instanceId,
     summary: r.summary,
+    author: r.author,
+    authorSource: r.authorSource ?? (r.author === undefined ? 'unknown' : undefined),
+    authorNote: r.authorNote,
+    // Links go only to each approver through this direct channel (never in shared notices); absent: no links.
+    linkChannel: r.linkChannel,
   };
 }

@@ -193,3 +193,32 @@ export function quorumReachable(rules: ApprovalRules, people: { author?: string;
   const eligibleUsers = [...users].filter((u) => !excluded.has(u)).length;
   return { reachable: groups.length > 0 || eligibleUsers >= rules.minApprovals, eligibleUsers };
 }
+
+/** Where the author of a model version came from. 'event': named by the triggering event (a release's git actor). */
+export type AuthorSource = 'registry-user-id' | 'run-mlflow-user' | 'event' | 'unknown';
+export type UnknownAuthorPolicy = 'block' | 'require-extra-approval' | 'allow';
+
+export type UnknownAuthorEffect =
+  | { action: 'none' }
+  | { action: 'block'; reason: string }
+  | { action: 'extra-approval'; minApprovals: number; note: string };
+
+/**
+ * What an unknown author does to a request (pure). Only matters with `excludeAuthor` on a required approval: the
+ * registrant could otherwise approve their own version unnoticed. `require-extra-approval` asks for minApprovals + 1,
+ * capped at the eligible named approvers when no group is listed (a quorum nobody can reach helps nobody).
+ */
+export function unknownAuthorEffect(rules: ApprovalRules, authorSource: AuthorSource, policy: UnknownAuthorPolicy, people: { triggeredBy?: string } = {}): UnknownAuthorEffect {
+  if (authorSource !== 'unknown' || !rules.excludeAuthor || rules.required === false || policy === 'allow') return { action: 'none' };
+  if (policy === 'block') {
+    return { action: 'block', reason: "UNKNOWN_AUTHOR: the version's author is unknown (no registry user_id, no mlflow.user tag on its run), so excludeAuthor cannot be enforced and the policy says unknownAuthor: block" };
+  }
+  const wanted = rules.minApprovals + 1;
+  const { reachable, eligibleUsers } = quorumReachable({ ...rules, minApprovals: wanted }, people);
+  const minApprovals = reachable ? wanted : Math.max(rules.minApprovals, eligibleUsers);
+  const note = minApprovals > rules.minApprovals
+    ? `author unknown: ${minApprovals} approvals required instead of ${rules.minApprovals} (unknownAuthor: require-extra-approval)`
+    : `author unknown: an extra approval was required but only ${eligibleUsers} approver(s) are named, so ${minApprovals} approval(s) are required`;
+  return { action: 'extra-approval', minApprovals, note };
+}
+

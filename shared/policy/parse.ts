@@ -4,7 +4,7 @@ import { type PolicyIssue, PolicyInvalidError } from './errors';
 import { hasWildcard } from './glob';
 import { deepMerge, hasPath, isPlainObject } from './merge';
 import { formatPath } from './path';
-import { PolicyFile } from './schema-file';
+import { DIRECT_CHANNEL_TYPES, PolicyFile } from './schema-file';
 import { ModelPolicy } from './schema-model';
 
 /** A loaded, validated policy file. `models`/`defaults` stay raw: they are merged per model by resolvePolicy. */
@@ -75,6 +75,7 @@ function validateEntries(file: PolicyFile, loc: Locator | undefined): PolicyIssu
     if (r.success) {
       checkChannelRefs(r.data.notify, ['models', glob, 'notify'], file, loc, push);
       r.data.approval.escalation.forEach((s, i) => checkChannelRefs(s.notify, ['models', glob, 'approval', 'escalation', i, 'notify'], file, loc, push));
+      checkLinkChannel(r.data.approval.linkChannel, ['models', glob, 'approval', 'linkChannel'], file, loc, push);
       continue;
     }
     for (const iss of r.error.issues) {
@@ -90,11 +91,21 @@ function validateEntries(file: PolicyFile, loc: Locator | undefined): PolicyIssu
 
 function checkChannelRefs(names: readonly string[], path: PropertyKey[], file: PolicyFile, loc: Locator | undefined, push: (i: PolicyIssue) => void): void {
   names.forEach((n, i) => {
+    const p = [...path, i];
     if (!Object.prototype.hasOwnProperty.call(file.channels, n)) {
-      const p = [...path, i];
       push({ path: formatPath(p), message: `unknown channel '${n}' (define it under channels)`, ...(loc ? loc.locate(p) : {}) });
+    } else if (DIRECT_CHANNEL_TYPES.has(file.channels[n]!.type)) {
+      push({ path: formatPath(p), message: `channel '${n}' is a direct channel (${file.channels[n]!.type}): it only delivers approval links (approval.linkChannel), not shared notices`, ...(loc ? loc.locate(p) : {}) });
     }
   });
+}
+
+/** approval.linkChannel must name a direct channel: links are bearer tokens and never go to a shared channel. */
+function checkLinkChannel(name: string | undefined, path: PropertyKey[], file: PolicyFile, loc: Locator | undefined, push: (i: PolicyIssue) => void): void {
+  if (name === undefined) return;
+  const c = Object.prototype.hasOwnProperty.call(file.channels, name) ? file.channels[name] : undefined;
+  if (!c) push({ path: formatPath(path), message: `unknown channel '${name}' (define it under channels)`, ...(loc ? loc.locate(path) : {}) });
+  else if (!DIRECT_CHANNEL_TYPES.has(c.type)) push({ path: formatPath(path), message: `channel '${name}' is a shared ${c.type} channel; approval links go only through a direct channel (direct-webhook or slack-dm)`, ...(loc ? loc.locate(path) : {}) });
 }
 
 /** Validates an already-parsed object (e.g. from tests or JSON config). Throws PolicyInvalidError. */

@@ -64,6 +64,12 @@ export const Approval = z
     escalation: z.array(EscalationStep).default([]),
     deadline: Duration.optional(),
     onDeadline: z.enum(['reject', 'approve']).default('reject').meta({ description: "What the deadline does; 'approve' must be written explicitly on a model or pipeline, never inherited from defaults." }),
+    unknownAuthor: z.enum(['block', 'require-extra-approval', 'allow']).default('require-extra-approval').meta({
+      description: "With excludeAuthor, when the version's author is unknown (no registry user_id and no mlflow.user tag on its run): block fails the promotion, require-extra-approval asks for one more approval than minApprovals (capped at the named approvers when there are no groups), allow proceeds as is.",
+    }),
+    linkChannel: Identifier.optional().meta({
+      description: 'A direct channel (type direct-webhook or slack-dm) through which each named approver gets their own one-click links. Without it no links are sent: approvers decide through the API or console. Shared channels never carry links.',
+    }),
   })
   .superRefine((a, ctx) => {
     if (!a.required) return;
@@ -144,6 +150,15 @@ export const NotifyEvent = z.enum([
 ]);
 export type NotifyEvent = z.output<typeof NotifyEvent>;
 
+export const RollbackPolicy = z.strictObject({
+  requireApproval: z.boolean().default(false).meta({ description: "Every rollback waits for an approval (kind 'rollback') under the model's approval rules; the requester may not approve it." }),
+  minApprovals: z.int().min(1).optional().meta({ description: "Approvals a rollback needs (default: the model's approval.minApprovals)." }),
+  unapprovedTarget: z.enum(['promote', 'refuse']).default('promote').meta({
+    description: 'A target that was never an approved champion: promote runs it through validation and approval like a promotion (requester as trigger); refuse records ROLLBACK_TARGET_NOT_APPROVED.',
+  }),
+});
+export type RollbackPolicy = z.output<typeof RollbackPolicy>;
+
 export const ModelPolicy = z.strictObject({
   dryRun: z.boolean().optional().meta({ description: 'Overrides the top-level dryRun for this model.' }),
   validations: z.record(Identifier, Check).default({}).meta({ description: 'Checks by id; an entry with the same id overrides, null removes.' }),
@@ -153,6 +168,16 @@ export const ModelPolicy = z.strictObject({
   deploy: Deploy.default({ action: 'none' }),
   notify: z.array(Identifier).default([]).meta({ description: 'Names of channels (top-level channels) to notify.' }),
   retraining: Retraining.optional(),
+  rollback: RollbackPolicy.prefault({}),
+}).superRefine((p, ctx) => {
+  // A rollback approval uses the model's approvers: its quorum must be reachable with them.
+  if (!p.rollback.requireApproval) return;
+  const a = p.approval;
+  const n = p.rollback.minApprovals ?? a.minApprovals;
+  const users = new Set([...a.approvers.users, ...a.escalation.flatMap((s) => s.addApprovers?.users ?? [])].map((u) => u.toLowerCase()));
+  const groups = a.approvers.groups.length + a.escalation.flatMap((s) => s.addApprovers?.groups ?? []).length;
+  if (groups === 0 && users.size === 0) ctx.addIssue({ code: 'custom', path: ['rollback', 'requireApproval'], message: 'rollback approval needs approvers: list them under approval.approvers' });
+  else if (groups === 0 && users.size < n) ctx.addIssue({ code: 'custom', path: ['rollback', 'minApprovals'], message: `rollback approval needs ${n} approvals but the approval section names only ${users.size} approver(s)` });
 });
 export type ModelPolicy = z.output<typeof ModelPolicy>;
 export type ModelPolicyInput = z.input<typeof ModelPolicy>;

@@ -9,6 +9,7 @@ import type { MlflowClient, ModelVersion } from '../adapters/mlflow';
 import { tagsToRecord } from '../adapters/mlflow';
 import { PolicyFileError, PolicyInvalidError, tryResolvePolicy } from '../policy';
 import { loadPolicy } from '../policy/load';
+import type { AuthorSource } from '../decisions/approval';
 import type { LoadContextResult, TriggerInfo, VersionInfo } from './types';
 
 /** Version tags that link a version to the retraining run that produced it (first present wins). */
@@ -20,15 +21,33 @@ function first(tags: Record<string, string>, keys: readonly string[]): string | 
   return undefined;
 }
 
+/** MLflow's system tag naming the user who created a run (set by the client even where user_id is not). */
+export const RUN_USER_TAG = 'mlflow.user';
+
+/**
+ * The version's author: the registry's `user_id` (Databricks Unity Catalog / workspace registry fill it; open-source
+ * MLflow never does), else the source run's `mlflow.user` tag, else unknown. A tag is a claim made by whoever
+ * logged the run; it is recorded as such (`authorSource`).
+ */
+export function authorOf(mv: ModelVersion, runTags: Record<string, string>): { author: string | undefined; authorSource: AuthorSource } {
+  const registry = mv.user_id?.trim();
+  if (registry) return { author: registry, authorSource: 'registry-user-id' };
+  const run = runTags[RUN_USER_TAG]?.trim();
+  if (run) return { author: run, authorSource: 'run-mlflow-user' };
+  return { author: undefined, authorSource: 'unknown' };
+}
+
 export function versionInfo(mv: ModelVersion, runTags: Record<string, string> = {}): VersionInfo {
   const tags = tagsToRecord(mv.tags);
+  const { author, authorSource } = authorOf(mv, runTags);
   return {
     name: mv.name,
     version: mv.version,
     status: mv.status ?? 'UNKNOWN',
     runId: mv.run_id || undefined,
     source: mv.source || undefined,
-    author: mv.user_id || undefined,
+    author,
+    authorSource,
     description: mv.description || undefined,
     tags,
     aliases: mv.aliases,

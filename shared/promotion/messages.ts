@@ -67,6 +67,11 @@ export interface CreateApprovalInput {
   summary: string;
   reportUrl?: string;
   notify: string[];
+  /**
+   * The asking execution (replay-safe guid, set by approvalFlow): part of the approval id, so a re-run after a purge
+   * gets a new request instead of the old run's decision.
+   */
+  execution?: string;
 }
 
 export interface ApprovalRef {

@@ -3,7 +3,8 @@
  * resolved against settings at send time. Best effort: a channel that is misconfigured or down is reported in the
  * result and logged, never thrown (a notification must not fail a promotion).
  */
-import { notifyAll, resolveChannel, type NotifyMessageInput, type NotifyResult, type ResolvedChannel } from '../adapters/notify';
+import { notifyAll, resolveChannel, resolveDirectChannel, sendDirect, type DirectResult, type NotifyMessageInput, type NotifyResult, type ResolvedChannel } from '../adapters/notify';
+import type { DecisionLinks } from '../approvals/links';
 import type { Policy } from '../policy';
 import type { Env } from './env';
 
@@ -60,4 +61,34 @@ export async function sendNotice(policy: Policy, channelNames: readonly string[]
   };
   const sent = channels.length ? await notifyAll(channels, message) : [];
   return [...problems, ...sent];
+}
+
+export interface LinkNotice {
+  event: string;
+  approvalId: string;
+  title: string;
+  text: string;
+  facts: Record<string, string>;
+  detailsUrl: string;
+}
+
+/**
+ * Sends each approver their own links through the direct channel `channelName`, one message per recipient, in
+ * parallel; best effort like sendNotice (a misconfigured channel is one result per recipient, never a throw).
+ */
+export async function sendApprovalLinks(policy: Policy, channelName: string, links: readonly DecisionLinks[], n: LinkNotice, env: Env): Promise<DirectResult[]> {
+  if (links.length === 0) return [];
+  const def = policy.channels[channelName];
+  let channel;
+  try {
+    if (!def) throw new Error('no such channel in the policy');
+    channel = resolveDirectChannel(channelName, def, env);
+  } catch (e) {
+    return links.map((l) => ({ channel: channelName, recipient: l.approver, ok: false, retryable: false, error: (e as Error).message }));
+  }
+  const facts = Object.entries(n.facts).map(([name, value]) => ({ name, value }));
+  return Promise.all(links.map((l) => sendDirect(channel, {
+    recipient: l.approver, approvalId: n.approvalId, event: n.event, title: n.title, text: n.text, facts,
+    links: { approve: l.approve, reject: l.reject, expiresAt: l.expiresAt }, detailsUrl: n.detailsUrl,
+  })));
 }

@@ -2,16 +2,21 @@
  * Rollback: move the champion role back to the previous champion (from the alias history) or to a named version,
  * record who and why, then redeploy per policy. Planning is separate from the move so the orchestration can
  * record a refusal (no previous champion, version not READY, already champion) without touching the registry.
+ *
+ * Invariant: a rollback is never an unreviewed promotion. It moves the champion directly only to a version that
+ * WAS champion through an approved promotion (`targetStanding`); any other target goes through validation and
+ * approval as a promotion (or is refused, `rollback.unapprovedTarget: refuse`), and `rollback.requireApproval`
+ * makes even a direct rollback wait for an approval request of kind 'rollback'.
  */
 import { z } from 'zod';
 import { NotFoundError } from '../errors';
 import type { MlflowClient } from '../adapters/mlflow';
 import { RecordTable } from '../records';
-import { type Deploy, type Policy, type Promotion, tryResolvePolicy } from '../policy';
+import { type Approval, type Deploy, type Policy, type Promotion, type RollbackPolicy, tryResolvePolicy } from '../policy';
 import { storageFromEnv, type Env } from '../approvals/storage';
-import { type AliasHistory, currentRoles, previousChampionFromHistory, roleNames } from './aliases';
+import { type AliasHistory, type AliasHistoryRow, currentRoles, previousChampionFromHistory, roleNames } from './aliases';
 import { versionInfo } from './context';
-import type { AliasChange, DeployOutcome, VersionInfo } from './types';
+import type { AliasChange, ApprovalSummary, DeployOutcome, PromotionRecord, VersionInfo } from './types';
 
 export const RollbackInput = z.object({
   model: z.string().min(1).max(500),
@@ -22,18 +27,54 @@ export const RollbackInput = z.object({
 });
 export type RollbackInput = z.output<typeof RollbackInput>;
 
+/**
+ * Whether the target may simply become champion again: it WAS champion through a promotion (alias history) and that
+ * promotion's record shows an approved approval. Anything else was never reviewed as a champion.
+ */
+export type TargetStanding =
+  | { approvedChampion: true; promotionInstanceId: string; approvedBy: string[]; reason: string }
+  | { approvedChampion: false; reason: string };
+
 export type RollbackPlan =
-  | { ok: true; target: VersionInfo; current: string | null; promotion: Promotion; deploy: Deploy; notify: string[]; championRole: string }
+  | {
+    ok: true; target: VersionInfo; current: string | null; promotion: Promotion; deploy: Deploy; notify: string[]; championRole: string;
+    standing: TargetStanding; approval: Approval; rollback: RollbackPolicy;
+  }
   | { ok: false; code: 'POLICY_NO_MODEL' | 'POLICY_INVALID' | 'NO_PREVIOUS_CHAMPION' | 'VERSION_NOT_FOUND' | 'VERSION_NOT_READY' | 'ALREADY_CHAMPION'; reason: string };
 
-export async function planRollback(input: RollbackInput, deps: { policy: Policy; client: MlflowClient; history: AliasHistory }): Promise<RollbackPlan> {
+export interface RollbackDeps {
+  policy: Policy;
+  client: MlflowClient;
+  history: AliasHistory;
+  promotionRecord: (model: string, instanceId: string) => Promise<PromotionRecord | undefined>;
+}
+
+export async function targetStanding(model: string, target: string, championRole: string, rows: readonly AliasHistoryRow[], promotionRecord: RollbackDeps['promotionRecord']): Promise<TargetStanding> {
+  const moves = rows.filter((r) => r.alias === championRole && r.after === target && r.step === 'champion');
+  for (let i = moves.length - 1; i >= 0; i--) {
+    const rec = await promotionRecord(model, moves[i]!.instanceId);
+    if (rec && rec.version === target && rec.outcome === 'promoted' && rec.approval?.status === 'approved') {
+      const approvedBy = rec.approval.votes.filter((v) => v.verdict === 'approve').map((v) => v.approver);
+      const how = approvedBy.length ? `approved by ${approvedBy.join(', ')}` : `approved (${rec.approval.reason ?? 'policy'})`;
+      return { approvedChampion: true, promotionInstanceId: rec.instanceId, approvedBy, reason: `v${target} was ${championRole} through promotion ${rec.instanceId}, ${how}` };
+    }
+  }
+  const wasChampion = rows.some((r) => r.alias === championRole && r.after === target);
+  return {
+    approvedChampion: false,
+    reason: wasChampion ? `v${target} was ${championRole} before, but no promotion record shows it approved` : `v${target} was never ${championRole}`,
+  };
+}
+
+export async function planRollback(input: RollbackInput, deps: RollbackDeps): Promise<RollbackPlan> {
   const resolved = tryResolvePolicy(deps.policy, input.model);
   if (!resolved.ok) return { ok: false, code: resolved.error.code, reason: resolved.error.message };
   const p = resolved.value.policy;
   const names = roleNames(p.promotion);
   const roles = await currentRoles(deps.client, input.model, p.promotion);
   const current = roles[names.champion] ?? null;
-  const target = input.toVersion ?? previousChampionFromHistory(await deps.history.list(input.model), names.champion, current);
+  const rows = await deps.history.list(input.model);
+  const target = input.toVersion ?? previousChampionFromHistory(rows, names.champion, current);
   if (target === undefined) {
     return { ok: false, code: 'NO_PREVIOUS_CHAMPION', reason: `the alias history of ${input.model} has no champion before v${current ?? '(none)'}; name the version to roll back to` };
   }
@@ -46,14 +87,22 @@ export async function planRollback(input: RollbackInput, deps: { policy: Policy;
     throw e;
   }
   if (mv.status !== 'READY') return { ok: false, code: 'VERSION_NOT_READY', reason: `${input.model} v${target} is ${mv.status ?? 'unknown'}, not READY` };
-  return { ok: true, target: versionInfo(mv), current, promotion: p.promotion, deploy: p.deploy, notify: p.notify, championRole: names.champion };
+  const standing = await targetStanding(input.model, target, names.champion, rows, deps.promotionRecord);
+  return { ok: true, target: versionInfo(mv), current, promotion: p.promotion, deploy: p.deploy, notify: p.notify, championRole: names.champion, standing, approval: p.approval, rollback: p.rollback };
 }
 
 export const RollbackRecord = z.object({
   model: z.string(),
   instanceId: z.string(),
+  /** rolled-back: champion moved; refused: nothing moved (plan refused, target not approved, approval not given); failed: moved but redeploy failed. */
   outcome: z.enum(['rolled-back', 'refused', 'failed']),
   reason: z.string(),
+  /** How the move was allowed: direct (target was an approved champion), approval (rollback approval), promotion (ran as a promotion). */
+  path: z.enum(['direct', 'approval', 'promotion']).optional(),
+  /** Why the target may (or may not) simply become champion again. */
+  standing: z.string().optional(),
+  approval: z.record(z.string(), z.unknown()).optional(),
+  promotionInstanceId: z.string().optional(),
   requestedBy: z.string(),
   requestReason: z.string(),
   fromVersion: z.string().nullable(),
@@ -63,7 +112,7 @@ export const RollbackRecord = z.object({
   startedAt: z.string(),
   finishedAt: z.string(),
 });
-export type RollbackRecord = Omit<z.output<typeof RollbackRecord>, 'changes' | 'deploy'> & { changes: AliasChange[]; deploy?: DeployOutcome };
+export type RollbackRecord = Omit<z.output<typeof RollbackRecord>, 'changes' | 'deploy' | 'approval'> & { changes: AliasChange[]; deploy?: DeployOutcome; approval?: ApprovalSummary };
 
 const cache = new WeakMap<object, RecordTable<z.output<typeof RollbackRecord>>>();
 

@@ -2,6 +2,7 @@
  * Data passed between the promotion orchestrator and its activities (all JSON; validated where it enters an
  * activity). The orchestrator holds only these values; every fact about the world comes from an activity.
  */
+import type { AuthorSource } from '../decisions/approval';
 import type { ChampionComparison } from '../decisions/champion';
 import type { ThresholdResult } from '../decisions/thresholds';
 import type { CheckSeverity, CheckStatus, ValidationVerdict } from '../decisions/verdict';
@@ -15,6 +16,8 @@ export interface VersionInfo {
   runId: string | undefined;
   source: string | undefined;
   author: string | undefined;
+  /** Where `author` came from (absent on versions built by other workflows: 'event' when author is set, else 'unknown'). */
+  authorSource?: AuthorSource;
   description: string | undefined;
   tags: Record<string, string>;
   aliases: string[];
@@ -99,6 +102,9 @@ export interface ApprovalSummary {
   status: string;
   reason?: string;
   required: boolean;
+  minApprovals?: number;
+  authorSource?: AuthorSource;
+  authorNote?: string;
   votes: Array<{ approver: string; verdict: string; at: string; comment?: string }>;
   createdAt?: string;
   closedAt?: string;
@@ -118,6 +124,7 @@ export interface PromotionRecord {
   gitCommit?: string;
   retrainingRun?: string;
   author?: string;
+  authorSource?: AuthorSource;
   trigger?: TriggerInfo;
   dryRun?: boolean;
   verdict?: ValidationVerdict;

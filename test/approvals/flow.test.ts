@@ -1,6 +1,7 @@
 /**
- * The approval step of modelPromotion through the real local host: decisions over the HTTP API and signed links,
- * refusals, the deadline, escalation, a decision made before the orchestrator waits, and concurrent decisions.
+ * The approval step of modelPromotion through the real local host: decisions over the HTTP API and signed links
+ * (delivered to each approver alone through the direct link channel), refusals, the deadline, escalation, a decision
+ * made before the orchestrator waits, and concurrent decisions.
  * Requires a build (`npx tsc -p tsconfig.json`).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,8 +13,9 @@ import { api, atStep, decide, finished, KEYS, pendingApproval, startEnv, startHo
 function policy(hook: string) {
   return {
     version: 1,
-    channels: { hook: { type: 'webhook', url: hook } },
-    defaults: { notify: ['hook'], approval: { approvers: { users: ['alice@contoso.com', 'bob@contoso.com'] }, minApprovals: 1, excludeAuthor: true, deadline: '5m' } },
+    // Links go only through the direct channel (here to the same receiver), one message per approver.
+    channels: { hook: { type: 'webhook', url: hook }, dm: { type: 'direct-webhook', url: hook, secretSetting: 'DM_SECRET' } },
+    defaults: { notify: ['hook'], approval: { approvers: { users: ['alice@contoso.com', 'bob@contoso.com'] }, minApprovals: 1, excludeAuthor: true, deadline: '5m', linkChannel: 'dm' } },
     models: {
       'reject-m': {},
       'author-m': {},
@@ -32,6 +34,7 @@ let host: HostProcess;
 
 beforeAll(async () => {
   env = await startEnv(policy);
+  env.hostEnv['DM_SECRET'] = 'dm-secret-for-tests-0123456789';
   host = await startHost(env);
 }, 120_000);
 
@@ -42,6 +45,11 @@ afterAll(async () => {
 
 const record = async (model: string, instanceId: string) => (await getPromotionRecord(model, instanceId, env.hostEnv)) as PromotionRecord;
 const aliases = (model: string) => Object.fromEntries(env.mlflow.state.models.get(model)!.aliases);
+/** The direct message (own links) sent to `recipient` for an approval event. */
+const directFor = (approvalId: unknown, event: string, recipient: string) => env.receiver.notices.find((n) => {
+  const d = n as unknown as { approvalId?: string; recipient?: string };
+  return n.event === event && d.approvalId === approvalId && d.recipient === recipient;
+}) as unknown as { links: { approve: string; reject: string } } | undefined;
 const seed = (model: string, author = 'dave@contoso.com') => env.mlflow.seedVersion(model, { version: '1', userId: author, runId: env.mlflow.seedRun({}).run_id });
 
 describe('promotion approval', () => {
@@ -102,7 +110,9 @@ describe('promotion approval', () => {
     const early = await decide(host, String(a['id']), 'carol@contoso.com', 'approve');
     expect(early).toMatchObject({ status: 403, json: { error: { code: 'NOT_AN_APPROVER' } } });
     const notice = await until('the escalation notice', async () => env.receiver.notices.find((n) => n.event === 'approval.escalated' && n.correlationId === a['id']));
-    expect(notice.actions.map((x) => x.label)).toContain('Approve as carol@contoso.com');
+    expect(JSON.stringify(notice)).not.toMatch(/\/link\?t=/);
+    const own = await until('carol\'s own links', async () => directFor(a['id'], 'approval.escalated', 'carol@contoso.com'));
+    expect(own.links.approve).toMatch(/\/link\?t=/);
     expect(await decide(host, String(a['id']), 'carol@contoso.com', 'approve')).toMatchObject({ status: 200 });
     await finished(host, id);
     const r = await record('escalate-m', id);
@@ -141,8 +151,7 @@ describe('promotion approval', () => {
     seed('link-m');
     const id = await startPromotion(host, 'link-m', '1');
     const a = await pendingApproval(host, 'link-m');
-    const notice = await until('the request notice', async () => env.receiver.notices.find((n) => n.event === 'approval.requested' && n.correlationId === a['id']));
-    const link = notice.actions.find((x) => x.label === 'Approve as bob@contoso.com')!.url;
+    const link = (await until("bob's own links", async () => directFor(a['id'], 'approval.requested', 'bob@contoso.com'))).links.approve;
     const path = new URL(link);
     const url = `${host.baseUrl}${path.pathname}${path.search}`;
     const as = (user: keyof typeof KEYS, extra: Record<string, string> = {}) => ({ 'x-stagecraft-key': KEYS[user], ...extra });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  type ApprovalRules, type ApprovalState, decideApproval, deadlineOutcome, effectiveApprovers, initialApprovalOutcome, quorumReachable, tally,
+  type ApprovalRules, type ApprovalState, decideApproval, deadlineOutcome, effectiveApprovers, initialApprovalOutcome, quorumReachable, tally, unknownAuthorEffect,
 } from '../../shared/decisions';
 
 const T0 = Date.parse('2026-05-14T09:00:00Z');
@@ -119,5 +119,29 @@ describe('deadline and initial outcome', () => {
     expect(quorumReachable(usersOnly, { author: 'alice' })).toEqual({ reachable: false, eligibleUsers: 1 });
     expect(quorumReachable(usersOnly, { author: 'zed' }).reachable).toBe(true);
     expect(quorumReachable({ ...usersOnly, approvers: { users: ['alice'], groups: ['g'] } }, { author: 'alice' }).reachable).toBe(true);
+  });
+});
+
+describe('unknown author (excludeAuthor cannot be enforced)', () => {
+  const users = { approvers: { users: ['alice@contoso.com', 'bob@contoso.com', 'carol@contoso.com'] }, minApprovals: 1, excludeAuthor: true, excludeTrigger: false };
+
+  it('changes nothing when the author is known, excludeAuthor is off, approval is not required, or the policy allows it', () => {
+    expect(unknownAuthorEffect(users, 'registry-user-id', 'block')).toEqual({ action: 'none' });
+    expect(unknownAuthorEffect(users, 'run-mlflow-user', 'require-extra-approval')).toEqual({ action: 'none' });
+    expect(unknownAuthorEffect({ ...users, excludeAuthor: false }, 'unknown', 'block')).toEqual({ action: 'none' });
+    expect(unknownAuthorEffect({ ...users, required: false }, 'unknown', 'block')).toEqual({ action: 'none' });
+    expect(unknownAuthorEffect(users, 'unknown', 'allow')).toEqual({ action: 'none' });
+  });
+
+  it('block names the reason; require-extra-approval asks for one more, capped at the eligible named approvers', () => {
+    const blocked = unknownAuthorEffect(users, 'unknown', 'block');
+    expect(blocked).toMatchObject({ action: 'block' });
+    expect(blocked.action === 'block' && blocked.reason).toContain('UNKNOWN_AUTHOR');
+    expect(unknownAuthorEffect(users, 'unknown', 'require-extra-approval')).toMatchObject({ action: 'extra-approval', minApprovals: 2 });
+    expect(unknownAuthorEffect({ ...users, minApprovals: 3 }, 'unknown', 'require-extra-approval')).toMatchObject({ action: 'extra-approval', minApprovals: 3 });
+    // The trigger is excluded too: 2 eligible approvers left, so 2 (not 3) are required.
+    expect(unknownAuthorEffect({ ...users, minApprovals: 2, excludeTrigger: true }, 'unknown', 'require-extra-approval', { triggeredBy: 'carol@contoso.com' })).toMatchObject({ minApprovals: 2 });
+    // With a group the size is unknown: one more.
+    expect(unknownAuthorEffect({ ...users, minApprovals: 3, approvers: { users: users.approvers.users, groups: ['ml'] } }, 'unknown', 'require-extra-approval')).toMatchObject({ minApprovals: 4 });
   });
 });

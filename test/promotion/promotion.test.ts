@@ -102,7 +102,9 @@ describe('modelPromotion', () => {
     const events = env.receiver.notices.filter((n) => n.correlationId === id || n.correlationId === approval['id']).map((n) => n.event);
     expect(events).toEqual(expect.arrayContaining(['validation.passed', 'approval.requested', 'approval.decided', 'model.promoted']));
     const requested = env.receiver.notices.find((n) => n.event === 'approval.requested' && n.correlationId === approval['id'])!;
-    expect(requested.actions.map((a) => a.label)).toEqual(expect.arrayContaining(['Approve as alice@contoso.com', 'Reject as bob@contoso.com']));
+    // A shared channel says what waits and where; decision links never go there (they are bearer tokens).
+    expect(requested.actions.map((a) => a.label)).toEqual(['Open the approval', 'Validation report']);
+    expect(JSON.stringify(requested)).not.toMatch(/\/link\?t=/);
   }, 180_000);
 
   it('a blocking failure stops at the gate with a recorded verdict and a notification; no alias moves', async () => {

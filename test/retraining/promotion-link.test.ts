@@ -30,7 +30,8 @@ function policy(_hook: string, dir: string) {
     models: {
       [MODEL]: {
         validations: { provenance: { type: 'required-tags', tags: ['stagecraft.retraining_run_id'] } },
-        approval: { required: true, approvers: { users: ['alice@contoso.com', 'bob@contoso.com'] }, minApprovals: 1, deadline: '10m' },
+        // The job registers without a source run, so the author is unknown; this test is about the run link, not that rule.
+        approval: { required: true, approvers: { users: ['alice@contoso.com', 'bob@contoso.com'] }, minApprovals: 1, deadline: '10m', unknownAuthor: 'allow' },
         retraining: {
           trainingJob: { runner: 'local', command: process.execPath, args: [join(dir, 'train.js')], parameters: { reason: '{{trigger.kind}}' }, timeout: '2m' },
           cooldown: '1s',

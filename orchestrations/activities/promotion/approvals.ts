@@ -1,14 +1,15 @@
 /**
- * Activities of the approval step. The request is created (and its notification with signed links sent) BEFORE the
- * orchestrator waits; reads go to the store, the source of truth; the deadline and timer events are conditional
- * writes that lose cleanly to a decision written first.
+ * Activities of the approval step. The request is created (and its notices sent: a shared notice without links to
+ * the channels, each approver's own links through the direct link channel) BEFORE the orchestrator waits; reads go
+ * to the store, the source of truth; the deadline and timer events are conditional writes that lose cleanly to a
+ * decision written first.
  */
 import * as df from 'durable-functions';
 import type { InvocationContext } from '@azure/functions';
-import type { ApprovalRules } from '../../../shared/decisions/approval';
+import { unknownAuthorEffect, type AuthorSource } from '../../../shared/decisions/approval';
 import { approvalIdFor } from '../../../shared/approvals/ids';
-import { newRequest, type ApprovalRequest } from '../../../shared/approvals/model';
-import { approvalFacts, linkActions } from '../../../shared/approvals/notice';
+import { newRequest, rulesFromPolicy, type ApprovalRequest } from '../../../shared/approvals/model';
+import { approvalDetailsUrl, approvalFacts, recipientLinks } from '../../../shared/approvals/notice';
 import { closeAtDeadline, markNotified, noteTimerEvent } from '../../../shared/approvals/service';
 import { approvalSettings } from '../../../shared/approvals/settings';
 import { TableApprovalStore } from '../../../shared/approvals/store';
@@ -18,29 +19,27 @@ import { loadPolicy } from '../../../shared/policy/load';
 import { policyFile } from '../../../shared/promotion/env';
 import type { ApprovalDeadlineInput, ApprovalRef, ApprovalTimerEventInput, CreateApprovalInput } from '../../../shared/promotion/messages';
 import { APPROVAL_DECISION_EVENT, PROMOTION_ACTIVITIES as A } from '../../../shared/promotion/names';
-import { sendNotice } from '../../../shared/promotion/notify';
-
-function rulesOf(a: Approval): ApprovalRules {
-  const rules: ApprovalRules = {
-    required: a.required,
-    approvers: a.approvers,
-    minApprovals: a.minApprovals,
-    excludeAuthor: a.excludeAuthor,
-    excludeTrigger: a.excludeTrigger,
-    escalation: a.escalation.map((s) => (s.addApprovers ? { after: s.after, addApprovers: s.addApprovers } : { after: s.after })),
-    onDeadline: a.onDeadline,
-  };
-  if (a.deadline !== undefined) rules.deadline = a.deadline;
-  return rules;
-}
+import { sendApprovalLinks, sendNotice } from '../../../shared/promotion/notify';
 
 async function notifyApproval(req: ApprovalRequest, event: string, title: string, channels: readonly string[], reportUrl: string | undefined, context: InvocationContext): Promise<void> {
   try {
     const policy = await loadPolicy(policyFile());
-    const actions = linkActions(req, approvalSettings(), Date.now());
-    if (reportUrl) actions.push({ label: 'Validation report', url: reportUrl });
-    const results = await sendNotice(policy, channels, { event, model: req.model, title, text: req.summary ?? '', facts: approvalFacts(req), actions, correlationId: req.approvalId }, process.env);
+    const settings = approvalSettings();
+    const facts = approvalFacts(req);
+    const detailsUrl = approvalDetailsUrl(req, settings);
+    // The shared notice: what waits and where, never a decision link.
+    const actions = [{ label: 'Open the approval', url: detailsUrl }, ...(reportUrl ? [{ label: 'Validation report', url: reportUrl }] : [])];
+    const results = await sendNotice(policy, channels, { event, model: req.model, title, text: [req.summary ?? '', req.authorNote ?? ''].filter(Boolean).join('\n'), facts, actions, correlationId: req.approvalId }, process.env);
     for (const r of results.filter((x) => !x.ok)) context.warn('approval notification not delivered', { approvalId: req.approvalId, channel: r.channel, error: r.error });
+    // Each approver's own links, through the direct channel only.
+    if (req.linkChannel !== undefined) {
+      const links = recipientLinks(req, settings, Date.now());
+      const sent = await sendApprovalLinks(policy, req.linkChannel, links, { event, approvalId: req.approvalId, title, text: req.summary ?? '', facts: { model: req.model, ...facts }, detailsUrl }, process.env);
+      for (const r of sent) {
+        if (r.ok) context.info('approval links delivered', { approvalId: req.approvalId, channel: r.channel, recipient: r.recipient });
+        else context.warn('approval links not delivered', { approvalId: req.approvalId, channel: r.channel, recipient: r.recipient, error: r.error });
+      }
+    }
   } catch (e) {
     context.warn('approval notification failed', { approvalId: req.approvalId, error: (e as Error).message });
   }
@@ -49,26 +48,38 @@ async function notifyApproval(req: ApprovalRequest, event: string, title: string
 export async function promotionCreateApproval(input: CreateApprovalInput, context: InvocationContext): Promise<ApprovalRequest> {
   const approval = Approval.parse(input.approval);
   const store = TableApprovalStore.fromEnv();
+  const kind = input.kind ?? 'model-promotion';
+  const authorSource: AuthorSource = input.model.authorSource ?? (input.model.author !== undefined ? 'event' : 'unknown');
+  let rules = rulesFromPolicy(approval);
+  const effect = unknownAuthorEffect(rules, authorSource, approval.unknownAuthor, input.trigger.triggeredBy !== undefined ? { triggeredBy: input.trigger.triggeredBy } : {});
+  // 'block' is decided by the orchestrator before it asks; here an unknown author can only add approvals.
+  if (effect.action === 'extra-approval') rules = { ...rules, minApprovals: effect.minApprovals };
   const fresh = newRequest(
     {
-      approvalId: approvalIdFor(input.instanceId),
+      // Legacy id (no execution) for callers that do not pass one; the legacy kind key stays 'promotion'.
+      approvalId: input.execution === undefined ? approvalIdFor(input.instanceId) : approvalIdFor(input.instanceId, kind, input.execution),
       instanceId: input.instanceId,
       eventName: APPROVAL_DECISION_EVENT,
-      kind: input.kind ?? 'model-promotion',
+      kind,
       model: input.model.name,
       version: input.model.version,
-      rules: rulesOf(approval),
+      rules,
       ...(input.model.author !== undefined ? { author: input.model.author } : {}),
+      authorSource,
+      ...(effect.action === 'extra-approval' ? { authorNote: effect.note } : {}),
+      ...(approval.linkChannel !== undefined ? { linkChannel: approval.linkChannel } : {}),
       ...(input.trigger.triggeredBy !== undefined ? { triggeredBy: input.trigger.triggeredBy } : {}),
-      summary: input.summary,
+      summary: effect.action === 'extra-approval' ? `${input.summary} (${effect.note})` : input.summary,
     },
     Date.now(),
   );
   const stored = await store.create(fresh);
-  context.info('approval request stored', { approvalId: stored.approvalId, instanceId: input.instanceId, status: stored.status, created: stored === fresh });
+  context.info('approval request stored', { approvalId: stored.approvalId, instanceId: input.instanceId, status: stored.status, created: stored === fresh, authorSource });
+  // AUDIT: approval.requested (actor stagecraft, target approvalId, details: kind, model, version, authorSource, minApprovals).
   // Notified at least once: a retry after a crash between create and notify still notifies; after notify, never again.
   if (stored.status === 'pending' && stored.notifiedAt === undefined) {
-    await notifyApproval(stored, 'approval.requested', `Approval needed: ${stored.model} v${stored.version}`, input.notify, input.reportUrl, context);
+    const what = kind === 'rollback' ? `Rollback approval needed: ${stored.model} to v${stored.version}` : `Approval needed: ${stored.model} v${stored.version}`;
+    await notifyApproval(stored, 'approval.requested', what, input.notify, input.reportUrl, context);
     return markNotified(store, stored.approvalId, Date.now());
   }
   return stored;

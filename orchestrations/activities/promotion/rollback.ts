@@ -6,14 +6,15 @@ import { loadPolicy } from '../../../shared/policy/load';
 import { aliasHistoryFromEnv, moveChampion } from '../../../shared/promotion/aliases';
 import { mlflowFromEnv, policyFile } from '../../../shared/promotion/env';
 import { PROMOTION_ACTIVITIES as A } from '../../../shared/promotion/names';
+import { getPromotionRecord } from '../../../shared/promotion/records';
 import { planRollback, RollbackInput, writeRollbackRecord, type RollbackPlan, type RollbackRecord } from '../../../shared/promotion/rollback';
 import type { AliasChange } from '../../../shared/promotion/types';
 
 df.app.activity(A.rollbackPlan, {
   handler: async (raw: unknown, context: InvocationContext): Promise<RollbackPlan> => {
     const input = RollbackInput.parse(raw);
-    const plan = await planRollback(input, { policy: await loadPolicy(policyFile()), client: mlflowFromEnv(), history: aliasHistoryFromEnv() });
-    context.info('rollback planned', { model: input.model, ok: plan.ok, target: plan.ok ? plan.target.version : undefined, code: plan.ok ? undefined : plan.code });
+    const plan = await planRollback(input, { policy: await loadPolicy(policyFile()), client: mlflowFromEnv(), history: aliasHistoryFromEnv(), promotionRecord: (m, id) => getPromotionRecord(m, id) });
+    context.info('rollback planned', { model: input.model, ok: plan.ok, target: plan.ok ? plan.target.version : undefined, code: plan.ok ? undefined : plan.code, approvedChampion: plan.ok ? plan.standing.approvedChampion : undefined });
     return plan;
   },
 });
@@ -28,7 +29,10 @@ df.app.activity(A.rollbackApply, {
 });
 
 df.app.activity(A.rollbackRecord, {
-  handler: async (input: RollbackRecord): Promise<void> => {
+  handler: async (input: RollbackRecord, context: InvocationContext): Promise<void> => {
     await writeRollbackRecord(input);
+    // AUDIT: model.rollback (actor input.requestedBy, target `${input.model}`, outcome rolled-back → accepted, refused → refused,
+    // failed → failed; reason input.reason; details: path, standing, fromVersion, toVersion, approval id, promotionInstanceId).
+    context.info('rollback recorded', { model: input.model, instanceId: input.instanceId, outcome: input.outcome, path: input.path, reason: input.reason });
   },
 });

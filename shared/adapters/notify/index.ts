@@ -1,3 +1,4 @@
 export * from './message';
 export * from './render';
 export * from './send';
+export * from './direct';

@@ -13,9 +13,12 @@ import { slackBlocks, teamsAdaptiveCard, teamsMessageCard, webhookPayload } from
  * Generic webhook signature: `X-Stagecraft-Timestamp: <unix seconds>` and
  * `X-Stagecraft-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>`.
  */
+/** Channels that broadcast one message to a shared place (direct channels are in direct.ts). */
+export type BroadcastChannel = Extract<Channel, { type: 'webhook' | 'teams' | 'slack' }>;
+
 export interface ResolvedChannel {
   name: string;
-  type: Channel['type'];
+  type: BroadcastChannel['type'];
   url: string;
   format?: 'adaptive-card' | 'message-card';
   secret?: string;
@@ -41,6 +44,9 @@ export interface SendOptions {
 
 /** Resolves `urlSetting` / `secretSetting` against settings. Throws ConfigError naming the missing setting. */
 export function resolveChannel(name: string, c: Channel, settings: Readonly<Record<string, string | undefined>>): ResolvedChannel {
+  if (c.type === 'direct-webhook' || c.type === 'slack-dm' || c.type === 'email') {
+    throw new ConfigError(`notification channel '${name}' is a direct channel (${c.type}): it only carries each approver's own links (approval.linkChannel), never a shared notice`, { channel: name });
+  }
   const url = c.url ?? (c.urlSetting ? settings[c.urlSetting] : undefined);
   if (!url) throw new ConfigError(`notification channel '${name}': app setting ${c.urlSetting ?? '(url)'} is not set`, { channel: name, setting: c.urlSetting });
   const r: ResolvedChannel = { name, type: c.type, url };
