@@ -8,6 +8,7 @@ import * as df from 'durable-functions';
 import type { InvocationContext } from '@azure/functions';
 import { unknownAuthorEffect, type AuthorSource } from '../../../shared/decisions/approval';
 import { approvalIdFor } from '../../../shared/approvals/ids';
+import { appendAudit } from '../../../shared/audit';
 import { newRequest, rulesFromPolicy, type ApprovalRequest } from '../../../shared/approvals/model';
 import { approvalDetailsUrl, approvalFacts, recipientLinks } from '../../../shared/approvals/notice';
 import { closeAtDeadline, markNotified, noteTimerEvent } from '../../../shared/approvals/service';
@@ -75,7 +76,10 @@ export async function promotionCreateApproval(input: CreateApprovalInput, contex
   );
   const stored = await store.create(fresh);
   context.info('approval request stored', { approvalId: stored.approvalId, instanceId: input.instanceId, status: stored.status, created: stored === fresh, authorSource });
-  // AUDIT: approval.requested (actor stagecraft, target approvalId, details: kind, model, version, authorSource, minApprovals).
+  if (stored === fresh) {
+    // Audited once, when this attempt created the request (a retried activity finds it and writes nothing).
+    await appendAudit({ action: 'approval.requested', actor: 'stagecraft', target: stored.approvalId, requestId: input.instanceId, outcome: 'accepted', details: { kind, model: stored.model, version: stored.version, authorSource, minApprovals: stored.rules.minApprovals } });
+  }
   // Notified at least once: a retry after a crash between create and notify still notifies; after notify, never again.
   if (stored.status === 'pending' && stored.notifiedAt === undefined) {
     const what = kind === 'rollback' ? `Rollback approval needed: ${stored.model} to v${stored.version}` : `Approval needed: ${stored.model} v${stored.version}`;

@@ -1,6 +1,7 @@
 /** Activities of `modelRollback`: plan (read-only), apply the champion move (recorded), write the rollback record. */
 import * as df from 'durable-functions';
 import type { InvocationContext } from '@azure/functions';
+import { appendAudit, type AuditEntry } from '../../../shared/audit';
 import { Promotion } from '../../../shared/policy';
 import { loadPolicy } from '../../../shared/policy/load';
 import { aliasHistoryFromEnv, moveChampion } from '../../../shared/promotion/aliases';
@@ -28,11 +29,14 @@ df.app.activity(A.rollbackApply, {
   },
 });
 
+function auditOutcome(outcome: RollbackRecord['outcome']): AuditEntry['outcome'] {
+  return outcome === 'rolled-back' ? 'accepted' : outcome;
+}
+
 df.app.activity(A.rollbackRecord, {
   handler: async (input: RollbackRecord, context: InvocationContext): Promise<void> => {
     await writeRollbackRecord(input);
-    // AUDIT: model.rollback (actor input.requestedBy, target `${input.model}`, outcome rolled-back → accepted, refused → refused,
-    // failed → failed; reason input.reason; details: path, standing, fromVersion, toVersion, approval id, promotionInstanceId).
+    await appendAudit({ action: 'model.rollback', actor: input.requestedBy, target: input.model, requestId: input.instanceId, outcome: auditOutcome(input.outcome), reason: input.reason, details: { path: input.path, outcome: input.outcome } });
     context.info('rollback recorded', { model: input.model, instanceId: input.instanceId, outcome: input.outcome, path: input.path, reason: input.reason });
   },
 });
