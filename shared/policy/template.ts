@@ -24,3 +24,72 @@ export function renderTemplate(text: string, vars: Readonly<Record<string, strin
 export function renderRecord(values: Readonly<Record<string, string>>, vars: Readonly<Record<string, string>>, field: string): Record<string, string> {
   return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, renderTemplate(v, vars, `${field}.${k}`)]));
 }
+
+/** Shells whose `-c` argument is a script: placeholders in it are rendered quoted for where they stand. */
+const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ksh', 'ash', 'mksh']);
+
+export function isShell(command: string): boolean {
+  const base = command.split(/[\\/]/).pop() ?? command;
+  return SHELLS.has(base.replace(/\.exe$/i, '').toLowerCase());
+}
+
+/** Index in `args` of the script a shell runs with `-c` (also combined flags such as `-ec`), or -1. */
+export function shellScriptIndex(command: string, args: readonly string[]): number {
+  if (!isShell(command)) return -1;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--' || !a.startsWith('-')) return -1;
+    if (/^-[A-Za-z]*c[A-Za-z]*$/.test(a)) return i + 1 < args.length ? i + 1 : -1;
+  }
+  return -1;
+}
+
+export type QuoteContext = 'bare' | 'single' | 'double';
+
+/** The quoting context of each placeholder of a shell script, in order (a small POSIX sh scanner). */
+export function placeholderContexts(script: string): Array<{ name: string; context: QuoteContext; index: number }> {
+  const out: Array<{ name: string; context: QuoteContext; index: number }> = [];
+  let state: QuoteContext = 'bare';
+  for (let i = 0; i < script.length; i++) {
+    PLACEHOLDER.lastIndex = i;
+    const m = script[i] === '{' ? PLACEHOLDER.exec(script) : null;
+    if (m && m.index === i) {
+      out.push({ name: m[1]!, context: state, index: i });
+      i += m[0].length - 1;
+      continue;
+    }
+    const c = script[i];
+    if (state === 'single') { if (c === "'") state = 'bare'; continue; }
+    if (c === '\\') { i++; continue; }
+    if (state === 'double') { if (c === '"') state = 'bare'; continue; }
+    if (c === "'") state = 'single';
+    else if (c === '"') state = 'double';
+  }
+  PLACEHOLDER.lastIndex = 0;
+  return out;
+}
+
+function quoteFor(value: string, context: QuoteContext): string {
+  if (context === 'single') return value.replace(/'/g, `'\\''`);
+  if (context === 'double') return value.replace(/[\\"$`]/g, (c) => `\\${c}`);
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Renders a shell script (`sh -c SCRIPT`): each value is quoted for the context its placeholder stands in, so a
+ * value is always one literal word and never shell syntax (bare → '...'; inside '...' → '\'' for quotes; inside
+ * "..." → \ before \ " $ `).
+ */
+export function renderShellScript(script: string, vars: Readonly<Record<string, string>>, field = 'value'): string {
+  renderTemplate(script, vars, field); // reports unknown placeholders the same way
+  let out = '';
+  let last = 0;
+  for (const p of placeholderContexts(script)) {
+    const m = new RegExp(PLACEHOLDER.source, 'y');
+    m.lastIndex = p.index;
+    const hit = m.exec(script)!;
+    out += script.slice(last, p.index) + quoteFor(vars[p.name]!, p.context);
+    last = p.index + hit[0].length;
+  }
+  return out + script.slice(last);
+}

@@ -20,9 +20,9 @@ df.app.activity(RETRAINING_ACTIVITIES.runPrepare, {
     const prepared = trainingJob(policy.retraining, run, startedAt);
     await runStepStore(settings).upsert([{
       instanceId: run.runId, name: 'training-job', at: startedAt, workflow: RETRAINING.run, kind: 'retraining.job', status: 'started',
-      title: `training job (${prepared.job.runner}) started for ${run.model}`, data: { runner: prepared.job.runner, parameters: prepared.parameters, timeoutSeconds: prepared.timeoutSeconds },
+      title: `training job (${prepared.runner}) started for ${run.model}`, data: { runner: prepared.runner, parameters: prepared.parameters, timeoutSeconds: prepared.timeoutSeconds },
     }]);
-    ctx.info('retraining job prepared', { runId: run.runId, model: run.model, runner: prepared.job.runner });
+    ctx.info('retraining job prepared', { runId: run.runId, model: run.model, runner: prepared.runner });
     return prepared;
   },
 });
