@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { JobRef, jobRefTimeoutSeconds, resolveJob } from '../../shared/jobs/catalog';
+import { type JobRef, jobRefTimeoutSeconds, resolveJob } from '../../shared/jobs/catalog';
 import { RunJobInput } from '../../shared/jobs/contract';
 import { PolicyInvalidError, checkRetrainParameters, jobSpecFromDef, parsePolicyText, renderShellScript, resolvePolicy } from '../../shared/policy';
 import { policyCheck } from '../../shared/policy/check';
