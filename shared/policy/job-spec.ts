@@ -33,8 +33,8 @@ export type SettingsSource = Readonly<Record<string, string | undefined>>;
 
 /**
  * Renders a job definition. Declared env values are resolved here: literals are rendered, `{ setting }` values
- * read from `settings` (left out when the setting is unset). Placeholders inside a shell's `-c` script are quoted
- * for their context (template.ts). Only the jobStart activity passes real settings; the result holds setting
+ * read from `settings` (left out when the setting is unset). Placeholders inside a shell's `-c` script become quoted
+ * references to variables holding the values (template.ts), so a value never becomes shell syntax. Only the jobStart activity passes real settings; the result holds setting
  * values, so it is never returned into orchestration history.
  */
 export function jobSpecFromDef(def: JobDef, vars: Readonly<Record<string, string>> = {}, timeoutOverride?: string, settings: SettingsSource = {}): JobSpec {
@@ -47,10 +47,16 @@ export function jobSpecFromDef(def: JobDef, vars: Readonly<Record<string, string
     if (typeof value === 'string') env[name] = renderTemplate(value, vars, `env.${name}`);
     else if (settings[value.setting] !== undefined) env[name] = settings[value.setting]!;
   }
+  const args = def.args.map((a, i) => {
+    if (i !== script) return renderTemplate(a, vars, `args[${i}]`);
+    const rendered = renderShellScript(a, vars, `args[${i}]`);
+    Object.assign(env, rendered.env);
+    return rendered.script;
+  });
   const spec: JobSpec = {
     runner: 'local',
     command: renderTemplate(def.command, vars, 'command'),
-    args: def.args.map((a, i) => (i === script ? renderShellScript(a, vars, `args[${i}]`) : renderTemplate(a, vars, `args[${i}]`))),
+    args,
     env,
     parameters,
     parameterStyle: def.parameterStyle,

@@ -50,6 +50,7 @@ export type QuoteContext = 'bare' | 'single' | 'double';
 export function placeholderContexts(script: string): Array<{ name: string; context: QuoteContext; index: number }> {
   const out: Array<{ name: string; context: QuoteContext; index: number }> = [];
   let state: QuoteContext = 'bare';
+  const stack: QuoteContext[] = [];
   for (let i = 0; i < script.length; i++) {
     PLACEHOLDER.lastIndex = i;
     const m = script[i] === '{' ? PLACEHOLDER.exec(script) : null;
@@ -61,35 +62,51 @@ export function placeholderContexts(script: string): Array<{ name: string; conte
     const c = script[i];
     if (state === 'single') { if (c === "'") state = 'bare'; continue; }
     if (c === '\\') { i++; continue; }
+    // $( ... ) starts a new bare context, also inside "..."; ( ... ) nests in a bare one.
+    if (c === '$' && script[i + 1] === '(') { stack.push(state); state = 'bare'; i++; continue; }
     if (state === 'double') { if (c === '"') state = 'bare'; continue; }
-    if (c === "'") state = 'single';
+    if (c === '(') stack.push('bare');
+    else if (c === ')' && stack.length) state = stack.pop()!;
+    else if (c === "'") state = 'single';
     else if (c === '"') state = 'double';
   }
   PLACEHOLDER.lastIndex = 0;
   return out;
 }
 
-function quoteFor(value: string, context: QuoteContext): string {
-  if (context === 'single') return value.replace(/'/g, `'\\''`);
-  if (context === 'double') return value.replace(/[\\"$`]/g, (c) => `\\${c}`);
-  return `'${value.replace(/'/g, `'\\''`)}'`;
+/** Prefix of the variables that carry placeholder values into a shell script (see renderShellScript). */
+export const SHELL_VAR_PREFIX = 'STAGECRAFT_TPL_';
+
+function referenceFor(variable: string, context: QuoteContext): string {
+  if (context === 'single') return `'"\${${variable}}"'`;
+  if (context === 'double') return `\${${variable}}`;
+  return `"\${${variable}}"`;
 }
 
 /**
- * Renders a shell script (`sh -c SCRIPT`): each value is quoted for the context its placeholder stands in, so a
- * value is always one literal word and never shell syntax (bare → '...'; inside '...' → '\'' for quotes; inside
- * "..." → \ before \ " $ `).
+ * Renders a shell script (`sh -c SCRIPT`) without ever putting a value into the script text: each placeholder
+ * becomes a quoted reference to an environment variable that holds the value (bare → "${V}", inside "..." → ${V},
+ * inside '...' → '"${V}"'). The shell never parses an expansion result as code, so no value can become shell
+ * syntax, whatever it holds and wherever the placeholder stands (also inside $(...) or a here-document).
  */
-export function renderShellScript(script: string, vars: Readonly<Record<string, string>>, field = 'value'): string {
+export function renderShellScript(script: string, vars: Readonly<Record<string, string>>, field = 'value'): { script: string; env: Record<string, string> } {
   renderTemplate(script, vars, field); // reports unknown placeholders the same way
+  const env: Record<string, string> = {};
+  const names = new Map<string, string>();
   let out = '';
   let last = 0;
   for (const p of placeholderContexts(script)) {
     const m = new RegExp(PLACEHOLDER.source, 'y');
     m.lastIndex = p.index;
     const hit = m.exec(script)!;
-    out += script.slice(last, p.index) + quoteFor(vars[p.name]!, p.context);
+    let variable = names.get(p.name);
+    if (variable === undefined) {
+      variable = `${SHELL_VAR_PREFIX}${names.size + 1}`;
+      names.set(p.name, variable);
+      env[variable] = vars[p.name]!;
+    }
+    out += script.slice(last, p.index) + referenceFor(variable, p.context);
     last = p.index + hit[0].length;
   }
-  return out + script.slice(last);
+  return { script: out + script.slice(last), env };
 }

@@ -27,7 +27,7 @@ function jobWarnings(job: Record<string, unknown>, at: string, out: string[]): v
   if (placeholders(command).length) out.push(`${at}.command: a {{placeholder}} chooses the program to run; write the command literally`);
   if (script >= 0) {
     const bare = placeholderContexts(args[script]!).filter((p) => p.context === 'bare').map((p) => `{{${p.name}}}`);
-    if (bare.length) out.push(`${at}.args[${script}]: unquoted ${bare.join(', ')} in a shell script; Stagecraft quotes values when it renders them, but write "${bare[0]}" so the script reads as it runs`);
+    if (bare.length) out.push(`${at}.args[${script}]: unquoted ${bare.join(', ')} in a shell script; Stagecraft passes values as quoted variable references, but write "${bare[0]}" so the script reads as it runs`);
   }
   const code = INLINE_CODE[basename(command)];
   args.forEach((a, i) => {

@@ -65,7 +65,8 @@ const settings = { MLFLOW_TRACKING_URI: 'http://127.0.0.1:5000', STAGECRAFT_APPR
 describe('the job catalog: runJob names a job by reference into the policy', () => {
   it('resolves each kind of reference to the job the policy declares, with its templates rendered', () => {
     const v = resolveJob(policy, { kind: 'model-validation', model: 'm', check: 'holdout' }, { 'model.version': '3' }, settings);
-    expect(v).toMatchObject({ runner: 'local', command: '/bin/sh', args: ['-c', "echo 'm' v'3'"], timeoutMs: 300_000 });
+    expect(v).toMatchObject({ runner: 'local', command: '/bin/sh', args: ['-c', 'echo "${STAGECRAFT_TPL_1}" v"${STAGECRAFT_TPL_2}"'], timeoutMs: 300_000 });
+    expect(v.runner === 'local' && v.env).toMatchObject({ STAGECRAFT_TPL_1: 'm', STAGECRAFT_TPL_2: '3' });
     expect(resolveJob(policy, { kind: 'deploy', model: 'm' }, {}, settings)).toEqual({ runner: 'databricks', jobId: 42, parameters: { model: 'm' }, timeoutMs: 1_200_000 });
     expect(resolveJob(policy, { kind: 'pipeline-suite', repo: 'ORG/repo', suite: 'unit' }, {})).toMatchObject({ command: 'node', parameters: { suite: 'unit' } });
     expect(resolveJob(policy, { kind: 'release-smoke', repo: 'org/repo' }, { commit: 'abc1234' })).toMatchObject({ args: ['smoke.js', 'abc1234'] });
@@ -105,7 +106,7 @@ describe('the job catalog: runJob names a job by reference into the policy', () 
 
   it('declared env reads app settings by name (unset ones are left out) and renders literals; nothing else', () => {
     const v = resolveJob(policy, { kind: 'model-validation', model: 'm', check: 'holdout' }, { 'model.version': '3' }, settings);
-    expect(v.runner === 'local' && v.env).toEqual({ MLFLOW_TRACKING_URI: 'http://127.0.0.1:5000', MODE: 'check-3' });
+    expect(v.runner === 'local' && v.env).toEqual({ MLFLOW_TRACKING_URI: 'http://127.0.0.1:5000', MODE: 'check-3', STAGECRAFT_TPL_1: 'm', STAGECRAFT_TPL_2: '3' });
   });
 
   it('a training job gets the run parameters and checked manual parameters; refused ones fail RETRAIN_PARAMETERS_INVALID', () => {
@@ -119,24 +120,29 @@ describe('the job catalog: runJob names a job by reference into the policy', () 
   });
 });
 
-describe('shell scripts render each value as one literal word', () => {
-  const evil = `x'; touch ${join(dir, 'pwned')}; echo "$(id)" \`id\` '`;
+describe('shell scripts never get a value as script text', () => {
+  const evil = `x'; touch ${join(dir, 'pwned')}; echo "$(touch ${join(dir, 'pwned2')})" \`id\` '`;
   function run(script: string): string {
-    return execFileSync('/bin/sh', ['-c', renderShellScript(script, { v: evil }), 'sh'], { encoding: 'utf8' });
+    const r = renderShellScript(script, { v: evil }, 'args[1]');
+    expect(r.script).not.toContain('pwned');
+    return execFileSync('/bin/sh', ['-c', r.script, 'sh'], { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...r.env } });
   }
 
-  it('bare, single-quoted and double-quoted placeholders all print the value verbatim', () => {
+  it('bare, single-quoted, double-quoted, substituted and here-document placeholders all print the value verbatim', () => {
     expect(run('printf %s {{v}}')).toBe(evil);
     expect(run("printf %s '{{v}}'")).toBe(evil);
     expect(run('printf %s "{{v}}"')).toBe(evil);
     expect(run('printf %s "a-{{v}}-b"')).toBe(`a-${evil}-b`);
-    expect(() => execFileSync('test', ['-e', join(dir, 'pwned')])).toThrow();
+    expect(run('printf %s "$(printf %s {{v}})"')).toBe(evil);
+    expect(run('cat <<EOF\n{{v}}\nEOF')).toBe(`"${evil}"\n`);
+    expect(run('printf %s {{v}} {{v}}')).toBe(evil + evil);
+    for (const f of ['pwned', 'pwned2']) expect(() => execFileSync('test', ['-e', join(dir, f)])).toThrow();
   });
 
-  it('jobSpecFromDef quotes only the -c script of a shell; other args are passed as they are', () => {
+  it('jobSpecFromDef turns placeholders into variable references only in the -c script of a shell; other args are passed as they are', () => {
     const def = resolvePolicy(parsePolicyText(`version: 1\nmodels:\n  m:\n    approval: { required: false }\n    deploy: { action: batch-scoring, job: { runner: local, command: bash, args: [-ec, "run {{model.name}}", "{{model.name}}"] } }\n`), 'm').policy.deploy;
     if (def.action === 'none') throw new Error('expected a deploy job');
-    expect(jobSpecFromDef(def.job, { 'model.name': 'a b' })).toMatchObject({ args: ['-ec', "run 'a b'", 'a b'] });
+    expect(jobSpecFromDef(def.job, { 'model.name': 'a b' })).toMatchObject({ args: ['-ec', 'run "${STAGECRAFT_TPL_1}"', 'a b'], env: { STAGECRAFT_TPL_1: 'a b' } });
   });
 });
 
