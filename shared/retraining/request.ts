@@ -64,6 +64,7 @@ export async function requestRetrain(deps: RetrainDeps, model: string, body: z.o
   // Parameters reach the training job: only what the model's policy declares, within its bounds (catalog.ts checks again at start).
   const problems = checkRetrainParameters(policy.retraining.parameters, policy.retraining.trainingJob, body.parameters);
   if (problems.length) {
+    // AUDIT: { action: 'retrain.request', actor: caller, target: model, outcome: 'refused', reason: 'RETRAIN_PARAMETERS_INVALID', details: { names } }
     throw new ValidationError('RETRAIN_PARAMETERS_INVALID', `retraining parameters refused: ${formatParameterProblems(problems)}`, { details: { model, parameters: problems } });
   }
   const coordinatorId = retrainingCoordinatorId(model);
