@@ -54,7 +54,9 @@ export const RunInput = z.object({
 });
 export type RunInput = z.output<typeof RunInput>;
 
-export interface PrepareResult {
+export type PrepareResult = PreparedTraining | { refused: { code: string; message: string } };
+
+export interface PreparedTraining {
   /** Template variables of the training job (runJob ref `{ kind: 'training', model }`). */
   vars: Record<string, string>;
   runner: 'local' | 'databricks';

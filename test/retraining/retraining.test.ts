@@ -77,7 +77,9 @@ models:${model('m-below', `      drift: [{ metric: psi, threshold: 0.2, n: 2, m:
       cooldown: 1h`)}${model('m-manual', `      cooldown: 1s`, 6_000)}${model('m-params', `      cooldown: 1s
       parameters:
         epochs: { type: integer, min: 1, max: 50 }
-        mode: { enum: [fast, full] }`)}
+        mode: { enum: [fast, full] }`)}${model('m-direct', `      cooldown: 1s
+      parameters:
+        epochs: { type: integer, min: 1, max: 50 }`)}
 `);
   t = await startTestHost(ws, { STAGECRAFT_POLICY_PATH: join(ws.dir, 'policy.yaml') });
 }, 180_000);
@@ -204,6 +206,18 @@ describe('retraining', () => {
     const args = Object.fromEntries(argv.flatMap((a, i) => (a.startsWith('--') ? [[a.slice(2), argv[i + 1]]] : [])));
     expect(args).toMatchObject({ epochs: '7', mode: 'fast', reason: 'manual', trigger_kind: 'manual', retraining_run_id: ok.json.runId });
   }, 90_000);
+
+  it('a retrain.requested event that bypasses the API (events endpoint → router) with NODE_OPTIONS is refused when the job starts; nothing runs', async () => {
+    const ev = makeEvent(EVENT_TYPES.retrainRequested, {
+      model: { name: 'm-direct' }, reason: 'via events', requestedBy: 'mallory', requestId: 'direct-1', parameters: { epochs: '3', NODE_OPTIONS: '--require /tmp/evil.js' },
+    }, { source: '/test/events', time: new Date().toISOString() });
+    await deliver(ev as unknown as ReturnType<typeof drift>);
+    const runs = await eventually(async () => runsOf('m-direct'), (r) => r.length === 1 && r[0].status !== 'Running' && r[0].status !== 'Pending', 90_000, 'the run ended');
+    const detail = await t.api('GET', `/api/runs/${encodeURIComponent(runs[0].id as string)}`);
+    expect(JSON.stringify(detail.json)).toContain('RETRAIN_PARAMETERS_INVALID');
+    expect(JSON.stringify(detail.json)).toContain('NODE_OPTIONS');
+    expect(trainedCount('m-direct')).toBe(0);
+  }, 120_000);
 
   it('stagecraft runs lists retraining runs by model and prints a run timeline from history and records', async () => {
     const lines: string[] = [];
