@@ -25,6 +25,7 @@ function jobWarnings(job: Record<string, unknown>, at: string, out: string[]): v
   const args = Array.isArray(job['args']) ? job['args'].filter((a): a is string => typeof a === 'string') : [];
   const script = shellScriptIndex(command, args);
   if (placeholders(command).length) out.push(`${at}.command: a {{placeholder}} chooses the program to run; write the command literally`);
+  else if (/[\s;&|`$<>]/.test(command)) out.push(`${at}.command: looks like a shell command line, but it is one program path run without a shell; put arguments in args (or use sh -c)`);
   if (script >= 0) {
     const bare = placeholderContexts(args[script]!).filter((p) => p.context === 'bare').map((p) => `{{${p.name}}}`);
     if (bare.length) out.push(`${at}.args[${script}]: unquoted ${bare.join(', ')} in a shell script; Stagecraft passes values as quoted variable references, but write "${bare[0]}" so the script reads as it runs`);

@@ -206,12 +206,14 @@ models:
       b: { type: job, job: { runner: local, command: python3, args: [-c, "print('{{model.name}}')"] } }
       c: { type: job, job: { runner: local, command: node, args: [run.js, "{{model.name}} | tee log"] } }
       d: { type: job, job: { runner: local, command: sh, args: [-c, "train --model \\"{{model.name}}\\""] } }
+      e: { type: job, job: { runner: local, command: "python train.py && echo done" } }
 `);
     expect(w.some((x) => /models\.m\.validations\.a\.job\.args\[1\]: unquoted \{\{model\.name\}\} in a shell script/.test(x))).toBe(true);
     expect(w.some((x) => /validations\.a.*model\.version/.test(x))).toBe(false);
     expect(w.some((x) => /validations\.b\.job\.args\[1\].*inline code/.test(x))).toBe(true);
     expect(w.some((x) => /validations\.c\.job\.args\[1\]: shell syntax/.test(x))).toBe(true);
     expect(w.some((x) => /validations\.d/.test(x))).toBe(false);
+    expect(w.some((x) => /validations\.e\.job\.command: looks like a shell command line/.test(x))).toBe(true);
   });
 
   it('warns on onDeadline: approve', async () => {
