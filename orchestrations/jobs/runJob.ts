@@ -8,6 +8,8 @@
  * - Every timer that loses a race is cancelled.
  * - A job-finished event only wakes the loop; the state always comes from a status poll (the event may be early,
  *   duplicated or lack the result).
+ * - The input names the job by reference into the policy; the start activity resolves it. A reference the policy
+ *   does not declare throws `JOB_NOT_IN_POLICY: ...` (nothing was started); a strict input refuses any `job`/command.
  */
 import * as df from 'durable-functions';
 import type { OrchestrationContext, Task, TimerTask } from 'durable-functions';
@@ -31,15 +33,22 @@ pollRetry.backoffCoefficient = 2;
 
 function* runJob(context: OrchestrationContext): Generator<Task, RunJobOutput, unknown> {
   const parsed = RunJobInput.safeParse(context.df.getInput());
-  if (!parsed.success) throw new Error(`runJob input is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success) throw new Error(`RUN_JOB_INPUT_INVALID: runJob input is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}${i.code === 'unrecognized_keys' ? ` (${i.keys.join(', ')}; a job is named by ref, never given as a command)` : ''}`).join('; ')}`);
   const input = parsed.data;
   const startedAt = context.df.currentUtcDateTime.toISOString();
-  const deadlineMs = context.df.currentUtcDateTime.getTime() + input.timeoutSeconds * 1000;
+  const startMs = context.df.currentUtcDateTime.getTime();
   const poll = pollPolicy(input.pollInitialSeconds, input.pollMaxSeconds);
 
   context.df.setCustomStatus({ step: 'starting', label: input.label });
-  const startInput: JobStartInput = { job: input.job, idempotencyKey: input.idempotencyKey, label: input.label, ownerInstanceId: context.df.instanceId };
-  const started = (yield context.df.callActivityWithRetry(JOB_ACTIVITIES.start, startRetry, startInput)) as JobStartResult;
+  const startInput: JobStartInput = { ref: input.ref, vars: input.vars, idempotencyKey: input.idempotencyKey, label: input.label, ownerInstanceId: context.df.instanceId };
+  const result = (yield context.df.callActivityWithRetry(JOB_ACTIVITIES.start, startRetry, startInput)) as JobStartResult;
+  if ('refused' in result) {
+    context.df.setCustomStatus({ step: 'refused', label: input.label, code: result.refused.code });
+    throw new Error(`${result.refused.code}: ${result.refused.message}`);
+  }
+  const started = result;
+  const timeoutSeconds = input.timeoutSeconds ?? Math.max(1, Math.ceil(started.ref.timeoutMs / 1000));
+  const deadlineMs = startMs + timeoutSeconds * 1000;
   const runRef = started.runRef;
   const done = (state: RunJobOutput['state'], s?: JobStatusResult): RunJobOutput => {
     const out: RunJobOutput = { runRef, state, startedAt, finishedAt: context.df.currentUtcDateTime.toISOString() };
@@ -69,7 +78,7 @@ function* runJob(context: OrchestrationContext): Generator<Task, RunJobOutput, u
       }
       const tail = last?.outputTail;
       const out = done('TIMED_OUT', last);
-      out.resultSummary = `no result within ${input.timeoutSeconds} s; the run was cancelled`;
+      out.resultSummary = `no result within ${timeoutSeconds} s; the run was cancelled`;
       if (tail !== undefined) out.outputTail = tail;
       return out;
     }

@@ -34,7 +34,7 @@ function* ciPipeline(context: OrchestrationContext): Generator<Task, CiOutput, u
   context.df.setCustomStatus({ step: 'running', repo: git.repo, commit: git.commit, suites: plan.suites.map((s) => s.name) });
 
   const tasks = plan.suites.map((s) => {
-    const jobInput: RunJobInput = { job: s.job, idempotencyKey: `${instanceId}:${s.name}`, label: `ci ${git.repo} ${s.name}`, timeoutSeconds: s.timeoutSeconds };
+    const jobInput: RunJobInput = { ref: s.ref, vars: s.vars, idempotencyKey: `${instanceId}:${s.name}`, label: `ci ${git.repo} ${s.name}`, timeoutSeconds: s.timeoutSeconds };
     return context.df.callSubOrchestrator(RUN_JOB, jobInput, `${instanceId}:suite:${s.name}`);
   });
   const results: SuiteOutcome[] = [];

@@ -59,7 +59,7 @@ function* releaseDeployment(context: OrchestrationContext): Generator<Task, Rele
   const failed = finish.changes.filter((c) => c.error !== undefined);
   if (failed.length === 0 && plan.smoke) {
     context.df.setCustomStatus({ step: 'smoke-run', repo: git.repo, commit: git.commit });
-    const jobInput: RunJobInput = { job: plan.smoke.job, idempotencyKey: `${instanceId}:smoke`, label: `release smoke ${git.repo}`, timeoutSeconds: plan.smoke.timeoutSeconds };
+    const jobInput: RunJobInput = { ref: plan.smoke.ref, vars: plan.smoke.vars, idempotencyKey: `${instanceId}:smoke`, label: `release smoke ${git.repo}`, timeoutSeconds: plan.smoke.timeoutSeconds };
     try {
       finish.smoke = (yield context.df.callSubOrchestrator(RUN_JOB, jobInput, `${instanceId}:smoke`)) as RunJobOutput;
     } catch (e) {

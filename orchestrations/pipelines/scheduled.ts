@@ -21,7 +21,7 @@ function* scheduledJob(context: OrchestrationContext): Generator<Task, unknown, 
     return { status: 'skipped', reason: plan.reason };
   }
   context.df.setCustomStatus({ step: 'running', job: plan.name, kind: plan.kind, ...(plan.model ? { model: plan.model } : {}) });
-  const jobInput: RunJobInput = { job: plan.job, idempotencyKey: instanceId, label: `${plan.kind} ${plan.name}`, timeoutSeconds: plan.timeoutSeconds };
+  const jobInput: RunJobInput = { ref: plan.job.ref, vars: plan.job.vars, idempotencyKey: instanceId, label: `${plan.kind} ${plan.name}`, timeoutSeconds: plan.job.timeoutSeconds };
   let result: RunJobOutput | undefined;
   let error: string | undefined;
   try {

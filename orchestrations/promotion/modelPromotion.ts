@@ -13,7 +13,7 @@ import { unknownAuthorEffect } from '../../shared/decisions/approval';
 import { validationVerdict, type ValidationVerdict } from '../../shared/decisions/verdict';
 import { rulesFromPolicy } from '../../shared/approvals/model';
 import { RUN_JOB, type RunJobInput, type RunJobOutput } from '../../shared/jobs/contract';
-import { jobSpecFromDef } from '../../shared/policy/job-spec';
+import { jobTimeoutSeconds } from '../../shared/policy/job-spec';
 import type { NotifyEvent } from '../../shared/policy';
 import type {
   CreateApprovalInput,
@@ -185,9 +185,8 @@ function* modelPromotion(context: OrchestrationContext): Generator<Task, Promoti
   let deploy: DeployOutcome = { action: policy.deploy.action, state: 'SKIPPED' };
   if (policy.deploy.action !== 'none') {
     try {
-      const spec = jobSpecFromDef(policy.deploy.job, vars);
-      const timeoutSeconds = spec.timeoutMs / 1000;
-      const jobInput: RunJobInput = { job: spec, idempotencyKey: `${instanceId}:deploy`, label: `deploy ${model.name} v${model.version}`, timeoutSeconds, pollInitialSeconds: Math.min(5, Math.max(1, timeoutSeconds / 20)) };
+      const timeoutSeconds = jobTimeoutSeconds(policy.deploy.job);
+      const jobInput: RunJobInput = { ref: { kind: 'deploy', model: model.name }, vars, idempotencyKey: `${instanceId}:deploy`, label: `deploy ${model.name} v${model.version}`, timeoutSeconds, pollInitialSeconds: Math.min(5, Math.max(1, timeoutSeconds / 20)) };
       const out = (yield context.df.callSubOrchestrator(RUN_JOB, jobInput, `${instanceId}:deploy`)) as RunJobOutput;
       deploy = { action: policy.deploy.action, state: out.state, runRef: out.runRef, startedAt: out.startedAt, finishedAt: out.finishedAt, ...(out.resultSummary !== undefined ? { resultSummary: out.resultSummary } : {}), ...(out.outputTail !== undefined ? { outputTail: out.outputTail } : {}) };
     } catch (e) {

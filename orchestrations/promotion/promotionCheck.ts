@@ -9,7 +9,7 @@ import { parseDuration } from '../../shared/decisions/duration';
 import { retryDelayMs } from '../../shared/jobs/backoff';
 import { dateAt } from '../../shared/jobs/time';
 import { RUN_JOB, type RunJobInput, type RunJobOutput } from '../../shared/jobs/contract';
-import { jobSpecFromDef } from '../../shared/policy/job-spec';
+import { jobTimeoutSeconds } from '../../shared/policy/job-spec';
 import type { PromotionCheckInput, RecordValidationInput, RunCheckInput } from '../../shared/promotion/messages';
 import { PROMOTION_ACTIVITIES as A, PROMOTION_CHECK } from '../../shared/promotion/names';
 import type { CheckEvaluation } from '../../shared/promotion/checks';
@@ -42,16 +42,11 @@ function* promotionCheck(context: OrchestrationContext): Generator<Task, Validat
     for (let attempt = 1; attempt <= attemptsAllowed; attempt++) {
       attempts = attempt;
       context.df.setCustomStatus({ step: 'job', check: id, attempt });
-      let spec;
-      try {
-        spec = jobSpecFromDef(check.job, input.vars, check.timeout);
-      } catch (e) {
-        evaluation = { status: 'error', message: `the job cannot be built: ${errorText(e)}` };
-        break;
-      }
-      const timeoutSeconds = spec.timeoutMs / 1000;
+      // The job is named by reference: jobStart resolves the check in the policy (a made-up command cannot run).
+      const timeoutSeconds = jobTimeoutSeconds(check.job, check.timeout);
       const jobInput: RunJobInput = {
-        job: spec,
+        ref: { kind: 'model-validation', model: input.model.name, check: id },
+        vars: input.vars,
         idempotencyKey: `${input.promotionInstanceId}:${id}:${attempt}`,
         label: `${input.model.name} v${input.model.version} check ${id}`,
         timeoutSeconds,
@@ -71,6 +66,8 @@ function* promotionCheck(context: OrchestrationContext): Generator<Task, Validat
             : { status: 'failed', message: `the job ended ${out.state}${out.resultSummary ? `: ${out.resultSummary}` : ''}`, job };
       } catch (e) {
         evaluation = { status: 'error', message: `the job could not be run: ${errorText(e)}` };
+        // A refused reference or bad template does not get better with retries.
+        if (/\b(JOB_NOT_IN_POLICY|TEMPLATE_UNKNOWN_PLACEHOLDER|RUN_JOB_INPUT_INVALID):/.test(errorText(e))) break;
       }
       if (attempt < attemptsAllowed) yield context.df.createTimer(dateAt(context.df.currentUtcDateTime.getTime() + retryDelayMs(backoffMs, attempt)));
     }

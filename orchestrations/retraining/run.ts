@@ -22,8 +22,9 @@ function* retrainingRun(context: OrchestrationContext): Generator<Task, RunOutpu
   try {
     context.df.setCustomStatus({ step: 'preparing', model: run.model, trigger: run.triggerKind });
     const prep = (yield context.df.callActivityWithRetry(RETRAINING_ACTIVITIES.runPrepare, retry, run)) as PrepareResult;
+    if ('refused' in prep) throw new Error(`${prep.refused.code}: ${prep.refused.message}`);
     context.df.setCustomStatus({ step: 'training', model: run.model, trigger: run.triggerKind });
-    const jobInput: RunJobInput = { job: prep.job, idempotencyKey: run.runId, label: `retrain ${run.model}`, timeoutSeconds: prep.timeoutSeconds };
+    const jobInput: RunJobInput = { ref: { kind: 'training', model: run.model }, vars: prep.vars, idempotencyKey: run.runId, label: `retrain ${run.model}`, timeoutSeconds: prep.timeoutSeconds };
     const result = (yield context.df.callSubOrchestrator(RUN_JOB, jobInput, `${run.runId}:job`)) as RunJobOutput;
     finish.outcome = result.state;
     finish.job = result;

@@ -16,7 +16,7 @@ import type { OrchestrationContext, Task } from 'durable-functions';
 import { makeEvent } from '../../shared/events/envelope';
 import { EVENT_TYPES } from '../../shared/events/types';
 import { RUN_JOB, type RunJobInput, type RunJobOutput } from '../../shared/jobs/contract';
-import { jobSpecFromDef } from '../../shared/policy/job-spec';
+import { jobTimeoutSeconds } from '../../shared/policy/job-spec';
 import type { CreateApprovalInput, NotifyInput } from '../../shared/promotion/messages';
 import { PROMOTION, PROMOTION_ACTIVITIES as A, ROLLBACK } from '../../shared/promotion/names';
 import type { RollbackInput, RollbackPlan, RollbackRecord } from '../../shared/promotion/rollback';
@@ -121,9 +121,8 @@ function* modelRollback(context: OrchestrationContext): Generator<Task, Rollback
   if (plan.deploy.action !== 'none') {
     try {
       const vars = templateVars(plan.target, { kind: 'promote-requested', eventId: input.requestId, triggeredBy: input.requestedBy, requestId: input.requestId, reason: input.reason, targetAlias: plan.championRole }, instanceId);
-      const spec = jobSpecFromDef(plan.deploy.job, vars);
-      const timeoutSeconds = spec.timeoutMs / 1000;
-      const jobInput: RunJobInput = { job: spec, idempotencyKey: `${instanceId}:deploy`, label: `redeploy ${input.model} v${target}`, timeoutSeconds, pollInitialSeconds: Math.min(5, Math.max(1, timeoutSeconds / 20)) };
+      const timeoutSeconds = jobTimeoutSeconds(plan.deploy.job);
+      const jobInput: RunJobInput = { ref: { kind: 'deploy', model: input.model }, vars, idempotencyKey: `${instanceId}:deploy`, label: `redeploy ${input.model} v${target}`, timeoutSeconds, pollInitialSeconds: Math.min(5, Math.max(1, timeoutSeconds / 20)) };
       const out = (yield context.df.callSubOrchestrator(RUN_JOB, jobInput, `${instanceId}:deploy`)) as RunJobOutput;
       deploy = { action: plan.deploy.action, state: out.state, runRef: out.runRef, startedAt: out.startedAt, finishedAt: out.finishedAt, ...(out.resultSummary !== undefined ? { resultSummary: out.resultSummary } : {}) };
     } catch (e) {

@@ -1,7 +1,8 @@
 /** Inputs and outputs of the pipelines orchestrations and activities. */
 import type { CiVerdict, SuiteResult } from '../decisions/ci';
 import type { RunJobOutput } from '../jobs/contract';
-import type { Approval, JobSpec } from '../policy';
+import type { JobRef } from '../jobs/catalog';
+import type { Approval } from '../policy';
 import type { ReportOutcome } from '../vcs/types';
 
 export interface GitContext {
@@ -14,11 +15,17 @@ export interface GitContext {
   policyKey: string;
 }
 
-export interface PlannedSuite {
+/** A job to run, named by reference into the policy (resolved by the jobStart activity, never a command). */
+export interface PlannedJob {
+  ref: JobRef;
+  vars: Record<string, string>;
+  runner: 'local' | 'databricks';
+  timeoutSeconds: number;
+}
+
+export interface PlannedSuite extends PlannedJob {
   name: string;
   required: boolean;
-  job: JobSpec;
-  timeoutSeconds: number;
 }
 
 export type CiPlan =
@@ -57,7 +64,7 @@ export interface JobDefinitionRef {
 export type ReleasePlan =
   | { skip: true; reason: string }
   | {
-    skip: false; git: GitContext; definitions: JobDefinitionRef[]; smoke?: { job: JobSpec; timeoutSeconds: number }; approval?: Approval; startedAt: string;
+    skip: false; git: GitContext; definitions: JobDefinitionRef[]; smoke?: PlannedJob; approval?: Approval; startedAt: string;
     /** Channels the approval request (links), reminders and escalations go to: the pipeline's `notify`. */
     approvalNotify?: string[];
   };
@@ -100,4 +107,4 @@ export interface ScheduledJobInput {
 
 export type ScheduledPlan =
   | { skip: true; reason: string }
-  | { skip: false; name: string; kind: string; model?: string; job: JobSpec; timeoutSeconds: number; startedAt: string };
+  | { skip: false; name: string; kind: string; model?: string; job: PlannedJob; startedAt: string };

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { parseDuration } from '../decisions/duration';
 import { GitMergedData, GitReleasePushedData } from '../events';
-import { type Policy, jobSpecFromDef } from '../policy';
+import { type Policy, jobTimeoutSeconds } from '../policy';
 import type { CiPlan, GitContext, ReleasePlan } from './contract';
 import { branchMatches, findPipeline } from './match';
 
@@ -28,8 +28,8 @@ export function planCi(policy: Policy, rawEvent: unknown, instanceId: string, no
   const timeoutSeconds = Math.ceil(parseDuration(found.pipeline.timeout) / 1000);
   const vars = gitVars(git, instanceId);
   const suites = Object.entries(found.pipeline.suites).map(([name, s]) => {
-    const job = jobSpecFromDef(s.job, { ...vars, 'suite.name': name });
-    return { name, required: s.required, job, timeoutSeconds: Math.min(timeoutSeconds, Math.ceil(job.timeoutMs / 1000)) };
+    const ref = { kind: 'pipeline-suite' as const, repo: found.key, suite: name };
+    return { name, required: s.required, ref, vars: { ...vars, 'suite.name': name }, runner: s.job.runner, timeoutSeconds: Math.min(timeoutSeconds, jobTimeoutSeconds(s.job)) };
   });
   return { skip: false, git, suites, timeoutSeconds, startedAt: now };
 }
@@ -50,8 +50,8 @@ export function planRelease(policy: Policy, rawEvent: unknown, instanceId: strin
     definitions: release.jobDefinitions.map((j) => ({ name: j.name, file: j.file, ...(j.jobId !== undefined ? { jobId: j.jobId } : {}) })),
   };
   if (release.smokeRun) {
-    const job = jobSpecFromDef(release.smokeRun.job, gitVars(git, instanceId));
-    plan.smoke = { job, timeoutSeconds: Math.ceil(job.timeoutMs / 1000) };
+    const job = release.smokeRun.job;
+    plan.smoke = { ref: { kind: 'release-smoke', repo: found.key }, vars: gitVars(git, instanceId), runner: job.runner, timeoutSeconds: jobTimeoutSeconds(job) };
   }
   if (release.approval && release.approval.required) {
     plan.approval = release.approval;

@@ -1,5 +1,6 @@
 import { formatIssue, type PolicyIssue, PolicyFileError, PolicyInvalidError } from './errors';
 import { loadPolicy } from './load';
+import { policyWarnings } from './warnings';
 
 /**
  * `stagecraft policy check FILE`: a human report and an exit code.
@@ -24,6 +25,7 @@ export async function policyCheck(path: string): Promise<PolicyCheckResult> {
       }
     }
     if (p.dryRun) warnings.push('dryRun is on: validation failures are recorded but never block');
+    warnings.push(...policyWarnings(p));
     const lines = [
       `policy ${path} is valid`,
       `  models: ${Object.keys(p.models).join(', ') || '(none)'}`,

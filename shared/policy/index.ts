@@ -10,5 +10,6 @@ export * from './glob';
 export * from './merge';
 export * from './template';
 export * from './job-spec';
+export * from './parameters';
 export * from './parse';
 export * from './resolve';

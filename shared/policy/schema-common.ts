@@ -53,11 +53,25 @@ export const DatabricksJob = z.strictObject({
   ...jobCommon,
 });
 
+/**
+ * A declared job environment variable: a literal, non-secret value (placeholders allowed), or `{ setting: NAME }`
+ * for the value of an app setting read when the job starts (Key Vault references arrive as settings). A local job
+ * sees only PATH, HOME, LANG, TMPDIR from the host plus these: never the host's other settings or secrets.
+ */
+export const EnvValue = z.union([
+  z.string(),
+  z.strictObject({
+    setting: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'must be an app setting name' }).meta({ description: 'Name of the app setting whose value the job gets; unset settings are left out.' }),
+  }),
+]).meta({ description: 'A literal (non-secret, may use {{placeholders}}) or { setting: NAME } to pass an app setting.' });
+export type EnvValue = z.output<typeof EnvValue>;
+
 export const LocalJob = z.strictObject({
   runner: z.literal('local'),
   command: z.string().min(1),
   args: z.array(z.string()).default([]),
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'must be an environment variable name' }), z.string()).default({}),
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'must be an environment variable name' }), EnvValue).default({})
+    .meta({ description: 'The only variables the job gets besides PATH, HOME, LANG and TMPDIR: literals or { setting: NAME }.' }),
   cwd: z.string().min(1).optional().meta({ description: 'Working directory, relative to the policy file or absolute.' }),
   parameterStyle: z.enum(['args', 'env']).default('args').meta({ description: "'args': --key value after args; 'env': KEY=value (upper-cased, non-alphanumerics as _)." }),
   ...jobCommon,

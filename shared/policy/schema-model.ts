@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { tryParseDuration } from '../decisions/duration';
+import { RetrainParameter, RetrainParameterName, reservedReason } from './parameters';
 import { ApproverSet, Cron, Duration, Identifier, JobDef, durationAtLeast } from './schema-common';
 
 /** The effective (merged, defaulted) policy of one model. Pure: no I/O. */
@@ -140,6 +141,14 @@ export const Retraining = z.strictObject({
   cooldown: Duration.default('24h'),
   maxDelay: Duration.optional().meta({ description: 'Upper bound on how long a suppressed drift trigger waits for its trailing run.' }),
   blockWhilePendingApproval: z.boolean().default(true),
+  parameters: z.record(RetrainParameterName, RetrainParameter).default({}).meta({
+    description: 'What a manual retrain request may set (body `parameters`), with its type and bounds. None declared: requests with parameters are refused. Names that steer the process (NODE_OPTIONS, LD_*, PYTHON*, PATH...) or provenance (tracking_uri, git_commit...) or that the training job already sets are refused always.',
+  }),
+}).superRefine((r, ctx) => {
+  for (const name of Object.keys(r.parameters)) {
+    const reason = reservedReason(name, r.trainingJob);
+    if (reason) ctx.addIssue({ code: 'custom', path: ['parameters', name], message: `'${name}' may never be a request parameter: ${reason}` });
+  }
 });
 export type Retraining = z.output<typeof Retraining>;
 

@@ -2,7 +2,6 @@
  * Inputs and outputs of the retraining orchestrations and activities (validated at activity boundaries).
  */
 import { z } from 'zod';
-import type { JobSpec } from '../policy';
 import type { RunJobOutput } from '../jobs/contract';
 import type { RetrainingRules } from './rules';
 import type { CoordinatorState, DecisionAggregate } from './state';
@@ -55,9 +54,14 @@ export const RunInput = z.object({
 });
 export type RunInput = z.output<typeof RunInput>;
 
-export interface PrepareResult {
-  job: JobSpec;
+export type PrepareResult = PreparedTraining | { refused: { code: string; message: string } };
+
+export interface PreparedTraining {
+  /** Template variables of the training job (runJob ref `{ kind: 'training', model }`). */
+  vars: Record<string, string>;
+  runner: 'local' | 'databricks';
   timeoutSeconds: number;
+  /** What the job is passed (for the record): no environment values. */
   parameters: Record<string, string>;
 }
 

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { DurableClient } from 'durable-functions';
 import { z } from 'zod';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
+import { checkRetrainParameters, formatParameterProblems } from '../policy/parameters';
 import { EVENT_TYPES, makeEvent, validationErrorFrom } from '../events';
 import { TERMINAL_RUNTIME, statusOf } from '../runs/durable';
 import { ensureRunning } from '../router/durable-client';
@@ -21,7 +22,10 @@ export const RetrainRequestBody = z.strictObject({
   reason: z.string().trim().min(1).max(500).default('manual request'),
   requestedBy: z.string().trim().min(1).max(200).optional(),
   requestId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/, { message: 'must be 1-100 letters, digits, _ . : -' }).optional(),
-  parameters: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, { message: 'parameter names are identifiers' }), z.string().max(1_000)).default({}),
+  parameters: z.record(
+    z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, { message: 'parameter names are identifiers' }),
+    z.union([z.string().max(1_000), z.number(), z.boolean()]).transform(String),
+  ).default({}).meta({ description: "Checked against the model's retraining.parameters schema: undeclared or reserved names are refused (400)." }),
   force: z.boolean().default(false).meta({ description: 'Start even though a candidate awaits approval.' }),
 });
 export type RetrainRequestBody = z.input<typeof RetrainRequestBody>;
@@ -58,6 +62,12 @@ export async function requestRetrain(deps: RetrainDeps, model: string, body: z.o
     if (policy.code === 'POLICY_UNREADABLE' || policy.code === 'POLICY_INVALID') throw new ConflictError(policy.code, `retraining cannot be requested: ${policy.message}`);
     throw new NotFoundError(policy.code, `retraining cannot be requested: ${policy.message}`, { details: { model } });
   }
+  // Parameters reach the training job: only what the model's policy declares, within its bounds (catalog.ts checks again at start).
+  const problems = checkRetrainParameters(policy.retraining.parameters, policy.retraining.trainingJob, body.parameters);
+  if (problems.length) {
+    // Audited as refused by the HTTP layer (functions/models-retrain.ts), which sees this error.
+    throw new ValidationError('RETRAIN_PARAMETERS_INVALID', `retraining parameters refused: ${formatParameterProblems(problems)}`, { details: { model, parameters: problems } });
+  }
   const coordinatorId = retrainingCoordinatorId(model);
   const current = await statusOf(deps.client, coordinatorId);
   if (!current || TERMINAL_RUNTIME.has(String(current.runtimeStatus))) {
@@ -73,7 +83,7 @@ export async function requestRetrain(deps: RetrainDeps, model: string, body: z.o
   const requestId = body.requestId ?? `manual-${randomUUID()}`;
   const now = new Date().toISOString();
   const event = makeEvent(EVENT_TYPES.retrainRequested, {
-    model: { name: model }, reason: body.reason, requestedBy: body.requestedBy ?? caller, requestId, parameters: body.parameters,
+    model: { name: model }, reason: body.reason, requestedBy: caller, requestId, parameters: body.parameters,
   }, { source: '/stagecraft/api/retrain', time: now });
   await deps.client.raiseEvent(coordinatorId, RETRAIN_TRIGGER_EVENT, { ...event, force: body.force });
 

@@ -1,4 +1,5 @@
-import { jobSpecFromDef, type JobSpec, type Retraining } from '../policy';
+import { trainingParameters } from '../jobs/catalog';
+import { jobSpecFromDef, jobTimeoutSeconds, type Retraining } from '../policy';
 import type { RunInput } from './contract';
 
 /**
@@ -7,6 +8,8 @@ import type { RunInput } from './contract';
  * `trigger_kind`, `data_snapshot` (the instant the data is cut at: the drift window end, or the start time)
  * and, for drift, `drift_window_start` / `drift_window_end`. Policy parameters may use the same values as
  * placeholders: {{retraining.runId}}, {{trigger.kind}}, {{data.snapshot}}, {{drift.windowStart}}, ...
+ * Manual request parameters (plain names) become `param.<name>` variables and, once checked against the model's
+ * `retraining.parameters` schema, job parameters (shared/jobs/catalog.ts builds them when the job starts).
  */
 export function trainingVars(run: RunInput, startedAt: string): Record<string, string> {
   const p = run.parameters;
@@ -27,18 +30,13 @@ export function trainingVars(run: RunInput, startedAt: string): Record<string, s
   return vars;
 }
 
-export function trainingJob(retraining: Retraining, run: RunInput, startedAt: string): { job: JobSpec; parameters: Record<string, string>; timeoutSeconds: number } {
+/**
+ * The variables the training job is started with (runJob ref `{ kind: 'training', model }`), and what it will be
+ * passed, for the run's record. Throws RETRAIN_PARAMETERS_INVALID for manual parameters the policy does not allow.
+ * No declared setting values are read here: the record never holds them.
+ */
+export function trainingJob(retraining: Retraining, run: RunInput, startedAt: string): { vars: Record<string, string>; runner: 'local' | 'databricks'; parameters: Record<string, string>; timeoutSeconds: number } {
   const vars = trainingVars(run, startedAt);
-  const job = jobSpecFromDef(retraining.trainingJob, vars);
-  const extra: Record<string, string> = {
-    retraining_run_id: run.runId,
-    trigger_kind: run.triggerKind,
-    data_snapshot: vars['data.snapshot']!,
-  };
-  if (vars['drift.windowStart']) extra['drift_window_start'] = vars['drift.windowStart'];
-  if (vars['drift.windowEnd']) extra['drift_window_end'] = vars['drift.windowEnd'];
-  // Manual requests may pass plain parameters (no dots); they go to the job as given.
-  for (const [k, v] of Object.entries(run.parameters)) if (!k.includes('.')) extra[k] = v;
-  job.parameters = { ...extra, ...job.parameters };
-  return { job, parameters: job.parameters, timeoutSeconds: Math.max(1, Math.ceil(job.timeoutMs / 1000)) };
+  const parameters = { ...trainingParameters(retraining, vars), ...jobSpecFromDef(retraining.trainingJob, vars).parameters };
+  return { vars, runner: retraining.trainingJob.runner, parameters, timeoutSeconds: jobTimeoutSeconds(retraining.trainingJob) };
 }

@@ -31,6 +31,15 @@ export interface RepoFileSource {
 
 const exec = promisify(execFile);
 
+/** A commit id as git and the providers write it: 7-64 hex digits (SHA-1 or SHA-256, full or abbreviated). */
+const COMMIT_ID = /^[0-9a-f]{7,64}$/i;
+
+/** Refuses anything but a hex commit id before it reaches git or a provider API (no options, no refs, no ranges). */
+export function validCommitId(sha: string): string {
+  if (!COMMIT_ID.test(sha)) throw new ValidationError('COMMIT_ID_INVALID', 'commit id must be 7-64 hexadecimal characters', { details: { length: sha.length } });
+  return sha;
+}
+
 export function safeRepoPath(path: string): string {
   const p = normalize(path.replace(/^\/+/, ''));
   if (p === '.' || p.startsWith('..') || isAbsolute(p)) throw new ValidationError('REPO_PATH_INVALID', `file path '${path}' must stay inside the repository`);
@@ -65,10 +74,12 @@ export function localCheckoutSource(checkouts: Record<string, string>): RepoFile
     async read(ref) {
       const dir = checkouts[ref.repo.toLowerCase()];
       if (!dir) throw new NotFoundError('REPO_CHECKOUT_MISSING', `no local checkout configured for ${ref.repo} (REPO_CHECKOUTS)`);
+      const sha = validCommitId(ref.sha);
       const path = safeRepoPath(ref.path);
       if (await isGitWorkTree(dir)) {
         try {
-          const { stdout } = await exec('git', ['-C', dir, 'show', `${ref.sha}:${path}`], { maxBuffer: 10 * 1024 * 1024 });
+          // `--` ends the revisions: nothing after the object name is read as an option or a revision.
+          const { stdout } = await exec('git', ['-C', dir, 'show', '--no-textconv', `${sha}:${path}`, '--'], { maxBuffer: 10 * 1024 * 1024 });
           return stdout;
         } catch {
           // Unknown commit in this checkout (e.g. not fetched yet): fall through to the work tree.
@@ -92,6 +103,7 @@ export function remoteSource(settings: VcsSettings): RepoFileSource {
   return {
     describe: (ref) => (ref.provider === 'github' ? `GitHub contents API ${settings.github.apiUrl}` : `Azure DevOps items API ${settings.azureDevOps.orgUrl ?? '(AZDO_ORG_URL unset)'}`),
     async read(ref) {
+      validCommitId(ref.sha);
       const path = safeRepoPath(ref.path);
       if (ref.provider === 'github') {
         if (!settings.github.token) throw new ValidationError('GITHUB_TOKEN_MISSING', `cannot read ${ref.path} of ${ref.repo}: GITHUB_TOKEN is not set and no local checkout is configured`);

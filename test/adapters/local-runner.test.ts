@@ -137,6 +137,43 @@ describe('local job runner (real child processes)', () => {
     expect(s.outputTail).not.toContain('line 1\n');
   });
 
+  it('a job sees only PATH, HOME, LANG, TMPDIR of the host and what its spec declares: never the host secrets', async () => {
+    const secrets = {
+      STAGECRAFT_APPROVER_KEYS: 'alice:approver-key-value', STAGECRAFT_LINK_SIGNING_KEY: 'link-signing-key-value', MLFLOW_TRACKING_TOKEN: 'registry-token-value',
+      GITHUB_TOKEN: 'git-token-value', NOTIFY_WEBHOOK_SECRET: 'webhook-secret-value', AzureWebJobsSecretStorageKey: 'master-key-value', NODE_OPTIONS: '--require /tmp/evil.js',
+    };
+    const host = { ...process.env, ...secrets, PATH: process.env['PATH'] ?? '/usr/bin', HOME: '/home/job-home', LANG: 'C.UTF-8', TMPDIR: '/tmp' };
+    // The real runner, with the host environment as the process sees it (default: process.env).
+    const saved = { ...process.env };
+    Object.assign(process.env, secrets);
+    let runner: LocalJobRunner;
+    try {
+      runner = new LocalJobRunner({ stateDir: stateDir() });
+      const ref = await start(runner, spec('console.log("ENV=" + JSON.stringify(process.env))', { env: { MLFLOW_TRACKING_URI: 'http://127.0.0.1:5000' } }), 'env-allow-1');
+      const s = await settle(runner, ref);
+      const env = JSON.parse(/ENV=(\{.*\})/.exec(s.outputTail)![1]!) as Record<string, string>;
+      for (const name of Object.keys(secrets)) expect(env[name], name).toBeUndefined();
+      for (const value of Object.values(secrets)) expect(JSON.stringify(env)).not.toContain(value);
+      expect(env['MLFLOW_TRACKING_URI']).toBe('http://127.0.0.1:5000');
+      expect(env['PATH']).toBe(process.env['PATH']);
+      expect(Object.keys(env).filter((k) => !['PATH', 'HOME', 'LANG', 'TMPDIR', 'MLFLOW_TRACKING_URI'].includes(k))).toEqual([]);
+    } finally {
+      for (const k of Object.keys(secrets)) delete process.env[k];
+      Object.assign(process.env, saved);
+    }
+    // An explicit host environment is filtered the same way.
+    const explicit = new LocalJobRunner({ stateDir: stateDir(), env: host });
+    const s2 = await settle(explicit, await start(explicit, spec('console.log("KEYS=" + Object.keys(process.env).sort().join(","))'), 'env-allow-2'));
+    expect(s2.outputTail).toContain('KEYS=HOME,LANG,PATH,TMPDIR');
+  });
+
+  it('refuses env-style parameters that would steer the process (NODE_OPTIONS, LD_PRELOAD, PYTHONPATH, PATH)', async () => {
+    const runner = new LocalJobRunner({ stateDir: stateDir() });
+    for (const name of ['NODE_OPTIONS', 'ld_preload', 'PYTHONPATH', 'path']) {
+      await expect(runner.start(spec('0', { parameterStyle: 'env', parameters: { [name]: 'x' } }), `steer-${name}`)).rejects.toMatchObject({ code: 'JOB_PARAMETER_NAME_REFUSED' });
+    }
+  });
+
   it('routes specs by runner kind and refuses a kind that is not configured', async () => {
     const local = new LocalJobRunner({ stateDir: stateDir() });
     const composite = new CompositeJobRunner({ local });

@@ -74,7 +74,12 @@ models:${model('m-below', `      drift: [{ metric: psi, threshold: 0.2, n: 2, m:
       cooldown: 1h`, 2_000)}${model('m-trail', `      drift: [{ metric: psi, threshold: 0.2, n: 1, m: 1 }]
       cooldown: 8s
       maxDelay: 1h`, 200)}${model('m-sched', `      schedule: "0 3 * * 1"
-      cooldown: 1h`)}${model('m-manual', `      cooldown: 1s`, 6_000)}
+      cooldown: 1h`)}${model('m-manual', `      cooldown: 1s`, 6_000)}${model('m-params', `      cooldown: 1s
+      parameters:
+        epochs: { type: integer, min: 1, max: 50 }
+        mode: { enum: [fast, full] }`)}${model('m-direct', `      cooldown: 1s
+      parameters:
+        epochs: { type: integer, min: 1, max: 50 }`)}
 `);
   t = await startTestHost(ws, { STAGECRAFT_POLICY_PATH: join(ws.dir, 'policy.yaml') });
 }, 180_000);
@@ -168,6 +173,51 @@ describe('retraining', () => {
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.json)).toContain('parameters');
   }, 60_000);
+
+  it('manual parameters: NODE_OPTIONS, LD_PRELOAD, PYTHONPATH, tracking_uri, git_commit and undeclared names are 400 naming each; nothing starts', async () => {
+    const refused = { NODE_OPTIONS: '--require /tmp/evil.js', LD_PRELOAD: '/tmp/evil.so', PYTHONPATH: '/tmp/evil', tracking_uri: 'http://attacker.example', git_commit: 'deadbeef', undeclared_knob: '1' };
+    for (const [name, value] of Object.entries(refused)) {
+      const r = await t.api('POST', '/api/models/m-params/retrain', { reason: 'attack', parameters: { epochs: '5', [name]: value } });
+      expect(r.status, name).toBe(400);
+      expect(r.json.code).toBe('RETRAIN_PARAMETERS_INVALID');
+      expect(r.json.message).toContain(name);
+      expect(r.json.details.parameters.map((p: { name: string }) => p.name)).toEqual([name]);
+    }
+    const all = await t.api('POST', '/api/models/m-params/retrain', { parameters: refused });
+    expect(all.status).toBe(400);
+    expect(all.json.details.parameters.map((p: { name: string }) => p.name)).toEqual(Object.keys(refused));
+    const outOfRange = await t.api('POST', '/api/models/m-params/retrain', { parameters: { epochs: '500', mode: 'turbo' } });
+    expect(outOfRange.status).toBe(400);
+    expect(outOfRange.json.message).toMatch(/epochs must be at most 50.*mode must be one of fast, full/);
+    // No schema declared for the model: any parameter is refused, saying to declare them.
+    const undeclared = await t.api('POST', '/api/models/m-manual/retrain', { parameters: { epochs: '5' } });
+    expect(undeclared.status).toBe(400);
+    expect(undeclared.json.message).toMatch(/declares no retraining.parameters/);
+    expect(await runsOf('m-params')).toEqual([]);
+    expect(trainedCount('m-params')).toBe(0);
+  }, 60_000);
+
+  it('declared manual parameters within the schema are accepted and reach the training job', async () => {
+    const ok = await t.api('POST', '/api/models/m-params/retrain', { reason: 'tune', parameters: { epochs: 7, mode: 'fast' } });
+    expect(ok.status).toBe(202);
+    expect(ok.json.decision).toBe('started');
+    await eventually(async () => trainedCount('m-params'), (n) => n === 1, 60_000, 'the training job ran');
+    const argv = JSON.parse(readFileSync(join(ws.dir, 'ran-train-m-params.log'), 'utf8').trim()) as string[];
+    const args = Object.fromEntries(argv.flatMap((a, i) => (a.startsWith('--') ? [[a.slice(2), argv[i + 1]]] : [])));
+    expect(args).toMatchObject({ epochs: '7', mode: 'fast', reason: 'manual', trigger_kind: 'manual', retraining_run_id: ok.json.runId });
+  }, 90_000);
+
+  it('a retrain.requested event that bypasses the API (events endpoint → router) with NODE_OPTIONS is refused when the job starts; nothing runs', async () => {
+    const ev = makeEvent(EVENT_TYPES.retrainRequested, {
+      model: { name: 'm-direct' }, reason: 'via events', requestedBy: 'mallory', requestId: 'direct-1', parameters: { epochs: '3', NODE_OPTIONS: '--require /tmp/evil.js' },
+    }, { source: '/test/events', time: new Date().toISOString() });
+    await deliver(ev as unknown as ReturnType<typeof drift>);
+    const runs = await eventually(async () => runsOf('m-direct'), (r) => r.length === 1 && r[0].status !== 'Running' && r[0].status !== 'Pending', 90_000, 'the run ended');
+    const detail = await t.api('GET', `/api/runs/${encodeURIComponent(runs[0].id as string)}`);
+    expect(JSON.stringify(detail.json)).toContain('RETRAIN_PARAMETERS_INVALID');
+    expect(JSON.stringify(detail.json)).toContain('NODE_OPTIONS');
+    expect(trainedCount('m-direct')).toBe(0);
+  }, 120_000);
 
   it('stagecraft runs lists retraining runs by model and prints a run timeline from history and records', async () => {
     const lines: string[] = [];

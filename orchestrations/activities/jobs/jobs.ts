@@ -1,12 +1,17 @@
 /**
- * Activities of the `runJob` sub-orchestration: start (idempotent by key, then records run → owner so job-finished
- * events find the instance), status, cancel. Inputs are validated here: history is data, not trusted types.
+ * Activities of the `runJob` sub-orchestration: start (resolve the referenced job in the policy, start it idempotent
+ * by key, then record run → owner so job-finished events find the instance), status, cancel. Inputs are validated
+ * here: history is data, not trusted types. The rendered spec (with declared setting values) never leaves jobStart.
  */
 import * as df from 'durable-functions';
 import type { InvocationContext } from '@azure/functions';
 import { z } from 'zod';
-import { JobSpec } from '../../../shared/policy/job-spec';
-import { JOB_ACTIVITIES, type JobStartResult, type JobStatusResult } from '../../../shared/jobs/contract';
+import { appendAudit } from '../../../shared/audit';
+import { ValidationError } from '../../../shared/errors';
+import { resolveJob } from '../../../shared/jobs/catalog';
+import { JOB_ACTIVITIES, JobStartInput, type JobStartResult, type JobStatusResult } from '../../../shared/jobs/contract';
+import { loadPolicy } from '../../../shared/policy/load';
+import { runsSettings } from '../../../shared/runs/settings';
 import { recordJobRunOwner } from '../../../shared/jobs/owners';
 import { jobRunnerFromEnv } from '../../../shared/jobs/runner';
 
@@ -19,14 +24,26 @@ const RunRefSchema = z.object({
   url: z.string().optional(),
 });
 
-const StartInput = z.object({ job: JobSpec, idempotencyKey: z.string().min(1), label: z.string(), ownerInstanceId: z.string().min(1) });
 const RefInput = z.object({ ref: RunRefSchema });
 
 export async function jobStart(raw: unknown, context: InvocationContext): Promise<JobStartResult> {
-  const input = StartInput.parse(raw);
-  const ref = await jobRunnerFromEnv().start(input.job, input.idempotencyKey);
+  const input = JobStartInput.parse(raw);
+  // An unreadable policy may be transient (an edit in progress): throw, so the start is retried.
+  const policy = await loadPolicy(runsSettings().policyPath);
+  let ref;
+  try {
+    const spec = resolveJob(policy, input.ref, input.vars, process.env);
+    ref = await jobRunnerFromEnv().start(spec, input.idempotencyKey);
+  } catch (e) {
+    if (e instanceof ValidationError) {
+      context.warn('job refused', { code: e.code, ref: input.ref, label: input.label, instanceId: input.ownerInstanceId });
+      await appendAudit({ action: 'job.start', actor: 'stagecraft', requestId: input.ownerInstanceId, target: JSON.stringify(input.ref), outcome: 'refused', reason: e.code });
+      return { refused: { code: e.code, message: e.message } };
+    }
+    throw e;
+  }
   await recordJobRunOwner({ runId: ref.runId, instanceId: input.ownerInstanceId, label: input.label, runner: ref.runner, startedAt: ref.startedAt });
-  context.info('job started', { runId: ref.runId, runner: ref.runner, instanceId: input.ownerInstanceId, label: input.label });
+  context.info('job started', { runId: ref.runId, runner: ref.runner, instanceId: input.ownerInstanceId, label: input.label, ref: input.ref });
   return { runRef: ref.runId, ref };
 }
 

@@ -44,7 +44,7 @@ df.app.activity(PIPELINE_ACTIVITIES.ciPlan, {
       : {
           instanceId: input.instanceId, name: 'plan', at: now, workflow: PIPELINES.ci, kind: 'ci.plan', status: 'planned',
           title: `CI of ${plan.git.repo}@${plan.git.commit.slice(0, 12)} (${plan.git.branch}): ${plan.suites.length} suite(s)`,
-          data: { git: plan.git, suites: plan.suites.map((s) => ({ name: s.name, required: s.required, runner: s.job.runner, timeoutSeconds: s.timeoutSeconds })), timeoutSeconds: plan.timeoutSeconds },
+          data: { git: plan.git, suites: plan.suites.map((s) => ({ name: s.name, required: s.required, runner: s.runner, timeoutSeconds: s.timeoutSeconds })), timeoutSeconds: plan.timeoutSeconds },
         };
     await runStepStore(settings).upsert([step]);
     if (!plan.skip) {

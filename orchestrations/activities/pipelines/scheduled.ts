@@ -2,7 +2,7 @@
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { RunJobOutput } from '../../../shared/jobs/contract';
-import { jobSpecFromDef } from '../../../shared/policy';
+import { jobSpecFromDef, jobTimeoutSeconds } from '../../../shared/policy';
 import { loadPolicy } from '../../../shared/policy/load';
 import type { ScheduledJobInput, ScheduledPlan } from '../../../shared/pipelines/contract';
 import { PIPELINES, PIPELINE_ACTIVITIES } from '../../../shared/pipelines/names';
@@ -22,13 +22,13 @@ df.app.activity(PIPELINE_ACTIVITIES.scheduledPlan, {
       const vars: Record<string, string> = {
         'job.name': raw.input.job, 'job.kind': def.kind, 'schedule.time': raw.input.scheduledFor ?? now, 'trigger.kind': raw.input.trigger, 'instance.id': raw.instanceId, 'model.name': def.model ?? '',
       };
-      const job = jobSpecFromDef(def.job, vars);
-      plan = { skip: false, name: raw.input.job, kind: def.kind, job, timeoutSeconds: Math.ceil(job.timeoutMs / 1000), startedAt: now, ...(def.model ? { model: def.model } : {}) };
+      const job = { ref: { kind: 'scheduled' as const, job: raw.input.job }, vars, runner: def.job.runner, timeoutSeconds: jobTimeoutSeconds(def.job) };
+      plan = { skip: false, name: raw.input.job, kind: def.kind, job, startedAt: now, ...(def.model ? { model: def.model } : {}) };
     }
     await runStepStore(settings).upsert([{
       instanceId: raw.instanceId, name: 'plan', at: now, workflow: PIPELINES.scheduled, kind: 'job.plan', status: plan.skip ? 'skipped' : 'planned',
       title: plan.skip ? `skipped: ${plan.reason}` : `${plan.kind} job ${plan.name} (${raw.input.trigger}${raw.input.scheduledFor ? ` for ${raw.input.scheduledFor}` : ''})`,
-      data: { input: raw.input, ...(plan.skip ? {} : { runner: plan.job.runner, parameters: plan.job.parameters }) },
+      data: { input: raw.input, ...(plan.skip ? {} : { runner: plan.job.runner, parameters: jobSpecFromDef(policy.jobs[plan.name]!.job, plan.job.vars).parameters }) },
     }]);
     ctx.info('scheduled job planned', { instanceId: raw.instanceId, job: raw.input.job, skip: plan.skip });
     return plan;

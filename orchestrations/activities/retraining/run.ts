@@ -17,12 +17,19 @@ df.app.activity(RETRAINING_ACTIVITIES.runPrepare, {
     const policy = await loadRetrainingPolicy(settings.policyPath, run.model);
     if (!policy.ok) throw new ValidationError(policy.code, policy.message);
     const startedAt = new Date().toISOString();
-    const prepared = trainingJob(policy.retraining, run, startedAt);
+    let prepared;
+    try {
+      prepared = trainingJob(policy.retraining, run, startedAt);
+    } catch (e) {
+      // Refused parameters do not get better with retries: a value, recorded by the run's finish.
+      if (e instanceof ValidationError) return { refused: { code: e.code, message: e.message } };
+      throw e;
+    }
     await runStepStore(settings).upsert([{
       instanceId: run.runId, name: 'training-job', at: startedAt, workflow: RETRAINING.run, kind: 'retraining.job', status: 'started',
-      title: `training job (${prepared.job.runner}) started for ${run.model}`, data: { runner: prepared.job.runner, parameters: prepared.parameters, timeoutSeconds: prepared.timeoutSeconds },
+      title: `training job (${prepared.runner}) started for ${run.model}`, data: { runner: prepared.runner, parameters: prepared.parameters, timeoutSeconds: prepared.timeoutSeconds },
     }]);
-    ctx.info('retraining job prepared', { runId: run.runId, model: run.model, runner: prepared.job.runner });
+    ctx.info('retraining job prepared', { runId: run.runId, model: run.model, runner: prepared.runner });
     return prepared;
   },
 });

@@ -4,6 +4,7 @@ import { closeSync, openSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { NotFoundError, ValidationError } from '../../errors';
 import type { JobSpec } from '../../policy/job-spec';
+import { controlsProcess } from '../../policy/parameters';
 import { WRAPPER_SOURCE } from './local-wrapper';
 import { type ExitFile, type LocalRunRecord, LocalRunStore } from './local-store';
 import { type JobRunner, type JobState, type JobStatus, type RunRef, isTerminal } from './port';
@@ -17,14 +18,30 @@ import { type JobRunner, type JobState, type JobStatus, type RunRef, isTerminal 
  * - a start interrupted before the process was spawned (record PENDING without pid for > 10 s) is FAILED.
  * Parameters are passed as `--key value` after the args (parameterStyle 'args') or as upper-cased
  * environment variables (parameterStyle 'env'). PIDs are trusted as is (reuse within a run's life is ignored).
+ *
+ * The job environment is an allowlist: PATH, HOME, LANG and TMPDIR from the host (what a process needs to find
+ * programs, a home, its locale and a temp dir; nothing else, so no app setting or secret), then the spec's declared
+ * `env` (policy literals and `{ setting }` values resolved by jobStart), then 'env'-style parameters. A parameter
+ * whose variable would steer the process (NODE_OPTIONS, LD_*, PYTHON*, PATH...) is refused: JOB_PARAMETER_NAME_REFUSED.
  */
+export const HOST_ENV_ALLOWLIST = ['PATH', 'HOME', 'LANG', 'TMPDIR'] as const;
+
+export function jobBaseEnv(host: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of HOST_ENV_ALLOWLIST) {
+    const v = host[name];
+    if (v !== undefined) out[name] = v;
+  }
+  return out;
+}
+
 export interface LocalJobRunnerOptions {
   stateDir: string;
   /** Base for relative `cwd` (default: process.cwd()). */
   baseDir?: string;
   /** Bytes of output kept in `outputTail` (default 4096). */
   tailBytes?: number;
-  /** Environment the commands start from (default: process.env). */
+  /** The host environment the allowlisted variables are taken from (default: process.env); nothing else of it reaches a job. */
   env?: NodeJS.ProcessEnv;
   /** Called once when a run started by this instance ends (to raise a job-finished event). */
   onFinished?: (status: JobStatus) => void;
@@ -83,6 +100,8 @@ export class LocalJobRunner implements JobRunner {
     const runId = localRunId(key);
     const paramArgs = spec.parameterStyle === 'args' ? Object.entries(spec.parameters).flatMap(([k, v]) => [`--${k}`, v]) : [];
     const paramEnv = spec.parameterStyle === 'env' ? Object.fromEntries(Object.entries(spec.parameters).map(([k, v]) => [envName(k), v])) : {};
+    const refused = Object.keys(paramEnv).filter(controlsProcess);
+    if (refused.length) throw new ValidationError('JOB_PARAMETER_NAME_REFUSED', `parameters may not set ${refused.join(', ')}: they steer the process, not the job`, { details: { names: refused } });
     const base = this.options.baseDir ?? process.cwd();
     const cwd = spec.cwd === undefined ? base : isAbsolute(spec.cwd) ? spec.cwd : resolve(base, spec.cwd);
     const record: LocalRunRecord = {
@@ -104,7 +123,7 @@ export class LocalJobRunner implements JobRunner {
       child = spawn(process.execPath, ['-e', WRAPPER_SOURCE], {
         cwd, detached: true, stdio: ['ignore', logFd, logFd],
         env: {
-          ...(this.options.env ?? process.env), ...spec.env, ...paramEnv,
+          ...jobBaseEnv(this.options.env ?? process.env), ...spec.env, ...paramEnv,
           STAGECRAFT_JOB: JSON.stringify({ command: spec.command, args: stored.args, cwd, timeoutMs: spec.timeoutMs, exitPath: this.store.exitPath(runId) }),
         },
       });
