@@ -11,6 +11,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { mkdirSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { assertKeysForListenHost } from './admin-guard';
 import { installCoreModule, type CoreRegistry } from './core-module';
 import { createInvoker, wasLogged, type Invoker } from './invoke';
 import { defaultExtensions } from './extensions-registry';
@@ -73,6 +74,8 @@ export class LocalHost {
     mkdirSync(this.stateDir, { recursive: true });
     this.localSettings = readLocalSettings(this.appDir);
     applySettings(this.localSettings.Values);
+    // Beyond loopback the APIs face the network: refuse to start without keys the user chose.
+    assertKeysForListenHost(this.options.listenHost, process.env);
     // The app's local state (job runner, job definitions) goes under this host's state dir, so two hosts started
     // from one checkout (`npm start`, the demo, tests) never share it. Apps read it like a platform setting.
     process.env['STAGECRAFT_HOST_STATE_DIR'] = this.stateDir;
