@@ -26,6 +26,7 @@ const SKIP_FILES = new Set(['.funcignore', '.gitignore', 'local.settings.json', 
 export class FuncIgnore {
   private readonly positive: RegExp;
   private readonly negative: RegExp;
+  private readonly hasNegations: boolean;
 
   constructor(text: string) {
     const pos: string[] = [];
@@ -41,6 +42,12 @@ export class FuncIgnore {
     const compile = (list: string[]) => (list.length ? new RegExp(`^((${list.sort().map(toRegex).join(')|(')}))`) : /$^/);
     this.positive = compile(pos);
     this.negative = compile(neg);
+    this.hasNegations = neg.length > 0;
+  }
+
+  /** Every file under `relDir` is left out (prefix match, nothing to re-include): the walk can skip the folder. */
+  deniesAllUnder(relDir: string): boolean {
+    return !this.hasNegations && this.positive.test(relDir);
   }
 
   accepts(relPath: string): boolean {
@@ -75,6 +82,7 @@ export function selectAppFiles(appDir: string, exclude: string[] = []): string[]
       if (isDir) {
         if (SKIP_DIRS.has(entry.name.toLowerCase())) continue;
         if (dir === root && entry.name === 'node_modules') continue;
+        if (ignore?.deniesAllUnder(relative(root, full).split(sep).join('/'))) continue;
         walk(full);
         continue;
       }
