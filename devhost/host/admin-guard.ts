@@ -80,7 +80,8 @@ export function isAdminKey(keys: AdminKeys, presented: string | undefined, syste
 /** The origins a browser uses for this host itself (its own pages may call its API). */
 export function ownOrigins(port: number, listenHost: string | undefined, settings: NodeJS.ProcessEnv): Set<string> {
   const out = new Set<string>([`http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`]);
-  if (listenHost && !isWildcard(listenHost)) out.add(`http://${listenHost.includes(':') ? `[${listenHost}]` : listenHost}:${port}`.toLowerCase());
+  const host = listenHost?.replace(/^\[|\]$/g, '');
+  if (host && !isWildcard(host)) out.add(`http://${host.includes(':') ? `[${host}]` : host}:${port}`.toLowerCase());
   const site = settings['WEBSITE_HOSTNAME']?.trim();
   if (site) {
     out.add(`http://${site}`.toLowerCase());

@@ -196,7 +196,8 @@ export class LocalHost {
     }
     const runDir = join(this.stateDir, 'parity', 'wwwroot');
     const started = Date.now();
-    const pkg = buildPackage(this.sourceDir, runDir);
+    // The host's own state (durable DBs, Azurite data) is never part of the app, even when it lives in the app folder.
+    const pkg = buildPackage(this.sourceDir, runDir, [this.stateDir]);
     makeReadOnly(runDir);
     installReadOnlyGuard(runDir);
     this.appDir = runDir;

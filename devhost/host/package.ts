@@ -195,13 +195,13 @@ export function makeReadOnly(dir: string): void {
   chmodSync(dir, st.mode & ~0o222);
 }
 
-/** Builds the unpacked package of `appDir` in `outDir` (replaced). */
-export function buildPackage(appDir: string, outDir: string): PackageResult {
+/** Builds the unpacked package of `appDir` in `outDir` (replaced); `exclude` folders (e.g. a host state dir) are never selected. */
+export function buildPackage(appDir: string, outDir: string, exclude: string[] = []): PackageResult {
   const root = resolve(appDir);
   const out = resolve(outDir);
   removeTree(out);
   mkdirSync(out, { recursive: true });
-  const appFiles = selectAppFiles(root, [out]);
+  const appFiles = selectAppFiles(root, [out, ...exclude]);
   for (const rel of appFiles) {
     const dst = join(out, rel);
     mkdirSync(dirname(dst), { recursive: true });
