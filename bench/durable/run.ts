@@ -53,7 +53,7 @@ function pct(sorted: number[], p: number): number {
 }
 
 async function start(base: string, name: string, input: unknown, id?: string): Promise<string> {
-  const res = await fetch(`${base}/runtime/webhooks/durabletask/orchestrators/${name}${id ? `/${id}` : ''}`, { method: 'POST', body: JSON.stringify(input), headers: { 'content-type': 'application/json', 'x-functions-key': MASTER_KEY } });
+  const res = await fetch(`${base}/runtime/webhooks/durabletask/orchestrators/${name}${id ? `/${id}` : ''}`, { method: 'POST', body: JSON.stringify(input), headers: { 'content-type': 'application/json', 'x-functions-key': process.env['STAGECRAFT_MASTER_KEY'] ?? MASTER_KEY } });
   if (res.status !== 202) throw new Error(`start ${name}: HTTP ${res.status} ${await res.text()}`);
   return ((await res.json()) as { id: string }).id;
 }
