@@ -42,8 +42,10 @@ export function parseArgs(argv: string[]): ParsedArgs {
 const USAGE = `Usage: stagecraft <command> [options]
 
 Commands:
-  start [--app DIR] [--port N] [--state DIR] [--host ADDR] [--no-azurite]
+  start [--app DIR] [--port N] [--state DIR] [--host ADDR] [--no-azurite] [--azure-parity]
         Run the Azure Functions v4 app in DIR (default: current folder) like \`func start\`.
+        --azure-parity runs it as Azure would: from a read-only copy of the deployment package, WEBSITE_* set,
+        %Setting% expressions from app settings only (see devhost/host/README.md).
 ${OPS_USAGE}
   help  Show this text.
 `;
@@ -62,6 +64,7 @@ async function start(args: ParsedArgs): Promise<number> {
     ...(typeof args.flags['state'] === 'string' ? { stateDir: resolve(args.flags['state']) } : {}),
     ...(typeof args.flags['host'] === 'string' ? { listenHost: args.flags['host'] } : {}),
     azurite: args.flags['azurite'] !== false,
+    parity: args.flags['azure-parity'] === true,
   });
   let exiting = false;
   const shutdown = (signal: string) => {

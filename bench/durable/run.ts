@@ -16,6 +16,9 @@ import { createLogger } from '../../devhost/host/logger';
 import type { DurableExtension } from '../../devhost/durable/extension';
 import type { DurableEngine } from '../../devhost/durable/engine';
 
+/** The local Durable HTTP API needs the host's master key. */
+const MASTER_KEY = 'bench-durable-master-key-0123456789';
+
 const QUICK = process.env['BENCH_QUICK'] === '1';
 /** Comma list of parts to run (a,b,c,d,e); default all. */
 const ONLY = new Set((process.env['BENCH_ONLY'] ?? 'a,b,c,d,e').split(','));
@@ -50,13 +53,14 @@ function pct(sorted: number[], p: number): number {
 }
 
 async function start(base: string, name: string, input: unknown, id?: string): Promise<string> {
-  const res = await fetch(`${base}/runtime/webhooks/durabletask/orchestrators/${name}${id ? `/${id}` : ''}`, { method: 'POST', body: JSON.stringify(input) });
+  const res = await fetch(`${base}/runtime/webhooks/durabletask/orchestrators/${name}${id ? `/${id}` : ''}`, { method: 'POST', body: JSON.stringify(input), headers: { 'content-type': 'application/json', 'x-functions-key': process.env['STAGECRAFT_MASTER_KEY'] ?? MASTER_KEY } });
   if (res.status !== 202) throw new Error(`start ${name}: HTTP ${res.status} ${await res.text()}`);
   return ((await res.json()) as { id: string }).id;
 }
 
 async function main(): Promise<void> {
   const stateDir = mkdtempSync(join(tmpdir(), 'durable-bench-'));
+  process.env['STAGECRAFT_MASTER_KEY'] ??= MASTER_KEY;
   const host = new LocalHost({ appDir: APP, port: 0, stateDir, azurite: false, logger: createLogger({ minLevel: 'warning' }) });
   await host.start();
   const ext = host.context!.getExtension<DurableExtension>('durable')!;

@@ -12,6 +12,9 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { appDirForTests } from '../../test/runs/app-fixture';
 
+/** The local Durable HTTP API needs the host's master key. */
+const MASTER_KEY = 'bench-storm-master-key-0123456789';
+
 const ROOT = resolve(__dirname, '..', '..');
 const N = Number(process.argv[2] ?? 1000);
 const CONCURRENCY = process.argv.slice(3).map(Number).filter((n) => n > 0);
@@ -25,7 +28,7 @@ async function main(): Promise<void> {
   writeFileSync(join(dir, 'policy.yaml'), `version: 1\ndefaults:\n  approval: { required: false }\nmodels:\n${models.map((m) => `  ${m}:\n    retraining:\n      trainingJob: { runner: local, command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(join(dir, 'train.js'))}], timeout: 5m }\n      drift: [{ metric: psi, threshold: 0.2, n: 1, m: 1 }]\n      cooldown: 1h\n`).join('')}`);
   const port = 17000 + Math.floor(Math.random() * 2000);
   const child = spawn(process.execPath, [join(ROOT, 'bin', 'stagecraft.js'), 'start', '--app', appDirForTests(), '--port', String(port), '--state', join(dir, 'state')], {
-    env: { ...process.env, AzureWebJobsStorage: 'UseDevelopmentStorage=true', STAGECRAFT_POLICY_PATH: join(dir, 'policy.yaml'), STAGECRAFT_JOBS_DIR: join(dir, 'jobs'), STAGECRAFT_LOG_LEVEL: 'information' },
+    env: { ...process.env, STAGECRAFT_MASTER_KEY: MASTER_KEY, AzureWebJobsStorage: 'UseDevelopmentStorage=true', STAGECRAFT_POLICY_PATH: join(dir, 'policy.yaml'), STAGECRAFT_JOBS_DIR: join(dir, 'jobs'), STAGECRAFT_LOG_LEVEL: 'information' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -46,20 +49,20 @@ async function main(): Promise<void> {
         specversion: '1.0', type: 'io.stagecraft.drift.detected', id: `drift:${model}:${k}`, source: '/bench', subject: `models/${model}`, time: new Date().toISOString(), datacontenttype: 'application/json',
         data: { model: { name: model }, detector: { tool: 'bench' }, window: { start: '2026-11-27T00:00:00Z', end: '2026-11-28T00:00:00Z' }, severity: 'Sev2', features: [{ name: 'f', metric: 'psi', value: 0.5, drifted: true }], detectedAt: '2026-11-28T00:00:00Z' },
       });
-      await fetch(`${base}/orchestrators/retrainingCoordinator/${encodeURIComponent(id)}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model }) });
+      await fetch(`${base}/orchestrators/retrainingCoordinator/${encodeURIComponent(id)}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-functions-key': MASTER_KEY }, body: JSON.stringify({ model }) });
       const start = Date.now();
       let next = 0;
       await Promise.all(Array.from({ length: c }, async () => {
         while (next < N) {
           const k = next++;
-          const r = await fetch(`${base}/instances/${encodeURIComponent(id)}/raiseEvent/RetrainTrigger`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ev(k)) });
+          const r = await fetch(`${base}/instances/${encodeURIComponent(id)}/raiseEvent/RetrainTrigger`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-functions-key': MASTER_KEY }, body: JSON.stringify(ev(k)) });
           if (r.status !== 202) throw new Error(`raiseEvent answered ${r.status}`);
         }
       }));
       const sent = Date.now();
       let totals: Record<string, number> = {};
       for (;;) {
-        const s = (await (await fetch(`${base}/instances/${encodeURIComponent(id)}`)).json()) as { customStatus?: { totals?: Record<string, number>; generation?: number } };
+        const s = (await (await fetch(`${base}/instances/${encodeURIComponent(id)}`, { headers: { 'x-functions-key': MASTER_KEY } })).json()) as { customStatus?: { totals?: Record<string, number>; generation?: number } };
         totals = s.customStatus?.totals ?? {};
         const decided = (totals['start'] ?? 0) + (totals['suppress'] ?? 0) + (totals['ignore'] ?? 0) + (totals['drop'] ?? 0);
         if (decided >= N) break;

@@ -7,9 +7,14 @@
  * - A mutating call answers only after its state is committed.
  * - Bad input is a 400 naming the parameter; unknown instance 404; finished instance 410 for events/control.
  * - The last page of a list carries no `x-ms-continuation-token` header (the SDK loops while it is truthy).
+ * - Locked like Azure's durable webhooks: every call needs the host's master key or the `durabletask_extension`
+ *   system key (x-functions-key header, `code` query, or Basic auth from the client's rpcBaseUrl); a browser request
+ *   from another origin is refused (403) before anything else; a mutating call with a body must be JSON.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
+import { crossOriginReason, DURABLE_SYSTEM_KEY_NAME, isAdminKey, presentedKey, type AdminKeys } from '../host/admin-guard';
+import type { HostLogger } from '../host/types';
 import { DurableConflictError, type DurableEngine } from './engine';
 import { statusJson } from './status';
 import type { DurableStore, EntityQuery, InstanceQuery } from './store';
@@ -24,6 +29,13 @@ export interface ApiDeps {
   baseUrl(): string;
   resolveOrchestrator(name: string): string | undefined;
   resolveEntity(name: string): string | undefined;
+  /** The host's master key and the durable system key the API accepts. */
+  keys: AdminKeys;
+  /** Origins a browser uses for this host itself; any other `Origin` is refused. */
+  ownOrigins(): Set<string>;
+  /** Azure parity: a duplicate start of a running/pending instance answers 500 as the extension's HTTP API does. */
+  parity?: boolean;
+  logger?: HostLogger;
 }
 
 class HttpProblem extends Error {
@@ -94,10 +106,15 @@ function parseStatuses(v: string | null): RuntimeStatusName[] | undefined {
   return out;
 }
 
-export function managementPayload(baseUrl: string, hub: string, instanceId: string): Record<string, string> {
+/** Query of every public URL: task hub, connection and (as the extension adds) `code=<system key>`. */
+function urlQuery(hub: string, systemKey: string | undefined): string {
+  return `taskHub=${encodeURIComponent(hub)}&connection=Storage${systemKey ? `&code=${encodeURIComponent(systemKey)}` : ''}`;
+}
+
+export function managementPayload(baseUrl: string, hub: string, instanceId: string, systemKey?: string): Record<string, string> {
   const base = `${baseUrl}/runtime/webhooks/durabletask`;
   const id = encodeURIComponent(instanceId);
-  const qs = `taskHub=${encodeURIComponent(hub)}&connection=Storage`;
+  const qs = urlQuery(hub, systemKey);
   return {
     id: instanceId,
     statusQueryGetUri: `${base}/instances/${id}?${qs}`,
@@ -111,11 +128,18 @@ export function managementPayload(baseUrl: string, hub: string, instanceId: stri
   };
 }
 
-/** The `durableClient` input binding value (what `df.getClient` reads). */
-export function clientBinding(baseUrl: string, hub: string): Record<string, unknown> {
+/**
+ * The `durableClient` input binding value (what `df.getClient` reads). Like the extension, the public URLs carry
+ * `code=<system key>`; the client's RPC calls authenticate with the same key as the userinfo of `rpcBaseUrl`, which
+ * axios sends as Basic auth (the JS client adds nothing else to RPC calls).
+ */
+export function clientBinding(baseUrl: string, hub: string, systemKey: string): Record<string, unknown> {
   const base = `${baseUrl}/runtime/webhooks/durabletask`;
-  const qs = `taskHub=${encodeURIComponent(hub)}&connection=Storage`;
-  const m = managementPayload(baseUrl, hub, 'INSTANCEID');
+  const qs = urlQuery(hub, systemKey);
+  const m = managementPayload(baseUrl, hub, 'INSTANCEID', systemKey);
+  const rpc = new URL(`${base}/`);
+  rpc.username = DURABLE_SYSTEM_KEY_NAME;
+  rpc.password = systemKey;
   return {
     taskHubName: hub,
     creationUrls: {
@@ -125,7 +149,7 @@ export function clientBinding(baseUrl: string, hub: string): Record<string, unkn
     managementUrls: { ...m, id: 'INSTANCEID' },
     baseUrl: base,
     requiredQueryStringParameters: qs,
-    rpcBaseUrl: `${base}/`,
+    rpcBaseUrl: rpc.href,
     httpBaseUrl: base,
     maxGrpcMessageSizeInBytes: 0,
     grpcHttpClientTimeout: '00:01:40',
@@ -135,13 +159,50 @@ export function clientBinding(baseUrl: string, hub: string): Record<string, unkn
 export function createApiHandler(d: ApiDeps): (req: IncomingMessage, res: ServerResponse, body: Buffer) => Promise<void> {
   return async (req, res, body) => {
     try {
+      guard(d, req, body);
       await route(d, req, res, body);
     } catch (e) {
       if (e instanceof HttpProblem) problem(res, e);
-      else if (e instanceof DurableConflictError) problem(res, new HttpProblem(409, 'DURABLE_INSTANCE_EXISTS', e.message));
-      else throw e;
+      else if (e instanceof DurableConflictError) {
+        if (d.parity) {
+          // The extension's HTTP API lets OrchestrationAlreadyExistsException reach its catch-all: HTTP 500.
+          send(res, 500, { Message: 'Something went wrong while processing your request', ExceptionMessage: e.message, ExceptionType: 'DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException' });
+        } else problem(res, new HttpProblem(409, 'DURABLE_INSTANCE_EXISTS', e.message));
+      } else throw e;
     }
   };
+}
+
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+function isJsonType(contentType: string | undefined): boolean {
+  const media = contentType?.split(';')[0]?.trim().toLowerCase();
+  return media === 'application/json' || (media !== undefined && /^application\/[a-z0-9.+-]+\+json$/.test(media));
+}
+
+/** Origin (403), key (401) and content type (400/415), in that order, before any routing. */
+function guard(d: ApiDeps, req: IncomingMessage, body: Buffer): void {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const method = (req.method ?? 'GET').toUpperCase();
+  const crossOrigin = crossOriginReason(req, d.ownOrigins());
+  if (crossOrigin) {
+    d.logger?.log('warning', 'Durable API request refused: cross-origin browser request', { method, path: url.pathname, reason: crossOrigin });
+    throw new HttpProblem(403, 'DURABLE_CROSS_ORIGIN', `The Durable HTTP API refuses browser requests from other origins (${crossOrigin}); call it from a script or the stagecraft CLI with the master key`);
+  }
+  if (!isAdminKey(d.keys, presentedKey(req, url), DURABLE_SYSTEM_KEY_NAME)) {
+    d.logger?.log('warning', 'Durable API request refused: missing or wrong key', { method, path: url.pathname });
+    throw new HttpProblem(401, 'DURABLE_KEY_REQUIRED', `The Durable HTTP API needs the host's master key or the ${DURABLE_SYSTEM_KEY_NAME} system key (x-functions-key header or code query parameter); the host prints the master key at start-up`);
+  }
+  if (MUTATING.has(method) && body.length > 0 && !isJsonType(req.headers['content-type'])) {
+    const got = req.headers['content-type'] ? JSON.stringify(req.headers['content-type']) : 'none';
+    // The extension answers a non-JSON raiseEvent with 400; other bodies are refused as an unsupported media type.
+    if (/\/raiseevent\//i.test(url.pathname)) throw new HttpProblem(400, 'DURABLE_CONTENT_TYPE', `Only application/json request content is supported (Content-Type: ${got})`);
+    throw new HttpProblem(415, 'DURABLE_CONTENT_TYPE', `The request body must be JSON with Content-Type: application/json (got ${got})`);
+  }
+}
+
+function systemKey(d: ApiDeps): string | undefined {
+  return d.keys.systemKeys[DURABLE_SYSTEM_KEY_NAME];
 }
 
 async function route(d: ApiDeps, req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
@@ -219,7 +280,7 @@ async function startInstance(d: ApiDeps, res: ServerResponse, fnName: string, in
       return;
     }
   }
-  const payload = managementPayload(d.baseUrl(), d.hubName, id);
+  const payload = managementPayload(d.baseUrl(), d.hubName, id, systemKey(d));
   send(res, 202, payload, { location: payload['statusQueryGetUri']!, 'retry-after': '10' });
 }
 
@@ -230,7 +291,7 @@ async function getStatus(d: ApiDeps, res: ServerResponse, id: string, q: URLSear
   const showInput = parseBool(q.get('showInput')) ?? true;
   const body = statusJson(row, { showInput, showHistoryOutput: parseBool(q.get('showHistoryOutput')) === true, ...(showHistory ? { history: await d.engine.historyOf(id) } : {}) });
   if (!isTerminal(row.status)) {
-    send(res, 202, body, { location: managementPayload(d.baseUrl(), d.hubName, id)['statusQueryGetUri']!, 'retry-after': '5' });
+    send(res, 202, body, { location: managementPayload(d.baseUrl(), d.hubName, id, systemKey(d))['statusQueryGetUri']!, 'retry-after': '5' });
     return;
   }
   const fail500 = row.status === 'Failed' && parseBool(q.get('returnInternalServerErrorOnFailure')) === true;
@@ -340,7 +401,7 @@ async function restart(d: ApiDeps, res: ServerResponse, id: string, q: URLSearch
   const newInstance = parseBool(q.get('restartWithNewInstanceId')) ?? true;
   if (!newInstance && !isTerminal(row.status)) throw new HttpProblem(409, 'DURABLE_INSTANCE_EXISTS', `The instance '${id}' is ${row.status}; restart it with the same ID only after it finished`);
   const newId = await d.engine.startNew(row.name, newInstance ? undefined : id, row.input, row.version);
-  const payload = managementPayload(d.baseUrl(), d.hubName, newId);
+  const payload = managementPayload(d.baseUrl(), d.hubName, newId, systemKey(d));
   send(res, 202, payload, { location: payload['statusQueryGetUri']! });
 }
 

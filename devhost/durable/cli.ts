@@ -6,7 +6,8 @@
  *   change state need the running host (the engine owns the file and its in-memory view), and say so.
  * Exit codes: 0 ok, 1 failure (not found, HTTP error), 2 usage error.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { readHostJson } from '../host/settings';
 import { hubDbPath, hubNameOf } from './extension';
 import { statusJson, toSecondIso } from './status';
@@ -24,6 +25,8 @@ Commands:
 
 Options: --url http://127.0.0.1:7071 talks to a running host (required for raise, terminate, purge);
          without it, list and show read <state>/durable/<hub>.db.
+         --master-key KEY: the host's master key for the Durable HTTP API (default: STAGECRAFT_MASTER_KEY, else
+         <state>/keys.json, where the local host keeps the key it prints at start-up).
 `;
 
 interface Parsed {
@@ -76,8 +79,28 @@ function table(rows: Array<Record<string, unknown>>): string {
   return [line(cols), ...cells.map(line)].join('\n');
 }
 
+/** The master key the durable API needs: flag, STAGECRAFT_MASTER_KEY, or the state dir's keys.json. */
+function masterKey(flags: Record<string, string | boolean>, stateDir: string): string | undefined {
+  if (typeof flags['master-key'] === 'string') return flags['master-key'];
+  const env = process.env['STAGECRAFT_MASTER_KEY'];
+  if (env) return env;
+  const file = join(stateDir, 'keys.json');
+  if (!existsSync(file)) return undefined;
+  try {
+    return (JSON.parse(readFileSync(file, 'utf8')) as { masterKey?: string }).masterKey;
+  } catch {
+    return undefined;
+  }
+}
+
+let apiKey: string | undefined;
+
 async function http(url: string, method: string, body?: string): Promise<{ status: number; json: unknown; text: string; headers: Headers }> {
-  const res = await fetch(url, { method, ...(body !== undefined ? { body, headers: { 'content-type': 'application/json' } } : {}) });
+  const headers: Record<string, string> = {};
+  if (apiKey) headers['x-functions-key'] = apiKey;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(url, { method, headers, ...(body !== undefined ? { body } : {}) });
+  if (res.status === 401) throw new Error(`The host refused the Durable HTTP API key (HTTP 401): pass --master-key, set STAGECRAFT_MASTER_KEY, or use the --state dir of the running host`);
   const text = await res.text();
   let json: unknown;
   try {
@@ -104,6 +127,7 @@ export async function instancesCommand(argv: string[], opts: { appDir: string; s
   try {
     const { positionals, flags } = parse(rest);
     const url = typeof flags['url'] === 'string' ? flags['url'] : opts.url;
+    apiKey = url ? masterKey(flags, opts.stateDir) : undefined;
     switch (command) {
       case 'list':
         return await list(flags, url, opts);

@@ -14,7 +14,9 @@
  */
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { adminKeys, DURABLE_SYSTEM_KEY_NAME, ownOrigins, type AdminKeys } from '../host/admin-guard';
 import { getHostSetting } from '../host/settings';
+import type { HttpExtension } from '../http/extension';
 import type { HostContext, HostExtension, RegisteredFunction } from '../host/types';
 import { API_PREFIX, clientBinding, createApiHandler } from './api';
 import { DurableEngine, type EngineStats } from './engine';
@@ -89,6 +91,7 @@ export function createDurableExtension(): DurableExtension {
   let engine: DurableEngine | undefined;
   let store: SqliteStore | undefined;
   let host: HostContext | undefined;
+  let keys: AdminKeys | undefined;
   const orchestrators = new Map<string, RegisteredFunction>();
   const activities = new Map<string, RegisteredFunction>();
   const entities = new Map<string, RegisteredFunction>();
@@ -160,10 +163,16 @@ export function createDurableExtension(): DurableExtension {
           return (await ctx.invoke(fn, payload, { logFields: { entityId } })).returnValue;
         },
       });
+      keys = adminKeys(ctx.stateDir, ctx.settings);
+      let origins: Set<string> | undefined;
       const handle = createApiHandler({
         engine,
         store,
         hubName: hub,
+        keys,
+        ownOrigins: () => (origins ??= ownOrigins(Number(new URL(ctx.baseUrl).port), new URL(ctx.baseUrl).hostname, ctx.settings)),
+        parity: ctx.parity === true,
+        logger: log,
         baseUrl: () => ctx.baseUrl,
         resolveOrchestrator: (n) => orchestrators.get(n.toLowerCase())?.name,
         resolveEntity: (n) => entities.get(n.toLowerCase())?.name,
@@ -171,12 +180,16 @@ export function createDurableExtension(): DurableExtension {
       ctx.addSystemRoute({ prefix: API_PREFIX, handle });
       log.log('information', 'Durable task hub opened', { db: store.path, maxConcurrentOrchestratorFunctions: maxOrch, maxConcurrentActivityFunctions: maxAct });
     },
-    async start() {
+    async start(ctx) {
       engine?.start();
+      if (keys && !ctx.getExtension<HttpExtension>('http')?.keys) {
+        // The HTTP extension prints the keys when an app function needs one; otherwise the durable API's key is here.
+        process.stdout.write(`  master key:           ${keys.masterKey}\n  (the Durable HTTP API needs it: x-functions-key header or ?code=; stored in ${ctx.stateDir}/keys.json; override with STAGECRAFT_MASTER_KEY)\n`);
+      }
     },
     resolveInput() {
-      if (!host) throw new Error('The durable extension is not initialised');
-      return clientBinding(host.baseUrl, hubNameOf(host.hostJson));
+      if (!host || !keys) throw new Error('The durable extension is not initialised');
+      return clientBinding(host.baseUrl, hubNameOf(host.hostJson), keys.systemKeys[DURABLE_SYSTEM_KEY_NAME]!);
     },
     describe(fn) {
       return `${fn.name}: ${fn.trigger.type}`;

@@ -8,9 +8,13 @@
  *   (triggers flow) → ready → function listing.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { assertKeysForListenHost } from './admin-guard';
+import { buildPackage, makeReadOnly } from './package';
+import { installReadOnlyGuard } from './readonly-guard';
 import { installCoreModule, type CoreRegistry } from './core-module';
 import { createInvoker, wasLogged, type Invoker } from './invoke';
 import { defaultExtensions } from './extensions-registry';
@@ -30,12 +34,30 @@ export interface HostOptions {
   logger?: HostLogger;
   /** Build the extension list (default: the built-in set from extensions-registry). */
   extensions?: (options: HostOptions) => HostExtension[];
+  /**
+   * Azure production parity (`start --azure-parity`): run from a read-only copy of the deployment package (built as
+   * `func azure functionapp publish` selects files), working directory at its root, WEBSITE_* set as on Flex
+   * Consumption, `%Setting%` binding expressions resolved from app settings only (an unresolved one disables the
+   * function with the real host's message), and the durable API answering as the extension does.
+   */
+  parity?: boolean;
 }
+
+/** App settings Flex Consumption refuses; parity mode removes them (with a warning) instead of honouring them. */
+const FLEX_FORBIDDEN_SETTINGS = ['WEBSITE_RUN_FROM_PACKAGE', 'WEBSITE_TIME_ZONE'];
+/** Binding options that are not `%Setting%`-resolved by the host. */
+const NOT_RESOLVED_OPTIONS = new Set(['name', 'type', 'direction', 'route', 'properties']);
 
 const MAX_BODY_BYTES = 100 * 1024 * 1024; // Azure's HTTP request limit
 
 export class LocalHost {
-  readonly appDir: string;
+  /** The folder the app runs from: the app folder, or in parity mode the read-only package copy. */
+  appDir: string;
+  /** The app folder as given (the project); differs from appDir in parity mode. */
+  readonly sourceDir: string;
+  /** Functions the host disabled at start-up (parity mode: unresolved `%Setting%`), with the reason. */
+  readonly functionErrors: Array<{ name: string; message: string }> = [];
+  private appSettings: NodeJS.ProcessEnv | undefined;
   readonly stateDir: string;
   private server: Server | undefined;
   private registry: CoreRegistry | undefined;
@@ -53,6 +75,7 @@ export class LocalHost {
 
   constructor(private readonly options: HostOptions) {
     this.appDir = resolve(options.appDir);
+    this.sourceDir = this.appDir;
     this.stateDir = resolve(options.stateDir ?? join(this.appDir, '.stagecraft'));
     this.logger = options.logger ?? createLogger();
   }
@@ -73,6 +96,9 @@ export class LocalHost {
     mkdirSync(this.stateDir, { recursive: true });
     this.localSettings = readLocalSettings(this.appDir);
     applySettings(this.localSettings.Values);
+    // Beyond loopback the APIs face the network: refuse to start without keys the user chose.
+    assertKeysForListenHost(this.options.listenHost, process.env);
+    if (this.options.parity) this.prepareParity();
     // The app's local state (job runner, job definitions) goes under this host's state dir, so two hosts started
     // from one checkout (`npm start`, the demo, tests) never share it. Apps read it like a platform setting.
     process.env['STAGECRAFT_HOST_STATE_DIR'] = this.stateDir;
@@ -84,7 +110,7 @@ export class LocalHost {
     const functionTimeoutMs = readFunctionTimeout(hostJson);
 
     const factory = this.options.extensions ?? defaultExtensions;
-    this.extensions = factory(this.options);
+    this.extensions = factory({ ...this.options, appDir: this.appDir });
     const preload: PreloadContext = {
       appDir: this.appDir,
       stateDir: this.stateDir,
@@ -99,11 +125,14 @@ export class LocalHost {
       if (category === 'system' && /^(trace|debug)$/i.test(level)) return;
       logger.log(parseLevel(level), message, { category: category === 'user' ? 'Function' : 'Host.Worker' });
     });
+    // App settings as the platform sees them, before app code runs (code setting process.env is not an app setting).
+    if (this.options.parity) this.appSettings = { ...process.env };
     const lib = loadAppFunctionsLibrary(this.appDir);
     await loadEntryFiles(this.appDir, resolveEntryFiles(this.appDir));
     if (this.registry.errors.length) {
       throw new HostError('HOST_FUNCTION_INVALID', `The app registered invalid functions:\n  - ${this.registry.errors.join('\n  - ')}`);
     }
+    if (this.appSettings) this.disableUnresolvedFunctions(this.appSettings);
     if (this.registry.functions.size === 0) {
       logger.log('warning', 'No functions registered: check package.json "main" and that entry files call app.*()', { appDir: this.appDir });
     }
@@ -138,7 +167,8 @@ export class LocalHost {
       hostJson,
       localHost: this.localSettings?.Host ?? {},
       settings: process.env,
-      resolveSetting: (value) => resolveSettingTokens(value, process.env, 'A binding'),
+      resolveSetting: (value) => resolveSettingTokens(value, this.appSettings ?? process.env, 'A binding'),
+      parity: this.options.parity === true,
       logger: this.logger,
       functions: this.functions,
       get baseUrl() {
@@ -152,6 +182,76 @@ export class LocalHost {
       getExtension: <T extends HostExtension>(name: string) => this.extensions.find((e) => e.name === name) as T | undefined,
     };
     return ctx;
+  }
+
+  /**
+   * Parity mode: build the package, make it read-only, run from it, and set the platform's WEBSITE_* variables
+   * (real environment variables win for WEBSITE_SITE_NAME only, as it names the app).
+   */
+  private prepareParity(): void {
+    for (const name of FLEX_FORBIDDEN_SETTINGS) {
+      if (process.env[name] === undefined) continue;
+      this.logger.log('warning', `${name} is not supported on Flex Consumption; parity mode ignores it${name === 'WEBSITE_TIME_ZONE' ? ' (timers run in UTC)' : ''}`, { setting: name });
+      delete process.env[name];
+    }
+    const runDir = join(this.stateDir, 'parity', 'wwwroot');
+    const started = Date.now();
+    // The host's own state (durable DBs, Azurite data) is never part of the app, even when it lives in the app folder.
+    const pkg = buildPackage(this.sourceDir, runDir, [this.stateDir]);
+    makeReadOnly(runDir);
+    installReadOnlyGuard(runDir);
+    this.appDir = runDir;
+    process.chdir(runDir);
+    let siteName = process.env['WEBSITE_SITE_NAME'];
+    if (!siteName) {
+      try {
+        siteName = (JSON.parse(readFileSync(join(runDir, 'package.json'), 'utf8')) as { name?: string }).name;
+      } catch {
+        siteName = undefined;
+      }
+    }
+    const port = this.options.port ?? this.localSettings?.Host.LocalHttpPort ?? 7071;
+    const platform: Record<string, string> = {
+      WEBSITE_SITE_NAME: siteName || 'stagecraft-local',
+      WEBSITE_INSTANCE_ID: randomBytes(32).toString('hex'),
+      WEBSITE_SKU: 'FlexConsumption',
+      FUNCTIONS_EXTENSION_VERSION: '~4',
+      FUNCTIONS_WORKER_RUNTIME: 'node',
+      AzureWebJobsScriptRoot: runDir,
+    };
+    // The durable client needs the address it can reach; with port 0 the durable extension sets it once listening.
+    if (port !== 0) platform['WEBSITE_HOSTNAME'] = `127.0.0.1:${port}`;
+    else delete process.env['WEBSITE_HOSTNAME'];
+    Object.assign(process.env, platform);
+    this.logger.log('information', 'Azure parity mode: running from a read-only copy of the deployment package', {
+      packageDir: runDir,
+      appFiles: pkg.appFiles.length,
+      productionPackages: pkg.packages.length,
+      ms: Date.now() - started,
+      sku: platform['WEBSITE_SKU'],
+      instanceId: platform['WEBSITE_INSTANCE_ID'],
+    });
+  }
+
+  /** Like the Functions host: a binding whose `%Setting%` does not resolve disables that function, the host starts. */
+  private disableUnresolvedFunctions(settings: NodeJS.ProcessEnv): void {
+    if (!this.registry) return;
+    for (const [id, fn] of [...this.registry.functions]) {
+      const bindings = [fn.trigger, ...fn.inputs, ...fn.outputs, ...(fn.returnBinding ? [fn.returnBinding] : [])];
+      let missing: string | undefined;
+      for (const b of bindings) {
+        for (const [k, v] of Object.entries(b)) {
+          if (NOT_RESOLVED_OPTIONS.has(k) || typeof v !== 'string') continue;
+          for (const m of v.matchAll(/%([^%]+)%/g)) if (settings[m[1]!] === undefined) missing ??= m[0];
+        }
+      }
+      if (!missing) continue;
+      const message = `Error indexing method 'Functions.${fn.name}'. Microsoft.Azure.WebJobs.Host: '${missing}' does not resolve to a value.`;
+      this.functionErrors.push({ name: fn.name, message });
+      this.registry.functions.delete(id);
+      this.logger.log('error', `Microsoft.Azure.WebJobs.Host: ${message}`, { function: fn.name });
+      this.logger.log('error', `Function '${fn.name}' failed indexing and will be disabled.`, { function: fn.name });
+    }
   }
 
   private owner(kind: 'trigger' | 'input' | 'output', type: string): HostExtension | undefined {
@@ -283,6 +383,9 @@ export class LocalHost {
       lines.push(`  ${ext?.describe?.(fn, context) ?? `${fn.name}: ${fn.trigger.type}`}`);
     }
     process.stdout.write(`\nFunctions:\n\n${lines.join('\n')}\n\n`);
+    if (this.functionErrors.length) {
+      process.stdout.write(`Functions in error (not running):\n\n${this.functionErrors.map((f) => `  ${f.name}: ${f.message}`).join('\n')}\n\n`);
+    }
   }
 
   /**

@@ -88,6 +88,8 @@ export interface HostContext {
   invoke(fn: RegisteredFunction, triggerInput: unknown, options?: InvokeOptions): Promise<InvokeResult>;
   /** Serve a system route on the host's HTTP port. Must be called during `init` (before listening). */
   addSystemRoute(route: SystemRoute): void;
+  /** Azure production-parity mode (`start --azure-parity`): extensions answer as the Azure host would where local defaults differ. */
+  parity?: boolean;
   /** Look up another started extension by name (e.g. the HTTP extension asking the durable one for nothing). */
   getExtension<T extends HostExtension>(name: string): T | undefined;
 }

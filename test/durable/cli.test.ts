@@ -51,6 +51,14 @@ describe('stagecraft instances', () => {
     expect(text.stdout).toContain('TaskCompleted');
   });
 
+  it('sends the master key to the durable API, and says what to do when the host refuses it', async () => {
+    const refused = await run(['list', '--master-key', 'not-the-master-key']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('HTTP 401');
+    expect(refused.stderr).toContain('--master-key');
+    expect((await run(['list', '--master-key', host.masterKey])).code).toBe(0);
+  });
+
   it('raises an event, terminates and purges through the host', async () => {
     const a = await startNew(host.baseUrl, 'LongWait');
     await waitFor(host.baseUrl, a, ['Running']);

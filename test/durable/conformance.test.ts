@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHostProcess, type HostProcess } from '../helpers/host';
-import { api, clientOp, CONFORMANCE_APP, raiseRaw, rawStatus, startNew, waitFor, type Status } from './helpers';
+import { api, clientOp, CONFORMANCE_APP, durableHeaders, raiseRaw, rawStatus, startNew, waitFor, type Status } from './helpers';
 
 let host: HostProcess;
 let base: string;
@@ -248,7 +248,7 @@ describe('management: terminate, suspend, resume, rewind, purge', () => {
     expect((await clientOp(base, 'purge', { id })).body).toEqual({ instancesDeleted: 0 });
     const running = await startNew(base, 'LongWait');
     await waitFor(base, running, ['Running']);
-    const res = await fetch(`${api(base)}/instances/${running}`, { method: 'DELETE' });
+    const res = await fetch(`${api(base)}/instances/${running}`, { method: 'DELETE', headers: durableHeaders(base) });
     expect(res.status).toBe(409);
     await clientOp(base, 'terminate', { id: running, reason: 'cleanup' });
   });
@@ -309,7 +309,7 @@ describe('DurableClient', () => {
     let pages = 0;
     const seen: string[] = [];
     do {
-      const res: Response = await fetch(`${api(base)}/instances/?top=1&runtimeStatus=Completed`, token ? { headers: { 'x-ms-continuation-token': token } } : {});
+      const res: Response = await fetch(`${api(base)}/instances/?top=1&runtimeStatus=Completed`, { headers: { ...durableHeaders(base), ...(token ? { 'x-ms-continuation-token': token } : {}) } });
       const page = (await res.json()) as Status[];
       seen.push(...page.map((p) => p.instanceId));
       token = res.headers.get('x-ms-continuation-token');
@@ -388,28 +388,28 @@ describe('DurableClient', () => {
 describe('public HTTP API', () => {
   it('POST orchestrators/{name}/{id} starts an instance; status codes follow Azure (202 running, 200 done, 404 unknown)', async () => {
     const id = `raw-${Date.now()}`;
-    const res = await fetch(`${api(base)}/orchestrators/LongWait/${id}`, { method: 'POST' });
+    const res = await fetch(`${api(base)}/orchestrators/LongWait/${id}`, { method: 'POST', headers: durableHeaders(base) });
     expect(res.status).toBe(202);
     const body = (await res.json()) as Record<string, string>;
     expect(body['id']).toBe(id);
     expect(res.headers.get('location')).toBe(body['statusQueryGetUri']);
     const running = await rawStatus(base, id);
     expect(running.code).toBe(202);
-    expect((await fetch(`${api(base)}/instances/${id}/raiseEvent/go`, { method: 'POST', body: '{"ok":1}', headers: { 'content-type': 'application/json' } })).status).toBe(202);
+    expect((await fetch(`${api(base)}/instances/${id}/raiseEvent/go`, { method: 'POST', body: '{"ok":1}', headers: durableHeaders(base, true) })).status).toBe(202);
     await waitFor(base, id);
     expect((await rawStatus(base, id)).code).toBe(200);
     expect((await rawStatus(base, 'missing-id')).code).toBe(404);
   });
 
   it('rejects an unknown orchestrator, an invalid instance id and invalid JSON with 400 naming the problem', async () => {
-    const unknown = await fetch(`${api(base)}/orchestrators/NoSuchOrch`, { method: 'POST' });
+    const unknown = await fetch(`${api(base)}/orchestrators/NoSuchOrch`, { method: 'POST', headers: durableHeaders(base) });
     expect(unknown.status).toBe(400);
     expect(((await unknown.json()) as { message: string }).message).toContain("'NoSuchOrch'");
-    const badId = await fetch(`${api(base)}/orchestrators/InputEcho/@bad`, { method: 'POST' });
+    const badId = await fetch(`${api(base)}/orchestrators/InputEcho/@bad`, { method: 'POST', headers: durableHeaders(base) });
     expect(badId.status).toBe(400);
-    const badJson = await fetch(`${api(base)}/orchestrators/InputEcho`, { method: 'POST', body: '{oops' });
+    const badJson = await fetch(`${api(base)}/orchestrators/InputEcho`, { method: 'POST', body: '{oops', headers: durableHeaders(base, true) });
     expect(badJson.status).toBe(400);
-    const badStatus = await fetch(`${api(base)}/instances/?runtimeStatus=Sleeping`);
+    const badStatus = await fetch(`${api(base)}/instances/?runtimeStatus=Sleeping`, { headers: durableHeaders(base) });
     expect(badStatus.status).toBe(400);
   });
 
@@ -423,7 +423,7 @@ describe('public HTTP API', () => {
   });
 
   it('POST with ?timeout= waits for completion and returns the output', async () => {
-    const res = await fetch(`${api(base)}/orchestrators/InputEcho?timeout=10`, { method: 'POST', body: '{"x":2}' });
+    const res = await fetch(`${api(base)}/orchestrators/InputEcho?timeout=10`, { method: 'POST', body: '{"x":2}', headers: durableHeaders(base, true) });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ x: 2 });
   });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startHostProcess, type HostProcess } from '../helpers/host';
-import { CONFORMANCE_APP, raiseRaw, startNew, waitFor, type Status } from './helpers';
+import { CONFORMANCE_APP, durableHeaders, raiseRaw, startNew, waitFor, type Status } from './helpers';
 
 const running: HostProcess[] = [];
 
@@ -167,14 +167,14 @@ describe('SIGKILL and restart on the same state', () => {
     let host = await boot(state, log);
     const url = () => `${host.baseUrl}/runtime/webhooks/durabletask/entities/Tally/crashy`;
     for (let n = 1; n <= 20; n++) {
-      const r = await fetch(`${url()}?op=add`, { method: 'POST', body: String(n), headers: { 'content-type': 'application/json' } });
+      const r = await fetch(`${url()}?op=add`, { method: 'POST', body: String(n), headers: durableHeaders(host.baseUrl, true) });
       expect(r.status).toBe(202);
     }
     await host.kill();
     host = await boot(state, log);
     let value: unknown;
     await until(async () => {
-      const r = await fetch(url());
+      const r = await fetch(url(), { headers: durableHeaders(host.baseUrl) });
       value = r.status === 200 ? await r.json() : undefined;
       return value === 210;
     }, 'the entity to apply every operation');
@@ -187,7 +187,7 @@ describe('SIGKILL and restart on the same state', () => {
     let host = await boot(state, log);
     const id = await startNew(host.baseUrl, 'Sequential', { count: 100 });
     await until(async () => {
-      const r = await fetch(`${host.baseUrl}/runtime/webhooks/durabletask/instances/${id}?showHistory=true`);
+      const r = await fetch(`${host.baseUrl}/runtime/webhooks/durabletask/instances/${id}?showHistory=true`, { headers: durableHeaders(host.baseUrl) });
       const s = (await r.json()) as Status;
       return completedTaskCount(s) >= 30 || s.runtimeStatus === 'Completed';
     }, 'progress');

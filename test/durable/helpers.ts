@@ -3,6 +3,9 @@
  * HTTP function, and the public durable HTTP API directly.
  */
 import { join } from 'node:path';
+import { durableHeaders } from '../helpers/host';
+
+export { durableHeaders };
 
 export const FIXTURES = join(__dirname, 'fixtures');
 export const CONFORMANCE_APP = join(FIXTURES, 'conformance-app');
@@ -36,7 +39,7 @@ export async function startNew(baseUrl: string, name: string, input?: unknown, i
 export const api = (baseUrl: string) => `${baseUrl}/runtime/webhooks/durabletask`;
 
 export async function rawStatus(baseUrl: string, id: string, query = ''): Promise<{ code: number; body: Status }> {
-  const res = await fetch(`${api(baseUrl)}/instances/${encodeURIComponent(id)}${query}`);
+  const res = await fetch(`${api(baseUrl)}/instances/${encodeURIComponent(id)}${query}`, { headers: durableHeaders(baseUrl) });
   return { code: res.status, body: (await res.json()) as Status };
 }
 
@@ -45,7 +48,7 @@ export async function waitFor(baseUrl: string, id: string, statuses: string[] = 
   const deadline = Date.now() + timeoutMs;
   let last: Status | undefined;
   while (Date.now() < deadline) {
-    const r = await fetch(`${api(baseUrl)}/instances/${encodeURIComponent(id)}?showHistory=true&showHistoryOutput=true`);
+    const r = await fetch(`${api(baseUrl)}/instances/${encodeURIComponent(id)}?showHistory=true&showHistoryOutput=true`, { headers: durableHeaders(baseUrl) });
     if (r.status !== 404) {
       last = (await r.json()) as Status;
       if (statuses.includes(last.runtimeStatus)) return last;
@@ -56,6 +59,6 @@ export async function waitFor(baseUrl: string, id: string, statuses: string[] = 
 }
 
 export async function raiseRaw(baseUrl: string, id: string, name: string, data: unknown): Promise<number> {
-  const res = await fetch(`${api(baseUrl)}/instances/${encodeURIComponent(id)}/raiseEvent/${encodeURIComponent(name)}`, { method: 'POST', body: JSON.stringify(data), headers: { 'content-type': 'application/json' } });
+  const res = await fetch(`${api(baseUrl)}/instances/${encodeURIComponent(id)}/raiseEvent/${encodeURIComponent(name)}`, { method: 'POST', body: JSON.stringify(data), headers: durableHeaders(baseUrl, true) });
   return res.status;
 }

@@ -23,8 +23,34 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Master keys of the hosts this test process started, by base URL (the Durable HTTP API needs one). */
+const masterKeys = new Map<string, string>();
+
+/** The master key of a host started here (its env's STAGECRAFT_MASTER_KEY, else the one in its state dir). */
+export function masterKeyFor(baseUrl: string): string {
+  const key = masterKeys.get(baseUrl.replace(/\/+$/, ''));
+  if (!key) throw new Error(`No master key known for ${baseUrl}: start it with startHostProcess`);
+  return key;
+}
+
+/** Headers for the local Durable HTTP API of a host started here: its master key, plus JSON when there is a body. */
+export function durableHeaders(baseUrl: string, json = false): Record<string, string> {
+  return { 'x-functions-key': masterKeyFor(baseUrl), ...(json ? { 'content-type': 'application/json' } : {}) };
+}
+
+function readMasterKey(stateDir: string, env: Record<string, string | undefined>): string | undefined {
+  if (env['STAGECRAFT_MASTER_KEY']) return env['STAGECRAFT_MASTER_KEY'];
+  try {
+    return (JSON.parse(readFileSync(join(stateDir, 'keys.json'), 'utf8')) as { masterKey?: string }).masterKey;
+  } catch {
+    return undefined;
+  }
+}
+
 export interface HostProcess {
   baseUrl: string;
+  /** The host's master key (what the Durable HTTP API and admin functions need). */
+  masterKey: string;
   port: number;
   stateDir: string;
   child: ChildProcess;
@@ -69,9 +95,10 @@ export async function startHostProcess(options: StartHostOptions): Promise<HostP
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'stagecraft-state-'));
   const portArgs = options.portFlag === false ? [] : ['--port', String(port)];
   const args = [join(REPO_ROOT, 'bin', 'stagecraft.js'), 'start', '--app', options.appDir, ...portArgs, '--state', stateDir, ...(options.args ?? [])];
+  const childEnv = { ...process.env, ...defaults, STAGECRAFT_LOG_LEVEL: process.env['STAGECRAFT_LOG_LEVEL'] ?? 'information', ...options.env };
   const child = spawn(process.execPath, args, {
     cwd: options.appDir,
-    env: { ...process.env, ...defaults, STAGECRAFT_LOG_LEVEL: process.env['STAGECRAFT_LOG_LEVEL'] ?? 'information', ...options.env },
+    env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -109,8 +136,12 @@ export async function startHostProcess(options: StartHostOptions): Promise<HostP
     }
     throw e;
   }
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const masterKey = readMasterKey(stateDir, childEnv) ?? '';
+  if (masterKey) masterKeys.set(baseUrl, masterKey);
   return {
-    baseUrl: `http://127.0.0.1:${port}`,
+    baseUrl,
+    masterKey,
     port,
     stateDir,
     child,

@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HostProcess } from '../helpers/host';
+import { durableHeaders, type HostProcess } from '../helpers/host';
 import { startFakeDatabricks, type FakeDatabricks } from '../fakes';
 import { localRunId } from '../../shared/adapters/jobs/local-runner';
 import { findJobRunOwner } from '../../shared/jobs/owners';
@@ -52,7 +52,7 @@ afterAll(async () => {
 });
 
 async function startRunJob(instanceId: string, input: unknown): Promise<void> {
-  const res = await fetch(`${host.baseUrl}/runtime/webhooks/durabletask/orchestrators/runJob/${encodeURIComponent(instanceId)}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input) });
+  const res = await fetch(`${host.baseUrl}/runtime/webhooks/durabletask/orchestrators/runJob/${encodeURIComponent(instanceId)}`, { method: 'POST', headers: durableHeaders(host.baseUrl, true), body: JSON.stringify(input) });
   expect(res.status).toBe(202);
 }
 
@@ -74,7 +74,7 @@ describe('runJob', () => {
 
     dbx.advance(Number(runRef), 'SUCCESS');
     for (const id of ['job-a', 'job-b']) {
-      const raised = await fetch(`${host.baseUrl}/runtime/webhooks/durabletask/instances/${id}/raiseEvent/${encodeURIComponent(jobFinishedEventName(runRef))}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ runId: runRef, outcome: 'success' }) });
+      const raised = await fetch(`${host.baseUrl}/runtime/webhooks/durabletask/instances/${id}/raiseEvent/${encodeURIComponent(jobFinishedEventName(runRef))}`, { method: 'POST', headers: durableHeaders(host.baseUrl, true), body: JSON.stringify({ runId: runRef, outcome: 'success' }) });
       expect(raised.status).toBe(202);
       const done = await finished(host, id, 60_000);
       expect(done.output).toMatchObject({ runRef, state: 'SUCCEEDED' });
@@ -93,7 +93,7 @@ describe('runJob', () => {
     await startRunJob('job-local', input);
     const done = await finished(host, 'job-local', 60_000);
     expect(done.output).toMatchObject({ state: 'SUCCEEDED' });
-    const history = await (await fetch(`${host.baseUrl}/runtime/webhooks/durabletask/instances/job-local?showHistory=true`)).json() as { historyEvents: Array<{ EventType: string; Name?: string }> };
+    const history = await (await fetch(`${host.baseUrl}/runtime/webhooks/durabletask/instances/job-local?showHistory=true`, { headers: durableHeaders(host.baseUrl) })).json() as { historyEvents: Array<{ EventType: string; Name?: string }> };
     const runRef = String((done.output as { runRef: string }).runRef);
     expect(history.historyEvents.some((e) => e.EventType === 'EventRaised' && e.Name === jobFinishedEventName(runRef))).toBe(true);
   }, 120_000);

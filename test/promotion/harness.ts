@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { startFakeMlflow, type FakeMlflow } from '../fakes';
-import { freePort, REPO_ROOT, startHostProcess, type HostProcess } from '../helpers/host';
+import { durableHeaders, freePort, REPO_ROOT, startHostProcess, type HostProcess } from '../helpers/host';
 import { startAzurite, type AzuriteHandle } from '../records/azurite';
 import { EVENT_TYPES, makeEvent } from '../../shared/events';
 import { instanceIdFor } from '../../shared/router/instance-id';
@@ -147,13 +147,13 @@ export function versionCreated(name: string, version: string) {
 
 export async function startPromotion(host: HostProcess, name: string, version: string): Promise<string> {
   const instanceId = instanceIdFor('promotion', name, version);
-  const res = await fetch(`${host.baseUrl}${DF}/orchestrators/modelPromotion/${encodeURIComponent(instanceId)}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ event: versionCreated(name, version) }) });
+  const res = await fetch(`${host.baseUrl}${DF}/orchestrators/modelPromotion/${encodeURIComponent(instanceId)}`, { method: 'POST', headers: durableHeaders(host.baseUrl, true), body: JSON.stringify({ event: versionCreated(name, version) }) });
   if (res.status !== 202) throw new Error(`start failed: ${res.status} ${await res.text()}`);
   return instanceId;
 }
 
 export async function status(host: HostProcess, instanceId: string): Promise<Status> {
-  const res = await fetch(`${host.baseUrl}${DF}/instances/${encodeURIComponent(instanceId)}`);
+  const res = await fetch(`${host.baseUrl}${DF}/instances/${encodeURIComponent(instanceId)}`, { headers: durableHeaders(host.baseUrl) });
   if (res.status === 404) return { instanceId, runtimeStatus: 'NotFound', customStatus: null, output: null };
   return (await res.json()) as Status;
 }

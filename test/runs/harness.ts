@@ -56,7 +56,8 @@ export async function startTestHost(ws: Workspace, env: Record<string, string>):
   const api: TestHost['api'] = async (method, path, body) => {
     const res = await fetch(`${url}${path}`, {
       method,
-      headers: { 'x-functions-key': FUNCTION_KEY, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      // The Durable HTTP API takes the master key; app functions the function key.
+      headers: { 'x-functions-key': path.startsWith('/runtime/webhooks/durabletask/') ? host.masterKey : FUNCTION_KEY, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
     const text = await res.text();
