@@ -414,6 +414,16 @@ export class ServiceBusEmulator {
       delivery.reject({ condition: 'amqp:decode-error', description: `cannot decode message: ${(e as Error).message}` });
       return;
     }
+    // Azure (Standard tier, and Microsoft's emulator) refuses a transfer larger than the advertised maximum;
+    // the SDK maps this condition to ServiceBusError code MessageSizeExceeded.
+    const size = Buffer.isBuffer(ctx.message) ? ctx.message.length : items.reduce((n, it) => n + (it.raw ??= encodeMessage(it.msg)).length, 0);
+    if (size > MAX_MESSAGE_SIZE) {
+      delivery.reject({
+        condition: 'amqp:link:message-size-exceeded',
+        description: `The received message (delivery-id:${String(delivery.id)}, size:${size} bytes) exceeds the limit (${MAX_MESSAGE_SIZE} bytes) currently allowed on the link.`,
+      });
+      return;
+    }
     engine.send(target, items, (err) => {
       if (err) delivery.reject({ condition: 'amqp:internal-error', description: `store failed: ${err.message}` });
       else delivery.accept();

@@ -428,6 +428,8 @@ export class Engine {
       state: e.rec.state,
       scheduledAt: e.rec.scheduledAt,
       deadLetterSource: e.rec.dlSource,
+      // Azure reports the effective TTL (the entity default caps the message's own), so expiresAtUtc is right.
+      ...(e.rec.expiresAt !== null ? { ttl: e.rec.expiresAt - e.rec.enqueuedAt } : {}),
     });
   }
 
@@ -516,6 +518,8 @@ export class Engine {
     if (reason !== undefined) extra.DeadLetterReason = reason;
     if (description !== undefined) extra.DeadLetterErrorDescription = description;
     this.modifyProperties(e, extra);
+    // Dead-lettered messages do not expire but keep reporting the TTL they had.
+    if (e.rec.expiresAt !== null) e.msg = { ...e.msg, ttl: e.rec.expiresAt - e.rec.enqueuedAt };
     from.entries.delete(e.rec.seq);
     const fromEntity = e.rec.entity;
     e.queue = dlq;
