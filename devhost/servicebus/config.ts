@@ -5,7 +5,7 @@
  * Deliberate differences from Microsoft's emulator (documented, because tests and local dev rely on them):
  * - Ranges are not clamped (a 1 s lock duration is allowed so lock-expiry tests run fast).
  * - Defaults follow the cloud: MaxDeliveryCount 10, no default TTL (never expires) unless configured.
- * - Sessions are not supported: `RequiresSession: true` is refused at start.
+ * - ForwardTo / ForwardDeadLetteredMessagesTo are refused at start (not implemented).
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
@@ -99,6 +99,8 @@ export interface QueueSettings {
   /** null = never expires. */
   defaultTtlMs: number | null;
   deadLetterOnExpiration: boolean;
+  /** Messages need a SessionId and are received through session receivers (acceptSession / acceptNextSession). */
+  requiresSession: boolean;
 }
 
 export interface RuleDef {
@@ -160,9 +162,6 @@ function ttl(text: string | undefined, where: string): number | null {
 }
 
 function queueSettings(p: z.infer<typeof queueProps> | undefined, where: string): QueueSettings {
-  if (p?.RequiresSession) {
-    throw new ServiceBusConfigError(`${where}: RequiresSession is not supported by the local Service Bus emulator; use a non-session entity locally`);
-  }
   if (p?.ForwardTo || p?.ForwardDeadLetteredMessagesTo) {
     throw new ServiceBusConfigError(`${where}: ForwardTo / ForwardDeadLetteredMessagesTo are not supported by the local Service Bus emulator`);
   }
@@ -171,6 +170,7 @@ function queueSettings(p: z.infer<typeof queueProps> | undefined, where: string)
     maxDeliveryCount: p?.MaxDeliveryCount ?? DEFAULTS.maxDeliveryCount,
     defaultTtlMs: ttl(p?.DefaultMessageTimeToLive, `${where}.DefaultMessageTimeToLive`),
     deadLetterOnExpiration: p?.DeadLetteringOnMessageExpiration ?? false,
+    requiresSession: p?.RequiresSession ?? false,
   };
 }
 
@@ -259,7 +259,7 @@ export function loadConfigFile(path: string): EntitiesConfig {
 }
 
 export function defaultQueueSettings(): QueueSettings {
-  return { lockDurationMs: DEFAULTS.lockDurationMs, maxDeliveryCount: DEFAULTS.maxDeliveryCount, defaultTtlMs: null, deadLetterOnExpiration: false };
+  return { lockDurationMs: DEFAULTS.lockDurationMs, maxDeliveryCount: DEFAULTS.maxDeliveryCount, defaultTtlMs: null, deadLetterOnExpiration: false, requiresSession: false };
 }
 
 /**

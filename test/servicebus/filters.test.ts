@@ -99,12 +99,13 @@ describe('Config.json', () => {
     expect(() =>
       compileConfig(base([{ Name: 's', Rules: [{ Name: 'a', Properties: { FilterType: 'Sql', SqlFilter: { SqlExpression: '1=1' }, Action: { SqlExpression: "SET x = 'y'" } } }] }])),
     ).toThrow(/rule actions are not supported/);
-    expect(() => compileConfig(base([], [{ Name: 'q', Properties: { RequiresSession: true } }]))).toThrow(ServiceBusConfigError);
+    expect(() => compileConfig(base([], [{ Name: 'q', Properties: { ForwardTo: 'other' } }]))).toThrow(ServiceBusConfigError);
   });
 
   it('applies defaults: maxDeliveryCount 10, lock 60 s, no TTL', () => {
     const cfg = compileConfig(base([{ Name: 's' }], [{ Name: 'q' }]));
-    expect(cfg.queues[0]?.settings).toEqual({ lockDurationMs: 60_000, maxDeliveryCount: 10, defaultTtlMs: null, deadLetterOnExpiration: false });
+    expect(cfg.queues[0]?.settings).toEqual({ lockDurationMs: 60_000, maxDeliveryCount: 10, defaultTtlMs: null, deadLetterOnExpiration: false, requiresSession: false });
+    expect(compileConfig(base([], [{ Name: 'q', Properties: { RequiresSession: true } }])).queues[0]?.settings.requiresSession).toBe(true);
     expect(cfg.topics[0]?.subscriptions[0]?.rules).toEqual([]);
   });
 });
