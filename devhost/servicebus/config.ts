@@ -258,19 +258,31 @@ export function loadConfigFile(path: string): EntitiesConfig {
   return compileConfig(raw, path);
 }
 
+/** Settings of a queue (`name`) or subscription (`topic/Subscriptions/sub`), case-insensitively. */
+export function entitySettings(cfg: EntitiesConfig, path: string): QueueSettings | undefined {
+  const [topic, , sub] = path.split('/');
+  if (sub === undefined) return cfg.queues.find((q) => q.name.toLowerCase() === path.toLowerCase())?.settings;
+  return cfg.topics.find((t) => t.name.toLowerCase() === topic?.toLowerCase())?.subscriptions.find((s) => s.name.toLowerCase() === sub.toLowerCase())?.settings;
+}
+
 export function defaultQueueSettings(): QueueSettings {
   return { lockDurationMs: DEFAULTS.lockDurationMs, maxDeliveryCount: DEFAULTS.maxDeliveryCount, defaultTtlMs: null, deadLetterOnExpiration: false, requiresSession: false };
 }
 
 /**
  * Add entities named by bindings when the config does not define them: a queue, or a topic with a subscription
- * (match-all rule). Existing definitions win.
+ * (match-all rule); session-enabled when a trigger on it has isSessionsEnabled. Existing definitions win.
  */
-export function addImplicitEntities(cfg: EntitiesConfig, wanted: { queues: string[]; topics: Array<{ topic: string; subscription?: string }> }): EntitiesConfig {
+export function addImplicitEntities(
+  cfg: EntitiesConfig,
+  wanted: { queues: string[]; topics: Array<{ topic: string; subscription?: string }>; sessionEntities?: string[] },
+): EntitiesConfig {
+  const sessions = new Set((wanted.sessionEntities ?? []).map((p) => p.toLowerCase()));
+  const settingsFor = (path: string): QueueSettings => ({ ...defaultQueueSettings(), requiresSession: sessions.has(path.toLowerCase()) });
   const has = (n: string): boolean =>
     cfg.queues.some((q) => q.name.toLowerCase() === n.toLowerCase()) || cfg.topics.some((t) => t.name.toLowerCase() === n.toLowerCase());
   for (const q of wanted.queues) {
-    if (!has(q)) cfg.queues.push({ kind: 'queue', name: q, settings: defaultQueueSettings(), dedup: { enabled: false, windowMs: DEFAULTS.dupWindowMs } });
+    if (!has(q)) cfg.queues.push({ kind: 'queue', name: q, settings: settingsFor(q), dedup: { enabled: false, windowMs: DEFAULTS.dupWindowMs } });
   }
   for (const w of wanted.topics) {
     let t = cfg.topics.find((x) => x.name.toLowerCase() === w.topic.toLowerCase());
@@ -281,7 +293,7 @@ export function addImplicitEntities(cfg: EntitiesConfig, wanted: { queues: strin
     }
     const sub = w.subscription;
     if (sub && !t.subscriptions.some((s) => s.name.toLowerCase() === sub.toLowerCase())) {
-      t.subscriptions.push({ name: sub, settings: defaultQueueSettings(), rules: [] });
+      t.subscriptions.push({ name: sub, settings: settingsFor(`${w.topic}/Subscriptions/${sub}`), rules: [] });
     }
   }
   return cfg;
