@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { compileSqlFilter, SqlFilterError, type CompiledFilter } from './sql-filter';
+import { compileSqlAction, compileSqlFilter, SqlFilterError, type CompiledAction, type CompiledFilter } from './sql-filter';
 import { compileCorrelationFilter } from './correlation-filter';
 
 export class ServiceBusConfigError extends Error {
@@ -108,6 +108,9 @@ export interface RuleDef {
   filter: CompiledFilter;
   /** Original text, for listings and error messages. */
   text: string;
+  /** SQL rule action: each matching rule with an action yields its own copy of the message (with RuleName). */
+  action?: CompiledAction;
+  actionText?: string;
 }
 
 export interface SubscriptionDef {
@@ -185,14 +188,22 @@ function dedup(p: { RequiresDuplicateDetection?: boolean | undefined; DuplicateD
 
 function compileRule(r: z.infer<typeof rule>, where: string): RuleDef {
   const at = `${where}.Rules[${r.Name}]`;
-  if (r.Properties.Action && r.Properties.Action.SqlExpression.trim() !== '') {
-    throw new ServiceBusConfigError(`${at}: rule actions are not supported by the local Service Bus emulator (action "${r.Properties.Action.SqlExpression}")`);
+  const actionText = r.Properties.Action?.SqlExpression.trim() ? r.Properties.Action.SqlExpression : undefined;
+  let action: CompiledAction | undefined;
+  if (actionText !== undefined) {
+    try {
+      action = compileSqlAction(actionText);
+    } catch (e) {
+      if (e instanceof SqlFilterError) throw new ServiceBusConfigError(`${at}: cannot apply SQL action "${actionText}": ${e.message}`);
+      throw e;
+    }
   }
+  const withAction = (def: RuleDef): RuleDef => (action ? { ...def, action, actionText } : def);
   if (r.Properties.FilterType === 'Sql') {
     const text = r.Properties.SqlFilter?.SqlExpression;
     if (text === undefined) throw new ServiceBusConfigError(`${at}: FilterType Sql needs SqlFilter.SqlExpression`);
     try {
-      return { name: r.Name, filter: compileSqlFilter(text), text };
+      return withAction({ name: r.Name, filter: compileSqlFilter(text), text });
     } catch (e) {
       if (e instanceof SqlFilterError) throw new ServiceBusConfigError(`${at}: cannot evaluate SQL filter "${text}": ${e.message}`);
       throw e;
@@ -200,7 +211,7 @@ function compileRule(r: z.infer<typeof rule>, where: string): RuleDef {
   }
   const cf = r.Properties.CorrelationFilter;
   if (!cf) throw new ServiceBusConfigError(`${at}: FilterType Correlation needs CorrelationFilter`);
-  return { name: r.Name, filter: compileCorrelationFilter(cf), text: JSON.stringify(cf) };
+  return withAction({ name: r.Name, filter: compileCorrelationFilter(cf), text: JSON.stringify(cf) });
 }
 
 /** Validate and compile a Config.json object. Names are case-insensitive (as on Azure) and must be unique. */

@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 import type { Message } from 'rhea';
 import { decodeMessage, encodeMessage, messageIdString, newLockTag, stamp, type IncomingItem } from './amqp-util';
 import type { EntitiesConfig, QueueSettings, RuleDef, DedupSettings } from './config';
-import { filterView } from './filter-message';
+import { applyView, filterView } from './filter-message';
 import { MinHeap } from './heap';
 import { GroupCommitter, MessageState, type MessageStore, type StoredMessage } from './store';
 
@@ -314,15 +314,33 @@ export class Engine {
       const seq = ++this.lastSeq;
       seqs.push(seq);
       raw ??= encodeMessage(msg);
-      const destinations: MessageQueue[] = [];
-      if (target.queue) destinations.push(target.queue);
+      // Where the message goes, and as what: rules without actions together yield the message once; each matching
+      // rule with an action yields its own changed copy (application property RuleName), as Azure documents.
+      const destinations: Array<{ queue: MessageQueue; msg: Message; raw: Buffer; seq: number }> = [];
+      if (target.queue) destinations.push({ queue: target.queue, msg, raw, seq });
       else {
         const view = filterView(msg);
         for (const sub of target.subscriptions ?? []) {
-          if (sub.rules.length === 0 || sub.rules.some((r) => r.filter(view))) destinations.push(sub.queue);
+          let plain = sub.rules.length === 0;
+          let usedSeq = false;
+          // Each message of one entity needs its own sequence number.
+          const seqFor = (): number => (usedSeq ? ++this.lastSeq : ((usedSeq = true), seq));
+          for (const r of sub.rules) {
+            if (!r.filter(view)) continue;
+            if (!r.action) {
+              plain = true;
+              continue;
+            }
+            const after = { sys: { ...view.sys }, user: { ...view.user } };
+            r.action(after);
+            after.user.RuleName = r.name;
+            const copy = applyView(msg, view, after);
+            destinations.push({ queue: sub.queue, msg: copy, raw: encodeMessage(copy), seq: seqFor() });
+          }
+          if (plain) destinations.push({ queue: sub.queue, msg, raw, seq: seqFor() });
         }
       }
-      for (const queue of destinations) {
+      for (const { queue, msg, raw, seq } of destinations) {
         if (queue.requiresSession && sessionIdOf(msg) === undefined) {
           refused = new EngineError(
             'amqp:not-allowed',
@@ -342,7 +360,7 @@ export class Engine {
             scheduledAt: isScheduled ? (sched) : null,
             expiresAt: ttl === null ? null : enqueuedAt + ttl,
             deliveryCount: 0,
-            messageId,
+            messageId: msg === item.msg ? messageId : (messageIdString(msg.message_id) ?? messageId),
             dlSource: null,
             raw,
           },
