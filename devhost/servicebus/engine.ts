@@ -11,6 +11,8 @@
  *   delivery count it had (Azure increments at lock time; we increment at abandon/expiry, so a crash while
  *   locked does not count as a delivery attempt).
  * - Store operations run in the order they were issued (GroupCommitter preserves order).
+ * - Sessions: a session is held by at most one consumer; its messages go out in sequence order, only to that
+ *   consumer; a message of a session can be settled only while the session lock it was received under is held.
  */
 import { randomUUID } from 'node:crypto';
 import type { Message } from 'rhea';
