@@ -164,6 +164,8 @@ export class ServiceBusEmulator {
   private engine: Engine | undefined;
   private readonly conns = new Map<Connection, ConnState>();
   private readonly roles = new WeakMap<object, LinkRole>();
+  /** Session receivers whose ATTACH we hold back (acceptNextSession waiting): how to send it. */
+  private readonly heldAttach = new WeakMap<object, () => void>();
   private keyName = DEFAULT_SAS_KEY_NAME;
   private key = DEFAULT_SAS_KEY;
   private log: BrokerLogger = { log: () => undefined };
@@ -295,6 +297,8 @@ export class ServiceBusEmulator {
       if (!link) return;
       const role = this.roles.get(link);
       if (role?.kind === 'consume') this.engine?.removeConsumer(role.consumer.queue, role.consumer);
+      // The client gave up waiting: our DETACH must follow an ATTACH for the link.
+      this.heldAttach.get(link)?.();
     };
     c.on('sender_close', linkGone);
     c.on('sender_error', linkGone);
@@ -440,9 +444,11 @@ export class ServiceBusEmulator {
     const state = internals(s).state;
     state.open_requests = 0;
     const release = (): void => {
+      if (!this.heldAttach.delete(s)) return;
       state.open_requests = 1;
       internals(s).connection._register();
     };
+    this.heldAttach.set(s, release);
     const timeoutMs = toLong((attach?.properties as Record<string, unknown> | undefined)?.['com.microsoft:timeout']) ?? DEFAULT_ACCEPT_TIMEOUT_MS;
     const wait: { timer?: NodeJS.Timeout } = {};
     const got = engine.acceptNextSession(queue, {
