@@ -383,7 +383,7 @@ export function createServiceBusExtension(): ServiceBusExtension {
 
     describe(fn, host) {
       const e = entityOf(fn.trigger, host);
-      return `${fn.name}: serviceBusTrigger (${describeEntity(e)}, connection ${connectionName(fn.trigger)})`;
+      return `${fn.name}: serviceBusTrigger (${describeEntity(e)}${sessionsEnabled(fn.trigger) ? ', sessions' : ''}, connection ${connectionName(fn.trigger)})`;
     },
 
     async stop(deadlineMs) {
