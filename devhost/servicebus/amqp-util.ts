@@ -110,6 +110,8 @@ export interface BrokerStamp {
   state: number;
   scheduledAt?: number | null;
   deadLetterSource?: string | null;
+  /** Effective time to live (ms) when the entity's default capped or supplied it; reported in the header. */
+  ttl?: number;
 }
 
 export function stamp(msg: Message, s: BrokerStamp): Message {
@@ -122,8 +124,15 @@ export function stamp(msg: Message, s: BrokerStamp): Message {
   if (s.scheduledAt) ann['x-opt-scheduled-enqueue-time'] = new Date(s.scheduledAt);
   if (s.deadLetterSource) ann['x-opt-deadletter-source'] = s.deadLetterSource;
   const out = { ...msg, message_annotations: ann, delivery_count: s.deliveryCount } as Message;
+  if (s.ttl !== undefined && s.ttl > 0 && s.ttl <= MAX_UINT32) {
+    out.ttl = s.ttl;
+    // The SDK derives timeToLive from absolute_expiry_time - creation_time when both are present.
+    if (msg.creation_time instanceof Date && msg.absolute_expiry_time instanceof Date) out.absolute_expiry_time = new Date(msg.creation_time.getTime() + s.ttl);
+  }
   return out;
 }
+
+const MAX_UINT32 = 0xffffffff;
 
 export function messageIdString(v: unknown): string | undefined {
   if (v === undefined || v === null) return undefined;

@@ -17,9 +17,9 @@ import type { AddressInfo } from 'node:net';
 import { create_container, types, type Connection, type Container, type Delivery, type EventContext, type Message, type Receiver, type Sender } from 'rhea';
 import { decodeMessage, encodeMessage, longList, reorderGuid, splitTransfer, toLong, tokenFromUuid, uuidBytes, uuidString } from './amqp-util';
 import { compileConfig, type EntitiesConfig } from './config';
-import { DLQ_SUFFIX, Engine, EngineError, type Consumer, type MessageQueue, type Outcome } from './engine';
+import { DLQ_SUFFIX, Engine, EngineError, type Consumer, type MessageQueue, type Outcome, type SessionRec } from './engine';
 import { SqliteMessageStore, type MessageStore } from './store';
-import { acceptedState, coalesceWrites, internals, linksOf, rejectedState, socketOf } from './rhea-internals';
+import { acceptedState, coalesceWrites, internals, linksOf, rejectedState, socketOf, type AttachFrame } from './rhea-internals';
 
 export const DEFAULT_SAS_KEY_NAME = 'RootManageSharedAccessKey';
 export const DEFAULT_SAS_KEY = 'SAS_KEY_VALUE';
@@ -60,6 +60,7 @@ interface ConnState {
 
 /** A client receiver link (our sender) as an engine consumer. */
 class LinkConsumer implements Consumer {
+  session: SessionRec | undefined;
   private pending: number[] = [];
   private head = 0;
   private reserved = 0;
@@ -107,10 +108,16 @@ class LinkConsumer implements Consumer {
     const d = handle as Delivery & { settled?: boolean };
     if (!d) return;
     setTimeout(() => {
-      if (d.settled) return;
+      if (d.settled || !this.sender.is_open()) return;
       d.update(true, rejectedState('com.microsoft:message-lock-lost', 'The lock expired.'));
       forget(d);
     }, LOCK_GRACE_MS).unref();
+  }
+
+  /** The session lock expired: Azure detaches the session receiver with session-lock-lost. */
+  sessionLost(): void {
+    const id = this.session?.id ?? '';
+    if (this.sender.is_open()) this.sender.close({ condition: 'com.microsoft:session-lock-lost', description: `The session lock has expired on the session with id ${id}.` });
   }
 }
 
@@ -123,6 +130,16 @@ function forget(d: object): void {
 }
 
 const LOCK_GRACE_MS = 60_000;
+const SESSION_FILTER = 'com.microsoft:session-filter';
+/** acceptNextSession without a com.microsoft:timeout link property waits this long (Azure's default is about 1 min). */
+const DEFAULT_ACCEPT_TIMEOUT_MS = 60_000;
+
+/** .NET DateTime ticks (100 ns since 0001-01-01) as an AMQP long, the encoding of com.microsoft:locked-until-utc. */
+function dotnetTicks(ms: number): unknown {
+  const b = Buffer.alloc(8);
+  b.writeBigInt64BE(BigInt(Math.floor(ms)) * 10_000n + 621_355_968_000_000_000n);
+  return types.wrap_long(b);
+}
 
 /** `<db>.owner.json`: pid and port of the broker process that has the store open. */
 export function ownerFile(dbPath: string): string {
@@ -147,6 +164,8 @@ export class ServiceBusEmulator {
   private engine: Engine | undefined;
   private readonly conns = new Map<Connection, ConnState>();
   private readonly roles = new WeakMap<object, LinkRole>();
+  /** Session receivers whose ATTACH we hold back (acceptNextSession waiting): how to send it. */
+  private readonly heldAttach = new WeakMap<object, () => void>();
   private keyName = DEFAULT_SAS_KEY_NAME;
   private key = DEFAULT_SAS_KEY;
   private log: BrokerLogger = { log: () => undefined };
@@ -278,6 +297,8 @@ export class ServiceBusEmulator {
       if (!link) return;
       const role = this.roles.get(link);
       if (role?.kind === 'consume') this.engine?.removeConsumer(role.consumer.queue, role.consumer);
+      // The client gave up waiting: our DETACH must follow an ATTACH for the link.
+      this.heldAttach.get(link)?.();
     };
     c.on('sender_close', linkGone);
     c.on('sender_error', linkGone);
@@ -359,11 +380,7 @@ export class ServiceBusEmulator {
     const source = attach?.source;
     const path = entityPathOf(source?.address);
     const filter = source?.filter;
-    if (filter && Object.keys(filter).some((k) => k.toLowerCase().includes('session-filter'))) {
-      // No source echoed: the SDK then reports the link error we attach (for acceptNextSession) or
-      // SessionCannotBeLocked (for acceptSession(id)).
-      return this.refuse(s, 'amqp:not-implemented', 'Sessions are not supported by the local Service Bus emulator (stagecraft devhost). Use a non-session entity locally.');
-    }
+    const sessionKey = filter ? Object.keys(filter).find((k) => k.toLowerCase() === SESSION_FILTER) : undefined;
     s.set_source((source ?? {}) as never);
     if (path === '$cbs' || path.endsWith('/$management')) {
       const st = this.state(conn);
@@ -382,7 +399,80 @@ export class ServiceBusEmulator {
     local.max_message_size = MAX_MESSAGE_SIZE;
     const consumer = new LinkConsumer(s, rad ? 'receiveAndDelete' : 'peekLock', queue);
     this.roles.set(s, { kind: 'consume', consumer });
-    this.engine?.addConsumer(queue, consumer);
+    const engine = this.engine as Engine;
+    if (sessionKey === undefined) {
+      if (queue.requiresSession) {
+        return this.refuse(s, 'amqp:not-allowed', `It is not possible for an entity that requires sessions to create a non-sessionful message receiver: '${queue.displayPath}' has RequiresSession; use acceptSession or acceptNextSession.`);
+      }
+      engine.addConsumer(queue, consumer);
+      return;
+    }
+    this.attachSession(s, queue, consumer, source ?? {}, sessionKey, attach);
+  }
+
+  /**
+   * A session receiver: answer the attach with the locked session's id in the source filter and its lock expiry in
+   * `com.microsoft:locked-until-utc` (.NET ticks). acceptNextSession waits (up to the client's com.microsoft:timeout)
+   * for a session with messages, holding back our ATTACH; without one it answers com.microsoft:timeout as Azure does.
+   */
+  private attachSession(s: Sender, queue: MessageQueue, consumer: LinkConsumer, source: Record<string, unknown>, sessionKey: string, attach: AttachFrame | undefined): void {
+    const engine = this.engine as Engine;
+    const filter = (source.filter ?? {}) as Record<string, unknown>;
+    const requested = filter[sessionKey];
+    const linkName = attach?.name ?? '';
+    // Built from the address only: the decoded source carries the client's filter in more than one shape.
+    const withoutFilter = (): void => s.set_source({ address: source.address } as never);
+    if (!queue.requiresSession) {
+      withoutFilter();
+      return this.refuse(s, 'amqp:not-allowed', `'${queue.displayPath}' does not require sessions (RequiresSession is off), so it cannot be received from with a session receiver; use createReceiver.`);
+    }
+    const grant = (session: SessionRec): void => {
+      s.set_source({ address: source.address, filter: { [sessionKey]: session.id } } as never);
+      const local = internals(s).local.attach;
+      local.properties = { ...(local.properties ?? {}), 'com.microsoft:locked-until-utc': dotnetTicks(session.holder?.until ?? Date.now()) };
+    };
+    if (typeof requested === 'string') {
+      const got = engine.acceptSession(queue, requested, consumer, linkName);
+      if (got === 'locked') {
+        withoutFilter();
+        return this.refuse(s, 'com.microsoft:session-cannot-be-locked', `The requested session '${requested}' cannot be accepted. It may be locked by another receiver.`);
+      }
+      grant(got);
+      return;
+    }
+    // Next available session: hold our ATTACH until one is granted or the client's timeout passes.
+    const state = internals(s).state;
+    state.open_requests = 0;
+    const release = (): void => {
+      if (!this.heldAttach.delete(s)) return;
+      state.open_requests = 1;
+      internals(s).connection._register();
+    };
+    this.heldAttach.set(s, release);
+    const timeoutMs = toLong((attach?.properties as Record<string, unknown> | undefined)?.['com.microsoft:timeout']) ?? DEFAULT_ACCEPT_TIMEOUT_MS;
+    const wait: { timer?: NodeJS.Timeout } = {};
+    const got = engine.acceptNextSession(queue, {
+      consumer,
+      linkName,
+      accepted: (session) => {
+        clearTimeout(wait.timer);
+        grant(session);
+        release();
+      },
+    });
+    if (got) {
+      grant(got);
+      release();
+      return;
+    }
+    wait.timer = setTimeout(() => {
+      engine.removeConsumer(queue, consumer);
+      if (s.is_closed()) return;
+      withoutFilter();
+      release();
+      s.close({ condition: 'com.microsoft:timeout', description: `No unlocked session with messages became available on '${queue.displayPath}' within ${timeoutMs} ms.` });
+    }, Math.max(0, timeoutMs));
+    wait.timer.unref();
   }
 
   private onSendable(s: Sender): void {
@@ -414,8 +504,19 @@ export class ServiceBusEmulator {
       delivery.reject({ condition: 'amqp:decode-error', description: `cannot decode message: ${(e as Error).message}` });
       return;
     }
+    // Azure (Standard tier, and Microsoft's emulator) refuses a transfer larger than the advertised maximum;
+    // the SDK maps this condition to ServiceBusError code MessageSizeExceeded.
+    const size = Buffer.isBuffer(ctx.message) ? ctx.message.length : items.reduce((n, it) => n + (it.raw ??= encodeMessage(it.msg)).length, 0);
+    if (size > MAX_MESSAGE_SIZE) {
+      delivery.reject({
+        condition: 'amqp:link:message-size-exceeded',
+        description: `The received message (delivery-id:${String(delivery.id)}, size:${size} bytes) exceeds the limit (${MAX_MESSAGE_SIZE} bytes) currently allowed on the link.`,
+      });
+      return;
+    }
     engine.send(target, items, (err) => {
-      if (err) delivery.reject({ condition: 'amqp:internal-error', description: `store failed: ${err.message}` });
+      if (err instanceof EngineError) delivery.reject({ condition: err.condition, description: err.message });
+      else if (err) delivery.reject({ condition: 'amqp:internal-error', description: `store failed: ${err.message}` });
       else delivery.accept();
     });
   }
@@ -546,10 +647,10 @@ export class ServiceBusEmulator {
         case 'com.microsoft:peek-message': {
           const queue = engine.receiveQueue(entityPath);
           if (!queue) return fail(404, 'amqp:not-found', this.notFound(entityPath));
-          if (body['session-id'] !== undefined && body['session-id'] !== null) return this.sessionsUnsupported(fail);
+          const sessionId = typeof body['session-id'] === 'string' ? body['session-id'] : undefined;
           const from = toLong(body['from-sequence-number']) ?? 0;
           const count = Number(body['message-count'] ?? 1);
-          const msgs = engine.peek(queue, from, count);
+          const msgs = engine.peek(queue, from, count, sessionId);
           if (msgs.length === 0) return ok(undefined, 204);
           return ok({ messages: msgs.map((m) => ({ message: encodeMessage(m) })) });
         }
@@ -598,10 +699,14 @@ export class ServiceBusEmulator {
         case 'com.microsoft:receive-by-sequence-number': {
           const queue = engine.receiveQueue(entityPath);
           if (!queue) return fail(404, 'amqp:not-found', this.notFound(entityPath));
-          if (body['session-id'] !== undefined && body['session-id'] !== null) return this.sessionsUnsupported(fail);
+          const sessionId = typeof body['session-id'] === 'string' ? body['session-id'] : undefined;
           const seqs = asArray(body['sequence-numbers']).map((v) => toLong(v) ?? -1);
           const mode = Number(body['receiver-settle-mode'] ?? 1) === 0 ? 'receiveAndDelete' : 'peekLock';
-          engine.receiveDeferred(queue, seqs, mode, (err, out) => {
+          engine.receiveDeferred(
+            queue,
+            seqs,
+            mode,
+            (err, out) => {
             if (err) return failWith(err);
             ok({
               messages: out.map((o) => ({
@@ -609,7 +714,9 @@ export class ServiceBusEmulator {
                 ...(o.lockToken ? { 'lock-token': types.wrap_uuid(uuidBytes(o.lockToken)) } : {}),
               })),
             });
-          });
+            },
+            sessionId,
+          );
           return;
         }
         case 'com.microsoft:update-disposition': {
@@ -656,8 +763,29 @@ export class ServiceBusEmulator {
         case 'com.microsoft:renew-session-lock':
         case 'com.microsoft:set-session-state':
         case 'com.microsoft:get-session-state':
-        case 'com.microsoft:get-message-sessions':
-          return this.sessionsUnsupported(fail);
+        case 'com.microsoft:get-message-sessions': {
+          const queue = engine.receiveQueue(entityPath);
+          if (!queue) return fail(404, 'amqp:not-found', this.notFound(entityPath));
+          if (!queue.requiresSession) return fail(400, 'amqp:not-allowed', `'${queue.displayPath}' does not require sessions (RequiresSession is off).`);
+          if (op === 'com.microsoft:get-message-sessions') {
+            const skip = Number(body.skip ?? 0);
+            const top = Number(body.top ?? 100);
+            const ids = engine.listSessions(queue).slice(skip, skip + top);
+            return ids.length === 0 ? ok(undefined, 204) : ok({ skip, 'sessions-ids': ids });
+          }
+          const sessionId = typeof body['session-id'] === 'string' ? body['session-id'] : '';
+          const link = typeof ap['associated-link-name'] === 'string' ? ap['associated-link-name'] : undefined;
+          if (op === 'com.microsoft:renew-session-lock') return ok({ expiration: new Date(engine.renewSessionLock(queue, sessionId, link)) });
+          if (op === 'com.microsoft:get-session-state') {
+            const state = engine.getSessionState(queue, sessionId, link);
+            // No state: the key is absent, so the SDK returns undefined.
+            return ok(state ? { 'session-state': state } : {});
+          }
+          const raw = body['session-state'];
+          const state = raw === undefined || raw === null ? null : Buffer.isBuffer(raw) ? raw : Buffer.from(typeof raw === 'string' ? raw : JSON.stringify(raw));
+          engine.setSessionState(queue, sessionId, state, link, (err) => (err ? failWith(err) : ok({})));
+          return;
+        }
         case 'com.microsoft:add-rule':
         case 'com.microsoft:remove-rule':
         case 'com.microsoft:enumerate-rules':
@@ -670,9 +798,6 @@ export class ServiceBusEmulator {
     }
   }
 
-  private sessionsUnsupported(fail: (code: number, condition: string, description: string) => void): void {
-    fail(501, 'amqp:not-implemented', 'Sessions are not supported by the local Service Bus emulator (stagecraft devhost). Use a non-session entity locally.');
-  }
 }
 
 function asArray(v: unknown): unknown[] {

@@ -5,11 +5,11 @@
  * Deliberate differences from Microsoft's emulator (documented, because tests and local dev rely on them):
  * - Ranges are not clamped (a 1 s lock duration is allowed so lock-expiry tests run fast).
  * - Defaults follow the cloud: MaxDeliveryCount 10, no default TTL (never expires) unless configured.
- * - Sessions are not supported: `RequiresSession: true` is refused at start.
+ * - ForwardTo / ForwardDeadLetteredMessagesTo are refused at start (not implemented).
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { compileSqlFilter, SqlFilterError, type CompiledFilter } from './sql-filter';
+import { compileSqlAction, compileSqlFilter, SqlFilterError, type CompiledAction, type CompiledFilter } from './sql-filter';
 import { compileCorrelationFilter } from './correlation-filter';
 
 export class ServiceBusConfigError extends Error {
@@ -99,6 +99,8 @@ export interface QueueSettings {
   /** null = never expires. */
   defaultTtlMs: number | null;
   deadLetterOnExpiration: boolean;
+  /** Messages need a SessionId and are received through session receivers (acceptSession / acceptNextSession). */
+  requiresSession: boolean;
 }
 
 export interface RuleDef {
@@ -106,6 +108,9 @@ export interface RuleDef {
   filter: CompiledFilter;
   /** Original text, for listings and error messages. */
   text: string;
+  /** SQL rule action: each matching rule with an action yields its own copy of the message (with RuleName). */
+  action?: CompiledAction;
+  actionText?: string;
 }
 
 export interface SubscriptionDef {
@@ -160,9 +165,6 @@ function ttl(text: string | undefined, where: string): number | null {
 }
 
 function queueSettings(p: z.infer<typeof queueProps> | undefined, where: string): QueueSettings {
-  if (p?.RequiresSession) {
-    throw new ServiceBusConfigError(`${where}: RequiresSession is not supported by the local Service Bus emulator; use a non-session entity locally`);
-  }
   if (p?.ForwardTo || p?.ForwardDeadLetteredMessagesTo) {
     throw new ServiceBusConfigError(`${where}: ForwardTo / ForwardDeadLetteredMessagesTo are not supported by the local Service Bus emulator`);
   }
@@ -171,6 +173,7 @@ function queueSettings(p: z.infer<typeof queueProps> | undefined, where: string)
     maxDeliveryCount: p?.MaxDeliveryCount ?? DEFAULTS.maxDeliveryCount,
     defaultTtlMs: ttl(p?.DefaultMessageTimeToLive, `${where}.DefaultMessageTimeToLive`),
     deadLetterOnExpiration: p?.DeadLetteringOnMessageExpiration ?? false,
+    requiresSession: p?.RequiresSession ?? false,
   };
 }
 
@@ -185,14 +188,22 @@ function dedup(p: { RequiresDuplicateDetection?: boolean | undefined; DuplicateD
 
 function compileRule(r: z.infer<typeof rule>, where: string): RuleDef {
   const at = `${where}.Rules[${r.Name}]`;
-  if (r.Properties.Action && r.Properties.Action.SqlExpression.trim() !== '') {
-    throw new ServiceBusConfigError(`${at}: rule actions are not supported by the local Service Bus emulator (action "${r.Properties.Action.SqlExpression}")`);
+  const actionText = r.Properties.Action?.SqlExpression.trim() ? r.Properties.Action.SqlExpression : undefined;
+  let action: CompiledAction | undefined;
+  if (actionText !== undefined) {
+    try {
+      action = compileSqlAction(actionText);
+    } catch (e) {
+      if (e instanceof SqlFilterError) throw new ServiceBusConfigError(`${at}: cannot apply SQL action "${actionText}": ${e.message}`);
+      throw e;
+    }
   }
+  const withAction = (def: RuleDef): RuleDef => (action ? { ...def, action, actionText } : def);
   if (r.Properties.FilterType === 'Sql') {
     const text = r.Properties.SqlFilter?.SqlExpression;
     if (text === undefined) throw new ServiceBusConfigError(`${at}: FilterType Sql needs SqlFilter.SqlExpression`);
     try {
-      return { name: r.Name, filter: compileSqlFilter(text), text };
+      return withAction({ name: r.Name, filter: compileSqlFilter(text), text });
     } catch (e) {
       if (e instanceof SqlFilterError) throw new ServiceBusConfigError(`${at}: cannot evaluate SQL filter "${text}": ${e.message}`);
       throw e;
@@ -200,7 +211,7 @@ function compileRule(r: z.infer<typeof rule>, where: string): RuleDef {
   }
   const cf = r.Properties.CorrelationFilter;
   if (!cf) throw new ServiceBusConfigError(`${at}: FilterType Correlation needs CorrelationFilter`);
-  return { name: r.Name, filter: compileCorrelationFilter(cf), text: JSON.stringify(cf) };
+  return withAction({ name: r.Name, filter: compileCorrelationFilter(cf), text: JSON.stringify(cf) });
 }
 
 /** Validate and compile a Config.json object. Names are case-insensitive (as on Azure) and must be unique. */
@@ -258,19 +269,31 @@ export function loadConfigFile(path: string): EntitiesConfig {
   return compileConfig(raw, path);
 }
 
+/** Settings of a queue (`name`) or subscription (`topic/Subscriptions/sub`), case-insensitively. */
+export function entitySettings(cfg: EntitiesConfig, path: string): QueueSettings | undefined {
+  const [topic, , sub] = path.split('/');
+  if (sub === undefined) return cfg.queues.find((q) => q.name.toLowerCase() === path.toLowerCase())?.settings;
+  return cfg.topics.find((t) => t.name.toLowerCase() === topic?.toLowerCase())?.subscriptions.find((s) => s.name.toLowerCase() === sub.toLowerCase())?.settings;
+}
+
 export function defaultQueueSettings(): QueueSettings {
-  return { lockDurationMs: DEFAULTS.lockDurationMs, maxDeliveryCount: DEFAULTS.maxDeliveryCount, defaultTtlMs: null, deadLetterOnExpiration: false };
+  return { lockDurationMs: DEFAULTS.lockDurationMs, maxDeliveryCount: DEFAULTS.maxDeliveryCount, defaultTtlMs: null, deadLetterOnExpiration: false, requiresSession: false };
 }
 
 /**
  * Add entities named by bindings when the config does not define them: a queue, or a topic with a subscription
- * (match-all rule). Existing definitions win.
+ * (match-all rule); session-enabled when a trigger on it has isSessionsEnabled. Existing definitions win.
  */
-export function addImplicitEntities(cfg: EntitiesConfig, wanted: { queues: string[]; topics: Array<{ topic: string; subscription?: string }> }): EntitiesConfig {
+export function addImplicitEntities(
+  cfg: EntitiesConfig,
+  wanted: { queues: string[]; topics: Array<{ topic: string; subscription?: string }>; sessionEntities?: string[] },
+): EntitiesConfig {
+  const sessions = new Set((wanted.sessionEntities ?? []).map((p) => p.toLowerCase()));
+  const settingsFor = (path: string): QueueSettings => ({ ...defaultQueueSettings(), requiresSession: sessions.has(path.toLowerCase()) });
   const has = (n: string): boolean =>
     cfg.queues.some((q) => q.name.toLowerCase() === n.toLowerCase()) || cfg.topics.some((t) => t.name.toLowerCase() === n.toLowerCase());
   for (const q of wanted.queues) {
-    if (!has(q)) cfg.queues.push({ kind: 'queue', name: q, settings: defaultQueueSettings(), dedup: { enabled: false, windowMs: DEFAULTS.dupWindowMs } });
+    if (!has(q)) cfg.queues.push({ kind: 'queue', name: q, settings: settingsFor(q), dedup: { enabled: false, windowMs: DEFAULTS.dupWindowMs } });
   }
   for (const w of wanted.topics) {
     let t = cfg.topics.find((x) => x.name.toLowerCase() === w.topic.toLowerCase());
@@ -281,7 +304,7 @@ export function addImplicitEntities(cfg: EntitiesConfig, wanted: { queues: strin
     }
     const sub = w.subscription;
     if (sub && !t.subscriptions.some((s) => s.name.toLowerCase() === sub.toLowerCase())) {
-      t.subscriptions.push({ name: sub, settings: defaultQueueSettings(), rules: [] });
+      t.subscriptions.push({ name: sub, settings: settingsFor(`${w.topic}/Subscriptions/${sub}`), rules: [] });
     }
   }
   return cfg;

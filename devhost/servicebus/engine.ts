@@ -11,12 +11,14 @@
  *   delivery count it had (Azure increments at lock time; we increment at abandon/expiry, so a crash while
  *   locked does not count as a delivery attempt).
  * - Store operations run in the order they were issued (GroupCommitter preserves order).
+ * - Sessions: a session is held by at most one consumer; its messages go out in sequence order, only to that
+ *   consumer; a message of a session can be settled only while the session lock it was received under is held.
  */
 import { randomUUID } from 'node:crypto';
 import type { Message } from 'rhea';
 import { decodeMessage, encodeMessage, messageIdString, newLockTag, stamp, type IncomingItem } from './amqp-util';
 import type { EntitiesConfig, QueueSettings, RuleDef, DedupSettings } from './config';
-import { filterView } from './filter-message';
+import { applyView, filterView } from './filter-message';
 import { MinHeap } from './heap';
 import { GroupCommitter, MessageState, type MessageStore, type StoredMessage } from './store';
 
@@ -31,7 +33,10 @@ export interface Entry {
 
 export interface Lock {
   token: string;
+  /** Expiry (ms); for messages of a session the session lock governs instead (see `session`). */
   until: number;
+  /** Set for messages received through a session: the lock is valid while this session is held by `consumer`. */
+  session?: SessionRec;
   entry: Entry;
   /** Set when delivered on a link; undefined for locks taken by receive-by-sequence-number. */
   consumer: Consumer | undefined;
@@ -39,8 +44,28 @@ export interface Lock {
   handle?: unknown;
 }
 
+/** A session of a session-enabled queue or subscription. */
+export interface SessionRec {
+  readonly id: string;
+  /** Sequence numbers of its active messages (FIFO per session); stale entries are skipped on pop. */
+  readonly available: MinHeap<number>;
+  holder: { consumer: Consumer; until: number; linkName: string } | null;
+  state: Buffer | null;
+}
+
+/** A receiver waiting in acceptNextSession for a session with messages. */
+export interface SessionWaiter {
+  consumer: Consumer;
+  linkName: string;
+  accepted(s: SessionRec): void;
+}
+
 export interface Consumer {
   readonly mode: 'peekLock' | 'receiveAndDelete';
+  /** The session this consumer holds (session receivers only). */
+  session?: SessionRec | undefined;
+  /** The session lock expired without renewal: the receiver must be detached (session-lock-lost). */
+  sessionLost?(): void;
   /** How many more messages the consumer can take now. */
   credit(): number;
   /** Deliver a stamped message. `tag` is the lock tag in peek-lock mode. */
@@ -72,6 +97,9 @@ export class MessageQueue {
   readonly entries = new Map<number, Entry>();
   readonly available = new MinHeap<number>((s) => s);
   readonly consumers: Consumer[] = [];
+  /** Session-enabled entities: sessions by id, and receivers waiting for the next available session. */
+  readonly sessions = new Map<string, SessionRec>();
+  readonly waiting: SessionWaiter[] = [];
   private rr = 0;
   dlq: MessageQueue | undefined;
 
@@ -83,6 +111,19 @@ export class MessageQueue {
     readonly settings: QueueSettings,
     readonly isDlq: boolean,
   ) {}
+
+  get requiresSession(): boolean {
+    return this.settings.requiresSession && !this.isDlq;
+  }
+
+  session(id: string): SessionRec {
+    let s = this.sessions.get(id);
+    if (!s) {
+      s = { id, available: new MinHeap<number>((x) => x), holder: null, state: null };
+      this.sessions.set(id, s);
+    }
+    return s;
+  }
 
   nextConsumer(): Consumer | undefined {
     const n = this.consumers.length;
@@ -159,7 +200,7 @@ export class Engine {
 
   private addQueue(display: string, settings: QueueSettings): MessageQueue {
     const q = new MessageQueue(display.toLowerCase(), display, settings, false);
-    const dlq = new MessageQueue(q.path + DLQ_SUFFIX, display + '/$DeadLetterQueue', { ...settings, defaultTtlMs: null }, true);
+    const dlq = new MessageQueue(q.path + DLQ_SUFFIX, display + '/$DeadLetterQueue', { ...settings, defaultTtlMs: null, requiresSession: false }, true);
     q.dlq = dlq;
     this.queues.set(q.path, q);
     this.queues.set(dlq.path, dlq);
@@ -185,6 +226,10 @@ export class Engine {
       this.index(entry);
     }
     if (dropped > 0) this.log.warn('servicebus: messages of entities no longer configured are kept on disk but not served', { count: dropped });
+    for (const st of this.store.loadSessionStates()) {
+      const q = this.queues.get(st.entity);
+      if (q?.requiresSession) q.session(st.sessionId).state = st.state;
+    }
     for (const d of this.store.loadDedup(now)) {
       this.targets.get(d.entity)?.dedupSeen.set(d.messageId, d.expiresAt);
     }
@@ -245,6 +290,7 @@ export class Engine {
     const entries: Entry[] = [];
     const dedupRows: Array<[string, number]> = [];
     const seqs: number[] = [];
+    let refused: EngineError | undefined;
     for (const item of items) {
       const msg = item.msg;
       let raw = item.raw;
@@ -270,15 +316,41 @@ export class Engine {
       const seq = ++this.lastSeq;
       seqs.push(seq);
       raw ??= encodeMessage(msg);
-      const destinations: MessageQueue[] = [];
-      if (target.queue) destinations.push(target.queue);
+      // Where the message goes, and as what: rules without actions together yield the message once; each matching
+      // rule with an action yields its own changed copy (application property RuleName), as Azure documents.
+      const destinations: Array<{ queue: MessageQueue; msg: Message; raw: Buffer; seq: number }> = [];
+      if (target.queue) destinations.push({ queue: target.queue, msg, raw, seq });
       else {
         const view = filterView(msg);
         for (const sub of target.subscriptions ?? []) {
-          if (sub.rules.length === 0 || sub.rules.some((r) => r.filter(view))) destinations.push(sub.queue);
+          let plain = sub.rules.length === 0;
+          let usedSeq = false;
+          // Each message of one entity needs its own sequence number.
+          const seqFor = (): number => (usedSeq ? ++this.lastSeq : ((usedSeq = true), seq));
+          for (const r of sub.rules) {
+            if (!r.filter(view)) continue;
+            if (!r.action) {
+              plain = true;
+              continue;
+            }
+            const after = { sys: { ...view.sys }, user: { ...view.user } };
+            r.action(after);
+            after.user.RuleName = r.name;
+            const copy = applyView(msg, view, after);
+            destinations.push({ queue: sub.queue, msg: copy, raw: encodeMessage(copy), seq: seqFor() });
+          }
+          if (plain) destinations.push({ queue: sub.queue, msg, raw, seq: seqFor() });
         }
       }
-      for (const queue of destinations) {
+      for (const { queue, msg, raw, seq } of destinations) {
+        if (queue.requiresSession && sessionIdOf(msg) === undefined) {
+          refused = new EngineError(
+            'amqp:not-allowed',
+            `The SessionId was not set on a message, and it cannot be sent to the entity '${queue.displayPath}'. Entities that have session support enabled can only receive messages that have the SessionId set to a valid value.`,
+            400,
+          );
+          break;
+        }
         const enqueuedAt = isScheduled ? (sched) : now;
         const ttl = minTtl(typeof msg.ttl === 'number' && msg.ttl > 0 ? msg.ttl : null, queue.settings.defaultTtlMs);
         entries.push({
@@ -290,7 +362,7 @@ export class Engine {
             scheduledAt: isScheduled ? (sched) : null,
             expiresAt: ttl === null ? null : enqueuedAt + ttl,
             deliveryCount: 0,
-            messageId,
+            messageId: msg === item.msg ? messageId : (messageIdString(msg.message_id) ?? messageId),
             dlSource: null,
             raw,
           },
@@ -299,6 +371,11 @@ export class Engine {
           lock: null,
         });
       }
+    }
+    if (refused) {
+      for (const [id] of dedupRows) target.dedupSeen.delete(id);
+      done(refused, []);
+      return;
     }
     const last = this.lastSeq;
     const entityKey = target.name.toLowerCase();
@@ -330,8 +407,7 @@ export class Engine {
       this.scheduled.push(e);
       this.armScheduleTimer();
     } else if (e.rec.state === MessageState.Active) {
-      e.queue.available.push(e.rec.seq);
-      this.requestDispatch(e.queue);
+      this.makeAvailable(e);
     }
     if (e.rec.expiresAt !== null && !e.queue.isDlq) this.expiring.push({ entry: e, at: e.rec.expiresAt });
   }
@@ -367,6 +443,128 @@ export class Engine {
   removeConsumer(q: MessageQueue, c: Consumer): void {
     const i = q.consumers.indexOf(c);
     if (i >= 0) q.consumers.splice(i, 1);
+    const w = q.waiting.findIndex((x) => x.consumer === c);
+    if (w >= 0) q.waiting.splice(w, 1);
+    // Closing a session receiver releases the session; its locked messages can no longer be settled.
+    if (c.session && c.session.holder?.consumer === c) this.releaseSession(q, c.session, false);
+  }
+
+  // ---------------------------------------------------------------- sessions
+
+  /** acceptSession(id): lock the named session (an empty one too, as Azure does). 'locked' while another holds it. */
+  acceptSession(q: MessageQueue, id: string, c: Consumer, linkName: string): SessionRec | 'locked' {
+    const now = Date.now();
+    const s = q.session(id);
+    if (s.holder) {
+      if (s.holder.until >= now) return 'locked';
+      this.releaseSession(q, s, true);
+      if (s.holder) return 'locked';
+    }
+    this.holdSession(q, s, c, linkName, now);
+    return s;
+  }
+
+  /** acceptNextSession: lock the unlocked session whose oldest message is oldest, or queue the waiter. */
+  acceptNextSession(q: MessageQueue, w: SessionWaiter): SessionRec | undefined {
+    const s = this.nextFreeSession(q);
+    if (s) {
+      this.holdSession(q, s, w.consumer, w.linkName, Date.now());
+      return s;
+    }
+    q.waiting.push(w);
+    return undefined;
+  }
+
+  private holdSession(q: MessageQueue, s: SessionRec, c: Consumer, linkName: string, now: number): void {
+    s.holder = { consumer: c, until: now + q.settings.lockDurationMs, linkName };
+    c.session = s;
+    this.addConsumer(q, c);
+  }
+
+  private nextFreeSession(q: MessageQueue): SessionRec | undefined {
+    let best: SessionRec | undefined;
+    let bestSeq = Number.POSITIVE_INFINITY;
+    for (const s of q.sessions.values()) {
+      if (s.holder) continue;
+      for (;;) {
+        const seq = s.available.peek();
+        if (seq === undefined) break;
+        const e = q.entries.get(seq);
+        if (e && !e.lock && e.rec.state === MessageState.Active) break;
+        s.available.pop();
+      }
+      const top = s.available.peek();
+      if (top === undefined) {
+        if (s.state === null) q.sessions.delete(s.id);
+        continue;
+      }
+      if (top < bestSeq) {
+        best = s;
+        bestSeq = top;
+      }
+    }
+    return best;
+  }
+
+  /** Hand sessions with messages to receivers waiting in acceptNextSession, oldest waiter first. */
+  private offerSessions(q: MessageQueue): void {
+    while (q.waiting.length > 0) {
+      const s = this.nextFreeSession(q);
+      if (!s) return;
+      const w = q.waiting.shift() as SessionWaiter;
+      this.holdSession(q, s, w.consumer, w.linkName, Date.now());
+      w.accepted(s);
+    }
+  }
+
+  /** Release a session lock (receiver closed, or the lock expired: `lost`). Its locked messages become available. */
+  private releaseSession(q: MessageQueue, s: SessionRec, lost: boolean): void {
+    const holder = s.holder;
+    if (!holder) return;
+    s.holder = null;
+    if (holder.consumer.session === s) holder.consumer.session = undefined;
+    const i = q.consumers.indexOf(holder.consumer);
+    if (i >= 0) q.consumers.splice(i, 1);
+    for (const lock of [...this.locks.values()]) if (lock.session === s) this.expireLock(lock);
+    if (lost) holder.consumer.sessionLost?.();
+    if (s.holder === null) {
+      if (s.available.size === 0 && s.state === null) q.sessions.delete(s.id);
+      else this.offerSessions(q);
+    }
+  }
+
+  private heldSession(q: MessageQueue, id: string, linkName: string | undefined): SessionRec & { holder: NonNullable<SessionRec['holder']> } {
+    const s = q.sessions.get(id);
+    if (!s?.holder || s.holder.until < Date.now() || (linkName !== undefined && linkName !== s.holder.linkName)) {
+      throw new EngineError('com.microsoft:session-lock-lost', `The session lock has expired on the session with id ${id}, or the session is not locked by this receiver. Accept the session again.`, 410);
+    }
+    return s as SessionRec & { holder: NonNullable<SessionRec['holder']> };
+  }
+
+  renewSessionLock(q: MessageQueue, id: string, linkName: string | undefined): number {
+    const s = this.heldSession(q, id, linkName);
+    s.holder.until = Date.now() + q.settings.lockDurationMs;
+    return s.holder.until;
+  }
+
+  getSessionState(q: MessageQueue, id: string, linkName: string | undefined): Buffer | null {
+    return this.heldSession(q, id, linkName).state;
+  }
+
+  setSessionState(q: MessageQueue, id: string, state: Buffer | null, linkName: string | undefined, done: (err?: Error) => void): void {
+    const s = this.heldSession(q, id, linkName);
+    s.state = state;
+    this.committer.enqueue(() => this.store.putSessionState(q.path, id, state), done);
+  }
+
+  /** Ids of sessions with messages (get-message-sessions). */
+  listSessions(q: MessageQueue): string[] {
+    const ids = new Set<string>();
+    for (const e of q.entries.values()) {
+      const id = sessionIdOf(e.msg);
+      if (id !== undefined) ids.add(id);
+    }
+    return [...ids];
   }
 
   /** Coalesce dispatch requests into one pass per tick. */
@@ -384,9 +582,26 @@ export class Engine {
     }
   }
 
+  /** Queue an active message for delivery: per session (FIFO within it) or on the entity. */
+  private makeAvailable(e: Entry): void {
+    const q = e.queue;
+    if (q.requiresSession) {
+      const s = q.session(sessionIdOf(e.msg) ?? '');
+      s.available.push(e.rec.seq);
+      if (!s.holder) this.offerSessions(q);
+    } else {
+      q.available.push(e.rec.seq);
+    }
+    this.requestDispatch(q);
+  }
+
   /** Deliver available messages to consumers with credit, in sequence order. */
   dispatch(q: MessageQueue): void {
     const now = Date.now();
+    if (q.requiresSession) {
+      for (const c of q.consumers) this.dispatchSession(q, c, now);
+      return;
+    }
     for (;;) {
       if (q.available.size === 0) return;
       const c = q.nextConsumer();
@@ -398,25 +613,46 @@ export class Engine {
         this.expire(e);
         continue;
       }
-      if (c.mode === 'peekLock') {
-        const { tag, token } = newLockTag();
-        const lock: Lock = { token, until: now + q.settings.lockDurationMs, entry: e, consumer: c };
-        e.lock = lock;
-        this.locks.set(token, lock);
-        lock.handle = c.deliver(this.stampFor(e, lock.until), tag);
-      } else {
-        q.entries.delete(seq);
-        c.reserve?.(1);
-        const out = this.stampFor(e, undefined);
-        this.committer.enqueue(
-          () => this.store.remove(e.rec.entity, e.rec.seq),
-          () => {
-            c.reserve?.(-1);
-            c.deliver(out, undefined);
-          },
-        );
-      }
+      this.deliverTo(c, e, now, undefined);
     }
+  }
+
+  /** A session receiver gets only its session's messages, in sequence order. */
+  private dispatchSession(q: MessageQueue, c: Consumer, now: number): void {
+    const s = c.session;
+    if (!s || s.holder?.consumer !== c) return;
+    while (s.available.size > 0 && c.credit() > 0) {
+      const seq = s.available.pop() as number;
+      const e = q.entries.get(seq);
+      if (!e || e.lock || e.rec.state !== MessageState.Active) continue;
+      if (e.rec.expiresAt !== null && e.rec.expiresAt <= now) {
+        this.expire(e);
+        continue;
+      }
+      this.deliverTo(c, e, now, s);
+    }
+  }
+
+  private deliverTo(c: Consumer, e: Entry, now: number, session: SessionRec | undefined): void {
+    const q = e.queue;
+    if (c.mode === 'peekLock') {
+      const { tag, token } = newLockTag();
+      const lock: Lock = { token, until: session ? Number.POSITIVE_INFINITY : now + q.settings.lockDurationMs, entry: e, consumer: c, ...(session ? { session } : {}) };
+      e.lock = lock;
+      this.locks.set(token, lock);
+      lock.handle = c.deliver(this.stampFor(e, session ? (session.holder?.until ?? now) : lock.until), tag);
+      return;
+    }
+    q.entries.delete(e.rec.seq);
+    c.reserve?.(1);
+    const out = this.stampFor(e, undefined);
+    this.committer.enqueue(
+      () => this.store.remove(e.rec.entity, e.rec.seq),
+      () => {
+        c.reserve?.(-1);
+        c.deliver(out, undefined);
+      },
+    );
   }
 
   private stampFor(e: Entry, lockedUntil: number | undefined): Message {
@@ -428,6 +664,8 @@ export class Engine {
       state: e.rec.state,
       scheduledAt: e.rec.scheduledAt,
       deadLetterSource: e.rec.dlSource,
+      // Azure reports the effective TTL (the entity default caps the message's own), so expiresAtUtc is right.
+      ...(e.rec.expiresAt !== null ? { ttl: e.rec.expiresAt - e.rec.enqueuedAt } : {}),
     });
   }
 
@@ -439,11 +677,13 @@ export class Engine {
    */
   settle(token: string, outcome: Outcome, done: (err?: EngineError | Error) => void): void {
     const lock = this.locks.get(token);
-    if (!lock || lock.until < Date.now() || lock.entry.lock !== lock) {
-      if (lock) this.expireLock(lock);
-      done(new EngineError('com.microsoft:message-lock-lost', `The lock supplied is invalid. Either the lock expired, or the message has already been removed from the queue. Reference: ${token}`, 410));
+    const problem = this.lockProblem(lock, token);
+    if (problem) {
+      if (lock && !lock.session) this.expireLock(lock);
+      done(problem);
       return;
     }
+    if (!lock) return;
     this.locks.delete(token);
     const e = lock.entry;
     e.lock = null;
@@ -467,11 +707,25 @@ export class Engine {
     }
   }
 
+  /** Why a lock cannot be used (message lock expired or used; for session messages: the session lock is gone). */
+  private lockProblem(lock: Lock | undefined, token: string): EngineError | undefined {
+    if (lock && lock.entry.lock === lock && lock.session) {
+      const h = lock.session.holder;
+      if (h && h.consumer === lock.consumer && h.until >= Date.now()) return undefined;
+      return new EngineError('com.microsoft:session-lock-lost', `The session lock has expired on the session with id ${lock.session.id}. Accept the session again.`, 410);
+    }
+    if (!lock || lock.until < Date.now() || lock.entry.lock !== lock) {
+      return new EngineError('com.microsoft:message-lock-lost', `The lock supplied is invalid. Either the lock expired, or the message has already been removed from the queue. Reference: ${token}`, 410);
+    }
+    return undefined;
+  }
+
   renewLock(token: string): number {
     const lock = this.locks.get(token);
-    if (!lock || lock.until < Date.now() || lock.entry.lock !== lock) {
-      throw new EngineError('com.microsoft:message-lock-lost', `The lock supplied is invalid. Either the lock expired, or the message has already been removed from the queue. Reference: ${token}`, 410);
-    }
+    const problem = this.lockProblem(lock, token);
+    if (problem) throw problem;
+    if (!lock) throw new EngineError('com.microsoft:message-lock-lost', `The lock supplied is invalid. Reference: ${token}`, 410);
+    if (lock.session) return lock.session.holder?.until ?? Date.now();
     lock.until = Date.now() + lock.entry.queue.settings.lockDurationMs;
     return lock.until;
   }
@@ -483,10 +737,7 @@ export class Engine {
       this.deadLetter(e, 'MaxDeliveryCountExceeded', `Message could not be consumed after ${e.queue.settings.maxDeliveryCount} delivery attempts.`, undefined, done);
       return;
     }
-    if (e.rec.state === MessageState.Active) {
-      e.queue.available.push(e.rec.seq);
-      this.requestDispatch(e.queue);
-    }
+    if (e.rec.state === MessageState.Active) this.makeAvailable(e);
     this.persistUpdate(e, done);
   }
 
@@ -507,8 +758,7 @@ export class Engine {
     const dlq = from.dlq;
     if (!dlq) {
       // Dead-lettering from a DLQ: Azure keeps the message where it is.
-      e.queue.available.push(e.rec.seq);
-      this.requestDispatch(e.queue);
+      this.makeAvailable(e);
       this.persistUpdate(e, done);
       return;
     }
@@ -516,6 +766,8 @@ export class Engine {
     if (reason !== undefined) extra.DeadLetterReason = reason;
     if (description !== undefined) extra.DeadLetterErrorDescription = description;
     this.modifyProperties(e, extra);
+    // Dead-lettered messages do not expire but keep reporting the TTL they had.
+    if (e.rec.expiresAt !== null) e.msg = { ...e.msg, ttl: e.rec.expiresAt - e.rec.enqueuedAt };
     from.entries.delete(e.rec.seq);
     const fromEntity = e.rec.entity;
     e.queue = dlq;
@@ -526,8 +778,7 @@ export class Engine {
     e.rec.scheduledAt = null;
     const rec = { ...e.rec, raw: encodeMessage(e.msg) };
     dlq.entries.set(e.rec.seq, e);
-    dlq.available.push(e.rec.seq);
-    this.requestDispatch(dlq);
+    this.makeAvailable(e);
     this.committer.enqueue(() => this.store.move(fromEntity, rec), done);
   }
 
@@ -552,6 +803,10 @@ export class Engine {
   private sweepLocks(): void {
     const now = Date.now();
     for (const lock of this.locks.values()) if (lock.until < now) this.expireLock(lock);
+    for (const q of this.queues.values()) {
+      if (!q.requiresSession) continue;
+      for (const s of q.sessions.values()) if (s.holder && s.holder.until < now) this.releaseSession(q, s, true);
+    }
   }
 
   private sweepExpired(): void {
@@ -590,8 +845,7 @@ export class Engine {
       this.scheduled.pop();
       if (top.queue.entries.get(top.rec.seq) !== top || top.rec.state !== MessageState.Scheduled) continue;
       top.rec.state = MessageState.Active;
-      top.queue.available.push(top.rec.seq);
-      this.requestDispatch(top.queue);
+      this.makeAvailable(top);
       const rec = { ...top.rec, raw: encodeMessage(top.msg) };
       this.committer.enqueue(() => this.store.update(rec));
     }
@@ -600,19 +854,28 @@ export class Engine {
 
   // ---------------------------------------------------------------- $management reads
 
-  peek(q: MessageQueue, fromSeq: number, count: number): Message[] {
+  peek(q: MessageQueue, fromSeq: number, count: number, sessionId?: string): Message[] {
     const picked: Entry[] = [];
-    for (const e of q.entries.values()) if (e.rec.seq >= fromSeq) picked.push(e);
+    for (const e of q.entries.values()) if (e.rec.seq >= fromSeq && (sessionId === undefined || sessionIdOf(e.msg) === sessionId)) picked.push(e);
     picked.sort((a, b) => a.rec.seq - b.rec.seq);
     return picked.slice(0, count).map((e) => this.stampFor(e, undefined));
   }
 
   /** Deferred messages by sequence number. Unknown or not-deferred numbers are an error, as on Azure. */
-  receiveDeferred(q: MessageQueue, seqs: number[], mode: 'peekLock' | 'receiveAndDelete', done: (err: Error | undefined, out: Array<{ msg: Message; lockToken?: string }>) => void): void {
+  receiveDeferred(q: MessageQueue, seqs: number[], mode: 'peekLock' | 'receiveAndDelete', done: (err: Error | undefined, out: Array<{ msg: Message; lockToken?: string }>) => void, sessionId?: string): void {
+    let session: (SessionRec & { holder: NonNullable<SessionRec['holder']> }) | undefined;
+    if (q.requiresSession) {
+      try {
+        session = this.heldSession(q, sessionId ?? '', undefined);
+      } catch (e) {
+        done(e as Error, []);
+        return;
+      }
+    }
     const found: Entry[] = [];
     for (const s of seqs) {
       const e = q.entries.get(s);
-      if (!e || e.rec.state !== MessageState.Deferred) {
+      if (!e || e.rec.state !== MessageState.Deferred || (session && sessionIdOf(e.msg) !== session.id)) {
         done(new EngineError('com.microsoft:message-not-found', `Failed to lock one or more specified messages. Either the message is not deferred or it doesn't exist (sequence number ${s}).`, 404), []);
         return;
       }
@@ -635,11 +898,13 @@ export class Engine {
     }
     const out = found.map((e) => {
       const { token } = newLockTag();
-      const lock: Lock = { token, until: now + q.settings.lockDurationMs, entry: e, consumer: undefined };
+      const lock: Lock = session
+        ? { token, until: Number.POSITIVE_INFINITY, entry: e, consumer: session.holder.consumer, session }
+        : { token, until: now + q.settings.lockDurationMs, entry: e, consumer: undefined };
       if (e.lock) this.locks.delete(e.lock.token);
       e.lock = lock;
       this.locks.set(token, lock);
-      return { msg: this.stampFor(e, lock.until), lockToken: token };
+      return { msg: this.stampFor(e, session ? session.holder.until : lock.until), lockToken: token };
     });
     done(undefined, out);
   }
@@ -687,6 +952,11 @@ export class Engine {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** The message's SessionId (AMQP group-id); '' is a valid session id. */
+export function sessionIdOf(msg: Message): string | undefined {
+  return typeof msg.group_id === 'string' ? msg.group_id : undefined;
+}
 
 function minTtl(a: number | null, b: number | null): number | null {
   if (a === null) return b;

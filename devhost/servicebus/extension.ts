@@ -9,15 +9,17 @@
  *   plus the queues/topics/subscriptions the bindings name. `STAGECRAFT_SERVICEBUS_EMBEDDED=false` skips it
  *   (e.g. when Microsoft's Docker emulator already listens there).
  * - start: one SDK receiver per trigger; peek-lock; complete on success (autoCompleteMessages), abandon on error.
+ *   Session triggers (isSessionsEnabled) run maxConcurrentSessions loops; each accepts the next session and handles
+ *   its messages one at a time, in order, until the session stays idle for sessionIdleTimeout.
  * - stop: close receivers, wait for in-flight handlers (bounded by the deadline), close clients and brokers.
  */
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import type { ServiceBusClient, ServiceBusReceivedMessage, ServiceBusReceiver, ServiceBusSender } from '@azure/service-bus';
+import type { ServiceBusClient, ServiceBusReceivedMessage, ServiceBusReceiver, ServiceBusSender, ServiceBusSessionReceiver } from '@azure/service-bus';
 import { HostError, type BindingInfo, type HostContext, type HostExtension, type HostLogger, type RegisteredFunction } from '../host/types';
 import { ServiceBusEmulator } from './broker';
-import { addImplicitEntities, compileConfig, loadConfigFile, type EntitiesConfig } from './config';
+import { addImplicitEntities, compileConfig, entitySettings, loadConfigFile, type EntitiesConfig } from './config';
 import { parseConnectionString, triggerSettings, type TriggerSettings } from './host-settings';
 import { batchMetadata, messageMetadata, triggerBody } from './trigger-input';
 
@@ -57,6 +59,10 @@ function describeEntity(e: EntityRef): string {
   return e.queue ? `queue '${e.queue}'` : `topic '${e.topic ?? '?'}'${e.subscription ? ` subscription '${e.subscription}'` : ''}`;
 }
 
+function sessionsEnabled(b: BindingInfo): boolean {
+  return b['isSessionsEnabled'] === true || b['isSessionsEnabled'] === 'true';
+}
+
 function isTrigger(fn: RegisteredFunction): boolean {
   return fn.trigger.type.toLowerCase() === 'servicebustrigger';
 }
@@ -75,6 +81,9 @@ class TriggerRunner {
   private readonly inflight = new Set<Promise<void>>();
   private stopped = false;
   private batchLoop: Promise<void> | undefined;
+  private readonly sessionLoops: Array<Promise<void>> = [];
+  private readonly sessionReceivers = new Set<ServiceBusSessionReceiver>();
+  private readonly abort = new AbortController();
 
   constructor(
     private readonly fn: RegisteredFunction,
@@ -87,6 +96,10 @@ class TriggerRunner {
 
   start(): void {
     const opts = { receiveMode: 'peekLock' as const, maxAutoLockRenewalDurationInMs: this.settings.maxAutoLockRenewalDurationMs };
+    if (sessionsEnabled(this.fn.trigger)) {
+      for (let i = 0; i < this.settings.maxConcurrentSessions; i++) this.sessionLoops.push(this.runSessions());
+      return;
+    }
     this.receiver = this.entity.queue
       ? this.client.createReceiver(this.entity.queue, opts)
       : this.client.createReceiver(this.entity.topic ?? '', this.entity.subscription ?? '', opts);
@@ -114,8 +127,7 @@ class TriggerRunner {
     }
   }
 
-  private async handleOne(m: ServiceBusReceivedMessage): Promise<void> {
-    const receiver = this.receiver as ServiceBusReceiver;
+  private async handleOne(m: ServiceBusReceivedMessage, receiver: ServiceBusReceiver = this.receiver as ServiceBusReceiver): Promise<void> {
     try {
       await this.host.invoke(this.fn, triggerBody(m, this.fn.trigger['dataType']), {
         triggerMetadata: messageMetadata(m),
@@ -137,6 +149,58 @@ class TriggerRunner {
     }
   }
 
+  /**
+   * One session at a time: accept the next session with messages, handle its messages in order (one invocation at
+   * a time, or batches for cardinality many), release it after sessionIdleTimeout without messages.
+   */
+  private async runSessions(): Promise<void> {
+    const many = str(this.fn.trigger['cardinality'])?.toLowerCase() === 'many';
+    const opts = { receiveMode: 'peekLock' as const, maxAutoLockRenewalDurationInMs: this.settings.maxAutoLockRenewalDurationMs, abortSignal: this.abort.signal };
+    while (!this.stopped) {
+      let r: ServiceBusSessionReceiver;
+      try {
+        r = this.entity.queue
+          ? await this.client.acceptNextSession(this.entity.queue, opts)
+          : await this.client.acceptNextSession(this.entity.topic ?? '', this.entity.subscription ?? '', opts);
+      } catch (e) {
+        if (this.stopped) return;
+        // No session with messages within the accept timeout: try again (as the Functions host does).
+        if ((e as { code?: string }).code === 'ServiceTimeout') continue;
+        this.log.log('warning', `Service Bus accept session failed: ${(e as Error).message}`, { entity: describeEntity(this.entity) });
+        await new Promise((res) => setTimeout(res, 1000));
+        continue;
+      }
+      this.sessionReceivers.add(r);
+      try {
+        while (!this.stopped) {
+          const msgs = await r.receiveMessages(many ? this.settings.maxMessageBatchSize : 1, { maxWaitTimeInMs: this.settings.sessionIdleTimeoutMs });
+          if (msgs.length === 0) break;
+          if (many) await this.track(this.handleBatch(msgs, r));
+          else for (const m of msgs) await this.track(this.handleOne(m, r));
+        }
+      } catch (e) {
+        if (!this.stopped) this.log.log('warning', `Service Bus session '${r.sessionId}' receive failed: ${(e as Error).message}`, { entity: describeEntity(this.entity) });
+      } finally {
+        this.sessionReceivers.delete(r);
+        await r.close().catch(() => undefined);
+      }
+    }
+  }
+
+  private async handleBatch(msgs: ServiceBusReceivedMessage[], receiver: ServiceBusReceiver): Promise<void> {
+    try {
+      await this.host.invoke(
+        this.fn,
+        msgs.map((m) => triggerBody(m, this.fn.trigger['dataType'])),
+        { triggerMetadata: batchMetadata(msgs), logFields: { messages: msgs.length } },
+      );
+    } catch {
+      await Promise.all(msgs.map((m) => this.settle(() => receiver.abandonMessage(m), m, 'abandon')));
+      return;
+    }
+    if (this.settings.autoCompleteMessages) await Promise.all(msgs.map((m) => this.settle(() => receiver.completeMessage(m), m, 'complete')));
+  }
+
   private async runBatches(receiver: ServiceBusReceiver): Promise<void> {
     while (!this.stopped) {
       let msgs: ServiceBusReceivedMessage[];
@@ -149,20 +213,7 @@ class TriggerRunner {
         continue;
       }
       if (msgs.length === 0) continue;
-      const work = (async () => {
-        try {
-          await this.host.invoke(
-            this.fn,
-            msgs.map((m) => triggerBody(m, this.fn.trigger['dataType'])),
-            { triggerMetadata: batchMetadata(msgs), logFields: { messages: msgs.length } },
-          );
-        } catch {
-          await Promise.all(msgs.map((m) => this.settle(() => receiver.abandonMessage(m), m, 'abandon')));
-          return;
-        }
-        if (this.settings.autoCompleteMessages) await Promise.all(msgs.map((m) => this.settle(() => receiver.completeMessage(m), m, 'complete')));
-      })();
-      await this.track(work);
+      await this.track(this.handleBatch(msgs, receiver));
     }
   }
 
@@ -170,10 +221,14 @@ class TriggerRunner {
     this.stopped = true;
     // Stop taking new messages but keep the link so in-flight handlers can still complete/abandon theirs.
     await this.subscription?.close().catch(() => undefined);
+    this.abort.abort();
     const rest = Math.max(0, deadline - Date.now());
     const wait = Promise.all([...this.inflight, ...(this.batchLoop ? [this.batchLoop] : [])]);
     await Promise.race([wait, new Promise((r) => setTimeout(r, rest).unref())]);
     await this.receiver?.close().catch(() => undefined);
+    // Session loops wait in receiveMessages up to sessionIdleTimeout: closing their receivers ends them now. A loop
+    // waiting in acceptNextSession (the SDK does not abort that wait) ends when the client closes; it has no work.
+    await Promise.all([...this.sessionReceivers].map((r) => r.close().catch(() => undefined)));
   }
 }
 
@@ -223,9 +278,6 @@ export function createServiceBusExtension(): ServiceBusExtension {
         const isTrig = b === fn.trigger;
         if (!e.queue && !e.topic) return `Service Bus ${isTrig ? 'trigger' : 'output'} needs queueName or topicName`;
         if (isTrig && e.topic && !e.subscription) return `Service Bus topic trigger on '${e.topic}' needs subscriptionName`;
-        if (isTrig && (b['isSessionsEnabled'] === true || b['isSessionsEnabled'] === 'true')) {
-          return 'isSessionsEnabled is not supported by the local host (the embedded emulator has no sessions)';
-        }
       }
       return undefined;
     },
@@ -233,7 +285,7 @@ export function createServiceBusExtension(): ServiceBusExtension {
     async init(host) {
       if ((host.settings['STAGECRAFT_SERVICEBUS_EMBEDDED'] ?? '').toLowerCase() === 'false') return;
       // Emulator connections by port, with the entities their bindings name.
-      const byPort = new Map<number, { cs: string; settings: string[]; wanted: { queues: string[]; topics: Array<{ topic: string; subscription?: string }> } }>();
+      const byPort = new Map<number, { cs: string; settings: string[]; wanted: { queues: string[]; topics: Array<{ topic: string; subscription?: string }>; sessionEntities: string[] }; triggers: Array<{ fn: string; path: string; sessions: boolean }> }>();
       for (const fn of host.functions) {
         for (const b of serviceBusBindings(fn)) {
           const name = connectionName(b);
@@ -242,11 +294,16 @@ export function createServiceBusExtension(): ServiceBusExtension {
           const parsed = parseConnectionString(cs);
           if (!parsed.emulator) continue;
           const port = parsed.port ?? 5672;
-          const slot = byPort.get(port) ?? { cs, settings: [], wanted: { queues: [], topics: [] } };
+          const slot = byPort.get(port) ?? { cs, settings: [], wanted: { queues: [], topics: [], sessionEntities: [] }, triggers: [] };
           if (!slot.settings.includes(name)) slot.settings.push(name);
           const e = entityOf(b, host);
           if (e.queue) slot.wanted.queues.push(e.queue);
           if (e.topic) slot.wanted.topics.push({ topic: e.topic, ...(e.subscription ? { subscription: e.subscription } : {}) });
+          if (b === fn.trigger) {
+            const path = e.queue ?? `${e.topic ?? ''}/Subscriptions/${e.subscription ?? ''}`;
+            slot.triggers.push({ fn: fn.name, path, sessions: sessionsEnabled(b) });
+            if (sessionsEnabled(b)) slot.wanted.sessionEntities.push(path);
+          }
           byPort.set(port, slot);
         }
       }
@@ -256,6 +313,19 @@ export function createServiceBusExtension(): ServiceBusExtension {
         host.settings['ServiceBusEmulatorConfig'] || existsSync(configPath) ? loadConfigFile(configPath) : compileConfig({ UserConfig: { Namespaces: [{ Name: 'sbemulatorns' }] } });
       for (const [port, slot] of byPort) {
         const config = addImplicitEntities(structuredCloneConfig(base), slot.wanted);
+        for (const t of slot.triggers) {
+          // Azure fails such a trigger at run time; say so at start, naming both sides.
+          const requiresSession = entitySettings(config, t.path)?.requiresSession ?? false;
+          if (requiresSession !== t.sessions) {
+            throw new HostError(
+              'SERVICEBUS_SESSION_MISMATCH',
+              t.sessions
+                ? `Function '${t.fn}' has isSessionsEnabled but '${t.path}' does not require sessions: set "RequiresSession": true on it in the emulator Config.json, or remove isSessionsEnabled.`
+                : `'${t.path}' requires sessions (RequiresSession in the emulator Config.json), so function '${t.fn}' needs isSessionsEnabled: true on its trigger.`,
+              { function: t.fn, entity: t.path },
+            );
+          }
+        }
         const parsed = parseConnectionString(slot.cs);
         const dbPath = join(host.stateDir, 'servicebus', `servicebus-${port}.sqlite`);
         const emulator = new ServiceBusEmulator();
@@ -313,7 +383,7 @@ export function createServiceBusExtension(): ServiceBusExtension {
 
     describe(fn, host) {
       const e = entityOf(fn.trigger, host);
-      return `${fn.name}: serviceBusTrigger (${describeEntity(e)}, connection ${connectionName(fn.trigger)})`;
+      return `${fn.name}: serviceBusTrigger (${describeEntity(e)}${sessionsEnabled(fn.trigger) ? ', sessions' : ''}, connection ${connectionName(fn.trigger)})`;
     },
 
     async stop(deadlineMs) {

@@ -45,3 +45,46 @@ export function userProperty(user: Record<string, unknown>, name: string): { fou
   for (const k of Object.keys(user)) if (k.toLowerCase() === lower) return { found: true, value: user[k] };
   return { found: false, value: undefined };
 }
+
+/** System properties a rule action may set or remove, and the AMQP field each lives in. */
+const SYS_FIELDS: Record<string, string> = {
+  messageid: 'message_id',
+  correlationid: 'correlation_id',
+  label: 'subject',
+  subject: 'subject',
+  to: 'to',
+  replyto: 'reply_to',
+  contenttype: 'content_type',
+  sessionid: 'group_id',
+  replytosessionid: 'reply_to_group_id',
+};
+export const SETTABLE_SYS = new Set([...Object.keys(SYS_FIELDS), 'partitionkey']);
+
+/**
+ * A copy of `msg` with the changes a rule action made to its view (`before` is the view as it was): application
+ * properties replaced, changed system properties written back (ids as strings), partition key as an annotation.
+ */
+export function applyView(msg: Message, before: FilterMessage, after: FilterMessage): Message {
+  const out = { ...msg, application_properties: { ...after.user } } as Message & Record<string, unknown>;
+  const sysChanged = (k: string): boolean => after.sys[k] !== before.sys[k];
+  for (const [k, field] of Object.entries(SYS_FIELDS)) {
+    if (k === 'subject' && sysChanged('label')) continue;
+    if (!sysChanged(k)) continue;
+    const v = after.sys[k];
+    if (v === undefined || v === null) delete out[field];
+    else out[field] = asText(v);
+  }
+  if (sysChanged('partitionkey')) {
+    const ann = { ...(msg.message_annotations ?? {}) } as Record<string, unknown>;
+    const v = after.sys['partitionkey'];
+    if (v === undefined || v === null) delete ann['x-opt-partition-key'];
+    else ann['x-opt-partition-key'] = asText(v);
+    out.message_annotations = ann;
+  }
+  return out;
+}
+
+/** SQL values are strings, numbers or booleans; system properties are strings. */
+function asText(v: unknown): string {
+  return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' ? String(v) : JSON.stringify(v);
+}

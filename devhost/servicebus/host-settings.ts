@@ -19,6 +19,7 @@ const schema = z
     maxConcurrentCalls: z.number().int().min(1).optional(),
     maxMessageBatchSize: z.number().int().min(1).optional(),
     maxConcurrentSessions: z.number().int().min(1).optional(),
+    sessionIdleTimeout: z.string().optional(),
   })
   .loose();
 
@@ -28,6 +29,10 @@ export interface TriggerSettings {
   maxAutoLockRenewalDurationMs: number;
   maxConcurrentCalls: number;
   maxMessageBatchSize: number;
+  /** Session triggers: sessions processed at once (one message at a time within each). */
+  maxConcurrentSessions: number;
+  /** Session triggers: how long a session with no new message is kept before the next one is accepted. */
+  sessionIdleTimeoutMs: number;
 }
 
 /** Defaults as documented for the Service Bus extension 5.x (maxConcurrentCalls 16 per core). */
@@ -45,6 +50,9 @@ export function triggerSettings(hostJson: Record<string, unknown>, cores: number
     maxAutoLockRenewalDurationMs: s.maxAutoLockRenewalDuration ? parseTimeSpan(s.maxAutoLockRenewalDuration, 'host.json extensions.serviceBus.maxAutoLockRenewalDuration') : 5 * 60_000,
     maxConcurrentCalls: s.maxConcurrentCalls ?? 16 * Math.max(1, cores),
     maxMessageBatchSize: s.maxMessageBatchSize ?? 1000,
+    maxConcurrentSessions: s.maxConcurrentSessions ?? 8,
+    // Unset on Azure means the client's try timeout (1 min).
+    sessionIdleTimeoutMs: s.sessionIdleTimeout ? parseTimeSpan(s.sessionIdleTimeout, 'host.json extensions.serviceBus.sessionIdleTimeout') : 60_000,
   };
 }
 

@@ -18,6 +18,9 @@ interface LinkInternals {
   credit: number;
   local: { attach: AttachFrame };
   remote: { attach?: AttachFrame };
+  /** Endpoint state: zeroing open_requests holds back our ATTACH until it is set again and the connection processes. */
+  state: { open_requests: number };
+  connection: { _register(): void };
   session: { outgoing: { next_pending_delivery: number; deliveries: { available(): number } } };
 }
 

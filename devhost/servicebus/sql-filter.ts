@@ -4,16 +4,21 @@
  * Supported: `=`, `<>`, `!=`, `<`, `<=`, `>`, `>=`; `AND`, `OR`, `NOT`; `[NOT] IN (...)`; `[NOT] LIKE 'p' [ESCAPE 'c']`;
  * `IS [NOT] NULL`; `EXISTS(prop)`; `+ - * / %`; parentheses; string ('' escapes), integer, decimal, exponent,
  * TRUE/FALSE/NULL literals; `sys.<Name>` system properties, `user.<name>`/bare names for application properties,
- * `[bracketed names]`. Anything else (functions such as newid()/property(), `sys.` names that do not exist) is
- * refused at compile time with a SqlFilterError, so a rule is never silently matched.
+ * `[bracketed names]`; the functions Azure documents, `newid()` and `property(name)`. Rule actions (`SET p = expr`,
+ * `REMOVE p`, separated by `;` or `,`) use the same expressions. Anything else (other functions, `sys.` names that
+ * do not exist or cannot be set) is refused at compile time with a SqlFilterError, so a rule is never silently
+ * matched or skipped.
  *
  * Semantics (SQL-92 three-valued logic as Service Bus documents it): a comparison with a missing property or NULL
  * is UNKNOWN; `NOT UNKNOWN` is UNKNOWN; a rule matches only when the expression is TRUE. Strings compare
  * case-sensitively; a number compared with a string is UNKNOWN.
  */
-import { userProperty, type FilterMessage } from './filter-message';
+import { randomUUID } from 'node:crypto';
+import { SETTABLE_SYS, userProperty, type FilterMessage } from './filter-message';
 
 export type CompiledFilter = (m: FilterMessage) => boolean;
+/** Applies a rule action to a view of the message (mutates `sys` / `user`). */
+export type CompiledAction = (m: FilterMessage) => void;
 
 export class SqlFilterError extends Error {
   constructor(message: string) {
@@ -87,7 +92,7 @@ export function tokenize(src: string): Tok[] {
       i += 2;
       continue;
     }
-    if ('=<>()+-*/%,.'.includes(c)) {
+    if ('=<>()+-*/%,.;'.includes(c)) {
       out.push({ t: 'op', v: c, at });
       i++;
       continue;
@@ -110,7 +115,11 @@ type Node =
   | { k: 'isnull'; a: Node; negate: boolean }
   | { k: 'in'; a: Node; list: Node[]; negate: boolean }
   | { k: 'like'; a: Node; re: RegExp; negate: boolean }
-  | { k: 'exists'; p: Node & { k: 'prop' } };
+  | { k: 'exists'; p: Node & { k: 'prop' } }
+  | { k: 'newid' }
+  | { k: 'property'; name: Node };
+
+type Statement = { k: 'set'; p: Node & { k: 'prop' }; e: Node } | { k: 'remove'; p: Node & { k: 'prop' } };
 
 const SYS_PROPS = new Set([
   'messageid',
@@ -154,6 +163,40 @@ class Parser {
   private expectKw(kw: string): void {
     const t = this.next();
     if (!this.isKw(kw, t)) throw new SqlFilterError(`expected ${kw} at position ${t.at}`);
+  }
+
+  /** Rule action: SET / REMOVE statements separated by ';' or ','. */
+  actions(): Statement[] {
+    const out: Statement[] = [];
+    for (;;) {
+      while (this.isOp(';') || this.isOp(',')) this.next();
+      const t = this.peek();
+      if (t.t === 'eof') break;
+      if (this.isKw('SET')) {
+        this.next();
+        const p = this.target();
+        this.expectOp('=');
+        out.push({ k: 'set', p, e: this.additive() });
+      } else if (this.isKw('REMOVE')) {
+        this.next();
+        out.push({ k: 'remove', p: this.target() });
+      } else {
+        throw new SqlFilterError(`expected SET or REMOVE at position ${t.at}`);
+      }
+      const after = this.peek();
+      if (after.t !== 'eof' && !this.isOp(';') && !this.isOp(',')) throw new SqlFilterError(`unexpected ${describe(after)} at position ${after.at}`);
+    }
+    if (out.length === 0) throw new SqlFilterError('action is empty');
+    if (out.length > 32) throw new SqlFilterError('an action may have at most 32 statements');
+    return out;
+  }
+
+  private target(): Node & { k: 'prop' } {
+    const at = this.peek().at;
+    const p = this.primary();
+    if (p.k !== 'prop') throw new SqlFilterError(`SET and REMOVE need a property name (position ${at})`);
+    if (p.scope === 'sys' && !SETTABLE_SYS.has(p.name)) throw new SqlFilterError(`system property sys.${p.name} cannot be changed by an action (position ${at})`);
+    return p;
   }
 
   parse(): Node {
@@ -286,7 +329,20 @@ class Parser {
         if (up === 'NULL') return { k: 'lit', v: null };
         if (KEYWORDS.has(up)) throw new SqlFilterError(`unexpected keyword ${up} at position ${t.at}`);
       }
-      if (this.isOp('(')) throw new SqlFilterError(`function ${t.v}() is not supported (position ${t.at})`);
+      if (this.isOp('(') && !t.bracketed) {
+        const fn = t.v.toLowerCase();
+        this.next();
+        if (fn === 'newid') {
+          this.expectOp(')');
+          return { k: 'newid' };
+        }
+        if (fn === 'property') {
+          const name = this.additive();
+          this.expectOp(')');
+          return { k: 'property', name };
+        }
+        throw new SqlFilterError(`function ${t.v}() is not supported; Service Bus SQL has newid() and property(name) (position ${t.at})`);
+      }
       if (this.isOp('.')) {
         this.next();
         const n = this.next();
@@ -343,6 +399,17 @@ function value(n: Node, m: FilterMessage): unknown {
       return n.v;
     case 'prop':
       return normalize(n.scope === 'sys' ? m.sys[n.name] : userProperty(m.user, n.name).value);
+    case 'newid':
+      return randomUUID();
+    case 'property': {
+      // property('sys.Label'), property('user.x') or property('x'); a non-string or unknown name is NULL.
+      const name = value(n.name, m);
+      if (typeof name !== 'string') return null;
+      const dot = name.indexOf('.');
+      const scope = dot > 0 ? name.slice(0, dot).toLowerCase() : '';
+      if (scope === 'sys') return normalize(m.sys[name.slice(dot + 1).toLowerCase()]);
+      return normalize(userProperty(m.user, scope === 'user' ? name.slice(dot + 1) : name).value);
+    }
     case 'neg': {
       const v = value(n.a, m);
       return typeof v === 'number' ? -v : null;
@@ -445,6 +512,29 @@ function truth(n: Node, m: FilterMessage): Tri {
       return typeof v === 'boolean' ? v : null;
     }
   }
+}
+
+/** Compile a rule action (`SET p = expr; REMOVE q`); throws SqlFilterError naming the unsupported construct. */
+export function compileSqlAction(text: string): CompiledAction {
+  if (text.length > 1024) throw new SqlFilterError('action is longer than 1024 characters');
+  const statements = new Parser(tokenize(text)).actions();
+  return (m) => {
+    for (const st of statements) {
+      const v = st.k === 'set' ? value(st.e, m) : undefined;
+      if (st.p.scope === 'sys') {
+        const keys = st.p.name === 'label' || st.p.name === 'subject' ? ['label', 'subject'] : [st.p.name];
+        for (const k of keys) m.sys[k] = st.k === 'set' ? v : undefined;
+        continue;
+      }
+      // User properties are matched case-insensitively, as in filters: SET updates the existing key.
+      const existing = Object.keys(m.user).find((k) => k.toLowerCase() === st.p.name.toLowerCase());
+      if (st.k === 'remove') {
+        if (existing !== undefined) delete m.user[existing];
+      } else {
+        m.user[existing ?? st.p.name] = v;
+      }
+    }
+  };
 }
 
 /** Compile a SQL filter expression; throws SqlFilterError naming the unsupported construct. */

@@ -49,6 +49,9 @@ export interface MessageStore {
   saveEntities(entities: Array<{ path: string; kind: string }>): void;
   putDedup(entity: string, messageId: string, expiresAt: number): void;
   purgeDedup(now: number): void;
+  /** Session state (set-session-state); null removes it. */
+  putSessionState(entity: string, sessionId: string, state: Buffer | null): void;
+  loadSessionStates(): Array<{ entity: string; sessionId: string; state: Buffer }>;
   close(): void;
 }
 
@@ -62,6 +65,8 @@ export class SqliteMessageStore implements MessageStore {
     setSeq: Database.Statement;
     putDedup: Database.Statement;
     purgeDedup: Database.Statement;
+    putSession: Database.Statement;
+    deleteSession: Database.Statement;
   };
 
   constructor(path: string, options: { readonly?: boolean } = {}) {
@@ -79,6 +84,8 @@ export class SqliteMessageStore implements MessageStore {
         CREATE TABLE IF NOT EXISTS dedup (entity TEXT NOT NULL, message_id TEXT NOT NULL, expires_at INTEGER NOT NULL,
           PRIMARY KEY (entity, message_id)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS entities (path TEXT PRIMARY KEY, kind TEXT NOT NULL) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS sessions (entity TEXT NOT NULL, session_id TEXT NOT NULL, state BLOB NOT NULL,
+          PRIMARY KEY (entity, session_id)) WITHOUT ROWID;
         INSERT OR IGNORE INTO meta(key, value) VALUES ('last_seq', 0);
       `);
     } else {
@@ -102,6 +109,8 @@ export class SqliteMessageStore implements MessageStore {
       setSeq: prep(`UPDATE meta SET value = ? WHERE key = 'last_seq' AND value < ?`),
       putDedup: prep('INSERT OR REPLACE INTO dedup(entity, message_id, expires_at) VALUES (?, ?, ?)'),
       purgeDedup: prep('DELETE FROM dedup WHERE expires_at < ?'),
+      putSession: prep('INSERT OR REPLACE INTO sessions(entity, session_id, state) VALUES (?, ?, ?)'),
+      deleteSession: prep('DELETE FROM sessions WHERE entity = ? AND session_id = ?'),
     };
   }
 
@@ -151,6 +160,13 @@ export class SqliteMessageStore implements MessageStore {
   }
   purgeDedup(now: number): void {
     this.stmts.purgeDedup.run(now);
+  }
+  putSessionState(entity: string, sessionId: string, state: Buffer | null): void {
+    if (state === null) this.stmts.deleteSession.run(entity, sessionId);
+    else this.stmts.putSession.run(entity, sessionId, state);
+  }
+  loadSessionStates(): Array<{ entity: string; sessionId: string; state: Buffer }> {
+    return this.db.prepare('SELECT entity, session_id AS sessionId, state FROM sessions').all() as Array<{ entity: string; sessionId: string; state: Buffer }>;
   }
   saveEntities(entities: Array<{ path: string; kind: string }>): void {
     const ins = this.db.prepare('INSERT INTO entities(path, kind) VALUES (?, ?)');

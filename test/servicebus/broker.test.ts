@@ -336,17 +336,4 @@ describe('errors', () => {
     expect(isServiceBusError(err) && err.code).toBe('UnauthorizedAccess');
     await bad.close();
   });
-
-  it('refuses session receivers: acceptNextSession names sessions as unsupported, acceptSession(id) fails as SessionCannotBeLocked', async () => {
-    const next = await b.client.acceptNextSession('basic', { maxAutoLockRenewalDurationInMs: 0 }).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(String((next as Error).message)).toMatch(/Sessions are not supported by the local Service Bus emulator/);
-    const named = await b.client.acceptSession('basic', 's1').then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(isServiceBusError(named) && named.code).toBe('SessionCannotBeLocked');
-  });
 });

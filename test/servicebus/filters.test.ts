@@ -1,6 +1,6 @@
 /** SQL filter subset and correlation filters: pure evaluation, plus refusals at compile time. */
 import { describe, expect, it } from 'vitest';
-import { compileSqlFilter, SqlFilterError } from '../../devhost/servicebus/sql-filter';
+import { compileSqlAction, compileSqlFilter, SqlFilterError } from '../../devhost/servicebus/sql-filter';
 import { compileCorrelationFilter } from '../../devhost/servicebus/correlation-filter';
 import type { FilterMessage } from '../../devhost/servicebus/filter-message';
 import { compileConfig, parseDuration, ServiceBusConfigError } from '../../devhost/servicebus/config';
@@ -59,13 +59,51 @@ describe('SQL filter evaluation', () => {
     expect(sql("q = 'it''s'", msg({ q: "it's" }))).toBe(true);
   });
 
-  it('refuses what it cannot evaluate instead of matching: functions, unknown sys properties, bad syntax', () => {
-    expect(() => compileSqlFilter('newid() = 1')).toThrow(SqlFilterError);
+  it('supports the documented functions newid() and property(name)', () => {
+    expect(sql("property('color') = 'red' AND property('user.size') = 10 AND property('sys.Label') = 'run.completed'")).toBe(true);
+    expect(sql("property('col' + 'or') = 'red'")).toBe(true);
+    expect(sql("property('missing') IS NULL AND property(size) IS NULL")).toBe(true);
+    expect(sql('newid() IS NOT NULL AND newid() <> newid()')).toBe(true);
+    expect(sql("newid() LIKE '________-____-____-____-____________'")).toBe(true);
+  });
+
+  it('refuses what it cannot evaluate instead of matching: unknown functions, unknown sys properties, bad syntax', () => {
+    expect(() => compileSqlFilter('upper(color) = 1')).toThrow(/function upper\(\) is not supported/);
     expect(() => compileSqlFilter("sys.Nope = 'x'")).toThrow(/unknown system property sys.Nope/);
     expect(() => compileSqlFilter("color = 'red' AND")).toThrow(SqlFilterError);
     expect(() => compileSqlFilter("color = 'red")).toThrow(/unterminated string/);
     expect(() => compileSqlFilter('color BETWEEN 1 AND 2')).toThrow(SqlFilterError);
     expect(() => compileSqlFilter('')).toThrow(/empty/);
+  });
+});
+
+describe('SQL rule actions', () => {
+  const run = (text: string, message: FilterMessage): FilterMessage => {
+    const out = { sys: { ...message.sys }, user: { ...message.user } };
+    compileSqlAction(text)(out);
+    return out;
+  };
+
+  it('SET adds or updates user properties (case-insensitively) with expressions, REMOVE deletes them, statements run in order', () => {
+    const out = run("SET priority = size * 2; SET Color = 'dark' + color, REMOVE ratio; SET copy = property('priority')", m);
+    expect(out.user).toMatchObject({ priority: 20, color: 'darkred', copy: 20 });
+    expect('ratio' in out.user).toBe(false);
+    expect('Color' in out.user).toBe(false);
+  });
+
+  it('SET and REMOVE system properties that may change; newid() gives a fresh id', () => {
+    const out = run("SET sys.Label = 'relabelled'; SET sys.CorrelationId = newid(); REMOVE sys.To", m);
+    expect(out.sys['label']).toBe('relabelled');
+    expect(out.sys['subject']).toBe('relabelled');
+    expect(String(out.sys['correlationid'])).toMatch(/^[0-9a-f-]{36}$/);
+    expect(out.sys['to']).toBeUndefined();
+  });
+
+  it('refuses malformed actions', () => {
+    expect(() => compileSqlAction('')).toThrow(/empty/);
+    expect(() => compileSqlAction("UPDATE x = 'y'")).toThrow(/expected SET or REMOVE/);
+    expect(() => compileSqlAction("SET 'x' = 1")).toThrow(/property name/);
+    expect(() => compileSqlAction('SET x = 1 SET y = 2')).toThrow(SqlFilterError);
   });
 });
 
@@ -90,21 +128,24 @@ describe('Config.json', () => {
   });
 
   it('refuses a SQL rule it cannot evaluate at start, naming the subscription and rule', () => {
-    expect(() => compileConfig(base([{ Name: 's', Rules: [{ Name: 'bad', Properties: { FilterType: 'Sql', SqlFilter: { SqlExpression: 'newid() = 1' } } }] }]))).toThrow(
-      /Subscriptions\[s\]\.Rules\[bad\]: cannot evaluate SQL filter "newid\(\) = 1"/,
+    expect(() => compileConfig(base([{ Name: 's', Rules: [{ Name: 'bad', Properties: { FilterType: 'Sql', SqlFilter: { SqlExpression: 'upper(x) = 1' } } }] }]))).toThrow(
+      /Subscriptions\[s\]\.Rules\[bad\]: cannot evaluate SQL filter "upper\(x\) = 1"/,
     );
   });
 
-  it('refuses rule actions and session entities with a clear message', () => {
+  it('compiles rule actions and refuses bad ones and ForwardTo with a clear message', () => {
+    const cfg = compileConfig(base([{ Name: 's', Rules: [{ Name: 'a', Properties: { FilterType: 'Sql', SqlFilter: { SqlExpression: '1=1' }, Action: { SqlExpression: "SET x = 'y'" } } }] }]));
+    expect(cfg.topics[0]?.subscriptions[0]?.rules[0]?.actionText).toBe("SET x = 'y'");
     expect(() =>
-      compileConfig(base([{ Name: 's', Rules: [{ Name: 'a', Properties: { FilterType: 'Sql', SqlFilter: { SqlExpression: '1=1' }, Action: { SqlExpression: "SET x = 'y'" } } }] }])),
-    ).toThrow(/rule actions are not supported/);
-    expect(() => compileConfig(base([], [{ Name: 'q', Properties: { RequiresSession: true } }]))).toThrow(ServiceBusConfigError);
+      compileConfig(base([{ Name: 's', Rules: [{ Name: 'a', Properties: { FilterType: 'Sql', SqlFilter: { SqlExpression: '1=1' }, Action: { SqlExpression: 'SET sys.SequenceNumber = 1' } } }] }])),
+    ).toThrow(/Rules\[a\]: cannot apply SQL action "SET sys.SequenceNumber = 1": system property sys.sequencenumber cannot be changed/);
+    expect(() => compileConfig(base([], [{ Name: 'q', Properties: { ForwardTo: 'other' } }]))).toThrow(ServiceBusConfigError);
   });
 
   it('applies defaults: maxDeliveryCount 10, lock 60 s, no TTL', () => {
     const cfg = compileConfig(base([{ Name: 's' }], [{ Name: 'q' }]));
-    expect(cfg.queues[0]?.settings).toEqual({ lockDurationMs: 60_000, maxDeliveryCount: 10, defaultTtlMs: null, deadLetterOnExpiration: false });
+    expect(cfg.queues[0]?.settings).toEqual({ lockDurationMs: 60_000, maxDeliveryCount: 10, defaultTtlMs: null, deadLetterOnExpiration: false, requiresSession: false });
+    expect(compileConfig(base([], [{ Name: 'q', Properties: { RequiresSession: true } }])).queues[0]?.settings.requiresSession).toBe(true);
     expect(cfg.topics[0]?.subscriptions[0]?.rules).toEqual([]);
   });
 });

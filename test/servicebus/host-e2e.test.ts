@@ -25,6 +25,7 @@ interface Seen {
   runs: Array<{ body: unknown; meta: Record<string, unknown> }>;
   poison: Array<{ body: unknown; deliveryCount: number }>;
   batches: Array<{ bodies: unknown[]; ids: string[] }>;
+  sessions: Array<{ sessionId: string; body: { n: number }; overlapped: boolean }>;
 }
 
 async function seen(): Promise<Seen> {
@@ -110,4 +111,21 @@ it('an output binding sends an array as a batch and a cardinality-many trigger r
   const s = await until(seen, (v) => v.batches.flatMap((b) => b.bodies).length >= 3);
   expect(s.batches.flatMap((b) => b.bodies)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
   expect(s.batches.flatMap((b) => b.ids).every((id) => typeof id === 'string')).toBe(true);
+});
+
+it('a session-enabled trigger handles each session one message at a time, in order, while sessions run in parallel', async () => {
+  const client = new ServiceBusClient(`Endpoint=sb://127.0.0.1:${sbPort};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true`);
+  try {
+    const sender = client.createSender('by-session');
+    const msgs = [];
+    for (let n = 0; n < 6; n++) for (const sessionId of ['s1', 's2', 's3']) msgs.push({ body: { n }, sessionId });
+    await sender.sendMessages(msgs);
+    await sender.close();
+    const s = await until(seen, (v) => v.sessions.length >= 18);
+    expect(s.sessions.length).toBe(18);
+    for (const sid of ['s1', 's2', 's3']) expect(s.sessions.filter((x) => x.sessionId === sid).map((x) => x.body.n)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(s.sessions.some((x) => x.overlapped)).toBe(false);
+  } finally {
+    await client.close();
+  }
 });

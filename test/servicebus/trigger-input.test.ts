@@ -29,7 +29,7 @@ describe('triggerMetadata', () => {
 
 describe('host.json and connection settings', () => {
   it('reads extensions.serviceBus with Azure defaults and TimeSpan durations', () => {
-    expect(triggerSettings({}, 2)).toEqual({ prefetchCount: 0, autoCompleteMessages: true, maxAutoLockRenewalDurationMs: 300_000, maxConcurrentCalls: 32, maxMessageBatchSize: 1000 });
+    expect(triggerSettings({}, 2)).toEqual({ prefetchCount: 0, autoCompleteMessages: true, maxAutoLockRenewalDurationMs: 300_000, maxConcurrentCalls: 32, maxMessageBatchSize: 1000, maxConcurrentSessions: 8, sessionIdleTimeoutMs: 60_000 });
     const s = triggerSettings({ extensions: { serviceBus: { maxConcurrentCalls: 4, autoCompleteMessages: false, maxAutoLockRenewalDuration: '00:00:30' } } }, 2);
     expect([s.maxConcurrentCalls, s.autoCompleteMessages, s.maxAutoLockRenewalDurationMs]).toEqual([4, false, 30_000]);
     expect(() => triggerSettings({ extensions: { serviceBus: { maxConcurrentCalls: 0 } } }, 2)).toThrow(/maxConcurrentCalls/);
