@@ -2,13 +2,15 @@
  * #17: the promotion flow end to end with the app running as Azure would (`stagecraft start --azure-parity`): from a
  * read-only copy of the deployment package, WEBSITE_* set, %Setting% from app settings only, the durable API locked
  * and answering a duplicate start like the extension. A signed MLflow webhook comes in → Service Bus → router →
- * modelPromotion → validations (metric threshold, champion comparison, a local job) → approval over the HTTP API →
- * the champion alias moves in the MLflow fake.
+ * modelPromotion → validations (metric threshold, champion comparison, a Databricks job against the HTTP-level fake:
+ * the job activities must run from a read-only app root) → approval over the HTTP API → the champion alias moves in
+ * the MLflow fake. A `runner: local` check fails as it would in Azure (LOCAL_JOBS_NOT_IN_AZURE); it is advisory here.
  * Runs with `npm run test:parity` (CI step "test:parity"), not in `npm test`. Requires a build (`npm run build`).
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mlflowSignature, pythonIsoTimestamp, pythonJson } from '../fakes';
+import { startFakeDatabricks, type FakeDatabricks } from '../fakes/databricks';
 import { durableHeaders, REPO_ROOT, startHostProcess, type HostProcess } from '../helpers/host';
 import { decide, finished, pendingApproval, startEnv, status, stopEnv, until, type Env } from '../promotion/harness';
 import { getPromotionRecord } from '../../shared/promotion/records';
@@ -17,6 +19,9 @@ import { instanceIdFor } from '../../shared/router/instance-id';
 const SECRET = 'parity-mlflow-webhook-secret';
 const MASTER_KEY = 'parity-master-key-0123456789abcdef';
 const users = ['alice@contoso.com', 'bob@contoso.com'];
+
+let dbx: FakeDatabricks;
+let jobId = 0;
 
 function policy(hook: string, dir: string) {
   return {
@@ -28,7 +33,8 @@ function policy(hook: string, dir: string) {
         validations: {
           quality: { type: 'metric-threshold', thresholds: [{ metric: 'accuracy', min: 0.9 }] },
           'vs-champion': { type: 'champion', rules: [{ metric: 'roc_auc', direction: 'higher', maxRegression: 0.01 }] },
-          'smoke-job': { type: 'job', job: { runner: 'local', command: process.execPath, args: [`${dir}/ok.js`], timeout: '30s' } },
+          'smoke-job': { type: 'job', job: { runner: 'databricks', jobId, parameters: { model_version: '{{model.version}}' }, timeout: '2m' } },
+          'local-job': { type: 'job', severity: 'advisory', job: { runner: 'local', command: process.execPath, args: [`${dir}/ok.js`], timeout: '30s' } },
         },
       },
     },
@@ -39,7 +45,11 @@ let env: Env;
 let host: HostProcess;
 
 beforeAll(async () => {
+  dbx = await startFakeDatabricks();
+  jobId = dbx.seedJob({ name: 'smoke' }).job_id;
   env = await startEnv(policy);
+  env.hostEnv['DATABRICKS_HOST'] = dbx.url;
+  env.hostEnv['DATABRICKS_TOKEN'] = 'dapi-parity-test-token';
   host = await startHostProcess({
     appDir: REPO_ROOT,
     env: { ...env.hostEnv, MLFLOW_WEBHOOK_SECRETS: SECRET, STAGECRAFT_MASTER_KEY: MASTER_KEY },
@@ -52,6 +62,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await host?.stop();
   await stopEnv(env);
+  await dbx?.close();
 });
 
 async function deliverVersionCreated(name: string, version: string, runId: string): Promise<Response> {
@@ -100,7 +111,8 @@ describe('promotion in Azure parity mode', () => {
 
     const r = await until('the promotion record', async () => (await getPromotionRecord('churn', id, env.hostEnv)), 30_000);
     expect(r).toMatchObject({ outcome: 'promoted', version: '2', previousChampion: '1' });
-    expect(Object.fromEntries(r.validations.map((v) => [v.id, v.status]))).toEqual({ quality: 'passed', 'vs-champion': 'passed', 'smoke-job': 'passed' });
+    expect(Object.fromEntries(r.validations.map((v) => [v.id, v.status]))).toEqual({ quality: 'passed', 'vs-champion': 'passed', 'smoke-job': 'passed', 'local-job': 'error' });
+    expect(JSON.stringify(r.validations.find((v) => v.id === 'local-job'))).toContain('LOCAL_JOBS_NOT_IN_AZURE');
     expect(r.approval).toMatchObject({ status: 'approved', votes: [{ approver: 'bob@contoso.com', verdict: 'approve' }] });
   }, 300_000);
 });
