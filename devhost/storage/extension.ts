@@ -204,7 +204,8 @@ export function createStorageExtension(): StorageExtension {
             poisonBlobThreshold: blobs.poisonBlobThreshold,
             log,
             invoke: async (call) => {
-              await bindingData.run(call.bindingData, () => host.invoke(fn, call.input, { triggerMetadata: call.triggerMetadata, logFields: call.logFields }));
+              const value = str(fn.trigger['dataType'])?.toLowerCase() === 'string' ? call.input.toString('utf8') : call.input;
+              await bindingData.run(call.bindingData, () => host.invoke(fn, value, { triggerMetadata: call.triggerMetadata, logFields: call.logFields }));
             },
           });
           const key = `${account.connectionString}\n${pattern.container}`;

@@ -11,8 +11,11 @@ import { join, resolve } from 'node:path';
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { AzureNamedKeyCredential, TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseStorageConnectionString, type StorageAccount } from '../../devhost/storage/connection';
+import { parseBlobPathPattern, resolveExpressions } from '../../devhost/storage/binding-data';
+import { parseStorageConnectionString, resolveConnection, type StorageAccount } from '../../devhost/storage/connection';
+import { queueSettings } from '../../devhost/storage/host-settings';
 import { QueueClient } from '../../devhost/storage/queue-client';
+import { decodeMessageText } from '../../devhost/storage/queue-trigger';
 import { runHostToExit, startHostProcess, type HostProcess } from '../helpers/host';
 
 const APP = resolve(__dirname, 'fixtures', 'storage-app');
@@ -132,6 +135,15 @@ describe('storage triggers and bindings', () => {
     expect(result['all']).toContain('A1');
   }, TEST_MS);
 
+  it('an HTTP function reads a fixed-path blob input and writes an array to a queue output as two messages', async () => {
+    await eventually('receipts/A1.json', async () => ((await storage.blobs.getContainerClient('receipts').getBlobClient('A1.json').exists()) ? true : undefined));
+    const res = await fetch(`${host.baseUrl}/api/receipt`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ orderId: 'A1', amount: 42 });
+    const ms = await storage.queue('from-http').peekMessages(32);
+    expect(ms.map((m) => unb64(m.messageText))).toEqual(['first', '{"second":true}']);
+  }, TEST_MS);
+
   it('a handler that always throws is retried with a growing dequeueCount, then moved to <queue>-poison after maxDequeueCount (5)', async () => {
     await send(storage.queue('doomed'), 'boom');
     const poison = storage.queue('doomed-poison');
@@ -227,5 +239,45 @@ describe('triggers outside the local host', () => {
     expect(output).toMatch(/Function "sqlWatcher": trigger type "sqlTrigger" is not supported by the local host/);
     expect(output).toMatch(/Function "mcpTool": trigger type "mcpToolTrigger" is not supported by the local host/);
     expect(output).toMatch(/Function "gridBlob": blobTrigger: source 'EventGrid' is not supported by the local host/);
+    expect(output).toMatch(/Function "blobByRoute": input binding '\w+' \(blob\): binding expression\(s\) \{id\} need trigger data/);
   }, TEST_MS);
+});
+
+describe('storage binding pieces', () => {
+  it('blob path patterns match names (across folders) and give the literal prefix for listing', () => {
+    const p = parseBlobPathPattern('uploads/in/{name}.txt');
+    expect(p.container).toBe('uploads');
+    expect(p.prefix).toBe('in/');
+    expect(p.match('in/report.txt')).toEqual({ name: 'report' });
+    expect(p.match('in/2024/report.txt')).toEqual({ name: '2024/report' });
+    expect(p.match('in/report.csv')).toBeUndefined();
+    expect(parseBlobPathPattern('samples').match('any/thing')).toEqual({});
+    expect(() => parseBlobPathPattern('{c}/x')).toThrow(/literal container name/);
+  });
+
+  it('binding expressions resolve from binding data, system values and escaped braces; a missing one names itself', () => {
+    const data = { orderId: 'A1', queueTrigger: 'raw', customer: { id: 7 } };
+    expect(resolveExpressions('r/{orderId}-{customer.id}-{{x}}', data, 'b')).toBe('r/A1-7-{x}');
+    expect(resolveExpressions('{rand-guid}', {}, 'b')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(() => resolveExpressions('r/{nope}.json', data, "Binding 'x'")).toThrow(/Binding 'x': binding expression '\{nope\}' has no value/);
+  });
+
+  it('host.json queue settings: documented defaults, and a bad value is refused naming the setting', () => {
+    expect(queueSettings({}, 2)).toEqual({ batchSize: 16, newBatchThreshold: 16, maxPollingIntervalMs: 60_000, visibilityTimeoutMs: 0, maxDequeueCount: 5, messageEncoding: 'base64' });
+    expect(queueSettings({ extensions: { queues: { maxPollingInterval: 2000, visibilityTimeout: '00:00:30', messageEncoding: 'none' } } }, 2)).toMatchObject({ maxPollingIntervalMs: 2000, visibilityTimeoutMs: 30_000, messageEncoding: 'none' });
+    expect(() => queueSettings({ extensions: { queues: { batchSize: 64 } } })).toThrow(/extensions\.queues\.batchSize/);
+  });
+
+  it('base64 message text decodes; text that is not base64 does not', () => {
+    expect(decodeMessageText(b64('héllo'), 'base64')).toBe('héllo');
+    expect(decodeMessageText('not base64!', 'base64')).toBeUndefined();
+    expect(decodeMessageText('plain', 'none')).toBe('plain');
+  });
+
+  it('connections: the setting, else AzureWebJobs<name>; a missing one is named without echoing any value', () => {
+    const env = { AzureWebJobsMyStore: 'UseDevelopmentStorage=true', Broken: 'AccountName=x;AccountKey=' };
+    expect(resolveConnection('MyStore', env).setting).toBe('AzureWebJobsMyStore');
+    expect(() => resolveConnection('Nope', env)).toThrow(/Storage connection setting 'Nope' is not set/);
+    expect(() => resolveConnection('Broken', env)).toThrow(/App setting 'Broken' is not a usable storage connection string/);
+  });
 });
