@@ -104,6 +104,7 @@ export class BlobTriggerScanner {
 
   private async run(): Promise<void> {
     let receiptsReady = false;
+    let lastError: string | undefined;
     while (!this.stopped) {
       try {
         if (!receiptsReady) {
@@ -111,8 +112,11 @@ export class BlobTriggerScanner {
           receiptsReady = true;
         }
         await this.scan();
+        lastError = undefined;
       } catch (e) {
-        if (!this.stopped) this.o.log.log('warning', `Blob scan of container '${this.o.pattern.container}' failed: ${(e as Error).message}`);
+        // Logged once per distinct error, not on every scan (e.g. while storage is down).
+        if (!this.stopped && (e as Error).message !== lastError) this.o.log.log('warning', `Blob scan of container '${this.o.pattern.container}' failed: ${(e as Error).message}`);
+        lastError = (e as Error).message;
       }
       if (!this.stopped) await this.sleep(this.o.scanIntervalMs);
     }

@@ -66,6 +66,7 @@ export class QueueListener {
   private woken = false;
   private delayMs = MIN_POLL_MS;
   private warnedMissing = false;
+  private lastError: string | undefined;
 
   constructor(
     private readonly queue: QueueClient,
@@ -122,15 +123,18 @@ export class QueueListener {
       try {
         batch = await this.queue.receiveMessages(this.settings.batchSize, LEASE_SEC);
         this.warnedMissing = false;
+        this.lastError = undefined;
       } catch (e) {
         if (this.stopped) return;
         if (e instanceof QueueRequestError && e.status === 404) {
           // As in Azure, a missing queue is polled like an empty one (it is not created by the trigger).
           if (!this.warnedMissing) this.log.log('debug', `Queue '${this.queue.name}' does not exist yet; polling until it does`);
           this.warnedMissing = true;
-        } else {
+        } else if ((e as Error).message !== this.lastError) {
+          // Logged once per distinct error, not on every poll (e.g. while storage is down).
           this.log.log('warning', `Queue '${this.queue.name}' could not be read: ${(e as Error).message}`);
         }
+        this.lastError = (e as Error).message;
         await this.sleep(this.nextEmptyDelay());
         continue;
       }
