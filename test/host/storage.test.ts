@@ -186,9 +186,10 @@ describe('storage triggers and bindings', () => {
   }, TEST_MS);
 });
 
-describe('blob receipts', () => {
-  it('processes a blob once per ETag: not again after a host restart, again when it is overwritten', async () => {
-    const first = await startHostProcess({ appDir: APP, readyTimeoutMs: READY_MS });
+describe('blob receipts and restarts', () => {
+  it('processes a blob once per ETag: not again after a host restart, again when it is overwritten; a message dequeued more than maxDequeueCount times before the restart goes to the poison queue unrun', async () => {
+    const effects = join(mkdtempSync(join(tmpdir(), 'stagecraft-storage-')), 'effects.ndjson');
+    const first = await startHostProcess({ appDir: APP, env: { SIDE_EFFECT_FILE: effects }, readyTimeoutMs: READY_MS });
     let storage = storageOf(first);
     const runs = () => storage.table('blobruns');
     const uploads = () => storage.blobs.getContainerClient('uploads');
@@ -204,11 +205,23 @@ describe('blob receipts', () => {
       const receipts: string[] = [];
       for await (const b of storage.blobs.getContainerClient('azure-webjobs-hosts').listBlobsFlat({ prefix: 'blobreceipts/' })) receipts.push(b.name);
       expect(receipts).toContain(`blobreceipts/storage-app/Host.Functions.onUpload/${(v1.etag ?? '').replace(/"/g, '')}/uploads/a.txt`);
+
+      // A consumer that fetched this message 6 times and never finished (no listener runs on 'crashq' yet).
+      const crashq = storage.queue('crashq');
+      await send(crashq, 'half-done');
+      for (let i = 0; i < 6; i++) {
+        const [m] = await eventually('the crashq message visible', async () => {
+          const ms = await crashq.receiveMessages(1, 1);
+          return ms.length ? ms : undefined;
+        });
+        await crashq.updateVisibility(m!.messageId, m!.popReceipt, 0);
+      }
+      expect((await crashq.peekMessages(1))[0]?.dequeueCount).toBe(6);
     } finally {
       expect(await first.stop()).toBe(0);
     }
 
-    const second = await startHostProcess({ appDir: APP, stateDir: first.stateDir, readyTimeoutMs: READY_MS });
+    const second = await startHostProcess({ appDir: APP, stateDir: first.stateDir, env: { SIDE_EFFECT_FILE: effects, CRASH_QUEUE: 'crashq' }, readyTimeoutMs: READY_MS });
     storage = storageOf(second);
     try {
       // b.txt lists after a.txt, so once b.txt has run, a scan has passed a.txt since the restart.
@@ -223,6 +236,14 @@ describe('blob receipts', () => {
       });
       expect(rows.map((r) => r['content']).sort()).toEqual(['version 1', 'version 2']);
       expect(await tableRows(runs(), 'skip')).toHaveLength(0);
+
+      const [poisoned] = await eventually('crashq-poison message', async () => {
+        const ms = await storage.queue('crashq-poison').peekMessages(1).catch(() => []);
+        return ms.length ? ms : undefined;
+      });
+      expect(unb64(poisoned!.messageText)).toBe('half-done');
+      expect(lines(effects).filter((l) => l['fn'] === 'crashRecovery')).toEqual([]);
+      expect(second.logs()).toMatch(/Message has been dequeued 7 times, more than MaxDequeueCount of 5\. Moving message to queue 'crashq-poison'/);
     } finally {
       expect(await second.stop()).toBe(0);
     }
