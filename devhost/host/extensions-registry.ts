@@ -6,6 +6,7 @@ import { createAzuriteExtension } from '../azurite/extension';
 import { createDurableExtension } from '../durable/extension';
 import { createHttpExtension } from '../http/extension';
 import { createServiceBusExtension } from '../servicebus/extension';
+import { createStorageExtension } from '../storage/extension';
 import { createTimerExtension } from '../timer/extension';
 import { loadAppFunctionsLibrary } from './loader';
 import type { HostOptions } from './host';
@@ -17,6 +18,7 @@ export function defaultExtensions(options: HostOptions): HostExtension[] {
     createAzuriteExtension({ enabled: options.azurite !== false }),
     createDurableExtension(),
     createServiceBusExtension(),
+    createStorageExtension(),
     createTimerExtension(),
     createHttpExtension(lib),
   ];
