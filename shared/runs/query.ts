@@ -156,13 +156,21 @@ export function durablePageReader(client: DurableClient, fetchImpl: typeof fetch
   const data = (client as unknown as { clientData?: { rpcBaseUrl?: unknown } }).clientData;
   const rpc = typeof data?.rpcBaseUrl === 'string' && data.rpcBaseUrl ? data.rpcBaseUrl : undefined;
   const base = rpc ? new URL('instances/', rpc) : new URL(client.createHttpManagementPayload('INSTANCEID').statusQueryGetUri.replace('/instances/INSTANCEID', '/instances/'));
+  // A base URL may carry credentials in its userinfo (the local host's rpcBaseUrl does, as axios sends them for the
+  // durable-functions client); fetch refuses such URLs, so they travel as Basic auth like the SDK's own calls.
+  const auth = base.username ? `Basic ${Buffer.from(`${decodeURIComponent(base.username)}:${decodeURIComponent(base.password)}`).toString('base64')}` : undefined;
+  base.username = '';
+  base.password = '';
   return async ({ top, from, to, token }) => {
     const url = new URL(base);
     url.searchParams.set('top', String(top));
     url.searchParams.set('createdTimeFrom', from);
     url.searchParams.set('createdTimeTo', to);
     url.searchParams.set('showInput', 'true');
-    const res = await fetchImpl(url, { headers: token ? { 'x-ms-continuation-token': token } : {}, signal: AbortSignal.timeout(30_000) });
+    const headers: Record<string, string> = {};
+    if (token) headers['x-ms-continuation-token'] = token;
+    if (auth) headers['authorization'] = auth;
+    const res = await fetchImpl(url, { headers, signal: AbortSignal.timeout(30_000) });
     if (res.status !== 200) throw new TransientError('DURABLE_LIST_FAILED', `the durable instance list answered HTTP ${res.status}`);
     const rows = (await res.json());
     return { rows: Array.isArray(rows) ? (rows as RawStatus[]) : [], next: res.headers.get('x-ms-continuation-token') || undefined };

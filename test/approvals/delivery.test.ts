@@ -11,7 +11,7 @@ import { verifyWebhookSignature } from '../../shared/adapters/notify';
 import { getPromotionRecord } from '../../shared/promotion/records';
 import type { PromotionRecord } from '../../shared/promotion/types';
 import { type JsonServer, type RecordedRequest, startJsonServer } from '../fakes';
-import type { HostProcess } from '../helpers/host';
+import { durableHeaders, type HostProcess } from '../helpers/host';
 import { api, atStep, decide, finished, KEYS, pendingApproval, startEnv, startHost, startPromotion, status, stopEnv, until, type Env } from '../promotion/harness';
 
 const DM_SECRET = 'dm-secret-for-tests-0123456789';
@@ -102,7 +102,7 @@ describe('approval links and author provenance (issue #12)', () => {
     expect(await record('purge-m', id)).toMatchObject({ outcome: 'promoted', approval: { approvalId } });
 
     // Purge the approved instance and run the same business key again: the old decision does not carry over.
-    const purged = await fetch(`${host.baseUrl}/runtime/webhooks/durabletask/instances/${encodeURIComponent(id)}`, { method: 'DELETE' });
+    const purged = await fetch(`${host.baseUrl}/runtime/webhooks/durabletask/instances/${encodeURIComponent(id)}`, { method: 'DELETE', headers: durableHeaders(host.baseUrl) });
     expect(purged.status).toBe(200);
     expect((await status(host, id)).runtimeStatus).toBe('NotFound');
     expect(await startPromotion(host, 'purge-m', '1')).toBe(id);

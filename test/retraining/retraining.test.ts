@@ -179,20 +179,20 @@ describe('retraining', () => {
     for (const [name, value] of Object.entries(refused)) {
       const r = await t.api('POST', '/api/models/m-params/retrain', { reason: 'attack', parameters: { epochs: '5', [name]: value } });
       expect(r.status, name).toBe(400);
-      expect(r.json.code).toBe('RETRAIN_PARAMETERS_INVALID');
-      expect(r.json.message).toContain(name);
-      expect(r.json.details.parameters.map((p: { name: string }) => p.name)).toEqual([name]);
+      expect(r.json.error.code).toBe('RETRAIN_PARAMETERS_INVALID');
+      expect(r.json.error.message).toContain(name);
+      expect(r.json.error.details.parameters.map((p: { name: string }) => p.name)).toEqual([name]);
     }
     const all = await t.api('POST', '/api/models/m-params/retrain', { parameters: refused });
     expect(all.status).toBe(400);
-    expect(all.json.details.parameters.map((p: { name: string }) => p.name)).toEqual(Object.keys(refused));
+    expect(all.json.error.details.parameters.map((p: { name: string }) => p.name)).toEqual(Object.keys(refused));
     const outOfRange = await t.api('POST', '/api/models/m-params/retrain', { parameters: { epochs: '500', mode: 'turbo' } });
     expect(outOfRange.status).toBe(400);
-    expect(outOfRange.json.message).toMatch(/epochs must be at most 50.*mode must be one of fast, full/);
+    expect(outOfRange.json.error.message).toMatch(/epochs must be at most 50.*mode must be one of fast, full/);
     // No schema declared for the model: any parameter is refused, saying to declare them.
     const undeclared = await t.api('POST', '/api/models/m-manual/retrain', { parameters: { epochs: '5' } });
     expect(undeclared.status).toBe(400);
-    expect(undeclared.json.message).toMatch(/declares no retraining.parameters/);
+    expect(undeclared.json.error.message).toMatch(/declares no retraining.parameters/);
     expect(await runsOf('m-params')).toEqual([]);
     expect(trainedCount('m-params')).toBe(0);
   }, 60_000);

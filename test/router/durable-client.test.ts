@@ -14,7 +14,7 @@ import { StagecraftError } from '../../shared/errors';
 import { durablePortFromClient, ensureRunning, raiseIfActive, startNewOrExists, startOnce } from '../../shared/router/durable-client';
 import { CONFORMANCE_APP, waitFor } from '../durable/helpers';
 import { clientFor } from '../helpers/durable-client';
-import { startHostProcess, type HostProcess } from '../helpers/host';
+import { masterKeyFor, startHostProcess, type HostProcess } from '../helpers/host';
 
 interface Instance { name: string; status: string }
 
@@ -109,7 +109,7 @@ describe('durable client against the real local host', () => {
   let client: df.DurableClient;
   beforeAll(async () => {
     host = await startHostProcess({ appDir: CONFORMANCE_APP });
-    client = clientFor(`${host.baseUrl}/runtime/webhooks/durabletask/`);
+    client = clientFor(`${host.baseUrl}/runtime/webhooks/durabletask/`, masterKeyFor(host.baseUrl));
   });
   afterAll(async () => { await host?.stop(); });
 

@@ -9,7 +9,7 @@ import { historyRetentionMs, purgeHistory } from '../../shared/runs/purge';
 import { type StagecraftError } from '../../shared/errors';
 import { CONFORMANCE_APP, rawStatus, waitFor } from '../durable/helpers';
 import { clientFor } from '../helpers/durable-client';
-import { startHostProcess, type HostProcess } from '../helpers/host';
+import { masterKeyFor, startHostProcess, type HostProcess } from '../helpers/host';
 import type * as df from 'durable-functions';
 
 let host: HostProcess;
@@ -18,7 +18,7 @@ const done: string[] = [];
 
 beforeAll(async () => {
   host = await startHostProcess({ appDir: CONFORMANCE_APP });
-  client = clientFor(`${host.baseUrl}/runtime/webhooks/durabletask/`);
+  client = clientFor(`${host.baseUrl}/runtime/webhooks/durabletask/`, masterKeyFor(host.baseUrl));
   for (let i = 0; i < 7; i++) {
     const id = `paging-${i}`;
     await client.startNew('HelloSequence', { instanceId: id });
