@@ -66,6 +66,8 @@ export interface SystemRoute {
   /** Path prefix, e.g. '/runtime/webhooks/durabletask/'. Matched case-insensitively. */
   prefix: string;
   handle(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void>;
+  /** True: the host does not read the body (Content-Length is still checked); `handle` gets it unread in `req`. */
+  streamBody?(req: IncomingMessage): boolean;
 }
 
 /** What the host offers its extensions. */
@@ -88,6 +90,10 @@ export interface HostContext {
   invoke(fn: RegisteredFunction, triggerInput: unknown, options?: InvokeOptions): Promise<InvokeResult>;
   /** Serve a system route on the host's HTTP port. Must be called during `init` (before listening). */
   addSystemRoute(route: SystemRoute): void;
+  /** Largest request body in bytes (`FUNCTIONS_REQUEST_BODY_SIZE_LIMIT`, default 100 MB); larger ones get 413. */
+  readonly requestBodyLimit: number;
+  /** Whether the app called `app.setup({ enableHttpStream: true })`. */
+  httpStreamEnabled(): boolean;
   /** Look up another started extension by name (e.g. the HTTP extension asking the durable one for nothing). */
   getExtension<T extends HostExtension>(name: string): T | undefined;
 }
