@@ -32,21 +32,38 @@ export function declaredLength(req: IncomingMessage): number | undefined {
   return Number.isSafeInteger(n) ? n : undefined;
 }
 
+/** How long a closing connection keeps discarding what the client still sends (see lingeringClose). */
+const LINGER_MS = 2_000;
+
 /**
- * 413 with an empty body, as the Functions host answers, and the connection closed after it: the unread rest of
- * the body is never read.
+ * Marks the answer as the last on its connection (`Connection: close`) and closes gracefully: after the answer
+ * the socket is half-closed and what the client still sends is read and dropped (never buffered) for a moment
+ * before the socket is destroyed. Destroying a socket with unread data makes TCP send a reset, and a client still
+ * uploading would then lose the answer. Call before the answer's head is written.
  */
+export function lingeringClose(req: IncomingMessage, res: ServerResponse): void {
+  res.shouldKeepAlive = false;
+  const socket = req.socket;
+  // Node ends a last response with socket.destroySoon(), which destroys the socket once written.
+  socket.destroySoon = () => {
+    socket.end();
+  };
+  res.once('finish', () => {
+    req.resume();
+    socket.resume();
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  });
+}
+
+/** 413 with an empty body, as the Functions host answers, on a connection that closes after it. */
 export function answerTooLarge(req: IncomingMessage, res: ServerResponse, extraHeaders: Record<string, string> = {}): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  res.shouldKeepAlive = false;
-  res.writeHead(413, { ...extraHeaders, 'content-length': '0', connection: 'close' });
+  lingeringClose(req, res);
+  res.writeHead(413, { ...extraHeaders, 'content-length': '0' });
   res.end();
-  // Stop reading: the socket closes once the answer is flushed (Node would otherwise drain the rest).
-  req.pause();
-  res.once('finish', () => req.socket.destroySoon?.());
 }
 
 /** Reads the whole body, or resolves `undefined` as soon as it passes `limit` (the caller answers 413). */

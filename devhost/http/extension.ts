@@ -14,7 +14,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { flushLogs } from '../host/logger';
 import { getHostSetting } from '../host/settings';
 import type { HostContext, HostExtension, RegisteredFunction } from '../host/types';
-import { answerTooLarge, limitedBodyStream } from './body';
+import { answerTooLarge, limitedBodyStream, lingeringClose } from './body';
 import { identifyKey, loadKeys, type KeyStore } from './keys';
 import { compareSpecificity, compileRoute, matchRoute, type CompiledRoute } from './routes';
 
@@ -68,7 +68,7 @@ export function createHttpExtension(lib: () => FunctionsLib): HttpExtension {
     const baseCors = corsHeaders(req);
     // Streaming: an answer may go out before the body was read (401, 413, a handler that stops early). The
     // connection then closes after the answer instead of reading the rest of the body to reuse it.
-    if (host.httpStreamEnabled() && (Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined)) res.shouldKeepAlive = false;
+    if (host.httpStreamEnabled() && (Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined)) lingeringClose(req, res);
 
     if (method === 'OPTIONS' && req.headers.origin && req.headers['access-control-request-method'] && Object.keys(baseCors).length) {
       res.writeHead(204, {
