@@ -83,7 +83,7 @@ function mutate(base: unknown, rand: () => number): unknown {
     const paths = leafPaths(copy);
     if (paths.length === 0) break;
     const path = pick(paths);
-    let cur = copy as Record<string, unknown>;
+    let cur = copy;
     for (const k of path.slice(0, -1)) cur = cur[k] as Record<string, unknown>;
     const last = path[path.length - 1]!;
     const r = rand();
