@@ -66,23 +66,30 @@ export function answerTooLarge(req: IncomingMessage, res: ServerResponse, extraH
   res.end();
 }
 
-/** Reads the whole body, or resolves `undefined` as soon as it passes `limit` (the caller answers 413). */
+/**
+ * Reads the whole body, or resolves `undefined` as soon as it passes `limit` (the caller answers 413). With a
+ * Content-Length the body is copied once into a buffer of that size (no chunk list plus concatenation).
+ */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
+    const declared = declaredLength(req);
+    const whole = declared !== undefined && declared <= limit ? Buffer.allocUnsafe(declared) : undefined;
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (c: Buffer): void => {
-      size += c.length;
-      if (size > limit) {
+      if (size + c.length > limit) {
         cleanup();
         resolve(undefined);
         return;
       }
-      chunks.push(c);
+      if (whole !== undefined && size + c.length <= whole.length) c.copy(whole, size);
+      else chunks.push(c);
+      size += c.length;
     };
     const onEnd = (): void => {
       cleanup();
-      resolve(Buffer.concat(chunks, size));
+      // Node's parser delivers exactly Content-Length bytes, so `whole` is full when it was used.
+      resolve(whole !== undefined && chunks.length === 0 ? whole.subarray(0, size) : Buffer.concat(whole !== undefined ? [whole.subarray(0, Math.min(size, whole.length)), ...chunks] : chunks, size));
     };
     const onError = (e: Error): void => {
       cleanup();
