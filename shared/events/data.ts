@@ -162,7 +162,7 @@ export const PromoteRequestedData = z.object({
 
 export const JobFinishedData = z.object({
   provider: z.enum(['databricks', 'local']).describe('databricks: a job run notification; local: the embedded local job runner'),
-  jobId: identifier('runId').describe('Databricks job id, or the local run key'),
+  jobId: identifier('id').describe('Databricks job id, or the local run key'),
   runId: identifier('runId').describe('Job run id (or task run id with parentRunId)'),
   parentRunId: identifier('runId').optional(),
   taskKey: z.string().optional(),
