@@ -116,7 +116,15 @@ export function intakeHttpHandler(source: SourceName, getDeps: () => IntakeDeps 
     let rawBody: Buffer = Buffer.alloc(0);
     let tooLarge: number | undefined = Number.isFinite(declared) && declared > limit ? declared : undefined;
     if (tooLarge === undefined) {
-      const read = await readBodyCapped(request, limit);
+      let read: Awaited<ReturnType<typeof readBodyCapped>>;
+      try {
+        read = await readBodyCapped(request, limit);
+      } catch (e) {
+        // The sender broke the upload off (or sent a malformed chunked body): its fault, never a 5xx.
+        const correlationId = context?.invocationId ?? randomUUID();
+        context?.warn?.(JSON.stringify({ msg: 'intake body unreadable', source, correlationId, error: e instanceof Error ? e.message : String(e) }));
+        return { status: 400, jsonBody: { status: 'rejected', code: 'INTAKE_BODY_UNREADABLE', message: 'the request body could not be read to its end', correlationId }, headers: { 'content-type': 'application/json; charset=utf-8' } };
+      }
       if ('tooLarge' in read) tooLarge = read.tooLarge;
       else rawBody = read.body;
     }

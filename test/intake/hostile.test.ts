@@ -261,4 +261,18 @@ describe('body size through the HTTP adapter (streamed request bodies)', () => {
     expect(r.pulled()).toBe(2);
     expect(r.cancelled()).toBe(true);
   });
+
+  it('answers 400 (not a 5xx) when the sender breaks the upload off', async () => {
+    const { deps } = setup();
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new Uint8Array(10));
+        controller.error(new Error('socket hang up'));
+      },
+    });
+    const request: HttpRequestLike = { headers: [['content-type', 'application/json']], query: new URLSearchParams(), body, arrayBuffer: () => new Response(body).arrayBuffer() };
+    const res = await intakeHttpHandler('github', () => deps)(request);
+    expect(res.status).toBe(400);
+    expect(res.jsonBody).toMatchObject({ code: 'INTAKE_BODY_UNREADABLE' });
+  });
 });
