@@ -144,7 +144,12 @@ export function createHttpExtension(lib: () => FunctionsLib): HttpExtension {
         // worker as one comma-joined value (the host's StringValues.ToString()), so query.get('k') is '1,2'.
         const query: Record<string, string> = {};
         for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
-        request = new L.HttpRequest({ method, url: url.toString(), headers, query, params, ...(body.length ? { body: { bytes: body } } : {}) });
+        // The library would copy the bytes twice (Buffer.from, then the fetch Request); a stream over the host's
+        // buffer hands them over without a copy. Libraries without `nativeRequest` use the RPC fields as before.
+        const hasBody = body.length > 0 && method !== 'GET' && method !== 'HEAD';
+        const nativeRequest = new Request(url.toString(), { method, headers, ...(hasBody ? { body: bytesStream(body), duplex: 'half' } : {}) });
+        const init = { nativeRequest, method, url: url.toString(), headers, query, params, ...(body.length ? { body: { bytes: body } } : {}) };
+        request = new L.HttpRequest(init);
       }
     } catch (e) {
       // e.g. a header value or method the fetch Request class refuses (TRACE): the caller's input, so 400, not 500.
@@ -231,6 +236,16 @@ export function createHttpExtension(lib: () => FunctionsLib): HttpExtension {
       return `${fn.name}: [${f.methods.join(',')}] ${ctx.baseUrl}/${f.route.template}${f.authLevel === 'anonymous' ? '' : `  (auth: ${f.authLevel})`}`;
     },
   };
+}
+
+/** A one-chunk byte stream over `bytes` (no copy). */
+function bytesStream(bytes: Buffer): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      controller.close();
+    },
+  });
 }
 
 /** `authLevel` lower-cased; the library fills in 'anonymous' when the app gives none, the host default is 'function'. */
