@@ -47,3 +47,18 @@ export function unescapeKey(key: string): string {
 export function compositeKey(...parts: string[]): string {
   return escapeKey(parts.map((p) => p.replace(/%/g, '%25').replace(/:/g, '%3A')).join(':'));
 }
+
+/** Longest blob path segment built from an id (blob paths are at most 1024 chars in all). */
+export const MAX_BLOB_SEGMENT_CHARS = 240;
+
+/**
+ * A blob path segment for an already-escaped id (no `/`): unchanged when short, else a prefix plus `~<sha256>`, so
+ * paths built from any accepted identifier stay within the blob name limit. Deterministic.
+ */
+export function blobSegment(segment: string, max = MAX_BLOB_SEGMENT_CHARS): string {
+  if (segment.length <= max) return segment;
+  let cut = max - 44;
+  const code = segment.charCodeAt(cut - 1);
+  if (code >= 0xd800 && code <= 0xdbff) cut -= 1;
+  return `${segment.slice(0, cut)}~${createHash('sha256').update(segment, 'utf8').digest('base64url')}`;
+}

@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { MemoryEventPublisher } from '../../shared/bus/memory';
 import { IDENTIFIER_LIMITS } from '../../shared/events';
 import { handleDelivery, intakeHttpHandler, type HttpRequestLike, type IntakeDeps, type IntakeResult, type SourceName } from '../../shared/intake';
-import { compositeKey, escapeKey, MAX_KEY_CHARS } from '../../shared/records';
+import { reportPrefix } from '../../shared/promotion/records';
+import { blobSegment, compositeKey, escapeKey, MAX_KEY_CHARS, validateBlobPath } from '../../shared/records';
 import { MemoryReceiptStore } from '../../shared/records/memory';
 import { instanceIdFor, MAX_INSTANCE_ID_LENGTH } from '../../shared/router/instance-id';
 import * as fx from './fixtures';
@@ -136,7 +137,11 @@ describe('identifier bounds: a 202 never carries an identifier a workflow cannot
     // Table keys a workflow writes for it (promotion records: PK model, composites with version and ids).
     expect(escapeKey(name).length).toBeLessThanOrEqual(MAX_KEY_CHARS);
     expect(compositeKey(name, 'v'.repeat(IDENTIFIER_LIMITS.version), 'champion').length).toBeLessThanOrEqual(MAX_KEY_CHARS);
-    expect(instanceIdFor('modelPromotion', name, '7').length).toBeLessThanOrEqual(MAX_INSTANCE_ID_LENGTH);
+    const instanceId = instanceIdFor('modelPromotion', name, '7');
+    expect(instanceId.length).toBeLessThanOrEqual(MAX_INSTANCE_ID_LENGTH);
+    // Blob paths: the promotion report and a record's overflow blobs.
+    expect(() => validateBlobPath(`${reportPrefix(name, 'v'.repeat(IDENTIFIER_LIMITS.version), instanceId)}/report.json`)).not.toThrow();
+    expect(() => validateBlobPath(`overflow/StagecraftPromotions/${blobSegment(escapeKey(name))}/${blobSegment(escapeKey(instanceId))}/report`)).not.toThrow();
   });
 });
 
