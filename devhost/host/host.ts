@@ -33,7 +33,6 @@ export interface HostOptions {
   extensions?: (options: HostOptions) => HostExtension[];
 }
 
-
 export class LocalHost {
   readonly appDir: string;
   readonly stateDir: string;
