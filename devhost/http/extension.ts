@@ -66,9 +66,16 @@ export function createHttpExtension(lib: () => FunctionsLib): HttpExtension {
     const method = (req.method ?? 'GET').toUpperCase();
     const path = url.pathname.replace(/^\/+/, '');
     const baseCors = corsHeaders(req);
-    // Streaming: an answer may go out before the body was read (401, 413, a handler that stops early). The
-    // connection then closes after the answer instead of reading the rest of the body to reuse it.
-    if (host.httpStreamEnabled() && (Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined)) lingeringClose(req, res);
+    // Streaming: an answer may go out before the body was read (401, 413, a handler that stops early). Such a
+    // connection closes after the answer instead of reading the rest of the body to reuse it; one whose body was
+    // read in full stays open.
+    if (host.httpStreamEnabled() && (Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined)) {
+      const writeHead = res.writeHead.bind(res) as (...a: unknown[]) => ServerResponse;
+      res.writeHead = ((...args: unknown[]) => {
+        if (!req.complete) lingeringClose(req, res);
+        return writeHead(...args);
+      });
+    }
 
     if (method === 'OPTIONS' && req.headers.origin && req.headers['access-control-request-method'] && Object.keys(baseCors).length) {
       res.writeHead(204, {

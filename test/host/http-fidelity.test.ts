@@ -179,6 +179,12 @@ describe('local host with app.setup({ enableHttpStream: true })', () => {
     const res = await rawExchange(host.port, post('/api/first-chunk', { 'content-type': 'text/plain', 'transfer-encoding': 'chunked' }), chunk(Buffer.from('hello')));
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body)).toEqual({ firstChunk: 'hello' });
+    // The rest of that body is never read: the connection closes after the answer.
+    expect(res.headers['connection']).toBe('close');
+    // A body read in full leaves the connection open for the next request.
+    const whole = await rawExchange(host.port, post('/api/echo', { 'content-type': 'text/plain', 'content-length': '5' }), 'hello');
+    expect(JSON.parse(whole.body)).toMatchObject({ body: 'hello' });
+    expect(whole.headers['connection']).toBe('keep-alive');
   });
 
   it('lets the intake refuse an announced 2 MiB body with 413 before reading it (1 MiB + 1 byte sent, then the sender waits)', async () => {
