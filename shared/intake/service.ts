@@ -114,7 +114,8 @@ export async function handleDelivery(source: SourceName, input: DeliveryInput, d
   try {
     const limit = deps.config.intake.maxBodyBytes;
     if (request.bodyBytes > limit) {
-      return await reject(413, 'INTAKE_BODY_TOO_LARGE', `body is ${request.bodyBytes} bytes; the limit is ${limit} (INTAKE_MAX_BODY_BYTES)`);
+      const size = request.rawBody.length < request.bodyBytes ? `at least ${request.bodyBytes}` : String(request.bodyBytes);
+      return await reject(413, 'INTAKE_BODY_TOO_LARGE', `body is ${size} bytes; the limit is ${limit} (INTAKE_MAX_BODY_BYTES)`);
     }
     const verifier = verifierFor(source, deps.config);
     scheme = verifier.scheme;
