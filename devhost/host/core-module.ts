@@ -38,7 +38,14 @@ export interface CoreRegistry {
   errors: string[];
   /** Log callback for system/user logs coming through `log()`. */
   onLog: (level: string, category: string, message: string) => void;
+  /**
+   * The app called `app.setup({ enableHttpStream: true })`. The library keeps that flag private and tells the
+   * worker only by starting its HTTP proxy; what it does tell the core API is this system log line.
+   */
+  httpStream: boolean;
 }
+
+const HTTP_STREAM_ENABLED = 'HTTP streaming enabled.';
 
 export const HOST_VERSION = '4.1040.0';
 
@@ -101,6 +108,7 @@ export function createCoreModule(registry: CoreRegistry): Record<string, unknown
       return new Disposable(() => set.delete(cb));
     },
     log(level: string, category: string, message: string) {
+      if (category === 'system' && message === HTTP_STREAM_ENABLED) registry.httpStream = true;
       registry.onLog(level, category, message);
     },
   };
@@ -111,7 +119,7 @@ let installed: CoreRegistry | undefined;
 /** Make `require('@azure/functions-core')` return our module, the way the real worker does. Once per process. */
 export function installCoreModule(onLog: CoreRegistry['onLog']): CoreRegistry {
   if (installed) return installed;
-  const registry: CoreRegistry = { functions: new Map(), hooks: new Map(), appHookData: {}, appLevelOnlyHookData: {}, errors: [], onLog };
+  const registry: CoreRegistry = { functions: new Map(), hooks: new Map(), appHookData: {}, appLevelOnlyHookData: {}, errors: [], onLog, httpStream: false };
   const core = createCoreModule(registry);
   const proto = Module.prototype as unknown as { require: (id: string) => unknown };
   const original = proto.require;

@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { assertKeysForListenHost } from './admin-guard';
 import { buildPackage, makeReadOnly } from './package';
 import { installReadOnlyGuard } from './readonly-guard';
+import { answerTooLarge, bodyLimitFrom, declaredLength, readBody } from '../http/body';
 import { installCoreModule, type CoreRegistry } from './core-module';
 import { createInvoker, wasLogged, type Invoker } from './invoke';
 import { defaultExtensions } from './extensions-registry';
@@ -48,7 +49,6 @@ const FLEX_FORBIDDEN_SETTINGS = ['WEBSITE_RUN_FROM_PACKAGE', 'WEBSITE_TIME_ZONE'
 /** Binding options that are not `%Setting%`-resolved by the host. */
 const NOT_RESOLVED_OPTIONS = new Set(['name', 'type', 'direction', 'route', 'properties']);
 
-const MAX_BODY_BYTES = 100 * 1024 * 1024; // Azure's HTTP request limit
 
 export class LocalHost {
   /** The folder the app runs from: the app folder, or in parity mode the read-only package copy. */
@@ -67,6 +67,8 @@ export class LocalHost {
   private ready = false;
   private stopping: Promise<void> | undefined;
   private inFlightHttp = 0;
+  /** FUNCTIONS_REQUEST_BODY_SIZE_LIMIT, read once the app's settings are applied. */
+  private bodyLimit = bodyLimitFrom({}).limit;
   private inFlight = 0;
   private readonly idleWaiters: (() => void)[] = [];
   private logger: HostLogger;
@@ -107,6 +109,9 @@ export class LocalHost {
       this.logger = createLogger({ levelFor: levelsFromHostJson(getHostSetting(hostJson, 'logging.logLevel'), process.env['STAGECRAFT_LOG_LEVEL']) });
     }
     const logger = this.logger;
+    const bodyLimit = bodyLimitFrom(process.env);
+    this.bodyLimit = bodyLimit.limit;
+    if (bodyLimit.problem !== undefined) logger.log('warning', bodyLimit.problem, {});
     const functionTimeoutMs = readFunctionTimeout(hostJson);
 
     const factory = this.options.extensions ?? defaultExtensions;
@@ -180,6 +185,8 @@ export class LocalHost {
         this.routes.sort((a, b) => b.prefix.length - a.prefix.length);
       },
       getExtension: <T extends HostExtension>(name: string) => this.extensions.find((e) => e.name === name) as T | undefined,
+      requestBodyLimit: this.bodyLimit,
+      httpStreamEnabled: () => this.registry?.httpStream === true,
     };
     return ctx;
   }
@@ -341,39 +348,38 @@ export class LocalHost {
       this.inFlightHttp--;
     };
     res.once('close', done);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY_BYTES) {
-        tooLarge = true;
-        return;
-      }
-      chunks.push(c);
-    });
+    const path = (req.url ?? '/').split('?')[0]!.toLowerCase();
+    const route = this.routes.find((r) => path.startsWith(r.prefix.toLowerCase()) || path + '/' === r.prefix.toLowerCase());
+    if (!route) {
+      res.writeHead(404, { 'content-length': '0' });
+      res.end();
+      return;
+    }
+    const fail = (e: unknown): void => {
+      this.logger.log('error', 'Unhandled error serving a request', { path, error: (e as Error).stack ?? String(e) });
+      if (!res.headersSent) {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: 'Internal host error; see the host log' }));
+      } else res.destroy();
+    };
+    // The size limit applies before anything is read: an announced length over it is refused at once.
+    const declared = declaredLength(req);
+    if (declared !== undefined && declared > this.bodyLimit) {
+      answerTooLarge(req, res);
+      return;
+    }
+    if (route.streamBody?.(req) === true) {
+      route.handle(req, res, Buffer.alloc(0)).catch(fail);
+      return;
+    }
     req.on('error', () => res.destroy());
-    req.on('end', () => {
-      if (tooLarge) {
-        res.writeHead(413, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: `Request body exceeds ${MAX_BODY_BYTES} bytes` }));
-        return;
-      }
-      const path = (req.url ?? '/').split('?')[0]!.toLowerCase();
-      const route = this.routes.find((r) => path.startsWith(r.prefix.toLowerCase()) || path + '/' === r.prefix.toLowerCase());
-      if (!route) {
-        res.writeHead(404, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: 'Not found' }));
-        return;
-      }
-      route.handle(req, res, Buffer.concat(chunks)).catch((e: unknown) => {
-        this.logger.log('error', 'Unhandled error serving a request', { path, error: (e as Error).stack ?? String(e) });
-        if (!res.headersSent) {
-          res.writeHead(500, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ error: 'Internal host error; see the host log' }));
-        } else res.destroy();
-      });
-    });
+    readBody(req, this.bodyLimit).then(
+      (body) => {
+        if (body === undefined) answerTooLarge(req, res);
+        else route.handle(req, res, body).catch(fail);
+      },
+      () => res.destroy(),
+    );
   }
 
   private printListing(context: HostContext): void {

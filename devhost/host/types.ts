@@ -66,6 +66,8 @@ export interface SystemRoute {
   /** Path prefix, e.g. '/runtime/webhooks/durabletask/'. Matched case-insensitively. */
   prefix: string;
   handle(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void>;
+  /** True: the host does not read the body (Content-Length is still checked); `handle` gets it unread in `req`. */
+  streamBody?(req: IncomingMessage): boolean;
 }
 
 /** What the host offers its extensions. */
@@ -90,6 +92,10 @@ export interface HostContext {
   addSystemRoute(route: SystemRoute): void;
   /** Azure production-parity mode (`start --azure-parity`): extensions answer as the Azure host would where local defaults differ. */
   parity?: boolean;
+  /** Largest request body in bytes (`FUNCTIONS_REQUEST_BODY_SIZE_LIMIT`, default 100 MB); larger ones get 413. */
+  readonly requestBodyLimit: number;
+  /** Whether the app called `app.setup({ enableHttpStream: true })`. */
+  httpStreamEnabled(): boolean;
   /** Look up another started extension by name (e.g. the HTTP extension asking the durable one for nothing). */
   getExtension<T extends HostExtension>(name: string): T | undefined;
 }

@@ -14,6 +14,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { flushLogs } from '../host/logger';
 import { getHostSetting } from '../host/settings';
 import type { HostContext, HostExtension, RegisteredFunction } from '../host/types';
+import { answerTooLarge, limitedBodyStream, lingeringClose } from './body';
 import { identifyKey, loadKeys, type KeyStore } from './keys';
 import { compareSpecificity, compileRoute, matchRoute, type CompiledRoute } from './routes';
 
@@ -65,6 +66,16 @@ export function createHttpExtension(lib: () => FunctionsLib): HttpExtension {
     const method = (req.method ?? 'GET').toUpperCase();
     const path = url.pathname.replace(/^\/+/, '');
     const baseCors = corsHeaders(req);
+    // Streaming: an answer may go out before the body was read (401, 413, a handler that stops early). Such a
+    // connection closes after the answer instead of reading the rest of the body to reuse it; one whose body was
+    // read in full stays open.
+    if (host.httpStreamEnabled() && (Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined)) {
+      const writeHead = res.writeHead.bind(res) as (...a: unknown[]) => ServerResponse;
+      res.writeHead = ((...args: unknown[]) => {
+        if (!req.complete) lingeringClose(req, res);
+        return writeHead(...args);
+      });
+    }
 
     if (method === 'OPTIONS' && req.headers.origin && req.headers['access-control-request-method'] && Object.keys(baseCors).length) {
       res.writeHead(204, {
@@ -94,8 +105,10 @@ export function createHttpExtension(lib: () => FunctionsLib): HttpExtension {
         res.writeHead(405, { ...baseCors, allow: [...otherMethods].join(', '), 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: `Method ${method} is not allowed here; use ${[...otherMethods].join(', ')}` }));
       } else {
-        res.writeHead(404, { ...baseCors, 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: `No function serves ${method} /${path}` }));
+        // The Functions host answers an unknown route with an empty 404 (a JSON error would be ours, not Azure's).
+        host.logger.log('debug', `No function serves ${method} /${path}`, {});
+        res.writeHead(404, { ...baseCors, 'content-length': '0' });
+        res.end();
       }
       return;
     }
@@ -116,12 +129,35 @@ export function createHttpExtension(lib: () => FunctionsLib): HttpExtension {
 
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-    const query: Record<string, string> = {};
-    for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
     const L = lib();
+    const streaming = host.httpStreamEnabled();
+    let tooLarge = false;
     let request: InstanceType<FunctionsLib['HttpRequest']>;
     try {
-      request = new L.HttpRequest({ method, url: url.toString(), headers, query, params, ...(body.length ? { body: { bytes: body } } : {}) });
+      if (streaming) {
+        // As the worker's createStreamRequest: the body streams to the handler (read with the host's size cap),
+        // query comes from the URL (repeated keys stay apart), params from the route.
+        const hasBody = method !== 'GET' && method !== 'HEAD';
+        const stream = hasBody
+          ? limitedBodyStream(req, host.requestBodyLimit, () => {
+              tooLarge = true;
+              answerTooLarge(req, res, baseCors);
+            })
+          : undefined;
+        const nativeRequest = new Request(url.toString(), { method, headers, ...(stream ? { body: stream, duplex: 'half' } : {}) });
+        request = new L.HttpRequest({ nativeRequest, params } as unknown as ConstructorParameters<FunctionsLib['HttpRequest']>[0]);
+      } else {
+        // As the Functions host without streaming: the body was read whole; a repeated query key reaches the
+        // worker as one comma-joined value (the host's StringValues.ToString()), so query.get('k') is '1,2'.
+        const query: Record<string, string> = {};
+        for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
+        // The library would copy the bytes twice (Buffer.from, then the fetch Request); a stream over the host's
+        // buffer hands them over without a copy. Libraries without `nativeRequest` use the RPC fields as before.
+        const hasBody = body.length > 0 && method !== 'GET' && method !== 'HEAD';
+        const nativeRequest = new Request(url.toString(), { method, headers, ...(hasBody ? { body: bytesStream(body), duplex: 'half' } : {}) });
+        const init = { nativeRequest, method, url: url.toString(), headers, query, params, ...(body.length ? { body: { bytes: body } } : {}) };
+        request = new L.HttpRequest(init);
+      }
     } catch (e) {
       // e.g. a header value or method the fetch Request class refuses (TRACE): the caller's input, so 400, not 500.
       res.writeHead(400, { ...baseCors, 'content-type': 'application/json' });
@@ -144,7 +180,8 @@ export function createHttpExtension(lib: () => FunctionsLib): HttpExtension {
       return;
     }
     flushLogs(); // the request's log lines are out before its answer
-    await writeResponse(L, res, result, baseCors, method === 'HEAD');
+    if (tooLarge || res.headersSent) return; // already answered 413 while the body streamed
+    await writeResponse(L, res, result, baseCors, method === 'HEAD', streaming);
   }
 
   /** Tracks handle() calls so stop() can let running requests finish. */
@@ -190,7 +227,7 @@ export function createHttpExtension(lib: () => FunctionsLib): HttpExtension {
       if (functions.some((f) => f.authLevel !== 'anonymous')) keys = loadKeys(ctx.stateDir, ctx.settings);
       cors = (ctx.localHost.CORS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
       corsCredentials = ctx.localHost.CORSCredentials === true;
-      ctx.addSystemRoute({ prefix: '/', handle: tracked });
+      ctx.addSystemRoute({ prefix: '/', handle: tracked, streamBody: () => ctx.httpStreamEnabled() });
     },
     async start(ctx) {
       if (keys) {
@@ -206,6 +243,16 @@ export function createHttpExtension(lib: () => FunctionsLib): HttpExtension {
       return `${fn.name}: [${f.methods.join(',')}] ${ctx.baseUrl}/${f.route.template}${f.authLevel === 'anonymous' ? '' : `  (auth: ${f.authLevel})`}`;
     },
   };
+}
+
+/** A one-chunk byte stream over `bytes` (no copy). */
+function bytesStream(bytes: Buffer): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      controller.close();
+    },
+  });
 }
 
 /** `authLevel` lower-cased; the library fills in 'anonymous' when the app gives none, the host default is 'function'. */
@@ -230,14 +277,42 @@ interface Cookie {
   maxAge?: number;
 }
 
-function serializeCookie(c: Cookie): string {
+/** .NET Uri.EscapeDataString: everything but A-Z a-z 0-9 - _ . ~ is percent-encoded. */
+function escapeDataString(s: string): string {
+  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/**
+ * A cookie as the Functions host writes it without streaming: the worker hands it over as an RpcHttpCookie and the
+ * host appends it with ASP.NET Core's `Response.Cookies.Append` — value escaped with Uri.EscapeDataString, attributes
+ * in SetCookieHeaderValue order and case (`expires`, `max-age`, `domain`, `path` — `/` unless set — `secure`,
+ * `samesite`, `httponly`).
+ */
+function serializeCookieAsHost(c: Cookie): string {
+  let s = `${c.name}=${escapeDataString(c.value)}`;
+  if (c.expires !== undefined) s += `; expires=${new Date(c.expires).toUTCString()}`;
+  if (c.maxAge !== undefined) s += `; max-age=${Math.max(0, Math.trunc(c.maxAge))}`;
+  if (c.domain) s += `; domain=${c.domain}`;
+  s += `; path=${c.path || '/'}`;
+  if (c.secure) s += '; secure';
+  const sameSite = c.sameSite?.toLowerCase();
+  if (sameSite === 'strict' || sameSite === 'lax' || sameSite === 'none') s += `; samesite=${sameSite}`;
+  if (c.httpOnly) s += '; httponly';
+  return s;
+}
+
+/**
+ * A cookie as the worker's HTTP proxy writes it when streaming is on (the `cookie` package's serialize): value
+ * encodeURIComponent-encoded, attributes `Max-Age`, `Domain`, `Path`, `Expires`, `HttpOnly`, `Secure`, `SameSite`.
+ */
+function serializeCookieAsWorkerProxy(c: Cookie): string {
   let s = `${c.name}=${encodeURIComponent(c.value)}`;
+  if (c.maxAge !== undefined) s += `; Max-Age=${Math.floor(c.maxAge)}`;
   if (c.domain) s += `; Domain=${c.domain}`;
   if (c.path) s += `; Path=${c.path}`;
   if (c.expires !== undefined) s += `; Expires=${new Date(c.expires).toUTCString()}`;
-  if (c.maxAge !== undefined) s += `; Max-Age=${c.maxAge}`;
-  if (c.secure) s += '; Secure';
   if (c.httpOnly) s += '; HttpOnly';
+  if (c.secure) s += '; Secure';
   if (c.sameSite) s += `; SameSite=${c.sameSite}`;
   return s;
 }
@@ -270,7 +345,7 @@ function writeJsonInit(res: ServerResponse, result: unknown, extra: Record<strin
   return true;
 }
 
-async function writeResponse(L: FunctionsLib, res: ServerResponse, result: unknown, extra: Record<string, string>, head: boolean): Promise<void> {
+async function writeResponse(L: FunctionsLib, res: ServerResponse, result: unknown, extra: Record<string, string>, head: boolean, streaming: boolean): Promise<void> {
   if (writeJsonInit(res, result, extra, head)) return;
   // Duck-typed: the app may bundle its own copy of @azure/functions (two copies = two HttpResponse classes).
   const response = isHttpResponseLike(result) ? result : new L.HttpResponse((result ?? {}));
@@ -279,7 +354,7 @@ async function writeResponse(L: FunctionsLib, res: ServerResponse, result: unkno
   response.headers.forEach((v, k) => {
     if (k.toLowerCase() !== 'set-cookie') headers[k] = v;
   });
-  const cookies = ((response as { cookies?: Cookie[] }).cookies ?? []).map(serializeCookie);
+  const cookies = ((response as { cookies?: Cookie[] }).cookies ?? []).map(streaming ? serializeCookieAsWorkerProxy : serializeCookieAsHost);
   if (cookies.length) headers['set-cookie'] = cookies;
   const noBody = head || status === 204 || status === 205 || status === 304;
   if (noBody || !response.body) {

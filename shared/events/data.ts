@@ -5,15 +5,17 @@
  * Databricks run ids exceed 2^53 in some workspaces).
  */
 import { z } from 'zod';
+import { identifier } from './identifiers';
 import { EVENT_TYPES, type EventType } from './types';
 
-const nonEmpty = z.string().min(1);
+/** Free-form names (rules, detectors, features, metrics, stages, people): bounded, no control characters. */
+const nonEmpty = identifier('name');
 const isoTime = z.iso.datetime({ offset: true, local: false });
 const registry = z.enum(['mlflow', 'databricks']).describe('Which registry emitted the change');
 const tags = z.record(z.string(), z.string());
 
-export const ModelRef = z.object({ name: nonEmpty }).describe('A registered model');
-export const ModelVersionRef = z.object({ name: nonEmpty, version: nonEmpty }).describe('One version of a registered model');
+export const ModelRef = z.object({ name: identifier('modelName') }).describe('A registered model');
+export const ModelVersionRef = z.object({ name: identifier('modelName'), version: identifier('version') }).describe('One version of a registered model');
 
 export const ModelRegisteredData = z.object({
   model: ModelRef,
@@ -35,8 +37,8 @@ export const ModelVersionCreatedData = z.object({
 
 export const ModelAliasChangedData = z.object({
   model: ModelRef,
-  alias: nonEmpty,
-  version: z.string().nullable().describe('Version the alias now points to; null when the alias was deleted'),
+  alias: identifier('alias'),
+  version: identifier('version').nullable().describe('Version the alias now points to; null when the alias was deleted'),
   change: z.enum(['set', 'deleted']),
   registry,
   occurredAt: isoTime,
@@ -44,7 +46,7 @@ export const ModelAliasChangedData = z.object({
 
 export const ModelVersionTagSetData = z.object({
   model: ModelVersionRef,
-  key: nonEmpty,
+  key: identifier('tagKey'),
   value: z.string(),
   registry,
   occurredAt: isoTime,
@@ -52,7 +54,7 @@ export const ModelVersionTagSetData = z.object({
 
 export const ModelVersionTagDeletedData = z.object({
   model: ModelVersionRef,
-  key: nonEmpty,
+  key: identifier('tagKey'),
   registry,
   occurredAt: isoTime,
 });
@@ -77,15 +79,15 @@ export const ModelTransitionRequestedData = z.object({
 
 const gitProvider = z.enum(['github', 'azure-devops']);
 const GitRepository = z.object({
-  id: nonEmpty.describe('Provider-unique repository name: owner/name (GitHub) or project/name (Azure DevOps)'),
+  id: identifier('repository').describe('Provider-unique repository name: owner/name (GitHub) or project/name (Azure DevOps)'),
   url: z.string().optional(),
 });
 
 export const GitMergedData = z.object({
   provider: gitProvider,
   repository: GitRepository,
-  branch: nonEmpty.describe('Target branch without refs/heads/'),
-  commit: nonEmpty.describe('Commit that landed on the branch (merge, squash or rebase result)'),
+  branch: identifier('branch').describe('Target branch without refs/heads/'),
+  commit: identifier('commit').describe('Commit that landed on the branch (merge, squash or rebase result)'),
   via: z.enum(['pull_request', 'push']),
   pullRequest: z
     .object({ number: z.number().int(), title: z.string().optional(), url: z.string().optional(), sourceBranch: z.string().optional() })
@@ -97,8 +99,8 @@ export const GitMergedData = z.object({
 export const GitReleasePushedData = z.object({
   provider: gitProvider,
   repository: GitRepository,
-  branch: nonEmpty,
-  commit: nonEmpty,
+  branch: identifier('branch'),
+  commit: identifier('commit'),
   actor: z.string().optional(),
   occurredAt: isoTime.optional(),
 });
@@ -107,7 +109,7 @@ const severity = z.enum(['Sev0', 'Sev1', 'Sev2', 'Sev3', 'Sev4']);
 const Window = z.object({ start: isoTime, end: isoTime });
 
 export const DriftDetectedData = z.object({
-  model: z.object({ name: nonEmpty, version: z.string().nullable().optional(), alias: z.string().nullable().optional() }),
+  model: z.object({ name: identifier('modelName'), version: identifier('version').nullable().optional(), alias: identifier('alias').nullable().optional() }),
   detector: z.object({ tool: nonEmpty.describe('e.g. databricks-lakehouse-monitoring, evidently, custom'), ref: z.string().optional() }),
   window: Window.optional(),
   comparison: z.object({ type: nonEmpty, window: Window.optional() }).optional(),
@@ -129,14 +131,14 @@ export const DriftDetectedData = z.object({
 });
 
 export const AlertFiredData = z.object({
-  alertId: nonEmpty,
+  alertId: identifier('id'),
   rule: nonEmpty,
   severity,
   signalType: z.string(),
   monitoringService: z.string(),
   firedAt: isoTime,
   description: z.string().optional(),
-  model: z.object({ name: nonEmpty, version: z.string().optional(), alias: z.string().optional() }).optional(),
+  model: z.object({ name: identifier('modelName'), version: identifier('version').optional(), alias: identifier('alias').optional() }).optional(),
   targets: z.array(z.string()),
   properties: z.record(z.string(), z.string()),
   metric: z.object({ name: z.string(), value: z.number().optional(), threshold: z.string().optional(), operator: z.string().optional() }).optional(),
@@ -144,25 +146,25 @@ export const AlertFiredData = z.object({
 
 export const RetrainRequestedData = z.object({
   model: ModelRef,
-  reason: nonEmpty,
+  reason: z.string().min(1),
   requestedBy: nonEmpty,
-  requestId: nonEmpty.optional().describe('Caller idempotency key; repeats with the same id are one request'),
+  requestId: identifier('id').optional().describe('Caller idempotency key; repeats with the same id are one request'),
   parameters: z.record(z.string(), z.string()).optional(),
 });
 
 export const PromoteRequestedData = z.object({
   model: ModelVersionRef,
-  targetAlias: nonEmpty,
+  targetAlias: identifier('alias'),
   requestedBy: nonEmpty,
-  requestId: nonEmpty.optional(),
+  requestId: identifier('id').optional(),
   reason: z.string().optional(),
 });
 
 export const JobFinishedData = z.object({
   provider: z.enum(['databricks', 'local']).describe('databricks: a job run notification; local: the embedded local job runner'),
-  jobId: nonEmpty.describe('Databricks job id, or the local run key'),
-  runId: nonEmpty.describe('Job run id (or task run id with parentRunId)'),
-  parentRunId: z.string().optional(),
+  jobId: identifier('id').describe('Databricks job id, or the local run key'),
+  runId: identifier('runId').describe('Job run id (or task run id with parentRunId)'),
+  parentRunId: identifier('runId').optional(),
   taskKey: z.string().optional(),
   jobName: z.string().optional(),
   outcome: z.enum(['success', 'failure']),
@@ -172,9 +174,9 @@ export const JobFinishedData = z.object({
 
 export const ModelPromotedData = z.object({
   model: ModelVersionRef,
-  alias: nonEmpty,
-  previousVersion: z.string().nullable(),
-  promotionId: nonEmpty,
+  alias: identifier('alias'),
+  previousVersion: identifier('version').nullable(),
+  promotionId: identifier('id'),
   promotedAt: isoTime,
 });
 

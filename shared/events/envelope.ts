@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { ValidationError } from '../errors';
 import { EVENT_DATA_SCHEMAS, type EventData } from './data';
 import { dedupeKey, type DedupeContext } from './dedupe';
+import { findIllFormedString, toWellFormed } from './identifiers';
 import { isEventType, type EventType } from './types';
 
 const CORE_ATTRIBUTES = new Set(['specversion', 'id', 'source', 'type', 'subject', 'time', 'datacontenttype', 'dataschema', 'data', 'data_base64']);
@@ -85,7 +86,8 @@ function str(value: unknown, ...path: string[]): string | undefined {
 
 /** A readable CloudEvents `subject`: the thing within the source the event is about. */
 function subjectOf(type: EventType, data: unknown): string {
-  const enc = encodeURIComponent;
+  // encodeURIComponent throws on a lone surrogate; makeEvent refuses those, this keeps the subject total anyway.
+  const enc = (s: string): string => encodeURIComponent(toWellFormed(s));
   const model = str(data, 'model', 'name');
   const version = str(data, 'model', 'version');
   const alias = str(data, 'alias');
@@ -115,6 +117,11 @@ export interface MakeEventContext extends DedupeContext {
  */
 export function makeEvent<T extends EventType>(type: T, data: unknown, ctx: MakeEventContext): StagecraftEvent<T> {
   const schema = EVENT_DATA_SCHEMAS[type] as unknown as z.ZodType<EventData<T>>;
+  const illFormed = findIllFormedString(data, 'data');
+  if (illFormed !== undefined) {
+    const message = 'must be well-formed Unicode (no lone surrogate)';
+    throw new ValidationError('EVENT_DATA_INVALID', `data of ${type} is invalid: ${illFormed}: ${message}`, { details: { fields: [{ path: illFormed, message }] } });
+  }
   const parsed = schema.safeParse(data);
   if (!parsed.success) throw validationErrorFrom('EVENT_DATA_INVALID', `data of ${type}`, parsed.error.issues, 'data');
   const event: StagecraftEvent<T> = {

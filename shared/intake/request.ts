@@ -12,7 +12,10 @@ export interface DeliveryInput {
   rawBody: Buffer | Uint8Array | ArrayBuffer | string;
   /** Query parameters (first value wins). */
   query?: URLSearchParams | Record<string, string | undefined>;
-  /** Body size the caller knows without reading it (Content-Length of an unread body); checked against the limit. */
+  /**
+   * Body size the caller knows without reading it all: the Content-Length of an unread body, or the bytes read
+   * before reading stopped at the limit. Checked against the limit.
+   */
   declaredBytes?: number;
 }
 

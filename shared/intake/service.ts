@@ -1,6 +1,7 @@
 /**
  * The intake pipeline for one delivery, independent of any HTTP framework:
- *   size (413) → verify (401) → JSON (400) → source schema (400 naming fields) → irrelevant (202 ignored)
+ *   size (413) → verify (401) → media type (415) → JSON, well-formed Unicode (400) → source schema (400 naming
+ *   fields; identifiers bounded, see shared/events/identifiers.ts) → irrelevant (202 ignored)
  *   → publish (failure: 503) → index the delivery id (already there: 202 duplicate) → 202 accepted.
  * Every delivery leaves exactly one receipt, whatever the outcome. Receipts hold no secrets and no bodies.
  *
@@ -16,6 +17,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { StagecraftConfig } from '../config';
 import { isStagecraftError } from '../errors';
 import type { AnyStagecraftEvent } from '../events';
+import { decodeJsonBody } from './body';
 import { normalizeRequest, type DeliveryInput } from './request';
 import { SOURCES, type SourceName } from './sources';
 import type { Verifier } from './verifiers';
@@ -112,7 +114,8 @@ export async function handleDelivery(source: SourceName, input: DeliveryInput, d
   try {
     const limit = deps.config.intake.maxBodyBytes;
     if (request.bodyBytes > limit) {
-      return await reject(413, 'INTAKE_BODY_TOO_LARGE', `body is ${request.bodyBytes} bytes; the limit is ${limit} (INTAKE_MAX_BODY_BYTES)`);
+      const size = request.rawBody.length < request.bodyBytes ? `at least ${request.bodyBytes}` : String(request.bodyBytes);
+      return await reject(413, 'INTAKE_BODY_TOO_LARGE', `body is ${size} bytes; the limit is ${limit} (INTAKE_MAX_BODY_BYTES)`);
     }
     const verifier = verifierFor(source, deps.config);
     scheme = verifier.scheme;
@@ -122,13 +125,12 @@ export async function handleDelivery(source: SourceName, input: DeliveryInput, d
       return await reject(401, verdict.code, verdict.reason);
     }
 
-    let body: unknown;
-    try {
-      body = JSON.parse(request.rawBody.toString('utf8'));
-    } catch (e) {
-      return await reject(400, 'INTAKE_BODY_NOT_JSON', `body is not valid JSON (${errorText(e).slice(0, 120)})`);
+    const decoded = decodeJsonBody(request, spec.body);
+    if (!decoded.ok) {
+      return await reject(decoded.status, decoded.code, decoded.reason, decoded.field !== undefined ? [{ path: decoded.field, message: decoded.reason }] : undefined);
     }
-    deliveryId = spec.deliveryId(request, body) ?? `sha256:${bodySha256}`;
+    const body = decoded.body;
+    deliveryId = boundedDeliveryId(spec.deliveryId(request, body)) ?? `sha256:${bodySha256}`;
     const now = new Date(clock()).toISOString();
     const parsed = spec.parse(body, { config: deps.config, request, deliveryId, now });
     if (parsed.kind === 'invalid') {
@@ -180,6 +182,13 @@ export async function handleDelivery(source: SourceName, input: DeliveryInput, d
     if (!accepted.first) return duplicate(accepted);
     return finish('accepted', 202, { status: 'accepted', eventIds, deliveryId: id, receiptId }, { eventIds, eventTypes });
   }
+}
+
+/** Delivery ids index receipts: a sender's id longer than 200 chars (or with control characters) is hashed. */
+function boundedDeliveryId(id: string | undefined): string | undefined {
+  if (id === undefined || id === '') return undefined;
+  if (id.length <= 200 && !/[\u0000-\u001f\u007f-\u009f]/.test(id)) return id;
+  return `sha256:${createHash('sha256').update(id, 'utf8').digest('hex')}`;
 }
 
 function errorText(e: unknown): string {

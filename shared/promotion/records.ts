@@ -5,7 +5,7 @@
  * All writes are idempotent upserts by natural key: a retried activity rewrites the same row or blob.
  */
 import { z } from 'zod';
-import { RecordTable } from '../records';
+import { blobSegment, RecordTable } from '../records';
 import { storageFromEnv, type Env } from '../approvals/storage';
 import { renderHtml, renderJUnit, renderJson, type ValidationReport } from './report';
 import type { PromotionRecord, ReportLinks, ValidationResult } from './types';
@@ -80,7 +80,7 @@ function safeSegment(s: string): string {
 }
 
 export function reportPrefix(model: string, version: string, instanceId: string): string {
-  return `${safeSegment(model)}/${safeSegment(version)}/${safeSegment(instanceId)}`;
+  return `${blobSegment(safeSegment(model))}/${blobSegment(safeSegment(version))}/${blobSegment(safeSegment(instanceId))}`;
 }
 
 export async function writeReport(report: ValidationReport, env: Env = process.env): Promise<ReportLinks> {

@@ -10,7 +10,7 @@ import { WorkflowRunsTable } from './workflow-runs';
 
 export { BlobStore, validateBlobPath, type BlobKind } from './blobs';
 export { storageClients, type StorageClients } from './clients';
-export { escapeKey, unescapeKey, compositeKey, MAX_KEY_CHARS } from './keys';
+export { escapeKey, unescapeKey, compositeKey, blobSegment, MAX_KEY_CHARS, MAX_BLOB_SEGMENT_CHARS } from './keys';
 export * from './limits';
 export { RecordTable, type RecordTableOptions, type Versioned } from './record-table';
 export { TableReceiptStore, ReceiptRecord, AcceptedDelivery } from './receipts';

@@ -16,7 +16,7 @@ import type { z } from 'zod';
 import { StagecraftError, ValidationError } from '../errors';
 import { validationErrorFrom } from '../events';
 import type { BlobStore } from './blobs';
-import { escapeKey } from './keys';
+import { blobSegment, escapeKey } from './keys';
 import { TableBatcher } from './table-batcher';
 import { chunkText, entityBytes, MAX_CUSTOM_PROPERTIES, MAX_ENTITY_BYTES, MAX_PROPERTY_BYTES, type EntityValue } from './limits';
 
@@ -136,7 +136,7 @@ export class RecordTable<T extends object> {
         );
       }
       const [name, text] = largest;
-      const path = `${this.options.overflow.prefix}/${this.tableName}/${partitionKey}/${rowKey}/${name}`;
+      const path = `${this.options.overflow.prefix}/${this.tableName}/${blobSegment(partitionKey)}/${blobSegment(rowKey)}/${name}`;
       await this.options.overflow.blobs.put(path, text, meta.j.includes(name) ? 'json' : 'text');
       meta.b[name] = path;
       delete meta.c[name];

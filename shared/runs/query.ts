@@ -31,7 +31,8 @@ export const RunsQuery = z.strictObject({
 export type RunsQuery = z.output<typeof RunsQuery>;
 
 export function parseRunsQuery(params: Record<string, string>): RunsQuery {
-  const r = RunsQuery.safeParse(params);
+  // `code` is the Functions key parameter every route accepts (x-functions-key's query form): not a filter.
+  const r = RunsQuery.safeParse(Object.fromEntries(Object.entries(params).filter(([k]) => k !== 'code')));
   if (!r.success) throw validationErrorFrom('RUNS_QUERY_INVALID', 'runs query', r.error.issues);
   return r.data;
 }

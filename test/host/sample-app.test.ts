@@ -55,7 +55,8 @@ describe('local host on the sample app', () => {
     expect(res.status).toBe(201);
     expect(res.headers.get('x-echo')).toBe('yes');
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(res.headers.get('set-cookie')).toBe('session=a%20b; Path=/; HttpOnly');
+    // As the Functions host writes it (ASP.NET Core Response.Cookies.Append: lower-case attributes, path / by default).
+    expect(res.headers.get('set-cookie')).toBe('session=a%20b; path=/; httponly');
     const body = (await res.json()) as Record<string, unknown>;
     expect(body).toMatchObject({ method: 'GET', params: { name: 'bob' }, custom: 'c1', functionName: 'echo', user: null });
     // Azure hands repeated query keys to the worker joined with a comma.

@@ -15,8 +15,26 @@ describe('table key escaping', () => {
     expect(compositeKey('a:b', 'c')).not.toBe(compositeKey('a', 'b:c'));
   });
 
-  it('refuses keys above 1 KiB after escaping', () => {
-    expect(() => escapeKey('/'.repeat(200))).toThrow(/RECORD_KEY_TOO_LONG|limit/);
+  it('gives every long id a key within 1 KiB: a prefix plus a hash, deterministic, distinct, never equal to a plain key', () => {
+    const a = escapeKey('/'.repeat(200));
+    const b = escapeKey(`${'/'.repeat(199)}x`);
+    expect(a.length).toBeLessThanOrEqual(512);
+    expect(a).toBe(escapeKey('/'.repeat(200)));
+    expect(a).not.toBe(b);
+    expect(a.startsWith('%2F%2F')).toBe(true);
+    expect(a).not.toMatch(/[/\\#?\u0000-\u001f\u007f-\u009f]/);
+    // The prefix is never cut inside an escape or a surrogate pair.
+    expect(escapeKey(`a${'/'.repeat(300)}`)).toMatch(/^a(%2F)+%h[\w-]{43}$/);
+    const emoji = escapeKey('😀'.repeat(400));
+    expect(emoji).toMatch(/^(😀)+%h[\w-]{43}$/u);
+    // A key a short id really has is never a hashed key of a long one (escapes are %XX, the hash mark is %h).
+    expect(escapeKey('%h')).toBe('%25h');
+    // Short ids keep the key they always had.
+    expect(escapeKey('fraud/detector')).toBe('fraud%2Fdetector');
+  });
+
+  it('refuses an ill-formed id (lone surrogate) with a typed 400', () => {
+    expect(() => escapeKey('x\ud800y')).toThrow(expect.objectContaining({ code: 'RECORD_KEY_INVALID', status: 400 }) as Error);
   });
 
   it('counts entity size like the service (UTF-16 strings, 8 bytes per numeric/date)', () => {

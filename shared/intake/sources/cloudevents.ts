@@ -29,19 +29,28 @@ function modeOf(request: DeliveryRequest): Mode {
   return 'binary';
 }
 
-/** Binary mode: `ce-<attr>` headers (values percent-decoded per the HTTP binding), body is `data`. */
+/**
+ * A `ce-*` header value as the attribute value: the HTTP binding (3.1.3.2) says receivers MUST percent-decode
+ * (UTF-8), so binary and structured copies of one event carry the same id and source. A malformed escape is kept
+ * verbatim (a stray % is not worth a rejection).
+ */
+function ceHeader(request: DeliveryRequest, name: string): string | undefined {
+  const value = request.headers.get(name);
+  if (value === undefined) return undefined;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+/** Binary mode: `ce-<attr>` headers (values percent-decoded), body is `data`. */
 function binaryEvent(request: DeliveryRequest, body: unknown): Record<string, unknown> {
   const ce: Record<string, unknown> = { data: body };
-  for (const [name, value] of request.headers) {
+  for (const name of request.headers.keys()) {
     if (!name.startsWith('ce-')) continue;
     const attr = name.slice(3);
-    let decoded = value;
-    try {
-      decoded = decodeURIComponent(value);
-    } catch {
-      // keep the raw value: a stray % is not worth a rejection
-    }
-    if (BINARY_HEADERS.includes(attr) || /^[a-z0-9]{1,20}$/.test(attr)) ce[attr] = decoded;
+    if (BINARY_HEADERS.includes(attr) || /^[a-z0-9]{1,20}$/.test(attr)) ce[attr] = ceHeader(request, name);
   }
   const ct = request.headers.get('content-type');
   if (ct !== undefined) ce.datacontenttype = ct;
@@ -86,8 +95,8 @@ export const cloudEventsSource: IntakeSource = {
   deliveryId(request, body) {
     const mode = modeOf(request);
     if (mode === 'binary') {
-      const id = request.headers.get('ce-id');
-      const source = request.headers.get('ce-source');
+      const id = ceHeader(request, 'ce-id');
+      const source = ceHeader(request, 'ce-source');
       return id !== undefined && source !== undefined ? `${source}#${id}` : undefined;
     }
     if (mode === 'structured') {
@@ -101,7 +110,8 @@ export const cloudEventsSource: IntakeSource = {
   parse(body, ctx): ParseOutcome {
     const mode = modeOf(ctx.request);
     if (mode === 'batch') {
-      const r = z.array(CloudEventSchema).min(1, 'batch must hold at least one event').safeParse(body);
+      // An empty batch is valid (the JSON batch format allows it): 202 with nothing published.
+      const r = z.array(CloudEventSchema).safeParse(body);
       if (!r.success) return invalid(validationErrorFrom('INTAKE_PAYLOAD_INVALID', 'CloudEvents batch', r.error.issues));
       return toStagecraft(r.data, ctx);
     }

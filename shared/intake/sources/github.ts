@@ -53,6 +53,8 @@ export const githubSource: IntakeSource = {
   name: 'github',
   eventSource: SOURCE,
   verifier: (config) => new HexHmacVerifier({ header: 'X-Hub-Signature-256', prefix: 'sha256=', secrets: config.intake.github.secrets }),
+  // A new GitHub webhook defaults to form encoding (`payload=<JSON>`); the signature covers the form bytes.
+  body: { formPayload: true },
   deliveryId: (request) => request.headers.get('x-github-delivery'),
   parse(body, ctx): ParseOutcome {
     const kind = header(ctx, 'X-GitHub-Event');

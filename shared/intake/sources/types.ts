@@ -6,6 +6,7 @@
 import type { StagecraftConfig } from '../../config';
 import type { ValidationError } from '../../errors';
 import type { AnyStagecraftEvent } from '../../events';
+import type { BodyOptions } from '../body';
 import type { DeliveryRequest } from '../request';
 import type { Verifier } from '../verifiers';
 
@@ -37,6 +38,8 @@ export interface IntakeSource {
   /** CloudEvents `source` of the events it emits. */
   readonly eventSource: string;
   verifier(config: StagecraftConfig): Verifier;
+  /** Body formats besides JSON this source's sender uses (see shared/intake/body.ts). */
+  readonly body?: BodyOptions;
   /** The sender's delivery id when it has one (header or body field); the service falls back to the body hash. */
   deliveryId(request: DeliveryRequest, body: unknown): string | undefined;
   parse(body: unknown, ctx: ParseContext): ParseOutcome;
