@@ -112,27 +112,32 @@ export function createInvoker(lib: FunctionsLib, registry: CoreRegistry, logger:
   };
 }
 
-/** preInvocation hooks → callback → postInvocation hooks; hooks may replace inputs, the callback, the result or the error. */
+/**
+ * preInvocation hooks → handler → postInvocation hooks, as the worker runs them. As in the worker, a hook's `inputs`
+ * are the trigger input only (extra inputs live on `context.extraInputs`, never the context itself) and the handler
+ * is called as `handler(...inputs, context)`, so an input a hook appends lands before the context. Hooks may replace
+ * `inputs` and `functionCallback` (pre) and `result`/`error` (post); `invocationContext` is the same object throughout.
+ */
 async function runWithHooks(registry: CoreRegistry, fn: RegisteredFunction, triggerInput: unknown, context: unknown): Promise<unknown> {
-  let args: unknown[] = [triggerInput, context];
+  let inputs: unknown[] = [triggerInput];
   let callback = fn.callback;
   const hookData: Record<string, unknown> = {};
   const appHookData = registry.appHookData;
   for (const hook of registry.hooks.get('preInvocation') ?? []) {
-    const hookCtx: Record<string, unknown> = { hookData, appHookData, invocationContext: context, inputs: args, functionCallback: callback };
+    const hookCtx: Record<string, unknown> = { hookData, appHookData, invocationContext: context, inputs, functionCallback: callback };
     await hook(hookCtx);
-    args = (hookCtx['inputs'] as unknown[]) ?? args;
-    callback = (hookCtx['functionCallback'] as typeof callback) ?? callback;
+    inputs = Array.isArray(hookCtx['inputs']) ? (hookCtx['inputs'] as unknown[]) : inputs;
+    callback = typeof hookCtx['functionCallback'] === 'function' ? (hookCtx['functionCallback'] as typeof callback) : callback;
   }
   let result: unknown;
   let error: unknown;
   try {
-    result = await callback(...args);
+    result = await callback(...inputs, context);
   } catch (e) {
     error = e ?? new Error('The function threw a null or undefined value');
   }
   for (const hook of registry.hooks.get('postInvocation') ?? []) {
-    const hookCtx: Record<string, unknown> = { hookData, appHookData, invocationContext: context, inputs: args, result, error };
+    const hookCtx: Record<string, unknown> = { hookData, appHookData, invocationContext: context, inputs, result, error };
     await hook(hookCtx);
     result = hookCtx['result'];
     error = hookCtx['error'];
