@@ -9,26 +9,18 @@
  * Output bindings encode as the host does (`outputBody`), so a string an app sends arrives unchanged at a trigger.
  */
 import type { ServiceBusReceivedMessage } from '@azure/service-bus';
-
-/** `@azure/functions`' `tryJsonParse`, applied to every string trigger value. */
-export function tryJsonParse(s: string): unknown {
-  try {
-    return JSON.parse(s) as unknown;
-  } catch {
-    return s;
-  }
-}
+import { fromWireString } from '../host/trigger-data';
 
 export function triggerBody(m: ServiceBusReceivedMessage, dataType: unknown): unknown {
   const body: unknown = m.body;
   if (Buffer.isBuffer(body) || body instanceof Uint8Array) {
     if (dataType === 'binary') return Buffer.from(body);
     const text = Buffer.from(body).toString('utf8');
-    if (Buffer.from(text, 'utf8').equals(Buffer.from(body))) return tryJsonParse(text);
+    if (Buffer.from(text, 'utf8').equals(Buffer.from(body))) return fromWireString(text);
     return Buffer.from(body);
   }
   // An AMQP value body (senders other than the Azure SDKs): a string goes through the same parse.
-  if (typeof body === 'string') return dataType === 'binary' ? Buffer.from(body, 'utf8') : tryJsonParse(body);
+  if (typeof body === 'string') return dataType === 'binary' ? Buffer.from(body, 'utf8') : fromWireString(body);
   return body;
 }
 

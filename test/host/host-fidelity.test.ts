@@ -6,7 +6,9 @@
  */
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ServiceBusReceivedMessage } from '@azure/service-bus';
 import { parseRetryPolicy, retryDelayMs } from '../../devhost/host/retry';
+import { outputBody, triggerBody } from '../../devhost/servicebus/trigger-input';
 import { freePort, runHostToExit, startHostProcess, type HostProcess } from '../helpers/host';
 
 const APP = resolve(__dirname, 'fixtures', 'fidelity-app');
@@ -150,5 +152,20 @@ describe('retry policy arithmetic (as WebJobs computes it)', () => {
     expect(() => parseRetryPolicy({ strategy: 'fixedDelay', maxRetryCount: 2 })).toThrow(/delayInterval/);
     expect(() => parseRetryPolicy({ strategy: 'exponentialBackoff', maxRetryCount: 2, minimumInterval: { seconds: 5 }, maximumInterval: { seconds: 1 } })).toThrow(/maximumInterval/);
     expect(() => parseRetryPolicy({ strategy: 'fixedDelay', maxRetryCount: -2, delayInterval: { seconds: 1 } })).toThrow(/maxRetryCount/);
+  });
+});
+
+describe('Service Bus bodies on the wire (as the Functions host and @azure/functions convert them)', () => {
+  const msg = (body: unknown) => ({ body }) as unknown as ServiceBusReceivedMessage;
+  it('an output string is sent as its raw UTF-8 text and a trigger JSON-parses text bodies, so values round-trip', () => {
+    for (const v of ['abc', '"quoted"', { n: 1 }, 42, 'not json {', [1, 'two']]) {
+      const wire = outputBody(typeof v === 'string' ? v : JSON.stringify(v));
+      expect(triggerBody(msg(wire), undefined)).toEqual(typeof v === 'string' ? (v === '"quoted"' ? 'quoted' : v) : v);
+    }
+    expect(outputBody('abc').toString('utf8')).toBe('abc');
+    expect(outputBody({ a: 1 }).toString('utf8')).toBe('{"a":1}');
+    expect(triggerBody(msg(Buffer.from('{"a":1}')), 'binary')).toEqual(Buffer.from('{"a":1}'));
+    // An AMQP value body that is a string goes through the same parse.
+    expect(triggerBody(msg('{"a":1}'), undefined)).toEqual({ a: 1 });
   });
 });
