@@ -11,7 +11,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type * as FunctionsLibModule from '@azure/functions';
-import type { CoreRegistry } from './core-module';
+import { format } from 'node:util';
+import { runLogHooks, type CoreRegistry } from './core-module';
 import { HostError, type BindingInfo, type HostLogger, type HostLogLevel, type InvokeOptions, type InvokeResult, type RegisteredFunction } from './types';
 
 type FunctionsLib = typeof FunctionsLibModule;
@@ -64,10 +65,11 @@ export function createInvoker(lib: FunctionsLib, registry: CoreRegistry, logger:
       const context = new lib.InvocationContext({
         invocationId,
         functionName: fn.name,
+        // As the library formats user logs (util.format, so `%s` placeholders work) and the worker runs log hooks.
         logHandler: (level, ...args) => {
-          if (level === 'none') return;
-          const text = args.map((a) => (typeof a === 'string' ? a : a instanceof Error ? (a.stack ?? a.message) : safeInspect(a))).join(' ');
-          log.log(LOG_LEVELS[level] ?? 'information', text, { category: userCategory });
+          const out = runLogHooks(registry, level, 'user', format(...args), context);
+          if (out.level === 'none') return;
+          log.log(LOG_LEVELS[out.level] ?? 'information', out.message, { category: userCategory });
         },
         ...(options.triggerMetadata ? { triggerMetadata: options.triggerMetadata } : {}),
         ...(options.retryContext ? { retryContext: options.retryContext } : {}),
