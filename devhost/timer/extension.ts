@@ -4,7 +4,8 @@
  * persisted under `<stateDir>/timers/`, and function-level `retry` policies (fixedDelay / exponentialBackoff) run as
  * the Functions host runs them: a failed run is retried with `context.retryContext` before the next occurrence is armed.
  *
- * Invariant: a schedule that does not parse (or names a missing setting) stops start-up naming the function.
+ * Invariant: a schedule that does not parse stops start-up naming the function (one naming a missing `%Setting%` never
+ * gets here: the host disables that function at start-up, as the Functions host does).
  */
 import { parseRetryPolicy, runWithRetry } from '../host/retry';
 import type { HostContext, HostExtension, RegisteredFunction } from '../host/types';
