@@ -13,6 +13,10 @@ import { ConfigError } from '../shared/errors';
 
 const HEALTH_FUNCTION = 'health';
 
+// Request bodies stream to the handlers (Azure and the local host alike), so the intake's size cap stops reading at
+// INTAKE_MAX_BODY_BYTES instead of after the host buffered a whole oversized body in memory.
+app.setup({ enableHttpStream: true });
+
 app.hook.appStart(async () => {
   const check = await runStartupCheck();
   for (const w of check.warnings) console.warn(`Stagecraft settings warning: ${w}`);

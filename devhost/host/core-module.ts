@@ -49,6 +49,25 @@ const HTTP_STREAM_ENABLED = 'HTTP streaming enabled.';
 
 export const HOST_VERSION = '4.1040.0';
 
+/**
+ * `log` hooks (`app.hook.log`), run synchronously for every user and system log before it is written, as the worker
+ * does: a hook may change `level` and `message`; `category` and `invocationContext` are read-only. A hook that throws
+ * does not lose the log line (it is reported on the host log instead).
+ */
+export function runLogHooks(registry: CoreRegistry, level: string, category: string, message: string, invocationContext?: unknown): { level: string; message: string } {
+  const hooks = registry.hooks.get('log');
+  if (!hooks?.size) return { level, message };
+  const ctx: Record<string, unknown> = { hookData: {}, appHookData: registry.appHookData, level, category, message, invocationContext };
+  for (const hook of hooks) {
+    try {
+      hook(ctx);
+    } catch (e) {
+      registry.onLog('error', 'system', `A log hook failed: ${(e as Error)?.message ?? String(e)}`);
+    }
+  }
+  return { level: typeof ctx['level'] === 'string' ? ctx['level'] : level, message: typeof ctx['message'] === 'string' ? ctx['message'] : message };
+}
+
 function toRegistered(metadata: RegisteredFunction['metadata'], callback: (...a: unknown[]) => unknown): RegisteredFunction {
   const bindings: Record<string, BindingInfo> = {};
   let trigger: BindingInfo | undefined;
@@ -109,7 +128,8 @@ export function createCoreModule(registry: CoreRegistry): Record<string, unknown
     },
     log(level: string, category: string, message: string) {
       if (category === 'system' && message === HTTP_STREAM_ENABLED) registry.httpStream = true;
-      registry.onLog(level, category, message);
+      const out = runLogHooks(registry, level, category, message);
+      registry.onLog(out.level, category, out.message);
     },
   };
 }

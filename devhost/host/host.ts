@@ -21,6 +21,7 @@ import { createInvoker, wasLogged, type Invoker } from './invoke';
 import { defaultExtensions } from './extensions-registry';
 import { loadAppFunctionsLibrary, loadEntryFiles, resolveEntryFiles } from './loader';
 import { createLogger, levelsFromHostJson, parseLevel } from './logger';
+import { parseRetryPolicy } from './retry';
 import { applySettings, getHostSetting, parseTimeSpan, readHostJson, readLocalSettings, resolveSettingTokens, type LocalSettings } from './settings';
 import { HostError, type HostContext, type HostExtension, type HostLogger, type InvokeOptions, type InvokeResult, type PreloadContext, type RegisteredFunction, type SystemRoute } from './types';
 
@@ -38,8 +39,8 @@ export interface HostOptions {
   /**
    * Azure production parity (`start --azure-parity`): run from a read-only copy of the deployment package (built as
    * `func azure functionapp publish` selects files), working directory at its root, WEBSITE_* set as on Flex
-   * Consumption, `%Setting%` binding expressions resolved from app settings only (an unresolved one disables the
-   * function with the real host's message), and the durable API answering as the extension does.
+   * Consumption, and the durable API answering as the extension does. (In every mode `%Setting%` binding expressions
+   * resolve from app settings only and an unresolved one disables the function with the real host's message.)
    */
   parity?: boolean;
 }
@@ -55,8 +56,12 @@ export class LocalHost {
   appDir: string;
   /** The app folder as given (the project); differs from appDir in parity mode. */
   readonly sourceDir: string;
-  /** Functions the host disabled at start-up (parity mode: unresolved `%Setting%`), with the reason. */
+  /** Functions the host could not index (unresolved `%Setting%`), with the real host's message; they do not run. */
   readonly functionErrors: Array<{ name: string; message: string }> = [];
+  /** Functions disabled by an `AzureWebJobs.<name>.Disabled` app setting; they do not run (HTTP answers 404). */
+  readonly disabledFunctions: RegisteredFunction[] = [];
+  /** True once every appStart hook ran: only then do appTerminate hooks run at stop, as in the worker. */
+  private appStarted = false;
   private appSettings: NodeJS.ProcessEnv | undefined;
   readonly stateDir: string;
   private server: Server | undefined;
@@ -131,13 +136,15 @@ export class LocalHost {
       logger.log(parseLevel(level), message, { category: category === 'user' ? 'Function' : 'Host.Worker' });
     });
     // App settings as the platform sees them, before app code runs (code setting process.env is not an app setting).
-    if (this.options.parity) this.appSettings = { ...process.env };
+    const appSettings = { ...process.env };
+    this.appSettings = appSettings;
     const lib = loadAppFunctionsLibrary(this.appDir);
     await loadEntryFiles(this.appDir, resolveEntryFiles(this.appDir));
     if (this.registry.errors.length) {
       throw new HostError('HOST_FUNCTION_INVALID', `The app registered invalid functions:\n  - ${this.registry.errors.join('\n  - ')}`);
     }
-    if (this.appSettings) this.disableUnresolvedFunctions(this.appSettings);
+    this.disableUnresolvedFunctions(appSettings);
+    this.removeDisabledFunctions(appSettings);
     if (this.registry.functions.size === 0) {
       logger.log('warning', 'No functions registered: check package.json "main" and that entry files call app.*()', { appDir: this.appDir });
     }
@@ -157,6 +164,7 @@ export class LocalHost {
         throw new HostError('HOST_APP_START_FAILED', `An appStart hook failed: ${(e as Error).message}`, { stack: (e as Error).stack });
       }
     }
+    this.appStarted = true;
     for (const ext of this.extensions) await ext.start?.(context);
     this.ready = true;
 
@@ -261,6 +269,22 @@ export class LocalHost {
     }
   }
 
+  /**
+   * `AzureWebJobs.<function>.Disabled` = true/1 (app setting, name matched case-insensitively as the host's
+   * configuration does): the function is not started — no trigger listener, HTTP route answers 404.
+   */
+  private removeDisabledFunctions(settings: NodeJS.ProcessEnv): void {
+    if (!this.registry) return;
+    const byName = new Map(Object.entries(settings).map(([k, v]) => [k.toLowerCase(), v]));
+    for (const [id, fn] of [...this.registry.functions]) {
+      const value = byName.get(`azurewebjobs.${fn.name.toLowerCase()}.disabled`)?.trim().toLowerCase();
+      if (value !== 'true' && value !== '1') continue;
+      this.registry.functions.delete(id);
+      this.disabledFunctions.push(fn);
+      this.logger.log('information', `Function '${fn.name}' is disabled (app setting AzureWebJobs.${fn.name}.Disabled)`, { function: fn.name });
+    }
+  }
+
   private owner(kind: 'trigger' | 'input' | 'output', type: string): HostExtension | undefined {
     const t = type.toLowerCase();
     return this.extensions.find((e) => {
@@ -282,6 +306,8 @@ export class LocalHost {
       if (fn.returnBinding && fn.returnBinding.type.toLowerCase() !== 'http' && !this.owner('output', fn.returnBinding.type)) {
         problems.push(`Function "${fn.name}": return binding of type "${fn.returnBinding.type}" is not supported by the local host`);
       }
+      const retryProblem = this.checkRetry(fn, ext);
+      if (retryProblem) problems.push(`Function "${fn.name}": ${retryProblem}`);
       const claimed = new Set([ext, ...fn.inputs.map((b) => this.owner('input', b.type)), ...fn.outputs.map((b) => this.owner('output', b.type))]);
       for (const e of claimed) {
         const msg = e?.validate?.(fn, context);
@@ -289,6 +315,26 @@ export class LocalHost {
       }
     }
     if (problems.length) throw new HostError('HOST_FUNCTION_INVALID', `Start-up stopped: ${problems.length} function registration problem(s):\n  - ${problems.join('\n  - ')}`);
+  }
+
+  /**
+   * A `retry` policy is valid and its trigger runs policies in Azure (Timer here; Cosmos DB, Event Hubs and Kafka have
+   * no local extension). Triggers that retry through their own delivery count (Service Bus, Storage queues and
+   * blobs) ignore it in Azure: a warning. Any other trigger (HTTP, durable) has no retry support: a problem.
+   */
+  private checkRetry(fn: RegisteredFunction, ext: HostExtension): string | undefined {
+    let policy;
+    try {
+      policy = parseRetryPolicy(fn.metadata.retryOptions);
+    } catch (e) {
+      return `invalid retry policy: ${(e as Error).message}`;
+    }
+    if (!policy || ext.retryPolicies === 'supported') return undefined;
+    if (ext.retryPolicies === 'ignored') {
+      this.logger.log('warning', `Function "${fn.name}": Azure ignores function-level retry policies for ${fn.trigger.type} (retries come from the trigger's delivery count); the local host ignores it too`, { function: fn.name });
+      return undefined;
+    }
+    return `retry policies are not supported for ${fn.trigger.type} functions in Azure (only Timer, Cosmos DB, Event Hubs and Kafka triggers run them); remove the "retry" option`;
   }
 
   async invoke(fn: RegisteredFunction, triggerInput: unknown, options: InvokeOptions = {}): Promise<InvokeResult> {
@@ -388,6 +434,7 @@ export class LocalHost {
       const ext = this.owner('trigger', fn.trigger.type);
       lines.push(`  ${ext?.describe?.(fn, context) ?? `${fn.name}: ${fn.trigger.type}`}`);
     }
+    for (const fn of this.disabledFunctions) lines.push(`  ${fn.name}: ${fn.trigger.type} (disabled by app setting AzureWebJobs.${fn.name}.Disabled)`);
     process.stdout.write(`\nFunctions:\n\n${lines.join('\n')}\n\n`);
     if (this.functionErrors.length) {
       process.stdout.write(`Functions in error (not running):\n\n${this.functionErrors.map((f) => `  ${f.name}: ${f.message}`).join('\n')}\n\n`);
@@ -416,7 +463,8 @@ export class LocalHost {
         await Promise.race([new Promise<void>((r) => this.idleWaiters.push(r)), sleep(left())]);
         if (this.inFlight > 0) this.logger.log('warning', 'Shutdown deadline passed with invocations still running', { inFlightInvocations: this.inFlight });
       }
-      for (const hook of this.registry?.hooks.get('appTerminate') ?? []) {
+      // appTerminate pairs with appStart: after a start-up that failed before (or in) the appStart hooks it does not run.
+      for (const hook of this.appStarted ? (this.registry?.hooks.get('appTerminate') ?? []) : []) {
         try {
           await hook({ hookData: this.registry?.appLevelOnlyHookData ?? {}, appHookData: this.registry?.appHookData ?? {} });
         } catch (e) {

@@ -11,7 +11,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type * as FunctionsLibModule from '@azure/functions';
-import type { CoreRegistry } from './core-module';
+import { format } from 'node:util';
+import { runLogHooks, type CoreRegistry } from './core-module';
 import { HostError, type BindingInfo, type HostLogger, type HostLogLevel, type InvokeOptions, type InvokeResult, type RegisteredFunction } from './types';
 
 type FunctionsLib = typeof FunctionsLibModule;
@@ -64,10 +65,11 @@ export function createInvoker(lib: FunctionsLib, registry: CoreRegistry, logger:
       const context = new lib.InvocationContext({
         invocationId,
         functionName: fn.name,
+        // As the library formats user logs (util.format, so `%s` placeholders work) and the worker runs log hooks.
         logHandler: (level, ...args) => {
-          if (level === 'none') return;
-          const text = args.map((a) => (typeof a === 'string' ? a : a instanceof Error ? (a.stack ?? a.message) : safeInspect(a))).join(' ');
-          log.log(LOG_LEVELS[level] ?? 'information', text, { category: userCategory });
+          const out = runLogHooks(registry, level, 'user', format(...args), context);
+          if (out.level === 'none') return;
+          log.log(LOG_LEVELS[out.level] ?? 'information', out.message, { category: userCategory });
         },
         ...(options.triggerMetadata ? { triggerMetadata: options.triggerMetadata } : {}),
         ...(options.retryContext ? { retryContext: options.retryContext } : {}),
@@ -112,27 +114,32 @@ export function createInvoker(lib: FunctionsLib, registry: CoreRegistry, logger:
   };
 }
 
-/** preInvocation hooks → callback → postInvocation hooks; hooks may replace inputs, the callback, the result or the error. */
+/**
+ * preInvocation hooks → handler → postInvocation hooks, as the worker runs them. As in the worker, a hook's `inputs`
+ * are the trigger input only (extra inputs live on `context.extraInputs`, never the context itself) and the handler
+ * is called as `handler(...inputs, context)`, so an input a hook appends lands before the context. Hooks may replace
+ * `inputs` and `functionCallback` (pre) and `result`/`error` (post); `invocationContext` is the same object throughout.
+ */
 async function runWithHooks(registry: CoreRegistry, fn: RegisteredFunction, triggerInput: unknown, context: unknown): Promise<unknown> {
-  let args: unknown[] = [triggerInput, context];
+  let inputs: unknown[] = [triggerInput];
   let callback = fn.callback;
   const hookData: Record<string, unknown> = {};
   const appHookData = registry.appHookData;
   for (const hook of registry.hooks.get('preInvocation') ?? []) {
-    const hookCtx: Record<string, unknown> = { hookData, appHookData, invocationContext: context, inputs: args, functionCallback: callback };
+    const hookCtx: Record<string, unknown> = { hookData, appHookData, invocationContext: context, inputs, functionCallback: callback };
     await hook(hookCtx);
-    args = (hookCtx['inputs'] as unknown[]) ?? args;
-    callback = (hookCtx['functionCallback'] as typeof callback) ?? callback;
+    inputs = Array.isArray(hookCtx['inputs']) ? (hookCtx['inputs'] as unknown[]) : inputs;
+    callback = typeof hookCtx['functionCallback'] === 'function' ? (hookCtx['functionCallback'] as typeof callback) : callback;
   }
   let result: unknown;
   let error: unknown;
   try {
-    result = await callback(...args);
+    result = await callback(...inputs, context);
   } catch (e) {
     error = e ?? new Error('The function threw a null or undefined value');
   }
   for (const hook of registry.hooks.get('postInvocation') ?? []) {
-    const hookCtx: Record<string, unknown> = { hookData, appHookData, invocationContext: context, inputs: args, result, error };
+    const hookCtx: Record<string, unknown> = { hookData, appHookData, invocationContext: context, inputs, result, error };
     await hook(hookCtx);
     result = hookCtx['result'];
     error = hookCtx['error'];

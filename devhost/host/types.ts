@@ -119,6 +119,13 @@ export interface HostExtension {
   readonly inputTypes?: readonly string[];
   /** Output binding types it handles, e.g. ['serviceBus']. */
   readonly outputTypes?: readonly string[];
+  /**
+   * Function-level retry policies (`retry` option) for this extension's triggers, as Azure treats them:
+   * 'supported' — the extension runs them (see host/retry.ts); 'ignored' — Azure accepts but ignores them (the
+   * trigger retries through its own delivery count), the host warns at start-up. Absent: Azure does not support them
+   * for this trigger (e.g. HTTP) and start-up stops naming the function.
+   */
+  readonly retryPolicies?: 'supported' | 'ignored';
   /** Return an error message if a function using this extension is registered wrongly (host stops start-up with it). */
   validate?(fn: RegisteredFunction, host: HostContext): string | undefined;
   /**

@@ -21,7 +21,7 @@ import { HostError, type BindingInfo, type HostContext, type HostExtension, type
 import { ServiceBusEmulator } from './broker';
 import { addImplicitEntities, compileConfig, entitySettings, loadConfigFile, type EntitiesConfig } from './config';
 import { parseConnectionString, triggerSettings, type TriggerSettings } from './host-settings';
-import { batchMetadata, messageMetadata, triggerBody } from './trigger-input';
+import { batchMetadata, messageMetadata, outputBody, triggerBody } from './trigger-input';
 
 export interface ServiceBusExtension extends HostExtension {
   /** Embedded brokers started by this extension (port → connection string), for tests and listings. */
@@ -95,7 +95,8 @@ class TriggerRunner {
   ) {}
 
   start(): void {
-    const opts = { receiveMode: 'peekLock' as const, maxAutoLockRenewalDurationInMs: this.settings.maxAutoLockRenewalDurationMs };
+    // Raw bodies: triggerBody converts the wire bytes as the Functions host and the Node library do.
+    const opts = { receiveMode: 'peekLock' as const, maxAutoLockRenewalDurationInMs: this.settings.maxAutoLockRenewalDurationMs, skipParsingBodyAsJson: true };
     if (sessionsEnabled(this.fn.trigger)) {
       for (let i = 0; i < this.settings.maxConcurrentSessions; i++) this.sessionLoops.push(this.runSessions());
       return;
@@ -155,7 +156,7 @@ class TriggerRunner {
    */
   private async runSessions(): Promise<void> {
     const many = str(this.fn.trigger['cardinality'])?.toLowerCase() === 'many';
-    const opts = { receiveMode: 'peekLock' as const, maxAutoLockRenewalDurationInMs: this.settings.maxAutoLockRenewalDurationMs, abortSignal: this.abort.signal };
+    const opts = { receiveMode: 'peekLock' as const, maxAutoLockRenewalDurationInMs: this.settings.maxAutoLockRenewalDurationMs, skipParsingBodyAsJson: true, abortSignal: this.abort.signal };
     while (!this.stopped) {
       let r: ServiceBusSessionReceiver;
       try {
@@ -263,6 +264,8 @@ export function createServiceBusExtension(): ServiceBusExtension {
   return {
     name: 'servicebus',
     triggerTypes: ['serviceBusTrigger'],
+    // Azure ignores function-level retry for Service Bus: redelivery up to maxDeliveryCount is the retry.
+    retryPolicies: 'ignored',
     outputTypes: ['serviceBus'],
 
     emulators: () => [...emulators.entries()].map(([port, e]) => ({ port, connectionString: e.connectionString, dbPath: e.dbPath })),
@@ -378,7 +381,7 @@ export function createServiceBusExtension(): ServiceBusExtension {
       const sender = await pending;
       const items = Array.isArray(value) ? (value as unknown[]) : [value];
       if (items.length === 0) return;
-      await sender.sendMessages(items.map((body) => ({ body })));
+      await sender.sendMessages(items.map((item) => ({ body: outputBody(item) })));
     },
 
     describe(fn, host) {

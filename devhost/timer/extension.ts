@@ -1,10 +1,13 @@
 /**
  * Timer triggers (`app.timer`): NCRONTAB or TimeSpan schedules with `%AppSetting%` resolution, `runOnStartup`,
  * `useMonitor` (default on, turned off for schedules more frequent than a minute, as in Azure), schedule status
- * persisted under `<stateDir>/timers/`.
+ * persisted under `<stateDir>/timers/`, and function-level `retry` policies (fixedDelay / exponentialBackoff) run as
+ * the Functions host runs them: a failed run is retried with `context.retryContext` before the next occurrence is armed.
  *
- * Invariant: a schedule that does not parse (or names a missing setting) stops start-up naming the function.
+ * Invariant: a schedule that does not parse stops start-up naming the function (one naming a missing `%Setting%` never
+ * gets here: the host disables that function at start-up, as the Functions host does).
  */
+import { parseRetryPolicy, runWithRetry } from '../host/retry';
 import type { HostContext, HostExtension, RegisteredFunction } from '../host/types';
 import { TimerListener, type TimerInput } from './listener';
 import { createSchedule, formatTimerDate, timeZoneFromSettings, type TimerSchedule, type TimeZone } from './schedule';
@@ -31,10 +34,13 @@ export function createTimerExtension(): TimerExtension {
   const listeners = new Map<string, TimerListener>();
   const schedules = new Map<string, TimerSchedule>();
   let zone: TimeZone | undefined;
+  // Ends retry waits at shutdown (Azure cancels the retry delay when the host stops).
+  const stopping = new AbortController();
 
   return {
     name: 'timer',
     triggerTypes: ['timerTrigger'],
+    retryPolicies: 'supported',
     validate(fn, host) {
       try {
         zone ??= timeZoneFromSettings(host.settings);
@@ -53,6 +59,7 @@ export function createTimerExtension(): TimerExtension {
         schedules.set(fn.name, schedule);
         const useMonitor = (flag(fn.trigger['useMonitor']) ?? true) && !schedule.subMinute;
         const log = host.logger.child({ function: fn.name });
+        const retry = parseRetryPolicy(fn.metadata.retryOptions); // validated by the host at start-up
         const listener = new TimerListener({
           name: fn.name,
           schedule,
@@ -62,7 +69,14 @@ export function createTimerExtension(): TimerExtension {
           store,
           invoke: async (input: TimerInput, reason) => {
             if (reason !== 'schedule') log.log('information', reason === 'pastDue' ? `Timer '${fn.name}' is past due; running it now` : `Timer '${fn.name}' runs on start-up`);
-            await host.invoke(fn, input, { logFields: { trigger: 'timer', reason } });
+            await runWithRetry(
+              retry,
+              async (retryContext) => {
+                await host.invoke(fn, input, { logFields: { trigger: 'timer', reason }, ...(retryContext ? { retryContext } : {}) });
+              },
+              log,
+              stopping.signal,
+            );
           },
         });
         listeners.set(fn.name, listener);
@@ -78,6 +92,7 @@ export function createTimerExtension(): TimerExtension {
     },
     nextOccurrence: (name) => listeners.get(name)?.nextOccurrence,
     async stop(deadlineMs) {
+      stopping.abort();
       await Promise.all([...listeners.values()].map((l) => l.stop(deadlineMs)));
     },
   };

@@ -89,7 +89,6 @@ describe('graceful shutdown', () => {
 describe('start-up failures', () => {
   it.each([
     ['cron', /Function "nightlyReport": invalid timer schedule: The schedule expression '0 0 25 \* \* \*' was not recognized.*hour value 25 is out of range 0-23/],
-    ['missing-setting', /Function "settingTimer": invalid timer schedule: .*%NO_SUCH_SCHEDULE_SETTING%, which is not set/],
     ['route', /Function "badRoute": invalid route: route "api\/items\/\{id:nosuchconstraint\}" uses unknown constraint "nosuchconstraint"/],
     ['trigger', /Function "cosmosWatcher": trigger type "cosmosDBTrigger" is not supported by the local host/],
     ['throw', /Loading index\.js failed: the entry file failed to load/],
@@ -99,6 +98,19 @@ describe('start-up failures', () => {
     expect(output).toMatch(/Start-up failed/);
     expect(output).toMatch(message);
     expect(output).not.toContain('Host started');
+  });
+
+  it("a binding %Setting% that is not set does not stop start-up: as the real host, the function is disabled with a message naming the setting", async () => {
+    const host = await startHostProcess({ appDir: BAD, env: { BAD_KIND: 'missing-setting' } });
+    try {
+      const logs = host.logs();
+      expect(logs).toContain("Error indexing method 'Functions.settingTimer'. Microsoft.Azure.WebJobs.Host: '%NO_SUCH_SCHEDULE_SETTING%' does not resolve to a value.");
+      expect(logs).toMatch(/Functions in error \(not running\):\s+settingTimer: .*'%NO_SUCH_SCHEDULE_SETTING%' does not resolve to a value/);
+      expect(logs.slice(logs.indexOf('Functions:'), logs.indexOf('Functions in error'))).not.toContain('settingTimer');
+      expect(await (await fetch(`${host.baseUrl}/api/fine`)).text()).toBe('fine');
+    } finally {
+      expect(await host.stop()).toBe(0);
+    }
   });
 
   it('the same app without the bad registration starts', async () => {
