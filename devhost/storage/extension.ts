@@ -153,6 +153,8 @@ export function createStorageExtension(): StorageExtension {
   return {
     name: 'storage',
     triggerTypes: ['queueTrigger', 'blobTrigger'],
+    // Azure ignores function-level retry for queue and blob triggers: the dequeue count / poison threshold is the retry.
+    retryPolicies: 'ignored',
     inputTypes: ['blob', 'table'],
     outputTypes: ['blob', 'table', 'queue'],
 
