@@ -66,12 +66,12 @@ export function unityCatalogRegistry(uc: UnityCatalogClient, tracking: MlflowCli
     deleteAlias: (n, a) => uc.deleteAlias(n, a),
     setModelVersionTag: (n, v, k, val) => uc.setVersionTag(n, v, k, val),
     deleteModelVersionTag: (n, v, k) => uc.deleteVersionTag(n, v, k),
-    transitionStage: () => unsupported('transitioning a stage'),
-    getLatestVersions: () => unsupported('reading stages'),
+    transitionStage: async () => unsupported('transitioning a stage'),
+    getLatestVersions: async () => unsupported('reading stages'),
     getRunSummary: (r) => tracking.getRunSummary(r),
     listArtifacts: (r, p, t) => tracking.listArtifacts(r, p, t),
     artifactExists: (r, p) => tracking.artifactExists(r, p),
     downloadRunArtifact: (r, p) => tracking.downloadRunArtifact(r, p),
-    downloadModelVersionArtifact: () => unsupported('downloading model version artifacts'),
+    downloadModelVersionArtifact: async () => unsupported('downloading model version artifacts'),
   };
 }
