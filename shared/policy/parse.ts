@@ -6,7 +6,7 @@ import { deepMerge, hasPath, isPlainObject } from './merge';
 import { formatPath } from './path';
 import { DIRECT_CHANNEL_TYPES, PolicyFile } from './schema-file';
 import { ModelPolicy } from './schema-model';
-import { registryNameIssue } from '../registry/policy-rules';
+import { registryNameIssue } from './registry-rules';
 
 /** A loaded, validated policy file. `models`/`defaults` stay raw: they are merged per model by resolvePolicy. */
 export type Policy = PolicyFile & { source: string | undefined };

@@ -2,8 +2,7 @@ import { z } from 'zod';
 import { tryParseDuration } from '../decisions/duration';
 import { RetrainParameter, RetrainParameterName, reservedReason } from './parameters';
 import { ApproverSet, Cron, Duration, Identifier, JobDef, durationAtLeast } from './schema-common';
-import { REGISTRY_KINDS } from '../registry/port';
-import { registryIssues } from '../registry/policy-rules';
+import { REGISTRY_KINDS, registryIssues } from './registry-rules';
 
 /** The effective (merged, defaulted) policy of one model. Pure: no I/O. */
 

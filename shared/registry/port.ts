@@ -13,8 +13,8 @@
  */
 import type { FileInfo, LegacyStage, ModelVersion, RegisteredModel, RunSummary } from '../adapters/mlflow';
 
-export const REGISTRY_KINDS = ['mlflow', 'databricks-workspace', 'unity-catalog'] as const;
-export type RegistryKind = (typeof REGISTRY_KINDS)[number];
+export { REGISTRY_KINDS, REGISTRY_CAPABILITIES, type RegistryKind } from '../policy/registry-rules';
+import type { RegistryKind } from '../policy/registry-rules';
 
 export interface ModelRegistry {
   readonly kind: RegistryKind;
@@ -36,10 +36,3 @@ export interface ModelRegistry {
   downloadRunArtifact(runId: string, path: string): Promise<string>;
   downloadModelVersionArtifact(name: string, version: string, path: string): Promise<string>;
 }
-
-/** What each registry can do; `policy check` and the schema refuse the rest. */
-export const REGISTRY_CAPABILITIES: Readonly<Record<RegistryKind, { stages: boolean; threeLevelNames: boolean; deploymentJobs: boolean }>> = {
-  mlflow: { stages: true, threeLevelNames: false, deploymentJobs: false },
-  'databricks-workspace': { stages: true, threeLevelNames: false, deploymentJobs: false },
-  'unity-catalog': { stages: false, threeLevelNames: true, deploymentJobs: true },
-};
