@@ -159,9 +159,16 @@ function* modelPromotion(context: OrchestrationContext): Generator<Task, Promoti
   const approvalSummary = summarizeApproval(approval);
   // Unity Catalog deployment job: the decision becomes the approval task's version tag (shared/registry/deployment-job).
   const jobTagValue = policy.approval.deploymentJobTag !== undefined ? deploymentJobTagValue(approval.status) : undefined;
-  const deploymentJobTag = jobTagValue !== undefined && policy.approval.deploymentJobTag !== undefined
-    ? ((yield context.df.callActivityWithRetry(A.deploymentJobTag, retry, { model: model.name, version: model.version, tag: policy.approval.deploymentJobTag, value: jobTagValue })) as DeploymentJobTagResult)
-    : undefined;
+  let deploymentJobTag: DeploymentJobTagResult | undefined;
+  if (jobTagValue !== undefined && policy.approval.deploymentJobTag !== undefined) {
+    const tag = policy.approval.deploymentJobTag;
+    try {
+      deploymentJobTag = (yield context.df.callActivityWithRetry(A.deploymentJobTag, retry, { model: model.name, version: model.version, tag, value: jobTagValue })) as DeploymentJobTagResult;
+    } catch (e) {
+      // The decision stands; the record says the tag could not be written.
+      deploymentJobTag = { tag, value: jobTagValue, set: false, at: now(), error: e instanceof Error ? e.message.slice(0, 300) : 'the tag could not be written' };
+    }
+  }
   const jobTagExtra = deploymentJobTag ? { deploymentJobTag } : {};
   if (approval.status !== 'approved') {
     const outcome: PromotionOutcome = approval.status === 'expired' ? 'expired' : approval.status === 'cancelled' ? 'cancelled' : 'rejected';
