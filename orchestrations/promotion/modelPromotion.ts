@@ -29,6 +29,7 @@ import { PROMOTION, PROMOTION_ACTIVITIES as A, PROMOTION_CHECK } from '../../sha
 import type { DeployOutcome, LoadContextResult, PromotionOutcome, PromotionRecord, ReportLinks, ValidationResult } from '../../shared/promotion/types';
 import { templateVars } from '../../shared/promotion/vars';
 import { approvalFlow, summarizeApproval } from './approval-flow';
+import { deploymentJobTagValue, type DeploymentJobTagResult } from '../../shared/registry/deployment-job';
 
 const retry = new df.RetryOptions(2_000, 5);
 retry.backoffCoefficient = 2;
@@ -156,6 +157,19 @@ function* modelPromotion(context: OrchestrationContext): Generator<Task, Promoti
   };
   const approval = yield* approvalFlow(context, approvalInput, show);
   const approvalSummary = summarizeApproval(approval);
+  // Unity Catalog deployment job: the decision becomes the approval task's version tag (shared/registry/deployment-job).
+  const jobTagValue = policy.approval.deploymentJobTag !== undefined ? deploymentJobTagValue(approval.status) : undefined;
+  let deploymentJobTag: DeploymentJobTagResult | undefined;
+  if (jobTagValue !== undefined && policy.approval.deploymentJobTag !== undefined) {
+    const tag = policy.approval.deploymentJobTag;
+    try {
+      deploymentJobTag = (yield context.df.callActivityWithRetry(A.deploymentJobTag, retry, { model: model.name, version: model.version, tag, value: jobTagValue })) as DeploymentJobTagResult;
+    } catch (e) {
+      // The decision stands; the record says the tag could not be written.
+      deploymentJobTag = { tag, value: jobTagValue, set: false, at: now(), error: e instanceof Error ? e.message.slice(0, 300) : 'the tag could not be written' };
+    }
+  }
+  const jobTagExtra = deploymentJobTag ? { deploymentJobTag } : {};
   if (approval.status !== 'approved') {
     const outcome: PromotionOutcome = approval.status === 'expired' ? 'expired' : approval.status === 'cancelled' ? 'cancelled' : 'rejected';
     yield* notify('approval.decided', `${model.name} v${model.version} was not approved`, `approval ${approval.status}${approval.reason ? ` (${approval.reason})` : ''}`, reportExtra);
@@ -169,6 +183,7 @@ function* modelPromotion(context: OrchestrationContext): Generator<Task, Promoti
       aliasChanges: challenger.changes,
       aliasBefore: challenger.aliasBefore,
       aliasAfter: challenger.aliasAfter,
+      ...jobTagExtra,
       ...(report ? { report } : {}),
     });
   }
@@ -221,6 +236,7 @@ function* modelPromotion(context: OrchestrationContext): Generator<Task, Promoti
     previousChampion: promoted.previousChampion,
     aliasChanges: [...challenger.changes, ...promoted.changes],
     deploy,
+    ...jobTagExtra,
     eventPublished,
     ...(report ? { report } : {}),
   });

@@ -27,6 +27,7 @@ export interface IntakeConfig {
   azureMonitor: { keys: string[] };
   drift: { keys: string[] };
   databricksJobs: { username: string | undefined; passwords: string[] };
+  databricksUc: { secrets: string[]; toleranceSeconds: number };
   cloudEvents: { keys: string[] };
 }
 
@@ -37,6 +38,7 @@ export interface StagecraftConfig {
   git: { mainBranches: string[]; releasePatterns: string[] };
   mlflow: { trackingUri: string | undefined; token: string | undefined };
   reconciler: { schedule: string; models: string[] };
+  ucReconciler: { targets: string[]; maxCalls: number };
   records: { tablePrefix: string; reportsContainer: string };
 }
 
@@ -91,6 +93,8 @@ const settingSchemas = {
   DRIFT_WEBHOOK_KEYS: list,
   DATABRICKS_JOBS_WEBHOOK_USERNAME: optionalText,
   DATABRICKS_JOBS_WEBHOOK_PASSWORDS: list,
+  DATABRICKS_UC_WEBHOOK_SECRETS: list,
+  DATABRICKS_UC_WEBHOOK_TOLERANCE_SECONDS: intWithDefault(300, 1, 86_400),
   CLOUDEVENTS_KEYS: list,
   INTAKE_MAX_BODY_BYTES: intWithDefault(1_048_576, 1_024, 100 * 1_048_576),
   GIT_MAIN_BRANCHES: textWithDefault('main').transform(splitList).pipe(z.array(branchPattern).min(1, 'needs at least one branch')),
@@ -103,6 +107,8 @@ const settingSchemas = {
     z.string().refine((v) => v.split(/\s+/).length === 6, 'must be an NCRONTAB expression with 6 fields (seconds first)'),
   ),
   RECONCILER_MODELS: list,
+  UC_RECONCILER_TARGETS: list.pipe(z.array(z.string().regex(/^[^.\s/*]+\.[^.\s/*]+\.([^.\s/*]+|\*)$/, 'entries must be catalog.schema.model or catalog.schema.*'))),
+  UC_RECONCILER_MAX_CALLS: intWithDefault(50, 1, 10_000),
   RECORDS_TABLE_PREFIX: textWithDefault('Stagecraft').pipe(
     z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,39}$/, 'must start with a letter and contain only letters and digits (max 40)'),
   ),
@@ -185,11 +191,13 @@ export function loadConfig(env: Env = process.env): StagecraftConfig {
       azureMonitor: { keys: v.AZURE_MONITOR_WEBHOOK_KEYS },
       drift: { keys: v.DRIFT_WEBHOOK_KEYS },
       databricksJobs: { username: v.DATABRICKS_JOBS_WEBHOOK_USERNAME, passwords: v.DATABRICKS_JOBS_WEBHOOK_PASSWORDS },
+      databricksUc: { secrets: v.DATABRICKS_UC_WEBHOOK_SECRETS, toleranceSeconds: v.DATABRICKS_UC_WEBHOOK_TOLERANCE_SECONDS },
       cloudEvents: { keys: v.CLOUDEVENTS_KEYS },
     },
     git: { mainBranches: v.GIT_MAIN_BRANCHES, releasePatterns: v.GIT_RELEASE_BRANCH_PATTERNS },
     mlflow: { trackingUri: v.MLFLOW_TRACKING_URI, token: v.MLFLOW_TRACKING_TOKEN },
     reconciler: { schedule: v.RECONCILER_SCHEDULE, models: v.RECONCILER_MODELS },
+    ucReconciler: { targets: v.UC_RECONCILER_TARGETS, maxCalls: v.UC_RECONCILER_MAX_CALLS },
     records: { tablePrefix: v.RECORDS_TABLE_PREFIX, reportsContainer: v.REPORTS_CONTAINER },
   };
 }

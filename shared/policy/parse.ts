@@ -6,6 +6,7 @@ import { deepMerge, hasPath, isPlainObject } from './merge';
 import { formatPath } from './path';
 import { DIRECT_CHANNEL_TYPES, PolicyFile } from './schema-file';
 import { ModelPolicy } from './schema-model';
+import { registryNameIssue } from './registry-rules';
 
 /** A loaded, validated policy file. `models`/`defaults` stay raw: they are merged per model by resolvePolicy. */
 export type Policy = PolicyFile & { source: string | undefined };
@@ -73,6 +74,8 @@ function validateEntries(file: PolicyFile, loc: Locator | undefined): PolicyIssu
     const merged = deepMerge(deepMerge({}, file.defaults), entry);
     const r = ModelPolicy.safeParse(merged);
     if (r.success) {
+      const nameIssue = registryNameIssue(r.data.registry, glob);
+      if (nameIssue) push({ path: formatPath(['models', glob]), message: nameIssue, ...(loc ? loc.locate(['models', glob]) : {}) });
       checkChannelRefs(r.data.notify, ['models', glob, 'notify'], file, loc, push);
       r.data.approval.escalation.forEach((s, i) => checkChannelRefs(s.notify, ['models', glob, 'approval', 'escalation', i, 'notify'], file, loc, push));
       checkLinkChannel(r.data.approval.linkChannel, ['models', glob, 'approval', 'linkChannel'], file, loc, push);

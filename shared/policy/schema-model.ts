@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { tryParseDuration } from '../decisions/duration';
 import { RetrainParameter, RetrainParameterName, reservedReason } from './parameters';
 import { ApproverSet, Cron, Duration, Identifier, JobDef, durationAtLeast } from './schema-common';
+import { REGISTRY_KINDS, registryIssues } from './registry-rules';
 
 /** The effective (merged, defaulted) policy of one model. Pure: no I/O. */
 
@@ -68,6 +69,7 @@ export const Approval = z
     unknownAuthor: z.enum(['block', 'require-extra-approval', 'allow']).default('require-extra-approval').meta({
       description: "With excludeAuthor, when the version's author is unknown (no registry user_id and no mlflow.user tag on its run): block fails the promotion, require-extra-approval asks for one more approval than minApprovals (capped at the named approvers when there are no groups), allow proceeds as is.",
     }),
+    deploymentJobTag: z.string().regex(/^[A-Za-z0-9_\-.]{1,100}$/, 'must be a job task key (letters, digits, _ - .)').optional().meta({ description: "Unity Catalog (MLflow 3 deployment jobs): the approval task's name. Stagecraft's decision sets the version tag of that name to approved (or rejected), which the deployment job's approval task waits for." }),
     linkChannel: Identifier.optional().meta({
       description: 'A direct channel (type direct-webhook or slack-dm) through which each named approver gets their own one-click links. Without it no links are sent: approvers decide through the API or console. Shared channels never carry links.',
     }),
@@ -169,6 +171,7 @@ export const RollbackPolicy = z.strictObject({
 export type RollbackPolicy = z.output<typeof RollbackPolicy>;
 
 export const ModelPolicy = z.strictObject({
+  registry: z.enum(REGISTRY_KINDS).default('mlflow').meta({ description: 'Where the model lives: mlflow (OSS MLflow), databricks-workspace (legacy workspace registry, stages possible) or unity-catalog (catalog.schema.model, aliases only).' }),
   dryRun: z.boolean().optional().meta({ description: 'Overrides the top-level dryRun for this model.' }),
   validations: z.record(Identifier, Check).default({}).meta({ description: 'Checks by id; an entry with the same id overrides, null removes.' }),
   // prefault (not default): an absent section is parsed as {}, so "required but no approvers" is reported.
@@ -179,6 +182,7 @@ export const ModelPolicy = z.strictObject({
   retraining: Retraining.optional(),
   rollback: RollbackPolicy.prefault({}),
 }).superRefine((p, ctx) => {
+  for (const i of registryIssues(p)) ctx.addIssue({ code: 'custom', path: i.path, message: i.message });
   // A rollback approval uses the model's approvers: its quorum must be reachable with them.
   if (!p.rollback.requireApproval) return;
   const a = p.approval;

@@ -9,7 +9,7 @@
  * - The previous champion is read BEFORE the move and returned, so rollback can find it in the history.
  */
 import { z } from 'zod';
-import type { MlflowClient } from '../adapters/mlflow';
+import type { ModelRegistry } from '../registry/port';
 import { RecordTable } from '../records';
 import type { Promotion } from '../policy';
 import { storageFromEnv, type Env } from '../approvals/storage';
@@ -57,7 +57,7 @@ export function aliasHistoryFromEnv(env: Env = process.env): AliasHistory {
 }
 
 export interface MoveContext {
-  client: MlflowClient;
+  client: ModelRegistry;
   history: AliasHistory;
   instanceId: string;
   actor: string;
@@ -70,7 +70,7 @@ export function roleNames(p: Promotion): { champion: string; challenger: string 
 }
 
 /** Current holders of the champion and challenger roles. */
-export async function currentRoles(client: MlflowClient, model: string, p: Promotion): Promise<Record<string, string | null>> {
+export async function currentRoles(client: ModelRegistry, model: string, p: Promotion): Promise<Record<string, string | null>> {
   const names = roleNames(p);
   if (p.mode === 'stages') {
     const latest = await client.getLatestVersions(model, ['Production', 'Staging']);

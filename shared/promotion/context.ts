@@ -5,7 +5,8 @@
 import { EVENT_TYPES, type AnyStagecraftEvent } from '../events';
 import { ModelVersionCreatedData, PromoteRequestedData } from '../events/data';
 import { NotFoundError } from '../errors';
-import type { MlflowClient, ModelVersion } from '../adapters/mlflow';
+import type { ModelVersion } from '../adapters/mlflow';
+import type { ModelRegistry, RegistryKind } from '../registry/port';
 import { tagsToRecord } from '../adapters/mlflow';
 import { PolicyFileError, PolicyInvalidError, tryResolvePolicy } from '../policy';
 import { loadPolicy } from '../policy/load';
@@ -25,7 +26,8 @@ function first(tags: Record<string, string>, keys: readonly string[]): string | 
 export const RUN_USER_TAG = 'mlflow.user';
 
 /**
- * The version's author: the registry's `user_id` (Databricks Unity Catalog / workspace registry fill it; open-source
+ * The version's author: the registry's `user_id` (the workspace registry fills it; Unity Catalog's `created_by` is
+ * mapped onto it by shared/registry/unity-catalog.ts, as the MLflow UC API itself does; open-source
  * MLflow never does), else the source run's `mlflow.user` tag, else unknown. A tag is a claim made by whoever
  * logged the run; it is recorded as such (`authorSource`).
  */
@@ -72,7 +74,7 @@ function triggerOf(event: AnyStagecraftEvent): { model: { name: string; version:
   return undefined;
 }
 
-export async function loadPromotionContext(event: AnyStagecraftEvent | undefined, deps: { mlflow: () => MlflowClient; policyFile: string }): Promise<LoadContextResult> {
+export async function loadPromotionContext(event: AnyStagecraftEvent | undefined, deps: { registry: (kind: RegistryKind) => ModelRegistry; policyFile: string }): Promise<LoadContextResult> {
   const t = event && typeof event === 'object' ? triggerOf(event) : undefined;
   if (!t) return { ok: false, code: 'EVENT_INVALID', reason: `the input event is not a model.version.created or promote.requested event with valid data` };
   const { model, trigger } = t;
@@ -85,7 +87,8 @@ export async function loadPromotionContext(event: AnyStagecraftEvent | undefined
   }
   const resolved = tryResolvePolicy(policy, model.name);
   if (!resolved.ok) return { ok: false, code: resolved.error.code, reason: resolved.error.message, model, trigger };
-  const client = deps.mlflow();
+  // The model's policy chooses its registry (mlflow, databricks-workspace or unity-catalog).
+  const client = deps.registry(resolved.value.policy.registry);
   let mv: ModelVersion;
   try {
     mv = await client.getModelVersion(model.name, model.version);

@@ -8,7 +8,7 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { NotFoundError } from '../errors';
-import type { MlflowClient } from '../adapters/mlflow';
+import type { ModelRegistry } from '../registry/port';
 import type { Check, Promotion } from '../policy';
 import { type CheckFacts, factsNeeded, mlmodelFacts } from './checks';
 import type { VersionInfo } from './types';
@@ -18,7 +18,7 @@ export function modelDir(source: string | undefined): string {
   return m ? m[1]!.replace(/^\/+|\/+$/g, '') : 'model';
 }
 
-async function listAll(client: MlflowClient, runId: string, dir?: string): Promise<string[]> {
+async function listAll(client: ModelRegistry, runId: string, dir?: string): Promise<string[]> {
   const out: string[] = [];
   const walk = async (path: string | undefined, depth: number): Promise<void> => {
     let token: string | undefined;
@@ -41,7 +41,7 @@ async function listAll(client: MlflowClient, runId: string, dir?: string): Promi
  * `<dir>/MLmodel` (MLflow 2 layout) second. An unreadable MLmodel means "unknown" (undefined), which a blocking
  * check treats as a failure it can name, never as a pass.
  */
-async function readMlmodel(client: MlflowClient, model: VersionInfo, dir: string): Promise<{ signature: boolean | undefined; inputExample: boolean }> {
+async function readMlmodel(client: ModelRegistry, model: VersionInfo, dir: string): Promise<{ signature: boolean | undefined; inputExample: boolean }> {
   const inRun = model.runId ? await client.artifactExists(model.runId, `${dir}/input_example.json`).catch(() => false) : false;
   const attempts: (() => Promise<string>)[] = [() => client.downloadModelVersionArtifact(model.name, model.version, 'MLmodel')];
   if (model.runId) {
@@ -59,7 +59,7 @@ async function readMlmodel(client: MlflowClient, model: VersionInfo, dir: string
   return { signature: undefined, inputExample: inRun };
 }
 
-async function championOf(client: MlflowClient, model: VersionInfo, check: Extract<Check, { type: 'champion' }>, promotion: Promotion): Promise<CheckFacts['champion']> {
+async function championOf(client: ModelRegistry, model: VersionInfo, check: Extract<Check, { type: 'champion' }>, promotion: Promotion): Promise<CheckFacts['champion']> {
   let champ;
   if (promotion.mode === 'stages' && check.alias === undefined) {
     champ = (await client.getLatestVersions(model.name, ['Production']))[0];
@@ -76,7 +76,7 @@ async function championOf(client: MlflowClient, model: VersionInfo, check: Extra
   }
 }
 
-export async function gatherFacts(client: MlflowClient, check: Check, model: VersionInfo, promotion: Promotion): Promise<CheckFacts> {
+export async function gatherFacts(client: ModelRegistry, check: Check, model: VersionInfo, promotion: Promotion): Promise<CheckFacts> {
   const needs = new Set(factsNeeded(check));
   const facts: CheckFacts = { version: model, runTags: {}, runMetrics: undefined };
   if (model.runId && (needs.has('run') || needs.has('datasets'))) {

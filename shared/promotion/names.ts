@@ -17,6 +17,7 @@ export const PROMOTION_ACTIVITIES = {
   promote: 'promotionPromote',
   publishPromoted: 'promotionPublishPromoted',
   writeRecord: 'promotionWriteRecord',
+  deploymentJobTag: 'promotionDeploymentJobTag',
   rollbackPlan: 'rollbackPlan',
   rollbackApply: 'rollbackApply',
   rollbackRecord: 'rollbackRecord',

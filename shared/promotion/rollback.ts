@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import { NotFoundError } from '../errors';
-import type { MlflowClient } from '../adapters/mlflow';
+import type { ModelRegistry } from '../registry/port';
 import { RecordTable } from '../records';
 import { type Approval, type Deploy, type Policy, type Promotion, type RollbackPolicy, tryResolvePolicy } from '../policy';
 import { storageFromEnv, type Env } from '../approvals/storage';
@@ -44,7 +44,7 @@ export type RollbackPlan =
 
 export interface RollbackDeps {
   policy: Policy;
-  client: MlflowClient;
+  client: ModelRegistry;
   history: AliasHistory;
   promotionRecord: (model: string, instanceId: string) => Promise<PromotionRecord | undefined>;
 }

@@ -7,6 +7,7 @@ import type { ChampionComparison } from '../decisions/champion';
 import type { ThresholdResult } from '../decisions/thresholds';
 import type { CheckSeverity, CheckStatus, ValidationVerdict } from '../decisions/verdict';
 import type { Check, ResolvedModelPolicy } from '../policy';
+import type { DeploymentJobTagResult } from '../registry/deployment-job';
 
 /** What the promotion knows about the version under test, gathered once by `promotionLoadContext`. */
 export interface VersionInfo {
@@ -136,6 +137,8 @@ export interface PromotionRecord {
   previousChampion?: string | null;
   aliasChanges?: AliasChange[];
   deploy?: DeployOutcome;
+  /** Unity Catalog deployment job approval tag written from the decision (approval.deploymentJobTag). */
+  deploymentJobTag?: DeploymentJobTagResult;
   eventPublished?: boolean;
   startedAt: string;
   finishedAt: string;

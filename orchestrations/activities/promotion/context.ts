@@ -7,7 +7,8 @@ import type { AnyStagecraftEvent } from '../../../shared/events';
 import { Check, Promotion } from '../../../shared/policy';
 import { evaluateCheck, type CheckEvaluation } from '../../../shared/promotion/checks';
 import { loadPromotionContext } from '../../../shared/promotion/context';
-import { mlflowFromEnv, policyFile } from '../../../shared/promotion/env';
+import { policyFile } from '../../../shared/promotion/env';
+import { registryForModel, registryFromEnv } from '../../../shared/registry/from-env';
 import { gatherFacts } from '../../../shared/promotion/facts';
 import type { RunCheckInput } from '../../../shared/promotion/messages';
 import { PROMOTION_ACTIVITIES as A } from '../../../shared/promotion/names';
@@ -15,7 +16,7 @@ import type { LoadContextResult } from '../../../shared/promotion/types';
 import { linkPromotionFromEnv } from '../../../shared/retraining/link';
 
 export async function promotionLoadContext(input: { event?: AnyStagecraftEvent; instanceId: string }, context: InvocationContext): Promise<LoadContextResult> {
-  const result = await loadPromotionContext(input.event, { mlflow: () => mlflowFromEnv(), policyFile: policyFile() });
+  const result = await loadPromotionContext(input.event, { registry: (kind) => registryFromEnv(kind), policyFile: policyFile() });
   if (result.ok) {
     context.info('promotion context loaded', { instanceId: input.instanceId, model: result.model.name, version: result.model.version, checks: Object.keys(result.policy.policy.validations).length });
     if (result.model.retrainingRun !== undefined) {
@@ -31,7 +32,7 @@ export async function promotionLoadContext(input: { event?: AnyStagecraftEvent; 
 export async function promotionRunCheck(input: RunCheckInput, context: InvocationContext): Promise<CheckEvaluation> {
   const check = Check.parse(input.check);
   const promotion = Promotion.parse(input.promotion);
-  const facts = await gatherFacts(mlflowFromEnv(), check, input.model, promotion);
+  const facts = await gatherFacts(await registryForModel(input.model.name), check, input.model, promotion);
   const out = evaluateCheck(check, facts);
   context.info('check evaluated', { check: input.id, model: input.model.name, version: input.model.version, status: out.status });
   return out;

@@ -5,7 +5,8 @@ import { appendAudit, type AuditEntry } from '../../../shared/audit';
 import { Promotion } from '../../../shared/policy';
 import { loadPolicy } from '../../../shared/policy/load';
 import { aliasHistoryFromEnv, moveChampion } from '../../../shared/promotion/aliases';
-import { mlflowFromEnv, policyFile } from '../../../shared/promotion/env';
+import { policyFile } from '../../../shared/promotion/env';
+import { registryForModel } from '../../../shared/registry/from-env';
 import { PROMOTION_ACTIVITIES as A } from '../../../shared/promotion/names';
 import { getPromotionRecord } from '../../../shared/promotion/records';
 import { planRollback, RollbackInput, writeRollbackRecord, type RollbackPlan, type RollbackRecord } from '../../../shared/promotion/rollback';
@@ -14,7 +15,7 @@ import type { AliasChange } from '../../../shared/promotion/types';
 df.app.activity(A.rollbackPlan, {
   handler: async (raw: unknown, context: InvocationContext): Promise<RollbackPlan> => {
     const input = RollbackInput.parse(raw);
-    const plan = await planRollback(input, { policy: await loadPolicy(policyFile()), client: mlflowFromEnv(), history: aliasHistoryFromEnv(), promotionRecord: (m, id) => getPromotionRecord(m, id) });
+    const plan = await planRollback(input, { policy: await loadPolicy(policyFile()), client: await registryForModel(input.model), history: aliasHistoryFromEnv(), promotionRecord: (m, id) => getPromotionRecord(m, id) });
     context.info('rollback planned', { model: input.model, ok: plan.ok, target: plan.ok ? plan.target.version : undefined, code: plan.ok ? undefined : plan.code, approvedChampion: plan.ok ? plan.standing.approvedChampion : undefined });
     return plan;
   },
@@ -22,7 +23,7 @@ df.app.activity(A.rollbackPlan, {
 
 df.app.activity(A.rollbackApply, {
   handler: async (input: { instanceId: string; model: string; version: string; promotion: Promotion; actor: string; reason: string }, context: InvocationContext): Promise<{ changes: AliasChange[]; previousChampion: string | null }> => {
-    const ctx = { client: mlflowFromEnv(), history: aliasHistoryFromEnv(), instanceId: input.instanceId, actor: input.actor, reason: input.reason, now: Date.now };
+    const ctx = { client: await registryForModel(input.model), history: aliasHistoryFromEnv(), instanceId: input.instanceId, actor: input.actor, reason: input.reason, now: Date.now };
     const out = await moveChampion(ctx, input.model, input.version, Promotion.parse(input.promotion));
     context.info('champion rolled back', { instanceId: input.instanceId, model: input.model, version: input.version, previous: out.previousChampion, actor: input.actor });
     return out;

@@ -3,6 +3,7 @@ import { azureMonitorSource } from './azure-monitor';
 import { cloudEventsSource } from './cloudevents';
 import { databricksSource } from './databricks';
 import { databricksJobsSource } from './databricks-jobs';
+import { databricksUcSource } from './databricks-uc';
 import { driftSource } from './drift';
 import { githubSource } from './github';
 import { mlflowSource } from './mlflow';
@@ -21,6 +22,7 @@ export const SOURCES: Readonly<Record<SourceName, IntakeSource>> = {
   drift: driftSource,
   cloudevents: cloudEventsSource,
   'databricks-jobs': databricksJobsSource,
+  'databricks-uc': databricksUcSource,
 };
 
 export function isSourceName(value: string): value is SourceName {

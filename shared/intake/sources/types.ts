@@ -18,7 +18,8 @@ export type SourceName =
   | 'azure-monitor'
   | 'drift'
   | 'cloudevents'
-  | 'databricks-jobs';
+  | 'databricks-jobs'
+  | 'databricks-uc';
 
 export type ParseOutcome =
   | { kind: 'events'; events: AnyStagecraftEvent[] }
