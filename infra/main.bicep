@@ -4,8 +4,8 @@
 targetScope = 'subscription'
 
 @minLength(1)
-@maxLength(20)
-@description('azd environment name; resource names derive from it and a hash of subscription + environment.')
+@maxLength(64)
+@description('azd environment name; resource names are an abbreviation + a hash of subscription, resource group and this name.')
 param environmentName string
 
 @minLength(1)

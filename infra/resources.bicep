@@ -6,7 +6,7 @@
 // are set here or are named parameters; test/infra/*.test.ts checks that offline.
 
 @minLength(1)
-@maxLength(20)
+@maxLength(64)
 param environmentName string
 param location string = resourceGroup().location
 param tags object = {}
@@ -63,20 +63,21 @@ param privateEndpointSubnetPrefix string = '10.40.2.0/24'
 
 param principalId string = ''
 
-// ---- names (test/infra/names.test.ts checks Azure's length and character rules for the worst case) ----
+// ---- names: an abbreviation + a hash of subscription, resource group and environment name (13 lower-case letters and
+// digits), never the raw environment name, which may hold characters Azure names refuse. test/infra/names.test.ts checks
+// Azure's length and character rules.
 var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
-var envName = toLower(environmentName)
 var storageAccountName = 'st${resourceToken}'
 var keyVaultName = 'kv-${resourceToken}'
-var serviceBusNamespaceName = 'sb-${envName}-${resourceToken}'
-var functionAppName = 'func-${envName}-${resourceToken}'
-var planName = 'plan-${envName}-${resourceToken}'
-var identityName = 'id-${envName}-${resourceToken}'
-var logAnalyticsName = 'log-${envName}-${resourceToken}'
-var appInsightsName = 'appi-${envName}-${resourceToken}'
-var schedulerName = 'dts-${envName}-${resourceToken}'
-var vnetName = 'vnet-${envName}-${resourceToken}'
-var deploymentContainerName = 'app-package-${take(functionAppName, 32)}-${take(resourceToken, 7)}'
+var serviceBusNamespaceName = 'sb-${resourceToken}'
+var functionAppName = 'func-${resourceToken}'
+var planName = 'plan-${resourceToken}'
+var identityName = 'id-${resourceToken}'
+var logAnalyticsName = 'log-${resourceToken}'
+var appInsightsName = 'appi-${resourceToken}'
+var schedulerName = 'dts-${resourceToken}'
+var vnetName = 'vnet-${resourceToken}'
+var deploymentContainerName = 'app-package-${resourceToken}'
 
 /**
  * Every secret setting Stagecraft reads in Azure (the docs' Secret column, less the connection strings replaced by
