@@ -17,6 +17,17 @@ import { join } from 'node:path';
 
 export const EMULATOR_ONLY_PROPERTIES = ['DefaultMessageTimeToLive', 'DuplicateDetectionHistoryTimeWindow'] as const;
 
+/**
+ * Azure-only values for subscriptions no function consumes (functions/router.ts consumes promotion, pipelines,
+ * retraining, jobs and native). With Azure's default TTL (unbounded) their messages would pile up until the topic
+ * reaches its size quota and every publish fails with QuotaExceeded; expiring them after 14 days without
+ * dead-lettering bounds that. test/infra/servicebus.test.ts fails when a subscription has neither a consumer nor an
+ * entry here.
+ */
+export const AZURE_UNCONSUMED_SUBSCRIPTIONS: Record<string, Props> = {
+  'stagecraft-events/audit': { defaultMessageTimeToLive: 'P14D', deadLetteringOnMessageExpiration: false },
+};
+
 type Props = Record<string, unknown>;
 interface EmuRule { Name: string; Properties: { FilterType: 'Correlation' | 'Sql'; CorrelationFilter?: Props; SqlFilter?: { SqlExpression: string } } }
 interface EmuSubscription { Name: string; Properties?: Props; Rules?: EmuRule[] }
@@ -99,7 +110,8 @@ export function azureTopology(config: EmuConfig): AzureTopology {
   for (const topic of ns.Topics ?? []) {
     t.topics.push({ name: topic.Name, properties: mapProps('topic', topic.Name, topic.Properties, TOPIC_PROPS) });
     for (const s of topic.Subscriptions ?? []) {
-      t.subscriptions.push({ topic: topic.Name, name: s.Name, properties: mapProps('subscription', `${topic.Name}/${s.Name}`, s.Properties, SUBSCRIPTION_PROPS) });
+      const props = mapProps('subscription', `${topic.Name}/${s.Name}`, s.Properties, SUBSCRIPTION_PROPS);
+      t.subscriptions.push({ topic: topic.Name, name: s.Name, properties: { ...props, ...(AZURE_UNCONSUMED_SUBSCRIPTIONS[`${topic.Name}/${s.Name}`] ?? {}) } });
       for (const r of s.Rules ?? []) {
         t.rules.push({ topic: topic.Name, subscription: s.Name, name: r.Name, properties: mapRule(`${topic.Name}/${s.Name}/${r.Name}`, r) });
       }

@@ -7,7 +7,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_PATH, EMULATOR_ONLY_PROPERTIES, TOPOLOGY_PATH, azureTopology, renderTopology, type AzureTopology } from '../../scripts/servicebus-topology';
+import { AZURE_UNCONSUMED_SUBSCRIPTIONS, CONFIG_PATH, EMULATOR_ONLY_PROPERTIES, TOPOLOGY_PATH, azureTopology, renderTopology, type AzureTopology } from '../../scripts/servicebus-topology';
+import { REPO_ROOT } from '../helpers/host';
 import { decl, infraFile, objectEntries } from './bicep';
 
 type Json = Record<string, unknown>;
@@ -42,7 +43,11 @@ describe('infra: Service Bus topology from Config.json', () => {
     (ns.Queues as Array<{ Name: string; Properties: Json }>).forEach((q, i) => check(q.Properties, committed.queues[i]!.properties, q.Name));
     topics.forEach((t, i) => check(t.Properties, committed.topics[i]!.properties, t.Name));
     const subs = topics.flatMap((t) => t.Subscriptions);
-    subs.forEach((s, i) => check(s.Properties, committed.subscriptions[i]!.properties, s.Name));
+    subs.forEach((s, i) => {
+      const override = AZURE_UNCONSUMED_SUBSCRIPTIONS[`${committed.subscriptions[i]!.topic}/${s.Name}`] ?? {};
+      const props = Object.fromEntries(Object.entries(s.Properties).filter(([k]) => override[lowerFirst(k)] === undefined));
+      check(props, committed.subscriptions[i]!.properties, s.Name);
+    });
     const rules = subs.flatMap((s) => s.Rules ?? []);
     rules.forEach((r, i) => {
       const arm = committed.rules[i]!.properties;
@@ -57,10 +62,28 @@ describe('infra: Service Bus topology from Config.json', () => {
     });
   });
 
+  it('every subscription has a consumer in functions/router.ts or a bounded TTL in Azure (no unbounded pile-up)', () => {
+    const router = readFileSync(join(REPO_ROOT, 'functions', 'router.ts'), 'utf8');
+    const consumed = new Set([
+      ...[...(/const SUBSCRIPTIONS = \[([^\]]*)\]/.exec(router)?.[1] ?? '').matchAll(/'([^']+)'/g)].map((m) => m[1]!),
+      ...[...router.matchAll(/subscriptionName: '([^']+)'/g)].map((m) => m[1]!),
+    ]);
+    expect(consumed.size).toBeGreaterThanOrEqual(5);
+    for (const s of committed.subscriptions) {
+      if (consumed.has(s.name)) continue;
+      expect(s.properties['defaultMessageTimeToLive'], `${s.topic}/${s.name} has no consumer and no TTL in Azure`).toMatch(/^P\d+D$/);
+      expect(s.properties['deadLetteringOnMessageExpiration']).toBe(false);
+    }
+  });
+
   it('leaves out the emulator-only properties (infra/servicebus/README.md) and the empty forwards', () => {
     const text = readFileSync(TOPOLOGY_PATH, 'utf8');
     expect(configText).toContain('DefaultMessageTimeToLive');
-    for (const p of EMULATOR_ONLY_PROPERTIES) expect(text.toLowerCase()).not.toContain(lowerFirst(p).toLowerCase());
+    // The emulator's values never reach Azure (the only TTL is the explicit Azure one for unconsumed subscriptions).
+    expect(text).not.toContain('PT1H');
+    expect(text).not.toContain('PT5M');
+    expect(text.toLowerCase()).not.toContain('duplicatedetectionhistorytimewindow');
+    expect((text.match(/defaultMessageTimeToLive/g) ?? []).length).toBe(Object.keys(AZURE_UNCONSUMED_SUBSCRIPTIONS).length);
     expect(text).not.toMatch(/"forwardTo": ""/);
     const readme = readFileSync(join(dirname(CONFIG_PATH), 'README.md'), 'utf8');
     for (const p of EMULATOR_ONLY_PROPERTIES) expect(readme).toContain(`\`${p}\``);
