@@ -186,6 +186,20 @@ describe('infra: app settings of the Function App', () => {
     expect(settings.get('STAGECRAFT_AUTH_TENANT_ID')?.value).toBe('tenant().tenantId');
   });
 
+  it('switches the durable provider by app settings when the Durable Task Scheduler backend is chosen', () => {
+    const value = decl(resources, 'var', 'durableSettings').value;
+    expect(value.startsWith("durableBackend == 'DurableTaskScheduler' ? {")).toBe(true);
+    const dts = objectEntries(value.slice(value.indexOf('{')));
+    expect(dts.get('AzureFunctionsJobHost__extensions__durableTask__storageProvider__type')).toBe("'azureManaged'");
+    expect(dts.get('AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionStringName')).toBe("'DURABLE_TASK_SCHEDULER_CONNECTION_STRING'");
+    expect(dts.get('DURABLE_TASK_SCHEDULER_CONNECTION_STRING')).toBe("'Endpoint=${scheduler!.outputs.endpoint};Authentication=ManagedIdentity;ClientID=${identity.outputs.clientId}'");
+    expect(decl(resources, 'param', 'durableBackend').value).toBe("'AzureStorage'");
+    // host.json keeps the Azure Storage provider (the default backend).
+    const host = JSON.parse(readFileSync(join(REPO_ROOT, 'host.json'), 'utf8')) as { extensions: { durableTask: { hubName: string; storageProvider: Record<string, string> } } };
+    expect(host.extensions.durableTask.storageProvider['type']).toBeUndefined();
+    expect(decl(resources, 'param', 'taskHubName').value).toBe(`'${host.extensions.durableTask.hubName}'`);
+  });
+
   it('defines the app roles shared/auth/identity.ts maps', () => {
     const identity = readFileSync(join(REPO_ROOT, 'shared', 'auth', 'identity.ts'), 'utf8');
     const mapped = [...identity.matchAll(/'(stagecraft\.[a-z]+)'\s*:/g)].map((m) => m[1]!).sort();
