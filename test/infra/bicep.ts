@@ -141,29 +141,28 @@ export function decl(file: BicepFile, kind: Decl['kind'], name: string): Decl {
   return d;
 }
 
-/** Keys of the top level of an object literal `{ ... }` (one `key: value` per line, or `key: {` blocks). */
+/**
+ * Entries of the top level of an object literal `{ ... }`: `key: value` separated by new lines (multi-line objects)
+ * or commas (single-line objects), brackets and strings kept whole.
+ */
 export function objectEntries(body: string): Map<string, string> {
   const open = body.indexOf('{');
   if (open < 0) throw new Error(`not an object: ${body.slice(0, 60)}`);
   const close = matchBracket(body, open);
   const inner = body.slice(open + 1, close - 1);
+  const parts: string[] = [];
+  let start = 0;
+  for (let j = 0; j < inner.length; j++) {
+    const c = inner[j]!;
+    if (c === "'") { j++; while (j < inner.length && inner[j] !== "'") j += inner[j] === '\\' ? 2 : 1; continue; }
+    if (c === '{' || c === '[' || c === '(') { j = matchBracket(inner, j) - 1; continue; }
+    if (c === '\n' || c === ',') { parts.push(inner.slice(start, j)); start = j + 1; }
+  }
+  parts.push(inner.slice(start));
   const out = new Map<string, string>();
-  let i = 0;
-  while (i < inner.length) {
-    const rest = inner.slice(i);
-    const m = /^\s*(?:'([^']+)'|([A-Za-z_][\w]*))\s*:\s*/.exec(rest);
-    if (!m) { const nl = inner.indexOf('\n', i); if (nl < 0) break; i = nl + 1; continue; }
-    const key = m[1] ?? m[2]!;
-    let j = i + m[0].length;
-    const valueStart = j;
-    while (j < inner.length && inner[j] !== '\n') {
-      const c = inner[j]!;
-      if (c === "'") { j++; while (j < inner.length && inner[j] !== "'") j += inner[j] === '\\' ? 2 : 1; j++; continue; }
-      if (c === '{' || c === '[' || c === '(') { j = matchBracket(inner, j); continue; }
-      j++;
-    }
-    out.set(key, inner.slice(valueStart, j).trim());
-    i = j + 1;
+  for (const part of parts) {
+    const m = /^\s*(?:'([^']+)'|([A-Za-z_][\w]*))\s*:\s*([\s\S]*)$/.exec(part);
+    if (m) out.set(m[1] ?? m[2]!, m[3]!.trim());
   }
   return out;
 }
