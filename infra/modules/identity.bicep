@@ -1,0 +1,14 @@
+// The user-assigned managed identity every identity-based connection of the app uses (AZURE_CLIENT_ID = its client id).
+param name string
+param location string
+param tags object = {}
+
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: name
+  location: location
+  tags: tags
+}
+
+output id string = identity.id
+output principalId string = identity.properties.principalId
+output clientId string = identity.properties.clientId
