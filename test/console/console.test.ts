@@ -1,0 +1,173 @@
+/**
+ * The operator console in a real browser against the real local host (Azurite, the MLflow fake, a promotion
+ * policy): an approver reads the champion comparison and approves; a non-approver sees the request read-only and a
+ * decision forged from the console's own origin is refused; a finished promotion's detail shows its timeline and
+ * links; an operator terminates a waiting run. Every page is checked with axe-core and photographed for the docs.
+ * Requires a build (`npm run build`) and Debian's chromium (`apt-get install -y chromium`).
+ */
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HostProcess } from '../helpers/host';
+import { api, finished, KEYS, pendingApproval, startEnv, startHost, startPromotion, status, stopEnv, until, type Env } from '../promotion/harness';
+import { expectAccessible, launchBrowser, openConsole, screenshot } from './browser';
+
+const champion = { type: 'champion', rules: [{ metric: 'roc_auc', direction: 'higher', maxRegression: 0.01 }] };
+function policy(hook: string) {
+  return {
+    version: 1,
+    channels: { hook: { type: 'webhook', url: hook } },
+    defaults: { notify: ['hook'], approval: { required: true, approvers: { users: ['alice@contoso.com', 'bob@contoso.com'] }, minApprovals: 1, excludeAuthor: true, deadline: '10m' } },
+    models: {
+      fraud: { validations: { quality: { type: 'metric-threshold', thresholds: [{ metric: 'accuracy', min: 0.9 }] }, 'vs-champion': champion } },
+      churn: { validations: { quality: { type: 'metric-threshold', thresholds: [{ metric: 'accuracy', min: 0.9 }] } } },
+    },
+  };
+}
+
+let env: Env;
+let host: HostProcess;
+let browser: Browser;
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+  env = await startEnv(policy);
+  env.hostEnv['STAGECRAFT_USER_ROLES'] = 'operator=carol@contoso.com';
+  host = await startHost(env);
+}, 150_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await host?.stop();
+  await stopEnv(env);
+});
+
+function seed(model: string, version: string, metrics: Record<string, number>, aliases: string[] = []) {
+  const run = env.mlflow.seedRun({ metrics });
+  env.mlflow.seedVersion(model, { version, runId: run.run_id, userId: 'dave@contoso.com', ...(aliases.length ? { aliases } : {}) });
+}
+const aliases = (model: string) => Object.fromEntries(env.mlflow.state.models.get(model)!.aliases);
+
+describe('operator console (browser)', () => {
+  let promotionId = '';
+  let approvalId = '';
+
+  it('a non-approver sees the request read-only, without buttons, and a decision forged from the console origin is refused', async () => {
+    seed('fraud', '1', { accuracy: 0.92, roc_auc: 0.9 }, ['champion']);
+    seed('fraud', '2', { accuracy: 0.94, roc_auc: 0.93 });
+    promotionId = await startPromotion(host, 'fraud', '2');
+    approvalId = String((await pendingApproval(host, 'fraud'))['id']);
+    const { page, context, problems } = await openConsole(browser, host.baseUrl, KEYS['carol@contoso.com'], '#/approvals');
+    try {
+      const card = page.getByRole('article', { name: /fraud v2/ });
+      await card.waitFor();
+      await expect.poll(() => card.getByText('Read-only:').textContent()).toContain('not an approver');
+      expect(await card.getByRole('button', { name: 'Approve' }).count()).toBe(0);
+      expect(await card.getByRole('button', { name: 'Reject' }).count()).toBe(0);
+      // The same call the buttons would make, forged by hand from the page's origin with carol's own key.
+      const forged = await page.evaluate(async ([id, key]) => {
+        const r = await fetch(`/api/approvals/${id}/decision`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-stagecraft-key': key! }, body: JSON.stringify({ decision: 'approve' }) });
+        return { status: r.status, body: (await r.json()) as { error?: { code?: string } } };
+      }, [approvalId, KEYS['carol@contoso.com']]);
+      expect(forged.status).toBe(403);
+      expect(forged.body.error?.code).toBe('NOT_AN_APPROVER');
+      // From another origin (a page elsewhere making the browser post here): refused before any decision rule.
+      const cross = await fetch(`${host.baseUrl}/api/approvals/${approvalId}/decision`, { method: 'POST', headers: { origin: 'http://evil.example', 'content-type': 'application/json', 'x-stagecraft-key': KEYS['bob@contoso.com'] }, body: '{"decision":"approve"}' });
+      expect(cross.status).toBe(403);
+      expect(((await cross.json()) as { error: { code: string } }).error.code).toBe('AUTH_CROSS_ORIGIN');
+      expect((await api(host, 'GET', `/api/approvals/${approvalId}`, 'alice@contoso.com')).json['approval']).toMatchObject({ status: 'pending', votes: [] });
+      await expectAccessible(page, 'approvals (read-only)');
+      await screenshot(page, 'approvals-readonly');
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
+
+  it('an approver reads the champion comparison, approves with a comment, and sees the run move on and champion move', async () => {
+    const { page, context, problems } = await openConsole(browser, host.baseUrl, KEYS['bob@contoso.com'], '#/approvals');
+    try {
+      const card = page.getByRole('article', { name: /fraud v2/ });
+      const table = card.getByRole('table', { name: /Champion comparison/ });
+      await table.waitFor();
+      const row = table.getByRole('row', { name: /roc_auc/ });
+      expect(await row.textContent()).toMatch(/0\.93.*0\.9.*\+0\.03/);
+      expect(await card.getByText('dave@contoso.com').count()).toBeGreaterThan(0);
+      expect(await card.getByText(/left\)/).count()).toBe(1);
+      await expectAccessible(page, 'approvals inbox');
+      await screenshot(page, 'approvals');
+      await card.getByLabel('Comment').fill('metrics look good');
+      await card.getByRole('button', { name: 'Approve' }).click();
+      await card.getByRole('status').waitFor();
+      await page.goto(`${host.baseUrl}/api/console/#/runs/${encodeURIComponent(promotionId)}`);
+      await page.getByRole('heading', { name: /Run/ }).waitFor();
+      await expect.poll(() => page.locator('.facts .status').first().textContent(), { timeout: 60_000 }).toBe('Completed');
+      expect(aliases('fraud')).toMatchObject({ champion: '2' });
+      await page.goto(`${host.baseUrl}/api/console/#/models/fraud`);
+      await expect.poll(() => page.getByText(/Aliases:/).textContent(), { timeout: 30_000 }).toContain('champion → v2');
+      await page.getByText(/v1 → v2/).first().waitFor();
+      await expectAccessible(page, 'model detail');
+      await screenshot(page, 'model');
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
+
+  it('the detail of a finished promotion shows its timeline with durations and its links', async () => {
+    await finished(host, promotionId);
+    const { page, context, problems } = await openConsole(browser, host.baseUrl, KEYS['alice@contoso.com'], `#/runs/${encodeURIComponent(promotionId)}`);
+    try {
+      await page.getByRole('heading', { name: 'Timeline' }).waitFor();
+      const items = page.locator('ol.timeline li');
+      expect(await items.count()).toBeGreaterThan(3);
+      expect(await page.locator('ol.timeline').textContent()).toMatch(/started modelPromotion/);
+      expect(await page.locator('ol.timeline').textContent()).toMatch(/ended Completed/);
+      await page.getByRole('link', { name: 'model fraud' }).waitFor();
+      // Approvers without the operator role get no action buttons.
+      expect(await page.getByRole('group', { name: 'Operator actions' }).count()).toBe(0);
+      await expectAccessible(page, 'run detail');
+      await screenshot(page, 'run-detail');
+      await page.getByRole('link', { name: 'model fraud' }).click();
+      await page.getByRole('heading', { name: 'Model fraud' }).waitFor();
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
+
+  it('an operator finds a waiting run in the runs view, terminates it with a reason, sees it Terminated, and the action is audited', async () => {
+    seed('churn', '1', { accuracy: 0.95 });
+    const id = await startPromotion(host, 'churn', '1');
+    await pendingApproval(host, 'churn');
+    const { page, context, problems } = await openConsole(browser, host.baseUrl, KEYS['carol@contoso.com'], '#/runs?model=churn');
+    try {
+      const link = page.getByRole('link', { name: id });
+      await link.waitFor();
+      await expectAccessible(page, 'runs');
+      await page.goto(`${host.baseUrl}/api/console/#/runs`);
+      await page.getByRole('link', { name: id }).waitFor();
+      await screenshot(page, 'runs');
+      await page.getByRole('link', { name: id }).click();
+      await page.getByRole('button', { name: 'Terminate' }).click();
+      const dialog = page.getByRole('dialog');
+      await dialog.getByLabel(/Reason/).fill('wrong data snapshot');
+      await expectAccessible(page, 'terminate confirmation');
+      await dialog.getByRole('button', { name: 'Terminate run' }).click();
+      await expect.poll(() => page.locator('.facts .status').first().textContent(), { timeout: 30_000 }).toBe('Terminated');
+      expect((await status(host, id)).runtimeStatus).toBe('Terminated');
+      await screenshot(page, 'run-terminated');
+      const audit = await until('the audit entry', async () => {
+        const r = await api(host, 'GET', '/api/audit?action=console.run', 'carol@contoso.com');
+        const entries = (r.json['entries'] ?? r.json['records'] ?? []) as Array<Record<string, unknown>>;
+        return entries.find((e) => e['target'] === id);
+      });
+      expect(audit).toMatchObject({ action: 'console.run.terminate', actor: 'carol@contoso.com', outcome: 'accepted', details: { reason: 'wrong data snapshot' } });
+      // The same action by an approver without the operator role is refused (and audited as refused).
+      const refused = await api(host, 'POST', `/api/console/api/runs/${encodeURIComponent(id)}/actions`, 'bob@contoso.com', { action: 'purge', reason: 'x' });
+      expect(refused.status).toBe(403);
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
+});
