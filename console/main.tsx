@@ -69,10 +69,12 @@ function App() {
   else if (section === 'events') page = <EventsPage outcome={query['outcome'] ?? ''} isOperator={isOperator} />;
   else {
     const nav = (f: RunFilters) => {
-      const p = new URLSearchParams(Object.entries(f).filter(([, v]) => v !== undefined && v !== '') as Array<[string, string]>).toString();
+      const entries: Array<[string, string]> = [];
+      for (const [k, v] of Object.entries(f)) if (typeof v === 'string' && v !== '') entries.push([k, v]);
+      const p = new URLSearchParams(entries).toString();
       location.hash = `#/runs${p ? `?${p}` : ''}`;
     };
-    page = <RunsPage key={JSON.stringify(query)} filters={query as RunFilters} navigate={nav} />;
+    page = <RunsPage key={JSON.stringify(query)} filters={query} navigate={nav} />;
   }
   return (
     <>

@@ -34,7 +34,7 @@ export function Status({ value }: { value: string }) {
 
 export function ErrorBox({ error }: { error: unknown }) {
   if (!error) return null;
-  const msg = error instanceof ApiError ? `${error.message} (${error.code})` : error instanceof Error ? error.message : String(error);
+  const msg = error instanceof ApiError ? `${error.message} (${error.code})` : error instanceof Error ? error.message : 'unexpected error';
   return <p class="error" role="alert">{msg}</p>;
 }
 

@@ -283,6 +283,9 @@ export class LocalHost {
       lines.push(`  ${ext?.describe?.(fn, context) ?? `${fn.name}: ${fn.trigger.type}`}`);
     }
     process.stdout.write(`\nFunctions:\n\n${lines.join('\n')}\n\n`);
+    // The app's operator console (functions/console-assets.ts), when it has one.
+    const consoleUrl = /(http\S+\/console\/)\{\*path\}/.exec(lines.join('\n'))?.[1];
+    if (consoleUrl) process.stdout.write(`Console: ${consoleUrl}\n\n`);
   }
 
   /**

@@ -93,7 +93,7 @@ export async function resubmitDeadLetter(client: ServiceBusClient, topic: string
     }
     const newMessageId = `${String(target.messageId ?? seq).slice(0, 80)}-resubmit-${nowMs.toString(36)}`;
     await sender.sendMessages({
-      body: target.body,
+      body: target.body as unknown,
       messageId: newMessageId,
       ...(target.subject ? { subject: target.subject } : {}),
       ...(target.contentType ? { contentType: target.contentType } : {}),

@@ -65,9 +65,30 @@ export function statusBuckets(runs: readonly RunSummary[], fromMs?: number, toMs
   return { buckets, bucketMs };
 }
 
+const MODEL_KEYED = new Set(['promotion', 'rollback', 'retraining', 'retrainingRun']);
+
+function unescapePart(p: string): string {
+  try {
+    return decodeURIComponent(p.replace(/~([0-9A-F]{2})/g, '%$1'));
+  } catch {
+    return p;
+  }
+}
+
+/**
+ * Listings carry no inputs (as in Azure), so a run whose custom status names no model gets it from its instance id
+ * when the id is model-keyed (shared/router/instance-id: `promotion:<model>:<version>`, `rollback:<model>:...`).
+ */
+export function withModelFromId(r: RunSummary): RunSummary {
+  if (r.model) return r;
+  const parts = r.id.split(':');
+  if (parts.length >= 2 && MODEL_KEYED.has(parts[0]!) && parts[1] !== 'sha256') return { ...r, model: unescapePart(parts[1]!) };
+  return r;
+}
+
 export async function listRunsView(client: DurableClient, q: RunsViewQuery): Promise<RunsView> {
   const all = (await client.getStatusAll()) as unknown as Parameters<typeof summarize>[0][];
-  return runsView(all.map(summarize), q);
+  return runsView(all.map((s) => withModelFromId(summarize(s))), q);
 }
 
 const get = (v: unknown, k: string): unknown => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[k] : undefined);

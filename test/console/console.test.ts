@@ -141,13 +141,15 @@ describe('operator console (browser)', () => {
     await pendingApproval(host, 'churn');
     const { page, context, problems } = await openConsole(browser, host.baseUrl, KEYS['carol@contoso.com'], '#/runs?model=churn');
     try {
-      const link = page.getByRole('link', { name: id });
-      await link.waitFor();
+      const link = page.getByRole('link', { name: id, exact: true });
+      await link.waitFor({ timeout: 15_000 }).catch(async (e: unknown) => {
+        throw new Error(`${String(e)}\npage:\n${await page.locator('body').innerText()}`);
+      });
       await expectAccessible(page, 'runs');
       await page.goto(`${host.baseUrl}/api/console/#/runs`);
-      await page.getByRole('link', { name: id }).waitFor();
+      await page.getByRole('link', { name: id, exact: true }).waitFor();
       await screenshot(page, 'runs');
-      await page.getByRole('link', { name: id }).click();
+      await page.getByRole('link', { name: id, exact: true }).click();
       await page.getByRole('button', { name: 'Terminate' }).click();
       const dialog = page.getByRole('dialog');
       await dialog.getByLabel(/Reason/).fill('wrong data snapshot');
@@ -157,7 +159,7 @@ describe('operator console (browser)', () => {
       expect((await status(host, id)).runtimeStatus).toBe('Terminated');
       await screenshot(page, 'run-terminated');
       const audit = await until('the audit entry', async () => {
-        const r = await api(host, 'GET', '/api/audit?action=console.run', 'carol@contoso.com');
+        const r = await api(host, 'GET', '/api/audit?action=console.run.*', 'carol@contoso.com');
         const entries = (r.json['entries'] ?? r.json['records'] ?? []) as Array<Record<string, unknown>>;
         return entries.find((e) => e['target'] === id);
       });
