@@ -48,6 +48,27 @@ function seed(model: string, version: string, metrics: Record<string, number>, a
 const aliases = (model: string) => Object.fromEntries(env.mlflow.state.models.get(model)!.aliases);
 
 describe('operator console (browser)', () => {
+  it('serves only the built files: index no-store with a strict CSP, hashed assets immutable, nothing else', async () => {
+    const index = await fetch(`${host.baseUrl}/api/console/`);
+    expect(index.status).toBe(200);
+    expect(index.headers.get('cache-control')).toBe('no-store');
+    const csp = index.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|https?:/);
+    const html = await index.text();
+    expect(html).not.toMatch(/<script>|<style>|\son\w+=|https?:\/\//);
+    const asset = /src="(assets\/app-[0-9a-f]{16}\.js)"/.exec(html)?.[1];
+    expect(asset).toBeDefined();
+    const js = await fetch(`${host.baseUrl}/api/console/${asset!}`);
+    expect(js.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(js.headers.get('content-type')).toContain('text/javascript');
+    for (const p of ['manifest.json', 'assets/nope.js', '..%2F..%2Fpackage.json', 'assets/..%2F..%2Flocal.settings.json']) {
+      expect((await fetch(`${host.baseUrl}/api/console/${p}`)).status, p).toBe(404);
+    }
+    // Data needs an identity.
+    expect((await fetch(`${host.baseUrl}/api/console/api/runs`)).status).toBe(401);
+  });
+
   let promotionId = '';
   let approvalId = '';
 
