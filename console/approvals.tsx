@@ -26,18 +26,16 @@ function Comparison({ v }: { v: ValidationView }) {
   );
 }
 
-function Item({ item, now, onDecided }: { item: InboxItem; now: number; onDecided: () => void }) {
+function Item({ item, now, onDecided }: { item: InboxItem; now: number; onDecided: (message: string) => void }) {
   const [comment, setComment] = useState('');
   const [error, setError] = useState<unknown>(undefined);
-  const [result, setResult] = useState<string | undefined>(undefined);
   const [busy, setBusy] = useState(false);
   const decide = async (decision: 'approve' | 'reject') => {
     setBusy(true);
     setError(undefined);
     try {
-      const r = await api<{ message: string }>(`/approvals/${encodeURIComponent(item.id)}/decision`, { method: 'POST', body: { decision, ...(comment ? { comment } : {}) } });
-      setResult(r.message);
-      onDecided();
+      const r = await api<{ message: string; approval?: { status?: string } }>(`/approvals/${encodeURIComponent(item.id)}/decision`, { method: 'POST', body: { decision, ...(comment ? { comment } : {}) } });
+      onDecided(`${item.model} v${item.version}: ${r.message}${r.approval?.status ? ` (request ${r.approval.status})` : ''}`);
     } catch (e) {
       setError(e);
     } finally {
@@ -85,7 +83,6 @@ function Item({ item, now, onDecided }: { item: InboxItem; now: number; onDecide
       ) : (
         item.status === 'pending' && <p class="readonly" role="note">Read-only: {item.whyNot ?? 'you may not vote on this request'}</p>
       )}
-      {result && <p class="ok" role="status">{result}</p>}
       <ErrorBox error={error} />
     </article>
   );
@@ -93,15 +90,17 @@ function Item({ item, now, onDecided }: { item: InboxItem; now: number; onDecide
 
 export function ApprovalsPage({ status }: { status: string }) {
   const { data, error, reload, at } = usePoll(() => api<InboxView>(`/console/api/inbox${qs({ status })}`), [status]);
+  const [notice, setNotice] = useState<string | undefined>(undefined);
   return (
     <section aria-labelledby="appr-h">
       <h1 id="appr-h">Approvals</h1>
       <nav aria-label="Approval status" class="tabs">
         {['pending', 'approved', 'rejected', 'expired', 'all'].map((s) => <a key={s} href={`#/approvals?status=${s}`} aria-current={s === status ? 'page' : undefined}>{s}</a>)}
       </nav>
+      {notice && <p class="ok" role="status">{notice}</p>}
       <ErrorBox error={error} />
       {data && data.items.length === 0 && <p>Nothing {status === 'all' ? '' : status} waits on you.</p>}
-      {data?.items.map((i) => <Item key={i.id} item={i} now={at ?? Date.now()} onDecided={reload} />)}
+      {data?.items.map((i) => <Item key={i.id} item={i} now={at ?? Date.now()} onDecided={(m) => { setNotice(m); reload(); }} />)}
     </section>
   );
 }

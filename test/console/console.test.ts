@@ -95,6 +95,8 @@ describe('operator console (browser)', () => {
       const cross = await fetch(`${host.baseUrl}/api/approvals/${approvalId}/decision`, { method: 'POST', headers: { origin: 'http://evil.example', 'content-type': 'application/json', 'x-stagecraft-key': KEYS['bob@contoso.com'] }, body: '{"decision":"approve"}' });
       expect(cross.status).toBe(403);
       expect(((await cross.json()) as { error: { code: string } }).error.code).toBe('AUTH_CROSS_ORIGIN');
+      const crossSite = await fetch(`${host.baseUrl}/api/approvals/${approvalId}/decision`, { method: 'POST', headers: { 'sec-fetch-site': 'cross-site', 'content-type': 'application/json', 'x-stagecraft-key': KEYS['bob@contoso.com'] }, body: '{"decision":"approve"}' });
+      expect(crossSite.status).toBe(403);
       expect((await api(host, 'GET', `/api/approvals/${approvalId}`, 'alice@contoso.com')).json['approval']).toMatchObject({ status: 'pending', votes: [] });
       await expectAccessible(page, 'approvals (read-only)');
       await screenshot(page, 'approvals-readonly');
@@ -118,7 +120,7 @@ describe('operator console (browser)', () => {
       await screenshot(page, 'approvals');
       await card.getByLabel('Comment').fill('metrics look good');
       await card.getByRole('button', { name: 'Approve' }).click();
-      await card.getByRole('status').waitFor();
+      await expect.poll(() => page.getByRole('status').textContent()).toMatch(/fraud v2: .*\(request approved\)/);
       await page.goto(`${host.baseUrl}/api/console/#/runs/${encodeURIComponent(promotionId)}`);
       await page.getByRole('heading', { name: /Run/ }).waitFor();
       await expect.poll(() => page.locator('.facts .status').first().textContent(), { timeout: 60_000 }).toBe('Completed');
@@ -173,9 +175,12 @@ describe('operator console (browser)', () => {
       await page.getByRole('link', { name: id, exact: true }).click();
       await page.getByRole('button', { name: 'Terminate' }).click();
       const dialog = page.getByRole('dialog');
-      await dialog.getByLabel(/Reason/).fill('wrong data snapshot');
+      // Keyboard only: the modal dialog takes focus on its reason field, Enter confirms.
+      await expect.poll(() => page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id?: string } | null } }).document.activeElement?.id)).toBe('confirm-reason');
       await expectAccessible(page, 'terminate confirmation');
-      await dialog.getByRole('button', { name: 'Terminate run' }).click();
+      await page.keyboard.type('wrong data snapshot');
+      await page.keyboard.press('Enter');
+      await dialog.waitFor({ state: 'hidden' });
       await expect.poll(() => page.locator('.facts .status').first().textContent(), { timeout: 30_000 }).toBe('Terminated');
       expect((await status(host, id)).runtimeStatus).toBe('Terminated');
       await screenshot(page, 'run-terminated');
