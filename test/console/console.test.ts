@@ -5,6 +5,7 @@
  * links; an operator terminates a waiting run. Every page is checked with axe-core and photographed for the docs.
  * Requires a build (`npm run build`) and Debian's chromium (`apt-get install -y chromium`).
  */
+import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostProcess } from '../helpers/host';
@@ -12,7 +13,7 @@ import { api, finished, KEYS, pendingApproval, startEnv, startHost, startPromoti
 import { expectAccessible, launchBrowser, openConsole, screenshot } from './browser';
 
 const champion = { type: 'champion', rules: [{ metric: 'roc_auc', direction: 'higher', maxRegression: 0.01 }] };
-function policy(hook: string) {
+function policy(hook: string, dir: string) {
   return {
     version: 1,
     channels: { hook: { type: 'webhook', url: hook } },
@@ -20,10 +21,12 @@ function policy(hook: string) {
     models: {
       fraud: { validations: { quality: { type: 'metric-threshold', thresholds: [{ metric: 'accuracy', min: 0.9 }] }, 'vs-champion': champion } },
       churn: { validations: { quality: { type: 'metric-threshold', thresholds: [{ metric: 'accuracy', min: 0.9 }] } } },
+      ranking: { retraining: { trainingJob: { runner: 'local', command: process.execPath, args: [join(dir, 'ok.js')], timeout: '2m' }, cooldown: '1h' } },
     },
   };
 }
 
+const FUNCTION_KEY = 'console-test-function-key-0123456789';
 let env: Env;
 let host: HostProcess;
 let browser: Browser;
@@ -32,6 +35,7 @@ beforeAll(async () => {
   browser = await launchBrowser();
   env = await startEnv(policy);
   env.hostEnv['STAGECRAFT_USER_ROLES'] = 'operator=carol@contoso.com';
+  env.hostEnv['STAGECRAFT_FUNCTION_KEY'] = FUNCTION_KEY;
   host = await startHost(env);
 }, 150_000);
 
@@ -158,7 +162,7 @@ describe('operator console (browser)', () => {
     }
   }, 120_000);
 
-  it('an operator finds a waiting run in the runs view, terminates it with a reason, sees it Terminated, and the action is audited', async () => {
+  it('an operator finds a waiting run in the runs view, suspends, resumes and terminates it with a reason, sees it Terminated, restarts it, and the action is audited', async () => {
     seed('churn', '1', { accuracy: 0.95 });
     const id = await startPromotion(host, 'churn', '1');
     await pendingApproval(host, 'churn');
@@ -173,6 +177,16 @@ describe('operator console (browser)', () => {
       await page.getByRole('link', { name: id, exact: true }).waitFor();
       await screenshot(page, 'runs');
       await page.getByRole('link', { name: id, exact: true }).click();
+      const runStatus = () => page.locator('.facts .status').first().textContent();
+      const act = async (button: string, confirm: string) => {
+        await page.getByRole('button', { name: button, exact: true }).click();
+        await page.getByRole('dialog').getByLabel(/Reason/).fill(`${button} from the console test`);
+        await page.getByRole('dialog').getByRole('button', { name: confirm }).click();
+      };
+      await act('Suspend', 'Suspend run');
+      await expect.poll(runStatus, { timeout: 30_000 }).toBe('Suspended');
+      await act('Resume', 'Resume run');
+      await expect.poll(runStatus, { timeout: 30_000 }).toBe('Running');
       await page.getByRole('button', { name: 'Terminate' }).click();
       const dialog = page.getByRole('dialog');
       // Keyboard only: the modal dialog takes focus on its reason field, Enter confirms.
@@ -184,10 +198,16 @@ describe('operator console (browser)', () => {
       await expect.poll(() => page.locator('.facts .status').first().textContent(), { timeout: 30_000 }).toBe('Terminated');
       expect((await status(host, id)).runtimeStatus).toBe('Terminated');
       await screenshot(page, 'run-terminated');
+      await act('Restart', 'Restart run');
+      const restarted = page.getByRole('status').getByRole('link', { name: 'open the new run' });
+      await restarted.waitFor();
+      const newId = decodeURIComponent((await restarted.getAttribute('href'))!.replace('#/runs/', ''));
+      expect(newId).toMatch(/^promotion:churn:1-restart-/);
+      await until('the restarted run', async () => (await status(host, newId)).runtimeStatus !== 'NotFound');
       const audit = await until('the audit entry', async () => {
         const r = await api(host, 'GET', '/api/audit?action=console.run.*', 'carol@contoso.com');
         const entries = (r.json['entries'] ?? r.json['records'] ?? []) as Array<Record<string, unknown>>;
-        return entries.find((e) => e['target'] === id);
+        return entries.find((e) => e['target'] === id && e['action'] === 'console.run.terminate');
       });
       expect(audit).toMatchObject({ action: 'console.run.terminate', actor: 'carol@contoso.com', outcome: 'accepted', details: { reason: 'wrong data snapshot' } });
       // The same action by an approver without the operator role is refused (and audited as refused).
@@ -198,4 +218,25 @@ describe('operator console (browser)', () => {
       await context.close();
     }
   }, 120_000);
+
+  it('the retraining view shows the coordinator\'s decisions with reasons, the cooldown and the run', async () => {
+    const retrain = (reason: string) => fetch(`${host.baseUrl}/api/models/ranking/retrain`, { method: 'POST', headers: { 'x-functions-key': FUNCTION_KEY, 'x-stagecraft-key': KEYS['alice@contoso.com'], 'content-type': 'application/json' }, body: JSON.stringify({ reason }) });
+    expect((await retrain('fresh labels')).status).toBeLessThan(300);
+    const { page, context, problems } = await openConsole(browser, host.baseUrl, KEYS['alice@contoso.com'], '#/retraining');
+    try {
+      const card = page.getByRole('article', { name: /ranking/ });
+      await card.waitFor({ timeout: 30_000 });
+      await expect.poll(() => card.getByRole('table', { name: /Recent triggers and decisions/ }).locator('tbody tr').count(), { timeout: 30_000 }).toBeGreaterThan(0);
+      await expect.poll(async () => (await card.textContent()) ?? '', { timeout: 30_000 }).toMatch(/Cooldown until\s*\d{4}-/);
+      expect((await retrain('again, too soon')).status).toBeLessThan(300);
+      // A manual request inside the cooldown still starts, and says so.
+      await expect.poll(async () => (await card.getByRole('table', { name: /Recent triggers and decisions/ }).textContent()) ?? '', { timeout: 30_000 }).toMatch(/manualstartmanual request during cooldown until \d{4}-/);
+      await expectAccessible(page, 'retraining');
+      await screenshot(page, 'retraining');
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
 });
+
