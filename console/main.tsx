@@ -24,11 +24,15 @@ function useHash() {
   return h;
 }
 
+/** On a local host there is no App Service authentication to sign in with. */
+const LOCAL = ['127.0.0.1', 'localhost', '[::1]'].includes(location.hostname);
+
 function KeyForm({ onDone, error }: { onDone: () => void; error: unknown }) {
   const [key, setValue] = useState('');
   return (
     <main id="main" class="signin">
       <h1>Sign in to Stagecraft</h1>
+      {!LOCAL && <p><a href={`/.auth/login/aad?post_login_redirect_uri=${encodeURIComponent(location.pathname)}`}>Sign in with Microsoft Entra ID</a></p>}
       <p>In Azure, App Service authentication signs you in. Locally, paste your identity key (from <code>STAGECRAFT_APPROVER_KEYS</code>); it stays in this tab only and is sent in the <code>x-stagecraft-key</code> header.</p>
       <form onSubmit={(e) => { e.preventDefault(); setKey(key.trim()); onDone(); }}>
         <label for="key">Identity key</label>

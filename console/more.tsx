@@ -28,7 +28,7 @@ export function ModelPage({ name, isOperator }: { name: string; isOperator: bool
   const { data, error, reload } = usePoll(() => api<ModelDetailView>(`/console/api/models/${encodeURIComponent(name)}`), [name], 5000);
   const [rollback, setRollback] = useState(false);
   const [toVersion, setToVersion] = useState('');
-  const [done, setDone] = useState<string | undefined>(undefined);
+  const [done, setDone] = useState<{ instanceId: string; started: boolean } | undefined>(undefined);
   return (
     <section aria-labelledby="model-h">
       <p><a href="#/models">← All models</a></p>
@@ -38,7 +38,7 @@ export function ModelPage({ name, isOperator }: { name: string; isOperator: bool
         <>
           <p>Aliases: {aliasText(data.aliases)}</p>
           {isOperator && <div class="buttons"><button type="button" class="danger" onClick={() => setRollback(true)}>Roll back…</button></div>}
-          {done && <p class="ok" role="status">{done}</p>}
+          {done && <p class="ok" role="status">{done.started ? 'Rollback started' : 'This rollback was already requested'}: <a href={`#/runs/${encodeURIComponent(done.instanceId)}`}>{done.instanceId}</a></p>}
           <h2>Versions</h2>
           <table>
             <thead><tr><th scope="col">Version</th><th scope="col">Aliases</th><th scope="col">Validation</th><th scope="col">Promotion</th><th scope="col">Run</th></tr></thead>
@@ -54,8 +54,8 @@ export function ModelPage({ name, isOperator }: { name: string; isOperator: bool
       )}
       {rollback && (
         <Confirm title={`Roll back ${name}?`} confirmLabel="Roll back" danger onClose={() => setRollback(false)} onConfirm={async (reason) => {
-          const r = await api<{ instanceId?: string; message?: string }>(`/models/${encodeURIComponent(name)}/rollback`, { method: 'POST', body: { reason, ...(toVersion ? { toVersion } : {}) } });
-          setDone(`${r.message ?? 'rollback requested'}${r.instanceId ? ` (run ${r.instanceId})` : ''}`);
+          const r = await api<{ instanceId: string; started: boolean }>(`/models/${encodeURIComponent(name)}/rollback`, { method: 'POST', body: { reason, ...(toVersion ? { toVersion } : {}) } });
+          setDone(r);
           reload();
         }}>
           <p><label for="rb-version">To version (empty: the previous champion)</label> <input id="rb-version" inputMode="numeric" value={toVersion} onInput={(e) => setToVersion((e.target as HTMLInputElement).value)} /></p>

@@ -162,6 +162,23 @@ describe('operator console (browser)', () => {
     }
   }, 120_000);
 
+  it('an operator rolls the champion back from the model view (through the rollback API) and sees the alias move', async () => {
+    const { page, context, problems } = await openConsole(browser, host.baseUrl, KEYS['carol@contoso.com'], '#/models/fraud');
+    try {
+      await expect.poll(() => page.getByText(/Aliases:/).textContent(), { timeout: 30_000 }).toContain('champion → v2');
+      await page.getByRole('button', { name: 'Roll back…' }).click();
+      await page.getByRole('dialog').getByLabel(/Reason/).fill('v2 misbehaves in production');
+      await page.getByRole('dialog').getByRole('button', { name: 'Roll back' }).click();
+      await page.getByRole('status').getByRole('link', { name: /^rollback:fraud:/ }).waitFor();
+      await expect.poll(() => page.getByText(/Aliases:/).textContent(), { timeout: 60_000 }).toContain('champion → v1');
+      expect(aliases('fraud')).toMatchObject({ champion: '1' });
+      await page.getByText(/champion: v2 → v1/).waitFor();
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
+
   it('an operator finds a waiting run in the runs view, suspends, resumes and terminates it with a reason, sees it Terminated, restarts it, and the action is audited', async () => {
     seed('churn', '1', { accuracy: 0.95 });
     const id = await startPromotion(host, 'churn', '1');
@@ -228,6 +245,8 @@ describe('operator console (browser)', () => {
       await card.waitFor({ timeout: 30_000 });
       await expect.poll(() => card.getByRole('table', { name: /Recent triggers and decisions/ }).locator('tbody tr').count(), { timeout: 30_000 }).toBeGreaterThan(0);
       await expect.poll(async () => (await card.textContent()) ?? '', { timeout: 30_000 }).toMatch(/Cooldown until\s*\d{4}-/);
+      // Once the run has finished (the view follows it live), ask again inside the cooldown.
+      await expect.poll(async () => (await card.getByRole('table', { name: /Recent triggers and decisions/ }).textContent()) ?? '', { timeout: 60_000 }).toMatch(/run-finishednote/);
       expect((await retrain('again, too soon')).status).toBeLessThan(300);
       // A manual request inside the cooldown still starts, and says so.
       await expect.poll(async () => (await card.getByRole('table', { name: /Recent triggers and decisions/ }).textContent()) ?? '', { timeout: 30_000 }).toMatch(/manualstartmanual request during cooldown until \d{4}-/);

@@ -52,12 +52,18 @@ describe('events view (browser)', () => {
       await sb.close();
     }
     host = await startHost(env);
+    // A webhook with a wrong signature: refused, and its receipt says why.
+    const forged = await fetch(`${host.baseUrl}/api/webhooks/github`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': 'console-d1', 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` }, body: '{}' });
+    expect(forged.status).toBe(401);
     const { page, context, problems } = await openConsole(browser, host.baseUrl, KEYS['carol@contoso.com'], '#/events');
     try {
       const row = page.getByRole('row', { name: /RegistryUnavailable/ });
       await row.waitFor();
       expect(await row.textContent()).toContain('MLflow answered 503');
       expect(await row.textContent()).toContain('promotion');
+      const receipt = page.getByRole('row', { name: /github.*rejected/ });
+      await receipt.waitFor();
+      expect(await receipt.textContent()).toMatch(/401.*INTAKE_SIGNATURE/);
       await expectAccessible(page, 'events');
       await screenshot(page, 'events');
       await row.getByRole('button', { name: 'Resubmit' }).click();
