@@ -58,5 +58,6 @@ export async function inboxView(store: ApprovalStore, who: Identity, filter: { s
   const all = await store.list({ ...(filter.status !== 'all' ? { status: filter.status } : {}), ...(filter.model ? { model: filter.model } : {}), limit: 5000 });
   const visible = all.filter((r) => canSee(r, who)).slice(0, 100);
   const items = await Promise.all(visible.map(async (r) => inboxItem(r, await listValidations(r.instanceId).catch(() => []), who, nowMs)));
-  return { items };
+  // What waits on this person first; the rest (operators see every request) read-only after it.
+  return { items: [...items.filter((i) => i.canVote), ...items.filter((i) => !i.canVote)] };
 }

@@ -1,7 +1,7 @@
 /**
  * The Models view: registered models with their aliases (from the registry), and per model its versions with
  * aliases, validation status and promotion outcome (promotion records), and the alias history (every move the
- * promotion and rollback workflows made). Registry errors degrade to what the records know.
+ * promotion and rollback workflows made). The registry must answer (its errors reach the view as the API's error).
  */
 import type { MlflowClient } from '../adapters/mlflow';
 import type { AliasHistory } from '../promotion/aliases';
