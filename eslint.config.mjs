@@ -28,6 +28,11 @@ export default tseslint.config(
     },
   },
   {
+    // The operator console's browser code (DOM types, Preact JSX) has its own tsconfig.
+    files: ['console/**/*.ts', 'console/**/*.tsx'],
+    languageOptions: { parserOptions: { project: ['./console/tsconfig.json'], tsconfigRootDir: import.meta.dirname } },
+  },
+  {
     // The determinism boundary: orchestrator code (orchestrations/**, except activities/) does no I/O
     // and reads no clock or randomness except through context.df.
     files: ['orchestrations/**/*.ts'],

@@ -439,6 +439,9 @@ export class LocalHost {
     if (this.functionErrors.length) {
       process.stdout.write(`Functions in error (not running):\n\n${this.functionErrors.map((f) => `  ${f.name}: ${f.message}`).join('\n')}\n\n`);
     }
+    // The app's operator console (functions/console-assets.ts), when it has one.
+    const consoleUrl = /(http\S+\/console\/)\{\*path\}/.exec(lines.join('\n'))?.[1];
+    if (consoleUrl) process.stdout.write(`Console: ${consoleUrl}\n\n`);
   }
 
   /**

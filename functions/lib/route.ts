@@ -114,6 +114,8 @@ function safeAudit(context: InvocationContext) {
 /** Browsers send Origin on cross-site POSTs: a state change must come from this app's own origin (cookie auth). */
 function checkOrigin(request: HttpRequest, headers: ReadonlyMap<string, string>): void {
   if (request.method === 'GET' || request.method === 'HEAD') return;
+  // Fetch metadata: a browser marks requests a page of another site made (even when it sends no Origin).
+  if (headers.get('sec-fetch-site') === 'cross-site') throw new Forbidden('AUTH_CROSS_ORIGIN', 'state-changing requests from another site are refused');
   const origin = headers.get('origin');
   if (!origin || origin === 'null') {
     if (origin === 'null') throw new Forbidden('AUTH_CROSS_ORIGIN', 'state-changing requests from an opaque origin are refused');

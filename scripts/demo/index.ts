@@ -260,6 +260,7 @@ async function main(): Promise<void> {
     }))));
     note(`\nMLflow UI ${mlflowUrl}/#/models/${MODEL}   Stagecraft ${h.url}   state ${h.stateDir}`);
     note(`runs: node bin/stagecraft.js runs list --url ${h.url} --key ${secrets.functionKey}`);
+    note(`console: ${h.url}/api/console/ (sign in as ${APPROVER} with the identity key ${secrets.approverKey})`);
     note(keep ? '(--keep: everything keeps running until Ctrl-C)' : '(these stop with the demo; run with --keep to look around afterwards)');
 
     const t = stepTimings();
