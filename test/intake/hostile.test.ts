@@ -5,6 +5,7 @@
  * are larger than the limit or never end. None of it may produce a 5xx, and nothing accepted may carry an
  * identifier a workflow cannot store.
  */
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { MemoryEventPublisher } from '../../shared/bus/memory';
 import { IDENTIFIER_LIMITS } from '../../shared/events';
@@ -14,9 +15,17 @@ import { blobSegment, compositeKey, escapeKey, MAX_KEY_CHARS, validateBlobPath }
 import { MemoryReceiptStore } from '../../shared/records/memory';
 import { instanceIdFor, MAX_INSTANCE_ID_LENGTH } from '../../shared/router/instance-id';
 import * as fx from './fixtures';
-import { NOW_MS, SECRETS, adoHeaders, databricksHeaders, githubHeaders, jobsHeaders, mlflowHeaders, testConfig } from './helpers';
+import { NOW_MS, NOW_S, SECRETS, adoHeaders, databricksHeaders, githubHeaders, jobsHeaders, mlflowHeaders, testConfig } from './helpers';
 
 type Signed = { headers: Record<string, string>; query?: Record<string, string> };
+
+const UC_SECRET = 'uc-relay-secret';
+function ucHeaders(body: string): Record<string, string> {
+  const ts = String(NOW_S);
+  const sig = createHmac('sha256', UC_SECRET).update(`${ts}.${body}`).digest('hex');
+  return { 'Content-Type': 'application/json', 'X-Stagecraft-Timestamp': ts, 'X-Stagecraft-Signature': `v1=${sig}`, 'X-Stagecraft-Delivery-Id': 'run-1:1' };
+}
+const UC_READY = { condition: 'MODEL_VERSION_READY', updates: [{ full_name: 'main.ml.churn', version: 1, alias_name: null }], job_id: 42, run_id: 1 };
 
 /** Each source's real signing, for any body. */
 const SIGN: Record<SourceName, (body: string) => Signed> = {
@@ -28,10 +37,11 @@ const SIGN: Record<SourceName, (body: string) => Signed> = {
   drift: () => ({ headers: { 'Content-Type': 'application/json', 'X-Stagecraft-Key': SECRETS.drift } }),
   cloudevents: () => ({ headers: { 'Content-Type': 'application/cloudevents+json' }, query: { key: 'ce-key' } }),
   'databricks-jobs': () => ({ headers: jobsHeaders() }),
+  'databricks-uc': (b) => ({ headers: ucHeaders(b) }),
 };
 
 /** A valid delivery per source and where in it an identifier lives (the path the 400 must name). */
-const IDENTIFIER_AT: Array<{ source: SourceName; valid: unknown; path: string[] }> = [
+const IDENTIFIER_AT: Array<{ source: SourceName; valid: unknown; path: string[]; field?: string }> = [
   { source: 'mlflow', valid: fx.mlflowVersionCreated, path: ['data', 'name'] },
   { source: 'databricks', valid: fx.databricksTransitioned, path: ['model_name'] },
   { source: 'github', valid: fx.githubPrMerged, path: ['repository', 'full_name'] },
@@ -40,6 +50,7 @@ const IDENTIFIER_AT: Array<{ source: SourceName; valid: unknown; path: string[] 
   { source: 'drift', valid: fx.driftGeneric, path: ['model', 'name'] },
   { source: 'cloudevents', valid: fx.retrainCloudEvent, path: ['data', 'model', 'name'] },
   { source: 'databricks-jobs', valid: fx.jobsOnSuccess, path: ['job', 'name'] },
+  { source: 'databricks-uc', valid: UC_READY, path: ['updates', '0', 'full_name'], field: 'updates[0].full_name' },
 ];
 
 function withValue(body: unknown, path: string[], value: unknown): unknown {
@@ -53,7 +64,7 @@ function withValue(body: unknown, path: string[], value: unknown): unknown {
 function setup(overrides: Record<string, string> = {}) {
   const publisher = new MemoryEventPublisher();
   const receipts = new MemoryReceiptStore();
-  const deps: IntakeDeps = { publisher, receipts, config: testConfig({ CLOUDEVENTS_KEYS: 'ce-key', ...overrides }), clock: () => NOW_MS };
+  const deps: IntakeDeps = { publisher, receipts, config: testConfig({ CLOUDEVENTS_KEYS: 'ce-key', DATABRICKS_UC_WEBHOOK_SECRETS: UC_SECRET, ...overrides }), clock: () => NOW_MS };
   return { publisher, receipts, deps };
 }
 
@@ -66,7 +77,7 @@ function fieldsOf(res: IntakeResult): string[] {
 }
 
 describe('ill-formed Unicode (a lone UTF-16 surrogate) in a signed delivery', () => {
-  it.each(IDENTIFIER_AT)('$source: 400 naming the field, never a 5xx, nothing published', async ({ source, valid, path }) => {
+  it.each(IDENTIFIER_AT)('$source: 400 naming the field, never a 5xx, nothing published', async ({ source, valid, path, field }) => {
     const { publisher, receipts, deps } = setup();
     // JSON.stringify writes the lone surrogate as the escape "\ud800": valid JSON, ill-formed text.
     const body = JSON.stringify(withValue(valid, path, 'x\ud800y'));
@@ -74,7 +85,7 @@ describe('ill-formed Unicode (a lone UTF-16 surrogate) in a signed delivery', ()
     const res = await deliver(source, body, deps);
     expect(res.httpStatus).toBe(400);
     expect(res.body).toMatchObject({ status: 'rejected', code: 'INTAKE_PAYLOAD_INVALID' });
-    expect(fieldsOf(res)).toEqual([path.join('.')]);
+    expect(fieldsOf(res)).toEqual([field ?? path.join('.')]);
     expect(publisher.events).toHaveLength(0);
     expect(receipts.receipts[0]).toMatchObject({ outcome: 'rejected', httpStatus: 400 });
   });
@@ -158,7 +169,7 @@ describe('content types', () => {
   it('accepts a delivery without Content-Type as JSON, and application/*+json types', async () => {
     const { deps } = setup();
     const body = JSON.stringify(fx.jobsOnSuccess);
-    const { Authorization } = jobsHeaders();
+    const Authorization = jobsHeaders()['Authorization'] ?? '';
     expect((await deliver('databricks-jobs', body, deps, { headers: { Authorization } })).httpStatus).toBe(202);
     expect((await deliver('databricks-jobs', JSON.stringify({ ...fx.jobsOnSuccess, run: { run_id: '2' } }), deps, { headers: { Authorization, 'Content-Type': 'application/vnd.example+json; charset=utf-8' } })).httpStatus).toBe(202);
   });
