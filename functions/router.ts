@@ -11,6 +11,8 @@ import { findJobRunOwner } from '../shared/jobs/owners';
 import { getRecords } from '../shared/records';
 import { ALL_WORKFLOW_ORCHESTRATIONS, RouterError, routeEvent, type DurablePort, type RouterDeps } from '../shared/router/route';
 import { durablePortFromClient } from '../shared/router/durable-client';
+import { recordDeadLetter } from '../shared/telemetry/metrics';
+import { withTraceInput } from '../shared/telemetry/trace';
 
 const SUBSCRIPTIONS = ['promotion', 'pipelines', 'retraining', 'jobs'] as const;
 
@@ -34,13 +36,16 @@ export async function routeMessage(subscription: string, body: unknown, client: 
   if (normalized.kind === 'invalid') {
     // Not retryable: after maxDeliveryCount attempts Service Bus dead-letters it; the reason is in the log and the DLQ.
     context.error(`Invalid message on ${subscription}: ${normalized.error.message}`, { messageId });
+    recordDeadLetter(subscription, 'ROUTER_MESSAGE_INVALID');
     throw new RouterError('ROUTER_MESSAGE_INVALID', normalized.error.message, { status: 400, details: normalized.error.details ?? {} });
   }
   if (normalized.kind === 'ignored') {
     context.info(`Message ignored on ${subscription}: ${normalized.reason}`);
     return;
   }
-  const durable: DurablePort = durablePortFromClient(client);
+  const port = durablePortFromClient(client);
+  // The instance input carries this invocation's trace context (`trace.traceparent`), fixed at start (replay-safe).
+  const durable: DurablePort = { ...port, startNew: (orchestration, instanceId, input) => port.startNew(orchestration, instanceId, withTraceInput(input)) };
   const runs = getRecords(config).workflowRuns;
   const deps: RouterDeps = {
     durable,
@@ -80,6 +85,7 @@ export async function republishNative(body: unknown, context: InvocationContext)
   const normalized = normalizeBusMessage(busMessageFrom(body, meta), config, new Date().toISOString());
   if (normalized.kind === 'invalid') {
     context.error(`Invalid native message: ${normalized.error.message}`);
+    recordDeadLetter('native', 'ROUTER_MESSAGE_INVALID');
     throw new RouterError('ROUTER_MESSAGE_INVALID', normalized.error.message, { status: 400, details: normalized.error.details ?? {} });
   }
   if (normalized.kind === 'ignored') {
