@@ -53,19 +53,19 @@ function wrap(inv: InvocationContext, handler: FunctionHandler): FunctionHandler
       if (typeof trigger['topicName'] === 'string') attributes['messaging.destination.name'] = trigger['topicName'];
       if (typeof trigger['subscriptionName'] === 'string') attributes['messaging.destination.subscription.name'] = trigger['subscriptionName'];
       if (typeof meta?.['messageId'] === 'string') attributes['messaging.message.id'] = meta['messageId'];
-      return inSpan(`${inv.functionName} process`, { kind: SpanKind.CONSUMER, parent, attributes }, () => handler(message, context));
+      return inSpan(`${inv.functionName} process`, { kind: SpanKind.CONSUMER, parent, attributes }, async (): Promise<unknown> => (await handler(message, context)) as unknown);
     };
   }
   if (type === 'activityTrigger') {
     return async (input: unknown, context: InvocationContext) => {
       const instanceId = context.triggerMetadata?.['instanceId'];
       const attributes: Attributes = { ...base, ...(typeof instanceId === 'string' ? { 'durable.instance_id': instanceId } : {}) };
-      return inSpan(`activity ${inv.functionName}`, { kind: SpanKind.INTERNAL, parent: hostParent(context) ?? ROOT_CONTEXT, attributes }, () => handler(input, context));
+      return inSpan(`activity ${inv.functionName}`, { kind: SpanKind.INTERNAL, parent: hostParent(context) ?? ROOT_CONTEXT, attributes }, async (): Promise<unknown> => (await handler(input, context)) as unknown);
     };
   }
   // Timers, queues, blobs: a span of their own (a root unless the host gives a parent).
   return async (input: unknown, context: InvocationContext) =>
-    inSpan(inv.functionName, { kind: SpanKind.INTERNAL, parent: hostParent(context) ?? ROOT_CONTEXT, attributes: base }, () => handler(input, context));
+    inSpan(inv.functionName, { kind: SpanKind.INTERNAL, parent: hostParent(context) ?? ROOT_CONTEXT, attributes: base }, async (): Promise<unknown> => (await handler(input, context)) as unknown);
 }
 
 /** The preInvocation hook: wraps the handler in a span when tracing is on; otherwise changes nothing. */

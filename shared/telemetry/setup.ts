@@ -45,7 +45,7 @@ let started: { mode: TelemetryMode; shutdown: () => Promise<void> } | undefined;
 async function otlpProcessor(): Promise<SpanProcessor> {
   const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
   const { BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
-  return new BatchSpanProcessor(new OTLPTraceExporter() as never);
+  return new BatchSpanProcessor(new OTLPTraceExporter());
 }
 
 /** Starts the SDK the settings ask for (once per process); returns the mode. */
@@ -60,7 +60,7 @@ export async function startTelemetry(env: NodeJS.ProcessEnv = process.env): Prom
     const { useAzureMonitor, shutdownAzureMonitor } = await import('@azure/monitor-opentelemetry');
     useAzureMonitor({
       azureMonitorExporterOptions: { connectionString: env['APPLICATIONINSIGHTS_CONNECTION_STRING']?.trim() ?? '' },
-      ...(s.otlp ? { spanProcessors: [(await otlpProcessor()) as never] } : {}),
+      ...(s.otlp ? { spanProcessors: [await otlpProcessor()] } : {}),
     });
     started = { mode: s.mode, shutdown: () => shutdownAzureMonitor() };
   } else {
