@@ -78,8 +78,28 @@ export function recordApprovalWait(kind: string | undefined, status: string, req
   if (s !== undefined) get().approvalWait.record(s, { kind: token(kind ?? 'promotion'), status: token(status) });
 }
 
-export function recordRetrainingDecision(reason: string): void {
-  get().retrainingDecisions.add(1, { reason: token(reason) });
+export function recordRetrainingDecision(reason: string, count = 1): void {
+  if (count > 0) get().retrainingDecisions.add(count, { reason: token(reason) });
+}
+
+/** Last count emitted per decision record (`<coordinator>:<seq>`), bounded: an open aggregate is flushed again as it grows. */
+const emittedCounts = new Map<string, number>();
+
+/**
+ * Decision records as the coordinator flushes them (an aggregate folds identical triggers and may be flushed again
+ * with a larger count): adds only what this process has not counted yet. At least once: a record re-flushed by
+ * another process instance is counted again from zero.
+ */
+export function recordRetrainingDecisions(coordinatorId: string, records: ReadonlyArray<{ seq: number; count: number; reason: string; action: string }>): void {
+  for (const r of records) {
+    if (r.reason === 'WAKE') continue;
+    const key = `${coordinatorId}:${r.seq}`;
+    const before = emittedCounts.get(key) ?? 0;
+    if (r.count > before) recordRetrainingDecision(r.reason, r.count - before);
+    emittedCounts.delete(key);
+    emittedCounts.set(key, Math.max(before, r.count));
+    if (emittedCounts.size > 1000) emittedCounts.delete(emittedCounts.keys().next().value as string);
+  }
 }
 
 export function recordJobDuration(runner: string, state: string, durationSeconds: number | undefined): void {

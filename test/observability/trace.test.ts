@@ -15,6 +15,7 @@ import type { HostProcess } from '../helpers/host';
 import { instanceIdFor } from '../../shared/router/instance-id';
 import { PROMOTION_ACTIVITIES as A } from '../../shared/promotion/names';
 import type { SpanLine } from '../../shared/telemetry/file-exporter';
+import type { Measurement } from '../../shared/telemetry/metrics';
 
 const SECRET = 'trace-test-mlflow-webhook-secret';
 const SPAN_KIND = { INTERNAL: 0, SERVER: 1, CLIENT: 2, PRODUCER: 3, CONSUMER: 4 };
@@ -45,9 +46,13 @@ afterAll(async () => {
   await stopEnv(env);
 });
 
-function spans(): SpanLine[] {
+function lines(): Array<SpanLine | Measurement> {
   if (!existsSync(spansFile)) return [];
-  return readFileSync(spansFile, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as { kind: string }).filter((l): l is SpanLine => l.kind === 'span');
+  return readFileSync(spansFile, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as SpanLine | Measurement);
+}
+
+function spans(): SpanLine[] {
+  return lines().filter((l): l is SpanLine => l.kind === 'span');
 }
 
 async function deliver(name: string, version: string, runId: string): Promise<Response> {
@@ -114,6 +119,12 @@ describe('one trace per event', () => {
     const aliasCalls = inTrace.filter((s) => s.spanKind === SPAN_KIND.CLIENT && s.attributes['url.path'] === '/api/2.0/mlflow/registered-models/alias');
     expect(aliasCalls.map((s) => parentOf(s)?.name)).toContain(`activity ${A.promote}`);
     expect(env.mlflow.state.models.get('churn')!.aliases.get('champion')).toBe('1');
+
+    // Metrics from the same run, emitted where the facts are final (intake receipt, promotion record write).
+    const measurements = lines().filter((l): l is Measurement => l.kind === 'metric');
+    expect(measurements).toContainEqual({ kind: 'metric', metric: 'stagecraft.webhooks', type: 'counter', value: 1, attributes: { source: 'mlflow', outcome: 'accepted' } });
+    expect(measurements).toContainEqual({ kind: 'metric', metric: 'stagecraft.promotions', type: 'counter', value: 1, attributes: { outcome: 'promoted' } });
+    expect(measurements.some((m) => m.metric === 'stagecraft.promotion.duration' && m.value > 0 && m.attributes['outcome'] === 'promoted')).toBe(true);
 
     // Every span this promotion produced is in that one trace (no activity started a trace of its own).
     const strays = all.filter((s) => s.attributes['durable.instance_id'] === id && s.traceId !== traceId);
