@@ -9,6 +9,7 @@
  */
 import { metrics } from '@opentelemetry/api';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { runningInAzure } from '../config/azure';
 import { appendJsonLine, JsonLinesSpanExporter } from './file-exporter';
 import { recordingMeterProvider } from './metrics';
 import { setTracingEnabled } from './trace';
@@ -23,8 +24,8 @@ export interface TelemetrySettings {
 
 const MEMORY_FILE = 'memory-file:';
 
-/** Reads the three settings (throws naming the setting when STAGECRAFT_TRACE_EXPORT is malformed). */
-export function telemetrySettings(env: NodeJS.ProcessEnv = process.env): TelemetrySettings {
+/** Reads the three settings (throws naming the setting when STAGECRAFT_TRACE_EXPORT is malformed or used in Azure). */
+export function telemetrySettings(env: Readonly<Record<string, string | undefined>> = process.env): TelemetrySettings {
   const ai = env['APPLICATIONINSIGHTS_CONNECTION_STRING']?.trim();
   const otlp = !!env['OTEL_EXPORTER_OTLP_ENDPOINT']?.trim() || !!env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']?.trim();
   const file = env['STAGECRAFT_TRACE_EXPORT']?.trim();
@@ -32,6 +33,7 @@ export function telemetrySettings(env: NodeJS.ProcessEnv = process.env): Telemet
     if (!file.startsWith(MEMORY_FILE) || file.length === MEMORY_FILE.length) {
       throw new Error('STAGECRAFT_TRACE_EXPORT: must be memory-file:<path> (finished spans as JSON lines, for local tests)');
     }
+    if (runningInAzure(env)) throw new Error('STAGECRAFT_TRACE_EXPORT: local tests only; use APPLICATIONINSIGHTS_CONNECTION_STRING or OTEL_EXPORTER_OTLP_ENDPOINT in Azure');
     return { mode: 'memory-file', otlp: false, filePath: file.slice(MEMORY_FILE.length) };
   }
   if (ai) return { mode: 'azure-monitor', otlp };
@@ -51,7 +53,15 @@ async function otlpProcessor(): Promise<SpanProcessor> {
 /** Starts the SDK the settings ask for (once per process); returns the mode. */
 export async function startTelemetry(env: NodeJS.ProcessEnv = process.env): Promise<TelemetryMode> {
   if (started) return started.mode;
-  const s = telemetrySettings(env);
+  let s: TelemetrySettings;
+  try {
+    s = telemetrySettings(env);
+  } catch (e) {
+    // The start-up check reports the setting (functions/startup.ts); telemetry stays off meanwhile.
+    console.error(`Stagecraft telemetry not started: ${(e as Error).message}`);
+    started = { mode: 'off', shutdown: () => Promise.resolve() };
+    return 'off';
+  }
   if (s.mode === 'off') {
     started = { mode: 'off', shutdown: () => Promise.resolve() };
     return 'off';
