@@ -33,7 +33,8 @@ export function telemetrySettings(env: Readonly<Record<string, string | undefine
     if (!file.startsWith(MEMORY_FILE) || file.length === MEMORY_FILE.length) {
       throw new Error('STAGECRAFT_TRACE_EXPORT: must be memory-file:<path> (finished spans as JSON lines, for local tests)');
     }
-    if (runningInAzure(env)) throw new Error('STAGECRAFT_TRACE_EXPORT: local tests only; use APPLICATIONINSIGHTS_CONNECTION_STRING or OTEL_EXPORTER_OTLP_ENDPOINT in Azure');
+    // The local host (also in --azure-parity, which sets WEBSITE_*) marks itself with its state dir.
+    if (runningInAzure(env) && !env['STAGECRAFT_HOST_STATE_DIR']) throw new Error('STAGECRAFT_TRACE_EXPORT: local tests only; use APPLICATIONINSIGHTS_CONNECTION_STRING or OTEL_EXPORTER_OTLP_ENDPOINT in Azure');
     return { mode: 'memory-file', otlp: false, filePath: file.slice(MEMORY_FILE.length) };
   }
   if (ai) return { mode: 'azure-monitor', otlp };
