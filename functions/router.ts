@@ -12,7 +12,6 @@ import { getRecords } from '../shared/records';
 import { ALL_WORKFLOW_ORCHESTRATIONS, RouterError, routeEvent, type DurablePort, type RouterDeps } from '../shared/router/route';
 import { durablePortFromClient } from '../shared/router/durable-client';
 import { recordDeadLetter } from '../shared/telemetry/metrics';
-import { withTraceInput } from '../shared/telemetry/trace';
 
 const SUBSCRIPTIONS = ['promotion', 'pipelines', 'retraining', 'jobs'] as const;
 
@@ -43,9 +42,7 @@ export async function routeMessage(subscription: string, body: unknown, client: 
     context.info(`Message ignored on ${subscription}: ${normalized.reason}`);
     return;
   }
-  const port = durablePortFromClient(client);
-  // The instance input carries this invocation's trace context (`trace.traceparent`), fixed at start (replay-safe).
-  const durable: DurablePort = { ...port, startNew: (orchestration, instanceId, input) => port.startNew(orchestration, instanceId, withTraceInput(input)) };
+  const durable: DurablePort = durablePortFromClient(client);
   const runs = getRecords(config).workflowRuns;
   const deps: RouterDeps = {
     durable,
