@@ -1,5 +1,6 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { startupCheck } from '../shared/config/startup-check';
+import { appChecks, readiness } from '../shared/telemetry/readiness';
 import { rawRoute } from './lib/route';
 
 /**
@@ -17,4 +18,16 @@ export async function health(_request: HttpRequest, context: InvocationContext):
   return { status: 200, headers, jsonBody: { status: 'ok', service: 'stagecraft', ...(check?.warnings.length ? { warnings: check.warnings } : {}) } };
 }
 
+/**
+ * Readiness probe: Storage (Tables, Blobs), Service Bus (peek on the topic) and the registry, in parallel, 2 s each
+ * (shared/telemetry/readiness.ts). 200 when all are ok, else 503. The body names the checks with ok/failed and a
+ * short code only; what failed and why in detail goes to the log, never to this anonymous answer.
+ */
+export async function healthReady(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const headers = { 'cache-control': 'no-store' };
+  const r = await readiness(appChecks(), { log: (name, e) => context.warn('readiness check failed', { check: name, error: e instanceof Error ? e.message : String(e) }) });
+  return { status: r.ready ? 200 : 503, headers, jsonBody: { status: r.ready ? 'ready' : 'not-ready', service: 'stagecraft', checks: r.checks } };
+}
+
 rawRoute('health', { methods: ['GET'], auth: 'anonymous', note: 'liveness only; reveals nothing', route: 'health', raw: health });
+rawRoute('healthReady', { methods: ['GET'], auth: 'anonymous', note: 'readiness: check names with ok/failed and a short code; no URLs, names or messages', route: 'health/ready', raw: healthReady });

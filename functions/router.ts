@@ -11,6 +11,7 @@ import { findJobRunOwner } from '../shared/jobs/owners';
 import { getRecords } from '../shared/records';
 import { ALL_WORKFLOW_ORCHESTRATIONS, RouterError, routeEvent, type DurablePort, type RouterDeps } from '../shared/router/route';
 import { durablePortFromClient } from '../shared/router/durable-client';
+import { recordDeadLetter } from '../shared/telemetry/metrics';
 
 const SUBSCRIPTIONS = ['promotion', 'pipelines', 'retraining', 'jobs'] as const;
 
@@ -34,6 +35,7 @@ export async function routeMessage(subscription: string, body: unknown, client: 
   if (normalized.kind === 'invalid') {
     // Not retryable: after maxDeliveryCount attempts Service Bus dead-letters it; the reason is in the log and the DLQ.
     context.error(`Invalid message on ${subscription}: ${normalized.error.message}`, { messageId });
+    recordDeadLetter(subscription, 'ROUTER_MESSAGE_INVALID');
     throw new RouterError('ROUTER_MESSAGE_INVALID', normalized.error.message, { status: 400, details: normalized.error.details ?? {} });
   }
   if (normalized.kind === 'ignored') {
@@ -80,6 +82,7 @@ export async function republishNative(body: unknown, context: InvocationContext)
   const normalized = normalizeBusMessage(busMessageFrom(body, meta), config, new Date().toISOString());
   if (normalized.kind === 'invalid') {
     context.error(`Invalid native message: ${normalized.error.message}`);
+    recordDeadLetter('native', 'ROUTER_MESSAGE_INVALID');
     throw new RouterError('ROUTER_MESSAGE_INVALID', normalized.error.message, { status: 400, details: normalized.error.details ?? {} });
   }
   if (normalized.kind === 'ignored') {

@@ -154,7 +154,8 @@ export function createDurableExtension(): DurableExtension {
         invokeActivity: async (name, input, instanceId) => {
           const fn = activities.get(name.toLowerCase());
           if (!fn) throw new Error(`The function '${name}' doesn't exist, is disabled, or is not an activity function`);
-          return (await ctx.invoke(fn, input, { triggerMetadata: { instanceId, name }, logFields: { instanceId } })).returnValue;
+          const traceContext = instanceTraceContext(store, instanceId);
+          return (await ctx.invoke(fn, input, { triggerMetadata: { instanceId, name }, logFields: { instanceId }, ...(traceContext ? { traceContext } : {}) })).returnValue;
         },
         resolveEntity: (name) => entities.get(name.toLowerCase())?.name,
         invokeEntity: async (name, payload, entityId) => {
@@ -202,4 +203,26 @@ export function createDurableExtension(): DurableExtension {
     },
   };
   return ext;
+}
+
+/**
+ * Trace context of an activity (what Durable distributed tracing gives activities in Azure): the `trace.traceparent`
+ * field the app put in the instance input when it started it (functions/router.ts), else the nearest parent
+ * orchestration's. Read-only; an input without it gives none.
+ */
+function instanceTraceContext(store: SqliteStore | undefined, instanceId: string): { traceParent: string } | undefined {
+  let id: string | undefined = instanceId;
+  for (let depth = 0; store && id && depth < 8; depth++) {
+    const row = store.getInstance(id);
+    if (!row) return undefined;
+    try {
+      const input = row.input ? (JSON.parse(row.input) as { trace?: { traceparent?: unknown } } | null) : null;
+      const tp = input?.trace?.traceparent;
+      if (typeof tp === 'string' && /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/.test(tp)) return { traceParent: tp };
+    } catch {
+      return undefined;
+    }
+    id = row.parent?.instanceId;
+  }
+  return undefined;
 }

@@ -73,6 +73,7 @@ export function createInvoker(lib: FunctionsLib, registry: CoreRegistry, logger:
         },
         ...(options.triggerMetadata ? { triggerMetadata: options.triggerMetadata } : {}),
         ...(options.retryContext ? { retryContext: options.retryContext } : {}),
+        ...(options.traceContext ? { traceContext: { traceParent: options.traceContext.traceParent, ...(options.traceContext.traceState ? { traceState: options.traceContext.traceState } : {}), attributes: {} } } : {}),
         options: {
           trigger: asOptionBinding(fn.trigger) as never,
           ...(fn.returnBinding ? { return: asOptionBinding(fn.returnBinding) as never } : {}),

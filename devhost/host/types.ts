@@ -51,6 +51,8 @@ export interface InvokeOptions {
   invocationId?: string;
   /** Extra structured fields for the invocation's log lines (e.g. instanceId). */
   logFields?: Record<string, unknown>;
+  /** W3C trace context the host gives the invocation (`context.traceContext`), as the Functions host does. */
+  traceContext?: { traceParent: string; traceState?: string };
 }
 
 export interface InvokeResult {

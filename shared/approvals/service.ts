@@ -14,6 +14,7 @@ import { ConflictError, NotFoundError, StagecraftError } from '../errors';
 import type { RefusalReason, Verdict } from '../decisions/approval';
 import { applyDeadline, applyDecision, type ApprovalRequest } from './model';
 import type { ApprovalStore } from './store';
+import { recordApprovalWait } from '../telemetry/metrics';
 
 const MAX_CONFLICT_RETRIES = 16;
 
@@ -63,6 +64,7 @@ export async function decide(store: ApprovalStore, input: DecideInput): Promise<
     const settled = applied.next.status === 'pending' ? `${applied.result.outcome.needed} more approval(s) needed` : `the request is now ${applied.next.status}`;
     const message = `${input.actor.id} decided '${input.verdict}'; ${settled}`;
     await store.recordAttempt({ ...base, accepted: true, code: 'ACCEPTED', message });
+    if (applied.next.status !== 'pending') recordApprovalWait(applied.next.kind, applied.next.status, applied.next.createdAt, new Date(input.nowMs).toISOString());
     return { accepted: true, duplicate: false, request: applied.next, message };
   }
   throw new StagecraftError('APPROVAL_CONTENDED', `approval '${input.approvalId}' kept changing while deciding; try again`, { status: 503, retryable: true });
@@ -76,6 +78,7 @@ export async function closeAtDeadline(store: ApprovalStore, approvalId: string, 
     if (!changed) return request;
     if ((await store.replace(next, etag)) === 'ok') {
       await store.recordAttempt({ approvalId, at: new Date(nowMs).toISOString(), actor: 'stagecraft', via: 'deadline', verdict: next.status, accepted: true, code: 'DEADLINE', message: `the deadline passed: the request is ${next.status}` });
+      recordApprovalWait(next.kind, next.status, next.createdAt, new Date(nowMs).toISOString());
       return next;
     }
   }

@@ -14,6 +14,7 @@ import { pipelinesSettings } from '../pipelines/settings';
 import { historyRetentionMs } from '../runs/purge';
 import { runsSettings } from '../runs/settings';
 import { vcsSettings } from '../vcs/settings';
+import { telemetrySettings } from '../telemetry/setup';
 import { azureSettingProblems } from './azure';
 import { loadConfig, type Env } from './index';
 
@@ -46,6 +47,9 @@ export const WORKFLOW_SETTINGS_DOC: readonly WorkflowSettingDoc[] = [
   { name: 'CI_STATUS_CONTEXT', default: 'stagecraft/ci', description: 'Context (name) of the reported CI status.' },
   { name: 'REPO_CHECKOUTS', description: 'Local checkouts for release deployment in the embedded mode: `owner/repo=/path,...`.' },
   { name: 'STAGECRAFT_JOB_DEFINITIONS_DIR', default: '<state dir>/job-definitions', description: 'Where the local job runner keeps production job definitions updated by releases.' },
+  { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', secret: true, description: 'Application Insights: traces (one per event, webhook to alias move) and metrics through Azure Monitor OpenTelemetry. Unset (and no OTLP endpoint): no telemetry SDK runs. See README "Observability".' },
+  { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', description: 'OTLP/HTTP collector base URL for traces (with or without Application Insights); the exporter also reads the other standard `OTEL_EXPORTER_OTLP_*` variables.' },
+  { name: 'STAGECRAFT_TRACE_EXPORT', description: 'Local tests only: `memory-file:<path>` appends finished spans and metric measurements to <path> as JSON lines (refused in Azure).' },
   { name: 'STAGECRAFT_HISTORY_RETENTION', default: '30d', description: 'Finished workflow instances (Completed, Failed, Terminated) created longer ago than this are purged from the durable store daily at 03:17 UTC (at least `1d`). Run-step records are kept.' },
   { name: 'AZURE_CLIENT_ID', description: 'Client id of the user-assigned managed identity the app uses for Databricks (and DefaultAzureCredential in general); unset: the system-assigned identity.' },
 ];
@@ -72,6 +76,7 @@ export async function validateAllSettings(env: Env = process.env): Promise<strin
   attempt('pipeline settings', () => pipelinesSettings(env));
   attempt('status reporting settings', () => vcsSettings(env));
   attempt('history retention', () => historyRetentionMs(env));
+  attempt('telemetry settings', () => telemetrySettings(env));
   const file = policyFile(env);
   if (problems.some((p) => p.startsWith('STAGECRAFT_POLICY_PATH'))) return problems;
   if (!existsSync(file)) problems.push(`STAGECRAFT_POLICY_PATH: policy file ${file} does not exist (models get no promotion until it does)`);

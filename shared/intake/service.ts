@@ -22,6 +22,7 @@ import { normalizeRequest, type DeliveryInput } from './request';
 import { SOURCES, type SourceName } from './sources';
 import type { Verifier } from './verifiers';
 import { silentLogger, type EventPublisher, type FirstAcceptance, type IntakeLogger, type Receipt, type ReceiptOutcome, type ReceiptStore } from './ports';
+import { recordWebhook } from '../telemetry/metrics';
 
 export interface IntakeDeps {
   publisher: EventPublisher;
@@ -96,6 +97,7 @@ export async function handleDelivery(source: SourceName, input: DeliveryInput, d
   ): Promise<IntakeResult> => {
     const receipt: Receipt = { ...base, scheme, outcome, httpStatus, ...(deliveryId !== undefined ? { deliveryId } : {}), ...extra };
     if (receipt.reason !== undefined) receipt.reason = receipt.reason.slice(0, MAX_REASON);
+    recordWebhook(source, outcome);
     try {
       await deps.receipts.record(receipt);
     } catch (e) {

@@ -12,6 +12,7 @@
 import type { DurableClient } from 'durable-functions';
 import { TransientError } from '../errors';
 import type { DurablePort } from './route';
+import { withTraceInput } from '../telemetry/trace';
 
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -36,7 +37,8 @@ export async function runtimeStatusOf(client: DurableClient, instanceId: string)
  */
 export async function startNewOrExists(client: DurableClient, name: string, instanceId: string, input: unknown): Promise<'started' | 'exists'> {
   try {
-    await client.startNew(name, { instanceId, input });
+    // Tracing: the caller's trace context rides in the input (`trace.traceparent`; nothing added with telemetry off).
+    await client.startNew(name, { instanceId, input: withTraceInput(input) });
     return 'started';
   } catch (e) {
     const status = await runtimeStatusOf(client, instanceId).catch(() => undefined);

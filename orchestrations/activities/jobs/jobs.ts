@@ -9,11 +9,12 @@ import { z } from 'zod';
 import { appendAudit } from '../../../shared/audit';
 import { ValidationError } from '../../../shared/errors';
 import { resolveJob } from '../../../shared/jobs/catalog';
-import { JOB_ACTIVITIES, JobStartInput, type JobStartResult, type JobStatusResult } from '../../../shared/jobs/contract';
+import { JOB_ACTIVITIES, JobStartInput, TERMINAL_STATES, type JobStartResult, type JobStatusResult } from '../../../shared/jobs/contract';
 import { loadPolicy } from '../../../shared/policy/load';
 import { runsSettings } from '../../../shared/runs/settings';
 import { recordJobRunOwner } from '../../../shared/jobs/owners';
 import { jobRunnerFromEnv } from '../../../shared/jobs/runner';
+import { recordJobDuration } from '../../../shared/telemetry/metrics';
 
 const RunRefSchema = z.object({
   runner: z.enum(['databricks', 'local']),
@@ -51,6 +52,8 @@ export async function jobStatus(raw: unknown): Promise<JobStatusResult> {
   const { ref } = RefInput.parse(raw);
   const s = await jobRunnerFromEnv().get(ref);
   const out: JobStatusResult = { state: s.state };
+  // runJob stops polling at a terminal state, so the end of a run is seen here once (at least once on a retry).
+  if ((TERMINAL_STATES as readonly string[]).includes(s.state)) recordJobDuration(ref.runner, s.state, (Date.now() - Date.parse(ref.startedAt)) / 1000);
   if (s.resultSummary) out.resultSummary = s.resultSummary;
   if (s.outputTail) out.outputTail = s.outputTail;
   return out;

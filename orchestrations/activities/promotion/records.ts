@@ -6,6 +6,7 @@ import { PROMOTION_ACTIVITIES as A } from '../../../shared/promotion/names';
 import { recordValidation, writePromotionRecord, writeReport } from '../../../shared/promotion/records';
 import type { ReportLinks } from '../../../shared/promotion/types';
 import { linkPromotionFromEnv } from '../../../shared/retraining/link';
+import { recordPromotion } from '../../../shared/telemetry/metrics';
 
 df.app.activity(A.recordValidation, {
   handler: async (input: RecordValidationInput): Promise<void> => {
@@ -34,6 +35,7 @@ df.app.activity(A.writeReport, {
 df.app.activity(A.writeRecord, {
   handler: async (input: WriteRecordInput, context: InvocationContext): Promise<void> => {
     await writePromotionRecord(input);
+    recordPromotion(input.outcome, input.startedAt, input.finishedAt);
     if (input.retrainingRun !== undefined) {
       await linkPromotionFromEnv({
         retrainingRunId: input.retrainingRun, model: input.model, version: input.version, promotionInstanceId: input.instanceId,

@@ -15,6 +15,7 @@ import { RETRAINING, RETRAINING_ACTIVITIES } from '../../../shared/retraining/na
 import { loadRetrainingPolicy } from '../../../shared/retraining/policy';
 import { decisionStep } from '../../../shared/retraining/records';
 import { RETRAIN_TRIGGER_EVENT } from '../../../shared/retraining/trigger';
+import { recordRetrainingDecisions } from '../../../shared/telemetry/metrics';
 
 const client = df.input.durableClient();
 
@@ -33,6 +34,7 @@ df.app.activity(RETRAINING_ACTIVITIES.begin, {
   handler: async (input: BeginInput, ctx: InvocationContext): Promise<BeginResult> => {
     const settings = runsSettings();
     await runStepStore(settings).upsert(input.records.map((r) => decisionStep(input.coordinatorId, r)));
+    recordRetrainingDecisions(input.coordinatorId, input.records);
     const policy = await loadRetrainingPolicy(settings.policyPath, input.model);
     const result: BeginResult = {};
     if (policy.ok) {
@@ -70,6 +72,7 @@ df.app.activity(RETRAINING_ACTIVITIES.effects, {
       });
     }
     await store.upsert(steps);
+    recordRetrainingDecisions(input.coordinatorId, input.records);
     for (const w of input.wakes) {
       const wake: WakeInput = { coordinatorId: input.coordinatorId, id: w.id, dueAt: w.dueAt };
       await startOnce(durable, RETRAINING.wake, instanceIdFor('retrainingWake', input.model, w.id), wake);

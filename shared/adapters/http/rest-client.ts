@@ -2,6 +2,7 @@ import { type z } from 'zod';
 import { StagecraftError } from '../../errors';
 import { type AuthProvider, noAuth } from './auth';
 import { type RemoteCall, networkError, remoteError, timeoutError } from './errors';
+import { inSpan, SpanKind, traceProperties } from '../../telemetry/trace';
 import { DEFAULT_RETRY, type RetryOptions, abortableSleep, backoffDelay, parseRetryAfter } from './retry';
 
 /**
@@ -107,7 +108,12 @@ export class RestClient {
     return this.exchange(req, '*/*');
   }
 
-  private async exchange(req: Omit<RestRequest<unknown>, 'schema'>, accept: string): Promise<string> {
+  // Tracing: one client span per logical call (retries included); the `traceparent` header carries it.
+  private exchange(req: Omit<RestRequest<unknown>, 'schema'>, accept: string): Promise<string> {
+    return inSpan(`${this.service} ${req.method}`, { kind: SpanKind.CLIENT, attributes: { 'http.request.method': req.method, 'url.path': req.path, 'server.address': new URL(this.baseUrl).host, 'stagecraft.service': this.service } }, () => this.exchangeAttempts(req, accept));
+  }
+
+  private async exchangeAttempts(req: Omit<RestRequest<unknown>, 'schema'>, accept: string): Promise<string> {
     const call: RemoteCall = { service: this.service, method: req.method, path: req.path };
     const idempotent = req.idempotent ?? req.method !== 'POST';
     const timeoutMs = req.timeoutMs ?? this.timeoutMs;
@@ -121,6 +127,8 @@ export class RestClient {
       let text: string;
       try {
         const headers: Record<string, string> = { accept, 'user-agent': this.userAgent };
+        const tp = traceProperties()['traceparent'];
+        if (tp) headers['traceparent'] = tp;
         const authorization = await this.auth.header(signal);
         if (authorization) headers.authorization = authorization;
         if (req.body !== undefined) headers['content-type'] = 'application/json';
