@@ -8,7 +8,7 @@ route('modelsPromote', {
   route: 'models/{name}/versions/{version}/promote',
   auth: 'identity',
   note: 'any identity; it is the trigger (excluded from approving when excludeTrigger); audited',
-  readBody: true,
+  readBody: 'json',
   durable: true,
   handler: async (ctx) => {
     const r = await requestPromotion(

@@ -16,7 +16,7 @@ route('modelsRetrain', {
   route: 'models/{name}/retrain',
   auth: 'function-key',
   note: 'function key; requestedBy = identity when one is presented (x-stagecraft-key / trusted principal), else `function-key`; audited',
-  readBody: true,
+  readBody: 'json',
   durable: true,
   handler: async (ctx) => {
     const model = decodeURIComponent(ctx.request.params['name'] ?? '');

@@ -10,7 +10,7 @@ route('modelsRollback', {
   route: 'models/{name}/rollback',
   auth: 'operator',
   note: 'role operator or admin (approvers without it: 403); requestedBy = the identity; audited',
-  readBody: true,
+  readBody: 'json',
   durable: true,
   handler: async (ctx) => {
     const r = await requestRollback(

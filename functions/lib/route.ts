@@ -13,6 +13,8 @@ import { authSettings } from '../../shared/auth/settings';
 import { authorizeRequest, Forbidden, hostAuthLevel, type AuthKind, type Caller } from '../../shared/auth/policy';
 import { isStagecraftError, ValidationError, type StagecraftError } from '../../shared/errors';
 import { validationErrorFrom } from '../../shared/events';
+import { findIllFormedString } from '../../shared/events/identifiers';
+import { isJsonMediaType, mediaTypeOf } from '../../shared/intake/body';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
 
@@ -47,8 +49,11 @@ export interface RouteOptions<P, Q, B> extends Omit<RouteDeclaration, 'name'> {
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
-  /** Read the body text without a schema (handlers that validate it themselves). */
-  readBody?: boolean;
+  /**
+   * Read the body text without a schema (handlers that validate it themselves); `'json'`: the handler parses JSON, so
+   * the layer still refuses other media types (415) and ill-formed Unicode (400) first.
+   */
+  readBody?: boolean | 'json';
   /** Prefix of the validation error codes (`<prefix>_QUERY_INVALID`, ...). */
   errorPrefix?: string;
   durable?: boolean;
@@ -165,6 +170,23 @@ export function route<P = Record<string, string>, Q = Record<string, string>, B 
       if (!query.success) throw validationErrorFrom(`${prefix}_QUERY_INVALID`, 'query', query.error.issues);
       const text = o.body || o.readBody ? await request.text() : '';
       let body = undefined as B;
+      if (o.body || o.readBody === 'json') {
+        // JSON routes take JSON (or no Content-Type); anything else is 415 naming what to send, as at the intake.
+        const mediaType = mediaTypeOf(headers.get('content-type'));
+        if (text.trim() !== '' && mediaType !== '' && !isJsonMediaType(mediaType)) {
+          throw new ValidationError(`${prefix}_UNSUPPORTED_MEDIA_TYPE`, `Content-Type ${mediaType} is not supported; send application/json`, { status: 415 });
+        }
+      }
+      if (o.readBody === 'json' && text.trim() !== '') {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          parsed = undefined; // the handler names the JSON error in its own terms
+        }
+        const illFormed = findIllFormedString(parsed);
+        if (illFormed !== undefined) throw new ValidationError(`${prefix}_BODY_INVALID`, `body.${illFormed}: is not well-formed Unicode (a lone surrogate)`, { details: { field: illFormed } });
+      }
       if (o.body) {
         let raw: unknown = {};
         if (text.trim() !== '') {
@@ -174,6 +196,8 @@ export function route<P = Record<string, string>, Q = Record<string, string>, B 
             throw new ValidationError(`${prefix}_BODY_INVALID`, 'body: must be JSON');
           }
         }
+        const illFormed = findIllFormedString(raw);
+        if (illFormed !== undefined) throw new ValidationError(`${prefix}_BODY_INVALID`, `body.${illFormed}: is not well-formed Unicode (a lone surrogate)`, { details: { field: illFormed } });
         const parsed = o.body.safeParse(raw);
         if (!parsed.success) throw validationErrorFrom(`${prefix}_BODY_INVALID`, 'body', parsed.error.issues);
         body = parsed.data;

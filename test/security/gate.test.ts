@@ -157,6 +157,16 @@ describe('the gate holds', () => {
     expect((await call(host, 'GET', `/api/approvals/${String(carols['id'])}`, as(OPERATOR))).status).toBe(200);
   }, 120_000);
 
+  it('API routes take JSON only (415 naming the type) and refuse ill-formed Unicode (400 naming the field), before anything happens', async () => {
+    const plain = await fetch(`${host.baseUrl}/api/models/any-m/rollback`, { method: 'POST', headers: { ...as(OPERATOR), 'content-type': 'text/plain' }, body: '{"reason":"x"}' });
+    expect(plain.status).toBe(415);
+    expect(JSON.stringify(await plain.json())).toContain('application/json');
+    // JSON.stringify writes a lone surrogate as the escape \ud800: valid JSON, ill-formed text.
+    const lone = await call(host, 'POST', '/api/models/any-m/rollback', as(OPERATOR), { reason: 'x\ud800y' });
+    expect(lone.status).toBe(400);
+    expect(lone.json.error?.message).toContain('body.reason');
+  }, 60_000);
+
   it('rollback needs the operator role: an approver without it gets 403 (audited); an operator starts it and gets the runs statusUrl', async () => {
     const refused = await call(host, 'POST', '/api/models/gate-m/rollback', as('alice@contoso.com'), { reason: 'I am only an approver' });
     expect(refused).toMatchObject({ status: 403, json: { error: { code: 'AUTH_ROLE_REQUIRED' } } });
