@@ -9,9 +9,18 @@
  */
 import { app, type HttpResponseInit, type PreInvocationContext } from '@azure/functions';
 import { startupCheck, runStartupCheck } from '../shared/config/startup-check';
+import { appendAudit } from '../shared/audit';
 import { ConfigError } from '../shared/errors';
+import { onPolicyLoad } from '../shared/policy/load';
 
 const HEALTH_FUNCTION = 'health';
+
+// Every policy version a worker loads is in the audit log once (content hash), valid or refused.
+onPolicyLoad((e) => {
+  appendAudit({ action: 'policy.load', actor: 'stagecraft', target: e.path, outcome: e.outcome, ...(e.reason ? { reason: e.reason } : {}), details: { sha256: e.sha256 } }).catch((err: unknown) => {
+    console.error(`audit log write failed for policy.load: ${(err as Error).message}`);
+  });
+});
 
 // Request bodies stream to the handlers (Azure and the local host alike), so the intake's size cap stops reading at
 // INTAKE_MAX_BODY_BYTES instead of after the host buffered a whole oversized body in memory.

@@ -213,6 +213,17 @@ describe('the gate holds', () => {
     expect((await call(host, 'GET', '/api/audit?from=yesterday', as(OPERATOR))).status).toBe(400);
   });
 
+  it('the policy a host loaded is in the audit log once per process, with its content hash', async () => {
+    const loads = await until('a policy.load entry', async () => {
+      const e = (await audit('action=policy.load')).filter((x) => x.outcome === 'accepted');
+      return e.length > 0 ? e : undefined;
+    }, 30_000, () => host.logs());
+    expect(loads[0]).toMatchObject({ actor: 'stagecraft', details: { sha256: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown } });
+    // Once per worker process and policy version: the two hosts of this file share one policy and one audit log.
+    expect(loads.length).toBeLessThanOrEqual(2);
+    expect(new Set(loads.map((x) => String(x.details?.['sha256']))).size).toBe(1);
+  });
+
   it('`stagecraft audit` prints the log for an operator identity key and exits 3 for an approver', async () => {
     const cli = (key: string) => new Promise<{ code: number | null; out: string }>((resolve) => {
       const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'stagecraft.js'), 'audit', '--url', host.baseUrl, '--identity-key', key, '--action', 'approval.*'], { stdio: ['ignore', 'pipe', 'pipe'] });
