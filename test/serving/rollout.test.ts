@@ -1,0 +1,134 @@
+/**
+ * Serving rollouts through the real local host against the Model Serving and SQL fakes (one workspace URL):
+ * canary split → hold → A/B gate on the inference table → 100 %, a failed gate or update restores the previous
+ * config, and a rollback puts the old version back on the endpoint. Requires a build (`npm run build`).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HostProcess } from '../helpers/host';
+import { startFakeWorkspace, type FakeWorkspace } from '../fakes';
+import { getRollbackRecord } from '../../shared/promotion/rollback';
+import type { PromotionRecord } from '../../shared/promotion/types';
+import { api, finished, startEnv, startHost, startPromotion, stopEnv, until, type Env } from '../promotion/harness';
+
+const EP = 'fraud-ep';
+function policy(hook: string) {
+  return {
+    version: 1,
+    channels: { hook: { type: 'webhook', url: hook } },
+    defaults: { notify: ['hook'], approval: { required: false, approvers: { users: ['alice@contoso.com'] } } },
+    models: {
+      fraud: {
+        validations: {
+          live: { type: 'ab-test', inferenceTable: 'main.ml.fraud_payload', rules: [{ metric: 'error_rate', direction: 'lower', maxRegression: 0.01 }, { metric: 'latency_p95_ms', direction: 'lower', mode: 'relative', maxRegression: 0.2 }], minSamples: 50 },
+        },
+        deploy: {
+          action: 'serving-endpoint', endpoint: EP, environmentVars: { FEATURE_STORE_TOKEN: '{{secrets/ml/feature-token}}' },
+          rollout: { challengerTraffic: 10, hold: '1s', updateTimeout: '20s', pollEvery: '1s' },
+        },
+      },
+    },
+  };
+}
+
+let env: Env;
+let host: HostProcess;
+let ws: FakeWorkspace;
+/** Live metrics the inference table "has" per version: [samples, error_rate, p95]. */
+const live = new Map<string, [number, number, number]>();
+
+beforeAll(async () => {
+  ws = await startFakeWorkspace({ updateMs: 300 });
+  ws.sql.onQuery(/system\.serving\.served_entities/, (s) => {
+    const want = s.parameters.filter((p) => p.name === 'champion' || p.name === 'challenger').map((p) => p.value ?? '');
+    return {
+      columns: ['version', 'samples', 'error_rate', 'latency_mean_ms', 'latency_p95_ms'],
+      rows: want.filter((v) => live.has(v)).map((v) => { const [n, err, p95] = live.get(v)!; return [v, String(n), String(err), String(p95 / 2), String(p95)]; }),
+    };
+  });
+  env = await startEnv(policy);
+  Object.assign(env.hostEnv, { DATABRICKS_HOST: ws.url, DATABRICKS_TOKEN: 'dapi-test-token', DATABRICKS_WAREHOUSE_ID: 'abc123def456', STAGECRAFT_USER_ROLES: 'operator=alice@contoso.com' });
+  host = await startHost(env);
+}, 120_000);
+
+afterAll(async () => {
+  await host?.stop();
+  await stopEnv(env);
+  await ws?.close();
+});
+
+const champion = () => env.mlflow.state.models.get('fraud')?.aliases.get('champion');
+const promote = async (v: string): Promise<PromotionRecord> => {
+  env.mlflow.seedVersion('fraud', { version: v, userId: 'dave@contoso.com', runId: env.mlflow.seedRun({}).run_id });
+  const s = await finished(host, await startPromotion(host, 'fraud', v), 120_000);
+  expect(s.runtimeStatus).toBe('Completed');
+  return s.output as unknown as PromotionRecord;
+};
+
+describe('serving-endpoint rollout', () => {
+  it('creates the endpoint for the first version, then rolls the next one out at 10 % through the A/B gate to 100 % before the champion moves', async () => {
+    const first = await promote('1');
+    expect(first).toMatchObject({ outcome: 'promoted', deploy: { action: 'serving-endpoint', state: 'SUCCEEDED', serving: { before: null, after: { served_entities: [{ entity_name: 'fraud', entity_version: '1' }] } } } });
+    expect(ws.serving.traffic(EP)).toEqual({ '1': 100 });
+    // Secrets travel by reference only.
+    const created = ws.serving.requests.find((r) => r.method === 'POST' && r.path === '/api/2.0/serving-endpoints');
+    expect(JSON.stringify(created?.body)).toContain('{{secrets/ml/feature-token}}');
+
+    live.set('1', [400, 0.01, 100]);
+    live.set('2', [60, 0.012, 110]);
+    const rec = await promote('2');
+    expect(rec.outcome).toBe('promoted');
+    expect(champion()).toBe('2');
+    expect(ws.serving.traffic(EP)).toEqual({ '2': 100 });
+    const served = ws.serving.endpoints.get(EP)!.served.map((c) => (c as { traffic_config: { routes: unknown[] } }).traffic_config.routes);
+    expect(served.at(-2)).toEqual([{ served_entity_name: 'fraud-1', traffic_percentage: 90 }, { served_entity_name: 'fraud-2', traffic_percentage: 10 }]);
+    const serving = rec.deploy!.serving!;
+    expect(serving).toMatchObject({ state: 'SUCCEEDED', championVersion: '1', challengerTraffic: 10, before: { served_entities: [{ entity_version: '1' }] }, after: { served_entities: [{ entity_version: '2' }] } });
+    expect(serving.phases.map((p) => `${p.phase}:${p.outcome}`)).toEqual(['read:ok', 'split:ok', 'hold:ok', 'gate:ok', 'full:ok']);
+    expect(rec.validations.find((v) => v.id === 'live')).toMatchObject({ type: 'ab-test', status: 'passed' });
+    // The gate query binds every value; the statement text carries none of them.
+    const q = ws.sql.statements.find((s) => /served_entities/.test(s.statement))!;
+    expect(q.warehouseId).toBe('abc123def456');
+    expect(q.parameters).toEqual(expect.arrayContaining([{ name: 'endpoint', value: EP, type: 'STRING' }, { name: 'challenger', value: '2', type: 'STRING' }, { name: 'champion', value: '1', type: 'STRING' }]));
+    expect(q.statement).not.toContain(EP);
+  }, 300_000);
+
+  it('a challenger worse on live traffic fails the gate: the previous config is restored and the champion stays', async () => {
+    live.set('2', [400, 0.01, 100]);
+    live.set('3', [80, 0.09, 100]);
+    const rec = await promote('3');
+    expect(rec).toMatchObject({ outcome: 'blocked', deploy: { state: 'FAILED', serving: { state: 'GATE_FAILED', restored: true } } });
+    expect(rec.reason).toMatch(/A\/B gate failed: live: on live traffic, worse than champion v2/);
+    expect(champion()).toBe('2');
+    expect(ws.serving.traffic(EP)).toEqual({ '2': 100 });
+  }, 300_000);
+
+  it('too few live samples fail the gate too', async () => {
+    live.set('4', [3, 0, 10]);
+    const rec = await promote('4');
+    expect(rec.outcome).toBe('blocked');
+    expect(rec.validations.find((v) => v.id === 'live')?.message).toMatch(/not enough live traffic/);
+    expect(ws.serving.traffic(EP)).toEqual({ '2': 100 });
+  }, 300_000);
+
+  it('a failed endpoint update restores the previous config and records before and after', async () => {
+    live.set('5', [400, 0.01, 100]);
+    ws.serving.failNextUpdate(EP, 'UPDATE_FAILED', 2); // the split succeeds, the move to 100 % fails
+    const rec = await promote('5');
+    expect(rec).toMatchObject({ outcome: 'failed', deploy: { state: 'FAILED', serving: { state: 'FAILED', restored: true } } });
+    expect(rec.deploy!.serving!.reason).toMatch(/UPDATE_FAILED/);
+    expect(rec.deploy!.serving!.after).toMatchObject({ served_entities: [{ entity_version: '2' }] });
+    expect(champion()).toBe('2');
+    expect(ws.serving.traffic(EP)).toEqual({ '2': 100 });
+    expect(env.receiver.notices.some((n) => n.event === 'deploy.failed')).toBe(true);
+  }, 300_000);
+
+  it('a rollback puts the previous champion back on the endpoint', async () => {
+    const res = await api(host, 'POST', '/api/models/fraud/rollback', 'alice@contoso.com', { reason: 'v2 misbehaves', requestId: 'incident-7' });
+    expect(res.status).toBe(202);
+    const id = String(res.json['instanceId']);
+    const r = await until('the rollback record', async () => (await getRollbackRecord('fraud', id, env.hostEnv)) ?? undefined, 120_000, () => host.logs());
+    expect(r).toMatchObject({ outcome: 'rolled-back', toVersion: '1', deploy: { action: 'serving-endpoint', state: 'SUCCEEDED' } });
+    expect((r.deploy as { serving?: { before?: unknown } }).serving?.before).toMatchObject({ served_entities: [{ entity_version: '2' }] });
+    expect(ws.serving.traffic(EP)).toEqual({ '1': 100 });
+  }, 300_000);
+});
