@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostProcess } from '../helpers/host';
 import { startFakeWorkspace, type FakeWorkspace } from '../fakes';
 import { getRollbackRecord } from '../../shared/promotion/rollback';
+import { drainSink, enqueueSink, sinkItemsOfPromotion, sinkStatus } from '../../shared/sink';
 import type { PromotionRecord } from '../../shared/promotion/types';
 import { api, finished, startEnv, startHost, startPromotion, stopEnv, until, type Env } from '../promotion/harness';
 
@@ -26,6 +27,7 @@ function policy(hook: string) {
           rollout: { challengerTraffic: 10, hold: '1s', updateTimeout: '20s', pollEvery: '1s' },
         },
       },
+      plain: {},
     },
   };
 }
@@ -46,7 +48,7 @@ beforeAll(async () => {
     };
   });
   env = await startEnv(policy);
-  Object.assign(env.hostEnv, { DATABRICKS_HOST: ws.url, DATABRICKS_TOKEN: 'dapi-test-token', DATABRICKS_WAREHOUSE_ID: 'abc123def456', STAGECRAFT_USER_ROLES: 'operator=alice@contoso.com' });
+  Object.assign(env.hostEnv, { DATABRICKS_HOST: ws.url, DATABRICKS_TOKEN: 'dapi-test-token', DATABRICKS_WAREHOUSE_ID: 'abc123def456', STAGECRAFT_SINK_SCHEMA: 'main.ops', STAGECRAFT_USER_ROLES: 'operator=alice@contoso.com' });
   host = await startHost(env);
 }, 120_000);
 
@@ -130,5 +132,43 @@ describe('serving-endpoint rollout', () => {
     expect(r).toMatchObject({ outcome: 'rolled-back', toVersion: '1', deploy: { action: 'serving-endpoint', state: 'SUCCEEDED' } });
     expect((r.deploy as { serving?: { before?: unknown } }).serving?.before).toMatchObject({ served_entities: [{ entity_version: '2' }] });
     expect(ws.serving.traffic(EP)).toEqual({ '1': 100 });
+  }, 300_000);
+});
+
+describe('records sink (Delta tables through SQL statements)', () => {
+  it('a failing sink does not block a promotion; the backlog is visible, drains later, and a retried batch does not duplicate', async () => {
+    ws.sql.failNext(10_000, 'warehouse stopped');
+    env.mlflow.seedVersion('plain', { version: '1', userId: 'dave@contoso.com', runId: env.mlflow.seedRun({}).run_id });
+    const s = await finished(host, await startPromotion(host, 'plain', '1'), 120_000);
+    const rec = s.output as unknown as PromotionRecord;
+    expect(rec.outcome).toBe('promoted');
+
+    const failed = await drainSink({ env: env.hostEnv });
+    expect(failed.written).toBe(0);
+    const backlog = await api(host, 'GET', '/api/sink', 'alice@contoso.com');
+    expect(backlog.status).toBe(200);
+    expect(backlog.json).toMatchObject({ enabled: true, schema: 'main.ops' });
+    expect(Number(backlog.json['backlog'])).toBeGreaterThan(0);
+    expect(String(backlog.json['lastError'])).toMatch(/warehouse stopped/);
+    expect((await api(host, 'GET', '/api/sink', 'dave@contoso.com')).status).toBe(403);
+
+    ws.sql.failNext(0);
+    await until('the outbox to drain', async () => { await drainSink({ env: env.hostEnv }); return (await sinkStatus(env.hostEnv)).backlog === 0; }, 60_000);
+    const promotions = ws.sql.tables.get('main.ops.stagecraft_promotions')!;
+    expect(promotions.get(rec.instanceId)).toMatchObject({ model: 'plain', version: '1', instance_id: rec.instanceId });
+    expect(JSON.parse(promotions.get(rec.instanceId)!['payload']!)).toMatchObject({ outcome: 'promoted' });
+    const moves = ws.sql.tables.get('main.ops.stagecraft_alias_moves')!;
+    const sizes = () => [promotions.size, moves.size, ws.sql.tables.get('main.ops.stagecraft_validations')?.size ?? 0];
+    const before = sizes();
+    expect(before[1]).toBeGreaterThanOrEqual(2);
+
+    // The same records queued again (a retried activity) and drained again: MERGE by key, no duplicates.
+    await enqueueSink(sinkItemsOfPromotion(rec), env.hostEnv);
+    await drainSink({ env: env.hostEnv });
+    expect(sizes()).toEqual(before);
+    const merges = ws.sql.statements.filter((x) => x.statement.startsWith('MERGE INTO `main`.`ops`.`stagecraft_promotions`'));
+    expect(merges.length).toBeGreaterThanOrEqual(2);
+    for (const m of merges) expect(m.statement).not.toContain(rec.instanceId);
+    expect(ws.sql.statements.some((x) => x.statement.startsWith('CREATE TABLE IF NOT EXISTS `main`.`ops`.`stagecraft_promotions`'))).toBe(true);
   }, 300_000);
 });
