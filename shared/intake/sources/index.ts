@@ -1,5 +1,7 @@
 import { azureDevOpsSource } from './azure-devops';
 import { azureMonitorSource } from './azure-monitor';
+import { azureMlSource } from './azureml';
+import { databricksAlertsSource } from './databricks-alerts';
 import { cloudEventsSource } from './cloudevents';
 import { databricksSource } from './databricks';
 import { databricksJobsSource } from './databricks-jobs';
@@ -21,6 +23,8 @@ export const SOURCES: Readonly<Record<SourceName, IntakeSource>> = {
   drift: driftSource,
   cloudevents: cloudEventsSource,
   'databricks-jobs': databricksJobsSource,
+  'databricks-alerts': databricksAlertsSource,
+  azureml: azureMlSource,
 };
 
 export function isSourceName(value: string): value is SourceName {

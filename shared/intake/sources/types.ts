@@ -17,7 +17,9 @@ export type SourceName =
   | 'azure-monitor'
   | 'drift'
   | 'cloudevents'
-  | 'databricks-jobs';
+  | 'databricks-jobs'
+  | 'databricks-alerts'
+  | 'azureml';
 
 export type ParseOutcome =
   | { kind: 'events'; events: AnyStagecraftEvent[] }
