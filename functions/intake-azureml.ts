@@ -11,7 +11,7 @@ const post = intakeHttpHandler('azureml', getIntakeDeps);
 
 async function handler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   if (request.method !== 'OPTIONS') return post(request, context);
-  const deps = await getIntakeDeps();
+  const deps = getIntakeDeps();
   return eventGridHandshake(normalizeRequest({ headers: [...request.headers], rawBody: '', query: request.query }), deps.config);
 }
 
