@@ -43,15 +43,15 @@ export const ServingEndpoint = z.looseObject({
 export type ServingEndpoint = z.output<typeof ServingEndpoint>;
 
 /** What we send: EndpointCoreConfigInput without `name` (PUT .../config takes it from the path). */
-export interface ServedEntityInput {
+export type ServedEntityInput = {
   name: string;
   entity_name: string;
   entity_version: string;
   workload_size: string;
   scale_to_zero_enabled: boolean;
   environment_vars?: Record<string, string>;
-}
-export interface ConfigInput {
+};
+export type ConfigInput = {
   served_entities: ServedEntityInput[];
   traffic_config: { routes: Array<{ served_entity_name: string; traffic_percentage: number }> };
-}
+};
