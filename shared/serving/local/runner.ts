@@ -14,6 +14,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { delimiter, dirname, isAbsolute } from 'node:path';
 import type { ConfigInput, ServedEntityInput, ServingEndpoint } from '../../adapters/databricks-serving/types';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors';
 
@@ -144,7 +145,10 @@ export class LocalServingRunner {
     const argv = this.o.command.map((a) => a.replace(/\{(entity|version|port|name|endpoint)\}/g, (_m, k: string) => vars[k] ?? ''));
     const [cmd, ...args] = argv;
     if (!cmd) throw new ValidationError('LOCAL_SERVING_COMMAND_EMPTY', 'the local serving command is empty');
-    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], env: this.o.env ?? process.env });
+    // A venv's executable finds its siblings (mlflow runs `uvicorn`) through PATH: put its folder first.
+    const base = this.o.env ?? process.env;
+    const env = isAbsolute(cmd) ? { ...base, PATH: `${dirname(cmd)}${delimiter}${base['PATH'] ?? ''}` } : base;
+    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
     const u: Upstream = { entity: e, port, child, inflight: 0, exited: false };
     let tail = '';
     child.stderr?.on('data', (c: Buffer) => { tail = (tail + c.toString('utf8')).slice(-2000); });
