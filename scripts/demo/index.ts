@@ -171,7 +171,7 @@ async function main(): Promise<void> {
       await waitFor(`${MODEL}@champion = v${version}`, aliasIs('champion', version), 2 * MINUTE, 500);
       const mv = await registry.getVersion(mlflowUrl, MODEL, version);
       note(`MLflow aliases of v${version}: ${mv.aliases.join(', ')}`);
-      stepStart(serving ? `Serving rollout: v${version} beside the champion at 10 % for 10 s, then 100 % (local serving runner)` : `Batch scoring job with the new champion (policy deploy: score.py through the local job runner)`);
+      stepStart(serving ? `Serving rollout of v${version} (local serving runner): 10 % beside the serving version for 10 s when there is one, then 100 %` : `Batch scoring job with the new champion (policy deploy: score.py through the local job runner)`);
       const rec = await waitFor(`the promotion record of v${version}`, () => api.promotionRecord(MODEL, promotionId), 12 * MINUTE, 1000);
       if (rec.outcome !== 'promoted') throw new DemoStopped(`the promotion of v${version} ended ${rec.outcome}: ${rec.reason}`);
       note(serving ? `${rec.deploy?.state ?? 'not run'}: ${rec.deploy?.serving?.phases.map((p) => `${p.phase} ${p.outcome}${p.detail ? ` (${p.detail})` : ''}`).join(' → ') ?? ''}` : deployText(rec.deploy));
