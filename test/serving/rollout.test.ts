@@ -12,6 +12,8 @@ import type { PromotionRecord } from '../../shared/promotion/types';
 import { api, finished, startEnv, startHost, startPromotion, stopEnv, until, type Env } from '../promotion/harness';
 
 const EP = 'fraud-ep';
+const ALERT_KEY = 'dbx-alert-key-0123456789abcdef';
+const EG_KEY = 'eventgrid-key-0123456789abcdef';
 function policy(hook: string) {
   return {
     version: 1,
@@ -48,7 +50,9 @@ beforeAll(async () => {
     };
   });
   env = await startEnv(policy);
-  Object.assign(env.hostEnv, { DATABRICKS_HOST: ws.url, DATABRICKS_TOKEN: 'dapi-test-token', DATABRICKS_WAREHOUSE_ID: 'abc123def456', STAGECRAFT_SINK_SCHEMA: 'main.ops', STAGECRAFT_USER_ROLES: 'operator=alice@contoso.com' });
+  Object.assign(env.hostEnv, { DATABRICKS_HOST: ws.url, DATABRICKS_TOKEN: 'dapi-test-token', DATABRICKS_WAREHOUSE_ID: 'abc123def456', STAGECRAFT_SINK_SCHEMA: 'main.ops',
+    DATABRICKS_ALERT_WEBHOOK_KEYS: ALERT_KEY, DATABRICKS_ALERT_MODELS: 'alert-1=plain', AZUREML_EVENTGRID_KEYS: EG_KEY, AZUREML_DRIFT_MODELS: 'plain-monitor=plain',
+    STAGECRAFT_USER_ROLES: 'operator=alice@contoso.com' });
   host = await startHost(env);
 }, 120_000);
 
@@ -171,4 +175,28 @@ describe('records sink (Delta tables through SQL statements)', () => {
     for (const m of merges) expect(m.statement).not.toContain(rec.instanceId);
     expect(ws.sql.statements.some((x) => x.statement.startsWith('CREATE TABLE IF NOT EXISTS `main`.`ops`.`stagecraft_promotions`'))).toBe(true);
   }, 300_000);
+});
+
+describe('drift intake routes through the host', () => {
+  const ce = { specversion: '1.0', id: 'eg-1', type: 'Microsoft.MachineLearningServices.DatasetDriftDetected', source: '/subscriptions/s/workspaces/ws', time: '2026-05-14T09:00:00Z', data: { dataDriftId: 'd1', dataDriftName: 'plain-monitor', runId: 'r1', driftCoefficient: 0.7, startTime: '2026-05-13T00:00:00Z', endTime: '2026-05-14T00:00:00Z' } };
+  it('answers Event Grid\'s CloudEvents validation handshake with the key, and refuses it without', async () => {
+    const ok = await fetch(`${host.baseUrl}/api/events/azureml?key=${EG_KEY}`, { method: 'OPTIONS', headers: { 'WebHook-Request-Origin': 'eventgrid.azure.net' } });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('webhook-allowed-origin')).toBe('eventgrid.azure.net');
+    const bad = await fetch(`${host.baseUrl}/api/events/azureml?key=wrong`, { method: 'OPTIONS', headers: { 'WebHook-Request-Origin': 'eventgrid.azure.net' } });
+    expect(bad.status).toBe(401);
+    expect(bad.headers.get('webhook-allowed-origin')).toBeNull();
+  });
+  it('accepts an Azure ML drift CloudEvent and a Databricks SQL alert with their keys (202), refuses wrong keys (401)', async () => {
+    const post = (path: string, body: unknown, contentType = 'application/json') => fetch(`${host.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': contentType }, body: JSON.stringify(body) });
+    const eg = await post(`/api/events/azureml?key=${EG_KEY}`, ce, 'application/cloudevents+json; charset=utf-8');
+    expect(eg.status).toBe(202);
+    expect(await eg.json()).toMatchObject({ status: 'accepted' });
+    expect((await post('/api/events/azureml?key=nope', { ...ce, id: 'eg-2' })).status).toBe(401);
+    const alert = { event: 'alert_state_change', alert: { title: 't', alert: { id: 'alert-1', name: 'plain drift', state: 'TRIGGERED', evaluations: [{ source: { name: 'psi' }, comparison_operator: 'GREATER_THAN', threshold: 0.2, value: 0.4 }] } } };
+    const dbx = await post(`/api/alerts/databricks?key=${ALERT_KEY}`, alert);
+    expect(dbx.status).toBe(202);
+    expect(await dbx.json()).toMatchObject({ status: 'accepted' });
+    expect((await post('/api/alerts/databricks', alert)).status).toBe(401);
+  });
 });
