@@ -14,6 +14,8 @@ import { pipelinesSettings } from '../pipelines/settings';
 import { historyRetentionMs } from '../runs/purge';
 import { runsSettings } from '../runs/settings';
 import { vcsSettings } from '../vcs/settings';
+import { localServingOptions } from '../serving/local/settings';
+import { sinkSchema } from '../sink';
 import { azureSettingProblems } from './azure';
 import { loadConfig, type Env } from './index';
 
@@ -32,6 +34,9 @@ export const WORKFLOW_SETTINGS_DOC: readonly WorkflowSettingDoc[] = [
   { name: 'DATABRICKS_TOKEN', secret: true, description: 'Databricks PAT; without it the app\'s managed identity gets a Microsoft Entra token for Azure Databricks (DefaultAzureCredential; a user-assigned identity also needs AZURE_CLIENT_ID). The identity must be added to the workspace.' },
   { name: 'DATABRICKS_WAREHOUSE_ID', description: 'SQL warehouse for `ab-test` checks (inference table queries) and the records sink (SQL Statement Execution API).' },
   { name: 'STAGECRAFT_SINK_SCHEMA', description: 'Enables the records sink: `catalog.schema` where validations, promotions, alias moves and retraining decisions are MERGEd into Delta tables (created if missing). Unset: no sink. Backlog: `GET /api/sink`.' },
+  { name: 'STAGECRAFT_LOCAL_SERVING_COMMAND', default: '["mlflow","models","serve","-m","models:/{entity}/{version}","-p","{port}","-h","127.0.0.1","--env-manager","local"]', description: 'Model server of the local serving runner (`deploy.runner: local`, local host only), a JSON argv; `{entity}`, `{version}`, `{port}` are filled per served version. An absolute command\'s folder goes first on its PATH (venvs).' },
+  { name: 'STAGECRAFT_LOCAL_SERVING_PORTS', description: 'Stable proxy ports of local endpoints: `<endpoint>=<port>,...` (clients call `http://127.0.0.1:<port>/invocations`); unset: any free port (shown as endpoint_url).' },
+  { name: 'STAGECRAFT_LOCAL_SERVING_HEALTH_TIMEOUT', default: '180', description: 'Seconds a new local model server has to answer `/ping` before the update fails and the old version keeps serving.' },
   { name: 'STAGECRAFT_JOBS_DIR', default: '<host state dir>/jobs', description: 'State of the local job runner (`runner: local`, local host only: in Azure a local job fails with LOCAL_JOBS_NOT_IN_AZURE). Default under the local host\'s state dir (`--state`, published as STAGECRAFT_HOST_STATE_DIR), never the app root.' },
   { name: 'STAGECRAFT_JOBS_BASE_DIR', default: 'the policy file folder', description: 'Working directory local job commands are resolved against.' },
   { name: 'STAGECRAFT_APPROVER_KEYS', secret: true, description: 'Local approver identities: `user=key,...` (keys ≥ 16 characters, sent as x-functions-key).' },
@@ -74,6 +79,8 @@ export async function validateAllSettings(env: Env = process.env): Promise<strin
   attempt('pipeline settings', () => pipelinesSettings(env));
   attempt('status reporting settings', () => vcsSettings(env));
   attempt('history retention', () => historyRetentionMs(env));
+  attempt('records sink', () => sinkSchema(env));
+  attempt('local serving', () => localServingOptions(env));
   const file = policyFile(env);
   if (problems.some((p) => p.startsWith('STAGECRAFT_POLICY_PATH'))) return problems;
   if (!existsSync(file)) problems.push(`STAGECRAFT_POLICY_PATH: policy file ${file} does not exist (models get no promotion until it does)`);
