@@ -1,6 +1,7 @@
 /** Activities of a serving rollout: read the endpoint, apply a config, run an A/B gate query. All I/O is here. */
 import * as df from 'durable-functions';
 import type { InvocationContext } from '@azure/functions';
+import { appendAudit } from '../../../shared/audit';
 import { ConflictError } from '../../../shared/errors';
 import { abDecision, abStatement, metricsByVersion } from '../../../shared/serving/ab';
 import { servingBackend, sqlClientFromEnv, warehouseId } from '../../../shared/serving/backend';
@@ -28,6 +29,9 @@ df.app.activity(A.apply, {
     } else {
       ep = await backend.updateConfig(input.endpoint, input.config);
     }
+    // Endpoint config changes are audited (who: Stagecraft on behalf of the promotion/rollback); best effort.
+    await appendAudit({ action: 'serving.config', actor: 'stagecraft', target: input.endpoint, outcome: 'accepted', details: { runner: input.runner, create: input.create, entities: input.config.served_entities.map((e) => `${e.entity_name}@${e.entity_version}`), routes: input.config.traffic_config.routes } })
+      .catch((e: unknown) => context.warn('audit write failed', { error: e instanceof Error ? e.message : String(e) }));
     context.info('serving config applied', { endpoint: input.endpoint, runner: input.runner, entities: input.config.served_entities.map((e) => `${e.entity_name}@${e.entity_version}`), routes: input.config.traffic_config.routes });
     return stateOf(ep);
   },
