@@ -28,6 +28,7 @@ import type {
 import { PROMOTION, PROMOTION_ACTIVITIES as A, PROMOTION_CHECK } from '../../shared/promotion/names';
 import type { DeployOutcome, LoadContextResult, PromotionOutcome, PromotionRecord, ReportLinks, ValidationResult } from '../../shared/promotion/types';
 import { templateVars } from '../../shared/promotion/vars';
+import { SERVING_ROLLOUT, type AbTestCheck, type ServingRollout, type ServingRolloutInput } from '../../shared/serving/types';
 import { approvalFlow, summarizeApproval } from './approval-flow';
 import { deploymentJobTagValue, type DeploymentJobTagResult } from '../../shared/registry/deployment-job';
 
@@ -102,8 +103,9 @@ function* modelPromotion(context: OrchestrationContext): Generator<Task, Promoti
     }
   };
 
-  // 2. Fan out every enabled validation; each records its own result.
-  const checks = Object.entries(policy.validations).filter(([, c]) => c.enabled);
+  // 2. Fan out every enabled validation; each records its own result. ab-test checks gate a serving rollout instead.
+  const servingRollout = policy.deploy.action === 'serving-endpoint' && !policy.deploy.job ? policy.deploy : undefined;
+  const checks = Object.entries(policy.validations).filter(([, c]) => c.enabled && !(servingRollout && c.type === 'ab-test'));
   step('validate', { checks: checks.map(([id]) => id) });
   const tasks = checks.map(([id, check]) => {
     const ci: PromotionCheckInput = { promotionInstanceId: instanceId, id, check, model, promotion: policy.promotion, vars };
@@ -189,16 +191,35 @@ function* modelPromotion(context: OrchestrationContext): Generator<Task, Promoti
   }
   if (approvalSummary.required) yield* notify('approval.decided', `${model.name} v${model.version} approved`, approvalSummary.votes.map((v) => `${v.approver}: ${v.verdict}`).join(', '), reportExtra);
 
+  // 6a. A serving rollout runs before the champion moves: the alias names what serves 100 %.
+  let deploy: DeployOutcome = { action: policy.deploy.action, state: 'SKIPPED' };
+  if (servingRollout) {
+    step('deploy', { action: policy.deploy.action, endpoint: servingRollout.endpoint });
+    const abChecks = Object.entries(policy.validations).filter((e): e is [string, AbTestCheck] => e[1].enabled && e[1].type === 'ab-test');
+    const rolloutInput: ServingRolloutInput = { promotionInstanceId: instanceId, model, endpoint: servingRollout.endpoint, deploy: servingRollout, abChecks };
+    const startedDeploy = now();
+    const rollout = (yield context.df.callSubOrchestrator(SERVING_ROLLOUT, rolloutInput, `${instanceId}:serving`)) as ServingRollout;
+    deploy = { action: 'serving-endpoint', state: rollout.state === 'SUCCEEDED' ? 'SUCCEEDED' : rollout.state === 'TIMED_OUT' ? 'TIMED_OUT' : 'FAILED', runRef: `serving-endpoint:${servingRollout.endpoint}`, resultSummary: rollout.reason, startedAt: startedDeploy, finishedAt: now(), serving: rollout };
+    if (rollout.state !== 'SUCCEEDED') {
+      yield* notify('deploy.failed', `rollout of ${model.name} v${model.version} to ${servingRollout.endpoint} ${rollout.state}`, `${rollout.reason}${rollout.restored === undefined ? '' : rollout.restored ? ' (previous config restored)' : ' (previous config NOT restored)'}`);
+      return yield* finish({
+        ...base, outcome: rollout.state === 'GATE_FAILED' ? 'blocked' : 'failed', reason: rollout.reason, verdict, validations: [...results, ...rollout.ab],
+        approval: approvalSummary, aliasChanges: challenger.changes, aliasBefore: challenger.aliasBefore, aliasAfter: challenger.aliasAfter, deploy,
+        ...(report ? { report } : {}),
+      });
+    }
+    results.push(...rollout.ab);
+  }
+
   // 6. Promote.
   step('promote');
   const approvers = approvalSummary.votes.filter((v) => v.verdict === 'approve').map((v) => v.approver);
   const promoteInput: PromoteInput = { instanceId, model: model.name, version: model.version, promotion: policy.promotion, actor: approvers.join(', ') || 'stagecraft', reason: `promotion ${instanceId}` };
   const promoted = (yield context.df.callActivityWithRetry(A.promote, retry, promoteInput)) as PromoteOutput;
 
-  // 7. Deploy per policy.
-  step('deploy', { action: policy.deploy.action });
-  let deploy: DeployOutcome = { action: policy.deploy.action, state: 'SKIPPED' };
-  if (policy.deploy.action !== 'none') {
+  // 7. Deploy per policy (a deploy job; a serving rollout already ran).
+  if (!servingRollout) step('deploy', { action: policy.deploy.action });
+  if (policy.deploy.action !== 'none' && policy.deploy.job) {
     try {
       const timeoutSeconds = jobTimeoutSeconds(policy.deploy.job);
       const jobInput: RunJobInput = { ref: { kind: 'deploy', model: model.name }, vars, idempotencyKey: `${instanceId}:deploy`, label: `deploy ${model.name} v${model.version}`, timeoutSeconds, pollInitialSeconds: Math.min(5, Math.max(1, timeoutSeconds / 20)) };

@@ -22,6 +22,7 @@ import { PROMOTION, PROMOTION_ACTIVITIES as A, ROLLBACK } from '../../shared/pro
 import type { RollbackInput, RollbackPlan, RollbackRecord } from '../../shared/promotion/rollback';
 import type { AliasChange, DeployOutcome, PromotionRecord } from '../../shared/promotion/types';
 import { templateVars } from '../../shared/promotion/vars';
+import { SERVING_ROLLOUT, type ServingRollout, type ServingRolloutInput } from '../../shared/serving/types';
 import { approvalFlow, summarizeApproval } from '../promotion/approval-flow';
 
 const retry = new df.RetryOptions(2_000, 5);
@@ -118,7 +119,14 @@ function* modelRollback(context: OrchestrationContext): Generator<Task, Rollback
 
   context.df.setCustomStatus({ step: 'deploy', action: plan.deploy.action });
   let deploy: DeployOutcome = { action: plan.deploy.action, state: 'SKIPPED' };
-  if (plan.deploy.action !== 'none') {
+  if (plan.deploy.action === 'serving-endpoint' && !plan.deploy.job) {
+    // Stagecraft-managed endpoint: switch straight to the target version (no split, no gate); a failed update
+    // restores the config that served before. The record keeps both configs.
+    const rolloutInput: ServingRolloutInput = { promotionInstanceId: instanceId, model: plan.target, endpoint: plan.deploy.endpoint, deploy: plan.deploy, abChecks: [], direct: true };
+    const started = now();
+    const rollout = (yield context.df.callSubOrchestrator(SERVING_ROLLOUT, rolloutInput, `${instanceId}:serving`)) as ServingRollout;
+    deploy = { action: 'serving-endpoint', state: rollout.state === 'SUCCEEDED' ? 'SUCCEEDED' : rollout.state === 'TIMED_OUT' ? 'TIMED_OUT' : 'FAILED', runRef: `serving-endpoint:${plan.deploy.endpoint}`, resultSummary: rollout.reason, startedAt: started, finishedAt: now(), serving: rollout };
+  } else if (plan.deploy.action !== 'none' && plan.deploy.job) {
     try {
       const vars = templateVars(plan.target, { kind: 'promote-requested', eventId: input.requestId, triggeredBy: input.requestedBy, requestId: input.requestId, reason: input.reason, targetAlias: plan.championRole }, instanceId);
       const timeoutSeconds = jobTimeoutSeconds(plan.deploy.job);

@@ -24,6 +24,8 @@ export interface DemoHostOptions {
   /** HMAC key for one-click approval links (STAGECRAFT_APPROVAL_LINK_SECRETS). */
   linkSecret: string;
   policyPath: string;
+  /** Extra settings (the local serving runner's). */
+  extraEnv?: Record<string, string>;
 }
 
 export interface DemoHost {
@@ -100,6 +102,7 @@ export async function startDemoHost(o: DemoHostOptions, readyTimeoutMs = 180_000
       STAGECRAFT_PUBLIC_URL: url,
       RECORDS_TABLE_PREFIX: 'Stagecraft',
       REPORTS_CONTAINER: 'stagecraft-reports',
+      ...o.extraEnv,
     },
   });
   let output = '';

@@ -36,6 +36,7 @@ import {
 import { decisionLinks, StagecraftApi, type Approval } from './api';
 import { startDemoHost, stopLocalJobs, type DemoHost } from './host';
 import { DemoStopped, note, stepStart, stepTimings, table, waitFor } from './progress';
+import { loadText, samplePayload, servingEnv, servingPolicy, startLoad } from './serving';
 
 const MODEL = 'breast-cancer-classifier';
 const APPROVER = 'ml-lead@example.com';
@@ -67,9 +68,13 @@ function deployText(d: PromotionRecord['deploy']): string {
   return `${d.state}${typeof result?.['rows'] === 'number' ? `: ${result['rows']} rows` : ''}${out ? ` → ${out}` : ''}`;
 }
 
+const ENDPOINT = 'breast-cancer-local';
+
 async function main(): Promise<void> {
   const autoApprove = process.argv.includes('--auto-approve');
   const keep = process.argv.includes('--keep');
+  // Online serving (local serving runner) unless --batch-scoring keeps the example policy's scoring job.
+  const serving = !process.argv.includes('--batch-scoring');
   const workDir = mkdtempSync(join(tmpdir(), 'stagecraft-demo-'));
   const secrets = {
     webhook: randomBytes(20).toString('hex'),
@@ -96,6 +101,8 @@ async function main(): Promise<void> {
     const mlflowUrl = mlflow.url;
     note(`${mlflowUrl}  (UI and REST API)`);
 
+    const servingPort = await freePort();
+    const servingUrl = `http://127.0.0.1:${servingPort}/invocations`;
     stepStart('Stagecraft local host (Azurite, Service Bus emulator, durable engine)');
     host = await startDemoHost({
       port: await freePort(),
@@ -106,7 +113,8 @@ async function main(): Promise<void> {
       functionKey: secrets.functionKey,
       approver: { user: APPROVER, key: secrets.approverKey },
       linkSecret: secrets.link,
-      policyPath: join(EXAMPLE_DIR, 'stagecraft.policy.yaml'),
+      policyPath: serving ? servingPolicy(join(EXAMPLE_DIR, 'stagecraft.policy.yaml'), MODEL, ENDPOINT, join(workDir, 'policy.json')) : join(EXAMPLE_DIR, 'stagecraft.policy.yaml'),
+      ...(serving ? { extraEnv: servingEnv(venv.python, ENDPOINT, servingPort, EXAMPLE_DIR) } : {}),
     });
     const h = host;
     const api = new StagecraftApi(h.url, { function: secrets.functionKey, approver: secrets.approverKey }, () => h.storageEnv());
@@ -163,11 +171,11 @@ async function main(): Promise<void> {
       await waitFor(`${MODEL}@champion = v${version}`, aliasIs('champion', version), 2 * MINUTE, 500);
       const mv = await registry.getVersion(mlflowUrl, MODEL, version);
       note(`MLflow aliases of v${version}: ${mv.aliases.join(', ')}`);
-      stepStart(`Batch scoring job with the new champion (policy deploy: score.py through the local job runner)`);
+      stepStart(serving ? `Serving rollout of v${version} (local serving runner): 10 % beside the serving version for 10 s when there is one, then 100 %` : `Batch scoring job with the new champion (policy deploy: score.py through the local job runner)`);
       const rec = await waitFor(`the promotion record of v${version}`, () => api.promotionRecord(MODEL, promotionId), 12 * MINUTE, 1000);
       if (rec.outcome !== 'promoted') throw new DemoStopped(`the promotion of v${version} ended ${rec.outcome}: ${rec.reason}`);
-      note(deployText(rec.deploy));
-      if (rec.deploy?.state !== 'SUCCEEDED') throw new DemoStopped(`the batch scoring job of v${version} ended ${rec.deploy?.state ?? 'not run'}: ${rec.deploy?.resultSummary ?? ''}`);
+      note(serving ? `${rec.deploy?.state ?? 'not run'}: ${rec.deploy?.serving?.phases.map((p) => `${p.phase} ${p.outcome}${p.detail ? ` (${p.detail})` : ''}`).join(' → ') ?? ''}` : deployText(rec.deploy));
+      if (rec.deploy?.state !== 'SUCCEEDED') throw new DemoStopped(`the ${serving ? 'serving rollout' : 'batch scoring job'} of v${version} ended ${rec.deploy?.state ?? 'not run'}: ${rec.deploy?.resultSummary ?? ''}`);
       promotions.push(rec);
     };
 
@@ -182,6 +190,11 @@ async function main(): Promise<void> {
     const p1 = await validated('1');
     await approval('1');
     await championAndScoring('1', p1);
+    const payload = serving ? await samplePayload(venv.python) : '';
+    if (serving) {
+      const r = await fetch(servingUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: payload });
+      note(`online: POST ${servingUrl} → HTTP ${r.status} from v${r.headers.get('x-served-version') ?? '?'}: ${(await r.text()).slice(0, 120)}`);
+    }
 
     stepStart('Simulated drift: detect_drift.py --shift 0.5 (KS test per feature) posts a drift event');
     const drift = await runPython('detect_drift.py', ['--shift', '0.5', '--stagecraft-url', h.url, '--stagecraft-key', secrets.drift, '--functions-key', secrets.functionKey], { MLFLOW_TRACKING_URI: mlflowUrl }, { python: venv.python });
@@ -211,14 +224,18 @@ async function main(): Promise<void> {
     const cmp = vsChampion.details['champion'] as { championVersion?: string; results?: Array<{ message?: string }> } | undefined;
     note(`vs-champion (champion v${cmp?.championVersion ?? '?'}): ${vsChampion.status}`);
     for (const r of cmp?.results ?? []) note(`  ${r.message ?? ''}`);
+    const swapLoad = serving ? startLoad(servingUrl, payload) : undefined;
     await approval('2');
     await championAndScoring('2', p2);
+    if (swapLoad) note(`online serving while v1 → v2: ${loadText(await swapLoad.stop())}`);
 
     stepStart('Rollback to v1 (POST /api/models/{name}/rollback as the approver)');
+    const rollbackLoad = serving ? startLoad(servingUrl, payload) : undefined;
     const rb = await api.rollback(MODEL, '1', 'demo: roll back to the previous champion', `demo-${Date.now().toString(36)}`);
     note(`rollback ${rb.instanceId}`);
     await waitFor(`${MODEL}@champion = v1`, aliasIs('champion', '1'), 2 * MINUTE, 500);
     const rbRec = await waitFor('the rollback record', () => api.rollbackRecord(MODEL, rb.instanceId), 12 * MINUTE, 1000);
+    if (rollbackLoad) note(`online serving while v2 → v1: ${loadText(await rollbackLoad.stop())}`);
     note(`${rbRec.outcome}: ${rbRec.reason}; redeploy ${rbRec.deploy?.state ?? 'none'}`);
 
     stepStart('Summary: what Stagecraft recorded and where to look');

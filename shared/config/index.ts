@@ -29,6 +29,10 @@ export interface IntakeConfig {
   databricksJobs: { username: string | undefined; passwords: string[] };
   databricksUc: { secrets: string[]; toleranceSeconds: number };
   cloudEvents: { keys: string[] };
+  /** Databricks SQL alert webhooks (data quality monitoring): keys and alert id/name → model. */
+  databricksAlerts: { keys: string[]; models: Record<string, string> };
+  /** Azure ML DatasetDriftDetected through Event Grid (CloudEvents): keys and monitor name/id → model. */
+  azureMl: { keys: string[]; models: Record<string, string> };
 }
 
 export interface StagecraftConfig {
@@ -61,6 +65,11 @@ const textWithDefault = (def: string) =>
     .string()
     .optional()
     .transform((v) => (v === undefined || v.trim() === '' ? def : v.trim()));
+
+/** `a=b,c=d` → { a: 'b', c: 'd' } (keys and values trimmed; each entry needs both sides). */
+const mapping = z.string().optional().transform(splitList).pipe(
+  z.array(z.string().regex(/^[^=]+=[^=]+$/, "entries must be '<alert or monitor>=<model>'")).transform((entries) => Object.fromEntries(entries.map((e) => e.split('=').map((x) => x.trim()) as [string, string]))),
+);
 
 const branchPattern = z.string().regex(/^[A-Za-z0-9._\-/*]+$/, 'branch patterns may use letters, digits, . _ - / and *');
 
@@ -96,6 +105,10 @@ const settingSchemas = {
   DATABRICKS_UC_WEBHOOK_SECRETS: list,
   DATABRICKS_UC_WEBHOOK_TOLERANCE_SECONDS: intWithDefault(300, 1, 86_400),
   CLOUDEVENTS_KEYS: list,
+  DATABRICKS_ALERT_WEBHOOK_KEYS: list,
+  DATABRICKS_ALERT_MODELS: mapping,
+  AZUREML_EVENTGRID_KEYS: list,
+  AZUREML_DRIFT_MODELS: mapping,
   INTAKE_MAX_BODY_BYTES: intWithDefault(1_048_576, 1_024, 100 * 1_048_576),
   GIT_MAIN_BRANCHES: textWithDefault('main').transform(splitList).pipe(z.array(branchPattern).min(1, 'needs at least one branch')),
   GIT_RELEASE_BRANCH_PATTERNS: textWithDefault('release/*').transform(splitList).pipe(z.array(branchPattern)),
@@ -193,6 +206,8 @@ export function loadConfig(env: Env = process.env): StagecraftConfig {
       databricksJobs: { username: v.DATABRICKS_JOBS_WEBHOOK_USERNAME, passwords: v.DATABRICKS_JOBS_WEBHOOK_PASSWORDS },
       databricksUc: { secrets: v.DATABRICKS_UC_WEBHOOK_SECRETS, toleranceSeconds: v.DATABRICKS_UC_WEBHOOK_TOLERANCE_SECONDS },
       cloudEvents: { keys: v.CLOUDEVENTS_KEYS },
+      databricksAlerts: { keys: v.DATABRICKS_ALERT_WEBHOOK_KEYS, models: v.DATABRICKS_ALERT_MODELS },
+      azureMl: { keys: v.AZUREML_EVENTGRID_KEYS, models: v.AZUREML_DRIFT_MODELS },
     },
     git: { mainBranches: v.GIT_MAIN_BRANCHES, releasePatterns: v.GIT_RELEASE_BRANCH_PATTERNS },
     mlflow: { trackingUri: v.MLFLOW_TRACKING_URI, token: v.MLFLOW_TRACKING_TOKEN },

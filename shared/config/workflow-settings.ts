@@ -15,6 +15,8 @@ import { historyRetentionMs } from '../runs/purge';
 import { runsSettings } from '../runs/settings';
 import { vcsSettings } from '../vcs/settings';
 import { telemetrySettings } from '../telemetry/setup';
+import { localServingOptions } from '../serving/local/settings';
+import { sinkSchema } from '../sink';
 import { azureSettingProblems } from './azure';
 import { loadConfig, type Env } from './index';
 
@@ -31,6 +33,11 @@ export const WORKFLOW_SETTINGS_DOC: readonly WorkflowSettingDoc[] = [
   { name: 'MLFLOW_TRACKING_PASSWORD', secret: true, description: 'Basic-auth password for MLflow.' },
   { name: 'DATABRICKS_HOST', description: 'Azure Databricks workspace URL for job checks, deployments and training jobs (`runner: databricks`), and for models whose policy says `registry: unity-catalog` or `databricks-workspace` (also the UC reconciler).' },
   { name: 'DATABRICKS_TOKEN', secret: true, description: 'Databricks PAT; without it the app\'s managed identity gets a Microsoft Entra token for Azure Databricks (DefaultAzureCredential; a user-assigned identity also needs AZURE_CLIENT_ID). The identity must be added to the workspace.' },
+  { name: 'DATABRICKS_WAREHOUSE_ID', description: 'SQL warehouse for `ab-test` checks (inference table queries) and the records sink (SQL Statement Execution API).' },
+  { name: 'STAGECRAFT_SINK_SCHEMA', description: 'Enables the records sink: `catalog.schema` where validations, promotions, alias moves and retraining decisions are MERGEd into Delta tables (created if missing). Unset: no sink. Backlog: `GET /api/sink`.' },
+  { name: 'STAGECRAFT_LOCAL_SERVING_COMMAND', default: '["mlflow","models","serve","-m","models:/{entity}/{version}","-p","{port}","-h","127.0.0.1","--env-manager","local"]', description: 'Model server of the local serving runner (`deploy.runner: local`, local host only), a JSON argv; `{entity}`, `{version}`, `{port}` are filled per served version. An absolute command\'s folder goes first on its PATH (venvs).' },
+  { name: 'STAGECRAFT_LOCAL_SERVING_PORTS', description: 'Stable proxy ports of local endpoints: `<endpoint>=<port>,...` (clients call `http://127.0.0.1:<port>/invocations`); unset: any free port (shown as endpoint_url).' },
+  { name: 'STAGECRAFT_LOCAL_SERVING_HEALTH_TIMEOUT', default: '180', description: 'Seconds a new local model server has to answer `/ping` before the update fails and the old version keeps serving.' },
   { name: 'STAGECRAFT_JOBS_DIR', default: '<host state dir>/jobs', description: 'State of the local job runner (`runner: local`, local host only: in Azure a local job fails with LOCAL_JOBS_NOT_IN_AZURE). Default under the local host\'s state dir (`--state`, published as STAGECRAFT_HOST_STATE_DIR), never the app root.' },
   { name: 'STAGECRAFT_JOBS_BASE_DIR', default: 'the policy file folder', description: 'Working directory local job commands are resolved against.' },
   { name: 'STAGECRAFT_APPROVER_KEYS', secret: true, description: 'Local approver identities: `user=key,...` (keys ≥ 16 characters, sent as x-functions-key).' },
@@ -77,6 +84,8 @@ export async function validateAllSettings(env: Env = process.env): Promise<strin
   attempt('status reporting settings', () => vcsSettings(env));
   attempt('history retention', () => historyRetentionMs(env));
   attempt('telemetry settings', () => telemetrySettings(env));
+  attempt('records sink', () => sinkSchema(env));
+  attempt('local serving', () => localServingOptions(env));
   const file = policyFile(env);
   if (problems.some((p) => p.startsWith('STAGECRAFT_POLICY_PATH'))) return problems;
   if (!existsSync(file)) problems.push(`STAGECRAFT_POLICY_PATH: policy file ${file} does not exist (models get no promotion until it does)`);

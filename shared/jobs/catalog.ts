@@ -69,6 +69,7 @@ export function jobDefAt(policy: Policy, ref: JobRef): { def: JobDef; timeout?: 
       }
       if (ref.kind === 'deploy') {
         if (mp.deploy.action === 'none') throw notDeclared(ref, 'deploy.action is none');
+        if (!mp.deploy.job) throw notDeclared(ref, 'the serving endpoint is configured by Stagecraft, not by a job');
         return { def: mp.deploy.job };
       }
       if (!mp.retraining) throw notDeclared(ref, 'no retraining section');

@@ -31,6 +31,13 @@ const ChampionRule = z
     maxRegression: z.number().min(0).optional().meta({ description: 'Challenger may be worse by at most this much.' }),
   });
 
+/** catalog.schema.table, each part a plain identifier (table names cannot be bound as SQL parameters). */
+const UcTableName = z.string().regex(/^[A-Za-z0-9_]{1,255}\.[A-Za-z0-9_]{1,255}\.[A-Za-z0-9_]{1,255}$/, { message: 'must be catalog.schema.table (letters, digits, _)' });
+/** The champion rule language over the live metrics computed from the inference table. */
+const AbRule = ChampionRule.extend({
+  metric: z.enum(['error_rate', 'latency_mean_ms', 'latency_p95_ms']).meta({ description: 'A live metric per served version from the inference table.' }),
+});
+
 export const Check = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('required-tags'), tags: z.array(z.string().min(1)).min(1), ...checkBase }),
   z.strictObject({ type: z.literal('description'), minLength: z.int().min(1).default(1), ...checkBase }),
@@ -46,6 +53,16 @@ export const Check = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('artifacts'), paths: z.array(z.string().min(1)).min(1).meta({ description: "Paths relative to the run's artifact root that must exist." }), ...checkBase }),
   z.strictObject({ type: z.literal('datasets'), min: z.int().min(1).default(1), names: z.array(z.string().min(1)).default([]), ...checkBase }),
   z.strictObject({ type: z.literal('job'), job: JobDef, ...checkBase }),
+  // Serving A/B gate (shared/serving/ab.ts): runs during a serving-endpoint rollout, not before approval.
+  z.strictObject({
+    type: z.literal('ab-test'),
+    inferenceTable: UcTableName.meta({ description: 'The endpoint inference table, catalog.schema.table (AI Gateway or legacy auto-capture format).' }),
+    tableFormat: z.enum(['ai-gateway', 'legacy']).default('ai-gateway').meta({ description: 'ai-gateway: joins system.serving.served_entities by served_entity_id; legacy: request_metadata.model_version.' }),
+    warehouseId: z.string().regex(/^[A-Za-z0-9]{1,64}$/).optional().meta({ description: 'SQL warehouse id (default: the DATABRICKS_WAREHOUSE_ID setting).' }),
+    rules: z.array(AbRule).min(1),
+    minSamples: z.int().min(1).default(100).meta({ description: 'Requests each side needs in the window before the comparison counts; fewer is a failed gate.' }),
+    ...checkBase,
+  }),
 ]);
 export type Check = z.output<typeof Check>;
 
@@ -116,10 +133,32 @@ export const Promotion = z
   .refine((p) => p.challengerAlias !== p.championAlias, { message: 'challengerAlias and championAlias must differ', path: ['championAlias'] });
 export type Promotion = z.output<typeof Promotion>;
 
+const SECRET_REF = /^\{\{secrets\/[A-Za-z0-9_.-]{1,128}\/[A-Za-z0-9_.-]{1,128}\}\}$/;
+/** Serving endpoint config and rollout (shared/serving). Secrets only by reference, never as values. */
+const ServingDeploy = {
+  runner: z.enum(['databricks', 'local']).default('databricks').meta({ description: 'databricks: Model Serving REST API; local: the local serving runner (mlflow models serve behind a local proxy, local host only).' }),
+  entityName: z.string().min(1).optional().meta({ description: 'Served entity (UC model catalog.schema.model); default: the model name.' }),
+  workloadSize: z.enum(['Small', 'Medium', 'Large']).default('Small'),
+  scaleToZero: z.boolean().default(true),
+  environmentVars: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/), z.string().regex(SECRET_REF, { message: 'must be a secret reference {{secrets/<scope>/<key>}}' })).default({})
+    .meta({ description: 'Environment variables of the served entity, by secret reference {{secrets/scope/key}} only.' }),
+  rollout: z.strictObject({
+    challengerTraffic: z.int().min(0).max(50).default(10).meta({ description: 'Percent of traffic the new version gets beside the serving one during the hold; 0 switches directly.' }),
+    hold: Duration.default('30m').meta({ description: 'How long the split runs before the ab-test checks gate the move to 100%.' }),
+    updateTimeout: Duration.default('30m').meta({ description: 'Bound on each wait for state.config_update to leave IN_PROGRESS.' }),
+    pollEvery: Duration.default('30s'),
+  }).prefault({}),
+};
+
 export const Deploy = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('none') }),
   z.strictObject({ action: z.literal('batch-scoring'), job: JobDef }),
-  z.strictObject({ action: z.literal('serving-endpoint'), endpoint: z.string().min(1), job: JobDef }),
+  z.strictObject({
+    action: z.literal('serving-endpoint'),
+    endpoint: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, { message: 'must be 1-63 letters, digits, - or _' }),
+    job: JobDef.optional().meta({ description: 'A job that deploys instead of Stagecraft (legacy). Without it Stagecraft configures the endpoint itself with a rollout.' }),
+    ...ServingDeploy,
+  }),
 ]);
 export type Deploy = z.output<typeof Deploy>;
 

@@ -107,6 +107,8 @@ export function evaluateCheck(check: Check, facts: CheckFacts): CheckEvaluation 
     }
     case 'job':
       return { status: 'error', message: 'job checks run as jobs, not as built-in checks' };
+    case 'ab-test':
+      return { status: 'error', message: 'ab-test checks run during a serving-endpoint rollout, not as built-in checks' };
   }
 }
 

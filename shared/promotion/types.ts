@@ -8,6 +8,7 @@ import type { ThresholdResult } from '../decisions/thresholds';
 import type { CheckSeverity, CheckStatus, ValidationVerdict } from '../decisions/verdict';
 import type { Check, ResolvedModelPolicy } from '../policy';
 import type { DeploymentJobTagResult } from '../registry/deployment-job';
+import type { ServingRollout } from '../serving/types';
 
 /** What the promotion knows about the version under test, gathered once by `promotionLoadContext`. */
 export interface VersionInfo {
@@ -85,6 +86,8 @@ export interface DeployOutcome {
   outputTail?: string;
   startedAt?: string;
   finishedAt?: string;
+  /** serving-endpoint deploys by Stagecraft: endpoint config before/after, phases, A/B results. */
+  serving?: ServingRollout;
 }
 
 export type PromotionOutcome =

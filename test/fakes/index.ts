@@ -4,3 +4,6 @@ export { startJsonServer, HttpError, RAW_BODY, type InjectedFailure, type Record
 export { mlflowSignature, pythonJson, pythonIsoTimestamp, type WebhookDelivery } from './mlflow-webhooks';
 export { startFakeSlack, type FakeSlack } from './slack';
 export { startFakeAcsEmail, type FakeAcsEmail } from './acs-email';
+export { startFakeServing, type FakeServing, type FakeEndpoint } from './databricks-serving';
+export { startFakeSql, type FakeSql, type SqlRecorded, type QueryAnswer } from './databricks-sql';
+export { startFakeWorkspace, type FakeWorkspace } from './databricks-workspace';

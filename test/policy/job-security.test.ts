@@ -141,7 +141,7 @@ describe('shell scripts never get a value as script text', () => {
 
   it('jobSpecFromDef turns placeholders into variable references only in the -c script of a shell; other args are passed as they are', () => {
     const def = resolvePolicy(parsePolicyText(`version: 1\nmodels:\n  m:\n    approval: { required: false }\n    deploy: { action: batch-scoring, job: { runner: local, command: bash, args: [-ec, "run {{model.name}}", "{{model.name}}"] } }\n`), 'm').policy.deploy;
-    if (def.action === 'none') throw new Error('expected a deploy job');
+    if (def.action === 'none' || !def.job) throw new Error('expected a deploy job');
     expect(jobSpecFromDef(def.job, { 'model.name': 'a b' })).toMatchObject({ args: ['-ec', 'run "${STAGECRAFT_TPL_1}"', 'a b'], env: { STAGECRAFT_TPL_1: 'a b' } });
   });
 });

@@ -7,10 +7,12 @@ import { recordValidation, writePromotionRecord, writeReport } from '../../../sh
 import type { ReportLinks } from '../../../shared/promotion/types';
 import { linkPromotionFromEnv } from '../../../shared/retraining/link';
 import { recordPromotion } from '../../../shared/telemetry/metrics';
+import { enqueueSink, sinkItemsOfPromotion } from '../../../shared/sink';
 
 df.app.activity(A.recordValidation, {
-  handler: async (input: RecordValidationInput): Promise<void> => {
+  handler: async (input: RecordValidationInput, context: InvocationContext): Promise<void> => {
     await recordValidation(input);
+    await enqueueSink([{ kind: 'validation', key: `${input.promotionInstanceId}:${input.result.id}`, model: input.model, version: input.version, instanceId: input.promotionInstanceId, recordedAt: input.result.finishedAt, payload: input.result }], process.env, (m) => context.warn(m));
   },
 });
 
@@ -36,6 +38,7 @@ df.app.activity(A.writeRecord, {
   handler: async (input: WriteRecordInput, context: InvocationContext): Promise<void> => {
     await writePromotionRecord(input);
     recordPromotion(input.outcome, input.startedAt, input.finishedAt);
+    await enqueueSink(sinkItemsOfPromotion(input), process.env, (m) => context.warn(m));
     if (input.retrainingRun !== undefined) {
       await linkPromotionFromEnv({
         retrainingRunId: input.retrainingRun, model: input.model, version: input.version, promotionInstanceId: input.instanceId,

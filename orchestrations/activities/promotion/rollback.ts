@@ -1,5 +1,6 @@
 /** Activities of `modelRollback`: plan (read-only), apply the champion move (recorded), write the rollback record. */
 import * as df from 'durable-functions';
+import { enqueueSink } from '../../../shared/sink';
 import type { InvocationContext } from '@azure/functions';
 import { appendAudit, type AuditEntry } from '../../../shared/audit';
 import { Promotion } from '../../../shared/policy';
@@ -37,6 +38,7 @@ function auditOutcome(outcome: RollbackRecord['outcome']): AuditEntry['outcome']
 df.app.activity(A.rollbackRecord, {
   handler: async (input: RollbackRecord, context: InvocationContext): Promise<void> => {
     await writeRollbackRecord(input);
+    await enqueueSink(input.changes.map((c) => ({ kind: 'alias-move' as const, key: `${input.instanceId}:${c.alias}:${c.at}`, model: input.model, version: c.after ?? '', instanceId: input.instanceId, recordedAt: c.at, payload: { ...c, step: 'rollback', actor: input.requestedBy, reason: input.requestReason } })), process.env, (m) => context.warn(m));
     await appendAudit({ action: 'model.rollback', actor: input.requestedBy, target: input.model, requestId: input.instanceId, outcome: auditOutcome(input.outcome), reason: input.reason, details: { path: input.path, outcome: input.outcome } });
     context.info('rollback recorded', { model: input.model, instanceId: input.instanceId, outcome: input.outcome, path: input.path, reason: input.reason });
   },

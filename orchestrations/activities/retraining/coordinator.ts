@@ -4,6 +4,7 @@
  */
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
+import { enqueueSink } from '../../../shared/sink';
 import { TableApprovalStore } from '../../../shared/approvals/store';
 import { instanceIdFor } from '../../../shared/router/instance-id';
 import { TERMINAL_RUNTIME, statusOf } from '../../../shared/runs/durable';
@@ -35,6 +36,7 @@ df.app.activity(RETRAINING_ACTIVITIES.begin, {
     const settings = runsSettings();
     await runStepStore(settings).upsert(input.records.map((r) => decisionStep(input.coordinatorId, r)));
     recordRetrainingDecisions(input.coordinatorId, input.records);
+    await enqueueSink(input.records.map((r) => { const st = decisionStep(input.coordinatorId, r); return { kind: 'retraining-decision' as const, key: `${st.instanceId}:${st.name}`, model: input.model, instanceId: st.instanceId, recordedAt: st.at, payload: st }; }), process.env, (m) => ctx.warn(m));
     const policy = await loadRetrainingPolicy(settings.policyPath, input.model);
     const result: BeginResult = {};
     if (policy.ok) {

@@ -1,5 +1,7 @@
 import { azureDevOpsSource } from './azure-devops';
 import { azureMonitorSource } from './azure-monitor';
+import { azureMlSource } from './azureml';
+import { databricksAlertsSource } from './databricks-alerts';
 import { cloudEventsSource } from './cloudevents';
 import { databricksSource } from './databricks';
 import { databricksJobsSource } from './databricks-jobs';
@@ -23,6 +25,8 @@ export const SOURCES: Readonly<Record<SourceName, IntakeSource>> = {
   cloudevents: cloudEventsSource,
   'databricks-jobs': databricksJobsSource,
   'databricks-uc': databricksUcSource,
+  'databricks-alerts': databricksAlertsSource,
+  azureml: azureMlSource,
 };
 
 export function isSourceName(value: string): value is SourceName {

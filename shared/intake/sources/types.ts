@@ -19,7 +19,9 @@ export type SourceName =
   | 'drift'
   | 'cloudevents'
   | 'databricks-jobs'
-  | 'databricks-uc';
+  | 'databricks-uc'
+  | 'databricks-alerts'
+  | 'azureml';
 
 export type ParseOutcome =
   | { kind: 'events'; events: AnyStagecraftEvent[] }
