@@ -101,3 +101,19 @@ describe('Azure ML DatasetDriftDetected (Event Grid, CloudEvents)', () => {
     expect(eventGridHandshake(req({ key: KEYS.AZUREML_EVENTGRID_KEYS }), deps.config).status).toBe(400);
   });
 });
+
+describe('hostile input on the drift sources', () => {
+  it('a lone surrogate in the alert or the monitor name is a 4xx or an ignored 202, never a 5xx, and publishes nothing', async () => {
+    const { deps, publisher } = setup();
+    const cases = [
+      await send(deps, 'databricks-alerts', alert({ id: 'x\ud800y', name: 'x\ud800y' }), { key: KEYS.DATABRICKS_ALERT_WEBHOOK_KEYS }),
+      await send(deps, 'azureml', cloudEvent({ dataDriftName: 'x\ud800y' }), { key: KEYS.AZUREML_EVENTGRID_KEYS }),
+    ];
+    for (const res of cases) {
+      expect(res.httpStatus).toBeLessThan(500);
+      expect(res.httpStatus === 202 ? (res.body as { status: string }).status : 'refused').not.toBe('accepted');
+    }
+    expect(publisher.events).toHaveLength(0);
+  });
+});
+

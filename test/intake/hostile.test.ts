@@ -38,6 +38,9 @@ const SIGN: Record<SourceName, (body: string) => Signed> = {
   cloudevents: () => ({ headers: { 'Content-Type': 'application/cloudevents+json' }, query: { key: 'ce-key' } }),
   'databricks-jobs': () => ({ headers: jobsHeaders() }),
   'databricks-uc': (b) => ({ headers: ucHeaders(b) }),
+  // Key-authenticated drift sources; their hostile-input cases are in drift-sources.test.ts.
+  'databricks-alerts': () => ({ headers: { 'Content-Type': 'application/json' }, query: { key: 'unused-here' } }),
+  azureml: () => ({ headers: { 'Content-Type': 'application/json' }, query: { key: 'unused-here' } }),
 };
 
 /** A valid delivery per source and where in it an identifier lives (the path the 400 must name). */
