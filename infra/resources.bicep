@@ -102,6 +102,9 @@ var secretSettingNames = [
   'GITHUB_TOKEN'
   'AZDO_TOKEN'
   'MICROSOFT_PROVIDER_AUTHENTICATION_SECRET'
+  'DATABRICKS_UC_WEBHOOK_SECRETS'
+  'DATABRICKS_ALERT_WEBHOOK_KEYS'
+  'AZUREML_EVENTGRID_KEYS'
 ]
 // A setting is referenced only when its secret exists (written now or declared as managed in Key Vault): an
 // unresolvable reference would reach the app as the literal reference text.

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostProcess } from '../helpers/host';
-import { api, finished, KEYS, pendingApproval, startEnv, startHost, startPromotion, status, stopEnv, until, type Env } from '../promotion/harness';
+import { api, decide, finished, KEYS, pendingApproval, startEnv, startHost, startPromotion, status, stopEnv, until, type Env } from '../promotion/harness';
 import { expectAccessible, launchBrowser, openConsole, screenshot } from './browser';
 
 const champion = { type: 'champion', rules: [{ metric: 'roc_auc', direction: 'higher', maxRegression: 0.01 }] };
@@ -21,6 +21,7 @@ function policy(hook: string, dir: string) {
     models: {
       fraud: { validations: { quality: { type: 'metric-threshold', thresholds: [{ metric: 'accuracy', min: 0.9 }] }, 'vs-champion': champion } },
       churn: { validations: { quality: { type: 'metric-threshold', thresholds: [{ metric: 'accuracy', min: 0.9 }] } } },
+      scoring: { validations: { quality: { type: 'metric-threshold', thresholds: [{ metric: 'accuracy', min: 0.9 }] } } },
       ranking: { retraining: { trainingJob: { runner: 'local', command: process.execPath, args: [join(dir, 'ok.js')], timeout: '2m' }, cooldown: '1h' } },
     },
   };
@@ -163,21 +164,31 @@ describe('operator console (browser)', () => {
   }, 120_000);
 
   it('an operator rolls the champion back from the model view (through the rollback API) and sees the alias move', async () => {
-    const { page, context, problems } = await openConsole(browser, host.baseUrl, KEYS['carol@contoso.com'], '#/models/fraud');
+    // A rollback moves the champion directly only to a version that was champion through an approved promotion
+    // (issue #12): v1 and then v2 of `scoring` are each promoted with an approval, so v1 qualifies.
+    for (const version of ['1', '2']) {
+      seed('scoring', version, { accuracy: 0.95 });
+      const id = await startPromotion(host, 'scoring', version);
+      const approval = await pendingApproval(host, 'scoring');
+      expect((await decide(host, String(approval['id']), 'bob@contoso.com', 'approve', `scoring v${version}`)).status).toBe(200);
+      await finished(host, id);
+    }
+    expect(aliases('scoring')).toMatchObject({ champion: '2' });
+    const { page, context, problems } = await openConsole(browser, host.baseUrl, KEYS['carol@contoso.com'], '#/models/scoring');
     try {
       await expect.poll(() => page.getByText(/Aliases:/).textContent(), { timeout: 30_000 }).toContain('champion → v2');
       await page.getByRole('button', { name: 'Roll back…' }).click();
       await page.getByRole('dialog').getByLabel(/Reason/).fill('v2 misbehaves in production');
       await page.getByRole('dialog').getByRole('button', { name: 'Roll back' }).click();
-      await page.getByRole('status').getByRole('link', { name: /^rollback:fraud:/ }).waitFor();
+      await page.getByRole('status').getByRole('link', { name: /^rollback:scoring:/ }).waitFor();
       await expect.poll(() => page.getByText(/Aliases:/).textContent(), { timeout: 60_000 }).toContain('champion → v1');
-      expect(aliases('fraud')).toMatchObject({ champion: '1' });
+      expect(aliases('scoring')).toMatchObject({ champion: '1' });
       await page.getByText(/champion: v2 → v1/).waitFor();
       expect(problems).toEqual([]);
     } finally {
       await context.close();
     }
-  }, 120_000);
+  }, 240_000);
 
   it('an operator finds a waiting run in the runs view, suspends, resumes and terminates it with a reason, sees it Terminated, restarts it, and the action is audited', async () => {
     seed('churn', '1', { accuracy: 0.95 });

@@ -86,6 +86,7 @@ const NOT_IN_KEY_VAULT: Record<string, string> = {
   AzureWebJobsStorage: 'replaced by the identity-based AzureWebJobsStorage__accountName / StorageAccountName',
   ServiceBusConnection: 'replaced by the identity-based ServiceBusConnection__fullyQualifiedNamespace',
   STAGECRAFT_APPROVER_KEYS: 'local host only (README Azure settings); Azure callers are identified by App Service authentication',
+  APPLICATIONINSIGHTS_CONNECTION_STRING: 'set from the Application Insights resource; local auth is off there, so ingestion needs the identity (APPLICATIONINSIGHTS_AUTHENTICATION_STRING), not this string',
 };
 
 describe('infra: app settings of the Function App', () => {
