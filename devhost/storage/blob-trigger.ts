@@ -15,6 +15,7 @@ import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import type { HostLogger } from '../host/types';
 import type { BindingData, BlobPathPattern } from './binding-data';
 import type { QueueClient } from './queue-client';
+import { WakeableSleep } from './wakeable-sleep';
 
 export const RECEIPTS_CONTAINER = 'azure-webjobs-hosts';
 export const BLOB_POISON_QUEUE = 'webjobs-blobtrigger-poison';
@@ -56,8 +57,7 @@ function quoted(etag: string): string {
 export class BlobTriggerScanner {
   private stopped = false;
   private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
-  private woken = false;
+  private readonly sleeper = new WakeableSleep();
   /** `<blob>\n<etag>` of versions whose receipt is complete (saves a receipt lookup per scan). */
   private readonly done = new Set<string>();
   /** Failed versions and when they may run again. */
@@ -79,27 +79,7 @@ export class BlobTriggerScanner {
   }
 
   notify(): void {
-    this.woken = true;
-    this.wake?.();
-  }
-
-  private sleep(ms: number): Promise<void> {
-    if (this.woken) {
-      this.woken = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = () => {
-        this.wake = undefined;
-        this.woken = false;
-        done();
-      };
-    });
+    this.sleeper.wake();
   }
 
   private async run(): Promise<void> {
@@ -118,7 +98,7 @@ export class BlobTriggerScanner {
         if (!this.stopped && (e as Error).message !== lastError) this.o.log.log('warning', `Blob scan of container '${this.o.pattern.container}' failed: ${(e as Error).message}`);
         lastError = (e as Error).message;
       }
-      if (!this.stopped) await this.sleep(this.o.scanIntervalMs);
+      if (!this.stopped) await this.sleeper.sleep(this.o.scanIntervalMs);
     }
   }
 
@@ -206,7 +186,7 @@ export class BlobTriggerScanner {
 
   async stop(deadline: number): Promise<void> {
     this.stopped = true;
-    this.wake?.();
+    this.sleeper.wake();
     const rest = Math.max(0, deadline - Date.now());
     await Promise.race([this.loop, new Promise((r) => setTimeout(r, rest).unref())]);
   }

@@ -16,6 +16,7 @@ import type { BindingData } from './binding-data';
 import { tryJson } from './binding-data';
 import type { QueueSettings } from './host-settings';
 import { QueueRequestError, type QueueClient, type QueueMessage } from './queue-client';
+import { WakeableSleep } from './wakeable-sleep';
 
 const LEASE_SEC = 600;
 const RENEW_MS = LEASE_SEC * 500;
@@ -62,8 +63,7 @@ export class QueueListener {
   private stopped = false;
   private loop: Promise<void> | undefined;
   private readonly inflight = new Set<Promise<void>>();
-  private wake: (() => void) | undefined;
-  private woken = false;
+  private readonly sleeper = new WakeableSleep();
   private delayMs = MIN_POLL_MS;
   private warnedMissing = false;
   private lastError: string | undefined;
@@ -82,28 +82,8 @@ export class QueueListener {
 
   /** A message was just written to this queue by this host: poll now. */
   notify(): void {
-    this.woken = true;
     this.delayMs = MIN_POLL_MS;
-    this.wake?.();
-  }
-
-  private sleep(ms: number): Promise<void> {
-    if (this.woken) {
-      this.woken = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = () => {
-        this.wake = undefined;
-        this.woken = false;
-        done();
-      };
-    });
+    this.sleeper.wake();
   }
 
   private nextEmptyDelay(): number {
@@ -116,7 +96,7 @@ export class QueueListener {
   private async run(): Promise<void> {
     while (!this.stopped) {
       if (this.inflight.size > this.settings.newBatchThreshold) {
-        await Promise.race([...this.inflight, this.sleep(this.settings.maxPollingIntervalMs)]);
+        await Promise.race([...this.inflight, this.sleeper.sleep(this.settings.maxPollingIntervalMs)]);
         continue;
       }
       let batch: QueueMessage[];
@@ -135,7 +115,7 @@ export class QueueListener {
           this.log.log('warning', `Queue '${this.queue.name}' could not be read: ${(e as Error).message}`);
         }
         this.lastError = (e as Error).message;
-        await this.sleep(this.nextEmptyDelay());
+        await this.sleeper.sleep(this.nextEmptyDelay());
         continue;
       }
       if (this.stopped) {
@@ -144,7 +124,7 @@ export class QueueListener {
         return;
       }
       if (batch.length === 0) {
-        await this.sleep(this.nextEmptyDelay());
+        await this.sleeper.sleep(this.nextEmptyDelay());
         continue;
       }
       this.delayMs = MIN_POLL_MS;
@@ -220,7 +200,7 @@ export class QueueListener {
 
   async stop(deadline: number): Promise<void> {
     this.stopped = true;
-    this.wake?.();
+    this.sleeper.wake();
     const rest = Math.max(0, deadline - Date.now());
     await Promise.race([Promise.all([this.loop, ...this.inflight]), new Promise((r) => setTimeout(r, rest).unref())]);
   }
