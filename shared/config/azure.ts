@@ -27,10 +27,21 @@ export const REQUIRED_IN_AZURE: readonly { name: string; why: string }[] = [
  */
 export const NOT_ON_FLEX: readonly string[] = ['FUNCTIONS_WORKER_RUNTIME', 'FUNCTIONS_EXTENSION_VERSION', 'WEBSITE_RUN_FROM_PACKAGE', 'WEBSITE_TIME_ZONE'];
 
-/** Problems that stop the app in Azure (each names the setting), empty locally. */
+/**
+ * App Service leaves a Key Vault reference it cannot resolve (missing secret, no access) in the setting as its literal
+ * text; taken as a value it would become a webhook secret or key anyone can read in the template. Names only.
+ */
+export function unresolvedKeyVaultReferences(env: Env): string[] {
+  return Object.entries(env)
+    .filter(([, v]) => typeof v === 'string' && /^\s*@Microsoft\.KeyVault\(/i.test(v))
+    .map(([name]) => `${name}: a Key Vault reference App Service could not resolve (check the secret exists and the app's identity has Key Vault Secrets User)`);
+}
+
+/** Problems that stop the app in Azure (each names the setting; unresolved Key Vault references anywhere), else none. */
 export function azureSettingProblems(env: Env = process.env): string[] {
-  if (!runningInAzure(env)) return [];
-  return REQUIRED_IN_AZURE.filter((s) => !set(env, s.name)).map((s) => `${s.name}: required in Azure (${s.why})`);
+  const unresolved = unresolvedKeyVaultReferences(env);
+  if (!runningInAzure(env)) return unresolved;
+  return [...REQUIRED_IN_AZURE.filter((s) => !set(env, s.name)).map((s) => `${s.name}: required in Azure (${s.why})`), ...unresolved];
 }
 
 /** Settings that are set but should not be (warnings, never values). */

@@ -23,6 +23,11 @@ describe('Azure detection and Azure-only settings rules', () => {
 
   it('requires STAGECRAFT_POLICY_PATH in Azure (the demo policy is not deployed), not locally', () => {
     expect(azureSettingProblems({})).toEqual([]);
+    // An unresolved Key Vault reference is never taken as a secret's value: a problem naming the setting, not the text.
+    const unresolved = azureSettingProblems({ WEBSITE_INSTANCE_ID: 'abc', STAGECRAFT_POLICY_PATH: 'p.yaml', GITHUB_WEBHOOK_SECRETS: '@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/gh/)' });
+    expect(unresolved).toHaveLength(1);
+    expect(unresolved[0]).toMatch(/^GITHUB_WEBHOOK_SECRETS: a Key Vault reference/);
+    expect(unresolved[0]).not.toContain('vault.azure.net');
     expect(azureSettingProblems({ WEBSITE_INSTANCE_ID: 'abc' }).join()).toContain('STAGECRAFT_POLICY_PATH');
     expect(azureSettingProblems({ WEBSITE_INSTANCE_ID: 'abc', STAGECRAFT_POLICY_PATH: 'policy/prod.yaml' })).toEqual([]);
   });
