@@ -361,13 +361,16 @@ describe('DurableClient', () => {
       await new Promise((r) => setTimeout(r, 25));
     }
     expect(state).toEqual({ entityExists: true, entityState: 6 });
-    // an entity signalling another entity
+    // an entity signalling another entity: the copy starts absent and ends with the forwarded total
+    // (a fresh variable, so the wait really reads the copy instead of ending on the first entity's 6)
+    expect((await clientOp(base, 'readEntityState', { entity: 'Tally', key: `${key}-copy` })).body).toEqual({ entityExists: false });
     await clientOp(base, 'signalEntity', { entity: 'Tally', key, operation: 'forward', input: `${key}-copy` });
-    for (let i = 0; i < 200 && state.entityState !== 6; i++) {
-      state = (await clientOp<typeof state>(base, 'readEntityState', { entity: 'Tally', key: `${key}-copy` })).body;
+    let copy: { entityExists: boolean; entityState?: unknown } = { entityExists: false };
+    for (let i = 0; i < 200 && copy.entityState !== 6; i++) {
+      copy = (await clientOp<typeof copy>(base, 'readEntityState', { entity: 'Tally', key: `${key}-copy` })).body;
       await new Promise((r) => setTimeout(r, 25));
     }
-    expect(state.entityState).toBe(6);
+    expect(copy).toEqual({ entityExists: true, entityState: 6 });
     const unknown = await clientOp<{ error: string }>(base, 'signalEntity', { entity: 'NoSuchEntity', key: 'k', operation: 'x' });
     expect(unknown.body.error).toContain('404');
   });
