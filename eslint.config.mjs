@@ -33,6 +33,27 @@ export default tseslint.config(
     languageOptions: { parserOptions: { project: ['./console/tsconfig.json'], tsconfigRootDir: import.meta.dirname } },
   },
   {
+    // Folder boundaries (docs/ARCHITECTURE.md): shared/ is the domain and its adapters; it never reaches into the
+    // triggers, the orchestrators or the local host, so the deployed app never depends on devhost/.
+    files: ['shared/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['**/devhost/**', '**/devhost'], message: 'shared/ must not depend on the local host (never deployed).' },
+        { group: ['**/functions/**'], message: 'shared/ must not depend on trigger files; pass what it needs as arguments.' },
+        { group: ['**/orchestrations/**'], message: 'shared/ must not depend on orchestrators or activities.' },
+      ] }],
+    },
+  },
+  {
+    // Trigger files and activities are deployed: they may use shared/, never the local host.
+    files: ['functions/**/*.ts', 'orchestrations/activities/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['**/devhost/**', '**/devhost'], message: 'Deployed code must not depend on the local host (never deployed).' },
+      ] }],
+    },
+  },
+  {
     // The determinism boundary: orchestrator code (orchestrations/**, except activities/) does no I/O
     // and reads no clock or randomness except through context.df.
     files: ['orchestrations/**/*.ts'],
