@@ -56,6 +56,12 @@ export async function expectAccessible(page: Page, what: string): Promise<void> 
   expect(violations, `axe-core violations on ${what}`).toEqual([]);
 }
 
+/**
+ * Every browser test saves its screenshot: under `test-results/screenshots/` (ignored by git), or, with
+ * `STAGECRAFT_UPDATE_SCREENSHOTS=1`, over the README's pictures in `docs/screenshots/` — so a plain test run never
+ * rewrites tracked files.
+ */
 export async function screenshot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(REPO_ROOT, 'docs', 'screenshots', `${name}.png`), fullPage: false });
+  const dir = process.env['STAGECRAFT_UPDATE_SCREENSHOTS'] === '1' ? join(REPO_ROOT, 'docs', 'screenshots') : join(REPO_ROOT, 'test-results', 'screenshots');
+  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: false });
 }
