@@ -1,6 +1,6 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { startupCheck } from '../shared/config/startup-check';
-import { appChecks, readiness } from '../shared/telemetry/readiness';
+import { appChecks, readiness, type Readiness } from '../shared/telemetry/readiness';
 import { rawRoute } from './lib/route';
 
 /**
@@ -23,9 +23,15 @@ export async function health(_request: HttpRequest, context: InvocationContext):
  * (shared/telemetry/readiness.ts). 200 when all are ok, else 503. The body names the checks with ok/failed and a
  * short code only; what failed and why in detail goes to the log, never to this anonymous answer.
  */
+let inflight: Promise<Readiness> | undefined;
+
 export async function healthReady(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const headers = { 'cache-control': 'no-store' };
-  const r = await readiness(appChecks(), { log: (name, e) => context.warn('readiness check failed', { check: name, error: e instanceof Error ? e.message : String(e) }) });
+  // The route is anonymous and each run reaches Storage, Service Bus and the registry: concurrent probes share one run
+  // (single flight), so a flood of requests cannot multiply the calls to the dependencies (or the registry's quota).
+  inflight ??= readiness(appChecks(), { log: (name, e) => context.warn('readiness check failed', { check: name, error: e instanceof Error ? e.message : String(e) }) })
+    .finally(() => { inflight = undefined; });
+  const r = await inflight;
   return { status: r.ready ? 200 : 503, headers, jsonBody: { status: r.ready ? 'ready' : 'not-ready', service: 'stagecraft', checks: r.checks } };
 }
 
