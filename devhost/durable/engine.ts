@@ -17,6 +17,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { HostLogger } from '../host/types';
+import { systemClock, type Clock, type ClockTimer } from '../lib/clock';
 import { CommitQueue } from './commit-queue';
 import { EntityRunner } from './entities';
 import { DEFAULT_HTTP_TIMEOUT_MS, runDurableHttp } from './http-activity';
@@ -64,6 +65,11 @@ export interface EngineOptions {
   httpTimeoutMs?: number;
   /** host.json httpSettings.defaultAsyncRequestSleepTimeMilliseconds: poll interval for a 202 without Retry-After. */
   httpPollDefaultMs?: number;
+  /**
+   * Time source (default the system clock): every history timestamp and `updatedAt` is read from it and durable
+   * timers (user timers, long-timer segments, retry and 202 poll timers) wait on it. Work loops keep real timers.
+   */
+  clock?: Clock;
 }
 
 interface PendingMsg {
@@ -167,7 +173,7 @@ export class DurableEngine {
   private runningActivities = 0;
   private readonly timers = new TimerHeap();
   private readonly canceledTimerRows = new Set<number>();
-  private timerHandle: NodeJS.Timeout | undefined;
+  private timerHandle: ClockTimer | undefined;
   private timerDueAt = Infinity;
   private nextRow = 0;
   private stopped = false;
@@ -182,13 +188,16 @@ export class DurableEngine {
   onEpisode: ((historyLength: number, ms: number) => void) | undefined;
 
   readonly entities: EntityRunner;
+  private readonly clock: Clock;
 
   constructor(private readonly o: EngineOptions) {
+    this.clock = o.clock ?? systemClock;
     this.store = o.store;
     this.log = o.logger;
     this.commits = new CommitQueue(o.store);
     this.entities = new EntityRunner({
       store: o.store,
+      clock: this.clock,
       commits: this.commits,
       log: o.logger,
       maxConcurrent: o.maxConcurrentOrchestrators,
@@ -254,7 +263,8 @@ export class DurableEngine {
   async stop(deadlineMs: number): Promise<void> {
     this.stopped = true;
     this.entities.stop();
-    if (this.timerHandle) clearTimeout(this.timerHandle);
+    this.timerHandle?.cancel();
+    // A shutdown deadline is wall-clock time, not the engine's clock.
     const deadline = Date.now() + deadlineMs;
     while ((this.runningOrch > 0 || this.runningActivities > 0 || this.entities.busy || [...this.active.values()].some((r) => r.busy)) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 10));
@@ -304,7 +314,7 @@ export class DurableEngine {
       this.log.log('information', 'Running instance replaced by a new start (overridableExistingInstanceStates AnyState)', { instanceId: id });
     }
     if (!version && this.o.versioning?.defaultVersion) version = this.o.versioning.defaultVersion;
-    const now = Date.now();
+    const now = this.clock.now();
     const executionId = newId();
     const row: InstanceRow = { instanceId: id, name, version, executionId, status: 'Pending', input: inputJson, output: null, customStatus: null, createdAt: now, updatedAt: now, parent: null };
     const rt = this.runtime(row);
@@ -353,7 +363,7 @@ export class DurableEngine {
   }
 
   raiseEvent(instanceId: string, name: string, inputJson: string | null): Promise<boolean> {
-    return this.send(instanceId, { kind: 'event', event: ev(EventType.EventRaised, Date.now(), { Name: name, Input: inputJson }) });
+    return this.send(instanceId, { kind: 'event', event: ev(EventType.EventRaised, this.clock.now(), { Name: name, Input: inputJson }) });
   }
 
   /**
@@ -374,7 +384,7 @@ export class DurableEngine {
       if (seen.has(row.instanceId)) return;
       seen.add(row.instanceId);
       const plan = rewindHistory(this.store.loadHistory(row.instanceId), childState);
-      const now = Date.now();
+      const now = this.clock.now();
       const newRow: InstanceRow = { ...row, status: 'Running', output: null, updatedAt: now };
       const msg: PendingMsg = { source: 'inbox', rowId: this.rowId(), executionId: row.executionId, message: { kind: 'event', event: ev(EventType.ExecutionRewound, now, { Reason: reason }) } };
       plans.push({ row: newRow, history: plan.history, msg });
@@ -517,7 +527,7 @@ export class DurableEngine {
     let terminateReason: string | undefined;
     let started = history.some((e) => e.EventType === EventType.ExecutionStarted);
     let maxFireAt = 0;
-    const now0 = Date.now();
+    const now0 = this.clock.now();
 
     for (const m of taken) {
       if (terminateReason !== undefined) {
@@ -828,7 +838,7 @@ export class DurableEngine {
   private commitEpisode(rt: Runtime, ep: EpisodeCommit): Promise<void> {
     const row = rt.row;
     const id = row.instanceId;
-    const updatedAt = Date.now();
+    const updatedAt = this.clock.now();
     const terminal = isTerminal(ep.status);
     const fx = ep.effects ?? { activities: [], timers: [], children: [], immediate: [], canceledTimerRows: [], entityOps: [] };
     const appendedSdk = ep.appended.map((e) => sdkForm(e, !(e.EventType === EventType.OrchestratorStarted || e.EventType === EventType.OrchestratorCompleted)));
@@ -985,7 +995,7 @@ export class DurableEngine {
       } catch (e) {
         throw new Error(`Activity '${item.name}' returned a value that cannot be serialised to JSON: ${errorText(e).message}`);
       }
-      event = ev(EventType.TaskCompleted, Date.now(), { TaskScheduledId: item.taskId, Result: text });
+      event = ev(EventType.TaskCompleted, this.clock.now(), { TaskScheduledId: item.taskId, Result: text });
     } catch (e) {
       event = this.activityFailure(item, e);
     }
@@ -1024,7 +1034,7 @@ export class DurableEngine {
       /* plain message */
     }
     this.log.log('warning', 'Activity failed', { instanceId: item.instanceId, activity: item.name, error: message });
-    return ev(EventType.TaskFailed, Date.now(), { TaskScheduledId: item.taskId, Reason: reason, Details: details, ...(failureDetails ? { FailureDetails: failureDetails } : {}) });
+    return ev(EventType.TaskFailed, this.clock.now(), { TaskScheduledId: item.taskId, Reason: reason, Details: details, ...(failureDetails ? { FailureDetails: failureDetails } : {}) });
   }
 
   // ---------------------------------------------------------------- timers
@@ -1034,18 +1044,18 @@ export class DurableEngine {
     const next = this.timers.peek();
     if (!next) return;
     if (next.fireAt >= this.timerDueAt && this.timerHandle) return;
-    if (this.timerHandle) clearTimeout(this.timerHandle);
+    this.timerHandle?.cancel();
     this.timerDueAt = next.fireAt;
-    const delay = Math.min(Math.max(0, next.fireAt - Date.now()), 2 ** 31 - 1);
-    this.timerHandle = setTimeout(() => {
+    // The clock caps the delay (a later timer is re-armed when this one fires early against it).
+    this.timerHandle = this.clock.schedule(next.fireAt - this.clock.now(), () => {
       this.timerHandle = undefined;
       this.timerDueAt = Infinity;
       this.fireTimers();
-    }, delay);
+    });
   }
 
   private fireTimers(): void {
-    const now = Date.now();
+    const now = this.clock.now();
     const orphans: number[] = [];
     for (let t = this.timers.peek(); t && t.fireAt <= now; t = this.timers.peek()) {
       this.timers.pop();
