@@ -4,10 +4,11 @@
  * Requires a build (`npx tsc -p tsconfig.json`).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { advanceUntil } from '../helpers/clock';
 import type { HostProcess } from '../helpers/host';
 import { getPromotionRecord, listValidations } from '../../shared/promotion/records';
 import type { PromotionRecord } from '../../shared/promotion/types';
-import { atStep, decide, finished, pendingApproval, startEnv, startHost, startPromotion, stopEnv, type Env } from './harness';
+import { atStep, decide, finished, pendingApproval, startEnv, startHost, startPromotion, status, stopEnv, type Env } from './harness';
 
 const users = ['alice@contoso.com', 'bob@contoso.com'];
 const job = (dir: string, script: string, timeout: string) => ({ runner: 'local', command: process.execPath, args: [`${dir}/${script}`], timeout });
@@ -41,7 +42,8 @@ function policy(hook: string, dir: string) {
       dry: { dryRun: true, validations: { quality: { type: 'metric-threshold', thresholds: [{ metric: 'accuracy', min: 0.9 }] } } },
       retry: { validations: { flaky: { type: 'job', retries: 1, backoff: '1s', job: job(dir, 'fail.js', '30s') } } },
       legacy: { promotion: { mode: 'stages', archivePrevious: true } },
-      jobtimeout: { validations: { slow: { type: 'job', timeout: '3s', job: job(dir, 'hang.js', '3s') } } },
+      // A realistic timeout, passed on the host's test clock (the test advances it).
+      jobtimeout: { validations: { slow: { type: 'job', timeout: '2h', job: job(dir, 'hang.js', '2h') } } },
     },
   };
 }
@@ -154,11 +156,12 @@ describe('modelPromotion', () => {
   it('a job check that does not finish within its timeout is cancelled and blocks as an error', async () => {
     seedVersion('jobtimeout', '1', {});
     const id = await startPromotion(host, 'jobtimeout', '1');
+    await advanceUntil(host, 1_800_000, async () => ['Completed', 'Failed', 'Terminated'].includes((await status(host, id)).runtimeStatus), 'the job check to time out');
     const done = await finished(host, id);
     expect(done.customStatus).toMatchObject({ outcome: 'blocked' });
     const r = await record('jobtimeout', id);
     expect(r.validations[0]).toMatchObject({ id: 'slow', status: 'error', job: { state: 'TIMED_OUT' } });
-    expect(r.validations[0]!.message).toContain('did not finish within 3 s');
+    expect(r.validations[0]!.message).toContain('did not finish within 7200 s');
     expect(r.verdict).toMatchObject({ gate: 'blocked', blockingFailures: ['slow'] });
   }, 120_000);
 

@@ -11,6 +11,7 @@ import { EVENT_TYPES, makeEvent } from '../../shared/events';
 import { retrainCommand } from '../../shared/retraining/cli';
 import { planRoute } from '../../shared/router/plan';
 import { runsCommand } from '../../shared/runs/cli';
+import { advanceClock, TEST_CLOCK_ENV } from '../helpers/clock';
 import { FUNCTION_KEY, type TestHost, type Workspace, eventually, jobScript, startTestHost, workspace } from '../runs/harness';
 
 let ws: Workspace;
@@ -72,7 +73,7 @@ defaults:
 models:${model('m-below', `      drift: [{ metric: psi, threshold: 0.2, n: 2, m: 3 }]
       cooldown: 1h`)}${model('m-storm', `      drift: [{ metric: psi, threshold: 0.2, n: 1, m: 1 }]
       cooldown: 1h`, 2_000)}${model('m-trail', `      drift: [{ metric: psi, threshold: 0.2, n: 1, m: 1 }]
-      cooldown: 8s
+      cooldown: 30m
       maxDelay: 1h`, 200)}${model('m-sched', `      schedule: "0 3 * * 1"
       cooldown: 1h`)}${model('m-manual', `      cooldown: 1s`, 6_000)}${model('m-params', `      cooldown: 1s
       parameters:
@@ -81,7 +82,9 @@ models:${model('m-below', `      drift: [{ metric: psi, threshold: 0.2, n: 2, m:
       parameters:
         epochs: { type: integer, min: 1, max: 50 }`)}
 `);
-  t = await startTestHost(ws, { STAGECRAFT_POLICY_PATH: join(ws.dir, 'policy.yaml') });
+  // The cooldown is realistic (30 min) and passed on the host's test clock (shorter than m-storm's 1 h cooldown, so
+  // advancing it wakes nothing of the other models).
+  t = await startTestHost(ws, { STAGECRAFT_POLICY_PATH: join(ws.dir, 'policy.yaml'), ...TEST_CLOCK_ENV });
 }, 180_000);
 
 afterAll(async () => {
@@ -133,6 +136,9 @@ describe('retraining', () => {
     const reasons = s.customStatus.recent.filter((d: any) => d.action === 'suppress').map((d: any) => d.reason);
     expect(reasons).toEqual(['COOLDOWN', 'COOLDOWN']);
     expect(s.customStatus.trailing.dueAt).toBeDefined();
+    // Not before the cooldown ends: still two suppressions and one start.
+    expect(totalsOf(await t.status(id)).start).toBe(1);
+    await advanceClock(t.host, 30 * 60_000);
     const after = await t.waitFor(id, (x) => totalsOf(x).start === 2, 60_000, 'the trailing start');
     const starts = after.customStatus.recent.filter((d: any) => d.action === 'start');
     expect(starts.map((d: any) => d.reason)).toEqual(['CLEAR', 'TRAILING']);
