@@ -20,6 +20,7 @@ import type { HostLogger } from '../host/types';
 import { systemClock, type Clock, type ClockTimer } from '../lib/clock';
 import { CommitQueue } from './commit-queue';
 import { EntityRunner } from './entities';
+import { customStatusOf, episodeOutcome, errorText, ev, iso, orchestratorPayload, readInvocation, triageInbox, type PendingMsg } from './episode';
 import { DEFAULT_HTTP_TIMEOUT_MS, runDurableHttp } from './http-activity';
 import { HTTP_ACTIVITY, replayActions, type Allocation, type ReplayOptions } from './replay';
 import { rewindHistory, type ChildState } from './rewind';
@@ -72,13 +73,6 @@ export interface EngineOptions {
   clock?: Clock;
 }
 
-interface PendingMsg {
-  source: 'inbox' | 'timer';
-  rowId: number;
-  executionId: string | null;
-  message: InboxMessage;
-}
-
 interface Runtime {
   row: InstanceRow;
   /** The current execution's history, Timestamps as Dates (see the module invariant). */
@@ -107,18 +101,8 @@ export interface EngineStats {
   timers: number;
 }
 
-const OUT_OF_PROC = '\n\n$OutOfProcData$:';
 /** Default of defaultHttpAsyncRequestSleepTimeMillseconds sent to the SDK (poll interval for a 202 without Retry-After). */
 const HTTP_POLL_DEFAULT_MS = 30_000;
-const EXECUTION_SCOPED = new Set<number>([EventType.TaskCompleted, EventType.TaskFailed, EventType.TimerFired, EventType.SubOrchestrationInstanceCompleted, EventType.SubOrchestrationInstanceFailed]);
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}
-
-function ev(type: number, ts: number, fields: Partial<HistoryEvent> = {}): HistoryEvent {
-  return { EventType: type, EventId: -1, IsPlayed: false, Timestamp: iso(ts), ...fields };
-}
 
 /** The in-memory (SDK) form of an event: Timestamp as a Date. */
 function sdkForm(e: HistoryEvent, isPlayed: boolean): HistoryEvent {
@@ -146,19 +130,6 @@ export function decodeEncodedInput(v: unknown): string {
   return JSON.stringify(v ?? null) ?? 'null';
 }
 
-function parseJson(text: string | null | undefined): unknown {
-  if (text === null || text === undefined) return null;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-function errorText(e: unknown): { message: string; stack: string } {
-  if (e instanceof Error) return { message: e.message, stack: e.stack ?? '' };
-  return { message: String(e), stack: '' };
-}
 
 export class DurableEngine {
   readonly commits: CommitQueue;
@@ -518,65 +489,16 @@ export class DurableEngine {
     const instanceId = row.instanceId;
     const taken = rt.pending;
     rt.pending = [];
-    const held: PendingMsg[] = [];
-    const consumedInbox: number[] = [];
-    const consumedTimers: number[] = [];
-    const inbound: HistoryEvent[] = [];
-    const control: HistoryEvent[] = [];
-    let status: RuntimeStatusName = row.status;
-    let terminateReason: string | undefined;
-    let started = history.some((e) => e.EventType === EventType.ExecutionStarted);
-    let maxFireAt = 0;
     const now0 = this.clock.now();
-
-    for (const m of taken) {
-      if (terminateReason !== undefined) {
-        (m.source === 'timer' ? consumedTimers : consumedInbox).push(m.rowId);
-        continue;
-      }
-      const msg = m.message;
-      if (msg.kind === 'terminate') {
-        consumedInbox.push(m.rowId);
-        terminateReason = msg.reason;
-        continue;
-      }
-      if (msg.kind === 'suspend' || msg.kind === 'resume') {
-        consumedInbox.push(m.rowId);
-        if (msg.kind === 'suspend' && status !== 'Suspended') {
-          status = 'Suspended';
-          control.push(ev(EventType.ExecutionSuspended, now0, { Reason: msg.reason }));
-        } else if (msg.kind === 'resume' && status === 'Suspended') {
-          status = started ? 'Running' : 'Pending';
-          control.push(ev(EventType.ExecutionResumed, now0, { Reason: msg.reason }));
-        }
-        continue;
-      }
-      if (status === 'Suspended') {
-        held.push(m);
-        continue;
-      }
-      (m.source === 'timer' ? consumedTimers : consumedInbox).push(m.rowId);
-      if (msg.kind !== 'event') continue;
-      const e = msg.event;
-      if (EXECUTION_SCOPED.has(e.EventType) && m.executionId !== row.executionId) continue;
-      if (e.EventType === EventType.ExecutionStarted) {
-        if (started || m.executionId !== row.executionId) continue;
-        started = true;
-        if (status === 'Pending') status = 'Running';
-        inbound.unshift(e);
-        continue;
-      }
-      if (e.EventType === EventType.TimerFired) {
-        const fireAt = Date.parse(String(e.FireAt));
-        if (fireAt > maxFireAt) maxFireAt = fireAt;
-        rt.timerRows.delete(Number(e.TimerId));
-      }
-      inbound.push(e);
-    }
-    rt.pending = held.concat(rt.pending);
+    const tri = triageInbox(taken, row, history.some((e) => e.EventType === EventType.ExecutionStarted), now0);
+    const { consumedInbox, consumedTimers, inbound, control, terminateReason } = tri;
+    let status = tri.status;
+    const started = tri.started;
+    for (const timerId of tri.firedTimerIds) rt.timerRows.delete(timerId);
+    rt.pending = tri.held.concat(rt.pending);
 
     // Every event gets a timestamp ≥ the previous episode's and ≥ any timer it fires (long timers depend on it).
-    const now = Math.max(now0, maxFireAt, rt.lastEpisodeAt);
+    const now = Math.max(now0, tri.maxFireAt, rt.lastEpisodeAt);
     rt.lastEpisodeAt = now;
 
     if (terminateReason !== undefined) {
@@ -644,52 +566,26 @@ export class DurableEngine {
     const osEvent = ev(EventType.OrchestratorStarted, now);
     const newEvents = [osEvent, ...inbound, ...control].map((e) => sdkForm(e, false));
     const full = history.concat(newEvents);
-    const payload = {
-      history: full,
-      input: parseJson(row.input),
-      instanceId,
-      isReplaying: history.length > 0,
-      parentInstanceId: row.parent?.instanceId ?? null,
-      upperSchemaVersion: 1,
-      upperSchemaVersionNew: 2,
-      longRunningTimerIntervalDuration: this.o.longTimerIntervalSpan,
-      maximumShortTimerDuration: this.o.maxShortTimerSpan,
-      defaultHttpAsyncRequestSleepTimeMillseconds: this.o.httpPollDefaultMs ?? HTTP_POLL_DEFAULT_MS,
-    };
+    const payload = orchestratorPayload(full, history.length, row, { longTimerIntervalSpan: this.o.longTimerIntervalSpan, maxShortTimerSpan: this.o.maxShortTimerSpan, httpPollDefaultMs: this.o.httpPollDefaultMs ?? HTTP_POLL_DEFAULT_MS });
 
-    let state: { isDone?: boolean; actions?: unknown[][]; output?: unknown; customStatus?: unknown; error?: string; failureDetails?: unknown } | undefined;
-    let failure: { message: string; details: string; failureDetails?: unknown } | undefined;
     const invokeStarted = performance.now();
+    let invocation: { ok: true; value: unknown } | { ok: false; error: unknown };
     try {
-      state = (await this.o.invokeOrchestrator(row.name, payload, instanceId)) as typeof state;
-      if (!state || typeof state !== 'object' || !Array.isArray(state.actions)) throw new Error('the orchestrator returned no OrchestratorState (is it registered with df.app.orchestration?)');
-    } catch (e) {
-      const { message, stack } = errorText(e);
-      const idx = message.indexOf(OUT_OF_PROC);
-      if (idx >= 0) {
-        try {
-          const s = JSON.parse(message.slice(idx + OUT_OF_PROC.length)) as NonNullable<typeof state>;
-          failure = { message: s.error ?? 'unknown error', details: s.error ?? '', ...(s.failureDetails ? { failureDetails: s.failureDetails } : {}) };
-          if (s.customStatus !== undefined) state = { customStatus: s.customStatus };
-          else state = undefined;
-        } catch {
-          failure = { message, details: stack };
-        }
-      } else failure = { message, details: stack };
+      invocation = { ok: true, value: await this.o.invokeOrchestrator(row.name, payload, instanceId) };
+    } catch (error) {
+      invocation = { ok: false, error };
     }
     releaseSlot();
     this.stats.episodes++;
     this.onEpisode?.(payload.history.length, performance.now() - invokeStarted);
+    const read = readInvocation(invocation);
+    const state = read.state;
+    let failure = read.failure;
 
     const appended: HistoryEvent[] = [...newEvents];
     const effects: Effects = { activities: [], timers: [], children: [], immediate: [], canceledTimerRows: [], entityOps: [] };
-    let customStatus = row.customStatus;
-    if (state && state.customStatus !== undefined) {
-      const text = JSON.stringify(state.customStatus) ?? null;
-      if (text && Math.floor((text.length * 2) / 1024) > 16) {
-        failure ??= { message: `The UTF-16 size of the JSON-serialized custom status must not exceed 16 KB. The current payload size is ${Math.floor((text.length * 2) / 1024)} KB.`, details: '' };
-      } else customStatus = text;
-    }
+    const custom = customStatusOf(state, row.customStatus);
+    failure ??= custom.failure;
 
     let continueAsNew: { input: string; carry: HistoryEvent[] } | undefined;
     if (!failure && state) {
@@ -722,34 +618,13 @@ export class DurableEngine {
       }
     }
 
-    let output = row.output;
-    let parentNotice: HistoryEvent | undefined;
-    if (failure) {
-      status = 'Failed';
-      const text = failure.message.startsWith('Non-Deterministic') ? failure.message : `Orchestrator function '${row.name}' failed: ${failure.message}`;
-      output = JSON.stringify(text);
-      appended.push(ev(EventType.ExecutionCompleted, now, { OrchestrationStatus: 3, Result: text, ...(failure.failureDetails ? { FailureDetails: failure.failureDetails } : {}) }));
-      parentNotice = ev(EventType.SubOrchestrationInstanceFailed, now, { Reason: text, Details: failure.details || text, ...(failure.failureDetails ? { FailureDetails: failure.failureDetails } : {}) });
-      this.log.log('warning', 'Orchestration failed', { instanceId, orchestration: row.name, error: text });
-    } else if (continueAsNew) {
-      appended.push(ev(EventType.ContinueAsNew, now, { OrchestrationStatus: 2, Result: continueAsNew.input }));
-    } else if (state?.isDone) {
-      status = 'Completed';
-      let text: string;
-      try {
-        text = JSON.stringify(state.output ?? null) ?? 'null';
-      } catch (e) {
-        text = 'null';
-        status = 'Failed';
-        this.log.log('warning', 'Orchestration output is not JSON-serialisable', { instanceId, error: errorText(e).message });
-      }
-      output = text;
-      appended.push(ev(EventType.ExecutionCompleted, now, { OrchestrationStatus: 1, Result: text }));
-      parentNotice = ev(EventType.SubOrchestrationInstanceCompleted, now, { Result: text });
-    }
-    appended.push(ev(EventType.OrchestratorCompleted, now));
+    const out = episodeOutcome({ name: row.name, status, output: row.output, state, failure, continueAsNewInput: continueAsNew?.input, now });
+    if (out.failedWith !== undefined) this.log.log('warning', 'Orchestration failed', { instanceId, orchestration: row.name, error: out.failedWith });
+    if (out.outputError !== undefined) this.log.log('warning', 'Orchestration output is not JSON-serialisable', { instanceId, error: out.outputError });
+    appended.push(...out.closing);
+    status = out.status;
 
-    await this.commitEpisode(rt, { consumedInbox, consumedTimers, appended, status, output, customStatus, effects, ...(parentNotice ? { parentNotice } : {}), ...(continueAsNew ? { continueAsNew } : {}) });
+    await this.commitEpisode(rt, { consumedInbox, consumedTimers, appended, status, output: out.output, customStatus: custom.customStatus, effects, ...(out.parentNotice ? { parentNotice: out.parentNotice } : {}), ...(continueAsNew ? { continueAsNew } : {}) });
   }
 
   private replayOptions(): ReplayOptions {

@@ -92,25 +92,6 @@ describe('promotion approval', () => {
     expect(aliases('author-m')).toEqual({ champion: '1' });
   }, 120_000);
 
-  it('deadline reached: the request expires, the promotion ends expired, and a late decision is refused', async () => {
-    seed('deadline-m');
-    const id = await startPromotion(host, 'deadline-m', '1');
-    const a = await pendingApproval(host, 'deadline-m');
-    // The deadline instant comes from the stored request's createdAt, so advancing now passes it wherever the timer is.
-    // Nothing expires early: an hour on, the request is still pending and the instance still waits.
-    await advanceClock(host, 3_600_000);
-    expect((await status(host, id)).runtimeStatus).toBe('Running');
-    expect((await api(host, 'GET', `/api/approvals/${String(a['id'])}`, 'bob@contoso.com')).json['approval']).toMatchObject({ status: 'pending' });
-    await advanceClock(host, 3_600_000);
-    const done = await finished(host, id, 60_000);
-    expect(done.customStatus).toMatchObject({ outcome: 'expired' });
-    const r = await record('deadline-m', id);
-    expect(r).toMatchObject({ outcome: 'expired', approval: { status: 'expired', reason: 'deadline', votes: [] } });
-    const late = await decide(host, String(a['id']), 'bob@contoso.com', 'approve');
-    expect(late.status).toBe(409);
-    expect(['REQUEST_CLOSED', 'DEADLINE_PASSED']).toContain((late.json['error'] as { code: string }).code);
-  }, 120_000);
-
   it('escalation fired: the added approver is refused before the step and accepted after it, and is notified with a link', async () => {
     seed('escalate-m');
     const id = await startPromotion(host, 'escalate-m', '1');
@@ -194,5 +175,26 @@ describe('promotion approval', () => {
     const again = await api(host, 'POST', '/api/models/manual-m/versions/1/promote', 'alice@contoso.com', { requestId: 'req-7' });
     expect(again).toMatchObject({ status: 202, json: { instanceId: id, started: false } });
     expect((await api(host, 'POST', '/api/models/manual-m/versions/x/promote', 'alice@contoso.com', {})).status).toBe(400);
+  }, 120_000);
+
+  // Tests that move the host's test clock come last: the app's own clock reads (an approval's createdAt, decision
+  // times) stay on wall-clock time, so after an advance the durable timers of newer requests would be due at once.
+  it('deadline reached: the request expires, the promotion ends expired, and a late decision is refused', async () => {
+    seed('deadline-m');
+    const id = await startPromotion(host, 'deadline-m', '1');
+    const a = await pendingApproval(host, 'deadline-m');
+    // The deadline instant comes from the stored request's createdAt, so advancing now passes it wherever the timer is.
+    // Nothing expires early: an hour on, the request is still pending and the instance still waits.
+    await advanceClock(host, 3_600_000);
+    expect((await status(host, id)).runtimeStatus).toBe('Running');
+    expect((await api(host, 'GET', `/api/approvals/${String(a['id'])}`, 'bob@contoso.com')).json['approval']).toMatchObject({ status: 'pending' });
+    await advanceClock(host, 3_600_000);
+    const done = await finished(host, id, 60_000);
+    expect(done.customStatus).toMatchObject({ outcome: 'expired' });
+    const r = await record('deadline-m', id);
+    expect(r).toMatchObject({ outcome: 'expired', approval: { status: 'expired', reason: 'deadline', votes: [] } });
+    const late = await decide(host, String(a['id']), 'bob@contoso.com', 'approve');
+    expect(late.status).toBe(409);
+    expect(['REQUEST_CLOSED', 'DEADLINE_PASSED']).toContain((late.json['error'] as { code: string }).code);
   }, 120_000);
 });

@@ -153,18 +153,6 @@ describe('modelPromotion', () => {
     expect(aliases('first')).toEqual({ champion: '1' });
   }, 120_000);
 
-  it('a job check that does not finish within its timeout is cancelled and blocks as an error', async () => {
-    seedVersion('jobtimeout', '1', {});
-    const id = await startPromotion(host, 'jobtimeout', '1');
-    await advanceUntil(host, 1_800_000, async () => ['Completed', 'Failed', 'Terminated'].includes((await status(host, id)).runtimeStatus), 'the job check to time out');
-    const done = await finished(host, id);
-    expect(done.customStatus).toMatchObject({ outcome: 'blocked' });
-    const r = await record('jobtimeout', id);
-    expect(r.validations[0]).toMatchObject({ id: 'slow', status: 'error', job: { state: 'TIMED_OUT' } });
-    expect(r.validations[0]!.message).toContain('did not finish within 7200 s');
-    expect(r.verdict).toMatchObject({ gate: 'blocked', blockingFailures: ['slow'] });
-  }, 120_000);
-
   it('dry run records a blocking failure but never blocks', async () => {
     seedVersion('dry', '1', { accuracy: 0.1 });
     const id = await startPromotion(host, 'dry', '1');
@@ -208,5 +196,19 @@ describe('modelPromotion', () => {
     const versions = env.mlflow.state.models.get('legacy')!.versions;
     expect([versions.get('1')!.current_stage, versions.get('2')!.current_stage]).toEqual(['Archived', 'Production']);
     expect(await record('legacy', id)).toMatchObject({ outcome: 'promoted', previousChampion: '1', aliasAfter: { Production: '2', Staging: null } });
+  }, 120_000);
+
+  // Tests that move the host's test clock come last: the app's own clock reads (an approval's createdAt, decision
+  // times) stay on wall-clock time, so after an advance the durable timers of newer requests would be due at once.
+  it('a job check that does not finish within its timeout is cancelled and blocks as an error', async () => {
+    seedVersion('jobtimeout', '1', {});
+    const id = await startPromotion(host, 'jobtimeout', '1');
+    await advanceUntil(host, 1_800_000, async () => ['Completed', 'Failed', 'Terminated'].includes((await status(host, id)).runtimeStatus), 'the job check to time out');
+    const done = await finished(host, id);
+    expect(done.customStatus).toMatchObject({ outcome: 'blocked' });
+    const r = await record('jobtimeout', id);
+    expect(r.validations[0]).toMatchObject({ id: 'slow', status: 'error', job: { state: 'TIMED_OUT' } });
+    expect(r.validations[0]!.message).toContain('did not finish within 7200 s');
+    expect(r.verdict).toMatchObject({ gate: 'blocked', blockingFailures: ['slow'] });
   }, 120_000);
 });
