@@ -8,6 +8,8 @@
  *   instances) happen only after that commit. A crash before it re-runs the episode from the same messages.
  * - Activities run at least once: the work item is deleted in the same transaction that stores its result.
  * - No polling: work is dispatched on in-process signals (commit callbacks, one timeout for the earliest timer).
+ * - Time comes only from the injected clock (`EngineOptions.clock`): history timestamps, instance times, and the wait
+ *   for the earliest durable timer. An episode's decisions are the pure functions of episode.ts.
  * - Running instances keep their history in memory (like extended sessions); it is read from disk only after a
  *   restart. Terminal instances are dropped from memory.
  * - In memory, history events are kept in the form the SDK turns them into (Timestamp as a Date), and the same
@@ -129,7 +131,6 @@ export function decodeEncodedInput(v: unknown): string {
   }
   return JSON.stringify(v ?? null) ?? 'null';
 }
-
 
 export class DurableEngine {
   readonly commits: CommitQueue;
