@@ -8,6 +8,8 @@
  *   instances) happen only after that commit. A crash before it re-runs the episode from the same messages.
  * - Activities run at least once: the work item is deleted in the same transaction that stores its result.
  * - No polling: work is dispatched on in-process signals (commit callbacks, one timeout for the earliest timer).
+ * - Time comes only from the injected clock (`EngineOptions.clock`): history timestamps, instance times, and the wait
+ *   for the earliest durable timer. An episode's decisions are the pure functions of episode.ts.
  * - Running instances keep their history in memory (like extended sessions); it is read from disk only after a
  *   restart. Terminal instances are dropped from memory.
  * - In memory, history events are kept in the form the SDK turns them into (Timestamp as a Date), and the same
@@ -17,8 +19,10 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { HostLogger } from '../host/types';
+import { systemClock, type Clock, type ClockTimer } from '../lib/clock';
 import { CommitQueue } from './commit-queue';
 import { EntityRunner } from './entities';
+import { customStatusOf, episodeOutcome, errorText, ev, iso, orchestratorPayload, readInvocation, triageInbox, type PendingMsg } from './episode';
 import { DEFAULT_HTTP_TIMEOUT_MS, runDurableHttp } from './http-activity';
 import { HTTP_ACTIVITY, replayActions, type Allocation, type ReplayOptions } from './replay';
 import { rewindHistory, type ChildState } from './rewind';
@@ -64,13 +68,11 @@ export interface EngineOptions {
   httpTimeoutMs?: number;
   /** host.json httpSettings.defaultAsyncRequestSleepTimeMilliseconds: poll interval for a 202 without Retry-After. */
   httpPollDefaultMs?: number;
-}
-
-interface PendingMsg {
-  source: 'inbox' | 'timer';
-  rowId: number;
-  executionId: string | null;
-  message: InboxMessage;
+  /**
+   * Time source (default the system clock): every history timestamp and `updatedAt` is read from it and durable
+   * timers (user timers, long-timer segments, retry and 202 poll timers) wait on it. Work loops keep real timers.
+   */
+  clock?: Clock;
 }
 
 interface Runtime {
@@ -101,18 +103,8 @@ export interface EngineStats {
   timers: number;
 }
 
-const OUT_OF_PROC = '\n\n$OutOfProcData$:';
 /** Default of defaultHttpAsyncRequestSleepTimeMillseconds sent to the SDK (poll interval for a 202 without Retry-After). */
 const HTTP_POLL_DEFAULT_MS = 30_000;
-const EXECUTION_SCOPED = new Set<number>([EventType.TaskCompleted, EventType.TaskFailed, EventType.TimerFired, EventType.SubOrchestrationInstanceCompleted, EventType.SubOrchestrationInstanceFailed]);
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}
-
-function ev(type: number, ts: number, fields: Partial<HistoryEvent> = {}): HistoryEvent {
-  return { EventType: type, EventId: -1, IsPlayed: false, Timestamp: iso(ts), ...fields };
-}
 
 /** The in-memory (SDK) form of an event: Timestamp as a Date. */
 function sdkForm(e: HistoryEvent, isPlayed: boolean): HistoryEvent {
@@ -140,20 +132,6 @@ export function decodeEncodedInput(v: unknown): string {
   return JSON.stringify(v ?? null) ?? 'null';
 }
 
-function parseJson(text: string | null | undefined): unknown {
-  if (text === null || text === undefined) return null;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-function errorText(e: unknown): { message: string; stack: string } {
-  if (e instanceof Error) return { message: e.message, stack: e.stack ?? '' };
-  return { message: String(e), stack: '' };
-}
-
 export class DurableEngine {
   readonly commits: CommitQueue;
   private readonly store: DurableStore;
@@ -167,7 +145,7 @@ export class DurableEngine {
   private runningActivities = 0;
   private readonly timers = new TimerHeap();
   private readonly canceledTimerRows = new Set<number>();
-  private timerHandle: NodeJS.Timeout | undefined;
+  private timerHandle: ClockTimer | undefined;
   private timerDueAt = Infinity;
   private nextRow = 0;
   private stopped = false;
@@ -182,13 +160,16 @@ export class DurableEngine {
   onEpisode: ((historyLength: number, ms: number) => void) | undefined;
 
   readonly entities: EntityRunner;
+  private readonly clock: Clock;
 
   constructor(private readonly o: EngineOptions) {
+    this.clock = o.clock ?? systemClock;
     this.store = o.store;
     this.log = o.logger;
     this.commits = new CommitQueue(o.store);
     this.entities = new EntityRunner({
       store: o.store,
+      clock: this.clock,
       commits: this.commits,
       log: o.logger,
       maxConcurrent: o.maxConcurrentOrchestrators,
@@ -254,7 +235,8 @@ export class DurableEngine {
   async stop(deadlineMs: number): Promise<void> {
     this.stopped = true;
     this.entities.stop();
-    if (this.timerHandle) clearTimeout(this.timerHandle);
+    this.timerHandle?.cancel();
+    // A shutdown deadline is wall-clock time, not the engine's clock.
     const deadline = Date.now() + deadlineMs;
     while ((this.runningOrch > 0 || this.runningActivities > 0 || this.entities.busy || [...this.active.values()].some((r) => r.busy)) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 10));
@@ -304,7 +286,7 @@ export class DurableEngine {
       this.log.log('information', 'Running instance replaced by a new start (overridableExistingInstanceStates AnyState)', { instanceId: id });
     }
     if (!version && this.o.versioning?.defaultVersion) version = this.o.versioning.defaultVersion;
-    const now = Date.now();
+    const now = this.clock.now();
     const executionId = newId();
     const row: InstanceRow = { instanceId: id, name, version, executionId, status: 'Pending', input: inputJson, output: null, customStatus: null, createdAt: now, updatedAt: now, parent: null };
     const rt = this.runtime(row);
@@ -353,7 +335,7 @@ export class DurableEngine {
   }
 
   raiseEvent(instanceId: string, name: string, inputJson: string | null): Promise<boolean> {
-    return this.send(instanceId, { kind: 'event', event: ev(EventType.EventRaised, Date.now(), { Name: name, Input: inputJson }) });
+    return this.send(instanceId, { kind: 'event', event: ev(EventType.EventRaised, this.clock.now(), { Name: name, Input: inputJson }) });
   }
 
   /**
@@ -374,7 +356,7 @@ export class DurableEngine {
       if (seen.has(row.instanceId)) return;
       seen.add(row.instanceId);
       const plan = rewindHistory(this.store.loadHistory(row.instanceId), childState);
-      const now = Date.now();
+      const now = this.clock.now();
       const newRow: InstanceRow = { ...row, status: 'Running', output: null, updatedAt: now };
       const msg: PendingMsg = { source: 'inbox', rowId: this.rowId(), executionId: row.executionId, message: { kind: 'event', event: ev(EventType.ExecutionRewound, now, { Reason: reason }) } };
       plans.push({ row: newRow, history: plan.history, msg });
@@ -508,65 +490,16 @@ export class DurableEngine {
     const instanceId = row.instanceId;
     const taken = rt.pending;
     rt.pending = [];
-    const held: PendingMsg[] = [];
-    const consumedInbox: number[] = [];
-    const consumedTimers: number[] = [];
-    const inbound: HistoryEvent[] = [];
-    const control: HistoryEvent[] = [];
-    let status: RuntimeStatusName = row.status;
-    let terminateReason: string | undefined;
-    let started = history.some((e) => e.EventType === EventType.ExecutionStarted);
-    let maxFireAt = 0;
-    const now0 = Date.now();
-
-    for (const m of taken) {
-      if (terminateReason !== undefined) {
-        (m.source === 'timer' ? consumedTimers : consumedInbox).push(m.rowId);
-        continue;
-      }
-      const msg = m.message;
-      if (msg.kind === 'terminate') {
-        consumedInbox.push(m.rowId);
-        terminateReason = msg.reason;
-        continue;
-      }
-      if (msg.kind === 'suspend' || msg.kind === 'resume') {
-        consumedInbox.push(m.rowId);
-        if (msg.kind === 'suspend' && status !== 'Suspended') {
-          status = 'Suspended';
-          control.push(ev(EventType.ExecutionSuspended, now0, { Reason: msg.reason }));
-        } else if (msg.kind === 'resume' && status === 'Suspended') {
-          status = started ? 'Running' : 'Pending';
-          control.push(ev(EventType.ExecutionResumed, now0, { Reason: msg.reason }));
-        }
-        continue;
-      }
-      if (status === 'Suspended') {
-        held.push(m);
-        continue;
-      }
-      (m.source === 'timer' ? consumedTimers : consumedInbox).push(m.rowId);
-      if (msg.kind !== 'event') continue;
-      const e = msg.event;
-      if (EXECUTION_SCOPED.has(e.EventType) && m.executionId !== row.executionId) continue;
-      if (e.EventType === EventType.ExecutionStarted) {
-        if (started || m.executionId !== row.executionId) continue;
-        started = true;
-        if (status === 'Pending') status = 'Running';
-        inbound.unshift(e);
-        continue;
-      }
-      if (e.EventType === EventType.TimerFired) {
-        const fireAt = Date.parse(String(e.FireAt));
-        if (fireAt > maxFireAt) maxFireAt = fireAt;
-        rt.timerRows.delete(Number(e.TimerId));
-      }
-      inbound.push(e);
-    }
-    rt.pending = held.concat(rt.pending);
+    const now0 = this.clock.now();
+    const tri = triageInbox(taken, row, history.some((e) => e.EventType === EventType.ExecutionStarted), now0);
+    const { consumedInbox, consumedTimers, inbound, control, terminateReason } = tri;
+    let status = tri.status;
+    const started = tri.started;
+    for (const timerId of tri.firedTimerIds) rt.timerRows.delete(timerId);
+    rt.pending = tri.held.concat(rt.pending);
 
     // Every event gets a timestamp ≥ the previous episode's and ≥ any timer it fires (long timers depend on it).
-    const now = Math.max(now0, maxFireAt, rt.lastEpisodeAt);
+    const now = Math.max(now0, tri.maxFireAt, rt.lastEpisodeAt);
     rt.lastEpisodeAt = now;
 
     if (terminateReason !== undefined) {
@@ -634,52 +567,26 @@ export class DurableEngine {
     const osEvent = ev(EventType.OrchestratorStarted, now);
     const newEvents = [osEvent, ...inbound, ...control].map((e) => sdkForm(e, false));
     const full = history.concat(newEvents);
-    const payload = {
-      history: full,
-      input: parseJson(row.input),
-      instanceId,
-      isReplaying: history.length > 0,
-      parentInstanceId: row.parent?.instanceId ?? null,
-      upperSchemaVersion: 1,
-      upperSchemaVersionNew: 2,
-      longRunningTimerIntervalDuration: this.o.longTimerIntervalSpan,
-      maximumShortTimerDuration: this.o.maxShortTimerSpan,
-      defaultHttpAsyncRequestSleepTimeMillseconds: this.o.httpPollDefaultMs ?? HTTP_POLL_DEFAULT_MS,
-    };
+    const payload = orchestratorPayload(full, history.length, row, { longTimerIntervalSpan: this.o.longTimerIntervalSpan, maxShortTimerSpan: this.o.maxShortTimerSpan, httpPollDefaultMs: this.o.httpPollDefaultMs ?? HTTP_POLL_DEFAULT_MS });
 
-    let state: { isDone?: boolean; actions?: unknown[][]; output?: unknown; customStatus?: unknown; error?: string; failureDetails?: unknown } | undefined;
-    let failure: { message: string; details: string; failureDetails?: unknown } | undefined;
     const invokeStarted = performance.now();
+    let invocation: { ok: true; value: unknown } | { ok: false; error: unknown };
     try {
-      state = (await this.o.invokeOrchestrator(row.name, payload, instanceId)) as typeof state;
-      if (!state || typeof state !== 'object' || !Array.isArray(state.actions)) throw new Error('the orchestrator returned no OrchestratorState (is it registered with df.app.orchestration?)');
-    } catch (e) {
-      const { message, stack } = errorText(e);
-      const idx = message.indexOf(OUT_OF_PROC);
-      if (idx >= 0) {
-        try {
-          const s = JSON.parse(message.slice(idx + OUT_OF_PROC.length)) as NonNullable<typeof state>;
-          failure = { message: s.error ?? 'unknown error', details: s.error ?? '', ...(s.failureDetails ? { failureDetails: s.failureDetails } : {}) };
-          if (s.customStatus !== undefined) state = { customStatus: s.customStatus };
-          else state = undefined;
-        } catch {
-          failure = { message, details: stack };
-        }
-      } else failure = { message, details: stack };
+      invocation = { ok: true, value: await this.o.invokeOrchestrator(row.name, payload, instanceId) };
+    } catch (error) {
+      invocation = { ok: false, error };
     }
     releaseSlot();
     this.stats.episodes++;
     this.onEpisode?.(payload.history.length, performance.now() - invokeStarted);
+    const read = readInvocation(invocation);
+    const state = read.state;
+    let failure = read.failure;
 
     const appended: HistoryEvent[] = [...newEvents];
     const effects: Effects = { activities: [], timers: [], children: [], immediate: [], canceledTimerRows: [], entityOps: [] };
-    let customStatus = row.customStatus;
-    if (state && state.customStatus !== undefined) {
-      const text = JSON.stringify(state.customStatus) ?? null;
-      if (text && Math.floor((text.length * 2) / 1024) > 16) {
-        failure ??= { message: `The UTF-16 size of the JSON-serialized custom status must not exceed 16 KB. The current payload size is ${Math.floor((text.length * 2) / 1024)} KB.`, details: '' };
-      } else customStatus = text;
-    }
+    const custom = customStatusOf(state, row.customStatus);
+    failure ??= custom.failure;
 
     let continueAsNew: { input: string; carry: HistoryEvent[] } | undefined;
     if (!failure && state) {
@@ -712,34 +619,13 @@ export class DurableEngine {
       }
     }
 
-    let output = row.output;
-    let parentNotice: HistoryEvent | undefined;
-    if (failure) {
-      status = 'Failed';
-      const text = failure.message.startsWith('Non-Deterministic') ? failure.message : `Orchestrator function '${row.name}' failed: ${failure.message}`;
-      output = JSON.stringify(text);
-      appended.push(ev(EventType.ExecutionCompleted, now, { OrchestrationStatus: 3, Result: text, ...(failure.failureDetails ? { FailureDetails: failure.failureDetails } : {}) }));
-      parentNotice = ev(EventType.SubOrchestrationInstanceFailed, now, { Reason: text, Details: failure.details || text, ...(failure.failureDetails ? { FailureDetails: failure.failureDetails } : {}) });
-      this.log.log('warning', 'Orchestration failed', { instanceId, orchestration: row.name, error: text });
-    } else if (continueAsNew) {
-      appended.push(ev(EventType.ContinueAsNew, now, { OrchestrationStatus: 2, Result: continueAsNew.input }));
-    } else if (state?.isDone) {
-      status = 'Completed';
-      let text: string;
-      try {
-        text = JSON.stringify(state.output ?? null) ?? 'null';
-      } catch (e) {
-        text = 'null';
-        status = 'Failed';
-        this.log.log('warning', 'Orchestration output is not JSON-serialisable', { instanceId, error: errorText(e).message });
-      }
-      output = text;
-      appended.push(ev(EventType.ExecutionCompleted, now, { OrchestrationStatus: 1, Result: text }));
-      parentNotice = ev(EventType.SubOrchestrationInstanceCompleted, now, { Result: text });
-    }
-    appended.push(ev(EventType.OrchestratorCompleted, now));
+    const out = episodeOutcome({ name: row.name, status, output: row.output, state, failure, continueAsNewInput: continueAsNew?.input, now });
+    if (out.failedWith !== undefined) this.log.log('warning', 'Orchestration failed', { instanceId, orchestration: row.name, error: out.failedWith });
+    if (out.outputError !== undefined) this.log.log('warning', 'Orchestration output is not JSON-serialisable', { instanceId, error: out.outputError });
+    appended.push(...out.closing);
+    status = out.status;
 
-    await this.commitEpisode(rt, { consumedInbox, consumedTimers, appended, status, output, customStatus, effects, ...(parentNotice ? { parentNotice } : {}), ...(continueAsNew ? { continueAsNew } : {}) });
+    await this.commitEpisode(rt, { consumedInbox, consumedTimers, appended, status, output: out.output, customStatus: custom.customStatus, effects, ...(out.parentNotice ? { parentNotice: out.parentNotice } : {}), ...(continueAsNew ? { continueAsNew } : {}) });
   }
 
   private replayOptions(): ReplayOptions {
@@ -828,7 +714,7 @@ export class DurableEngine {
   private commitEpisode(rt: Runtime, ep: EpisodeCommit): Promise<void> {
     const row = rt.row;
     const id = row.instanceId;
-    const updatedAt = Date.now();
+    const updatedAt = this.clock.now();
     const terminal = isTerminal(ep.status);
     const fx = ep.effects ?? { activities: [], timers: [], children: [], immediate: [], canceledTimerRows: [], entityOps: [] };
     const appendedSdk = ep.appended.map((e) => sdkForm(e, !(e.EventType === EventType.OrchestratorStarted || e.EventType === EventType.OrchestratorCompleted)));
@@ -985,7 +871,7 @@ export class DurableEngine {
       } catch (e) {
         throw new Error(`Activity '${item.name}' returned a value that cannot be serialised to JSON: ${errorText(e).message}`);
       }
-      event = ev(EventType.TaskCompleted, Date.now(), { TaskScheduledId: item.taskId, Result: text });
+      event = ev(EventType.TaskCompleted, this.clock.now(), { TaskScheduledId: item.taskId, Result: text });
     } catch (e) {
       event = this.activityFailure(item, e);
     }
@@ -1024,7 +910,7 @@ export class DurableEngine {
       /* plain message */
     }
     this.log.log('warning', 'Activity failed', { instanceId: item.instanceId, activity: item.name, error: message });
-    return ev(EventType.TaskFailed, Date.now(), { TaskScheduledId: item.taskId, Reason: reason, Details: details, ...(failureDetails ? { FailureDetails: failureDetails } : {}) });
+    return ev(EventType.TaskFailed, this.clock.now(), { TaskScheduledId: item.taskId, Reason: reason, Details: details, ...(failureDetails ? { FailureDetails: failureDetails } : {}) });
   }
 
   // ---------------------------------------------------------------- timers
@@ -1034,18 +920,18 @@ export class DurableEngine {
     const next = this.timers.peek();
     if (!next) return;
     if (next.fireAt >= this.timerDueAt && this.timerHandle) return;
-    if (this.timerHandle) clearTimeout(this.timerHandle);
+    this.timerHandle?.cancel();
     this.timerDueAt = next.fireAt;
-    const delay = Math.min(Math.max(0, next.fireAt - Date.now()), 2 ** 31 - 1);
-    this.timerHandle = setTimeout(() => {
+    // The clock caps the delay (a later timer is re-armed when this one fires early against it).
+    this.timerHandle = this.clock.schedule(next.fireAt - this.clock.now(), () => {
       this.timerHandle = undefined;
       this.timerDueAt = Infinity;
       this.fireTimers();
-    }, delay);
+    });
   }
 
   private fireTimers(): void {
-    const now = Date.now();
+    const now = this.clock.now();
     const orphans: number[] = [];
     for (let t = this.timers.peek(); t && t.fireAt <= now; t = this.timers.peek()) {
       this.timers.pop();

@@ -11,12 +11,15 @@
  *   rejects `lock()` with a clear error.
  */
 import type { HostLogger } from '../host/types';
+import type { Clock } from '../lib/clock';
 import type { CommitQueue } from './commit-queue';
 import type { DurableStore } from './store';
 import { EventType, type EntityOperation, type EntityRow, type HistoryEvent, type InboxMessage } from './types';
 
 export interface EntityDeps {
   store: DurableStore;
+  /** The engine's clock: entity `updatedAt` and reply timestamps. */
+  clock: Clock;
   commits: CommitQueue;
   log: HostLogger;
   maxConcurrent: number;
@@ -131,14 +134,14 @@ export class EntityRunner {
     const taken = rt.pending;
     rt.pending = [];
     const fnName = this.d.resolveEntity(rt.name);
-    const row: EntityRow = this.d.store.getEntity(rt.entityId) ?? { entityId: rt.entityId, name: rt.name, key: rt.key, state: null, exists: false, updatedAt: Date.now() };
+    const row: EntityRow = this.d.store.getEntity(rt.entityId) ?? { entityId: rt.entityId, name: rt.name, key: rt.key, state: null, exists: false, updatedAt: this.d.clock.now() };
     const replies: Array<{ instanceId: string; rowId: number; message: InboxMessage }> = [];
     const signals: Array<{ entityId: string; rowId: number; op: EntityOperation }> = [];
     let newRow = row;
     const reply = (op: EntityOperation, result: string | undefined, error: boolean) => {
       if (op.isSignal || !op.id || !op.parent) return;
       const payload = JSON.stringify({ ...(result !== undefined ? { result } : {}), ...(error ? { exceptionType: 'Error' } : {}) });
-      const event: HistoryEvent = { EventType: EventType.EventRaised, EventId: -1, IsPlayed: false, Timestamp: new Date().toISOString(), Name: op.id, Input: payload };
+      const event: HistoryEvent = { EventType: EventType.EventRaised, EventId: -1, IsPlayed: false, Timestamp: new Date(this.d.clock.now()).toISOString(), Name: op.id, Input: payload };
       replies.push({ instanceId: op.parent, rowId: this.d.rowId(), message: { kind: 'event', event } });
     };
     try {
@@ -163,7 +166,7 @@ export class EntityRunner {
         for (const s of result.signals ?? []) {
           signals.push({ entityId: `@${s.target.name.toLowerCase()}@${s.target.key}`, rowId: this.d.rowId(), op: { name: s.name, input: s.input ? s.input : null, isSignal: true } });
         }
-        newRow = { ...row, state: result.entityExists === false ? null : (result.entityState ?? null), exists: result.entityExists ?? row.exists, updatedAt: Date.now() };
+        newRow = { ...row, state: result.entityExists === false ? null : (result.entityState ?? null), exists: result.entityExists ?? row.exists, updatedAt: this.d.clock.now() };
       }
     } catch (e) {
       // The whole batch failed (not one operation): every caller gets the error, the state is unchanged.

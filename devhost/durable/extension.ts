@@ -135,6 +135,7 @@ export function createDurableExtension(): DurableExtension {
         store,
         hubName: hub,
         logger: log,
+        clock: ctx.clock,
         maxConcurrentOrchestrators: maxOrch,
         maxConcurrentActivities: maxAct,
         maxShortTimerMs: maxShort.ms,

@@ -12,7 +12,9 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { assertKeysForListenHost } from './admin-guard';
+import { adminKeys, assertKeysForListenHost, ownOrigins } from './admin-guard';
+import { clockFromSettings, clockRoute } from './clock-route';
+import { TestClock, type Clock } from '../lib/clock';
 import { buildPackage, makeReadOnly } from './package';
 import { installReadOnlyGuard } from './readonly-guard';
 import { answerTooLarge, bodyLimitFrom, declaredLength, readBody } from '../http/body';
@@ -150,9 +152,14 @@ export class LocalHost {
     }
     this.invoker = createInvoker(lib, this.registry, logger, functionTimeoutMs === undefined ? {} : { functionTimeoutMs });
 
-    const context = this.makeContext(hostJson);
+    const context = this.makeContext(hostJson, clockFromSettings(process.env));
     this.context = context;
     this.validate(context);
+    if (context.clock instanceof TestClock) {
+      const origins = () => ownOrigins(Number(new URL(this.baseUrl).port), this.options.listenHost, process.env);
+      context.addSystemRoute(clockRoute(context.clock, () => adminKeys(this.stateDir, process.env), origins));
+      logger.log('warning', 'Test clock on (DEVHOST_TEST_CLOCK): POST /admin/host/clock moves the engines\' time forward', { now: new Date(context.clock.now()).toISOString() });
+    }
     await this.listen();
 
     for (const ext of this.extensions) await ext.init?.(context);
@@ -172,7 +179,7 @@ export class LocalHost {
     logger.log('information', `Host started (${Date.now() - started} ms)`, { url: this.baseUrl, stateDir: this.stateDir });
   }
 
-  private makeContext(hostJson: Record<string, unknown>): HostContext {
+  private makeContext(hostJson: Record<string, unknown>, clock: Clock): HostContext {
     const baseUrl = () => this.baseUrl;
     const ctx: HostContext = {
       appDir: this.appDir,
@@ -194,6 +201,7 @@ export class LocalHost {
       },
       getExtension: <T extends HostExtension>(name: string) => this.extensions.find((e) => e.name === name) as T | undefined,
       requestBodyLimit: this.bodyLimit,
+      clock,
       httpStreamEnabled: () => this.registry?.httpStream === true,
     };
     return ctx;

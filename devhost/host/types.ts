@@ -8,6 +8,7 @@
  * - Extensions start in registration order and stop in reverse order.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Clock } from '../lib/clock';
 
 /** One binding of a registered function, as `@azure/functions` passes it to `registerFunction` (map key applied as `name`). */
 export interface BindingInfo {
@@ -96,6 +97,11 @@ export interface HostContext {
   parity?: boolean;
   /** Largest request body in bytes (`FUNCTIONS_REQUEST_BODY_SIZE_LIMIT`, default 100 MB); larger ones get 413. */
   readonly requestBodyLimit: number;
+  /**
+   * The host's time source, shared by every engine: the system clock, or with `DEVHOST_TEST_CLOCK=1` one test clock
+   * that `POST /admin/host/clock` moves forward (clock-route.ts). Engines read time and arm time-based waits with it.
+   */
+  readonly clock: Clock;
   /** Whether the app called `app.setup({ enableHttpStream: true })`. */
   httpStreamEnabled(): boolean;
   /** Look up another started extension by name (e.g. the HTTP extension asking the durable one for nothing). */

@@ -67,6 +67,7 @@ export function createTimerExtension(): TimerExtension {
           runOnStartup: flag(fn.trigger['runOnStartup']) ?? false,
           useMonitor,
           store,
+          clock: host.clock,
           invoke: async (input: TimerInput, reason) => {
             if (reason !== 'schedule') log.log('information', reason === 'pastDue' ? `Timer '${fn.name}' is past due; running it now` : `Timer '${fn.name}' runs on start-up`);
             await runWithRetry(

@@ -7,6 +7,7 @@
  *   pass during a long run collapse into one immediate run;
  * - a failing run is logged by the host and never stops the schedule.
  */
+import { systemClock, type Clock, type ClockTimer } from '../lib/clock';
 import type { ScheduleStatus, StatusStore } from './status-store';
 import { DEFAULT_TIMER_DATE, formatTimerDate, type TimerSchedule, type TimeZone } from './schedule';
 
@@ -25,6 +26,9 @@ export interface TimerListenerOptions {
   useMonitor: boolean;
   store: StatusStore;
   invoke(input: TimerInput, reason: 'schedule' | 'pastDue' | 'runOnStartup'): Promise<void>;
+  /** The host's clock: occurrences are computed from its time and waited for on it (default the system clock). */
+  clock?: Clock;
+  /** Overrides only the time read (tests of the past-due rules); waits still use `clock`. */
   now?: () => number;
 }
 
@@ -33,13 +37,16 @@ const MAX_DELAY = 2_147_483_647;
 
 export class TimerListener {
   private status: ScheduleStatus | undefined;
-  private handle: NodeJS.Timeout | undefined;
+  private handle: ClockTimer | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
   private readonly now: () => number;
+  private readonly clock: Clock;
 
   constructor(private readonly o: TimerListenerOptions) {
-    this.now = o.now ?? Date.now;
+    const clock = o.clock ?? systemClock;
+    this.clock = clock;
+    this.now = o.now ?? (() => clock.now());
   }
 
   get nextOccurrence(): number | undefined {
@@ -101,14 +108,14 @@ export class TimerListener {
   private arm(delay: number, reason: 'schedule' | 'pastDue' | 'runOnStartup', originalSchedule?: number): void {
     if (this.stopped) return;
     const capped = delay > MAX_DELAY;
-    this.handle = setTimeout(() => {
+    this.handle = this.clock.schedule(Math.min(delay, MAX_DELAY), () => {
       this.handle = undefined;
       if (capped) return this.armNext();
       this.running = this.fire(reason, originalSchedule).finally(() => {
         this.running = undefined;
         this.armNext();
       });
-    }, Math.min(delay, MAX_DELAY));
+    });
   }
 
   private async fire(reason: 'schedule' | 'pastDue' | 'runOnStartup', _originalSchedule?: number): Promise<void> {
@@ -144,7 +151,7 @@ export class TimerListener {
   /** Stops arming; waits (bounded) for a running invocation. */
   async stop(deadlineMs: number): Promise<void> {
     this.stopped = true;
-    if (this.handle) clearTimeout(this.handle);
+    this.handle?.cancel();
     this.handle = undefined;
     if (this.running) await Promise.race([this.running, new Promise((r) => setTimeout(r, deadlineMs).unref())]);
   }

@@ -5,10 +5,11 @@
  * Requires a build (`npx tsc -p tsconfig.json`).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { advanceClock } from '../helpers/clock';
 import type { HostProcess } from '../helpers/host';
 import { getPromotionRecord } from '../../shared/promotion/records';
 import type { PromotionRecord } from '../../shared/promotion/types';
-import { api, atStep, decide, finished, KEYS, pendingApproval, startEnv, startHost, startPromotion, stopEnv, until, type Env } from '../promotion/harness';
+import { api, atStep, decide, finished, KEYS, pendingApproval, startEnv, startHost, startPromotion, status, stopEnv, until, type Env } from '../promotion/harness';
 
 function policy(hook: string) {
   return {
@@ -23,7 +24,8 @@ function policy(hook: string) {
       'early-m': {},
       'link-m': {},
       'manual-m': { approval: { excludeTrigger: true } },
-      'deadline-m': { approval: { deadline: '4s' } },
+      // A realistic deadline, reached on the host's test clock (the test advances it).
+      'deadline-m': { approval: { deadline: '2h' } },
       'escalate-m': { approval: { approvers: { users: ['alice@contoso.com'] }, escalation: [{ after: '3s', addApprovers: { users: ['carol@contoso.com'] }, notify: ['hook'] }] } },
     },
   };
@@ -88,19 +90,6 @@ describe('promotion approval', () => {
     const r = await record('author-m', id);
     expect(r).toMatchObject({ outcome: 'promoted', approval: { votes: [{ approver: 'bob@contoso.com' }] } });
     expect(aliases('author-m')).toEqual({ champion: '1' });
-  }, 120_000);
-
-  it('deadline reached: the request expires, the promotion ends expired, and a late decision is refused', async () => {
-    seed('deadline-m');
-    const id = await startPromotion(host, 'deadline-m', '1');
-    const a = await pendingApproval(host, 'deadline-m');
-    const done = await finished(host, id, 60_000);
-    expect(done.customStatus).toMatchObject({ outcome: 'expired' });
-    const r = await record('deadline-m', id);
-    expect(r).toMatchObject({ outcome: 'expired', approval: { status: 'expired', reason: 'deadline', votes: [] } });
-    const late = await decide(host, String(a['id']), 'bob@contoso.com', 'approve');
-    expect(late.status).toBe(409);
-    expect(['REQUEST_CLOSED', 'DEADLINE_PASSED']).toContain((late.json['error'] as { code: string }).code);
   }, 120_000);
 
   it('escalation fired: the added approver is refused before the step and accepted after it, and is notified with a link', async () => {
@@ -186,5 +175,26 @@ describe('promotion approval', () => {
     const again = await api(host, 'POST', '/api/models/manual-m/versions/1/promote', 'alice@contoso.com', { requestId: 'req-7' });
     expect(again).toMatchObject({ status: 202, json: { instanceId: id, started: false } });
     expect((await api(host, 'POST', '/api/models/manual-m/versions/x/promote', 'alice@contoso.com', {})).status).toBe(400);
+  }, 120_000);
+
+  // Tests that move the host's test clock come last: the app's own clock reads (an approval's createdAt, decision
+  // times) stay on wall-clock time, so after an advance the durable timers of newer requests would be due at once.
+  it('deadline reached: the request expires, the promotion ends expired, and a late decision is refused', async () => {
+    seed('deadline-m');
+    const id = await startPromotion(host, 'deadline-m', '1');
+    const a = await pendingApproval(host, 'deadline-m');
+    // The deadline instant comes from the stored request's createdAt, so advancing now passes it wherever the timer is.
+    // Nothing expires early: an hour on, the request is still pending and the instance still waits.
+    await advanceClock(host, 3_600_000);
+    expect((await status(host, id)).runtimeStatus).toBe('Running');
+    expect((await api(host, 'GET', `/api/approvals/${String(a['id'])}`, 'bob@contoso.com')).json['approval']).toMatchObject({ status: 'pending' });
+    await advanceClock(host, 3_600_000);
+    const done = await finished(host, id, 60_000);
+    expect(done.customStatus).toMatchObject({ outcome: 'expired' });
+    const r = await record('deadline-m', id);
+    expect(r).toMatchObject({ outcome: 'expired', approval: { status: 'expired', reason: 'deadline', votes: [] } });
+    const late = await decide(host, String(a['id']), 'bob@contoso.com', 'approve');
+    expect(late.status).toBe(409);
+    expect(['REQUEST_CLOSED', 'DEADLINE_PASSED']).toContain((late.json['error'] as { code: string }).code);
   }, 120_000);
 });

@@ -4,6 +4,8 @@
  * Requires a build (`npx tsc -p tsconfig.json`).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DURABLE_SYSTEM_KEY_NAME, deriveSystemKey } from '../../devhost/host/admin-guard';
+import { advanceClock, advanceUntil, TEST_CLOCK_ENV } from '../helpers/clock';
 import { startHostProcess, type HostProcess } from '../helpers/host';
 import { api, clientOp, CONFORMANCE_APP, durableHeaders, raiseRaw, rawStatus, startNew, waitFor, type Status } from './helpers';
 
@@ -11,7 +13,8 @@ let host: HostProcess;
 let base: string;
 
 beforeAll(async () => {
-  host = await startHostProcess({ appDir: CONFORMANCE_APP });
+  // A test clock: tests that do not move it see the engine run in real time.
+  host = await startHostProcess({ appDir: CONFORMANCE_APP, env: { ...TEST_CLOCK_ENV } });
   base = host.baseUrl;
 });
 
@@ -140,6 +143,8 @@ describe('timers', () => {
   it('splits a long timer into segments of longRunningTimerIntervalDuration and completes at the final fire time', async () => {
     // host.json: maximumShortTimerDuration 2 s, longRunningTimerIntervalDuration 1 s.
     const id = await startNew(base, 'TimerOrch', { ms: 3500 });
+    // Each step of the test clock fires the segment that is due (a segment never fires before its time on the clock).
+    await advanceUntil(host, 1_000, async () => (await rawStatus(base, id)).body.runtimeStatus === 'Completed', 'the long timer');
     const s = await waitFor(base, id);
     expect(s.runtimeStatus).toBe('Completed');
     const out = s.output as { start: string; end: string };
@@ -429,5 +434,32 @@ describe('public HTTP API', () => {
     const res = await fetch(`${api(base)}/orchestrators/InputEcho?timeout=10`, { method: 'POST', body: '{"x":2}', headers: durableHeaders(base, true) });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ x: 2 });
+  });
+});
+
+describe('host test clock (DEVHOST_TEST_CLOCK=1)', () => {
+  const clockUrl = () => `${base}/admin/host/clock`;
+  const post = (headers: Record<string, string>, body: string) => fetch(clockUrl(), { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+
+  it('POST /admin/host/clock moves the clock forward and answers its time and skew; durable time follows it', async () => {
+    const before = await advanceClock(host, 0);
+    const after = await advanceClock(host, 60_000);
+    expect(after.skewMs - before.skewMs).toBe(60_000);
+    expect(Date.parse(after.now) - Date.parse(before.now)).toBeGreaterThanOrEqual(60_000);
+    // An orchestration started now sees the advanced time as currentUtcDateTime.
+    const s = await waitFor(base, await startNew(base, 'TimerOrch', { ms: 1 }));
+    expect(Date.parse((s.output as { start: string }).start)).toBeGreaterThanOrEqual(Date.parse(after.now));
+  });
+
+  it('takes only the master key (not the durable system key), refuses cross-origin browsers and names a bad advanceMs', async () => {
+    const body = JSON.stringify({ advanceMs: 1 });
+    expect((await post({}, body)).status).toBe(401);
+    expect((await post({ 'x-functions-key': deriveSystemKey(host.masterKey, DURABLE_SYSTEM_KEY_NAME) }, body)).status).toBe(401);
+    expect((await post({ ...durableHeaders(base), origin: 'https://evil.example' }, body)).status).toBe(403);
+    for (const bad of ['{"advanceMs":-5}', '{"advanceMs":"1h"}', '{}', '{oops']) {
+      const res = await post(durableHeaders(base), bad);
+      expect(res.status).toBe(400);
+      expect(await res.text()).toContain('advanceMs');
+    }
   });
 });

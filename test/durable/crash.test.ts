@@ -8,8 +8,9 @@ import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { advanceClock, TEST_CLOCK_ENV } from '../helpers/clock';
 import { startHostProcess, type HostProcess } from '../helpers/host';
-import { CONFORMANCE_APP, durableHeaders, raiseRaw, startNew, waitFor, type Status } from './helpers';
+import { CONFORMANCE_APP, durableHeaders, raiseRaw, rawStatus, startNew, waitFor, type Status } from './helpers';
 
 const running: HostProcess[] = [];
 
@@ -17,8 +18,8 @@ afterEach(async () => {
   for (const h of running.splice(0)) await h.kill();
 });
 
-async function boot(stateDir: string, sideEffects: string): Promise<HostProcess> {
-  const h = await startHostProcess({ appDir: CONFORMANCE_APP, stateDir, env: { SIDE_EFFECT_LOG: sideEffects } });
+async function boot(stateDir: string, sideEffects: string, env: Record<string, string> = {}): Promise<HostProcess> {
+  const h = await startHostProcess({ appDir: CONFORMANCE_APP, stateDir, env: { SIDE_EFFECT_LOG: sideEffects, ...env } });
   running.push(h);
   return h;
 }
@@ -124,20 +125,24 @@ describe('SIGKILL and restart on the same state', () => {
   it('mid timer: a timer that came due while the host was down fires after restart, never early', async () => {
     const state = mkdtempSync(join(tmpdir(), 'durable-crash-'));
     const log = join(state, 'side-effects.log');
-    let host = await boot(state, log);
-    const due = await startNew(host.baseUrl, 'TimerOrch', { ms: 400 });
-    const later = await startNew(host.baseUrl, 'TimerOrch', { ms: 2500 });
+    // On a test clock: the host is down for 90 minutes of clock time, between the two timers' fire times.
+    let host = await boot(state, log, TEST_CLOCK_ENV);
+    const due = await startNew(host.baseUrl, 'TimerOrch', { ms: 3_600_000 });
+    const later = await startNew(host.baseUrl, 'TimerOrch', { ms: 7_200_000 });
     await waitFor(host.baseUrl, due, ['Running']);
     await waitFor(host.baseUrl, later, ['Running']);
     await host.kill();
-    await new Promise((r) => setTimeout(r, 600));
-    host = await boot(state, log);
-    for (const [id, ms] of [[due, 400], [later, 2500]] as const) {
-      const s = await waitFor(host.baseUrl, id);
+    host = await boot(state, log, { ...TEST_CLOCK_ENV, DEVHOST_TEST_CLOCK_START: new Date(Date.now() + 90 * 60_000).toISOString() });
+    const ended = (s: Status) => {
       expect(s.runtimeStatus).toBe('Completed');
       const out = s.output as { start: string; end: string };
-      expect(Date.parse(out.end) - Date.parse(out.start)).toBeGreaterThanOrEqual(ms);
-    }
+      return Date.parse(out.end) - Date.parse(out.start);
+    };
+    expect(ended(await waitFor(host.baseUrl, due))).toBeGreaterThanOrEqual(3_600_000);
+    // Never early: the two-hour timer is still waiting after restart, and fires once the clock passes it.
+    expect((await rawStatus(host.baseUrl, later)).body.runtimeStatus).toBe('Running');
+    await advanceClock(host, 3_600_000);
+    expect(ended(await waitFor(host.baseUrl, later))).toBeGreaterThanOrEqual(7_200_000);
   });
 
   it('mid wait: a waiting instance keeps waiting across a crash, and an event accepted before the crash is not lost', async () => {

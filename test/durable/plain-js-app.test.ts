@@ -44,3 +44,8 @@ it('keeps the default task hub name and stores it under the state dir', async ()
   const { existsSync } = await import('node:fs');
   expect(existsSync(join(host.stateDir, 'durable', 'TestHubName.db'))).toBe(true);
 });
+
+it('has no test clock unless DEVHOST_TEST_CLOCK is set: POST /admin/host/clock is 404', async () => {
+  const res = await fetch(`${host.baseUrl}/admin/host/clock`, { method: 'POST', headers: { 'x-functions-key': host.masterKey, 'content-type': 'application/json' }, body: '{"advanceMs":1000}' });
+  expect(res.status).toBe(404);
+});

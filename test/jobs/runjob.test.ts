@@ -9,12 +9,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { advanceUntil } from '../helpers/clock';
 import { durableHeaders, type HostProcess } from '../helpers/host';
 import { startFakeDatabricks, type FakeDatabricks } from '../fakes';
 import { localRunId } from '../../shared/adapters/jobs/local-runner';
 import { findJobRunOwner } from '../../shared/jobs/owners';
 import { jobFinishedEventName } from '../../shared/router/plan';
-import { atStep, finished, startEnv, startHost, stopEnv, type Env } from '../promotion/harness';
+import { atStep, finished, startEnv, startHost, status, stopEnv, type Env } from '../promotion/harness';
 
 let env: Env;
 let dbx: FakeDatabricks;
@@ -99,9 +100,14 @@ describe('runJob', () => {
   }, 120_000);
 
   it('cancels the job and reports TIMED_OUT when the overall timeout passes', async () => {
-    await startRunJob('job-timeout', { ref: { kind: 'scheduled', job: 'slow' }, idempotencyKey: 'slow-1', label: 'slow', timeoutSeconds: 3, pollInitialSeconds: 1, pollMaxSeconds: 2 });
+    // A realistic two-hour timeout with polls every 10 to 30 minutes, passed on the host's test clock.
+    await startRunJob('job-timeout', { ref: { kind: 'scheduled', job: 'slow' }, idempotencyKey: 'slow-1', label: 'slow', timeoutSeconds: 7_200, pollInitialSeconds: 600, pollMaxSeconds: 1_800 });
+    await advanceUntil(host, 1_800_000, async () => ['Completed', 'Failed', 'Terminated'].includes((await status(host, 'job-timeout')).runtimeStatus), 'job-timeout to pass its timeout');
     const done = await finished(host, 'job-timeout', 60_000);
     expect(done.output).toMatchObject({ state: 'TIMED_OUT' });
+    // The wait ended at the timeout, not earlier (the orchestrator's clock is the history's).
+    const out = done.output as { startedAt: string; finishedAt: string };
+    expect(Date.parse(out.finishedAt) - Date.parse(out.startedAt)).toBeGreaterThanOrEqual(7_200_000);
     const runRef = String((done.output as { runRef: string }).runRef);
     expect(dbx.requests.some((r) => r.path.endsWith('/runs/cancel') && JSON.stringify(r.body).includes(runRef))).toBe(true);
   }, 120_000);

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_TYPES, makeEvent } from '../../shared/events';
 import { planRoute } from '../../shared/router/plan';
+import { advanceClock, TEST_CLOCK_ENV } from '../helpers/clock';
 import { type Receiver, startReceiver } from '../promotion/harness';
 import { type TestHost, type Workspace, eventually, isDone, startTestHost, workspace } from '../runs/harness';
 
@@ -72,7 +73,7 @@ channels:
 pipelines:
   acme/gated-ok:${gated('train-ok', `{ ${approvers}, deadline: 10m }`)}
   acme/gated-no:${gated('train-no', `{ ${approvers}, deadline: 10m }`)}
-  acme/gated-late:${gated('train-late', `{ ${approvers}, escalation: [{ after: 1s }], deadline: 3s }`)}
+  acme/gated-late:${gated('train-late', `{ ${approvers}, escalation: [{ after: 1h }], deadline: 2h }`)}
 `);
   const checkout = join(ws.dir, 'repo');
   t = await startTestHost(ws, {
@@ -81,6 +82,8 @@ pipelines:
     STAGECRAFT_JOB_DEFINITIONS_DIR: join(ws.dir, 'defs'),
     STAGECRAFT_APPROVER_KEYS: `${USERS.alice}=${KEYS.alice},${USERS.bob}=${KEYS.bob}`,
     STAGECRAFT_APPROVAL_LINK_SECRETS: 'release-link-secret-0123456789abcdef',
+    // Escalation and deadline are realistic (hours) and passed on the host's test clock.
+    ...TEST_CLOCK_ENV,
   });
 }, 180_000);
 
@@ -137,6 +140,13 @@ describe('releaseDeployment with an approval gate', () => {
     const commit = 'c3'.repeat(20);
     const id = await startRelease('acme/gated-late', commit);
     const approval = await pendingFor('acme/gated-late', commit);
+    const notices = () => receiver.notices.filter((n) => n.correlationId === approval.id).map((n) => n.event);
+    // The timers' instants come from the stored request's createdAt, so a timer armed after the advance fires at once.
+    // An hour on: escalated, not expired.
+    await advanceClock(t.host, 3_600_000);
+    await eventually(async () => notices(), (n) => n.includes('approval.escalated'), 30_000, 'the escalation notice');
+    expect((await t.status(id)).runtimeStatus).toBe('Running');
+    await advanceClock(t.host, 3_600_000);
     const done = await t.waitFor(id, isDone, 60_000, 'the expired release');
     expect(done.output).toMatchObject({ outcome: 'REJECTED', changes: [], approval: { status: 'expired', approvalId: approval.id } });
     expect(existsSync(def('train-late'))).toBe(false);

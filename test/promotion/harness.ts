@@ -117,6 +117,8 @@ export async function startEnv(policy: (hookUrl: string, dir: string) => unknown
     STAGECRAFT_APPROVAL_LINK_SECRETS: LINK_SECRET,
     // The embedded Service Bus emulator on a port of our own (5672 may be another test's).
     ServiceBusConnection: `Endpoint=sb://127.0.0.1:${await freePort()};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;`,
+    // The host's engines run on a test clock: tests move it forward (test/helpers/clock.ts) instead of waiting.
+    DEVHOST_TEST_CLOCK: '1',
   };
   return { azurite, mlflow, receiver, dir, policyPath, hostEnv, tablePrefix };
 }

@@ -4,10 +4,11 @@
  * Requires a build (`npx tsc -p tsconfig.json`).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { advanceUntil } from '../helpers/clock';
 import type { HostProcess } from '../helpers/host';
 import { getPromotionRecord, listValidations } from '../../shared/promotion/records';
 import type { PromotionRecord } from '../../shared/promotion/types';
-import { atStep, decide, finished, pendingApproval, startEnv, startHost, startPromotion, stopEnv, type Env } from './harness';
+import { atStep, decide, finished, pendingApproval, startEnv, startHost, startPromotion, status, stopEnv, type Env } from './harness';
 
 const users = ['alice@contoso.com', 'bob@contoso.com'];
 const job = (dir: string, script: string, timeout: string) => ({ runner: 'local', command: process.execPath, args: [`${dir}/${script}`], timeout });
@@ -41,7 +42,8 @@ function policy(hook: string, dir: string) {
       dry: { dryRun: true, validations: { quality: { type: 'metric-threshold', thresholds: [{ metric: 'accuracy', min: 0.9 }] } } },
       retry: { validations: { flaky: { type: 'job', retries: 1, backoff: '1s', job: job(dir, 'fail.js', '30s') } } },
       legacy: { promotion: { mode: 'stages', archivePrevious: true } },
-      jobtimeout: { validations: { slow: { type: 'job', timeout: '3s', job: job(dir, 'hang.js', '3s') } } },
+      // A realistic timeout, passed on the host's test clock (the test advances it).
+      jobtimeout: { validations: { slow: { type: 'job', timeout: '2h', job: job(dir, 'hang.js', '2h') } } },
     },
   };
 }
@@ -151,17 +153,6 @@ describe('modelPromotion', () => {
     expect(aliases('first')).toEqual({ champion: '1' });
   }, 120_000);
 
-  it('a job check that does not finish within its timeout is cancelled and blocks as an error', async () => {
-    seedVersion('jobtimeout', '1', {});
-    const id = await startPromotion(host, 'jobtimeout', '1');
-    const done = await finished(host, id);
-    expect(done.customStatus).toMatchObject({ outcome: 'blocked' });
-    const r = await record('jobtimeout', id);
-    expect(r.validations[0]).toMatchObject({ id: 'slow', status: 'error', job: { state: 'TIMED_OUT' } });
-    expect(r.validations[0]!.message).toContain('did not finish within 3 s');
-    expect(r.verdict).toMatchObject({ gate: 'blocked', blockingFailures: ['slow'] });
-  }, 120_000);
-
   it('dry run records a blocking failure but never blocks', async () => {
     seedVersion('dry', '1', { accuracy: 0.1 });
     const id = await startPromotion(host, 'dry', '1');
@@ -205,5 +196,19 @@ describe('modelPromotion', () => {
     const versions = env.mlflow.state.models.get('legacy')!.versions;
     expect([versions.get('1')!.current_stage, versions.get('2')!.current_stage]).toEqual(['Archived', 'Production']);
     expect(await record('legacy', id)).toMatchObject({ outcome: 'promoted', previousChampion: '1', aliasAfter: { Production: '2', Staging: null } });
+  }, 120_000);
+
+  // Tests that move the host's test clock come last: the app's own clock reads (an approval's createdAt, decision
+  // times) stay on wall-clock time, so after an advance the durable timers of newer requests would be due at once.
+  it('a job check that does not finish within its timeout is cancelled and blocks as an error', async () => {
+    seedVersion('jobtimeout', '1', {});
+    const id = await startPromotion(host, 'jobtimeout', '1');
+    await advanceUntil(host, 1_800_000, async () => ['Completed', 'Failed', 'Terminated'].includes((await status(host, id)).runtimeStatus), 'the job check to time out');
+    const done = await finished(host, id);
+    expect(done.customStatus).toMatchObject({ outcome: 'blocked' });
+    const r = await record('jobtimeout', id);
+    expect(r.validations[0]).toMatchObject({ id: 'slow', status: 'error', job: { state: 'TIMED_OUT' } });
+    expect(r.validations[0]!.message).toContain('did not finish within 7200 s');
+    expect(r.verdict).toMatchObject({ gate: 'blocked', blockingFailures: ['slow'] });
   }, 120_000);
 });

@@ -11,6 +11,7 @@ import { EVENT_TYPES, makeEvent } from '../../shared/events';
 import { retrainCommand } from '../../shared/retraining/cli';
 import { planRoute } from '../../shared/router/plan';
 import { runsCommand } from '../../shared/runs/cli';
+import { advanceClock, TEST_CLOCK_ENV } from '../helpers/clock';
 import { FUNCTION_KEY, type TestHost, type Workspace, eventually, jobScript, startTestHost, workspace } from '../runs/harness';
 
 let ws: Workspace;
@@ -40,8 +41,8 @@ const totalsOf = (s: any) => s?.customStatus?.totals ?? {};
 /** Decisions about triggers (notes about wake-ups and finished runs are not triggers). */
 const decided = (s: any) => ['start', 'suppress', 'ignore', 'drop'].reduce((a, k) => a + ((totalsOf(s)[k] as number | undefined) ?? 0), 0);
 
-async function runsOf(model: string): Promise<any[]> {
-  const r = await t.api('GET', `/api/runs?workflow=retrain&model=${encodeURIComponent(model)}`);
+async function runsOf(model: string, to?: string): Promise<any[]> {
+  const r = await t.api('GET', `/api/runs?workflow=retrain&model=${encodeURIComponent(model)}${to ? `&to=${encodeURIComponent(to)}` : ''}`);
   expect(r.status).toBe(200);
   return r.json.runs;
 }
@@ -72,7 +73,7 @@ defaults:
 models:${model('m-below', `      drift: [{ metric: psi, threshold: 0.2, n: 2, m: 3 }]
       cooldown: 1h`)}${model('m-storm', `      drift: [{ metric: psi, threshold: 0.2, n: 1, m: 1 }]
       cooldown: 1h`, 2_000)}${model('m-trail', `      drift: [{ metric: psi, threshold: 0.2, n: 1, m: 1 }]
-      cooldown: 8s
+      cooldown: 30m
       maxDelay: 1h`, 200)}${model('m-sched', `      schedule: "0 3 * * 1"
       cooldown: 1h`)}${model('m-manual', `      cooldown: 1s`, 6_000)}${model('m-params', `      cooldown: 1s
       parameters:
@@ -81,7 +82,9 @@ models:${model('m-below', `      drift: [{ metric: psi, threshold: 0.2, n: 2, m:
       parameters:
         epochs: { type: integer, min: 1, max: 50 }`)}
 `);
-  t = await startTestHost(ws, { STAGECRAFT_POLICY_PATH: join(ws.dir, 'policy.yaml') });
+  // The cooldown is realistic (30 min) and passed on the host's test clock (shorter than m-storm's 1 h cooldown, so
+  // advancing it wakes nothing of the other models).
+  t = await startTestHost(ws, { STAGECRAFT_POLICY_PATH: join(ws.dir, 'policy.yaml'), ...TEST_CLOCK_ENV });
 }, 180_000);
 
 afterAll(async () => {
@@ -123,21 +126,6 @@ describe('retraining', () => {
     expect(count(suppressed)).toBe(999);
     expect(suppressed.length).toBeLessThanOrEqual(3);
   }, 240_000);
-
-  it('drift during the cooldown is suppressed with the reason, then fires one trailing run when the cooldown ends', async () => {
-    const id = await deliver(drift('m-trail', 0.5, '2026-11-22T00:00:00Z'));
-    await t.waitFor(id, (x) => totalsOf(x).start === 1 && x.customStatus.lastRun !== undefined, 30_000, 'the first run to finish');
-    await deliver(drift('m-trail', 0.6, '2026-11-23T00:00:00Z'));
-    await deliver(drift('m-trail', 0.7, '2026-11-24T00:00:00Z'));
-    const s = await t.waitFor(id, (x) => totalsOf(x).suppress === 2, 30_000, 'two suppressions');
-    const reasons = s.customStatus.recent.filter((d: any) => d.action === 'suppress').map((d: any) => d.reason);
-    expect(reasons).toEqual(['COOLDOWN', 'COOLDOWN']);
-    expect(s.customStatus.trailing.dueAt).toBeDefined();
-    const after = await t.waitFor(id, (x) => totalsOf(x).start === 2, 60_000, 'the trailing start');
-    const starts = after.customStatus.recent.filter((d: any) => d.action === 'start');
-    expect(starts.map((d: any) => d.reason)).toEqual(['CLEAR', 'TRAILING']);
-    expect(await eventually(() => runsOf('m-trail'), (r) => r.length >= 2, 30_000, 'the trailing run')).toHaveLength(2);
-  }, 120_000);
 
   it('a model cron due in the evaluated window starts one scheduled retraining; the same tick again starts nothing', async () => {
     const tick = { at: '2026-11-30T03:00:30Z', from: '2026-11-30T02:59:30Z' };
@@ -234,4 +222,26 @@ describe('retraining', () => {
     expect(bad.status).toBe(400);
     expect((await t.api('GET', '/api/runs/no-such-run')).status).toBe(404);
   }, 60_000);
+
+  // Tests that move the host's test clock come last: the app's own clock reads (an approval's createdAt, decision
+  // times) stay on wall-clock time, so after an advance the durable timers of newer requests would be due at once.
+  it('drift during the cooldown is suppressed with the reason, then fires one trailing run when the cooldown ends', async () => {
+    const id = await deliver(drift('m-trail', 0.5, '2026-11-22T00:00:00Z'));
+    await t.waitFor(id, (x) => totalsOf(x).start === 1 && x.customStatus.lastRun !== undefined, 30_000, 'the first run to finish');
+    await deliver(drift('m-trail', 0.6, '2026-11-23T00:00:00Z'));
+    await deliver(drift('m-trail', 0.7, '2026-11-24T00:00:00Z'));
+    const s = await t.waitFor(id, (x) => totalsOf(x).suppress === 2, 30_000, 'two suppressions');
+    const reasons = s.customStatus.recent.filter((d: any) => d.action === 'suppress').map((d: any) => d.reason);
+    expect(reasons).toEqual(['COOLDOWN', 'COOLDOWN']);
+    expect(s.customStatus.trailing.dueAt).toBeDefined();
+    // Not before the cooldown ends: still two suppressions and one start.
+    expect(totalsOf(await t.status(id)).start).toBe(1);
+    await advanceClock(t.host, 30 * 60_000);
+    const after = await t.waitFor(id, (x) => totalsOf(x).start === 2, 60_000, 'the trailing start');
+    const starts = after.customStatus.recent.filter((d: any) => d.action === 'start');
+    expect(starts.map((d: any) => d.reason)).toEqual(['CLEAR', 'TRAILING']);
+    // The trailing run was created at the engine's (advanced) time; the listing's default window ends at wall-clock now.
+    const to = new Date(Date.now() + 86_400_000).toISOString();
+    expect(await eventually(() => runsOf('m-trail', to), (r) => r.length >= 2, 30_000, 'the trailing run')).toHaveLength(2);
+  }, 120_000);
 });
