@@ -19,6 +19,7 @@ import { decodeMessage, encodeMessage, longList, reorderGuid, splitTransfer, toL
 import { compileConfig, type EntitiesConfig } from './config';
 import { DLQ_SUFFIX, Engine, EngineError, type Consumer, type MessageQueue, type Outcome, type SessionRec } from './engine';
 import { SqliteMessageStore, type MessageStore } from './store';
+import { systemClock, type Clock } from '../lib/clock';
 import { acceptedState, coalesceWrites, internals, linksOf, rejectedState, socketOf, type AttachFrame } from './rhea-internals';
 
 export const DEFAULT_SAS_KEY_NAME = 'RootManageSharedAccessKey';
@@ -43,6 +44,11 @@ export interface EmulatorStartOptions {
   sasKeyName?: string;
   sasKey?: string;
   logger?: BrokerLogger;
+  /**
+   * Time for locks, session locks, scheduled messages, TTL and duplicate detection (default: the system clock).
+   * SAS token expiry stays on wall-clock time: clients sign tokens with their own clock.
+   */
+  clock?: Clock;
 }
 
 type LinkRole =
@@ -171,6 +177,7 @@ export class ServiceBusEmulator {
   private log: BrokerLogger = { log: () => undefined };
   private hostLabel = 'localhost';
   private dbPath: string | undefined;
+  private clock: Clock = systemClock;
   port = 0;
 
   async start(opts: EmulatorStartOptions): Promise<{ port: number; connectionString: string }> {
@@ -180,7 +187,8 @@ export class ServiceBusEmulator {
     if (opts.logger) this.log = opts.logger;
     const config = opts.config ?? compileConfig({ UserConfig: { Namespaces: [{ Name: 'sbemulatorns' }] } });
     this.store = new SqliteMessageStore(opts.dbPath);
-    this.engine = new Engine(this.store, config, { warn: (m, f) => this.log.log('warning', m, f) });
+    this.clock = opts.clock ?? systemClock;
+    this.engine = new Engine(this.store, config, { warn: (m, f) => this.log.log('warning', m, f) }, { clock: this.clock });
     this.engine.start();
 
     const container = create_container({
@@ -226,6 +234,11 @@ export class ServiceBusEmulator {
     writeFileSync(ownerFile(opts.dbPath), JSON.stringify({ pid: process.pid, port: this.port, host }));
     this.log.log('information', 'servicebus emulator listening', { host, port: this.port, db: opts.dbPath });
     return { port: this.port, connectionString: this.connectionString() };
+  }
+
+  /** Receivers attached to a queue or subscription with credit now (diagnostics; tests wait on it). */
+  readyReceivers(path: string): number {
+    return this.engine?.readyReceivers(path) ?? 0;
   }
 
   connectionString(host = 'localhost'): string {
@@ -429,7 +442,7 @@ export class ServiceBusEmulator {
     const grant = (session: SessionRec): void => {
       s.set_source({ address: source.address, filter: { [sessionKey]: session.id } } as never);
       const local = internals(s).local.attach;
-      local.properties = { ...(local.properties ?? {}), 'com.microsoft:locked-until-utc': dotnetTicks(session.holder?.until ?? Date.now()) };
+      local.properties = { ...(local.properties ?? {}), 'com.microsoft:locked-until-utc': dotnetTicks(session.holder?.until ?? this.clock.now()) };
     };
     if (typeof requested === 'string') {
       const got = engine.acceptSession(queue, requested, consumer, linkName);
@@ -662,7 +675,7 @@ export class ServiceBusEmulator {
           const groups = new Map<number, typeof items>();
           for (const it of items) {
             const t: unknown = (it.msg.message_annotations)?.['x-opt-scheduled-enqueue-time'];
-            const at = t instanceof Date ? t.getTime() : typeof t === 'number' ? t : Date.now();
+            const at = t instanceof Date ? t.getTime() : typeof t === 'number' ? t : this.clock.now();
             const g = groups.get(at) ?? [];
             g.push(it);
             groups.set(at, g);
