@@ -11,7 +11,7 @@
  *   rejects `lock()` with a clear error.
  */
 import type { HostLogger } from '../host/types';
-import type { CommitQueue } from './commit-queue';
+import type { CommitQueue } from '../lib/commit-queue';
 import type { DurableStore } from './store';
 import { EventType, type EntityOperation, type EntityRow, type HistoryEvent, type InboxMessage } from './types';
 

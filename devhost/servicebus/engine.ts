@@ -10,7 +10,7 @@
  * - Locks live in memory only: after a restart every previously locked message is available again, with the
  *   delivery count it had (Azure increments at lock time; we increment at abandon/expiry, so a crash while
  *   locked does not count as a delivery attempt).
- * - Store operations run in the order they were issued (GroupCommitter preserves order).
+ * - Store operations run in the order they were issued (the CommitQueue preserves order).
  * - Sessions: a session is held by at most one consumer; its messages go out in sequence order, only to that
  *   consumer; a message of a session can be settled only while the session lock it was received under is held.
  * - Time: every time the engine reads (lock and session-lock expiry, renewals, scheduled enqueue time, TTL, the
@@ -24,8 +24,9 @@ import { decodeMessage, encodeMessage, messageIdString, newLockTag, stamp, type 
 import type { EntitiesConfig, QueueSettings, RuleDef, DedupSettings } from './config';
 import { applyView, filterView } from './filter-message';
 import { systemClock, type Clock, type ClockTimer } from '../lib/clock';
-import { MinHeap } from './heap';
-import { GroupCommitter, MessageState, type MessageStore, type StoredMessage } from './store';
+import { CommitQueue } from '../lib/commit-queue';
+import { ascending, MinHeap } from '../lib/heap';
+import { MessageState, type MessageStore, type StoredMessage } from './store';
 
 export const DLQ_SUFFIX = '/$deadletterqueue';
 
@@ -100,7 +101,7 @@ export class EngineError extends Error {
 
 export class MessageQueue {
   readonly entries = new Map<number, Entry>();
-  readonly available = new MinHeap<number>((s) => s);
+  readonly available = new MinHeap<number>(ascending);
   readonly consumers: Consumer[] = [];
   /** Session-enabled entities: sessions by id, and receivers waiting for the next available session. */
   readonly sessions = new Map<string, SessionRec>();
@@ -124,7 +125,7 @@ export class MessageQueue {
   session(id: string): SessionRec {
     let s = this.sessions.get(id);
     if (!s) {
-      s = { id, available: new MinHeap<number>((x) => x), holder: null, state: null };
+      s = { id, available: new MinHeap<number>(ascending), holder: null, state: null };
       this.sessions.set(id, s);
     }
     return s;
@@ -175,9 +176,9 @@ export class Engine {
   private readonly queues = new Map<string, MessageQueue>();
   private readonly targets = new Map<string, SendTarget>();
   private readonly locks = new Map<string, Lock>();
-  private readonly scheduled = new MinHeap<Entry>((e) => e.rec.scheduledAt ?? 0);
-  private readonly expiring = new MinHeap<{ entry: Entry; at: number }>((x) => x.at);
-  private readonly committer: GroupCommitter;
+  private readonly scheduled = new MinHeap<Entry>((a, b) => (a.rec.scheduledAt ?? 0) - (b.rec.scheduledAt ?? 0));
+  private readonly expiring = new MinHeap<{ entry: Entry; at: number }>((a, b) => a.at - b.at);
+  private readonly committer: CommitQueue;
   private lastSeq = 0;
   private purgeTimer: NodeJS.Timeout | undefined;
   private scheduleTimer: { at: number; timer: ClockTimer } | undefined;
@@ -196,7 +197,7 @@ export class Engine {
     options: { clock?: Clock } = {},
   ) {
     this.clock = options.clock ?? systemClock;
-    this.committer = new GroupCommitter(store, (err) => log.warn('servicebus store commit failed', { error: err.message }));
+    this.committer = new CommitQueue(store, { onError: (err) => log.warn('servicebus store commit failed', { error: err.message }) });
     for (const q of config.queues) {
       const queue = this.addQueue(q.name, q.settings);
       this.targets.set(q.name.toLowerCase(), { kind: 'queue', name: q.name, dedup: q.dedup, dedupSeen: new Map(), queue });
