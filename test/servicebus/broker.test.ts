@@ -4,6 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isServiceBusError, ServiceBusClient, type ServiceBusReceivedMessage } from '@azure/service-bus';
+import { managementRequest } from '../../devhost/servicebus/admin-client';
+import { DEFAULT_SAS_KEY, DEFAULT_SAS_KEY_NAME } from '../../devhost/servicebus/broker';
 import { ns, startBroker, type TestBroker } from './helpers';
 
 let b: TestBroker;
@@ -322,6 +324,13 @@ describe('errors', () => {
     );
     expect(isServiceBusError(err2) && err2.code).toBe('MessagingEntityNotFound');
     await r.close();
+  });
+
+  it('answers a $management operation it does not know with 501 naming it; known operations are answered (an empty peek: 204, no body)', async () => {
+    const target = { host: '127.0.0.1', port: b.emulator.port, keyName: DEFAULT_SAS_KEY_NAME, key: DEFAULT_SAS_KEY };
+    await expect(managementRequest(target, 'basic', 'com.example:no-such-operation', {})).rejects.toThrow(/\(501\).*'com\.example:no-such-operation' is not supported/);
+    await expect(managementRequest(target, 'basic', 'com.microsoft:add-rule', {})).rejects.toThrow(/\(501\).*Rule management/);
+    await expect(managementRequest(target, 'basic', 'com.microsoft:peek-message', { 'message-count': 1 })).resolves.toBeNull();
   });
 
   it('refuses a token signed with the wrong key with UnauthorizedAccess', async () => {
