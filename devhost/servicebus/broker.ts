@@ -46,7 +46,9 @@ export interface EmulatorStartOptions {
   logger?: BrokerLogger;
   /**
    * Time for locks, session locks, scheduled messages, TTL and duplicate detection (default: the system clock).
-   * SAS token expiry stays on wall-clock time: clients sign tokens with their own clock.
+   * SAS token expiry stays on wall-clock time: clients sign tokens with their own clock. So do the waits that
+   * mirror client-side timeouts (acceptNextSession's com.microsoft:timeout, the grace before an expired lock's
+   * delivery is settled locally).
    */
   clock?: Clock;
 }
