@@ -20,14 +20,14 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { HostLogger } from '../host/types';
 import { systemClock, type Clock, type ClockTimer } from '../lib/clock';
-import { CommitQueue } from './commit-queue';
+import { CommitQueue } from '../lib/commit-queue';
 import { EntityRunner } from './entities';
 import { customStatusOf, episodeOutcome, errorText, ev, iso, orchestratorPayload, readInvocation, triageInbox, type PendingMsg } from './episode';
 import { DEFAULT_HTTP_TIMEOUT_MS, runDurableHttp } from './http-activity';
 import { HTTP_ACTIVITY, replayActions, type Allocation, type ReplayOptions } from './replay';
 import { rewindHistory, type ChildState } from './rewind';
 import type { DurableStore } from './store';
-import { TimerHeap } from './timer-heap';
+import { MinHeap } from '../lib/heap';
 import { versionMismatch, type VersioningOptions } from './versioning';
 import {
   EventType,
@@ -143,7 +143,7 @@ export class DurableEngine {
   private readonly activityQueue: ActivityItem[] = [];
   private activityHead = 0;
   private runningActivities = 0;
-  private readonly timers = new TimerHeap();
+  private readonly timers = new MinHeap<TimerItem>((a, b) => a.fireAt - b.fireAt || a.rowId - b.rowId);
   private readonly canceledTimerRows = new Set<number>();
   private timerHandle: ClockTimer | undefined;
   private timerDueAt = Infinity;

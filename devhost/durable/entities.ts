@@ -12,7 +12,7 @@
  */
 import type { HostLogger } from '../host/types';
 import type { Clock } from '../lib/clock';
-import type { CommitQueue } from './commit-queue';
+import type { CommitQueue } from '../lib/commit-queue';
 import type { DurableStore } from './store';
 import { EventType, type EntityOperation, type EntityRow, type HistoryEvent, type InboxMessage } from './types';
 

@@ -9,7 +9,8 @@
  *   cross-site`) is refused before the key is even looked at, so a page open in the developer's browser cannot drive
  *   the API even with a key the browser learned.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { anySecretMatches } from '../lib/constant-time';
 import type { IncomingMessage } from 'node:http';
 import { loadKeys, type KeyStore } from '../http/keys';
 import { HostError } from './types';
@@ -45,12 +46,6 @@ export function deriveSystemKey(masterKey: string, name: string): string {
   return createHmac('sha256', masterKey).update(`system-key:${name}`).digest('base64url');
 }
 
-function safeEqual(a: string, b: string): boolean {
-  const ab = Buffer.from(a);
-  const bb = Buffer.from(b);
-  return ab.length === bb.length && timingSafeEqual(ab, bb);
-}
-
 /** The key a request presents: `x-functions-key` header, `code` query parameter, or the password of Basic auth. */
 export function presentedKey(req: IncomingMessage, url: URL): string | undefined {
   const header = req.headers['x-functions-key'];
@@ -71,10 +66,8 @@ export function presentedKey(req: IncomingMessage, url: URL): string | undefined
 /** Whether `presented` is the master key or one of the named system keys (every candidate compared). */
 export function isAdminKey(keys: AdminKeys, presented: string | undefined, systemKeyName: string): boolean {
   if (!presented) return false;
-  const master = safeEqual(keys.masterKey, presented);
   const sys = keys.systemKeys[systemKeyName];
-  const system = sys !== undefined && safeEqual(sys, presented);
-  return master || system;
+  return anySecretMatches(presented, sys === undefined ? [keys.masterKey] : [keys.masterKey, sys]);
 }
 
 /** The origins a browser uses for this host itself (its own pages may call its API). */

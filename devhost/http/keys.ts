@@ -5,7 +5,8 @@
  * with random keys so they survive restarts.
  * Invariant: keys are compared in constant time and never logged except once at start-up, on purpose, for the user.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { firstMatchingSecret } from '../lib/constant-time';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -51,20 +52,15 @@ export function loadKeys(stateDir: string, settings: NodeJS.ProcessEnv): KeyStor
   return effective;
 }
 
-function safeEqual(a: string, b: string): boolean {
-  const ab = Buffer.from(a);
-  const bb = Buffer.from(b);
-  return ab.length === bb.length && timingSafeEqual(ab, bb);
-}
-
 export type KeyMatch = { level: 'admin' | 'function'; keyName: string } | undefined;
 
 /** Which key (if any) the presented value is. Every candidate is compared, so timing does not reveal which matched. */
 export function identifyKey(store: KeyStore, functionName: string, presented: string | undefined): KeyMatch {
   if (!presented) return undefined;
-  let match: KeyMatch;
-  if (safeEqual(store.masterKey, presented)) match = { level: 'admin', keyName: '_master' };
-  for (const [name, key] of Object.entries(store.hostKeys)) if (safeEqual(key, presented) && !match) match = { level: 'function', keyName: name };
-  for (const [name, key] of Object.entries(store.functionKeys[functionName.toLowerCase()] ?? {})) if (safeEqual(key, presented) && !match) match = { level: 'function', keyName: name };
-  return match;
+  const candidates: Array<{ key: string; match: NonNullable<KeyMatch> }> = [
+    { key: store.masterKey, match: { level: 'admin', keyName: '_master' } },
+    ...Object.entries(store.hostKeys).map(([name, key]) => ({ key, match: { level: 'function' as const, keyName: name } })),
+    ...Object.entries(store.functionKeys[functionName.toLowerCase()] ?? {}).map(([name, key]) => ({ key, match: { level: 'function' as const, keyName: name } })),
+  ];
+  return firstMatchingSecret(presented, candidates, (c) => c.key)?.match;
 }

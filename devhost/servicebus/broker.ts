@@ -1,6 +1,7 @@
 /**
  * ServiceBusEmulator: the AMQP 1.0 face of the engine, speaking the Service Bus dialect @azure/service-bus uses
- * (SASL ANONYMOUS/PLAIN, $cbs put-token, entity links, $management request/response).
+ * (SASL ANONYMOUS/PLAIN, $cbs put-token, entity links, $management request/response). The put-token check lives in
+ * `cbs.ts`, the $management operations (one handler each) in `management.ts`.
  *
  * Surprises handled here (see /work/shared/reference/servicebus-amqp.md):
  * - rhea decrements link credit only when a transfer is written, so we count our not-yet-written deliveries
@@ -11,22 +12,22 @@
  * - Drain: after delivering what is available we call set_drained(true), otherwise the SDK's receiveMessages
  *   waits and then closes the link.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { create_container, types, type Connection, type Container, type Delivery, type EventContext, type Message, type Receiver, type Sender } from 'rhea';
-import { decodeMessage, encodeMessage, longList, reorderGuid, splitTransfer, toLong, tokenFromUuid, uuidBytes, uuidString } from './amqp-util';
+import { encodeMessage, reorderGuid, splitTransfer, toLong, uuidString } from './amqp-util';
 import { compileConfig, type EntitiesConfig } from './config';
 import { DLQ_SUFFIX, Engine, EngineError, type Consumer, type MessageQueue, type Outcome, type SessionRec } from './engine';
 import { SqliteMessageStore, type MessageStore } from './store';
+import { entityPathOf, putToken } from './cbs';
+import { handleManagement, managementRequest } from './management';
+import { systemClock, type Clock } from '../lib/clock';
 import { acceptedState, coalesceWrites, internals, linksOf, rejectedState, socketOf, type AttachFrame } from './rhea-internals';
 
 export const DEFAULT_SAS_KEY_NAME = 'RootManageSharedAccessKey';
 export const DEFAULT_SAS_KEY = 'SAS_KEY_VALUE';
 /** Advertised on ATTACH; the SDK sizes batches by it (Standard tier: 256 KB). */
 export const MAX_MESSAGE_SIZE = 256 * 1024;
-/** $management operation (Stagecraft extension) that moves dead-lettered messages back to their entity. */
-export const RESUBMIT_OPERATION = 'com.stagecraft:resubmit-deadletters';
 /** Deliveries per session rhea keeps until settled (its default is 2048). */
 const SESSION_BUFFER = 8192;
 
@@ -43,6 +44,13 @@ export interface EmulatorStartOptions {
   sasKeyName?: string;
   sasKey?: string;
   logger?: BrokerLogger;
+  /**
+   * Time for locks, session locks, scheduled messages, TTL and duplicate detection (default: the system clock).
+   * SAS token expiry stays on wall-clock time: clients sign tokens with their own clock. So do the waits that
+   * mirror client-side timeouts (acceptNextSession's com.microsoft:timeout, the grace before an expired lock's
+   * delivery is settled locally).
+   */
+  clock?: Clock;
 }
 
 type LinkRole =
@@ -146,17 +154,6 @@ export function ownerFile(dbPath: string): string {
   return `${dbPath}.owner.json`;
 }
 
-function entityPathOf(address: string | undefined): string {
-  let a = (address ?? '').trim();
-  const m = /^amqps?:\/\/[^/]+\/(.*)$/i.exec(a) ?? /^sb:\/\/[^/]+\/(.*)$/i.exec(a);
-  if (m) a = m[1] as string;
-  return a.replace(/^\/+/, '').replace(/\/+$/, '').toLowerCase();
-}
-
-function audiencePath(audience: string): string {
-  return entityPathOf(audience);
-}
-
 export class ServiceBusEmulator {
   private container: Container | undefined;
   private server: { close(cb?: () => void): void; address(): AddressInfo | string | null } | undefined;
@@ -171,6 +168,7 @@ export class ServiceBusEmulator {
   private log: BrokerLogger = { log: () => undefined };
   private hostLabel = 'localhost';
   private dbPath: string | undefined;
+  private clock: Clock = systemClock;
   port = 0;
 
   async start(opts: EmulatorStartOptions): Promise<{ port: number; connectionString: string }> {
@@ -180,7 +178,8 @@ export class ServiceBusEmulator {
     if (opts.logger) this.log = opts.logger;
     const config = opts.config ?? compileConfig({ UserConfig: { Namespaces: [{ Name: 'sbemulatorns' }] } });
     this.store = new SqliteMessageStore(opts.dbPath);
-    this.engine = new Engine(this.store, config, { warn: (m, f) => this.log.log('warning', m, f) });
+    this.clock = opts.clock ?? systemClock;
+    this.engine = new Engine(this.store, config, { warn: (m, f) => this.log.log('warning', m, f) }, { clock: this.clock });
     this.engine.start();
 
     const container = create_container({
@@ -226,6 +225,11 @@ export class ServiceBusEmulator {
     writeFileSync(ownerFile(opts.dbPath), JSON.stringify({ pid: process.pid, port: this.port, host }));
     this.log.log('information', 'servicebus emulator listening', { host, port: this.port, db: opts.dbPath });
     return { port: this.port, connectionString: this.connectionString() };
+  }
+
+  /** Receivers attached to a queue or subscription with credit now (diagnostics; tests wait on it). */
+  readyReceivers(path: string): number {
+    return this.engine?.readyReceivers(path) ?? 0;
   }
 
   connectionString(host = 'localhost'): string {
@@ -429,7 +433,7 @@ export class ServiceBusEmulator {
     const grant = (session: SessionRec): void => {
       s.set_source({ address: source.address, filter: { [sessionKey]: session.id } } as never);
       const local = internals(s).local.attach;
-      local.properties = { ...(local.properties ?? {}), 'com.microsoft:locked-until-utc': dotnetTicks(session.holder?.until ?? Date.now()) };
+      local.properties = { ...(local.properties ?? {}), 'com.microsoft:locked-until-utc': dotnetTicks(session.holder?.until ?? this.clock.now()) };
     };
     if (typeof requested === 'string') {
       const got = engine.acceptSession(queue, requested, consumer, linkName);
@@ -577,233 +581,27 @@ export class ServiceBusEmulator {
 
   private onCbs(conn: Connection, request: Message, delivery: Delivery): void {
     delivery.accept();
-    const ap = (request.application_properties ?? {}) as Record<string, unknown>;
-    const respond = (code: number, description: string): void =>
-      this.reply(conn, request, { 'status-code': code, 'status-description': description }, undefined);
-    if (ap.operation !== 'put-token') return respond(400, `unsupported $cbs operation '${typeof ap.operation === 'string' ? ap.operation : '?'}'`);
-    const audience = typeof ap.name === 'string' ? ap.name : '';
-    const token = typeof request.body === 'string' ? request.body : Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '';
-    const verdict = this.verifySas(token, audience);
-    if (!verdict.ok) {
-      this.log.log('warning', 'servicebus: put-token refused', { audience, reason: verdict.reason });
-      return respond(401, `InvalidSignature: ${verdict.reason}`);
-    }
-    this.state(conn).authorized.set(audiencePath(audience), verdict.expiresAt);
-    respond(202, 'Accepted');
-  }
-
-  /** SAS: sig = base64(HMAC-SHA256(key, urlencoded(sr) + "\n" + se)), as core-amqp's createSasTokenProvider signs. */
-  private verifySas(token: string, audience: string): { ok: true; expiresAt: number } | { ok: false; reason: string } {
-    if (!token.startsWith('SharedAccessSignature ')) return { ok: false, reason: 'The token is not a SharedAccessSignature.' };
-    const fields = new Map<string, string>();
-    for (const part of token.slice('SharedAccessSignature '.length).split('&')) {
-      const i = part.indexOf('=');
-      if (i > 0) fields.set(part.slice(0, i), part.slice(i + 1));
-    }
-    const sr = fields.get('sr');
-    const sig = fields.get('sig');
-    const se = fields.get('se');
-    const skn = fields.get('skn');
-    if (!sr || !sig || !se || !skn) return { ok: false, reason: 'The token is missing sr, sig, se or skn.' };
-    if (decodeURIComponent(skn) !== this.keyName) return { ok: false, reason: `Unknown SharedAccessKeyName '${decodeURIComponent(skn)}'.` };
-    const expiry = Number(se);
-    if (!Number.isFinite(expiry) || expiry * 1000 < Date.now()) return { ok: false, reason: 'The token has expired.' };
-    const expected = createHmac('sha256', this.key).update(`${sr}\n${se}`).digest();
-    let given: Buffer;
-    try {
-      given = Buffer.from(decodeURIComponent(sig), 'base64');
-    } catch {
-      return { ok: false, reason: 'The token signature is malformed.' };
-    }
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'The token has an invalid signature.' };
-    const resource = audiencePath(decodeURIComponent(sr));
-    const aud = audiencePath(audience);
-    if (!(resource === '' || aud === resource || aud.startsWith(resource + '/'))) return { ok: false, reason: `The token audience '${decodeURIComponent(sr)}' does not cover '${audience}'.` };
-    return { ok: true, expiresAt: expiry * 1000 };
+    const r = putToken(request, { keyName: this.keyName, key: this.key });
+    if (r.refused) this.log.log('warning', 'servicebus: put-token refused', { ...r.refused });
+    if (r.grant) this.state(conn).authorized.set(r.grant.path, r.grant.expiresAt);
+    this.reply(conn, request, { 'status-code': r.status, 'status-description': r.description }, undefined);
   }
 
   // ------------------------------------------------------------------ $management
 
   private onManagement(conn: Connection, entityPath: string, request: Message, delivery: Delivery): void {
     delivery.accept();
-    const ap = (request.application_properties ?? {}) as Record<string, unknown>;
-    const op = typeof ap.operation === 'string' ? ap.operation : '';
-    const body = (request.body ?? {}) as Record<string, unknown>;
-    const ok = (payload: unknown, code = 200): void => this.reply(conn, request, { statusCode: code, statusDescription: code === 204 ? 'No Content' : 'OK' }, payload);
-    const fail = (code: number, condition: string, description: string): void =>
-      this.reply(conn, request, { statusCode: code, statusDescription: description, errorCondition: condition }, undefined);
-    const failWith = (err: unknown): void => {
-      if (err instanceof EngineError) fail(err.status, err.condition, err.message);
-      else fail(500, 'amqp:internal-error', err instanceof Error ? err.message : String(err));
-    };
-    const engine = this.engine as Engine;
-    try {
-      switch (op) {
-        case 'com.microsoft:renew-lock': {
-          const tokens = asArray(body['lock-tokens']).map(tokenFromUuid);
-          const expirations = tokens.map((t) => new Date(engine.renewLock(t ?? '')));
-          return ok({ expirations });
-        }
-        case 'com.microsoft:peek-message': {
-          const queue = engine.receiveQueue(entityPath);
-          if (!queue) return fail(404, 'amqp:not-found', this.notFound(entityPath));
-          const sessionId = typeof body['session-id'] === 'string' ? body['session-id'] : undefined;
-          const from = toLong(body['from-sequence-number']) ?? 0;
-          const count = Number(body['message-count'] ?? 1);
-          const msgs = engine.peek(queue, from, count, sessionId);
-          if (msgs.length === 0) return ok(undefined, 204);
-          return ok({ messages: msgs.map((m) => ({ message: encodeMessage(m) })) });
-        }
-        case 'com.microsoft:schedule-message': {
-          const target = engine.sendTarget(entityPath);
-          if (!target) return fail(404, 'amqp:not-found', this.notFound(entityPath));
-          const entries = asArray(body.messages) as Array<Record<string, unknown>>;
-          const items = entries.map((e) => ({ msg: decodeMessage(e.message as Buffer) }));
-          const groups = new Map<number, typeof items>();
-          for (const it of items) {
-            const t: unknown = (it.msg.message_annotations)?.['x-opt-scheduled-enqueue-time'];
-            const at = t instanceof Date ? t.getTime() : typeof t === 'number' ? t : Date.now();
-            const g = groups.get(at) ?? [];
-            g.push(it);
-            groups.set(at, g);
-          }
-          const all: number[] = [];
-          let pendingGroups = groups.size;
-          let failed = false;
-          for (const [at, g] of groups) {
-            engine.send(
-              target,
-              g,
-              (err, seqs) => {
-                if (failed) return;
-                if (err) {
-                  failed = true;
-                  return failWith(err);
-                }
-                all.push(...seqs);
-                if (--pendingGroups === 0) ok({ 'sequence-numbers': longList(all.sort((a, b) => a - b)) });
-              },
-              at,
-            );
-          }
-          if (groups.size === 0) ok({ 'sequence-numbers': longList([]) });
-          return;
-        }
-        case 'com.microsoft:cancel-scheduled-message': {
-          const target = engine.sendTarget(entityPath);
-          if (!target) return fail(404, 'amqp:not-found', this.notFound(entityPath));
-          const seqs = asArray(body['sequence-numbers']).map((v) => toLong(v) ?? -1);
-          engine.cancelScheduled(target, seqs, (err) => (err ? failWith(err) : ok({})));
-          return;
-        }
-        case 'com.microsoft:receive-by-sequence-number': {
-          const queue = engine.receiveQueue(entityPath);
-          if (!queue) return fail(404, 'amqp:not-found', this.notFound(entityPath));
-          const sessionId = typeof body['session-id'] === 'string' ? body['session-id'] : undefined;
-          const seqs = asArray(body['sequence-numbers']).map((v) => toLong(v) ?? -1);
-          const mode = Number(body['receiver-settle-mode'] ?? 1) === 0 ? 'receiveAndDelete' : 'peekLock';
-          engine.receiveDeferred(
-            queue,
-            seqs,
-            mode,
-            (err, out) => {
-            if (err) return failWith(err);
-            ok({
-              messages: out.map((o) => ({
-                message: encodeMessage(o.msg),
-                ...(o.lockToken ? { 'lock-token': types.wrap_uuid(uuidBytes(o.lockToken)) } : {}),
-              })),
-            });
-            },
-            sessionId,
-          );
-          return;
-        }
-        case 'com.microsoft:update-disposition': {
-          const status = typeof body['disposition-status'] === 'string' ? body['disposition-status'] : '';
-          const tokens = asArray(body['lock-tokens']).map(tokenFromUuid);
-          const props = body['properties-to-modify'] as Record<string, unknown> | undefined;
-          let outcome: Outcome;
-          if (status === 'completed') outcome = { kind: 'complete' };
-          else if (status === 'abandoned') outcome = { kind: 'abandon', ...(props ? { properties: props } : {}) };
-          else if (status === 'defered' || status === 'deferred') outcome = { kind: 'defer', ...(props ? { properties: props } : {}) };
-          else if (status === 'suspended') {
-            const reason = body['deadletter-reason'];
-            const description = body['deadletter-description'];
-            outcome = {
-              kind: 'deadletter',
-              ...(typeof reason === 'string' ? { reason } : {}),
-              ...(typeof description === 'string' ? { description } : {}),
-              ...(props ? { properties: props } : {}),
-            };
-          } else return fail(400, 'amqp:invalid-field', `unknown disposition-status '${status}'`);
-          let left = tokens.length;
-          let failed = false;
-          if (left === 0) return ok({});
-          for (const t of tokens) {
-            engine.settle(t ?? '', outcome, (err) => {
-              if (failed) return;
-              if (err) {
-                failed = true;
-                return failWith(err);
-              }
-              if (--left === 0) ok({});
-            });
-          }
-          return;
-        }
-        case RESUBMIT_OPERATION: {
-          // Stagecraft-only: `stagecraft servicebus resubmit` while the host runs.
-          const queue = engine.receiveQueue(entityPath);
-          if (!queue || queue.isDlq) return fail(404, 'amqp:not-found', this.notFound(entityPath));
-          const seqs = body.all === true ? 'all' : asArray(body['sequence-numbers']).map((v) => toLong(v) ?? -1);
-          engine.resubmitDeadLetters(queue, seqs, (err, count) => (err ? failWith(err) : ok({ count })));
-          return;
-        }
-        case 'com.microsoft:renew-session-lock':
-        case 'com.microsoft:set-session-state':
-        case 'com.microsoft:get-session-state':
-        case 'com.microsoft:get-message-sessions': {
-          const queue = engine.receiveQueue(entityPath);
-          if (!queue) return fail(404, 'amqp:not-found', this.notFound(entityPath));
-          if (!queue.requiresSession) return fail(400, 'amqp:not-allowed', `'${queue.displayPath}' does not require sessions (RequiresSession is off).`);
-          if (op === 'com.microsoft:get-message-sessions') {
-            const skip = Number(body.skip ?? 0);
-            const top = Number(body.top ?? 100);
-            const ids = engine.listSessions(queue).slice(skip, skip + top);
-            return ids.length === 0 ? ok(undefined, 204) : ok({ skip, 'sessions-ids': ids });
-          }
-          const sessionId = typeof body['session-id'] === 'string' ? body['session-id'] : '';
-          const link = typeof ap['associated-link-name'] === 'string' ? ap['associated-link-name'] : undefined;
-          if (op === 'com.microsoft:renew-session-lock') return ok({ expiration: new Date(engine.renewSessionLock(queue, sessionId, link)) });
-          if (op === 'com.microsoft:get-session-state') {
-            const state = engine.getSessionState(queue, sessionId, link);
-            // No state: the key is absent, so the SDK returns undefined.
-            return ok(state ? { 'session-state': state } : {});
-          }
-          const raw = body['session-state'];
-          const state = raw === undefined || raw === null ? null : Buffer.isBuffer(raw) ? raw : Buffer.from(typeof raw === 'string' ? raw : JSON.stringify(raw));
-          engine.setSessionState(queue, sessionId, state, link, (err) => (err ? failWith(err) : ok({})));
-          return;
-        }
-        case 'com.microsoft:add-rule':
-        case 'com.microsoft:remove-rule':
-        case 'com.microsoft:enumerate-rules':
-          return fail(501, 'amqp:not-implemented', 'Rule management at runtime is not supported by the local Service Bus emulator; declare rules in the emulator Config.json.');
-        default:
-          return fail(501, 'amqp:not-implemented', `$management operation '${op}' is not supported by the local Service Bus emulator.`);
-      }
-    } catch (e) {
-      failWith(e);
-    }
+    handleManagement({
+      engine: this.engine as Engine,
+      entityPath,
+      ...managementRequest(request),
+      now: () => this.clock.now(),
+      ok: (payload, code = 200) => this.reply(conn, request, { statusCode: code, statusDescription: code === 204 ? 'No Content' : 'OK' }, payload),
+      fail: (code, condition, description) => this.reply(conn, request, { statusCode: code, statusDescription: description, errorCondition: condition }, undefined),
+      notFound: (path) => this.notFound(path),
+    });
   }
-
-}
-
-function asArray(v: unknown): unknown[] {
-  if (Array.isArray(v)) return v;
-  if (v === undefined || v === null) return [];
-  return [v];
 }
 
 export { DLQ_SUFFIX };
+export { RESUBMIT_OPERATION } from './management';

@@ -10,17 +10,23 @@
  * - Locks live in memory only: after a restart every previously locked message is available again, with the
  *   delivery count it had (Azure increments at lock time; we increment at abandon/expiry, so a crash while
  *   locked does not count as a delivery attempt).
- * - Store operations run in the order they were issued (GroupCommitter preserves order).
+ * - Store operations run in the order they were issued (the CommitQueue preserves order).
  * - Sessions: a session is held by at most one consumer; its messages go out in sequence order, only to that
  *   consumer; a message of a session can be settled only while the session lock it was received under is held.
+ * - Time: every time the engine reads (lock and session-lock expiry, renewals, scheduled enqueue time, TTL, the
+ *   duplicate-detection window) comes from its `Clock`, and every wait for such a time is scheduled on it, so a
+ *   test clock's `advance` expires locks and activates scheduled messages at once. Dispatch and store flushes are
+ *   work loops on real `nextTick`/`setImmediate`.
  */
 import { randomUUID } from 'node:crypto';
 import type { Message } from 'rhea';
 import { decodeMessage, encodeMessage, messageIdString, newLockTag, stamp, type IncomingItem } from './amqp-util';
 import type { EntitiesConfig, QueueSettings, RuleDef, DedupSettings } from './config';
 import { applyView, filterView } from './filter-message';
-import { MinHeap } from './heap';
-import { GroupCommitter, MessageState, type MessageStore, type StoredMessage } from './store';
+import { systemClock, type Clock, type ClockTimer } from '../lib/clock';
+import { CommitQueue } from '../lib/commit-queue';
+import { ascending, MinHeap } from '../lib/heap';
+import { MessageState, type MessageStore, type StoredMessage } from './store';
 
 export const DLQ_SUFFIX = '/$deadletterqueue';
 
@@ -95,7 +101,7 @@ export class EngineError extends Error {
 
 export class MessageQueue {
   readonly entries = new Map<number, Entry>();
-  readonly available = new MinHeap<number>((s) => s);
+  readonly available = new MinHeap<number>(ascending);
   readonly consumers: Consumer[] = [];
   /** Session-enabled entities: sessions by id, and receivers waiting for the next available session. */
   readonly sessions = new Map<string, SessionRec>();
@@ -119,7 +125,7 @@ export class MessageQueue {
   session(id: string): SessionRec {
     let s = this.sessions.get(id);
     if (!s) {
-      s = { id, available: new MinHeap<number>((x) => x), holder: null, state: null };
+      s = { id, available: new MinHeap<number>(ascending), holder: null, state: null };
       this.sessions.set(id, s);
     }
     return s;
@@ -170,21 +176,28 @@ export class Engine {
   private readonly queues = new Map<string, MessageQueue>();
   private readonly targets = new Map<string, SendTarget>();
   private readonly locks = new Map<string, Lock>();
-  private readonly scheduled = new MinHeap<Entry>((e) => e.rec.scheduledAt ?? 0);
-  private readonly expiring = new MinHeap<{ entry: Entry; at: number }>((x) => x.at);
-  private readonly committer: GroupCommitter;
+  private readonly scheduled = new MinHeap<Entry>((a, b) => (a.rec.scheduledAt ?? 0) - (b.rec.scheduledAt ?? 0));
+  private readonly expiring = new MinHeap<{ entry: Entry; at: number }>((a, b) => a.at - b.at);
+  private readonly committer: CommitQueue;
   private lastSeq = 0;
-  private timers: NodeJS.Timeout[] = [];
-  private scheduleTimer: NodeJS.Timeout | undefined;
+  private purgeTimer: NodeJS.Timeout | undefined;
+  private scheduleTimer: { at: number; timer: ClockTimer } | undefined;
+  /** One clock timer for lock, session-lock and TTL deadlines, armed for the earliest one (see `wakeSweepAt`). */
+  private sweepTimer: { at: number; timer: ClockTimer } | undefined;
+  private lastSweep = Number.NEGATIVE_INFINITY;
+  private started = false;
   private dispatchPending = new Set<MessageQueue>();
   private dispatchScheduled = false;
+  private readonly clock: Clock;
 
   constructor(
     private readonly store: MessageStore,
     config: EntitiesConfig,
     private readonly log: EngineLogger,
+    options: { clock?: Clock } = {},
   ) {
-    this.committer = new GroupCommitter(store, (err) => log.warn('servicebus store commit failed', { error: err.message }));
+    this.clock = options.clock ?? systemClock;
+    this.committer = new CommitQueue(store, { onError: (err) => log.warn('servicebus store commit failed', { error: err.message }) });
     for (const q of config.queues) {
       const queue = this.addQueue(q.name, q.settings);
       this.targets.set(q.name.toLowerCase(), { kind: 'queue', name: q.name, dedup: q.dedup, dedupSeen: new Map(), queue });
@@ -209,7 +222,7 @@ export class Engine {
 
   /** Load persisted messages; drop rows of entities no longer configured (logged). Starts the timers. */
   start(): void {
-    const now = Date.now();
+    const now = this.clock.now();
     this.store.saveEntities([...this.queues.values()].filter((q) => !q.isDlq).map((q) => ({ path: q.displayPath, kind: q.path.includes('/subscriptions/') ? 'subscription' : 'queue' })));
     this.lastSeq = this.store.lastSequence();
     let dropped = 0;
@@ -233,23 +246,25 @@ export class Engine {
     for (const d of this.store.loadDedup(now)) {
       this.targets.get(d.entity)?.dedupSeen.set(d.messageId, d.expiresAt);
     }
-    this.timers.push(setInterval(() => this.sweepLocks(), 100));
-    this.timers.push(setInterval(() => this.sweepExpired(), 250));
-    this.timers.push(
-      setInterval(() => {
-        const t = Date.now();
-        for (const target of this.targets.values()) for (const [id, exp] of target.dedupSeen) if (exp < t) target.dedupSeen.delete(id);
-        this.committer.enqueue(() => this.store.purgeDedup(t));
-      }, 30_000),
-    );
-    for (const t of this.timers) t.unref();
+    // Housekeeping only: the window itself is enforced when a send is checked against `dedupSeen`.
+    this.purgeTimer = setInterval(() => {
+      const t = this.clock.now();
+      for (const target of this.targets.values()) for (const [id, exp] of target.dedupSeen) if (exp < t) target.dedupSeen.delete(id);
+      this.committer.enqueue(() => this.store.purgeDedup(t));
+    }, 30_000);
+    this.purgeTimer.unref();
+    this.started = true;
     this.armScheduleTimer();
+    this.sweep();
   }
 
   close(): void {
-    for (const t of this.timers) clearInterval(t);
-    this.timers = [];
-    if (this.scheduleTimer) clearTimeout(this.scheduleTimer);
+    this.started = false;
+    clearInterval(this.purgeTimer);
+    this.scheduleTimer?.timer.cancel();
+    this.scheduleTimer = undefined;
+    this.sweepTimer?.timer.cancel();
+    this.sweepTimer = undefined;
     this.committer.close();
   }
 
@@ -279,6 +294,11 @@ export class Engine {
     return out;
   }
 
+  /** Receivers attached to a queue or subscription that have credit now (diagnostics; tests wait on it). */
+  readyReceivers(path: string): number {
+    return this.queues.get(path.toLowerCase())?.consumers.filter((c) => c.credit() > 0).length ?? 0;
+  }
+
   // ---------------------------------------------------------------- send
 
   /**
@@ -286,7 +306,7 @@ export class Engine {
    * `scheduleAt` overrides each message's scheduled time (for $management schedule-message).
    */
   send(target: SendTarget, items: IncomingItem[], done: (err: Error | undefined, seqs: number[]) => void, scheduleAt?: number): void {
-    const now = Date.now();
+    const now = this.clock.now();
     const entries: Entry[] = [];
     const dedupRows: Array<[string, number]> = [];
     const seqs: number[] = [];
@@ -409,7 +429,10 @@ export class Engine {
     } else if (e.rec.state === MessageState.Active) {
       this.makeAvailable(e);
     }
-    if (e.rec.expiresAt !== null && !e.queue.isDlq) this.expiring.push({ entry: e, at: e.rec.expiresAt });
+    if (e.rec.expiresAt !== null && !e.queue.isDlq) {
+      this.expiring.push({ entry: e, at: e.rec.expiresAt });
+      this.wakeSweepAt(e.rec.expiresAt);
+    }
   }
 
   cancelScheduled(target: SendTarget, seqs: number[], done: (err?: Error) => void): void {
@@ -453,7 +476,7 @@ export class Engine {
 
   /** acceptSession(id): lock the named session (an empty one too, as Azure does). 'locked' while another holds it. */
   acceptSession(q: MessageQueue, id: string, c: Consumer, linkName: string): SessionRec | 'locked' {
-    const now = Date.now();
+    const now = this.clock.now();
     const s = q.session(id);
     if (s.holder) {
       if (s.holder.until >= now) return 'locked';
@@ -468,7 +491,7 @@ export class Engine {
   acceptNextSession(q: MessageQueue, w: SessionWaiter): SessionRec | undefined {
     const s = this.nextFreeSession(q);
     if (s) {
-      this.holdSession(q, s, w.consumer, w.linkName, Date.now());
+      this.holdSession(q, s, w.consumer, w.linkName, this.clock.now());
       return s;
     }
     q.waiting.push(w);
@@ -477,6 +500,7 @@ export class Engine {
 
   private holdSession(q: MessageQueue, s: SessionRec, c: Consumer, linkName: string, now: number): void {
     s.holder = { consumer: c, until: now + q.settings.lockDurationMs, linkName };
+    this.wakeSweepAt(s.holder.until + 1);
     c.session = s;
     this.addConsumer(q, c);
   }
@@ -512,7 +536,7 @@ export class Engine {
       const s = this.nextFreeSession(q);
       if (!s) return;
       const w = q.waiting.shift() as SessionWaiter;
-      this.holdSession(q, s, w.consumer, w.linkName, Date.now());
+      this.holdSession(q, s, w.consumer, w.linkName, this.clock.now());
       w.accepted(s);
     }
   }
@@ -535,7 +559,7 @@ export class Engine {
 
   private heldSession(q: MessageQueue, id: string, linkName: string | undefined): SessionRec & { holder: NonNullable<SessionRec['holder']> } {
     const s = q.sessions.get(id);
-    if (!s?.holder || s.holder.until < Date.now() || (linkName !== undefined && linkName !== s.holder.linkName)) {
+    if (!s?.holder || s.holder.until < this.clock.now() || (linkName !== undefined && linkName !== s.holder.linkName)) {
       throw new EngineError('com.microsoft:session-lock-lost', `The session lock has expired on the session with id ${id}, or the session is not locked by this receiver. Accept the session again.`, 410);
     }
     return s as SessionRec & { holder: NonNullable<SessionRec['holder']> };
@@ -543,7 +567,7 @@ export class Engine {
 
   renewSessionLock(q: MessageQueue, id: string, linkName: string | undefined): number {
     const s = this.heldSession(q, id, linkName);
-    s.holder.until = Date.now() + q.settings.lockDurationMs;
+    s.holder.until = this.clock.now() + q.settings.lockDurationMs;
     return s.holder.until;
   }
 
@@ -597,7 +621,7 @@ export class Engine {
 
   /** Deliver available messages to consumers with credit, in sequence order. */
   dispatch(q: MessageQueue): void {
-    const now = Date.now();
+    const now = this.clock.now();
     if (q.requiresSession) {
       for (const c of q.consumers) this.dispatchSession(q, c, now);
       return;
@@ -640,6 +664,7 @@ export class Engine {
       const lock: Lock = { token, until: session ? Number.POSITIVE_INFINITY : now + q.settings.lockDurationMs, entry: e, consumer: c, ...(session ? { session } : {}) };
       e.lock = lock;
       this.locks.set(token, lock);
+      if (!session) this.wakeSweepAt(lock.until + 1);
       lock.handle = c.deliver(this.stampFor(e, session ? (session.holder?.until ?? now) : lock.until), tag);
       return;
     }
@@ -711,10 +736,10 @@ export class Engine {
   private lockProblem(lock: Lock | undefined, token: string): EngineError | undefined {
     if (lock && lock.entry.lock === lock && lock.session) {
       const h = lock.session.holder;
-      if (h && h.consumer === lock.consumer && h.until >= Date.now()) return undefined;
+      if (h && h.consumer === lock.consumer && h.until >= this.clock.now()) return undefined;
       return new EngineError('com.microsoft:session-lock-lost', `The session lock has expired on the session with id ${lock.session.id}. Accept the session again.`, 410);
     }
-    if (!lock || lock.until < Date.now() || lock.entry.lock !== lock) {
+    if (!lock || lock.until < this.clock.now() || lock.entry.lock !== lock) {
       return new EngineError('com.microsoft:message-lock-lost', `The lock supplied is invalid. Either the lock expired, or the message has already been removed from the queue. Reference: ${token}`, 410);
     }
     return undefined;
@@ -725,8 +750,8 @@ export class Engine {
     const problem = this.lockProblem(lock, token);
     if (problem) throw problem;
     if (!lock) throw new EngineError('com.microsoft:message-lock-lost', `The lock supplied is invalid. Reference: ${token}`, 410);
-    if (lock.session) return lock.session.holder?.until ?? Date.now();
-    lock.until = Date.now() + lock.entry.queue.settings.lockDurationMs;
+    if (lock.session) return lock.session.holder?.until ?? this.clock.now();
+    lock.until = this.clock.now() + lock.entry.queue.settings.lockDurationMs;
     return lock.until;
   }
 
@@ -800,17 +825,45 @@ export class Engine {
     }
   }
 
-  private sweepLocks(): void {
-    const now = Date.now();
-    for (const lock of this.locks.values()) if (lock.until < now) this.expireLock(lock);
-    for (const q of this.queues.values()) {
-      if (!q.requiresSession) continue;
-      for (const s of q.sessions.values()) if (s.holder && s.holder.until < now) this.releaseSession(q, s, true);
-    }
+  /**
+   * Make sure a sweep runs once the clock reaches `at` (a lock, session-lock or TTL deadline). One timer serves all
+   * deadlines: it is re-armed only for an earlier one, and sweeps run at most every SWEEP_SPACING_MS of clock time
+   * (a sweep scans every lock, so a burst of deadlines a millisecond apart must not scan once per lock).
+   */
+  private wakeSweepAt(at: number): void {
+    if (!this.started) return;
+    const when = Math.max(at, this.lastSweep + SWEEP_SPACING_MS);
+    if (this.sweepTimer && this.sweepTimer.at <= when) return;
+    this.sweepTimer?.timer.cancel();
+    this.sweepTimer = { at: when, timer: this.clock.schedule(when - this.clock.now(), () => this.sweep()).unref() };
   }
 
-  private sweepExpired(): void {
-    const now = Date.now();
+  /** Expire what is due (locks, session locks, TTL), then arm the timer for the earliest deadline left. */
+  private sweep(): void {
+    this.sweepTimer = undefined;
+    const now = this.clock.now();
+    this.lastSweep = now;
+    let next = Number.POSITIVE_INFINITY;
+    for (const lock of this.locks.values()) {
+      if (lock.until < now) this.expireLock(lock);
+      else if (lock.until < next) next = lock.until;
+    }
+    for (const q of this.queues.values()) {
+      if (!q.requiresSession) continue;
+      for (const s of q.sessions.values()) {
+        if (!s.holder) continue;
+        if (s.holder.until < now) this.releaseSession(q, s, true);
+        else if (s.holder.until < next) next = s.holder.until;
+      }
+    }
+    this.sweepExpired(now);
+    const ttl = this.expiring.peek();
+    if (ttl && ttl.at < next) next = ttl.at;
+    // A lock is valid through `until` (expired only when until < now), so its sweep is due one ms later.
+    if (next !== Number.POSITIVE_INFINITY) this.wakeSweepAt(next + 1);
+  }
+
+  private sweepExpired(now: number): void {
     for (;;) {
       const top = this.expiring.peek();
       if (!top || top.at > now) return;
@@ -828,17 +881,20 @@ export class Engine {
   }
 
   private armScheduleTimer(): void {
+    if (!this.started) return;
     const top = this.scheduled.peek();
     if (!top) return;
-    const delay = Math.max(0, (top.rec.scheduledAt ?? 0) - Date.now());
-    if (this.scheduleTimer) clearTimeout(this.scheduleTimer);
-    this.scheduleTimer = setTimeout(() => this.activateScheduled(), Math.min(delay, 60_000));
-    this.scheduleTimer.unref();
+    // Wake at least once a minute, so a wall clock that jumps forward delays an activation by a minute at most.
+    const now = this.clock.now();
+    const at = Math.min(top.rec.scheduledAt ?? 0, now + 60_000);
+    if (this.scheduleTimer && this.scheduleTimer.at <= at) return;
+    this.scheduleTimer?.timer.cancel();
+    this.scheduleTimer = { at, timer: this.clock.schedule(at - now, () => this.activateScheduled()).unref() };
   }
 
   private activateScheduled(): void {
     this.scheduleTimer = undefined;
-    const now = Date.now();
+    const now = this.clock.now();
     for (;;) {
       const top = this.scheduled.peek();
       if (!top || (top.rec.scheduledAt ?? 0) > now) break;
@@ -879,13 +935,13 @@ export class Engine {
         done(new EngineError('com.microsoft:message-not-found', `Failed to lock one or more specified messages. Either the message is not deferred or it doesn't exist (sequence number ${s}).`, 404), []);
         return;
       }
-      if (e.lock && e.lock.until >= Date.now()) {
+      if (e.lock && e.lock.until >= this.clock.now()) {
         done(new EngineError('com.microsoft:message-lock-lost', `The message with sequence number ${s} is locked by another receiver.`, 410), []);
         return;
       }
       found.push(e);
     }
-    const now = Date.now();
+    const now = this.clock.now();
     if (mode === 'receiveAndDelete') {
       for (const e of found) q.entries.delete(e.rec.seq);
       this.committer.enqueue(
@@ -904,6 +960,7 @@ export class Engine {
       if (e.lock) this.locks.delete(e.lock.token);
       e.lock = lock;
       this.locks.set(token, lock);
+      if (!session) this.wakeSweepAt(lock.until + 1);
       return { msg: this.stampFor(e, session ? session.holder.until : lock.until), lockToken: token };
     });
     done(undefined, out);
@@ -917,7 +974,7 @@ export class Engine {
       return;
     }
     const picked = [...dlq.entries.values()].filter((e) => !e.lock && (seqs === 'all' || seqs.includes(e.rec.seq)));
-    const now = Date.now();
+    const now = this.clock.now();
     const moved = picked.map((e) => {
       dlq.entries.delete(e.rec.seq);
       const ap = { ...((e.msg.application_properties as Record<string, unknown> | undefined) ?? {}) };
@@ -952,6 +1009,8 @@ export class Engine {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** Minimum clock time between two sweeps (the old fixed sweep interval). */
+const SWEEP_SPACING_MS = 100;
 
 /** The message's SessionId (AMQP group-id); '' is a valid session id. */
 export function sessionIdOf(msg: Message): string | undefined {

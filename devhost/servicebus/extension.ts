@@ -18,6 +18,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { ServiceBusClient, ServiceBusReceivedMessage, ServiceBusReceiver, ServiceBusSender, ServiceBusSessionReceiver } from '@azure/service-bus';
 import { HostError, type BindingInfo, type HostContext, type HostExtension, type HostLogger, type RegisteredFunction } from '../host/types';
+import type { Clock } from '../lib/clock';
 import { ServiceBusEmulator } from './broker';
 import { addImplicitEntities, compileConfig, entitySettings, loadConfigFile, type EntitiesConfig } from './config';
 import { parseConnectionString, triggerSettings, type TriggerSettings } from './host-settings';
@@ -233,7 +234,12 @@ class TriggerRunner {
   }
 }
 
-export function createServiceBusExtension(): ServiceBusExtension {
+export interface ServiceBusExtensionOptions {
+  /** The embedded brokers' clock (locks, scheduled messages, TTL, duplicate detection); default the system clock. */
+  clock?: Clock;
+}
+
+export function createServiceBusExtension(options: ServiceBusExtensionOptions = {}): ServiceBusExtension {
   const emulators = new Map<number, { emulator: ServiceBusEmulator; connectionString: string; dbPath: string }>();
   const clients = new Map<string, ServiceBusClient>();
   const senders = new Map<string, Promise<ServiceBusSender>>();
@@ -342,6 +348,8 @@ export function createServiceBusExtension(): ServiceBusExtension {
             ...(parsed.keyName ? { sasKeyName: parsed.keyName } : {}),
             ...(parsed.key ? { sasKey: parsed.key } : {}),
             logger: { log: (level, message, fields) => log.log(level, message, fields) },
+            // The host's clock (a test clock with DEVHOST_TEST_CLOCK), unless the extension was given its own.
+            clock: options.clock ?? host.clock,
           });
         } catch (e) {
           const code = (e as NodeJS.ErrnoException).code;

@@ -4,7 +4,7 @@
  * Durability: journal_mode=WAL with synchronous=NORMAL. A committed transaction is in the WAL file (OS page cache)
  * when commit returns, so it survives kill -9 of this process; it may be lost on power loss / OS crash, which is
  * acceptable for a local development emulator. The broker acknowledges a send (`accepted`) and settles a complete
- * only after the transaction holding it committed (see GroupCommitter).
+ * only after the transaction holding it committed (see devhost/lib/commit-queue.ts).
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
@@ -194,68 +194,5 @@ export class SqliteMessageStore implements MessageStore {
   }
   close(): void {
     this.db.close();
-  }
-}
-
-/**
- * Group commit: operations queued during one event-loop turn run in a single transaction; their callbacks fire
- * after the commit (or with the error if it failed). Order of operations is preserved across batches.
- */
-export class GroupCommitter {
-  private ops: Array<() => void> = [];
-  private callbacks: Array<(err?: Error) => void> = [];
-  private scheduled = false;
-  private closed = false;
-
-  constructor(
-    private readonly store: MessageStore,
-    private readonly onError: (err: Error) => void,
-  ) {}
-
-  /** Queue a store operation; `done` runs after it is durable. */
-  enqueue(op: () => void, done?: (err?: Error) => void): void {
-    if (this.closed) {
-      done?.(new Error('store is closed'));
-      return;
-    }
-    this.ops.push(op);
-    if (done) this.callbacks.push(done);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => this.flush());
-    }
-  }
-
-  /** Callback after everything queued so far is durable (no store op of its own). */
-  afterCommit(done: (err?: Error) => void): void {
-    if (this.ops.length === 0 && !this.scheduled) {
-      done();
-      return;
-    }
-    this.callbacks.push(done);
-  }
-
-  flush(): void {
-    this.scheduled = false;
-    if (this.ops.length === 0 && this.callbacks.length === 0) return;
-    const ops = this.ops;
-    const cbs = this.callbacks;
-    this.ops = [];
-    this.callbacks = [];
-    let error: Error | undefined;
-    try {
-      this.store.transaction(() => {
-        for (const op of ops) op();
-      });
-    } catch (e) {
-      error = e instanceof Error ? e : new Error(String(e));
-      this.onError(error);
-    }
-    for (const cb of cbs) cb(error);
-  }
-
-  close(): void {
-    this.flush();
-    this.closed = true;
   }
 }

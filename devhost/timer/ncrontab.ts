@@ -5,10 +5,15 @@
  * Field syntax: `*`, `n`, `a-b`, `*\/s`, `a-b/s`, `n/s` (from n to the end of the range), comma lists of these,
  * month names (JAN or January) and day names (MON or Monday), case-insensitive. Day-of-week is 0-6 (0 = Sunday).
  *
+ * Split of work: this module reads and checks the fields (NCrontab's syntax and ranges, with errors naming the
+ * field, which croner's parser does not give and whose long names and `7` it reads differently) into value sets;
+ * croner computes the occurrences from those sets, written out as plain lists, with `domAndDow`.
+ *
  * Invariant (NCrontab, unlike Vixie cron): day-of-month AND day-of-week must both match.
  * All arithmetic here is on "wall clock" milliseconds: a UTC timestamp whose UTC fields are the local fields.
  * Time zones are handled by the caller (schedule.ts).
  */
+import { Cron } from 'croner';
 
 export interface CronExpression {
   readonly source: string;
@@ -18,6 +23,8 @@ export interface CronExpression {
   readonly days: readonly boolean[];
   readonly months: readonly boolean[];
   readonly daysOfWeek: readonly boolean[];
+  /** croner over the same value sets, in UTC (wall-clock milliseconds). */
+  readonly occurrences: Cron;
 }
 
 export class CronSyntaxError extends Error {
@@ -98,52 +105,26 @@ export function parseCron(expression: string): CronExpression {
     throw new CronSyntaxError(`expected 6 fields "{second} {minute} {hour} {day} {month} {day-of-week}" but found ${parts.length}`);
   }
   if (parts.length === 5) parts.unshift('0');
-  const [s, mi, h, d, mo, dow] = parts.map((p, i) => parseField(p, FIELDS[i]!)) as [boolean[], boolean[], boolean[], boolean[], boolean[], boolean[]];
-  return { source: expression.trim(), seconds: s, minutes: mi, hours: h, days: d, months: mo, daysOfWeek: dow };
+  const sets = parts.map((p, i) => parseField(p, FIELDS[i]!));
+  const [s, mi, h, d, mo, dow] = sets as [boolean[], boolean[], boolean[], boolean[], boolean[], boolean[]];
+  // Each field as `*` or a plain list of its values: croner then reads exactly the sets checked above.
+  const pattern = sets.map((set, i) => croneField(set, FIELDS[i]!)).join(' ');
+  const occurrences = new Cron(pattern, { paused: true, timezone: 'UTC', domAndDow: true, mode: '6-part' });
+  return { source: expression.trim(), seconds: s, minutes: mi, hours: h, days: d, months: mo, daysOfWeek: dow, occurrences };
 }
 
-function daysInMonth(year: number, month1: number): number {
-  return new Date(Date.UTC(year, month1, 0)).getUTCDate();
+function croneField(set: readonly boolean[], spec: FieldSpec): string {
+  const values: number[] = [];
+  for (let v = spec.min; v <= spec.max; v++) if (set[v]) values.push(v);
+  return values.length === spec.max - spec.min + 1 ? '*' : values.join(',');
 }
 
 /**
- * The first wall-clock time strictly after `afterWallMs` (whole seconds) that matches, or undefined when none exists
- * within 28 years (e.g. `0 0 0 30 2 *`; 28 years covers every Feb-29/day-of-week combination).
+ * The first wall-clock time strictly after `afterWallMs` (whole seconds) that matches, or undefined when none
+ * exists (e.g. `0 0 0 30 2 *`).
  */
 export function nextWallOccurrence(cron: CronExpression, afterWallMs: number): number | undefined {
-  let t = Math.floor(afterWallMs / 1000) * 1000 + 1000;
-  const limitYear = new Date(t).getUTCFullYear() + 28;
-  for (;;) {
-    const d = new Date(t);
-    const year = d.getUTCFullYear();
-    const month0 = d.getUTCMonth();
-    const day = d.getUTCDate();
-    const hour = d.getUTCHours();
-    const minute = d.getUTCMinutes();
-    const second = d.getUTCSeconds();
-    if (year > limitYear) return undefined;
-    if (!cron.months[month0 + 1]) {
-      t = Date.UTC(year, month0 + 1, 1);
-      continue;
-    }
-    if (day > daysInMonth(year, month0 + 1) || !cron.days[day] || !cron.daysOfWeek[d.getUTCDay()]) {
-      t = Date.UTC(year, month0, day + 1);
-      continue;
-    }
-    if (!cron.hours[hour]) {
-      t = Date.UTC(year, month0, day, hour + 1);
-      continue;
-    }
-    if (!cron.minutes[minute]) {
-      t = Date.UTC(year, month0, day, hour, minute + 1);
-      continue;
-    }
-    if (!cron.seconds[second]) {
-      t = Date.UTC(year, month0, day, hour, minute, second + 1);
-      continue;
-    }
-    return t;
-  }
+  return cron.occurrences.nextRun(new Date(afterWallMs))?.getTime() ?? undefined;
 }
 
 /** True when every field except seconds is `*`-equivalent and more than one second per minute matches (Azure turns monitoring off). */

@@ -8,7 +8,8 @@
  *   against the caller's clock; `nonce` makes each link unique so the store can enforce single use.
  * - Errors never echo the token or a secret.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import { anySecretMatches } from '../crypto/constant-time';
 import { z } from 'zod';
 import { AuthError } from '../errors';
 
@@ -46,12 +47,7 @@ export function verifyLink(token: string, secrets: readonly string[], nowMs: num
   if (parts.length !== 2 || !parts[0] || !parts[1] || token.length > 2048) throw invalid();
   const [body, sig] = parts as [string, string];
   const presented = Buffer.from(sig, 'base64url');
-  let ok = false;
-  for (const s of secrets) {
-    const expected = mac(s, body);
-    if (expected.length === presented.length && timingSafeEqual(expected, presented)) ok = true;
-  }
-  if (!ok) throw invalid();
+  if (!anySecretMatches(presented, secrets.map((s) => mac(s, body)))) throw invalid();
   let json: unknown;
   try {
     json = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));

@@ -7,7 +7,7 @@
  * STAGECRAFT_EVENT_KEYS: `name=key:type1|type2,...`; types in full (`io.stagecraft.promote.requested`) or short
  * (`promote.requested`) form; keys at least 16 characters.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { firstMatchingSecret } from '../crypto/constant-time';
 import { ConfigError } from '../errors';
 import { EVENT_TYPE_PREFIX, EVENT_TYPES, isEventType } from '../events/types';
 import { Forbidden } from './policy';
@@ -37,13 +37,7 @@ export function eventKeySettings(env: Env = process.env): EventKey[] {
 }
 
 function matchKey(keys: readonly EventKey[], presented: string): EventKey | undefined {
-  let hit: EventKey | undefined;
-  const p = Buffer.from(presented);
-  for (const k of keys) {
-    const b = Buffer.from(k.key);
-    if (b.length === p.length && timingSafeEqual(b, p) && !hit) hit = k;
-  }
-  return hit;
+  return firstMatchingSecret(presented, keys, (k) => k.key);
 }
 
 /** The event types a CloudEvents delivery carries (structured, batch, or binary `ce-type`); undefined when unparseable. */

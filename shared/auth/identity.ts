@@ -9,7 +9,7 @@
  * Invariants: a credential that is presented but wrong is refused (never silently ignored); an untrusted principal
  * header is ignored; secrets never appear in errors.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { firstMatchingSecret } from '../crypto/constant-time';
 import { z } from 'zod';
 import type { AuthSettings } from './settings';
 
@@ -112,13 +112,7 @@ function finish(settings: AuthSettings, base: Identity): Identity {
 }
 
 function keyOwner(settings: AuthSettings, presented: string): string | undefined {
-  let owner: string | undefined;
-  const p = Buffer.from(presented);
-  for (const [key, user] of settings.keys) {
-    const k = Buffer.from(key);
-    if (k.length === p.length && timingSafeEqual(k, p) && owner === undefined) owner = user;
-  }
-  return owner;
+  return firstMatchingSecret(presented, settings.keys, ([key]) => key)?.[1];
 }
 
 /** The identity behind a request's headers (lower-case keys). The query string is never read. */

@@ -4,7 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isServiceBusError, ServiceBusClient, type ServiceBusReceivedMessage } from '@azure/service-bus';
-import { ns, sleep, startBroker, type TestBroker } from './helpers';
+import { managementRequest } from '../../devhost/servicebus/admin-client';
+import { DEFAULT_SAS_KEY, DEFAULT_SAS_KEY_NAME } from '../../devhost/servicebus/broker';
+import { ns, startBroker, type TestBroker } from './helpers';
 
 let b: TestBroker;
 const bodyOf = (m: ServiceBusReceivedMessage): unknown => m.body as unknown;
@@ -20,7 +22,7 @@ beforeAll(async () => {
         { Name: 'ttl', Properties: { DeadLetteringOnMessageExpiration: true } },
         { Name: 'ttl-drop' },
         { Name: 'settle', Properties: { MaxDeliveryCount: 5 } },
-        { Name: 'locks', Properties: { LockDuration: 'PT2S', MaxDeliveryCount: 5 } },
+        { Name: 'locks', Properties: { LockDuration: 'PT1M', MaxDeliveryCount: 5 } },
         { Name: 'maxdc', Properties: { MaxDeliveryCount: 3 } },
         { Name: 'rad' },
         { Name: 'peek' },
@@ -93,7 +95,7 @@ describe('send', () => {
     await sender.sendMessages({ body: 'first', messageId: 'dup-1' });
     await sender.sendMessages({ body: 'second', messageId: 'dup-1' });
     await sender.sendMessages({ body: 'other', messageId: 'dup-2' });
-    await sleep(2300);
+    await b.clock.advance(2300);
     await sender.sendMessages({ body: 'third', messageId: 'dup-1' });
     await sender.close();
     const got = await drain('dedup', 4, 1200);
@@ -104,8 +106,8 @@ describe('send', () => {
 describe('scheduling and expiry', () => {
   it('keeps scheduled messages invisible until their time, and cancelScheduledMessages removes one', async () => {
     const sender = b.client.createSender('sched');
-    // Far enough ahead that the checks below finish before it, even on a loaded machine.
-    const at = new Date(Date.now() + 3000);
+    // An hour ahead on the broker's clock: only `advance` gets there, however slow the machine.
+    const at = new Date(b.clock.now() + 3_600_000);
     const [keep] = await sender.scheduleMessages({ body: 'scheduled' }, at);
     const [cancel] = await sender.scheduleMessages({ body: 'cancelled' }, at);
     await sender.sendMessages({ body: 'enqueue-time', scheduledEnqueueTimeUtc: at });
@@ -114,7 +116,7 @@ describe('scheduling and expiry', () => {
     const peeked = await b.client.createReceiver('sched').peekMessages(10);
     expect(peeked.map((m) => m.state)).toEqual(['scheduled', 'scheduled']);
     expect(await drain('sched', 1, 300)).toEqual([]);
-    await sleep(Math.max(0, at.getTime() - Date.now()) + 300);
+    await b.clock.advance(3_600_000 + 300);
     const got = await drain('sched', 3, 1000);
     expect(got.map(bodyOf).sort()).toEqual(['enqueue-time', 'scheduled']);
     expect(got.every((m) => m.enqueuedTimeUtc !== undefined && m.enqueuedTimeUtc.getTime() >= at.getTime() - 5)).toBe(true);
@@ -125,7 +127,7 @@ describe('scheduling and expiry', () => {
     const sender = b.client.createSender('ttl');
     await sender.sendMessages({ body: 'short', timeToLive: 300 });
     await sender.sendMessages({ body: 'long' });
-    await sleep(800);
+    await b.clock.advance(800);
     expect((await drain('ttl', 2, 500)).map(bodyOf)).toEqual(['long']);
     const dead = await drain('ttl', 1, 1000, { subQueueType: 'deadLetter' });
     expect(dead.map(bodyOf)).toEqual(['short']);
@@ -136,7 +138,7 @@ describe('scheduling and expiry', () => {
   it('discards an expired message when dead-lettering on expiration is off', async () => {
     const sender = b.client.createSender('ttl-drop');
     await sender.sendMessages({ body: 'short', timeToLive: 200 });
-    await sleep(600);
+    await b.clock.advance(600);
     expect(await drain('ttl-drop', 1, 400)).toEqual([]);
     expect(await drain('ttl-drop', 1, 400, { subQueueType: 'deadLetter' })).toEqual([]);
     await sender.close();
@@ -182,13 +184,13 @@ describe('peek-lock settlement', () => {
     const receiver = b.client.createReceiver('locks', { maxAutoLockRenewalDurationInMs: 0 });
     const [r, e] = (await receiver.receiveMessages(2, { maxWaitTimeInMs: 1000 })) as [ServiceBusReceivedMessage, ServiceBusReceivedMessage];
     const before = r.lockedUntilUtc!.getTime();
-    await sleep(300);
+    await b.clock.advance(10_000);
     const until = await receiver.renewMessageLock(r);
     expect(until.getTime()).toBeGreaterThan(before);
-    await sleep(1200);
+    await b.clock.advance(40_000);
     await receiver.renewMessageLock(r);
-    await sleep(1100);
-    // `r` stayed locked through renewals; `e` (2 s lock) expired and is delivered again.
+    await b.clock.advance(25_000);
+    // 75 s on: `r` stayed locked through renewals (until 110 s); `e` (60 s lock) expired and is delivered again.
     await receiver.completeMessage(r);
     const err = await receiver.completeMessage(e).then(
       () => undefined,
@@ -322,6 +324,13 @@ describe('errors', () => {
     );
     expect(isServiceBusError(err2) && err2.code).toBe('MessagingEntityNotFound');
     await r.close();
+  });
+
+  it('answers a $management operation it does not know with 501 naming it; known operations are answered (an empty peek: 204, no body)', async () => {
+    const target = { host: '127.0.0.1', port: b.emulator.port, keyName: DEFAULT_SAS_KEY_NAME, key: DEFAULT_SAS_KEY };
+    await expect(managementRequest(target, 'basic', 'com.example:no-such-operation', {})).rejects.toThrow(/\(501\).*'com\.example:no-such-operation' is not supported/);
+    await expect(managementRequest(target, 'basic', 'com.microsoft:add-rule', {})).rejects.toThrow(/\(501\).*Rule management/);
+    await expect(managementRequest(target, 'basic', 'com.microsoft:peek-message', { 'message-count': 1 })).resolves.toBeNull();
   });
 
   it('refuses a token signed with the wrong key with UnauthorizedAccess', async () => {

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isServiceBusError, type ServiceBusReceivedMessage } from '@azure/service-bus';
-import { ns, sleep, startBroker, type TestBroker } from './helpers';
+import { ns, startBroker, until, type TestBroker } from './helpers';
 
 let b: TestBroker;
 const bodyOf = (m: ServiceBusReceivedMessage): unknown => m.body as unknown;
@@ -18,8 +18,8 @@ beforeAll(async () => {
   b = await startBroker(
     ns([
       { Name: 'size' },
-      { Name: 'lost', Properties: { LockDuration: 'PT1S' } },
-      { Name: 'waiting', Properties: { LockDuration: 'PT1S' } },
+      { Name: 'lost', Properties: { LockDuration: 'PT1M' } },
+      { Name: 'waiting', Properties: { LockDuration: 'PT1M' } },
       { Name: 'ttl-cap', Properties: { DefaultMessageTimeToLive: 'PT1M' } },
     ]),
   );
@@ -52,7 +52,7 @@ describe('lock expiry', () => {
     const r = b.client.createReceiver('lost', { maxAutoLockRenewalDurationInMs: 0 });
     const [m] = await r.receiveMessages(1, { maxWaitTimeInMs: 1000 });
     expect(m).toBeDefined();
-    await sleep(1300);
+    await b.clock.advance(61_000);
     const err = await errorOf(r.completeMessage(m!));
     expect(isServiceBusError(err) && err.code).toBe('MessageLockLost');
     const again = await r.receiveMessages(1, { maxWaitTimeInMs: 2000 });
@@ -68,8 +68,13 @@ describe('lock expiry', () => {
     const holder = b.client.createReceiver('waiting', { maxAutoLockRenewalDurationInMs: 0 });
     const [m] = await holder.receiveMessages(1, { maxWaitTimeInMs: 1000 });
     expect(m).toBeDefined();
+    expect(b.emulator.readyReceivers('waiting')).toBe(0);
     const other = b.client.createReceiver('waiting', { maxAutoLockRenewalDurationInMs: 0 });
-    const got = await other.receiveMessages(1, { maxWaitTimeInMs: 10_000 });
+    const receiving = other.receiveMessages(1, { maxWaitTimeInMs: 10_000 });
+    // The lock expires only once `other` is attached and has asked for a message.
+    await until(() => b.emulator.readyReceivers('waiting') === 1, 'the second receiver to wait with credit');
+    await b.clock.advance(61_000);
+    const got = await receiving;
     expect(got.map((x) => [bodyOf(x), x.deliveryCount])).toEqual([['held', 1]]);
     await other.completeMessage(got[0]!);
     const err = await errorOf(holder.completeMessage(m!));

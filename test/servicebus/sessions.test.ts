@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isServiceBusError, ServiceBusClient, type ServiceBusReceivedMessage } from '@azure/service-bus';
-import { ns, sleep, startBroker, type TestBroker } from './helpers';
+import { ns, sleep, startBroker, until, type TestBroker } from './helpers';
 
 let b: TestBroker;
 const bodyOf = (m: ServiceBusReceivedMessage): unknown => m.body as unknown;
@@ -23,7 +23,7 @@ beforeAll(async () => {
         { Name: 'next', Properties: { RequiresSession: true } },
         { Name: 'wait', Properties: { RequiresSession: true } },
         { Name: 'state', Properties: { RequiresSession: true } },
-        { Name: 'expiry', Properties: { RequiresSession: true, LockDuration: 'PT1S' } },
+        { Name: 'expiry', Properties: { RequiresSession: true, LockDuration: 'PT1M' } },
         { Name: 'deferred', Properties: { RequiresSession: true } },
       ],
       [{ Name: 'orders', Subscriptions: [{ Name: 'by-customer', Properties: { RequiresSession: true } }] }],
@@ -145,10 +145,12 @@ describe('session entities', () => {
     const r = await b.client.acceptSession('expiry', 'E', { maxAutoLockRenewalDurationInMs: 0 });
     const before = r.sessionLockedUntilUtc.getTime();
     const [m] = await r.receiveMessages(1, { maxWaitTimeInMs: 1000 });
-    await sleep(300);
+    await b.clock.advance(10_000);
     const renewed = await r.renewSessionLock();
     expect(renewed.getTime()).toBeGreaterThan(before);
-    await sleep(1500);
+    // 75 s on: the renewed lock (until 70 s) has expired; the broker detaches the receiver (session-lock-lost).
+    await b.clock.advance(65_000);
+    await until(() => r.isClosed, 'the receiver to see its session lock lost');
     const err = await errorOf(r.completeMessage(m!));
     expect(isServiceBusError(err) && err.code).toBe('SessionLockLost');
     const next = await b.client.acceptSession('expiry', 'E', { maxAutoLockRenewalDurationInMs: 0 });

@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { anySecretMatches } from '../../crypto/constant-time';
 import { ConfigError } from '../../errors';
 import type { Channel } from '../../policy/schema-file';
 import { NotifyMessage, type NotifyMessageInput } from './message';
@@ -69,9 +70,7 @@ export function signWebhook(secret: string, timestamp: string, body: string): st
 
 /** For receivers (and tests): constant-time check of a generic-webhook signature. */
 export function verifyWebhookSignature(secret: string, timestamp: string, body: string, signature: string): boolean {
-  const expected = Buffer.from(signWebhook(secret, timestamp, body));
-  const got = Buffer.from(signature);
-  return expected.length === got.length && timingSafeEqual(expected, got);
+  return anySecretMatches(signature, [signWebhook(secret, timestamp, body)]);
 }
 
 export function payloadFor(channel: ResolvedChannel, m: NotifyMessage, sentAt: string): Record<string, unknown> {

@@ -1,14 +1,9 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { anySecretMatches } from '../../crypto/constant-time';
 
-/**
- * Constant-time equality for secrets and signatures. Unequal lengths return false early: that reveals only the
- * length of the expected value, which is public for every scheme here (fixed-size digests) or a secret's length.
- */
+/** Constant-time equality for secrets and signatures (shared/crypto/constant-time.ts: length-safe). */
 export function safeEqual(a: Buffer | string, b: Buffer | string): boolean {
-  const x = typeof a === 'string' ? Buffer.from(a, 'utf8') : a;
-  const y = typeof b === 'string' ? Buffer.from(b, 'utf8') : b;
-  if (x.length !== y.length) return false;
-  return timingSafeEqual(x, y);
+  return anySecretMatches(a, [b]);
 }
 
 /** HMAC-SHA256 with a UTF-8 string key over byte chunks. */
@@ -21,6 +16,6 @@ export function hmacSha256(secret: string, ...chunks: Array<Buffer | string>): B
 /** True when any candidate matches; every candidate is compared (no early exit on the secret list). */
 export function anyEqual(candidates: readonly Buffer[], expected: readonly Buffer[]): boolean {
   let found = false;
-  for (const c of candidates) for (const e of expected) if (safeEqual(c, e)) found = true;
+  for (const c of candidates) if (anySecretMatches(c, expected)) found = true;
   return found;
 }
