@@ -9,8 +9,8 @@ import { getConfig, settingForTrigger } from '../shared/config';
 import { normalizeBusMessage } from '../shared/intake/bus-ingress';
 import { findJobRunOwner } from '../shared/jobs/owners';
 import { getRecords } from '../shared/records';
-import { ALL_WORKFLOW_ORCHESTRATIONS, RouterError, routeEvent, type DurablePort, type RouterDeps } from '../shared/router/route';
-import { durablePortFromClient } from '../shared/router/durable-client';
+import { durablePortOf } from '../shared/durable/durable-functions';
+import { ALL_WORKFLOW_ORCHESTRATIONS, RouterError, routeEvent, type RouterDeps } from '../shared/router/route';
 import { recordDeadLetter } from '../shared/telemetry/metrics';
 
 const SUBSCRIPTIONS = ['promotion', 'pipelines', 'retraining', 'jobs'] as const;
@@ -42,10 +42,9 @@ export async function routeMessage(subscription: string, body: unknown, client: 
     context.info(`Message ignored on ${subscription}: ${normalized.reason}`);
     return;
   }
-  const durable: DurablePort = durablePortFromClient(client);
   const runs = getRecords(config).workflowRuns;
   const deps: RouterDeps = {
-    durable,
+    durable: durablePortOf(client),
     runs: { get: (wf, id) => runs.get(wf, id), upsert: (r) => runs.upsert(r) },
     findJobOwner: async (runId) => (await findJobRunOwner(runId))?.instanceId,
     now: () => new Date().toISOString(),
