@@ -101,7 +101,8 @@ df.app.activity(RETRAINING_ACTIVITIES.runStatus, {
 df.app.activity(RETRAINING_ACTIVITIES.raise, {
   extraInputs: [client],
   handler: async (input: { instanceId: string; payload: unknown }, ctx: InvocationContext) => {
-    await df.getClient(ctx).raiseEvent(input.instanceId, RETRAIN_TRIGGER_EVENT, input.payload);
+    // A coordinator that has finished drops the trigger (as before); a missing one fails the activity.
+    if ((await durablePortFor(ctx).raise(input.instanceId, RETRAIN_TRIGGER_EVENT, input.payload)) === 'not-found') throw new Error(`no coordinator ${input.instanceId}`);
     return true;
   },
 });
