@@ -24,7 +24,8 @@ function deps(ctx: RouteContext<unknown, unknown, unknown>, withClient: boolean)
     now: Date.now,
     raise: async (instanceId, eventName, payload) => {
       if (!withClient) throw new Error('no durable client');
-      await ctx.client().raiseEvent(instanceId, eventName, payload);
+      const r = await ctx.durable().raise(instanceId, eventName, payload);
+      if (r !== 'raised') throw new Error(`instance ${instanceId} is ${r === 'gone' ? 'finished' : 'missing'}`);
     },
     log: (level, message, fields) => (level === 'warn' ? ctx.context.warn(message, fields) : ctx.context.info(message, fields)),
     audit: ctx.audit,

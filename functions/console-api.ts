@@ -45,7 +45,7 @@ route('consoleRuns', {
   query: RunsViewQuery,
   errorPrefix: 'CONSOLE_RUNS',
   durable: true,
-  handler: async (ctx) => ({ status: 200, jsonBody: await listRunsView(ctx.client(), ctx.query) }),
+  handler: async (ctx) => ({ status: 200, jsonBody: await listRunsView(ctx.durable(), ctx.query) }),
 });
 
 route('consoleRun', {
@@ -56,7 +56,7 @@ route('consoleRun', {
   params: RunIdParams,
   errorPrefix: 'CONSOLE_RUN',
   durable: true,
-  handler: async (ctx) => ({ status: 200, jsonBody: await runDetailView(ctx.client(), runStepStore(runsSettings()), ctx.params.id) }),
+  handler: async (ctx) => ({ status: 200, jsonBody: await runDetailView(ctx.durable(), runStepStore(runsSettings()), ctx.params.id) }),
 });
 
 route('consoleRunAction', {
@@ -73,7 +73,7 @@ route('consoleRunAction', {
     const who = actorOf(ctx.caller);
     const entry = { action: `console.run.${ctx.body.action}`, ...who, target: ctx.params.id };
     try {
-      const result = await runAction(ctx.client(), ctx.params.id, ctx.body, who.actor, Date.now());
+      const result = await runAction(ctx.durable(), ctx.params.id, ctx.body, who.actor, Date.now());
       await ctx.audit({ ...entry, outcome: 'accepted', details: { reason: ctx.body.reason, ...(result.newRunId ? { newRunId: result.newRunId } : {}) } });
       return { status: 200, jsonBody: result };
     } catch (e) {
@@ -122,7 +122,7 @@ route('consoleRetraining', {
   auth: 'identity',
   note: "any identity: each model's retraining coordinator (decisions, cooldown, running run) and recent runs",
   durable: true,
-  handler: async (ctx) => ({ status: 200, jsonBody: await retrainingView(ctx.client()) }),
+  handler: async (ctx) => ({ status: 200, jsonBody: await retrainingView(ctx.durable()) }),
 });
 
 route('consoleEvents', {

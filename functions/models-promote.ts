@@ -1,5 +1,4 @@
 /** `POST /api/models/{name}/versions/{version}/promote` → `modelPromotion` (adapter over shared/promotion/promote-api.ts). Any identity; it becomes the run's trigger. */
-import { startOnce } from '../shared/router/durable-client';
 import { requestPromotion } from '../shared/promotion/promote-api';
 import { route } from './lib/route';
 
@@ -14,7 +13,7 @@ route('modelsPromote', {
     const r = await requestPromotion(
       { params: ctx.request.params, body: ctx.text },
       ctx.caller.identity!,
-      { now: Date.now, start: startOnce(ctx.client()), log: (message, fields) => ctx.context.info(message, fields), audit: ctx.audit },
+      { now: Date.now, start: (name, id, input) => ctx.durable().startOnce(name, id, input), log: (message, fields) => ctx.context.info(message, fields), audit: ctx.audit },
     );
     return { status: r.status, jsonBody: r.json };
   },

@@ -1,5 +1,4 @@
 /** `POST /api/models/{name}/rollback` → the `modelRollback` orchestration (adapter over shared/promotion/rollback-api.ts). Operators only. */
-import { startOnce } from '../shared/router/durable-client';
 import { loadPolicy } from '../shared/policy/load';
 import { policyFile } from '../shared/promotion/env';
 import { requestRollback } from '../shared/promotion/rollback-api';
@@ -16,7 +15,7 @@ route('modelsRollback', {
     const r = await requestRollback(
       { params: ctx.request.params, body: ctx.text },
       ctx.caller.identity!,
-      { loadPolicy: () => loadPolicy(policyFile()), start: startOnce(ctx.client()), log: (message, fields) => ctx.context.info(message, fields), audit: ctx.audit },
+      { loadPolicy: () => loadPolicy(policyFile()), start: (name, id, input) => ctx.durable().startOnce(name, id, input), log: (message, fields) => ctx.context.info(message, fields), audit: ctx.audit },
     );
     return { status: r.status, jsonBody: r.json };
   },

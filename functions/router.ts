@@ -4,13 +4,15 @@
  */
 import { app, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
+import { getServiceBusClient } from '../shared/bus/client';
 import { getEventPublisher } from '../shared/bus/publisher';
 import { getConfig, settingForTrigger } from '../shared/config';
 import { normalizeBusMessage } from '../shared/intake/bus-ingress';
 import { findJobRunOwner } from '../shared/jobs/owners';
 import { getRecords } from '../shared/records';
-import { ALL_WORKFLOW_ORCHESTRATIONS, RouterError, routeEvent, type DurablePort, type RouterDeps } from '../shared/router/route';
-import { durablePortFromClient } from '../shared/router/durable-client';
+import { durablePortOf } from '../shared/durable/durable-functions';
+import { deadLetterByLockToken, neverSucceeds } from '../shared/router/dead-letter';
+import { ALL_WORKFLOW_ORCHESTRATIONS, RouterError, routeEvent, type RouterDeps } from '../shared/router/route';
 import { recordDeadLetter } from '../shared/telemetry/metrics';
 
 const SUBSCRIPTIONS = ['promotion', 'pipelines', 'retraining', 'jobs'] as const;
@@ -26,26 +28,52 @@ function busMessageFrom(body: unknown, meta: Record<string, unknown> | undefined
   };
 }
 
+/**
+ * Runs `handle` for one message; a message that can never succeed (a non-retryable StagecraftError) is dead-lettered
+ * at once with its code as reason; any other failure is rethrown, so Service Bus delivers the message again.
+ */
+async function settling(subscription: string, context: InvocationContext, handle: () => Promise<void>): Promise<void> {
+  try {
+    await handle();
+  } catch (e) {
+    const fatal = neverSucceeds(e);
+    if (!fatal) throw e;
+    const meta = context.triggerMetadata;
+    const lockToken = typeof meta?.['lockToken'] === 'string' ? meta['lockToken'] : undefined;
+    recordDeadLetter(subscription, fatal.code);
+    if (!lockToken) throw e; // no lock token: Service Bus dead-letters it at MaxDeliveryCount
+    try {
+      await deadLetterByLockToken(getServiceBusClient(getConfig().serviceBus), topicName, subscription, lockToken, fatal);
+    } catch (settleError) {
+      context.warn(`Could not dead-letter the message on ${subscription}; it will be delivered again: ${settleError instanceof Error ? settleError.message : String(settleError)}`);
+      throw e;
+    }
+    context.error(`Dead-lettered a message on ${subscription} (${fatal.code}): ${fatal.message}`, { messageId: meta?.['messageId'], code: fatal.code });
+  }
+}
+
 export async function routeMessage(subscription: string, body: unknown, client: df.DurableClient, context: InvocationContext): Promise<void> {
+  return settling(subscription, context, () => routeOne(subscription, body, client, context));
+}
+
+async function routeOne(subscription: string, body: unknown, client: df.DurableClient, context: InvocationContext): Promise<void> {
   const config = getConfig();
   const meta = context.triggerMetadata;
   const now = new Date().toISOString();
   const normalized = normalizeBusMessage(busMessageFrom(body, meta), config, now);
   const messageId = typeof meta?.['messageId'] === 'string' ? meta['messageId'] : undefined;
   if (normalized.kind === 'invalid') {
-    // Not retryable: after maxDeliveryCount attempts Service Bus dead-letters it; the reason is in the log and the DLQ.
+    // Not retryable: dead-lettered at once with the code as reason (settling above).
     context.error(`Invalid message on ${subscription}: ${normalized.error.message}`, { messageId });
-    recordDeadLetter(subscription, 'ROUTER_MESSAGE_INVALID');
     throw new RouterError('ROUTER_MESSAGE_INVALID', normalized.error.message, { status: 400, details: normalized.error.details ?? {} });
   }
   if (normalized.kind === 'ignored') {
     context.info(`Message ignored on ${subscription}: ${normalized.reason}`);
     return;
   }
-  const durable: DurablePort = durablePortFromClient(client);
   const runs = getRecords(config).workflowRuns;
   const deps: RouterDeps = {
-    durable,
+    durable: durablePortOf(client),
     runs: { get: (wf, id) => runs.get(wf, id), upsert: (r) => runs.upsert(r) },
     findJobOwner: async (runId) => (await findJobRunOwner(runId))?.instanceId,
     now: () => new Date().toISOString(),
@@ -77,12 +105,15 @@ for (const subscription of SUBSCRIPTIONS) {
  * the message id is the business dedupe key, so a redelivery here is dropped by duplicate detection.
  */
 export async function republishNative(body: unknown, context: InvocationContext): Promise<void> {
+  return settling('native', context, () => republishOne(body, context));
+}
+
+async function republishOne(body: unknown, context: InvocationContext): Promise<void> {
   const config = getConfig();
   const meta = context.triggerMetadata;
   const normalized = normalizeBusMessage(busMessageFrom(body, meta), config, new Date().toISOString());
   if (normalized.kind === 'invalid') {
     context.error(`Invalid native message: ${normalized.error.message}`);
-    recordDeadLetter('native', 'ROUTER_MESSAGE_INVALID');
     throw new RouterError('ROUTER_MESSAGE_INVALID', normalized.error.message, { status: 400, details: normalized.error.details ?? {} });
   }
   if (normalized.kind === 'ignored') {

@@ -15,7 +15,7 @@ route('runsList', {
   durable: true,
   handler: async (ctx) => {
     const q = parseRunsQuery(ctx.query);
-    return { status: 200, jsonBody: { ...(await listRuns(ctx.client(), q)), query: q } };
+    return { status: 200, jsonBody: { ...(await listRuns(ctx.durable(), q)), query: q } };
   },
 });
 
@@ -27,6 +27,6 @@ route('runsGet', {
   durable: true,
   handler: async (ctx) => {
     const id = decodeURIComponent(ctx.request.params['id'] ?? '');
-    return { status: 200, jsonBody: await getRun(ctx.client(), runStepStore(runsSettings()), id) };
+    return { status: 200, jsonBody: await getRun(ctx.durable(), runStepStore(runsSettings()), id) };
   },
 });

@@ -14,8 +14,8 @@ import { loadPolicy } from '../shared/policy/load';
 import type { ScheduledJobInput } from '../shared/pipelines/contract';
 import { PIPELINES } from '../shared/pipelines/names';
 import { MAX_TICK_CATCH_UP_MS, runDueSchedules, tickWindowStart } from '../shared/pipelines/schedules';
+import { durablePortFor } from '../shared/durable/durable-functions';
 import { instanceIdFor } from '../shared/router/instance-id';
-import { startOnce } from '../shared/router/durable-client';
 import { errorAnswer, readJson } from '../shared/runs/http';
 import { runsSettings } from '../shared/runs/settings';
 import { NotFoundError } from '../shared/errors';
@@ -24,7 +24,7 @@ import { rawRoute } from './lib/route';
 export async function schedulesTick(timer: Timer, context: InvocationContext): Promise<void> {
   const to = Date.now();
   const from = tickWindowStart(timer.scheduleStatus?.last, to);
-  const result = await runDueSchedules(df.getClient(context), await loadPolicy(runsSettings().policyPath), from, to);
+  const result = await runDueSchedules(durablePortFor(context), await loadPolicy(runsSettings().policyPath), from, to);
   if (result.jobs.length || result.models.length || result.errors.length) {
     context.info('schedules due', { from: result.window.from, to: result.window.to, jobs: result.jobs.length, models: result.models.length, errors: result.errors.length });
   }
@@ -40,7 +40,7 @@ export async function schedulesTickHttp(request: HttpRequest, context: Invocatio
     const to = parsed.data.at ? Date.parse(parsed.data.at) : Date.now();
     const from = parsed.data.from ? Date.parse(parsed.data.from) : to - 60_000;
     if (!(from < to) || to - from > MAX_TICK_CATCH_UP_MS) throw validationErrorFrom('SCHEDULE_TICK_INVALID', 'tick request body', [{ code: 'custom', path: ['from'], message: 'must be before at, by at most 24h', input: undefined }]);
-    const result = await runDueSchedules(df.getClient(context), await loadPolicy(runsSettings().policyPath), from, to);
+    const result = await runDueSchedules(durablePortFor(context), await loadPolicy(runsSettings().policyPath), from, to);
     return { status: 200, jsonBody: result };
   } catch (e) {
     return errorAnswer(e, context.invocationId, (m, f) => context.error(m, f));
@@ -59,7 +59,7 @@ export async function jobsRun(request: HttpRequest, context: InvocationContext):
     const requestId = parsed.data.requestId ?? randomUUID();
     const instanceId = instanceIdFor('scheduledJob', name, 'http', requestId);
     const input: ScheduledJobInput = { job: name, trigger: 'http' };
-    const started = (await startOnce(df.getClient(context), PIPELINES.scheduled, instanceId, input)) === 'started';
+    const started = (await durablePortFor(context).startOnce(PIPELINES.scheduled, instanceId, input)) === 'started';
     return { status: 202, jsonBody: { job: name, instanceId, started, requestId } };
   } catch (e) {
     return errorAnswer(e, context.invocationId, (m, f) => context.error(m, f));

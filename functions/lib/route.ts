@@ -10,6 +10,8 @@ import * as df from 'durable-functions';
 import type { z } from 'zod';
 import { appendAudit, type AuditEntry } from '../../shared/audit';
 import { authSettings } from '../../shared/auth/settings';
+import { durablePortFor } from '../../shared/durable/durable-functions';
+import type { DurablePort } from '../../shared/durable/port';
 import { authorizeRequest, Forbidden, hostAuthLevel, type AuthKind, type Caller } from '../../shared/auth/policy';
 import { isStagecraftError, ValidationError, type StagecraftError } from '../../shared/errors';
 import { validationErrorFrom } from '../../shared/events';
@@ -40,7 +42,8 @@ export interface RouteContext<P, Q, B> {
   /** Raw body text (read once by the layer when a body schema or `readBody` is declared). */
   text: string;
   headers: ReadonlyMap<string, string>;
-  client: () => df.DurableClient;
+  /** The durable port (routes declared `durable: true`). */
+  durable: () => DurablePort;
   /** Appends to the audit log; a failure to write is logged, never turned into the answer. */
   audit: (entry: AuditEntry) => Promise<void>;
 }
@@ -202,7 +205,7 @@ export function route<P = Record<string, string>, Q = Record<string, string>, B 
         if (!parsed.success) throw validationErrorFrom(`${prefix}_BODY_INVALID`, 'body', parsed.error.issues);
         body = parsed.data;
       }
-      const answer = await o.handler({ request, context, caller, params: params.data, query: query.data, body, text, headers, client: () => df.getClient(context), audit });
+      const answer = await o.handler({ request, context, caller, params: params.data, query: query.data, body, text, headers, durable: () => durablePortFor(context), audit });
       return withNoStore(answer);
     } catch (e) {
       const custom = o.renderError && isStagecraftError(e) && e.status < 500 ? o.renderError(e, request) : undefined;

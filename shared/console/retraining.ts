@@ -3,7 +3,7 @@
  * running run — read from each `retrainingCoordinator` instance's custom status (shared/retraining/state statusOf),
  * plus the recent retraining runs.
  */
-import type { DurableClient } from 'durable-functions';
+import type { DurablePort } from '../durable/port';
 import { summarize } from '../runs/query';
 import { redact } from './redact';
 import type { RetrainingView } from './schemas';
@@ -11,8 +11,8 @@ import type { RetrainingView } from './schemas';
 const rec = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {});
 const s = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
-export async function retrainingView(client: DurableClient): Promise<RetrainingView> {
-  const all = (await client.getStatusAll()) as unknown as Array<Parameters<typeof summarize>[0] & { customStatus?: unknown }>;
+export async function retrainingView(durable: Pick<DurablePort, 'listAll'>): Promise<RetrainingView> {
+  const all = await durable.listAll();
   const coordinators = all.filter((x) => x.name === 'retrainingCoordinator').map((x) => {
     const cs = rec(x.customStatus);
     const running = rec(cs['running']);

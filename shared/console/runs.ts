@@ -3,10 +3,9 @@
  * time, and one run's detail (reusing shared/runs/query getRun) with secrets redacted, step durations, links and
  * what to do next. Plus operator actions on a run (the route audits them).
  */
-import type { DurableClient } from 'durable-functions';
+import { TERMINAL_RUNTIME_STATUSES, type DurablePort } from '../durable/port';
 import { ConflictError, NotFoundError } from '../errors';
 import { getRun, matches, summarize, WORKFLOW_ALIASES, type RunSummary, type TimelineEntry } from '../runs/query';
-import { statusOf, TERMINAL_RUNTIME } from '../runs/durable';
 import type { RunStepStore } from '../runs/store';
 import { redact, redactText } from './redact';
 import type { ConsoleLink, RunAction, RunActionBody, RunActionResult, RunDetailView, RunHint, RunsView, RunsViewQuery, StatusBucket } from './schemas';
@@ -86,8 +85,8 @@ export function withModelFromId(r: RunSummary): RunSummary {
   return r;
 }
 
-export async function listRunsView(client: DurableClient, q: RunsViewQuery): Promise<RunsView> {
-  const all = (await client.getStatusAll()) as unknown as Parameters<typeof summarize>[0][];
+export async function listRunsView(durable: Pick<DurablePort, 'listAll'>, q: RunsViewQuery): Promise<RunsView> {
+  const all = await durable.listAll();
   return runsView(all.map((s) => withModelFromId(summarize(s))), q);
 }
 
@@ -107,7 +106,7 @@ function withDurations(timeline: readonly TimelineEntry[], endAt: string | undef
 export function actionsFor(status: string): RunAction[] {
   if (status === 'Running' || status === 'Pending') return ['terminate', 'suspend'];
   if (status === 'Suspended') return ['resume', 'terminate'];
-  if (TERMINAL_RUNTIME.has(status)) return ['restart', 'purge'];
+  if (TERMINAL_RUNTIME_STATUSES.has(status)) return ['restart', 'purge'];
   if (status === 'Purged') return [];
   return ['terminate'];
 }
@@ -145,9 +144,9 @@ function consoleLinks(view: Pick<RunDetailView, 'run' | 'customStatus' | 'rawLin
   return out;
 }
 
-export async function runDetailView(client: DurableClient, store: RunStepStore, id: string): Promise<RunDetailView> {
-  const d = await getRun(client, store, id);
-  const running = !TERMINAL_RUNTIME.has(d.run.status);
+export async function runDetailView(durable: Pick<DurablePort, 'status'>, store: RunStepStore, id: string): Promise<RunDetailView> {
+  const d = await getRun(durable, store, id);
+  const running = !TERMINAL_RUNTIME_STATUSES.has(d.run.status);
   const timeline = withDurations(d.timeline, running ? undefined : d.run.lastUpdatedTime);
   const error = errorOf(d.output, d.customStatus);
   const base = { run: d.run, input: redact(d.input), output: redact(d.output), customStatus: redact(d.customStatus), rawLinks: d.links, ...(error ? { error: redactText(error) } : {}) };
@@ -155,23 +154,25 @@ export async function runDetailView(client: DurableClient, store: RunStepStore, 
 }
 
 /** The operator's action on a run. Throws NotFound/Conflict with what to do instead. */
-export async function runAction(client: DurableClient, id: string, body: RunActionBody, actor: string, nowMs: number): Promise<RunActionResult> {
-  const st = await statusOf(client, id, { showInput: true });
+export async function runAction(durable: DurablePort, id: string, body: RunActionBody, actor: string, nowMs: number): Promise<RunActionResult> {
+  const st = await durable.status(id, { showInput: true });
   if (!st) throw new NotFoundError('RUN_NOT_FOUND', `no run with id '${id}'`, { details: { id } });
-  const status = String(st.runtimeStatus);
+  const status = st.runtimeStatus;
   const allowed = actionsFor(status);
   if (!allowed.includes(body.action)) {
     throw new ConflictError('RUN_ACTION_NOT_ALLOWED', `cannot ${body.action} a ${status} run (possible: ${allowed.join(', ') || 'none'})`, { details: { status, allowed } });
   }
   const reason = `${body.reason} (by ${actor} in the console)`;
   switch (body.action) {
-    case 'terminate': await client.terminate(id, reason); return { action: body.action, id, message: `termination of ${id} requested` };
-    case 'suspend': await client.suspend(id, reason); return { action: body.action, id, message: `suspension of ${id} requested` };
-    case 'resume': await client.resume(id, reason); return { action: body.action, id, message: `resumption of ${id} requested` };
-    case 'purge': await client.purgeInstanceHistory(id); return { action: body.action, id, message: `history of ${id} purged` };
+    case 'terminate': await durable.terminate(id, reason); return { action: body.action, id, message: `termination of ${id} requested` };
+    case 'suspend': await durable.suspend(id, reason); return { action: body.action, id, message: `suspension of ${id} requested` };
+    case 'resume': await durable.resume(id, reason); return { action: body.action, id, message: `resumption of ${id} requested` };
+    case 'purge': await durable.purge(id); return { action: body.action, id, message: `history of ${id} purged` };
     case 'restart': {
       const newRunId = `${id.slice(0, 80)}-restart-${nowMs.toString(36)}`;
-      await client.startNew(String(st.name), { instanceId: newRunId, input: st.input });
+      if ((await durable.startOnce(st.name, newRunId, st.input)) === 'exists') {
+        throw new ConflictError('RUN_ACTION_NOT_ALLOWED', `a restart ${newRunId} already exists`, { details: { status, newRunId } });
+      }
       return { action: body.action, id, newRunId, message: `started ${newRunId} with the same input` };
     }
   }

@@ -11,13 +11,12 @@
  *   refuses `retraining.schedule` in `defaults` or on a glob entry (shared/policy/parse.ts), so each exact entry's
  *   effective schedule is its own and glob keys have none to evaluate.
  */
-import type { DurableClient } from 'durable-functions';
 import { nextCronTime, parseCron } from '../decisions/cron';
+import type { DurablePort } from '../durable/port';
 import { type Policy, tryResolvePolicy } from '../policy';
 import { hasWildcard } from '../policy/glob';
 import { instanceIdFor } from '../router/instance-id';
 import { signalCoordinator } from '../retraining/signal';
-import { startOnce } from '../router/durable-client';
 import type { ScheduledJobInput } from './contract';
 import { PIPELINES } from './names';
 
@@ -74,21 +73,21 @@ export interface TickResult {
   errors: Array<{ what: string; error: string }>;
 }
 
-export async function runDueSchedules(client: DurableClient, policy: Policy, fromMs: number, toMs: number): Promise<TickResult> {
+export async function runDueSchedules(durable: Pick<DurablePort, 'startOnce' | 'ensureRunning' | 'raise'>, policy: Policy, fromMs: number, toMs: number): Promise<TickResult> {
   const due = dueSchedules(policy, fromMs, toMs);
   const result: TickResult = { window: { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString() }, jobs: [], models: [], errors: [] };
   for (const j of due.jobs) {
     const instanceId = instanceIdFor('scheduledJob', j.name, j.scheduledFor.slice(0, 16));
     const input: ScheduledJobInput = { job: j.name, scheduledFor: j.scheduledFor, trigger: 'schedule' };
     try {
-      result.jobs.push({ ...j, instanceId, started: (await startOnce(client, PIPELINES.scheduled, instanceId, input)) === 'started' });
+      result.jobs.push({ ...j, instanceId, started: (await durable.startOnce(PIPELINES.scheduled, instanceId, input)) === 'started' });
     } catch (e) {
       result.errors.push({ what: `job ${j.name}`, error: e instanceof Error ? e.message : String(e) });
     }
   }
   for (const m of due.models) {
     try {
-      const coordinatorId = await signalCoordinator(client, m.model, { kind: 'schedule', scheduledFor: m.scheduledFor });
+      const coordinatorId = await signalCoordinator(durable, m.model, { kind: 'schedule', scheduledFor: m.scheduledFor });
       result.models.push({ ...m, coordinatorId });
     } catch (e) {
       result.errors.push({ what: `model ${m.model}`, error: e instanceof Error ? e.message : String(e) });

@@ -1,70 +1,14 @@
 import { z } from 'zod';
 import { tryParseDuration } from '../decisions/duration';
+import { Check } from './checks';
 import { RetrainParameter, RetrainParameterName, reservedReason } from './parameters';
 import { ApproverSet, Cron, Duration, Identifier, JobDef, durationAtLeast } from './schema-common';
 import { REGISTRY_KINDS, registryIssues } from './registry-rules';
 
 /** The effective (merged, defaulted) policy of one model. Pure: no I/O. */
 
-const checkBase = {
-  severity: z.enum(['blocking', 'advisory']).default('blocking').meta({ description: 'blocking: a failure stops promotion; advisory: recorded only.' }),
-  enabled: z.boolean().default(true),
-  description: z.string().optional(),
-  timeout: Duration.optional().meta({ description: 'Time allowed for the check (job checks: per attempt; default the job timeout).' }),
-  retries: z.int().min(0).max(10).default(0),
-  backoff: Duration.default('10s'),
-};
-
-const ThresholdRule = z
-  .strictObject({ metric: z.string().min(1), min: z.number().optional(), max: z.number().optional() })
-  .superRefine((t, ctx) => {
-    if (t.min === undefined && t.max === undefined) ctx.addIssue({ code: 'custom', message: 'set min, max or both', path: [] });
-    if (t.min !== undefined && t.max !== undefined && t.min > t.max) ctx.addIssue({ code: 'custom', message: `min ${t.min} is above max ${t.max}`, path: ['min'] });
-  });
-
-const ChampionRule = z
-  .strictObject({
-    metric: z.string().min(1),
-    direction: z.enum(['higher', 'lower']).meta({ description: 'Which way is better for this metric.' }),
-    mode: z.enum(['absolute', 'relative']).default('absolute').meta({ description: 'relative: improvement divided by |champion| (0.01 = 1%).' }),
-    minImprovement: z.number().optional().meta({ description: 'Challenger must beat the champion by at least this much.' }),
-    maxRegression: z.number().min(0).optional().meta({ description: 'Challenger may be worse by at most this much.' }),
-  });
-
-/** catalog.schema.table, each part a plain identifier (table names cannot be bound as SQL parameters). */
-const UcTableName = z.string().regex(/^[A-Za-z0-9_]{1,255}\.[A-Za-z0-9_]{1,255}\.[A-Za-z0-9_]{1,255}$/, { message: 'must be catalog.schema.table (letters, digits, _)' });
-/** The champion rule language over the live metrics computed from the inference table. */
-const AbRule = ChampionRule.extend({
-  metric: z.enum(['error_rate', 'latency_mean_ms', 'latency_p95_ms']).meta({ description: 'A live metric per served version from the inference table.' }),
-});
-
-export const Check = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('required-tags'), tags: z.array(z.string().min(1)).min(1), ...checkBase }),
-  z.strictObject({ type: z.literal('description'), minLength: z.int().min(1).default(1), ...checkBase }),
-  z.strictObject({ type: z.literal('signature'), ...checkBase }),
-  z.strictObject({ type: z.literal('input-example'), ...checkBase }),
-  z.strictObject({ type: z.literal('metric-threshold'), thresholds: z.array(ThresholdRule).min(1), ...checkBase }),
-  z.strictObject({
-    type: z.literal('champion'),
-    alias: z.string().min(1).optional().meta({ description: "Alias of the version to compare with (default: promotion.championAlias, or the Production stage in stages mode)." }),
-    rules: z.array(ChampionRule).min(1),
-    ...checkBase,
-  }),
-  z.strictObject({ type: z.literal('artifacts'), paths: z.array(z.string().min(1)).min(1).meta({ description: "Paths relative to the run's artifact root that must exist." }), ...checkBase }),
-  z.strictObject({ type: z.literal('datasets'), min: z.int().min(1).default(1), names: z.array(z.string().min(1)).default([]), ...checkBase }),
-  z.strictObject({ type: z.literal('job'), job: JobDef, ...checkBase }),
-  // Serving A/B gate (shared/serving/ab.ts): runs during a serving-endpoint rollout, not before approval.
-  z.strictObject({
-    type: z.literal('ab-test'),
-    inferenceTable: UcTableName.meta({ description: 'The endpoint inference table, catalog.schema.table (AI Gateway or legacy auto-capture format).' }),
-    tableFormat: z.enum(['ai-gateway', 'legacy']).default('ai-gateway').meta({ description: 'ai-gateway: joins system.serving.served_entities by served_entity_id; legacy: request_metadata.model_version.' }),
-    warehouseId: z.string().regex(/^[A-Za-z0-9]{1,64}$/).optional().meta({ description: 'SQL warehouse id (default: the DATABRICKS_WAREHOUSE_ID setting).' }),
-    rules: z.array(AbRule).min(1),
-    minSamples: z.int().min(1).default(100).meta({ description: 'Requests each side needs in the window before the comparison counts; fewer is a failed gate.' }),
-    ...checkBase,
-  }),
-]);
-export type Check = z.output<typeof Check>;
+// Validation checks: one definition per type (schema, facts, evaluation) in ./checks.
+export { Check };
 
 export const EscalationStep = z.strictObject({
   after: Duration.meta({ description: 'Delay after the request was created.' }),

@@ -59,12 +59,13 @@ async function readMlmodel(client: ModelRegistry, model: VersionInfo, dir: strin
   return { signature: undefined, inputExample: inRun };
 }
 
-async function championOf(client: ModelRegistry, model: VersionInfo, check: Extract<Check, { type: 'champion' }>, promotion: Promotion): Promise<CheckFacts['champion']> {
+/** The champion to compare with: the check's `alias` when it names one, else the policy's champion. */
+async function championOf(client: ModelRegistry, model: VersionInfo, alias: string | undefined, promotion: Promotion): Promise<CheckFacts['champion']> {
   let champ;
-  if (promotion.mode === 'stages' && check.alias === undefined) {
+  if (promotion.mode === 'stages' && alias === undefined) {
     champ = (await client.getLatestVersions(model.name, ['Production']))[0];
   } else {
-    champ = await client.getModelVersionByAlias(model.name, check.alias ?? promotion.championAlias);
+    champ = await client.getModelVersionByAlias(model.name, alias ?? promotion.championAlias);
   }
   if (!champ || champ.version === model.version) return null;
   if (!champ.run_id) return { version: champ.version, metrics: {} };
@@ -76,9 +77,10 @@ async function championOf(client: ModelRegistry, model: VersionInfo, check: Extr
   }
 }
 
-export async function gatherFacts(client: ModelRegistry, check: Check, model: VersionInfo, promotion: Promotion): Promise<CheckFacts> {
+/** Every fact kind a check type declares (shared/policy/checks) is gathered here; no type gets fewer than it declared. */
+export async function gatherFacts(client: ModelRegistry, check: Check, model: VersionInfo, promotion: Promotion): Promise<CheckFacts & { version: VersionInfo }> {
   const needs = new Set(factsNeeded(check));
-  const facts: CheckFacts = { version: model, runTags: {}, runMetrics: undefined };
+  const facts: CheckFacts & { version: VersionInfo } = { version: model, runTags: {}, runMetrics: undefined };
   if (model.runId && (needs.has('run') || needs.has('datasets'))) {
     try {
       const run = await client.getRunSummary(model.runId);
@@ -89,7 +91,7 @@ export async function gatherFacts(client: ModelRegistry, check: Check, model: Ve
       if (!(e instanceof NotFoundError)) throw e;
     }
   }
-  if (needs.has('champion') && check.type === 'champion') facts.champion = await championOf(client, model, check, promotion);
+  if (needs.has('champion')) facts.champion = await championOf(client, model, 'alias' in check ? check.alias : undefined, promotion);
   if (needs.has('artifacts') && model.runId) {
     try {
       facts.artifacts = await listAll(client, model.runId);

@@ -6,17 +6,14 @@
  * <reason>" (409) rather than a bare 202. A request that finds a run in progress is refused before raising.
  */
 import { randomUUID } from 'node:crypto';
-import type { DurableClient } from 'durable-functions';
 import { z } from 'zod';
+import { TERMINAL_RUNTIME_STATUSES, type DurablePort } from '../durable/port';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { checkRetrainParameters, formatParameterProblems } from '../policy/parameters';
 import { EVENT_TYPES, makeEvent, validationErrorFrom } from '../events';
-import { TERMINAL_RUNTIME, statusOf } from '../runs/durable';
-import { ensureRunning } from '../router/durable-client';
-import { RETRAINING } from './names';
 import { loadRetrainingPolicy } from './policy';
+import { ensureRunning, raiseTrigger } from './signal';
 import { type CoordinatorStatus, retrainingCoordinatorId } from './state';
-import { RETRAIN_TRIGGER_EVENT } from './trigger';
 
 export const RetrainRequestBody = z.strictObject({
   reason: z.string().trim().min(1).max(500).default('manual request'),
@@ -38,7 +35,7 @@ export interface RetrainAnswer {
 }
 
 export interface RetrainDeps {
-  client: DurableClient;
+  durable: Pick<DurablePort, 'status' | 'ensureRunning' | 'raise'>;
   policyPath: string;
   /** How long to wait for the coordinator's decision (default 10 s). */
   waitMs?: number;
@@ -69,9 +66,9 @@ export async function requestRetrain(deps: RetrainDeps, model: string, body: z.o
     throw new ValidationError('RETRAIN_PARAMETERS_INVALID', `retraining parameters refused: ${formatParameterProblems(problems)}`, { details: { model, parameters: problems } });
   }
   const coordinatorId = retrainingCoordinatorId(model);
-  const current = await statusOf(deps.client, coordinatorId);
-  if (!current || TERMINAL_RUNTIME.has(String(current.runtimeStatus))) {
-    await ensureRunning(deps.client, RETRAINING.coordinator, coordinatorId, { model });
+  const current = await deps.durable.status(coordinatorId);
+  if (!current || TERMINAL_RUNTIME_STATUSES.has(current.runtimeStatus)) {
+    await ensureRunning(deps.durable, coordinatorId, model);
   } else {
     const s = statusFrom(current.customStatus);
     if (s.running) {
@@ -85,13 +82,13 @@ export async function requestRetrain(deps: RetrainDeps, model: string, body: z.o
   const event = makeEvent(EVENT_TYPES.retrainRequested, {
     model: { name: model }, reason: body.reason, requestedBy: caller, requestId, parameters: body.parameters,
   }, { source: '/stagecraft/api/retrain', time: now });
-  await deps.client.raiseEvent(coordinatorId, RETRAIN_TRIGGER_EVENT, { ...event, force: body.force });
+  await raiseTrigger(deps.durable, coordinatorId, { ...event, force: body.force });
 
   const deadline = Date.now() + (deps.waitMs ?? 10_000);
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   for (let delay = 50; Date.now() < deadline; delay = Math.min(delay * 2, 500)) {
     await sleep(delay);
-    const st = await statusOf(deps.client, coordinatorId);
+    const st = await deps.durable.status(coordinatorId);
     const decision = statusFrom(st?.customStatus).recent?.find((d) => d.triggerId === requestId);
     if (!decision) continue;
     if (decision.action === 'start') {

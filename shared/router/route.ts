@@ -3,26 +3,16 @@
  *
  * Invariants:
  * - A start never creates a second instance for one id: if the id exists (any status) the event is recorded as a
- *   duplicate on the run record; if two deliveries race, the engine refuses the second `startNew` (409 locally,
- *   500 from the real extension; durable-client.ts decides by re-reading the status) and that delivery is recorded
- *   as a duplicate too.
+ *   duplicate on the run record; if two deliveries race, the durable port's `startOnce` answers 'exists' to the
+ *   second (shared/durable: whatever code the engine refused it with) and that delivery is recorded as a duplicate too.
  * - A transient failure (durable API or storage unavailable) throws a retryable error so Service Bus redelivers;
  *   an invalid message throws a non-retryable RouterError and ends in the dead-letter queue.
  */
+import { TERMINAL_RUNTIME_STATUSES, type DurablePort } from '../durable/port';
 import { StagecraftError } from '../errors';
 import type { AnyStagecraftEvent } from '../events';
 import type { WorkflowRunRecord } from '../records/workflow-runs';
 import { planRoute, WORKFLOWS, type RoutePlan, type StartPlan } from './plan';
-
-/** What the router needs from Durable Functions (implemented over df.DurableClient in functions/router.ts). */
-export interface DurablePort {
-  /** Undefined when no instance has this id. */
-  getRuntimeStatus(instanceId: string): Promise<string | undefined>;
-  /** 'exists' when the id is taken by an instance that has not finished (decided by its status, not the refusal code). */
-  startNew(orchestration: string, instanceId: string, input: unknown): Promise<'started' | 'exists'>;
-  /** 'not-found' when no such instance; 'gone' when it has finished (read before raising: durable-functions 3.x resolves a raise into a finished instance silently). */
-  raiseEvent(instanceId: string, eventName: string, payload: unknown): Promise<'raised' | 'not-found' | 'gone'>;
-}
 
 export interface RunsPort {
   get(workflow: string, instanceId: string): Promise<WorkflowRunRecord | undefined>;
@@ -30,7 +20,8 @@ export interface RunsPort {
 }
 
 export interface RouterDeps {
-  durable: DurablePort;
+  /** The durable port (shared/durable/port.ts): only what the router uses. */
+  durable: Pick<DurablePort, 'status' | 'startOnce' | 'ensureRunning' | 'raise'>;
   runs: RunsPort;
   findJobOwner(runId: string): Promise<string | undefined>;
   now(): string;
@@ -44,8 +35,6 @@ export type RouteOutcome =
   | { outcome: 'ignored'; reason: string };
 
 export class RouterError extends StagecraftError {}
-
-const TERMINAL = new Set(['Completed', 'Failed', 'Terminated', 'Canceled']);
 
 /** The run record of a workflow started by `event`, before the orchestration says more. */
 function newRunRecord(plan: StartPlan, event: AnyStagecraftEvent, now: string): WorkflowRunRecord {
@@ -74,7 +63,7 @@ async function recordDuplicate(deps: RouterDeps, plan: StartPlan, event: AnyStag
 }
 
 async function start(plan: StartPlan, event: AnyStagecraftEvent, deps: RouterDeps): Promise<RouteOutcome> {
-  const status = await deps.durable.getRuntimeStatus(plan.instanceId);
+  const status = (await deps.durable.status(plan.instanceId))?.runtimeStatus;
   if (status !== undefined) {
     await recordDuplicate(deps, plan, event, status);
     return { outcome: 'duplicate', instanceId: plan.instanceId, status };
@@ -82,7 +71,7 @@ async function start(plan: StartPlan, event: AnyStagecraftEvent, deps: RouterDep
   const now = deps.now();
   // The run record is written first (idempotent upsert) so a crash after startNew still leaves a record.
   await deps.runs.upsert(newRunRecord(plan, event, now));
-  const result = await deps.durable.startNew(plan.orchestration, plan.instanceId, plan.input);
+  const result = await deps.durable.startOnce(plan.orchestration, plan.instanceId, plan.input);
   if (result === 'exists') {
     await recordDuplicate(deps, plan, event, 'Running');
     return { outcome: 'duplicate', instanceId: plan.instanceId, status: 'Running' };
@@ -99,21 +88,22 @@ export async function executePlan(plan: RoutePlan, event: AnyStagecraftEvent, de
       return start(plan, event, deps);
     case 'signal': {
       let started = false;
-      const status = await deps.durable.getRuntimeStatus(plan.instanceId);
-      if (status === undefined || TERMINAL.has(status)) {
-        if (!plan.startIfMissing) return { outcome: 'ignored', reason: `instance ${plan.instanceId} is ${status ?? 'missing'}; event not delivered` };
+      if (plan.startIfMissing) {
         // (Re)start the long-lived instance, then deliver: the engine buffers events raised before it waits.
-        // Two deliveries racing here both end in one instance: the second start is refused as 'exists'.
-        started = (await deps.durable.startNew(plan.startIfMissing.orchestration, plan.instanceId, plan.startIfMissing.input)) === 'started';
+        // Two deliveries racing here both end in one instance: the second start is answered 'running'.
+        started = (await deps.durable.ensureRunning(plan.startIfMissing.orchestration, plan.instanceId, plan.startIfMissing.input)) === 'started';
+      } else {
+        const status = (await deps.durable.status(plan.instanceId))?.runtimeStatus;
+        if (status === undefined || TERMINAL_RUNTIME_STATUSES.has(status)) return { outcome: 'ignored', reason: `instance ${plan.instanceId} is ${status ?? 'missing'}; event not delivered` };
       }
-      const r = await deps.durable.raiseEvent(plan.instanceId, plan.eventName, plan.payload);
+      const r = await deps.durable.raise(plan.instanceId, plan.eventName, plan.payload);
       if (r !== 'raised') return { outcome: 'ignored', reason: `instance ${plan.instanceId} is ${r === 'gone' ? 'finished' : 'missing'}; event not delivered` };
       return { outcome: 'signalled', instanceId: plan.instanceId, eventName: plan.eventName, started };
     }
     case 'job-finished': {
       const owner = await deps.findJobOwner(plan.runId);
       if (!owner) return { outcome: 'ignored', reason: `no Stagecraft run owns job run ${plan.runId}` };
-      const r = await deps.durable.raiseEvent(owner, plan.eventName, plan.payload);
+      const r = await deps.durable.raise(owner, plan.eventName, plan.payload);
       if (r !== 'raised') return { outcome: 'ignored', reason: `owner ${owner} of job run ${plan.runId} is ${r === 'gone' ? 'finished' : 'missing'}` };
       return { outcome: 'signalled', instanceId: owner, eventName: plan.eventName, started: false };
     }

@@ -4,8 +4,8 @@
  * run listings stay bounded. Running, pending and suspended instances are never purged. Run-step records (Tables)
  * are kept: `GET /api/runs/{id}` still answers for a purged run from them (status `Purged`).
  */
-import { OrchestrationRuntimeStatus, type DurableClient } from 'durable-functions';
 import { tryParseDuration } from '../decisions/duration';
+import type { DurablePort, PurgeableStatus } from '../durable/port';
 import { ConfigError } from '../errors';
 
 export const DEFAULT_HISTORY_RETENTION = '30d';
@@ -22,10 +22,10 @@ export function historyRetentionMs(env: Readonly<Record<string, string | undefin
   return ms;
 }
 
-export const PURGED_STATUSES = [OrchestrationRuntimeStatus.Completed, OrchestrationRuntimeStatus.Failed, OrchestrationRuntimeStatus.Terminated];
+export const PURGED_STATUSES: readonly PurgeableStatus[] = ['Completed', 'Failed', 'Terminated'];
 
-export async function purgeHistory(client: DurableClient, retentionMs: number, nowMs: number): Promise<{ instancesDeleted: number; createdBefore: string }> {
-  const createdTimeTo = new Date(nowMs - retentionMs);
-  const r = await client.purgeInstanceHistoryBy({ createdTimeFrom: new Date(0), createdTimeTo, runtimeStatus: PURGED_STATUSES });
-  return { instancesDeleted: r.instancesDeleted, createdBefore: createdTimeTo.toISOString() };
+export async function purgeHistory(durable: Pick<DurablePort, 'purgeFinished'>, retentionMs: number, nowMs: number): Promise<{ instancesDeleted: number; createdBefore: string }> {
+  const createdBefore = new Date(nowMs - retentionMs);
+  const instancesDeleted = await durable.purgeFinished(createdBefore, PURGED_STATUSES);
+  return { instancesDeleted, createdBefore: createdBefore.toISOString() };
 }

@@ -2,11 +2,10 @@
  * Run listings and timelines for `GET /api/runs`, `GET /api/runs/{id}` and `stagecraft runs`, from the durable
  * instance store (status, input, custom status, history) joined with the run-step records.
  */
-import type { DurableClient } from 'durable-functions';
 import { z } from 'zod';
-import { NotFoundError, TransientError } from '../errors';
+import type { DurablePort, InstanceStatus } from '../durable/port';
+import { NotFoundError } from '../errors';
 import { validationErrorFrom } from '../events';
-import { statusOf } from './durable';
 import type { RunStep, RunStepStore } from './store';
 
 /** Short names users type for the workflows. */
@@ -49,19 +48,6 @@ export interface RunSummary {
   step?: string;
 }
 
-interface RawStatus {
-  name?: unknown;
-  instanceId?: unknown;
-  runtimeStatus?: unknown;
-  input?: unknown;
-  customStatus?: unknown;
-  output?: unknown;
-  createdTime?: unknown;
-  lastUpdatedTime?: unknown;
-  history?: unknown;
-  historyEvents?: unknown;
-}
-
 function get(v: unknown, ...path: string[]): unknown {
   let cur = v;
   for (const k of path) {
@@ -75,16 +61,10 @@ const text = (v: unknown): string => (typeof v === 'string' ? v : typeof v === '
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const time = (v: unknown): string => (v instanceof Date ? v.toISOString() : typeof v === 'string' ? v : '');
 
-export function summarize(s: RawStatus): RunSummary {
+export function summarize(s: InstanceStatus): RunSummary {
   const input = s.input;
   const custom = s.customStatus;
-  const out: RunSummary = {
-    id: text(s.instanceId),
-    workflow: text(s.name),
-    status: text(s.runtimeStatus),
-    createdTime: time(s.createdTime),
-    lastUpdatedTime: time(s.lastUpdatedTime),
-  };
+  const out: RunSummary = { id: s.instanceId, workflow: s.name, status: s.runtimeStatus, createdTime: s.createdTime, lastUpdatedTime: s.lastUpdatedTime };
   const model = str(get(custom, 'model')) ?? str(get(input, 'model')) ?? str(get(input, 'event', 'data', 'model', 'name'));
   const repo = str(get(custom, 'repo')) ?? str(get(input, 'event', 'data', 'repository', 'id'));
   const commit = str(get(custom, 'commit')) ?? str(get(input, 'event', 'data', 'commit'));
@@ -146,38 +126,6 @@ function decodeCursor(token: string): Cursor {
   }
 }
 
-/** One page of the Durable Functions list API (`GET instances/?top=&createdTimeFrom=&createdTimeTo=`, continuation header). */
-export type DurablePageReader = (p: { top: number; from: string; to: string; token: string | undefined }) => Promise<{ rows: RawStatus[]; next: string | undefined }>;
-
-/**
- * Reads pages through the same endpoint the durable client uses (its RPC base URL, else its management URL), because
- * durable-functions' getStatusBy follows every continuation token itself and so cannot bound a request.
- */
-export function durablePageReader(client: DurableClient, fetchImpl: typeof fetch = fetch): DurablePageReader {
-  const data = (client as unknown as { clientData?: { rpcBaseUrl?: unknown } }).clientData;
-  const rpc = typeof data?.rpcBaseUrl === 'string' && data.rpcBaseUrl ? data.rpcBaseUrl : undefined;
-  const base = rpc ? new URL('instances/', rpc) : new URL(client.createHttpManagementPayload('INSTANCEID').statusQueryGetUri.replace('/instances/INSTANCEID', '/instances/'));
-  // A base URL may carry credentials in its userinfo (the local host's rpcBaseUrl does, as axios sends them for the
-  // durable-functions client); fetch refuses such URLs, so they travel as Basic auth like the SDK's own calls.
-  const auth = base.username ? `Basic ${Buffer.from(`${decodeURIComponent(base.username)}:${decodeURIComponent(base.password)}`).toString('base64')}` : undefined;
-  base.username = '';
-  base.password = '';
-  return async ({ top, from, to, token }) => {
-    const url = new URL(base);
-    url.searchParams.set('top', String(top));
-    url.searchParams.set('createdTimeFrom', from);
-    url.searchParams.set('createdTimeTo', to);
-    url.searchParams.set('showInput', 'true');
-    const headers: Record<string, string> = {};
-    if (token) headers['x-ms-continuation-token'] = token;
-    if (auth) headers['authorization'] = auth;
-    const res = await fetchImpl(url, { headers, signal: AbortSignal.timeout(30_000) });
-    if (res.status !== 200) throw new TransientError('DURABLE_LIST_FAILED', `the durable instance list answered HTTP ${res.status}`);
-    const rows = (await res.json());
-    return { rows: Array.isArray(rows) ? (rows as RawStatus[]) : [], next: res.headers.get('x-ms-continuation-token') || undefined };
-  };
-}
-
 const newestFirst = (a: RunSummary, b: RunSummary) => (a.createdTime < b.createdTime ? 1 : a.createdTime > b.createdTime ? -1 : 0);
 
 /**
@@ -185,8 +133,7 @@ const newestFirst = (a: RunSummary, b: RunSummary) => (a.createdTime < b.created
  * (`from`, default 7 days ago, to `to`, default now). When it stops early it returns a continuation token that
  * resumes exactly after the last instance read (no run is skipped or repeated if the store does not change).
  */
-export async function listRuns(client: DurableClient, q: RunsQuery, deps: { readPage?: DurablePageReader; now?: () => number } = {}): Promise<RunsPage> {
-  const readPage = deps.readPage ?? durablePageReader(client);
+export async function listRuns(durable: Pick<DurablePort, 'listPage'>, q: RunsQuery, deps: { now?: () => number } = {}): Promise<RunsPage> {
   const now = (deps.now ?? Date.now)();
   const start: Cursor = q.continuationToken
     ? decodeCursor(q.continuationToken)
@@ -197,13 +144,13 @@ export async function listRuns(client: DurableClient, q: RunsQuery, deps: { read
   let token = start.t;
   let skip = start.s;
   for (;;) {
-    const page = await readPage({ top: DURABLE_PAGE_SIZE, from: start.f, to: start.u, token });
-    for (let i = skip; i < page.rows.length; i++) {
+    const page = await durable.listPage({ top: DURABLE_PAGE_SIZE, from: start.f, to: start.u, ...(token ? { token } : {}) });
+    for (let i = skip; i < page.instances.length; i++) {
       scanned++;
-      const r = summarize(page.rows[i]!);
+      const r = summarize(page.instances[i]!);
       if (matches(r, q)) runs.push(r);
       if (runs.length >= q.limit || scanned >= MAX_SCANNED_PER_REQUEST) {
-        const rest = i + 1 < page.rows.length ? { ...(token ? { t: token } : {}), s: i + 1 } : page.next ? { t: page.next, s: 0 } : undefined;
+        const rest = i + 1 < page.instances.length ? { ...(token ? { t: token } : {}), s: i + 1 } : page.next ? { t: page.next, s: 0 } : undefined;
         return { runs: runs.sort(newestFirst), ...(rest ? { continuationToken: encodeCursor({ ...rest, f: start.f, u: start.u }) } : {}), window: { from: start.f, to: start.u }, scanned };
       }
     }
@@ -287,12 +234,11 @@ export function linksOf(steps: readonly RunStep[]): RunLink[] {
   return out;
 }
 
-export async function getRun(client: DurableClient, store: RunStepStore, id: string): Promise<RunDetail> {
-  const st = (await statusOf(client, id, { showHistory: true, showHistoryOutput: false, showInput: true })) as unknown as RawStatus | undefined;
+export async function getRun(durable: Pick<DurablePort, 'status'>, store: RunStepStore, id: string): Promise<RunDetail> {
+  const st = await durable.status(id, { showHistory: true, showHistoryOutput: false, showInput: true });
   const steps = await store.list(id);
   if (!st && steps.length === 0) throw new NotFoundError('RUN_NOT_FOUND', `no run with id '${id}'`, { details: { id } });
-  const raw = (st?.history ?? st?.historyEvents) as Record<string, unknown>[] | undefined;
-  const timeline = [...historyTimeline(Array.isArray(raw) ? raw : []), ...recordTimeline(steps)].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  const timeline = [...historyTimeline(st?.history ?? []), ...recordTimeline(steps)].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
   const run = st ? summarize(st) : { id, workflow: steps[0]?.workflow ?? '', status: 'Purged', createdTime: steps[0]?.at ?? '', lastUpdatedTime: steps[steps.length - 1]?.at ?? '' };
   return { run, input: st?.input ?? null, output: st?.output ?? null, customStatus: st?.customStatus ?? null, timeline, links: linksOf(steps), records: store.enabled };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Check } from '../../shared/policy';
-import { evaluateCheck, mlmodelFacts, type CheckFacts } from '../../shared/promotion/checks';
+import { CHECK_TYPES } from '../../shared/policy/checks';
+import { evaluateCheck, factsNeeded, mlmodelFacts, type CheckFacts } from '../../shared/promotion/checks';
 import { previousChampionFromHistory, type AliasHistoryRow } from '../../shared/promotion/aliases';
 import type { VersionInfo } from '../../shared/promotion/types';
 
@@ -9,6 +10,17 @@ const facts = (o: Partial<CheckFacts> = {}): CheckFacts => ({ version, runTags: 
 const champion = Check.parse({ type: 'champion', rules: [{ metric: 'roc_auc', direction: 'higher', maxRegression: 0.005 }, { metric: 'log_loss', direction: 'lower', mode: 'relative', maxRegression: 0.05 }] });
 
 describe('built-in checks', () => {
+  it('every check type is one registry entry declaring its facts; the policy schema accepts exactly these types', () => {
+    const declared = Object.fromEntries(Object.entries(CHECK_TYPES).map(([type, d]) => [type, [...d.facts]]));
+    expect(declared).toEqual({
+      'required-tags': ['run'], description: [], signature: ['mlmodel'], 'input-example': ['mlmodel'], 'metric-threshold': ['run'],
+      champion: ['run', 'champion'], artifacts: ['artifacts'], datasets: ['run', 'datasets'], job: [], 'ab-test': [],
+    });
+    for (const [type, d] of Object.entries(CHECK_TYPES)) expect(d.type).toBe(type);
+    expect(factsNeeded(champion)).toEqual(['run', 'champion']);
+    expect(Check.safeParse({ type: 'no-such-check' }).success).toBe(false);
+  });
+
   it('champion better: passes with per-metric deltas', () => {
     const out = evaluateCheck(champion, facts({ champion: { version: '3', metrics: { roc_auc: 0.95, log_loss: 0.31 } } }));
     expect(out.status).toBe('passed');

@@ -1,5 +1,5 @@
 /**
- * Issue #17 item 5: the app's durable client calls (shared/router/durable-client.ts) must hold against what the
+ * Issue #17 item 5: the durable port's adapter (shared/durable/durable-functions.ts) must hold against what the
  * real Durable extension answers, not only the local host:
  * - a duplicate start of a running id is a 500 from the extension's HTTP API (409 locally): still "exists";
  * - raising into a finished instance resolves silently in durable-functions 3.x (410): reported as "gone".
@@ -8,10 +8,10 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type * as df from 'durable-functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StagecraftError } from '../../shared/errors';
-import { durablePortFromClient, ensureRunning, raiseIfActive, startNewOrExists, startOnce } from '../../shared/router/durable-client';
+import { durablePortOf } from '../../shared/durable/durable-functions';
+import type { DurablePort } from '../../shared/durable/port';
 import { CONFORMANCE_APP, waitFor } from '../durable/helpers';
 import { clientFor } from '../helpers/durable-client';
 import { masterKeyFor, startHostProcess, type HostProcess } from '../helpers/host';
@@ -22,10 +22,11 @@ interface Instance { name: string; status: string }
  * Answers like the Durable extension's HTTP API (Azure Storage provider): a start of an id that is running is a
  * bare 500; a raise into a finished instance is a 410; status reads 202/200.
  */
-async function startExtensionStandIn(): Promise<{ url: string; instances: Map<string, Instance>; calls: string[]; hideNextStatus: Set<string>; close(): Promise<void> }> {
+async function startExtensionStandIn(): Promise<{ url: string; instances: Map<string, Instance>; calls: string[]; hideNextStatus: Set<string>; refuseStart: Set<string>; close(): Promise<void> }> {
   const instances = new Map<string, Instance>();
   const calls: string[] = [];
   const hideNextStatus = new Set<string>();
+  const refuseStart = new Set<string>();
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const parts = url.pathname.replace(/^\/runtime\/webhooks\/durabletask/, '').split('/').filter(Boolean).map(decodeURIComponent);
@@ -37,7 +38,7 @@ async function startExtensionStandIn(): Promise<{ url: string; instances: Map<st
         const [, name, id] = parts as [string, string, string];
         const cur = instances.get(id);
         // The extension throws (InvalidOperationException); the host answers a bare 500 without the message.
-        if (cur && !['Completed', 'Failed', 'Terminated'].includes(cur.status)) { res.writeHead(500); return res.end(); }
+        if ((cur && !['Completed', 'Failed', 'Terminated'].includes(cur.status)) || refuseStart.has(id)) { res.writeHead(500); return res.end(); }
         instances.set(id, { name, status: 'Running' });
         return json(202, { id });
       }
@@ -58,69 +59,84 @@ async function startExtensionStandIn(): Promise<{ url: string; instances: Map<st
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
-  return { url: `http://127.0.0.1:${port}/runtime/webhooks/durabletask/`, instances, calls, hideNextStatus, close: () => new Promise((r) => server.close(() => r())) };
+  return { url: `http://127.0.0.1:${port}/runtime/webhooks/durabletask/`, instances, calls, hideNextStatus, refuseStart, close: () => new Promise((r) => server.close(() => r())) };
 }
 
 describe('durable client against an extension stand-in (500 on duplicate start, 410 on raise)', () => {
   let ext: Awaited<ReturnType<typeof startExtensionStandIn>>;
-  let client: df.DurableClient;
+  let durable: DurablePort;
   beforeAll(async () => {
     ext = await startExtensionStandIn();
-    client = clientFor(ext.url);
+    durable = durablePortOf(clientFor(ext.url));
   });
   afterAll(async () => { await ext.close(); });
 
   it('a racing second start of a running id (500 from the extension) is "exists", not a failure', async () => {
-    const port = durablePortFromClient(client);
-    expect(await port.startNew('modelPromotion', 'promotion:bc:1', {})).toBe('started');
-    expect(await port.startNew('modelPromotion', 'promotion:bc:1', {})).toBe('exists');
+    expect(await durable.startOnce('modelPromotion', 'promotion:bc:1', {})).toBe('started');
+    // The status read misses the instance (another delivery starts it in between), then the start gets the 500.
+    ext.hideNextStatus.add('promotion:bc:1');
+    expect(await durable.startOnce('modelPromotion', 'promotion:bc:1', {})).toBe('exists');
   });
 
   it('startOnce and ensureRunning treat the 500 of a race as the instance existing', async () => {
-    expect(await startOnce(client, 'scheduledJob', 'scheduledJob:score:1', {})).toBe('started');
-    expect(await startOnce(client)('scheduledJob', 'scheduledJob:score:1', {})).toBe('exists');
+    expect(await durable.startOnce('scheduledJob', 'scheduledJob:score:1', {})).toBe('started');
+    expect(await durable.startOnce('scheduledJob', 'scheduledJob:score:1', {})).toBe('exists');
     // The status read misses the instance (another caller starts it in between), then the start gets the 500.
     ext.hideNextStatus.add('scheduledJob:score:1');
-    expect(await startOnce(client, 'scheduledJob', 'scheduledJob:score:1', {})).toBe('exists');
+    expect(await durable.startOnce('scheduledJob', 'scheduledJob:score:1', {})).toBe('exists');
     ext.hideNextStatus.add('scheduledJob:score:1');
-    expect(await ensureRunning(client, 'retrainingCoordinator', 'scheduledJob:score:1', {})).toBe('running');
+    expect(await durable.ensureRunning('retrainingCoordinator', 'scheduledJob:score:1', {})).toBe('running');
   });
 
   it('a start that fails for another reason stays a retryable failure', async () => {
-    const e = await startNewOrExists(clientFor('http://127.0.0.1:9/nothing/'), 'x', 'id', {}).then(() => undefined, (err: unknown) => err);
-    expect(e).toBeInstanceOf(StagecraftError);
-    expect((e as StagecraftError).code).toBe('DURABLE_START_FAILED');
-    expect((e as StagecraftError).retryable).toBe(true);
+    // Unreachable engine: the status read already fails.
+    const unreachable = await durablePortOf(clientFor('http://127.0.0.1:9/nothing/')).startOnce('x', 'id', {}).then(() => undefined, (err: unknown) => err);
+    expect(unreachable).toBeInstanceOf(StagecraftError);
+    expect((unreachable as StagecraftError).code).toBe('DURABLE_UNAVAILABLE');
+    expect((unreachable as StagecraftError).retryable).toBe(true);
+    // The engine answers 500 to the start and the id is still free afterwards: the start failed, retryable.
+    ext.refuseStart.add('scheduledJob:broken:1');
+    for (const start of [() => durable.startOnce('scheduledJob', 'scheduledJob:broken:1', {}), () => durable.ensureRunning('scheduledJob', 'scheduledJob:broken:1', {})]) {
+      const e = await start().then(() => undefined, (err: unknown) => err);
+      expect(e).toBeInstanceOf(StagecraftError);
+      expect((e as StagecraftError).code).toBe('DURABLE_START_FAILED');
+      expect((e as StagecraftError).retryable).toBe(true);
+    }
   });
 
   it('raising into a finished instance is "gone" (the SDK would resolve the 410 silently), a missing one "not-found"', async () => {
     ext.instances.set('runJob:done', { name: 'runJob', status: 'Completed' });
     ext.calls.length = 0;
-    expect(await raiseIfActive(client, 'runJob:done', 'JobFinished', { ok: true })).toBe('gone');
+    expect(await durable.raise('runJob:done', 'JobFinished', { ok: true })).toBe('gone');
     expect(ext.calls.some((c) => c.includes('raiseEvent'))).toBe(false);
-    expect(await durablePortFromClient(client).raiseEvent('nobody', 'JobFinished', {})).toBe('not-found');
+    expect(await durable.raise('nobody', 'JobFinished', {})).toBe('not-found');
     ext.instances.set('runJob:live', { name: 'runJob', status: 'Running' });
-    expect(await raiseIfActive(client, 'runJob:live', 'JobFinished', {})).toBe('raised');
+    expect(await durable.raise('runJob:live', 'JobFinished', {})).toBe('raised');
   });
 });
 
 describe('durable client against the real local host', () => {
   let host: HostProcess;
-  let client: df.DurableClient;
+  let durable: DurablePort;
   beforeAll(async () => {
     host = await startHostProcess({ appDir: CONFORMANCE_APP });
-    client = clientFor(`${host.baseUrl}/runtime/webhooks/durabletask/`, masterKeyFor(host.baseUrl));
+    durable = durablePortOf(clientFor(`${host.baseUrl}/runtime/webhooks/durabletask/`, masterKeyFor(host.baseUrl)));
   });
   afterAll(async () => { await host?.stop(); });
 
   it('reports a raise into a completed instance as gone and a duplicate start of a running one (409 here) as exists', async () => {
-    expect(await startOnce(client, 'HelloSequence', 'dc-test-done', null)).toBe('started');
+    expect(await durable.startOnce('HelloSequence', 'dc-test-done', null)).toBe('started');
     expect((await waitFor(host.baseUrl, 'dc-test-done')).runtimeStatus).toBe('Completed');
-    expect(await raiseIfActive(client, 'dc-test-done', 'a', 1)).toBe('gone');
-    expect(await raiseIfActive(client, 'dc-test-missing', 'a', 1)).toBe('not-found');
+    expect(await durable.raise('dc-test-done', 'a', 1)).toBe('gone');
+    expect(await durable.raise('dc-test-missing', 'a', 1)).toBe('not-found');
+    // A finished id is not started again by startOnce; ensureRunning replaces it.
+    expect(await durable.startOnce('HelloSequence', 'dc-test-done', null)).toBe('exists');
+    expect(await durable.ensureRunning('WaitEvents', 'dc-test-done', null)).toBe('started');
 
-    expect(await startOnce(client, 'WaitEvents', 'dc-test-waits', null)).toBe('started');
-    expect(await startNewOrExists(client, 'WaitEvents', 'dc-test-waits', null)).toBe('exists');
-    expect(await raiseIfActive(client, 'dc-test-waits', 'a', 1)).toBe('raised');
+    expect(await durable.startOnce('WaitEvents', 'dc-test-waits', null)).toBe('started');
+    expect(await durable.ensureRunning('WaitEvents', 'dc-test-waits', null)).toBe('running');
+    expect(await durable.raise('dc-test-waits', 'a', 1)).toBe('raised');
+    expect((await durable.status('dc-test-waits'))?.runtimeStatus).toBe('Running');
+    expect(await durable.status('dc-test-missing')).toBeUndefined();
   });
 });

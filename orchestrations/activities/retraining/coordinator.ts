@@ -7,8 +7,8 @@ import * as df from 'durable-functions';
 import { enqueueSink } from '../../../shared/sink';
 import { TableApprovalStore } from '../../../shared/approvals/store';
 import { instanceIdFor } from '../../../shared/router/instance-id';
-import { TERMINAL_RUNTIME, statusOf } from '../../../shared/runs/durable';
-import { startOnce } from '../../../shared/router/durable-client';
+import { durablePortFor } from '../../../shared/durable/durable-functions';
+import { TERMINAL_RUNTIME_STATUSES } from '../../../shared/durable/port';
 import { runsSettings } from '../../../shared/runs/settings';
 import { runStepStore } from '../../../shared/runs/store';
 import type { BeginInput, BeginResult, EffectsInput, WakeInput } from '../../../shared/retraining/contract';
@@ -62,7 +62,7 @@ df.app.activity(RETRAINING_ACTIVITIES.approvalState, {
 df.app.activity(RETRAINING_ACTIVITIES.effects, {
   extraInputs: [client],
   handler: async (input: EffectsInput, ctx: InvocationContext) => {
-    const durable = df.getClient(ctx);
+    const durable = durablePortFor(ctx);
     const settings = runsSettings();
     const store = runStepStore(settings);
     const steps = input.records.map((r) => decisionStep(input.coordinatorId, r));
@@ -77,10 +77,10 @@ df.app.activity(RETRAINING_ACTIVITIES.effects, {
     recordRetrainingDecisions(input.coordinatorId, input.records);
     for (const w of input.wakes) {
       const wake: WakeInput = { coordinatorId: input.coordinatorId, id: w.id, dueAt: w.dueAt };
-      await startOnce(durable, RETRAINING.wake, instanceIdFor('retrainingWake', input.model, w.id), wake);
+      await durable.startOnce(RETRAINING.wake, instanceIdFor('retrainingWake', input.model, w.id), wake);
     }
     if (input.startRun) {
-      const started = (await startOnce(durable, RETRAINING.run, input.startRun.runId, input.startRun)) === 'started';
+      const started = (await durable.startOnce(RETRAINING.run, input.startRun.runId, input.startRun)) === 'started';
       ctx.info('retraining run', { model: input.model, runId: input.startRun.runId, started });
     }
     return { records: steps.length, wakes: input.wakes.length };
@@ -90,9 +90,9 @@ df.app.activity(RETRAINING_ACTIVITIES.effects, {
 df.app.activity(RETRAINING_ACTIVITIES.runStatus, {
   extraInputs: [client],
   handler: async (input: { runId: string }, ctx: InvocationContext) => {
-    const st = await statusOf(df.getClient(ctx), input.runId);
+    const st = await durablePortFor(ctx).status(input.runId);
     if (!st) return { finished: true, outcome: 'MISSING' };
-    if (!TERMINAL_RUNTIME.has(String(st.runtimeStatus))) return { finished: false };
+    if (!TERMINAL_RUNTIME_STATUSES.has(st.runtimeStatus)) return { finished: false };
     const out = st.output as { outcome?: unknown } | null | undefined;
     return { finished: true, outcome: typeof out?.outcome === 'string' ? out.outcome : String(st.runtimeStatus).toUpperCase() };
   },
@@ -101,7 +101,8 @@ df.app.activity(RETRAINING_ACTIVITIES.runStatus, {
 df.app.activity(RETRAINING_ACTIVITIES.raise, {
   extraInputs: [client],
   handler: async (input: { instanceId: string; payload: unknown }, ctx: InvocationContext) => {
-    await df.getClient(ctx).raiseEvent(input.instanceId, RETRAIN_TRIGGER_EVENT, input.payload);
+    // A coordinator that has finished drops the trigger (as before); a missing one fails the activity.
+    if ((await durablePortFor(ctx).raise(input.instanceId, RETRAIN_TRIGGER_EVENT, input.payload)) === 'not-found') throw new Error(`no coordinator ${input.instanceId}`);
     return true;
   },
 });

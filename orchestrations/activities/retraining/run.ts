@@ -1,6 +1,7 @@
 /** Activities of `retrainingRun`: render the training job from the policy; record the end and notify the coordinator. */
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
+import { durablePortFor } from '../../../shared/durable/durable-functions';
 import { ValidationError } from '../../../shared/errors';
 import { runsSettings } from '../../../shared/runs/settings';
 import { runStepStore } from '../../../shared/runs/store';
@@ -45,9 +46,11 @@ df.app.activity(RETRAINING_ACTIVITIES.runFinish, {
       data: { outcome: input.outcome, job: input.job, error: input.error, startedAt: input.startedAt },
     }]);
     const summary = input.job?.resultSummary ?? input.error;
-    await df.getClient(ctx).raiseEvent(input.run.coordinatorId, RETRAIN_TRIGGER_EVENT, {
+    // A coordinator that has finished drops the notice (as before); a missing one fails the activity.
+    const raised = await durablePortFor(ctx).raise(input.run.coordinatorId, RETRAIN_TRIGGER_EVENT, {
       kind: 'run-finished', runId: input.run.runId, outcome: input.outcome, ...(summary !== undefined ? { summary: summary.slice(0, 500) } : {}),
     });
+    if (raised === 'not-found') throw new Error(`no coordinator ${input.run.coordinatorId}`);
     ctx.info('retraining run finished', { runId: input.run.runId, model: input.run.model, outcome: input.outcome });
     return true;
   },
