@@ -4,13 +4,14 @@
  * local host's own loader (the `@azure/functions-core` stand-in records what registers), so an `app.http` that
  * bypasses the route layer is caught. Prints the table. Requires a build (`npx tsc -p tsconfig.json`).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { installCoreModule, type CoreRegistry } from '../../devhost/host/core-module';
 import { loadEntryFiles, resolveEntryFiles } from '../../devhost/host/loader';
 import { hostAuthLevel, AUTH_KINDS, type AuthKind } from '../../shared/auth/policy';
+import { intakeRouteRows, SOURCE_LIST } from '../../shared/intake/sources';
 import { REPO_ROOT } from '../helpers/host';
 
 interface Declared { name: string; methods: readonly string[]; route: string; auth: AuthKind; note?: string }
@@ -45,6 +46,21 @@ export function documentedRoutes(markdown: string): Map<string, string> {
   return out;
 }
 
+const INTAKE_TABLE_START = '<!-- intake routes: generated from shared/intake/sources (intakeRouteRows) -->';
+const INTAKE_TABLE_END = '<!-- end of intake routes -->';
+
+/**
+ * docs/SECURITY.md with its intake table generated from the sources list (each source declares its route, auth and
+ * the "how it is checked" line), so the doc cannot drift from what registers.
+ */
+export function withIntakeTable(markdown: string, rows: readonly string[]): string {
+  const start = markdown.indexOf(INTAKE_TABLE_START);
+  const end = markdown.indexOf(INTAKE_TABLE_END);
+  if (start < 0 || end < start) throw new Error(`docs/SECURITY.md has no generated intake table (${INTAKE_TABLE_START} ... ${INTAKE_TABLE_END})`);
+  const table = ['| methods | route | auth | who may call it, and how it is checked |', '|---|---|---|---|', ...rows].join('\n');
+  return `${markdown.slice(0, start + INTAKE_TABLE_START.length)}\n${table}\n${markdown.slice(end)}`;
+}
+
 let registered: HttpRegistration[] = [];
 let declared = new Map<string, Declared>();
 
@@ -72,6 +88,16 @@ describe('HTTP route auth declarations', () => {
     const doc = documentedRoutes(readFileSync(join(REPO_ROOT, 'docs', 'SECURITY.md'), 'utf8'));
     const missing = registered.filter((r) => doc.get(`/api/${r.route}`) !== declared.get(r.name)?.auth).map((r) => `/api/${r.route} (${declared.get(r.name)?.auth ?? 'undeclared'}; doc says ${doc.get(`/api/${r.route}`) ?? 'nothing'})`);
     expect(missing).toEqual([]);
+  });
+
+  it('docs/SECURITY.md\'s intake table is the one generated from the sources list (STAGECRAFT_UPDATE_DOCS=1 rewrites it)', () => {
+    const file = join(REPO_ROOT, 'docs', 'SECURITY.md');
+    const doc = readFileSync(file, 'utf8');
+    const generated = withIntakeTable(doc, intakeRouteRows(SOURCE_LIST));
+    if (process.env['STAGECRAFT_UPDATE_DOCS'] === '1' && generated !== doc) writeFileSync(file, generated);
+    else expect(doc, 'docs/SECURITY.md intake table differs from shared/intake/sources: run STAGECRAFT_UPDATE_DOCS=1 npx vitest run test/security/routes.test.ts').toBe(generated);
+    // Every source's function registers with the route it declares.
+    for (const s of SOURCE_LIST) expect(registered.find((r) => r.name === `intake-${s.name}`)?.route).toBe(s.http.route);
   });
 
   it('the check itself fails on a route registered without a declaration or with the wrong host auth level', () => {
