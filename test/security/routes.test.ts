@@ -12,6 +12,7 @@ import { installCoreModule, type CoreRegistry } from '../../devhost/host/core-mo
 import { loadEntryFiles, resolveEntryFiles } from '../../devhost/host/loader';
 import { hostAuthLevel, AUTH_KINDS, type AuthKind } from '../../shared/auth/policy';
 import { intakeRouteRows, SOURCE_LIST } from '../../shared/intake/sources';
+import { withIntakeTable } from '../intake/helpers';
 import { REPO_ROOT } from '../helpers/host';
 
 interface Declared { name: string; methods: readonly string[]; route: string; auth: AuthKind; note?: string }
@@ -44,21 +45,6 @@ export function documentedRoutes(markdown: string): Map<string, string> {
     if (path.startsWith('/api/') || path.startsWith('/runtime/')) out.set(path.split('?')[0]!, kind);
   }
   return out;
-}
-
-const INTAKE_TABLE_START = '<!-- intake routes: generated from shared/intake/sources (intakeRouteRows) -->';
-const INTAKE_TABLE_END = '<!-- end of intake routes -->';
-
-/**
- * docs/SECURITY.md with its intake table generated from the sources list (each source declares its route, auth and
- * the "how it is checked" line), so the doc cannot drift from what registers.
- */
-export function withIntakeTable(markdown: string, rows: readonly string[]): string {
-  const start = markdown.indexOf(INTAKE_TABLE_START);
-  const end = markdown.indexOf(INTAKE_TABLE_END);
-  if (start < 0 || end < start) throw new Error(`docs/SECURITY.md has no generated intake table (${INTAKE_TABLE_START} ... ${INTAKE_TABLE_END})`);
-  const table = ['| methods | route | auth | who may call it, and how it is checked |', '|---|---|---|---|', ...rows].join('\n');
-  return `${markdown.slice(0, start + INTAKE_TABLE_START.length)}\n${table}\n${markdown.slice(end)}`;
 }
 
 let registered: HttpRegistration[] = [];
