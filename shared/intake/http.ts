@@ -73,7 +73,7 @@ export function intakeHttpHandler(source: SourceName | IntakeSource, getDeps: ()
       return errorToHttpResponse(e, correlationId);
     }
     const deliver = (req: HttpRequestLike): Promise<HttpResponseLike> => deliverHttp(spec, req, context, deps);
-    return spec.http.step ? spec.http.step(request, context, deliver, deps.config) : deliver(request);
+    return spec.http.step ? spec.http.step(request, context, deliver, deps) : deliver(request);
   };
 }
 

@@ -14,6 +14,7 @@
  * - User errors never produce a 5xx; only a failing dependency does (503, retryable, so the sender retries).
  */
 import { createHash, randomUUID } from 'node:crypto';
+import type { AuditEntry } from '../audit';
 import type { StagecraftConfig } from '../config';
 import { isStagecraftError } from '../errors';
 import type { AnyStagecraftEvent } from '../events';
@@ -32,6 +33,8 @@ export interface IntakeDeps {
   clock?: () => number;
   logger?: IntakeLogger;
   newId?: () => string;
+  /** Audit log (shared/audit) for HTTP steps that audit (privileged CloudEvents); absent: nothing is audited. */
+  audit?: (entry: AuditEntry) => Promise<void>;
 }
 
 export type IntakeBody =

@@ -42,9 +42,9 @@ const DriftData = z.looseObject({
 });
 
 /** OPTIONS is Event Grid's validation handshake (after the same key check); POST delivers like every source. */
-const handshakeStep: IntakeHttpStep = async (request, _context, deliver, config) => {
+const handshakeStep: IntakeHttpStep = async (request, _context, deliver, deps) => {
   if ((request.method ?? 'POST').toUpperCase() !== 'OPTIONS') return deliver(request);
-  return eventGridHandshake(normalizeRequest({ headers: [...request.headers], rawBody: '', query: request.query }), config);
+  return eventGridHandshake(normalizeRequest({ headers: [...request.headers], rawBody: '', query: request.query }), deps.config);
 };
 
 export const azureMlSource = defineSource({

@@ -4,26 +4,28 @@
  * that path `requestedBy` becomes the key's name (shared/auth/event-keys.ts). Every privileged attempt is audited.
  */
 import { randomUUID } from 'node:crypto';
-import { appendAudit } from '../../audit';
+import type { AuditEntry } from '../../audit';
 import { checkEventScope, deliveredTypes, eventKeySettings, stampRequestedBy, type ScopeDecision } from '../../auth/event-keys';
 import { isStagecraftError } from '../../errors';
 import { errorToHttpResponse, type HttpRequestLike, type LogContextLike } from '../http-types';
+import type { IntakeDeps } from '../service';
 import type { IntakeHttpStep } from './types';
 
-async function audit(context: LogContextLike | undefined, entry: Parameters<typeof appendAudit>[0]): Promise<void> {
+async function audit(deps: IntakeDeps, context: LogContextLike | undefined, entry: AuditEntry): Promise<void> {
+  if (deps.audit === undefined) return;
   try {
-    await appendAudit({ ...(context?.invocationId ? { requestId: context.invocationId } : {}), ...entry });
+    await deps.audit({ ...(context?.invocationId ? { requestId: context.invocationId } : {}), ...entry });
   } catch (e) {
     context?.error?.('audit log write failed', { action: entry.action, error: (e as Error).message });
   }
 }
 
-export const eventKeyStep: IntakeHttpStep = async (request, context, deliver, config) => {
+export const eventKeyStep: IntakeHttpStep = async (request, context, deliver, deps) => {
   const headers = new Map<string, string>();
   for (const [k, v] of request.headers) headers.set(k.toLowerCase(), v);
   const declared = Number(headers.get('content-length') ?? NaN);
   // Too large: the intake refuses it without reading (413); nothing privileged can pass that way.
-  if (Number.isFinite(declared) && declared > config.intake.maxBodyBytes) return deliver(request);
+  if (Number.isFinite(declared) && declared > deps.config.intake.maxBodyBytes) return deliver(request);
   const raw = Buffer.from(await request.arrayBuffer());
   let body: unknown;
   try {
@@ -37,7 +39,7 @@ export const eventKeyStep: IntakeHttpStep = async (request, context, deliver, co
     scope = checkEventScope(headers, types, eventKeySettings());
   } catch (e) {
     if (!isStagecraftError(e)) throw e;
-    await audit(context, { action: 'events.privileged', actor: 'function-key', via: 'function-key', outcome: 'refused', reason: e.code, target: '/api/events', details: { types: [...new Set(types)], message: e.message } });
+    await audit(deps, context, { action: 'events.privileged', actor: 'function-key', via: 'function-key', outcome: 'refused', reason: e.code, target: '/api/events', details: { types: [...new Set(types)], message: e.message } });
     const answer = errorToHttpResponse(e, context?.invocationId ?? randomUUID());
     return { ...answer, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' } };
   }
@@ -47,7 +49,7 @@ export const eventKeyStep: IntakeHttpStep = async (request, context, deliver, co
   const forwarded: HttpRequestLike = { headers: forwardHeaders, query: request.query, arrayBuffer: async () => forward.buffer.slice(forward.byteOffset, forward.byteOffset + forward.byteLength) };
   const answer = await deliver(forwarded);
   if (scope.kind === 'scoped') {
-    await audit(context, { action: 'events.privileged', actor: scope.keyName, via: 'event-key', ...(answer.status < 300 ? { outcome: 'accepted' as const } : { outcome: 'refused' as const, reason: `HTTP ${answer.status}` }), target: '/api/events', details: { types: scope.types } });
+    await audit(deps, context, { action: 'events.privileged', actor: scope.keyName, via: 'event-key', ...(answer.status < 300 ? { outcome: 'accepted' as const } : { outcome: 'refused' as const, reason: `HTTP ${answer.status}` }), target: '/api/events', details: { types: scope.types } });
   }
   return answer;
 };

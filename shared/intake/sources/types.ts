@@ -12,6 +12,7 @@ import type { AnyStagecraftEvent } from '../../events';
 import type { BodyOptions } from '../body';
 import type { HttpRequestLike, HttpResponseLike, LogContextLike } from '../http-types';
 import type { DeliveryRequest } from '../request';
+import type { IntakeDeps } from '../service';
 import type { Verifier } from '../verifiers';
 
 export type ParseOutcome =
@@ -53,12 +54,13 @@ export type IntakeMethod = 'POST' | 'OPTIONS';
 /**
  * An HTTP step around the standard intake handler, for a source whose endpoint does more than deliver (an OPTIONS
  * handshake, a per-type key check). `deliver` runs the standard path (size cap → verify → parse → publish → receipt).
+ * Its I/O comes through `deps` (the source modules import no config or adapters, so the config can import the list).
  */
 export type IntakeHttpStep = (
   request: HttpRequestLike,
   context: LogContextLike | undefined,
   deliver: (request: HttpRequestLike) => Promise<HttpResponseLike>,
-  config: StagecraftConfig,
+  deps: IntakeDeps,
 ) => Promise<HttpResponseLike>;
 
 export interface IntakeHttp {
