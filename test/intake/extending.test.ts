@@ -5,6 +5,7 @@
  * The function is registered by the compiled route layer into a fresh `@azure/functions-core` registry (the local
  * host's stand-in, as test/security/routes.test.ts loads the app) and called as the host calls it. Requires a build.
  */
+import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -159,5 +160,12 @@ describe('a new intake source added to the list', () => {
     expect(() => intakeSettingsSchema([...SOURCE_LIST, clash({ http: { ...acmeSource.http, route: 'webhooks/github' } })])).toThrow(/github and acme both declare route webhooks\/github/);
     expect(() => intakeSettingsSchema([...SOURCE_LIST, clash({ settings: { ...acmeSource.settings, env: { GITHUB_WEBHOOK_SECRETS: acmeSource.settings.env['ACME_WEBHOOK_SECRETS']! } } })])).toThrow(/both declare setting GITHUB_WEBHOOK_SECRETS/);
     expect(() => intakeSettingsSchema([...SOURCE_LIST, clash({ name: 'mlflow' })])).toThrow(/both declare source mlflow/);
+  });
+
+  it('the sources list loads no config, audit or records module, so the config may import INTAKE_SETTINGS (no load-order cycle)', () => {
+    const script = "require('./dist/shared/intake/sources'); console.log(JSON.stringify(Object.keys(require.cache)))";
+    const loaded = (JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: REPO_ROOT, encoding: 'utf8' })) as string[]).map((f) => f.replace(/\\/g, '/'));
+    expect(loaded.some((f) => f.endsWith('/dist/shared/intake/sources/index.js'))).toBe(true);
+    expect(loaded.filter((f) => /\/dist\/shared\/(config|audit|records|bus)\//.test(f))).toEqual([]);
   });
 });
