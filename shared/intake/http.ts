@@ -4,24 +4,12 @@
  * plain node:http benches. The returned object is a valid `HttpResponseInit`.
  */
 import { randomUUID } from 'node:crypto';
-import { isStagecraftError } from '../errors';
+import { errorToHttpResponse, type HttpRequestLike, type HttpResponseLike, type LogContextLike } from './http-types';
 import type { IntakeLogger } from './ports';
 import { handleDelivery, type IntakeDeps, type IntakeResult } from './service';
-import type { SourceName } from './sources';
+import { SOURCES, type IntakeSource, type SourceName } from './sources';
 
-/** The reader side of a WHATWG ReadableStream, structurally (no DOM lib needed). */
-interface ByteReader {
-  read(): Promise<{ done: boolean; value?: Uint8Array }>;
-  cancel(reason?: unknown): Promise<void>;
-}
-
-export interface HttpRequestLike {
-  headers: Iterable<[string, string]>;
-  query: URLSearchParams;
-  /** The body as a stream (@azure/functions HttpRequest, fetch Request): read with the size cap, never whole. */
-  body?: { getReader(): ByteReader } | null;
-  arrayBuffer(): Promise<ArrayBuffer>;
-}
+export { errorToHttpResponse, type HttpRequestLike, type HttpResponseLike, type LogContextLike } from './http-types';
 
 /**
  * Reads at most `limit` bytes of the body. Past the limit it stops and cancels the stream (the rest is never
@@ -51,37 +39,8 @@ export async function readBodyCapped(request: HttpRequestLike, limit: number): P
   return { body: Buffer.concat(chunks, size) };
 }
 
-export interface HttpResponseLike {
-  status: number;
-  jsonBody: unknown;
-  headers: Record<string, string>;
-}
-
-/** Minimal slice of InvocationContext used for logs. */
-export interface LogContextLike {
-  invocationId?: string;
-  log?: (...args: unknown[]) => void;
-  warn?: (...args: unknown[]) => void;
-  error?: (...args: unknown[]) => void;
-}
-
 export function toHttpResponse(result: IntakeResult): HttpResponseLike {
   return { status: result.httpStatus, jsonBody: result.body, headers: { 'content-type': 'application/json; charset=utf-8', ...(result.headers ?? {}) } };
-}
-
-/**
- * Errors that escape the intake service (config missing, dependency construction): stable code, no stack, no
- * secret. 4xx bodies carry the error's message and details; 5xx bodies only the code and a correlation id, so an
- * anonymous caller learns nothing about the deployment (the full message is logged under that id).
- */
-export function errorToHttpResponse(e: unknown, correlationId: string): HttpResponseLike {
-  const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
-  if (isStagecraftError(e)) {
-    if (e.retryable) headers['retry-after'] = '5';
-    if (e.status < 500) return { status: e.status, jsonBody: { status: 'rejected', ...e.toJSON(), correlationId }, headers };
-    return { status: e.status, jsonBody: { status: 'failed', code: e.code, message: 'server error; see logs with this correlationId', correlationId }, headers };
-  }
-  return { status: 500, jsonBody: { status: 'failed', code: 'INTERNAL', message: 'server error; see logs with this correlationId', correlationId }, headers };
 }
 
 function contextLogger(context: LogContextLike | undefined): IntakeLogger {
@@ -96,43 +55,51 @@ function contextLogger(context: LogContextLike | undefined): IntakeLogger {
 }
 
 /**
- * An HTTP handler for one source. The body is read as raw bytes (signatures cover exact bytes); a declared
- * Content-Length above the limit is refused without reading the body, and a body without one (chunked) is read
- * only up to the limit (413 as soon as it passes it).
+ * An HTTP handler for one source (a name of the list, or a source object). The body is read as raw bytes
+ * (signatures cover exact bytes); a declared Content-Length above the limit is refused without reading the body, and
+ * a body without one (chunked) is read only up to the limit (413 as soon as it passes it). A source's `http.step`
+ * (OPTIONS handshake, per-type keys) runs around that standard path.
  */
-export function intakeHttpHandler(source: SourceName, getDeps: () => IntakeDeps | Promise<IntakeDeps>) {
+export function intakeHttpHandler(source: SourceName | IntakeSource, getDeps: () => IntakeDeps | Promise<IntakeDeps>) {
+  const spec = typeof source === 'string' ? SOURCES[source] : source;
+  const name = spec.name;
   return async (request: HttpRequestLike, context?: LogContextLike): Promise<HttpResponseLike> => {
     let deps: IntakeDeps;
     try {
       deps = await getDeps();
     } catch (e) {
       const correlationId = context?.invocationId ?? randomUUID();
-      context?.error?.(JSON.stringify({ msg: 'intake dependencies unavailable', source, correlationId, error: e instanceof Error ? e.message : String(e) }));
+      context?.error?.(JSON.stringify({ msg: 'intake dependencies unavailable', source: name, correlationId, error: e instanceof Error ? e.message : String(e) }));
       return errorToHttpResponse(e, correlationId);
     }
-    const headers = [...request.headers];
-    const limit = deps.config.intake.maxBodyBytes;
-    const declared = Number(headers.find(([k]) => k.toLowerCase() === 'content-length')?.[1] ?? NaN);
-    let rawBody: Buffer = Buffer.alloc(0);
-    let tooLarge: number | undefined = Number.isFinite(declared) && declared > limit ? declared : undefined;
-    if (tooLarge === undefined) {
-      let read: Awaited<ReturnType<typeof readBodyCapped>>;
-      try {
-        read = await readBodyCapped(request, limit);
-      } catch (e) {
-        // The sender broke the upload off (or sent a malformed chunked body): its fault, never a 5xx.
-        const correlationId = context?.invocationId ?? randomUUID();
-        context?.warn?.(JSON.stringify({ msg: 'intake body unreadable', source, correlationId, error: e instanceof Error ? e.message : String(e) }));
-        return { status: 400, jsonBody: { status: 'rejected', code: 'INTAKE_BODY_UNREADABLE', message: 'the request body could not be read to its end', correlationId }, headers: { 'content-type': 'application/json; charset=utf-8' } };
-      }
-      if ('tooLarge' in read) tooLarge = read.tooLarge;
-      else rawBody = read.body;
-    }
-    const result = await handleDelivery(
-      source,
-      { headers, rawBody, query: request.query, ...(tooLarge !== undefined ? { declaredBytes: tooLarge } : {}) },
-      { ...deps, logger: deps.logger ?? contextLogger(context) },
-    );
-    return toHttpResponse(result);
+    const deliver = (req: HttpRequestLike): Promise<HttpResponseLike> => deliverHttp(spec, req, context, deps);
+    return spec.http.step ? spec.http.step(request, context, deliver, deps) : deliver(request);
   };
+}
+
+async function deliverHttp(source: IntakeSource, request: HttpRequestLike, context: LogContextLike | undefined, deps: IntakeDeps): Promise<HttpResponseLike> {
+  const headers = [...request.headers];
+  const limit = deps.config.intake.maxBodyBytes;
+  const declared = Number(headers.find(([k]) => k.toLowerCase() === 'content-length')?.[1] ?? NaN);
+  let rawBody: Buffer = Buffer.alloc(0);
+  let tooLarge: number | undefined = Number.isFinite(declared) && declared > limit ? declared : undefined;
+  if (tooLarge === undefined) {
+    let read: Awaited<ReturnType<typeof readBodyCapped>>;
+    try {
+      read = await readBodyCapped(request, limit);
+    } catch (e) {
+      // The sender broke the upload off (or sent a malformed chunked body): its fault, never a 5xx.
+      const correlationId = context?.invocationId ?? randomUUID();
+      context?.warn?.(JSON.stringify({ msg: 'intake body unreadable', source: source.name, correlationId, error: e instanceof Error ? e.message : String(e) }));
+      return { status: 400, jsonBody: { status: 'rejected', code: 'INTAKE_BODY_UNREADABLE', message: 'the request body could not be read to its end', correlationId }, headers: { 'content-type': 'application/json; charset=utf-8' } };
+    }
+    if ('tooLarge' in read) tooLarge = read.tooLarge;
+    else rawBody = read.body;
+  }
+  const result = await handleDelivery(
+    source,
+    { headers, rawBody, query: request.query, ...(tooLarge !== undefined ? { declaredBytes: tooLarge } : {}) },
+    { ...deps, logger: deps.logger ?? contextLogger(context) },
+  );
+  return toHttpResponse(result);
 }

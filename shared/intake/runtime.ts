@@ -1,7 +1,8 @@
 /**
- * Production wiring of the intake service: config from the environment, the Service Bus publisher and the
- * Table-backed receipt store, all process-wide singletons created on first use.
+ * Production wiring of the intake service: config from the environment, the Service Bus publisher, the
+ * Table-backed receipt store and the audit log, all process-wide singletons created on first use.
  */
+import { appendAudit } from '../audit';
 import { getConfig } from '../config';
 import { getEventPublisher } from '../bus/publisher';
 import { getRecords } from '../records';
@@ -12,7 +13,7 @@ let deps: IntakeDeps | undefined;
 export function getIntakeDeps(): IntakeDeps {
   if (deps === undefined) {
     const config = getConfig();
-    deps = { config, publisher: getEventPublisher(config.serviceBus), receipts: getRecords(config).receipts };
+    deps = { config, publisher: getEventPublisher(config.serviceBus), receipts: getRecords(config).receipts, audit: (entry) => appendAudit(entry) };
   }
   return deps;
 }

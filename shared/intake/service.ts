@@ -14,12 +14,13 @@
  * - User errors never produce a 5xx; only a failing dependency does (503, retryable, so the sender retries).
  */
 import { createHash, randomUUID } from 'node:crypto';
+import type { AuditEntry } from '../audit';
 import type { StagecraftConfig } from '../config';
 import { isStagecraftError } from '../errors';
 import type { AnyStagecraftEvent } from '../events';
 import { decodeJsonBody } from './body';
 import { normalizeRequest, type DeliveryInput } from './request';
-import { SOURCES, type SourceName } from './sources';
+import { SOURCES, type IntakeSource, type SourceName } from './sources';
 import type { Verifier } from './verifiers';
 import { silentLogger, type EventPublisher, type FirstAcceptance, type IntakeLogger, type Receipt, type ReceiptOutcome, type ReceiptStore } from './ports';
 import { recordWebhook } from '../telemetry/metrics';
@@ -32,6 +33,8 @@ export interface IntakeDeps {
   clock?: () => number;
   logger?: IntakeLogger;
   newId?: () => string;
+  /** Audit log (shared/audit) for HTTP steps that audit (privileged CloudEvents); absent: nothing is audited. */
+  audit?: (entry: AuditEntry) => Promise<void>;
 }
 
 export type IntakeBody =
@@ -50,9 +53,9 @@ export interface IntakeResult {
 const MAX_REASON = 500;
 
 /** Verifiers are pure functions of the config: built once per (config, source). */
-const verifierCache = new WeakMap<StagecraftConfig, Map<SourceName, Verifier>>();
+const verifierCache = new WeakMap<StagecraftConfig, Map<IntakeSource, Verifier>>();
 
-function verifierFor(source: SourceName, config: StagecraftConfig): Verifier {
+function verifierFor(source: IntakeSource, config: StagecraftConfig): Verifier {
   let bySource = verifierCache.get(config);
   if (bySource === undefined) {
     bySource = new Map();
@@ -60,19 +63,21 @@ function verifierFor(source: SourceName, config: StagecraftConfig): Verifier {
   }
   let verifier = bySource.get(source);
   if (verifier === undefined) {
-    verifier = SOURCES[source].verifier(config);
+    verifier = source.verifier(config);
     bySource.set(source, verifier);
   }
   return verifier;
 }
 
-export async function handleDelivery(source: SourceName, input: DeliveryInput, deps: IntakeDeps): Promise<IntakeResult> {
+/** One delivery to `source` (a name of the list, or a source object: the pipeline is the same for every source). */
+export async function handleDelivery(which: SourceName | IntakeSource, input: DeliveryInput, deps: IntakeDeps): Promise<IntakeResult> {
+  const spec = typeof which === 'string' ? SOURCES[which] : which;
+  const source = spec.name;
   const clock = deps.clock ?? Date.now;
   const log = deps.logger ?? silentLogger;
   const receiptId = (deps.newId ?? randomUUID)();
   const startedMs = clock();
   const request = normalizeRequest(input);
-  const spec = SOURCES[source];
   const bodySha256 = createHash('sha256').update(request.rawBody).digest('hex');
   const base = {
     receiptId,
@@ -119,7 +124,7 @@ export async function handleDelivery(source: SourceName, input: DeliveryInput, d
       const size = request.rawBody.length < request.bodyBytes ? `at least ${request.bodyBytes}` : String(request.bodyBytes);
       return await reject(413, 'INTAKE_BODY_TOO_LARGE', `body is ${size} bytes; the limit is ${limit} (INTAKE_MAX_BODY_BYTES)`);
     }
-    const verifier = verifierFor(source, deps.config);
+    const verifier = verifierFor(spec, deps.config);
     scheme = verifier.scheme;
     const verdict = verifier.verify(request, clock());
     if (!verdict.ok) {

@@ -36,6 +36,34 @@ export function mlflowSignature(secret: string, deliveryId: string, timestamp: s
   return `v1,${createHmac('sha256', Buffer.from(secret, 'utf8')).update(`${deliveryId}.${timestamp}.${body}`, 'utf8').digest('base64')}`;
 }
 
+/** One signed MLflow delivery, exactly as MLflow sends it (a retry resends these same bytes and headers). */
+export interface SignedMlflowDelivery {
+  deliveryId: string;
+  timestamp: string;
+  body: string;
+  headers: Record<string, string>;
+}
+
+/** Builds a signed delivery of `<entity>.<action>` with `data`, stamped `now` (default: the current time). */
+export function signedMlflowDelivery(secret: string, entity: string, action: string, data: Record<string, unknown>, o: { now?: number; deliveryId?: string } = {}): SignedMlflowDelivery {
+  const now = o.now ?? Date.now();
+  const deliveryId = o.deliveryId ?? randomUUID();
+  const timestamp = String(Math.floor(now / 1000));
+  const body = pythonJson({ entity, action, timestamp: pythonIsoTimestamp(now), data });
+  const headers = { 'content-type': 'application/json', 'x-mlflow-delivery-id': deliveryId, 'x-mlflow-timestamp': timestamp, 'x-mlflow-signature': mlflowSignature(secret, deliveryId, timestamp, body) };
+  return { deliveryId, timestamp, body, headers };
+}
+
+/** A signed `model_version.created` for a version of a run (the payload the promotion tests start from). */
+export function signedVersionCreated(secret: string, v: { name: string; version: string; runId: string; source?: string; tags?: Record<string, string> }, o: { now?: number; deliveryId?: string } = {}): SignedMlflowDelivery {
+  return signedMlflowDelivery(secret, 'model_version', 'created', { name: v.name, version: v.version, source: v.source ?? `runs:/${v.runId}/model`, run_id: v.runId, tags: v.tags ?? {}, description: null }, o);
+}
+
+/** POSTs a signed delivery to a host's MLflow webhook route. */
+export function postMlflowDelivery(baseUrl: string, d: SignedMlflowDelivery): Promise<Response> {
+  return fetch(`${baseUrl}/api/webhooks/mlflow`, { method: 'POST', headers: d.headers, body: d.body });
+}
+
 export async function deliver(
   target: { webhookId: string; url: string; secret?: string },
   entity: string,

@@ -1,7 +1,9 @@
 /** The config reader: defaults, parsing, and loud failures that name each setting without echoing secrets. */
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../shared/errors';
-import { loadConfig, requireSetting, SETTINGS_DOC, settingsMarkdownTable } from '../../shared/config';
+import { loadConfig, requireSetting, SETTINGS_DOC, settingsMarkdownTable, type IntakeConfig } from '../../shared/config';
+import { INTAKE_CONFIG, INTAKE_SETTINGS, INTAKE_SETTINGS_DOC, type IntakeSettings } from '../../shared/intake/sources';
+import { BASE_ENV } from './helpers';
 
 const MIN = {
   AzureWebJobsStorage: 'UseDevelopmentStorage=true',
@@ -69,5 +71,33 @@ describe('loadConfig', () => {
   it('documents every setting in the generated README table', () => {
     const table = settingsMarkdownTable();
     for (const doc of SETTINGS_DOC) expect(table).toContain(`\`${doc.name}\``);
+  });
+});
+
+// The intake's own settings section has today's `config.intake` type, both ways (checked by the compiler).
+const sameShape: [IntakeConfig, IntakeSettings] = [{} as IntakeSettings, {} as IntakeConfig];
+void sameShape;
+
+describe('intake settings declared by the sources (INTAKE_SETTINGS)', () => {
+  const envs: Array<Record<string, string | undefined>> = [
+    MIN,
+    BASE_ENV,
+    { ...MIN, AZDO_WEBHOOK_HEADER_NAME: 'X-Custom', AZDO_WEBHOOK_HEADER_SECRETS: 'h1, h2', DATABRICKS_ALERT_MODELS: 'a1=fraud, b = churn', AZUREML_DRIFT_MODELS: 'm=x', DATABRICKS_UC_WEBHOOK_TOLERANCE_SECONDS: '60', CLOUDEVENTS_KEYS: 'k', INTAKE_MAX_BODY_BYTES: '2048' },
+  ];
+
+  it('parse every environment into exactly what loadConfig gives as config.intake', () => {
+    for (const env of envs) expect(INTAKE_CONFIG.parse(env)).toEqual(loadConfig(env).intake);
+  });
+
+  it('report the same invalid settings as loadConfig, named the same', () => {
+    const env = { ...MIN, MLFLOW_WEBHOOK_TOLERANCE_SECONDS: 'five', AZDO_WEBHOOK_USERNAME: 'u', DATABRICKS_JOBS_WEBHOOK_USERNAME: 'j', DATABRICKS_ALERT_MODELS: 'nomodel', INTAKE_MAX_BODY_BYTES: '-1' };
+    const mine = INTAKE_SETTINGS.safeParse(env).error?.issues.map((i) => String(i.path[0])).sort();
+    const theirs = problemsOf(env).map((p) => p.setting).filter((s) => INTAKE_SETTINGS_DOC.some((d) => d.name === s)).sort();
+    expect(mine).toEqual(theirs);
+    expect(mine).toEqual(['AZDO_WEBHOOK_PASSWORDS', 'DATABRICKS_ALERT_MODELS', 'DATABRICKS_JOBS_WEBHOOK_PASSWORDS', 'INTAKE_MAX_BODY_BYTES', 'MLFLOW_WEBHOOK_TOLERANCE_SECONDS']);
+  });
+
+  it('document the intake settings exactly as SETTINGS_DOC does, in the same order', () => {
+    expect(INTAKE_SETTINGS_DOC).toEqual(SETTINGS_DOC.filter((d) => d.section === 'intake'));
   });
 });

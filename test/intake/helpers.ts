@@ -83,3 +83,18 @@ export function adoHeaders(opts: { password?: string; header?: string } = {}): R
 export function jobsHeaders(password = SECRETS.jobsPassword): Record<string, string> {
   return { 'Content-Type': 'application/json', Authorization: basic(SECRETS.jobsUser, password) };
 }
+
+const INTAKE_TABLE_START = '<!-- intake routes: generated from shared/intake/sources (intakeRouteRows) -->';
+const INTAKE_TABLE_END = '<!-- end of intake routes -->';
+
+/**
+ * docs/SECURITY.md with its intake route table replaced by `rows` (`intakeRouteRows(list)`): each source declares
+ * its route, auth kind and "how it is checked" line, so the doc is generated from the list and cannot drift.
+ */
+export function withIntakeTable(markdown: string, rows: readonly string[]): string {
+  const start = markdown.indexOf(INTAKE_TABLE_START);
+  const end = markdown.indexOf(INTAKE_TABLE_END);
+  if (start < 0 || end < start) throw new Error(`docs/SECURITY.md has no generated intake table (${INTAKE_TABLE_START} ... ${INTAKE_TABLE_END})`);
+  const table = ['| methods | route | auth | who may call it, and how it is checked |', '|---|---|---|---|', ...rows].join('\n');
+  return `${markdown.slice(0, start + INTAKE_TABLE_START.length)}\n${table}\n${markdown.slice(end)}`;
+}

@@ -5,11 +5,10 @@
  * webhook's trace id and that they form one parent chain: webhook request → Service Bus publish → router function →
  * activity → MLflow HTTP call. Requires a build (`npm run build`).
  */
-import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mlflowSignature, pythonIsoTimestamp, pythonJson } from '../fakes';
+import { postMlflowDelivery, signedVersionCreated } from '../fakes';
 import { finished, startEnv, startHost, stopEnv, until, type Env } from '../promotion/harness';
 import type { HostProcess } from '../helpers/host';
 import { instanceIdFor } from '../../shared/router/instance-id';
@@ -56,19 +55,7 @@ function spans(): SpanLine[] {
 }
 
 async function deliver(name: string, version: string, runId: string): Promise<Response> {
-  const deliveryId = randomUUID();
-  const ts = String(Math.floor(Date.now() / 1000));
-  const body = pythonJson({
-    entity: 'model_version',
-    action: 'created',
-    timestamp: pythonIsoTimestamp(Date.now()),
-    data: { name, version, source: `runs:/${runId}/model`, run_id: runId, tags: {}, description: null },
-  });
-  return fetch(`${host.baseUrl}/api/webhooks/mlflow`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-mlflow-delivery-id': deliveryId, 'x-mlflow-timestamp': ts, 'x-mlflow-signature': mlflowSignature(SECRET, deliveryId, ts, body) },
-    body,
-  });
+  return postMlflowDelivery(host.baseUrl, signedVersionCreated(SECRET, { name, version, runId }));
 }
 
 describe('one trace per event', () => {

@@ -7,9 +7,8 @@
  * the MLflow fake. A `runner: local` check fails as it would in Azure (LOCAL_JOBS_NOT_IN_AZURE); it is advisory here.
  * Runs with `npm run test:parity` (CI step "test:parity"), not in `npm test`. Requires a build (`npm run build`).
  */
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mlflowSignature, pythonIsoTimestamp, pythonJson } from '../fakes';
+import { postMlflowDelivery, signedVersionCreated } from '../fakes';
 import { startFakeDatabricks, type FakeDatabricks } from '../fakes/databricks';
 import { durableHeaders, REPO_ROOT, startHostProcess, type HostProcess } from '../helpers/host';
 import { decide, finished, pendingApproval, startEnv, status, stopEnv, until, type Env } from '../promotion/harness';
@@ -66,19 +65,7 @@ afterAll(async () => {
 });
 
 async function deliverVersionCreated(name: string, version: string, runId: string): Promise<Response> {
-  const deliveryId = randomUUID();
-  const ts = String(Math.floor(Date.now() / 1000));
-  const body = pythonJson({
-    entity: 'model_version',
-    action: 'created',
-    timestamp: pythonIsoTimestamp(Date.now()),
-    data: { name, version, source: `runs:/${runId}/model`, run_id: runId, tags: { git_commit: 'abc123' }, description: null },
-  });
-  return fetch(`${host.baseUrl}/api/webhooks/mlflow`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-mlflow-delivery-id': deliveryId, 'x-mlflow-timestamp': ts, 'x-mlflow-signature': mlflowSignature(SECRET, deliveryId, ts, body) },
-    body,
-  });
+  return postMlflowDelivery(host.baseUrl, signedVersionCreated(SECRET, { name, version, runId, tags: { git_commit: 'abc123' } }));
 }
 
 describe('promotion in Azure parity mode', () => {

@@ -3,10 +3,9 @@
  * a signed MLflow webhook delivered three times (MLflow retries resend the same delivery) plus a reconciler poll
  * that sees the same model version start exactly one orchestration and leave four receipts.
  */
-import { randomUUID } from 'node:crypto';
 import { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mlflowSignature, pythonIsoTimestamp, pythonJson, startFakeMlflow, type FakeMlflow } from '../fakes';
+import { postMlflowDelivery, signedVersionCreated, startFakeMlflow, type FakeMlflow } from '../fakes';
 import { freePort, REPO_ROOT, startHostProcess, type HostProcess } from '../helpers/host';
 
 const SECRET = 'e2e-mlflow-secret';
@@ -64,23 +63,10 @@ describe('event intake end to end', () => {
     const mv = mlflow.seedVersion('churn', { runId: 'run-1', tags: { git_commit: 'abc123' } });
 
     // One MLflow delivery, sent three times as MLflow's retry loop does: same id, timestamp, body and signature.
-    const deliveryId = randomUUID();
-    const ts = String(Math.floor(Date.now() / 1000));
-    const body = pythonJson({
-      entity: 'model_version',
-      action: 'created',
-      timestamp: pythonIsoTimestamp(Date.now()),
-      data: { name: 'churn', version: mv.version, source: mv.source, run_id: 'run-1', tags: { git_commit: 'abc123' }, description: null },
-    });
-    const headers = {
-      'content-type': 'application/json',
-      'x-mlflow-delivery-id': deliveryId,
-      'x-mlflow-timestamp': ts,
-      'x-mlflow-signature': mlflowSignature(SECRET, deliveryId, ts, body),
-    };
+    const delivery = signedVersionCreated(SECRET, { name: 'churn', version: mv.version, runId: 'run-1', source: mv.source, tags: { git_commit: 'abc123' } });
     const answers = [];
     for (let i = 0; i < 3; i++) {
-      const res = await fetch(`${host.baseUrl}/api/webhooks/mlflow`, { method: 'POST', headers, body });
+      const res = await postMlflowDelivery(host.baseUrl, delivery);
       answers.push({ status: res.status, body: (await res.json()) as { status: string; eventIds?: string[] } });
     }
     expect(answers.map((a) => a.status)).toEqual([202, 202, 202]);

@@ -4,13 +4,15 @@
  * local host's own loader (the `@azure/functions-core` stand-in records what registers), so an `app.http` that
  * bypasses the route layer is caught. Prints the table. Requires a build (`npx tsc -p tsconfig.json`).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { installCoreModule, type CoreRegistry } from '../../devhost/host/core-module';
 import { loadEntryFiles, resolveEntryFiles } from '../../devhost/host/loader';
 import { hostAuthLevel, AUTH_KINDS, type AuthKind } from '../../shared/auth/policy';
+import { intakeRouteRows, SOURCE_LIST } from '../../shared/intake/sources';
+import { withIntakeTable } from '../intake/helpers';
 import { REPO_ROOT } from '../helpers/host';
 
 interface Declared { name: string; methods: readonly string[]; route: string; auth: AuthKind; note?: string }
@@ -72,6 +74,16 @@ describe('HTTP route auth declarations', () => {
     const doc = documentedRoutes(readFileSync(join(REPO_ROOT, 'docs', 'SECURITY.md'), 'utf8'));
     const missing = registered.filter((r) => doc.get(`/api/${r.route}`) !== declared.get(r.name)?.auth).map((r) => `/api/${r.route} (${declared.get(r.name)?.auth ?? 'undeclared'}; doc says ${doc.get(`/api/${r.route}`) ?? 'nothing'})`);
     expect(missing).toEqual([]);
+  });
+
+  it('docs/SECURITY.md\'s intake table is the one generated from the sources list (STAGECRAFT_UPDATE_DOCS=1 rewrites it)', () => {
+    const file = join(REPO_ROOT, 'docs', 'SECURITY.md');
+    const doc = readFileSync(file, 'utf8');
+    const generated = withIntakeTable(doc, intakeRouteRows(SOURCE_LIST));
+    if (process.env['STAGECRAFT_UPDATE_DOCS'] === '1' && generated !== doc) writeFileSync(file, generated);
+    else expect(doc, 'docs/SECURITY.md intake table differs from shared/intake/sources: run STAGECRAFT_UPDATE_DOCS=1 npx vitest run test/security/routes.test.ts').toBe(generated);
+    // Every source's function registers with the route it declares.
+    for (const s of SOURCE_LIST) expect(registered.find((r) => r.name === `intake-${s.name}`)?.route).toBe(s.http.route);
   });
 
   it('the check itself fails on a route registered without a declaration or with the wrong host auth level', () => {

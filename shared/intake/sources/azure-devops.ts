@@ -7,11 +7,11 @@
  * The event `id` (GUID) is the delivery id.
  */
 import { z } from 'zod';
-import type { StagecraftConfig } from '../../config';
 import { ValidationError } from '../../errors';
 import { EVENT_TYPES, type AnyStagecraftEvent } from '../../events';
 import { AnyOfVerifier, BasicAuthVerifier, SharedSecretVerifier, type Verifier } from '../verifiers';
-import type { IntakeSource, ParseContext, ParseOutcome } from './types';
+import { list, optionalText, textWithDefault } from './settings';
+import { defineSource, type ParseContext, type ParseOutcome } from './types';
 import { classifyBranch, event, eventsOf, ignored, invalid, parseWith } from './util';
 
 const SOURCE = '/stagecraft/intake/azure-devops';
@@ -59,8 +59,15 @@ function iso(value: string | undefined): string | undefined {
 
 const stripHeads = (ref: string): string | undefined => (ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : undefined);
 
-export function azureDevOpsVerifier(config: StagecraftConfig): Verifier {
-  const ado = config.intake.azureDevOps;
+interface AzureDevOpsSettings {
+  username: string | undefined;
+  passwords: string[];
+  headerName: string;
+  headerSecrets: string[];
+}
+
+/** Basic auth and/or a shared header, whichever are configured (neither: every delivery is refused). */
+export function azureDevOpsVerifier(ado: AzureDevOpsSettings): Verifier {
   const verifiers: Verifier[] = [];
   if (ado.username !== undefined) verifiers.push(new BasicAuthVerifier({ username: ado.username, passwords: ado.passwords }));
   if (ado.headerSecrets.length > 0) verifiers.push(new SharedSecretVerifier({ secrets: ado.headerSecrets, headers: [ado.headerName] }));
@@ -138,13 +145,38 @@ export function parseAzureDevOpsEvent(body: unknown, ctx: ParseContext): ParseOu
   return ignored(`${eventType}: event not handled by Stagecraft`);
 }
 
-export const azureDevOpsSource: IntakeSource = {
+export const azureDevOpsSource = defineSource({
   name: 'azure-devops',
   eventSource: SOURCE,
+  http: {
+    route: 'webhooks/azure-devops',
+    methods: ['POST'],
+    auth: 'signature',
+    note: 'the intake verifies the sender (signature, shared secret or basic auth) before parsing',
+    security: 'Azure DevOps service hook: basic auth or shared header (`AZDO_WEBHOOK_*`)',
+  },
+  settings: {
+    key: 'azureDevOps',
+    env: {
+      AZDO_WEBHOOK_USERNAME: { schema: optionalText, description: 'Azure DevOps service hook basic-auth user name (with AZDO_WEBHOOK_PASSWORDS).' },
+      AZDO_WEBHOOK_PASSWORDS: { schema: list, secret: true, description: 'Azure DevOps service hook basic-auth passwords, comma-separated for rotation.' },
+      AZDO_WEBHOOK_HEADER_NAME: {
+        schema: textWithDefault('X-Stagecraft-Token').pipe(z.string().regex(/^[A-Za-z0-9-]+$/, 'must be an HTTP header name (letters, digits, -)')),
+        default: 'X-Stagecraft-Token',
+        description: 'Header carrying the shared secret when Azure DevOps authenticates with a custom header (`httpHeaders`).',
+      },
+      AZDO_WEBHOOK_HEADER_SECRETS: { schema: list, secret: true, description: 'Azure DevOps shared header secrets, comma-separated for rotation. Either basic auth or this must be set.' },
+    },
+    check: (v) =>
+      v.AZDO_WEBHOOK_USERNAME !== undefined && v.AZDO_WEBHOOK_PASSWORDS.length === 0
+        ? [{ setting: 'AZDO_WEBHOOK_PASSWORDS', problem: 'AZDO_WEBHOOK_USERNAME is set but no password is' }]
+        : [],
+    toConfig: (v) => ({ username: v.AZDO_WEBHOOK_USERNAME, passwords: v.AZDO_WEBHOOK_PASSWORDS, headerName: v.AZDO_WEBHOOK_HEADER_NAME, headerSecrets: v.AZDO_WEBHOOK_HEADER_SECRETS }),
+  },
   verifier: azureDevOpsVerifier,
   deliveryId: (_request, body) => {
     const id = (body as { id?: unknown } | null)?.id;
     return typeof id === 'string' && id !== '' ? id : undefined;
   },
   parse: parseAzureDevOpsEvent,
-};
+});

@@ -8,7 +8,8 @@
 import { z } from 'zod';
 import { EVENT_TYPES } from '../../events';
 import { SharedSecretVerifier } from '../verifiers';
-import type { IntakeSource, ParseOutcome } from './types';
+import { list } from './settings';
+import { defineSource, type ParseOutcome } from './types';
 import { event, eventsOf, ignored, parseWith } from './util';
 
 const SOURCE = '/stagecraft/intake/azure-monitor';
@@ -58,10 +59,24 @@ function stringProps(...sources: Array<Record<string, unknown> | null | undefine
   return out;
 }
 
-export const azureMonitorSource: IntakeSource = {
+export const azureMonitorSource = defineSource({
   name: 'azure-monitor',
   eventSource: SOURCE,
-  verifier: (config) => new SharedSecretVerifier({ secrets: config.intake.azureMonitor.keys, queryParams: ['key'], headers: ['X-Stagecraft-Key'] }),
+  http: {
+    route: 'alerts/azure-monitor',
+    methods: ['POST'],
+    auth: 'signature',
+    note: 'the intake verifies the sender (signature, shared secret or basic auth) before parsing',
+    security: 'Azure Monitor action group: key (`AZURE_MONITOR_WEBHOOK_KEYS`)',
+  },
+  settings: {
+    key: 'azureMonitor',
+    env: {
+      AZURE_MONITOR_WEBHOOK_KEYS: { schema: list, secret: true, description: 'Keys accepted from Azure Monitor action groups in the `key` query parameter or `X-Stagecraft-Key` header, comma-separated.' },
+    },
+    toConfig: (v) => ({ keys: v.AZURE_MONITOR_WEBHOOK_KEYS }),
+  },
+  verifier: (settings) => new SharedSecretVerifier({ secrets: settings.keys, queryParams: ['key'], headers: ['X-Stagecraft-Key'] }),
   deliveryId: (_request, body) => {
     const e = (body as { data?: { essentials?: { alertId?: unknown; monitorCondition?: unknown } } } | null)?.data?.essentials;
     return typeof e?.alertId === 'string' && typeof e.monitorCondition === 'string' ? `${e.alertId}:${e.monitorCondition}` : undefined;
@@ -102,4 +117,4 @@ export const azureMonitorSource: IntakeSource = {
     }
     return eventsOf(() => [event(EVENT_TYPES.alertFired, data, SOURCE, ctx, e.firedDateTime)]);
   },
-};
+});

@@ -4,7 +4,7 @@
  * baseDatasetId, targetDatasetId, driftCoefficient, startTime, endTime}`. Other event types are acknowledged and
  * ignored. AZUREML_DRIFT_MODELS maps the monitor (dataDriftName or dataDriftId) to a model. Event Grid delivers one
  * event per request by default; a batch (array) is read event by event. The CloudEvents validation handshake
- * (OPTIONS + WebHook-Request-Origin) is answered by the function (functions/intake-azureml.ts).
+ * (OPTIONS + WebHook-Request-Origin) is answered by this source's HTTP step.
  * The drift feature is `dataset` / metric `drift_coefficient` (the drift rule's `metric`), window start–end.
  */
 import { z } from 'zod';
@@ -12,7 +12,9 @@ import { EVENT_TYPES } from '../../events';
 import { SharedSecretVerifier } from '../verifiers';
 import type { StagecraftConfig } from '../../config';
 import type { DeliveryRequest } from '../request';
-import type { IntakeSource, ParseOutcome } from './types';
+import { normalizeRequest } from '../request';
+import { list, mapping } from './settings';
+import { defineSource, type IntakeHttpStep, type ParseOutcome } from './types';
 import { event, eventsOf, ignored, parseWith } from './util';
 
 const SOURCE = '/stagecraft/intake/azureml';
@@ -39,10 +41,32 @@ const DriftData = z.looseObject({
   endTime: isoTime,
 });
 
-export const azureMlSource: IntakeSource = {
+/** OPTIONS is Event Grid's validation handshake (after the same key check); POST delivers like every source. */
+const handshakeStep: IntakeHttpStep = async (request, _context, deliver, deps) => {
+  if ((request.method ?? 'POST').toUpperCase() !== 'OPTIONS') return deliver(request);
+  return eventGridHandshake(normalizeRequest({ headers: [...request.headers], rawBody: '', query: request.query }), deps.config);
+};
+
+export const azureMlSource = defineSource({
   name: 'azureml',
   eventSource: SOURCE,
-  verifier: (config) => new SharedSecretVerifier({ secrets: config.intake.azureMl.keys, queryParams: ['key'], headers: ['X-Stagecraft-Key'] }),
+  http: {
+    route: 'events/azureml',
+    methods: ['POST', 'OPTIONS'],
+    auth: 'signature',
+    note: 'key in ?key= or X-Stagecraft-Key (AZUREML_EVENTGRID_KEYS), also on the OPTIONS validation handshake',
+    security: 'Azure ML drift via Event Grid (CloudEvents): key in `?key=` or `X-Stagecraft-Key` (`AZUREML_EVENTGRID_KEYS`), on the OPTIONS validation handshake too',
+    step: handshakeStep,
+  },
+  settings: {
+    key: 'azureMl',
+    env: {
+      AZUREML_EVENTGRID_KEYS: { schema: list, secret: true, description: 'Keys an Event Grid subscription must present (`key` query parameter or `X-Stagecraft-Key` header) at `/api/events/azureml`, comma-separated; also checked on the CloudEvents validation handshake. Unset: every delivery is refused.' },
+      AZUREML_DRIFT_MODELS: { schema: mapping, description: 'Which model an Azure ML dataset drift monitor is about: `<dataDriftName or dataDriftId>=<model>,...`. An unmapped monitor is acknowledged and ignored.' },
+    },
+    toConfig: (v) => ({ keys: v.AZUREML_EVENTGRID_KEYS, models: v.AZUREML_DRIFT_MODELS }),
+  },
+  verifier: (settings) => new SharedSecretVerifier({ secrets: settings.keys, queryParams: ['key'], headers: ['X-Stagecraft-Key'] }),
   deliveryId: (_request, body) => {
     const one = Array.isArray(body) ? (body.length === 1 ? (body[0] as unknown) : undefined) : body;
     const id = (one as { id?: unknown } | null | undefined)?.id;
@@ -58,7 +82,7 @@ export const azureMlSource: IntakeSource = {
       if (ce.value.type !== AZUREML_DRIFT_TYPE) { skipped.push(`${ce.value.type} is not a drift event`); continue; }
       const d = parseWith(DriftData, ce.value.data, 'DatasetDriftDetected data', 'data.');
       if (!d.ok) return d.outcome;
-      const models = ctx.config.intake.azureMl.models;
+      const models = ctx.settings.models;
       const model = models[d.value.dataDriftName] ?? models[d.value.dataDriftId];
       if (!model) { skipped.push(`monitor ${d.value.dataDriftName} is not mapped to a model (AZUREML_DRIFT_MODELS)`); continue; }
       const data = {
@@ -75,7 +99,7 @@ export const azureMlSource: IntakeSource = {
     if (!events.length) return ignored(skipped.join('; ') || 'no events');
     return eventsOf(() => events.map((e) => event(EVENT_TYPES.driftDetected, e.data, SOURCE, ctx, e.time)));
   },
-};
+});
 
 /**
  * Event Grid's CloudEvents abuse-protection handshake: `OPTIONS` with `WebHook-Request-Origin`; the endpoint

@@ -14,7 +14,9 @@ import { ValidationError } from '../../errors';
 import { CloudEventSchema, isEventType, stagecraftEventFromCloudEvent, validationErrorFrom, type AnyStagecraftEvent, type CloudEvent } from '../../events';
 import { OK, SharedSecretVerifier, type Verifier } from '../verifiers';
 import type { DeliveryRequest } from '../request';
-import type { IntakeSource, ParseContext, ParseOutcome } from './types';
+import { eventKeyStep } from './cloudevents-keys';
+import { list } from './settings';
+import { defineSource, type ParseContext, type ParseOutcome } from './types';
 import { ignored, invalid } from './util';
 
 const SOURCE = '/stagecraft/intake/cloudevents';
@@ -88,10 +90,25 @@ export function optionalKeyVerifier(keys: readonly string[]): Verifier {
   return new SharedSecretVerifier({ secrets: keys, queryParams: ['key'], headers: ['X-Stagecraft-Key'] });
 }
 
-export const cloudEventsSource: IntakeSource = {
+export const cloudEventsSource = defineSource({
   name: 'cloudevents',
   eventSource: SOURCE,
-  verifier: (config) => optionalKeyVerifier(config.intake.cloudEvents.keys),
+  http: {
+    route: 'events',
+    methods: ['POST'],
+    auth: 'function-key',
+    note: 'function key; promote/retrain requests also need an event key scoped to them (x-stagecraft-event-key), requestedBy = key name',
+    security: 'function key (+ `CLOUDEVENTS_KEYS`); privileged types (`promote.requested`, `retrain.requested`) also need an event key scoped to them in `x-stagecraft-event-key` (403 `EVENT_TYPE_NOT_PERMITTED` otherwise, audited); `requestedBy` = the key\'s name',
+    step: eventKeyStep,
+  },
+  settings: {
+    key: 'cloudEvents',
+    env: {
+      CLOUDEVENTS_KEYS: { schema: list, secret: true, description: 'Optional extra keys for the CloudEvents endpoint (`key` query or `X-Stagecraft-Key` header) on top of the function key. Unset: the function key (authLevel function) is the only gate.' },
+    },
+    toConfig: (v) => ({ keys: v.CLOUDEVENTS_KEYS }),
+  },
+  verifier: (settings) => optionalKeyVerifier(settings.keys),
   deliveryId(request, body) {
     const mode = modeOf(request);
     if (mode === 'binary') {
@@ -124,6 +141,6 @@ export const cloudEventsSource: IntakeSource = {
     }
     return toStagecraft([r.data], ctx);
   },
-};
+});
 
 export { SOURCE as CLOUDEVENTS_SOURCE };

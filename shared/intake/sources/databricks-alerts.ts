@@ -12,7 +12,8 @@
 import { z } from 'zod';
 import { EVENT_TYPES } from '../../events';
 import { SharedSecretVerifier } from '../verifiers';
-import type { IntakeSource, ParseOutcome } from './types';
+import { list, mapping } from './settings';
+import { defineSource, type ParseOutcome } from './types';
 import { event, eventsOf, ignored, parseWith } from './util';
 
 const SOURCE = '/stagecraft/intake/databricks-alerts';
@@ -50,10 +51,25 @@ const Payload = z.looseObject({
   }),
 });
 
-export const databricksAlertsSource: IntakeSource = {
+export const databricksAlertsSource = defineSource({
   name: 'databricks-alerts',
   eventSource: SOURCE,
-  verifier: (config) => new SharedSecretVerifier({ secrets: config.intake.databricksAlerts.keys, queryParams: ['key'], headers: ['X-Stagecraft-Key'] }),
+  http: {
+    route: 'alerts/databricks',
+    methods: ['POST'],
+    auth: 'signature',
+    note: 'the intake verifies the key (?key= or X-Stagecraft-Key, DATABRICKS_ALERT_WEBHOOK_KEYS) before parsing',
+    security: 'Databricks SQL alert webhook destination: key in `?key=` or `X-Stagecraft-Key` (`DATABRICKS_ALERT_WEBHOOK_KEYS`); unmapped alerts ignored',
+  },
+  settings: {
+    key: 'databricksAlerts',
+    env: {
+      DATABRICKS_ALERT_WEBHOOK_KEYS: { schema: list, secret: true, description: 'Keys a Databricks SQL alert webhook destination must present (`key` query parameter or `X-Stagecraft-Key` header) at `/api/alerts/databricks`, comma-separated. Unset: every delivery is refused.' },
+      DATABRICKS_ALERT_MODELS: { schema: mapping, description: 'Which model a Databricks alert (data quality monitoring) is about: `<alert id or name>=<model>,...`. An unmapped alert is acknowledged and ignored.' },
+    },
+    toConfig: (v) => ({ keys: v.DATABRICKS_ALERT_WEBHOOK_KEYS, models: v.DATABRICKS_ALERT_MODELS }),
+  },
+  verifier: (settings) => new SharedSecretVerifier({ secrets: settings.keys, queryParams: ['key'], headers: ['X-Stagecraft-Key'] }),
   deliveryId: () => undefined,
   parse(body, ctx): ParseOutcome {
     const p = parseWith(Payload, body, 'Databricks alert');
@@ -63,7 +79,7 @@ export const databricksAlertsSource: IntakeSource = {
     const name = a.display_name ?? a.name ?? outer.title ?? a.id;
     const state = (a.state ?? outer.state ?? a.evaluation?.state ?? '').toUpperCase();
     if (state === 'OK' || state === 'UNKNOWN') return ignored(`alert ${name} is ${state}, not TRIGGERED`);
-    const models = ctx.config.intake.databricksAlerts.models;
+    const models = ctx.settings.models;
     const model = models[a.id] ?? (a.name ? models[a.name] : undefined) ?? (a.display_name ? models[a.display_name] : undefined) ?? (outer.title ? models[outer.title] : undefined);
     if (!model) return ignored(`alert ${name} (${a.id}) is not mapped to a model (DATABRICKS_ALERT_MODELS)`);
     const evaluations = [...(a.evaluations ?? []), ...(a.evaluation ? [a.evaluation] : [])];
@@ -82,4 +98,4 @@ export const databricksAlertsSource: IntakeSource = {
     };
     return eventsOf(() => [event(EVENT_TYPES.driftDetected, data, SOURCE, ctx, ctx.now)]);
   },
-};
+});

@@ -7,7 +7,8 @@
 import { z } from 'zod';
 import { EVENT_TYPES } from '../../events';
 import { BasicAuthVerifier, fail, type Verifier } from '../verifiers';
-import type { IntakeSource, ParseOutcome } from './types';
+import { list, optionalText } from './settings';
+import { defineSource, type ParseOutcome } from './types';
 import { event, eventsOf, ignored, parseWith } from './util';
 
 const SOURCE = '/stagecraft/intake/databricks-jobs';
@@ -23,11 +24,29 @@ const Notification = z.looseObject({
 
 const OUTCOME: Record<string, 'success' | 'failure'> = { 'jobs.on_success': 'success', 'jobs.on_failure': 'failure' };
 
-export const databricksJobsSource: IntakeSource = {
+export const databricksJobsSource = defineSource({
   name: 'databricks-jobs',
   eventSource: SOURCE,
-  verifier: (config): Verifier => {
-    const c = config.intake.databricksJobs;
+  http: {
+    route: 'webhooks/databricks-jobs',
+    methods: ['POST'],
+    auth: 'signature',
+    note: 'the intake verifies the sender (signature, shared secret or basic auth) before parsing',
+    security: 'Databricks job notifications: basic auth (`DATABRICKS_JOBS_WEBHOOK_*`)',
+  },
+  settings: {
+    key: 'databricksJobs',
+    env: {
+      DATABRICKS_JOBS_WEBHOOK_USERNAME: { schema: optionalText, description: 'Basic-auth user name configured on the Databricks notification destination.' },
+      DATABRICKS_JOBS_WEBHOOK_PASSWORDS: { schema: list, secret: true, description: 'Basic-auth passwords of the Databricks notification destination, comma-separated for rotation.' },
+    },
+    check: (v) =>
+      v.DATABRICKS_JOBS_WEBHOOK_USERNAME !== undefined && v.DATABRICKS_JOBS_WEBHOOK_PASSWORDS.length === 0
+        ? [{ setting: 'DATABRICKS_JOBS_WEBHOOK_PASSWORDS', problem: 'DATABRICKS_JOBS_WEBHOOK_USERNAME is set but no password is' }]
+        : [],
+    toConfig: (v) => ({ username: v.DATABRICKS_JOBS_WEBHOOK_USERNAME, passwords: v.DATABRICKS_JOBS_WEBHOOK_PASSWORDS }),
+  },
+  verifier: (c): Verifier => {
     if (c.username === undefined) return { scheme: 'basic-auth', verify: () => fail('INTAKE_SOURCE_NOT_CONFIGURED', 'no basic-auth credentials are configured for this source') };
     return new BasicAuthVerifier({ username: c.username, passwords: c.passwords });
   },
@@ -49,4 +68,4 @@ export const databricksJobsSource: IntakeSource = {
     if (n.workspace_id !== undefined) data.workspaceId = n.workspace_id;
     return eventsOf(() => [event(EVENT_TYPES.jobFinished, data, SOURCE, ctx)]);
   },
-};
+});

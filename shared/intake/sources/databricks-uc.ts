@@ -14,7 +14,8 @@
 import { z } from 'zod';
 import { EVENT_TYPES, type AnyStagecraftEvent } from '../../events';
 import { isThreeLevelName } from '../../adapters/databricks-uc/types';
-import type { IntakeSource, ParseOutcome } from './types';
+import { intWithDefault, list } from './settings';
+import { defineSource, type ParseOutcome } from './types';
 import { event, eventsOf, ignored, parseWith } from './util';
 import { UC_RELAY_HEADERS, UcRelayVerifier } from './databricks-uc-verifier';
 
@@ -46,10 +47,25 @@ const Relay = z.looseObject({
   triggered_at: z.iso.datetime({ offset: true }).optional(),
 });
 
-export const databricksUcSource: IntakeSource = {
+export const databricksUcSource = defineSource({
   name: 'databricks-uc',
   eventSource: SOURCE,
-  verifier: (config) => new UcRelayVerifier({ secrets: config.intake.databricksUc.secrets, toleranceSeconds: config.intake.databricksUc.toleranceSeconds }),
+  http: {
+    route: 'webhooks/databricks-uc',
+    methods: ['POST'],
+    auth: 'signature',
+    note: 'the intake verifies the relay signature (HMAC over timestamp.body, replay window) before parsing',
+    security: 'Unity Catalog relay job: `X-Stagecraft-Signature` `v1=<hex HMAC>` over `timestamp.body` + timestamp window (`DATABRICKS_UC_WEBHOOK_SECRETS`)',
+  },
+  settings: {
+    key: 'databricksUc',
+    env: {
+      DATABRICKS_UC_WEBHOOK_SECRETS: { schema: list, secret: true, description: 'Secrets of the Unity Catalog relay job (integrations/databricks: HMAC of `timestamp.body`, kept in a Databricks secret scope), comma-separated; any one may match (rotation). Unset: the endpoint rejects every delivery.' },
+      DATABRICKS_UC_WEBHOOK_TOLERANCE_SECONDS: { schema: intWithDefault(300, 1, 86_400), default: '300', description: 'Maximum age (and future skew) of the relay\'s `X-Stagecraft-Timestamp`, in seconds.' },
+    },
+    toConfig: (v) => ({ secrets: v.DATABRICKS_UC_WEBHOOK_SECRETS, toleranceSeconds: v.DATABRICKS_UC_WEBHOOK_TOLERANCE_SECONDS }),
+  },
+  verifier: (settings) => new UcRelayVerifier({ secrets: settings.secrets, toleranceSeconds: settings.toleranceSeconds }),
   deliveryId: (request) => request.headers.get(UC_RELAY_HEADERS.deliveryId),
   parse(body, ctx): ParseOutcome {
     const p = parseWith(Relay, body, 'Unity Catalog relay payload');
@@ -72,4 +88,4 @@ export const databricksUcSource: IntakeSource = {
       return out;
     });
   },
-};
+});

@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import { EVENT_TYPES, type AnyStagecraftEvent } from '../../events';
 import { HexHmacVerifier } from '../verifiers';
-import type { IntakeSource, ParseOutcome } from './types';
+import { list } from './settings';
+import { defineSource, type ParseOutcome } from './types';
 import { ValidationError } from '../../errors';
 import { event, eventsOf, ignored, invalid, msToIso, parseWith } from './util';
 
@@ -27,10 +28,24 @@ const Payload = z.looseObject({
 
 const STAGE_IN_EVENT: Record<string, string> = { STAGING: 'Staging', PRODUCTION: 'Production', ARCHIVED: 'Archived' };
 
-export const databricksSource: IntakeSource = {
+export const databricksSource = defineSource({
   name: 'databricks',
   eventSource: SOURCE,
-  verifier: (config) => new HexHmacVerifier({ header: 'X-Databricks-Signature', secrets: config.intake.databricks.secrets }),
+  http: {
+    route: 'webhooks/databricks',
+    methods: ['POST'],
+    auth: 'signature',
+    note: 'the intake verifies the sender (signature, shared secret or basic auth) before parsing',
+    security: 'Databricks registry webhook: `X-Databricks-Signature` (`DATABRICKS_WEBHOOK_SECRETS`)',
+  },
+  settings: {
+    key: 'databricks',
+    env: {
+      DATABRICKS_WEBHOOK_SECRETS: { schema: list, secret: true, description: 'Databricks registry webhook secrets (`http_url_spec.secret`), comma-separated for rotation.' },
+    },
+    toConfig: (v) => ({ secrets: v.DATABRICKS_WEBHOOK_SECRETS }),
+  },
+  verifier: (settings) => new HexHmacVerifier({ header: 'X-Databricks-Signature', secrets: settings.secrets }),
   deliveryId: () => undefined,
   parse(body, ctx): ParseOutcome {
     const p = parseWith(Payload, body, 'Databricks registry webhook payload');
@@ -69,4 +84,4 @@ export const databricksSource: IntakeSource = {
       return [event(type, data, SOURCE, ctx, time)];
     });
   },
-};
+});

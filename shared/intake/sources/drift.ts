@@ -16,7 +16,8 @@
  */
 import { z } from 'zod';
 import { EVENT_TYPES } from '../../events';
-import type { IntakeSource, ParseOutcome } from './types';
+import { list } from './settings';
+import { defineSource, type ParseOutcome } from './types';
 import { optionalKeyVerifier } from './cloudevents';
 import { event, eventsOf, ignored, invalid, parseWith } from './util';
 import { ValidationError } from '../../errors';
@@ -135,11 +136,25 @@ function evidentlyFeatures(report: { metrics: unknown[] }): FeatureIn[] {
   return out;
 }
 
-export const driftSource: IntakeSource = {
+export const driftSource = defineSource({
   name: 'drift',
   eventSource: SOURCE,
+  http: {
+    route: 'events/drift',
+    methods: ['POST'],
+    auth: 'function-key',
+    note: 'function key (+ DRIFT_WEBHOOK_KEYS when set)',
+    security: 'function key (+ `DRIFT_WEBHOOK_KEYS` when set)',
+  },
+  settings: {
+    key: 'drift',
+    env: {
+      DRIFT_WEBHOOK_KEYS: { schema: list, secret: true, description: 'Optional extra keys for the drift endpoint (`key` query or `X-Stagecraft-Key` header), comma-separated, on top of the function key. Unset: the function key is the only gate.' },
+    },
+    toConfig: (v) => ({ keys: v.DRIFT_WEBHOOK_KEYS }),
+  },
   // Same gate as the CloudEvents endpoint: the function key, plus DRIFT_WEBHOOK_KEYS when set.
-  verifier: (config) => optionalKeyVerifier(config.intake.drift.keys),
+  verifier: (settings) => optionalKeyVerifier(settings.keys),
   deliveryId: () => undefined,
   parse(body, ctx): ParseOutcome {
     const p = parseWith(Payload, body, 'drift payload');
@@ -189,4 +204,4 @@ export const driftSource: IntakeSource = {
     if (v.shareOfDriftedColumns !== undefined) data.shareOfDriftedColumns = v.shareOfDriftedColumns;
     return eventsOf(() => [event(EVENT_TYPES.driftDetected, data, SOURCE, ctx)]);
   },
-};
+});

@@ -10,7 +10,8 @@ import { z } from 'zod';
 import { ValidationError } from '../../errors';
 import { EVENT_TYPES } from '../../events';
 import { HexHmacVerifier } from '../verifiers';
-import type { IntakeSource, ParseOutcome } from './types';
+import { list } from './settings';
+import { defineSource, type ParseOutcome } from './types';
 import { classifyBranch, event, eventsOf, header, ignored, invalid, parseWith } from './util';
 
 const SOURCE = '/stagecraft/intake/github';
@@ -49,10 +50,24 @@ function isoOrUndefined(value: string | null | undefined): string | undefined {
   return value !== null && value !== undefined && z.iso.datetime({ offset: true }).safeParse(value).success ? value : undefined;
 }
 
-export const githubSource: IntakeSource = {
+export const githubSource = defineSource({
   name: 'github',
   eventSource: SOURCE,
-  verifier: (config) => new HexHmacVerifier({ header: 'X-Hub-Signature-256', prefix: 'sha256=', secrets: config.intake.github.secrets }),
+  http: {
+    route: 'webhooks/github',
+    methods: ['POST'],
+    auth: 'signature',
+    note: 'the intake verifies the sender (signature, shared secret or basic auth) before parsing',
+    security: 'GitHub: `X-Hub-Signature-256` (`GITHUB_WEBHOOK_SECRETS`)',
+  },
+  settings: {
+    key: 'github',
+    env: {
+      GITHUB_WEBHOOK_SECRETS: { schema: list, secret: true, description: 'GitHub webhook secrets, comma-separated for rotation.' },
+    },
+    toConfig: (v) => ({ secrets: v.GITHUB_WEBHOOK_SECRETS }),
+  },
+  verifier: (settings) => new HexHmacVerifier({ header: 'X-Hub-Signature-256', prefix: 'sha256=', secrets: settings.secrets }),
   // A new GitHub webhook defaults to form encoding (`payload=<JSON>`); the signature covers the form bytes.
   body: { formPayload: true },
   deliveryId: (request) => request.headers.get('x-github-delivery'),
@@ -122,4 +137,4 @@ export const githubSource: IntakeSource = {
     }
     return ignored(`${kind}: event not handled by Stagecraft`);
   },
-};
+});

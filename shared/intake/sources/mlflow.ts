@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import { EVENT_TYPES } from '../../events';
 import { StandardWebhooksVerifier } from '../verifiers';
-import type { IntakeSource, ParseOutcome } from './types';
+import { intWithDefault, list } from './settings';
+import { defineSource, type ParseOutcome } from './types';
 import { event, eventsOf, ignored, parseWith } from './util';
 
 const SOURCE = '/stagecraft/intake/mlflow';
@@ -38,10 +39,25 @@ const Schemas = {
 
 type Handled = keyof typeof Schemas;
 
-export const mlflowSource: IntakeSource = {
+export const mlflowSource = defineSource({
   name: 'mlflow',
   eventSource: SOURCE,
-  verifier: (config) => new StandardWebhooksVerifier({ secrets: config.intake.mlflow.secrets, toleranceSeconds: config.intake.mlflow.toleranceSeconds }),
+  http: {
+    route: 'webhooks/mlflow',
+    methods: ['POST'],
+    auth: 'signature',
+    note: 'the intake verifies the sender (signature, shared secret or basic auth) before parsing',
+    security: 'MLflow: `X-MLflow-Signature` HMAC over the body + timestamp window (`MLFLOW_WEBHOOK_SECRETS`)',
+  },
+  settings: {
+    key: 'mlflow',
+    env: {
+      MLFLOW_WEBHOOK_SECRETS: { schema: list, secret: true, description: 'MLflow webhook secrets, comma-separated; any one may match (rotation). Unset: the MLflow endpoint rejects every delivery.' },
+      MLFLOW_WEBHOOK_TOLERANCE_SECONDS: { schema: intWithDefault(300, 1, 86_400), default: '300', description: 'Maximum age (and future skew) of `X-MLflow-Timestamp`, in seconds.' },
+    },
+    toConfig: (v) => ({ secrets: v.MLFLOW_WEBHOOK_SECRETS, toleranceSeconds: v.MLFLOW_WEBHOOK_TOLERANCE_SECONDS }),
+  },
+  verifier: (settings) => new StandardWebhooksVerifier({ secrets: settings.secrets, toleranceSeconds: settings.toleranceSeconds }),
   deliveryId: (request) => request.headers.get('x-mlflow-delivery-id'),
   parse(body, ctx): ParseOutcome {
     const env = parseWith(Envelope, body, 'MLflow webhook payload');
@@ -88,4 +104,4 @@ export const mlflowSource: IntakeSource = {
       }
     });
   },
-};
+});
