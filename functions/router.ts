@@ -4,11 +4,10 @@
  */
 import { app, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import { getEventPublisher } from '../shared/bus/publisher';
 import { getConfig, settingForTrigger } from '../shared/config';
 import { normalizeBusMessage } from '../shared/intake/bus-ingress';
 import { findJobRunOwner } from '../shared/jobs/owners';
-import { getRecords } from '../shared/records';
+import { services } from '../shared/services';
 import { ALL_WORKFLOW_ORCHESTRATIONS, RouterError, routeEvent, type DurablePort, type RouterDeps } from '../shared/router/route';
 import { durablePortFromClient } from '../shared/router/durable-client';
 import { recordDeadLetter } from '../shared/telemetry/metrics';
@@ -43,7 +42,7 @@ export async function routeMessage(subscription: string, body: unknown, client: 
     return;
   }
   const durable: DurablePort = durablePortFromClient(client);
-  const runs = getRecords(config).workflowRuns;
+  const runs = services().records().workflowRuns;
   const deps: RouterDeps = {
     durable,
     runs: { get: (wf, id) => runs.get(wf, id), upsert: (r) => runs.upsert(r) },
@@ -89,7 +88,7 @@ export async function republishNative(body: unknown, context: InvocationContext)
     context.info(`Native message ignored: ${normalized.reason}`);
     return;
   }
-  await getEventPublisher(config.serviceBus).publish(normalized.events);
+  await services().publisher().publish(normalized.events);
   context.info(`Republished ${normalized.events.length} event(s) from a native message`, { eventIds: normalized.events.map((e) => e.id) });
 }
 

@@ -21,7 +21,7 @@ import type { JobRunner } from './adapters/jobs';
 import { MlflowClient } from './adapters/mlflow';
 import { getServiceBusClient } from './bus/client';
 import { getEventPublisher, type ServiceBusEventPublisher } from './bus/publisher';
-import { serviceBusSection, storageSection, type ServiceBusConfig } from './config/core';
+import { serviceBusSection, storageSection, type ServiceBusConfig, type StorageConfig } from './config/core';
 import type { Env } from './config/env';
 import { jobsSection } from './config/jobs';
 import { databricksSection, mlflowSection, requireDatabricks, requireMlflow, type DatabricksSettings } from './config/registry';
@@ -50,6 +50,8 @@ type DropLast<T extends unknown[]> = T extends [...infer H, unknown] ? H : never
 
 export interface Services {
   readonly env: Env;
+  /** The validated `storage` section (account, table prefix, reports container). */
+  storageConfig(): { storage: StorageConfig; records: { tablePrefix: string; reportsContainer: string } };
   storageClients(): StorageClients;
   storage(): Storage;
   /** Receipts, workflow runs and report blobs (the intake and the router). */
@@ -57,6 +59,8 @@ export interface Services {
   serviceBusConfig(): ServiceBusConfig;
   serviceBus(): ServiceBusClient;
   publisher(): ServiceBusEventPublisher;
+  /** The publisher, or undefined when neither Service Bus setting is set (features that may run without it). */
+  optionalPublisher(): ServiceBusEventPublisher | undefined;
   /** @throws ConfigError naming MLFLOW_TRACKING_URI when it is unset */
   mlflow(): MlflowClient;
   /** Databricks auth (PAT or the managed identity's Entra token). */
@@ -91,16 +95,18 @@ export function buildDatabricksClients(s: DatabricksSettings & { baseUrl: string
 function create(env: Env): Services {
   const svc: Services = {
     env,
-    storageClients: () => storageClients(loadSection(storageSection, env).storage),
+    storageConfig: () => loadSection(storageSection, env),
+    storageClients: () => storageClients(svc.storageConfig().storage),
     storage: () => once('storage', [storageSection], env, () => {
-      const { records } = loadSection(storageSection, env);
+      const { records } = svc.storageConfig();
       const clients = svc.storageClients();
       return { table: (suffix: string) => clients.tableClient(`${records.tablePrefix}${suffix}`), reports: new BlobStore(clients.blobService, records.reportsContainer) };
     }),
-    records: () => getRecords(loadSection(storageSection, env)),
+    records: () => getRecords(svc.storageConfig()),
     serviceBusConfig: () => loadSection(serviceBusSection, env),
     serviceBus: () => getServiceBusClient(svc.serviceBusConfig()),
     publisher: () => getEventPublisher(svc.serviceBusConfig()),
+    optionalPublisher: () => (['ServiceBusConnection', 'ServiceBusConnection__fullyQualifiedNamespace'].some((n) => env[n]?.trim()) ? svc.publisher() : undefined),
     mlflow: () => once('mlflow', [mlflowSection], env, () => {
       const s = requireMlflow(env);
       const auth = s.token ? bearerAuth(s.token) : s.username ? basicAuth(s.username, s.password) : undefined;

@@ -1,10 +1,9 @@
 /**
  * Production wiring of the intake service: config from the environment, the Service Bus publisher and the
- * Table-backed receipt store, all process-wide singletons created on first use.
+ * Table-backed receipt store from the composition root (shared/services.ts), created on first use.
  */
 import { getConfig } from '../config';
-import { getEventPublisher } from '../bus/publisher';
-import { getRecords } from '../records';
+import { services } from '../services';
 import type { IntakeDeps } from './service';
 
 let deps: IntakeDeps | undefined;
@@ -12,7 +11,7 @@ let deps: IntakeDeps | undefined;
 export function getIntakeDeps(): IntakeDeps {
   if (deps === undefined) {
     const config = getConfig();
-    deps = { config, publisher: getEventPublisher(config.serviceBus), receipts: getRecords(config).receipts };
+    deps = { config, publisher: services().publisher(), receipts: services().records().receipts };
   }
   return deps;
 }
