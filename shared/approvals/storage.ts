@@ -3,18 +3,11 @@
  * StorageAccountName, RECORDS_TABLE_PREFIX, REPORTS_CONTAINER), built by the composition root (shared/services.ts).
  * Needs no Service Bus settings.
  */
-import type { StorageConfig } from '../config';
-import { storageSection } from '../config/core';
 import type { Env } from '../config/env';
-import { loadSection } from '../config/section';
 import { servicesFor, type Storage } from '../services';
 
 export type { Env } from '../config/env';
 export type { Storage } from '../services';
-
-export function storageConfigFromEnv(env: Env = process.env): StorageConfig {
-  return loadSection(storageSection, env).storage;
-}
 
 /** The records storage of these settings (one per setting values per process). */
 export function storageFromEnv(env: Env = process.env): Storage {

@@ -20,10 +20,6 @@ export function databricksAuth(s: Pick<DatabricksSettings, 'token' | 'clientId'>
   return { auth: tokenCredentialAuth(cred), kind: 'entra' };
 }
 
-export function databricksAuthFromEnv(env: Env = process.env, credential?: TokenCredential): { auth: AuthProvider; kind: 'token' | 'entra' } {
-  return databricksAuth(databricksSettings(env), credential);
-}
-
 /** The Jobs client when DATABRICKS_HOST is set, else undefined (Databricks is not configured). */
 export function databricksClientFromEnv(env: Env = process.env, credential?: TokenCredential): DatabricksJobsClient | undefined {
   const s = databricksSettings(env);
