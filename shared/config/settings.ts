@@ -1,6 +1,7 @@
 /**
- * The enumerated list of settings Stagecraft reads. Nothing else in the app reads process.env for its own settings:
- * every reader goes through `loadConfig(env)`, so tests inject an env and the README table is generated from here.
+ * The documentation of the core settings (the README table is generated from here). Each belongs to a zod settings
+ * section (shared/config/core.ts, registry.ts; checked by sections.ts), read with an injectable env so tests inject
+ * settings; the workflow settings are documented in workflow-settings.ts.
  *
  * Secrets (`secret: true`) are never printed: errors name the setting and the problem, never the value.
  */
