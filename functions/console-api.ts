@@ -5,8 +5,6 @@
  */
 import { z } from 'zod';
 import { TableApprovalStore } from '../shared/approvals/store';
-import { getServiceBusClient } from '../shared/bus/client';
-import { getConfig } from '../shared/config';
 import { deadLettersView, receiptsView, resubmitDeadLetter } from '../shared/console/events';
 import { inboxView } from '../shared/console/inbox';
 import { modelDetailView, modelsView } from '../shared/console/models';
@@ -15,9 +13,8 @@ import { listRunsView, runAction, runDetailView } from '../shared/console/runs';
 import { DeadLetterParams, EventsQuery, InboxQuery, ResubmitBody, RunActionBody, RunsViewQuery, type EventsView, type Me } from '../shared/console/schemas';
 import { isStagecraftError } from '../shared/errors';
 import { aliasHistoryFromEnv } from '../shared/promotion/aliases';
-import { mlflowFromEnv } from '../shared/promotion/env';
 import { listPromotionRecords } from '../shared/promotion/records';
-import { getRecords } from '../shared/records';
+import { services } from '../shared/services';
 import { runsSettings } from '../shared/runs/settings';
 import { runStepStore } from '../shared/runs/store';
 import { actorOf, route } from './lib/route';
@@ -103,7 +100,7 @@ route('consoleModels', {
   route: 'console/api/models',
   auth: 'identity',
   note: 'any identity: registered models with aliases and their last promotion outcome',
-  handler: async () => ({ status: 200, jsonBody: { models: await modelsView(mlflowFromEnv(), lastRecord) } }),
+  handler: async () => ({ status: 200, jsonBody: { models: await modelsView(services().mlflow(), lastRecord) } }),
 });
 
 route('consoleModel', {
@@ -113,7 +110,7 @@ route('consoleModel', {
   note: 'any identity: versions with aliases, validation and promotion outcome; alias history',
   params: ModelParams,
   errorPrefix: 'CONSOLE_MODEL',
-  handler: async (ctx) => ({ status: 200, jsonBody: await modelDetailView(ctx.params.name, mlflowFromEnv(), await listPromotionRecords(ctx.params.name), aliasHistoryFromEnv()) }),
+  handler: async (ctx) => ({ status: 200, jsonBody: await modelDetailView(ctx.params.name, services().mlflow(), await listPromotionRecords(ctx.params.name), aliasHistoryFromEnv()) }),
 });
 
 route('consoleRetraining', {
@@ -133,11 +130,10 @@ route('consoleEvents', {
   query: EventsQuery,
   errorPrefix: 'CONSOLE_EVENTS',
   handler: async (ctx) => {
-    const config = getConfig();
-    const receipts = getRecords(config).receipts;
+    const receipts = services().records().receipts;
     const view: EventsView = { receipts: await receiptsView((s, n) => receipts.listReceipts(s, n), ctx.query.outcome, ctx.query.limit), deadLetters: [] };
     try {
-      view.deadLetters = await deadLettersView(getServiceBusClient(config.serviceBus), config.serviceBus.topicName);
+      view.deadLetters = await deadLettersView(services().serviceBus(), services().serviceBusConfig().topicName);
     } catch (e) {
       ctx.context.warn('dead letters not readable', { error: (e as Error).message });
       view.deadLetterError = 'dead letters could not be read from Service Bus (see the app log)';
@@ -157,10 +153,9 @@ route('consoleResubmit', {
   errorPrefix: 'CONSOLE_RESUBMIT',
   handler: async (ctx) => {
     const who = actorOf(ctx.caller);
-    const config = getConfig();
     const entry = { action: 'console.deadletter.resubmit', ...who, target: `${ctx.params.subscription}/${ctx.params.seq}` };
     try {
-      const r = await resubmitDeadLetter(getServiceBusClient(config.serviceBus), config.serviceBus.topicName, ctx.params.subscription, ctx.params.seq, Date.now());
+      const r = await resubmitDeadLetter(services().serviceBus(), services().serviceBusConfig().topicName, ctx.params.subscription, ctx.params.seq, Date.now());
       await ctx.audit({ ...entry, outcome: 'accepted', details: { newMessageId: r.newMessageId, ...(r.subject ? { subject: r.subject } : {}), ...(r.originalMessageId ? { messageId: r.originalMessageId } : {}), ...(ctx.body.reason ? { reason: ctx.body.reason } : {}) } });
       return { status: 200, jsonBody: r };
     } catch (e) {

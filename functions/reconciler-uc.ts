@@ -5,12 +5,11 @@
  */
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { createHash, randomUUID } from 'node:crypto';
-import { getEventPublisher } from '../shared/bus/publisher';
 import { getConfig, settingForTrigger } from '../shared/config';
-import { getRecords } from '../shared/records';
 import { tableUcCursors } from '../shared/reconciler/unity-catalog-cursors';
 import { reconcileUnityCatalog } from '../shared/reconciler/unity-catalog';
-import { databricksClientsFromEnv } from '../shared/registry/from-env';
+import { databricksSettings } from '../shared/config/registry';
+import { services } from '../shared/services';
 
 const DAY_MS = 24 * 3600_000;
 let idleReported = false;
@@ -18,13 +17,13 @@ let idleReported = false;
 export async function reconcileUnityCatalogTick(_timer: Timer, context: InvocationContext): Promise<void> {
   const config = getConfig();
   const targets = config.ucReconciler.targets;
-  if (targets.length === 0 || !process.env['DATABRICKS_HOST']?.trim()) {
+  if (targets.length === 0 || databricksSettings().baseUrl === undefined) {
     if (!idleReported) context.info('Unity Catalog reconciler idle: set DATABRICKS_HOST and UC_RECONCILER_TARGETS to enable it');
     idleReported = true;
     return;
   }
-  const { uc } = databricksClientsFromEnv();
-  const publisher = getEventPublisher(config.serviceBus);
+  const { uc } = services().databricks();
+  const publisher = services().publisher();
   try {
     const r = await reconcileUnityCatalog(targets, {
       uc,
@@ -35,7 +34,7 @@ export async function reconcileUnityCatalogTick(_timer: Timer, context: Invocati
       maxCallsPerTick: config.ucReconciler.maxCalls,
       // Each polled version is a receipt too (source `reconciler`), as with the MLflow reconciler.
       afterPublish: async (events) => {
-        const receipts = getRecords(config).receipts;
+        const receipts = services().records().receipts;
         for (const e of events) {
           const body = JSON.stringify(e.data);
           await receipts.record({

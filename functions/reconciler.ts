@@ -3,12 +3,9 @@
  * the `RECONCILER_SCHEDULE` setting (NCRONTAB, default every 5 minutes); models from `RECONCILER_MODELS`.
  */
 import { app, type InvocationContext, type Timer } from '@azure/functions';
-import { basicAuth, bearerAuth } from '../shared/adapters/http';
-import { MlflowClient } from '../shared/adapters/mlflow/client';
-import { getEventPublisher } from '../shared/bus/publisher';
 import { randomUUID, createHash } from 'node:crypto';
 import { getConfig, settingForTrigger } from '../shared/config';
-import { getRecords } from '../shared/records';
+import { services } from '../shared/services';
 import { mlflowRegistry } from '../shared/reconciler/mlflow-registry';
 import { reconcileModel } from '../shared/reconciler/reconcile';
 import { tableWatermarks } from '../shared/reconciler/watermarks';
@@ -18,17 +15,14 @@ let idleReported = false;
 
 export async function reconcileRegistry(_timer: Timer, context: InvocationContext): Promise<void> {
   const config = getConfig();
-  const { trackingUri, token } = config.mlflow;
+  const { trackingUri } = config.mlflow;
   if (!trackingUri || config.reconciler.models.length === 0) {
     if (!idleReported) context.info('Registry reconciler idle: set MLFLOW_TRACKING_URI and RECONCILER_MODELS to enable it');
     idleReported = true;
     return;
   }
-  const user = process.env['MLFLOW_TRACKING_USERNAME'];
-  const password = process.env['MLFLOW_TRACKING_PASSWORD'];
-  const auth = token ? bearerAuth(token) : user && password ? basicAuth(user, password) : undefined;
-  const client = new MlflowClient({ baseUrl: trackingUri, ...(auth ? { auth } : {}) });
-  const publisher = getEventPublisher(config.serviceBus);
+  const client = services().mlflow();
+  const publisher = services().publisher();
   const deps = {
     registry: mlflowRegistry(client),
     watermarks: tableWatermarks(config.storage, config.records.tablePrefix),
@@ -37,7 +31,7 @@ export async function reconcileRegistry(_timer: Timer, context: InvocationContex
     initialLookbackMs: DAY_MS,
     // Each polled version is a receipt too (source `reconciler`), so operators see how a run was triggered.
     afterPublish: async (events: readonly { id: string; type: string; data: unknown }[]) => {
-      const receipts = getRecords(config).receipts;
+      const receipts = services().records().receipts;
       for (const e of events) {
         const body = JSON.stringify(e.data);
         await receipts.record({

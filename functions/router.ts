@@ -4,12 +4,10 @@
  */
 import { app, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import { getServiceBusClient } from '../shared/bus/client';
-import { getEventPublisher } from '../shared/bus/publisher';
 import { getConfig, settingForTrigger } from '../shared/config';
 import { normalizeBusMessage } from '../shared/intake/bus-ingress';
 import { findJobRunOwner } from '../shared/jobs/owners';
-import { getRecords } from '../shared/records';
+import { services } from '../shared/services';
 import { durablePortOf } from '../shared/durable/durable-functions';
 import { deadLetterByLockToken, neverSucceeds } from '../shared/router/dead-letter';
 import { ALL_WORKFLOW_ORCHESTRATIONS, RouterError, routeEvent, type RouterDeps } from '../shared/router/route';
@@ -43,7 +41,7 @@ async function settling(subscription: string, context: InvocationContext, handle
     recordDeadLetter(subscription, fatal.code);
     if (!lockToken) throw e; // no lock token: Service Bus dead-letters it at MaxDeliveryCount
     try {
-      await deadLetterByLockToken(getServiceBusClient(getConfig().serviceBus), topicName, subscription, lockToken, fatal);
+      await deadLetterByLockToken(services().serviceBus(), topicName, subscription, lockToken, fatal);
     } catch (settleError) {
       context.warn(`Could not dead-letter the message on ${subscription}; it will be delivered again: ${settleError instanceof Error ? settleError.message : String(settleError)}`);
       throw e;
@@ -71,7 +69,7 @@ async function routeOne(subscription: string, body: unknown, client: df.DurableC
     context.info(`Message ignored on ${subscription}: ${normalized.reason}`);
     return;
   }
-  const runs = getRecords(config).workflowRuns;
+  const runs = services().records().workflowRuns;
   const deps: RouterDeps = {
     durable: durablePortOf(client),
     runs: { get: (wf, id) => runs.get(wf, id), upsert: (r) => runs.upsert(r) },
@@ -120,7 +118,7 @@ async function republishOne(body: unknown, context: InvocationContext): Promise<
     context.info(`Native message ignored: ${normalized.reason}`);
     return;
   }
-  await getEventPublisher(config.serviceBus).publish(normalized.events);
+  await services().publisher().publish(normalized.events);
   context.info(`Republished ${normalized.events.length} event(s) from a native message`, { eventIds: normalized.events.map((e) => e.id) });
 }
 

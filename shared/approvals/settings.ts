@@ -11,8 +11,9 @@ import { z } from 'zod';
 import { tryParseDuration } from '../decisions/duration';
 import { ConfigError } from '../errors';
 import { authSettings, type AuthSettings } from '../auth/settings';
+import type { Env } from '../config/env';
 
-export type Env = Readonly<Record<string, string | undefined>>;
+export type { Env } from '../config/env';
 
 export interface ApprovalSettings {
   /** Who callers are (keys, principal trust, roles, groups). */

@@ -7,8 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { ContainerClient } from '@azure/storage-blob';
-import { getConfig } from '../config';
-import { storageClients } from '../records/clients';
+import { services } from '../services';
 
 export const AUDIT_CONTAINER = 'stagecraft-audit';
 
@@ -94,7 +93,7 @@ class BlobAuditSink implements AuditSink {
 let sink: AuditSink | undefined;
 
 export function auditSink(): AuditSink {
-  sink ??= new BlobAuditSink(storageClients(getConfig().storage).blobService.getContainerClient(AUDIT_CONTAINER));
+  sink ??= new BlobAuditSink(services().storageClients().blobService.getContainerClient(AUDIT_CONTAINER));
   return sink;
 }
 

@@ -16,8 +16,9 @@
  */
 import { ConfigError } from '../errors';
 import type { Role } from './identity';
+import type { Env } from '../config/env';
 
-export type Env = Readonly<Record<string, string | undefined>>;
+export type { Env } from '../config/env';
 
 export interface AuthSettings {
   /** key → user id (as configured) */

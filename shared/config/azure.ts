@@ -3,7 +3,8 @@
  * (never guessed from paths): App Service sets WEBSITE_INSTANCE_ID on every instance and WEBSITE_SKU on every plan
  * (`FlexConsumption` on Flex Consumption); the local host sets neither.
  */
-export type Env = Readonly<Record<string, string | undefined>>;
+import type { Env } from './env';
+export type { Env } from './env';
 
 const set = (env: Env, name: string): boolean => (env[name]?.trim() ?? '') !== '';
 

@@ -1,9 +1,12 @@
 /**
- * The enumerated list of settings Stagecraft reads. Nothing else in the app reads process.env for its own settings:
- * every reader goes through `loadConfig(env)`, so tests inject an env and the README table is generated from here.
+ * The documentation of the core settings (the README table is generated from here). Each belongs to a zod settings
+ * section (shared/config/core.ts, registry.ts; checked by sections.ts), read with an injectable env so tests inject
+ * settings; the workflow settings are documented in workflow-settings.ts.
  *
  * Secrets (`secret: true`) are never printed: errors name the setting and the problem, never the value.
  */
+import { INTAKE_SETTINGS_DOC } from '../intake/sources';
+
 export interface SettingDoc {
   name: string;
   /** `true`: start-up fails without it. A string: required unless that other condition holds (documented in words). */
@@ -27,47 +30,8 @@ export const SETTINGS_DOC: readonly SettingDoc[] = [
     description: 'Service Bus namespace host (e.g. `sb-stagecraft.servicebus.windows.net`) for identity-based access (Azure Service Bus Data Sender/Receiver).' },
   { name: 'ServiceBusTopicName', section: 'serviceBus', required: false, default: 'stagecraft-events',
     description: 'Topic every normalized CloudEvent is published to and the router triggers listen on (resolved in code, not as `%ServiceBusTopicName%`, so the default also holds for the triggers in Azure).' },
-  // intake
-  { name: 'MLFLOW_WEBHOOK_SECRETS', section: 'intake', required: false, secret: true,
-    description: 'MLflow webhook secrets, comma-separated; any one may match (rotation). Unset: the MLflow endpoint rejects every delivery.' },
-  { name: 'MLFLOW_WEBHOOK_TOLERANCE_SECONDS', section: 'intake', required: false, default: '300',
-    description: 'Maximum age (and future skew) of `X-MLflow-Timestamp`, in seconds.' },
-  { name: 'DATABRICKS_WEBHOOK_SECRETS', section: 'intake', required: false, secret: true,
-    description: 'Databricks registry webhook secrets (`http_url_spec.secret`), comma-separated for rotation.' },
-  { name: 'GITHUB_WEBHOOK_SECRETS', section: 'intake', required: false, secret: true,
-    description: 'GitHub webhook secrets, comma-separated for rotation.' },
-  { name: 'AZDO_WEBHOOK_USERNAME', section: 'intake', required: false,
-    description: 'Azure DevOps service hook basic-auth user name (with AZDO_WEBHOOK_PASSWORDS).' },
-  { name: 'AZDO_WEBHOOK_PASSWORDS', section: 'intake', required: false, secret: true,
-    description: 'Azure DevOps service hook basic-auth passwords, comma-separated for rotation.' },
-  { name: 'AZDO_WEBHOOK_HEADER_NAME', section: 'intake', required: false, default: 'X-Stagecraft-Token',
-    description: 'Header carrying the shared secret when Azure DevOps authenticates with a custom header (`httpHeaders`).' },
-  { name: 'AZDO_WEBHOOK_HEADER_SECRETS', section: 'intake', required: false, secret: true,
-    description: 'Azure DevOps shared header secrets, comma-separated for rotation. Either basic auth or this must be set.' },
-  { name: 'AZURE_MONITOR_WEBHOOK_KEYS', section: 'intake', required: false, secret: true,
-    description: 'Keys accepted from Azure Monitor action groups in the `key` query parameter or `X-Stagecraft-Key` header, comma-separated.' },
-  { name: 'DRIFT_WEBHOOK_KEYS', section: 'intake', required: false, secret: true,
-    description: 'Optional extra keys for the drift endpoint (`key` query or `X-Stagecraft-Key` header), comma-separated, on top of the function key. Unset: the function key is the only gate.' },
-  { name: 'DATABRICKS_JOBS_WEBHOOK_USERNAME', section: 'intake', required: false,
-    description: 'Basic-auth user name configured on the Databricks notification destination.' },
-  { name: 'DATABRICKS_JOBS_WEBHOOK_PASSWORDS', section: 'intake', required: false, secret: true,
-    description: 'Basic-auth passwords of the Databricks notification destination, comma-separated for rotation.' },
-  { name: 'DATABRICKS_UC_WEBHOOK_SECRETS', section: 'intake', required: false, secret: true,
-    description: 'Secrets of the Unity Catalog relay job (integrations/databricks: HMAC of `timestamp.body`, kept in a Databricks secret scope), comma-separated; any one may match (rotation). Unset: the endpoint rejects every delivery.' },
-  { name: 'DATABRICKS_UC_WEBHOOK_TOLERANCE_SECONDS', section: 'intake', required: false, default: '300',
-    description: 'Maximum age (and future skew) of the relay\'s `X-Stagecraft-Timestamp`, in seconds.' },
-  { name: 'CLOUDEVENTS_KEYS', section: 'intake', required: false, secret: true,
-    description: 'Optional extra keys for the CloudEvents endpoint (`key` query or `X-Stagecraft-Key` header) on top of the function key. Unset: the function key (authLevel function) is the only gate.' },
-  { name: 'DATABRICKS_ALERT_WEBHOOK_KEYS', section: 'intake', required: false, secret: true,
-    description: 'Keys a Databricks SQL alert webhook destination must present (`key` query parameter or `X-Stagecraft-Key` header) at `/api/alerts/databricks`, comma-separated. Unset: every delivery is refused.' },
-  { name: 'DATABRICKS_ALERT_MODELS', section: 'intake', required: false,
-    description: 'Which model a Databricks alert (data quality monitoring) is about: `<alert id or name>=<model>,...`. An unmapped alert is acknowledged and ignored.' },
-  { name: 'AZUREML_EVENTGRID_KEYS', section: 'intake', required: false, secret: true,
-    description: 'Keys an Event Grid subscription must present (`key` query parameter or `X-Stagecraft-Key` header) at `/api/events/azureml`, comma-separated; also checked on the CloudEvents validation handshake. Unset: every delivery is refused.' },
-  { name: 'AZUREML_DRIFT_MODELS', section: 'intake', required: false,
-    description: 'Which model an Azure ML dataset drift monitor is about: `<dataDriftName or dataDriftId>=<model>,...`. An unmapped monitor is acknowledged and ignored.' },
-  { name: 'INTAKE_MAX_BODY_BYTES', section: 'intake', required: false, default: '1048576',
-    description: 'Largest accepted webhook body in bytes; larger deliveries get 413.' },
+  // intake: declared by each source (shared/intake/sources), in list order, body limit last
+  ...INTAKE_SETTINGS_DOC,
   // git
   { name: 'GIT_MAIN_BRANCHES', section: 'git', required: false, default: 'main',
     description: 'Branches whose merges start pipelines, comma-separated (`main,master`).' },

@@ -6,7 +6,8 @@
 import { existsSync } from 'node:fs';
 import { loadPolicy } from '../policy/load';
 import { policyFile } from '../promotion/env';
-import { azureSettingWarnings, runningInAzure, type Env } from './azure';
+import { azureSettingWarnings, runningInAzure } from './azure';
+import type { Env } from './env';
 import { validateAllSettings } from './workflow-settings';
 
 export interface StartupCheck {

@@ -1,24 +1,15 @@
 /**
- * Settings of the workflows (promotion, approvals, jobs, pipelines, retraining). Each area parses its own with zod
- * where it is used (shared/approvals/settings.ts, shared/runs/settings.ts, shared/vcs/settings.ts,
- * shared/pipelines/settings.ts, shared/promotion/env.ts, shared/jobs/runner.ts); this module documents them in one
- * place (README table) and `validateAllSettings` runs every reader at start-up so a bad setting is reported at once,
- * by name, instead of on the first workflow that needs it.
+ * Documentation of the workflow settings (README table) and the start-up validation of every settings section
+ * (`validateAllSettings`, run at app start by functions/startup.ts), so a bad setting is reported at once, by name,
+ * instead of on the first workflow that needs it. The sections themselves are listed in shared/config/sections.ts.
  */
 import { existsSync } from 'node:fs';
-import { approvalSettings } from '../approvals/settings';
-import { eventKeySettings } from '../auth/event-keys';
 import { loadPolicy } from '../policy/load';
 import { policyFile } from '../promotion/env';
-import { pipelinesSettings } from '../pipelines/settings';
-import { historyRetentionMs } from '../runs/purge';
-import { runsSettings } from '../runs/settings';
-import { vcsSettings } from '../vcs/settings';
-import { telemetrySettings } from '../telemetry/setup';
-import { localServingOptions } from '../serving/local/settings';
-import { sinkSchema } from '../sink';
 import { azureSettingProblems } from './azure';
-import { loadConfig, type Env } from './index';
+import type { Env } from './env';
+import { sectionProblems } from './section';
+import { ALL_SECTIONS } from './sections';
 
 export interface WorkflowSettingDoc {
   name: string;
@@ -66,26 +57,13 @@ export function workflowSettingsMarkdownTable(): string {
   return ['| Setting | Default | Secret | Description |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }
 
-/** Every settings problem of the app, each naming the setting; empty when all is well. Never includes values. */
+/**
+ * Every settings problem of the app, each naming the setting; empty when all is well. Never includes values.
+ * Runs every section of shared/config/sections.ts, then loads the policy file.
+ */
 export async function validateAllSettings(env: Env = process.env): Promise<string[]> {
   const problems: string[] = azureSettingProblems(env);
-  const attempt = (what: string, f: () => unknown) => {
-    try {
-      f();
-    } catch (e) {
-      problems.push(`${what}: ${(e as Error).message}`);
-    }
-  };
-  attempt('core settings', () => loadConfig(env));
-  attempt('approval settings', () => approvalSettings(env));
-  attempt('event keys', () => eventKeySettings(env));
-  attempt('workflow settings', () => runsSettings(env));
-  attempt('pipeline settings', () => pipelinesSettings(env));
-  attempt('status reporting settings', () => vcsSettings(env));
-  attempt('history retention', () => historyRetentionMs(env));
-  attempt('telemetry settings', () => telemetrySettings(env));
-  attempt('records sink', () => sinkSchema(env));
-  attempt('local serving', () => localServingOptions(env));
+  for (const s of ALL_SECTIONS) problems.push(...sectionProblems(s, env));
   const file = policyFile(env);
   if (problems.some((p) => p.startsWith('STAGECRAFT_POLICY_PATH'))) return problems;
   if (!existsSync(file)) problems.push(`STAGECRAFT_POLICY_PATH: policy file ${file} does not exist (models get no promotion until it does)`);

@@ -1,11 +1,10 @@
 /**
- * Production wiring of the intake service: config from the environment, the Service Bus publisher, the
- * Table-backed receipt store and the audit log, all process-wide singletons created on first use.
+ * Production wiring of the intake service: config from the environment, the Service Bus publisher and the
+ * Table-backed receipt store from the composition root (shared/services.ts), created on first use.
  */
 import { appendAudit } from '../audit';
 import { getConfig } from '../config';
-import { getEventPublisher } from '../bus/publisher';
-import { getRecords } from '../records';
+import { services } from '../services';
 import type { IntakeDeps } from './service';
 
 let deps: IntakeDeps | undefined;
@@ -13,7 +12,7 @@ let deps: IntakeDeps | undefined;
 export function getIntakeDeps(): IntakeDeps {
   if (deps === undefined) {
     const config = getConfig();
-    deps = { config, publisher: getEventPublisher(config.serviceBus), receipts: getRecords(config).receipts, audit: (entry) => appendAudit(entry) };
+    deps = { config, publisher: services().publisher(), receipts: services().records().receipts, audit: (entry) => appendAudit(entry) };
   }
   return deps;
 }

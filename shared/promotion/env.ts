@@ -1,31 +1,20 @@
 /**
- * Settings the promotion activities read (until folded into shared/config):
+ * Settings the promotion activities read:
  * - STAGECRAFT_POLICY_PATH: the policy file (default `stagecraft.policy.yaml` in the working directory);
- * - MLFLOW_TRACKING_URI (required), MLFLOW_TRACKING_TOKEN (bearer) or MLFLOW_TRACKING_USERNAME/PASSWORD (basic).
+ * - the MLflow registry: the `mlflow` section (shared/config/registry.ts), client from shared/services.ts.
  */
 import { resolve } from 'node:path';
-import { basicAuth, bearerAuth } from '../adapters/http';
-import { MlflowClient } from '../adapters/mlflow';
-import { ConfigError } from '../errors';
+import type { MlflowClient } from '../adapters/mlflow';
+import { servicesFor } from '../services';
+import type { Env } from '../config/env';
 
-export type Env = Readonly<Record<string, string | undefined>>;
+export type { Env } from '../config/env';
 
 export function policyFile(env: Env = process.env): string {
   return resolve(env['STAGECRAFT_POLICY_PATH']?.trim() || 'stagecraft.policy.yaml');
 }
 
-let cached: { key: string; client: MlflowClient } | undefined;
-
+/** The MLflow client of these settings (the composition root's, shared/services.ts). */
 export function mlflowFromEnv(env: Env = process.env): MlflowClient {
-  const uri = env['MLFLOW_TRACKING_URI']?.trim();
-  if (!uri || !/^https?:\/\//i.test(uri)) throw new ConfigError('MLFLOW_TRACKING_URI must be set to the MLflow server URL (http(s)://host:port) for promotions', { setting: 'MLFLOW_TRACKING_URI' });
-  const token = env['MLFLOW_TRACKING_TOKEN']?.trim();
-  const user = env['MLFLOW_TRACKING_USERNAME']?.trim();
-  const password = env['MLFLOW_TRACKING_PASSWORD'] ?? '';
-  const key = `${uri}|${token ? 't' : ''}|${user ?? ''}`;
-  if (cached?.key === key) return cached.client;
-  const auth = token ? bearerAuth(token) : user ? basicAuth(user, password) : undefined;
-  const client = new MlflowClient({ baseUrl: uri, ...(auth ? { auth } : {}) });
-  cached = { key, client };
-  return client;
+  return servicesFor(env).mlflow();
 }

@@ -4,6 +4,7 @@
  * run listings stay bounded. Running, pending and suspended instances are never purged. Run-step records (Tables)
  * are kept: `GET /api/runs/{id}` still answers for a purged run from them (status `Purged`).
  */
+import type { Env } from '../config/env';
 import { tryParseDuration } from '../decisions/duration';
 import type { DurablePort, PurgeableStatus } from '../durable/port';
 import { ConfigError } from '../errors';
@@ -13,7 +14,7 @@ const MIN_RETENTION_MS = 24 * 3600_000;
 /** Daily at 03:17 UTC (off the hour, away from other daily jobs). */
 export const PURGE_SCHEDULE = '0 17 3 * * *';
 
-export function historyRetentionMs(env: Readonly<Record<string, string | undefined>> = process.env): number {
+export function historyRetentionMs(env: Env = process.env): number {
   const raw = env['STAGECRAFT_HISTORY_RETENTION']?.trim() || DEFAULT_HISTORY_RETENTION;
   const ms = tryParseDuration(raw);
   if (ms === undefined || ms < MIN_RETENTION_MS) {

@@ -2,6 +2,8 @@ import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../errors';
 import type { StorageConfig } from '../config';
+import { storageSection } from '../config/core';
+import type { Env } from '../config/env';
 
 /**
  * Settings read by the pipelines, retraining and runs areas (folded into shared/config later).
@@ -19,15 +21,21 @@ export interface RunsSettings {
 
 const text = z.string().optional().transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
-export function runsSettings(env: Readonly<Record<string, string | undefined>> = process.env, cwd = process.cwd()): RunsSettings {
+export function runsSettings(env: Env = process.env, cwd = process.cwd()): RunsSettings {
+  // Storage and the records names come from the `storage` section's schemas (one definition of each setting);
+  // storage itself is optional here.
+  const shape = storageSection.schema.shape;
   const problems: string[] = [];
-  const prefix = text.parse(env['RECORDS_TABLE_PREFIX']) ?? 'Stagecraft';
-  if (!/^[A-Za-z][A-Za-z0-9]{0,39}$/.test(prefix)) problems.push('RECORDS_TABLE_PREFIX: must start with a letter and contain only letters and digits (max 40)');
-  const container = text.parse(env['REPORTS_CONTAINER']) ?? 'stagecraft-reports';
-  if (!/^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(container)) problems.push('REPORTS_CONTAINER: must be a blob container name');
+  const one = <T>(name: keyof typeof shape, r: { success: true; data: T } | { success: false; error: { issues: Array<{ message: string }> } }): T | undefined => {
+    if (r.success) return r.data;
+    problems.push(`${name}: ${r.error.issues.map((i) => i.message).join('; ')}`);
+    return undefined;
+  };
+  const prefix = one('RECORDS_TABLE_PREFIX', shape.RECORDS_TABLE_PREFIX.safeParse(env['RECORDS_TABLE_PREFIX']));
+  const container = one('REPORTS_CONTAINER', shape.REPORTS_CONTAINER.safeParse(env['REPORTS_CONTAINER']));
   const publicUrl = text.parse(env['STAGECRAFT_PUBLIC_URL']);
   if (publicUrl !== undefined && !/^https?:\/\//.test(publicUrl)) problems.push('STAGECRAFT_PUBLIC_URL: must be an http(s) URL');
-  if (problems.length) throw new ConfigError(`settings are invalid: ${problems.join('; ')}`, { problems });
+  if (problems.length || prefix === undefined || container === undefined) throw new ConfigError(`settings are invalid: ${problems.join('; ')}`, { problems });
   const cs = text.parse(env['AzureWebJobsStorage']);
   const account = text.parse(env['StorageAccountName']);
   const storage: StorageConfig | undefined = cs ? { kind: 'connectionString', connectionString: cs } : account ? { kind: 'identity', accountName: account } : undefined;

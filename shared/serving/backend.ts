@@ -1,6 +1,8 @@
 import type { ConfigInput, ServingEndpoint } from '../adapters/databricks-serving/types';
 import { DatabricksServingClient } from '../adapters/databricks-serving/client';
-import { databricksAuthFromEnv, databricksBaseUrl, type Env } from '../adapters/databricks/from-env';
+import type { Env } from '../config/env';
+import { databricksSettings, requireDatabricks } from '../config/registry';
+import { servicesFor } from '../services';
 import { DatabricksSqlClient } from '../adapters/databricks-sql/client';
 import { runningInAzure } from '../config/azure';
 import { ConfigError, ValidationError } from '../errors';
@@ -23,9 +25,7 @@ export function registerLocalServing(f: (env: Env) => ServingBackend): void {
 }
 
 export function databricksHost(env: Env): string {
-  const host = env['DATABRICKS_HOST']?.trim();
-  if (!host) throw new ConfigError('serving endpoints with runner: databricks, ab-test checks and the records sink need DATABRICKS_HOST', { setting: 'DATABRICKS_HOST' });
-  return databricksBaseUrl(host);
+  return requireDatabricks(env, 'serving endpoints with runner: databricks, ab-test checks and the records sink need DATABRICKS_HOST').baseUrl;
 }
 
 export function servingBackend(runner: 'databricks' | 'local', env: Env = process.env): ServingBackend {
@@ -34,15 +34,15 @@ export function servingBackend(runner: 'databricks' | 'local', env: Env = proces
     if (!localFactory) throw new ConfigError('the local serving runner is not loaded in this process', { code: 'LOCAL_SERVING_UNAVAILABLE' });
     return localFactory(env);
   }
-  return new DatabricksServingClient({ baseUrl: databricksHost(env), auth: databricksAuthFromEnv(env).auth });
+  return new DatabricksServingClient({ baseUrl: databricksHost(env), auth: servicesFor(env).databricksAuth() });
 }
 
 export function sqlClientFromEnv(env: Env = process.env): DatabricksSqlClient {
-  return new DatabricksSqlClient({ baseUrl: databricksHost(env), auth: databricksAuthFromEnv(env).auth });
+  return new DatabricksSqlClient({ baseUrl: databricksHost(env), auth: servicesFor(env).databricksAuth() });
 }
 
 export function warehouseId(explicit: string | undefined, env: Env = process.env): string {
-  const id = explicit ?? env['DATABRICKS_WAREHOUSE_ID']?.trim();
+  const id = explicit ?? databricksSettings(env).warehouseId;
   if (!id) throw new ConfigError('ab-test checks and the records sink need a SQL warehouse: set DATABRICKS_WAREHOUSE_ID (or warehouseId on the check)', { setting: 'DATABRICKS_WAREHOUSE_ID' });
   return id;
 }

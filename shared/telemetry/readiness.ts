@@ -8,10 +8,7 @@
  * The answer names each check with `ok`/`failed` and a short error code only: never a URL, host, entity name,
  * connection string or error message (those could carry configuration); details go to the log.
  */
-import { getConfig, type StagecraftConfig } from '../config';
-import { getServiceBusClient } from '../bus/client';
-import { storageClients } from '../records/clients';
-import { mlflowFromEnv } from '../promotion/env';
+import { services, type Services } from '../services';
 
 export type CheckName = 'tables' | 'blobs' | 'serviceBus' | 'registry';
 
@@ -77,18 +74,19 @@ class NotConfigured extends Error {
   readonly code = 'NOT_CONFIGURED';
 }
 
-/** The app's dependencies, from its settings. */
-export function appChecks(config: StagecraftConfig = getConfig()): Record<CheckName, Check> {
+/** The app's dependencies, through the composition root's clients. */
+export function appChecks(svc: Services = services()): Record<CheckName, Check> {
   return {
     tables: async (abortSignal) => {
-      const page = storageClients(config.storage).tableService.listTables({ abortSignal }).byPage({ maxPageSize: 1 });
+      const page = svc.storageClients().tableService.listTables({ abortSignal }).byPage({ maxPageSize: 1 });
       await page.next();
     },
     blobs: async (abortSignal) => {
-      await storageClients(config.storage).blobService.getContainerClient(config.records.reportsContainer).exists({ abortSignal });
+      const { records } = svc.storageConfig();
+      await svc.storageClients().blobService.getContainerClient(records.reportsContainer).exists({ abortSignal });
     },
     serviceBus: async (abortSignal) => {
-      const receiver = getServiceBusClient(config.serviceBus).createReceiver(config.serviceBus.topicName, 'promotion');
+      const receiver = svc.serviceBus().createReceiver(svc.serviceBusConfig().topicName, 'promotion');
       try {
         await receiver.peekMessages(1, { abortSignal });
       } finally {
@@ -98,7 +96,7 @@ export function appChecks(config: StagecraftConfig = getConfig()): Record<CheckN
     registry: async (signal) => {
       let client;
       try {
-        client = mlflowFromEnv();
+        client = svc.mlflow();
       } catch {
         throw new NotConfigured('no registry configured');
       }

@@ -10,6 +10,7 @@
 import { metrics } from '@opentelemetry/api';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { runningInAzure } from '../config/azure';
+import type { Env } from '../config/env';
 import { appendJsonLine, JsonLinesSpanExporter } from './file-exporter';
 import { recordingMeterProvider } from './metrics';
 import { setTracingEnabled } from './trace';
@@ -25,7 +26,7 @@ export interface TelemetrySettings {
 const MEMORY_FILE = 'memory-file:';
 
 /** Reads the three settings (throws naming the setting when STAGECRAFT_TRACE_EXPORT is malformed or used in Azure). */
-export function telemetrySettings(env: Readonly<Record<string, string | undefined>> = process.env): TelemetrySettings {
+export function telemetrySettings(env: Env = process.env): TelemetrySettings {
   const ai = env['APPLICATIONINSIGHTS_CONNECTION_STRING']?.trim();
   const otlp = !!env['OTEL_EXPORTER_OTLP_ENDPOINT']?.trim() || !!env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']?.trim();
   const file = env['STAGECRAFT_TRACE_EXPORT']?.trim();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors';
+import type { Env } from '../config/env';
 
 /**
  * Settings for reporting CI outcomes back to the git provider. Tokens are optional: without one the
@@ -22,7 +23,7 @@ const Schema = z.object({
   CI_STATUS_CONTEXT: text,
 });
 
-export function vcsSettings(env: Readonly<Record<string, string | undefined>> = process.env): VcsSettings {
+export function vcsSettings(env: Env = process.env): VcsSettings {
   const r = Schema.safeParse({
     GITHUB_TOKEN: env['GITHUB_TOKEN'], GITHUB_API_URL: env['GITHUB_API_URL'], GITHUB_STATUS_KIND: env['GITHUB_STATUS_KIND'],
     AZDO_TOKEN: env['AZDO_TOKEN'], AZDO_ORG_URL: env['AZDO_ORG_URL'], CI_STATUS_CONTEXT: env['CI_STATUS_CONTEXT'],

@@ -13,7 +13,7 @@ import { JOB_ACTIVITIES, JobStartInput, TERMINAL_STATES, type JobStartResult, ty
 import { loadPolicy } from '../../../shared/policy/load';
 import { runsSettings } from '../../../shared/runs/settings';
 import { recordJobRunOwner } from '../../../shared/jobs/owners';
-import { jobRunnerFromEnv } from '../../../shared/jobs/runner';
+import { services } from '../../../shared/services';
 import { recordJobDuration } from '../../../shared/telemetry/metrics';
 
 const RunRefSchema = z.object({
@@ -34,7 +34,7 @@ export async function jobStart(raw: unknown, context: InvocationContext): Promis
   let ref;
   try {
     const spec = resolveJob(policy, input.ref, input.vars, process.env);
-    ref = await jobRunnerFromEnv().start(spec, input.idempotencyKey);
+    ref = await services().jobRunner().start(spec, input.idempotencyKey);
   } catch (e) {
     if (e instanceof ValidationError) {
       context.warn('job refused', { code: e.code, ref: input.ref, label: input.label, instanceId: input.ownerInstanceId });
@@ -50,7 +50,7 @@ export async function jobStart(raw: unknown, context: InvocationContext): Promis
 
 export async function jobStatus(raw: unknown): Promise<JobStatusResult> {
   const { ref } = RefInput.parse(raw);
-  const s = await jobRunnerFromEnv().get(ref);
+  const s = await services().jobRunner().get(ref);
   const out: JobStatusResult = { state: s.state };
   // runJob stops polling at a terminal state, so the end of a run is seen here once (at least once on a retry).
   if ((TERMINAL_STATES as readonly string[]).includes(s.state)) recordJobDuration(ref.runner, s.state, (Date.now() - Date.parse(ref.startedAt)) / 1000);
@@ -61,7 +61,7 @@ export async function jobStatus(raw: unknown): Promise<JobStatusResult> {
 
 export async function jobCancel(raw: unknown, context: InvocationContext): Promise<void> {
   const { ref } = RefInput.parse(raw);
-  await jobRunnerFromEnv().cancel(ref);
+  await services().jobRunner().cancel(ref);
   context.info('job cancelled', { runId: ref.runId, runner: ref.runner });
 }
 

@@ -8,7 +8,8 @@ import { Check, Promotion } from '../../../shared/policy';
 import { evaluateCheck, type CheckEvaluation } from '../../../shared/promotion/checks';
 import { loadPromotionContext } from '../../../shared/promotion/context';
 import { policyFile } from '../../../shared/promotion/env';
-import { registryForModel, registryFromEnv } from '../../../shared/registry/from-env';
+import { registryForModel } from '../../../shared/registry/from-env';
+import { services } from '../../../shared/services';
 import { gatherFacts } from '../../../shared/promotion/facts';
 import type { RunCheckInput } from '../../../shared/promotion/messages';
 import { PROMOTION_ACTIVITIES as A } from '../../../shared/promotion/names';
@@ -16,7 +17,7 @@ import type { LoadContextResult } from '../../../shared/promotion/types';
 import { linkPromotionFromEnv } from '../../../shared/retraining/link';
 
 export async function promotionLoadContext(input: { event?: AnyStagecraftEvent; instanceId: string }, context: InvocationContext): Promise<LoadContextResult> {
-  const result = await loadPromotionContext(input.event, { registry: (kind) => registryFromEnv(kind), policyFile: policyFile() });
+  const result = await loadPromotionContext(input.event, { registry: (kind) => services().registry(kind), policyFile: policyFile() });
   if (result.ok) {
     context.info('promotion context loaded', { instanceId: input.instanceId, model: result.model.name, version: result.model.version, checks: Object.keys(result.policy.policy.validations).length });
     if (result.model.retrainingRun !== undefined) {

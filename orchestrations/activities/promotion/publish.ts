@@ -4,20 +4,10 @@
  */
 import * as df from 'durable-functions';
 import type { InvocationContext } from '@azure/functions';
-import { getEventPublisher } from '../../../shared/bus';
-import type { ServiceBusConfig } from '../../../shared/config';
 import { EVENT_TYPES, makeEvent } from '../../../shared/events';
 import type { PublishPromotedInput } from '../../../shared/promotion/messages';
 import { PROMOTION_ACTIVITIES as A } from '../../../shared/promotion/names';
-
-function serviceBusFromEnv(env: NodeJS.ProcessEnv): ServiceBusConfig | undefined {
-  const topicName = env['ServiceBusTopicName']?.trim() || 'stagecraft-events';
-  const conn = env['ServiceBusConnection']?.trim();
-  if (conn) return { kind: 'connectionString', connectionString: conn, topicName };
-  const ns = env['ServiceBusConnection__fullyQualifiedNamespace']?.trim();
-  if (ns) return { kind: 'identity', fullyQualifiedNamespace: ns, topicName };
-  return undefined;
-}
+import { services } from '../../../shared/services';
 
 df.app.activity(A.publishPromoted, {
   handler: async (input: PublishPromotedInput, context: InvocationContext): Promise<{ published: boolean; eventId?: string; reason?: string }> => {
@@ -28,12 +18,12 @@ df.app.activity(A.publishPromoted, {
       promotionId: input.promotionId,
       promotedAt: input.promotedAt,
     }, { source: '/stagecraft/promotion', time: input.promotedAt });
-    const config = serviceBusFromEnv(process.env);
-    if (!config) {
+    const publisher = services().optionalPublisher();
+    if (!publisher) {
       context.warn('model promoted event not published: Service Bus is not configured', { eventId: event.id });
       return { published: false, eventId: event.id, reason: 'Service Bus is not configured' };
     }
-    await getEventPublisher(config).publish([event]);
+    await publisher.publish([event]);
     context.info('model promoted event published', { eventId: event.id, model: input.model, version: input.version });
     return { published: true, eventId: event.id };
   },

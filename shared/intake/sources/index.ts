@@ -79,15 +79,22 @@ export function checkSourceList(sources: readonly IntakeSource[]): void {
  * keys are ignored), cross-setting rules reported on the setting to fix. `intakeConfig` turns its output into
  * `config.intake`.
  */
-export function intakeSettingsSchema(sources: readonly IntakeSource[]) {
+export function intakeSettingsShape(sources: readonly IntakeSource[]): Record<string, SettingSpec['schema']> {
   checkSourceList(sources);
   const shape: Record<string, SettingSpec['schema']> = {};
   for (const [name, spec] of Object.entries(INTAKE_COMMON_SETTINGS)) shape[name] = spec.schema;
   for (const s of sources) for (const [name, spec] of Object.entries(s.settings.env)) shape[name] = spec.schema;
-  return z.object(shape).superRefine((values, ctx) => {
-    for (const s of sources) {
-      for (const p of s.settings.check?.(values) ?? []) ctx.addIssue({ code: 'custom', path: [p.setting], message: p.problem });
-    }
+  return shape;
+}
+
+/** The cross-setting problems of a list's sources (each names the setting to fix). */
+export function intakeSettingsProblems(sources: readonly IntakeSource[], values: Record<string, unknown>): Array<{ setting: string; problem: string }> {
+  return sources.flatMap((s) => s.settings.check?.(values as never) ?? []);
+}
+
+export function intakeSettingsSchema(sources: readonly IntakeSource[]) {
+  return z.object(intakeSettingsShape(sources)).superRefine((values, ctx) => {
+    for (const p of intakeSettingsProblems(sources, values)) ctx.addIssue({ code: 'custom', path: [p.setting], message: p.problem });
   });
 }
 

@@ -1,5 +1,5 @@
 /** Settings of the local serving runner (read and checked here; validateAllSettings reports problems at start). */
-import type { Env } from '../../adapters/databricks/from-env';
+import type { Env } from '../../config/env';
 import { ConfigError } from '../../errors';
 import type { LocalServingOptions } from './runner';
 

@@ -1,0 +1,79 @@
+/**
+ * Settings sections and the composition root: each section validates only its own settings, optional areas stay
+ * optional, the start-up check runs every section, and clients are built once per setting values.
+ */
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineSection, loadSection } from '../../shared/config/section';
+import { ALL_SECTIONS, section, SECTIONS } from '../../shared/config/sections';
+import { validateAllSettings } from '../../shared/config/workflow-settings';
+import { ConfigError } from '../../shared/errors';
+import { servicesFor } from '../../shared/services';
+
+const STORAGE = { AzureWebJobsStorage: 'UseDevelopmentStorage=true' };
+
+describe('settings sections', () => {
+  it('a section needs only its own settings: storage without Service Bus, Databricks not at all', () => {
+    expect(section('storage', STORAGE)).toEqual({ storage: { kind: 'connectionString', connectionString: 'UseDevelopmentStorage=true' }, records: { tablePrefix: 'Stagecraft', reportsContainer: 'stagecraft-reports' } });
+    expect(section('databricks', {})).toEqual({ baseUrl: undefined, token: undefined, clientId: undefined, warehouseId: undefined });
+    expect(section('databricks', { DATABRICKS_HOST: 'adb-1.azuredatabricks.net' }).baseUrl).toBe('https://adb-1.azuredatabricks.net');
+    expect(() => section('serviceBus', STORAGE)).toThrow(/ServiceBusConnection or ServiceBusConnection__fullyQualifiedNamespace: neither is set/);
+  });
+
+  it('names every bad setting of a section with what to set, never the value', () => {
+    try {
+      section('storage', { StorageAccountName: 'Not_Valid-SECRETISH', RECORDS_TABLE_PREFIX: '9x' });
+      throw new Error('expected a ConfigError');
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      const problems = (e as ConfigError).details!['problems'] as Array<{ setting: string }>;
+      expect(problems.map((p) => p.setting).sort()).toEqual(['RECORDS_TABLE_PREFIX', 'StorageAccountName']);
+      expect((e as Error).message).not.toContain('SECRETISH');
+    }
+  });
+
+  it('a module can define its own section; it is memoized per setting values', () => {
+    let builds = 0;
+    const mine = defineSection('test.mine', { MY_KEYS: z.string().optional().transform((v) => (v ?? '').split(',').filter(Boolean)) }, (v) => {
+      builds++;
+      return { keys: v.MY_KEYS };
+    });
+    const env: Record<string, string> = { MY_KEYS: 'a,b' };
+    expect(loadSection(mine, env)).toEqual({ keys: ['a', 'b'] });
+    expect(loadSection(mine, { ...env })).toEqual({ keys: ['a', 'b'] });
+    expect(builds).toBe(1);
+    env['MY_KEYS'] = 'c';
+    expect(loadSection(mine, env)).toEqual({ keys: ['c'] });
+    expect(builds).toBe(2);
+  });
+
+  it('the start-up check runs every section and names the setting', async () => {
+    expect(Object.keys(SECTIONS)).toEqual(expect.arrayContaining(['storage', 'serviceBus', 'intake', 'mlflow', 'databricks', 'jobs', 'approvals', 'sink', 'telemetry']));
+    expect(ALL_SECTIONS.length).toBe(Object.keys(SECTIONS).length);
+    const problems = await validateAllSettings({ ...STORAGE, ServiceBusConnection: 'Endpoint=sb://127.0.0.1;SharedAccessKeyName=k;SharedAccessKey=v', MLFLOW_TRACKING_URI: 'ftp://x', STAGECRAFT_APPROVAL_LINK_SECRETS: 'short' });
+    expect(problems.some((p) => p.startsWith('MLFLOW_TRACKING_URI: must be an http(s) URL'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('approval settings:') && p.includes('STAGECRAFT_APPROVAL_LINK_SECRETS'))).toBe(true);
+    expect(problems.some((p) => p.includes('DATABRICKS'))).toBe(false);
+  });
+});
+
+describe('composition root', () => {
+  it('builds each client once per setting values and shares it between env objects with the same values', () => {
+    const a = servicesFor({ MLFLOW_TRACKING_URI: 'http://127.0.0.1:5000' });
+    const b = servicesFor({ MLFLOW_TRACKING_URI: 'http://127.0.0.1:5000' });
+    expect(a.mlflow()).toBe(b.mlflow());
+    expect(a.registry('mlflow')).toBe(b.registry('mlflow'));
+    expect(servicesFor({ MLFLOW_TRACKING_URI: 'http://127.0.0.1:5001' }).mlflow()).not.toBe(a.mlflow());
+    expect(servicesFor(a.env)).toBe(a);
+  });
+
+  it('a missing setting is named by the feature that needs it, not at construction of the others', () => {
+    const s = servicesFor(STORAGE);
+    expect(s.storage().reports.containerName).toBe('stagecraft-reports');
+    expect(() => s.mlflow()).toThrow(/MLFLOW_TRACKING_URI must be set/);
+    expect(() => s.databricks()).toThrow(/DATABRICKS_HOST/);
+    expect(s.databricksJobs()).toBeUndefined();
+    expect(s.optionalPublisher()).toBeUndefined();
+    expect(() => s.publisher()).toThrow(ConfigError);
+  });
+});
