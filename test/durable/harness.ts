@@ -219,10 +219,9 @@ export class OrchestratorHarness {
   }
 
   private success(a: Allocation, result: unknown): HistoryEvent {
-    const Result = result === undefined ? undefined : JSON.stringify(result);
-    return a.kind === 'suborch'
-      ? ev({ EventType: EventType.SubOrchestrationInstanceCompleted, Timestamp: this.iso(), TaskScheduledId: a.id, ...(Result !== undefined ? { Result } : {}) })
-      : ev({ EventType: EventType.TaskCompleted, Timestamp: this.iso(), TaskScheduledId: a.id, ...(Result !== undefined ? { Result } : {}) });
+    // As the local engine records it: undefined becomes null.
+    const Result = JSON.stringify(result ?? null);
+    return ev({ EventType: a.kind === 'suborch' ? EventType.SubOrchestrationInstanceCompleted : EventType.TaskCompleted, Timestamp: this.iso(), TaskScheduledId: a.id, Result });
   }
 
   private failure(a: Allocation, message: string): HistoryEvent {
