@@ -127,8 +127,21 @@ if (!RECORD) describe('the replay check fails on a changed orchestrator, naming 
     expect(problem).toContain("history event 0 is TaskScheduled 'promotionLoadContext' but the orchestrator now schedules CallActivity 'promotionAuditStart'");
   });
 
+  it('new work scheduled at a recorded waiting point', async () => {
+    // retrainingWake altered to audit alongside its timer: the timer keeps id 0, the new activity takes id 1.
+    const altered: Gen = function* (context) {
+      const input = context.df.getInput<{ dueAt: string; id: string }>();
+      yield context.df.Task.all([context.df.createTimer(new Date(input.dueAt)), context.df.callActivity('retrainingWakeAudit', input.id)]);
+      return input.id;
+    };
+    const problem = await replayFixture(fixture('retrainingWake', 'timer'), altered);
+    expect(problem).toContain('retrainingWake/timer.json');
+    expect(problem).toContain("now also schedules task 'retrainingWakeAudit' (id 1)");
+  });
+
   it('the unaltered orchestrator replays the same fixtures cleanly (the check is not always failing)', async () => {
     expect(await replayFixture(fixture('modelRollback', 'plan'), orchestratorNamed('modelRollback'))).toBeUndefined();
     expect(await replayFixture(fixture('modelPromotion', 'approval'), orchestratorNamed('modelPromotion'))).toBeUndefined();
+    expect(await replayFixture(fixture('retrainingWake', 'timer'), orchestratorNamed('retrainingWake'))).toBeUndefined();
   });
 });
