@@ -17,14 +17,16 @@ import { jobFinishedEventName } from '../../shared/router/plan';
 import { nextPollAt, pollPolicy } from '../../shared/jobs/backoff';
 import { dateAt } from '../../shared/jobs/time';
 import {
-  JOB_ACTIVITIES,
+ 
   RUN_JOB,
   RunJobInput,
   type JobStartInput,
-  type JobStartResult,
+ 
   type JobStatusResult,
   type RunJobOutput,
 } from '../../shared/jobs/contract';
+import { JobActivities as JA } from '../contracts/jobs';
+import { call } from '../lib/typed';
 
 const startRetry = new df.RetryOptions(2_000, 4);
 startRetry.backoffCoefficient = 2;
@@ -41,7 +43,7 @@ function* runJob(context: OrchestrationContext): Generator<Task, RunJobOutput, u
 
   context.df.setCustomStatus({ step: 'starting', label: input.label });
   const startInput: JobStartInput = { ref: input.ref, vars: input.vars, idempotencyKey: input.idempotencyKey, label: input.label, ownerInstanceId: context.df.instanceId };
-  const result = (yield context.df.callActivityWithRetry(JOB_ACTIVITIES.start, startRetry, startInput)) as JobStartResult;
+  const result = yield* call(context, JA.start, startInput, startRetry);
   if ('refused' in result) {
     context.df.setCustomStatus({ step: 'refused', label: input.label, code: result.refused.code });
     throw new Error(`${result.refused.code}: ${result.refused.message}`);
@@ -62,7 +64,7 @@ function* runJob(context: OrchestrationContext): Generator<Task, RunJobOutput, u
   for (let n = 0; ; n++) {
     context.df.setCustomStatus({ step: 'waiting', label: input.label, runRef, polls: n, state: last?.state ?? 'PENDING' });
     try {
-      last = (yield context.df.callActivityWithRetry(JOB_ACTIVITIES.status, pollRetry, { ref: started.ref })) as JobStatusResult;
+      last = yield* call(context, JA.status, { ref: started.ref }, pollRetry);
     } catch {
       // The status endpoint failing is not the job failing: keep waiting until the deadline.
     }
@@ -72,7 +74,7 @@ function* runJob(context: OrchestrationContext): Generator<Task, RunJobOutput, u
     if (nowMs >= deadlineMs) {
       context.df.setCustomStatus({ step: 'cancelling', label: input.label, runRef });
       try {
-        yield context.df.callActivityWithRetry(JOB_ACTIVITIES.cancel, pollRetry, { ref: started.ref });
+        yield* call(context, JA.cancel, { ref: started.ref }, pollRetry);
       } catch {
         // Best effort: the run is reported TIMED_OUT either way.
       }

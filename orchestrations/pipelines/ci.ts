@@ -11,9 +11,12 @@
  */
 import * as df from 'durable-functions';
 import type { OrchestrationContext, Task } from 'durable-functions';
-import { RUN_JOB, type RunJobInput, type RunJobOutput } from '../../shared/jobs/contract';
-import type { CiFinishInput, CiOutput, CiPlan, SuiteOutcome } from '../../shared/pipelines/contract';
-import { PIPELINES, PIPELINE_ACTIVITIES } from '../../shared/pipelines/names';
+import type { RunJobInput } from '../../shared/jobs/contract';
+import type { CiFinishInput, CiOutput, SuiteOutcome } from '../../shared/pipelines/contract';
+import { PIPELINES } from '../../shared/pipelines/names';
+import { PipelineActivities as PLA } from '../contracts/pipelines';
+import { Orchestrators as O } from '../contracts/orchestrators';
+import { all, awaitTask, call, subTask } from '../lib/typed';
 
 const retry = new df.RetryOptions(2_000, 4);
 retry.backoffCoefficient = 2;
@@ -25,7 +28,7 @@ function errorText(e: unknown): string {
 function* ciPipeline(context: OrchestrationContext): Generator<Task, CiOutput, unknown> {
   const input = context.df.getInput<{ event?: unknown } | undefined>();
   const instanceId = context.df.instanceId;
-  const plan = (yield context.df.callActivityWithRetry(PIPELINE_ACTIVITIES.ciPlan, retry, { event: input?.event, instanceId })) as CiPlan;
+  const plan = yield* call(context, PLA.ciPlan, { event: input?.event, instanceId }, retry);
   if (plan.skip) {
     context.df.setCustomStatus({ step: 'skipped', reason: plan.reason });
     return { status: 'skipped', reason: plan.reason };
@@ -35,19 +38,19 @@ function* ciPipeline(context: OrchestrationContext): Generator<Task, CiOutput, u
 
   const tasks = plan.suites.map((s) => {
     const jobInput: RunJobInput = { ref: s.ref, vars: s.vars, idempotencyKey: `${instanceId}:${s.name}`, label: `ci ${git.repo} ${s.name}`, timeoutSeconds: s.timeoutSeconds };
-    return context.df.callSubOrchestrator(RUN_JOB, jobInput, `${instanceId}:suite:${s.name}`);
+    return subTask(context, O.runJob, jobInput, `${instanceId}:suite:${s.name}`);
   });
   const results: SuiteOutcome[] = [];
   if (tasks.length > 0) {
     try {
-      const outs = (yield context.df.Task.all(tasks)) as RunJobOutput[];
+      const outs = yield* all(context, tasks);
       outs.forEach((o, i) => results.push({ name: plan.suites[i]!.name, required: plan.suites[i]!.required, state: o.state, job: o }));
     } catch {
       // Task.all fails fast; collect every suite on its own (finished ones answer at once).
       for (const [i, t] of tasks.entries()) {
         const s = plan.suites[i]!;
         try {
-          const o = (yield t) as RunJobOutput;
+          const o = yield* awaitTask(t);
           results.push({ name: s.name, required: s.required, state: o.state, job: o });
         } catch (e) {
           results.push({ name: s.name, required: s.required, state: 'ERROR', error: errorText(e) });
@@ -57,7 +60,7 @@ function* ciPipeline(context: OrchestrationContext): Generator<Task, CiOutput, u
   }
   context.df.setCustomStatus({ step: 'reporting', repo: git.repo, commit: git.commit });
   const finish: CiFinishInput = { instanceId, git, startedAt: plan.startedAt, results };
-  const out = (yield context.df.callActivityWithRetry(PIPELINE_ACTIVITIES.ciFinish, retry, finish)) as CiOutput;
+  const out = yield* call(context, PLA.ciFinish, finish, retry);
   context.df.setCustomStatus({ step: 'done', repo: git.repo, commit: git.commit, verdict: out.status, description: out.verdict?.description });
   return out;
 }

@@ -8,11 +8,14 @@
  */
 import * as df from 'durable-functions';
 import type { OrchestrationContext, Task } from 'durable-functions';
-import { RUN_JOB, type RunJobInput, type RunJobOutput } from '../../shared/jobs/contract';
-import type { DefinitionChange, ReleaseFinishInput, ReleasePlan } from '../../shared/pipelines/contract';
-import { PIPELINES, PIPELINE_ACTIVITIES } from '../../shared/pipelines/names';
+import type { RunJobInput } from '../../shared/jobs/contract';
+import type { ReleaseFinishInput } from '../../shared/pipelines/contract';
+import { PIPELINES } from '../../shared/pipelines/names';
 import type { CreateApprovalInput } from '../../shared/promotion/messages';
 import { approvalFlow, summarizeApproval } from '../promotion/approval-flow';
+import { PipelineActivities as PLA } from '../contracts/pipelines';
+import { Orchestrators as O } from '../contracts/orchestrators';
+import { call, callSub } from '../lib/typed';
 
 const retry = new df.RetryOptions(2_000, 4);
 retry.backoffCoefficient = 2;
@@ -20,7 +23,7 @@ retry.backoffCoefficient = 2;
 function* releaseDeployment(context: OrchestrationContext): Generator<Task, ReleaseFinishInput | { status: 'skipped'; reason: string }, unknown> {
   const input = context.df.getInput<{ event?: unknown } | undefined>();
   const instanceId = context.df.instanceId;
-  const plan = (yield context.df.callActivityWithRetry(PIPELINE_ACTIVITIES.releasePlan, retry, { event: input?.event, instanceId })) as ReleasePlan;
+  const plan = yield* call(context, PLA.releasePlan, { event: input?.event, instanceId }, retry);
   if (plan.skip) {
     context.df.setCustomStatus({ step: 'skipped', reason: plan.reason });
     return { status: 'skipped', reason: plan.reason };
@@ -48,27 +51,27 @@ function* releaseDeployment(context: OrchestrationContext): Generator<Task, Rele
     finish.approval = { status: request.status, approvalId: request.approvalId, votes: decided.votes, ...(decided.reason !== undefined ? { reason: decided.reason } : {}) };
     if (request.status !== 'approved') {
       finish.outcome = 'REJECTED';
-      yield context.df.callActivityWithRetry(PIPELINE_ACTIVITIES.releaseFinish, retry, finish);
+      yield* call(context, PLA.releaseFinish, finish, retry);
       context.df.setCustomStatus({ step: 'done', outcome: finish.outcome, repo: git.repo, commit: git.commit });
       return finish;
     }
   }
 
   context.df.setCustomStatus({ step: 'updating-jobs', repo: git.repo, commit: git.commit });
-  finish.changes = (yield context.df.callActivityWithRetry(PIPELINE_ACTIVITIES.releaseApply, retry, { instanceId, git, definitions: plan.definitions })) as DefinitionChange[];
+  finish.changes = yield* call(context, PLA.releaseApply, { instanceId, git, definitions: plan.definitions }, retry);
   const failed = finish.changes.filter((c) => c.error !== undefined);
   if (failed.length === 0 && plan.smoke) {
     context.df.setCustomStatus({ step: 'smoke-run', repo: git.repo, commit: git.commit });
     const jobInput: RunJobInput = { ref: plan.smoke.ref, vars: plan.smoke.vars, idempotencyKey: `${instanceId}:smoke`, label: `release smoke ${git.repo}`, timeoutSeconds: plan.smoke.timeoutSeconds };
     try {
-      finish.smoke = (yield context.df.callSubOrchestrator(RUN_JOB, jobInput, `${instanceId}:smoke`)) as RunJobOutput;
+      finish.smoke = yield* callSub(context, O.runJob, jobInput, `${instanceId}:smoke`);
     } catch (e) {
       finish.error = `smoke run could not start: ${(e instanceof Error ? e.message : String(e)).slice(0, 500)}`;
     }
   }
   finish.outcome = failed.length > 0 ? 'FAILED' : plan.smoke && finish.smoke?.state !== 'SUCCEEDED' ? 'SMOKE_FAILED' : 'DEPLOYED';
   if (failed.length > 0) finish.error = `could not update: ${failed.map((c) => `${c.name} (${c.error ?? ''})`).join('; ')}`.slice(0, 1_000);
-  yield context.df.callActivityWithRetry(PIPELINE_ACTIVITIES.releaseFinish, retry, finish);
+  yield* call(context, PLA.releaseFinish, finish, retry);
   context.df.setCustomStatus({ step: 'done', outcome: finish.outcome, repo: git.repo, commit: git.commit, changed: finish.changes.filter((c) => c.changed).map((c) => c.name) });
   return finish;
 }

@@ -5,9 +5,12 @@
  */
 import * as df from 'durable-functions';
 import type { OrchestrationContext, Task } from 'durable-functions';
-import { RUN_JOB, type RunJobInput, type RunJobOutput } from '../../shared/jobs/contract';
-import type { ScheduledJobInput, ScheduledPlan } from '../../shared/pipelines/contract';
-import { PIPELINES, PIPELINE_ACTIVITIES } from '../../shared/pipelines/names';
+import { type RunJobInput, type RunJobOutput } from '../../shared/jobs/contract';
+import type { ScheduledJobInput } from '../../shared/pipelines/contract';
+import { PIPELINES } from '../../shared/pipelines/names';
+import { PipelineActivities as PLA } from '../contracts/pipelines';
+import { Orchestrators as O } from '../contracts/orchestrators';
+import { call, callSub } from '../lib/typed';
 
 const retry = new df.RetryOptions(2_000, 4);
 retry.backoffCoefficient = 2;
@@ -15,7 +18,7 @@ retry.backoffCoefficient = 2;
 function* scheduledJob(context: OrchestrationContext): Generator<Task, unknown, unknown> {
   const input = context.df.getInput<ScheduledJobInput>();
   const instanceId = context.df.instanceId;
-  const plan = (yield context.df.callActivityWithRetry(PIPELINE_ACTIVITIES.scheduledPlan, retry, { input, instanceId })) as ScheduledPlan;
+  const plan = yield* call(context, PLA.scheduledPlan, { input, instanceId }, retry);
   if (plan.skip) {
     context.df.setCustomStatus({ step: 'skipped', reason: plan.reason });
     return { status: 'skipped', reason: plan.reason };
@@ -25,12 +28,12 @@ function* scheduledJob(context: OrchestrationContext): Generator<Task, unknown, 
   let result: RunJobOutput | undefined;
   let error: string | undefined;
   try {
-    result = (yield context.df.callSubOrchestrator(RUN_JOB, jobInput, `${instanceId}:job`)) as RunJobOutput;
+    result = yield* callSub(context, O.runJob, jobInput, `${instanceId}:job`);
   } catch (e) {
     error = (e instanceof Error ? e.message : String(e)).slice(0, 1_000);
   }
   const outcome = result?.state ?? 'ERROR';
-  yield context.df.callActivityWithRetry(PIPELINE_ACTIVITIES.scheduledFinish, retry, { instanceId, plan, result, error, outcome });
+  yield* call(context, PLA.scheduledFinish, { instanceId, plan, result, error, outcome }, retry);
   context.df.setCustomStatus({ step: 'done', job: plan.name, kind: plan.kind, outcome, ...(plan.model ? { model: plan.model } : {}) });
   return { status: outcome, job: plan.name, kind: plan.kind, ...(result ? { runRef: result.runRef, resultSummary: result.resultSummary } : {}), ...(error ? { error } : {}) };
 }

@@ -15,9 +15,10 @@ import * as df from 'durable-functions';
 import { dateAt, isoAt } from '../../shared/jobs/time';
 import { approvalSchedule } from '../../shared/decisions/approval-schedule';
 import type { ApprovalRequest } from '../../shared/approvals/model';
-import { PROMOTION_ACTIVITIES as A } from '../../shared/promotion/names';
 import type { ApprovalDeadlineInput, ApprovalTimerEventInput, CreateApprovalInput } from '../../shared/promotion/messages';
 import type { ApprovalSummary } from '../../shared/promotion/types';
+import { PromotionActivities as PA } from '../contracts/promotion';
+import { call } from '../lib/typed';
 
 const retry = new df.RetryOptions(2_000, 5);
 retry.backoffCoefficient = 2;
@@ -47,14 +48,14 @@ export function* approvalFlow(
 ): Generator<Task, ApprovalRequest, unknown> {
   // One request per execution: a replay-safe guid (from the instance id and this execution's replayed clock) keys it.
   const asking: CreateApprovalInput = { ...input, execution: input.execution ?? context.df.newGuid(input.instanceId) };
-  let request = (yield context.df.callActivityWithRetry(A.createApproval, retry, asking)) as ApprovalRequest;
+  let request = yield* call(context, PA.createApproval, asking, retry);
   if (request.status !== 'pending') return request;
   const rules = input.approval;
   const schedule = approvalSchedule(request.createdAt, { ...(rules.reminderEvery !== undefined ? { reminderEvery: rules.reminderEvery } : {}), escalation: rules.escalation, ...(rules.deadline !== undefined ? { deadline: rules.deadline } : {}) });
   let next = 0;
   let decision: Task | undefined;
   for (;;) {
-    request = (yield context.df.callActivityWithRetry(A.readApproval, retry, { approvalId: request.approvalId })) as ApprovalRequest;
+    request = yield* call(context, PA.readApproval, { approvalId: request.approvalId }, retry);
     if (request.status !== 'pending') return request;
     const timerEvent = schedule[next];
     onStatus({ approvalId: request.approvalId, approvals: request.votes.filter((v) => v.verdict === 'approve').length, needed: request.rules.minApprovals, nextTimer: timerEvent ? { kind: timerEvent.kind, at: timerEvent.at } : null });
@@ -74,7 +75,7 @@ export function* approvalFlow(
     next++;
     if (timerEvent.kind === 'deadline') {
       const d: ApprovalDeadlineInput = { approvalId: request.approvalId, atMs: timerEvent.atMs };
-      request = (yield context.df.callActivityWithRetry(A.approvalDeadline, retry, d)) as ApprovalRequest;
+      request = yield* call(context, PA.approvalDeadline, d, retry);
       if (request.status !== 'pending') return request;
       continue;
     }
@@ -82,7 +83,7 @@ export function* approvalFlow(
     const channels = step && step.notify.length > 0 ? step.notify : input.notify;
     const t: ApprovalTimerEventInput = { approvalId: request.approvalId, kind: timerEvent.kind, index: timerEvent.index, channels, ...(input.reportUrl !== undefined ? { reportUrl: input.reportUrl } : {}) };
     try {
-      yield context.df.callActivityWithRetry(A.approvalTimerEvent, retry, t);
+      yield* call(context, PA.approvalTimerEvent, t, retry);
     } catch {
       // A reminder or escalation notice that cannot be sent must not end the approval.
     }

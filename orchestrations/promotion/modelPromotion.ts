@@ -12,25 +12,28 @@ import type { AnyStagecraftEvent } from '../../shared/events';
 import { unknownAuthorEffect } from '../../shared/decisions/approval';
 import { validationVerdict, type ValidationVerdict } from '../../shared/decisions/verdict';
 import { rulesFromPolicy } from '../../shared/approvals/model';
-import { RUN_JOB, type RunJobInput, type RunJobOutput } from '../../shared/jobs/contract';
+import type { RunJobInput } from '../../shared/jobs/contract';
 import { jobTimeoutSeconds } from '../../shared/policy/job-spec';
 import type { NotifyEvent } from '../../shared/policy';
 import type {
   CreateApprovalInput,
   NotifyInput,
   PromoteInput,
-  PromoteOutput,
+ 
   PromotionCheckInput,
   PublishPromotedInput,
   SetChallengerInput,
   WriteReportInput,
 } from '../../shared/promotion/messages';
-import { PROMOTION, PROMOTION_ACTIVITIES as A, PROMOTION_CHECK } from '../../shared/promotion/names';
-import type { DeployOutcome, LoadContextResult, PromotionOutcome, PromotionRecord, ReportLinks, ValidationResult } from '../../shared/promotion/types';
+import { PROMOTION } from '../../shared/promotion/names';
+import type { DeployOutcome, LoadContextResult, PromotionOutcome, PromotionRecord, ReportLinks } from '../../shared/promotion/types';
 import { templateVars } from '../../shared/promotion/vars';
-import { SERVING_ROLLOUT, type AbTestCheck, type ServingRollout, type ServingRolloutInput } from '../../shared/serving/types';
+import { type AbTestCheck, type ServingRolloutInput } from '../../shared/serving/types';
 import { approvalFlow, summarizeApproval } from './approval-flow';
 import { deploymentJobTagValue, type DeploymentJobTagResult } from '../../shared/registry/deployment-job';
+import { PromotionActivities as PA } from '../contracts/promotion';
+import { Orchestrators as O } from '../contracts/orchestrators';
+import { all, call, callSub, subTask } from '../lib/typed';
 
 const retry = new df.RetryOptions(2_000, 5);
 retry.backoffCoefficient = 2;
@@ -62,14 +65,14 @@ function* modelPromotion(context: OrchestrationContext): Generator<Task, Promoti
   const finish = function* (record: Omit<PromotionRecord, 'promotionId' | 'instanceId' | 'startedAt' | 'finishedAt' | 'steps'>): Generator<Task, PromotionRecord, unknown> {
     step('record', { outcome: record.outcome });
     const full: PromotionRecord = { promotionId: instanceId, instanceId, startedAt, finishedAt: now(), steps, ...record };
-    yield context.df.callActivityWithRetry(A.writeRecord, retry, full);
+    yield* call(context, PA.writeRecord, full, retry);
     step('done', { outcome: record.outcome, reason: record.reason });
     return full;
   };
 
   // 1. Load the policy and the model version.
   step('load');
-  const loaded = (yield context.df.callActivityWithRetry(A.loadContext, retry, { event: input?.event, instanceId })) as LoadContextResult;
+  const loaded = yield* call(context, PA.loadContext, { event: input?.event, instanceId }, retry);
   if (!loaded.ok) {
     return yield* finish({
       outcome: FAILURE_OUTCOME[loaded.code],
@@ -97,7 +100,7 @@ function* modelPromotion(context: OrchestrationContext): Generator<Task, Promoti
   const notify = function* (event: NotifyEvent, title: string, text: string, extra: Partial<NotifyInput> = {}): Generator<Task, void, unknown> {
     const n: NotifyInput = { event, model: model.name, title, text, instanceId, ...extra };
     try {
-      yield context.df.callActivityWithRetry(A.notify, retry, n);
+      yield* call(context, PA.notify, n, retry);
     } catch {
       // Notifications are best effort; the record says what happened.
     }
@@ -109,9 +112,9 @@ function* modelPromotion(context: OrchestrationContext): Generator<Task, Promoti
   step('validate', { checks: checks.map(([id]) => id) });
   const tasks = checks.map(([id, check]) => {
     const ci: PromotionCheckInput = { promotionInstanceId: instanceId, id, check, model, promotion: policy.promotion, vars };
-    return context.df.callSubOrchestrator(PROMOTION_CHECK, ci, `${instanceId}:check:${id}`);
+    return subTask(context, O.promotionCheck, ci, `${instanceId}:check:${id}`);
   });
-  const results = (tasks.length ? yield context.df.Task.all(tasks) : []) as ValidationResult[];
+  const results = tasks.length ? yield* all(context, tasks) : [];
 
   // 3. Report, then gate.
   const verdict: ValidationVerdict = validationVerdict(results, { dryRun: resolved.dryRun });
@@ -119,7 +122,7 @@ function* modelPromotion(context: OrchestrationContext): Generator<Task, Promoti
   const reportInput: WriteReportInput = { instanceId, model, dryRun: resolved.dryRun, verdict, results };
   let report: ReportLinks | undefined;
   try {
-    report = (yield context.df.callActivityWithRetry(A.writeReport, retry, reportInput)) as ReportLinks;
+    report = yield* call(context, PA.writeReport, reportInput, retry);
   } catch {
     report = undefined;
   }
@@ -144,7 +147,7 @@ function* modelPromotion(context: OrchestrationContext): Generator<Task, Promoti
   // 4. Challenger.
   step('challenger');
   const challengerInput: SetChallengerInput = { instanceId, model: model.name, version: model.version, promotion: policy.promotion };
-  const challenger = (yield context.df.callActivityWithRetry(A.setChallenger, retry, challengerInput)) as PromoteOutput;
+  const challenger = yield* call(context, PA.setChallenger, challengerInput, retry);
 
   // 5. Approval.
   step('approval');
@@ -165,7 +168,7 @@ function* modelPromotion(context: OrchestrationContext): Generator<Task, Promoti
   if (jobTagValue !== undefined && policy.approval.deploymentJobTag !== undefined) {
     const tag = policy.approval.deploymentJobTag;
     try {
-      deploymentJobTag = (yield context.df.callActivityWithRetry(A.deploymentJobTag, retry, { model: model.name, version: model.version, tag, value: jobTagValue })) as DeploymentJobTagResult;
+      deploymentJobTag = yield* call(context, PA.deploymentJobTag, { model: model.name, version: model.version, tag, value: jobTagValue }, retry);
     } catch (e) {
       // The decision stands; the record says the tag could not be written.
       deploymentJobTag = { tag, value: jobTagValue, set: false, at: now(), error: e instanceof Error ? e.message.slice(0, 300) : 'the tag could not be written' };
@@ -198,7 +201,7 @@ function* modelPromotion(context: OrchestrationContext): Generator<Task, Promoti
     const abChecks = Object.entries(policy.validations).filter((e): e is [string, AbTestCheck] => e[1].enabled && e[1].type === 'ab-test');
     const rolloutInput: ServingRolloutInput = { promotionInstanceId: instanceId, model, endpoint: servingRollout.endpoint, deploy: servingRollout, abChecks };
     const startedDeploy = now();
-    const rollout = (yield context.df.callSubOrchestrator(SERVING_ROLLOUT, rolloutInput, `${instanceId}:serving`)) as ServingRollout;
+    const rollout = yield* callSub(context, O.servingRollout, rolloutInput, `${instanceId}:serving`);
     deploy = { action: 'serving-endpoint', state: rollout.state === 'SUCCEEDED' ? 'SUCCEEDED' : rollout.state === 'TIMED_OUT' ? 'TIMED_OUT' : 'FAILED', runRef: `serving-endpoint:${servingRollout.endpoint}`, resultSummary: rollout.reason, startedAt: startedDeploy, finishedAt: now(), serving: rollout };
     if (rollout.state !== 'SUCCEEDED') {
       yield* notify('deploy.failed', `rollout of ${model.name} v${model.version} to ${servingRollout.endpoint} ${rollout.state}`, `${rollout.reason}${rollout.restored === undefined ? '' : rollout.restored ? ' (previous config restored)' : ' (previous config NOT restored)'}`);
@@ -215,7 +218,7 @@ function* modelPromotion(context: OrchestrationContext): Generator<Task, Promoti
   step('promote');
   const approvers = approvalSummary.votes.filter((v) => v.verdict === 'approve').map((v) => v.approver);
   const promoteInput: PromoteInput = { instanceId, model: model.name, version: model.version, promotion: policy.promotion, actor: approvers.join(', ') || 'stagecraft', reason: `promotion ${instanceId}` };
-  const promoted = (yield context.df.callActivityWithRetry(A.promote, retry, promoteInput)) as PromoteOutput;
+  const promoted = yield* call(context, PA.promote, promoteInput, retry);
 
   // 7. Deploy per policy (a deploy job; a serving rollout already ran).
   if (!servingRollout) step('deploy', { action: policy.deploy.action });
@@ -223,7 +226,7 @@ function* modelPromotion(context: OrchestrationContext): Generator<Task, Promoti
     try {
       const timeoutSeconds = jobTimeoutSeconds(policy.deploy.job);
       const jobInput: RunJobInput = { ref: { kind: 'deploy', model: model.name }, vars, idempotencyKey: `${instanceId}:deploy`, label: `deploy ${model.name} v${model.version}`, timeoutSeconds, pollInitialSeconds: Math.min(5, Math.max(1, timeoutSeconds / 20)) };
-      const out = (yield context.df.callSubOrchestrator(RUN_JOB, jobInput, `${instanceId}:deploy`)) as RunJobOutput;
+      const out = yield* callSub(context, O.runJob, jobInput, `${instanceId}:deploy`);
       deploy = { action: policy.deploy.action, state: out.state, runRef: out.runRef, startedAt: out.startedAt, finishedAt: out.finishedAt, ...(out.resultSummary !== undefined ? { resultSummary: out.resultSummary } : {}), ...(out.outputTail !== undefined ? { outputTail: out.outputTail } : {}) };
     } catch (e) {
       deploy = { action: policy.deploy.action, state: 'FAILED', resultSummary: e instanceof Error ? e.message.slice(0, 500) : 'deployment failed' };
@@ -237,7 +240,7 @@ function* modelPromotion(context: OrchestrationContext): Generator<Task, Promoti
   const publishInput: PublishPromotedInput = { model: model.name, version: model.version, alias: championAlias, previousVersion: promoted.previousChampion, promotionId: instanceId, promotedAt: now() };
   let eventPublished = false;
   try {
-    const published = (yield context.df.callActivityWithRetry(A.publishPromoted, retry, publishInput)) as { published: boolean };
+    const published = yield* call(context, PA.publishPromoted, publishInput, retry);
     eventPublished = published.published;
   } catch {
     eventPublished = false;

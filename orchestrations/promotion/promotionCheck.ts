@@ -8,12 +8,15 @@ import type { OrchestrationContext, Task } from 'durable-functions';
 import { parseDuration } from '../../shared/decisions/duration';
 import { retryDelayMs } from '../../shared/jobs/backoff';
 import { dateAt } from '../../shared/jobs/time';
-import { RUN_JOB, type RunJobInput, type RunJobOutput } from '../../shared/jobs/contract';
+import type { RunJobInput } from '../../shared/jobs/contract';
 import { jobTimeoutSeconds } from '../../shared/policy/job-spec';
 import type { PromotionCheckInput, RecordValidationInput, RunCheckInput } from '../../shared/promotion/messages';
-import { PROMOTION_ACTIVITIES as A, PROMOTION_CHECK } from '../../shared/promotion/names';
+import { PROMOTION_CHECK } from '../../shared/promotion/names';
 import type { CheckEvaluation } from '../../shared/promotion/checks';
 import type { ValidationResult } from '../../shared/promotion/types';
+import { PromotionActivities as PA } from '../contracts/promotion';
+import { Orchestrators as O } from '../contracts/orchestrators';
+import { call, callSub } from '../lib/typed';
 
 const recordRetry = new df.RetryOptions(2_000, 5);
 recordRetry.backoffCoefficient = 2;
@@ -54,7 +57,7 @@ function* promotionCheck(context: OrchestrationContext): Generator<Task, Validat
         pollMaxSeconds: clamp(timeoutSeconds / 4, 5, 60),
       };
       try {
-        const out = (yield context.df.callSubOrchestrator(RUN_JOB, jobInput, `${context.df.instanceId}:job:${attempt}`)) as RunJobOutput;
+        const out = yield* callSub(context, O.runJob, jobInput, `${context.df.instanceId}:job:${attempt}`);
         const job = { runRef: out.runRef, state: out.state, ...(out.resultSummary !== undefined ? { resultSummary: out.resultSummary } : {}), ...(out.outputTail !== undefined ? { outputTail: out.outputTail } : {}) };
         if (out.state === 'SUCCEEDED') {
           evaluation = { status: 'passed', message: out.resultSummary ?? 'the job succeeded', job };
@@ -78,9 +81,9 @@ function* promotionCheck(context: OrchestrationContext): Generator<Task, Validat
       if (attemptsAllowed > 1) {
         const opts = new df.RetryOptions(Math.max(1, backoffMs), attemptsAllowed);
         opts.backoffCoefficient = 2;
-        evaluation = (yield context.df.callActivityWithRetry(A.runCheck, opts, runInput)) as CheckEvaluation;
+        evaluation = yield* call(context, PA.runCheck, runInput, opts);
       } else {
-        evaluation = (yield context.df.callActivity(A.runCheck, runInput)) as CheckEvaluation;
+        evaluation = yield* call(context, PA.runCheck, runInput);
       }
     } catch (e) {
       attempts = attemptsAllowed;
@@ -99,7 +102,7 @@ function* promotionCheck(context: OrchestrationContext): Generator<Task, Validat
   };
   const rec: RecordValidationInput = { promotionInstanceId: input.promotionInstanceId, model: input.model.name, version: input.model.version, result };
   try {
-    yield context.df.callActivityWithRetry(A.recordValidation, recordRetry, rec);
+    yield* call(context, PA.recordValidation, rec, recordRetry);
   } catch {
     // The promotion record carries every result too; a lost row here must not lose the check.
   }

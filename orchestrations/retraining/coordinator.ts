@@ -22,10 +22,12 @@ import type { OrchestrationContext, Task } from 'durable-functions';
 import { parseDuration } from '../../shared/decisions/duration';
 import { toIso, toMs } from '../../shared/decisions/time';
 import type { BeginResult, CoordinatorInput, EffectsInput } from '../../shared/retraining/contract';
-import { RETRAINING, RETRAINING_ACTIVITIES } from '../../shared/retraining/names';
+import { RETRAINING } from '../../shared/retraining/names';
 import type { RetrainingRules } from '../../shared/retraining/rules';
 import { type CoordinatorState, type Outcome, apply, decide, hasUnflushed, ingestDrift, initialState, statusOf, takeUnflushed } from '../../shared/retraining/state';
 import { RETRAIN_TRIGGER_EVENT, type NormalizedTrigger, normalizeTrigger } from '../../shared/retraining/trigger';
+import { RetrainingActivities as RA } from '../contracts/retraining';
+import { call } from '../lib/typed';
 
 export const GENERATION_SIZE = 100;
 /** How long decision records may wait in memory before a wake-up flushes them. */
@@ -53,7 +55,7 @@ function* retrainingCoordinator(context: OrchestrationContext): Generator<Task, 
   // records the previous generation still held are written.
   let begin: BeginResult;
   try {
-    begin = (yield context.df.callActivityWithRetry(RETRAINING_ACTIVITIES.begin, activityRetry, { model, coordinatorId, records: takeUnflushed(state) })) as BeginResult;
+    begin = yield* call(context, RA.begin, { model, coordinatorId, records: takeUnflushed(state) }, activityRetry);
   } catch (e) {
     // The coordinator must outlive storage or policy trouble: without rules every trigger is recorded as ignored.
     begin = { note: `rules unavailable: ${errorText(e)}` };
@@ -89,7 +91,7 @@ function* retrainingCoordinator(context: OrchestrationContext): Generator<Task, 
         state.running.lastCheckedAt = context.df.currentUtcDateTime.toISOString();
         let st: { finished: boolean; outcome?: string } = { finished: false };
         try {
-          st = (yield context.df.callActivityWithRetry(RETRAINING_ACTIVITIES.runStatus, activityRetry, { runId: state.running.runId })) as typeof st;
+          st = yield* call(context, RA.runStatus, { runId: state.running.runId }, activityRetry);
         } catch {
           // Unknown: keep treating the run as running; the next check or its notice settles it.
         }
@@ -104,7 +106,7 @@ function* retrainingCoordinator(context: OrchestrationContext): Generator<Task, 
       if (outcome.action === 'start') {
         // Starts are rare: re-read whether a candidate awaits approval right before committing to one.
         try {
-          const approval = (yield context.df.callActivityWithRetry(RETRAINING_ACTIVITIES.approvalState, activityRetry, { model })) as { pendingApproval?: { requestId: string } };
+          const approval = yield* call(context, RA.approvalState, { model }, activityRetry);
           if (approval.pendingApproval) state.pendingApproval = approval.pendingApproval;
           else delete state.pendingApproval;
           outcome = decide(state, trigger, now(), rules);
@@ -135,7 +137,7 @@ function* retrainingCoordinator(context: OrchestrationContext): Generator<Task, 
     }
     if (effects.records.length || effects.wakes.length || effects.startRun) {
       try {
-        yield context.df.callActivityWithRetry(RETRAINING_ACTIVITIES.effects, activityRetry, effects);
+        yield* call(context, RA.effects, effects, activityRetry);
       } catch (e) {
         // Records and wake-ups are lost, a start is not: the run is marked finished so the model is not stuck.
         if (effects.startRun && state.running?.runId === effects.startRun.runId) {

@@ -8,9 +8,12 @@
  */
 import * as df from 'durable-functions';
 import type { OrchestrationContext, Task } from 'durable-functions';
-import { RUN_JOB, type RunJobInput, type RunJobOutput } from '../../shared/jobs/contract';
-import { type FinishInput, type PrepareResult, RunInput, type RunOutput } from '../../shared/retraining/contract';
-import { RETRAINING, RETRAINING_ACTIVITIES } from '../../shared/retraining/names';
+import type { RunJobInput } from '../../shared/jobs/contract';
+import { type FinishInput, RunInput, type RunOutput } from '../../shared/retraining/contract';
+import { RETRAINING } from '../../shared/retraining/names';
+import { RetrainingActivities as RA } from '../contracts/retraining';
+import { Orchestrators as O } from '../contracts/orchestrators';
+import { call, callSub } from '../lib/typed';
 
 const retry = new df.RetryOptions(1_000, 5);
 retry.backoffCoefficient = 2;
@@ -21,11 +24,11 @@ function* retrainingRun(context: OrchestrationContext): Generator<Task, RunOutpu
   const finish: FinishInput = { run, startedAt, outcome: 'ERROR' };
   try {
     context.df.setCustomStatus({ step: 'preparing', model: run.model, trigger: run.triggerKind });
-    const prep = (yield context.df.callActivityWithRetry(RETRAINING_ACTIVITIES.runPrepare, retry, run)) as PrepareResult;
+    const prep = yield* call(context, RA.runPrepare, run, retry);
     if ('refused' in prep) throw new Error(`${prep.refused.code}: ${prep.refused.message}`);
     context.df.setCustomStatus({ step: 'training', model: run.model, trigger: run.triggerKind });
     const jobInput: RunJobInput = { ref: { kind: 'training', model: run.model }, vars: prep.vars, idempotencyKey: run.runId, label: `retrain ${run.model}`, timeoutSeconds: prep.timeoutSeconds };
-    const result = (yield context.df.callSubOrchestrator(RUN_JOB, jobInput, `${run.runId}:job`)) as RunJobOutput;
+    const result = yield* callSub(context, O.runJob, jobInput, `${run.runId}:job`);
     finish.outcome = result.state;
     finish.job = result;
   } catch (e) {
@@ -33,7 +36,7 @@ function* retrainingRun(context: OrchestrationContext): Generator<Task, RunOutpu
     finish.error = e instanceof Error ? e.message.slice(0, 2_000) : String(e);
   }
   context.df.setCustomStatus({ step: 'finished', model: run.model, outcome: finish.outcome });
-  yield context.df.callActivityWithRetry(RETRAINING_ACTIVITIES.runFinish, retry, finish);
+  yield* call(context, RA.runFinish, finish, retry);
   const out: RunOutput = { runId: run.runId, model: run.model, outcome: finish.outcome, startedAt, finishedAt: context.df.currentUtcDateTime.toISOString() };
   if (finish.job) out.jobRunRef = finish.job.runRef;
   const summary = finish.job?.resultSummary ?? finish.error;

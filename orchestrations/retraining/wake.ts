@@ -6,7 +6,9 @@ import * as df from 'durable-functions';
 import type { OrchestrationContext, Task } from 'durable-functions';
 import { dateAt } from '../../shared/retraining/dates';
 import type { WakeInput } from '../../shared/retraining/contract';
-import { RETRAINING, RETRAINING_ACTIVITIES } from '../../shared/retraining/names';
+import { RETRAINING } from '../../shared/retraining/names';
+import { RetrainingActivities as RA } from '../contracts/retraining';
+import { call } from '../lib/typed';
 
 const retry = new df.RetryOptions(1_000, 5);
 retry.backoffCoefficient = 2;
@@ -15,7 +17,7 @@ function* retrainingWake(context: OrchestrationContext): Generator<Task, string,
   const input = context.df.getInput<WakeInput>();
   const due = dateAt(input.dueAt);
   if (due.getTime() > context.df.currentUtcDateTime.getTime()) yield context.df.createTimer(due);
-  yield context.df.callActivityWithRetry(RETRAINING_ACTIVITIES.raise, retry, { instanceId: input.coordinatorId, payload: { kind: 'wake', id: input.id } });
+  yield* call(context, RA.raise, { instanceId: input.coordinatorId, payload: { kind: 'wake', id: input.id } }, retry);
   return input.id;
 }
 

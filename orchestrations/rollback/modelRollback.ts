@@ -15,15 +15,18 @@ import * as df from 'durable-functions';
 import type { OrchestrationContext, Task } from 'durable-functions';
 import { makeEvent } from '../../shared/events/envelope';
 import { EVENT_TYPES } from '../../shared/events/types';
-import { RUN_JOB, type RunJobInput, type RunJobOutput } from '../../shared/jobs/contract';
+import type { RunJobInput } from '../../shared/jobs/contract';
 import { jobTimeoutSeconds } from '../../shared/policy/job-spec';
 import type { CreateApprovalInput, NotifyInput } from '../../shared/promotion/messages';
-import { PROMOTION, PROMOTION_ACTIVITIES as A, ROLLBACK } from '../../shared/promotion/names';
-import type { RollbackInput, RollbackPlan, RollbackRecord } from '../../shared/promotion/rollback';
-import type { AliasChange, DeployOutcome, PromotionRecord } from '../../shared/promotion/types';
+import { ROLLBACK } from '../../shared/promotion/names';
+import type { RollbackInput, RollbackRecord } from '../../shared/promotion/rollback';
+import type { DeployOutcome } from '../../shared/promotion/types';
 import { templateVars } from '../../shared/promotion/vars';
-import { SERVING_ROLLOUT, type ServingRollout, type ServingRolloutInput } from '../../shared/serving/types';
+import type { ServingRolloutInput } from '../../shared/serving/types';
 import { approvalFlow, summarizeApproval } from '../promotion/approval-flow';
+import { PromotionActivities as PA } from '../contracts/promotion';
+import { Orchestrators as O } from '../contracts/orchestrators';
+import { call, callSub } from '../lib/typed';
 
 const retry = new df.RetryOptions(2_000, 5);
 retry.backoffCoefficient = 2;
@@ -37,20 +40,20 @@ function* modelRollback(context: OrchestrationContext): Generator<Task, Rollback
   const finish = function* (r: Omit<RollbackRecord, keyof typeof base | 'finishedAt'>): Generator<Task, RollbackRecord, unknown> {
     const record: RollbackRecord = { ...base, ...r, finishedAt: now() };
     context.df.setCustomStatus({ step: 'record', outcome: record.outcome });
-    yield context.df.callActivityWithRetry(A.rollbackRecord, retry, record);
+    yield* call(context, PA.rollbackRecord, record, retry);
     context.df.setCustomStatus({ step: 'done', outcome: record.outcome, reason: record.reason, ...(record.path ? { path: record.path } : {}) });
     return record;
   };
   const notify = function* (n: Omit<NotifyInput, 'instanceId' | 'model'>): Generator<Task, void, unknown> {
     try {
-      yield context.df.callActivityWithRetry(A.notify, retry, { ...n, model: input.model, instanceId });
+      yield* call(context, PA.notify, { ...n, model: input.model, instanceId }, retry);
     } catch {
       // best effort
     }
   };
 
   context.df.setCustomStatus({ step: 'plan' });
-  const plan = (yield context.df.callActivityWithRetry(A.rollbackPlan, retry, input)) as RollbackPlan;
+  const plan = yield* call(context, PA.rollbackPlan, input, retry);
   if (!plan.ok) return yield* finish({ outcome: 'refused', reason: `${plan.code}: ${plan.reason}`, fromVersion: null, toVersion: input.toVersion ?? null, changes: [] });
   const target = plan.target.version;
   const standing = plan.standing.reason;
@@ -71,7 +74,7 @@ function* modelRollback(context: OrchestrationContext): Generator<Task, Rollback
       { source: '/stagecraft/rollback', time: startedAt },
     );
     const promotionInstanceId = `${instanceId}:promotion`;
-    const promoted = (yield context.df.callSubOrchestrator(PROMOTION, { event }, promotionInstanceId)) as PromotionRecord;
+    const promoted = yield* callSub(context, O.modelPromotion, { event }, promotionInstanceId);
     const moved = promoted.outcome === 'promoted';
     if (moved) yield* notify({ event: 'model.rolled_back', title: `${input.model} rolled back to v${target} (after validation and approval)`, text: `${input.requestedBy}: ${input.reason}`, facts: { from: promoted.previousChampion ?? '(none)', to: target, promotion: promotionInstanceId } });
     return yield* finish({
@@ -115,7 +118,7 @@ function* modelRollback(context: OrchestrationContext): Generator<Task, Rollback
 
   context.df.setCustomStatus({ step: 'move', to: target });
   const actor = approvers.length ? `${input.requestedBy} (approved by ${approvers.join(', ')})` : input.requestedBy;
-  const moved = (yield context.df.callActivityWithRetry(A.rollbackApply, retry, { instanceId, model: input.model, version: target, promotion: plan.promotion, actor, reason: input.reason })) as { changes: AliasChange[]; previousChampion: string | null };
+  const moved = yield* call(context, PA.rollbackApply, { instanceId, model: input.model, version: target, promotion: plan.promotion, actor, reason: input.reason }, retry);
 
   context.df.setCustomStatus({ step: 'deploy', action: plan.deploy.action });
   let deploy: DeployOutcome = { action: plan.deploy.action, state: 'SKIPPED' };
@@ -124,14 +127,14 @@ function* modelRollback(context: OrchestrationContext): Generator<Task, Rollback
     // restores the config that served before. The record keeps both configs.
     const rolloutInput: ServingRolloutInput = { promotionInstanceId: instanceId, model: plan.target, endpoint: plan.deploy.endpoint, deploy: plan.deploy, abChecks: [], direct: true };
     const started = now();
-    const rollout = (yield context.df.callSubOrchestrator(SERVING_ROLLOUT, rolloutInput, `${instanceId}:serving`)) as ServingRollout;
+    const rollout = yield* callSub(context, O.servingRollout, rolloutInput, `${instanceId}:serving`);
     deploy = { action: 'serving-endpoint', state: rollout.state === 'SUCCEEDED' ? 'SUCCEEDED' : rollout.state === 'TIMED_OUT' ? 'TIMED_OUT' : 'FAILED', runRef: `serving-endpoint:${plan.deploy.endpoint}`, resultSummary: rollout.reason, startedAt: started, finishedAt: now(), serving: rollout };
   } else if (plan.deploy.action !== 'none' && plan.deploy.job) {
     try {
       const vars = templateVars(plan.target, { kind: 'promote-requested', eventId: input.requestId, triggeredBy: input.requestedBy, requestId: input.requestId, reason: input.reason, targetAlias: plan.championRole }, instanceId);
       const timeoutSeconds = jobTimeoutSeconds(plan.deploy.job);
       const jobInput: RunJobInput = { ref: { kind: 'deploy', model: input.model }, vars, idempotencyKey: `${instanceId}:deploy`, label: `redeploy ${input.model} v${target}`, timeoutSeconds, pollInitialSeconds: Math.min(5, Math.max(1, timeoutSeconds / 20)) };
-      const out = (yield context.df.callSubOrchestrator(RUN_JOB, jobInput, `${instanceId}:deploy`)) as RunJobOutput;
+      const out = yield* callSub(context, O.runJob, jobInput, `${instanceId}:deploy`);
       deploy = { action: plan.deploy.action, state: out.state, runRef: out.runRef, startedAt: out.startedAt, finishedAt: out.finishedAt, ...(out.resultSummary !== undefined ? { resultSummary: out.resultSummary } : {}) };
     } catch (e) {
       deploy = { action: plan.deploy.action, state: 'FAILED', resultSummary: e instanceof Error ? e.message.slice(0, 500) : 'redeploy failed' };

@@ -14,13 +14,15 @@ import { parseDuration } from '../../shared/decisions/duration';
 import { dateAt } from '../../shared/jobs/time';
 import type { CheckEvaluation } from '../../shared/promotion/checks';
 import type { RecordValidationInput } from '../../shared/promotion/messages';
-import { PROMOTION_ACTIVITIES as P } from '../../shared/promotion/names';
 import type { ValidationResult } from '../../shared/promotion/types';
 import { fullConfig, inputOf, sameServing, servingChampion, splitConfig } from '../../shared/serving/config';
 import {
-  SERVING_ACTIVITIES as A, SERVING_ROLLOUT,
+  SERVING_ROLLOUT,
   type ConfigInput, type ServingAbTestInput, type ServingApplyInput, type ServingPhase, type ServingRollout, type ServingRolloutInput, type ServingState,
 } from '../../shared/serving/types';
+import { PromotionActivities as PA } from '../contracts/promotion';
+import { ServingActivities as SA } from '../contracts/serving';
+import { call } from '../lib/typed';
 
 const retry = new df.RetryOptions(2_000, 4);
 retry.backoffCoefficient = 2;
@@ -50,7 +52,7 @@ function* servingRollout(context: OrchestrationContext): Generator<Task, Serving
     const applyInput: ServingApplyInput = { endpoint, runner, config, create };
     let state: ServingState;
     try {
-      state = (yield context.df.callActivityWithRetry(A.apply, retry, applyInput)) as ServingState;
+      state = yield* call(context, SA.apply, applyInput, retry);
     } catch (e) {
       return { ok: false, reason: `config update refused: ${errorText(e)}` };
     }
@@ -61,7 +63,7 @@ function* servingRollout(context: OrchestrationContext): Generator<Task, Serving
       if (nowMs() >= deadline) return { ok: false, reason: `config update still ${state.configUpdate ?? 'in progress'} after ${deploy.rollout.updateTimeout}`, timedOut: true };
       yield context.df.createTimer(dateAt(Math.min(deadline, nowMs() + pollMs)));
       try {
-        state = (yield context.df.callActivityWithRetry(A.read, retry, { endpoint, runner })) as ServingState;
+        state = yield* call(context, SA.read, { endpoint, runner }, retry);
       } catch (e) {
         return { ok: false, reason: `endpoint state unreadable: ${errorText(e)}` };
       }
@@ -70,7 +72,7 @@ function* servingRollout(context: OrchestrationContext): Generator<Task, Serving
 
   let before: ServingState;
   try {
-    before = (yield context.df.callActivityWithRetry(A.read, retry, { endpoint, runner })) as ServingState;
+    before = yield* call(context, SA.read, { endpoint, runner }, retry);
   } catch (e) {
     phase('read', 'failed', errorText(e));
     return { endpoint, runner, state: 'FAILED', reason: `endpoint ${endpoint} unreadable: ${errorText(e)}`, before: null, after: null, phases, ab: [] };
@@ -88,7 +90,7 @@ function* servingRollout(context: OrchestrationContext): Generator<Task, Serving
     } else {
       let current: ServingState | undefined;
       try {
-        current = (yield context.df.callActivityWithRetry(A.read, retry, { endpoint, runner })) as ServingState;
+        current = yield* call(context, SA.read, { endpoint, runner }, retry);
       } catch {
         current = undefined;
       }
@@ -104,7 +106,7 @@ function* servingRollout(context: OrchestrationContext): Generator<Task, Serving
     }
     if (!out.after) {
       try {
-        out.after = ((yield context.df.callActivityWithRetry(A.read, retry, { endpoint, runner })) as ServingState).snapshot;
+        out.after = (yield* call(context, SA.read, { endpoint, runner }, retry)).snapshot;
       } catch {
         out.after = null;
       }
@@ -136,7 +138,7 @@ function* servingRollout(context: OrchestrationContext): Generator<Task, Serving
       try {
         const opts = new df.RetryOptions(Math.max(1000, parseDuration(check.backoff)), check.retries + 1);
         attempts = check.retries + 1;
-        evaluation = (yield context.df.callActivityWithRetry(A.abTest, opts, abInput)) as CheckEvaluation;
+        evaluation = yield* call(context, SA.abTest, abInput, opts);
       } catch (e) {
         evaluation = { status: 'error', message: `the A/B query could not run: ${errorText(e)}` };
       }
@@ -144,7 +146,7 @@ function* servingRollout(context: OrchestrationContext): Generator<Task, Serving
       out.ab.push(result);
       const rec: RecordValidationInput = { promotionInstanceId: input.promotionInstanceId, model: model.name, version: model.version, result };
       try {
-        yield context.df.callActivityWithRetry(P.recordValidation, retry, rec);
+        yield* call(context, PA.recordValidation, rec, retry);
       } catch {
         // The promotion record carries the result too.
       }

@@ -1,6 +1,6 @@
 /**
- * The replay simulation (devhost/durable/replay.ts) against the real durable-functions 3.5.0 executor: a small
- * driver feeds histories to the SDK's own orchestrator handler, lets `replayActions` decide the new sequence ids,
+ * The replay simulation (devhost/durable/replay.ts) against the real durable-functions 3.5.0 executor: the harness
+ * (test/durable/harness.ts) feeds histories to the SDK's own orchestrator handler, lets `replayActions` decide the new sequence ids,
  * answers them, and checks that the SDK completes with the expected output and that no replay is flagged as
  * non-deterministic — both with all pending events per episode (batch) and one event per episode.
  */
@@ -8,16 +8,12 @@ import * as df from 'durable-functions';
 import { describe, expect, it } from 'vitest';
 import { replayActions, retryDelayMs, parseTimeSpan, type Allocation } from '../../devhost/durable/replay';
 import { EventType, type HistoryEvent } from '../../devhost/durable/types';
+import { OrchestratorHarness, REPLAY_OPTIONS } from './harness';
 
-type Orchestrator = (trigger: unknown, ctx: unknown) => Promise<unknown>;
 type Gen = df.OrchestrationHandler;
 
-// The SDK's own orchestrator wrapper (what df.app.orchestration registers), without a host.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { createOrchestrator } = require('durable-functions/lib/src/util/testingUtils') as { createOrchestrator: (fn: Gen) => Orchestrator };
-
 const DAY = 24 * 3600 * 1000;
-const OPTS = { maxShortTimerMs: 6 * DAY, longTimerIntervalMs: 3 * DAY };
+const OPTS = REPLAY_OPTIONS;
 
 interface DriveResult {
   output: unknown;
@@ -31,59 +27,22 @@ interface DriveResult {
 
 type Responder = (a: Allocation, attempt: number) => HistoryEvent | undefined;
 
+/**
+ * Runs `fn` in the harness (test/durable/harness.ts: the SDK's own handler + replayActions, every episode checked
+ * for non-determinism) until it ends, firing each pending timer in turn.
+ */
 async function drive(fn: Gen, opts: { mode: 'batch' | 'single'; input?: unknown; events?: Array<[string, unknown]>; respond?: Responder }): Promise<DriveResult> {
-  const orchestrator = createOrchestrator(fn);
-  let now = Date.parse('2024-01-01T00:00:00Z');
-  const ts = () => new Date(now).toISOString();
-  const inbox: HistoryEvent[] = [
-    { EventType: EventType.ExecutionStarted, EventId: -1, IsPlayed: false, Timestamp: ts(), Name: 'T', Input: JSON.stringify(opts.input ?? null) },
-    ...(opts.events ?? []).map(([name, v]): HistoryEvent => ({ EventType: EventType.EventRaised, EventId: -1, IsPlayed: false, Timestamp: ts(), Name: name, Input: JSON.stringify(v) })),
-  ];
-  const attempts = new Map<string, number>();
   const respond: Responder =
     opts.respond ??
-    ((a) => (a.kind === 'task' ? { EventType: EventType.TaskCompleted, EventId: -1, IsPlayed: false, Timestamp: ts(), TaskScheduledId: a.id, Result: JSON.stringify(`${a.name}:${String(a.input)}`) } : undefined));
-  let history: HistoryEvent[] = [];
-  let allocations: Allocation[] = [];
-  for (let episode = 1; episode <= 400; episode++) {
-    if (!inbox.length) throw new Error(`stuck after ${episode} episodes; history ${JSON.stringify(history.map((e) => e.EventType))}`);
-    const take = opts.mode === 'batch' ? inbox.splice(0) : inbox.splice(0, 1);
-    for (const e of take) if (e.EventType === EventType.TimerFired) now = Math.max(now, Date.parse(String(e.FireAt)));
-    now += 1000;
-    const full = [...history.map((e) => ({ ...e, IsPlayed: true })), { EventType: EventType.OrchestratorStarted, EventId: -1, IsPlayed: false, Timestamp: ts() }, ...take];
-    let state: { isDone: boolean; actions: unknown[][]; output?: unknown; error?: string };
-    try {
-      state = (await orchestrator(
-        { history: JSON.parse(JSON.stringify(full)) as unknown, input: opts.input ?? null, instanceId: 'i1', isReplaying: false, parentInstanceId: null, upperSchemaVersion: 1, upperSchemaVersionNew: 2, longRunningTimerIntervalDuration: '3.00:00:00', maximumShortTimerDuration: '6.00:00:00', defaultHttpAsyncRequestSleepTimeMillseconds: 30000 },
-        new df.DummyOrchestrationContext('T', 'inv', () => undefined),
-      )) as typeof state;
-    } catch (e) {
-      throw new Error(`orchestrator failed: ${(e as Error).message}`);
-    }
-    const r = replayActions(full, state.actions[0] ?? [], OPTS, 'T');
-    expect(r.nonDeterminism).toBeUndefined();
-    expect(r.unsupported).toBeUndefined();
-    allocations = r.allocations;
-    for (const a of r.newAllocations) {
-      const kindType = a.kind === 'task' ? EventType.TaskScheduled : a.kind === 'timer' ? EventType.TimerCreated : a.kind === 'suborch' ? EventType.SubOrchestrationInstanceCreated : EventType.EventSent;
-      full.push({ EventType: kindType, EventId: a.id, IsPlayed: false, Timestamp: ts(), ...(a.name ? { Name: a.name } : {}), ...(a.fireAt ? { FireAt: a.fireAt.toISOString() } : {}) });
-      const key = `${a.name}:${JSON.stringify(a.input)}`;
-      const n = (attempts.get(key) ?? 0) + 1;
-      attempts.set(key, n);
-      if (a.kind === 'timer') {
-        if (!r.canceledTimerIds.includes(a.id)) inbox.push({ EventType: EventType.TimerFired, EventId: -1, IsPlayed: false, Timestamp: ts(), TimerId: a.id, FireAt: a.fireAt!.toISOString() });
-      } else {
-        const resp = respond(a, n);
-        if (resp) inbox.push(resp);
-      }
-    }
-    if (opts.mode === 'single') inbox.sort((x, y) => (x.EventType === EventType.TimerFired ? Date.parse(String(x.FireAt)) : 0) - (y.EventType === EventType.TimerFired ? Date.parse(String(y.FireAt)) : 0));
-    history = full;
-    if (state.isDone || state.error) {
-      return { output: state.output, history, allocations, episodes: episode, canceled: r.canceledTimerIds, ...(r.continueAsNew ? { continueAsNew: r.continueAsNew } : {}), unconsumed: r.unconsumedEvents };
-    }
+    ((a) => (a.kind === 'task' ? { EventType: EventType.TaskCompleted, EventId: -1, IsPlayed: false, Timestamp: new Date().toISOString(), TaskScheduledId: a.id, Result: JSON.stringify(`${a.name}:${String(a.input)}`) } : undefined));
+  const h = new OrchestratorHarness(fn, { mode: opts.mode, input: opts.input ?? null, respond, name: 'T', instanceId: 'i1' });
+  await h.start(opts.events ?? []);
+  while (h.status === 'Running' && h.episodes <= 400) {
+    if (!(await h.fireNextTimer())) throw new Error(`stuck after ${h.episodes} episodes; history ${JSON.stringify(h.history.map((e) => e.EventType))}`);
   }
-  throw new Error('too many episodes');
+  if (h.status === 'Running') throw new Error('too many episodes');
+  const r = h.lastReplay!;
+  return { output: h.output, history: h.history, allocations: h.allocations, episodes: h.episodes, canceled: r.canceledTimerIds, ...(r.continueAsNew ? { continueAsNew: r.continueAsNew } : {}), unconsumed: r.unconsumedEvents };
 }
 
 const ok = (a: Allocation, result: unknown): HistoryEvent => ({ EventType: EventType.TaskCompleted, EventId: -1, IsPlayed: false, Timestamp: new Date().toISOString(), TaskScheduledId: a.id, Result: JSON.stringify(result) });

@@ -3,18 +3,19 @@
  * by key, then record run → owner so job-finished events find the instance), status, cancel. Inputs are validated
  * here: history is data, not trusted types. The rendered spec (with declared setting values) never leaves jobStart.
  */
-import * as df from 'durable-functions';
 import type { InvocationContext } from '@azure/functions';
 import { z } from 'zod';
 import { appendAudit } from '../../../shared/audit';
 import { ValidationError } from '../../../shared/errors';
 import { resolveJob } from '../../../shared/jobs/catalog';
-import { JOB_ACTIVITIES, JobStartInput, TERMINAL_STATES, type JobStartResult, type JobStatusResult } from '../../../shared/jobs/contract';
+import { JobStartInput, TERMINAL_STATES, type JobStartResult, type JobStatusResult } from '../../../shared/jobs/contract';
 import { loadPolicy } from '../../../shared/policy/load';
 import { runsSettings } from '../../../shared/runs/settings';
 import { recordJobRunOwner } from '../../../shared/jobs/owners';
 import { services } from '../../../shared/services';
 import { recordJobDuration } from '../../../shared/telemetry/metrics';
+import { JobActivities } from '../../contracts/jobs';
+import { registerActivity } from '../register';
 
 const RunRefSchema = z.object({
   runner: z.enum(['databricks', 'local']),
@@ -65,6 +66,6 @@ export async function jobCancel(raw: unknown, context: InvocationContext): Promi
   context.info('job cancelled', { runId: ref.runId, runner: ref.runner });
 }
 
-df.app.activity(JOB_ACTIVITIES.start, { handler: jobStart });
-df.app.activity(JOB_ACTIVITIES.status, { handler: jobStatus });
-df.app.activity(JOB_ACTIVITIES.cancel, { handler: jobCancel });
+registerActivity(JobActivities.start, { handler: jobStart });
+registerActivity(JobActivities.status, { handler: jobStatus });
+registerActivity(JobActivities.cancel, { handler: jobCancel });

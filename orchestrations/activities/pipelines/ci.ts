@@ -1,16 +1,17 @@
 /** Activities of `ciPipeline`: plan (policy → suites, pending status), finish (records, JUnit, verdict, status). */
 import type { InvocationContext } from '@azure/functions';
-import * as df from 'durable-functions';
 import { ciVerdict } from '../../../shared/decisions/ci';
 import { loadPolicy } from '../../../shared/policy/load';
 import type { CiFinishInput, CiOutput, CiPlan, GitContext } from '../../../shared/pipelines/contract';
 import { type JUnitCase, junitXml } from '../../../shared/pipelines/junit';
-import { PIPELINES, PIPELINE_ACTIVITIES } from '../../../shared/pipelines/names';
+import { PIPELINES } from '../../../shared/pipelines/names';
 import { planCi } from '../../../shared/pipelines/plan';
 import { blobSegment, reportsStore, runLink } from '../../../shared/pipelines/reports';
 import { runsSettings } from '../../../shared/runs/settings';
 import { type RunStep, runStepStore } from '../../../shared/runs/store';
 import { type ReportState, type VcsTarget, reportStatus, vcsSettings } from '../../../shared/vcs';
+import { PipelineActivities } from '../../contracts/pipelines';
+import { registerActivity } from '../register';
 
 function target(git: GitContext): VcsTarget {
   return git.provider === 'github'
@@ -34,7 +35,7 @@ async function report(git: GitContext, instanceId: string, state: ReportState, d
   }
 }
 
-df.app.activity(PIPELINE_ACTIVITIES.ciPlan, {
+registerActivity(PipelineActivities.ciPlan, {
   handler: async (input: { event: unknown; instanceId: string }, ctx: InvocationContext): Promise<CiPlan> => {
     const settings = runsSettings();
     const now = new Date().toISOString();
@@ -56,7 +57,7 @@ df.app.activity(PIPELINE_ACTIVITIES.ciPlan, {
   },
 });
 
-df.app.activity(PIPELINE_ACTIVITIES.ciFinish, {
+registerActivity(PipelineActivities.ciFinish, {
   handler: async (input: CiFinishInput, ctx: InvocationContext): Promise<CiOutput> => {
     const settings = runsSettings();
     const now = new Date().toISOString();

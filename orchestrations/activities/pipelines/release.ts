@@ -1,9 +1,8 @@
 /** Activities of `releaseDeployment`: plan, apply the job definitions (before/after), record the outcome. */
 import type { InvocationContext } from '@azure/functions';
-import * as df from 'durable-functions';
 import { loadPolicy } from '../../../shared/policy/load';
 import type { DefinitionChange, ReleaseApplyInput, ReleaseFinishInput, ReleasePlan } from '../../../shared/pipelines/contract';
-import { PIPELINES, PIPELINE_ACTIVITIES } from '../../../shared/pipelines/names';
+import { PIPELINES } from '../../../shared/pipelines/names';
 import { planRelease } from '../../../shared/pipelines/plan';
 import { applyDefinition } from '../../../shared/pipelines/release';
 import { blobSegment, reportsStore } from '../../../shared/pipelines/reports';
@@ -11,8 +10,10 @@ import { pipelinesSettings } from '../../../shared/pipelines/settings';
 import { runsSettings } from '../../../shared/runs/settings';
 import { type RunStep, runStepStore } from '../../../shared/runs/store';
 import { repoFileSource, vcsSettings } from '../../../shared/vcs';
+import { PipelineActivities } from '../../contracts/pipelines';
+import { registerActivity } from '../register';
 
-df.app.activity(PIPELINE_ACTIVITIES.releasePlan, {
+registerActivity(PipelineActivities.releasePlan, {
   handler: async (input: { event: unknown; instanceId: string }, ctx: InvocationContext): Promise<ReleasePlan> => {
     const settings = runsSettings();
     const now = new Date().toISOString();
@@ -29,7 +30,7 @@ df.app.activity(PIPELINE_ACTIVITIES.releasePlan, {
   },
 });
 
-df.app.activity(PIPELINE_ACTIVITIES.releaseApply, {
+registerActivity(PipelineActivities.releaseApply, {
   handler: async (input: ReleaseApplyInput, ctx: InvocationContext): Promise<DefinitionChange[]> => {
     const settings = runsSettings();
     const p = pipelinesSettings();
@@ -58,7 +59,7 @@ df.app.activity(PIPELINE_ACTIVITIES.releaseApply, {
   },
 });
 
-df.app.activity(PIPELINE_ACTIVITIES.releaseFinish, {
+registerActivity(PipelineActivities.releaseFinish, {
   handler: async (input: ReleaseFinishInput, ctx: InvocationContext) => {
     const settings = runsSettings();
     const now = new Date().toISOString();

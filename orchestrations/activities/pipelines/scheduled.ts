@@ -1,15 +1,16 @@
 /** Activities of `scheduledJob`: plan (policy `jobs` entry → job spec) and record the outcome. */
 import type { InvocationContext } from '@azure/functions';
-import * as df from 'durable-functions';
 import type { RunJobOutput } from '../../../shared/jobs/contract';
 import { jobSpecFromDef, jobTimeoutSeconds } from '../../../shared/policy';
 import { loadPolicy } from '../../../shared/policy/load';
 import type { ScheduledJobInput, ScheduledPlan } from '../../../shared/pipelines/contract';
-import { PIPELINES, PIPELINE_ACTIVITIES } from '../../../shared/pipelines/names';
+import { PIPELINES } from '../../../shared/pipelines/names';
 import { runsSettings } from '../../../shared/runs/settings';
 import { runStepStore } from '../../../shared/runs/store';
+import { PipelineActivities } from '../../contracts/pipelines';
+import { registerActivity } from '../register';
 
-df.app.activity(PIPELINE_ACTIVITIES.scheduledPlan, {
+registerActivity(PipelineActivities.scheduledPlan, {
   handler: async (raw: { input: ScheduledJobInput; instanceId: string }, ctx: InvocationContext): Promise<ScheduledPlan> => {
     const settings = runsSettings();
     const now = new Date().toISOString();
@@ -35,7 +36,7 @@ df.app.activity(PIPELINE_ACTIVITIES.scheduledPlan, {
   },
 });
 
-df.app.activity(PIPELINE_ACTIVITIES.scheduledFinish, {
+registerActivity(PipelineActivities.scheduledFinish, {
   handler: async (input: { instanceId: string; plan: ScheduledPlan; result?: RunJobOutput; error?: string; outcome: string }, ctx: InvocationContext) => {
     const settings = runsSettings();
     const name = input.plan.skip ? '' : input.plan.name;

@@ -4,7 +4,6 @@
  * to the store, the source of truth; the deadline and timer events are conditional writes that lose cleanly to a
  * decision written first.
  */
-import * as df from 'durable-functions';
 import type { InvocationContext } from '@azure/functions';
 import { unknownAuthorEffect, type AuthorSource } from '../../../shared/decisions/approval';
 import { approvalIdFor } from '../../../shared/approvals/ids';
@@ -19,8 +18,10 @@ import { Approval } from '../../../shared/policy';
 import { loadPolicy } from '../../../shared/policy/load';
 import { policyFile } from '../../../shared/promotion/env';
 import type { ApprovalDeadlineInput, ApprovalRef, ApprovalTimerEventInput, CreateApprovalInput } from '../../../shared/promotion/messages';
-import { APPROVAL_DECISION_EVENT, PROMOTION_ACTIVITIES as A } from '../../../shared/promotion/names';
+import { APPROVAL_DECISION_EVENT } from '../../../shared/promotion/names';
 import { sendApprovalLinks, sendNotice } from '../../../shared/promotion/notify';
+import { PromotionActivities } from '../../contracts/promotion';
+import { registerActivity } from '../register';
 
 async function notifyApproval(req: ApprovalRequest, event: string, title: string, channels: readonly string[], reportUrl: string | undefined, context: InvocationContext): Promise<void> {
   try {
@@ -95,13 +96,13 @@ async function read(approvalId: string): Promise<ApprovalRequest> {
   return got.request;
 }
 
-df.app.activity(A.createApproval, { handler: promotionCreateApproval });
+registerActivity(PromotionActivities.createApproval, { handler: promotionCreateApproval });
 
-df.app.activity(A.readApproval, {
+registerActivity(PromotionActivities.readApproval, {
   handler: async (input: ApprovalRef): Promise<ApprovalRequest> => read(input.approvalId),
 });
 
-df.app.activity(A.approvalDeadline, {
+registerActivity(PromotionActivities.approvalDeadline, {
   handler: async (input: ApprovalDeadlineInput, context: InvocationContext): Promise<ApprovalRequest> => {
     // The timer fired at or after the deadline; never settle earlier than the deadline itself.
     const req = await closeAtDeadline(TableApprovalStore.fromEnv(), input.approvalId, Math.max(Date.now(), input.atMs));
@@ -110,7 +111,7 @@ df.app.activity(A.approvalDeadline, {
   },
 });
 
-df.app.activity(A.approvalTimerEvent, {
+registerActivity(PromotionActivities.approvalTimerEvent, {
   handler: async (input: ApprovalTimerEventInput, context: InvocationContext): Promise<ApprovalRequest> => {
     const req = await noteTimerEvent(TableApprovalStore.fromEnv(), input.approvalId, { kind: input.kind, index: input.index });
     if (req.status === 'pending') {

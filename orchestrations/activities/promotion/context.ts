@@ -1,7 +1,6 @@
 /**
  * Activities: load the promotion context (event, policy, model version) and run one built-in check.
  */
-import * as df from 'durable-functions';
 import type { InvocationContext } from '@azure/functions';
 import type { AnyStagecraftEvent } from '../../../shared/events';
 import { Check, Promotion } from '../../../shared/policy';
@@ -12,9 +11,10 @@ import { registryForModel } from '../../../shared/registry/from-env';
 import { services } from '../../../shared/services';
 import { gatherFacts } from '../../../shared/promotion/facts';
 import type { RunCheckInput } from '../../../shared/promotion/messages';
-import { PROMOTION_ACTIVITIES as A } from '../../../shared/promotion/names';
 import type { LoadContextResult } from '../../../shared/promotion/types';
 import { linkPromotionFromEnv } from '../../../shared/retraining/link';
+import { PromotionActivities } from '../../contracts/promotion';
+import { registerActivity } from '../register';
 
 export async function promotionLoadContext(input: { event?: AnyStagecraftEvent; instanceId: string }, context: InvocationContext): Promise<LoadContextResult> {
   const result = await loadPromotionContext(input.event, { registry: (kind) => services().registry(kind), policyFile: policyFile() });
@@ -39,5 +39,5 @@ export async function promotionRunCheck(input: RunCheckInput, context: Invocatio
   return out;
 }
 
-df.app.activity(A.loadContext, { handler: promotionLoadContext });
-df.app.activity(A.runCheck, { handler: promotionRunCheck });
+registerActivity(PromotionActivities.loadContext, { handler: promotionLoadContext });
+registerActivity(PromotionActivities.runCheck, { handler: promotionRunCheck });

@@ -1,11 +1,11 @@
 /** Activity: write the MLflow 3 deployment job's approval tag on a Unity Catalog version (shared/registry/deployment-job). */
-import * as df from 'durable-functions';
 import type { InvocationContext } from '@azure/functions';
-import { PROMOTION_ACTIVITIES as A } from '../../../shared/promotion/names';
 import { setDeploymentJobTag, type DeploymentJobTagInput, type DeploymentJobTagResult } from '../../../shared/registry/deployment-job';
 import { registryForModel } from '../../../shared/registry/from-env';
+import { PromotionActivities } from '../../contracts/promotion';
+import { registerActivity } from '../register';
 
-df.app.activity(A.deploymentJobTag, {
+registerActivity(PromotionActivities.deploymentJobTag, {
   handler: async (input: DeploymentJobTagInput, context: InvocationContext): Promise<DeploymentJobTagResult> => {
     const out = await setDeploymentJobTag(await registryForModel(input.model), input);
     if (out.set) context.info('deployment job approval tag set', { model: input.model, version: input.version, tag: input.tag, value: input.value });

@@ -1,15 +1,15 @@
 /** Activity: a promotion notification to the model's channels (or the named ones). Never fails the workflow. */
-import * as df from 'durable-functions';
 import type { InvocationContext } from '@azure/functions';
 import type { NotifyResult } from '../../../shared/adapters/notify';
 import { loadPolicy } from '../../../shared/policy/load';
 import { resolvePolicy } from '../../../shared/policy';
 import { policyFile } from '../../../shared/promotion/env';
 import type { NotifyInput } from '../../../shared/promotion/messages';
-import { PROMOTION_ACTIVITIES as A } from '../../../shared/promotion/names';
 import { sendNotice } from '../../../shared/promotion/notify';
+import { PromotionActivities } from '../../contracts/promotion';
+import { registerActivity } from '../register';
 
-df.app.activity(A.notify, {
+registerActivity(PromotionActivities.notify, {
   handler: async (input: NotifyInput, context: InvocationContext): Promise<NotifyResult[]> => {
     try {
       const policy = await loadPolicy(policyFile());

@@ -2,14 +2,14 @@
  * Activity: publish `model promoted` on Service Bus (messageId = dedupe key from the promotion id, so a retried
  * activity publishes one message). Without Service Bus settings it reports `published: false` instead of failing.
  */
-import * as df from 'durable-functions';
 import type { InvocationContext } from '@azure/functions';
 import { EVENT_TYPES, makeEvent } from '../../../shared/events';
 import type { PublishPromotedInput } from '../../../shared/promotion/messages';
-import { PROMOTION_ACTIVITIES as A } from '../../../shared/promotion/names';
 import { services } from '../../../shared/services';
+import { PromotionActivities } from '../../contracts/promotion';
+import { registerActivity } from '../register';
 
-df.app.activity(A.publishPromoted, {
+registerActivity(PromotionActivities.publishPromoted, {
   handler: async (input: PublishPromotedInput, context: InvocationContext): Promise<{ published: boolean; eventId?: string; reason?: string }> => {
     const event = makeEvent(EVENT_TYPES.modelPromoted, {
       model: { name: input.model, version: input.version },

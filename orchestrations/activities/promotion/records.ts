@@ -1,22 +1,22 @@
 /** Activities: record a validation result, write the report blobs, write the one promotion record. */
-import * as df from 'durable-functions';
 import type { InvocationContext } from '@azure/functions';
 import type { RecordValidationInput, WriteRecordInput, WriteReportInput } from '../../../shared/promotion/messages';
-import { PROMOTION_ACTIVITIES as A } from '../../../shared/promotion/names';
 import { recordValidation, writePromotionRecord, writeReport } from '../../../shared/promotion/records';
 import type { ReportLinks } from '../../../shared/promotion/types';
 import { linkPromotionFromEnv } from '../../../shared/retraining/link';
 import { recordPromotion } from '../../../shared/telemetry/metrics';
 import { enqueueSink, sinkItemsOfPromotion } from '../../../shared/sink';
+import { PromotionActivities } from '../../contracts/promotion';
+import { registerActivity } from '../register';
 
-df.app.activity(A.recordValidation, {
+registerActivity(PromotionActivities.recordValidation, {
   handler: async (input: RecordValidationInput, context: InvocationContext): Promise<void> => {
     await recordValidation(input);
     await enqueueSink([{ kind: 'validation', key: `${input.promotionInstanceId}:${input.result.id}`, model: input.model, version: input.version, instanceId: input.promotionInstanceId, recordedAt: input.result.finishedAt, payload: input.result }], process.env, (m) => context.warn(m));
   },
 });
 
-df.app.activity(A.writeReport, {
+registerActivity(PromotionActivities.writeReport, {
   handler: async (input: WriteReportInput, context: InvocationContext): Promise<ReportLinks> => {
     const links = await writeReport({
       model: input.model.name,
@@ -34,7 +34,7 @@ df.app.activity(A.writeReport, {
   },
 });
 
-df.app.activity(A.writeRecord, {
+registerActivity(PromotionActivities.writeRecord, {
   handler: async (input: WriteRecordInput, context: InvocationContext): Promise<void> => {
     await writePromotionRecord(input);
     recordPromotion(input.outcome, input.startedAt, input.finishedAt);

@@ -1,5 +1,4 @@
 /** Activities of `modelRollback`: plan (read-only), apply the champion move (recorded), write the rollback record. */
-import * as df from 'durable-functions';
 import { enqueueSink } from '../../../shared/sink';
 import type { InvocationContext } from '@azure/functions';
 import { appendAudit, type AuditEntry } from '../../../shared/audit';
@@ -8,12 +7,13 @@ import { loadPolicy } from '../../../shared/policy/load';
 import { aliasHistoryFromEnv, moveChampion } from '../../../shared/promotion/aliases';
 import { policyFile } from '../../../shared/promotion/env';
 import { registryForModel } from '../../../shared/registry/from-env';
-import { PROMOTION_ACTIVITIES as A } from '../../../shared/promotion/names';
 import { getPromotionRecord } from '../../../shared/promotion/records';
 import { planRollback, RollbackInput, writeRollbackRecord, type RollbackPlan, type RollbackRecord } from '../../../shared/promotion/rollback';
 import type { AliasChange } from '../../../shared/promotion/types';
+import { PromotionActivities } from '../../contracts/promotion';
+import { registerActivity } from '../register';
 
-df.app.activity(A.rollbackPlan, {
+registerActivity(PromotionActivities.rollbackPlan, {
   handler: async (raw: unknown, context: InvocationContext): Promise<RollbackPlan> => {
     const input = RollbackInput.parse(raw);
     const plan = await planRollback(input, { policy: await loadPolicy(policyFile()), client: await registryForModel(input.model), history: aliasHistoryFromEnv(), promotionRecord: (m, id) => getPromotionRecord(m, id) });
@@ -22,7 +22,7 @@ df.app.activity(A.rollbackPlan, {
   },
 });
 
-df.app.activity(A.rollbackApply, {
+registerActivity(PromotionActivities.rollbackApply, {
   handler: async (input: { instanceId: string; model: string; version: string; promotion: Promotion; actor: string; reason: string }, context: InvocationContext): Promise<{ changes: AliasChange[]; previousChampion: string | null }> => {
     const ctx = { client: await registryForModel(input.model), history: aliasHistoryFromEnv(), instanceId: input.instanceId, actor: input.actor, reason: input.reason, now: Date.now };
     const out = await moveChampion(ctx, input.model, input.version, Promotion.parse(input.promotion));
@@ -35,7 +35,7 @@ function auditOutcome(outcome: RollbackRecord['outcome']): AuditEntry['outcome']
   return outcome === 'rolled-back' ? 'accepted' : outcome;
 }
 
-df.app.activity(A.rollbackRecord, {
+registerActivity(PromotionActivities.rollbackRecord, {
   handler: async (input: RollbackRecord, context: InvocationContext): Promise<void> => {
     await writeRollbackRecord(input);
     await enqueueSink(input.changes.map((c) => ({ kind: 'alias-move' as const, key: `${input.instanceId}:${c.alias}:${c.at}`, model: input.model, version: c.after ?? '', instanceId: input.instanceId, recordedAt: c.at, payload: { ...c, step: 'rollback', actor: input.requestedBy, reason: input.requestReason } })), process.env, (m) => context.warn(m));

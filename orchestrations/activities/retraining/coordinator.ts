@@ -12,11 +12,13 @@ import { TERMINAL_RUNTIME_STATUSES } from '../../../shared/durable/port';
 import { runsSettings } from '../../../shared/runs/settings';
 import { runStepStore } from '../../../shared/runs/store';
 import type { BeginInput, BeginResult, EffectsInput, WakeInput } from '../../../shared/retraining/contract';
-import { RETRAINING, RETRAINING_ACTIVITIES } from '../../../shared/retraining/names';
+import { RETRAINING } from '../../../shared/retraining/names';
 import { loadRetrainingPolicy } from '../../../shared/retraining/policy';
 import { decisionStep } from '../../../shared/retraining/records';
 import { RETRAIN_TRIGGER_EVENT } from '../../../shared/retraining/trigger';
 import { recordRetrainingDecisions } from '../../../shared/telemetry/metrics';
+import { RetrainingActivities } from '../../contracts/retraining';
+import { registerActivity } from '../register';
 
 const client = df.input.durableClient();
 
@@ -31,7 +33,7 @@ async function pendingApproval(model: string, ctx: InvocationContext): Promise<{
   return pending[0] ? { requestId: pending[0].approvalId } : undefined;
 }
 
-df.app.activity(RETRAINING_ACTIVITIES.begin, {
+registerActivity(RetrainingActivities.begin, {
   handler: async (input: BeginInput, ctx: InvocationContext): Promise<BeginResult> => {
     const settings = runsSettings();
     await runStepStore(settings).upsert(input.records.map((r) => decisionStep(input.coordinatorId, r)));
@@ -52,14 +54,14 @@ df.app.activity(RETRAINING_ACTIVITIES.begin, {
   },
 });
 
-df.app.activity(RETRAINING_ACTIVITIES.approvalState, {
+registerActivity(RetrainingActivities.approvalState, {
   handler: async (input: { model: string }, ctx: InvocationContext) => {
     const pending = await pendingApproval(input.model, ctx);
     return pending ? { pendingApproval: pending } : {};
   },
 });
 
-df.app.activity(RETRAINING_ACTIVITIES.effects, {
+registerActivity(RetrainingActivities.effects, {
   extraInputs: [client],
   handler: async (input: EffectsInput, ctx: InvocationContext) => {
     const durable = durablePortFor(ctx);
@@ -87,7 +89,7 @@ df.app.activity(RETRAINING_ACTIVITIES.effects, {
   },
 });
 
-df.app.activity(RETRAINING_ACTIVITIES.runStatus, {
+registerActivity(RetrainingActivities.runStatus, {
   extraInputs: [client],
   handler: async (input: { runId: string }, ctx: InvocationContext) => {
     const st = await durablePortFor(ctx).status(input.runId);
@@ -98,7 +100,7 @@ df.app.activity(RETRAINING_ACTIVITIES.runStatus, {
   },
 });
 
-df.app.activity(RETRAINING_ACTIVITIES.raise, {
+registerActivity(RetrainingActivities.raise, {
   extraInputs: [client],
   handler: async (input: { instanceId: string; payload: unknown }, ctx: InvocationContext) => {
     // A coordinator that has finished drops the trigger (as before); a missing one fails the activity.

@@ -6,12 +6,14 @@ import { ValidationError } from '../../../shared/errors';
 import { runsSettings } from '../../../shared/runs/settings';
 import { runStepStore } from '../../../shared/runs/store';
 import { type FinishInput, type PrepareResult, RunInput } from '../../../shared/retraining/contract';
-import { RETRAINING, RETRAINING_ACTIVITIES } from '../../../shared/retraining/names';
+import { RETRAINING } from '../../../shared/retraining/names';
 import { loadRetrainingPolicy } from '../../../shared/retraining/policy';
 import { trainingJob } from '../../../shared/retraining/run';
 import { RETRAIN_TRIGGER_EVENT } from '../../../shared/retraining/trigger';
+import { RetrainingActivities } from '../../contracts/retraining';
+import { registerActivity } from '../register';
 
-df.app.activity(RETRAINING_ACTIVITIES.runPrepare, {
+registerActivity(RetrainingActivities.runPrepare, {
   handler: async (raw: unknown, ctx: InvocationContext): Promise<PrepareResult> => {
     const run = RunInput.parse(raw);
     const settings = runsSettings();
@@ -35,7 +37,7 @@ df.app.activity(RETRAINING_ACTIVITIES.runPrepare, {
   },
 });
 
-df.app.activity(RETRAINING_ACTIVITIES.runFinish, {
+registerActivity(RetrainingActivities.runFinish, {
   extraInputs: [df.input.durableClient()],
   handler: async (input: FinishInput, ctx: InvocationContext) => {
     const settings = runsSettings();

@@ -1,20 +1,21 @@
 /** Activities of a serving rollout: read the endpoint, apply a config, run an A/B gate query. All I/O is here. */
-import * as df from 'durable-functions';
 import type { InvocationContext } from '@azure/functions';
 import { appendAudit } from '../../../shared/audit';
 import { ConflictError } from '../../../shared/errors';
 import { abDecision, abStatement, metricsByVersion } from '../../../shared/serving/ab';
 import { servingBackend, sqlClientFromEnv, warehouseId } from '../../../shared/serving/backend';
 import { stateOf } from '../../../shared/serving/config';
-import { SERVING_ACTIVITIES as A, type ServingAbTestInput, type ServingApplyInput, type ServingReadInput, type ServingState } from '../../../shared/serving/types';
+import { type ServingAbTestInput, type ServingApplyInput, type ServingReadInput, type ServingState } from '../../../shared/serving/types';
 import type { CheckEvaluation } from '../../../shared/promotion/checks';
 import '../../../shared/serving/local';
+import { ServingActivities } from '../../contracts/serving';
+import { registerActivity } from '../register';
 
-df.app.activity(A.read, {
+registerActivity(ServingActivities.read, {
   handler: async (input: ServingReadInput): Promise<ServingState> => stateOf(await servingBackend(input.runner).get(input.endpoint)),
 });
 
-df.app.activity(A.apply, {
+registerActivity(ServingActivities.apply, {
   handler: async (input: ServingApplyInput, context: InvocationContext): Promise<ServingState> => {
     const backend = servingBackend(input.runner);
     let ep;
@@ -37,7 +38,7 @@ df.app.activity(A.apply, {
   },
 });
 
-df.app.activity(A.abTest, {
+registerActivity(ServingActivities.abTest, {
   handler: async (input: ServingAbTestInput, context: InvocationContext): Promise<CheckEvaluation> => {
     const { statement, parameters } = abStatement(input.check, input.endpoint, input.championVersion, input.challengerVersion, input.since);
     const result = await sqlClientFromEnv().execute({ warehouseId: warehouseId(input.check.warehouseId), statement, parameters });
