@@ -11,7 +11,7 @@ const nonDeterministic = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '**/*.js', '**/*.cjs', '**/*.mjs', 'examples/**', '.stagecraft/**', 'test/fixtures/**', 'dist-package/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '**/*.js', '**/*.cjs', '**/*.mjs', 'examples/**', '.stagecraft/**', '.devhost/**', 'test/fixtures/**', 'dist-package/**'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {

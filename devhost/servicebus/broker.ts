@@ -25,8 +25,8 @@ export const DEFAULT_SAS_KEY_NAME = 'RootManageSharedAccessKey';
 export const DEFAULT_SAS_KEY = 'SAS_KEY_VALUE';
 /** Advertised on ATTACH; the SDK sizes batches by it (Standard tier: 256 KB). */
 export const MAX_MESSAGE_SIZE = 256 * 1024;
-/** $management operation (Stagecraft extension) that moves dead-lettered messages back to their entity. */
-export const RESUBMIT_OPERATION = 'com.stagecraft:resubmit-deadletters';
+/** $management operation (an emulator extension) that moves dead-lettered messages back to their entity. */
+export const RESUBMIT_OPERATION = 'com.devhost:resubmit-deadletters';
 /** Deliveries per session rhea keeps until settled (its default is 2048). */
 const SESSION_BUFFER = 8192;
 
@@ -184,7 +184,7 @@ export class ServiceBusEmulator {
     this.engine.start();
 
     const container = create_container({
-      id: 'stagecraft-servicebus',
+      id: 'devhost-servicebus',
       autoaccept: false,
       autosettle: false,
       treat_modified_as_released: false,
@@ -222,7 +222,7 @@ export class ServiceBusEmulator {
     this.port = typeof addr === 'object' && addr ? addr.port : 0;
     this.hostLabel = 'localhost';
     this.dbPath = opts.dbPath;
-    // Lets `stagecraft servicebus` know a live broker owns this store (it then refuses offline writes).
+    // Lets `devhost servicebus` know a live broker owns this store (it then refuses offline writes).
     writeFileSync(ownerFile(opts.dbPath), JSON.stringify({ pid: process.pid, port: this.port, host }));
     this.log.log('information', 'servicebus emulator listening', { host, port: this.port, db: opts.dbPath });
     return { port: this.port, connectionString: this.connectionString() };
@@ -753,7 +753,7 @@ export class ServiceBusEmulator {
           return;
         }
         case RESUBMIT_OPERATION: {
-          // Stagecraft-only: `stagecraft servicebus resubmit` while the host runs.
+          // Emulator-only: `devhost servicebus resubmit` while the host runs.
           const queue = engine.receiveQueue(entityPath);
           if (!queue || queue.isDlq) return fail(404, 'amqp:not-found', this.notFound(entityPath));
           const seqs = body.all === true ? 'all' : asArray(body['sequence-numbers']).map((v) => toLong(v) ?? -1);
