@@ -45,6 +45,17 @@ export default tseslint.config(
     },
   },
   {
+    // The local host is its own package (devhost/package.json, devhost/tsconfig.json): its sources and tests never
+    // reach into the app that uses it, so it runs any Functions app and can leave this repository as it is.
+    files: ['devhost/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { regex: '^(\\.\\./)+(shared|functions|orchestrations)(/|$)', message: 'devhost/ must not depend on the app (shared/, functions/, orchestrations/): it runs any Functions app.' },
+        { regex: '^(\\.\\./)+(cli|bench|scripts|test)(/|$)', message: 'devhost/ must not depend on files outside devhost/ (its tests use devhost/test/helpers).' },
+      ] }],
+    },
+  },
+  {
     // Trigger files and activities are deployed: they may use shared/, never the local host.
     files: ['functions/**/*.ts', 'orchestrations/activities/**/*.ts'],
     rules: {

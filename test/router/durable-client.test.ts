@@ -12,9 +12,9 @@ import type * as df from 'durable-functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StagecraftError } from '../../shared/errors';
 import { durablePortFromClient, ensureRunning, raiseIfActive, startNewOrExists, startOnce } from '../../shared/router/durable-client';
-import { CONFORMANCE_APP, waitFor } from '../durable/helpers';
+import { CONFORMANCE_APP, waitFor } from '../../devhost/test/durable/helpers';
 import { clientFor } from '../helpers/durable-client';
-import { masterKeyFor, startHostProcess, type HostProcess } from '../helpers/host';
+import { masterKeyFor, startHostProcess, type HostProcess } from '../../devhost/test/helpers/host';
 
 interface Instance { name: string; status: string }
 
