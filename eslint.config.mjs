@@ -11,7 +11,7 @@ const nonDeterministic = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '**/*.js', '**/*.cjs', '**/*.mjs', 'examples/**', '.stagecraft/**', 'test/fixtures/**', 'dist-package/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '**/*.js', '**/*.cjs', '**/*.mjs', 'examples/**', '.stagecraft/**', '.devhost/**', 'test/fixtures/**', 'dist-package/**'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
@@ -41,6 +41,17 @@ export default tseslint.config(
         { group: ['**/devhost/**', '**/devhost'], message: 'shared/ must not depend on the local host (never deployed).' },
         { group: ['**/functions/**'], message: 'shared/ must not depend on trigger files; pass what it needs as arguments.' },
         { group: ['**/orchestrations/**'], message: 'shared/ must not depend on orchestrators or activities.' },
+      ] }],
+    },
+  },
+  {
+    // The local host is its own package (devhost/package.json, devhost/tsconfig.json): its sources and tests never
+    // reach into the app that uses it, so it runs any Functions app and can leave this repository as it is.
+    files: ['devhost/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { regex: '^(\\.\\./)+(shared|functions|orchestrations)(/|$)', message: 'devhost/ must not depend on the app (shared/, functions/, orchestrations/): it runs any Functions app.' },
+        { regex: '^(\\.\\./)+(cli|bench|scripts|test)(/|$)', message: 'devhost/ must not depend on files outside devhost/ (its tests use devhost/test/helpers).' },
       ] }],
     },
   },

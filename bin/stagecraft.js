@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 'use strict';
-// Thin launcher: the CLI is TypeScript compiled to dist/ by `npm run build`.
+// Thin launcher: the CLI is TypeScript compiled to dist/ by `npm run build` (cli/ plugs Stagecraft's operator
+// commands into the local host's CLI, devhost/cli.ts).
 const path = require('node:path');
 const fs = require('node:fs');
-const entry = path.join(__dirname, '..', 'dist', 'devhost', 'cli.js');
+const entry = path.join(__dirname, '..', 'dist', 'cli', 'index.js');
 if (!fs.existsSync(entry)) {
-  process.stderr.write('stagecraft: dist/devhost/cli.js is missing; run `npm run build` first.\n');
+  process.stderr.write('stagecraft: dist/cli/index.js is missing; run `npm run build` first.\n');
   process.exit(1);
 }
 require(entry)

@@ -14,7 +14,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '..', '..');
-const FIXTURES = join(ROOT, 'test', 'host', 'fixtures');
+const FIXTURES = join(ROOT, 'devhost', 'test', 'host', 'fixtures');
 
 interface Scenario {
   name: string;

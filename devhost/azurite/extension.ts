@@ -2,15 +2,16 @@
  * Starts Azurite when the app's storage settings point at development storage (`UseDevelopmentStorage=true` or the
  * `devstoreaccount1` connection string) and stops it with the host. `--no-azurite` turns it off.
  *
- * Settings looked at: AzureWebJobsStorage, STAGECRAFT_STORAGE, every local.settings.json Value, and every setting a
- * binding names as `connection`. When Azurite runs on other than the standard ports, every development-storage
+ * Settings looked at: AzureWebJobsStorage, the names in the host option `storageSettings` (an app's own storage
+ * settings), every local.settings.json Value, and every setting a binding names as `connection`. When Azurite runs on other than the standard ports, every development-storage
  * setting in process.env is rewritten to the chosen ports before the app's code loads, so SDK clients find it.
  *
- * `STAGECRAFT_AZURITE_PERSISTENCE=memory` runs it with `--inMemoryPersistence` (benches, throwaway state).
+ * `DEVHOST_AZURITE_PERSISTENCE=memory` runs it with `--inMemoryPersistence` (benches, throwaway state).
  *
  * Invariant: no trigger types; first in the registry so every other extension and the app see the final settings.
  */
 import { join } from 'node:path';
+import { hostSetting } from '../host/setting-names';
 import type { HostContext, HostExtension, HostLogger } from '../host/types';
 import { isDevStorage, pointAtPorts, STANDARD_PORTS, type StoragePorts } from './connection';
 import { choosePorts, startAzurite, type AzuriteProcess } from './process';
@@ -20,7 +21,7 @@ export interface AzuriteExtension extends HostExtension {
   readonly ports: StoragePorts | undefined;
 }
 
-const ALWAYS_CHECKED = ['AzureWebJobsStorage', 'STAGECRAFT_STORAGE'];
+const ALWAYS_CHECKED = ['AzureWebJobsStorage'];
 
 function sameAsStandard(p: StoragePorts): boolean {
   return p.blob === STANDARD_PORTS.blob && p.queue === STANDARD_PORTS.queue && p.table === STANDARD_PORTS.table;
@@ -41,7 +42,7 @@ function rewriteSettings(env: NodeJS.ProcessEnv, ports: StoragePorts): string[] 
   return changed;
 }
 
-export function createAzuriteExtension(options: { enabled: boolean }): AzuriteExtension {
+export function createAzuriteExtension(options: { enabled: boolean; storageSettings?: readonly string[] }): AzuriteExtension {
   let starting: Promise<AzuriteProcess> | undefined;
   let proc: AzuriteProcess | undefined;
   let chosen: StoragePorts | undefined;
@@ -58,9 +59,9 @@ export function createAzuriteExtension(options: { enabled: boolean }): AzuriteEx
     chosen = await choosePorts();
     const changed = rewriteSettings(env, chosen);
     logger.log('information', 'Starting Azurite (Blob, Queue, Table)', { for: reason.join(','), ports: `${chosen.blob},${chosen.queue},${chosen.table}`, rewritten: changed.join(',') || undefined });
-    // STAGECRAFT_AZURITE_PERSISTENCE=memory: throwaway state (benches); default disk under the state dir.
-    const inMemory = /^memory$/i.test(env['STAGECRAFT_AZURITE_PERSISTENCE'] ?? '');
-    if (inMemory) logger.log('information', 'Azurite keeps its data in memory only (STAGECRAFT_AZURITE_PERSISTENCE=memory): nothing survives a restart');
+    // DEVHOST_AZURITE_PERSISTENCE=memory: throwaway state (benches); default disk under the state dir.
+    const inMemory = /^memory$/i.test(hostSetting(env, 'AZURITE_PERSISTENCE') ?? '');
+    if (inMemory) logger.log('information', 'Azurite keeps its data in memory only (DEVHOST_AZURITE_PERSISTENCE=memory): nothing survives a restart');
     starting = startAzurite({ location, ports: chosen, inMemory, onOutput: (line) => logger.log('debug', line, { source: 'azurite' }) });
     // Awaited in init; a failure must not surface as an unhandled rejection meanwhile.
     starting.catch(() => undefined);
@@ -73,7 +74,7 @@ export function createAzuriteExtension(options: { enabled: boolean }): AzuriteEx
       return proc?.ports;
     },
     async preload(ctx) {
-      const names = [...new Set([...ALWAYS_CHECKED, ...ctx.appSettingNames])].filter((n) => isDevStorage(ctx.settings[n]));
+      const names = [...new Set([...ALWAYS_CHECKED, ...(options.storageSettings ?? []), ...ctx.appSettingNames])].filter((n) => isDevStorage(ctx.settings[n]));
       if (names.length) await begin(ctx.stateDir, ctx.settings, names, ctx.logger);
     },
     async init(ctx: HostContext) {

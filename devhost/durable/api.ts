@@ -187,7 +187,7 @@ function guard(d: ApiDeps, req: IncomingMessage, body: Buffer): void {
   const crossOrigin = crossOriginReason(req, d.ownOrigins());
   if (crossOrigin) {
     d.logger?.log('warning', 'Durable API request refused: cross-origin browser request', { method, path: url.pathname, reason: crossOrigin });
-    throw new HttpProblem(403, 'DURABLE_CROSS_ORIGIN', `The Durable HTTP API refuses browser requests from other origins (${crossOrigin}); call it from a script or the stagecraft CLI with the master key`);
+    throw new HttpProblem(403, 'DURABLE_CROSS_ORIGIN', `The Durable HTTP API refuses browser requests from other origins (${crossOrigin}); call it from a script or the devhost CLI with the master key`);
   }
   if (!isAdminKey(d.keys, presentedKey(req, url), DURABLE_SYSTEM_KEY_NAME)) {
     d.logger?.log('warning', 'Durable API request refused: missing or wrong key', { method, path: url.pathname });

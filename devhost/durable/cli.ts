@@ -1,5 +1,5 @@
 /**
- * `stagecraft instances list|show|raise|terminate|purge` for operators.
+ * `devhost instances list|show|raise|terminate|purge` for operators.
  *
  * - With `url` (a running host), every command goes through the durable HTTP API.
  * - Without it, `list` and `show` read the task hub's SQLite file under the state dir read-only; commands that
@@ -8,13 +8,17 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { hostSetting } from '../host/setting-names';
 import { readHostJson } from '../host/settings';
 import { hubDbPath, hubNameOf } from './extension';
 import { statusJson, toSecondIso } from './status';
 import { SqliteStore, type InstanceQuery } from './store';
 import { ALL_STATUSES, type InstanceRow, type RuntimeStatusName } from './types';
 
-export const INSTANCES_USAGE = `Usage: stagecraft instances <command> [options]
+/** The usage text, for the CLI named `program` (`devhost`, or the app CLI that composes it). */
+export function instancesUsage(program = 'devhost'): string {
+  return `Usage: ${program} instances <command> [options]
 
 Commands:
   list [--status Running,Failed] [--prefix ID] [--top N] [--json]
@@ -25,34 +29,42 @@ Commands:
 
 Options: --url http://127.0.0.1:7071 talks to a running host (required for raise, terminate, purge);
          without it, list and show read <state>/durable/<hub>.db.
-         --master-key KEY: the host's master key for the Durable HTTP API (default: STAGECRAFT_MASTER_KEY, else
+         --master-key KEY: the host's master key for the Durable HTTP API (default: DEVHOST_MASTER_KEY, else
          <state>/keys.json, where the local host keeps the key it prints at start-up).
 `;
+}
+
+type Flags = Record<string, string | boolean | undefined>;
 
 interface Parsed {
   positionals: string[];
-  flags: Record<string, string | boolean>;
+  flags: Flags;
 }
 
 function parse(argv: string[]): Parsed {
-  const positionals: string[] = [];
-  const flags: Record<string, string | boolean> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a.startsWith('--')) {
-      const eq = a.indexOf('=');
-      if (eq > 0) flags[a.slice(2, eq)] = a.slice(eq + 1);
-      else if (a === '--json' || a === '--history') flags[a.slice(2)] = true;
-      else {
-        const next = argv[i + 1];
-        if (next !== undefined && !next.startsWith('--')) {
-          flags[a.slice(2)] = next;
-          i++;
-        } else flags[a.slice(2)] = true;
-      }
-    } else positionals.push(a);
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        status: { type: 'string' },
+        prefix: { type: 'string' },
+        top: { type: 'string' },
+        json: { type: 'boolean' },
+        history: { type: 'boolean' },
+        reason: { type: 'string' },
+        url: { type: 'string' },
+        'master-key': { type: 'string' },
+        // Resolved by the caller into opts.appDir / opts.stateDir; accepted here so raw argv can be passed through.
+        app: { type: 'string' },
+        state: { type: 'string' },
+      },
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
   }
-  return { positionals, flags };
+  return { positionals: parsed.positionals, flags: parsed.values };
 }
 
 class UsageError extends Error {}
@@ -79,10 +91,10 @@ function table(rows: Array<Record<string, unknown>>): string {
   return [line(cols), ...cells.map(line)].join('\n');
 }
 
-/** The master key the durable API needs: flag, STAGECRAFT_MASTER_KEY, or the state dir's keys.json. */
-function masterKey(flags: Record<string, string | boolean>, stateDir: string): string | undefined {
+/** The master key the durable API needs: flag, DEVHOST_MASTER_KEY, or the state dir's keys.json. */
+function masterKey(flags: Flags, stateDir: string): string | undefined {
   if (typeof flags['master-key'] === 'string') return flags['master-key'];
-  const env = process.env['STAGECRAFT_MASTER_KEY'];
+  const env = hostSetting(process.env, 'MASTER_KEY');
   if (env) return env;
   const file = join(stateDir, 'keys.json');
   if (!existsSync(file)) return undefined;
@@ -100,7 +112,7 @@ async function http(url: string, method: string, body?: string): Promise<{ statu
   if (apiKey) headers['x-functions-key'] = apiKey;
   if (body !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(url, { method, headers, ...(body !== undefined ? { body } : {}) });
-  if (res.status === 401) throw new Error(`The host refused the Durable HTTP API key (HTTP 401): pass --master-key, set STAGECRAFT_MASTER_KEY, or use the --state dir of the running host`);
+  if (res.status === 401) throw new Error(`The host refused the Durable HTTP API key (HTTP 401): pass --master-key, set DEVHOST_MASTER_KEY, or use the --state dir of the running host`);
   const text = await res.text();
   let json: unknown;
   try {
@@ -122,7 +134,9 @@ function openStore(opts: { appDir: string; stateDir: string }): SqliteStore {
   return new SqliteStore(path, { readonly: true });
 }
 
-export async function instancesCommand(argv: string[], opts: { appDir: string; stateDir: string; url?: string }): Promise<number> {
+export async function instancesCommand(argv: string[], opts: { appDir: string; stateDir: string; url?: string; program?: string }): Promise<number> {
+  const program = opts.program ?? 'devhost';
+  const usage = instancesUsage(program);
   const [command, ...rest] = argv;
   try {
     const { positionals, flags } = parse(rest);
@@ -137,18 +151,18 @@ export async function instancesCommand(argv: string[], opts: { appDir: string; s
       case 'terminate':
       case 'purge':
         if (!url) throw new UsageError(`"instances ${command}" changes state, so it needs the running host: pass --url http://127.0.0.1:<port>`);
-        return await mutate(command, positionals, flags, url);
+        return await mutate(command, positionals, flags, url, program);
       case undefined:
       case 'help':
       case '--help':
-        out(INSTANCES_USAGE);
+        out(usage);
         return command === undefined ? 2 : 0;
       default:
         throw new UsageError(`Unknown instances command "${command}".`);
     }
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`${e.message}\n\n${INSTANCES_USAGE}`);
+      process.stderr.write(`${e.message}\n\n${usage}`);
       return 2;
     }
     process.stderr.write(`${(e as Error).message}\n`);
@@ -156,7 +170,7 @@ export async function instancesCommand(argv: string[], opts: { appDir: string; s
   }
 }
 
-async function list(flags: Record<string, string | boolean>, url: string | undefined, opts: { appDir: string; stateDir: string }): Promise<number> {
+async function list(flags: Flags, url: string | undefined, opts: { appDir: string; stateDir: string }): Promise<number> {
   const statuses = statusesFlag(flags['status']);
   const prefix = typeof flags['prefix'] === 'string' ? flags['prefix'] : undefined;
   const top = typeof flags['top'] === 'string' ? Number(flags['top']) : 100;
@@ -182,7 +196,7 @@ async function list(flags: Record<string, string | boolean>, url: string | undef
   return 0;
 }
 
-async function show(positionals: string[], flags: Record<string, string | boolean>, url: string | undefined, opts: { appDir: string; stateDir: string }): Promise<number> {
+async function show(positionals: string[], flags: Flags, url: string | undefined, opts: { appDir: string; stateDir: string }): Promise<number> {
   const id = positionals[0];
   if (!id) throw new UsageError('instances show needs an instance id');
   const withHistory = flags['history'] === true;
@@ -228,7 +242,7 @@ async function show(positionals: string[], flags: Record<string, string | boolea
   return 0;
 }
 
-async function mutate(command: 'raise' | 'terminate' | 'purge', positionals: string[], flags: Record<string, string | boolean>, url: string): Promise<number> {
+async function mutate(command: 'raise' | 'terminate' | 'purge', positionals: string[], flags: Flags, url: string, program: string): Promise<number> {
   const id = positionals[0];
   if (!id) throw new UsageError(`instances ${command} needs an instance id`);
   const base = `${apiBase(url)}/instances/${encodeURIComponent(id)}`;
@@ -244,7 +258,7 @@ async function mutate(command: 'raise' | 'terminate' | 'purge', positionals: str
     }
     r = await http(`${base}/raiseEvent/${encodeURIComponent(name)}`, 'POST', data);
   } else if (command === 'terminate') {
-    const reason = typeof flags['reason'] === 'string' ? flags['reason'] : 'Terminated with the stagecraft CLI';
+    const reason = typeof flags['reason'] === 'string' ? flags['reason'] : `Terminated with the ${program} CLI`;
     r = await http(`${base}/terminate?reason=${encodeURIComponent(reason)}`, 'POST');
   } else r = await http(base, 'DELETE');
   if (r.status === 202 || r.status === 200) {

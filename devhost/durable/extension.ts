@@ -186,7 +186,7 @@ export function createDurableExtension(): DurableExtension {
       engine?.start();
       if (keys && !ctx.getExtension<HttpExtension>('http')?.keys) {
         // The HTTP extension prints the keys when an app function needs one; otherwise the durable API's key is here.
-        process.stdout.write(`  master key:           ${keys.masterKey}\n  (the Durable HTTP API needs it: x-functions-key header or ?code=; stored in ${ctx.stateDir}/keys.json; override with STAGECRAFT_MASTER_KEY)\n`);
+        process.stdout.write(`  master key:           ${keys.masterKey}\n  (the Durable HTTP API needs it: x-functions-key header or ?code=; stored in ${ctx.stateDir}/keys.json; override with DEVHOST_MASTER_KEY)\n`);
       }
     },
     resolveInput() {

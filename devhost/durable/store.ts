@@ -13,11 +13,12 @@
  * - Row ids for inbox/timers/activities are assigned by the engine (monotonic in memory) so effects can be
  *   referenced before the commit; `maxRowId()` seeds the counter on start.
  * - `synchronous=NORMAL` in WAL mode: a committed transaction survives a killed process (kill -9); only an OS crash
- *   can lose the last commits. Set STAGECRAFT_DURABLE_SYNC=FULL to trade speed for power-loss safety.
+ *   can lose the last commits. Set DEVHOST_DURABLE_SYNC=FULL to trade speed for power-loss safety.
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { hostSetting } from '../host/setting-names';
 import type { ActivityItem, EntityRow, HistoryEvent, InboxItem, InboxMessage, InstanceRow, ParentRef, RuntimeStatusName, TimerItem } from './types';
 
 export interface InstanceQuery {
@@ -178,7 +179,7 @@ export class SqliteStore implements DurableStore {
     this.db = new Database(path, options.readonly ? { readonly: true, fileMustExist: true } : {});
     if (!options.readonly) {
       this.db.pragma('journal_mode = WAL');
-      this.db.pragma(`synchronous = ${process.env['STAGECRAFT_DURABLE_SYNC'] === 'FULL' ? 'FULL' : process.env['STAGECRAFT_DURABLE_SYNC'] === 'OFF' ? 'OFF' : 'NORMAL'}`);
+      this.db.pragma(`synchronous = ${hostSetting(process.env, 'DURABLE_SYNC') === 'FULL' ? 'FULL' : hostSetting(process.env, 'DURABLE_SYNC') === 'OFF' ? 'OFF' : 'NORMAL'}`);
       this.db.exec(SCHEMA);
     }
     this.db.pragma('busy_timeout = 5000');

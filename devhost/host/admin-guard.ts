@@ -14,6 +14,7 @@ import { anySecretMatches } from '../lib/constant-time';
 import type { IncomingMessage } from 'node:http';
 import { loadKeys, type KeyStore } from '../http/keys';
 import { HostError } from './types';
+import { hostSetting, settingName } from './setting-names';
 
 /** The system key name Azure gives the Durable extension's webhooks. */
 export const DURABLE_SYSTEM_KEY_NAME = 'durabletask_extension';
@@ -29,11 +30,11 @@ export interface AdminKeys {
 const cache = new Map<string, AdminKeys>();
 
 /**
- * The host's master key (STAGECRAFT_MASTER_KEY, else `<state>/keys.json`, generated once: the same store HTTP
+ * The host's master key (DEVHOST_MASTER_KEY, else `<state>/keys.json`, generated once: the same store HTTP
  * functions use) and the system keys derived from it.
  */
 export function adminKeys(stateDir: string, settings: NodeJS.ProcessEnv): AdminKeys {
-  const cacheKey = `${stateDir}\u0000${settings['STAGECRAFT_MASTER_KEY'] ?? ''}`;
+  const cacheKey = `${stateDir}\u0000${hostSetting(settings, 'MASTER_KEY') ?? ''}`;
   const hit = cache.get(cacheKey);
   if (hit) return hit;
   const store: KeyStore = loadKeys(stateDir, settings);
@@ -111,8 +112,9 @@ export function isLoopbackHost(host: string | undefined): boolean {
 export function assertKeysForListenHost(listenHost: string | undefined, settings: NodeJS.ProcessEnv): void {
   if (isLoopbackHost(listenHost)) return;
   const problems: string[] = [];
-  for (const name of ['STAGECRAFT_MASTER_KEY', 'STAGECRAFT_FUNCTION_KEY']) {
-    const v = settings[name]?.trim() ?? '';
+  for (const key of ['MASTER_KEY', 'FUNCTION_KEY'] as const) {
+    const name = settingName(key);
+    const v = hostSetting(settings, key)?.trim() ?? '';
     if (!v) problems.push(`${name} is not set`);
     else if (v.length < MIN_EXPLICIT_KEY_LENGTH) problems.push(`${name} is shorter than ${MIN_EXPLICIT_KEY_LENGTH} characters`);
   }
@@ -120,7 +122,7 @@ export function assertKeysForListenHost(listenHost: string | undefined, settings
     throw new HostError(
       'HOST_KEYS_REQUIRED',
       `--host ${listenHost ?? ''} listens beyond this machine, which exposes the function and Durable HTTP APIs to the network, ` +
-        `so it needs explicit keys: set STAGECRAFT_MASTER_KEY and STAGECRAFT_FUNCTION_KEY (at least ${MIN_EXPLICIT_KEY_LENGTH} characters each) ` +
+        `so it needs explicit keys: set DEVHOST_MASTER_KEY and DEVHOST_FUNCTION_KEY (at least ${MIN_EXPLICIT_KEY_LENGTH} characters each) ` +
         `in local.settings.json Values or the environment, or listen on 127.0.0.1 (${problems.join('; ')}).`,
     );
   }

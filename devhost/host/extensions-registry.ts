@@ -15,7 +15,7 @@ import type { HostExtension } from './types';
 export function defaultExtensions(options: HostOptions): HostExtension[] {
   const lib = () => loadAppFunctionsLibrary(options.appDir);
   return [
-    createAzuriteExtension({ enabled: options.azurite !== false }),
+    createAzuriteExtension({ enabled: options.azurite !== false, ...(options.storageSettings ? { storageSettings: options.storageSettings } : {}) }),
     createDurableExtension(),
     createServiceBusExtension(),
     createStorageExtension(),

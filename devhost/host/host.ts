@@ -10,6 +10,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { resolve, join } from 'node:path';
+import { hostSetting, LEGACY_STATE_DIR_SETTING, STATE_DIR_SETTING } from './setting-names';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { adminKeys, assertKeysForListenHost, ownOrigins } from './admin-guard';
@@ -35,6 +36,8 @@ export interface HostOptions {
   stateDir?: string;
   /** Start Azurite when settings point at development storage (default true). */
   azurite?: boolean;
+  /** App settings (besides AzureWebJobsStorage and local.settings.json Values) that may name development storage. */
+  storageSettings?: readonly string[];
   logger?: HostLogger;
   /** Build the extension list (default: the built-in set from extensions-registry). */
   extensions?: (options: HostOptions) => HostExtension[];
@@ -85,7 +88,7 @@ export class LocalHost {
   constructor(private readonly options: HostOptions) {
     this.appDir = resolve(options.appDir);
     this.sourceDir = this.appDir;
-    this.stateDir = resolve(options.stateDir ?? join(this.appDir, '.stagecraft'));
+    this.stateDir = resolve(options.stateDir ?? join(this.appDir, '.devhost'));
     this.logger = options.logger ?? createLogger();
   }
 
@@ -110,10 +113,11 @@ export class LocalHost {
     if (this.options.parity) this.prepareParity();
     // The app's local state (job runner, job definitions) goes under this host's state dir, so two hosts started
     // from one checkout (`npm start`, the demo, tests) never share it. Apps read it like a platform setting.
-    process.env['STAGECRAFT_HOST_STATE_DIR'] = this.stateDir;
+    process.env[STATE_DIR_SETTING] = this.stateDir;
+    process.env[LEGACY_STATE_DIR_SETTING] = this.stateDir;
     const hostJson = readHostJson(this.appDir);
     if (!this.options.logger) {
-      this.logger = createLogger({ levelFor: levelsFromHostJson(getHostSetting(hostJson, 'logging.logLevel'), process.env['STAGECRAFT_LOG_LEVEL']) });
+      this.logger = createLogger({ levelFor: levelsFromHostJson(getHostSetting(hostJson, 'logging.logLevel'), hostSetting(process.env, 'LOG_LEVEL')) });
     }
     const logger = this.logger;
     const bodyLimit = bodyLimitFrom(process.env);
@@ -235,7 +239,7 @@ export class LocalHost {
     }
     const port = this.options.port ?? this.localSettings?.Host.LocalHttpPort ?? 7071;
     const platform: Record<string, string> = {
-      WEBSITE_SITE_NAME: siteName || 'stagecraft-local',
+      WEBSITE_SITE_NAME: siteName || 'devhost-local',
       WEBSITE_INSTANCE_ID: randomBytes(32).toString('hex'),
       WEBSITE_SKU: 'FlexConsumption',
       FUNCTIONS_EXTENSION_VERSION: '~4',

@@ -1,9 +1,10 @@
 /**
  * Structured host log. One line per event: time, level, message, then key=value fields.
- * `STAGECRAFT_LOG_FORMAT=json` prints one JSON object per line instead.
+ * `DEVHOST_LOG_FORMAT=json` prints one JSON object per line instead.
  * Invariant: callers never pass secrets; values that look like keys/tokens are redacted anyway (`redact`).
  */
 import type { HostLogger, HostLogLevel } from './types';
+import { hostSetting } from './setting-names';
 
 const LEVEL_ORDER: Record<HostLogLevel, number> = { trace: 0, debug: 1, information: 2, warning: 3, error: 4, critical: 5 };
 const SHORT: Record<HostLogLevel, string> = { trace: 'trace', debug: 'debug', information: 'info ', warning: 'warn ', error: 'error', critical: 'crit ' };
@@ -51,7 +52,7 @@ export interface LoggerOptions {
 /**
  * host.json `logging.logLevel` as .NET applies it: the longest configured category prefix (on a dot boundary) wins,
  * else `default`. Categories used by the host: `Function.<name>` (invocation lines), `Function.<name>.User` (the
- * function's own logs), `Host.*`/none (host lines). `defaultOverride` (STAGECRAFT_LOG_LEVEL) replaces `default` only.
+ * function's own logs), `Host.*`/none (host lines). `defaultOverride` (DEVHOST_LOG_LEVEL) replaces `default` only.
  */
 export function levelsFromHostJson(logLevel: unknown, defaultOverride?: string): (category: string | undefined) => HostLogLevel | 'none' {
   const entries = Object.entries(typeof logLevel === 'object' && logLevel !== null ? (logLevel as Record<string, unknown>) : {})
@@ -95,7 +96,7 @@ let sharedStdout: ((line: string) => void) | undefined;
 export function createLogger(options: LoggerOptions = {}, fields: Record<string, unknown> = {}): HostLogger {
   const minLevel = options.minLevel ?? 'information';
   const levelFor = options.levelFor;
-  const json = options.json ?? process.env['STAGECRAFT_LOG_FORMAT'] === 'json';
+  const json = options.json ?? hostSetting(process.env, 'LOG_FORMAT') === 'json';
   const write = options.write ?? (sharedStdout ??= coalescingStdout());
   return {
     log(level, message, extra) {

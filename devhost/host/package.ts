@@ -1,6 +1,6 @@
 /**
  * Builds the deployment package of a Functions app the way `func azure functionapp publish` selects files, for
- * `scripts/package.mjs` (zip + unpacked folder) and `stagecraft start --azure-parity` (runs from a read-only copy).
+ * an app's packaging script (zip + unpacked folder) and `devhost start --azure-parity` (runs from a read-only copy).
  *
  * File selection, as Core Tools does it (FileSystemHelpers.GetLocalFiles + its GitIgnoreParser port of
  * codemix/gitignore-parser):

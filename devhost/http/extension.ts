@@ -232,7 +232,7 @@ export function createHttpExtension(lib: () => FunctionsLib): HttpExtension {
     async start(ctx) {
       if (keys) {
         ctx.logger.log('information', 'Function keys (send as x-functions-key header or ?code=)', { defaultKey: '(see below)' });
-        process.stdout.write(`  default function key: ${keys.hostKeys['default']}\n  master key:           ${keys.masterKey}\n  (stored in ${ctx.stateDir}/keys.json; override with STAGECRAFT_FUNCTION_KEY / STAGECRAFT_MASTER_KEY)\n`);
+        process.stdout.write(`  default function key: ${keys.hostKeys['default']}\n  master key:           ${keys.masterKey}\n  (stored in ${ctx.stateDir}/keys.json; override with DEVHOST_FUNCTION_KEY / DEVHOST_MASTER_KEY)\n`);
       }
     },
     async stop(deadlineMs) {

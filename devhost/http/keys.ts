@@ -1,7 +1,7 @@
 /**
  * Function keys for `authLevel: function | admin`, like the Functions host's key store.
- * Sources, in order: settings (`STAGECRAFT_MASTER_KEY`, `STAGECRAFT_FUNCTION_KEY` for the default host key,
- * `STAGECRAFT_FUNCTION_KEYS` as `name=key,name2=key2` for named host keys) and `<stateDir>/keys.json`, created once
+ * Sources, in order: settings (`DEVHOST_MASTER_KEY`, `DEVHOST_FUNCTION_KEY` for the default host key,
+ * `DEVHOST_FUNCTION_KEYS` as `name=key,name2=key2` for named host keys) and `<stateDir>/keys.json`, created once
  * with random keys so they survive restarts.
  * Invariant: keys are compared in constant time and never logged except once at start-up, on purpose, for the user.
  */
@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { firstMatchingSecret } from '../lib/constant-time';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { hostSetting } from '../host/setting-names';
 
 export interface KeyStore {
   masterKey: string;
@@ -38,9 +39,9 @@ export function loadKeys(stateDir: string, settings: NodeJS.ProcessEnv): KeyStor
     functionKeys: stored.functionKeys ?? {},
   };
   if (!existsSync(path) || !stored.masterKey || !stored.hostKeys?.['default']) writeFileSync(path, JSON.stringify(store, null, 2), { mode: 0o600 });
-  const master = settings['STAGECRAFT_MASTER_KEY'];
-  const fnKey = settings['STAGECRAFT_FUNCTION_KEY'];
-  const named = settings['STAGECRAFT_FUNCTION_KEYS'];
+  const master = hostSetting(settings, 'MASTER_KEY');
+  const fnKey = hostSetting(settings, 'FUNCTION_KEY');
+  const named = hostSetting(settings, 'FUNCTION_KEYS');
   const effective: KeyStore = { masterKey: master || store.masterKey, hostKeys: { ...store.hostKeys }, functionKeys: store.functionKeys };
   if (fnKey) effective.hostKeys['default'] = fnKey;
   if (named) {

@@ -1,5 +1,5 @@
 /**
- * A minimal AMQP request/response client for Stagecraft-only $management operations on a running embedded broker
+ * A minimal AMQP request/response client for the emulator's own $management operations on a running embedded broker
  * (the SDK has no public API for custom operations). Authenticates like the SDK: SASL ANONYMOUS, then a SAS
  * put-token on $cbs signed with the connection string's key.
  */
@@ -76,7 +76,7 @@ function status(m: Message): { code: number; description: string } {
 
 /** Run one $management operation on `entity`; returns the response body, throws with the broker's description. */
 export async function managementRequest(target: AdminTarget, entity: string, operation: string, body: Record<string, unknown>): Promise<unknown> {
-  const container = create_container({ id: `stagecraft-cli-${randomUUID()}` });
+  const container = create_container({ id: `devhost-cli-${randomUUID()}` });
   const conn = container.connect({ host: target.host, port: target.port, reconnect: false, idle_time_out: 0 });
   try {
     await new Promise<void>((resolve, reject) => {

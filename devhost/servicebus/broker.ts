@@ -183,7 +183,7 @@ export class ServiceBusEmulator {
     this.engine.start();
 
     const container = create_container({
-      id: 'stagecraft-servicebus',
+      id: 'devhost-servicebus',
       autoaccept: false,
       autosettle: false,
       treat_modified_as_released: false,
@@ -221,7 +221,7 @@ export class ServiceBusEmulator {
     this.port = typeof addr === 'object' && addr ? addr.port : 0;
     this.hostLabel = 'localhost';
     this.dbPath = opts.dbPath;
-    // Lets `stagecraft servicebus` know a live broker owns this store (it then refuses offline writes).
+    // Lets `devhost servicebus` know a live broker owns this store (it then refuses offline writes).
     writeFileSync(ownerFile(opts.dbPath), JSON.stringify({ pid: process.pid, port: this.port, host }));
     this.log.log('information', 'servicebus emulator listening', { host, port: this.port, db: opts.dbPath });
     return { port: this.port, connectionString: this.connectionString() };

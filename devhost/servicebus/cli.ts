@@ -1,9 +1,9 @@
 /**
- * `stagecraft servicebus <list|peek|resubmit>`: inspect the embedded emulator's store under `<stateDir>/servicebus/`.
+ * `devhost servicebus <list|peek|resubmit>`: inspect the embedded emulator's store under `<stateDir>/servicebus/`.
  *
  * - list and peek read the SQLite store directly (read-only; safe while the host runs, WAL readers see commits).
  * - resubmit: when a live broker owns the store (owner file with a live pid) it asks that broker over AMQP
- *   (a Stagecraft $management operation, authenticated with the app's emulator connection string) so its
+ *   (an emulator-only $management operation, authenticated with the app's emulator connection string) so its
  *   in-memory state sees the change; otherwise it rewrites the store directly. Either way messages go back to
  *   their entity as new messages (new sequence numbers, deliveryCount 0, DeadLetterReason/
  *   DeadLetterErrorDescription removed).
@@ -20,7 +20,8 @@ import { parseConnectionString } from './host-settings';
 import { DLQ_SUFFIX } from './engine';
 import { MessageState, SqliteMessageStore, type StoredMessage } from './store';
 
-const USAGE = `Usage: stagecraft servicebus <command> [options]
+/** The usage text, for the CLI named `program` (`devhost`, or the app CLI that composes it). */
+const usageText = (program: string): string => `Usage: ${program} servicebus <command> [options]
 
 Commands:
   list                                     Entities with active / scheduled / deferred / dead-letter counts
@@ -31,6 +32,8 @@ Commands:
 export interface ServiceBusCliOptions {
   appDir: string;
   stateDir: string;
+  /** The CLI's name in usage and hints (default `devhost`). */
+  program?: string;
   /** Output sink (default process.stdout / stderr). */
   out?: (line: string) => void;
   err?: (line: string) => void;
@@ -110,6 +113,8 @@ function pad(s: string, n: number): string {
 export async function servicebusCommand(argv: string[], opts: ServiceBusCliOptions): Promise<number> {
   const out = opts.out ?? ((l: string) => process.stdout.write(`${l}\n`));
   const err = opts.err ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const program = opts.program ?? 'devhost';
+  const USAGE = usageText(program);
   let parsed;
   try {
     parsed = parseArgs({
@@ -199,7 +204,7 @@ export async function servicebusCommand(argv: string[], opts: ServiceBusCliOptio
       }
     }
     if (!found) {
-      err(`No entity '${entityArg}' in the emulator store. Run \`stagecraft servicebus list\` to see the entities.`);
+      err(`No entity '${entityArg}' in the emulator store. Run \`${program} servicebus list\` to see the entities.`);
       return 1;
     }
     return 0;
@@ -257,6 +262,6 @@ export async function servicebusCommand(argv: string[], opts: ServiceBusCliOptio
       store.close();
     }
   }
-  err(`No entity '${entityArg}' in the emulator store. Run \`stagecraft servicebus list\` to see the entities.`);
+  err(`No entity '${entityArg}' in the emulator store. Run \`${program} servicebus list\` to see the entities.`);
   return 1;
 }

@@ -6,7 +6,7 @@
  * - init: every connection setting a binding names whose value has `UseDevelopmentEmulator=true` gets the
  *   embedded broker on its endpoint port (default 5672), data under `<stateDir>/servicebus/`, entities from
  *   the emulator Config.json (setting `ServiceBusEmulatorConfig`, else `<appDir>/infra/servicebus/Config.json`)
- *   plus the queues/topics/subscriptions the bindings name. `STAGECRAFT_SERVICEBUS_EMBEDDED=false` skips it
+ *   plus the queues/topics/subscriptions the bindings name. `DEVHOST_SERVICEBUS_EMBEDDED=false` skips it
  *   (e.g. when Microsoft's Docker emulator already listens there).
  * - start: one SDK receiver per trigger; peek-lock; complete on success (autoCompleteMessages), abandon on error.
  *   Session triggers (isSessionsEnabled) run maxConcurrentSessions loops; each accepts the next session and handles
@@ -16,6 +16,7 @@
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { hostSetting } from '../host/setting-names';
 import type { ServiceBusClient, ServiceBusReceivedMessage, ServiceBusReceiver, ServiceBusSender, ServiceBusSessionReceiver } from '@azure/service-bus';
 import { HostError, type BindingInfo, type HostContext, type HostExtension, type HostLogger, type RegisteredFunction } from '../host/types';
 import type { Clock } from '../lib/clock';
@@ -292,7 +293,7 @@ export function createServiceBusExtension(options: ServiceBusExtensionOptions = 
     },
 
     async init(host) {
-      if ((host.settings['STAGECRAFT_SERVICEBUS_EMBEDDED'] ?? '').toLowerCase() === 'false') return;
+      if ((hostSetting(host.settings, 'SERVICEBUS_EMBEDDED') ?? '').toLowerCase() === 'false') return;
       // Emulator connections by port, with the entities their bindings name.
       const byPort = new Map<number, { cs: string; settings: string[]; wanted: { queues: string[]; topics: Array<{ topic: string; subscription?: string }>; sessionEntities: string[] }; triggers: Array<{ fn: string; path: string; sessions: boolean }> }>();
       for (const fn of host.functions) {
@@ -354,7 +355,7 @@ export function createServiceBusExtension(options: ServiceBusExtensionOptions = 
         } catch (e) {
           const code = (e as NodeJS.ErrnoException).code;
           if (code === 'EADDRINUSE') {
-            throw new HostError('SERVICEBUS_PORT_IN_USE', `Port ${port} (from ${slot.settings.join(', ')}) is in use, so the embedded Service Bus emulator cannot start. Stop what listens there, change the port in the connection string's Endpoint (sb://localhost:<port>), or set STAGECRAFT_SERVICEBUS_EMBEDDED=false to use an emulator you run yourself.`, { port });
+            throw new HostError('SERVICEBUS_PORT_IN_USE', `Port ${port} (from ${slot.settings.join(', ')}) is in use, so the embedded Service Bus emulator cannot start. Stop what listens there, change the port in the connection string's Endpoint (sb://localhost:<port>), or set DEVHOST_SERVICEBUS_EMBEDDED=false to use an emulator you run yourself.`, { port });
           }
           throw e;
         }

@@ -11,8 +11,8 @@ import { types, type Message } from 'rhea';
 import { decodeMessage, encodeMessage, longList, toLong, tokenFromUuid, uuidBytes } from './amqp-util';
 import { EngineError, type Engine, type Outcome } from './engine';
 
-/** $management operation (Stagecraft extension) that moves dead-lettered messages back to their entity. */
-export const RESUBMIT_OPERATION = 'com.stagecraft:resubmit-deadletters';
+/** $management operation (an emulator extension) that moves dead-lettered messages back to their entity. */
+export const RESUBMIT_OPERATION = 'com.devhost:resubmit-deadletters';
 
 /** One $management request and how to answer it. */
 export interface ManagementRequest {
@@ -160,7 +160,7 @@ const updateDisposition: Handler = (r) => {
   }
 };
 
-/** Stagecraft-only: `stagecraft servicebus resubmit` while the host runs. */
+/** Emulator-only: `devhost servicebus resubmit` while the host runs. */
 const resubmitDeadLetters: Handler = (r) => {
   const queue = r.engine.receiveQueue(r.entityPath);
   if (!queue || queue.isDlq) return r.fail(404, 'amqp:not-found', r.notFound(r.entityPath));

@@ -15,6 +15,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { basename } from 'node:path';
+import { hostSetting } from '../host/setting-names';
 import { HostError, type BindingInfo, type HostContext, type HostExtension, type RegisteredFunction } from '../host/types';
 import { expressionNames, isSystemExpression, parseBlobPathPattern, type BindingData } from './binding-data';
 import { readBlob, readTable, writeBlob, writeQueue, writeTable, type BindingEnv } from './bindings';
@@ -68,10 +69,10 @@ function deriveHostId(host: HostContext): string {
 }
 
 function scanIntervalMs(host: HostContext): number {
-  const raw = host.settings['STAGECRAFT_BLOB_SCAN_INTERVAL_MS'];
+  const raw = hostSetting(host.settings, 'BLOB_SCAN_INTERVAL_MS');
   if (raw === undefined || raw.trim() === '') return 1000;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 100) throw new HostError('HOST_CONFIG_INVALID', `STAGECRAFT_BLOB_SCAN_INTERVAL_MS must be an integer of at least 100 (milliseconds), found '${raw}'`);
+  if (!Number.isInteger(n) || n < 100) throw new HostError('HOST_CONFIG_INVALID', `DEVHOST_BLOB_SCAN_INTERVAL_MS must be an integer of at least 100 (milliseconds), found '${raw}'`);
   return n;
 }
 

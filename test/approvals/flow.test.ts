@@ -5,7 +5,7 @@
  * Requires a build (`npx tsc -p tsconfig.json`).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { advanceClock } from '../helpers/clock';
+import { advanceClock } from '../../devhost/test/helpers/clock';
 import type { HostProcess } from '../helpers/host';
 import { getPromotionRecord } from '../../shared/promotion/records';
 import type { PromotionRecord } from '../../shared/promotion/types';

@@ -11,7 +11,7 @@ import { EVENT_TYPES, makeEvent } from '../../shared/events';
 import { normalizeBusMessage } from '../../shared/intake';
 import { testConfig } from '../intake/helpers';
 import * as fx from '../intake/fixtures';
-import { startBroker, type TestBroker } from '../servicebus/helpers';
+import { startBroker, type TestBroker } from '../../devhost/test/servicebus/helpers';
 
 const TIME = '2026-05-14T09:21:07Z';
 let broker: TestBroker;

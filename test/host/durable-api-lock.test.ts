@@ -5,7 +5,7 @@
  * explicit keys. Requires a build (`npm run build`). Traffic goes to 127.0.0.1 only.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONFORMANCE_APP } from '../durable/helpers';
+import { CONFORMANCE_APP } from '../../devhost/test/durable/helpers';
 import { freePort, REPO_ROOT, runHostToExit, startHostProcess, type HostProcess } from '../helpers/host';
 
 const DF = '/runtime/webhooks/durabletask';
@@ -103,8 +103,8 @@ describe('--host beyond loopback', () => {
     const env: Record<string, string> = { STAGECRAFT_MASTER_KEY: '', STAGECRAFT_FUNCTION_KEY: '' };
     const r = await runHostToExit({ appDir: CONFORMANCE_APP, args: ['--host', '0.0.0.0', '--no-azurite'], env });
     expect(r.code).toBe(1);
-    expect(r.output).toContain('STAGECRAFT_MASTER_KEY');
-    expect(r.output).toContain('STAGECRAFT_FUNCTION_KEY');
+    expect(r.output).toContain('DEVHOST_MASTER_KEY');
+    expect(r.output).toContain('DEVHOST_FUNCTION_KEY');
     expect(r.output).toMatch(/listens beyond this machine/);
     const short = await runHostToExit({ appDir: CONFORMANCE_APP, args: ['--host', '0.0.0.0', '--no-azurite'], env: { STAGECRAFT_MASTER_KEY: 'short', STAGECRAFT_FUNCTION_KEY: 'short' } });
     expect(short.code).toBe(1);

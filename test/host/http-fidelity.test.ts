@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHostProcess, type HostProcess } from '../helpers/host';
 
-const SAMPLE_APP = resolve(__dirname, 'fixtures', 'sample-app');
+const SAMPLE_APP = resolve(__dirname, '..', '..', 'devhost', 'test', 'host', 'fixtures', 'sample-app');
 const STREAM_APP = resolve(__dirname, 'fixtures', 'stream-app');
 const MiB = 1024 * 1024;
 

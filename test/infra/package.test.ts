@@ -42,9 +42,10 @@ export function funcignore(text: string): (path: string) => boolean {
 const PACKAGE_LIMIT_BYTES = 250 * 1024 * 1024;
 
 const ignored = funcignore(readFileSync(join(REPO_ROOT, '.funcignore'), 'utf8'));
-const tsconfig = JSON.parse(readFileSync(join(REPO_ROOT, 'tsconfig.json'), 'utf8')) as { include: string[] };
+const tsconfig = JSON.parse(readFileSync(join(REPO_ROOT, 'tsconfig.json'), 'utf8')) as { include: string[]; references?: Array<{ path: string }> };
 const tracked = execFileSync('git', ['ls-files'], { cwd: REPO_ROOT, encoding: 'utf8' }).split('\n').filter(Boolean);
-const compiledRoots = tsconfig.include.map((g) => g.split('/')[0]!);
+// The app's folders plus its project references (devhost/, built into dist/devhost by `tsc -b`).
+const compiledRoots = [...tsconfig.include.map((g) => g.split('/')[0]!), ...(tsconfig.references ?? []).map((r) => r.path.replace(/^\.\//, ''))];
 /** What `npm run build` (tsc, outDir dist, rootDir .) adds. */
 const built = tracked
   .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && compiledRoots.includes(f.split('/')[0]!))
@@ -64,7 +65,7 @@ describe('deployment package (.funcignore)', () => {
   });
 
   it('leaves out the local host, tests, examples, benchmarks, scripts, docs, infra, CI, sources and local settings', () => {
-    const forbidden = [/^devhost\//, /^dist\/devhost\//, /^test\//, /^dist\/test\//, /^examples\//, /^bench\//, /^dist\/bench\//, /^scripts\//, /^docs\//,
+    const forbidden = [/^devhost\//, /^dist\/devhost\//, /^cli\//, /^dist\/cli\//, /\.tsbuildinfo$/, /^test\//, /^dist\/test\//, /^examples\//, /^bench\//, /^dist\/bench\//, /^scripts\//, /^docs\//,
       /^infra\//, /^\.ci\//, /^bin\//, /\.ts$/, /\.js\.map$/, /^local\.settings/, /^stagecraft\.policy\.yaml$/, /^azure\.yaml$/, /^tsconfig/, /^vitest/, /^eslint/];
     const leaks = included.filter((f) => forbidden.some((re) => re.test(f)));
     expect(leaks).toEqual([]);
@@ -104,14 +105,20 @@ describe('deployment package (.funcignore)', () => {
   });
 
   it('the production dependency closure (npm prune --omit=dev) holds no dev dependency and stays under the size bound with the app', () => {
-    const lock = JSON.parse(readFileSync(join(REPO_ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean; devOptional?: boolean }> };
-    const prod = Object.entries(lock.packages).filter(([k, v]) => k.startsWith('node_modules/') && !v.dev && !v.devOptional).map(([k]) => k);
+    const lock = JSON.parse(readFileSync(join(REPO_ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean; devOptional?: boolean; link?: boolean }> };
+    // Workspace links (the local host, devhost/) are never flagged dev and npm prune keeps them, but they only point at
+    // their folder: the link and its folder are left out by .funcignore, and their dependencies are devDependencies.
+    const links = Object.entries(lock.packages).filter(([k, v]) => k.startsWith('node_modules/') && v.link).map(([k]) => k);
+    expect(links).toEqual(['node_modules/azfunc-devhost']);
+    for (const link of links) expect(ignored(`${link}/package.json`), link).toBe(true);
+    expect(ignored('devhost/package.json')).toBe(true);
+    const prod = Object.entries(lock.packages).filter(([k, v]) => k.startsWith('node_modules/') && !v.dev && !v.devOptional && !v.link).map(([k]) => k);
     // A dev dependency that a production dependency also requires stays (npm keeps it); those are named here with
     // the reason, every other dev dependency (test runner, local host, compilers, bundlers, browsers) is left out.
     const requiredByProduction: Record<string, string> = { rhea: '@azure/core-amqp (Service Bus SDK)', '@types/node': 'apache-arrow / @types/is-buffer' };
     const alsoProd = Object.keys(pkg.devDependencies).filter((dev) => prod.includes(`node_modules/${dev}`));
     expect(alsoProd.filter((d) => requiredByProduction[d] === undefined)).toEqual([]);
-    for (const tool of ['vitest', 'azurite', 'typescript', 'better-sqlite3', 'esbuild', 'playwright-core', 'eslint', 'tsx']) expect(prod, tool).not.toContain(`node_modules/${tool}`);
+    for (const tool of ['vitest', 'azurite', 'typescript', 'better-sqlite3', 'esbuild', 'playwright-core', 'eslint', 'tsx', 'fast-glob', 'croner']) expect(prod, tool).not.toContain(`node_modules/${tool}`);
     for (const dep of Object.keys(pkg.dependencies)) expect(prod).toContain(`node_modules/${dep}`);
     const size = (p: string): number => {
       const st = statSync(p);

@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { advanceUntil } from '../helpers/clock';
+import { advanceUntil } from '../../devhost/test/helpers/clock';
 import { durableHeaders, type HostProcess } from '../helpers/host';
 import { startFakeDatabricks, type FakeDatabricks } from '../fakes';
 import { localRunId } from '../../shared/adapters/jobs/local-runner';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_TYPES, makeEvent } from '../../shared/events';
 import { planRoute } from '../../shared/router/plan';
-import { advanceClock, TEST_CLOCK_ENV } from '../helpers/clock';
+import { advanceClock, TEST_CLOCK_ENV } from '../../devhost/test/helpers/clock';
 import { type Receiver, startReceiver } from '../promotion/harness';
 import { type TestHost, type Workspace, eventually, isDone, startTestHost, workspace } from '../runs/harness';
 

@@ -4,7 +4,7 @@
  * Requires a build (`npx tsc -p tsconfig.json`).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { advanceUntil } from '../helpers/clock';
+import { advanceUntil } from '../../devhost/test/helpers/clock';
 import type { HostProcess } from '../helpers/host';
 import { getPromotionRecord, listValidations } from '../../shared/promotion/records';
 import type { PromotionRecord } from '../../shared/promotion/types';

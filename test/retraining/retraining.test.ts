@@ -11,7 +11,7 @@ import { EVENT_TYPES, makeEvent } from '../../shared/events';
 import { retrainCommand } from '../../shared/retraining/cli';
 import { planRoute } from '../../shared/router/plan';
 import { runsCommand } from '../../shared/runs/cli';
-import { advanceClock, TEST_CLOCK_ENV } from '../helpers/clock';
+import { advanceClock, TEST_CLOCK_ENV } from '../../devhost/test/helpers/clock';
 import { FUNCTION_KEY, type TestHost, type Workspace, eventually, jobScript, startTestHost, workspace } from '../runs/harness';
 
 let ws: Workspace;

@@ -12,9 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StagecraftError } from '../../shared/errors';
 import { durablePortOf } from '../../shared/durable/durable-functions';
 import type { DurablePort } from '../../shared/durable/port';
-import { CONFORMANCE_APP, waitFor } from '../durable/helpers';
+import { CONFORMANCE_APP, waitFor } from '../../devhost/test/durable/helpers';
 import { clientFor } from '../helpers/durable-client';
-import { masterKeyFor, startHostProcess, type HostProcess } from '../helpers/host';
+import { masterKeyFor, startHostProcess, type HostProcess } from '../../devhost/test/helpers/host';
 
 interface Instance { name: string; status: string }
 

@@ -9,9 +9,9 @@ import type { DurablePort } from '../../shared/durable/port';
 import { listRuns, parseRunsQuery, type RunSummary } from '../../shared/runs/query';
 import { historyRetentionMs, purgeHistory } from '../../shared/runs/purge';
 import { type StagecraftError } from '../../shared/errors';
-import { CONFORMANCE_APP, rawStatus, waitFor } from '../durable/helpers';
+import { CONFORMANCE_APP, rawStatus, waitFor } from '../../devhost/test/durable/helpers';
 import { clientFor } from '../helpers/durable-client';
-import { masterKeyFor, startHostProcess, type HostProcess } from '../helpers/host';
+import { masterKeyFor, startHostProcess, type HostProcess } from '../../devhost/test/helpers/host';
 import type * as df from 'durable-functions';
 
 let host: HostProcess;

@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+'use strict';
+// Thin launcher: the CLI is TypeScript compiled to dist/devhost/ by the root build (`npm run build`).
+const path = require('node:path');
+const fs = require('node:fs');
+const entry = path.join(__dirname, '..', '..', 'dist', 'devhost', 'cli.js');
+if (!fs.existsSync(entry)) {
+  process.stderr.write('devhost: dist/devhost/cli.js is missing; run `npm run build` first.\n');
+  process.exit(1);
+}
+require(entry)
+  .main(process.argv.slice(2))
+  .then((code) => process.exit(code), (e) => {
+    process.stderr.write(`devhost: ${e && e.stack ? e.stack : e}\n`);
+    process.exit(1);
+  });
