@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { masterKeyFor, rememberMasterKey } from '../../devhost/test/helpers/host';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 
@@ -23,15 +24,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Master keys of the hosts this test process started, by base URL (the Durable HTTP API needs one). */
-const masterKeys = new Map<string, string>();
-
-/** The master key of a host started here (its env's STAGECRAFT_MASTER_KEY, else the one in its state dir). */
-export function masterKeyFor(baseUrl: string): string {
-  const key = masterKeys.get(baseUrl.replace(/\/+$/, ''));
-  if (!key) throw new Error(`No master key known for ${baseUrl}: start it with startHostProcess`);
-  return key;
-}
+// Master keys of the hosts started here live in devhost's test helper (one registry), so devhost's helpers such as
+// `advanceClock` find the keys of hosts this file started.
+export { masterKeyFor };
 
 /** Headers for the local Durable HTTP API of a host started here: its master key, plus JSON when there is a body. */
 export function durableHeaders(baseUrl: string, json = false): Record<string, string> {
@@ -138,7 +133,7 @@ export async function startHostProcess(options: StartHostOptions): Promise<HostP
   }
   const baseUrl = `http://127.0.0.1:${port}`;
   const masterKey = readMasterKey(stateDir, childEnv) ?? '';
-  if (masterKey) masterKeys.set(baseUrl, masterKey);
+  if (masterKey) rememberMasterKey(baseUrl, masterKey);
   return {
     baseUrl,
     masterKey,

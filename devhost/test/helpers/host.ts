@@ -31,6 +31,11 @@ export async function freePort(): Promise<number> {
 /** Master keys of the hosts this test process started, by base URL (the Durable HTTP API needs one). */
 const masterKeys = new Map<string, string>();
 
+/** Records the master key of a host started elsewhere (the app's own test helper), so `masterKeyFor` knows it. */
+export function rememberMasterKey(baseUrl: string, key: string): void {
+  masterKeys.set(baseUrl.replace(/\/+$/, ''), key);
+}
+
 /** The master key of a host started here (its env's DEVHOST_MASTER_KEY, else the one in its state dir). */
 export function masterKeyFor(baseUrl: string): string {
   const key = masterKeys.get(baseUrl.replace(/\/+$/, ''));
