@@ -19,7 +19,7 @@ import { loadPolicy } from '../../../shared/policy/load';
 import { policyFile } from '../../../shared/promotion/env';
 import type { ApprovalDeadlineInput, ApprovalRef, ApprovalTimerEventInput, CreateApprovalInput } from '../../../shared/promotion/messages';
 import { APPROVAL_DECISION_EVENT } from '../../../shared/promotion/names';
-import { sendApprovalLinks, sendNotice } from '../../../shared/promotion/notify';
+import { services } from '../../../shared/services';
 import { PromotionActivities } from '../../contracts/promotion';
 import { registerActivity } from '../register';
 
@@ -31,12 +31,12 @@ async function notifyApproval(req: ApprovalRequest, event: string, title: string
     const detailsUrl = approvalDetailsUrl(req, settings);
     // The shared notice: what waits and where, never a decision link.
     const actions = [{ label: 'Open the approval', url: detailsUrl }, ...(reportUrl ? [{ label: 'Validation report', url: reportUrl }] : [])];
-    const results = await sendNotice(policy, channels, { event, model: req.model, title, text: [req.summary ?? '', req.authorNote ?? ''].filter(Boolean).join('\n'), facts, actions, correlationId: req.approvalId }, process.env);
+    const results = await services().notifier().sendNotice(policy, channels, { event, model: req.model, title, text: [req.summary ?? '', req.authorNote ?? ''].filter(Boolean).join('\n'), facts, actions, correlationId: req.approvalId });
     for (const r of results.filter((x) => !x.ok)) context.warn('approval notification not delivered', { approvalId: req.approvalId, channel: r.channel, error: r.error });
     // Each approver's own links, through the direct channel only.
     if (req.linkChannel !== undefined) {
       const links = recipientLinks(req, settings, Date.now());
-      const sent = await sendApprovalLinks(policy, req.linkChannel, links, { event, approvalId: req.approvalId, title, text: req.summary ?? '', facts: { model: req.model, ...facts }, detailsUrl }, process.env);
+      const sent = await services().notifier().sendApprovalLinks(policy, req.linkChannel, links, { event, approvalId: req.approvalId, title, text: req.summary ?? '', facts: { model: req.model, ...facts }, detailsUrl });
       for (const r of sent) {
         if (r.ok) context.info('approval links delivered', { approvalId: req.approvalId, channel: r.channel, recipient: r.recipient });
         else context.warn('approval links not delivered', { approvalId: req.approvalId, channel: r.channel, recipient: r.recipient, error: r.error });

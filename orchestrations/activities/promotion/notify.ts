@@ -5,7 +5,7 @@ import { loadPolicy } from '../../../shared/policy/load';
 import { resolvePolicy } from '../../../shared/policy';
 import { policyFile } from '../../../shared/promotion/env';
 import type { NotifyInput } from '../../../shared/promotion/messages';
-import { sendNotice } from '../../../shared/promotion/notify';
+import { services } from '../../../shared/services';
 import { PromotionActivities } from '../../contracts/promotion';
 import { registerActivity } from '../register';
 
@@ -14,7 +14,7 @@ registerActivity(PromotionActivities.notify, {
     try {
       const policy = await loadPolicy(policyFile());
       const channels = input.channels ?? resolvePolicy(policy, input.model).policy.notify;
-      const results = await sendNotice(policy, channels, {
+      const results = await services().notifier().sendNotice(policy, channels, {
         event: input.event,
         model: input.model,
         title: input.title,
@@ -22,7 +22,7 @@ registerActivity(PromotionActivities.notify, {
         ...(input.facts ? { facts: input.facts } : {}),
         ...(input.link ? { actions: [{ label: 'Details', url: input.link }] } : {}),
         correlationId: input.instanceId,
-      }, process.env);
+      });
       for (const r of results.filter((x) => !x.ok)) context.warn('notification not delivered', { instanceId: input.instanceId, event: input.event, channel: r.channel, error: r.error });
       return results;
     } catch (e) {
