@@ -11,8 +11,11 @@ export default defineConfig({
     hookTimeout: 20 * 60_000,
     testTimeout: 5 * 60_000,
     pool: 'forks',
-    // Each file starts its own MLflow server and Python processes; on 2 cores they run one after another.
-    fileParallelism: false,
+    // The files run side by side: each starts its own MLflow server (own data dir, free port) and Python processes,
+    // and spends much of its time waiting (server start, webhook deliveries and retries, the host), so two at a time
+    // overlap those waits on 2 cores. The lifecycle host's Azurite takes free ports if 10000-10002 are taken.
+    fileParallelism: true,
+    maxWorkers: 3,
     allowOnly: false,
     reporters: ['default'],
   },

@@ -7,7 +7,7 @@ import { newRequest } from '../../shared/approvals/model';
 import { closeAtDeadline, decide } from '../../shared/approvals/service';
 import { TableApprovalStore } from '../../shared/approvals/store';
 import type { ApprovalRules } from '../../shared/decisions/approval';
-import { startAzurite, type AzuriteHandle } from '../records/azurite';
+import { sharedStorage, type AzuriteHandle } from '../records/azurite';
 
 const T0 = Date.parse('2026-05-01T10:00:00Z');
 let azurite: AzuriteHandle;
@@ -25,7 +25,7 @@ async function fresh(r: ApprovalRules = rules): Promise<string> {
 const actor = (id: string) => ({ id, groups: [], via: 'approver-key' });
 
 beforeAll(async () => {
-  azurite = await startAzurite();
+  azurite = await sharedStorage();
   store = TableApprovalStore.fromEnv({ AzureWebJobsStorage: azurite.connectionString, RECORDS_TABLE_PREFIX: `T${Date.now()}` });
 });
 

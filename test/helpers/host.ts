@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { masterKeyFor, rememberMasterKey } from '../../devhost/test/helpers/host';
+import { sharedStorage } from '../records/azurite';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 
@@ -71,8 +72,10 @@ export interface StartHostOptions {
 }
 
 /**
- * For the repository's own app: the Values of local.settings.sample.json (what a fresh clone runs with), and a
- * Service Bus emulator on a free port so test files running in parallel do not share port 5672. `env` wins.
+ * For the repository's own app: the Values of local.settings.sample.json (what a fresh clone runs with), a Service Bus
+ * emulator on a free port so test files running in parallel do not share port 5672, and storage in an account of its
+ * own on the run's shared Azurite (instead of an Azurite per host; test/host/azurite.test.ts covers the host's own
+ * Azurite). `env` wins.
  */
 async function repoAppDefaults(appDir: string, env: Record<string, string> | undefined): Promise<Record<string, string>> {
   if (resolve(appDir) !== REPO_ROOT) return {};
@@ -81,6 +84,7 @@ async function repoAppDefaults(appDir: string, env: Record<string, string> | und
   if (!env?.['ServiceBusConnection']) {
     defaults['ServiceBusConnection'] = `Endpoint=sb://127.0.0.1:${await freePort()};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;`;
   }
+  if (!env?.['AzureWebJobsStorage']) defaults['AzureWebJobsStorage'] = (await sharedStorage()).connectionString;
   return defaults;
 }
 

@@ -185,7 +185,8 @@ function rssBytes(pid: number | undefined): number | undefined {
 let host: HostProcess;
 
 beforeAll(async () => {
-  const { ServiceBusConnection: _ignored, ...env } = BASE_ENV;
+  // Service Bus on a free port and storage on the run's shared Azurite (test/helpers/host.ts defaults for this app).
+  const { ServiceBusConnection: _ignored, AzureWebJobsStorage: _storage, ...env } = BASE_ENV;
   host = await startHostProcess({
     appDir: REPO_ROOT,
     env: {

@@ -13,7 +13,8 @@ let env: Env;
 let host: HostProcess;
 
 beforeAll(async () => {
-  env = await startEnv((hook) => ({ version: 1, channels: { hook: { type: 'webhook', url: hook } }, models: {} }));
+  // Its own Azurite: the last test stops it.
+  env = await startEnv((hook) => ({ version: 1, channels: { hook: { type: 'webhook', url: hook } }, models: {} }), { ownAzurite: true });
   host = await startHost(env);
 }, 120_000);
 

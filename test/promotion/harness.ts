@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { startFakeMlflow, type FakeMlflow } from '../fakes';
 import { durableHeaders, freePort, REPO_ROOT, startHostProcess, type HostProcess } from '../helpers/host';
-import { startAzurite, type AzuriteHandle } from '../records/azurite';
+import { sharedStorage, startAzurite, type AzuriteHandle } from '../records/azurite';
 import { EVENT_TYPES, makeEvent } from '../../shared/events';
 import { instanceIdFor } from '../../shared/router/instance-id';
 
@@ -95,8 +95,9 @@ export interface Env {
   tablePrefix: string;
 }
 
-export async function startEnv(policy: (hookUrl: string, dir: string) => unknown): Promise<Env> {
-  const azurite = await startAzurite();
+/** `ownAzurite`: a private Azurite the test may stop; otherwise an account of the file's own on the run's Azurite. */
+export async function startEnv(policy: (hookUrl: string, dir: string) => unknown, options: { ownAzurite?: boolean } = {}): Promise<Env> {
+  const azurite = options.ownAzurite ? await startAzurite() : await sharedStorage();
   const mlflow = await startFakeMlflow();
   const receiver = await startReceiver();
   const dir = mkdtempSync(join(tmpdir(), 'stagecraft-promotion-'));

@@ -1,16 +1,22 @@
 /**
- * Starts a real Azurite (blob + table, in memory) as a child process on free ports for a test file, and stops it.
+ * Storage for tests. `sharedStorage()`: an account of the test file's own on the run's one Azurite (test/setup/global.ts),
+ * for tests that need storage but not an Azurite process of their own. `startAzurite()`: a real Azurite (blob + table,
+ * in memory) as a child process on free ports for a test file, stopped by the test (e.g. to see a dependency go down).
  * Ports are chosen by Azurite itself (port 0) and read from its "successfully listening at" lines.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inject } from 'vitest';
+import type {} from '../setup/global';
 
 export const DEV_ACCOUNT = 'devstoreaccount1';
 export const DEV_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
 export interface AzuriteHandle {
+  /** The account the connection string names (devstoreaccount1 on a private Azurite). */
+  account: string;
   connectionString: string;
   blobPort: number;
   tablePort: number;
@@ -42,6 +48,7 @@ export async function startAzurite(): Promise<AzuriteHandle> {
     `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};` +
     `BlobEndpoint=http://127.0.0.1:${ports.blob}/${DEV_ACCOUNT};TableEndpoint=http://127.0.0.1:${ports.table}/${DEV_ACCOUNT};`;
   return {
+    account: DEV_ACCOUNT,
     connectionString,
     blobPort: ports.blob,
     tablePort: ports.table,
@@ -54,4 +61,34 @@ export async function startAzurite(): Promise<AzuriteHandle> {
       rmSync(cwd, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * An account never used by another test file (claimed with an atomic mkdir) on the run's shared Azurite; stop() leaves
+ * it (the in-memory Azurite goes away with the run). Without the global setup (a single config that does not load it)
+ * or once every account is claimed (long watch sessions), a private Azurite from startAzurite() instead.
+ */
+export async function sharedStorage(): Promise<AzuriteHandle> {
+  const shared = inject('sharedAzurite');
+  if (shared) {
+    for (let n = 1; n <= shared.accounts; n++) {
+      try {
+        mkdirSync(join(shared.claimDir, String(n)));
+      } catch {
+        continue;
+      }
+      const account = `${shared.accountPrefix}${n}`;
+      return {
+        account,
+        connectionString:
+          `DefaultEndpointsProtocol=http;AccountName=${account};AccountKey=${DEV_KEY};` +
+          `BlobEndpoint=http://127.0.0.1:${shared.blobPort}/${account};QueueEndpoint=http://127.0.0.1:${shared.queuePort}/${account};` +
+          `TableEndpoint=http://127.0.0.1:${shared.tablePort}/${account};`,
+        blobPort: shared.blobPort,
+        tablePort: shared.tablePort,
+        stop: () => Promise.resolve(),
+      };
+    }
+  }
+  return startAzurite();
 }

@@ -10,7 +10,7 @@ import { handleDelivery } from '../../shared/intake';
 import { BlobStore, getRecords, RecordTable, storageClients, TableBatcher, TableReceiptStore, type Records } from '../../shared/records';
 import * as fx from '../intake/fixtures';
 import { NOW_MS, mlflowHeaders, pythonJson, testConfig } from '../intake/helpers';
-import { startAzurite, type AzuriteHandle } from './azurite';
+import { sharedStorage, type AzuriteHandle } from './azurite';
 
 let azurite: AzuriteHandle;
 let records: Records;
@@ -18,7 +18,7 @@ let run = 0;
 const prefix = () => `T${Date.now().toString(36)}${++run}`;
 
 beforeAll(async () => {
-  azurite = await startAzurite();
+  azurite = await sharedStorage();
   records = getRecords(testConfig({ AzureWebJobsStorage: azurite.connectionString, RECORDS_TABLE_PREFIX: 'Rec' }));
 });
 

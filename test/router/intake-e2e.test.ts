@@ -7,12 +7,13 @@ import { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postMlflowDelivery, signedVersionCreated, startFakeMlflow, type FakeMlflow } from '../fakes';
 import { freePort, REPO_ROOT, startHostProcess, type HostProcess } from '../helpers/host';
+import { sharedStorage, type AzuriteHandle } from '../records/azurite';
 
 const SECRET = 'e2e-mlflow-secret';
-const AZURITE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
 let mlflow: FakeMlflow;
 let host: HostProcess;
+let storage: AzuriteHandle;
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 45_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -24,19 +25,14 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
-function tablePort(logs: string): number {
-  const m = /table=http:\/\/127\.0\.0\.1:(\d+)/.exec(logs);
-  if (!m) throw new Error('Azurite table port not found in host log');
-  return Number(m[1]);
-}
-
 beforeAll(async () => {
   mlflow = await startFakeMlflow();
+  storage = await sharedStorage();
   const sbPort = await freePort();
   host = await startHostProcess({
     appDir: REPO_ROOT,
     env: {
-      AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+      AzureWebJobsStorage: storage.connectionString,
       ServiceBusConnection: `Endpoint=sb://127.0.0.1:${sbPort};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;`,
       ServiceBusTopicName: 'stagecraft-events',
       MLFLOW_WEBHOOK_SECRETS: SECRET,
@@ -73,11 +69,7 @@ describe('event intake end to end', () => {
     expect(answers[0]!.body.status).toBe('accepted');
     expect(answers.slice(1).map((a) => a.body.status)).toEqual(['duplicate', 'duplicate']);
 
-    const receipts = TableClient.fromConnectionString(
-      `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${AZURITE_KEY};TableEndpoint=http://127.0.0.1:${tablePort(host.logs())}/devstoreaccount1;`,
-      'E2eReceipts',
-      { allowInsecureConnection: true },
-    );
+    const receipts = TableClient.fromConnectionString(storage.connectionString, 'E2eReceipts', { allowInsecureConnection: true });
     const all = await until('the reconciler receipt', async () => {
       const list: { source: string; outcome: string }[] = [];
       for await (const e of receipts.listEntities<{ source: string; outcome: string }>()) list.push(e);

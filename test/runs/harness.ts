@@ -8,6 +8,7 @@ import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type HostProcess, startHostProcess } from '../helpers/host';
+import { sharedStorage } from '../records/azurite';
 import { appDirForTests } from './app-fixture';
 
 export const FUNCTION_KEY = 'test-function-key-0123456789';
@@ -45,7 +46,8 @@ export async function startTestHost(ws: Workspace, env: Record<string, string>):
   const host = await startHostProcess({
     appDir: appDirForTests(),
     env: {
-      AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+      // An account of its own on the run's shared Azurite (the host's own Azurite is covered by test/host/azurite.test.ts).
+      AzureWebJobsStorage: (await sharedStorage()).connectionString,
       STAGECRAFT_FUNCTION_KEY: FUNCTION_KEY,
       STAGECRAFT_JOBS_DIR: join(ws.dir, 'jobs'),
       ...env,
