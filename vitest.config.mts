@@ -1,19 +1,46 @@
 import { defineConfig } from 'vitest/config';
 
+const EXCLUDE = ['test/e2e/**', 'test/parity/**', 'node_modules/**', 'dist/**'];
+
+// Files that load a Functions app in-process (the host core's `@azure/functions-core` stand-in, the app's trigger
+// files) keep a fresh module graph each: registrations are process-wide and would leak into the next file.
+const ISOLATED = [
+  'devhost/test/durable/conformance.test.ts',
+  'devhost/test/host/bindings.test.ts',
+  'devhost/test/host/host-fidelity.test.ts',
+  'devhost/test/host/setting-names.test.ts',
+  'devhost/test/servicebus/host-e2e.test.ts',
+  'devhost/test/servicebus/host-port-in-use.test.ts',
+  'devhost/test/servicebus/host-session-mismatch.test.ts',
+  'test/azure/registrations.test.ts',
+  'test/host/parity.test.ts',
+  'test/infra/package.test.ts',
+  'test/intake/extending.test.ts',
+  'test/security/routes.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts', 'devhost/test/**/*.test.ts'],
-    exclude: ['test/e2e/**', 'test/parity/**', 'node_modules/**', 'dist/**'],
     // One Azurite for the run (an account per test file) and Azurite's standard ports held: test/setup/global.ts.
     globalSetup: ['test/setup/global.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    pool: 'forks',
-    // Files in parallel even on 2 cores (vitest's default there is 1 worker): most files wait on hosts, timers and
-    // child processes, so 6 at a time keeps both cores busy. Every test file uses its own ports, state dirs and
-    // storage account, so files never share state. VITEST_MAX_WORKERS overrides it.
+    // Worker threads, and files in parallel even on 2 cores (vitest's default there is 1 worker): most files wait on
+    // hosts, timers and child processes, so 6 at a time keeps both cores busy. Every test file uses its own ports,
+    // state dirs and storage account, so files never share state. VITEST_MAX_WORKERS overrides it.
+    pool: 'threads',
     maxWorkers: 6,
     allowOnly: false,
     reporters: ['default'],
+    projects: [
+      { extends: true, test: { name: 'isolated', include: ISOLATED, exclude: EXCLUDE, isolate: true, globalSetup: [] } },
+      // Every other file shares its worker's module cache with the files before it (no re-import of the Azure SDKs
+      // per file); such files must not depend on module state another file left (tests read settings from the env
+      // objects they pass, and the composition root keys its clients by setting values).
+      {
+        extends: true,
+        test: { name: 'shared', include: ['test/**/*.test.ts', 'devhost/test/**/*.test.ts'], exclude: [...EXCLUDE, ...ISOLATED], isolate: false, globalSetup: [] },
+      },
+    ],
   },
 });

@@ -11,6 +11,7 @@ import { normalizeRequest } from '../../shared/intake/request';
 import { mlflowSource } from '../../shared/intake/sources/mlflow';
 import type { ParseContext } from '../../shared/intake/sources/types';
 import { StandardWebhooksVerifier } from '../../shared/intake/verifiers';
+import { testConfig } from '../intake/helpers';
 
 interface Fixture {
   file: string;
@@ -49,7 +50,7 @@ describe('captured MLflow deliveries', () => {
   });
 
   it.each(deliveries.map((d) => [d.file, d] as const))("%s: Stagecraft's MLflow source parses it into a Stagecraft event", (_f, d) => {
-    const ctx = { now: new Date(at(d)).toISOString(), deliveryId: d.request.headers['x-mlflow-delivery-id']! } as ParseContext;
+    const ctx = { config: testConfig(), now: new Date(at(d)).toISOString(), deliveryId: d.request.headers['x-mlflow-delivery-id']! } as ParseContext;
     const outcome = mlflowSource.parse(JSON.parse(d.request.rawBody), ctx);
     expect(outcome.kind).toBe('events');
   });

@@ -32,6 +32,7 @@ import {
 import { driftSource } from '../../shared/intake/sources/drift';
 import { mlflowContract } from '../adapters/mlflow-contract';
 import type { ParseContext } from '../../shared/intake/sources/types';
+import { testConfig } from '../intake/helpers';
 
 const MODEL = 'breast-cancer-classifier';
 const SECRET = 'e2e-webhook-secret';
@@ -186,7 +187,7 @@ describe('example ML project against a real MLflow server', () => {
     const d = await capture!.waitFor((x) => x.path === '/api/events/drift');
     expect(d.headers['x-stagecraft-key']).toBe('drift-key');
     expect(d.headers['x-functions-key']).toBe('function-key');
-    const ctx = { now: new Date().toISOString(), deliveryId: 'e2e-drift-1' } as ParseContext;
+    const ctx = { config: testConfig(), now: new Date().toISOString(), deliveryId: 'e2e-drift-1' } as ParseContext;
     const outcome = driftSource.parse(d.json, ctx);
     expect(outcome.kind).toBe('events');
     if (outcome.kind !== 'events') return;
