@@ -33,13 +33,22 @@ export default defineConfig({
     allowOnly: false,
     reporters: ['default'],
     projects: [
-      { extends: true, test: { name: 'isolated', include: ISOLATED, exclude: EXCLUDE, isolate: true, globalSetup: [] } },
+      {
+        extends: true,
+        test: { name: 'isolated', include: ISOLATED, exclude: EXCLUDE, isolate: true, globalSetup: [] },
+      },
       // Every other file shares its worker's module cache with the files before it (no re-import of the Azure SDKs
       // per file); such files must not depend on module state another file left (tests read settings from the env
       // objects they pass, and the composition root keys its clients by setting values).
       {
         extends: true,
-        test: { name: 'shared', include: ['test/**/*.test.ts', 'devhost/test/**/*.test.ts'], exclude: [...EXCLUDE, ...ISOLATED], isolate: false, globalSetup: [] },
+        test: {
+          name: 'shared',
+          include: ['test/**/*.test.ts', 'devhost/test/**/*.test.ts'],
+          exclude: [...EXCLUDE, ...ISOLATED],
+          isolate: false,
+          globalSetup: [],
+        },
       },
     ],
   },

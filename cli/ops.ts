@@ -44,7 +44,12 @@ function opsContext(common: Record<string, string | undefined>, ctx: CliContext)
 class UsageError extends Error {}
 
 /** The command's own options and positionals, after the common ones are taken out. */
-function parse<O extends NonNullable<ParseArgsConfig['options']>>(argv: string[], ctx: CliContext, options: O, usageLine: string) {
+function parse<O extends NonNullable<ParseArgsConfig['options']>>(
+  argv: string[],
+  ctx: CliContext,
+  options: O,
+  usageLine: string,
+) {
   const { values: common, rest } = splitCommonOptions(argv, COMMON);
   try {
     const parsed = parseArgs({ args: rest, options, allowPositionals: true });
@@ -54,16 +59,27 @@ function parse<O extends NonNullable<ParseArgsConfig['options']>>(argv: string[]
   }
 }
 
-async function api(ctx: OpsContext, method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+async function api(
+  ctx: OpsContext,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: unknown }> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (ctx.key) headers['x-functions-key'] = ctx.key;
   if (ctx.identityKey) headers['x-stagecraft-key'] = ctx.identityKey;
   if (body !== undefined) headers['content-type'] = 'application/json';
   let res: Response;
   try {
-    res = await fetch(`${ctx.url}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    res = await fetch(`${ctx.url}${path}`, {
+      method,
+      headers,
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
   } catch (e) {
-    throw new Error(`Cannot reach Stagecraft at ${ctx.url} (${(e as Error).message}); is \`npm start\` running? Use --url to point elsewhere.`);
+    throw new Error(
+      `Cannot reach Stagecraft at ${ctx.url} (${(e as Error).message}); is \`npm start\` running? Use --url to point elsewhere.`,
+    );
   }
   const text = await res.text();
   let json: unknown = text;
@@ -84,10 +100,20 @@ function usage(text: string): number {
   return 2;
 }
 
-const APPROVALS_USAGE = 'stagecraft approvals [list|show ID|approve ID|reject ID] [--status S] [--model M] [--comment TEXT]';
+const APPROVALS_USAGE =
+  'stagecraft approvals [list|show ID|approve ID|reject ID] [--status S] [--model M] [--comment TEXT]';
 
 async function approvals(argv: string[], cli: CliContext): Promise<number> {
-  const { values, positionals, ops: ctx } = parse(argv, cli, { status: { type: 'string' }, model: { type: 'string' }, comment: { type: 'string' } }, APPROVALS_USAGE);
+  const {
+    values,
+    positionals,
+    ops: ctx,
+  } = parse(
+    argv,
+    cli,
+    { status: { type: 'string' }, model: { type: 'string' }, comment: { type: 'string' } },
+    APPROVALS_USAGE,
+  );
   const [sub, id] = positionals;
   const comment = values.comment;
   switch (sub) {
@@ -108,7 +134,10 @@ async function approvals(argv: string[], cli: CliContext): Promise<number> {
     case 'approve':
     case 'reject': {
       if (!id) return usage(`stagecraft approvals ${sub} ID [--comment TEXT] [--identity-key APPROVER_KEY]`);
-      const r = await api(ctx, 'POST', `/api/approvals/${encodeURIComponent(id)}/decision`, { decision: sub, ...(comment ? { comment } : {}) });
+      const r = await api(ctx, 'POST', `/api/approvals/${encodeURIComponent(id)}/decision`, {
+        decision: sub,
+        ...(comment ? { comment } : {}),
+      });
       print(r.json);
       return r.status < 400 ? 0 : r.status === 409 || r.status === 403 ? 3 : 1;
     }
@@ -120,22 +149,40 @@ async function approvals(argv: string[], cli: CliContext): Promise<number> {
 const ROLLBACK_USAGE = 'stagecraft rollback MODEL [--to VERSION] [--reason TEXT]';
 
 async function rollback(argv: string[], cli: CliContext): Promise<number> {
-  const { values, positionals, ops: ctx } = parse(argv, cli, { to: { type: 'string' }, reason: { type: 'string' } }, ROLLBACK_USAGE);
+  const {
+    values,
+    positionals,
+    ops: ctx,
+  } = parse(argv, cli, { to: { type: 'string' }, reason: { type: 'string' } }, ROLLBACK_USAGE);
   const model = positionals[0];
   if (!model) return usage(ROLLBACK_USAGE);
   const reason = values.reason ?? 'requested from the CLI';
-  const r = await api(ctx, 'POST', `/api/models/${encodeURIComponent(model)}/rollback`, { ...(values.to ? { toVersion: values.to } : {}), reason });
+  const r = await api(ctx, 'POST', `/api/models/${encodeURIComponent(model)}/rollback`, {
+    ...(values.to ? { toVersion: values.to } : {}),
+    reason,
+  });
   print(r.json);
   return r.status < 400 ? 0 : r.status === 409 ? 3 : 1;
 }
 
-const AUDIT_USAGE = 'stagecraft audit [--from ISO] [--to ISO] [--action NAME|prefix.*] [--actor ID] [--limit N] [--json]';
+const AUDIT_USAGE =
+  'stagecraft audit [--from ISO] [--to ISO] [--action NAME|prefix.*] [--actor ID] [--limit N] [--json]';
 
 /** `stagecraft audit [--from ISO] [--to ISO] [--action A] [--actor ID] [--limit N] [--json]`: the audit log (operators). */
 async function audit(argv: string[], cli: CliContext): Promise<number> {
-  const { values, ops: ctx } = parse(argv, cli, {
-    from: { type: 'string' }, to: { type: 'string' }, action: { type: 'string' }, actor: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' },
-  }, AUDIT_USAGE);
+  const { values, ops: ctx } = parse(
+    argv,
+    cli,
+    {
+      from: { type: 'string' },
+      to: { type: 'string' },
+      action: { type: 'string' },
+      actor: { type: 'string' },
+      limit: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    AUDIT_USAGE,
+  );
   const q = new URLSearchParams();
   for (const f of ['from', 'to', 'action', 'actor', 'limit'] as const) {
     const v = values[f];
@@ -146,8 +193,19 @@ async function audit(argv: string[], cli: CliContext): Promise<number> {
     print(r.json);
     return r.status < 400 ? 0 : r.status === 401 || r.status === 403 ? 3 : 1;
   }
-  const entries = ((r.json as { entries?: unknown[] }).entries ?? []) as Array<{ time: string; action: string; actor: string; via?: string; outcome: string; target?: string; reason?: string }>;
-  for (const e of entries) print(`${e.time}  ${e.outcome.padEnd(8)}  ${e.action.padEnd(22)}  ${e.actor}${e.via ? ` (${e.via})` : ''}${e.target ? `  ${e.target}` : ''}${e.reason ? `  ${e.reason}` : ''}`);
+  const entries = ((r.json as { entries?: unknown[] }).entries ?? []) as Array<{
+    time: string;
+    action: string;
+    actor: string;
+    via?: string;
+    outcome: string;
+    target?: string;
+    reason?: string;
+  }>;
+  for (const e of entries)
+    print(
+      `${e.time}  ${e.outcome.padEnd(8)}  ${e.action.padEnd(22)}  ${e.actor}${e.via ? ` (${e.via})` : ''}${e.target ? `  ${e.target}` : ''}${e.reason ? `  ${e.reason}` : ''}`,
+    );
   if (entries.length === 0) print('no audit entries in the window');
   return 0;
 }
@@ -158,7 +216,9 @@ async function policy(argv: string[], cli: CliContext): Promise<number> {
   const { positionals, ops: ctx } = parse(argv, cli, {}, POLICY_USAGE);
   const [sub, file] = positionals;
   if (sub !== 'check') return usage(POLICY_USAGE);
-  const r = await policyCheck(resolve(ctx.appDir, file ?? process.env['STAGECRAFT_POLICY_FILE'] ?? 'stagecraft.policy.yaml'));
+  const r = await policyCheck(
+    resolve(ctx.appDir, file ?? process.env['STAGECRAFT_POLICY_FILE'] ?? 'stagecraft.policy.yaml'),
+  );
   (r.exitCode === 0 ? process.stdout : process.stderr).write(`${r.report}\n`);
   return r.exitCode;
 }
@@ -176,7 +236,9 @@ async function runs(argv: string[], cli: CliContext): Promise<number> {
 }
 
 /** A usage error exits 2 with the message; anything else propagates (the CLI prints it and exits 1). */
-function withUsage(run: (argv: string[], ctx: CliContext) => Promise<number>): (argv: string[], ctx: CliContext) => Promise<number> {
+function withUsage(
+  run: (argv: string[], ctx: CliContext) => Promise<number>,
+): (argv: string[], ctx: CliContext) => Promise<number> {
   return async (argv, ctx) => {
     try {
       return await run(argv, ctx);

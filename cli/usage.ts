@@ -1,6 +1,7 @@
 /** Help lines of Stagecraft's operator commands (kept apart from ops.ts so `stagecraft start` does not load it). */
 export const COMMAND_USAGE = {
-  policy: '  policy check [FILE]                              Validate the promotion policy (default stagecraft.policy.yaml)',
+  policy:
+    '  policy check [FILE]                              Validate the promotion policy (default stagecraft.policy.yaml)',
   approvals: '  approvals [list|show ID|approve ID|reject ID]    Pending approvals and decisions (--comment, --key)',
   rollback: '  rollback MODEL [--to VERSION] [--reason TEXT]    Move champion back to the previous (or named) version',
   retrain: '  retrain MODEL [--reason TEXT] [--param k=v]      Request retraining (refused while one is running)',

@@ -14,7 +14,11 @@ export function setKey(k: string | null): void {
 }
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -27,7 +31,12 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   const key = storedKey();
   if (key) headers['x-stagecraft-key'] = key;
   if (init.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`${API_BASE}${path}`, { method: init.method ?? 'GET', headers, credentials: 'same-origin', ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}) });
+  const res = await fetch(`${API_BASE}${path}`, {
+    method: init.method ?? 'GET',
+    headers,
+    credentials: 'same-origin',
+    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+  });
   const text = await res.text();
   let json: unknown = undefined;
   try {
@@ -37,7 +46,11 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   }
   const err = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
   if (!res.ok || (json as { accepted?: boolean } | undefined)?.accepted === false) {
-    throw new ApiError(res.status, err?.code ?? `HTTP_${res.status}`, err?.message ?? `${res.status} ${res.statusText}`);
+    throw new ApiError(
+      res.status,
+      err?.code ?? `HTTP_${res.status}`,
+      err?.message ?? `${res.status} ${res.statusText}`,
+    );
   }
   return json as T;
 }

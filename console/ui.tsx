@@ -6,7 +6,12 @@ import { ApiError } from './api';
 export function fmtTime(iso: string | undefined): string {
   if (!iso) return '—';
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  return Number.isNaN(d.getTime())
+    ? iso
+    : d
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d+Z$/, 'Z');
 }
 
 export function fmtDuration(ms: number | undefined): string {
@@ -34,21 +39,36 @@ export function Status({ value }: { value: string }) {
 
 export function ErrorBox({ error }: { error: unknown }) {
   if (!error) return null;
-  const msg = error instanceof ApiError ? `${error.message} (${error.code})` : error instanceof Error ? error.message : 'unexpected error';
-  return <p class="error" role="alert">{msg}</p>;
+  const msg =
+    error instanceof ApiError
+      ? `${error.message} (${error.code})`
+      : error instanceof Error
+        ? error.message
+        : 'unexpected error';
+  return (
+    <p class="error" role="alert">
+      {msg}
+    </p>
+  );
 }
 
 export function Json({ value, label }: { value: unknown; label: string }) {
   return (
     <details>
       <summary>{label}</summary>
-      <pre tabIndex={0} aria-label={label}>{value === null || value === undefined ? '—' : JSON.stringify(value, null, 2)}</pre>
+      <pre tabIndex={0} aria-label={label}>
+        {value === null || value === undefined ? '—' : JSON.stringify(value, null, 2)}
+      </pre>
     </details>
   );
 }
 
 /** Loads with `load` now and every `everyMs` while mounted (live updates by polling). */
-export function usePoll<T>(load: () => Promise<T>, deps: unknown[], everyMs = 5000): { data: T | undefined; error: unknown; reload: () => void; at: number | undefined } {
+export function usePoll<T>(
+  load: () => Promise<T>,
+  deps: unknown[],
+  everyMs = 5000,
+): { data: T | undefined; error: unknown; reload: () => void; at: number | undefined } {
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
   const [at, setAt] = useState<number | undefined>(undefined);
@@ -57,16 +77,39 @@ export function usePoll<T>(load: () => Promise<T>, deps: unknown[], everyMs = 50
   loadRef.current = load;
   useEffect(() => {
     let alive = true;
-    const run = () => loadRef.current().then((d) => { if (alive) { setData(d); setError(undefined); setAt(Date.now()); } }, (e: unknown) => { if (alive) setError(e); });
+    const run = () =>
+      loadRef.current().then(
+        (d) => {
+          if (alive) {
+            setData(d);
+            setError(undefined);
+            setAt(Date.now());
+          }
+        },
+        (e: unknown) => {
+          if (alive) setError(e);
+        },
+      );
     void run();
     const t = everyMs > 0 ? setInterval(() => void run(), everyMs) : undefined;
-    return () => { alive = false; if (t) clearInterval(t); };
+    return () => {
+      alive = false;
+      if (t) clearInterval(t);
+    };
   }, [...deps, tick]);
   return { data, error, at, reload: () => setTick((x) => x + 1) };
 }
 
 /** A confirmation dialog (native <dialog>: focus trapped, Escape cancels) asking for a reason. */
-export function Confirm(props: { title: string; confirmLabel: string; needReason?: boolean; danger?: boolean; onConfirm: (reason: string) => Promise<void>; onClose: () => void; children?: ComponentChildren }) {
+export function Confirm(props: {
+  title: string;
+  confirmLabel: string;
+  needReason?: boolean;
+  danger?: boolean;
+  onConfirm: (reason: string) => Promise<void>;
+  onClose: () => void;
+  children?: ComponentChildren;
+}) {
   const ref = useRef<HTMLDialogElement>(null);
   const [reason, setReason] = useState('');
   const [busy, setBusy] = useState(false);
@@ -94,13 +137,29 @@ export function Confirm(props: { title: string; confirmLabel: string; needReason
         {props.needReason !== false && (
           <p>
             <label for="confirm-reason">Reason (recorded in the audit log)</label>
-            <input id="confirm-reason" value={reason} required maxLength={500} onInput={(e) => setReason((e.target as HTMLInputElement).value)} />
+            <input
+              id="confirm-reason"
+              value={reason}
+              required
+              maxLength={500}
+              onInput={(e) => setReason((e.target as HTMLInputElement).value)}
+            />
           </p>
         )}
         <ErrorBox error={error} />
         <div class="buttons">
-          <button type="submit" class={props.danger ? 'danger' : 'primary'} disabled={busy}>{props.confirmLabel}</button>
-          <button type="button" onClick={() => { ref.current?.close(); props.onClose(); }}>Cancel</button>
+          <button type="submit" class={props.danger ? 'danger' : 'primary'} disabled={busy}>
+            {props.confirmLabel}
+          </button>
+          <button
+            type="button"
+            onClick={() => {
+              ref.current?.close();
+              props.onClose();
+            }}
+          >
+            Cancel
+          </button>
         </div>
       </form>
     </dialog>

@@ -77,7 +77,10 @@ ${options.footer ?? DEFAULT_FOOTER}
  * Splits `argv` into the values of the `names` options (each takes a value; `--x V` or `--x=V`, anywhere) and the
  * remaining arguments in order. Other options are left as they are, for the command's own parser.
  */
-export function splitCommonOptions(argv: readonly string[], names: readonly string[]): { values: Record<string, string | undefined>; rest: string[] } {
+export function splitCommonOptions(
+  argv: readonly string[],
+  names: readonly string[],
+): { values: Record<string, string | undefined>; rest: string[] } {
   const options = Object.fromEntries(names.map((n) => [n, { type: 'string' as const }]));
   const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
   const values: Record<string, string | undefined> = {};
@@ -94,7 +97,10 @@ export function splitCommonOptions(argv: readonly string[], names: readonly stri
 }
 
 /** The command word: the first positional argument (options before it belong to the command line as a whole). */
-function commandWord(argv: readonly string[], commonNames: readonly string[]): { command: string | undefined; args: string[] } {
+function commandWord(
+  argv: readonly string[],
+  commonNames: readonly string[],
+): { command: string | undefined; args: string[] } {
   const options = Object.fromEntries(commonNames.map((n) => [n, { type: 'string' as const }]));
   const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
   const first = tokens.find((t) => t.kind === 'positional');
@@ -163,7 +169,9 @@ async function start(argv: string[], ctx: CliContext, options: CliOptions, usage
   // App code failing outside an invocation (a stray promise, a throwing timer callback) is logged; the host keeps
   // serving, as a dev host should, where Azure would recycle the worker.
   process.on('unhandledRejection', (reason) => {
-    process.stderr.write(`[${ctx.program}] unhandled promise rejection (host keeps running): ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`);
+    process.stderr.write(
+      `[${ctx.program}] unhandled promise rejection (host keeps running): ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`,
+    );
   });
   process.on('uncaughtException', (err) => {
     process.stderr.write(`[${ctx.program}] uncaught exception (host keeps running): ${err.stack ?? err.message}\n`);
@@ -188,7 +196,11 @@ export async function runCli(argv: readonly string[], options: CliOptions = {}):
   const { command, args } = commandWord(argv, [...BUILT_IN_COMMON, ...pluginCommon]);
   const { values: common, rest: ownArgs } = splitCommonOptions(args, [...BUILT_IN_COMMON, ...pluginCommon]);
   const appDir = resolve(common['app'] ?? process.cwd());
-  const ctx: CliContext = { program, appDir, stateDir: resolve(common['state'] ?? resolve(appDir, options.stateDirName ?? '.devhost')) };
+  const ctx: CliContext = {
+    program,
+    appDir,
+    stateDir: resolve(common['state'] ?? resolve(appDir, options.stateDirName ?? '.devhost')),
+  };
   switch (command) {
     case 'start':
       return start(ownArgs, ctx, options, usage).catch((e: unknown) => {
@@ -198,7 +210,12 @@ export async function runCli(argv: readonly string[], options: CliOptions = {}):
     case 'instances': {
       const { instancesCommand } = await import('./durable/cli.js');
       const url = common['url'] ?? hostSetting(process.env, 'URL');
-      return instancesCommand(ownArgs, { appDir: ctx.appDir, stateDir: ctx.stateDir, program, ...(url ? { url: url.replace(/\/+$/, '') } : {}) });
+      return instancesCommand(ownArgs, {
+        appDir: ctx.appDir,
+        stateDir: ctx.stateDir,
+        program,
+        ...(url ? { url: url.replace(/\/+$/, '') } : {}),
+      });
     }
     case 'servicebus': {
       const { servicebusCommand } = await import('./servicebus/cli.js');

@@ -8,7 +8,19 @@
  */
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { z } from 'zod';
-import { ApprovalIdParams, DecisionBody, getApproval, linkDecision, linkPage, listApprovals, ListQuery, page, postDecision, type ApiDeps, type ApiResponse } from '../shared/approvals/api';
+import {
+  ApprovalIdParams,
+  DecisionBody,
+  getApproval,
+  linkDecision,
+  linkPage,
+  listApprovals,
+  ListQuery,
+  page,
+  postDecision,
+  type ApiDeps,
+  type ApiResponse,
+} from '../shared/approvals/api';
 import { approvalSettings } from '../shared/approvals/settings';
 import { TableApprovalStore } from '../shared/approvals/store';
 import type { Identity } from '../shared/auth/identity';
@@ -27,13 +39,15 @@ function deps(ctx: RouteContext<unknown, unknown, unknown>, withClient: boolean)
       const r = await ctx.durable().raise(instanceId, eventName, payload);
       if (r !== 'raised') throw new Error(`instance ${instanceId} is ${r === 'gone' ? 'finished' : 'missing'}`);
     },
-    log: (level, message, fields) => (level === 'warn' ? ctx.context.warn(message, fields) : ctx.context.info(message, fields)),
+    log: (level, message, fields) =>
+      level === 'warn' ? ctx.context.warn(message, fields) : ctx.context.info(message, fields),
     audit: ctx.audit,
   };
 }
 
 function toHttp(r: ApiResponse, preferHtml: boolean): HttpResponseInit {
-  if (r.html !== undefined && (preferHtml || r.json === undefined)) return { status: r.status, body: r.html, headers: { 'content-type': 'text/html; charset=utf-8' } };
+  if (r.html !== undefined && (preferHtml || r.json === undefined))
+    return { status: r.status, body: r.html, headers: { 'content-type': 'text/html; charset=utf-8' } };
   return { status: r.status, jsonBody: r.json ?? {} };
 }
 
@@ -49,7 +63,11 @@ function linkErrorPage(e: StagecraftError, request: HttpRequest): HttpResponseIn
     ? `<p><a href="/.auth/login/aad?post_login_redirect_uri=${encodeURIComponent(url.pathname + url.search)}">Sign in</a> as the approver this link names, then confirm.</p>`
     : '<p>Locally, send your identity key in the <code>x-stagecraft-key</code> header, e.g. <code>curl -X POST -H "x-stagecraft-key: $KEY" "&lt;this link&gt;"</code>, or decide with <code>stagecraft approvals approve ID --identity-key $KEY</code>.</p>';
   const how = e.status === 401 ? signIn : '';
-  return { status: e.status, body: page('Approval link', `<p>${escapeHtml(e.message)}</p>${how}`), headers: { 'content-type': 'text/html; charset=utf-8' } };
+  return {
+    status: e.status,
+    body: page('Approval link', `<p>${escapeHtml(e.message)}</p>${how}`),
+    headers: { 'content-type': 'text/html; charset=utf-8' },
+  };
 }
 
 route('approvalsList', {
@@ -97,9 +115,10 @@ route('approvalsLink', {
   durable: true,
   renderError: linkErrorPage,
   handler: async (ctx) => {
-    const r = ctx.request.method === 'POST'
-      ? await linkDecision(ctx.params.id, ctx.query.t, ctx.text, me(ctx), deps(ctx, true))
-      : await linkPage(ctx.params.id, ctx.query.t ?? '', me(ctx), deps(ctx, false));
+    const r =
+      ctx.request.method === 'POST'
+        ? await linkDecision(ctx.params.id, ctx.query.t, ctx.text, me(ctx), deps(ctx, true))
+        : await linkPage(ctx.params.id, ctx.query.t ?? '', me(ctx), deps(ctx, false));
     return toHttp(r, ctx.request.method === 'GET' || wantsHtml(ctx.request));
   },
 });

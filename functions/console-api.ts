@@ -10,7 +10,16 @@ import { inboxView } from '../shared/console/inbox';
 import { modelDetailView, modelsView } from '../shared/console/models';
 import { retrainingView } from '../shared/console/retraining';
 import { listRunsView, runAction, runDetailView } from '../shared/console/runs';
-import { DeadLetterParams, EventsQuery, InboxQuery, ResubmitBody, RunActionBody, RunsViewQuery, type EventsView, type Me } from '../shared/console/schemas';
+import {
+  DeadLetterParams,
+  EventsQuery,
+  InboxQuery,
+  ResubmitBody,
+  RunActionBody,
+  RunsViewQuery,
+  type EventsView,
+  type Me,
+} from '../shared/console/schemas';
 import { isStagecraftError } from '../shared/errors';
 import { aliasHistoryFromEnv } from '../shared/promotion/aliases';
 import { listPromotionRecords } from '../shared/promotion/records';
@@ -53,7 +62,10 @@ route('consoleRun', {
   params: RunIdParams,
   errorPrefix: 'CONSOLE_RUN',
   durable: true,
-  handler: async (ctx) => ({ status: 200, jsonBody: await runDetailView(ctx.durable(), runStepStore(runsSettings()), ctx.params.id) }),
+  handler: async (ctx) => ({
+    status: 200,
+    jsonBody: await runDetailView(ctx.durable(), runStepStore(runsSettings()), ctx.params.id),
+  }),
 });
 
 route('consoleRunAction', {
@@ -71,10 +83,19 @@ route('consoleRunAction', {
     const entry = { action: `console.run.${ctx.body.action}`, ...who, target: ctx.params.id };
     try {
       const result = await runAction(ctx.durable(), ctx.params.id, ctx.body, who.actor, Date.now());
-      await ctx.audit({ ...entry, outcome: 'accepted', details: { reason: ctx.body.reason, ...(result.newRunId ? { newRunId: result.newRunId } : {}) } });
+      await ctx.audit({
+        ...entry,
+        outcome: 'accepted',
+        details: { reason: ctx.body.reason, ...(result.newRunId ? { newRunId: result.newRunId } : {}) },
+      });
       return { status: 200, jsonBody: result };
     } catch (e) {
-      await ctx.audit({ ...entry, outcome: isStagecraftError(e) && e.status < 500 ? 'refused' : 'failed', reason: isStagecraftError(e) ? e.code : 'INTERNAL', details: { reason: ctx.body.reason } });
+      await ctx.audit({
+        ...entry,
+        outcome: isStagecraftError(e) && e.status < 500 ? 'refused' : 'failed',
+        reason: isStagecraftError(e) ? e.code : 'INTERNAL',
+        details: { reason: ctx.body.reason },
+      });
       throw e;
     }
   },
@@ -87,7 +108,10 @@ route('consoleInbox', {
   note: 'requests the caller may see (same rule as GET /api/approvals) with validations and whether they may vote',
   query: InboxQuery,
   errorPrefix: 'CONSOLE_INBOX',
-  handler: async (ctx) => ({ status: 200, jsonBody: await inboxView(TableApprovalStore.fromEnv(), ctx.caller.identity!, ctx.query, Date.now()) }),
+  handler: async (ctx) => ({
+    status: 200,
+    jsonBody: await inboxView(TableApprovalStore.fromEnv(), ctx.caller.identity!, ctx.query, Date.now()),
+  }),
 });
 
 async function lastRecord(model: string) {
@@ -110,7 +134,15 @@ route('consoleModel', {
   note: 'any identity: versions with aliases, validation and promotion outcome; alias history',
   params: ModelParams,
   errorPrefix: 'CONSOLE_MODEL',
-  handler: async (ctx) => ({ status: 200, jsonBody: await modelDetailView(ctx.params.name, services().mlflow(), await listPromotionRecords(ctx.params.name), aliasHistoryFromEnv()) }),
+  handler: async (ctx) => ({
+    status: 200,
+    jsonBody: await modelDetailView(
+      ctx.params.name,
+      services().mlflow(),
+      await listPromotionRecords(ctx.params.name),
+      aliasHistoryFromEnv(),
+    ),
+  }),
 });
 
 route('consoleRetraining', {
@@ -131,7 +163,10 @@ route('consoleEvents', {
   errorPrefix: 'CONSOLE_EVENTS',
   handler: async (ctx) => {
     const receipts = services().records().receipts;
-    const view: EventsView = { receipts: await receiptsView((s, n) => receipts.listReceipts(s, n), ctx.query.outcome, ctx.query.limit), deadLetters: [] };
+    const view: EventsView = {
+      receipts: await receiptsView((s, n) => receipts.listReceipts(s, n), ctx.query.outcome, ctx.query.limit),
+      deadLetters: [],
+    };
     try {
       view.deadLetters = await deadLettersView(services().serviceBus(), services().serviceBusConfig().topicName);
     } catch (e) {
@@ -153,13 +188,36 @@ route('consoleResubmit', {
   errorPrefix: 'CONSOLE_RESUBMIT',
   handler: async (ctx) => {
     const who = actorOf(ctx.caller);
-    const entry = { action: 'console.deadletter.resubmit', ...who, target: `${ctx.params.subscription}/${ctx.params.seq}` };
+    const entry = {
+      action: 'console.deadletter.resubmit',
+      ...who,
+      target: `${ctx.params.subscription}/${ctx.params.seq}`,
+    };
     try {
-      const r = await resubmitDeadLetter(services().serviceBus(), services().serviceBusConfig().topicName, ctx.params.subscription, ctx.params.seq, Date.now());
-      await ctx.audit({ ...entry, outcome: 'accepted', details: { newMessageId: r.newMessageId, ...(r.subject ? { subject: r.subject } : {}), ...(r.originalMessageId ? { messageId: r.originalMessageId } : {}), ...(ctx.body.reason ? { reason: ctx.body.reason } : {}) } });
+      const r = await resubmitDeadLetter(
+        services().serviceBus(),
+        services().serviceBusConfig().topicName,
+        ctx.params.subscription,
+        ctx.params.seq,
+        Date.now(),
+      );
+      await ctx.audit({
+        ...entry,
+        outcome: 'accepted',
+        details: {
+          newMessageId: r.newMessageId,
+          ...(r.subject ? { subject: r.subject } : {}),
+          ...(r.originalMessageId ? { messageId: r.originalMessageId } : {}),
+          ...(ctx.body.reason ? { reason: ctx.body.reason } : {}),
+        },
+      });
       return { status: 200, jsonBody: r };
     } catch (e) {
-      await ctx.audit({ ...entry, outcome: isStagecraftError(e) && e.status < 500 ? 'refused' : 'failed', reason: isStagecraftError(e) ? e.code : 'INTERNAL' });
+      await ctx.audit({
+        ...entry,
+        outcome: isStagecraftError(e) && e.status < 500 ? 'refused' : 'failed',
+        reason: isStagecraftError(e) ? e.code : 'INTERNAL',
+      });
       throw e;
     }
   },

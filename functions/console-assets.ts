@@ -10,11 +10,28 @@ import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { rawRoute } from './lib/route';
 
 const DIST = join(__dirname, '..', 'console');
-export const CONSOLE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-const TYPES: Record<string, string> = { js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8', html: 'text/html; charset=utf-8', svg: 'image/svg+xml', png: 'image/png', map: 'application/json' };
-const SECURITY_HEADERS = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'x-frame-options': 'DENY', 'cross-origin-opener-policy': 'same-origin', 'cross-origin-resource-policy': 'same-origin' };
+export const CONSOLE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const TYPES: Record<string, string> = {
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+  html: 'text/html; charset=utf-8',
+  svg: 'image/svg+xml',
+  png: 'image/png',
+  map: 'application/json',
+};
+const SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+};
 
-interface Manifest { index: string; files: string[] }
+interface Manifest {
+  index: string;
+  files: string[];
+}
 let cache: { manifest: Manifest; files: Map<string, Buffer> } | undefined;
 
 function load(): { manifest: Manifest; files: Map<string, Buffer> } | undefined {
@@ -35,15 +52,43 @@ function load(): { manifest: Manifest; files: Map<string, Buffer> } | undefined 
 
 export async function serveConsole(request: HttpRequest): Promise<HttpResponseInit> {
   const built = load();
-  if (!built) return { status: 503, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }, body: 'The console is not built: run `npm run build`.\n' };
+  if (!built)
+    return {
+      status: 503,
+      headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
+      body: 'The console is not built: run `npm run build`.\n',
+    };
   const path = (request.params['path'] ?? '').replace(/^\/+/, '');
   if (path === '' || path === 'index.html') {
-    return { status: 200, body: built.files.get(built.manifest.index), headers: { 'content-type': TYPES['html']!, 'cache-control': 'no-store', 'content-security-policy': CONSOLE_CSP, ...SECURITY_HEADERS } };
+    return {
+      status: 200,
+      body: built.files.get(built.manifest.index),
+      headers: {
+        'content-type': TYPES['html']!,
+        'cache-control': 'no-store',
+        'content-security-policy': CONSOLE_CSP,
+        ...SECURITY_HEADERS,
+      },
+    };
   }
   const body = built.manifest.files.includes(path) ? built.files.get(path) : undefined;
-  if (!body) return { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...SECURITY_HEADERS }, body: 'not found\n' };
+  if (!body)
+    return {
+      status: 404,
+      headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...SECURITY_HEADERS },
+      body: 'not found\n',
+    };
   const ext = path.slice(path.lastIndexOf('.') + 1);
-  return { status: 200, body, headers: { 'content-type': TYPES[ext] ?? 'application/octet-stream', 'cache-control': 'public, max-age=31536000, immutable', 'content-security-policy': CONSOLE_CSP, ...SECURITY_HEADERS } };
+  return {
+    status: 200,
+    body,
+    headers: {
+      'content-type': TYPES[ext] ?? 'application/octet-stream',
+      'cache-control': 'public, max-age=31536000, immutable',
+      'content-security-policy': CONSOLE_CSP,
+      ...SECURITY_HEADERS,
+    },
+  };
 }
 
 rawRoute('consoleAssets', {

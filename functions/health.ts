@@ -13,9 +13,17 @@ export async function health(_request: HttpRequest, context: InvocationContext):
   const check = startupCheck();
   const headers = { 'cache-control': 'no-store' };
   if (check && check.problems.length > 0) {
-    return { status: 503, headers, jsonBody: { status: 'misconfigured', service: 'stagecraft', problems: check.problems, warnings: check.warnings } };
+    return {
+      status: 503,
+      headers,
+      jsonBody: { status: 'misconfigured', service: 'stagecraft', problems: check.problems, warnings: check.warnings },
+    };
   }
-  return { status: 200, headers, jsonBody: { status: 'ok', service: 'stagecraft', ...(check?.warnings.length ? { warnings: check.warnings } : {}) } };
+  return {
+    status: 200,
+    headers,
+    jsonBody: { status: 'ok', service: 'stagecraft', ...(check?.warnings.length ? { warnings: check.warnings } : {}) },
+  };
 }
 
 /**
@@ -29,11 +37,31 @@ export async function healthReady(_request: HttpRequest, context: InvocationCont
   const headers = { 'cache-control': 'no-store' };
   // The route is anonymous and each run reaches Storage, Service Bus and the registry: concurrent probes share one run
   // (single flight), so a flood of requests cannot multiply the calls to the dependencies (or the registry's quota).
-  inflight ??= readiness(appChecks(), { log: (name, e) => context.warn('readiness check failed', { check: name, error: e instanceof Error ? e.message : String(e) }) })
-    .finally(() => { inflight = undefined; });
+  inflight ??= readiness(appChecks(), {
+    log: (name, e) =>
+      context.warn('readiness check failed', { check: name, error: e instanceof Error ? e.message : String(e) }),
+  }).finally(() => {
+    inflight = undefined;
+  });
   const r = await inflight;
-  return { status: r.ready ? 200 : 503, headers, jsonBody: { status: r.ready ? 'ready' : 'not-ready', service: 'stagecraft', checks: r.checks } };
+  return {
+    status: r.ready ? 200 : 503,
+    headers,
+    jsonBody: { status: r.ready ? 'ready' : 'not-ready', service: 'stagecraft', checks: r.checks },
+  };
 }
 
-rawRoute('health', { methods: ['GET'], auth: 'anonymous', note: 'liveness only; reveals nothing', route: 'health', raw: health });
-rawRoute('healthReady', { methods: ['GET'], auth: 'anonymous', note: 'readiness: check names with ok/failed and a short code; no URLs, names or messages', route: 'health/ready', raw: healthReady });
+rawRoute('health', {
+  methods: ['GET'],
+  auth: 'anonymous',
+  note: 'liveness only; reveals nothing',
+  route: 'health',
+  raw: health,
+});
+rawRoute('healthReady', {
+  methods: ['GET'],
+  auth: 'anonymous',
+  note: 'readiness: check names with ok/failed and a short code; no URLs, names or messages',
+  route: 'health/ready',
+  raw: healthReady,
+});

@@ -10,11 +10,12 @@ route('modelsPromote', {
   readBody: 'json',
   durable: true,
   handler: async (ctx) => {
-    const r = await requestPromotion(
-      { params: ctx.request.params, body: ctx.text },
-      ctx.caller.identity!,
-      { now: Date.now, start: (name, id, input) => ctx.durable().startOnce(name, id, input), log: (message, fields) => ctx.context.info(message, fields), audit: ctx.audit },
-    );
+    const r = await requestPromotion({ params: ctx.request.params, body: ctx.text }, ctx.caller.identity!, {
+      now: Date.now,
+      start: (name, id, input) => ctx.durable().startOnce(name, id, input),
+      log: (message, fields) => ctx.context.info(message, fields),
+      audit: ctx.audit,
+    });
     return { status: r.status, jsonBody: r.json };
   },
 });

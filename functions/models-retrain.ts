@@ -26,12 +26,43 @@ route('modelsRetrain', {
       const parsed = parseRetrainBody(readJson(ctx.text));
       claimed = parsed.requestedBy;
       // A requestedBy in the body is a claim, not an identity: the caller is who authenticated.
-      const answer = await requestRetrain({ durable: ctx.durable(), policyPath: runsSettings().policyPath }, model, { ...parsed, requestedBy: undefined }, actor);
-      ctx.context.info('retrain requested', { model, requestId: answer.body.requestId, decision: answer.body.decision, runId: answer.body.runId, requestedBy: actor });
-      await ctx.audit({ action: 'retrain.request', actor, via, requestId: answer.body.requestId, target: model, outcome: 'accepted', details: { decision: answer.body.decision, ...(answer.body.runId ? { runId: answer.body.runId } : {}), ...(claimed && claimed !== actor ? { claimedRequestedBy: claimed } : {}) } });
+      const answer = await requestRetrain(
+        { durable: ctx.durable(), policyPath: runsSettings().policyPath },
+        model,
+        { ...parsed, requestedBy: undefined },
+        actor,
+      );
+      ctx.context.info('retrain requested', {
+        model,
+        requestId: answer.body.requestId,
+        decision: answer.body.decision,
+        runId: answer.body.runId,
+        requestedBy: actor,
+      });
+      await ctx.audit({
+        action: 'retrain.request',
+        actor,
+        via,
+        requestId: answer.body.requestId,
+        target: model,
+        outcome: 'accepted',
+        details: {
+          decision: answer.body.decision,
+          ...(answer.body.runId ? { runId: answer.body.runId } : {}),
+          ...(claimed && claimed !== actor ? { claimedRequestedBy: claimed } : {}),
+        },
+      });
       return { status: answer.status, jsonBody: answer.body };
     } catch (e) {
-      await ctx.audit({ action: 'retrain.request', actor, via, target: model, outcome: isStagecraftError(e) && e.status < 500 ? 'refused' : 'failed', reason: isStagecraftError(e) ? e.code : 'INTERNAL', ...(claimed && claimed !== actor ? { details: { claimedRequestedBy: claimed } } : {}) });
+      await ctx.audit({
+        action: 'retrain.request',
+        actor,
+        via,
+        target: model,
+        outcome: isStagecraftError(e) && e.status < 500 ? 'refused' : 'failed',
+        reason: isStagecraftError(e) ? e.code : 'INTERNAL',
+        ...(claimed && claimed !== actor ? { details: { claimedRequestedBy: claimed } } : {}),
+      });
       throw e;
     }
   },

@@ -12,11 +12,12 @@ route('modelsRollback', {
   readBody: 'json',
   durable: true,
   handler: async (ctx) => {
-    const r = await requestRollback(
-      { params: ctx.request.params, body: ctx.text },
-      ctx.caller.identity!,
-      { loadPolicy: () => loadPolicy(policyFile()), start: (name, id, input) => ctx.durable().startOnce(name, id, input), log: (message, fields) => ctx.context.info(message, fields), audit: ctx.audit },
-    );
+    const r = await requestRollback({ params: ctx.request.params, body: ctx.text }, ctx.caller.identity!, {
+      loadPolicy: () => loadPolicy(policyFile()),
+      start: (name, id, input) => ctx.durable().startOnce(name, id, input),
+      log: (message, fields) => ctx.context.info(message, fields),
+      audit: ctx.audit,
+    });
     return { status: r.status, jsonBody: r.json };
   },
 });

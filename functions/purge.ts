@@ -6,7 +6,11 @@ import * as df from 'durable-functions';
 import { durablePortOf } from '../shared/durable/durable-functions';
 import { historyRetentionMs, purgeHistory, PURGE_SCHEDULE } from '../shared/runs/purge';
 
-export async function purgeOldHistory(_timer: Timer, client: df.DurableClient, context: InvocationContext): Promise<void> {
+export async function purgeOldHistory(
+  _timer: Timer,
+  client: df.DurableClient,
+  context: InvocationContext,
+): Promise<void> {
   const r = await purgeHistory(durablePortOf(client), historyRetentionMs(), Date.now());
   context.info(`Purged ${r.instancesDeleted} finished instance(s) created before ${r.createdBefore}`, r);
 }

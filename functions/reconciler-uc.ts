@@ -18,7 +18,8 @@ export async function reconcileUnityCatalogTick(_timer: Timer, context: Invocati
   const config = getConfig();
   const targets = config.ucReconciler.targets;
   if (targets.length === 0 || databricksSettings().baseUrl === undefined) {
-    if (!idleReported) context.info('Unity Catalog reconciler idle: set DATABRICKS_HOST and UC_RECONCILER_TARGETS to enable it');
+    if (!idleReported)
+      context.info('Unity Catalog reconciler idle: set DATABRICKS_HOST and UC_RECONCILER_TARGETS to enable it');
     idleReported = true;
     return;
   }
@@ -38,19 +39,39 @@ export async function reconcileUnityCatalogTick(_timer: Timer, context: Invocati
         for (const e of events) {
           const body = JSON.stringify(e.data);
           await receipts.record({
-            receiptId: randomUUID(), source: 'reconciler', deliveryId: `poll:${e.id}`, receivedAt: new Date().toISOString(), outcome: 'accepted', httpStatus: 202,
-            eventIds: [e.id], eventTypes: [e.type], bodyBytes: Buffer.byteLength(body), bodySha256: createHash('sha256').update(body).digest('hex'), scheme: 'poll',
+            receiptId: randomUUID(),
+            source: 'reconciler',
+            deliveryId: `poll:${e.id}`,
+            receivedAt: new Date().toISOString(),
+            outcome: 'accepted',
+            httpStatus: 202,
+            eventIds: [e.id],
+            eventTypes: [e.type],
+            bodyBytes: Buffer.byteLength(body),
+            bodySha256: createHash('sha256').update(body).digest('hex'),
+            scheme: 'poll',
           });
         }
       },
     });
-    for (const p of r.published) context.info(`UC reconciler published ${p.versions.length} version event(s) for ${p.model}`, { model: p.model, versions: p.versions });
+    for (const p of r.published)
+      context.info(`UC reconciler published ${p.versions.length} version event(s) for ${p.model}`, {
+        model: p.model,
+        versions: p.versions,
+      });
     for (const f of r.failed) context.warn(`UC reconciler could not check ${f.model}: ${f.error}`, { model: f.model });
-    if (r.skipped.length) context.info(`UC reconciler reached its call budget; ${r.skipped.length} model(s) wait for the next tick`, { calls: r.calls });
+    if (r.skipped.length)
+      context.info(`UC reconciler reached its call budget; ${r.skipped.length} model(s) wait for the next tick`, {
+        calls: r.calls,
+      });
   } catch (e) {
     // The next tick retries; cursors only move after a publish succeeded.
     context.warn(`UC reconciler tick failed: ${(e as Error).message}`);
   }
 }
 
-app.timer('reconcile-unity-catalog', { schedule: settingForTrigger('RECONCILER_SCHEDULE'), runOnStartup: false, handler: reconcileUnityCatalogTick });
+app.timer('reconcile-unity-catalog', {
+  schedule: settingForTrigger('RECONCILER_SCHEDULE'),
+  runOnStartup: false,
+  handler: reconcileUnityCatalogTick,
+});

@@ -17,7 +17,8 @@ export async function reconcileRegistry(_timer: Timer, context: InvocationContex
   const config = getConfig();
   const { trackingUri } = config.mlflow;
   if (!trackingUri || config.reconciler.models.length === 0) {
-    if (!idleReported) context.info('Registry reconciler idle: set MLFLOW_TRACKING_URI and RECONCILER_MODELS to enable it');
+    if (!idleReported)
+      context.info('Registry reconciler idle: set MLFLOW_TRACKING_URI and RECONCILER_MODELS to enable it');
     idleReported = true;
     return;
   }
@@ -54,7 +55,11 @@ export async function reconcileRegistry(_timer: Timer, context: InvocationContex
     try {
       const r = await reconcileModel(model, deps);
       context.debug(`Reconciler checked ${model}`, { model, published: r.published.length, watermark: r.watermark });
-      if (r.published.length) context.info(`Reconciler published ${r.published.length} version event(s) for ${model}`, { model, versions: r.published });
+      if (r.published.length)
+        context.info(`Reconciler published ${r.published.length} version event(s) for ${model}`, {
+          model,
+          versions: r.published,
+        });
     } catch (e) {
       // One model's failure (e.g. deleted model) must not stop the others; the next tick retries.
       context.warn(`Reconciler could not check ${model}: ${(e as Error).message}`, { model });
@@ -65,4 +70,8 @@ export async function reconcileRegistry(_timer: Timer, context: InvocationContex
 // The schedule is resolved here, not as `%RECONCILER_SCHEDULE%` (the host has no default for an unset setting and
 // would skip the timer). No runOnStartup: on Flex Consumption it fires on every cold start and scale-out; the
 // schedule (every 5 minutes by default) and the webhooks cover a restart.
-app.timer('reconcile-registry', { schedule: settingForTrigger('RECONCILER_SCHEDULE'), runOnStartup: false, handler: reconcileRegistry });
+app.timer('reconcile-registry', {
+  schedule: settingForTrigger('RECONCILER_SCHEDULE'),
+  runOnStartup: false,
+  handler: reconcileRegistry,
+});

@@ -21,7 +21,11 @@ function busMessageFrom(body: unknown, meta: Record<string, unknown> | undefined
     body,
     ...(typeof meta?.['messageId'] === 'string' ? { messageId: meta['messageId'] } : {}),
     ...(typeof meta?.['contentType'] === 'string' ? { contentType: meta['contentType'] } : {}),
-    ...(typeof meta?.['subject'] === 'string' ? { subject: meta['subject'] } : typeof meta?.['label'] === 'string' ? { subject: meta['label'] } : {}),
+    ...(typeof meta?.['subject'] === 'string'
+      ? { subject: meta['subject'] }
+      : typeof meta?.['label'] === 'string'
+        ? { subject: meta['label'] }
+        : {}),
     ...(props ? { applicationProperties: props } : {}),
   };
 }
@@ -43,18 +47,33 @@ async function settling(subscription: string, context: InvocationContext, handle
     try {
       await deadLetterByLockToken(services().serviceBus(), topicName, subscription, lockToken, fatal);
     } catch (settleError) {
-      context.warn(`Could not dead-letter the message on ${subscription}; it will be delivered again: ${settleError instanceof Error ? settleError.message : String(settleError)}`);
+      context.warn(
+        `Could not dead-letter the message on ${subscription}; it will be delivered again: ${settleError instanceof Error ? settleError.message : String(settleError)}`,
+      );
       throw e;
     }
-    context.error(`Dead-lettered a message on ${subscription} (${fatal.code}): ${fatal.message}`, { messageId: meta?.['messageId'], code: fatal.code });
+    context.error(`Dead-lettered a message on ${subscription} (${fatal.code}): ${fatal.message}`, {
+      messageId: meta?.['messageId'],
+      code: fatal.code,
+    });
   }
 }
 
-export async function routeMessage(subscription: string, body: unknown, client: df.DurableClient, context: InvocationContext): Promise<void> {
+export async function routeMessage(
+  subscription: string,
+  body: unknown,
+  client: df.DurableClient,
+  context: InvocationContext,
+): Promise<void> {
   return settling(subscription, context, () => routeOne(subscription, body, client, context));
 }
 
-async function routeOne(subscription: string, body: unknown, client: df.DurableClient, context: InvocationContext): Promise<void> {
+async function routeOne(
+  subscription: string,
+  body: unknown,
+  client: df.DurableClient,
+  context: InvocationContext,
+): Promise<void> {
   const config = getConfig();
   const meta = context.triggerMetadata;
   const now = new Date().toISOString();
@@ -63,7 +82,10 @@ async function routeOne(subscription: string, body: unknown, client: df.DurableC
   if (normalized.kind === 'invalid') {
     // Not retryable: dead-lettered at once with the code as reason (settling above).
     context.error(`Invalid message on ${subscription}: ${normalized.error.message}`, { messageId });
-    throw new RouterError('ROUTER_MESSAGE_INVALID', normalized.error.message, { status: 400, details: normalized.error.details ?? {} });
+    throw new RouterError('ROUTER_MESSAGE_INVALID', normalized.error.message, {
+      status: 400,
+      details: normalized.error.details ?? {},
+    });
   }
   if (normalized.kind === 'ignored') {
     context.info(`Message ignored on ${subscription}: ${normalized.reason}`);
@@ -80,7 +102,10 @@ async function routeOne(subscription: string, body: unknown, client: df.DurableC
   const deployed = new Set<string>(ALL_WORKFLOW_ORCHESTRATIONS);
   for (const event of normalized.events) {
     const outcome = await routeEvent(event, deps, deployed);
-    context.info(`Routed ${event.type} (${event.id}) from ${subscription}: ${outcome.outcome}`, { ...outcome, messageId });
+    context.info(`Routed ${event.type} (${event.id}) from ${subscription}: ${outcome.outcome}`, {
+      ...outcome,
+      messageId,
+    });
   }
 }
 
@@ -112,14 +137,19 @@ async function republishOne(body: unknown, context: InvocationContext): Promise<
   const normalized = normalizeBusMessage(busMessageFrom(body, meta), config, new Date().toISOString());
   if (normalized.kind === 'invalid') {
     context.error(`Invalid native message: ${normalized.error.message}`);
-    throw new RouterError('ROUTER_MESSAGE_INVALID', normalized.error.message, { status: 400, details: normalized.error.details ?? {} });
+    throw new RouterError('ROUTER_MESSAGE_INVALID', normalized.error.message, {
+      status: 400,
+      details: normalized.error.details ?? {},
+    });
   }
   if (normalized.kind === 'ignored') {
     context.info(`Native message ignored: ${normalized.reason}`);
     return;
   }
   await services().publisher().publish(normalized.events);
-  context.info(`Republished ${normalized.events.length} event(s) from a native message`, { eventIds: normalized.events.map((e) => e.id) });
+  context.info(`Republished ${normalized.events.length} event(s) from a native message`, {
+    eventIds: normalized.events.map((e) => e.id),
+  });
 }
 
 app.serviceBusTopic('route-native', {

@@ -17,7 +17,14 @@ const HEALTH_FUNCTION = 'health';
 
 // Every policy version a worker loads is in the audit log once (content hash), valid or refused.
 onPolicyLoad((e) => {
-  appendAudit({ action: 'policy.load', actor: 'stagecraft', target: e.path, outcome: e.outcome, ...(e.reason ? { reason: e.reason } : {}), details: { sha256: e.sha256 } }).catch((err: unknown) => {
+  appendAudit({
+    action: 'policy.load',
+    actor: 'stagecraft',
+    target: e.path,
+    outcome: e.outcome,
+    ...(e.reason ? { reason: e.reason } : {}),
+    details: { sha256: e.sha256 },
+  }).catch((err: unknown) => {
     console.error(`audit log write failed for policy.load: ${(err as Error).message}`);
   });
 });
@@ -35,9 +42,14 @@ app.hook.appStart(async () => {
     return;
   }
   if (!check.azure) {
-    throw new ConfigError(`Stagecraft settings are missing or invalid (fix them in local.settings.json or the environment):\n- ${check.problems.join('\n- ')}`, { problems: check.problems });
+    throw new ConfigError(
+      `Stagecraft settings are missing or invalid (fix them in local.settings.json or the environment):\n- ${check.problems.join('\n- ')}`,
+      { problems: check.problems },
+    );
   }
-  console.error('Stagecraft is not configured: every function answers 503 until the settings are fixed (see GET /api/health)');
+  console.error(
+    'Stagecraft is not configured: every function answers 503 until the settings are fixed (see GET /api/health)',
+  );
 });
 
 app.hook.preInvocation((context: PreInvocationContext) => {
@@ -50,7 +62,11 @@ app.hook.preInvocation((context: PreInvocationContext) => {
     context.functionHandler = (): HttpResponseInit => ({
       status: 503,
       headers: { 'retry-after': '60', 'cache-control': 'no-store' },
-      jsonBody: { code: 'CONFIG_INVALID', message: 'Stagecraft is not configured; fix these settings and restart the app', problems },
+      jsonBody: {
+        code: 'CONFIG_INVALID',
+        message: 'Stagecraft is not configured; fix these settings and restart the app',
+        problems,
+      },
     });
   } else if (trigger !== 'orchestrationTrigger' && trigger !== 'activityTrigger' && trigger !== 'entityTrigger') {
     // Service Bus and timer triggers: fail the invocation (the message is redelivered later, the timer ticks again).

@@ -32,7 +32,9 @@ const jsName = `assets/app-${hash(js)}.js`;
 const cssName = `assets/style-${hash(css)}.css`;
 writeFileSync(join(out, jsName), js);
 writeFileSync(join(out, cssName), css);
-const html = readFileSync(join(root, 'console', 'index.html'), 'utf8').replace('__JS__', jsName).replace('__CSS__', cssName);
+const html = readFileSync(join(root, 'console', 'index.html'), 'utf8')
+  .replace('__JS__', jsName)
+  .replace('__CSS__', cssName);
 writeFileSync(join(out, 'index.html'), html);
 writeFileSync(join(out, 'manifest.json'), JSON.stringify({ index: 'index.html', files: [jsName, cssName] }, null, 2));
 console.log(`console: ${jsName} (${(js.length / 1024).toFixed(1)} KiB), ${cssName}`);

@@ -18,7 +18,16 @@
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { makeEvent, EVENT_TYPES } from '../shared/events';
-import { decide, finished, pendingApproval, startEnv, startHost, stopEnv, until, type Env } from '../test/promotion/harness';
+import {
+  decide,
+  finished,
+  pendingApproval,
+  startEnv,
+  startHost,
+  stopEnv,
+  until,
+  type Env,
+} from '../test/promotion/harness';
 import type { HostProcess } from '../test/helpers/host';
 import { instanceIdFor } from '../shared/router/instance-id';
 
@@ -32,17 +41,25 @@ const FUNCTION_KEY = 'cost-measure-function-key-0123456789';
 const INTAKE_KEY = 'cost-measure-intake-key-0123456789';
 const users = ['alice@contoso.com', 'bob@contoso.com'];
 
-interface Counter { requests: Map<string, number> }
+interface Counter {
+  requests: Map<string, number>;
+}
 
 function countingProxy(target: number, service: string, counter: Counter): Promise<Server> {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const key = `${service} ${req.method ?? '?'}${(req.url ?? '').includes('$batch') ? ' batch' : ''}`;
     counter.requests.set(key, (counter.requests.get(key) ?? 0) + 1);
-    const up = request({ host: '127.0.0.1', port: target, method: req.method, path: req.url, headers: req.headers }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
+    const up = request(
+      { host: '127.0.0.1', port: target, method: req.method, path: req.url, headers: req.headers },
+      (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      },
+    );
+    up.on('error', () => {
+      res.writeHead(502);
+      res.end();
     });
-    up.on('error', () => { res.writeHead(502); res.end(); });
     req.pipe(up);
   });
   return new Promise((r) => server.listen(0, '127.0.0.1', () => r(server)));
@@ -52,7 +69,10 @@ function policy(hook: string) {
   return {
     version: 1,
     channels: { hook: { type: 'webhook', url: hook } },
-    defaults: { notify: ['hook'], approval: { required: true, approvers: { users }, minApprovals: 1, excludeAuthor: true, deadline: '5m' } },
+    defaults: {
+      notify: ['hook'],
+      approval: { required: true, approvers: { users }, minApprovals: 1, excludeAuthor: true, deadline: '5m' },
+    },
     models: {
       fraud: {
         validations: {
@@ -66,11 +86,18 @@ function policy(hook: string) {
   };
 }
 
-interface Snapshot { executions: Map<string, { count: number; ms: number }>; storage: Map<string, number>; logBytes: number; logLines: number }
+interface Snapshot {
+  executions: Map<string, { count: number; ms: number }>;
+  storage: Map<string, number>;
+  logBytes: number;
+  logLines: number;
+}
 
 function executions(logs: string): Map<string, { count: number; ms: number }> {
   const out = new Map<string, { count: number; ms: number }>();
-  for (const m of logs.matchAll(/Executed 'Functions\.([^']+)' \((?:Succeeded|Failed), Id=[^,]+, Duration=(\d+(?:\.\d+)?)ms\)/g)) {
+  for (const m of logs.matchAll(
+    /Executed 'Functions\.([^']+)' \((?:Succeeded|Failed), Id=[^,]+, Duration=(\d+(?:\.\d+)?)ms\)/g,
+  )) {
     const e = out.get(m[1]!) ?? { count: 0, ms: 0 };
     e.count++;
     e.ms += Number(m[2]);
@@ -83,23 +110,33 @@ function diff(a: Snapshot, b: Snapshot, n: number) {
   const ex: Record<string, { perEvent: number; msPerEvent: number }> = {};
   for (const [k, v] of b.executions) {
     const before = a.executions.get(k) ?? { count: 0, ms: 0 };
-    if (v.count > before.count) ex[k] = { perEvent: (v.count - before.count) / n, msPerEvent: Math.round((v.ms - before.ms) / n) };
+    if (v.count > before.count)
+      ex[k] = { perEvent: (v.count - before.count) / n, msPerEvent: Math.round((v.ms - before.ms) / n) };
   }
   const st: Record<string, number> = {};
   for (const [k, v] of b.storage) if (v > (a.storage.get(k) ?? 0)) st[k] = (v - (a.storage.get(k) ?? 0)) / n;
-  return { executions: ex, storage: st, logBytesPerEvent: Math.round((b.logBytes - a.logBytes) / n), logLinesPerEvent: Math.round((b.logLines - a.logLines) / n) };
+  return {
+    executions: ex,
+    storage: st,
+    logBytesPerEvent: Math.round((b.logBytes - a.logBytes) / n),
+    logLinesPerEvent: Math.round((b.logLines - a.logLines) / n),
+  };
 }
 
 async function quiet(host: HostProcess): Promise<void> {
   // Until no new execution for 3 s (timers such as the reconciler are off: RECONCILER_MODELS empty).
   let last = -1;
-  await until('the host to be quiet', async () => {
-    const n = [...executions(host.logs()).values()].reduce((s, e) => s + e.count, 0);
-    if (n === last) return true;
-    last = n;
-    await new Promise((r) => setTimeout(r, 3000));
-    return false;
-  }, 120_000);
+  await until(
+    'the host to be quiet',
+    async () => {
+      const n = [...executions(host.logs()).values()].reduce((s, e) => s + e.count, 0);
+      if (n === last) return true;
+      last = n;
+      await new Promise((r) => setTimeout(r, 3000));
+      return false;
+    },
+    120_000,
+  );
 }
 
 async function main(): Promise<void> {
@@ -112,42 +149,98 @@ async function main(): Promise<void> {
     const blob = await countingProxy(env.azurite.blobPort, 'blob', counter);
     const table = await countingProxy(env.azurite.tablePort, 'table', counter);
     proxies.push(blob, table);
-    env.hostEnv['AzureWebJobsStorage'] = env.hostEnv['AzureWebJobsStorage']!
-      .replace(`:${env.azurite.blobPort}/`, `:${(blob.address() as AddressInfo).port}/`)
-      .replace(`:${env.azurite.tablePort}/`, `:${(table.address() as AddressInfo).port}/`);
+    env.hostEnv['AzureWebJobsStorage'] = env.hostEnv['AzureWebJobsStorage']!.replace(
+      `:${env.azurite.blobPort}/`,
+      `:${(blob.address() as AddressInfo).port}/`,
+    ).replace(`:${env.azurite.tablePort}/`, `:${(table.address() as AddressInfo).port}/`);
     env.hostEnv['STAGECRAFT_FUNCTION_KEY'] = FUNCTION_KEY;
     env.hostEnv['CLOUDEVENTS_KEYS'] = INTAKE_KEY;
     env.hostEnv['DRIFT_WEBHOOK_KEYS'] = INTAKE_KEY;
     host = await startHost(env);
     const snap = (): Snapshot => {
       const logs = host!.logs();
-      return { executions: executions(logs), storage: new Map(counter.requests), logBytes: Buffer.byteLength(logs), logLines: logs.split('\n').length };
+      return {
+        executions: executions(logs),
+        storage: new Map(counter.requests),
+        logBytes: Buffer.byteLength(logs),
+        logLines: logs.split('\n').length,
+      };
     };
     await quiet(host);
 
     const seed = (v: string) => {
-      const run = env!.mlflow.seedRun({ metrics: { accuracy: 0.95, roc_auc: 0.95 + Number(v) / 1000 }, artifacts: ['model/MLmodel'], tags: {} });
-      env!.mlflow.seedVersion('fraud', { version: v, runId: run.run_id, source: `runs:/${run.run_id}/model`, userId: 'dave@contoso.com', tags: { git_commit: `c${v}` }, ...(v === '1' ? { aliases: ['champion'] } : {}) });
+      const run = env!.mlflow.seedRun({
+        metrics: { accuracy: 0.95, roc_auc: 0.95 + Number(v) / 1000 },
+        artifacts: ['model/MLmodel'],
+        tags: {},
+      });
+      env!.mlflow.seedVersion('fraud', {
+        version: v,
+        runId: run.run_id,
+        source: `runs:/${run.run_id}/model`,
+        userId: 'dave@contoso.com',
+        tags: { git_commit: `c${v}` },
+        ...(v === '1' ? { aliases: ['champion'] } : {}),
+      });
     };
     seed('1');
     const before = snap();
     for (let i = 0; i < PROMOTIONS; i++) {
       const version = String(i + 2);
       seed(version);
-      const event = makeEvent(EVENT_TYPES.modelVersionCreated, { model: { name: 'fraud', version }, source: null, runId: null, tags: {}, description: null, registry: 'mlflow', occurredAt: new Date().toISOString() }, { source: '/cost-measure', time: new Date().toISOString() });
-      const res = await fetch(`${host.baseUrl}/api/events`, { method: 'POST', headers: { 'content-type': 'application/cloudevents+json', 'x-functions-key': FUNCTION_KEY, 'x-stagecraft-key': INTAKE_KEY }, body: JSON.stringify(event) });
+      const event = makeEvent(
+        EVENT_TYPES.modelVersionCreated,
+        {
+          model: { name: 'fraud', version },
+          source: null,
+          runId: null,
+          tags: {},
+          description: null,
+          registry: 'mlflow',
+          occurredAt: new Date().toISOString(),
+        },
+        { source: '/cost-measure', time: new Date().toISOString() },
+      );
+      const res = await fetch(`${host.baseUrl}/api/events`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/cloudevents+json',
+          'x-functions-key': FUNCTION_KEY,
+          'x-stagecraft-key': INTAKE_KEY,
+        },
+        body: JSON.stringify(event),
+      });
       if (res.status >= 300) throw new Error(`event refused: ${res.status} ${await res.text()}`);
       const approval = await pendingApproval(host, 'fraud', 90_000);
       const d = await decide(host, String(approval['id']), 'bob@contoso.com', 'approve');
       if (d.status !== 200) throw new Error(`decision failed: ${d.status} ${JSON.stringify(d.json)}`);
       const done = await finished(host, instanceIdFor('promotion', 'fraud', version));
-      if (done.runtimeStatus !== 'Completed') throw new Error(`promotion ${version}: ${done.runtimeStatus} ${JSON.stringify(done.output)}`);
+      if (done.runtimeStatus !== 'Completed')
+        throw new Error(`promotion ${version}: ${done.runtimeStatus} ${JSON.stringify(done.output)}`);
     }
     await quiet(host);
     const afterPromotions = snap();
     for (let i = 0; i < DRIFTS; i++) {
-      const body = { model: 'fraud', tool: 'cost-measure', ref: `drift-${i}`, severity: 'Sev3', feature: 'amount', metric: 'js_distance', value: 0.4, threshold: 0.2, detectedAt: new Date(Date.now() + i * 1000).toISOString() };
-      const res = await fetch(`${host.baseUrl}/api/events/drift`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-functions-key': FUNCTION_KEY, 'x-stagecraft-key': INTAKE_KEY }, body: JSON.stringify(body) });
+      const body = {
+        model: 'fraud',
+        tool: 'cost-measure',
+        ref: `drift-${i}`,
+        severity: 'Sev3',
+        feature: 'amount',
+        metric: 'js_distance',
+        value: 0.4,
+        threshold: 0.2,
+        detectedAt: new Date(Date.now() + i * 1000).toISOString(),
+      };
+      const res = await fetch(`${host.baseUrl}/api/events/drift`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-functions-key': FUNCTION_KEY,
+          'x-stagecraft-key': INTAKE_KEY,
+        },
+        body: JSON.stringify(body),
+      });
       if (res.status >= 300) throw new Error(`drift refused: ${res.status} ${await res.text()}`);
     }
     await quiet(host);
@@ -163,7 +256,11 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(result, null, 2));
   } finally {
     await host?.stop();
-    for (const p of proxies) await new Promise<void>((r) => { p.closeAllConnections(); p.close(() => r()); });
+    for (const p of proxies)
+      await new Promise<void>((r) => {
+        p.closeAllConnections();
+        p.close(() => r());
+      });
     await stopEnv(env);
   }
 }

@@ -186,50 +186,104 @@ export interface Estimate {
 
 const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 
-export function estimate(volume: Volume, prices: Prices = DEFAULT_PRICES, a: Assumptions = DEFAULT_ASSUMPTIONS, measured = MEASURED): Estimate {
+export function estimate(
+  volume: Volume,
+  prices: Prices = DEFAULT_PRICES,
+  a: Assumptions = DEFAULT_ASSUMPTIONS,
+  measured = MEASURED,
+): Estimate {
   const { promotions: m, drifts: k, models: n } = volume;
   const ev = (f: (e: PerEvent) => number) => m * f(measured.promotion) + k * f(measured.drift);
   const eventExecutions = ev((e) => e.orchestratorExecutions + e.activityExecutions + e.triggerExecutions);
   const executions = eventExecutions + a.timerExecutions;
   // Billable seconds: every execution at least minBillableMs; measured durations all lie below it per execution, so the
   // floor dominates; the larger of the two is taken per event class (upper bound), less the overlapping fraction.
-  const billableMs = (e: PerEvent) => Math.max(e.durationMs, (e.orchestratorExecutions + e.activityExecutions + e.triggerExecutions) * a.minBillableMs);
-  const seconds = ((m * billableMs(measured.promotion) + k * billableMs(measured.drift) + a.timerExecutions * a.minBillableMs) / 1000) * (1 - a.overlap);
+  const billableMs = (e: PerEvent) =>
+    Math.max(e.durationMs, (e.orchestratorExecutions + e.activityExecutions + e.triggerExecutions) * a.minBillableMs);
+  const seconds =
+    ((m * billableMs(measured.promotion) + k * billableMs(measured.drift) + a.timerExecutions * a.minBillableMs) /
+      1000) *
+    (1 - a.overlap);
   const gbSeconds = seconds * a.memoryGb;
   const execCost = (Math.max(0, executions - prices.freeExecutions) / 1e6) * prices.perMillionExecutions;
   const gbsCost = Math.max(0, gbSeconds - prices.freeGbSeconds) * prices.perGbSecond;
 
   const sbOps = ev((e) => e.serviceBusPublishes + 2 * e.serviceBusDeliveries);
-  const sbCost = prices.serviceBusBasePerMonth + (Math.max(0, sbOps - prices.serviceBusIncludedOps) / 1e6) * prices.serviceBusPerMillionOps;
+  const sbCost =
+    prices.serviceBusBasePerMonth +
+    (Math.max(0, sbOps - prices.serviceBusIncludedOps) / 1e6) * prices.serviceBusPerMillionOps;
 
-  const durableQueueTx = ev((e) => e.activityExecutions * a.durableTxPerActivity + e.orchestratorExecutions * a.durableTxPerEpisode)
-    + a.activeInstanceHours * 5 * a.pollsPerQueueHour;
+  const durableQueueTx =
+    ev((e) => e.activityExecutions * a.durableTxPerActivity + e.orchestratorExecutions * a.durableTxPerEpisode) +
+    a.activeInstanceHours * 5 * a.pollsPerQueueHour;
   const tableTx = ev((e) => e.tableTransactions) + n * a.reconcilerRunsPerMonth * a.reconcilerTxPerModelRun;
   const blobWrites = ev((e) => e.blobWrites);
   const blobReads = ev((e) => e.blobReads);
-  const storageCost = (durableQueueTx / 1e4) * prices.queuePer10k + (tableTx / 1e4) * prices.tablePer10k
-    + (blobWrites / 1e4) * prices.blobWritePer10k + (blobReads / 1e4) * prices.blobReadPer10k;
+  const storageCost =
+    (durableQueueTx / 1e4) * prices.queuePer10k +
+    (tableTx / 1e4) * prices.tablePer10k +
+    (blobWrites / 1e4) * prices.blobWritePer10k +
+    (blobReads / 1e4) * prices.blobReadPer10k;
 
   const dependencies = ev((e) => e.tableTransactions + e.blobWrites + e.blobReads + e.serviceBusPublishes);
-  const ingestionGb = (ev((e) => e.logBytes) * a.ingestionFactor + executions * a.bytesPerExecution + dependencies * a.bytesPerDependency) / 1024 ** 3;
+  const ingestionGb =
+    (ev((e) => e.logBytes) * a.ingestionFactor +
+      executions * a.bytesPerExecution +
+      dependencies * a.bytesPerDependency) /
+    1024 ** 3;
   const ingestionCost = Math.max(0, ingestionGb - prices.freeIngestionGb) * prices.ingestionPerGb;
   const kvCost = (a.keyVaultReads / 1e4) * prices.keyVaultPer10k;
 
   const lines: LineItem[] = [
-    { service: 'Functions Flex Consumption: executions', quantity: round(executions, 0), unit: 'executions', cost: execCost },
-    { service: 'Functions Flex Consumption: execution time', quantity: round(gbSeconds, 0), unit: 'GB-s', cost: gbsCost },
-    { service: 'Service Bus Standard (base + operations)', quantity: round(sbOps, 0), unit: 'operations', cost: sbCost },
-    { service: 'Storage: durable queues (estimated) and polling', quantity: round(durableQueueTx, 0), unit: 'transactions', cost: (durableQueueTx / 1e4) * prices.queuePer10k },
-    { service: 'Storage: tables and blobs (measured)', quantity: round(tableTx + blobWrites + blobReads, 0), unit: 'transactions', cost: storageCost - (durableQueueTx / 1e4) * prices.queuePer10k },
+    {
+      service: 'Functions Flex Consumption: executions',
+      quantity: round(executions, 0),
+      unit: 'executions',
+      cost: execCost,
+    },
+    {
+      service: 'Functions Flex Consumption: execution time',
+      quantity: round(gbSeconds, 0),
+      unit: 'GB-s',
+      cost: gbsCost,
+    },
+    {
+      service: 'Service Bus Standard (base + operations)',
+      quantity: round(sbOps, 0),
+      unit: 'operations',
+      cost: sbCost,
+    },
+    {
+      service: 'Storage: durable queues (estimated) and polling',
+      quantity: round(durableQueueTx, 0),
+      unit: 'transactions',
+      cost: (durableQueueTx / 1e4) * prices.queuePer10k,
+    },
+    {
+      service: 'Storage: tables and blobs (measured)',
+      quantity: round(tableTx + blobWrites + blobReads, 0),
+      unit: 'transactions',
+      cost: storageCost - (durableQueueTx / 1e4) * prices.queuePer10k,
+    },
     { service: 'Application Insights ingestion', quantity: round(ingestionGb, 3), unit: 'GB', cost: ingestionCost },
     { service: 'Key Vault', quantity: a.keyVaultReads, unit: 'operations', cost: kvCost },
   ];
-  return { volume, lines, total: round(lines.reduce((s, l) => s + l.cost, 0), 2) };
+  return {
+    volume,
+    lines,
+    total: round(
+      lines.reduce((s, l) => s + l.cost, 0),
+      2,
+    ),
+  };
 }
 
 // ---- CLI ----
 
-const FLAGS: Record<string, { key: keyof Prices | keyof Assumptions | keyof Volume; group: 'prices' | 'assumptions' | 'volume'; help: string }> = {
+const FLAGS: Record<
+  string,
+  { key: keyof Prices | keyof Assumptions | keyof Volume; group: 'prices' | 'assumptions' | 'volume'; help: string }
+> = {
   models: { key: 'models', group: 'volume', help: 'registered models the reconciler polls' },
   promotions: { key: 'promotions', group: 'volume', help: 'promotions a month (M)' },
   drifts: { key: 'drifts', group: 'volume', help: 'drift alerts a month (K)' },
@@ -251,12 +305,24 @@ const FLAGS: Record<string, { key: keyof Prices | keyof Assumptions | keyof Volu
   'min-billable-ms': { key: 'minBillableMs', group: 'assumptions', help: 'minimum billable ms per execution' },
   overlap: { key: 'overlap', group: 'assumptions', help: 'fraction of executions overlapping (0-1)' },
   'durable-tx-activity': { key: 'durableTxPerActivity', group: 'assumptions', help: 'durable storage tx per activity' },
-  'durable-tx-episode': { key: 'durableTxPerEpisode', group: 'assumptions', help: 'durable storage tx per orchestrator episode' },
+  'durable-tx-episode': {
+    key: 'durableTxPerEpisode',
+    group: 'assumptions',
+    help: 'durable storage tx per orchestrator episode',
+  },
   'active-hours': { key: 'activeInstanceHours', group: 'assumptions', help: 'hours a month an instance is up' },
   'timer-executions': { key: 'timerExecutions', group: 'assumptions', help: 'timer executions a month' },
   'ingestion-factor': { key: 'ingestionFactor', group: 'assumptions', help: 'App Insights bytes per log byte' },
-  'bytes-per-execution': { key: 'bytesPerExecution', group: 'assumptions', help: 'App Insights bytes per execution (request)' },
-  'bytes-per-dependency': { key: 'bytesPerDependency', group: 'assumptions', help: 'App Insights bytes per dependency call' },
+  'bytes-per-execution': {
+    key: 'bytesPerExecution',
+    group: 'assumptions',
+    help: 'App Insights bytes per execution (request)',
+  },
+  'bytes-per-dependency': {
+    key: 'bytesPerDependency',
+    group: 'assumptions',
+    help: 'App Insights bytes per dependency call',
+  },
 };
 
 export function parseArgs(argv: string[]): { volume: Volume; prices: Prices; assumptions: Assumptions; json: boolean } {
@@ -266,14 +332,22 @@ export function parseArgs(argv: string[]): { volume: Volume; prices: Prices; ass
   let json = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === '--json') { json = true; continue; }
+    if (a === '--json') {
+      json = true;
+      continue;
+    }
     const name = a.replace(/^--/, '').split('=')[0]!;
     const flag = FLAGS[name];
     if (!a.startsWith('--') || flag === undefined) throw new Error(`unknown argument ${a} (see --help)`);
     const raw = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
     const value = Number(raw);
-    if (raw === undefined || raw.trim() === '' || !Number.isFinite(value) || value < 0) throw new Error(`--${name} needs a non-negative number (got ${String(raw)})`);
-    const target = (flag.group === 'volume' ? volume : flag.group === 'prices' ? prices : assumptions) as unknown as Record<string, number>;
+    if (raw === undefined || raw.trim() === '' || !Number.isFinite(value) || value < 0)
+      throw new Error(`--${name} needs a non-negative number (got ${String(raw)})`);
+    const target = (flag.group === 'volume'
+      ? volume
+      : flag.group === 'prices'
+        ? prices
+        : assumptions) as unknown as Record<string, number>;
     target[flag.key] = value;
   }
   return { volume, prices, assumptions, json };
@@ -284,7 +358,10 @@ export function render(e: Estimate, prices: Prices, a: Assumptions): string {
   const out = [
     `Stagecraft monthly Azure estimate: ${e.volume.models} models, ${e.volume.promotions} promotions, ${e.volume.drifts} drift alerts`,
     '',
-    ...e.lines.map((l) => `  ${l.service.padEnd(50)} ${String(l.quantity).padStart(12)} ${l.unit.padEnd(13)} ${money(l.cost).padStart(10)}`),
+    ...e.lines.map(
+      (l) =>
+        `  ${l.service.padEnd(50)} ${String(l.quantity).padStart(12)} ${l.unit.padEnd(13)} ${money(l.cost).padStart(10)}`,
+    ),
     `  ${'Total'.padEnd(77)} ${money(e.total).padStart(10)}`,
     '',
     `Unit prices (USD, pay-as-you-go list prices as of ${PRICES_AS_OF}; override with flags, see --help):`,
@@ -302,13 +379,22 @@ export function render(e: Estimate, prices: Prices, a: Assumptions): string {
 
 if (require.main === module) {
   if (process.argv.includes('--help')) {
-    console.log('npx tsx scripts/cost-model.ts [--json] ' + Object.entries(FLAGS).map(([k, f]) => `[--${k} N] (${f.help})`).join('\n  '));
+    console.log(
+      'npx tsx scripts/cost-model.ts [--json] ' +
+        Object.entries(FLAGS)
+          .map(([k, f]) => `[--${k} N] (${f.help})`)
+          .join('\n  '),
+    );
     process.exit(0);
   }
   try {
     const { volume, prices, assumptions, json } = parseArgs(process.argv.slice(2));
     const e = estimate(volume, prices, assumptions);
-    console.log(json ? JSON.stringify({ pricesAsOf: PRICES_AS_OF, ...e, prices, assumptions, measured: MEASURED }, null, 2) : render(e, prices, assumptions));
+    console.log(
+      json
+        ? JSON.stringify({ pricesAsOf: PRICES_AS_OF, ...e, prices, assumptions, measured: MEASURED }, null, 2)
+        : render(e, prices, assumptions),
+    );
   } catch (err) {
     console.error((err as Error).message);
     process.exit(2);

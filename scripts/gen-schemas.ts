@@ -32,4 +32,6 @@ if (check && stale.length > 0) {
   console.error(`docs/schemas is out of date (${stale.join(', ')}); run npx tsx scripts/gen-schemas.ts`);
   process.exit(1);
 }
-console.log(check ? 'docs/schemas is up to date' : `docs/schemas: ${Object.keys(files).length} files, ${stale.length} changed`);
+console.log(
+  check ? 'docs/schemas is up to date' : `docs/schemas: ${Object.keys(files).length} files, ${stale.length} changed`,
+);

@@ -26,4 +26,6 @@ const started = Date.now();
 const pkg = buildPackage(appDir, join(outDir, 'stagecraft'));
 const zip = join(outDir, 'stagecraft.zip');
 const count = writeZip(pkg.dir, zip);
-process.stdout.write(`Package: ${pkg.appFiles.length} app files + ${pkg.packages.length} production packages (${count} files) in ${Date.now() - started} ms\n  ${pkg.dir}\n  ${zip}\n`);
+process.stdout.write(
+  `Package: ${pkg.appFiles.length} app files + ${pkg.packages.length} production packages (${count} files) in ${Date.now() - started} ms\n  ${pkg.dir}\n  ${zip}\n`,
+);

@@ -29,11 +29,27 @@ export const AZURE_UNCONSUMED_SUBSCRIPTIONS: Record<string, Props> = {
 };
 
 type Props = Record<string, unknown>;
-interface EmuRule { Name: string; Properties: { FilterType: 'Correlation' | 'Sql'; CorrelationFilter?: Props; SqlFilter?: { SqlExpression: string } } }
-interface EmuSubscription { Name: string; Properties?: Props; Rules?: EmuRule[] }
-interface EmuTopic { Name: string; Properties?: Props; Subscriptions?: EmuSubscription[] }
-interface EmuQueue { Name: string; Properties?: Props }
-interface EmuConfig { UserConfig: { Namespaces: Array<{ Name: string; Queues?: EmuQueue[]; Topics?: EmuTopic[] }> } }
+interface EmuRule {
+  Name: string;
+  Properties: { FilterType: 'Correlation' | 'Sql'; CorrelationFilter?: Props; SqlFilter?: { SqlExpression: string } };
+}
+interface EmuSubscription {
+  Name: string;
+  Properties?: Props;
+  Rules?: EmuRule[];
+}
+interface EmuTopic {
+  Name: string;
+  Properties?: Props;
+  Subscriptions?: EmuSubscription[];
+}
+interface EmuQueue {
+  Name: string;
+  Properties?: Props;
+}
+interface EmuConfig {
+  UserConfig: { Namespaces: Array<{ Name: string; Queues?: EmuQueue[]; Topics?: EmuTopic[] }> };
+}
 
 export interface AzureTopology {
   $comment: string;
@@ -64,8 +80,15 @@ const SUBSCRIPTION_PROPS: Record<string, string> = {
 };
 /** Correlation filter fields: emulator name → ARM name. */
 const CORRELATION_FIELDS: Record<string, string> = {
-  ContentType: 'contentType', CorrelationId: 'correlationId', Label: 'label', MessageId: 'messageId', ReplyTo: 'replyTo',
-  ReplyToSessionId: 'replyToSessionId', SessionId: 'sessionId', To: 'to', Properties: 'properties',
+  ContentType: 'contentType',
+  CorrelationId: 'correlationId',
+  Label: 'label',
+  MessageId: 'messageId',
+  ReplyTo: 'replyTo',
+  ReplyToSessionId: 'replyToSessionId',
+  SessionId: 'sessionId',
+  To: 'to',
+  Properties: 'properties',
 };
 
 function mapProps(kind: string, name: string, props: Props | undefined, table: Record<string, string>): Props {
@@ -73,7 +96,8 @@ function mapProps(kind: string, name: string, props: Props | undefined, table: R
   for (const [k, v] of Object.entries(props ?? {})) {
     if ((EMULATOR_ONLY_PROPERTIES as readonly string[]).includes(k)) continue;
     const arm = table[k];
-    if (arm === undefined) throw new Error(`${kind} ${name}: property ${k} has no Azure mapping in scripts/servicebus-topology.ts`);
+    if (arm === undefined)
+      throw new Error(`${kind} ${name}: property ${k} has no Azure mapping in scripts/servicebus-topology.ts`);
     if (v === '' && (k === 'ForwardTo' || k === 'ForwardDeadLetteredMessagesTo')) continue;
     out[arm] = v;
   }
@@ -100,20 +124,35 @@ function mapRule(path: string, r: EmuRule): Props {
 
 export function azureTopology(config: EmuConfig): AzureTopology {
   const namespaces = config.UserConfig.Namespaces;
-  if (namespaces.length !== 1) throw new Error(`Config.json must declare exactly one namespace (has ${namespaces.length})`);
+  if (namespaces.length !== 1)
+    throw new Error(`Config.json must declare exactly one namespace (has ${namespaces.length})`);
   const ns = namespaces[0]!;
   const t: AzureTopology = {
-    $comment: 'GENERATED from infra/servicebus/Config.json by scripts/servicebus-topology.ts; do not edit (test/infra/servicebus.test.ts checks it)',
-    queues: [], topics: [], subscriptions: [], rules: [],
+    $comment:
+      'GENERATED from infra/servicebus/Config.json by scripts/servicebus-topology.ts; do not edit (test/infra/servicebus.test.ts checks it)',
+    queues: [],
+    topics: [],
+    subscriptions: [],
+    rules: [],
   };
-  for (const q of ns.Queues ?? []) t.queues.push({ name: q.Name, properties: mapProps('queue', q.Name, q.Properties, QUEUE_PROPS) });
+  for (const q of ns.Queues ?? [])
+    t.queues.push({ name: q.Name, properties: mapProps('queue', q.Name, q.Properties, QUEUE_PROPS) });
   for (const topic of ns.Topics ?? []) {
     t.topics.push({ name: topic.Name, properties: mapProps('topic', topic.Name, topic.Properties, TOPIC_PROPS) });
     for (const s of topic.Subscriptions ?? []) {
       const props = mapProps('subscription', `${topic.Name}/${s.Name}`, s.Properties, SUBSCRIPTION_PROPS);
-      t.subscriptions.push({ topic: topic.Name, name: s.Name, properties: { ...props, ...(AZURE_UNCONSUMED_SUBSCRIPTIONS[`${topic.Name}/${s.Name}`] ?? {}) } });
+      t.subscriptions.push({
+        topic: topic.Name,
+        name: s.Name,
+        properties: { ...props, ...(AZURE_UNCONSUMED_SUBSCRIPTIONS[`${topic.Name}/${s.Name}`] ?? {}) },
+      });
       for (const r of s.Rules ?? []) {
-        t.rules.push({ topic: topic.Name, subscription: s.Name, name: r.Name, properties: mapRule(`${topic.Name}/${s.Name}/${r.Name}`, r) });
+        t.rules.push({
+          topic: topic.Name,
+          subscription: s.Name,
+          name: r.Name,
+          properties: mapRule(`${topic.Name}/${s.Name}/${r.Name}`, r),
+        });
       }
     }
   }

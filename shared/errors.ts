@@ -29,7 +29,9 @@ export class StagecraftError extends Error {
 
   /** JSON body for HTTP answers and records: no stack, no cause chain. */
   toJSON(): { code: string; message: string; details?: Record<string, unknown> } {
-    return this.details ? { code: this.code, message: this.message, details: this.details } : { code: this.code, message: this.message };
+    return this.details
+      ? { code: this.code, message: this.message, details: this.details }
+      : { code: this.code, message: this.message };
   }
 }
 

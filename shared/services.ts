@@ -24,7 +24,13 @@ import { getEventPublisher, type ServiceBusEventPublisher } from './bus/publishe
 import { serviceBusSection, storageSection, type ServiceBusConfig, type StorageConfig } from './config/core';
 import type { Env } from './config/env';
 import { jobsSection } from './config/jobs';
-import { databricksSection, mlflowSection, requireDatabricks, requireMlflow, type DatabricksSettings } from './config/registry';
+import {
+  databricksSection,
+  mlflowSection,
+  requireDatabricks,
+  requireMlflow,
+  type DatabricksSettings,
+} from './config/registry';
 import { fingerprint, loadSection, type ZodSection } from './config/section';
 import { createJobRunner } from './jobs/runner';
 import { sendApprovalLinks, sendNotice } from './promotion/notify';
@@ -39,7 +45,10 @@ export interface Storage {
   reports: BlobStore;
 }
 
-export interface DatabricksClients { uc: UnityCatalogClient; tracking: MlflowClient }
+export interface DatabricksClients {
+  uc: UnityCatalogClient;
+  tracking: MlflowClient;
+}
 
 /** Notifications bound to the settings their channels name (webhook URLs, tokens are resolved per send). */
 export interface Notifier {
@@ -85,11 +94,18 @@ function once<T>(what: string, sections: readonly ZodSection<unknown>[], env: En
   return v;
 }
 
-const UC_HOST_MESSAGE = 'DATABRICKS_HOST must be set to the Azure Databricks workspace URL for models whose policy says registry: unity-catalog or databricks-workspace';
+const UC_HOST_MESSAGE =
+  'DATABRICKS_HOST must be set to the Azure Databricks workspace URL for models whose policy says registry: unity-catalog or databricks-workspace';
 
 /** Unity Catalog and workspace MLflow clients on one Databricks auth (`credential`: tests, else the managed identity). */
-export function buildDatabricksClients(s: DatabricksSettings & { baseUrl: string }, auth: AuthProvider): DatabricksClients {
-  return { uc: new UnityCatalogClient({ baseUrl: s.baseUrl, auth }), tracking: new MlflowClient({ baseUrl: s.baseUrl, auth }) };
+export function buildDatabricksClients(
+  s: DatabricksSettings & { baseUrl: string },
+  auth: AuthProvider,
+): DatabricksClients {
+  return {
+    uc: new UnityCatalogClient({ baseUrl: s.baseUrl, auth }),
+    tracking: new MlflowClient({ baseUrl: s.baseUrl, auth }),
+  };
 }
 
 function create(env: Env): Services {
@@ -97,35 +113,56 @@ function create(env: Env): Services {
     env,
     storageConfig: () => loadSection(storageSection, env),
     storageClients: () => storageClients(svc.storageConfig().storage),
-    storage: () => once('storage', [storageSection], env, () => {
-      const { records } = svc.storageConfig();
-      const clients = svc.storageClients();
-      return { table: (suffix: string) => clients.tableClient(`${records.tablePrefix}${suffix}`), reports: new BlobStore(clients.blobService, records.reportsContainer) };
-    }),
+    storage: () =>
+      once('storage', [storageSection], env, () => {
+        const { records } = svc.storageConfig();
+        const clients = svc.storageClients();
+        return {
+          table: (suffix: string) => clients.tableClient(`${records.tablePrefix}${suffix}`),
+          reports: new BlobStore(clients.blobService, records.reportsContainer),
+        };
+      }),
     records: () => getRecords(svc.storageConfig()),
     serviceBusConfig: () => loadSection(serviceBusSection, env),
     serviceBus: () => getServiceBusClient(svc.serviceBusConfig()),
     publisher: () => getEventPublisher(svc.serviceBusConfig()),
-    optionalPublisher: () => (['ServiceBusConnection', 'ServiceBusConnection__fullyQualifiedNamespace'].some((n) => env[n]?.trim()) ? svc.publisher() : undefined),
-    mlflow: () => once('mlflow', [mlflowSection], env, () => {
-      const s = requireMlflow(env);
-      const auth = s.token ? bearerAuth(s.token) : s.username ? basicAuth(s.username, s.password) : undefined;
-      return new MlflowClient({ baseUrl: s.trackingUri, ...(auth ? { auth } : {}) });
-    }),
-    databricksAuth: () => once('databricksAuth', [databricksSection], env, () => databricksAuth(loadSection(databricksSection, env)).auth),
-    databricks: () => once('databricks', [databricksSection], env, () => buildDatabricksClients(requireDatabricks(env, UC_HOST_MESSAGE), svc.databricksAuth())),
-    databricksJobs: () => once('databricksJobs', [databricksSection], env, () => {
-      const s = loadSection(databricksSection, env);
-      return s.baseUrl === undefined ? undefined : new DatabricksJobsClient({ baseUrl: s.baseUrl, auth: svc.databricksAuth() });
-    }),
-    registry: (kind) => kind === 'mlflow'
-      ? once('registry:mlflow', [mlflowSection], env, () => mlflowModelRegistry(svc.mlflow(), 'mlflow'))
-      : once(`registry:${kind}`, [databricksSection], env, () => {
-        const { uc, tracking } = svc.databricks();
-        return kind === 'unity-catalog' ? unityCatalogRegistry(uc, tracking) : mlflowModelRegistry(tracking, 'databricks-workspace');
+    optionalPublisher: () =>
+      ['ServiceBusConnection', 'ServiceBusConnection__fullyQualifiedNamespace'].some((n) => env[n]?.trim())
+        ? svc.publisher()
+        : undefined,
+    mlflow: () =>
+      once('mlflow', [mlflowSection], env, () => {
+        const s = requireMlflow(env);
+        const auth = s.token ? bearerAuth(s.token) : s.username ? basicAuth(s.username, s.password) : undefined;
+        return new MlflowClient({ baseUrl: s.trackingUri, ...(auth ? { auth } : {}) });
       }),
+    databricksAuth: () =>
+      once('databricksAuth', [databricksSection], env, () => databricksAuth(loadSection(databricksSection, env)).auth),
+    databricks: () =>
+      once('databricks', [databricksSection], env, () =>
+        buildDatabricksClients(requireDatabricks(env, UC_HOST_MESSAGE), svc.databricksAuth()),
+      ),
+    databricksJobs: () =>
+      once('databricksJobs', [databricksSection], env, () => {
+        const s = loadSection(databricksSection, env);
+        return s.baseUrl === undefined
+          ? undefined
+          : new DatabricksJobsClient({ baseUrl: s.baseUrl, auth: svc.databricksAuth() });
+      }),
+    registry: (kind) =>
+      kind === 'mlflow'
+        ? once('registry:mlflow', [mlflowSection], env, () => mlflowModelRegistry(svc.mlflow(), 'mlflow'))
+        : once(`registry:${kind}`, [databricksSection], env, () => {
+            const { uc, tracking } = svc.databricks();
+            return kind === 'unity-catalog'
+              ? unityCatalogRegistry(uc, tracking)
+              : mlflowModelRegistry(tracking, 'databricks-workspace');
+          }),
     // One per process: the local runner tracks its child processes.
-    jobRunner: () => once('jobRunner', [jobsSection, databricksSection], env, () => createJobRunner(env, { databricks: () => svc.databricksJobs() })),
+    jobRunner: () =>
+      once('jobRunner', [jobsSection, databricksSection], env, () =>
+        createJobRunner(env, { databricks: () => svc.databricksJobs() }),
+      ),
     notifier: () => ({
       sendNotice: (policy, names, n) => sendNotice(policy, names, n, env),
       sendApprovalLinks: (policy, channel, links, n) => sendApprovalLinks(policy, channel, links, n, env),

@@ -43,7 +43,14 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 function seed(stateDir: string): void {
   mkdirSync(join(stateDir, 'durable'), { recursive: true });
   const store = new SqliteStore(hubDbPath(stateDir, 'StagecraftHub'));
-  const workflows = ['modelPromotion', 'ciPipeline', 'retrainingRun', 'modelRollback', 'releaseDeployment', 'scheduledJob'];
+  const workflows = [
+    'modelPromotion',
+    'ciPipeline',
+    'retrainingRun',
+    'modelRollback',
+    'releaseDeployment',
+    'scheduledJob',
+  ];
   const statuses = ['Completed', 'Completed', 'Completed', 'Failed', 'Terminated'] as const;
   const now = Date.now();
   store.transaction(() => {
@@ -52,9 +59,17 @@ function seed(stateDir: string): void {
       const model = `model-${i % 40}`;
       const created = now - Math.floor((i / COUNT) * 7 * 86_400_000);
       store.upsertInstance({
-        instanceId: `${name === 'modelPromotion' ? 'promotion' : name}:${model}:${i}`, name, version: '', executionId: `e${i}`,
-        status: statuses[i % statuses.length]!, input: JSON.stringify({ model }), output: JSON.stringify({ outcome: 'done' }),
-        customStatus: JSON.stringify({ step: 'done', model }), createdAt: created, updatedAt: created + 30_000, parent: null,
+        instanceId: `${name === 'modelPromotion' ? 'promotion' : name}:${model}:${i}`,
+        name,
+        version: '',
+        executionId: `e${i}`,
+        status: statuses[i % statuses.length]!,
+        input: JSON.stringify({ model }),
+        output: JSON.stringify({ outcome: 'done' }),
+        customStatus: JSON.stringify({ step: 'done', model }),
+        createdAt: created,
+        updatedAt: created + 30_000,
+        parent: null,
       });
     }
   });
@@ -66,16 +81,31 @@ async function main(): Promise<void> {
   seed(stateDir);
   const port = await freePort();
   const sbPort = await freePort();
-  const host = spawn(process.execPath, [join(ROOT, 'bin', 'stagecraft.js'), 'start', '--app', ROOT, '--port', String(port), '--state', stateDir], {
-    cwd: ROOT,
-    env: { ...process.env, STAGECRAFT_APPROVER_KEYS: `ops@contoso.com=${KEY}`, STAGECRAFT_USER_ROLES: 'operator=ops@contoso.com', ServiceBusTopicName: 'stagecraft-events', ServiceBusConnection: `Endpoint=sb://127.0.0.1:${sbPort};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;`, AzureWebJobsStorage: 'UseDevelopmentStorage=true' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const host = spawn(
+    process.execPath,
+    [join(ROOT, 'bin', 'stagecraft.js'), 'start', '--app', ROOT, '--port', String(port), '--state', stateDir],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        STAGECRAFT_APPROVER_KEYS: `ops@contoso.com=${KEY}`,
+        STAGECRAFT_USER_ROLES: 'operator=ops@contoso.com',
+        ServiceBusTopicName: 'stagecraft-events',
+        ServiceBusConnection: `Endpoint=sb://127.0.0.1:${sbPort};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;`,
+        AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   host.stdout.on('data', (b: Buffer) => (out += b.toString()));
   host.stderr.on('data', (b: Buffer) => (out += b.toString()));
   const base = `http://127.0.0.1:${port}`;
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
   try {
     for (let i = 0; !out.includes('Host started'); i++) {
       if (i > 1200 || host.exitCode !== null) throw new Error(`host did not start:\n${out.slice(-3000)}`);
@@ -98,9 +128,16 @@ async function main(): Promise<void> {
       await page.locator('table.runs tbody tr').nth(49).waitFor();
       first.push(performance.now() - t1);
       const t2 = performance.now();
-      await page.evaluate(() => { (globalThis as unknown as { location: { hash: string } }).location.hash = '#/runs?workflow=modelPromotion&status=Failed'; });
+      await page.evaluate(() => {
+        (globalThis as unknown as { location: { hash: string } }).location.hash =
+          '#/runs?workflow=modelPromotion&status=Failed';
+      });
       await page.waitForFunction(() => {
-        const d = (globalThis as unknown as { document: { querySelectorAll: (s: string) => ArrayLike<{ textContent: string | null }> } }).document;
+        const d = (
+          globalThis as unknown as {
+            document: { querySelectorAll: (s: string) => ArrayLike<{ textContent: string | null }> };
+          }
+        ).document;
         const rows = d.querySelectorAll('table.runs tbody tr td:nth-child(4)');
         return rows.length > 0 && Array.from(rows).every((c) => c.textContent === 'Failed');
       });
@@ -109,10 +146,20 @@ async function main(): Promise<void> {
     }
     const cpu = cpus();
     console.log(`runs recorded: ${total} listed (of ${COUNT} seeded), ${RUNS} repetitions`);
-    console.log(`runs API (page of 50 + counts + buckets), median: ${median(api).toFixed(0)} ms  [${api.map((x) => x.toFixed(0)).join(', ')}]`);
-    console.log(`runs view first render (navigation → 50 rows), median: ${median(first).toFixed(0)} ms  [${first.map((x) => x.toFixed(0)).join(', ')}]`);
-    console.log(`runs view filter change (workflow+status → rows), median: ${median(filter).toFixed(0)} ms  [${filter.map((x) => x.toFixed(0)).join(', ')}]`);
-    console.log(`machine: ${cpu.length} × ${cpu[0]?.model ?? '?'}, Node ${process.version}, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+    console.log(
+      `runs API (page of 50 + counts + buckets), median: ${median(api).toFixed(0)} ms  [${api.map((x) => x.toFixed(0)).join(', ')}]`,
+    );
+    console.log(
+      `runs view first render (navigation → 50 rows), median: ${median(first).toFixed(0)} ms  [${first.map((x) => x.toFixed(0)).join(', ')}]`,
+    );
+    console.log(
+      `runs view filter change (workflow+status → rows), median: ${median(filter).toFixed(0)} ms  [${filter.map((x) => x.toFixed(0)).join(', ')}]`,
+    );
+    console.log(
+      `machine: ${cpu.length} × ${cpu[0]?.model ?? '?'}, Node ${process.version}, load average ${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')}`,
+    );
   } finally {
     await browser.close();
     host.kill('SIGTERM');

@@ -23,7 +23,9 @@ const QUICK = process.env['BENCH_QUICK'] === '1';
 /** Comma list of parts to run (a,b,c,d,e); default all. */
 const ONLY = new Set((process.env['BENCH_ONLY'] ?? 'a,b,c,d,e').split(','));
 // The app is plain JS next to this file (also when run compiled from dist/bench/durable).
-const APP = existsSync(join(__dirname, 'app')) ? join(__dirname, 'app') : join(__dirname, '..', '..', '..', 'bench', 'durable', 'app');
+const APP = existsSync(join(__dirname, 'app'))
+  ? join(__dirname, 'app')
+  : join(__dirname, '..', '..', '..', 'bench', 'durable', 'app');
 
 function rawCommitRate(dir: string, ms = 1000): number {
   const db = new Database(join(dir, 'raw.db'));
@@ -53,7 +55,14 @@ function pct(sorted: number[], p: number): number {
 }
 
 async function start(base: string, name: string, input: unknown, id?: string): Promise<string> {
-  const res = await fetch(`${base}/runtime/webhooks/durabletask/orchestrators/${name}${id ? `/${id}` : ''}`, { method: 'POST', body: JSON.stringify(input), headers: { 'content-type': 'application/json', 'x-functions-key': process.env['STAGECRAFT_MASTER_KEY'] ?? MASTER_KEY } });
+  const res = await fetch(`${base}/runtime/webhooks/durabletask/orchestrators/${name}${id ? `/${id}` : ''}`, {
+    method: 'POST',
+    body: JSON.stringify(input),
+    headers: {
+      'content-type': 'application/json',
+      'x-functions-key': process.env['STAGECRAFT_MASTER_KEY'] ?? MASTER_KEY,
+    },
+  });
   if (res.status !== 202) throw new Error(`start ${name}: HTTP ${res.status} ${await res.text()}`);
   return ((await res.json()) as { id: string }).id;
 }
@@ -61,7 +70,13 @@ async function start(base: string, name: string, input: unknown, id?: string): P
 async function main(): Promise<void> {
   const stateDir = mkdtempSync(join(tmpdir(), 'durable-bench-'));
   process.env['STAGECRAFT_MASTER_KEY'] ??= MASTER_KEY;
-  const host = new LocalHost({ appDir: APP, port: 0, stateDir, azurite: false, logger: createLogger({ minLevel: 'warning' }) });
+  const host = new LocalHost({
+    appDir: APP,
+    port: 0,
+    stateDir,
+    azurite: false,
+    logger: createLogger({ minLevel: 'warning' }),
+  });
   await host.start();
   const ext = host.context!.getExtension<DurableExtension>('durable')!;
   const engine: DurableEngine = ext.engine!;
@@ -71,7 +86,11 @@ async function main(): Promise<void> {
     lines.push(s);
     process.stdout.write(s + '\n');
   };
-  say(`machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}, ${process.platform}; load average at start ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  say(
+    `machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}, ${process.platform}; load average at start ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   say('mode: in-process LocalHost (HTTP API for starts, SQLite WAL synchronous=NORMAL, group commit)');
 
   const raw = rawCommitRate(stateDir);
@@ -102,7 +121,9 @@ async function main(): Promise<void> {
     const cpu = cpuSecs(cpu0);
     const c1 = engine.getStats();
     const commits = c1.commits - c0.commits;
-    say(`(a) HelloSequence5 x${n} started at once: ${(n / secs).toFixed(0)} orchestrations/s wall (${secs.toFixed(2)} s), ${(n / cpu).toFixed(0)} per CPU-second (${cpu.toFixed(2)} CPU-s incl. the HTTP client); ${(c1.episodes - c0.episodes)} episodes, ${commits} SQLite commits = ${(commits / secs).toFixed(0)} commits/s, ${((c1.writes - c0.writes) / Math.max(1, commits)).toFixed(1)} writes/commit; goal >= 300/s`);
+    say(
+      `(a) HelloSequence5 x${n} started at once: ${(n / secs).toFixed(0)} orchestrations/s wall (${secs.toFixed(2)} s), ${(n / cpu).toFixed(0)} per CPU-second (${cpu.toFixed(2)} CPU-s incl. the HTTP client); ${c1.episodes - c0.episodes} episodes, ${commits} SQLite commits = ${(commits / secs).toFixed(0)} commits/s, ${((c1.writes - c0.writes) / Math.max(1, commits)).toFixed(1)} writes/commit; goal >= 300/s`,
+    );
   }
 
   // (b) one instance fanning out N activities
@@ -114,7 +135,9 @@ async function main(): Promise<void> {
     await engine.waitForCompletion(id, 120_000);
     const secs = (performance.now() - t0) / 1000;
     const cpu = cpuSecs(cpu0);
-    say(`(b) one instance fanning out ${n} activities: ${(n / secs).toFixed(0)} activities/s wall (${secs.toFixed(2)} s), ${(n / cpu).toFixed(0)} per CPU-second; goal >= 2000/s`);
+    say(
+      `(b) one instance fanning out ${n} activities: ${(n / secs).toFixed(0)} activities/s wall (${secs.toFixed(2)} s), ${(n / cpu).toFixed(0)} per CPU-second; goal >= 2000/s`,
+    );
   }
 
   // (c) one instance, 200 sequential activities
@@ -126,7 +149,9 @@ async function main(): Promise<void> {
     await engine.waitForCompletion(id, 120_000);
     const secs = (performance.now() - t0) / 1000;
     const cpu = cpuSecs(cpu0);
-    say(`(c) one instance, ${n} sequential activities: ${(n / secs).toFixed(0)} activities/s wall (${secs.toFixed(2)} s), ${(n / cpu).toFixed(0)} per CPU-second; goal >= 500/s`);
+    say(
+      `(c) one instance, ${n} sequential activities: ${(n / secs).toFixed(0)} activities/s wall (${secs.toFixed(2)} s), ${(n / cpu).toFixed(0)} per CPU-second; goal >= 500/s`,
+    );
   }
 
   // (d) latency startNew → first activity start, idle host
@@ -150,7 +175,9 @@ async function main(): Promise<void> {
     }
     engine.onActivityStart = undefined;
     samples.sort((x, y) => x - y);
-    say(`(d) startNew -> first activity start (idle host, ${runs} runs): p50 ${pct(samples, 50).toFixed(2)} ms, p99 ${pct(samples, 99).toFixed(2)} ms, max ${samples.at(-1)!.toFixed(2)} ms (goal p99 <= 25 ms)`);
+    say(
+      `(d) startNew -> first activity start (idle host, ${runs} runs): p50 ${pct(samples, 50).toFixed(2)} ms, p99 ${pct(samples, 99).toFixed(2)} ms, max ${samples.at(-1)!.toFixed(2)} ms (goal p99 <= 25 ms)`,
+    );
   }
 
   // (e) replay cost vs history length: orchestrator call time per episode of one long sequence
@@ -172,12 +199,18 @@ async function main(): Promise<void> {
     let prev = 0;
     for (const [b, list] of [...buckets.entries()].sort((x, y) => x[0] - y[0])) {
       const avg = list.reduce((s, x) => s + x, 0) / list.length;
-      say(`    history < ${String(b).padStart(4)} events: ${avg.toFixed(3)} ms per orchestrator call (${list.length} calls)${prev ? `, x${(avg / prev).toFixed(1)} vs previous bucket` : ''}`);
+      say(
+        `    history < ${String(b).padStart(4)} events: ${avg.toFixed(3)} ms per orchestrator call (${list.length} calls)${prev ? `, x${(avg / prev).toFixed(1)} vs previous bucket` : ''}`,
+      );
       prev = avg;
     }
   }
 
-  say(`raw SQLite commit rate (end of run): ${rawCommitRate(stateDir).toFixed(0)} commits/s; load average at end ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  say(
+    `raw SQLite commit rate (end of run): ${rawCommitRate(stateDir).toFixed(0)} commits/s; load average at end ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   await host.stop(5000);
   rmSync(stateDir, { recursive: true, force: true });
 }

@@ -26,7 +26,14 @@ export interface LoadResult {
 export function postOnce(agent: Agent, port: number, r: PreparedRequest): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port, method: 'POST', path: r.path, agent, headers: { ...r.headers, 'content-length': String(r.body.length) } },
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: r.path,
+        agent,
+        headers: { ...r.headers, 'content-length': String(r.body.length) },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -72,7 +79,15 @@ export async function runLoad(port: number, requests: PreparedRequest[], concurr
   }
   const seconds = (performance.now() - t0) / 1000;
   latencies.sort((a, b) => a - b);
-  return { count: requests.length, seconds, perSecond: (statuses.get(202) ?? 0) / seconds, statuses, errors, latencies, samples };
+  return {
+    count: requests.length,
+    seconds,
+    perSecond: (statuses.get(202) ?? 0) / seconds,
+    statuses,
+    errors,
+    latencies,
+    samples,
+  };
 }
 
 export function pct(sorted: number[], p: number): number {

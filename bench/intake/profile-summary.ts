@@ -32,13 +32,25 @@ function moduleOf(url: string): string {
 
 /** Coarse cost centres of a webhook's path, by module; a sample goes to the innermost frame that has one. */
 const GROUPS: Array<[string, RegExp]> = [
-  ['Azure Tables client (data-tables + core-client/rest-pipeline/tracing) and shared/records', /^(@azure\/(data-tables|core-client|core-rest-pipeline|core-tracing|core-xml|core-auth|core-util|abort-controller)|@typespec\/ts-http-runtime|shared\/records\/)/],
-  ['Service Bus (SDK, rhea, embedded broker, shared/bus)', /^(@azure\/(service-bus|core-amqp)|rhea|rhea-promise|devhost\/servicebus\/|shared\/bus\/)/],
-  ['Durable client + engine (durable-functions, axios, devhost/durable, shared/router)', /^(durable-functions|axios|follow-redirects|devhost\/durable\/|shared\/router\/|functions\/router)/],
+  [
+    'Azure Tables client (data-tables + core-client/rest-pipeline/tracing) and shared/records',
+    /^(@azure\/(data-tables|core-client|core-rest-pipeline|core-tracing|core-xml|core-auth|core-util|abort-controller)|@typespec\/ts-http-runtime|shared\/records\/)/,
+  ],
+  [
+    'Service Bus (SDK, rhea, embedded broker, shared/bus)',
+    /^(@azure\/(service-bus|core-amqp)|rhea|rhea-promise|devhost\/servicebus\/|shared\/bus\/)/,
+  ],
+  [
+    'Durable client + engine (durable-functions, axios, devhost/durable, shared/router)',
+    /^(durable-functions|axios|follow-redirects|devhost\/durable\/|shared\/router\/|functions\/router)/,
+  ],
   ['node:http client sockets (outgoing requests: Azurite Tables, durable HTTP API)', /^node:_http_(client|agent)$/],
   ['policy YAML load/parse (yaml, shared/policy)', /^(yaml|shared\/policy\/)/],
   ['host logging (devhost/host/logger)', /^devhost\/host\/logger/],
-  ['host HTTP + @azure/functions request/response (devhost/http, undici, node:http server)', /^(devhost\/http\/|@azure\/functions|node:internal\/deps\/undici|node:internal\/webstreams|node:_http_server)/],
+  [
+    'host HTTP + @azure/functions request/response (devhost/http, undici, node:http server)',
+    /^(devhost\/http\/|@azure\/functions|node:internal\/deps\/undici|node:internal\/webstreams|node:_http_server)/,
+  ],
   ['host invoke/dispatch (devhost/host)', /^devhost\/host\//],
   ['intake logic (shared/intake, events, zod, config)', /^(shared\/(intake|events|config)\/|zod|functions\/intake)/],
   ['other own code (orchestrations, shared/*, functions/*)', /^(orchestrations|shared|functions)\//],
@@ -54,7 +66,10 @@ function frameName(n: ProfileNode): string {
 }
 
 function main(): void {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '25' }, filter: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { top: { type: 'string', default: '25' }, filter: { type: 'string' } },
+  });
   const file = positionals[0];
   if (!file) throw new Error('usage: profile-summary.ts FILE [--top N]');
   const top = Number(values.top);
@@ -66,7 +81,11 @@ function main(): void {
   const selfUs = new Map<number, number>();
   p.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (p.timeDeltas[i] ?? 0)));
   const totalUs = [...selfUs.values()].reduce((a, b) => a + b, 0);
-  const idle = [...selfUs.entries()].filter(([id]) => ['(idle)', '(program)', '(garbage collector)'].includes(byId.get(id)?.callFrame.functionName ?? '')).map(([id, us]) => `${byId.get(id)!.callFrame.functionName} ${((100 * us) / totalUs).toFixed(1)}%`);
+  const idle = [...selfUs.entries()]
+    .filter(([id]) =>
+      ['(idle)', '(program)', '(garbage collector)'].includes(byId.get(id)?.callFrame.functionName ?? ''),
+    )
+    .map(([id, us]) => `${byId.get(id)!.callFrame.functionName} ${((100 * us) / totalUs).toFixed(1)}%`);
 
   const selfByFn = new Map<string, number>();
   const selfByModule = new Map<string, number>();
@@ -95,12 +114,16 @@ function main(): void {
     for (let cur: number | undefined = id; cur !== undefined && owner === undefined; cur = parent.get(cur)) {
       const c = byId.get(cur)!;
       if (isOwn(c.callFrame.url)) owner = frameName(c);
-      else if (firstLib === undefined && c.callFrame.url && !c.callFrame.url.startsWith('node:')) firstLib = `[lib] ${moduleOf(c.callFrame.url)}`;
+      else if (firstLib === undefined && c.callFrame.url && !c.callFrame.url.startsWith('node:'))
+        firstLib = `[lib] ${moduleOf(c.callFrame.url)}`;
     }
     let group: string | undefined;
-    for (let cur: number | undefined = id; cur !== undefined && group === undefined; cur = parent.get(cur)) group = groupOf(moduleOf(byId.get(cur)!.callFrame.url));
+    for (let cur: number | undefined = id; cur !== undefined && group === undefined; cur = parent.get(cur))
+      group = groupOf(moduleOf(byId.get(cur)!.callFrame.url));
     const fnName = n.callFrame.functionName;
-    group ??= ['(idle)', '(program)', '(garbage collector)'].includes(fnName) ? fnName : `unattributed node core/native (socket writes, timers, microtasks)`;
+    group ??= ['(idle)', '(program)', '(garbage collector)'].includes(fnName)
+      ? fnName
+      : `unattributed node core/native (socket writes, timers, microtasks)`;
     byGroup.set(group, (byGroup.get(group) ?? 0) + us);
     const key = owner ?? firstLib ?? `[node/native] ${frameName(n)}`;
     byNearestOwn.set(key, (byNearestOwn.get(key) ?? 0) + us);
@@ -108,7 +131,13 @@ function main(): void {
   }
   const show = (title: string, m: Map<string, number>) => {
     console.log(`\n${title}${values.filter ? ` (frames matching ${values.filter})` : ''}`);
-    for (const [k, us] of [...m.entries()].filter(([k]) => values.filter === undefined || k.includes(values.filter)).sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`  ${((100 * us) / totalUs).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}`);
+    for (const [k, us] of [...m.entries()]
+      .filter(([k]) => values.filter === undefined || k.includes(values.filter))
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top))
+      console.log(
+        `  ${((100 * us) / totalUs).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}`,
+      );
   };
   console.log(`${file}: ${(totalUs / 1e6).toFixed(2)} s sampled; ${idle.join(', ')}`);
   show('cost centres (each sample to the innermost frame of a known group)', byGroup);

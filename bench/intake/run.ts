@@ -46,7 +46,14 @@ function webhook(model: string, version: number): PreparedRequest {
     entity: 'model_version',
     action: 'created',
     timestamp: pythonIsoTimestamp(now),
-    data: { name: model, version: String(version), source: `models:/m-${version}`, run_id: `run-${version}`, tags: { git_commit: 'abc123' }, description: null },
+    data: {
+      name: model,
+      version: String(version),
+      source: `models:/m-${version}`,
+      run_id: `run-${version}`,
+      tags: { git_commit: 'abc123' },
+      description: null,
+    },
   });
   return {
     path: ROUTE,
@@ -61,7 +68,11 @@ function webhook(model: string, version: number): PreparedRequest {
   };
 }
 
-function getJson(agent: Agent, port: number, path: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: unknown }> {
+function getJson(
+  agent: Agent,
+  port: number,
+  path: string,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: unknown }> {
   return new Promise((res, rej) => {
     const req = request({ host: '127.0.0.1', port, path, agent, method: 'GET' }, (r) => {
       const chunks: Buffer[] = [];
@@ -92,13 +103,23 @@ async function countInstances(agent: Agent, port: number, prefix: string, status
     const q = `instanceIdPrefix=${encodeURIComponent(prefix)}&top=1000&code=${MASTER_KEY}${statuses ? `&runtimeStatus=${statuses}` : ''}`;
     const r = await new Promise<{ status: number; token: string | undefined; body: string }>((res, rej) => {
       const req = request(
-        { host: '127.0.0.1', port, path: `/runtime/webhooks/durabletask/instances?${q}`, agent, headers: token ? { 'x-ms-continuation-token': token } : {} },
+        {
+          host: '127.0.0.1',
+          port,
+          path: `/runtime/webhooks/durabletask/instances?${q}`,
+          agent,
+          headers: token ? { 'x-ms-continuation-token': token } : {},
+        },
         (resp) => {
           const chunks: Buffer[] = [];
           resp.on('data', (c: Buffer) => chunks.push(c));
           resp.on('end', () => {
             const t = resp.headers['x-ms-continuation-token'];
-            res({ status: resp.statusCode ?? 0, token: Array.isArray(t) ? t[0] : t, body: Buffer.concat(chunks).toString('utf8') });
+            res({
+              status: resp.statusCode ?? 0,
+              token: Array.isArray(t) ? t[0] : t,
+              body: Buffer.concat(chunks).toString('utf8'),
+            });
           });
           resp.on('error', rej);
         },
@@ -114,14 +135,21 @@ async function countInstances(agent: Agent, port: number, prefix: string, status
   return n;
 }
 
-async function drain(agent: Agent, port: number, prefix: string, expected: number, timeoutMs: number): Promise<{ ok: boolean; seconds: number; started: number; unfinished: number }> {
+async function drain(
+  agent: Agent,
+  port: number,
+  prefix: string,
+  expected: number,
+  timeoutMs: number,
+): Promise<{ ok: boolean; seconds: number; started: number; unfinished: number }> {
   const t0 = performance.now();
   let started = 0;
   let unfinished = -1;
   while (performance.now() - t0 < timeoutMs) {
     started = await countInstances(agent, port, prefix);
     unfinished = started >= expected ? await countInstances(agent, port, prefix, 'Pending,Running') : -1;
-    if (started >= expected && unfinished === 0) return { ok: true, seconds: (performance.now() - t0) / 1000, started, unfinished };
+    if (started >= expected && unfinished === 0)
+      return { ok: true, seconds: (performance.now() - t0) / 1000, started, unfinished };
     await new Promise((r) => setTimeout(r, 500));
   }
   return { ok: false, seconds: (performance.now() - t0) / 1000, started, unfinished };
@@ -144,7 +172,18 @@ function handlerMsByDelivery(logs: string): Map<string, number> {
   return out;
 }
 
-async function latencyRun(host: HostProcess, n: number, gapMs: number): Promise<{ startMs: number[]; visibleMs: number[]; acceptMs: number[]; handlerMs: number[]; failures: string[]; slowest: string[] }> {
+async function latencyRun(
+  host: HostProcess,
+  n: number,
+  gapMs: number,
+): Promise<{
+  startMs: number[];
+  visibleMs: number[];
+  acceptMs: number[];
+  handlerMs: number[];
+  failures: string[];
+  slowest: string[];
+}> {
   const agent = new Agent({ keepAlive: true, maxSockets: 2 });
   const startMs: number[] = [];
   const visibleMs: number[] = [];
@@ -174,7 +213,7 @@ async function latencyRun(host: HostProcess, n: number, gapMs: number): Promise<
         const s = await getJson(agent, host.port, path);
         if (s.status === 200 || s.status === 202) {
           seen ??= performance.now() - perf0;
-          const history = ((s.body as { historyEvents?: HistoryEventJson[] }).historyEvents ?? []);
+          const history = (s.body as { historyEvents?: HistoryEventJson[] }).historyEvents ?? [];
           const ts = history.find((e) => e.EventType === 'ExecutionStarted')?.Timestamp;
           if (ts) {
             started = Date.parse(ts) - wall0;
@@ -215,12 +254,20 @@ async function latencyRun(host: HostProcess, n: number, gapMs: number): Promise<
  */
 function starvedRouterConfig(dir: string): string {
   const raw = JSON.parse(readFileSync(join(REPO_ROOT, 'infra', 'servicebus', 'Config.json'), 'utf8')) as {
-    UserConfig: { Namespaces: Array<{ Topics?: Array<{ Subscriptions?: Array<{ Name: string; Rules?: unknown[] }> }> }> };
+    UserConfig: {
+      Namespaces: Array<{ Topics?: Array<{ Subscriptions?: Array<{ Name: string; Rules?: unknown[] }> }> }>;
+    };
   };
   for (const ns of raw.UserConfig.Namespaces)
     for (const t of ns.Topics ?? [])
       for (const sub of t.Subscriptions ?? [])
-        if (sub.Name !== 'audit') sub.Rules = [{ Name: 'bench-never', Properties: { FilterType: 'Correlation', CorrelationFilter: { Label: 'bench.never.matches' } } }];
+        if (sub.Name !== 'audit')
+          sub.Rules = [
+            {
+              Name: 'bench-never',
+              Properties: { FilterType: 'Correlation', CorrelationFilter: { Label: 'bench.never.matches' } },
+            },
+          ];
   const file = join(dir, 'servicebus-router-off.json');
   writeFileSync(file, JSON.stringify(raw, null, 2));
   return file;
@@ -264,7 +311,8 @@ async function main(): Promise<void> {
   const routerOn = values.router === 'on';
   if (values.azurite !== 'disk' && values.azurite !== 'memory') throw new Error('--azurite must be disk or memory');
   for (const [k, v] of Object.entries({ count, concurrency, latency: latencyCount, gap, warmup, drainMs })) {
-    if (!Number.isInteger(v) || v < 0 || v > 10_000_000) throw new Error(`--${k} must be a whole number (got ${String(v)})`);
+    if (!Number.isInteger(v) || v < 0 || v > 10_000_000)
+      throw new Error(`--${k} must be a whole number (got ${String(v)})`);
   }
 
   const scratch = mkdtempSync(join(tmpdir(), 'stagecraft-intake-bench-'));
@@ -272,12 +320,22 @@ async function main(): Promise<void> {
   let host: HostProcess | undefined;
   const agent = new Agent({ keepAlive: true, maxSockets: 4 });
   try {
-    console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}, load average at start ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-    console.log(`settings: ${count} webhooks, ${concurrency} keep-alive connections, ${warmup} warm-up, ${latencyCount} latency samples ${gap} ms apart${values.profile ? ', host CPU profile on' : ''}${routerOn ? '' : ', ROUTER OFF (intake only: no workflow subscription matches)'}`);
+    console.log(
+      `machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}, load average at start ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+    );
+    console.log(
+      `settings: ${count} webhooks, ${concurrency} keep-alive connections, ${warmup} warm-up, ${latencyCount} latency samples ${gap} ms apart${values.profile ? ', host CPU profile on' : ''}${routerOn ? '' : ', ROUTER OFF (intake only: no workflow subscription matches)'}`,
+    );
 
     // 1. Ceiling, first pass.
     ceiling = await startCeiling();
-    await runLoad(ceiling.port, Array.from({ length: Math.max(warmup, 200) }, (_, i) => webhook('ceiling-warm', i + 1)), concurrency);
+    await runLoad(
+      ceiling.port,
+      Array.from({ length: Math.max(warmup, 200) }, (_, i) => webhook('ceiling-warm', i + 1)),
+      concurrency,
+    );
     const ceilReqs = Array.from({ length: count }, (_, i) => webhook('ceiling', i + 1));
     let c0 = cpuSnapshot(ceiling.pid);
     const ceil1 = await runLoad(ceiling.port, ceilReqs, concurrency);
@@ -317,8 +375,15 @@ async function main(): Promise<void> {
     }
     const hostPid = host.child.pid;
 
-    const warm = await runLoad(host.port, Array.from({ length: warmup }, (_, i) => webhook('bench-intake-warm', i + 1)), concurrency);
-    if ((warm.statuses.get(202) ?? 0) !== warmup) throw new Error(`warm-up: expected ${warmup} x 202, got ${statusText(warm.statuses, warm.errors)}: ${warm.samples.join(' | ')}\n${host.logs().slice(-3000)}`);
+    const warm = await runLoad(
+      host.port,
+      Array.from({ length: warmup }, (_, i) => webhook('bench-intake-warm', i + 1)),
+      concurrency,
+    );
+    if ((warm.statuses.get(202) ?? 0) !== warmup)
+      throw new Error(
+        `warm-up: expected ${warmup} x 202, got ${statusText(warm.statuses, warm.errors)}: ${warm.samples.join(' | ')}\n${host.logs().slice(-3000)}`,
+      );
     if (routerOn) {
       const warmDrain = await drain(agent, host.port, 'promotion:bench-intake-warm:', warmup, drainMs);
       if (!warmDrain.ok) throw new Error(`warm-up orchestrations did not finish: ${JSON.stringify(warmDrain)}`);
@@ -332,7 +397,9 @@ async function main(): Promise<void> {
     if (values.profile) {
       host.child.kill('SIGUSR2');
       const file = join(resolve(values.profile), `host-${String(hostPid)}-0.cpuprofile`);
-      console.log(`  host CPU profile of the throughput phase: ${(await waitForFile(file, 30_000)) ? file : 'NOT written'}`);
+      console.log(
+        `  host CPU profile of the throughput phase: ${(await waitForFile(file, 30_000)) ? file : 'NOT written'}`,
+      );
     }
     console.log(loadLine('host (intake-mlflow, verified + published)', hostLoad, c0, c1, 'host tree'));
     if (hostLoad.samples.length) console.log(`    non-202 samples: ${hostLoad.samples.join(' | ')}`);
@@ -342,29 +409,43 @@ async function main(): Promise<void> {
       const c2 = cpuSnapshot(hostPid);
       const e2eSeconds = hostLoad.seconds + d.seconds;
       console.log(
-      `  orchestrations: ${d.started}/${count} promotion instances started and ${d.ok ? 'all finished' : `NOT all finished (${d.unfinished} pending/running)`} ${d.seconds.toFixed(1)} s after the last 202 -> ${(d.started / e2eSeconds).toFixed(0)} webhook->finished orchestration per s end to end; host tree CPU for the drain ${(c2.tree - c1.tree).toFixed(2)} s (main process ${(c2.root - c1.root).toFixed(2)} s)`,
+        `  orchestrations: ${d.started}/${count} promotion instances started and ${d.ok ? 'all finished' : `NOT all finished (${d.unfinished} pending/running)`} ${d.seconds.toFixed(1)} s after the last 202 -> ${(d.started / e2eSeconds).toFixed(0)} webhook->finished orchestration per s end to end; host tree CPU for the drain ${(c2.tree - c1.tree).toFixed(2)} s (main process ${(c2.root - c1.root).toFixed(2)} s)`,
       );
     }
 
     // Ceiling again, with the host idle beside it: brackets the load drift of a shared machine.
     c0 = cpuSnapshot(ceiling.pid);
-    const ceil2 = await runLoad(ceiling.port, ceilReqs.map((r) => ({ ...r })), concurrency);
+    const ceil2 = await runLoad(
+      ceiling.port,
+      ceilReqs.map((r) => ({ ...r })),
+      concurrency,
+    );
     c1 = cpuSnapshot(ceiling.pid);
     console.log(loadLine('ceiling (raw node:http, pass 2)', ceil2, c0, c1, 'server'));
     const ceilBest = Math.max(ceil1.perSecond, ceil2.perSecond);
-    console.log(`ratio host/ceiling: ${(hostLoad.perSecond / ceilBest).toFixed(3)} (${(ceilBest / hostLoad.perSecond).toFixed(1)}x slower); goal >= 3000/s -> ${(hostLoad.perSecond / 3000).toFixed(2)}x of goal`);
+    console.log(
+      `ratio host/ceiling: ${(hostLoad.perSecond / ceilBest).toFixed(3)} (${(ceilBest / hostLoad.perSecond).toFixed(1)}x slower); goal >= 3000/s -> ${(hostLoad.perSecond / 3000).toFixed(2)}x of goal`,
+    );
 
     // 3. Latency, one at a time (needs the router).
     if (routerOn && latencyCount > 0) {
       const lat = await latencyRun(host, latencyCount, gap);
       console.log(`webhook POST -> 202:                                             ${ms(lat.acceptMs)}`);
-      if (lat.handlerMs.length) console.log(`  of which the intake handler (its own log field ms):       ${ms(lat.handlerMs)}`);
-      console.log(`webhook POST -> orchestration start (ExecutionStarted timestamp): ${ms(lat.startMs)}; goal p99 <= 50 ms -> ${(50 / pct(lat.startMs, 99)).toFixed(2)}x headroom`);
+      if (lat.handlerMs.length)
+        console.log(`  of which the intake handler (its own log field ms):       ${ms(lat.handlerMs)}`);
+      console.log(
+        `webhook POST -> orchestration start (ExecutionStarted timestamp): ${ms(lat.startMs)}; goal p99 <= 50 ms -> ${(50 / pct(lat.startMs, 99)).toFixed(2)}x headroom`,
+      );
       console.log(`webhook POST -> instance visible (2 ms status polls):            ${ms(lat.visibleMs)}`);
       console.log(`  slowest starts: ${lat.slowest.join(', ')}`);
-      if (lat.failures.length) console.log(`latency failures (${lat.failures.length}): ${lat.failures.slice(0, 5).join(' | ')}`);
+      if (lat.failures.length)
+        console.log(`latency failures (${lat.failures.length}): ${lat.failures.slice(0, 5).join(' | ')}`);
     }
-    console.log(`load average at end ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    console.log(
+      `load average at end ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+    );
   } finally {
     agent.destroy();
     if (host) {

@@ -26,10 +26,17 @@ function cpuSeconds(childPid: number | undefined): { client: number; broker: num
   }
 }
 
-function cpuLine(label: string, n: number, a: { client: number; broker: number }, b: { client: number; broker: number }, inProcess: boolean): string {
+function cpuLine(
+  label: string,
+  n: number,
+  a: { client: number; broker: number },
+  b: { client: number; broker: number },
+  inProcess: boolean,
+): string {
   const client = b.client - a.client;
   const broker = b.broker - a.broker;
-  if (inProcess) return `  ${label}: ${client.toFixed(2)} CPU-s in one process (client SDK + broker) -> ${(n / client).toFixed(0)} msgs per CPU-second`;
+  if (inProcess)
+    return `  ${label}: ${client.toFixed(2)} CPU-s in one process (client SDK + broker) -> ${(n / client).toFixed(0)} msgs per CPU-second`;
   const bound = n / Math.max(client, broker);
   return `  ${label}: client ${client.toFixed(2)} CPU-s, broker ${broker.toFixed(2)} CPU-s -> broker alone ${(n / broker).toFixed(0)} msgs/CPU-s; on 2 idle cores (one each) ~${bound.toFixed(0)} msgs/s`;
 }
@@ -40,20 +47,30 @@ function pct(sorted: number[], p: number): number {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { messages: { type: 'string', default: '20000' }, latency: { type: 'string', default: '500' }, broker: { type: 'string', default: 'child' } },
+    options: {
+      messages: { type: 'string', default: '20000' },
+      latency: { type: 'string', default: '500' },
+      broker: { type: 'string', default: 'child' },
+    },
   });
   const inProcess = values.broker === 'inproc';
   const total = Number(values.messages);
   const latencyCount = Number(values.latency);
   const dir = mkdtempSync(join(tmpdir(), 'sb-bench-'));
-  const rawConfig = { UserConfig: { Namespaces: [{ Name: 'sbemulatorns', Queues: [{ Name: 'bench' }, { Name: 'latency' }] }] } };
+  const rawConfig = {
+    UserConfig: { Namespaces: [{ Name: 'sbemulatorns', Queues: [{ Name: 'bench' }, { Name: 'latency' }] }] },
+  };
   const configPath = join(dir, 'Config.json');
   writeFileSync(configPath, JSON.stringify(rawConfig));
   const emulator = new ServiceBusEmulator();
   let child: BrokerProcess | undefined;
   let connectionString: string;
   if (inProcess) {
-    ({ connectionString } = await emulator.start({ port: 0, dbPath: join(dir, 'sb.sqlite'), config: compileConfig(rawConfig) }));
+    ({ connectionString } = await emulator.start({
+      port: 0,
+      dbPath: join(dir, 'sb.sqlite'),
+      config: compileConfig(rawConfig),
+    }));
   } else {
     child = await spawnBroker({ dbPath: join(dir, 'sb.sqlite'), configPath });
     connectionString = child.connectionString;
@@ -71,7 +88,11 @@ async function main(): Promise<void> {
     const inflight: Array<Promise<void>> = [];
     while (sent < total) {
       const batch = await sender.createMessageBatch();
-      while (sent < total && batch.tryAddMessage({ body, applicationProperties: { i: sent } } satisfies ServiceBusMessage)) sent++;
+      while (
+        sent < total &&
+        batch.tryAddMessage({ body, applicationProperties: { i: sent } } satisfies ServiceBusMessage)
+      )
+        sent++;
       inflight.push(sender.sendMessages(batch));
       if (inflight.length >= 4) await inflight.shift();
     }
@@ -122,14 +143,24 @@ async function main(): Promise<void> {
     lat.sort((a, b) => a - b);
     await lreceiver.close();
 
-    const machine = `${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}, load average at end ${loadavg().map((l) => l.toFixed(1)).join(' ')}`;
-    console.log(`machine: ${machine}; broker ${inProcess ? 'in the client process' : 'in a child process (client and broker on separate cores)'}; SQLite WAL synchronous=NORMAL`);
-    console.log(`batched send:        ${sendRate.toFixed(0)} msgs/s (${total} msgs in ${sendSecs.toFixed(2)} s) goal >= 10000 -> ${(sendRate / 10000).toFixed(2)}x`);
-    console.log(`receive+complete:    ${recvRate.toFixed(0)} msgs/s (${expected} msgs in ${recvSecs.toFixed(2)} s) goal >= 2000 -> ${(recvRate / 2000).toFixed(2)}x`);
+    const machine = `${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}, load average at end ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`;
+    console.log(
+      `machine: ${machine}; broker ${inProcess ? 'in the client process' : 'in a child process (client and broker on separate cores)'}; SQLite WAL synchronous=NORMAL`,
+    );
+    console.log(
+      `batched send:        ${sendRate.toFixed(0)} msgs/s (${total} msgs in ${sendSecs.toFixed(2)} s) goal >= 10000 -> ${(sendRate / 10000).toFixed(2)}x`,
+    );
+    console.log(
+      `receive+complete:    ${recvRate.toFixed(0)} msgs/s (${expected} msgs in ${recvSecs.toFixed(2)} s) goal >= 2000 -> ${(recvRate / 2000).toFixed(2)}x`,
+    );
     console.log('CPU time (load-independent view of the same runs):');
     console.log(cpuLine('batched send', total, c0, c1, inProcess));
     console.log(cpuLine('receive+complete', expected, c1, c2, inProcess));
-    console.log(`send->handler p50:   ${pct(lat, 50).toFixed(2)} ms, p99: ${pct(lat, 99).toFixed(2)} ms, max ${(lat[lat.length - 1] ?? NaN).toFixed(2)} ms (n=${lat.length}) goal p99 <= 20 ms -> ${(20 / pct(lat, 99)).toFixed(2)}x headroom`);
+    console.log(
+      `send->handler p50:   ${pct(lat, 50).toFixed(2)} ms, p99: ${pct(lat, 99).toFixed(2)} ms, max ${(lat[lat.length - 1] ?? NaN).toFixed(2)} ms (n=${lat.length}) goal p99 <= 20 ms -> ${(20 / pct(lat, 99)).toFixed(2)}x headroom`,
+    );
   } finally {
     await client.close();
     if (child) await child.stop();

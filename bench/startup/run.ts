@@ -43,7 +43,11 @@ function cpuMs(pid: number): number {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const own = (Number(fields[11]) + Number(fields[12])) * 10;
-    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
     return own + children.reduce((sum, c) => sum + cpuMs(c), 0);
   } catch {
     return NaN;
@@ -54,10 +58,24 @@ async function once(s: Scenario): Promise<{ firstRequestMs: number; cpuMs: numbe
   const port = await freePort();
   const stateDir = mkdtempSync(join(tmpdir(), 'stagecraft-bench-'));
   const started = performance.now();
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'stagecraft.js'), 'start', '--app', s.appDir, '--port', String(port), '--state', stateDir, ...s.args], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, STAGECRAFT_LOG_LEVEL: 'warning' },
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      join(ROOT, 'bin', 'stagecraft.js'),
+      'start',
+      '--app',
+      s.appDir,
+      '--port',
+      String(port),
+      '--state',
+      stateDir,
+      ...s.args,
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, STAGECRAFT_LOG_LEVEL: 'warning' },
+    },
+  );
   let stderr = '';
   child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
@@ -98,13 +116,27 @@ async function main(): Promise<void> {
   const runsIdx = argv.indexOf('--runs');
   const runs = runsIdx >= 0 ? Number(argv[runsIdx + 1]) : 10;
   const scenarios: Scenario[] = [
-    { name: 'sample app (18 functions: HTTP + timers), --no-azurite', appDir: join(FIXTURES, 'sample-app'), route: '/api/items/1', args: ['--no-azurite'] },
+    {
+      name: 'sample app (18 functions: HTTP + timers), --no-azurite',
+      appDir: join(FIXTURES, 'sample-app'),
+      route: '/api/items/1',
+      args: ['--no-azurite'],
+    },
   ];
   if (!argv.includes('--skip-azurite')) {
-    scenarios.push({ name: 'storage app with Azurite (Blob+Queue+Table child)', appDir: join(FIXTURES, 'azurite-app'), route: '/api/storage-info', args: [] });
+    scenarios.push({
+      name: 'storage app with Azurite (Blob+Queue+Table child)',
+      appDir: join(FIXTURES, 'azurite-app'),
+      route: '/api/storage-info',
+      args: [],
+    });
   }
   const cpu = cpus();
-  console.log(`machine: ${cpu.length} x ${cpu[0]?.model ?? '?'}, Node ${process.version}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `machine: ${cpu.length} x ${cpu[0]?.model ?? '?'}, Node ${process.version}, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   const p50s: number[] = [];
   for (const s of scenarios) {
     await once(s); // warm the file cache; not counted
@@ -125,8 +157,15 @@ async function main(): Promise<void> {
         `CPU used by then (host + children) p50 ${pct(cpu, 50).toFixed(0)} ms, p90 ${pct(cpu, 90).toFixed(0)} ms; SIGTERM to exit p50 ${pct(stop, 50).toFixed(0)} ms`,
     );
   }
-  if (p50s.length === 2) console.log(`Azurite adds ${(p50s[1]! - p50s[0]!).toFixed(0)} ms at p50 (ratio ${(p50s[1]! / p50s[0]!).toFixed(2)}x)`);
-  console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  if (p50s.length === 2)
+    console.log(
+      `Azurite adds ${(p50s[1]! - p50s[0]!).toFixed(0)} ms at p50 (ratio ${(p50s[1]! / p50s[0]!).toFixed(2)}x)`,
+    );
+  console.log(
+    `load average after: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
 }
 
 main().catch((e: unknown) => {

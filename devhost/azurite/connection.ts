@@ -28,7 +28,11 @@ function segments(value: string): [string, string][] {
 /** `UseDevelopmentStorage=true` or a connection string for the `devstoreaccount1` account. */
 export function isDevStorage(value: string | undefined): boolean {
   if (!value) return false;
-  return segments(value).some(([k, v]) => (k.toLowerCase() === 'usedevelopmentstorage' && v.toLowerCase() === 'true') || (k.toLowerCase() === 'accountname' && v === DEV_ACCOUNT));
+  return segments(value).some(
+    ([k, v]) =>
+      (k.toLowerCase() === 'usedevelopmentstorage' && v.toLowerCase() === 'true') ||
+      (k.toLowerCase() === 'accountname' && v === DEV_ACCOUNT),
+  );
 }
 
 const LOOPBACK = /^(127\.0\.0\.1|localhost|\[::1\])$/i;
@@ -44,7 +48,11 @@ export function pointAtPorts(value: string, ports: StoragePorts): string {
   if (segs.some(([k, v]) => k.toLowerCase() === 'usedevelopmentstorage' && v.toLowerCase() === 'true')) {
     return `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};BlobEndpoint=${endpoint('blob')};QueueEndpoint=${endpoint('queue')};TableEndpoint=${endpoint('table')};`;
   }
-  const keyFor: Record<string, keyof StoragePorts> = { blobendpoint: 'blob', queueendpoint: 'queue', tableendpoint: 'table' };
+  const keyFor: Record<string, keyof StoragePorts> = {
+    blobendpoint: 'blob',
+    queueendpoint: 'queue',
+    tableendpoint: 'table',
+  };
   const present = new Set<string>();
   const out = segs.map(([k, v]) => {
     const service = keyFor[k.toLowerCase()];

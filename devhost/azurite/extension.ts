@@ -42,7 +42,10 @@ function rewriteSettings(env: NodeJS.ProcessEnv, ports: StoragePorts): string[] 
   return changed;
 }
 
-export function createAzuriteExtension(options: { enabled: boolean; storageSettings?: readonly string[] }): AzuriteExtension {
+export function createAzuriteExtension(options: {
+  enabled: boolean;
+  storageSettings?: readonly string[];
+}): AzuriteExtension {
   let starting: Promise<AzuriteProcess> | undefined;
   let proc: AzuriteProcess | undefined;
   let chosen: StoragePorts | undefined;
@@ -53,16 +56,32 @@ export function createAzuriteExtension(options: { enabled: boolean; storageSetti
     log = logger;
     location = join(stateDir, 'azurite');
     if (!options.enabled) {
-      logger.log('information', `Not starting Azurite (--no-azurite) although ${reason.join(', ')} point(s) at development storage`);
+      logger.log(
+        'information',
+        `Not starting Azurite (--no-azurite) although ${reason.join(', ')} point(s) at development storage`,
+      );
       return;
     }
     chosen = await choosePorts();
     const changed = rewriteSettings(env, chosen);
-    logger.log('information', 'Starting Azurite (Blob, Queue, Table)', { for: reason.join(','), ports: `${chosen.blob},${chosen.queue},${chosen.table}`, rewritten: changed.join(',') || undefined });
+    logger.log('information', 'Starting Azurite (Blob, Queue, Table)', {
+      for: reason.join(','),
+      ports: `${chosen.blob},${chosen.queue},${chosen.table}`,
+      rewritten: changed.join(',') || undefined,
+    });
     // DEVHOST_AZURITE_PERSISTENCE=memory: throwaway state (benches); default disk under the state dir.
     const inMemory = /^memory$/i.test(hostSetting(env, 'AZURITE_PERSISTENCE') ?? '');
-    if (inMemory) logger.log('information', 'Azurite keeps its data in memory only (DEVHOST_AZURITE_PERSISTENCE=memory): nothing survives a restart');
-    starting = startAzurite({ location, ports: chosen, inMemory, onOutput: (line) => logger.log('debug', line, { source: 'azurite' }) });
+    if (inMemory)
+      logger.log(
+        'information',
+        'Azurite keeps its data in memory only (DEVHOST_AZURITE_PERSISTENCE=memory): nothing survives a restart',
+      );
+    starting = startAzurite({
+      location,
+      ports: chosen,
+      inMemory,
+      onOutput: (line) => logger.log('debug', line, { source: 'azurite' }),
+    });
     // Awaited in init; a failure must not surface as an unhandled rejection meanwhile.
     starting.catch(() => undefined);
   }
@@ -74,7 +93,9 @@ export function createAzuriteExtension(options: { enabled: boolean; storageSetti
       return proc?.ports;
     },
     async preload(ctx) {
-      const names = [...new Set([...ALWAYS_CHECKED, ...(options.storageSettings ?? []), ...ctx.appSettingNames])].filter((n) => isDevStorage(ctx.settings[n]));
+      const names = [
+        ...new Set([...ALWAYS_CHECKED, ...(options.storageSettings ?? []), ...ctx.appSettingNames]),
+      ].filter((n) => isDevStorage(ctx.settings[n]));
       if (names.length) await begin(ctx.stateDir, ctx.settings, names, ctx.logger);
     },
     async init(ctx: HostContext) {
@@ -92,15 +113,26 @@ export function createAzuriteExtension(options: { enabled: boolean; storageSetti
       try {
         proc = await starting;
       } catch (e) {
-        throw new Error(`Azurite did not start (data in ${location}): ${(e as Error).message}. Pass --no-azurite to run without it.`);
+        throw new Error(
+          `Azurite did not start (data in ${location}): ${(e as Error).message}. Pass --no-azurite to run without it.`,
+        );
       }
-      if (chosen && (proc.ports.blob !== chosen.blob || proc.ports.queue !== chosen.queue || proc.ports.table !== chosen.table)) {
+      if (
+        chosen &&
+        (proc.ports.blob !== chosen.blob || proc.ports.queue !== chosen.queue || proc.ports.table !== chosen.table)
+      ) {
         rewriteSettings(ctx.settings, proc.ports);
-        ctx.logger.log('warning', 'Azurite had to move to other ports after the app loaded; clients the app created at load time may use the old ports');
+        ctx.logger.log(
+          'warning',
+          'Azurite had to move to other ports after the app loaded; clients the app created at load time may use the old ports',
+        );
       }
       ctx.logger.log('information', `Azurite ready in ${proc.readyMs} ms`, {
         pid: proc.pid,
-        blob: `http://127.0.0.1:${proc.ports.blob}`, queue: `http://127.0.0.1:${proc.ports.queue}`, table: `http://127.0.0.1:${proc.ports.table}`, location,
+        blob: `http://127.0.0.1:${proc.ports.blob}`,
+        queue: `http://127.0.0.1:${proc.ports.queue}`,
+        table: `http://127.0.0.1:${proc.ports.table}`,
+        location,
       });
     },
     async stop(deadlineMs) {

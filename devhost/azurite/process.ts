@@ -86,15 +86,32 @@ async function spawnOnce(options: StartAzuriteOptions, ports: StoragePorts): Pro
   const started = Date.now();
   mkdirSync(options.location, { recursive: true });
   const args = [
-    '-e', WRAPPER, azuriteCli(),
+    '-e',
+    WRAPPER,
+    azuriteCli(),
     // Azurite refuses --location together with --inMemoryPersistence; its debug log still goes nowhere (--silent).
     ...(options.inMemory ? ['--inMemoryPersistence'] : ['--location', options.location]),
-    '--silent', '--skipApiVersionCheck', '--loose', '--disableTelemetry',
-    '--blobHost', '127.0.0.1', '--blobPort', String(ports.blob),
-    '--queueHost', '127.0.0.1', '--queuePort', String(ports.queue),
-    '--tableHost', '127.0.0.1', '--tablePort', String(ports.table),
+    '--silent',
+    '--skipApiVersionCheck',
+    '--loose',
+    '--disableTelemetry',
+    '--blobHost',
+    '127.0.0.1',
+    '--blobPort',
+    String(ports.blob),
+    '--queueHost',
+    '127.0.0.1',
+    '--queuePort',
+    String(ports.queue),
+    '--tableHost',
+    '127.0.0.1',
+    '--tablePort',
+    String(ports.table),
   ];
-  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], detached: false });
+  const child: ChildProcess = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    detached: false,
+  });
   let output = '';
   // Start-up output, kept whole until ready: a port that accepts connections may belong to another process (another
   // host's Azurite that bound it first), so ready also needs Azurite's own "successfully listening" for all three.
@@ -154,7 +171,11 @@ async function spawnOnce(options: StartAzuriteOptions, ports: StoragePorts): Pro
 
 /** The standard ports (or `preferred`) where free; each taken one is replaced by a free ephemeral port. */
 export async function choosePorts(preferred: StoragePorts = STANDARD_PORTS): Promise<StoragePorts> {
-  return { blob: await choosePort(preferred.blob), queue: await choosePort(preferred.queue), table: await choosePort(preferred.table) };
+  return {
+    blob: await choosePort(preferred.blob),
+    queue: await choosePort(preferred.queue),
+    table: await choosePort(preferred.table),
+  };
 }
 
 /** Starts Azurite and waits until it accepts connections; retries once on fresh ports if a port was taken meanwhile. */

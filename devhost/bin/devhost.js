@@ -10,7 +10,10 @@ if (!fs.existsSync(entry)) {
 }
 require(entry)
   .main(process.argv.slice(2))
-  .then((code) => process.exit(code), (e) => {
-    process.stderr.write(`devhost: ${e && e.stack ? e.stack : e}\n`);
-    process.exit(1);
-  });
+  .then(
+    (code) => process.exit(code),
+    (e) => {
+      process.stderr.write(`devhost: ${e && e.stack ? e.stack : e}\n`);
+      process.exit(1);
+    },
+  );

@@ -13,7 +13,13 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { crossOriginReason, DURABLE_SYSTEM_KEY_NAME, isAdminKey, presentedKey, type AdminKeys } from '../host/admin-guard';
+import {
+  crossOriginReason,
+  DURABLE_SYSTEM_KEY_NAME,
+  isAdminKey,
+  presentedKey,
+  type AdminKeys,
+} from '../host/admin-guard';
 import type { HostLogger } from '../host/types';
 import { DurableConflictError, type DurableEngine } from './engine';
 import { statusJson } from './status';
@@ -91,16 +97,29 @@ function parseBodyJson(body: Buffer, what: string): string | null {
 function parseDate(v: string | null, name: string): number | undefined {
   if (!v) return undefined;
   const t = Date.parse(v);
-  if (Number.isNaN(t)) throw new HttpProblem(400, 'DURABLE_INVALID_QUERY', `Query parameter ${name} must be an ISO 8601 date (got ${JSON.stringify(v)})`);
+  if (Number.isNaN(t))
+    throw new HttpProblem(
+      400,
+      'DURABLE_INVALID_QUERY',
+      `Query parameter ${name} must be an ISO 8601 date (got ${JSON.stringify(v)})`,
+    );
   return t;
 }
 
 function parseStatuses(v: string | null): RuntimeStatusName[] | undefined {
   if (!v) return undefined;
   const out: RuntimeStatusName[] = [];
-  for (const raw of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const raw of v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const match = ALL_STATUSES.find((s) => s.toLowerCase() === raw.toLowerCase());
-    if (!match) throw new HttpProblem(400, 'DURABLE_INVALID_QUERY', `Query parameter runtimeStatus has unknown status ${JSON.stringify(raw)} (use ${ALL_STATUSES.join(', ')})`);
+    if (!match)
+      throw new HttpProblem(
+        400,
+        'DURABLE_INVALID_QUERY',
+        `Query parameter runtimeStatus has unknown status ${JSON.stringify(raw)} (use ${ALL_STATUSES.join(', ')})`,
+      );
     out.push(match);
   }
   return out;
@@ -111,7 +130,12 @@ function urlQuery(hub: string, systemKey: string | undefined): string {
   return `taskHub=${encodeURIComponent(hub)}&connection=Storage${systemKey ? `&code=${encodeURIComponent(systemKey)}` : ''}`;
 }
 
-export function managementPayload(baseUrl: string, hub: string, instanceId: string, systemKey?: string): Record<string, string> {
+export function managementPayload(
+  baseUrl: string,
+  hub: string,
+  instanceId: string,
+  systemKey?: string,
+): Record<string, string> {
   const base = `${baseUrl}/runtime/webhooks/durabletask`;
   const id = encodeURIComponent(instanceId);
   const qs = urlQuery(hub, systemKey);
@@ -156,7 +180,9 @@ export function clientBinding(baseUrl: string, hub: string, systemKey: string): 
   };
 }
 
-export function createApiHandler(d: ApiDeps): (req: IncomingMessage, res: ServerResponse, body: Buffer) => Promise<void> {
+export function createApiHandler(
+  d: ApiDeps,
+): (req: IncomingMessage, res: ServerResponse, body: Buffer) => Promise<void> {
   return async (req, res, body) => {
     try {
       guard(d, req, body);
@@ -166,7 +192,11 @@ export function createApiHandler(d: ApiDeps): (req: IncomingMessage, res: Server
       else if (e instanceof DurableConflictError) {
         if (d.parity) {
           // The extension's HTTP API lets OrchestrationAlreadyExistsException reach its catch-all: HTTP 500.
-          send(res, 500, { Message: 'Something went wrong while processing your request', ExceptionMessage: e.message, ExceptionType: 'DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException' });
+          send(res, 500, {
+            Message: 'Something went wrong while processing your request',
+            ExceptionMessage: e.message,
+            ExceptionType: 'DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException',
+          });
         } else problem(res, new HttpProblem(409, 'DURABLE_INSTANCE_EXISTS', e.message));
       } else throw e;
     }
@@ -186,18 +216,39 @@ function guard(d: ApiDeps, req: IncomingMessage, body: Buffer): void {
   const method = (req.method ?? 'GET').toUpperCase();
   const crossOrigin = crossOriginReason(req, d.ownOrigins());
   if (crossOrigin) {
-    d.logger?.log('warning', 'Durable API request refused: cross-origin browser request', { method, path: url.pathname, reason: crossOrigin });
-    throw new HttpProblem(403, 'DURABLE_CROSS_ORIGIN', `The Durable HTTP API refuses browser requests from other origins (${crossOrigin}); call it from a script or the devhost CLI with the master key`);
+    d.logger?.log('warning', 'Durable API request refused: cross-origin browser request', {
+      method,
+      path: url.pathname,
+      reason: crossOrigin,
+    });
+    throw new HttpProblem(
+      403,
+      'DURABLE_CROSS_ORIGIN',
+      `The Durable HTTP API refuses browser requests from other origins (${crossOrigin}); call it from a script or the devhost CLI with the master key`,
+    );
   }
   if (!isAdminKey(d.keys, presentedKey(req, url), DURABLE_SYSTEM_KEY_NAME)) {
     d.logger?.log('warning', 'Durable API request refused: missing or wrong key', { method, path: url.pathname });
-    throw new HttpProblem(401, 'DURABLE_KEY_REQUIRED', `The Durable HTTP API needs the host's master key or the ${DURABLE_SYSTEM_KEY_NAME} system key (x-functions-key header or code query parameter); the host prints the master key at start-up`);
+    throw new HttpProblem(
+      401,
+      'DURABLE_KEY_REQUIRED',
+      `The Durable HTTP API needs the host's master key or the ${DURABLE_SYSTEM_KEY_NAME} system key (x-functions-key header or code query parameter); the host prints the master key at start-up`,
+    );
   }
   if (MUTATING.has(method) && body.length > 0 && !isJsonType(req.headers['content-type'])) {
     const got = req.headers['content-type'] ? JSON.stringify(req.headers['content-type']) : 'none';
     // The extension answers a non-JSON raiseEvent with 400; other bodies are refused as an unsupported media type.
-    if (/\/raiseevent\//i.test(url.pathname)) throw new HttpProblem(400, 'DURABLE_CONTENT_TYPE', `Only application/json request content is supported (Content-Type: ${got})`);
-    throw new HttpProblem(415, 'DURABLE_CONTENT_TYPE', `The request body must be JSON with Content-Type: application/json (got ${got})`);
+    if (/\/raiseevent\//i.test(url.pathname))
+      throw new HttpProblem(
+        400,
+        'DURABLE_CONTENT_TYPE',
+        `Only application/json request content is supported (Content-Type: ${got})`,
+      );
+    throw new HttpProblem(
+      415,
+      'DURABLE_CONTENT_TYPE',
+      `The request body must be JSON with Content-Type: application/json (got ${got})`,
+    );
   }
 }
 
@@ -208,18 +259,26 @@ function systemKey(d: ApiDeps): string | undefined {
 async function route(d: ApiDeps, req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const rest = url.pathname.slice(API_PREFIX.length - 1).replace(/^\/+/, '');
-  const parts = rest === '' ? [] : rest.split('/').map((p) => {
-    try {
-      return decodeURIComponent(p);
-    } catch {
-      throw new HttpProblem(400, 'DURABLE_INVALID_PATH', `Path segment ${JSON.stringify(p)} is not valid percent-encoding`);
-    }
-  });
+  const parts =
+    rest === ''
+      ? []
+      : rest.split('/').map((p) => {
+          try {
+            return decodeURIComponent(p);
+          } catch {
+            throw new HttpProblem(
+              400,
+              'DURABLE_INVALID_PATH',
+              `Path segment ${JSON.stringify(p)} is not valid percent-encoding`,
+            );
+          }
+        });
   const method = (req.method ?? 'GET').toUpperCase();
   const q = url.searchParams;
   const head = parts[0]?.toLowerCase();
 
-  if (head === 'orchestrators' && parts.length >= 2 && parts.length <= 3 && method === 'POST') return startInstance(d, res, parts[1]!, parts[2], q, body);
+  if (head === 'orchestrators' && parts.length >= 2 && parts.length <= 3 && method === 'POST')
+    return startInstance(d, res, parts[1]!, parts[2], q, body);
   if (head === 'instances') {
     const id = parts[1];
     if (id === undefined || id === '') {
@@ -243,15 +302,17 @@ async function route(d: ApiDeps, req: IncomingMessage, res: ServerResponse, body
   if (head === 'entities' && parts.length === 3) {
     const name = parts[1]!;
     const key = parts[2] === '$' ? '' : parts[2]!;
-    if (!d.resolveEntity(name)) throw new HttpProblem(404, 'DURABLE_ENTITY_NOT_FOUND', `No entity function named '${name}' is registered`);
+    if (!d.resolveEntity(name))
+      throw new HttpProblem(404, 'DURABLE_ENTITY_NOT_FOUND', `No entity function named '${name}' is registered`);
     const entityId = entitySchedulerId(name, key);
     if (method === 'GET') {
       const row = d.store.getEntity(entityId);
-      if (!row || !row.exists) throw new HttpProblem(404, 'DURABLE_ENTITY_NOT_FOUND', `Entity ${entityId} does not exist`);
+      if (!row || !row.exists)
+        throw new HttpProblem(404, 'DURABLE_ENTITY_NOT_FOUND', `Entity ${entityId} does not exist`);
       return send(res, 200, row.state === null ? null : JSON.parse(row.state));
     }
     if (method === 'POST' || method === 'DELETE') {
-      const op = method === 'DELETE' ? 'delete' : q.get('op') ?? '';
+      const op = method === 'DELETE' ? 'delete' : (q.get('op') ?? '');
       const input = method === 'DELETE' ? null : parseBodyJson(body, 'operation input');
       await d.engine.entities.signal(entityId, { name: op, input, isSignal: true });
       return send(res, 202, undefined);
@@ -260,23 +321,45 @@ async function route(d: ApiDeps, req: IncomingMessage, res: ServerResponse, body
   throw new HttpProblem(404, 'DURABLE_ROUTE_NOT_FOUND', `No durable API serves ${method} ${url.pathname}`);
 }
 
-async function startInstance(d: ApiDeps, res: ServerResponse, fnName: string, instanceId: string | undefined, q: URLSearchParams, body: Buffer): Promise<void> {
+async function startInstance(
+  d: ApiDeps,
+  res: ServerResponse,
+  fnName: string,
+  instanceId: string | undefined,
+  q: URLSearchParams,
+  body: Buffer,
+): Promise<void> {
   const name = d.resolveOrchestrator(fnName);
-  if (!name) throw new HttpProblem(400, 'DURABLE_UNKNOWN_ORCHESTRATOR', `The function '${fnName}' doesn't exist, is disabled, or is not an orchestrator function`);
+  if (!name)
+    throw new HttpProblem(
+      400,
+      'DURABLE_UNKNOWN_ORCHESTRATOR',
+      `The function '${fnName}' doesn't exist, is disabled, or is not an orchestrator function`,
+    );
   if (instanceId !== undefined) {
     const check = instanceIdSchema.safeParse(instanceId);
-    if (!check.success) throw new HttpProblem(400, 'DURABLE_INVALID_INSTANCE_ID', `Instance ID ${JSON.stringify(instanceId)} ${check.error.issues[0]?.message ?? 'is invalid'}`);
+    if (!check.success)
+      throw new HttpProblem(
+        400,
+        'DURABLE_INVALID_INSTANCE_ID',
+        `Instance ID ${JSON.stringify(instanceId)} ${check.error.issues[0]?.message ?? 'is invalid'}`,
+      );
   }
   const input = parseBodyJson(body, 'orchestration input');
   const id = await d.engine.startNew(name, instanceId, input, q.get('version') ?? '');
   const timeout = q.get('timeout');
   if (timeout !== null) {
     const secs = Number(timeout);
-    if (!Number.isFinite(secs) || secs < 0) throw new HttpProblem(400, 'DURABLE_INVALID_QUERY', 'Query parameter timeout must be a number of seconds');
+    if (!Number.isFinite(secs) || secs < 0)
+      throw new HttpProblem(400, 'DURABLE_INVALID_QUERY', 'Query parameter timeout must be a number of seconds');
     await d.engine.waitForCompletion(id, secs * 1000);
     const row = d.store.getInstance(id);
     if (row && isTerminal(row.status)) {
-      send(res, row.status === 'Completed' ? 200 : row.status === 'Failed' ? 500 : 200, row.status === 'Completed' ? JSON.parse(row.output ?? 'null') : statusJson(row));
+      send(
+        res,
+        row.status === 'Completed' ? 200 : row.status === 'Failed' ? 500 : 200,
+        row.status === 'Completed' ? JSON.parse(row.output ?? 'null') : statusJson(row),
+      );
       return;
     }
   }
@@ -289,9 +372,16 @@ async function getStatus(d: ApiDeps, res: ServerResponse, id: string, q: URLSear
   if (!row) throw new HttpProblem(404, 'DURABLE_INSTANCE_NOT_FOUND', `No instance with ID '${id}' found`);
   const showHistory = parseBool(q.get('showHistory')) === true;
   const showInput = parseBool(q.get('showInput')) ?? true;
-  const body = statusJson(row, { showInput, showHistoryOutput: parseBool(q.get('showHistoryOutput')) === true, ...(showHistory ? { history: await d.engine.historyOf(id) } : {}) });
+  const body = statusJson(row, {
+    showInput,
+    showHistoryOutput: parseBool(q.get('showHistoryOutput')) === true,
+    ...(showHistory ? { history: await d.engine.historyOf(id) } : {}),
+  });
   if (!isTerminal(row.status)) {
-    send(res, 202, body, { location: managementPayload(d.baseUrl(), d.hubName, id, systemKey(d))['statusQueryGetUri']!, 'retry-after': '5' });
+    send(res, 202, body, {
+      location: managementPayload(d.baseUrl(), d.hubName, id, systemKey(d))['statusQueryGetUri']!,
+      'retry-after': '5',
+    });
     return;
   }
   const fail500 = row.status === 'Failed' && parseBool(q.get('returnInternalServerErrorOnFailure')) === true;
@@ -315,7 +405,8 @@ async function listInstances(d: ApiDeps, req: IncomingMessage, res: ServerRespon
   const query = listQuery(q);
   const topRaw = q.get('top');
   const top = topRaw === null ? DEFAULT_PAGE : Number(topRaw);
-  if (!Number.isInteger(top) || top < 1) throw new HttpProblem(400, 'DURABLE_INVALID_QUERY', 'Query parameter top must be a positive whole number');
+  if (!Number.isInteger(top) || top < 1)
+    throw new HttpProblem(400, 'DURABLE_INVALID_QUERY', 'Query parameter top must be a positive whole number');
   const token = req.headers['x-ms-continuation-token'];
   const tokenText = Array.isArray(token) ? token[0] : token;
   if (tokenText) {
@@ -324,7 +415,11 @@ async function listInstances(d: ApiDeps, req: IncomingMessage, res: ServerRespon
       if (typeof parsed.c !== 'number' || typeof parsed.i !== 'string') throw new Error('bad token');
       query.after = { createdAt: parsed.c, instanceId: parsed.i };
     } catch {
-      throw new HttpProblem(400, 'DURABLE_INVALID_CONTINUATION', 'Header x-ms-continuation-token is not a token this host issued');
+      throw new HttpProblem(
+        400,
+        'DURABLE_INVALID_CONTINUATION',
+        'Header x-ms-continuation-token is not a token this host issued',
+      );
     }
   }
   query.limit = top + 1;
@@ -333,8 +428,16 @@ async function listInstances(d: ApiDeps, req: IncomingMessage, res: ServerRespon
   const showInput = parseBool(q.get('showInput')) ?? false;
   const headers: Record<string, string> = {};
   const last = page[page.length - 1];
-  if (rows.length > top && last) headers['x-ms-continuation-token'] = Buffer.from(JSON.stringify({ c: last.createdAt, i: last.instanceId })).toString('base64url');
-  send(res, 200, page.map((r) => statusJson(r, { showInput })), headers);
+  if (rows.length > top && last)
+    headers['x-ms-continuation-token'] = Buffer.from(
+      JSON.stringify({ c: last.createdAt, i: last.instanceId }),
+    ).toString('base64url');
+  send(
+    res,
+    200,
+    page.map((r) => statusJson(r, { showInput })),
+    headers,
+  );
 }
 
 async function raise(d: ApiDeps, res: ServerResponse, id: string, eventName: string, body: Buffer): Promise<void> {
@@ -346,10 +449,20 @@ async function raise(d: ApiDeps, res: ServerResponse, id: string, eventName: str
 function notActive(d: ApiDeps, res: ServerResponse, id: string): void {
   const row = d.store.getInstance(id);
   if (!row) throw new HttpProblem(404, 'DURABLE_INSTANCE_NOT_FOUND', `No instance with ID '${id}' found`);
-  throw new HttpProblem(410, 'DURABLE_INSTANCE_COMPLETED', `The instance '${id}' is ${row.status} and accepts no more events or control operations`);
+  throw new HttpProblem(
+    410,
+    'DURABLE_INSTANCE_COMPLETED',
+    `The instance '${id}' is ${row.status} and accepts no more events or control operations`,
+  );
 }
 
-async function control(d: ApiDeps, res: ServerResponse, id: string, op: 'terminate' | 'suspend' | 'resume', reason: string): Promise<void> {
+async function control(
+  d: ApiDeps,
+  res: ServerResponse,
+  id: string,
+  op: 'terminate' | 'suspend' | 'resume',
+  reason: string,
+): Promise<void> {
   if (await d.engine.send(id, { kind: op, reason })) return send(res, 202, undefined);
   return notActive(d, res, id);
 }
@@ -360,14 +473,25 @@ async function rewind(d: ApiDeps, res: ServerResponse, id: string, reason: strin
   // The SDK throws Error(response.data): plain text keeps the message readable.
   const row = d.store.getInstance(id);
   res.writeHead(outcome === 'notFound' ? 404 : 412, { 'content-type': 'text/plain; charset=utf-8' });
-  res.end(outcome === 'notFound' ? `No instance with ID '${id}' found.` : `The instance '${id}' is ${row?.status ?? 'not failed'}; only Failed instances can be rewound.`);
+  res.end(
+    outcome === 'notFound'
+      ? `No instance with ID '${id}' found.`
+      : `The instance '${id}' is ${row?.status ?? 'not failed'}; only Failed instances can be rewound.`,
+  );
 }
 
 /** List entities (`GET entities[/{name}]`): `fetchState`, `lastOperationTimeFrom/To`, `top` and the continuation header. */
-async function listEntities(d: ApiDeps, req: IncomingMessage, res: ServerResponse, name: string | undefined, q: URLSearchParams): Promise<void> {
+async function listEntities(
+  d: ApiDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  name: string | undefined,
+  q: URLSearchParams,
+): Promise<void> {
   const topRaw = q.get('top');
   const top = topRaw === null ? DEFAULT_PAGE : Number(topRaw);
-  if (!Number.isInteger(top) || top < 1) throw new HttpProblem(400, 'DURABLE_INVALID_QUERY', 'Query parameter top must be a positive whole number');
+  if (!Number.isInteger(top) || top < 1)
+    throw new HttpProblem(400, 'DURABLE_INVALID_QUERY', 'Query parameter top must be a positive whole number');
   const query: EntityQuery = { limit: top + 1 };
   if (name) query.name = name;
   const from = parseDate(q.get('lastOperationTimeFrom'), 'lastOperationTimeFrom');
@@ -378,7 +502,12 @@ async function listEntities(d: ApiDeps, req: IncomingMessage, res: ServerRespons
   const tokenText = Array.isArray(token) ? token[0] : token;
   if (tokenText) {
     const after = Buffer.from(tokenText, 'base64url').toString('utf8');
-    if (!after.startsWith('@')) throw new HttpProblem(400, 'DURABLE_INVALID_CONTINUATION', 'Header x-ms-continuation-token is not a token this host issued');
+    if (!after.startsWith('@'))
+      throw new HttpProblem(
+        400,
+        'DURABLE_INVALID_CONTINUATION',
+        'Header x-ms-continuation-token is not a token this host issued',
+      );
     query.afterEntityId = after;
   }
   const fetchState = parseBool(q.get('fetchState')) === true;
@@ -399,7 +528,12 @@ async function restart(d: ApiDeps, res: ServerResponse, id: string, q: URLSearch
   const row = d.store.getInstance(id);
   if (!row) throw new HttpProblem(404, 'DURABLE_INSTANCE_NOT_FOUND', `No instance with ID '${id}' found`);
   const newInstance = parseBool(q.get('restartWithNewInstanceId')) ?? true;
-  if (!newInstance && !isTerminal(row.status)) throw new HttpProblem(409, 'DURABLE_INSTANCE_EXISTS', `The instance '${id}' is ${row.status}; restart it with the same ID only after it finished`);
+  if (!newInstance && !isTerminal(row.status))
+    throw new HttpProblem(
+      409,
+      'DURABLE_INSTANCE_EXISTS',
+      `The instance '${id}' is ${row.status}; restart it with the same ID only after it finished`,
+    );
   const newId = await d.engine.startNew(row.name, newInstance ? undefined : id, row.input, row.version);
   const payload = managementPayload(d.baseUrl(), d.hubName, newId, systemKey(d));
   send(res, 202, payload, { location: payload['statusQueryGetUri']! });
@@ -408,14 +542,24 @@ async function restart(d: ApiDeps, res: ServerResponse, id: string, q: URLSearch
 async function purgeOne(d: ApiDeps, res: ServerResponse, id: string): Promise<void> {
   const row = d.store.getInstance(id);
   if (!row) throw new HttpProblem(404, 'DURABLE_INSTANCE_NOT_FOUND', `No instance with ID '${id}' found`);
-  if (!isTerminal(row.status) || d.engine.isActive(id)) throw new HttpProblem(409, 'DURABLE_INSTANCE_RUNNING', `The instance '${id}' is ${row.status}; only finished instances can be purged (terminate it first)`);
+  if (!isTerminal(row.status) || d.engine.isActive(id))
+    throw new HttpProblem(
+      409,
+      'DURABLE_INSTANCE_RUNNING',
+      `The instance '${id}' is ${row.status}; only finished instances can be purged (terminate it first)`,
+    );
   await d.engine.commits.run(() => d.store.deleteInstance(id));
   send(res, 200, { instancesDeleted: 1 });
 }
 
 async function purgeBy(d: ApiDeps, res: ServerResponse, q: URLSearchParams): Promise<void> {
   const query = listQuery(q);
-  if (query.createdFrom === undefined) throw new HttpProblem(400, 'DURABLE_INVALID_QUERY', 'Query parameter createdTimeFrom is required to purge instances');
+  if (query.createdFrom === undefined)
+    throw new HttpProblem(
+      400,
+      'DURABLE_INVALID_QUERY',
+      'Query parameter createdTimeFrom is required to purge instances',
+    );
   const statuses = (query.statuses ?? ALL_STATUSES).filter((s) => isTerminal(s));
   query.statuses = statuses;
   if (!statuses.length) return send(res, 404, { instancesDeleted: 0 });

@@ -87,7 +87,11 @@ function table(rows: Array<Record<string, unknown>>): string {
   const cols = ['instanceId', 'name', 'runtimeStatus', 'createdTime', 'lastUpdatedTime'];
   const cells = rows.map((r) => cols.map((c) => (typeof r[c] === 'string' ? r[c] : JSON.stringify(r[c] ?? ''))));
   const widths = cols.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i]!.length)));
-  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (vals: string[]) =>
+    vals
+      .map((v, i) => v.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(cols), ...cells.map(line)].join('\n');
 }
 
@@ -107,12 +111,19 @@ function masterKey(flags: Flags, stateDir: string): string | undefined {
 
 let apiKey: string | undefined;
 
-async function http(url: string, method: string, body?: string): Promise<{ status: number; json: unknown; text: string; headers: Headers }> {
+async function http(
+  url: string,
+  method: string,
+  body?: string,
+): Promise<{ status: number; json: unknown; text: string; headers: Headers }> {
   const headers: Record<string, string> = {};
   if (apiKey) headers['x-functions-key'] = apiKey;
   if (body !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(url, { method, headers, ...(body !== undefined ? { body } : {}) });
-  if (res.status === 401) throw new Error(`The host refused the Durable HTTP API key (HTTP 401): pass --master-key, set DEVHOST_MASTER_KEY, or use the --state dir of the running host`);
+  if (res.status === 401)
+    throw new Error(
+      `The host refused the Durable HTTP API key (HTTP 401): pass --master-key, set DEVHOST_MASTER_KEY, or use the --state dir of the running host`,
+    );
   const text = await res.text();
   let json: unknown;
   try {
@@ -130,11 +141,17 @@ function apiBase(url: string): string {
 function openStore(opts: { appDir: string; stateDir: string }): SqliteStore {
   const hub = hubNameOf(readHostJson(opts.appDir));
   const path = hubDbPath(opts.stateDir, hub);
-  if (!existsSync(path)) throw new Error(`No task hub database at ${path}: the host has not run durable functions with this state dir yet (or pass --url of a running host)`);
+  if (!existsSync(path))
+    throw new Error(
+      `No task hub database at ${path}: the host has not run durable functions with this state dir yet (or pass --url of a running host)`,
+    );
   return new SqliteStore(path, { readonly: true });
 }
 
-export async function instancesCommand(argv: string[], opts: { appDir: string; stateDir: string; url?: string; program?: string }): Promise<number> {
+export async function instancesCommand(
+  argv: string[],
+  opts: { appDir: string; stateDir: string; url?: string; program?: string },
+): Promise<number> {
   const program = opts.program ?? 'devhost';
   const usage = instancesUsage(program);
   const [command, ...rest] = argv;
@@ -150,7 +167,10 @@ export async function instancesCommand(argv: string[], opts: { appDir: string; s
       case 'raise':
       case 'terminate':
       case 'purge':
-        if (!url) throw new UsageError(`"instances ${command}" changes state, so it needs the running host: pass --url http://127.0.0.1:<port>`);
+        if (!url)
+          throw new UsageError(
+            `"instances ${command}" changes state, so it needs the running host: pass --url http://127.0.0.1:<port>`,
+          );
         return await mutate(command, positionals, flags, url, program);
       case undefined:
       case 'help':
@@ -170,7 +190,11 @@ export async function instancesCommand(argv: string[], opts: { appDir: string; s
   }
 }
 
-async function list(flags: Flags, url: string | undefined, opts: { appDir: string; stateDir: string }): Promise<number> {
+async function list(
+  flags: Flags,
+  url: string | undefined,
+  opts: { appDir: string; stateDir: string },
+): Promise<number> {
   const statuses = statusesFlag(flags['status']);
   const prefix = typeof flags['prefix'] === 'string' ? flags['prefix'] : undefined;
   const top = typeof flags['top'] === 'string' ? Number(flags['top']) : 100;
@@ -186,7 +210,11 @@ async function list(flags: Flags, url: string | undefined, opts: { appDir: strin
   } else {
     const store = openStore(opts);
     try {
-      const query: InstanceQuery = { limit: top, ...(statuses ? { statuses } : {}), ...(prefix ? { instanceIdPrefix: prefix } : {}) };
+      const query: InstanceQuery = {
+        limit: top,
+        ...(statuses ? { statuses } : {}),
+        ...(prefix ? { instanceIdPrefix: prefix } : {}),
+      };
       rows = store.queryInstances(query).map((r: InstanceRow) => statusJson(r, { showInput: false }));
     } finally {
       store.close();
@@ -196,13 +224,21 @@ async function list(flags: Flags, url: string | undefined, opts: { appDir: strin
   return 0;
 }
 
-async function show(positionals: string[], flags: Flags, url: string | undefined, opts: { appDir: string; stateDir: string }): Promise<number> {
+async function show(
+  positionals: string[],
+  flags: Flags,
+  url: string | undefined,
+  opts: { appDir: string; stateDir: string },
+): Promise<number> {
   const id = positionals[0];
   if (!id) throw new UsageError('instances show needs an instance id');
   const withHistory = flags['history'] === true;
   let body: Record<string, unknown> | undefined;
   if (url) {
-    const r = await http(`${apiBase(url)}/instances/${encodeURIComponent(id)}?showInput=true${withHistory ? '&showHistory=true&showHistoryOutput=true' : ''}`, 'GET');
+    const r = await http(
+      `${apiBase(url)}/instances/${encodeURIComponent(id)}?showInput=true${withHistory ? '&showHistory=true&showHistoryOutput=true' : ''}`,
+      'GET',
+    );
     if (r.status === 404) {
       process.stderr.write(`No instance with ID '${id}' found\n`);
       return 1;
@@ -229,7 +265,11 @@ async function show(positionals: string[], flags: Flags, url: string | undefined
   else {
     delete body['history'];
     const { historyEvents, ...summary } = body;
-    out(Object.entries(summary).map(([k, v]) => `${k.padEnd(16)}${typeof v === 'string' ? v : JSON.stringify(v)}`).join('\n'));
+    out(
+      Object.entries(summary)
+        .map(([k, v]) => `${k.padEnd(16)}${typeof v === 'string' ? v : JSON.stringify(v)}`)
+        .join('\n'),
+    );
     if (Array.isArray(historyEvents)) {
       out('\nhistory:');
       for (const e of historyEvents as Array<Record<string, unknown>>) {
@@ -242,7 +282,13 @@ async function show(positionals: string[], flags: Flags, url: string | undefined
   return 0;
 }
 
-async function mutate(command: 'raise' | 'terminate' | 'purge', positionals: string[], flags: Flags, url: string, program: string): Promise<number> {
+async function mutate(
+  command: 'raise' | 'terminate' | 'purge',
+  positionals: string[],
+  flags: Flags,
+  url: string,
+  program: string,
+): Promise<number> {
   const id = positionals[0];
   if (!id) throw new UsageError(`instances ${command} needs an instance id`);
   const base = `${apiBase(url)}/instances/${encodeURIComponent(id)}`;

@@ -22,7 +22,17 @@ import type { HostLogger } from '../host/types';
 import { systemClock, type Clock, type ClockTimer } from '../lib/clock';
 import { CommitQueue } from '../lib/commit-queue';
 import { EntityRunner } from './entities';
-import { customStatusOf, episodeOutcome, errorText, ev, iso, orchestratorPayload, readInvocation, triageInbox, type PendingMsg } from './episode';
+import {
+  customStatusOf,
+  episodeOutcome,
+  errorText,
+  ev,
+  iso,
+  orchestratorPayload,
+  readInvocation,
+  triageInbox,
+  type PendingMsg,
+} from './episode';
 import { DEFAULT_HTTP_TIMEOUT_MS, runDurableHttp } from './http-activity';
 import { HTTP_ACTIVITY, replayActions, type Allocation, type ReplayOptions } from './replay';
 import { rewindHistory, type ChildState } from './rewind';
@@ -176,7 +186,8 @@ export class DurableEngine {
       rowId: () => this.rowId(),
       resolveEntity: (name) => o.resolveEntity(name),
       invokeEntity: (name, payload, entityId) => o.invokeEntity(name, payload, entityId),
-      deliverToInstance: (instanceId, rowId, message) => this.deliverLocal(instanceId, { source: 'inbox', rowId, executionId: null, message }),
+      deliverToInstance: (instanceId, rowId, message) =>
+        this.deliverLocal(instanceId, { source: 'inbox', rowId, executionId: null, message }),
       isInstanceActive: (id) => this.active.has(id),
     });
   }
@@ -191,7 +202,11 @@ export class DurableEngine {
   start(): void {
     this.nextRow = this.store.maxRowId();
     for (const row of this.store.activeInstances()) this.active.set(row.instanceId, this.runtime(row));
-    const orphans: { inbox: number[]; timers: number[]; activities: number[] } = { inbox: [], timers: [], activities: [] };
+    const orphans: { inbox: number[]; timers: number[]; activities: number[] } = {
+      inbox: [],
+      timers: [],
+      activities: [],
+    };
     const entityOps: Array<{ entityId: string; rowId: number; op: EntityOperation }> = [];
     for (const m of this.store.loadInbox()) {
       if (m.message.kind === 'entityOp') {
@@ -224,7 +239,12 @@ export class DurableEngine {
     }
     const resumed = this.active.size;
     if (resumed || this.activityQueue.length || this.timers.size) {
-      this.log.log('information', 'Durable task hub resumed in-flight work', { hub: this.o.hubName, instances: resumed, activities: this.activityQueue.length - this.activityHead, timers: this.timers.size });
+      this.log.log('information', 'Durable task hub resumed in-flight work', {
+        hub: this.o.hubName,
+        instances: resumed,
+        activities: this.activityQueue.length - this.activityHead,
+        timers: this.timers.size,
+      });
     }
     for (const rt of this.active.values()) this.schedule(rt);
     for (const e of entityOps) this.entities.enqueue(e.entityId, e.rowId, e.op);
@@ -238,7 +258,13 @@ export class DurableEngine {
     this.timerHandle?.cancel();
     // A shutdown deadline is wall-clock time, not the engine's clock.
     const deadline = Date.now() + deadlineMs;
-    while ((this.runningOrch > 0 || this.runningActivities > 0 || this.entities.busy || [...this.active.values()].some((r) => r.busy)) && Date.now() < deadline) {
+    while (
+      (this.runningOrch > 0 ||
+        this.runningActivities > 0 ||
+        this.entities.busy ||
+        [...this.active.values()].some((r) => r.busy)) &&
+      Date.now() < deadline
+    ) {
       await new Promise((r) => setTimeout(r, 10));
     }
     this.commits.flush();
@@ -267,11 +293,18 @@ export class DurableEngine {
   }
 
   /** Start (or restart a finished) instance. Resolves after the start is committed. */
-  async startNew(name: string, instanceId: string | undefined, inputJson: string | null, version = ''): Promise<string> {
+  async startNew(
+    name: string,
+    instanceId: string | undefined,
+    inputJson: string | null,
+    version = '',
+  ): Promise<string> {
     const id = instanceId ?? newId();
     let existing = this.active.get(id);
     if (existing && this.o.overridableExistingInstanceStates !== 'AnyState') {
-      throw new DurableConflictError(`An instance with ID '${id}' already exists and is ${existing.row.status}; wait for it to finish, terminate it, or use another instance ID`);
+      throw new DurableConflictError(
+        `An instance with ID '${id}' already exists and is ${existing.row.status}; wait for it to finish, terminate it, or use another instance ID`,
+      );
     }
     // overridableExistingInstanceStates AnyState: the running instance is replaced (its pending work is dropped).
     // Wait for an episode in flight so its commit cannot land after the new start.
@@ -283,12 +316,28 @@ export class DurableEngine {
     if (existing) {
       this.active.delete(id);
       for (const r of existing.timerRows.values()) this.canceledTimerRows.add(r);
-      this.log.log('information', 'Running instance replaced by a new start (overridableExistingInstanceStates AnyState)', { instanceId: id });
+      this.log.log(
+        'information',
+        'Running instance replaced by a new start (overridableExistingInstanceStates AnyState)',
+        { instanceId: id },
+      );
     }
     if (!version && this.o.versioning?.defaultVersion) version = this.o.versioning.defaultVersion;
     const now = this.clock.now();
     const executionId = newId();
-    const row: InstanceRow = { instanceId: id, name, version, executionId, status: 'Pending', input: inputJson, output: null, customStatus: null, createdAt: now, updatedAt: now, parent: null };
+    const row: InstanceRow = {
+      instanceId: id,
+      name,
+      version,
+      executionId,
+      status: 'Pending',
+      input: inputJson,
+      output: null,
+      customStatus: null,
+      createdAt: now,
+      updatedAt: now,
+      parent: null,
+    };
     const rt = this.runtime(row);
     rt.history = [];
     this.active.set(id, rt);
@@ -314,7 +363,13 @@ export class DurableEngine {
       Version: row.version,
       Input: row.input,
       OrchestrationInstance: { InstanceId: row.instanceId, ExecutionId: row.executionId },
-      ParentInstance: row.parent ? { Name: row.parent.name, OrchestrationInstance: { InstanceId: row.parent.instanceId, ExecutionId: row.parent.executionId }, TaskScheduleId: row.parent.taskScheduledId } : null,
+      ParentInstance: row.parent
+        ? {
+            Name: row.parent.name,
+            OrchestrationInstance: { InstanceId: row.parent.instanceId, ExecutionId: row.parent.executionId },
+            TaskScheduleId: row.parent.taskScheduledId,
+          }
+        : null,
       Tags: null,
     });
     return { source: 'inbox', rowId: this.rowId(), executionId: row.executionId, message: { kind: 'event', event } };
@@ -335,7 +390,10 @@ export class DurableEngine {
   }
 
   raiseEvent(instanceId: string, name: string, inputJson: string | null): Promise<boolean> {
-    return this.send(instanceId, { kind: 'event', event: ev(EventType.EventRaised, this.clock.now(), { Name: name, Input: inputJson }) });
+    return this.send(instanceId, {
+      kind: 'event',
+      event: ev(EventType.EventRaised, this.clock.now(), { Name: name, Input: inputJson }),
+    });
   }
 
   /**
@@ -358,7 +416,12 @@ export class DurableEngine {
       const plan = rewindHistory(this.store.loadHistory(row.instanceId), childState);
       const now = this.clock.now();
       const newRow: InstanceRow = { ...row, status: 'Running', output: null, updatedAt: now };
-      const msg: PendingMsg = { source: 'inbox', rowId: this.rowId(), executionId: row.executionId, message: { kind: 'event', event: ev(EventType.ExecutionRewound, now, { Reason: reason }) } };
+      const msg: PendingMsg = {
+        source: 'inbox',
+        rowId: this.rowId(),
+        executionId: row.executionId,
+        message: { kind: 'event', event: ev(EventType.ExecutionRewound, now, { Reason: reason }) },
+      };
       plans.push({ row: newRow, history: plan.history, msg });
       for (const child of plan.children) {
         const c = this.store.getInstance(child);
@@ -372,7 +435,11 @@ export class DurableEngine {
         for (const p of plans) {
           const id = p.row.instanceId;
           this.store.clearHistory(id);
-          this.store.appendHistory(id, 0, p.history.map((e) => JSON.stringify(e)));
+          this.store.appendHistory(
+            id,
+            0,
+            p.history.map((e) => JSON.stringify(e)),
+          );
           this.store.updateInstanceState(id, p.row);
           this.store.insertInbox(p.msg.rowId, id, p.msg.executionId, p.msg.message);
         }
@@ -414,7 +481,13 @@ export class DurableEngine {
   }
 
   private isIdle(): boolean {
-    return this.runningOrch === 0 && this.runningActivities === 0 && this.readyHead >= this.ready.length && this.activityHead >= this.activityQueue.length && ![...this.active.values()].some((r) => r.busy || r.pending.length);
+    return (
+      this.runningOrch === 0 &&
+      this.runningActivities === 0 &&
+      this.readyHead >= this.ready.length &&
+      this.activityHead >= this.activityQueue.length &&
+      ![...this.active.values()].some((r) => r.busy || r.pending.length)
+    );
   }
 
   private checkIdle(): void {
@@ -443,7 +516,11 @@ export class DurableEngine {
   }
 
   private pumpOrchestrators(): void {
-    while (!this.stopped && this.runningOrch < this.o.maxConcurrentOrchestrators && this.readyHead < this.ready.length) {
+    while (
+      !this.stopped &&
+      this.runningOrch < this.o.maxConcurrentOrchestrators &&
+      this.readyHead < this.ready.length
+    ) {
       const rt = this.ready[this.readyHead++]!;
       if (this.readyHead > 1024 && this.readyHead * 2 > this.ready.length) {
         this.ready.splice(0, this.readyHead);
@@ -454,7 +531,10 @@ export class DurableEngine {
       rt.busy = true;
       this.runningOrch++;
       void this.episode(rt).catch((e: unknown) => {
-        this.log.log('error', 'Durable episode failed inside the engine; will retry', { instanceId: rt.row.instanceId, error: (e as Error).stack ?? String(e) });
+        this.log.log('error', 'Durable episode failed inside the engine; will retry', {
+          instanceId: rt.row.instanceId,
+          error: (e as Error).stack ?? String(e),
+        });
         rt.history = undefined;
         rt.busy = false;
         setTimeout(() => this.schedule(rt), 1000).unref();
@@ -491,7 +571,12 @@ export class DurableEngine {
     const taken = rt.pending;
     rt.pending = [];
     const now0 = this.clock.now();
-    const tri = triageInbox(taken, row, history.some((e) => e.EventType === EventType.ExecutionStarted), now0);
+    const tri = triageInbox(
+      taken,
+      row,
+      history.some((e) => e.EventType === EventType.ExecutionStarted),
+      now0,
+    );
     const { consumedInbox, consumedTimers, inbound, control, terminateReason } = tri;
     let status = tri.status;
     const started = tri.started;
@@ -515,7 +600,11 @@ export class DurableEngine {
       releaseSlot();
       if (!rt.versionRejected) {
         rt.versionRejected = true;
-        this.log.log('warning', `${mismatch}; the work stays queued until a worker with a compatible defaultVersion runs it (versionFailureStrategy Reject)`, { instanceId, orchestration: row.name });
+        this.log.log(
+          'warning',
+          `${mismatch}; the work stays queued until a worker with a compatible defaultVersion runs it (versionFailureStrategy Reject)`,
+          { instanceId, orchestration: row.name },
+        );
       }
       const consumed = new Set([...consumedInbox, ...consumedTimers]);
       const requeue = taken.filter((m) => m.message.kind === 'event' && consumed.has(m.rowId));
@@ -537,7 +626,13 @@ export class DurableEngine {
       releaseSlot();
       const text = `Orchestrator function '${row.name}' failed: ${mismatch} (versionFailureStrategy Fail)`;
       this.log.log('warning', 'Orchestration failed', { instanceId, orchestration: row.name, error: text });
-      const appended = [ev(EventType.OrchestratorStarted, now), ...inbound, ...control, ev(EventType.ExecutionCompleted, now, { OrchestrationStatus: 3, Result: text }), ev(EventType.OrchestratorCompleted, now)];
+      const appended = [
+        ev(EventType.OrchestratorStarted, now),
+        ...inbound,
+        ...control,
+        ev(EventType.ExecutionCompleted, now, { OrchestrationStatus: 3, Result: text }),
+        ev(EventType.OrchestratorCompleted, now),
+      ];
       await this.commitEpisode(rt, {
         consumedInbox,
         consumedTimers,
@@ -567,7 +662,11 @@ export class DurableEngine {
     const osEvent = ev(EventType.OrchestratorStarted, now);
     const newEvents = [osEvent, ...inbound, ...control].map((e) => sdkForm(e, false));
     const full = history.concat(newEvents);
-    const payload = orchestratorPayload(full, history.length, row, { longTimerIntervalSpan: this.o.longTimerIntervalSpan, maxShortTimerSpan: this.o.maxShortTimerSpan, httpPollDefaultMs: this.o.httpPollDefaultMs ?? HTTP_POLL_DEFAULT_MS });
+    const payload = orchestratorPayload(full, history.length, row, {
+      longTimerIntervalSpan: this.o.longTimerIntervalSpan,
+      maxShortTimerSpan: this.o.maxShortTimerSpan,
+      httpPollDefaultMs: this.o.httpPollDefaultMs ?? HTTP_POLL_DEFAULT_MS,
+    });
 
     const invokeStarted = performance.now();
     let invocation: { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -584,7 +683,14 @@ export class DurableEngine {
     let failure = read.failure;
 
     const appended: HistoryEvent[] = [...newEvents];
-    const effects: Effects = { activities: [], timers: [], children: [], immediate: [], canceledTimerRows: [], entityOps: [] };
+    const effects: Effects = {
+      activities: [],
+      timers: [],
+      children: [],
+      immediate: [],
+      canceledTimerRows: [],
+      entityOps: [],
+    };
     const custom = customStatusOf(state, row.customStatus);
     failure ??= custom.failure;
 
@@ -596,15 +702,23 @@ export class DurableEngine {
         replay = replayActions(full, actions, this.replayOptions(), row.name);
       } catch (e) {
         replay = undefined;
-        failure = { message: `The local durable engine could not replay the orchestration: ${errorText(e).message}`, details: errorText(e).stack };
+        failure = {
+          message: `The local durable engine could not replay the orchestration: ${errorText(e).message}`,
+          details: errorText(e).stack,
+        };
       }
       if (replay?.unsupported) failure = { message: replay.unsupported, details: '' };
       else if (replay?.nonDeterminism) failure = { message: replay.nonDeterminism, details: '' };
       else if (replay) {
         const lock = replay.newAllocations.find((a) => a.purpose === 'lock' || a.purpose === 'release');
-        if (lock) failure = { message: 'Entity critical sections (context.df.lock) are not supported by the local durable engine', details: '' };
+        if (lock)
+          failure = {
+            message: 'Entity critical sections (context.df.lock) are not supported by the local durable engine',
+            details: '',
+          };
         else {
-          for (const a of replay.newAllocations) appended.push(this.schedulingEvent(rt, a, now, effects, replay.canceledTimerIds));
+          for (const a of replay.newAllocations)
+            appended.push(this.schedulingEvent(rt, a, now, effects, replay.canceledTimerIds));
           for (const timerId of replay.canceledTimerIds) {
             const r = rt.timerRows.get(timerId);
             if (r !== undefined) {
@@ -619,17 +733,41 @@ export class DurableEngine {
       }
     }
 
-    const out = episodeOutcome({ name: row.name, status, output: row.output, state, failure, continueAsNewInput: continueAsNew?.input, now });
-    if (out.failedWith !== undefined) this.log.log('warning', 'Orchestration failed', { instanceId, orchestration: row.name, error: out.failedWith });
-    if (out.outputError !== undefined) this.log.log('warning', 'Orchestration output is not JSON-serialisable', { instanceId, error: out.outputError });
+    const out = episodeOutcome({
+      name: row.name,
+      status,
+      output: row.output,
+      state,
+      failure,
+      continueAsNewInput: continueAsNew?.input,
+      now,
+    });
+    if (out.failedWith !== undefined)
+      this.log.log('warning', 'Orchestration failed', { instanceId, orchestration: row.name, error: out.failedWith });
+    if (out.outputError !== undefined)
+      this.log.log('warning', 'Orchestration output is not JSON-serialisable', { instanceId, error: out.outputError });
     appended.push(...out.closing);
     status = out.status;
 
-    await this.commitEpisode(rt, { consumedInbox, consumedTimers, appended, status, output: out.output, customStatus: custom.customStatus, effects, ...(out.parentNotice ? { parentNotice: out.parentNotice } : {}), ...(continueAsNew ? { continueAsNew } : {}) });
+    await this.commitEpisode(rt, {
+      consumedInbox,
+      consumedTimers,
+      appended,
+      status,
+      output: out.output,
+      customStatus: custom.customStatus,
+      effects,
+      ...(out.parentNotice ? { parentNotice: out.parentNotice } : {}),
+      ...(continueAsNew ? { continueAsNew } : {}),
+    });
   }
 
   private replayOptions(): ReplayOptions {
-    return { maxShortTimerMs: this.o.maxShortTimerMs, longTimerIntervalMs: this.o.longTimerIntervalMs, httpPollDefaultMs: this.o.httpPollDefaultMs ?? HTTP_POLL_DEFAULT_MS };
+    return {
+      maxShortTimerMs: this.o.maxShortTimerMs,
+      longTimerIntervalMs: this.o.longTimerIntervalMs,
+      httpPollDefaultMs: this.o.httpPollDefaultMs ?? HTTP_POLL_DEFAULT_MS,
+    };
   }
 
   /** The history event for a new allocation, and the work it causes (collected into `effects`). */
@@ -642,18 +780,41 @@ export class DurableEngine {
         const canonical = a.purpose === 'http' ? HTTP_ACTIVITY : this.o.resolveActivity(name);
         if (a.failWith) {
           // A retry attempt after the retry timeout expired: recorded as failed with the last error, not run.
-          fx.immediate.push({ instanceId: row.instanceId, executionId: row.executionId, event: ev(EventType.TaskFailed, now, { TaskScheduledId: a.id, ...a.failWith }) });
+          fx.immediate.push({
+            instanceId: row.instanceId,
+            executionId: row.executionId,
+            event: ev(EventType.TaskFailed, now, { TaskScheduledId: a.id, ...a.failWith }),
+          });
         } else if (!canonical) {
           const reason = `The function '${name}' doesn't exist, is disabled, or is not an activity function. Additional info: the app registers these activities: ${this.o.resolveActivity('*') ?? '(none)'}`;
-          fx.immediate.push({ instanceId: row.instanceId, executionId: row.executionId, event: ev(EventType.TaskFailed, now, { TaskScheduledId: a.id, Reason: reason, Details: reason }) });
-        } else fx.activities.push({ rowId: this.rowId(), instanceId: row.instanceId, executionId: row.executionId, taskId: a.id, name: canonical, input: inputJson });
+          fx.immediate.push({
+            instanceId: row.instanceId,
+            executionId: row.executionId,
+            event: ev(EventType.TaskFailed, now, { TaskScheduledId: a.id, Reason: reason, Details: reason }),
+          });
+        } else
+          fx.activities.push({
+            rowId: this.rowId(),
+            instanceId: row.instanceId,
+            executionId: row.executionId,
+            taskId: a.id,
+            name: canonical,
+            input: inputJson,
+          });
         return ev(EventType.TaskScheduled, now, { EventId: a.id, Name: name, Version: '', Input: `[${inputJson}]` });
       }
       case 'timer': {
         const fireAt = (a.fireAt ?? new Date(now)).getTime();
         if (!canceled.includes(a.id)) {
           const rowId = this.rowId();
-          fx.timers.push({ rowId, instanceId: row.instanceId, executionId: row.executionId, timerId: a.id, fireAt, event: ev(EventType.TimerFired, fireAt, { TimerId: a.id, FireAt: iso(fireAt) }) });
+          fx.timers.push({
+            rowId,
+            instanceId: row.instanceId,
+            executionId: row.executionId,
+            timerId: a.id,
+            fireAt,
+            event: ev(EventType.TimerFired, fireAt, { TimerId: a.id, FireAt: iso(fireAt) }),
+          });
         }
         return ev(EventType.TimerCreated, now, { EventId: a.id, FireAt: iso(fireAt) });
       }
@@ -663,10 +824,26 @@ export class DurableEngine {
         const inputJson = a.input === undefined ? null : (JSON.stringify(a.input) ?? null);
         const canonical = this.o.resolveOrchestrator(name);
         const version = a.version || this.o.versioning?.defaultVersion || '';
-        const fail = (reason: string) => fx.immediate.push({ instanceId: row.instanceId, executionId: row.executionId, event: ev(EventType.SubOrchestrationInstanceFailed, now, { TaskScheduledId: a.id, Reason: reason, Details: reason }) });
-        if (a.failWith) fx.immediate.push({ instanceId: row.instanceId, executionId: row.executionId, event: ev(EventType.SubOrchestrationInstanceFailed, now, { TaskScheduledId: a.id, ...a.failWith }) });
-        else if (!canonical) fail(`The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.`);
-        else if (this.active.has(childId) || fx.children.some((c) => c.instanceId === childId)) fail(`An orchestration with instance ID '${childId}' already exists and is still running.`);
+        const fail = (reason: string) =>
+          fx.immediate.push({
+            instanceId: row.instanceId,
+            executionId: row.executionId,
+            event: ev(EventType.SubOrchestrationInstanceFailed, now, {
+              TaskScheduledId: a.id,
+              Reason: reason,
+              Details: reason,
+            }),
+          });
+        if (a.failWith)
+          fx.immediate.push({
+            instanceId: row.instanceId,
+            executionId: row.executionId,
+            event: ev(EventType.SubOrchestrationInstanceFailed, now, { TaskScheduledId: a.id, ...a.failWith }),
+          });
+        else if (!canonical)
+          fail(`The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.`);
+        else if (this.active.has(childId) || fx.children.some((c) => c.instanceId === childId))
+          fail(`An orchestration with instance ID '${childId}' already exists and is still running.`);
         else {
           fx.children.push({
             instanceId: childId,
@@ -682,7 +859,13 @@ export class DurableEngine {
             parent: { instanceId: row.instanceId, executionId: row.executionId, taskScheduledId: a.id, name: row.name },
           });
         }
-        return ev(EventType.SubOrchestrationInstanceCreated, now, { EventId: a.id, Name: name, Version: version, InstanceId: childId, Input: inputJson });
+        return ev(EventType.SubOrchestrationInstanceCreated, now, {
+          EventId: a.id,
+          Name: name,
+          Version: version,
+          InstanceId: childId,
+          Input: inputJson,
+        });
       }
       default: {
         // SignalEntity / CallEntity: a request message to the entity; a call's reply comes back as EventRaised{Name: id}.
@@ -690,25 +873,74 @@ export class DurableEngine {
         const isSignal = a.purpose === 'signal';
         const requestId = newUuid();
         const inputJson = a.input === undefined ? null : (JSON.stringify(a.input) ?? null);
-        const op: EntityOperation = { name: a.name ?? '', input: inputJson, isSignal, ...(isSignal ? {} : { id: requestId, parent: row.instanceId }) };
+        const op: EntityOperation = {
+          name: a.name ?? '',
+          input: inputJson,
+          isSignal,
+          ...(isSignal ? {} : { id: requestId, parent: row.instanceId }),
+        };
         const target = /^@([^@]*)@/.exec(entityId)?.[1] ?? '';
         if (!this.o.resolveEntity(target)) {
           if (!isSignal) {
-            const payload = JSON.stringify({ result: JSON.stringify(`No entity function named '${target}' is registered`), exceptionType: 'Error' });
-            fx.immediate.push({ instanceId: row.instanceId, executionId: row.executionId, event: ev(EventType.EventRaised, now, { Name: requestId, Input: payload }) });
-          } else this.log.log('warning', 'Signal to an entity function that does not exist was dropped', { instanceId: row.instanceId, entityId });
+            const payload = JSON.stringify({
+              result: JSON.stringify(`No entity function named '${target}' is registered`),
+              exceptionType: 'Error',
+            });
+            fx.immediate.push({
+              instanceId: row.instanceId,
+              executionId: row.executionId,
+              event: ev(EventType.EventRaised, now, { Name: requestId, Input: payload }),
+            });
+          } else
+            this.log.log('warning', 'Signal to an entity function that does not exist was dropped', {
+              instanceId: row.instanceId,
+              entityId,
+            });
         } else fx.entityOps.push({ entityId, rowId: this.rowId(), op });
-        const request = { op: op.name, ...(isSignal ? { signal: true } : {}), input: inputJson ?? undefined, id: requestId, parent: row.instanceId, parentExecution: row.executionId };
-        return ev(EventType.EventSent, now, { EventId: a.id, Name: 'op', InstanceId: entityId, Input: JSON.stringify(request) });
+        const request = {
+          op: op.name,
+          ...(isSignal ? { signal: true } : {}),
+          input: inputJson ?? undefined,
+          id: requestId,
+          parent: row.instanceId,
+          parentExecution: row.executionId,
+        };
+        return ev(EventType.EventSent, now, {
+          EventId: a.id,
+          Name: 'op',
+          InstanceId: entityId,
+          Input: JSON.stringify(request),
+        });
       }
     }
   }
 
-  private async finishTerminated(rt: Runtime, reason: string, now: number, consumedInbox: number[], consumedTimers: number[], releaseSlot: () => void): Promise<void> {
+  private async finishTerminated(
+    rt: Runtime,
+    reason: string,
+    now: number,
+    consumedInbox: number[],
+    consumedTimers: number[],
+    releaseSlot: () => void,
+  ): Promise<void> {
     releaseSlot();
-    const appended = [ev(EventType.ExecutionTerminated, now, { Input: reason }), ev(EventType.ExecutionCompleted, now, { OrchestrationStatus: 5, Result: reason })];
-    const notice = ev(EventType.SubOrchestrationInstanceFailed, now, { Reason: `The sub-orchestration '${rt.row.instanceId}' was terminated: ${reason}`, Details: reason });
-    await this.commitEpisode(rt, { consumedInbox, consumedTimers, appended, status: 'Terminated', output: JSON.stringify(reason), customStatus: rt.row.customStatus, parentNotice: notice });
+    const appended = [
+      ev(EventType.ExecutionTerminated, now, { Input: reason }),
+      ev(EventType.ExecutionCompleted, now, { OrchestrationStatus: 5, Result: reason }),
+    ];
+    const notice = ev(EventType.SubOrchestrationInstanceFailed, now, {
+      Reason: `The sub-orchestration '${rt.row.instanceId}' was terminated: ${reason}`,
+      Details: reason,
+    });
+    await this.commitEpisode(rt, {
+      consumedInbox,
+      consumedTimers,
+      appended,
+      status: 'Terminated',
+      output: JSON.stringify(reason),
+      customStatus: rt.row.customStatus,
+      parentNotice: notice,
+    });
   }
 
   private commitEpisode(rt: Runtime, ep: EpisodeCommit): Promise<void> {
@@ -716,23 +948,72 @@ export class DurableEngine {
     const id = row.instanceId;
     const updatedAt = this.clock.now();
     const terminal = isTerminal(ep.status);
-    const fx = ep.effects ?? { activities: [], timers: [], children: [], immediate: [], canceledTimerRows: [], entityOps: [] };
-    const appendedSdk = ep.appended.map((e) => sdkForm(e, !(e.EventType === EventType.OrchestratorStarted || e.EventType === EventType.OrchestratorCompleted)));
+    const fx = ep.effects ?? {
+      activities: [],
+      timers: [],
+      children: [],
+      immediate: [],
+      canceledTimerRows: [],
+      entityOps: [],
+    };
+    const appendedSdk = ep.appended.map((e) =>
+      sdkForm(e, !(e.EventType === EventType.OrchestratorStarted || e.EventType === EventType.OrchestratorCompleted)),
+    );
     const appendedJson = appendedSdk.map((e) => JSON.stringify(e));
     const fromSeq = rt.history!.length;
     const cont = ep.continueAsNew;
     const newExecution = cont ? newId() : row.executionId;
     const startMsgs: PendingMsg[] = [];
-    const childStarts: Array<{ row: InstanceRow; msg: PendingMsg }> = fx.children.map((c) => ({ row: c, msg: this.startMessage(c, updatedAt) }));
-    const immediate: Array<{ instanceId: string; msg: PendingMsg }> = fx.immediate.map((i) => ({ instanceId: i.instanceId, msg: { source: 'inbox', rowId: this.rowId(), executionId: i.executionId, message: { kind: 'event', event: i.event } } }));
+    const childStarts: Array<{ row: InstanceRow; msg: PendingMsg }> = fx.children.map((c) => ({
+      row: c,
+      msg: this.startMessage(c, updatedAt),
+    }));
+    const immediate: Array<{ instanceId: string; msg: PendingMsg }> = fx.immediate.map((i) => ({
+      instanceId: i.instanceId,
+      msg: {
+        source: 'inbox',
+        rowId: this.rowId(),
+        executionId: i.executionId,
+        message: { kind: 'event', event: i.event },
+      },
+    }));
     let parentMsg: { instanceId: string; msg: PendingMsg } | undefined;
     if (terminal && row.parent && ep.parentNotice) {
-      parentMsg = { instanceId: row.parent.instanceId, msg: { source: 'inbox', rowId: this.rowId(), executionId: row.parent.executionId, message: { kind: 'event', event: { ...ep.parentNotice, TaskScheduledId: row.parent.taskScheduledId } } } };
+      parentMsg = {
+        instanceId: row.parent.instanceId,
+        msg: {
+          source: 'inbox',
+          rowId: this.rowId(),
+          executionId: row.parent.executionId,
+          message: { kind: 'event', event: { ...ep.parentNotice, TaskScheduledId: row.parent.taskScheduledId } },
+        },
+      };
     }
-    const newRow: InstanceRow = { ...row, status: cont ? 'Running' : ep.status, output: cont ? null : ep.output, customStatus: ep.customStatus, updatedAt, executionId: newExecution, input: cont ? cont.input : row.input };
+    const newRow: InstanceRow = {
+      ...row,
+      status: cont ? 'Running' : ep.status,
+      output: cont ? null : ep.output,
+      customStatus: ep.customStatus,
+      updatedAt,
+      executionId: newExecution,
+      input: cont ? cont.input : row.input,
+    };
     if (cont) {
       startMsgs.push(this.startMessage(newRow, updatedAt));
-      for (const e of cont.carry) startMsgs.push({ source: 'inbox', rowId: this.rowId(), executionId: null, message: { kind: 'event', event: { ...e, IsPlayed: false, Timestamp: e.Timestamp instanceof Date ? e.Timestamp.toISOString() : e.Timestamp } } });
+      for (const e of cont.carry)
+        startMsgs.push({
+          source: 'inbox',
+          rowId: this.rowId(),
+          executionId: null,
+          message: {
+            kind: 'event',
+            event: {
+              ...e,
+              IsPlayed: false,
+              Timestamp: e.Timestamp instanceof Date ? e.Timestamp.toISOString() : e.Timestamp,
+            },
+          },
+        });
     }
 
     return new Promise<void>((resolve) => {
@@ -757,18 +1038,33 @@ export class DurableEngine {
           for (const m of immediate) s.insertInbox(m.msg.rowId, m.instanceId, m.msg.executionId, m.msg.message);
           for (const e of fx.entityOps) s.insertInbox(e.rowId, e.entityId, null, { kind: 'entityOp', op: e.op });
           for (const m of startMsgs) s.insertInbox(m.rowId, id, m.executionId, m.message);
-          if (parentMsg) s.insertInbox(parentMsg.msg.rowId, parentMsg.instanceId, parentMsg.msg.executionId, parentMsg.msg.message);
+          if (parentMsg)
+            s.insertInbox(parentMsg.msg.rowId, parentMsg.instanceId, parentMsg.msg.executionId, parentMsg.msg.message);
           if (terminal) s.deletePendingWork(id);
         },
         (error) => {
           if (error) {
-            this.log.log('error', 'Durable commit failed; the episode will be retried', { instanceId: id, error: error.message });
+            this.log.log('error', 'Durable commit failed; the episode will be retried', {
+              instanceId: id,
+              error: error.message,
+            });
             rt.history = undefined;
             rt.busy = false;
             setTimeout(() => this.reloadAndSchedule(id), 1000).unref();
             return;
           }
-          this.afterCommit(rt, { newRow, appendedSdk, cont: !!cont, startMsgs, childStarts, immediate, parentMsg, fx, terminal, hold: ep.hold === true });
+          this.afterCommit(rt, {
+            newRow,
+            appendedSdk,
+            cont: !!cont,
+            startMsgs,
+            childStarts,
+            immediate,
+            parentMsg,
+            fx,
+            terminal,
+            hold: ep.hold === true,
+          });
           resolve();
         },
       );
@@ -785,7 +1081,12 @@ export class DurableEngine {
     }
     rt.row = row;
     const pending = this.store.loadInbox().filter((m) => m.instanceId === instanceId);
-    rt.pending = pending.map((m) => ({ source: 'inbox', rowId: m.rowId, executionId: m.executionId, message: m.message }));
+    rt.pending = pending.map((m) => ({
+      source: 'inbox',
+      rowId: m.rowId,
+      executionId: m.executionId,
+      message: m.message,
+    }));
     this.schedule(rt);
   }
 
@@ -840,7 +1141,11 @@ export class DurableEngine {
   // ---------------------------------------------------------------- activities
 
   private pumpActivities(): void {
-    while (!this.stopped && this.runningActivities < this.o.maxConcurrentActivities && this.activityHead < this.activityQueue.length) {
+    while (
+      !this.stopped &&
+      this.runningActivities < this.o.maxConcurrentActivities &&
+      this.activityHead < this.activityQueue.length
+    ) {
       const item = this.activityQueue[this.activityHead++]!;
       if (this.activityHead > 1024 && this.activityHead * 2 > this.activityQueue.length) {
         this.activityQueue.splice(0, this.activityHead);
@@ -858,18 +1163,26 @@ export class DurableEngine {
     if (!rt0 || rt0.row.executionId !== item.executionId) {
       // The instance finished or moved on (terminated, continued as new): drop the work item.
       this.runningActivities--;
-      this.commits.enqueue(() => this.store.deleteActivity(item.rowId), () => this.pumpActivities());
+      this.commits.enqueue(
+        () => this.store.deleteActivity(item.rowId),
+        () => this.pumpActivities(),
+      );
       return;
     }
     this.onActivityStart?.(item.instanceId, item.name);
     try {
       const input = JSON.parse(item.input) as unknown;
-      const result = item.name === HTTP_ACTIVITY ? await runDurableHttp(input, this.o.httpTimeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS) : await this.o.invokeActivity(item.name, input, item.instanceId);
+      const result =
+        item.name === HTTP_ACTIVITY
+          ? await runDurableHttp(input, this.o.httpTimeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS)
+          : await this.o.invokeActivity(item.name, input, item.instanceId);
       let text: string;
       try {
         text = JSON.stringify(result ?? null) ?? 'null';
       } catch (e) {
-        throw new Error(`Activity '${item.name}' returned a value that cannot be serialised to JSON: ${errorText(e).message}`);
+        throw new Error(
+          `Activity '${item.name}' returned a value that cannot be serialised to JSON: ${errorText(e).message}`,
+        );
       }
       event = ev(EventType.TaskCompleted, this.clock.now(), { TaskScheduledId: item.taskId, Result: text });
     } catch (e) {
@@ -879,7 +1192,12 @@ export class DurableEngine {
     this.runningActivities--;
     const rt = this.active.get(item.instanceId);
     const deliver = !!rt && rt.row.executionId === item.executionId;
-    const msg: PendingMsg = { source: 'inbox', rowId: this.rowId(), executionId: item.executionId, message: { kind: 'event', event } };
+    const msg: PendingMsg = {
+      source: 'inbox',
+      rowId: this.rowId(),
+      executionId: item.executionId,
+      message: { kind: 'event', event },
+    };
     this.commits.enqueue(
       () => {
         this.store.deleteActivity(item.rowId);
@@ -887,7 +1205,11 @@ export class DurableEngine {
       },
       (error) => {
         if (error) {
-          this.log.log('error', 'Could not store an activity result; the activity will run again', { instanceId: item.instanceId, activity: item.name, error: error.message });
+          this.log.log('error', 'Could not store an activity result; the activity will run again', {
+            instanceId: item.instanceId,
+            activity: item.name,
+            error: error.message,
+          });
           this.activityQueue.push(item);
         } else if (deliver) this.deliverLocal(item.instanceId, msg);
         this.pumpActivities();
@@ -904,13 +1226,24 @@ export class DurableEngine {
     try {
       const p = JSON.parse(message) as Record<string, unknown>;
       if (p && typeof p === 'object' && 'errorType' in p && 'errorMessage' in p && 'properties' in p) {
-        failureDetails = { ErrorType: p['errorType'], ErrorMessage: p['errorMessage'], StackTrace: p['stackTrace'] ?? stack, IsNonRetriable: p['isNonRetriable'] ?? false, Properties: p['properties'] };
+        failureDetails = {
+          ErrorType: p['errorType'],
+          ErrorMessage: p['errorMessage'],
+          StackTrace: p['stackTrace'] ?? stack,
+          IsNonRetriable: p['isNonRetriable'] ?? false,
+          Properties: p['properties'],
+        };
       }
     } catch {
       /* plain message */
     }
     this.log.log('warning', 'Activity failed', { instanceId: item.instanceId, activity: item.name, error: message });
-    return ev(EventType.TaskFailed, this.clock.now(), { TaskScheduledId: item.taskId, Reason: reason, Details: details, ...(failureDetails ? { FailureDetails: failureDetails } : {}) });
+    return ev(EventType.TaskFailed, this.clock.now(), {
+      TaskScheduledId: item.taskId,
+      Reason: reason,
+      Details: details,
+      ...(failureDetails ? { FailureDetails: failureDetails } : {}),
+    });
   }
 
   // ---------------------------------------------------------------- timers
@@ -941,10 +1274,19 @@ export class DurableEngine {
         orphans.push(t.rowId);
         continue;
       }
-      rt.pending.push({ source: 'timer', rowId: t.rowId, executionId: t.executionId, message: { kind: 'event', event: t.event } });
+      rt.pending.push({
+        source: 'timer',
+        rowId: t.rowId,
+        executionId: t.executionId,
+        message: { kind: 'event', event: t.event },
+      });
       this.schedule(rt);
     }
-    if (orphans.length) this.commits.enqueue(() => this.store.deleteTimers(orphans), () => undefined);
+    if (orphans.length)
+      this.commits.enqueue(
+        () => this.store.deleteTimers(orphans),
+        () => undefined,
+      );
     this.armTimer();
   }
 }

@@ -121,7 +121,10 @@ export class EntityRunner {
       this.running++;
       void this.batch(rt).catch((e: unknown) => {
         this.running--;
-        this.d.log.log('error', 'Entity batch failed inside the engine; will retry', { entityId: rt.entityId, error: (e as Error).stack ?? String(e) });
+        this.d.log.log('error', 'Entity batch failed inside the engine; will retry', {
+          entityId: rt.entityId,
+          error: (e as Error).stack ?? String(e),
+        });
         setTimeout(() => {
           rt.busy = false;
           this.schedule(rt);
@@ -134,14 +137,31 @@ export class EntityRunner {
     const taken = rt.pending;
     rt.pending = [];
     const fnName = this.d.resolveEntity(rt.name);
-    const row: EntityRow = this.d.store.getEntity(rt.entityId) ?? { entityId: rt.entityId, name: rt.name, key: rt.key, state: null, exists: false, updatedAt: this.d.clock.now() };
+    const row: EntityRow = this.d.store.getEntity(rt.entityId) ?? {
+      entityId: rt.entityId,
+      name: rt.name,
+      key: rt.key,
+      state: null,
+      exists: false,
+      updatedAt: this.d.clock.now(),
+    };
     const replies: Array<{ instanceId: string; rowId: number; message: InboxMessage }> = [];
     const signals: Array<{ entityId: string; rowId: number; op: EntityOperation }> = [];
     let newRow = row;
     const reply = (op: EntityOperation, result: string | undefined, error: boolean) => {
       if (op.isSignal || !op.id || !op.parent) return;
-      const payload = JSON.stringify({ ...(result !== undefined ? { result } : {}), ...(error ? { exceptionType: 'Error' } : {}) });
-      const event: HistoryEvent = { EventType: EventType.EventRaised, EventId: -1, IsPlayed: false, Timestamp: new Date(this.d.clock.now()).toISOString(), Name: op.id, Input: payload };
+      const payload = JSON.stringify({
+        ...(result !== undefined ? { result } : {}),
+        ...(error ? { exceptionType: 'Error' } : {}),
+      });
+      const event: HistoryEvent = {
+        EventType: EventType.EventRaised,
+        EventId: -1,
+        IsPlayed: false,
+        Timestamp: new Date(this.d.clock.now()).toISOString(),
+        Name: op.id,
+        Input: payload,
+      };
       replies.push({ instanceId: op.parent, rowId: this.d.rowId(), message: { kind: 'event', event } });
     };
     try {
@@ -159,14 +179,33 @@ export class EntityRunner {
         taken.forEach((p, i) => {
           const r = result.results?.[i];
           if (r?.isError) {
-            this.d.log.log('warning', 'Entity operation failed', { entityId: rt.entityId, operation: p.op.name, error: r.result });
-            reply(p.op, JSON.stringify(`Entity operation '${p.op.name}' on ${rt.entityId} failed: ${r.result ?? 'unknown error'}`), true);
+            this.d.log.log('warning', 'Entity operation failed', {
+              entityId: rt.entityId,
+              operation: p.op.name,
+              error: r.result,
+            });
+            reply(
+              p.op,
+              JSON.stringify(
+                `Entity operation '${p.op.name}' on ${rt.entityId} failed: ${r.result ?? 'unknown error'}`,
+              ),
+              true,
+            );
           } else reply(p.op, r?.result, false);
         });
         for (const s of result.signals ?? []) {
-          signals.push({ entityId: `@${s.target.name.toLowerCase()}@${s.target.key}`, rowId: this.d.rowId(), op: { name: s.name, input: s.input ? s.input : null, isSignal: true } });
+          signals.push({
+            entityId: `@${s.target.name.toLowerCase()}@${s.target.key}`,
+            rowId: this.d.rowId(),
+            op: { name: s.name, input: s.input ? s.input : null, isSignal: true },
+          });
         }
-        newRow = { ...row, state: result.entityExists === false ? null : (result.entityState ?? null), exists: result.entityExists ?? row.exists, updatedAt: this.d.clock.now() };
+        newRow = {
+          ...row,
+          state: result.entityExists === false ? null : (result.entityState ?? null),
+          exists: result.entityExists ?? row.exists,
+          updatedAt: this.d.clock.now(),
+        };
       }
     } catch (e) {
       // The whole batch failed (not one operation): every caller gets the error, the state is unchanged.

@@ -18,7 +18,13 @@ export interface PendingMsg {
   message: InboxMessage;
 }
 
-const EXECUTION_SCOPED = new Set<number>([EventType.TaskCompleted, EventType.TaskFailed, EventType.TimerFired, EventType.SubOrchestrationInstanceCompleted, EventType.SubOrchestrationInstanceFailed]);
+const EXECUTION_SCOPED = new Set<number>([
+  EventType.TaskCompleted,
+  EventType.TaskFailed,
+  EventType.TimerFired,
+  EventType.SubOrchestrationInstanceCompleted,
+  EventType.SubOrchestrationInstanceFailed,
+]);
 const OUT_OF_PROC = '\n\n$OutOfProcData$:';
 
 export function iso(ms: number): string {
@@ -56,8 +62,24 @@ export interface Triage {
 }
 
 /** Sort the messages an episode took: control, events for this execution, held while suspended, dropped. */
-export function triageInbox(taken: readonly PendingMsg[], row: Pick<InstanceRow, 'status' | 'executionId'>, historyStarted: boolean, now: number): Triage {
-  const t: Triage = { held: [], consumedInbox: [], consumedTimers: [], inbound: [], control: [], status: row.status, started: historyStarted, terminateReason: undefined, maxFireAt: 0, firedTimerIds: [] };
+export function triageInbox(
+  taken: readonly PendingMsg[],
+  row: Pick<InstanceRow, 'status' | 'executionId'>,
+  historyStarted: boolean,
+  now: number,
+): Triage {
+  const t: Triage = {
+    held: [],
+    consumedInbox: [],
+    consumedTimers: [],
+    inbound: [],
+    control: [],
+    status: row.status,
+    started: historyStarted,
+    terminateReason: undefined,
+    maxFireAt: 0,
+    firedTimerIds: [],
+  };
   const consume = (m: PendingMsg) => (m.source === 'timer' ? t.consumedTimers : t.consumedInbox).push(m.rowId);
   for (const m of taken) {
     if (t.terminateReason !== undefined) {
@@ -154,11 +176,17 @@ export interface EpisodeFailure {
 }
 
 /** What the orchestrator call gave: its state, or the failure (with the custom status it set, when it said). */
-export function readInvocation(result: { ok: true; value: unknown } | { ok: false; error: unknown }): { state?: OrchestratorState; failure?: EpisodeFailure } {
+export function readInvocation(result: { ok: true; value: unknown } | { ok: false; error: unknown }): {
+  state?: OrchestratorState;
+  failure?: EpisodeFailure;
+} {
   if (result.ok) {
     const state = result.value as OrchestratorState | undefined;
     if (state && typeof state === 'object' && Array.isArray(state.actions)) return { state };
-    return readInvocation({ ok: false, error: new Error('the orchestrator returned no OrchestratorState (is it registered with df.app.orchestration?)') });
+    return readInvocation({
+      ok: false,
+      error: new Error('the orchestrator returned no OrchestratorState (is it registered with df.app.orchestration?)'),
+    });
   }
   const { message, stack } = errorText(result.error);
   const idx = message.indexOf(OUT_OF_PROC);
@@ -166,7 +194,11 @@ export function readInvocation(result: { ok: true; value: unknown } | { ok: fals
   try {
     // The SDK reports an orchestrator exception as its OrchestratorState JSON after a marker.
     const s = JSON.parse(message.slice(idx + OUT_OF_PROC.length)) as OrchestratorState;
-    const failure: EpisodeFailure = { message: s.error ?? 'unknown error', details: s.error ?? '', ...(s.failureDetails ? { failureDetails: s.failureDetails } : {}) };
+    const failure: EpisodeFailure = {
+      message: s.error ?? 'unknown error',
+      details: s.error ?? '',
+      ...(s.failureDetails ? { failureDetails: s.failureDetails } : {}),
+    };
     return s.customStatus !== undefined ? { state: { customStatus: s.customStatus }, failure } : { failure };
   } catch {
     return { failure: { message, details: stack } };
@@ -174,11 +206,21 @@ export function readInvocation(result: { ok: true; value: unknown } | { ok: fals
 }
 
 /** The custom status to store (JSON text), or a failure when it exceeds 16 KB of UTF-16 as in Azure. */
-export function customStatusOf(state: OrchestratorState | undefined, previous: string | null): { customStatus: string | null; failure?: EpisodeFailure } {
+export function customStatusOf(
+  state: OrchestratorState | undefined,
+  previous: string | null,
+): { customStatus: string | null; failure?: EpisodeFailure } {
   if (!state || state.customStatus === undefined) return { customStatus: previous };
   const text = JSON.stringify(state.customStatus) ?? null;
   const kb = text ? Math.floor((text.length * 2) / 1024) : 0;
-  if (text && kb > 16) return { customStatus: previous, failure: { message: `The UTF-16 size of the JSON-serialized custom status must not exceed 16 KB. The current payload size is ${kb} KB.`, details: '' } };
+  if (text && kb > 16)
+    return {
+      customStatus: previous,
+      failure: {
+        message: `The UTF-16 size of the JSON-serialized custom status must not exceed 16 KB. The current payload size is ${kb} KB.`,
+        details: '',
+      },
+    };
   return { customStatus: text };
 }
 
@@ -197,16 +239,36 @@ export interface Outcome {
 }
 
 /** What the episode ends with, from the failure, continue-as-new input or the SDK's final state. */
-export function episodeOutcome(o: { name: string; status: RuntimeStatusName; output: string | null; state: OrchestratorState | undefined; failure: EpisodeFailure | undefined; continueAsNewInput: string | undefined; now: number }): Outcome {
+export function episodeOutcome(o: {
+  name: string;
+  status: RuntimeStatusName;
+  output: string | null;
+  state: OrchestratorState | undefined;
+  failure: EpisodeFailure | undefined;
+  continueAsNewInput: string | undefined;
+  now: number;
+}): Outcome {
   const { now } = o;
   const closing: HistoryEvent[] = [];
   let out: Outcome;
   if (o.failure) {
     const f = o.failure;
-    const text = f.message.startsWith('Non-Deterministic') ? f.message : `Orchestrator function '${o.name}' failed: ${f.message}`;
+    const text = f.message.startsWith('Non-Deterministic')
+      ? f.message
+      : `Orchestrator function '${o.name}' failed: ${f.message}`;
     const fd = f.failureDetails ? { FailureDetails: f.failureDetails } : {};
     closing.push(ev(EventType.ExecutionCompleted, now, { OrchestrationStatus: 3, Result: text, ...fd }));
-    out = { status: 'Failed', output: JSON.stringify(text), closing, parentNotice: ev(EventType.SubOrchestrationInstanceFailed, now, { Reason: text, Details: f.details || text, ...fd }), failedWith: text };
+    out = {
+      status: 'Failed',
+      output: JSON.stringify(text),
+      closing,
+      parentNotice: ev(EventType.SubOrchestrationInstanceFailed, now, {
+        Reason: text,
+        Details: f.details || text,
+        ...fd,
+      }),
+      failedWith: text,
+    };
   } else if (o.continueAsNewInput !== undefined) {
     closing.push(ev(EventType.ContinueAsNew, now, { OrchestrationStatus: 2, Result: o.continueAsNewInput }));
     out = { status: o.status, output: o.output, closing };
@@ -222,7 +284,13 @@ export function episodeOutcome(o: { name: string; status: RuntimeStatusName; out
       outputError = errorText(e).message;
     }
     closing.push(ev(EventType.ExecutionCompleted, now, { OrchestrationStatus: 1, Result: text }));
-    out = { status, output: text, closing, parentNotice: ev(EventType.SubOrchestrationInstanceCompleted, now, { Result: text }), ...(outputError !== undefined ? { outputError } : {}) };
+    out = {
+      status,
+      output: text,
+      closing,
+      parentNotice: ev(EventType.SubOrchestrationInstanceCompleted, now, { Result: text }),
+      ...(outputError !== undefined ? { outputError } : {}),
+    };
   } else out = { status: o.status, output: o.output, closing };
   closing.push(ev(EventType.OrchestratorCompleted, now));
   return out;

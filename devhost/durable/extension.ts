@@ -49,7 +49,10 @@ function positiveInt(host: HostContext, key: string, fallback: number): number {
   const v = setting(host, key);
   if (v === undefined) return fallback;
   const n = typeof v === 'string' ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw new Error(`host.json extensions.durableTask.${key} must be a positive whole number (got ${JSON.stringify(v)})`);
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1)
+    throw new Error(
+      `host.json extensions.durableTask.${key} must be a positive whole number (got ${JSON.stringify(v)})`,
+    );
   return n;
 }
 
@@ -57,7 +60,10 @@ function timeSpan(host: HostContext, key: string, fallback: string): { text: str
   const v = setting(host, key);
   const text = typeof v === 'string' ? v : fallback;
   const ms = parseTimeSpan(text);
-  if (ms === undefined || ms <= 0) throw new Error(`host.json extensions.durableTask.${key} must be a TimeSpan like "3.00:00:00" (got ${JSON.stringify(v)})`);
+  if (ms === undefined || ms <= 0)
+    throw new Error(
+      `host.json extensions.durableTask.${key} must be a TimeSpan like "3.00:00:00" (got ${JSON.stringify(v)})`,
+    );
   return { text, ms };
 }
 
@@ -65,14 +71,18 @@ function oneOf<T extends string>(host: HostContext, key: string, allowed: readon
   const v = setting(host, key);
   if (v === undefined || v === null || v === '') return fallback;
   const match = typeof v === 'string' ? allowed.find((a) => a.toLowerCase() === v.toLowerCase()) : undefined;
-  if (!match) throw new Error(`host.json extensions.durableTask.${key} must be one of ${allowed.join(', ')} (got ${JSON.stringify(v)})`);
+  if (!match)
+    throw new Error(
+      `host.json extensions.durableTask.${key} must be one of ${allowed.join(', ')} (got ${JSON.stringify(v)})`,
+    );
   return match;
 }
 
 /** Orchestration versioning settings (versioning.ts); undefined when no defaultVersion is set. */
 function versioningOf(host: HostContext): VersioningOptions | undefined {
   const v = setting(host, 'defaultVersion');
-  if (v !== undefined && v !== null && typeof v !== 'string') throw new Error(`host.json extensions.durableTask.defaultVersion must be a string (got ${JSON.stringify(v)})`);
+  if (v !== undefined && v !== null && typeof v !== 'string')
+    throw new Error(`host.json extensions.durableTask.defaultVersion must be a string (got ${JSON.stringify(v)})`);
   const matchStrategy = oneOf(host, 'versionMatchStrategy', VERSION_MATCH_STRATEGIES, 'CurrentOrOlder');
   const failureStrategy = oneOf(host, 'versionFailureStrategy', VERSION_FAILURE_STRATEGIES, 'Reject');
   return v ? { defaultVersion: v, matchStrategy, failureStrategy } : undefined;
@@ -105,14 +115,18 @@ export function createDurableExtension(): DurableExtension {
     },
     getStats: () => engine?.getStats(),
     validate(fn) {
-      if (fn.trigger.type.toLowerCase() === 'entitytrigger' && !/^[^@]+$/.test(fn.name)) return 'entity function names must not contain "@"';
+      if (fn.trigger.type.toLowerCase() === 'entitytrigger' && !/^[^@]+$/.test(fn.name))
+        return 'entity function names must not contain "@"';
       return undefined;
     },
     async init(ctx) {
       host = ctx;
       current = ext;
       const hub = hubNameOf(ctx.hostJson);
-      if (!/^[A-Za-z][A-Za-z0-9]{2,49}$/.test(hub)) throw new Error(`host.json extensions.durableTask.hubName "${hub}" is invalid: use 3-50 letters and digits, starting with a letter`);
+      if (!/^[A-Za-z][A-Za-z0-9]{2,49}$/.test(hub))
+        throw new Error(
+          `host.json extensions.durableTask.hubName "${hub}" is invalid: use 3-50 letters and digits, starting with a letter`,
+        );
       const cores = availableParallelism();
       const maxOrch = positiveInt(ctx, 'maxConcurrentOrchestratorFunctions', 10 * cores);
       const maxAct = positiveInt(ctx, 'maxConcurrentActivityFunctions', 10 * cores);
@@ -120,8 +134,16 @@ export function createDurableExtension(): DurableExtension {
       const longInterval = timeSpan(ctx, 'longRunningTimerIntervalDuration', DEFAULT_LONG_INTERVAL);
       const versioning = versioningOf(ctx);
       const pollMs = setting(ctx, 'httpSettings.defaultAsyncRequestSleepTimeMilliseconds');
-      if (pollMs !== undefined && (typeof pollMs !== 'number' || !Number.isInteger(pollMs) || pollMs < 1)) throw new Error(`host.json extensions.durableTask.httpSettings.defaultAsyncRequestSleepTimeMilliseconds must be a positive whole number (got ${JSON.stringify(pollMs)})`);
-      const overridable = oneOf(ctx, 'overridableExistingInstanceStates', ['NonRunningStates', 'AnyState'] as const, 'NonRunningStates');
+      if (pollMs !== undefined && (typeof pollMs !== 'number' || !Number.isInteger(pollMs) || pollMs < 1))
+        throw new Error(
+          `host.json extensions.durableTask.httpSettings.defaultAsyncRequestSleepTimeMilliseconds must be a positive whole number (got ${JSON.stringify(pollMs)})`,
+        );
+      const overridable = oneOf(
+        ctx,
+        'overridableExistingInstanceStates',
+        ['NonRunningStates', 'AnyState'] as const,
+        'NonRunningStates',
+      );
       for (const fn of ctx.functions) {
         const t = fn.trigger.type.toLowerCase();
         if (t === 'orchestrationtrigger') orchestrators.set(fn.name.toLowerCase(), fn);
@@ -149,14 +171,21 @@ export function createDurableExtension(): DurableExtension {
         resolveActivity: (name) => activities.get(name.toLowerCase())?.name,
         invokeOrchestrator: async (name, payload, instanceId) => {
           const fn = orchestrators.get(name.toLowerCase());
-          if (!fn) throw new Error(`The function '${name}' doesn't exist, is disabled, or is not an orchestrator function`);
+          if (!fn)
+            throw new Error(`The function '${name}' doesn't exist, is disabled, or is not an orchestrator function`);
           return (await ctx.invoke(fn, payload, { logFields: { instanceId } })).returnValue;
         },
         invokeActivity: async (name, input, instanceId) => {
           const fn = activities.get(name.toLowerCase());
           if (!fn) throw new Error(`The function '${name}' doesn't exist, is disabled, or is not an activity function`);
           const traceContext = instanceTraceContext(store, instanceId);
-          return (await ctx.invoke(fn, input, { triggerMetadata: { instanceId, name }, logFields: { instanceId }, ...(traceContext ? { traceContext } : {}) })).returnValue;
+          return (
+            await ctx.invoke(fn, input, {
+              triggerMetadata: { instanceId, name },
+              logFields: { instanceId },
+              ...(traceContext ? { traceContext } : {}),
+            })
+          ).returnValue;
         },
         resolveEntity: (name) => entities.get(name.toLowerCase())?.name,
         invokeEntity: async (name, payload, entityId) => {
@@ -172,7 +201,8 @@ export function createDurableExtension(): DurableExtension {
         store,
         hubName: hub,
         keys,
-        ownOrigins: () => (origins ??= ownOrigins(Number(new URL(ctx.baseUrl).port), new URL(ctx.baseUrl).hostname, ctx.settings)),
+        ownOrigins: () =>
+          (origins ??= ownOrigins(Number(new URL(ctx.baseUrl).port), new URL(ctx.baseUrl).hostname, ctx.settings)),
         parity: ctx.parity === true,
         logger: log,
         baseUrl: () => ctx.baseUrl,
@@ -180,13 +210,19 @@ export function createDurableExtension(): DurableExtension {
         resolveEntity: (n) => entities.get(n.toLowerCase())?.name,
       });
       ctx.addSystemRoute({ prefix: API_PREFIX, handle });
-      log.log('information', 'Durable task hub opened', { db: store.path, maxConcurrentOrchestratorFunctions: maxOrch, maxConcurrentActivityFunctions: maxAct });
+      log.log('information', 'Durable task hub opened', {
+        db: store.path,
+        maxConcurrentOrchestratorFunctions: maxOrch,
+        maxConcurrentActivityFunctions: maxAct,
+      });
     },
     async start(ctx) {
       engine?.start();
       if (keys && !ctx.getExtension<HttpExtension>('http')?.keys) {
         // The HTTP extension prints the keys when an app function needs one; otherwise the durable API's key is here.
-        process.stdout.write(`  master key:           ${keys.masterKey}\n  (the Durable HTTP API needs it: x-functions-key header or ?code=; stored in ${ctx.stateDir}/keys.json; override with DEVHOST_MASTER_KEY)\n`);
+        process.stdout.write(
+          `  master key:           ${keys.masterKey}\n  (the Durable HTTP API needs it: x-functions-key header or ?code=; stored in ${ctx.stateDir}/keys.json; override with DEVHOST_MASTER_KEY)\n`,
+        );
       }
     },
     resolveInput() {

@@ -46,11 +46,16 @@ function responseHeaders(raw: string[]): Record<string, string | string[]> {
 }
 
 /** Runs one durable HTTP request. Throws (→ TaskFailed) on bad input, token sources, transport errors, timeouts. */
-export async function runDurableHttp(input: unknown, timeoutMs = DEFAULT_HTTP_TIMEOUT_MS): Promise<DurableHttpResponseJson> {
+export async function runDurableHttp(
+  input: unknown,
+  timeoutMs = DEFAULT_HTTP_TIMEOUT_MS,
+): Promise<DurableHttpResponseJson> {
   const parsed = durableHttpRequest.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new Error(`callHttp request is invalid: ${issue ? `${issue.path.join('.') || 'request'}: ${issue.message}` : 'unknown problem'}`);
+    throw new Error(
+      `callHttp request is invalid: ${issue ? `${issue.path.join('.') || 'request'}: ${issue.message}` : 'unknown problem'}`,
+    );
   }
   const req = parsed.data;
   if (req.tokenSource !== undefined && req.tokenSource !== null) {
@@ -65,21 +70,35 @@ export async function runDurableHttp(input: unknown, timeoutMs = DEFAULT_HTTP_TI
   } catch {
     throw new Error(`callHttp url ${JSON.stringify(req.uri)} is not an absolute URL`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`callHttp url must be http or https (got ${url.protocol})`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error(`callHttp url must be http or https (got ${url.protocol})`);
   const headers: Record<string, string | string[]> = { ...(req.headers ?? {}) };
   const body = req.content ?? undefined;
   // The extension sends the content as a .NET StringContent, whose default type is text/plain; charset=utf-8.
-  if (body !== undefined && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['Content-Type'] = 'text/plain; charset=utf-8';
+  if (body !== undefined && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type'))
+    headers['Content-Type'] = 'text/plain; charset=utf-8';
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise<DurableHttpResponseJson>((resolve, reject) => {
     const r = send(url, { method: req.method.toUpperCase(), headers, timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', reject);
-      res.on('end', () => resolve({ statusCode: res.statusCode ?? 0, headers: responseHeaders(res.rawHeaders), content: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        resolve({
+          statusCode: res.statusCode ?? 0,
+          headers: responseHeaders(res.rawHeaders),
+          content: Buffer.concat(chunks).toString('utf8'),
+        }),
+      );
     });
-    r.on('timeout', () => r.destroy(new Error(`callHttp ${req.method.toUpperCase()} ${url.origin}${url.pathname} timed out after ${timeoutMs} ms`)));
-    r.on('error', (e) => reject(new Error(`callHttp ${req.method.toUpperCase()} ${url.origin}${url.pathname} failed: ${e.message}`)));
+    r.on('timeout', () =>
+      r.destroy(
+        new Error(`callHttp ${req.method.toUpperCase()} ${url.origin}${url.pathname} timed out after ${timeoutMs} ms`),
+      ),
+    );
+    r.on('error', (e) =>
+      reject(new Error(`callHttp ${req.method.toUpperCase()} ${url.origin}${url.pathname} failed: ${e.message}`)),
+    );
     if (body !== undefined) r.end(body);
     else r.end();
   });

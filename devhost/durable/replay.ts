@@ -16,7 +16,18 @@
 import { EventType, type HistoryEvent } from './types';
 
 export type AllocKind = 'task' | 'timer' | 'suborch' | 'eventSent';
-export type AllocPurpose = 'activity' | 'retryAttempt' | 'timer' | 'retryTimer' | 'segment' | 'suborch' | 'signal' | 'entityCall' | 'lock' | 'release' | 'http';
+export type AllocPurpose =
+  | 'activity'
+  | 'retryAttempt'
+  | 'timer'
+  | 'retryTimer'
+  | 'segment'
+  | 'suborch'
+  | 'signal'
+  | 'entityCall'
+  | 'lock'
+  | 'release'
+  | 'http';
 
 /** The activity name DTFx schedules a durable HTTP call (CallHttp) under. */
 export const HTTP_ACTIVITY = 'BuiltIn::HttpActivity';
@@ -104,7 +115,13 @@ interface Compound extends BaseNode {
   attempt?: number;
   waitingOnTimer?: boolean;
   inner?: Omit<Allocation, 'id'>;
-  retryOptions?: { firstRetryIntervalInMilliseconds: number; maxNumberOfAttempts: number; backoffCoefficient?: number; maxRetryIntervalInMilliseconds?: number; retryTimeoutInMilliseconds?: number };
+  retryOptions?: {
+    firstRetryIntervalInMilliseconds: number;
+    maxNumberOfAttempts: number;
+    backoffCoefficient?: number;
+    maxRetryIntervalInMilliseconds?: number;
+    retryTimeoutInMilliseconds?: number;
+  };
   /** Retry: currentUtcDateTime when the first attempt was scheduled (DTFx measures the retry timeout from it). */
   firstAttemptAt?: number;
   /** Retry: no further real attempt (timeout expired or non-retriable); remaining attempts fail with this. */
@@ -118,7 +135,12 @@ type Node = Leaf | EventLeaf | Compound;
 
 class Unsupported extends Error {}
 
-const SCHEDULING_TYPES = new Set<number>([EventType.TaskScheduled, EventType.TimerCreated, EventType.SubOrchestrationInstanceCreated, EventType.EventSent]);
+const SCHEDULING_TYPES = new Set<number>([
+  EventType.TaskScheduled,
+  EventType.TimerCreated,
+  EventType.SubOrchestrationInstanceCreated,
+  EventType.EventSent,
+]);
 
 export function isSchedulingEvent(e: HistoryEvent): boolean {
   return SCHEDULING_TYPES.has(e.EventType);
@@ -139,7 +161,11 @@ function headerValue(headers: unknown, name: string): unknown {
  * (Retry-After seconds, else the default) and another CallHttp, which the engine sends as a GET to the Location
  * (as the extension's CreateLocationPollRequest: same headers except x-functions-key, same token source).
  */
-export function pollTarget(e: HistoryEvent | undefined, request: Record<string, unknown>, defaultMs: number): { delayMs: number; request: Record<string, unknown> } | undefined {
+export function pollTarget(
+  e: HistoryEvent | undefined,
+  request: Record<string, unknown>,
+  defaultMs: number,
+): { delayMs: number; request: Record<string, unknown> } | undefined {
   if (!e) return undefined;
   let res: { statusCode?: unknown; headers?: unknown } | null;
   try {
@@ -161,7 +187,8 @@ export function pollTarget(e: HistoryEvent | undefined, request: Record<string, 
     /* left as sent: the request fails with a clear error */
   }
   const headers: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries((request['headers'] as Record<string, unknown> | undefined) ?? {})) if (k.toLowerCase() !== 'x-functions-key') headers[k] = v;
+  for (const [k, v] of Object.entries((request['headers'] as Record<string, unknown> | undefined) ?? {}))
+    if (k.toLowerCase() !== 'x-functions-key') headers[k] = v;
   const poll: Record<string, unknown> = { method: 'GET', uri, headers, asynchronousPatternEnabled: true };
   if (request['tokenSource'] !== undefined) poll['tokenSource'] = request['tokenSource'];
   return { delayMs, request: poll };
@@ -212,7 +239,13 @@ export class ActionReplay {
       for (const e of history) this.replayEvent(e);
     } catch (e) {
       if (e instanceof Unsupported) {
-        return { allocations: this.allocations, newAllocations: [], canceledTimerIds: [], unconsumedEvents: [], unsupported: e.message };
+        return {
+          allocations: this.allocations,
+          newAllocations: [],
+          canceledTimerIds: [],
+          unconsumedEvents: [],
+          unsupported: e.message,
+        };
       }
       throw e;
     }
@@ -230,7 +263,11 @@ export class ActionReplay {
       canceledTimerIds,
       unconsumedEvents,
       ...(this.continueAsNew ? { continueAsNew: this.continueAsNew } : {}),
-      ...(this.nonDeterminism ? { nonDeterminism: `Non-Deterministic workflow detected: orchestration '${this.orchestrationName}': ${this.nonDeterminism}. The orchestrator code probably changed while this instance was running; restart the instance (or keep the old code path for running instances).` } : {}),
+      ...(this.nonDeterminism
+        ? {
+            nonDeterminism: `Non-Deterministic workflow detected: orchestration '${this.orchestrationName}': ${this.nonDeterminism}. The orchestrator code probably changed while this instance was running; restart the instance (or keep the old code path for running instances).`,
+          }
+        : {}),
     };
   }
 
@@ -292,9 +329,21 @@ export class ActionReplay {
   private checkScheduled(e: HistoryEvent): string | undefined {
     const a = this.allocations[e.EventId];
     const label = () => `${EVENT_LABEL[e.EventType] ?? e.EventType}${e.Name ? ` '${e.Name}'` : ''}`;
-    if (!a) return `history event ${e.EventId} is ${label()} but the orchestrator no longer schedules anything at that position`;
-    const expected = a.kind === 'task' ? EventType.TaskScheduled : a.kind === 'timer' ? EventType.TimerCreated : a.kind === 'suborch' ? EventType.SubOrchestrationInstanceCreated : EventType.EventSent;
-    const mismatch = expected !== e.EventType || ((a.kind === 'task' || a.kind === 'suborch') && a.name !== e.Name && (a.name ?? '').toLowerCase() !== String(e.Name ?? '').toLowerCase());
+    if (!a)
+      return `history event ${e.EventId} is ${label()} but the orchestrator no longer schedules anything at that position`;
+    const expected =
+      a.kind === 'task'
+        ? EventType.TaskScheduled
+        : a.kind === 'timer'
+          ? EventType.TimerCreated
+          : a.kind === 'suborch'
+            ? EventType.SubOrchestrationInstanceCreated
+            : EventType.EventSent;
+    const mismatch =
+      expected !== e.EventType ||
+      ((a.kind === 'task' || a.kind === 'suborch') &&
+        a.name !== e.Name &&
+        (a.name ?? '').toLowerCase() !== String(e.Name ?? '').toLowerCase());
     if (!mismatch) return undefined;
     const nowLabel = `${KIND_LABEL[a.kind]}${a.name && a.kind !== 'eventSent' ? ` '${a.name}'` : ''}`;
     return `history event ${e.EventId} is ${label()} but the orchestrator now schedules ${nowLabel} at that position`;
@@ -307,7 +356,14 @@ export class ActionReplay {
       const a = this.actions[this.cursor++] as Record<string, unknown>;
       const type = a['actionType'];
       if (type === 9) {
-        this.allocate({ kind: 'eventSent', purpose: 'signal', name: String(a['operation']), instanceId: String(a['instanceId']), input: a['input'], action: a });
+        this.allocate({
+          kind: 'eventSent',
+          purpose: 'signal',
+          name: String(a['operation']),
+          instanceId: String(a['instanceId']),
+          input: a['input'],
+          action: a,
+        });
         continue;
       }
       if (type === 14) {
@@ -373,8 +429,17 @@ export class ActionReplay {
   }
 
   private deliver(e: HistoryEvent): void {
-    const success = e.EventType === EventType.TaskCompleted || e.EventType === EventType.TimerFired || e.EventType === EventType.SubOrchestrationInstanceCompleted || e.EventType === EventType.EventRaised;
-    const rawKey = e.EventType === EventType.TimerFired ? e.TimerId : e.EventType === EventType.EventRaised ? e.Name : e.TaskScheduledId;
+    const success =
+      e.EventType === EventType.TaskCompleted ||
+      e.EventType === EventType.TimerFired ||
+      e.EventType === EventType.SubOrchestrationInstanceCompleted ||
+      e.EventType === EventType.EventRaised;
+    const rawKey =
+      e.EventType === EventType.TimerFired
+        ? e.TimerId
+        : e.EventType === EventType.EventRaised
+          ? e.Name
+          : e.TaskScheduledId;
     const key = String(rawKey);
     let task: Leaf | EventLeaf | undefined = this.openTasks.get(key);
     if (task) this.openTasks.delete(key);
@@ -433,7 +498,17 @@ export class ActionReplay {
         node = { t: 'event', name: String(a['externalEventName']), state: RUNNING, parent };
         break;
       case 7:
-        node = this.leaf({ kind: 'eventSent', purpose: 'entityCall', name: String(a['operation']), instanceId: String(a['instanceId']), input: a['input'], action: a }, a);
+        node = this.leaf(
+          {
+            kind: 'eventSent',
+            purpose: 'entityCall',
+            name: String(a['operation']),
+            instanceId: String(a['instanceId']),
+            input: a['input'],
+            action: a,
+          },
+          a,
+        );
         break;
       case 13:
         node = this.buildLock(a);
@@ -454,8 +529,23 @@ export class ActionReplay {
   }
 
   /** CallActivityWithRetry / CallSubOrchestratorWithRetry: the first attempt now, more after failures (onRetry). */
-  private buildRetry(a: Record<string, unknown>, parent: Compound | undefined, inner: Omit<Allocation, 'id'>): Compound {
-    const c: Compound = { t: 'retry', children: [], action: a, state: RUNNING, parent, attempt: 1, waitingOnTimer: false, inner, retryOptions: a['retryOptions'] as Compound['retryOptions'], firstAttemptAt: this.now.getTime() };
+  private buildRetry(
+    a: Record<string, unknown>,
+    parent: Compound | undefined,
+    inner: Omit<Allocation, 'id'>,
+  ): Compound {
+    const c: Compound = {
+      t: 'retry',
+      children: [],
+      action: a,
+      state: RUNNING,
+      parent,
+      attempt: 1,
+      waitingOnTimer: false,
+      inner,
+      retryOptions: a['retryOptions'] as Compound['retryOptions'],
+      firstAttemptAt: this.now.getTime(),
+    };
     const first = this.leaf(inner, a);
     first.parent = c;
     c.children.push(first);
@@ -475,7 +565,10 @@ export class ActionReplay {
 
   private segmentFor(long: Compound): Leaf {
     const final = long.finalFireAt!;
-    const fireAt = final.getTime() - this.now.getTime() > this.options.maxShortTimerMs ? new Date(this.now.getTime() + this.options.longTimerIntervalMs) : final;
+    const fireAt =
+      final.getTime() - this.now.getTime() > this.options.maxShortTimerMs
+        ? new Date(this.now.getTime() + this.options.longTimerIntervalMs)
+        : final;
     const seg = this.leaf({ kind: 'timer', purpose: 'segment', fireAt }, undefined);
     seg.long = long;
     seg.parent = long;
@@ -492,7 +585,8 @@ export class ActionReplay {
   /** Task.any / Task.all. */
   private buildWhen(a: Record<string, unknown>, parent: Compound | undefined, t: 'any' | 'all'): Compound {
     const c: Compound = { t, children: [], action: a, state: RUNNING, parent };
-    for (const child of (a['compoundActions'] as Record<string, unknown>[] | undefined) ?? []) c.children.push(this.build(child, c));
+    for (const child of (a['compoundActions'] as Record<string, unknown>[] | undefined) ?? [])
+      c.children.push(this.build(child, c));
     return c;
   }
 
@@ -561,7 +655,10 @@ export class ActionReplay {
         this.setState(p, DONE);
         return;
       }
-      const timer = this.build({ actionType: 5, fireAt: new Date(this.now.getTime() + poll.delayMs), isCanceled: false }, p);
+      const timer = this.build(
+        { actionType: 5, fireAt: new Date(this.now.getTime() + poll.delayMs), isCanceled: false },
+        p,
+      );
       const next = this.leaf({ kind: 'task', purpose: 'http', name: HTTP_ACTIVITY, input: poll.request }, undefined);
       next.parent = p;
       p.children.push(timer, next);
@@ -579,7 +676,14 @@ export class ActionReplay {
       p.waitingOnTimer = false;
       if (p.attempt! > opts.maxNumberOfAttempts) this.setState(p, FAILED);
       else {
-        const attempt = this.leaf({ ...p.inner!, purpose: p.inner!.kind === 'task' ? 'retryAttempt' : 'suborch', ...(p.stop ? { failWith: p.stop } : {}) }, undefined);
+        const attempt = this.leaf(
+          {
+            ...p.inner!,
+            purpose: p.inner!.kind === 'task' ? 'retryAttempt' : 'suborch',
+            ...(p.stop ? { failWith: p.stop } : {}),
+          },
+          undefined,
+        );
         attempt.parent = p;
         p.children.push(attempt);
         this.track(attempt);
@@ -597,12 +701,22 @@ export class ActionReplay {
     if (!p.stop && failed) {
       const timeout = opts.retryTimeoutInMilliseconds;
       const nonRetriable = (failed.FailureDetails as { IsNonRetriable?: unknown } | undefined)?.IsNonRetriable === true;
-      if (nonRetriable || (typeof timeout === 'number' && timeout >= 0 && this.now.getTime() >= p.firstAttemptAt! + timeout)) {
-        p.stop = { Reason: String(failed.Reason ?? ''), Details: String(failed.Details ?? ''), ...(failed.FailureDetails !== undefined ? { FailureDetails: failed.FailureDetails } : {}) };
+      if (
+        nonRetriable ||
+        (typeof timeout === 'number' && timeout >= 0 && this.now.getTime() >= p.firstAttemptAt! + timeout)
+      ) {
+        p.stop = {
+          Reason: String(failed.Reason ?? ''),
+          Details: String(failed.Details ?? ''),
+          ...(failed.FailureDetails !== undefined ? { FailureDetails: failed.FailureDetails } : {}),
+        };
       }
     }
     const delay = p.stop ? 0 : retryDelayMs(opts, failures);
-    const timer = this.leaf({ kind: 'timer', purpose: 'retryTimer', fireAt: new Date(this.now.getTime() + delay) }, undefined);
+    const timer = this.leaf(
+      { kind: 'timer', purpose: 'retryTimer', fireAt: new Date(this.now.getTime() + delay) },
+      undefined,
+    );
     timer.parent = p;
     p.children.push(timer);
     this.track(timer);
@@ -616,11 +730,23 @@ function activityAlloc(a: Record<string, unknown>): Omit<Allocation, 'id'> {
 }
 
 function subOrchestrationAlloc(a: Record<string, unknown>): Omit<Allocation, 'id'> {
-  return { kind: 'suborch', purpose: 'suborch', name: String(a['functionName']), input: a['input'], ...(typeof a['instanceId'] === 'string' && a['instanceId'] ? { instanceId: a['instanceId'] } : {}), ...(typeof a['version'] === 'string' && a['version'] ? { version: a['version'] } : {}) };
+  return {
+    kind: 'suborch',
+    purpose: 'suborch',
+    name: String(a['functionName']),
+    input: a['input'],
+    ...(typeof a['instanceId'] === 'string' && a['instanceId'] ? { instanceId: a['instanceId'] } : {}),
+    ...(typeof a['version'] === 'string' && a['version'] ? { version: a['version'] } : {}),
+  };
 }
 
 /** What the local engine learns from replaying one episode's actions against its history (an ActionReplay). */
-export function replayActions(history: readonly HistoryEvent[], actions: readonly unknown[], options: ReplayOptions, orchestrationName = '?'): ReplayResult {
+export function replayActions(
+  history: readonly HistoryEvent[],
+  actions: readonly unknown[],
+  options: ReplayOptions,
+  orchestrationName = '?',
+): ReplayResult {
   return new ActionReplay(history, actions, options, orchestrationName).run();
 }
 
@@ -630,12 +756,21 @@ const EVENT_LABEL: Record<number, string> = {
   [EventType.SubOrchestrationInstanceCreated]: 'SubOrchestrationInstanceCreated',
   [EventType.EventSent]: 'EventSent',
 };
-const KIND_LABEL: Record<AllocKind, string> = { task: 'CallActivity', timer: 'CreateTimer', suborch: 'CallSubOrchestrator', eventSent: 'an entity message' };
+const KIND_LABEL: Record<AllocKind, string> = {
+  task: 'CallActivity',
+  timer: 'CreateTimer',
+  suborch: 'CallSubOrchestrator',
+  eventSent: 'an entity message',
+};
 
 /** Parse a .NET TimeSpan string ("3.00:00:00", "00:00:05", "1:02:03.5") to milliseconds. */
 export function parseTimeSpan(s: string): number | undefined {
   const m = /^(?:(\d+)\.)?(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d{1,7}))?$/.exec(s.trim());
   if (!m) return undefined;
   const [, d, h, mi, se, frac] = m;
-  return ((Number(d ?? 0) * 24 + Number(h)) * 60 + Number(mi)) * 60_000 + Number(se) * 1000 + (frac ? Math.round(Number(`0.${frac}`) * 1000) : 0);
+  return (
+    ((Number(d ?? 0) * 24 + Number(h)) * 60 + Number(mi)) * 60_000 +
+    Number(se) * 1000 +
+    (frac ? Math.round(Number(`0.${frac}`) * 1000) : 0)
+  );
 }

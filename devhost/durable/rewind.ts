@@ -24,8 +24,18 @@ export interface RewindPlan {
 }
 
 const FAILURES = new Set<number>([EventType.TaskFailed, EventType.SubOrchestrationInstanceFailed]);
-const BY_TASK_ID = new Set<number>([EventType.TaskCompleted, EventType.TaskFailed, EventType.SubOrchestrationInstanceCompleted, EventType.SubOrchestrationInstanceFailed]);
-const SCHEDULING = new Set<number>([EventType.TaskScheduled, EventType.TimerCreated, EventType.SubOrchestrationInstanceCreated, EventType.EventSent]);
+const BY_TASK_ID = new Set<number>([
+  EventType.TaskCompleted,
+  EventType.TaskFailed,
+  EventType.SubOrchestrationInstanceCompleted,
+  EventType.SubOrchestrationInstanceFailed,
+]);
+const SCHEDULING = new Set<number>([
+  EventType.TaskScheduled,
+  EventType.TimerCreated,
+  EventType.SubOrchestrationInstanceCreated,
+  EventType.EventSent,
+]);
 
 function requestOf(e: HistoryEvent): { id?: string; signal?: boolean } {
   try {
@@ -35,12 +45,16 @@ function requestOf(e: HistoryEvent): { id?: string; signal?: boolean } {
   }
 }
 
-export function rewindHistory(history: readonly HistoryEvent[], childState: (instanceId: string) => ChildState): RewindPlan {
+export function rewindHistory(
+  history: readonly HistoryEvent[],
+  childState: (instanceId: string) => ChildState,
+): RewindPlan {
   const completionIndex = new Map<string, number>(); // "t:<id>" task/suborch/timer id, "e:<name>" raised event
   history.forEach((e, i) => {
     if (BY_TASK_ID.has(e.EventType)) completionIndex.set(`t:${String(e.TaskScheduledId)}`, i);
     else if (e.EventType === EventType.TimerFired) completionIndex.set(`t:${String(e.TimerId)}`, i);
-    else if (e.EventType === EventType.EventRaised && !completionIndex.has(`e:${String(e.Name)}`)) completionIndex.set(`e:${String(e.Name)}`, i);
+    else if (e.EventType === EventType.EventRaised && !completionIndex.has(`e:${String(e.Name)}`))
+      completionIndex.set(`e:${String(e.Name)}`, i);
   });
   let p = history.findIndex((e) => FAILURES.has(e.EventType));
   if (p < 0) p = history.findIndex((e) => e.EventType === EventType.ExecutionCompleted);
@@ -56,7 +70,11 @@ export function rewindHistory(history: readonly HistoryEvent[], childState: (ins
     if (!SCHEDULING.has(e.EventType)) return;
     const isCall = e.EventType === EventType.EventSent;
     const req = isCall ? requestOf(e) : {};
-    const ci = isCall ? (req.id ? completionIndex.get(`e:${req.id}`) : undefined) : completionIndex.get(`t:${e.EventId}`);
+    const ci = isCall
+      ? req.id
+        ? completionIndex.get(`e:${req.id}`)
+        : undefined
+      : completionIndex.get(`t:${e.EventId}`);
     const completion = ci === undefined ? undefined : history[ci];
     const removeBoth = () => {
       drop.add(i);

@@ -43,12 +43,23 @@ export function statusJson(row: InstanceRow, o: StatusOptions = {}): Record<stri
   return body;
 }
 
-const DROPPED = new Set<number>([EventType.OrchestratorStarted, EventType.OrchestratorCompleted, EventType.TaskScheduled, EventType.SubOrchestrationInstanceCreated]);
+const DROPPED = new Set<number>([
+  EventType.OrchestratorStarted,
+  EventType.OrchestratorCompleted,
+  EventType.TaskScheduled,
+  EventType.SubOrchestrationInstanceCreated,
+]);
 
 /** The extension's post-processed history: string event types, scheduling events folded into their completions. */
-export function formatHistory(history: HistoryEvent[], showOutput: boolean, showInput: boolean): Record<string, unknown>[] {
+export function formatHistory(
+  history: HistoryEvent[],
+  showOutput: boolean,
+  showInput: boolean,
+): Record<string, unknown>[] {
   const scheduled = new Map<number, HistoryEvent>();
-  for (const e of history) if (e.EventType === EventType.TaskScheduled || e.EventType === EventType.SubOrchestrationInstanceCreated) scheduled.set(e.EventId, e);
+  for (const e of history)
+    if (e.EventType === EventType.TaskScheduled || e.EventType === EventType.SubOrchestrationInstanceCreated)
+      scheduled.set(e.EventId, e);
   const out: Record<string, unknown>[] = [];
   for (const e of history) {
     if (DROPPED.has(e.EventType)) continue;
@@ -65,9 +76,11 @@ export function formatHistory(history: HistoryEvent[], showOutput: boolean, show
         item['ScheduledTime'] = s.Timestamp;
       }
     }
-    if (type === EventType.ExecutionCompleted && typeof e.OrchestrationStatus === 'number') item['OrchestrationStatus'] = STATUS_BY_NUMBER[e.OrchestrationStatus] ?? e.OrchestrationStatus;
+    if (type === EventType.ExecutionCompleted && typeof e.OrchestrationStatus === 'number')
+      item['OrchestrationStatus'] = STATUS_BY_NUMBER[e.OrchestrationStatus] ?? e.OrchestrationStatus;
     if (Result !== undefined && showOutput) item['Result'] = parseJson(Result);
-    if (Input !== undefined && showInput) item['Input'] = type === EventType.ExecutionTerminated ? Input : parseJson(Input);
+    if (Input !== undefined && showInput)
+      item['Input'] = type === EventType.ExecutionTerminated ? Input : parseJson(Input);
     out.push(item);
   }
   return out;

@@ -19,7 +19,17 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { hostSetting } from '../host/setting-names';
-import type { ActivityItem, EntityRow, HistoryEvent, InboxItem, InboxMessage, InstanceRow, ParentRef, RuntimeStatusName, TimerItem } from './types';
+import type {
+  ActivityItem,
+  EntityRow,
+  HistoryEvent,
+  InboxItem,
+  InboxMessage,
+  InstanceRow,
+  ParentRef,
+  RuntimeStatusName,
+  TimerItem,
+} from './types';
 
 export interface InstanceQuery {
   createdFrom?: number;
@@ -47,7 +57,10 @@ export interface DurableStore {
   // instances
   getInstance(instanceId: string): InstanceRow | undefined;
   upsertInstance(row: InstanceRow): void;
-  updateInstanceState(instanceId: string, fields: Pick<InstanceRow, 'status' | 'output' | 'customStatus' | 'updatedAt' | 'executionId' | 'input'>): void;
+  updateInstanceState(
+    instanceId: string,
+    fields: Pick<InstanceRow, 'status' | 'output' | 'customStatus' | 'updatedAt' | 'executionId' | 'input'>,
+  ): void;
   queryInstances(q: InstanceQuery): InstanceRow[];
   activeInstances(): InstanceRow[];
   /** Delete an instance and everything that belongs to it. */
@@ -174,12 +187,17 @@ export class SqliteStore implements DurableStore {
   readonly db: Database.Database;
   private readonly s: ReturnType<SqliteStore['prepare']> | undefined;
 
-  constructor(readonly path: string, options: SqliteStoreOptions = {}) {
+  constructor(
+    readonly path: string,
+    options: SqliteStoreOptions = {},
+  ) {
     if (!options.readonly) mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path, options.readonly ? { readonly: true, fileMustExist: true } : {});
     if (!options.readonly) {
       this.db.pragma('journal_mode = WAL');
-      this.db.pragma(`synchronous = ${hostSetting(process.env, 'DURABLE_SYNC') === 'FULL' ? 'FULL' : hostSetting(process.env, 'DURABLE_SYNC') === 'OFF' ? 'OFF' : 'NORMAL'}`);
+      this.db.pragma(
+        `synchronous = ${hostSetting(process.env, 'DURABLE_SYNC') === 'FULL' ? 'FULL' : hostSetting(process.env, 'DURABLE_SYNC') === 'OFF' ? 'OFF' : 'NORMAL'}`,
+      );
       this.db.exec(SCHEMA);
     }
     this.db.pragma('busy_timeout = 5000');
@@ -200,29 +218,57 @@ export class SqliteStore implements DurableStore {
       updateState: d.prepare(
         'UPDATE instances SET status=@status, output=@output, custom_status=@customStatus, updated_at=@updatedAt, execution_id=@executionId, input=@input WHERE instance_id=@instanceId',
       ),
-      active: d.prepare<[], InstanceDbRow>(`SELECT * FROM instances WHERE status IN ('Running','Pending','Suspended','ContinuedAsNew')`),
+      active: d.prepare<[], InstanceDbRow>(
+        `SELECT * FROM instances WHERE status IN ('Running','Pending','Suspended','ContinuedAsNew')`,
+      ),
       deleteInstance: d.prepare('DELETE FROM instances WHERE instance_id = ?'),
-      loadHistory: d.prepare<[string], { event: string }>('SELECT event FROM history WHERE instance_id = ? ORDER BY seq'),
+      loadHistory: d.prepare<[string], { event: string }>(
+        'SELECT event FROM history WHERE instance_id = ? ORDER BY seq',
+      ),
       appendHistory: d.prepare('INSERT INTO history (instance_id, seq, event) VALUES (?, ?, ?)'),
       clearHistory: d.prepare('DELETE FROM history WHERE instance_id = ?'),
       insertInbox: d.prepare('INSERT INTO inbox (id, instance_id, execution_id, message) VALUES (?, ?, ?, ?)'),
       deleteInbox: d.prepare('DELETE FROM inbox WHERE id = ?'),
-      loadInbox: d.prepare<[], { id: number; instance_id: string; execution_id: string | null; message: string }>('SELECT * FROM inbox ORDER BY id'),
+      loadInbox: d.prepare<[], { id: number; instance_id: string; execution_id: string | null; message: string }>(
+        'SELECT * FROM inbox ORDER BY id',
+      ),
       deleteInboxOf: d.prepare('DELETE FROM inbox WHERE instance_id = ?'),
-      insertTimer: d.prepare('INSERT INTO timers (id, instance_id, execution_id, timer_id, fire_at, event) VALUES (?, ?, ?, ?, ?, ?)'),
+      insertTimer: d.prepare(
+        'INSERT INTO timers (id, instance_id, execution_id, timer_id, fire_at, event) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
       deleteTimer: d.prepare('DELETE FROM timers WHERE id = ?'),
-      loadTimers: d.prepare<[], { id: number; instance_id: string; execution_id: string; timer_id: number; fire_at: number; event: string }>('SELECT * FROM timers ORDER BY fire_at, id'),
+      loadTimers: d.prepare<
+        [],
+        { id: number; instance_id: string; execution_id: string; timer_id: number; fire_at: number; event: string }
+      >('SELECT * FROM timers ORDER BY fire_at, id'),
       deleteTimersOf: d.prepare('DELETE FROM timers WHERE instance_id = ?'),
-      insertActivity: d.prepare('INSERT INTO activities (id, instance_id, execution_id, task_id, name, input) VALUES (?, ?, ?, ?, ?, ?)'),
+      insertActivity: d.prepare(
+        'INSERT INTO activities (id, instance_id, execution_id, task_id, name, input) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
       deleteActivity: d.prepare('DELETE FROM activities WHERE id = ?'),
-      loadActivities: d.prepare<[], { id: number; instance_id: string; execution_id: string; task_id: number; name: string; input: string }>('SELECT * FROM activities ORDER BY id'),
+      loadActivities: d.prepare<
+        [],
+        { id: number; instance_id: string; execution_id: string; task_id: number; name: string; input: string }
+      >('SELECT * FROM activities ORDER BY id'),
       deleteActivitiesOf: d.prepare('DELETE FROM activities WHERE instance_id = ?'),
-      getEntity: d.prepare<[string], { entity_id: string; name: string; key: string; state: string | null; entity_exists: number; updated_at: number }>('SELECT * FROM entities WHERE entity_id = ?'),
+      getEntity: d.prepare<
+        [string],
+        {
+          entity_id: string;
+          name: string;
+          key: string;
+          state: string | null;
+          entity_exists: number;
+          updated_at: number;
+        }
+      >('SELECT * FROM entities WHERE entity_id = ?'),
       upsertEntity: d.prepare(
         `INSERT INTO entities (entity_id, name, key, state, entity_exists, updated_at) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT(entity_id) DO UPDATE SET state=excluded.state, entity_exists=excluded.entity_exists, updated_at=excluded.updated_at`,
       ),
-      maxIds: d.prepare<[], { m: number | null }>('SELECT MAX(m) AS m FROM (SELECT MAX(id) AS m FROM inbox UNION ALL SELECT MAX(id) FROM timers UNION ALL SELECT MAX(id) FROM activities)'),
+      maxIds: d.prepare<[], { m: number | null }>(
+        'SELECT MAX(m) AS m FROM (SELECT MAX(id) AS m FROM inbox UNION ALL SELECT MAX(id) FROM timers UNION ALL SELECT MAX(id) FROM activities)',
+      ),
     };
   }
 
@@ -247,7 +293,10 @@ export class SqliteStore implements DurableStore {
     this.st.upsertInstance.run({ ...row, parent: row.parent ? JSON.stringify(row.parent) : null });
   }
 
-  updateInstanceState(instanceId: string, f: Pick<InstanceRow, 'status' | 'output' | 'customStatus' | 'updatedAt' | 'executionId' | 'input'>): void {
+  updateInstanceState(
+    instanceId: string,
+    f: Pick<InstanceRow, 'status' | 'output' | 'customStatus' | 'updatedAt' | 'executionId' | 'input'>,
+  ): void {
     this.st.updateState.run({ instanceId, ...f });
   }
 
@@ -290,7 +339,8 @@ export class SqliteStore implements DurableStore {
 
   loadHistory(instanceId: string): HistoryEvent[] {
     const out: HistoryEvent[] = [];
-    for (const r of this.st.loadHistory.all(instanceId)) for (const e of JSON.parse(r.event) as HistoryEvent[]) out.push(e);
+    for (const r of this.st.loadHistory.all(instanceId))
+      for (const e of JSON.parse(r.event) as HistoryEvent[]) out.push(e);
     return out;
   }
 
@@ -311,7 +361,12 @@ export class SqliteStore implements DurableStore {
   }
 
   loadInbox(): InboxItem[] {
-    return this.st.loadInbox.all().map((r) => ({ rowId: r.id, instanceId: r.instance_id, executionId: r.execution_id, message: JSON.parse(r.message) as InboxMessage }));
+    return this.st.loadInbox.all().map((r) => ({
+      rowId: r.id,
+      instanceId: r.instance_id,
+      executionId: r.execution_id,
+      message: JSON.parse(r.message) as InboxMessage,
+    }));
   }
 
   insertTimer(t: TimerItem): void {
@@ -323,7 +378,14 @@ export class SqliteStore implements DurableStore {
   }
 
   loadTimers(): TimerItem[] {
-    return this.st.loadTimers.all().map((r) => ({ rowId: r.id, instanceId: r.instance_id, executionId: r.execution_id, timerId: r.timer_id, fireAt: r.fire_at, event: JSON.parse(r.event) as HistoryEvent }));
+    return this.st.loadTimers.all().map((r) => ({
+      rowId: r.id,
+      instanceId: r.instance_id,
+      executionId: r.execution_id,
+      timerId: r.timer_id,
+      fireAt: r.fire_at,
+      event: JSON.parse(r.event) as HistoryEvent,
+    }));
   }
 
   insertActivity(a: ActivityItem): void {
@@ -335,7 +397,14 @@ export class SqliteStore implements DurableStore {
   }
 
   loadActivities(): ActivityItem[] {
-    return this.st.loadActivities.all().map((r) => ({ rowId: r.id, instanceId: r.instance_id, executionId: r.execution_id, taskId: r.task_id, name: r.name, input: r.input }));
+    return this.st.loadActivities.all().map((r) => ({
+      rowId: r.id,
+      instanceId: r.instance_id,
+      executionId: r.execution_id,
+      taskId: r.task_id,
+      name: r.name,
+      input: r.input,
+    }));
   }
 
   deletePendingWork(instanceId: string): void {
@@ -346,7 +415,16 @@ export class SqliteStore implements DurableStore {
 
   getEntity(entityId: string): EntityRow | undefined {
     const r = this.st.getEntity.get(entityId);
-    return r ? { entityId: r.entity_id, name: r.name, key: r.key, state: r.state, exists: r.entity_exists === 1, updatedAt: r.updated_at } : undefined;
+    return r
+      ? {
+          entityId: r.entity_id,
+          name: r.name,
+          key: r.key,
+          state: r.state,
+          exists: r.entity_exists === 1,
+          updatedAt: r.updated_at,
+        }
+      : undefined;
   }
 
   upsertEntity(row: EntityRow): void {
@@ -373,8 +451,22 @@ export class SqliteStore implements DurableStore {
       params.push(q.afterEntityId);
     }
     const sql = `SELECT * FROM entities WHERE ${where.join(' AND ')} ORDER BY entity_id ${q.limit ? `LIMIT ${Math.floor(q.limit)}` : ''}`;
-    const rows = this.db.prepare(sql).all(...params) as Array<{ entity_id: string; name: string; key: string; state: string | null; entity_exists: number; updated_at: number }>;
-    return rows.map((r) => ({ entityId: r.entity_id, name: r.name, key: r.key, state: r.state, exists: r.entity_exists === 1, updatedAt: r.updated_at }));
+    const rows = this.db.prepare(sql).all(...params) as Array<{
+      entity_id: string;
+      name: string;
+      key: string;
+      state: string | null;
+      entity_exists: number;
+      updated_at: number;
+    }>;
+    return rows.map((r) => ({
+      entityId: r.entity_id,
+      name: r.name,
+      key: r.key,
+      state: r.state,
+      exists: r.entity_exists === 1,
+      updatedAt: r.updated_at,
+    }));
   }
 
   close(): void {

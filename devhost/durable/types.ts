@@ -30,11 +30,28 @@ export const EventType = {
 } as const;
 
 export const EVENT_TYPE_NAMES: Record<number, string> = {
-  0: 'ExecutionStarted', 1: 'ExecutionCompleted', 2: 'ExecutionFailed', 3: 'ExecutionTerminated', 4: 'TaskScheduled',
-  5: 'TaskCompleted', 6: 'TaskFailed', 7: 'SubOrchestrationInstanceCreated', 8: 'SubOrchestrationInstanceCompleted',
-  9: 'SubOrchestrationInstanceFailed', 10: 'TimerCreated', 11: 'TimerFired', 12: 'OrchestratorStarted',
-  13: 'OrchestratorCompleted', 14: 'EventSent', 15: 'EventRaised', 16: 'ContinueAsNew', 17: 'GenericEvent',
-  18: 'HistoryState', 19: 'ExecutionSuspended', 20: 'ExecutionResumed', 21: 'ExecutionRewound',
+  0: 'ExecutionStarted',
+  1: 'ExecutionCompleted',
+  2: 'ExecutionFailed',
+  3: 'ExecutionTerminated',
+  4: 'TaskScheduled',
+  5: 'TaskCompleted',
+  6: 'TaskFailed',
+  7: 'SubOrchestrationInstanceCreated',
+  8: 'SubOrchestrationInstanceCompleted',
+  9: 'SubOrchestrationInstanceFailed',
+  10: 'TimerCreated',
+  11: 'TimerFired',
+  12: 'OrchestratorStarted',
+  13: 'OrchestratorCompleted',
+  14: 'EventSent',
+  15: 'EventRaised',
+  16: 'ContinueAsNew',
+  17: 'GenericEvent',
+  18: 'HistoryState',
+  19: 'ExecutionSuspended',
+  20: 'ExecutionResumed',
+  21: 'ExecutionRewound',
 };
 
 /**
@@ -73,10 +90,24 @@ export const RuntimeStatus = {
 export type RuntimeStatusName = (typeof RuntimeStatus)[keyof typeof RuntimeStatus];
 
 export const STATUS_NUMBER: Record<RuntimeStatusName, number> = {
-  Running: 0, Completed: 1, ContinuedAsNew: 2, Failed: 3, Canceled: 4, Terminated: 5, Pending: 6, Suspended: 7,
+  Running: 0,
+  Completed: 1,
+  ContinuedAsNew: 2,
+  Failed: 3,
+  Canceled: 4,
+  Terminated: 5,
+  Pending: 6,
+  Suspended: 7,
 };
 export const STATUS_BY_NUMBER: Record<number, RuntimeStatusName> = {
-  0: 'Running', 1: 'Completed', 2: 'ContinuedAsNew', 3: 'Failed', 4: 'Canceled', 5: 'Terminated', 6: 'Pending', 7: 'Suspended',
+  0: 'Running',
+  1: 'Completed',
+  2: 'ContinuedAsNew',
+  3: 'Failed',
+  4: 'Canceled',
+  5: 'Terminated',
+  6: 'Pending',
+  7: 'Suspended',
 };
 
 export const ALL_STATUSES = Object.keys(STATUS_NUMBER) as RuntimeStatusName[];

@@ -38,7 +38,10 @@ export function adminKeys(stateDir: string, settings: NodeJS.ProcessEnv): AdminK
   const hit = cache.get(cacheKey);
   if (hit) return hit;
   const store: KeyStore = loadKeys(stateDir, settings);
-  const keys: AdminKeys = { masterKey: store.masterKey, systemKeys: { [DURABLE_SYSTEM_KEY_NAME]: deriveSystemKey(store.masterKey, DURABLE_SYSTEM_KEY_NAME) } };
+  const keys: AdminKeys = {
+    masterKey: store.masterKey,
+    systemKeys: { [DURABLE_SYSTEM_KEY_NAME]: deriveSystemKey(store.masterKey, DURABLE_SYSTEM_KEY_NAME) },
+  };
   cache.set(cacheKey, keys);
   return keys;
 }
@@ -101,7 +104,10 @@ function isWildcard(host: string): boolean {
 
 export function isLoopbackHost(host: string | undefined): boolean {
   if (host === undefined) return true;
-  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, '');
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '');
   return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || h === '::ffff:127.0.0.1';
 }
 
@@ -116,7 +122,8 @@ export function assertKeysForListenHost(listenHost: string | undefined, settings
     const name = settingName(key);
     const v = hostSetting(settings, key)?.trim() ?? '';
     if (!v) problems.push(`${name} is not set`);
-    else if (v.length < MIN_EXPLICIT_KEY_LENGTH) problems.push(`${name} is shorter than ${MIN_EXPLICIT_KEY_LENGTH} characters`);
+    else if (v.length < MIN_EXPLICIT_KEY_LENGTH)
+      problems.push(`${name} is shorter than ${MIN_EXPLICIT_KEY_LENGTH} characters`);
   }
   if (problems.length) {
     throw new HostError(

@@ -54,10 +54,23 @@ export const HOST_VERSION = '4.1040.0';
  * does: a hook may change `level` and `message`; `category` and `invocationContext` are read-only. A hook that throws
  * does not lose the log line (it is reported on the host log instead).
  */
-export function runLogHooks(registry: CoreRegistry, level: string, category: string, message: string, invocationContext?: unknown): { level: string; message: string } {
+export function runLogHooks(
+  registry: CoreRegistry,
+  level: string,
+  category: string,
+  message: string,
+  invocationContext?: unknown,
+): { level: string; message: string } {
   const hooks = registry.hooks.get('log');
   if (!hooks?.size) return { level, message };
-  const ctx: Record<string, unknown> = { hookData: {}, appHookData: registry.appHookData, level, category, message, invocationContext };
+  const ctx: Record<string, unknown> = {
+    hookData: {},
+    appHookData: registry.appHookData,
+    level,
+    category,
+    message,
+    invocationContext,
+  };
   for (const hook of hooks) {
     try {
       hook(ctx);
@@ -65,10 +78,16 @@ export function runLogHooks(registry: CoreRegistry, level: string, category: str
       registry.onLog('error', 'system', `A log hook failed: ${(e as Error)?.message ?? String(e)}`);
     }
   }
-  return { level: typeof ctx['level'] === 'string' ? ctx['level'] : level, message: typeof ctx['message'] === 'string' ? ctx['message'] : message };
+  return {
+    level: typeof ctx['level'] === 'string' ? ctx['level'] : level,
+    message: typeof ctx['message'] === 'string' ? ctx['message'] : message,
+  };
 }
 
-function toRegistered(metadata: RegisteredFunction['metadata'], callback: (...a: unknown[]) => unknown): RegisteredFunction {
+function toRegistered(
+  metadata: RegisteredFunction['metadata'],
+  callback: (...a: unknown[]) => unknown,
+): RegisteredFunction {
   const bindings: Record<string, BindingInfo> = {};
   let trigger: BindingInfo | undefined;
   let returnBinding: BindingInfo | undefined;
@@ -80,13 +99,25 @@ function toRegistered(metadata: RegisteredFunction['metadata'], callback: (...a:
     bindings[key] = b;
     if (key === '$return') returnBinding = b;
     else if (/trigger$/i.test(b.type)) {
-      if (trigger) throw new HostError('HOST_FUNCTION_INVALID', `Function "${metadata.name}" has two triggers ("${trigger.name}" and "${key}"); a function has exactly one`);
+      if (trigger)
+        throw new HostError(
+          'HOST_FUNCTION_INVALID',
+          `Function "${metadata.name}" has two triggers ("${trigger.name}" and "${key}"); a function has exactly one`,
+        );
       trigger = b;
     } else if (b.direction === 'out') outputs.push(b);
     else inputs.push(b);
   }
   if (!trigger) throw new HostError('HOST_FUNCTION_INVALID', `Function "${metadata.name}" has no trigger binding`);
-  return { name: metadata.name, trigger, inputs, outputs, ...(returnBinding ? { returnBinding } : {}), metadata: { ...metadata, bindings }, callback };
+  return {
+    name: metadata.name,
+    trigger,
+    inputs,
+    outputs,
+    ...(returnBinding ? { returnBinding } : {}),
+    metadata: { ...metadata, bindings },
+    callback,
+  };
 }
 
 export function createCoreModule(registry: CoreRegistry): Record<string, unknown> {
@@ -106,7 +137,9 @@ export function createCoreModule(registry: CoreRegistry): Record<string, unknown
     registerFunction(metadata: RegisteredFunction['metadata'], callback: (...a: unknown[]) => unknown) {
       const id = metadata.functionId || metadata.name;
       if (typeof metadata.name !== 'string' || !/^[A-Za-z][A-Za-z0-9_-]{0,127}$/.test(metadata.name)) {
-        registry.errors.push(`Function name ${JSON.stringify(metadata.name)} is invalid: use letters, digits, '-' and '_', starting with a letter`);
+        registry.errors.push(
+          `Function name ${JSON.stringify(metadata.name)} is invalid: use letters, digits, '-' and '_', starting with a letter`,
+        );
         return new Disposable(() => undefined);
       }
       if (registry.functions.has(id)) {
@@ -139,7 +172,15 @@ let installed: CoreRegistry | undefined;
 /** Make `require('@azure/functions-core')` return our module, the way the real worker does. Once per process. */
 export function installCoreModule(onLog: CoreRegistry['onLog']): CoreRegistry {
   if (installed) return installed;
-  const registry: CoreRegistry = { functions: new Map(), hooks: new Map(), appHookData: {}, appLevelOnlyHookData: {}, errors: [], onLog, httpStream: false };
+  const registry: CoreRegistry = {
+    functions: new Map(),
+    hooks: new Map(),
+    appHookData: {},
+    appLevelOnlyHookData: {},
+    errors: [],
+    onLog,
+    httpStream: false,
+  };
   const core = createCoreModule(registry);
   const proto = Module.prototype as unknown as { require: (id: string) => unknown };
   const original = proto.require;

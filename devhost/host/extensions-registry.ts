@@ -15,7 +15,10 @@ import type { HostExtension } from './types';
 export function defaultExtensions(options: HostOptions): HostExtension[] {
   const lib = () => loadAppFunctionsLibrary(options.appDir);
   return [
-    createAzuriteExtension({ enabled: options.azurite !== false, ...(options.storageSettings ? { storageSettings: options.storageSettings } : {}) }),
+    createAzuriteExtension({
+      enabled: options.azurite !== false,
+      ...(options.storageSettings ? { storageSettings: options.storageSettings } : {}),
+    }),
     createDurableExtension(),
     createServiceBusExtension(),
     createStorageExtension(),

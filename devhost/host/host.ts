@@ -25,8 +25,26 @@ import { defaultExtensions } from './extensions-registry';
 import { loadAppFunctionsLibrary, loadEntryFiles, resolveEntryFiles } from './loader';
 import { createLogger, levelsFromHostJson, parseLevel } from './logger';
 import { parseRetryPolicy } from './retry';
-import { applySettings, getHostSetting, parseTimeSpan, readHostJson, readLocalSettings, resolveSettingTokens, type LocalSettings } from './settings';
-import { HostError, type HostContext, type HostExtension, type HostLogger, type InvokeOptions, type InvokeResult, type PreloadContext, type RegisteredFunction, type SystemRoute } from './types';
+import {
+  applySettings,
+  getHostSetting,
+  parseTimeSpan,
+  readHostJson,
+  readLocalSettings,
+  resolveSettingTokens,
+  type LocalSettings,
+} from './settings';
+import {
+  HostError,
+  type HostContext,
+  type HostExtension,
+  type HostLogger,
+  type InvokeOptions,
+  type InvokeResult,
+  type PreloadContext,
+  type RegisteredFunction,
+  type SystemRoute,
+} from './types';
 
 export interface HostOptions {
   appDir: string;
@@ -54,7 +72,6 @@ export interface HostOptions {
 const FLEX_FORBIDDEN_SETTINGS = ['WEBSITE_RUN_FROM_PACKAGE', 'WEBSITE_TIME_ZONE'];
 /** Binding options that are not `%Setting%`-resolved by the host. */
 const NOT_RESOLVED_OPTIONS = new Set(['name', 'type', 'direction', 'route', 'properties']);
-
 
 export class LocalHost {
   /** The folder the app runs from: the app folder, or in parity mode the read-only package copy. */
@@ -95,7 +112,10 @@ export class LocalHost {
   get baseUrl(): string {
     const addr = this.server?.address() as AddressInfo | null | undefined;
     if (!addr) throw new HostError('HOST_NOT_LISTENING', 'The host is not listening yet');
-    const host = this.options.listenHost && this.options.listenHost !== '0.0.0.0' && this.options.listenHost !== '::' ? this.options.listenHost : '127.0.0.1';
+    const host =
+      this.options.listenHost && this.options.listenHost !== '0.0.0.0' && this.options.listenHost !== '::'
+        ? this.options.listenHost
+        : '127.0.0.1';
     return `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`;
   }
 
@@ -117,7 +137,12 @@ export class LocalHost {
     process.env[LEGACY_STATE_DIR_SETTING] = this.stateDir;
     const hostJson = readHostJson(this.appDir);
     if (!this.options.logger) {
-      this.logger = createLogger({ levelFor: levelsFromHostJson(getHostSetting(hostJson, 'logging.logLevel'), hostSetting(process.env, 'LOG_LEVEL')) });
+      this.logger = createLogger({
+        levelFor: levelsFromHostJson(
+          getHostSetting(hostJson, 'logging.logLevel'),
+          hostSetting(process.env, 'LOG_LEVEL'),
+        ),
+      });
     }
     const logger = this.logger;
     const bodyLimit = bodyLimitFrom(process.env);
@@ -147,14 +172,24 @@ export class LocalHost {
     const lib = loadAppFunctionsLibrary(this.appDir);
     await loadEntryFiles(this.appDir, resolveEntryFiles(this.appDir));
     if (this.registry.errors.length) {
-      throw new HostError('HOST_FUNCTION_INVALID', `The app registered invalid functions:\n  - ${this.registry.errors.join('\n  - ')}`);
+      throw new HostError(
+        'HOST_FUNCTION_INVALID',
+        `The app registered invalid functions:\n  - ${this.registry.errors.join('\n  - ')}`,
+      );
     }
     this.disableUnresolvedFunctions(appSettings);
     this.removeDisabledFunctions(appSettings);
     if (this.registry.functions.size === 0) {
-      logger.log('warning', 'No functions registered: check package.json "main" and that entry files call app.*()', { appDir: this.appDir });
+      logger.log('warning', 'No functions registered: check package.json "main" and that entry files call app.*()', {
+        appDir: this.appDir,
+      });
     }
-    this.invoker = createInvoker(lib, this.registry, logger, functionTimeoutMs === undefined ? {} : { functionTimeoutMs });
+    this.invoker = createInvoker(
+      lib,
+      this.registry,
+      logger,
+      functionTimeoutMs === undefined ? {} : { functionTimeoutMs },
+    );
 
     const context = this.makeContext(hostJson, clockFromSettings(process.env));
     this.context = context;
@@ -162,7 +197,11 @@ export class LocalHost {
     if (context.clock instanceof TestClock) {
       const origins = () => ownOrigins(Number(new URL(this.baseUrl).port), this.options.listenHost, process.env);
       context.addSystemRoute(clockRoute(context.clock, () => adminKeys(this.stateDir, process.env), origins));
-      logger.log('warning', 'Test clock on (DEVHOST_TEST_CLOCK): POST /admin/host/clock moves the engines\' time forward', { now: new Date(context.clock.now()).toISOString() });
+      logger.log(
+        'warning',
+        "Test clock on (DEVHOST_TEST_CLOCK): POST /admin/host/clock moves the engines' time forward",
+        { now: new Date(context.clock.now()).toISOString() },
+      );
     }
     await this.listen();
 
@@ -170,9 +209,15 @@ export class LocalHost {
     // As in the worker, appStart hooks finish before any trigger is delivered.
     for (const hook of this.registry.hooks.get('appStart') ?? []) {
       try {
-        await hook({ hookData: this.registry.appLevelOnlyHookData, appHookData: this.registry.appHookData, functionAppDirectory: this.appDir });
+        await hook({
+          hookData: this.registry.appLevelOnlyHookData,
+          appHookData: this.registry.appHookData,
+          functionAppDirectory: this.appDir,
+        });
       } catch (e) {
-        throw new HostError('HOST_APP_START_FAILED', `An appStart hook failed: ${(e as Error).message}`, { stack: (e as Error).stack });
+        throw new HostError('HOST_APP_START_FAILED', `An appStart hook failed: ${(e as Error).message}`, {
+          stack: (e as Error).stack,
+        });
       }
     }
     this.appStarted = true;
@@ -180,7 +225,10 @@ export class LocalHost {
     this.ready = true;
 
     this.printListing(context);
-    logger.log('information', `Host started (${Date.now() - started} ms)`, { url: this.baseUrl, stateDir: this.stateDir });
+    logger.log('information', `Host started (${Date.now() - started} ms)`, {
+      url: this.baseUrl,
+      stateDir: this.stateDir,
+    });
   }
 
   private makeContext(hostJson: Record<string, unknown>, clock: Clock): HostContext {
@@ -203,7 +251,8 @@ export class LocalHost {
         this.routes.push(route);
         this.routes.sort((a, b) => b.prefix.length - a.prefix.length);
       },
-      getExtension: <T extends HostExtension>(name: string) => this.extensions.find((e) => e.name === name) as T | undefined,
+      getExtension: <T extends HostExtension>(name: string) =>
+        this.extensions.find((e) => e.name === name) as T | undefined,
       requestBodyLimit: this.bodyLimit,
       clock,
       httpStreamEnabled: () => this.registry?.httpStream === true,
@@ -218,7 +267,11 @@ export class LocalHost {
   private prepareParity(): void {
     for (const name of FLEX_FORBIDDEN_SETTINGS) {
       if (process.env[name] === undefined) continue;
-      this.logger.log('warning', `${name} is not supported on Flex Consumption; parity mode ignores it${name === 'WEBSITE_TIME_ZONE' ? ' (timers run in UTC)' : ''}`, { setting: name });
+      this.logger.log(
+        'warning',
+        `${name} is not supported on Flex Consumption; parity mode ignores it${name === 'WEBSITE_TIME_ZONE' ? ' (timers run in UTC)' : ''}`,
+        { setting: name },
+      );
       delete process.env[name];
     }
     const runDir = join(this.stateDir, 'parity', 'wwwroot');
@@ -293,7 +346,11 @@ export class LocalHost {
       if (value !== 'true' && value !== '1') continue;
       this.registry.functions.delete(id);
       this.disabledFunctions.push(fn);
-      this.logger.log('information', `Function '${fn.name}' is disabled (app setting AzureWebJobs.${fn.name}.Disabled)`, { function: fn.name });
+      this.logger.log(
+        'information',
+        `Function '${fn.name}' is disabled (app setting AzureWebJobs.${fn.name}.Disabled)`,
+        { function: fn.name },
+      );
     }
   }
 
@@ -310,23 +367,47 @@ export class LocalHost {
     for (const fn of this.functions) {
       const ext = this.owner('trigger', fn.trigger.type);
       if (!ext) {
-        problems.push(`Function "${fn.name}": trigger type "${fn.trigger.type}" is not supported by the local host (supported: ${this.extensions.flatMap((e) => e.triggerTypes).join(', ')})`);
+        problems.push(
+          `Function "${fn.name}": trigger type "${fn.trigger.type}" is not supported by the local host (supported: ${this.extensions.flatMap((e) => e.triggerTypes).join(', ')})`,
+        );
         continue;
       }
-      for (const b of fn.inputs) if (!this.owner('input', b.type)) problems.push(`Function "${fn.name}": input binding "${b.name}" of type "${b.type}" is not supported by the local host`);
-      for (const b of fn.outputs) if (!this.owner('output', b.type)) problems.push(`Function "${fn.name}": output binding "${b.name}" of type "${b.type}" is not supported by the local host`);
-      if (fn.returnBinding && fn.returnBinding.type.toLowerCase() !== 'http' && !this.owner('output', fn.returnBinding.type)) {
-        problems.push(`Function "${fn.name}": return binding of type "${fn.returnBinding.type}" is not supported by the local host`);
+      for (const b of fn.inputs)
+        if (!this.owner('input', b.type))
+          problems.push(
+            `Function "${fn.name}": input binding "${b.name}" of type "${b.type}" is not supported by the local host`,
+          );
+      for (const b of fn.outputs)
+        if (!this.owner('output', b.type))
+          problems.push(
+            `Function "${fn.name}": output binding "${b.name}" of type "${b.type}" is not supported by the local host`,
+          );
+      if (
+        fn.returnBinding &&
+        fn.returnBinding.type.toLowerCase() !== 'http' &&
+        !this.owner('output', fn.returnBinding.type)
+      ) {
+        problems.push(
+          `Function "${fn.name}": return binding of type "${fn.returnBinding.type}" is not supported by the local host`,
+        );
       }
       const retryProblem = this.checkRetry(fn, ext);
       if (retryProblem) problems.push(`Function "${fn.name}": ${retryProblem}`);
-      const claimed = new Set([ext, ...fn.inputs.map((b) => this.owner('input', b.type)), ...fn.outputs.map((b) => this.owner('output', b.type))]);
+      const claimed = new Set([
+        ext,
+        ...fn.inputs.map((b) => this.owner('input', b.type)),
+        ...fn.outputs.map((b) => this.owner('output', b.type)),
+      ]);
       for (const e of claimed) {
         const msg = e?.validate?.(fn, context);
         if (msg) problems.push(`Function "${fn.name}": ${msg}`);
       }
     }
-    if (problems.length) throw new HostError('HOST_FUNCTION_INVALID', `Start-up stopped: ${problems.length} function registration problem(s):\n  - ${problems.join('\n  - ')}`);
+    if (problems.length)
+      throw new HostError(
+        'HOST_FUNCTION_INVALID',
+        `Start-up stopped: ${problems.length} function registration problem(s):\n  - ${problems.join('\n  - ')}`,
+      );
   }
 
   /**
@@ -343,7 +424,11 @@ export class LocalHost {
     }
     if (!policy || ext.retryPolicies === 'supported') return undefined;
     if (ext.retryPolicies === 'ignored') {
-      this.logger.log('warning', `Function "${fn.name}": Azure ignores function-level retry policies for ${fn.trigger.type} (retries come from the trigger's delivery count); the local host ignores it too`, { function: fn.name });
+      this.logger.log(
+        'warning',
+        `Function "${fn.name}": Azure ignores function-level retry policies for ${fn.trigger.type} (retries come from the trigger's delivery count); the local host ignores it too`,
+        { function: fn.name },
+      );
       return undefined;
     }
     return `retry policies are not supported for ${fn.trigger.type} functions in Azure (only Timer, Cosmos DB, Event Hubs and Kafka triggers run them); remove the "retry" option`;
@@ -373,7 +458,10 @@ export class LocalHost {
       return result;
     } catch (e) {
       if (!wasLogged(e)) {
-        this.logger.log('error', `Function "${fn.name}" failed in a binding: ${(e as Error).message}`, { function: fn.name, stack: (e as Error).stack });
+        this.logger.log('error', `Function "${fn.name}" failed in a binding: ${(e as Error).message}`, {
+          function: fn.name,
+          stack: (e as Error).stack,
+        });
       }
       throw e;
     } finally {
@@ -389,7 +477,14 @@ export class LocalHost {
     this.server = server;
     return new Promise((resolvePromise, reject) => {
       server.once('error', (e: NodeJS.ErrnoException) => {
-        reject(e.code === 'EADDRINUSE' ? new HostError('HOST_PORT_IN_USE', `Port ${port} is already in use; stop the other process or pass --port N`) : e);
+        reject(
+          e.code === 'EADDRINUSE'
+            ? new HostError(
+                'HOST_PORT_IN_USE',
+                `Port ${port} is already in use; stop the other process or pass --port N`,
+              )
+            : e,
+        );
       });
       server.listen(port, this.options.listenHost ?? '127.0.0.1', () => resolvePromise());
     });
@@ -407,7 +502,9 @@ export class LocalHost {
     };
     res.once('close', done);
     const path = (req.url ?? '/').split('?')[0]!.toLowerCase();
-    const route = this.routes.find((r) => path.startsWith(r.prefix.toLowerCase()) || path + '/' === r.prefix.toLowerCase());
+    const route = this.routes.find(
+      (r) => path.startsWith(r.prefix.toLowerCase()) || path + '/' === r.prefix.toLowerCase(),
+    );
     if (!route) {
       res.writeHead(404, { 'content-length': '0' });
       res.end();
@@ -446,10 +543,13 @@ export class LocalHost {
       const ext = this.owner('trigger', fn.trigger.type);
       lines.push(`  ${ext?.describe?.(fn, context) ?? `${fn.name}: ${fn.trigger.type}`}`);
     }
-    for (const fn of this.disabledFunctions) lines.push(`  ${fn.name}: ${fn.trigger.type} (disabled by app setting AzureWebJobs.${fn.name}.Disabled)`);
+    for (const fn of this.disabledFunctions)
+      lines.push(`  ${fn.name}: ${fn.trigger.type} (disabled by app setting AzureWebJobs.${fn.name}.Disabled)`);
     process.stdout.write(`\nFunctions:\n\n${lines.join('\n')}\n\n`);
     if (this.functionErrors.length) {
-      process.stdout.write(`Functions in error (not running):\n\n${this.functionErrors.map((f) => `  ${f.name}: ${f.message}`).join('\n')}\n\n`);
+      process.stdout.write(
+        `Functions in error (not running):\n\n${this.functionErrors.map((f) => `  ${f.name}: ${f.message}`).join('\n')}\n\n`,
+      );
     }
     // The app's operator console (functions/console-assets.ts), when it has one.
     const consoleUrl = /(http\S+\/console\/)\{\*path\}/.exec(lines.join('\n'))?.[1];
@@ -464,7 +564,10 @@ export class LocalHost {
     this.stopping ??= (async () => {
       const deadline = Date.now() + deadlineMs;
       const left = () => Math.max(0, deadline - Date.now());
-      this.logger.log('information', 'Host stopping: draining in-flight work', { inFlightHttp: this.inFlightHttp, inFlightInvocations: this.inFlight });
+      this.logger.log('information', 'Host stopping: draining in-flight work', {
+        inFlightHttp: this.inFlightHttp,
+        inFlightInvocations: this.inFlight,
+      });
       const closed = new Promise<void>((r) => (this.server?.listening ? this.server.close(() => r()) : r()));
       this.server?.closeIdleConnections();
       for (const ext of [...this.extensions].reverse()) {
@@ -476,12 +579,18 @@ export class LocalHost {
       }
       if (this.inFlight > 0) {
         await Promise.race([new Promise<void>((r) => this.idleWaiters.push(r)), sleep(left())]);
-        if (this.inFlight > 0) this.logger.log('warning', 'Shutdown deadline passed with invocations still running', { inFlightInvocations: this.inFlight });
+        if (this.inFlight > 0)
+          this.logger.log('warning', 'Shutdown deadline passed with invocations still running', {
+            inFlightInvocations: this.inFlight,
+          });
       }
       // appTerminate pairs with appStart: after a start-up that failed before (or in) the appStart hooks it does not run.
       for (const hook of this.appStarted ? (this.registry?.hooks.get('appTerminate') ?? []) : []) {
         try {
-          await hook({ hookData: this.registry?.appLevelOnlyHookData ?? {}, appHookData: this.registry?.appHookData ?? {} });
+          await hook({
+            hookData: this.registry?.appLevelOnlyHookData ?? {},
+            appHookData: this.registry?.appHookData ?? {},
+          });
         } catch (e) {
           this.logger.log('error', 'appTerminate hook failed', { error: (e as Error).message });
         }
@@ -504,6 +613,10 @@ function readFunctionTimeout(hostJson: Record<string, unknown>): number | undefi
   const raw = getHostSetting(hostJson, 'functionTimeout');
   if (raw === undefined || raw === null || raw === '-1' || raw === -1) return undefined;
   const ms = parseTimeSpan(raw);
-  if (ms === undefined || ms <= 0) throw new HostError('HOST_CONFIG_INVALID', `host.json "functionTimeout" must be a TimeSpan such as "00:05:00" or -1 (found ${JSON.stringify(raw)})`);
+  if (ms === undefined || ms <= 0)
+    throw new HostError(
+      'HOST_CONFIG_INVALID',
+      `host.json "functionTimeout" must be a TimeSpan such as "00:05:00" or -1 (found ${JSON.stringify(raw)})`,
+    );
   return ms;
 }

@@ -13,16 +13,34 @@ import { randomUUID } from 'node:crypto';
 import type * as FunctionsLibModule from '@azure/functions';
 import { format } from 'node:util';
 import { runLogHooks, type CoreRegistry } from './core-module';
-import { HostError, type BindingInfo, type HostLogger, type HostLogLevel, type InvokeOptions, type InvokeResult, type RegisteredFunction } from './types';
+import {
+  HostError,
+  type BindingInfo,
+  type HostLogger,
+  type HostLogLevel,
+  type InvokeOptions,
+  type InvokeResult,
+  type RegisteredFunction,
+} from './types';
 
 type FunctionsLib = typeof FunctionsLibModule;
 
 const LOG_LEVELS: Record<string, HostLogLevel> = {
-  trace: 'trace', debug: 'debug', information: 'information', warning: 'warning', error: 'error', critical: 'critical',
+  trace: 'trace',
+  debug: 'debug',
+  information: 'information',
+  warning: 'warning',
+  error: 'error',
+  critical: 'critical',
 };
 
 export interface Invoker {
-  invoke(fn: RegisteredFunction, triggerInput: unknown, inputs: Record<string, unknown>, options: InvokeOptions): Promise<InvokeResult>;
+  invoke(
+    fn: RegisteredFunction,
+    triggerInput: unknown,
+    inputs: Record<string, unknown>,
+    options: InvokeOptions,
+  ): Promise<InvokeResult>;
 }
 
 export interface InvokerOptions {
@@ -55,7 +73,12 @@ function withTimeout<T>(promise: Promise<T>, ms: number | undefined, onTimeout: 
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-export function createInvoker(lib: FunctionsLib, registry: CoreRegistry, logger: HostLogger, invokerOptions: InvokerOptions = {}): Invoker {
+export function createInvoker(
+  lib: FunctionsLib,
+  registry: CoreRegistry,
+  logger: HostLogger,
+  invokerOptions: InvokerOptions = {},
+): Invoker {
   return {
     async invoke(fn, triggerInput, inputs, options) {
       const invocationId = options.invocationId ?? randomUUID();
@@ -73,7 +96,15 @@ export function createInvoker(lib: FunctionsLib, registry: CoreRegistry, logger:
         },
         ...(options.triggerMetadata ? { triggerMetadata: options.triggerMetadata } : {}),
         ...(options.retryContext ? { retryContext: options.retryContext } : {}),
-        ...(options.traceContext ? { traceContext: { traceParent: options.traceContext.traceParent, ...(options.traceContext.traceState ? { traceState: options.traceContext.traceState } : {}), attributes: {} } } : {}),
+        ...(options.traceContext
+          ? {
+              traceContext: {
+                traceParent: options.traceContext.traceParent,
+                ...(options.traceContext.traceState ? { traceState: options.traceContext.traceState } : {}),
+                attributes: {},
+              },
+            }
+          : {}),
         options: {
           trigger: asOptionBinding(fn.trigger) as never,
           ...(fn.returnBinding ? { return: asOptionBinding(fn.returnBinding) as never } : {}),
@@ -92,18 +123,28 @@ export function createInvoker(lib: FunctionsLib, registry: CoreRegistry, logger:
         result = await withTimeout(
           runWithHooks(registry, fn, triggerInput, context),
           invokerOptions.functionTimeoutMs,
-          () => new HostError('FUNCTION_TIMEOUT', `Timeout value of ${formatDuration(invokerOptions.functionTimeoutMs ?? 0)} exceeded by function 'Functions.${fn.name}' (Id: '${invocationId}')`),
+          () =>
+            new HostError(
+              'FUNCTION_TIMEOUT',
+              `Timeout value of ${formatDuration(invokerOptions.functionTimeoutMs ?? 0)} exceeded by function 'Functions.${fn.name}' (Id: '${invocationId}')`,
+            ),
         );
       } catch (e) {
         error = asError(e);
       }
       const ms = Date.now() - started;
       if (error !== undefined) {
-        log.log('error', `Executed 'Functions.${fn.name}' (Failed, Id=${invocationId}, Duration=${ms}ms): ${error.message}`, { category, stack: error.stack });
+        log.log(
+          'error',
+          `Executed 'Functions.${fn.name}' (Failed, Id=${invocationId}, Duration=${ms}ms): ${error.message}`,
+          { category, stack: error.stack },
+        );
         logged.add(error);
         throw error;
       }
-      log.log('information', `Executed 'Functions.${fn.name}' (Succeeded, Id=${invocationId}, Duration=${ms}ms)`, { category });
+      log.log('information', `Executed 'Functions.${fn.name}' (Succeeded, Id=${invocationId}, Duration=${ms}ms)`, {
+        category,
+      });
 
       const extraOutputs: Record<string, unknown> = {};
       for (const b of fn.outputs) {
@@ -121,16 +162,28 @@ export function createInvoker(lib: FunctionsLib, registry: CoreRegistry, logger:
  * is called as `handler(...inputs, context)`, so an input a hook appends lands before the context. Hooks may replace
  * `inputs` and `functionCallback` (pre) and `result`/`error` (post); `invocationContext` is the same object throughout.
  */
-async function runWithHooks(registry: CoreRegistry, fn: RegisteredFunction, triggerInput: unknown, context: unknown): Promise<unknown> {
+async function runWithHooks(
+  registry: CoreRegistry,
+  fn: RegisteredFunction,
+  triggerInput: unknown,
+  context: unknown,
+): Promise<unknown> {
   let inputs: unknown[] = [triggerInput];
   let callback = fn.callback;
   const hookData: Record<string, unknown> = {};
   const appHookData = registry.appHookData;
   for (const hook of registry.hooks.get('preInvocation') ?? []) {
-    const hookCtx: Record<string, unknown> = { hookData, appHookData, invocationContext: context, inputs, functionCallback: callback };
+    const hookCtx: Record<string, unknown> = {
+      hookData,
+      appHookData,
+      invocationContext: context,
+      inputs,
+      functionCallback: callback,
+    };
     await hook(hookCtx);
     inputs = Array.isArray(hookCtx['inputs']) ? (hookCtx['inputs'] as unknown[]) : inputs;
-    callback = typeof hookCtx['functionCallback'] === 'function' ? (hookCtx['functionCallback'] as typeof callback) : callback;
+    callback =
+      typeof hookCtx['functionCallback'] === 'function' ? (hookCtx['functionCallback'] as typeof callback) : callback;
   }
   let result: unknown;
   let error: unknown;
@@ -140,7 +193,14 @@ async function runWithHooks(registry: CoreRegistry, fn: RegisteredFunction, trig
     error = e ?? new Error('The function threw a null or undefined value');
   }
   for (const hook of registry.hooks.get('postInvocation') ?? []) {
-    const hookCtx: Record<string, unknown> = { hookData, appHookData, invocationContext: context, inputs, result, error };
+    const hookCtx: Record<string, unknown> = {
+      hookData,
+      appHookData,
+      invocationContext: context,
+      inputs,
+      result,
+      error,
+    };
     await hook(hookCtx);
     result = hookCtx['result'];
     error = hookCtx['error'];

@@ -17,7 +17,11 @@ const loadCommonJs = createRequire(__filename);
 
 export function resolveEntryFiles(appDir: string): string[] {
   const pkgPath = join(appDir, 'package.json');
-  if (!existsSync(pkgPath)) throw new HostError('HOST_APP_INVALID', `No package.json in ${appDir}: an Azure Functions v4 app names its entry files in package.json "main"`);
+  if (!existsSync(pkgPath))
+    throw new HostError(
+      'HOST_APP_INVALID',
+      `No package.json in ${appDir}: an Azure Functions v4 app names its entry files in package.json "main"`,
+    );
   let pkg: { main?: unknown };
   try {
     pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { main?: unknown };
@@ -51,7 +55,9 @@ export async function loadEntryFiles(appDir: string, files: string[]): Promise<v
       }
     } catch (e) {
       const err = e as Error;
-      throw new HostError('HOST_APP_LOAD_FAILED', `Loading ${relative(appDir, file)} failed: ${err.message}`, { stack: err.stack });
+      throw new HostError('HOST_APP_LOAD_FAILED', `Loading ${relative(appDir, file)} failed: ${err.message}`, {
+        stack: err.stack,
+      });
     }
   }
 }
@@ -62,7 +68,10 @@ export function loadAppFunctionsLibrary(appDir: string): FunctionsLib {
   try {
     path = require.resolve('@azure/functions', { paths: [appDir] });
   } catch {
-    throw new HostError('HOST_APP_INVALID', `The app in ${appDir} cannot resolve "@azure/functions"; install it there (npm install @azure/functions)`);
+    throw new HostError(
+      'HOST_APP_INVALID',
+      `The app in ${appDir} cannot resolve "@azure/functions"; install it there (npm install @azure/functions)`,
+    );
   }
   return loadCommonJs(path) as FunctionsLib;
 }

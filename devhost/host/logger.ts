@@ -6,20 +6,44 @@
 import type { HostLogger, HostLogLevel } from './types';
 import { hostSetting } from './setting-names';
 
-const LEVEL_ORDER: Record<HostLogLevel, number> = { trace: 0, debug: 1, information: 2, warning: 3, error: 4, critical: 5 };
-const SHORT: Record<HostLogLevel, string> = { trace: 'trace', debug: 'debug', information: 'info ', warning: 'warn ', error: 'error', critical: 'crit ' };
+const LEVEL_ORDER: Record<HostLogLevel, number> = {
+  trace: 0,
+  debug: 1,
+  information: 2,
+  warning: 3,
+  error: 4,
+  critical: 5,
+};
+const SHORT: Record<HostLogLevel, string> = {
+  trace: 'trace',
+  debug: 'debug',
+  information: 'info ',
+  warning: 'warn ',
+  error: 'error',
+  critical: 'crit ',
+};
 const SECRET_KEY = /(secret|password|sharedaccesskey|accountkey|token|signature|^code$|functions-key|authorization)/i;
 
 export function parseLevel(value: string | undefined, fallback: HostLogLevel = 'information'): HostLogLevel {
   switch ((value ?? '').toLowerCase()) {
-    case 'trace': return 'trace';
-    case 'debug': return 'debug';
-    case 'information': case 'info': return 'information';
-    case 'warning': case 'warn': return 'warning';
-    case 'error': return 'error';
-    case 'critical': return 'critical';
-    case 'none': return 'critical';
-    default: return fallback;
+    case 'trace':
+      return 'trace';
+    case 'debug':
+      return 'debug';
+    case 'information':
+    case 'info':
+      return 'information';
+    case 'warning':
+    case 'warn':
+      return 'warning';
+    case 'error':
+      return 'error';
+    case 'critical':
+      return 'critical';
+    case 'none':
+      return 'critical';
+    default:
+      return fallback;
   }
 }
 
@@ -54,12 +78,19 @@ export interface LoggerOptions {
  * else `default`. Categories used by the host: `Function.<name>` (invocation lines), `Function.<name>.User` (the
  * function's own logs), `Host.*`/none (host lines). `defaultOverride` (DEVHOST_LOG_LEVEL) replaces `default` only.
  */
-export function levelsFromHostJson(logLevel: unknown, defaultOverride?: string): (category: string | undefined) => HostLogLevel | 'none' {
-  const entries = Object.entries(typeof logLevel === 'object' && logLevel !== null ? (logLevel as Record<string, unknown>) : {})
+export function levelsFromHostJson(
+  logLevel: unknown,
+  defaultOverride?: string,
+): (category: string | undefined) => HostLogLevel | 'none' {
+  const entries = Object.entries(
+    typeof logLevel === 'object' && logLevel !== null ? (logLevel as Record<string, unknown>) : {},
+  )
     .filter((e): e is [string, string] => typeof e[1] === 'string')
     .map(([k, v]) => [k.toLowerCase(), /^none$/i.test(v) ? 'none' : parseLevel(v)] as const);
   const configuredDefault = entries.find(([k]) => k === 'default')?.[1];
-  const fallback: HostLogLevel | 'none' = defaultOverride ? parseLevel(defaultOverride) : (configuredDefault ?? 'information');
+  const fallback: HostLogLevel | 'none' = defaultOverride
+    ? parseLevel(defaultOverride)
+    : (configuredDefault ?? 'information');
   const specific = entries.filter(([k]) => k !== 'default').sort((a, b) => b[0].length - a[0].length);
   return (category) => {
     if (!category) return fallback;
@@ -101,7 +132,9 @@ export function createLogger(options: LoggerOptions = {}, fields: Record<string,
   return {
     log(level, message, extra) {
       const all: Record<string, unknown> = { ...fields, ...extra };
-      const threshold = levelFor ? levelFor(typeof all['category'] === 'string' ? all['category'] : undefined) : minLevel;
+      const threshold = levelFor
+        ? levelFor(typeof all['category'] === 'string' ? all['category'] : undefined)
+        : minLevel;
       if (threshold === 'none' || LEVEL_ORDER[level] < LEVEL_ORDER[threshold]) return;
       const time = new Date().toISOString();
       if (json) {

@@ -15,7 +15,22 @@
  *
  * Invariant: the output folder is created fresh; nothing outside it is written.
  */
-import { chmodSync, constants, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, closeSync, openSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  constants,
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  closeSync,
+  openSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { crc32, deflateRawSync } from 'node:zlib';
 
@@ -39,7 +54,8 @@ export class FuncIgnore {
       if (line.startsWith('/')) line = line.slice(1);
       (isNeg ? neg : pos).push(line);
     }
-    const compile = (list: string[]) => (list.length ? new RegExp(`^((${list.sort().map(toRegex).join(')|(')}))`) : /$^/);
+    const compile = (list: string[]) =>
+      list.length ? new RegExp(`^((${list.sort().map(toRegex).join(')|(')}))`) : /$^/;
     this.positive = compile(pos);
     this.negative = compile(neg);
     this.hasNegations = neg.length > 0;
@@ -56,7 +72,10 @@ export class FuncIgnore {
 }
 
 function toRegex(pattern: string): string {
-  return pattern.replace(/[-[\]/{}()+?.\\^$|]/g, '\\$&').replace(/\*\*/g, '(.+)').replace(/\*/g, '([^\\/]+)');
+  return pattern
+    .replace(/[-[\]/{}()+?.\\^$|]/g, '\\$&')
+    .replace(/\*\*/g, '(.+)')
+    .replace(/\*/g, '([^\\/]+)');
 }
 
 export interface PackageResult {
@@ -138,7 +157,11 @@ export function productionPackages(appDir: string): Array<{ from: string; rel: s
   const seen = new Map<string, string>();
   const missing: string[] = [];
   const visit = (dir: string, pkg: PkgJson, who: string) => {
-    const optionalPeers = new Set(Object.entries(pkg.peerDependenciesMeta ?? {}).filter(([, m]) => m.optional).map(([n]) => n));
+    const optionalPeers = new Set(
+      Object.entries(pkg.peerDependenciesMeta ?? {})
+        .filter(([, m]) => m.optional)
+        .map(([n]) => n),
+    );
     const wanted: Array<[string, boolean]> = [
       ...Object.keys(pkg.dependencies ?? {}).map((n): [string, boolean] => [n, true]),
       ...Object.keys(pkg.optionalDependencies ?? {}).map((n): [string, boolean] => [n, false]),
@@ -153,12 +176,19 @@ export function productionPackages(appDir: string): Array<{ from: string; rel: s
       if (seen.has(found)) continue;
       const marker = `${sep}node_modules${sep}`;
       const at = found.indexOf(marker);
-      seen.set(found, found.slice(at + marker.length).split(sep).join('/'));
+      seen.set(
+        found,
+        found
+          .slice(at + marker.length)
+          .split(sep)
+          .join('/'),
+      );
       visit(found, readPkg(found), name);
     }
   };
   visit(root, readPkg(root), 'the app');
-  if (missing.length) throw new Error(`Production dependencies are not installed: ${missing.join(', ')}. Run npm ci first.`);
+  if (missing.length)
+    throw new Error(`Production dependencies are not installed: ${missing.join(', ')}. Run npm ci first.`);
   return [...seen.entries()].map(([from, rel]) => ({ from, rel })).sort((a, b) => a.rel.localeCompare(b.rel));
 }
 

@@ -33,7 +33,16 @@ function toPath(p: unknown): string | undefined {
 
 function writesFlags(flags: unknown): boolean {
   if (flags === undefined || flags === null) return false;
-  if (typeof flags === 'number') return (flags & (fs.constants.O_WRONLY | fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_APPEND)) !== 0;
+  if (typeof flags === 'number')
+    return (
+      (flags &
+        (fs.constants.O_WRONLY |
+          fs.constants.O_RDWR |
+          fs.constants.O_CREAT |
+          fs.constants.O_TRUNC |
+          fs.constants.O_APPEND)) !==
+      0
+    );
   return typeof flags === 'string' && /[wa+]/.test(flags);
 }
 
@@ -56,11 +65,25 @@ export function installReadOnlyGuard(dir: string): void {
 
   // [name, indexes of path arguments that are written, syscall name]
   const plain: Array<[string, number[], string]> = [
-    ['writeFile', [0], 'open'], ['appendFile', [0], 'open'], ['mkdir', [0], 'mkdir'], ['mkdtemp', [0], 'mkdtemp'],
-    ['rm', [0], 'rm'], ['rmdir', [0], 'rmdir'], ['unlink', [0], 'unlink'], ['rename', [0, 1], 'rename'],
-    ['copyFile', [1], 'copyfile'], ['cp', [1], 'cp'], ['symlink', [1], 'symlink'], ['link', [1], 'link'],
-    ['chmod', [0], 'chmod'], ['lchmod', [0], 'lchmod'], ['chown', [0], 'chown'], ['lchown', [0], 'lchown'],
-    ['utimes', [0], 'utime'], ['lutimes', [0], 'lutime'], ['truncate', [0], 'open'],
+    ['writeFile', [0], 'open'],
+    ['appendFile', [0], 'open'],
+    ['mkdir', [0], 'mkdir'],
+    ['mkdtemp', [0], 'mkdtemp'],
+    ['rm', [0], 'rm'],
+    ['rmdir', [0], 'rmdir'],
+    ['unlink', [0], 'unlink'],
+    ['rename', [0, 1], 'rename'],
+    ['copyFile', [1], 'copyfile'],
+    ['cp', [1], 'cp'],
+    ['symlink', [1], 'symlink'],
+    ['link', [1], 'link'],
+    ['chmod', [0], 'chmod'],
+    ['lchmod', [0], 'lchmod'],
+    ['chown', [0], 'chown'],
+    ['lchown', [0], 'lchown'],
+    ['utimes', [0], 'utime'],
+    ['lutimes', [0], 'lutime'],
+    ['truncate', [0], 'open'],
   ];
   const check = (name: string, args: unknown[], idx: number[], syscall: string): NodeJS.ErrnoException | undefined => {
     for (const i of idx) {

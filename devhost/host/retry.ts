@@ -47,18 +47,29 @@ export function parseRetryPolicy(raw: unknown): RetryPolicy | undefined {
   const strategy = o['strategy'] ?? o['retryStrategy'];
   const maxRetryCount = o['maxRetryCount'];
   if (typeof maxRetryCount !== 'number' || !Number.isInteger(maxRetryCount) || maxRetryCount < -1) {
-    throw new Error(`retry.maxRetryCount must be an integer ≥ -1 (-1 = retry until success); found ${JSON.stringify(maxRetryCount)}`);
+    throw new Error(
+      `retry.maxRetryCount must be an integer ≥ -1 (-1 = retry until success); found ${JSON.stringify(maxRetryCount)}`,
+    );
   }
   if (strategy === 'fixedDelay') {
     const delayMs = durationMs(o['delayInterval']);
-    if (delayMs === undefined || !Number.isFinite(delayMs) || delayMs < 0) throw new Error('retry strategy "fixedDelay" needs retry.delayInterval (a non-negative duration)');
+    if (delayMs === undefined || !Number.isFinite(delayMs) || delayMs < 0)
+      throw new Error('retry strategy "fixedDelay" needs retry.delayInterval (a non-negative duration)');
     return { strategy, maxRetryCount, delayMs, minimumMs: delayMs, maximumMs: delayMs };
   }
   if (strategy === 'exponentialBackoff') {
     const minimumMs = durationMs(o['minimumInterval']);
     const maximumMs = durationMs(o['maximumInterval']);
-    if (minimumMs === undefined || maximumMs === undefined || !Number.isFinite(minimumMs) || !Number.isFinite(maximumMs) || minimumMs < 0) {
-      throw new Error('retry strategy "exponentialBackoff" needs retry.minimumInterval and retry.maximumInterval (non-negative durations)');
+    if (
+      minimumMs === undefined ||
+      maximumMs === undefined ||
+      !Number.isFinite(minimumMs) ||
+      !Number.isFinite(maximumMs) ||
+      minimumMs < 0
+    ) {
+      throw new Error(
+        'retry strategy "exponentialBackoff" needs retry.minimumInterval and retry.maximumInterval (non-negative durations)',
+      );
     }
     if (maximumMs < minimumMs) throw new Error('retry.maximumInterval must not be less than retry.minimumInterval');
     return { strategy, maxRetryCount, delayMs: minimumMs, minimumMs, maximumMs };
@@ -114,7 +125,7 @@ export async function runWithRetry(
   signal?: AbortSignal,
 ): Promise<void> {
   let retryContext: RetryContext | undefined;
-  for (let retry = 0; ; ) {
+  for (let retry = 0; ;) {
     try {
       await attempt(retryContext);
       return;
@@ -132,7 +143,10 @@ export async function runWithRetry(
         exception: { message: err.message, ...(err.stack ? { stackTrace: err.stack } : {}) },
       };
       const delay = retryDelayMs(policy, retry);
-      log.log('information', `Waiting for \`${formatTimeSpan(delay)}\` before retrying function execution. Next attempt: '${retry}'. Max retry count: '${policy.maxRetryCount}'`);
+      log.log(
+        'information',
+        `Waiting for \`${formatTimeSpan(delay)}\` before retrying function execution. Next attempt: '${retry}'. Max retry count: '${policy.maxRetryCount}'`,
+      );
       if (!(await wait(delay, signal))) throw e;
     }
   }

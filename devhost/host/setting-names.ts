@@ -32,7 +32,10 @@ export function legacySettingName(name: HostSettingName): string {
 }
 
 /** The value of a host setting: `DEVHOST_<name>` when set, else the `STAGECRAFT_<name>` alias, else undefined. */
-export function hostSetting(settings: Readonly<Record<string, string | undefined>>, name: HostSettingName): string | undefined {
+export function hostSetting(
+  settings: Readonly<Record<string, string | undefined>>,
+  name: HostSettingName,
+): string | undefined {
   return settings[settingName(name)] ?? settings[legacySettingName(name)];
 }
 

@@ -27,25 +27,35 @@ export function readLocalSettings(appDir: string): LocalSettings {
   const empty: LocalSettings = { Values: {}, Host: {}, ConnectionStrings: {} };
   if (!existsSync(path)) return empty;
   const raw = readJson(path, 'local.settings.json');
-  if (typeof raw !== 'object' || raw === null) throw new HostError('HOST_CONFIG_INVALID', `local.settings.json at ${path} must be a JSON object`);
+  if (typeof raw !== 'object' || raw === null)
+    throw new HostError('HOST_CONFIG_INVALID', `local.settings.json at ${path} must be a JSON object`);
   const obj = raw as Record<string, unknown>;
   if (obj['IsEncrypted'] === true) {
-    throw new HostError('HOST_CONFIG_INVALID', 'local.settings.json is encrypted (IsEncrypted: true); decrypt it with `func settings decrypt` or write plain values');
+    throw new HostError(
+      'HOST_CONFIG_INVALID',
+      'local.settings.json is encrypted (IsEncrypted: true); decrypt it with `func settings decrypt` or write plain values',
+    );
   }
   const values: Record<string, string> = {};
   const rawValues = obj['Values'];
   if (rawValues !== undefined) {
-    if (typeof rawValues !== 'object' || rawValues === null) throw new HostError('HOST_CONFIG_INVALID', 'local.settings.json "Values" must be an object of strings');
+    if (typeof rawValues !== 'object' || rawValues === null)
+      throw new HostError('HOST_CONFIG_INVALID', 'local.settings.json "Values" must be an object of strings');
     for (const [k, v] of Object.entries(rawValues as Record<string, unknown>)) {
       if (v === null || v === undefined) continue;
       if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
-        throw new HostError('HOST_CONFIG_INVALID', `local.settings.json Values.${k} must be a string, number or boolean`);
+        throw new HostError(
+          'HOST_CONFIG_INVALID',
+          `local.settings.json Values.${k} must be a string, number or boolean`,
+        );
       }
       values[k] = String(v);
     }
   }
   const host = (typeof obj['Host'] === 'object' && obj['Host'] !== null ? obj['Host'] : {}) as LocalSettings['Host'];
-  const cs = (typeof obj['ConnectionStrings'] === 'object' && obj['ConnectionStrings'] !== null ? obj['ConnectionStrings'] : {}) as Record<string, string>;
+  const cs = (
+    typeof obj['ConnectionStrings'] === 'object' && obj['ConnectionStrings'] !== null ? obj['ConnectionStrings'] : {}
+  ) as Record<string, string>;
   return { Values: values, Host: host, ConnectionStrings: cs };
 }
 
@@ -65,10 +75,14 @@ export function readHostJson(appDir: string): Record<string, unknown> {
   const path = join(appDir, 'host.json');
   if (!existsSync(path)) return {};
   const raw = readJson(path, 'host.json');
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new HostError('HOST_CONFIG_INVALID', `host.json at ${path} must be a JSON object`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new HostError('HOST_CONFIG_INVALID', `host.json at ${path} must be a JSON object`);
   const obj = raw as Record<string, unknown>;
   if (obj['version'] !== undefined && obj['version'] !== '2.0') {
-    throw new HostError('HOST_CONFIG_INVALID', `host.json "version" must be "2.0" (found ${JSON.stringify(obj['version'])})`);
+    throw new HostError(
+      'HOST_CONFIG_INVALID',
+      `host.json "version" must be "2.0" (found ${JSON.stringify(obj['version'])})`,
+    );
   }
   return obj;
 }
@@ -91,7 +105,10 @@ export function parseTimeSpan(value: unknown): number | undefined {
   const ts = /^(-)?(?:(\d+)\.)?(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d+))?)?$/.exec(value.trim());
   if (ts) {
     const [, neg, d, h, m, s, frac] = ts;
-    const ms = ((Number(d ?? 0) * 24 + Number(h)) * 60 + Number(m)) * 60_000 + Number(s ?? 0) * 1000 + (frac ? Number(`0.${frac}`) * 1000 : 0);
+    const ms =
+      ((Number(d ?? 0) * 24 + Number(h)) * 60 + Number(m)) * 60_000 +
+      Number(s ?? 0) * 1000 +
+      (frac ? Number(`0.${frac}`) * 1000 : 0);
     return neg ? -ms : ms;
   }
   const iso = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i.exec(value.trim());
@@ -106,7 +123,11 @@ export function parseTimeSpan(value: unknown): number | undefined {
 export function resolveSettingTokens(value: string, settings: NodeJS.ProcessEnv, where: string): string {
   return value.replace(/%([^%]+)%/g, (_m, name: string) => {
     const v = settings[name];
-    if (v === undefined) throw new HostError('HOST_SETTING_MISSING', `${where} refers to app setting %${name}%, which is not set (add it to local.settings.json Values or the environment)`);
+    if (v === undefined)
+      throw new HostError(
+        'HOST_SETTING_MISSING',
+        `${where} refers to app setting %${name}%, which is not set (add it to local.settings.json Values or the environment)`,
+      );
     return v;
   });
 }

@@ -19,7 +19,10 @@ export function bodyLimitFrom(env: NodeJS.ProcessEnv): { limit: number; problem?
   if (raw === undefined || raw.trim() === '') return { limit: DEFAULT_BODY_LIMIT };
   const n = Number(raw);
   if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < 1) {
-    return { limit: DEFAULT_BODY_LIMIT, problem: `FUNCTIONS_REQUEST_BODY_SIZE_LIMIT must be a positive number of bytes (found ${JSON.stringify(raw)}); using ${DEFAULT_BODY_LIMIT}` };
+    return {
+      limit: DEFAULT_BODY_LIMIT,
+      problem: `FUNCTIONS_REQUEST_BODY_SIZE_LIMIT must be a positive number of bytes (found ${JSON.stringify(raw)}); using ${DEFAULT_BODY_LIMIT}`,
+    };
   }
   return { limit: n };
 }
@@ -56,7 +59,11 @@ export function lingeringClose(req: IncomingMessage, res: ServerResponse): void 
 }
 
 /** 413 with an empty body, as the Functions host answers, on a connection that closes after it. */
-export function answerTooLarge(req: IncomingMessage, res: ServerResponse, extraHeaders: Record<string, string> = {}): void {
+export function answerTooLarge(
+  req: IncomingMessage,
+  res: ServerResponse,
+  extraHeaders: Record<string, string> = {},
+): void {
   if (res.headersSent) {
     res.destroy();
     return;
@@ -89,7 +96,14 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 
     const onEnd = (): void => {
       cleanup();
       // Node's parser delivers exactly Content-Length bytes, so `whole` is full when it was used.
-      resolve(whole !== undefined && chunks.length === 0 ? whole.subarray(0, size) : Buffer.concat(whole !== undefined ? [whole.subarray(0, Math.min(size, whole.length)), ...chunks] : chunks, size));
+      resolve(
+        whole !== undefined && chunks.length === 0
+          ? whole.subarray(0, size)
+          : Buffer.concat(
+              whole !== undefined ? [whole.subarray(0, Math.min(size, whole.length)), ...chunks] : chunks,
+              size,
+            ),
+      );
     };
     const onError = (e: Error): void => {
       cleanup();

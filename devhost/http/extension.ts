@@ -46,7 +46,9 @@ export function createHttpExtension(lib: () => FunctionsLib): HttpExtension {
   function compile(fn: RegisteredFunction, routePrefix: string): HttpFunction {
     const t = fn.trigger;
     const route = typeof t['route'] === 'string' && t['route'] ? t['route'] : fn.name;
-    const methods = (Array.isArray(t['methods']) && t['methods'].length ? (t['methods'] as string[]) : ALL_METHODS).map((m) => m.toUpperCase());
+    const methods = (Array.isArray(t['methods']) && t['methods'].length ? (t['methods'] as string[]) : ALL_METHODS).map(
+      (m) => m.toUpperCase(),
+    );
     const authLevel = authLevelOf(fn) as HttpFunction['authLevel'];
     return { fn, route: compileRoute(routePrefix, route), methods, authLevel };
   }
@@ -54,7 +56,11 @@ export function createHttpExtension(lib: () => FunctionsLib): HttpExtension {
   function corsHeaders(req: IncomingMessage): Record<string, string> {
     const origin = req.headers.origin;
     if (!origin || cors.length === 0) return {};
-    const allowed = cors.includes('*') ? (corsCredentials ? origin : '*') : cors.find((o) => o.toLowerCase() === origin.toLowerCase());
+    const allowed = cors.includes('*')
+      ? corsCredentials
+        ? origin
+        : '*'
+      : cors.find((o) => o.toLowerCase() === origin.toLowerCase());
     if (!allowed) return {};
     const h: Record<string, string> = { 'access-control-allow-origin': allowed, vary: 'Origin' };
     if (corsCredentials) h['access-control-allow-credentials'] = 'true';
@@ -69,15 +75,23 @@ export function createHttpExtension(lib: () => FunctionsLib): HttpExtension {
     // Streaming: an answer may go out before the body was read (401, 413, a handler that stops early). Such a
     // connection closes after the answer instead of reading the rest of the body to reuse it; one whose body was
     // read in full stays open.
-    if (host.httpStreamEnabled() && (Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined)) {
+    if (
+      host.httpStreamEnabled() &&
+      (Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined)
+    ) {
       const writeHead = res.writeHead.bind(res) as (...a: unknown[]) => ServerResponse;
-      res.writeHead = ((...args: unknown[]) => {
+      res.writeHead = (...args: unknown[]) => {
         if (!req.complete) lingeringClose(req, res);
         return writeHead(...args);
-      });
+      };
     }
 
-    if (method === 'OPTIONS' && req.headers.origin && req.headers['access-control-request-method'] && Object.keys(baseCors).length) {
+    if (
+      method === 'OPTIONS' &&
+      req.headers.origin &&
+      req.headers['access-control-request-method'] &&
+      Object.keys(baseCors).length
+    ) {
       res.writeHead(204, {
         ...baseCors,
         'access-control-allow-methods': ALL_METHODS.join(', '),
@@ -116,19 +130,32 @@ export function createHttpExtension(lib: () => FunctionsLib): HttpExtension {
 
     if (f.authLevel !== 'anonymous') {
       const headerKey = req.headers['x-functions-key'];
-      const presented = (Array.isArray(headerKey) ? headerKey[0] : headerKey) ?? url.searchParams.get('code') ?? undefined;
+      const presented =
+        (Array.isArray(headerKey) ? headerKey[0] : headerKey) ?? url.searchParams.get('code') ?? undefined;
       const match = keys ? identifyKey(keys, f.fn.name, presented) : undefined;
       if (!match || (f.authLevel === 'admin' && match.level !== 'admin')) {
-        host.logger.log('warning', 'HTTP request refused: missing or wrong function key', { function: f.fn.name, authLevel: f.authLevel, path: `/${path}` });
+        host.logger.log('warning', 'HTTP request refused: missing or wrong function key', {
+          function: f.fn.name,
+          authLevel: f.authLevel,
+          path: `/${path}`,
+        });
         flushLogs();
         res.writeHead(401, { ...baseCors, 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: f.authLevel === 'admin' ? 'This function needs the master key (x-functions-key header or code query parameter)' : 'This function needs a function key (x-functions-key header or code query parameter)' }));
+        res.end(
+          JSON.stringify({
+            error:
+              f.authLevel === 'admin'
+                ? 'This function needs the master key (x-functions-key header or code query parameter)'
+                : 'This function needs a function key (x-functions-key header or code query parameter)',
+          }),
+        );
         return;
       }
     }
 
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    for (const [k, v] of Object.entries(req.headers))
+      if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
     const L = lib();
     const streaming = host.httpStreamEnabled();
     let tooLarge = false;
@@ -144,8 +171,14 @@ export function createHttpExtension(lib: () => FunctionsLib): HttpExtension {
               answerTooLarge(req, res, baseCors);
             })
           : undefined;
-        const nativeRequest = new Request(url.toString(), { method, headers, ...(stream ? { body: stream, duplex: 'half' } : {}) });
-        request = new L.HttpRequest({ nativeRequest, params } as unknown as ConstructorParameters<FunctionsLib['HttpRequest']>[0]);
+        const nativeRequest = new Request(url.toString(), {
+          method,
+          headers,
+          ...(stream ? { body: stream, duplex: 'half' } : {}),
+        });
+        request = new L.HttpRequest({ nativeRequest, params } as unknown as ConstructorParameters<
+          FunctionsLib['HttpRequest']
+        >[0]);
       } else {
         // As the Functions host without streaming: the body was read whole; a repeated query key reaches the
         // worker as one comma-joined value (the host's StringValues.ToString()), so query.get('k') is '1,2'.
@@ -154,8 +187,20 @@ export function createHttpExtension(lib: () => FunctionsLib): HttpExtension {
         // The library would copy the bytes twice (Buffer.from, then the fetch Request); a stream over the host's
         // buffer hands them over without a copy. Libraries without `nativeRequest` use the RPC fields as before.
         const hasBody = body.length > 0 && method !== 'GET' && method !== 'HEAD';
-        const nativeRequest = new Request(url.toString(), { method, headers, ...(hasBody ? { body: bytesStream(body), duplex: 'half' } : {}) });
-        const init = { nativeRequest, method, url: url.toString(), headers, query, params, ...(body.length ? { body: { bytes: body } } : {}) };
+        const nativeRequest = new Request(url.toString(), {
+          method,
+          headers,
+          ...(hasBody ? { body: bytesStream(body), duplex: 'half' } : {}),
+        });
+        const init = {
+          nativeRequest,
+          method,
+          url: url.toString(),
+          headers,
+          query,
+          params,
+          ...(body.length ? { body: { bytes: body } } : {}),
+        };
         request = new L.HttpRequest(init);
       }
     } catch (e) {
@@ -171,7 +216,13 @@ export function createHttpExtension(lib: () => FunctionsLib): HttpExtension {
       result = (await host.invoke(f.fn, request, { invocationId })).returnValue;
     } catch (e) {
       // The invoker already logged the failure with this invocation id and the stack.
-      host.logger.log('warning', `HTTP 500: function "${f.fn.name}" failed`, { function: f.fn.name, invocationId, method, path: `/${path}`, errorCode: (e as { code?: unknown }).code });
+      host.logger.log('warning', `HTTP 500: function "${f.fn.name}" failed`, {
+        function: f.fn.name,
+        invocationId,
+        method,
+        path: `/${path}`,
+        errorCode: (e as { code?: unknown }).code,
+      });
       flushLogs();
       if (!res.headersSent) {
         res.writeHead(500, { ...baseCors, 'content-type': 'application/json' });
@@ -208,10 +259,13 @@ export function createHttpExtension(lib: () => FunctionsLib): HttpExtension {
         return `invalid route: ${(e as Error).message}`;
       }
       const level = authLevelOf(fn);
-      if (!['anonymous', 'function', 'admin'].includes(level)) return `authLevel "${level}" is not one of anonymous, function, admin`;
+      if (!['anonymous', 'function', 'admin'].includes(level))
+        return `authLevel "${level}" is not one of anonymous, function, admin`;
       const methods = fn.trigger['methods'];
       if (Array.isArray(methods)) {
-        const bad = (methods as unknown[]).filter((m) => typeof m !== 'string' || !ALL_METHODS.includes(m.toUpperCase()));
+        const bad = (methods as unknown[]).filter(
+          (m) => typeof m !== 'string' || !ALL_METHODS.includes(m.toUpperCase()),
+        );
         if (bad.length) return `unknown HTTP method(s) ${bad.map((m) => JSON.stringify(m)).join(', ')}`;
       }
       return undefined;
@@ -225,18 +279,26 @@ export function createHttpExtension(lib: () => FunctionsLib): HttpExtension {
         .map((fn) => compile(fn, prefix))
         .sort((a, b) => compareSpecificity(a.route, b.route));
       if (functions.some((f) => f.authLevel !== 'anonymous')) keys = loadKeys(ctx.stateDir, ctx.settings);
-      cors = (ctx.localHost.CORS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+      cors = (ctx.localHost.CORS ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       corsCredentials = ctx.localHost.CORSCredentials === true;
       ctx.addSystemRoute({ prefix: '/', handle: tracked, streamBody: () => ctx.httpStreamEnabled() });
     },
     async start(ctx) {
       if (keys) {
-        ctx.logger.log('information', 'Function keys (send as x-functions-key header or ?code=)', { defaultKey: '(see below)' });
-        process.stdout.write(`  default function key: ${keys.hostKeys['default']}\n  master key:           ${keys.masterKey}\n  (stored in ${ctx.stateDir}/keys.json; override with DEVHOST_FUNCTION_KEY / DEVHOST_MASTER_KEY)\n`);
+        ctx.logger.log('information', 'Function keys (send as x-functions-key header or ?code=)', {
+          defaultKey: '(see below)',
+        });
+        process.stdout.write(
+          `  default function key: ${keys.hostKeys['default']}\n  master key:           ${keys.masterKey}\n  (stored in ${ctx.stateDir}/keys.json; override with DEVHOST_FUNCTION_KEY / DEVHOST_MASTER_KEY)\n`,
+        );
       }
     },
     async stop(deadlineMs) {
-      if (inFlight.size) await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, deadlineMs).unref())]);
+      if (inFlight.size)
+        await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, deadlineMs).unref())]);
     },
     describe(fn, ctx) {
       const f = functions.find((x) => x.fn === fn) ?? compile(fn, prefix);
@@ -262,7 +324,12 @@ function authLevelOf(fn: RegisteredFunction): string {
 }
 
 function isHttpResponseLike(v: unknown): v is Response & { cookies?: unknown[] } {
-  return typeof v === 'object' && v !== null && typeof (v as Response).arrayBuffer === 'function' && (v as Response).headers instanceof Headers;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as Response).arrayBuffer === 'function' &&
+    (v as Response).headers instanceof Headers
+  );
 }
 
 interface Cookie {
@@ -325,8 +392,22 @@ function serializeCookieAsWorkerProxy(c: Cookie): string {
  */
 function writeJsonInit(res: ServerResponse, result: unknown, extra: Record<string, string>, head: boolean): boolean {
   if (typeof result !== 'object' || result === null || isHttpResponseLike(result)) return false;
-  const init = result as { status?: unknown; headers?: unknown; jsonBody?: unknown; body?: unknown; cookies?: unknown; nativeResponse?: unknown };
-  if (init.jsonBody === undefined || init.jsonBody === null || init.body !== undefined || init.cookies !== undefined || init.nativeResponse !== undefined) return false;
+  const init = result as {
+    status?: unknown;
+    headers?: unknown;
+    jsonBody?: unknown;
+    body?: unknown;
+    cookies?: unknown;
+    nativeResponse?: unknown;
+  };
+  if (
+    init.jsonBody === undefined ||
+    init.jsonBody === null ||
+    init.body !== undefined ||
+    init.cookies !== undefined ||
+    init.nativeResponse !== undefined
+  )
+    return false;
   const status = init.status ?? 200;
   if (typeof status !== 'number' || !Number.isInteger(status) || status < 200 || status > 599) return false;
   if (status === 204 || status === 205 || status === 304) return false;
@@ -345,16 +426,25 @@ function writeJsonInit(res: ServerResponse, result: unknown, extra: Record<strin
   return true;
 }
 
-async function writeResponse(L: FunctionsLib, res: ServerResponse, result: unknown, extra: Record<string, string>, head: boolean, streaming: boolean): Promise<void> {
+async function writeResponse(
+  L: FunctionsLib,
+  res: ServerResponse,
+  result: unknown,
+  extra: Record<string, string>,
+  head: boolean,
+  streaming: boolean,
+): Promise<void> {
   if (writeJsonInit(res, result, extra, head)) return;
   // Duck-typed: the app may bundle its own copy of @azure/functions (two copies = two HttpResponse classes).
-  const response = isHttpResponseLike(result) ? result : new L.HttpResponse((result ?? {}));
+  const response = isHttpResponseLike(result) ? result : new L.HttpResponse(result ?? {});
   const status = response.status || 200;
   const headers: Record<string, string | string[]> = { ...extra };
   response.headers.forEach((v, k) => {
     if (k.toLowerCase() !== 'set-cookie') headers[k] = v;
   });
-  const cookies = ((response as { cookies?: Cookie[] }).cookies ?? []).map(streaming ? serializeCookieAsWorkerProxy : serializeCookieAsHost);
+  const cookies = ((response as { cookies?: Cookie[] }).cookies ?? []).map(
+    streaming ? serializeCookieAsWorkerProxy : serializeCookieAsHost,
+  );
   if (cookies.length) headers['set-cookie'] = cookies;
   const noBody = head || status === 204 || status === 205 || status === 304;
   if (noBody || !response.body) {

@@ -38,11 +38,16 @@ export function loadKeys(stateDir: string, settings: NodeJS.ProcessEnv): KeyStor
     hostKeys: { default: newKey(), ...stored.hostKeys },
     functionKeys: stored.functionKeys ?? {},
   };
-  if (!existsSync(path) || !stored.masterKey || !stored.hostKeys?.['default']) writeFileSync(path, JSON.stringify(store, null, 2), { mode: 0o600 });
+  if (!existsSync(path) || !stored.masterKey || !stored.hostKeys?.['default'])
+    writeFileSync(path, JSON.stringify(store, null, 2), { mode: 0o600 });
   const master = hostSetting(settings, 'MASTER_KEY');
   const fnKey = hostSetting(settings, 'FUNCTION_KEY');
   const named = hostSetting(settings, 'FUNCTION_KEYS');
-  const effective: KeyStore = { masterKey: master || store.masterKey, hostKeys: { ...store.hostKeys }, functionKeys: store.functionKeys };
+  const effective: KeyStore = {
+    masterKey: master || store.masterKey,
+    hostKeys: { ...store.hostKeys },
+    functionKeys: store.functionKeys,
+  };
   if (fnKey) effective.hostKeys['default'] = fnKey;
   if (named) {
     for (const pair of named.split(',')) {
@@ -60,8 +65,14 @@ export function identifyKey(store: KeyStore, functionName: string, presented: st
   if (!presented) return undefined;
   const candidates: Array<{ key: string; match: NonNullable<KeyMatch> }> = [
     { key: store.masterKey, match: { level: 'admin', keyName: '_master' } },
-    ...Object.entries(store.hostKeys).map(([name, key]) => ({ key, match: { level: 'function' as const, keyName: name } })),
-    ...Object.entries(store.functionKeys[functionName.toLowerCase()] ?? {}).map(([name, key]) => ({ key, match: { level: 'function' as const, keyName: name } })),
+    ...Object.entries(store.hostKeys).map(([name, key]) => ({
+      key,
+      match: { level: 'function' as const, keyName: name },
+    })),
+    ...Object.entries(store.functionKeys[functionName.toLowerCase()] ?? {}).map(([name, key]) => ({
+      key,
+      match: { level: 'function' as const, keyName: name },
+    })),
   ];
   return firstMatchingSecret(presented, candidates, (c) => c.key)?.match;
 }

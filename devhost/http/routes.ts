@@ -19,7 +19,8 @@ const CONSTRAINTS: Record<string, (arg: string | undefined) => (v: string) => bo
   decimal: () => (v) => /^-?\d+(\.\d+)?$/.test(v),
   bool: () => (v) => /^(true|false)$/i.test(v),
   alpha: () => (v) => /^[a-z]+$/i.test(v),
-  guid: () => (v) => /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i.test(v) || /^[{(][0-9a-f-]{36}[})]$/i.test(v),
+  guid: () => (v) =>
+    /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i.test(v) || /^[{(][0-9a-f-]{36}[})]$/i.test(v),
   datetime: () => (v) => !Number.isNaN(Date.parse(v)),
   minlength: (a) => (v) => v.length >= Number(a),
   maxlength: (a) => (v) => v.length <= Number(a),
@@ -62,7 +63,8 @@ function parseParam(inner: string, template: string): CompiledRoute['params'][nu
     body = body.slice(0, eq);
   }
   const [name, ...rest] = splitConstraints(body);
-  if (!name || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`route "${template}" has an invalid parameter "{${inner}}"`);
+  if (!name || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+    throw new Error(`route "${template}" has an invalid parameter "{${inner}}"`);
   const constraints = rest.map((c) => {
     const m = /^([a-z]+)(?:\((.*)\))?$/i.exec(c);
     const make = m ? CONSTRAINTS[m[1]!.toLowerCase()] : undefined;
@@ -90,7 +92,10 @@ function splitConstraints(s: string): string[] {
 }
 
 export function compileRoute(prefix: string, route: string): CompiledRoute {
-  const template = [prefix, route].map((p) => p.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/');
+  const template = [prefix, route]
+    .map((p) => p.replace(/^\/+|\/+$/g, ''))
+    .filter(Boolean)
+    .join('/');
   const segments = template ? template.split('/') : [];
   const params: CompiledRoute['params'] = [];
   const specificity: number[] = [];
@@ -99,7 +104,8 @@ export function compileRoute(prefix: string, route: string): CompiledRoute {
     const whole = /^\{([^{}]+)\}$/.exec(seg);
     if (whole) {
       const p = parseParam(whole[1]!, template);
-      if (p.catchAll && i !== segments.length - 1) throw new Error(`route "${template}": a catch-all parameter must be the last segment`);
+      if (p.catchAll && i !== segments.length - 1)
+        throw new Error(`route "${template}": a catch-all parameter must be the last segment`);
       params.push(p);
       specificity.push(p.catchAll ? 0 : p.constraints.length ? 2 : 1);
       const group = p.catchAll ? '(.*)' : '([^/]+)';
@@ -118,7 +124,8 @@ export function compileRoute(prefix: string, route: string): CompiledRoute {
         }
         segRe += escapeRe(rest.slice(0, m.index));
         const p = parseParam(m[1]!, template);
-        if (p.catchAll || p.optional) throw new Error(`route "${template}": optional or catch-all parameters must be a whole segment`);
+        if (p.catchAll || p.optional)
+          throw new Error(`route "${template}": optional or catch-all parameters must be a whole segment`);
         params.push(p);
         segRe += '([^/]+?)';
         rest = rest.slice(m.index + m[0].length);

@@ -94,7 +94,8 @@ export class TestClock implements Clock {
    * callback had one macrotask turn to run what it started synchronously.
    */
   async advance(ms: number): Promise<void> {
-    if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`advance(ms) needs a non-negative number of ms, got ${ms}`);
+    if (!Number.isFinite(ms) || ms < 0)
+      throw new RangeError(`advance(ms) needs a non-negative number of ms, got ${ms}`);
     this.offset += ms;
     const now = this.now();
     const due = [...this.pending].filter((p) => p.due <= now).sort((a, b) => a.due - b.due || a.seq - b.seq);

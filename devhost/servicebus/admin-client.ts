@@ -40,7 +40,12 @@ class RequestLink {
           reject(new Error(err?.description ?? `link to ${this.address} closed`));
         });
       });
-    this.receiver = this.conn.open_receiver({ name: this.replyTo, source: { address: this.address }, target: { address: this.replyTo }, credit_window: 10 });
+    this.receiver = this.conn.open_receiver({
+      name: this.replyTo,
+      source: { address: this.address },
+      target: { address: this.replyTo },
+      credit_window: 10,
+    });
     this.receiver.on('message', (ctx: EventContext) => {
       const m = ctx.message as Message;
       const id = String(m.correlation_id);
@@ -75,19 +80,36 @@ function status(m: Message): { code: number; description: string } {
 }
 
 /** Run one $management operation on `entity`; returns the response body, throws with the broker's description. */
-export async function managementRequest(target: AdminTarget, entity: string, operation: string, body: Record<string, unknown>): Promise<unknown> {
+export async function managementRequest(
+  target: AdminTarget,
+  entity: string,
+  operation: string,
+  body: Record<string, unknown>,
+): Promise<unknown> {
   const container = create_container({ id: `devhost-cli-${randomUUID()}` });
   const conn = container.connect({ host: target.host, port: target.port, reconnect: false, idle_time_out: 0 });
   try {
     await new Promise<void>((resolve, reject) => {
       conn.once('connection_open', () => resolve());
-      conn.once('disconnected', (ctx: EventContext) => reject(new Error(`cannot connect to ${target.host}:${target.port}: ${String((ctx as { error?: Error }).error?.message ?? 'disconnected')}`)));
+      conn.once('disconnected', (ctx: EventContext) =>
+        reject(
+          new Error(
+            `cannot connect to ${target.host}:${target.port}: ${String((ctx as { error?: Error }).error?.message ?? 'disconnected')}`,
+          ),
+        ),
+      );
     });
     const audience = `sb://${target.host}/${entity}/$management`;
     const cbs = new RequestLink(conn, '$cbs');
     await cbs.open();
-    const auth = status(await cbs.request({ operation: 'put-token', name: audience, type: 'servicebus.windows.net:sastoken' }, sasToken(audience, target.keyName, target.key)));
-    if (auth.code < 200 || auth.code > 299) throw new Error(`the broker refused the token (${auth.code}): ${auth.description}`);
+    const auth = status(
+      await cbs.request(
+        { operation: 'put-token', name: audience, type: 'servicebus.windows.net:sastoken' },
+        sasToken(audience, target.keyName, target.key),
+      ),
+    );
+    if (auth.code < 200 || auth.code > 299)
+      throw new Error(`the broker refused the token (${auth.code}): ${auth.description}`);
     const mgmt = new RequestLink(conn, `${entity}/$management`);
     await mgmt.open();
     const res = await mgmt.request({ operation }, body);

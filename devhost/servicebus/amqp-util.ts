@@ -115,7 +115,7 @@ export interface BrokerStamp {
 }
 
 export function stamp(msg: Message, s: BrokerStamp): Message {
-  const ann: Record<string, unknown> = { ...((msg.message_annotations) ?? {}) };
+  const ann: Record<string, unknown> = { ...(msg.message_annotations ?? {}) };
   ann['x-opt-sequence-number'] = types.wrap_long(s.sequenceNumber);
   ann['x-opt-enqueue-sequence-number'] = types.wrap_long(s.sequenceNumber);
   ann['x-opt-enqueued-time'] = new Date(s.enqueuedAt);
@@ -127,7 +127,8 @@ export function stamp(msg: Message, s: BrokerStamp): Message {
   if (s.ttl !== undefined && s.ttl > 0 && s.ttl <= MAX_UINT32) {
     out.ttl = s.ttl;
     // The SDK derives timeToLive from absolute_expiry_time - creation_time when both are present.
-    if (msg.creation_time instanceof Date && msg.absolute_expiry_time instanceof Date) out.absolute_expiry_time = new Date(msg.creation_time.getTime() + s.ttl);
+    if (msg.creation_time instanceof Date && msg.absolute_expiry_time instanceof Date)
+      out.absolute_expiry_time = new Date(msg.creation_time.getTime() + s.ttl);
   }
   return out;
 }

@@ -14,15 +14,41 @@
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { create_container, types, type Connection, type Container, type Delivery, type EventContext, type Message, type Receiver, type Sender } from 'rhea';
+import {
+  create_container,
+  types,
+  type Connection,
+  type Container,
+  type Delivery,
+  type EventContext,
+  type Message,
+  type Receiver,
+  type Sender,
+} from 'rhea';
 import { encodeMessage, reorderGuid, splitTransfer, toLong, uuidString } from './amqp-util';
 import { compileConfig, type EntitiesConfig } from './config';
-import { DLQ_SUFFIX, Engine, EngineError, type Consumer, type MessageQueue, type Outcome, type SessionRec } from './engine';
+import {
+  DLQ_SUFFIX,
+  Engine,
+  EngineError,
+  type Consumer,
+  type MessageQueue,
+  type Outcome,
+  type SessionRec,
+} from './engine';
 import { SqliteMessageStore, type MessageStore } from './store';
 import { entityPathOf, putToken } from './cbs';
 import { handleManagement, managementRequest } from './management';
 import { systemClock, type Clock } from '../lib/clock';
-import { acceptedState, coalesceWrites, internals, linksOf, rejectedState, socketOf, type AttachFrame } from './rhea-internals';
+import {
+  acceptedState,
+  coalesceWrites,
+  internals,
+  linksOf,
+  rejectedState,
+  socketOf,
+  type AttachFrame,
+} from './rhea-internals';
 
 export const DEFAULT_SAS_KEY_NAME = 'RootManageSharedAccessKey';
 export const DEFAULT_SAS_KEY = 'SAS_KEY_VALUE';
@@ -81,7 +107,8 @@ class LinkConsumer implements Consumer {
   private unsent(): number {
     // Session-wide delivery ids are written in order; everything below next_pending_delivery is on the wire.
     const out = internals(this.sender).session.outgoing;
-    while (this.head < this.pending.length && (this.pending[this.head] as number) < out.next_pending_delivery) this.head++;
+    while (this.head < this.pending.length && (this.pending[this.head] as number) < out.next_pending_delivery)
+      this.head++;
     if (this.head > 1024) {
       this.pending = this.pending.slice(this.head);
       this.head = 0;
@@ -93,7 +120,10 @@ class LinkConsumer implements Consumer {
     if (!this.sender.is_open()) return 0;
     const link = internals(this.sender);
     // Unsettled deliveries occupy the session's fixed-size outgoing buffer (rhea throws when it overflows).
-    return Math.min(link.credit - this.unsent() - this.reserved, link.session.outgoing.deliveries.available() - this.reserved);
+    return Math.min(
+      link.credit - this.unsent() - this.reserved,
+      link.session.outgoing.deliveries.available() - this.reserved,
+    );
   }
 
   reserve(delta: number): void {
@@ -125,7 +155,11 @@ class LinkConsumer implements Consumer {
   /** The session lock expired: Azure detaches the session receiver with session-lock-lost. */
   sessionLost(): void {
     const id = this.session?.id ?? '';
-    if (this.sender.is_open()) this.sender.close({ condition: 'com.microsoft:session-lock-lost', description: `The session lock has expired on the session with id ${id}.` });
+    if (this.sender.is_open())
+      this.sender.close({
+        condition: 'com.microsoft:session-lock-lost',
+        description: `The session lock has expired on the session with id ${id}.`,
+      });
   }
 }
 
@@ -179,7 +213,12 @@ export class ServiceBusEmulator {
     const config = opts.config ?? compileConfig({ UserConfig: { Namespaces: [{ Name: 'sbemulatorns' }] } });
     this.store = new SqliteMessageStore(opts.dbPath);
     this.clock = opts.clock ?? systemClock;
-    this.engine = new Engine(this.store, config, { warn: (m, f) => this.log.log('warning', m, f) }, { clock: this.clock });
+    this.engine = new Engine(
+      this.store,
+      config,
+      { warn: (m, f) => this.log.log('warning', m, f) },
+      { clock: this.clock },
+    );
     this.engine.start();
 
     const container = create_container({
@@ -188,20 +227,29 @@ export class ServiceBusEmulator {
       autosettle: false,
       treat_modified_as_released: false,
     });
-    (container.sasl_server_mechanisms as { enable_anonymous(): void; enable_plain(cb: () => boolean): void }).enable_anonymous();
+    (
+      container.sasl_server_mechanisms as { enable_anonymous(): void; enable_plain(cb: () => boolean): void }
+    ).enable_anonymous();
     (container.sasl_server_mechanisms as { enable_plain(cb: () => boolean): void }).enable_plain(() => true);
     this.container = container;
     this.wire(container);
 
     const host = opts.host ?? '127.0.0.1';
-    const server = container.listen({ host, port: opts.port ?? 0, session_buffer_size: SESSION_BUFFER } as never) as unknown as {
+    const server = container.listen({
+      host,
+      port: opts.port ?? 0,
+      session_buffer_size: SESSION_BUFFER,
+    } as never) as unknown as {
       close(cb?: () => void): void;
       address(): AddressInfo | string | null;
       once(ev: string, cb: (e?: Error) => void): void;
     };
     this.server = server;
     // Nagle + delayed ACK adds ~40 ms to every request/response round trip on loopback.
-    (server as unknown as { on(ev: 'connection', cb: (sock: { setNoDelay(v: boolean): void }) => void): void }).on('connection', (sock) => sock.setNoDelay(true));
+    (server as unknown as { on(ev: 'connection', cb: (sock: { setNoDelay(v: boolean): void }) => void): void }).on(
+      'connection',
+      (sock) => sock.setNoDelay(true),
+    );
     try {
       await new Promise<void>((resolve, reject) => {
         server.once('listening', () => resolve());
@@ -284,7 +332,9 @@ export class ServiceBusEmulator {
     });
     c.on('connection_error', () => undefined);
     c.on('protocol_error', () => undefined);
-    c.on('error', (e: unknown) => this.log.log('debug', 'amqp error', { error: e instanceof Error ? e.message : String(e) }));
+    c.on('error', (e: unknown) =>
+      this.log.log('debug', 'amqp error', { error: e instanceof Error ? e.message : String(e) }),
+    );
 
     c.on('receiver_open', (ctx: EventContext) => this.onClientSender(ctx.receiver as Receiver, ctx.connection));
     c.on('sender_open', (ctx: EventContext) => this.onClientReceiver(ctx.sender as Sender, ctx.connection));
@@ -360,16 +410,31 @@ export class ServiceBusEmulator {
     if (path.endsWith('/$management')) {
       const entityPath = path.slice(0, -'/$management'.length);
       if (!this.entityExists(entityPath)) return this.refuse(r, 'amqp:not-found', this.notFound(entityPath));
-      if (!this.isAuthorized(conn, path) && !this.isAuthorized(conn, entityPath)) return this.refuse(r, 'amqp:unauthorized-access', `Unauthorized access. A valid put-token for '${path}' is required.`);
+      if (!this.isAuthorized(conn, path) && !this.isAuthorized(conn, entityPath))
+        return this.refuse(
+          r,
+          'amqp:unauthorized-access',
+          `Unauthorized access. A valid put-token for '${path}' is required.`,
+        );
       this.roles.set(r, { kind: 'mgmt-in', entityPath });
       return;
     }
     const engine = this.engine as Engine;
     if (!engine.sendTarget(path)) {
-      if (engine.receiveQueue(path)) return this.refuse(r, 'amqp:not-allowed', `Cannot send to '${path}': send to the queue or topic, not to a subscription or dead-letter queue.`);
+      if (engine.receiveQueue(path))
+        return this.refuse(
+          r,
+          'amqp:not-allowed',
+          `Cannot send to '${path}': send to the queue or topic, not to a subscription or dead-letter queue.`,
+        );
       return this.refuse(r, 'amqp:not-found', this.notFound(path));
     }
-    if (!this.isAuthorized(conn, path)) return this.refuse(r, 'amqp:unauthorized-access', `Unauthorized access. A valid put-token for '${path}' is required.`);
+    if (!this.isAuthorized(conn, path))
+      return this.refuse(
+        r,
+        'amqp:unauthorized-access',
+        `Unauthorized access. A valid put-token for '${path}' is required.`,
+      );
     this.roles.set(r, { kind: 'send', entityPath: path });
   }
 
@@ -395,7 +460,12 @@ export class ServiceBusEmulator {
     }
     const queue = this.engine?.receiveQueue(path);
     if (!queue) return this.refuse(s, 'amqp:not-found', this.notFound(path));
-    if (!this.isAuthorized(conn, path)) return this.refuse(s, 'amqp:unauthorized-access', `Unauthorized access. A valid put-token for '${path}' is required.`);
+    if (!this.isAuthorized(conn, path))
+      return this.refuse(
+        s,
+        'amqp:unauthorized-access',
+        `Unauthorized access. A valid put-token for '${path}' is required.`,
+      );
     const rad = attach?.snd_settle_mode === 1;
     const local = internals(s).local.attach;
     local.snd_settle_mode = rad ? 1 : 0;
@@ -406,7 +476,11 @@ export class ServiceBusEmulator {
     const engine = this.engine as Engine;
     if (sessionKey === undefined) {
       if (queue.requiresSession) {
-        return this.refuse(s, 'amqp:not-allowed', `It is not possible for an entity that requires sessions to create a non-sessionful message receiver: '${queue.displayPath}' has RequiresSession; use acceptSession or acceptNextSession.`);
+        return this.refuse(
+          s,
+          'amqp:not-allowed',
+          `It is not possible for an entity that requires sessions to create a non-sessionful message receiver: '${queue.displayPath}' has RequiresSession; use acceptSession or acceptNextSession.`,
+        );
       }
       engine.addConsumer(queue, consumer);
       return;
@@ -419,7 +493,14 @@ export class ServiceBusEmulator {
    * `com.microsoft:locked-until-utc` (.NET ticks). acceptNextSession waits (up to the client's com.microsoft:timeout)
    * for a session with messages, holding back our ATTACH; without one it answers com.microsoft:timeout as Azure does.
    */
-  private attachSession(s: Sender, queue: MessageQueue, consumer: LinkConsumer, source: Record<string, unknown>, sessionKey: string, attach: AttachFrame | undefined): void {
+  private attachSession(
+    s: Sender,
+    queue: MessageQueue,
+    consumer: LinkConsumer,
+    source: Record<string, unknown>,
+    sessionKey: string,
+    attach: AttachFrame | undefined,
+  ): void {
     const engine = this.engine as Engine;
     const filter = (source.filter ?? {}) as Record<string, unknown>;
     const requested = filter[sessionKey];
@@ -428,18 +509,29 @@ export class ServiceBusEmulator {
     const withoutFilter = (): void => s.set_source({ address: source.address } as never);
     if (!queue.requiresSession) {
       withoutFilter();
-      return this.refuse(s, 'amqp:not-allowed', `'${queue.displayPath}' does not require sessions (RequiresSession is off), so it cannot be received from with a session receiver; use createReceiver.`);
+      return this.refuse(
+        s,
+        'amqp:not-allowed',
+        `'${queue.displayPath}' does not require sessions (RequiresSession is off), so it cannot be received from with a session receiver; use createReceiver.`,
+      );
     }
     const grant = (session: SessionRec): void => {
       s.set_source({ address: source.address, filter: { [sessionKey]: session.id } } as never);
       const local = internals(s).local.attach;
-      local.properties = { ...(local.properties ?? {}), 'com.microsoft:locked-until-utc': dotnetTicks(session.holder?.until ?? this.clock.now()) };
+      local.properties = {
+        ...(local.properties ?? {}),
+        'com.microsoft:locked-until-utc': dotnetTicks(session.holder?.until ?? this.clock.now()),
+      };
     };
     if (typeof requested === 'string') {
       const got = engine.acceptSession(queue, requested, consumer, linkName);
       if (got === 'locked') {
         withoutFilter();
-        return this.refuse(s, 'com.microsoft:session-cannot-be-locked', `The requested session '${requested}' cannot be accepted. It may be locked by another receiver.`);
+        return this.refuse(
+          s,
+          'com.microsoft:session-cannot-be-locked',
+          `The requested session '${requested}' cannot be accepted. It may be locked by another receiver.`,
+        );
       }
       grant(got);
       return;
@@ -453,7 +545,9 @@ export class ServiceBusEmulator {
       internals(s).connection._register();
     };
     this.heldAttach.set(s, release);
-    const timeoutMs = toLong((attach?.properties as Record<string, unknown> | undefined)?.['com.microsoft:timeout']) ?? DEFAULT_ACCEPT_TIMEOUT_MS;
+    const timeoutMs =
+      toLong((attach?.properties as Record<string, unknown> | undefined)?.['com.microsoft:timeout']) ??
+      DEFAULT_ACCEPT_TIMEOUT_MS;
     const wait: { timer?: NodeJS.Timeout } = {};
     const got = engine.acceptNextSession(queue, {
       consumer,
@@ -469,13 +563,19 @@ export class ServiceBusEmulator {
       release();
       return;
     }
-    wait.timer = setTimeout(() => {
-      engine.removeConsumer(queue, consumer);
-      if (s.is_closed()) return;
-      withoutFilter();
-      release();
-      s.close({ condition: 'com.microsoft:timeout', description: `No unlocked session with messages became available on '${queue.displayPath}' within ${timeoutMs} ms.` });
-    }, Math.max(0, timeoutMs));
+    wait.timer = setTimeout(
+      () => {
+        engine.removeConsumer(queue, consumer);
+        if (s.is_closed()) return;
+        withoutFilter();
+        release();
+        s.close({
+          condition: 'com.microsoft:timeout',
+          description: `No unlocked session with messages became available on '${queue.displayPath}' within ${timeoutMs} ms.`,
+        });
+      },
+      Math.max(0, timeoutMs),
+    );
     wait.timer.unref();
   }
 
@@ -493,7 +593,8 @@ export class ServiceBusEmulator {
       return;
     }
     if (role.kind === 'cbs-in') return this.onCbs(ctx.connection, ctx.message as Message, delivery);
-    if (role.kind === 'mgmt-in') return this.onManagement(ctx.connection, role.entityPath, ctx.message as Message, delivery);
+    if (role.kind === 'mgmt-in')
+      return this.onManagement(ctx.connection, role.entityPath, ctx.message as Message, delivery);
     if (role.kind !== 'send') return;
     const engine = this.engine as Engine;
     const target = engine.sendTarget(role.entityPath);
@@ -505,12 +606,17 @@ export class ServiceBusEmulator {
     try {
       items = splitTransfer(ctx.message, delivery.format);
     } catch (e) {
-      delivery.reject({ condition: 'amqp:decode-error', description: `cannot decode message: ${(e as Error).message}` });
+      delivery.reject({
+        condition: 'amqp:decode-error',
+        description: `cannot decode message: ${(e as Error).message}`,
+      });
       return;
     }
     // Azure (Standard tier, and Microsoft's emulator) refuses a transfer larger than the advertised maximum;
     // the SDK maps this condition to ServiceBusError code MessageSizeExceeded.
-    const size = Buffer.isBuffer(ctx.message) ? ctx.message.length : items.reduce((n, it) => n + (it.raw ??= encodeMessage(it.msg)).length, 0);
+    const size = Buffer.isBuffer(ctx.message)
+      ? ctx.message.length
+      : items.reduce((n, it) => n + (it.raw ??= encodeMessage(it.msg)).length, 0);
     if (size > MAX_MESSAGE_SIZE) {
       delivery.reject({
         condition: 'amqp:link:message-size-exceeded',
@@ -529,7 +635,9 @@ export class ServiceBusEmulator {
 
   private onDisposition(ev: 'accepted' | 'rejected' | 'modified' | 'released', ctx: EventContext): void {
     const s = ctx.sender;
-    const d = ctx.delivery as (Delivery & { tag?: Buffer; remote_state?: Record<string, unknown>; _sbDone?: boolean; settled?: boolean }) | undefined;
+    const d = ctx.delivery as
+      | (Delivery & { tag?: Buffer; remote_state?: Record<string, unknown>; _sbDone?: boolean; settled?: boolean })
+      | undefined;
     if (!s || !d) return;
     const role = this.roles.get(s);
     if (role?.kind !== 'consume' || role.consumer.mode !== 'peekLock') return;
@@ -543,7 +651,9 @@ export class ServiceBusEmulator {
     if (ev === 'accepted') outcome = { kind: 'complete' };
     else if (ev === 'modified') {
       const props = st.message_annotations as Record<string, unknown> | undefined;
-      outcome = st.undeliverable_here ? { kind: 'defer', ...(props ? { properties: props } : {}) } : { kind: 'abandon', ...(props ? { properties: props } : {}) };
+      outcome = st.undeliverable_here
+        ? { kind: 'defer', ...(props ? { properties: props } : {}) }
+        : { kind: 'abandon', ...(props ? { properties: props } : {}) };
     } else if (ev === 'released') outcome = { kind: 'abandon' };
     else {
       const error = (st.error ?? {}) as { condition?: string; description?: string; info?: Record<string, unknown> };
@@ -596,8 +706,15 @@ export class ServiceBusEmulator {
       entityPath,
       ...managementRequest(request),
       now: () => this.clock.now(),
-      ok: (payload, code = 200) => this.reply(conn, request, { statusCode: code, statusDescription: code === 204 ? 'No Content' : 'OK' }, payload),
-      fail: (code, condition, description) => this.reply(conn, request, { statusCode: code, statusDescription: description, errorCondition: condition }, undefined),
+      ok: (payload, code = 200) =>
+        this.reply(conn, request, { statusCode: code, statusDescription: code === 204 ? 'No Content' : 'OK' }, payload),
+      fail: (code, condition, description) =>
+        this.reply(
+          conn,
+          request,
+          { statusCode: code, statusDescription: description, errorCondition: condition },
+          undefined,
+        ),
       notFound: (path) => this.notFound(path),
     });
   }

@@ -38,17 +38,41 @@ export function entityPathOf(address: string | undefined): string {
 /** Answer one `$cbs` request. Only `put-token` is supported (400 otherwise). */
 export function putToken(request: Message, sas: SasKey, nowMs = Date.now()): PutTokenResult {
   const ap = (request.application_properties ?? {}) as Record<string, unknown>;
-  if (ap.operation !== 'put-token') return { status: 400, description: `unsupported $cbs operation '${typeof ap.operation === 'string' ? ap.operation : '?'}'` };
+  if (ap.operation !== 'put-token')
+    return {
+      status: 400,
+      description: `unsupported $cbs operation '${typeof ap.operation === 'string' ? ap.operation : '?'}'`,
+    };
   const audience = typeof ap.name === 'string' ? ap.name : '';
-  const token = typeof request.body === 'string' ? request.body : Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '';
+  const token =
+    typeof request.body === 'string'
+      ? request.body
+      : Buffer.isBuffer(request.body)
+        ? request.body.toString('utf8')
+        : '';
   const verdict = verifySas(token, audience, sas, nowMs);
-  if (!verdict.ok) return { status: 401, description: `InvalidSignature: ${verdict.reason}`, refused: { audience, reason: verdict.reason } };
-  return { status: 202, description: 'Accepted', grant: { path: entityPathOf(audience), expiresAt: verdict.expiresAt } };
+  if (!verdict.ok)
+    return {
+      status: 401,
+      description: `InvalidSignature: ${verdict.reason}`,
+      refused: { audience, reason: verdict.reason },
+    };
+  return {
+    status: 202,
+    description: 'Accepted',
+    grant: { path: entityPathOf(audience), expiresAt: verdict.expiresAt },
+  };
 }
 
 /** SAS: sig = base64(HMAC-SHA256(key, urlencoded(sr) + "\n" + se)), as core-amqp's createSasTokenProvider signs. */
-export function verifySas(token: string, audience: string, sas: SasKey, nowMs: number): { ok: true; expiresAt: number } | { ok: false; reason: string } {
-  if (!token.startsWith('SharedAccessSignature ')) return { ok: false, reason: 'The token is not a SharedAccessSignature.' };
+export function verifySas(
+  token: string,
+  audience: string,
+  sas: SasKey,
+  nowMs: number,
+): { ok: true; expiresAt: number } | { ok: false; reason: string } {
+  if (!token.startsWith('SharedAccessSignature '))
+    return { ok: false, reason: 'The token is not a SharedAccessSignature.' };
   const fields = new Map<string, string>();
   for (const part of token.slice('SharedAccessSignature '.length).split('&')) {
     const i = part.indexOf('=');
@@ -59,7 +83,8 @@ export function verifySas(token: string, audience: string, sas: SasKey, nowMs: n
   const se = fields.get('se');
   const skn = fields.get('skn');
   if (!sr || !sig || !se || !skn) return { ok: false, reason: 'The token is missing sr, sig, se or skn.' };
-  if (decodeURIComponent(skn) !== sas.keyName) return { ok: false, reason: `Unknown SharedAccessKeyName '${decodeURIComponent(skn)}'.` };
+  if (decodeURIComponent(skn) !== sas.keyName)
+    return { ok: false, reason: `Unknown SharedAccessKeyName '${decodeURIComponent(skn)}'.` };
   const expiry = Number(se);
   if (!Number.isFinite(expiry) || expiry * 1000 < nowMs) return { ok: false, reason: 'The token has expired.' };
   const expected = createHmac('sha256', sas.key).update(`${sr}\n${se}`).digest();
@@ -72,6 +97,7 @@ export function verifySas(token: string, audience: string, sas: SasKey, nowMs: n
   if (!anySecretMatches(given, [expected])) return { ok: false, reason: 'The token has an invalid signature.' };
   const resource = entityPathOf(decodeURIComponent(sr));
   const aud = entityPathOf(audience);
-  if (!(resource === '' || aud === resource || aud.startsWith(resource + '/'))) return { ok: false, reason: `The token audience '${decodeURIComponent(sr)}' does not cover '${audience}'.` };
+  if (!(resource === '' || aud === resource || aud.startsWith(resource + '/')))
+    return { ok: false, reason: `The token audience '${decodeURIComponent(sr)}' does not cover '${audience}'.` };
   return { ok: true, expiresAt: expiry * 1000 };
 }

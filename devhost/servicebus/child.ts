@@ -17,11 +17,17 @@ export interface BrokerProcess {
 
 const REPO = join(__dirname, '..', '..');
 
-
-export async function spawnBroker(opts: { dbPath: string; configPath?: string; port?: number; timeoutMs?: number }): Promise<BrokerProcess> {
+export async function spawnBroker(opts: {
+  dbPath: string;
+  configPath?: string;
+  port?: number;
+  timeoutMs?: number;
+}): Promise<BrokerProcess> {
   // From TypeScript sources (tests, tsx) run main.ts through tsx's loader; from compiled output run main.js.
   const compiled = __filename.endsWith('.js');
-  const entry = compiled ? [join(__dirname, 'main.js')] : ['--import', require.resolve('tsx', { paths: [REPO] }), join(__dirname, 'main.ts')];
+  const entry = compiled
+    ? [join(__dirname, 'main.js')]
+    : ['--import', require.resolve('tsx', { paths: [REPO] }), join(__dirname, 'main.ts')];
   const args = [...entry, '--db', opts.dbPath, '--port', String(opts.port ?? 0)];
   if (opts.configPath) args.push('--config', opts.configPath);
   const proc = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -33,7 +39,10 @@ export async function spawnBroker(opts: { dbPath: string; configPath?: string; p
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   const ready = await new Promise<{ port: number; connectionString: string }>((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`broker did not start within ${opts.timeoutMs ?? 20_000} ms: ${err}`)), opts.timeoutMs ?? 20_000);
+    const timer = setTimeout(
+      () => reject(new Error(`broker did not start within ${opts.timeoutMs ?? 20_000} ms: ${err}`)),
+      opts.timeoutMs ?? 20_000,
+    );
     proc.stdout.on('data', (b: Buffer) => {
       out += b.toString();
       const line = out.split('\n').find((l) => l.includes('"listening"'));

@@ -62,11 +62,15 @@ function ownerAlive(dbPath: string): { pid: number; port: number } | undefined {
 function emulatorCredentials(appDir: string, port: number): { keyName: string; key: string } {
   let values: Record<string, unknown> = {};
   try {
-    values = (JSON.parse(readFileSync(join(appDir, 'local.settings.json'), 'utf8')) as { Values?: Record<string, unknown> }).Values ?? {};
+    values =
+      (JSON.parse(readFileSync(join(appDir, 'local.settings.json'), 'utf8')) as { Values?: Record<string, unknown> })
+        .Values ?? {};
   } catch {
     // no local.settings.json: environment only
   }
-  const candidates = [...Object.values(process.env), ...Object.values(values)].filter((v): v is string => typeof v === 'string');
+  const candidates = [...Object.values(process.env), ...Object.values(values)].filter(
+    (v): v is string => typeof v === 'string',
+  );
   for (const cs of candidates) {
     const p = parseConnectionString(cs);
     if (p.emulator && (p.port ?? 5672) === port && p.keyName && p.key) return { keyName: p.keyName, key: p.key };
@@ -141,7 +145,9 @@ export async function servicebusCommand(argv: string[], opts: ServiceBusCliOptio
   }
   const files = stores(opts.stateDir);
   if (files.length === 0) {
-    err(`No Service Bus emulator data under ${join(opts.stateDir, 'servicebus')}. Start the host once with a connection string that has UseDevelopmentEmulator=true.`);
+    err(
+      `No Service Bus emulator data under ${join(opts.stateDir, 'servicebus')}. Start the host once with a connection string that has UseDevelopmentEmulator=true.`,
+    );
     return 1;
   }
 
@@ -163,10 +169,14 @@ export async function servicebusCommand(argv: string[], opts: ServiceBusCliOptio
         }
         const owner = ownerAlive(file);
         out(`${file}${owner ? ` (broker running, pid ${owner.pid}, port ${owner.port})` : ' (broker not running)'}`);
-        out(`${pad('ENTITY', 48)} ${pad('KIND', 13)} ${pad('ACTIVE', 8)} ${pad('SCHEDULED', 10)} ${pad('DEFERRED', 9)} DEAD-LETTER`);
+        out(
+          `${pad('ENTITY', 48)} ${pad('KIND', 13)} ${pad('ACTIVE', 8)} ${pad('SCHEDULED', 10)} ${pad('DEFERRED', 9)} DEAD-LETTER`,
+        );
         for (const e of store.listEntities()) {
           const c = counts.get(e.path.toLowerCase()) ?? { active: 0, scheduled: 0, deferred: 0, dead: 0 };
-          out(`${pad(e.path, 48)} ${pad(e.kind, 13)} ${pad(String(c.active), 8)} ${pad(String(c.scheduled), 10)} ${pad(String(c.deferred), 9)} ${c.dead}`);
+          out(
+            `${pad(e.path, 48)} ${pad(e.kind, 13)} ${pad(String(c.active), 8)} ${pad(String(c.scheduled), 10)} ${pad(String(c.deferred), 9)} ${c.dead}`,
+          );
         }
       } finally {
         store.close();
@@ -230,9 +240,16 @@ export async function servicebusCommand(argv: string[], opts: ServiceBusCliOptio
       // A live broker owns the store: ask it (its in-memory state must see the change).
       const creds = emulatorCredentials(opts.appDir, owner.port);
       try {
-        const res = (await managementRequest({ host: '127.0.0.1', port: owner.port, ...creds }, entityArg, RESUBMIT_OPERATION, parsed.values.all ? { all: true } : { 'sequence-numbers': seqs })) as { count?: number } | undefined;
+        const res = (await managementRequest(
+          { host: '127.0.0.1', port: owner.port, ...creds },
+          entityArg,
+          RESUBMIT_OPERATION,
+          parsed.values.all ? { all: true } : { 'sequence-numbers': seqs },
+        )) as { count?: number } | undefined;
         const count = res?.count ?? 0;
-        out(`Resubmitted ${count} dead-lettered message(s) to ${entityArg} (through the running broker on port ${owner.port}).`);
+        out(
+          `Resubmitted ${count} dead-lettered message(s) to ${entityArg} (through the running broker on port ${owner.port}).`,
+        );
         return count > 0 || parsed.values.all ? 0 : 1;
       } catch (e) {
         err(`Resubmit through the running broker (port ${owner.port}) failed: ${(e as Error).message}`);
@@ -241,7 +258,9 @@ export async function servicebusCommand(argv: string[], opts: ServiceBusCliOptio
     }
     const store = new SqliteMessageStore(file);
     try {
-      const picked = store.peekRows(entity + DLQ_SUFFIX, 1_000_000).filter((r) => parsed.values.all || seqs.includes(r.seq));
+      const picked = store
+        .peekRows(entity + DLQ_SUFFIX, 1_000_000)
+        .filter((r) => parsed.values.all || seqs.includes(r.seq));
       let last = store.lastSequence();
       const now = Date.now();
       store.transaction(() => {
@@ -252,7 +271,18 @@ export async function servicebusCommand(argv: string[], opts: ServiceBusCliOptio
           delete ap['DeadLetterErrorDescription'];
           const fresh = { ...msg, application_properties: ap } as Message;
           store.remove(r.entity, r.seq);
-          store.insert({ entity, seq: ++last, state: MessageState.Active, enqueuedAt: now, scheduledAt: null, expiresAt: null, deliveryCount: 0, messageId: r.messageId, dlSource: null, raw: encodeMessage(fresh) });
+          store.insert({
+            entity,
+            seq: ++last,
+            state: MessageState.Active,
+            enqueuedAt: now,
+            scheduledAt: null,
+            expiresAt: null,
+            deliveryCount: 0,
+            messageId: r.messageId,
+            dlSource: null,
+            raw: encodeMessage(fresh),
+          });
         }
         store.setLastSequence(last);
       });

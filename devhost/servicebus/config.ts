@@ -9,7 +9,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { compileSqlAction, compileSqlFilter, SqlFilterError, type CompiledAction, type CompiledFilter } from './sql-filter';
+import {
+  compileSqlAction,
+  compileSqlFilter,
+  SqlFilterError,
+  type CompiledAction,
+  type CompiledFilter,
+} from './sql-filter';
 import { compileCorrelationFilter } from './correlation-filter';
 
 export class ServiceBusConfigError extends Error {
@@ -64,7 +70,9 @@ const rule = z
   })
   .loose();
 
-const subscription = z.object({ Name: z.string().min(1), Properties: queueProps.optional(), Rules: z.array(rule).optional() }).loose();
+const subscription = z
+  .object({ Name: z.string().min(1), Properties: queueProps.optional(), Rules: z.array(rule).optional() })
+  .loose();
 const topic = z
   .object({
     Name: z.string().min(1),
@@ -85,7 +93,9 @@ export const configFileSchema = z.object({
   UserConfig: z
     .object({
       Namespaces: z.array(
-        z.object({ Name: z.string().optional(), Queues: z.array(queue).optional(), Topics: z.array(topic).optional() }).loose(),
+        z
+          .object({ Name: z.string().optional(), Queues: z.array(queue).optional(), Topics: z.array(topic).optional() })
+          .loose(),
       ),
       Logging: z.unknown().optional(),
     })
@@ -150,7 +160,10 @@ const DEFAULTS = { lockDurationMs: 60_000, maxDeliveryCount: 10, dupWindowMs: 10
 export function parseDuration(text: string, where: string): number {
   // TimeSpan.MaxValue as written by Azure tooling means "never".
   if (/^P10675199DT2H48M5\.477/.test(text)) return Number.POSITIVE_INFINITY;
-  const m = /^P(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(text);
+  const m =
+    /^P(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(
+      text,
+    );
   if (!m || text === 'P' || text.endsWith('T')) {
     throw new ServiceBusConfigError(`${where}: "${text}" is not an ISO-8601 duration (example: PT1M, PT30S, P1D)`);
   }
@@ -166,7 +179,9 @@ function ttl(text: string | undefined, where: string): number | null {
 
 function queueSettings(p: z.infer<typeof queueProps> | undefined, where: string): QueueSettings {
   if (p?.ForwardTo || p?.ForwardDeadLetteredMessagesTo) {
-    throw new ServiceBusConfigError(`${where}: ForwardTo / ForwardDeadLetteredMessagesTo are not supported by the local Service Bus emulator`);
+    throw new ServiceBusConfigError(
+      `${where}: ForwardTo / ForwardDeadLetteredMessagesTo are not supported by the local Service Bus emulator`,
+    );
   }
   return {
     lockDurationMs: p?.LockDuration ? parseDuration(p.LockDuration, `${where}.LockDuration`) : DEFAULTS.lockDurationMs,
@@ -177,7 +192,12 @@ function queueSettings(p: z.infer<typeof queueProps> | undefined, where: string)
   };
 }
 
-function dedup(p: { RequiresDuplicateDetection?: boolean | undefined; DuplicateDetectionHistoryTimeWindow?: string | undefined } | undefined, where: string): DedupSettings {
+function dedup(
+  p:
+    | { RequiresDuplicateDetection?: boolean | undefined; DuplicateDetectionHistoryTimeWindow?: string | undefined }
+    | undefined,
+  where: string,
+): DedupSettings {
   return {
     enabled: p?.RequiresDuplicateDetection ?? false,
     windowMs: p?.DuplicateDetectionHistoryTimeWindow
@@ -194,7 +214,8 @@ function compileRule(r: z.infer<typeof rule>, where: string): RuleDef {
     try {
       action = compileSqlAction(actionText);
     } catch (e) {
-      if (e instanceof SqlFilterError) throw new ServiceBusConfigError(`${at}: cannot apply SQL action "${actionText}": ${e.message}`);
+      if (e instanceof SqlFilterError)
+        throw new ServiceBusConfigError(`${at}: cannot apply SQL action "${actionText}": ${e.message}`);
       throw e;
     }
   }
@@ -205,7 +226,8 @@ function compileRule(r: z.infer<typeof rule>, where: string): RuleDef {
     try {
       return withAction({ name: r.Name, filter: compileSqlFilter(text), text });
     } catch (e) {
-      if (e instanceof SqlFilterError) throw new ServiceBusConfigError(`${at}: cannot evaluate SQL filter "${text}": ${e.message}`);
+      if (e instanceof SqlFilterError)
+        throw new ServiceBusConfigError(`${at}: cannot evaluate SQL filter "${text}": ${e.message}`);
       throw e;
     }
   }
@@ -224,7 +246,8 @@ export function compileConfig(raw: unknown, source = 'Config.json'): EntitiesCon
   const out: EntitiesConfig = { queues: [], topics: [] };
   const seen = new Set<string>();
   const claim = (name: string, where: string): void => {
-    if (name.includes('/') || name.includes('$')) throw new ServiceBusConfigError(`${where}: entity name "${name}" may not contain '/' or '$'`);
+    if (name.includes('/') || name.includes('$'))
+      throw new ServiceBusConfigError(`${where}: entity name "${name}" may not contain '/' or '$'`);
     const key = name.toLowerCase();
     if (seen.has(key)) throw new ServiceBusConfigError(`${where}: entity "${name}" is defined twice`);
     seen.add(key);
@@ -233,7 +256,12 @@ export function compileConfig(raw: unknown, source = 'Config.json'): EntitiesCon
     for (const q of ns.Queues ?? []) {
       const where = `${source}: Namespaces[${ni}].Queues[${q.Name}]`;
       claim(q.Name, where);
-      out.queues.push({ kind: 'queue', name: q.Name, settings: queueSettings(q.Properties, where), dedup: dedup(q.Properties, where) });
+      out.queues.push({
+        kind: 'queue',
+        name: q.Name,
+        settings: queueSettings(q.Properties, where),
+        dedup: dedup(q.Properties, where),
+      });
     }
     for (const t of ns.Topics ?? []) {
       const where = `${source}: Namespaces[${ni}].Topics[${t.Name}]`;
@@ -244,7 +272,8 @@ export function compileConfig(raw: unknown, source = 'Config.json'): EntitiesCon
         if (subNames.has(s.Name.toLowerCase())) throw new ServiceBusConfigError(`${sw}: subscription defined twice`);
         subNames.add(s.Name.toLowerCase());
         const settings = queueSettings(s.Properties, sw);
-        if (settings.defaultTtlMs === null) settings.defaultTtlMs = ttl(t.Properties?.DefaultMessageTimeToLive, `${where}.DefaultMessageTimeToLive`);
+        if (settings.defaultTtlMs === null)
+          settings.defaultTtlMs = ttl(t.Properties?.DefaultMessageTimeToLive, `${where}.DefaultMessageTimeToLive`);
         return { name: s.Name, settings, rules: (s.Rules ?? []).map((r) => compileRule(r, sw)) };
       });
       out.topics.push({
@@ -273,11 +302,19 @@ export function loadConfigFile(path: string): EntitiesConfig {
 export function entitySettings(cfg: EntitiesConfig, path: string): QueueSettings | undefined {
   const [topic, , sub] = path.split('/');
   if (sub === undefined) return cfg.queues.find((q) => q.name.toLowerCase() === path.toLowerCase())?.settings;
-  return cfg.topics.find((t) => t.name.toLowerCase() === topic?.toLowerCase())?.subscriptions.find((s) => s.name.toLowerCase() === sub.toLowerCase())?.settings;
+  return cfg.topics
+    .find((t) => t.name.toLowerCase() === topic?.toLowerCase())
+    ?.subscriptions.find((s) => s.name.toLowerCase() === sub.toLowerCase())?.settings;
 }
 
 export function defaultQueueSettings(): QueueSettings {
-  return { lockDurationMs: DEFAULTS.lockDurationMs, maxDeliveryCount: DEFAULTS.maxDeliveryCount, defaultTtlMs: null, deadLetterOnExpiration: false, requiresSession: false };
+  return {
+    lockDurationMs: DEFAULTS.lockDurationMs,
+    maxDeliveryCount: DEFAULTS.maxDeliveryCount,
+    defaultTtlMs: null,
+    deadLetterOnExpiration: false,
+    requiresSession: false,
+  };
 }
 
 /**
@@ -289,17 +326,34 @@ export function addImplicitEntities(
   wanted: { queues: string[]; topics: Array<{ topic: string; subscription?: string }>; sessionEntities?: string[] },
 ): EntitiesConfig {
   const sessions = new Set((wanted.sessionEntities ?? []).map((p) => p.toLowerCase()));
-  const settingsFor = (path: string): QueueSettings => ({ ...defaultQueueSettings(), requiresSession: sessions.has(path.toLowerCase()) });
+  const settingsFor = (path: string): QueueSettings => ({
+    ...defaultQueueSettings(),
+    requiresSession: sessions.has(path.toLowerCase()),
+  });
   const has = (n: string): boolean =>
-    cfg.queues.some((q) => q.name.toLowerCase() === n.toLowerCase()) || cfg.topics.some((t) => t.name.toLowerCase() === n.toLowerCase());
+    cfg.queues.some((q) => q.name.toLowerCase() === n.toLowerCase()) ||
+    cfg.topics.some((t) => t.name.toLowerCase() === n.toLowerCase());
   for (const q of wanted.queues) {
-    if (!has(q)) cfg.queues.push({ kind: 'queue', name: q, settings: settingsFor(q), dedup: { enabled: false, windowMs: DEFAULTS.dupWindowMs } });
+    if (!has(q))
+      cfg.queues.push({
+        kind: 'queue',
+        name: q,
+        settings: settingsFor(q),
+        dedup: { enabled: false, windowMs: DEFAULTS.dupWindowMs },
+      });
   }
   for (const w of wanted.topics) {
     let t = cfg.topics.find((x) => x.name.toLowerCase() === w.topic.toLowerCase());
     if (!t) {
-      if (has(w.topic)) throw new ServiceBusConfigError(`"${w.topic}" is configured as a queue but a binding uses it as a topic`);
-      t = { kind: 'topic', name: w.topic, dedup: { enabled: false, windowMs: DEFAULTS.dupWindowMs }, defaultTtlMs: null, subscriptions: [] };
+      if (has(w.topic))
+        throw new ServiceBusConfigError(`"${w.topic}" is configured as a queue but a binding uses it as a topic`);
+      t = {
+        kind: 'topic',
+        name: w.topic,
+        dedup: { enabled: false, windowMs: DEFAULTS.dupWindowMs },
+        defaultTtlMs: null,
+        subscriptions: [],
+      };
       cfg.topics.push(t);
     }
     const sub = w.subscription;

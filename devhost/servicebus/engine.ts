@@ -197,23 +197,42 @@ export class Engine {
     options: { clock?: Clock } = {},
   ) {
     this.clock = options.clock ?? systemClock;
-    this.committer = new CommitQueue(store, { onError: (err) => log.warn('servicebus store commit failed', { error: err.message }) });
+    this.committer = new CommitQueue(store, {
+      onError: (err) => log.warn('servicebus store commit failed', { error: err.message }),
+    });
     for (const q of config.queues) {
       const queue = this.addQueue(q.name, q.settings);
-      this.targets.set(q.name.toLowerCase(), { kind: 'queue', name: q.name, dedup: q.dedup, dedupSeen: new Map(), queue });
+      this.targets.set(q.name.toLowerCase(), {
+        kind: 'queue',
+        name: q.name,
+        dedup: q.dedup,
+        dedupSeen: new Map(),
+        queue,
+      });
     }
     for (const t of config.topics) {
       const subscriptions = t.subscriptions.map((s) => ({
         queue: this.addQueue(`${t.name}/Subscriptions/${s.name}`, s.settings),
         rules: s.rules,
       }));
-      this.targets.set(t.name.toLowerCase(), { kind: 'topic', name: t.name, dedup: t.dedup, dedupSeen: new Map(), subscriptions });
+      this.targets.set(t.name.toLowerCase(), {
+        kind: 'topic',
+        name: t.name,
+        dedup: t.dedup,
+        dedupSeen: new Map(),
+        subscriptions,
+      });
     }
   }
 
   private addQueue(display: string, settings: QueueSettings): MessageQueue {
     const q = new MessageQueue(display.toLowerCase(), display, settings, false);
-    const dlq = new MessageQueue(q.path + DLQ_SUFFIX, display + '/$DeadLetterQueue', { ...settings, defaultTtlMs: null, requiresSession: false }, true);
+    const dlq = new MessageQueue(
+      q.path + DLQ_SUFFIX,
+      display + '/$DeadLetterQueue',
+      { ...settings, defaultTtlMs: null, requiresSession: false },
+      true,
+    );
     q.dlq = dlq;
     this.queues.set(q.path, q);
     this.queues.set(dlq.path, dlq);
@@ -223,7 +242,11 @@ export class Engine {
   /** Load persisted messages; drop rows of entities no longer configured (logged). Starts the timers. */
   start(): void {
     const now = this.clock.now();
-    this.store.saveEntities([...this.queues.values()].filter((q) => !q.isDlq).map((q) => ({ path: q.displayPath, kind: q.path.includes('/subscriptions/') ? 'subscription' : 'queue' })));
+    this.store.saveEntities(
+      [...this.queues.values()]
+        .filter((q) => !q.isDlq)
+        .map((q) => ({ path: q.displayPath, kind: q.path.includes('/subscriptions/') ? 'subscription' : 'queue' })),
+    );
     this.lastSeq = this.store.lastSequence();
     let dropped = 0;
     for (const rec of this.store.loadAll()) {
@@ -238,7 +261,10 @@ export class Engine {
       rec.raw = EMPTY;
       this.index(entry);
     }
-    if (dropped > 0) this.log.warn('servicebus: messages of entities no longer configured are kept on disk but not served', { count: dropped });
+    if (dropped > 0)
+      this.log.warn('servicebus: messages of entities no longer configured are kept on disk but not served', {
+        count: dropped,
+      });
     for (const st of this.store.loadSessionStates()) {
       const q = this.queues.get(st.entity);
       if (q?.requiresSession) q.session(st.sessionId).state = st.state;
@@ -249,7 +275,8 @@ export class Engine {
     // Housekeeping only: the window itself is enforced when a send is checked against `dedupSeen`.
     this.purgeTimer = setInterval(() => {
       const t = this.clock.now();
-      for (const target of this.targets.values()) for (const [id, exp] of target.dedupSeen) if (exp < t) target.dedupSeen.delete(id);
+      for (const target of this.targets.values())
+        for (const [id, exp] of target.dedupSeen) if (exp < t) target.dedupSeen.delete(id);
       this.committer.enqueue(() => this.store.purgeDedup(t));
     }, 30_000);
     this.purgeTimer.unref();
@@ -284,12 +311,26 @@ export class Engine {
   }
 
   /** Queues and subscriptions (not DLQs) with counts, for listings. */
-  listEntities(): Array<{ path: string; kind: 'queue' | 'subscription'; active: number; scheduled: number; deferred: number; deadLetter: number }> {
+  listEntities(): Array<{
+    path: string;
+    kind: 'queue' | 'subscription';
+    active: number;
+    scheduled: number;
+    deferred: number;
+    deadLetter: number;
+  }> {
     const out = [];
     for (const q of this.queues.values()) {
       if (q.isDlq) continue;
       const c = q.counts();
-      out.push({ path: q.displayPath, kind: q.path.includes('/subscriptions/') ? ('subscription' as const) : ('queue' as const), active: c.active, scheduled: c.scheduled, deferred: c.deferred, deadLetter: q.dlq?.entries.size ?? 0 });
+      out.push({
+        path: q.displayPath,
+        kind: q.path.includes('/subscriptions/') ? ('subscription' as const) : ('queue' as const),
+        active: c.active,
+        scheduled: c.scheduled,
+        deferred: c.deferred,
+        deadLetter: q.dlq?.entries.size ?? 0,
+      });
     }
     return out;
   }
@@ -305,7 +346,12 @@ export class Engine {
    * Enqueue messages sent to a queue or topic. `done` runs after they are durable (or with the error).
    * `scheduleAt` overrides each message's scheduled time (for $management schedule-message).
    */
-  send(target: SendTarget, items: IncomingItem[], done: (err: Error | undefined, seqs: number[]) => void, scheduleAt?: number): void {
+  send(
+    target: SendTarget,
+    items: IncomingItem[],
+    done: (err: Error | undefined, seqs: number[]) => void,
+    scheduleAt?: number,
+  ): void {
     const now = this.clock.now();
     const entries: Entry[] = [];
     const dedupRows: Array<[string, number]> = [];
@@ -371,7 +417,7 @@ export class Engine {
           );
           break;
         }
-        const enqueuedAt = isScheduled ? (sched) : now;
+        const enqueuedAt = isScheduled ? sched : now;
         const ttl = minTtl(typeof msg.ttl === 'number' && msg.ttl > 0 ? msg.ttl : null, queue.settings.defaultTtlMs);
         entries.push({
           rec: {
@@ -379,7 +425,7 @@ export class Engine {
             seq,
             state: isScheduled ? MessageState.Scheduled : MessageState.Active,
             enqueuedAt,
-            scheduledAt: isScheduled ? (sched) : null,
+            scheduledAt: isScheduled ? sched : null,
             expiresAt: ttl === null ? null : enqueuedAt + ttl,
             deliveryCount: 0,
             messageId: msg === item.msg ? messageId : (messageIdString(msg.message_id) ?? messageId),
@@ -557,10 +603,18 @@ export class Engine {
     }
   }
 
-  private heldSession(q: MessageQueue, id: string, linkName: string | undefined): SessionRec & { holder: NonNullable<SessionRec['holder']> } {
+  private heldSession(
+    q: MessageQueue,
+    id: string,
+    linkName: string | undefined,
+  ): SessionRec & { holder: NonNullable<SessionRec['holder']> } {
     const s = q.sessions.get(id);
     if (!s?.holder || s.holder.until < this.clock.now() || (linkName !== undefined && linkName !== s.holder.linkName)) {
-      throw new EngineError('com.microsoft:session-lock-lost', `The session lock has expired on the session with id ${id}, or the session is not locked by this receiver. Accept the session again.`, 410);
+      throw new EngineError(
+        'com.microsoft:session-lock-lost',
+        `The session lock has expired on the session with id ${id}, or the session is not locked by this receiver. Accept the session again.`,
+        410,
+      );
     }
     return s as SessionRec & { holder: NonNullable<SessionRec['holder']> };
   }
@@ -575,7 +629,13 @@ export class Engine {
     return this.heldSession(q, id, linkName).state;
   }
 
-  setSessionState(q: MessageQueue, id: string, state: Buffer | null, linkName: string | undefined, done: (err?: Error) => void): void {
+  setSessionState(
+    q: MessageQueue,
+    id: string,
+    state: Buffer | null,
+    linkName: string | undefined,
+    done: (err?: Error) => void,
+  ): void {
     const s = this.heldSession(q, id, linkName);
     s.state = state;
     this.committer.enqueue(() => this.store.putSessionState(q.path, id, state), done);
@@ -661,7 +721,13 @@ export class Engine {
     const q = e.queue;
     if (c.mode === 'peekLock') {
       const { tag, token } = newLockTag();
-      const lock: Lock = { token, until: session ? Number.POSITIVE_INFINITY : now + q.settings.lockDurationMs, entry: e, consumer: c, ...(session ? { session } : {}) };
+      const lock: Lock = {
+        token,
+        until: session ? Number.POSITIVE_INFINITY : now + q.settings.lockDurationMs,
+        entry: e,
+        consumer: c,
+        ...(session ? { session } : {}),
+      };
       e.lock = lock;
       this.locks.set(token, lock);
       if (!session) this.wakeSweepAt(lock.until + 1);
@@ -737,10 +803,18 @@ export class Engine {
     if (lock && lock.entry.lock === lock && lock.session) {
       const h = lock.session.holder;
       if (h && h.consumer === lock.consumer && h.until >= this.clock.now()) return undefined;
-      return new EngineError('com.microsoft:session-lock-lost', `The session lock has expired on the session with id ${lock.session.id}. Accept the session again.`, 410);
+      return new EngineError(
+        'com.microsoft:session-lock-lost',
+        `The session lock has expired on the session with id ${lock.session.id}. Accept the session again.`,
+        410,
+      );
     }
     if (!lock || lock.until < this.clock.now() || lock.entry.lock !== lock) {
-      return new EngineError('com.microsoft:message-lock-lost', `The lock supplied is invalid. Either the lock expired, or the message has already been removed from the queue. Reference: ${token}`, 410);
+      return new EngineError(
+        'com.microsoft:message-lock-lost',
+        `The lock supplied is invalid. Either the lock expired, or the message has already been removed from the queue. Reference: ${token}`,
+        410,
+      );
     }
     return undefined;
   }
@@ -749,7 +823,12 @@ export class Engine {
     const lock = this.locks.get(token);
     const problem = this.lockProblem(lock, token);
     if (problem) throw problem;
-    if (!lock) throw new EngineError('com.microsoft:message-lock-lost', `The lock supplied is invalid. Reference: ${token}`, 410);
+    if (!lock)
+      throw new EngineError(
+        'com.microsoft:message-lock-lost',
+        `The lock supplied is invalid. Reference: ${token}`,
+        410,
+      );
     if (lock.session) return lock.session.holder?.until ?? this.clock.now();
     lock.until = this.clock.now() + lock.entry.queue.settings.lockDurationMs;
     return lock.until;
@@ -759,7 +838,13 @@ export class Engine {
   private failedDelivery(e: Entry, done?: (err?: Error) => void): void {
     e.rec.deliveryCount++;
     if (!e.queue.isDlq && e.rec.deliveryCount >= e.queue.settings.maxDeliveryCount) {
-      this.deadLetter(e, 'MaxDeliveryCountExceeded', `Message could not be consumed after ${e.queue.settings.maxDeliveryCount} delivery attempts.`, undefined, done);
+      this.deadLetter(
+        e,
+        'MaxDeliveryCountExceeded',
+        `Message could not be consumed after ${e.queue.settings.maxDeliveryCount} delivery attempts.`,
+        undefined,
+        done,
+      );
       return;
     }
     if (e.rec.state === MessageState.Active) this.makeAvailable(e);
@@ -778,7 +863,13 @@ export class Engine {
     e.msg = { ...e.msg, application_properties: ap };
   }
 
-  private deadLetter(e: Entry, reason: string | undefined, description: string | undefined, props: Record<string, unknown> | undefined, done?: (err?: Error) => void): void {
+  private deadLetter(
+    e: Entry,
+    reason: string | undefined,
+    description: string | undefined,
+    props: Record<string, unknown> | undefined,
+    done?: (err?: Error) => void,
+  ): void {
     const from = e.queue;
     const dlq = from.dlq;
     if (!dlq) {
@@ -912,13 +1003,20 @@ export class Engine {
 
   peek(q: MessageQueue, fromSeq: number, count: number, sessionId?: string): Message[] {
     const picked: Entry[] = [];
-    for (const e of q.entries.values()) if (e.rec.seq >= fromSeq && (sessionId === undefined || sessionIdOf(e.msg) === sessionId)) picked.push(e);
+    for (const e of q.entries.values())
+      if (e.rec.seq >= fromSeq && (sessionId === undefined || sessionIdOf(e.msg) === sessionId)) picked.push(e);
     picked.sort((a, b) => a.rec.seq - b.rec.seq);
     return picked.slice(0, count).map((e) => this.stampFor(e, undefined));
   }
 
   /** Deferred messages by sequence number. Unknown or not-deferred numbers are an error, as on Azure. */
-  receiveDeferred(q: MessageQueue, seqs: number[], mode: 'peekLock' | 'receiveAndDelete', done: (err: Error | undefined, out: Array<{ msg: Message; lockToken?: string }>) => void, sessionId?: string): void {
+  receiveDeferred(
+    q: MessageQueue,
+    seqs: number[],
+    mode: 'peekLock' | 'receiveAndDelete',
+    done: (err: Error | undefined, out: Array<{ msg: Message; lockToken?: string }>) => void,
+    sessionId?: string,
+  ): void {
     let session: (SessionRec & { holder: NonNullable<SessionRec['holder']> }) | undefined;
     if (q.requiresSession) {
       try {
@@ -932,11 +1030,25 @@ export class Engine {
     for (const s of seqs) {
       const e = q.entries.get(s);
       if (!e || e.rec.state !== MessageState.Deferred || (session && sessionIdOf(e.msg) !== session.id)) {
-        done(new EngineError('com.microsoft:message-not-found', `Failed to lock one or more specified messages. Either the message is not deferred or it doesn't exist (sequence number ${s}).`, 404), []);
+        done(
+          new EngineError(
+            'com.microsoft:message-not-found',
+            `Failed to lock one or more specified messages. Either the message is not deferred or it doesn't exist (sequence number ${s}).`,
+            404,
+          ),
+          [],
+        );
         return;
       }
       if (e.lock && e.lock.until >= this.clock.now()) {
-        done(new EngineError('com.microsoft:message-lock-lost', `The message with sequence number ${s} is locked by another receiver.`, 410), []);
+        done(
+          new EngineError(
+            'com.microsoft:message-lock-lost',
+            `The message with sequence number ${s} is locked by another receiver.`,
+            410,
+          ),
+          [],
+        );
         return;
       }
       found.push(e);
@@ -967,7 +1079,11 @@ export class Engine {
   }
 
   /** Move dead-lettered messages back to their entity as new messages (new sequence numbers). */
-  resubmitDeadLetters(q: MessageQueue, seqs: number[] | 'all', done: (err: Error | undefined, count: number) => void): void {
+  resubmitDeadLetters(
+    q: MessageQueue,
+    seqs: number[] | 'all',
+    done: (err: Error | undefined, count: number) => void,
+  ): void {
     const dlq = q.dlq;
     if (!dlq) {
       done(undefined, 0);
@@ -984,7 +1100,18 @@ export class Engine {
       const seq = ++this.lastSeq;
       const ttl = q.settings.defaultTtlMs;
       const fresh: Entry = {
-        rec: { entity: q.path, seq, state: MessageState.Active, enqueuedAt: now, scheduledAt: null, expiresAt: ttl === null ? null : now + ttl, deliveryCount: 0, messageId: e.rec.messageId, dlSource: null, raw: encodeMessage(msg) },
+        rec: {
+          entity: q.path,
+          seq,
+          state: MessageState.Active,
+          enqueuedAt: now,
+          scheduledAt: null,
+          expiresAt: ttl === null ? null : now + ttl,
+          deliveryCount: 0,
+          messageId: e.rec.messageId,
+          dlSource: null,
+          raw: encodeMessage(msg),
+        },
         msg,
         queue: q,
         lock: null,

@@ -17,8 +17,21 @@ import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { hostSetting } from '../host/setting-names';
-import type { ServiceBusClient, ServiceBusReceivedMessage, ServiceBusReceiver, ServiceBusSender, ServiceBusSessionReceiver } from '@azure/service-bus';
-import { HostError, type BindingInfo, type HostContext, type HostExtension, type HostLogger, type RegisteredFunction } from '../host/types';
+import type {
+  ServiceBusClient,
+  ServiceBusReceivedMessage,
+  ServiceBusReceiver,
+  ServiceBusSender,
+  ServiceBusSessionReceiver,
+} from '@azure/service-bus';
+import {
+  HostError,
+  type BindingInfo,
+  type HostContext,
+  type HostExtension,
+  type HostLogger,
+  type RegisteredFunction,
+} from '../host/types';
 import type { Clock } from '../lib/clock';
 import { ServiceBusEmulator } from './broker';
 import { addImplicitEntities, compileConfig, entitySettings, loadConfigFile, type EntitiesConfig } from './config';
@@ -58,7 +71,9 @@ function entityOf(b: BindingInfo, host: HostContext): EntityRef {
 }
 
 function describeEntity(e: EntityRef): string {
-  return e.queue ? `queue '${e.queue}'` : `topic '${e.topic ?? '?'}'${e.subscription ? ` subscription '${e.subscription}'` : ''}`;
+  return e.queue
+    ? `queue '${e.queue}'`
+    : `topic '${e.topic ?? '?'}'${e.subscription ? ` subscription '${e.subscription}'` : ''}`;
 }
 
 function sessionsEnabled(b: BindingInfo): boolean {
@@ -72,7 +87,8 @@ function isTrigger(fn: RegisteredFunction): boolean {
 function serviceBusBindings(fn: RegisteredFunction): BindingInfo[] {
   const out: BindingInfo[] = [];
   if (isTrigger(fn)) out.push(fn.trigger);
-  for (const b of [...fn.outputs, ...(fn.returnBinding ? [fn.returnBinding] : [])]) if (b.type.toLowerCase() === 'servicebus') out.push(b);
+  for (const b of [...fn.outputs, ...(fn.returnBinding ? [fn.returnBinding] : [])])
+    if (b.type.toLowerCase() === 'servicebus') out.push(b);
   return out;
 }
 
@@ -98,7 +114,11 @@ class TriggerRunner {
 
   start(): void {
     // Raw bodies: triggerBody converts the wire bytes as the Functions host and the Node library do.
-    const opts = { receiveMode: 'peekLock' as const, maxAutoLockRenewalDurationInMs: this.settings.maxAutoLockRenewalDurationMs, skipParsingBodyAsJson: true };
+    const opts = {
+      receiveMode: 'peekLock' as const,
+      maxAutoLockRenewalDurationInMs: this.settings.maxAutoLockRenewalDurationMs,
+      skipParsingBodyAsJson: true,
+    };
     if (sessionsEnabled(this.fn.trigger)) {
       for (let i = 0; i < this.settings.maxConcurrentSessions; i++) this.sessionLoops.push(this.runSessions());
       return;
@@ -114,7 +134,11 @@ class TriggerRunner {
       {
         processMessage: async (m) => this.track(this.handleOne(m)),
         processError: async (args) => {
-          if (!this.stopped) this.log.log('warning', `Service Bus receiver error: ${args.error.message}`, { entity: describeEntity(this.entity), source: args.errorSource });
+          if (!this.stopped)
+            this.log.log('warning', `Service Bus receiver error: ${args.error.message}`, {
+              entity: describeEntity(this.entity),
+              source: args.errorSource,
+            });
         },
       },
       { autoCompleteMessages: false, maxConcurrentCalls: this.settings.maxConcurrentCalls },
@@ -130,7 +154,10 @@ class TriggerRunner {
     }
   }
 
-  private async handleOne(m: ServiceBusReceivedMessage, receiver: ServiceBusReceiver = this.receiver as ServiceBusReceiver): Promise<void> {
+  private async handleOne(
+    m: ServiceBusReceivedMessage,
+    receiver: ServiceBusReceiver = this.receiver as ServiceBusReceiver,
+  ): Promise<void> {
     try {
       await this.host.invoke(this.fn, triggerBody(m, this.fn.trigger['dataType']), {
         triggerMetadata: messageMetadata(m),
@@ -148,7 +175,11 @@ class TriggerRunner {
     try {
       await op();
     } catch (e) {
-      this.log.log('warning', `Service Bus ${what} failed (the message will be delivered again): ${(e as Error).message}`, { messageId: m.messageId });
+      this.log.log(
+        'warning',
+        `Service Bus ${what} failed (the message will be delivered again): ${(e as Error).message}`,
+        { messageId: m.messageId },
+      );
     }
   }
 
@@ -158,7 +189,12 @@ class TriggerRunner {
    */
   private async runSessions(): Promise<void> {
     const many = str(this.fn.trigger['cardinality'])?.toLowerCase() === 'many';
-    const opts = { receiveMode: 'peekLock' as const, maxAutoLockRenewalDurationInMs: this.settings.maxAutoLockRenewalDurationMs, skipParsingBodyAsJson: true, abortSignal: this.abort.signal };
+    const opts = {
+      receiveMode: 'peekLock' as const,
+      maxAutoLockRenewalDurationInMs: this.settings.maxAutoLockRenewalDurationMs,
+      skipParsingBodyAsJson: true,
+      abortSignal: this.abort.signal,
+    };
     while (!this.stopped) {
       let r: ServiceBusSessionReceiver;
       try {
@@ -169,20 +205,27 @@ class TriggerRunner {
         if (this.stopped) return;
         // No session with messages within the accept timeout: try again (as the Functions host does).
         if ((e as { code?: string }).code === 'ServiceTimeout') continue;
-        this.log.log('warning', `Service Bus accept session failed: ${(e as Error).message}`, { entity: describeEntity(this.entity) });
+        this.log.log('warning', `Service Bus accept session failed: ${(e as Error).message}`, {
+          entity: describeEntity(this.entity),
+        });
         await new Promise((res) => setTimeout(res, 1000));
         continue;
       }
       this.sessionReceivers.add(r);
       try {
         while (!this.stopped) {
-          const msgs = await r.receiveMessages(many ? this.settings.maxMessageBatchSize : 1, { maxWaitTimeInMs: this.settings.sessionIdleTimeoutMs });
+          const msgs = await r.receiveMessages(many ? this.settings.maxMessageBatchSize : 1, {
+            maxWaitTimeInMs: this.settings.sessionIdleTimeoutMs,
+          });
           if (msgs.length === 0) break;
           if (many) await this.track(this.handleBatch(msgs, r));
           else for (const m of msgs) await this.track(this.handleOne(m, r));
         }
       } catch (e) {
-        if (!this.stopped) this.log.log('warning', `Service Bus session '${r.sessionId}' receive failed: ${(e as Error).message}`, { entity: describeEntity(this.entity) });
+        if (!this.stopped)
+          this.log.log('warning', `Service Bus session '${r.sessionId}' receive failed: ${(e as Error).message}`, {
+            entity: describeEntity(this.entity),
+          });
       } finally {
         this.sessionReceivers.delete(r);
         await r.close().catch(() => undefined);
@@ -201,7 +244,8 @@ class TriggerRunner {
       await Promise.all(msgs.map((m) => this.settle(() => receiver.abandonMessage(m), m, 'abandon')));
       return;
     }
-    if (this.settings.autoCompleteMessages) await Promise.all(msgs.map((m) => this.settle(() => receiver.completeMessage(m), m, 'complete')));
+    if (this.settings.autoCompleteMessages)
+      await Promise.all(msgs.map((m) => this.settle(() => receiver.completeMessage(m), m, 'complete')));
   }
 
   private async runBatches(receiver: ServiceBusReceiver): Promise<void> {
@@ -211,7 +255,9 @@ class TriggerRunner {
         msgs = await receiver.receiveMessages(this.settings.maxMessageBatchSize, { maxWaitTimeInMs: 1000 });
       } catch (e) {
         if (this.stopped) return;
-        this.log.log('warning', `Service Bus batch receive failed: ${(e as Error).message}`, { entity: describeEntity(this.entity) });
+        this.log.log('warning', `Service Bus batch receive failed: ${(e as Error).message}`, {
+          entity: describeEntity(this.entity),
+        });
         await new Promise((r) => setTimeout(r, 1000));
         continue;
       }
@@ -257,7 +303,11 @@ export function createServiceBusExtension(options: ServiceBusExtensionOptions = 
     } else {
       const fqns = host.settings[`${name}__fullyQualifiedNamespace`];
       if (!fqns) {
-        throw new HostError('SERVICEBUS_CONNECTION_MISSING', `Service Bus connection setting '${name}' is not set (local.settings.json Values or environment). Locally use 'Endpoint=sb://localhost;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;'.`, { setting: name });
+        throw new HostError(
+          'SERVICEBUS_CONNECTION_MISSING',
+          `Service Bus connection setting '${name}' is not set (local.settings.json Values or environment). Locally use 'Endpoint=sb://localhost;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;'.`,
+          { setting: name },
+        );
       }
       // Identity-based connection, as on Azure: <name>__fullyQualifiedNamespace with DefaultAzureCredential.
       // Loaded only when used: @azure/identity is heavy and most local runs use connection strings.
@@ -275,7 +325,8 @@ export function createServiceBusExtension(options: ServiceBusExtensionOptions = 
     retryPolicies: 'ignored',
     outputTypes: ['serviceBus'],
 
-    emulators: () => [...emulators.entries()].map(([port, e]) => ({ port, connectionString: e.connectionString, dbPath: e.dbPath })),
+    emulators: () =>
+      [...emulators.entries()].map(([port, e]) => ({ port, connectionString: e.connectionString, dbPath: e.dbPath })),
 
     validate(fn, host) {
       for (const b of serviceBusBindings(fn)) {
@@ -287,7 +338,8 @@ export function createServiceBusExtension(options: ServiceBusExtensionOptions = 
         }
         const isTrig = b === fn.trigger;
         if (!e.queue && !e.topic) return `Service Bus ${isTrig ? 'trigger' : 'output'} needs queueName or topicName`;
-        if (isTrig && e.topic && !e.subscription) return `Service Bus topic trigger on '${e.topic}' needs subscriptionName`;
+        if (isTrig && e.topic && !e.subscription)
+          return `Service Bus topic trigger on '${e.topic}' needs subscriptionName`;
       }
       return undefined;
     },
@@ -295,7 +347,19 @@ export function createServiceBusExtension(options: ServiceBusExtensionOptions = 
     async init(host) {
       if ((hostSetting(host.settings, 'SERVICEBUS_EMBEDDED') ?? '').toLowerCase() === 'false') return;
       // Emulator connections by port, with the entities their bindings name.
-      const byPort = new Map<number, { cs: string; settings: string[]; wanted: { queues: string[]; topics: Array<{ topic: string; subscription?: string }>; sessionEntities: string[] }; triggers: Array<{ fn: string; path: string; sessions: boolean }> }>();
+      const byPort = new Map<
+        number,
+        {
+          cs: string;
+          settings: string[];
+          wanted: {
+            queues: string[];
+            topics: Array<{ topic: string; subscription?: string }>;
+            sessionEntities: string[];
+          };
+          triggers: Array<{ fn: string; path: string; sessions: boolean }>;
+        }
+      >();
       for (const fn of host.functions) {
         for (const b of serviceBusBindings(fn)) {
           const name = connectionName(b);
@@ -304,11 +368,17 @@ export function createServiceBusExtension(options: ServiceBusExtensionOptions = 
           const parsed = parseConnectionString(cs);
           if (!parsed.emulator) continue;
           const port = parsed.port ?? 5672;
-          const slot = byPort.get(port) ?? { cs, settings: [], wanted: { queues: [], topics: [], sessionEntities: [] }, triggers: [] };
+          const slot = byPort.get(port) ?? {
+            cs,
+            settings: [],
+            wanted: { queues: [], topics: [], sessionEntities: [] },
+            triggers: [],
+          };
           if (!slot.settings.includes(name)) slot.settings.push(name);
           const e = entityOf(b, host);
           if (e.queue) slot.wanted.queues.push(e.queue);
-          if (e.topic) slot.wanted.topics.push({ topic: e.topic, ...(e.subscription ? { subscription: e.subscription } : {}) });
+          if (e.topic)
+            slot.wanted.topics.push({ topic: e.topic, ...(e.subscription ? { subscription: e.subscription } : {}) });
           if (b === fn.trigger) {
             const path = e.queue ?? `${e.topic ?? ''}/Subscriptions/${e.subscription ?? ''}`;
             slot.triggers.push({ fn: fn.name, path, sessions: sessionsEnabled(b) });
@@ -318,9 +388,12 @@ export function createServiceBusExtension(options: ServiceBusExtensionOptions = 
         }
       }
       if (byPort.size === 0) return;
-      const configPath = host.settings['ServiceBusEmulatorConfig'] ?? join(host.appDir, 'infra', 'servicebus', 'Config.json');
+      const configPath =
+        host.settings['ServiceBusEmulatorConfig'] ?? join(host.appDir, 'infra', 'servicebus', 'Config.json');
       const base: EntitiesConfig =
-        host.settings['ServiceBusEmulatorConfig'] || existsSync(configPath) ? loadConfigFile(configPath) : compileConfig({ UserConfig: { Namespaces: [{ Name: 'sbemulatorns' }] } });
+        host.settings['ServiceBusEmulatorConfig'] || existsSync(configPath)
+          ? loadConfigFile(configPath)
+          : compileConfig({ UserConfig: { Namespaces: [{ Name: 'sbemulatorns' }] } });
       for (const [port, slot] of byPort) {
         const config = addImplicitEntities(structuredCloneConfig(base), slot.wanted);
         for (const t of slot.triggers) {
@@ -355,13 +428,21 @@ export function createServiceBusExtension(options: ServiceBusExtensionOptions = 
         } catch (e) {
           const code = (e as NodeJS.ErrnoException).code;
           if (code === 'EADDRINUSE') {
-            throw new HostError('SERVICEBUS_PORT_IN_USE', `Port ${port} (from ${slot.settings.join(', ')}) is in use, so the embedded Service Bus emulator cannot start. Stop what listens there, change the port in the connection string's Endpoint (sb://localhost:<port>), or set DEVHOST_SERVICEBUS_EMBEDDED=false to use an emulator you run yourself.`, { port });
+            throw new HostError(
+              'SERVICEBUS_PORT_IN_USE',
+              `Port ${port} (from ${slot.settings.join(', ')}) is in use, so the embedded Service Bus emulator cannot start. Stop what listens there, change the port in the connection string's Endpoint (sb://localhost:<port>), or set DEVHOST_SERVICEBUS_EMBEDDED=false to use an emulator you run yourself.`,
+              { port },
+            );
           }
           throw e;
         }
         emulators.set(port, { emulator, connectionString: slot.cs, dbPath });
         const entities = config.queues.length + config.topics.reduce((n, t) => n + t.subscriptions.length, 0);
-        log.log('information', `Service Bus emulator listening on 127.0.0.1:${port}`, { settings: slot.settings.join(','), entities, db: dbPath });
+        log.log('information', `Service Bus emulator listening on 127.0.0.1:${port}`, {
+          settings: slot.settings.join(','),
+          entities,
+          db: dbPath,
+        });
       }
     },
 
@@ -370,7 +451,14 @@ export function createServiceBusExtension(options: ServiceBusExtensionOptions = 
       for (const fn of host.functions) {
         if (!isTrigger(fn)) continue;
         const entity = entityOf(fn.trigger, host);
-        const runner = new TriggerRunner(fn, host, await clientFor(connectionName(fn.trigger), host), entity, settings, host.logger.child({ function: fn.name, trigger: 'serviceBus' }));
+        const runner = new TriggerRunner(
+          fn,
+          host,
+          await clientFor(connectionName(fn.trigger), host),
+          entity,
+          settings,
+          host.logger.child({ function: fn.name, trigger: 'serviceBus' }),
+        );
         runner.start();
         runners.push(runner);
       }
@@ -416,6 +504,10 @@ export function createServiceBusExtension(options: ServiceBusExtensionOptions = 
 function structuredCloneConfig(c: EntitiesConfig): EntitiesConfig {
   return {
     queues: c.queues.map((q) => ({ ...q, settings: { ...q.settings }, dedup: { ...q.dedup } })),
-    topics: c.topics.map((t) => ({ ...t, dedup: { ...t.dedup }, subscriptions: t.subscriptions.map((s) => ({ ...s, settings: { ...s.settings }, rules: [...s.rules] })) })),
+    topics: c.topics.map((t) => ({
+      ...t,
+      dedup: { ...t.dedup },
+      subscriptions: t.subscriptions.map((s) => ({ ...s, settings: { ...s.settings }, rules: [...s.rules] })),
+    })),
   };
 }

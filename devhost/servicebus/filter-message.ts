@@ -16,7 +16,10 @@ function idString(v: unknown): unknown {
   return v;
 }
 
-export function filterView(msg: Message, extra: { sequenceNumber?: number; enqueuedTimeUtc?: Date } = {}): FilterMessage {
+export function filterView(
+  msg: Message,
+  extra: { sequenceNumber?: number; enqueuedTimeUtc?: Date } = {},
+): FilterMessage {
   const ttl = msg.ttl;
   const sys: Record<string, unknown> = {
     messageid: idString(msg.message_id),
@@ -32,8 +35,8 @@ export function filterView(msg: Message, extra: { sequenceNumber?: number; enque
     deliverycount: 0,
     sequencenumber: extra.sequenceNumber,
     enqueuedtimeutc: extra.enqueuedTimeUtc,
-    scheduledenqueuetimeutc: (msg.message_annotations)?.['x-opt-scheduled-enqueue-time'],
-    partitionkey: (msg.message_annotations)?.['x-opt-partition-key'],
+    scheduledenqueuetimeutc: msg.message_annotations?.['x-opt-scheduled-enqueue-time'],
+    partitionkey: msg.message_annotations?.['x-opt-partition-key'],
   };
   return { sys, user: (msg.application_properties as Record<string, unknown> | undefined) ?? {} };
 }
@@ -86,5 +89,9 @@ export function applyView(msg: Message, before: FilterMessage, after: FilterMess
 
 /** SQL values are strings, numbers or booleans; system properties are strings. */
 function asText(v: unknown): string {
-  return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' ? String(v) : JSON.stringify(v);
+  return typeof v === 'string'
+    ? v
+    : typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint'
+      ? String(v)
+      : JSON.stringify(v);
 }

@@ -8,7 +8,11 @@ export function parseTimeSpan(text: string, where: string): number {
   const m = /^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))?$/.exec(text.trim());
   if (!m) throw new Error(`${where}: "${text}" is not a TimeSpan (expected hh:mm:ss, e.g. 00:05:00)`);
   const [, d, h, mi, s, frac] = m;
-  return ((Number(d ?? 0) * 24 + Number(h)) * 60 + Number(mi)) * 60_000 + Number(s) * 1000 + (frac ? Math.round(Number(`0.${frac}`) * 1000) : 0);
+  return (
+    ((Number(d ?? 0) * 24 + Number(h)) * 60 + Number(mi)) * 60_000 +
+    Number(s) * 1000 +
+    (frac ? Math.round(Number(`0.${frac}`) * 1000) : 0)
+  );
 }
 
 const schema = z
@@ -47,12 +51,16 @@ export function triggerSettings(hostJson: Record<string, unknown>, cores: number
   return {
     prefetchCount: s.prefetchCount ?? 0,
     autoCompleteMessages: s.autoCompleteMessages ?? true,
-    maxAutoLockRenewalDurationMs: s.maxAutoLockRenewalDuration ? parseTimeSpan(s.maxAutoLockRenewalDuration, 'host.json extensions.serviceBus.maxAutoLockRenewalDuration') : 5 * 60_000,
+    maxAutoLockRenewalDurationMs: s.maxAutoLockRenewalDuration
+      ? parseTimeSpan(s.maxAutoLockRenewalDuration, 'host.json extensions.serviceBus.maxAutoLockRenewalDuration')
+      : 5 * 60_000,
     maxConcurrentCalls: s.maxConcurrentCalls ?? 16 * Math.max(1, cores),
     maxMessageBatchSize: s.maxMessageBatchSize ?? 1000,
     maxConcurrentSessions: s.maxConcurrentSessions ?? 8,
     // Unset on Azure means the client's try timeout (1 min).
-    sessionIdleTimeoutMs: s.sessionIdleTimeout ? parseTimeSpan(s.sessionIdleTimeout, 'host.json extensions.serviceBus.sessionIdleTimeout') : 60_000,
+    sessionIdleTimeoutMs: s.sessionIdleTimeout
+      ? parseTimeSpan(s.sessionIdleTimeout, 'host.json extensions.serviceBus.sessionIdleTimeout')
+      : 60_000,
   };
 }
 

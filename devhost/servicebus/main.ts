@@ -20,7 +20,9 @@ async function main(): Promise<void> {
     },
   });
   if (!values.db) {
-    process.stderr.write('usage: main.ts --db <sqlite file> [--port N] [--host H] [--config Config.json] [--key-name K] [--key V]\n');
+    process.stderr.write(
+      'usage: main.ts --db <sqlite file> [--port N] [--host H] [--config Config.json] [--key-name K] [--key V]\n',
+    );
     process.exit(2);
   }
   const config = values.config ? loadConfigFile(values.config) : compileConfig({ UserConfig: { Namespaces: [{}] } });
@@ -38,7 +40,9 @@ async function main(): Promise<void> {
       },
     },
   });
-  process.stdout.write(`${JSON.stringify({ event: 'listening', port: started.port, connectionString: started.connectionString })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ event: 'listening', port: started.port, connectionString: started.connectionString })}\n`,
+  );
   const shutdown = (): void => {
     void emulator.stop().then(() => process.exit(0));
   };

@@ -134,7 +134,8 @@ const updateDisposition: Handler = (r) => {
   let outcome: Outcome;
   if (status === 'completed') outcome = { kind: 'complete' };
   else if (status === 'abandoned') outcome = { kind: 'abandon', ...(props ? { properties: props } : {}) };
-  else if (status === 'defered' || status === 'deferred') outcome = { kind: 'defer', ...(props ? { properties: props } : {}) };
+  else if (status === 'defered' || status === 'deferred')
+    outcome = { kind: 'defer', ...(props ? { properties: props } : {}) };
   else if (status === 'suspended') {
     const reason = body['deadletter-reason'];
     const description = body['deadletter-description'];
@@ -169,13 +170,26 @@ const resubmitDeadLetters: Handler = (r) => {
 };
 
 /** Session operations need a RequiresSession entity; `inner` gets it. */
-function sessionOp(inner: (r: ManagementRequest, queue: NonNullable<ReturnType<Engine['receiveQueue']>>, sessionId: string, link: string | undefined) => void): Handler {
+function sessionOp(
+  inner: (
+    r: ManagementRequest,
+    queue: NonNullable<ReturnType<Engine['receiveQueue']>>,
+    sessionId: string,
+    link: string | undefined,
+  ) => void,
+): Handler {
   return (r) => {
     const queue = r.engine.receiveQueue(r.entityPath);
     if (!queue) return r.fail(404, 'amqp:not-found', r.notFound(r.entityPath));
-    if (!queue.requiresSession) return r.fail(400, 'amqp:not-allowed', `'${queue.displayPath}' does not require sessions (RequiresSession is off).`);
+    if (!queue.requiresSession)
+      return r.fail(
+        400,
+        'amqp:not-allowed',
+        `'${queue.displayPath}' does not require sessions (RequiresSession is off).`,
+      );
     const sessionId = typeof r.body['session-id'] === 'string' ? r.body['session-id'] : '';
-    const link = typeof r.properties['associated-link-name'] === 'string' ? r.properties['associated-link-name'] : undefined;
+    const link =
+      typeof r.properties['associated-link-name'] === 'string' ? r.properties['associated-link-name'] : undefined;
     inner(r, queue, sessionId, link);
   };
 }
@@ -187,7 +201,9 @@ const getMessageSessions = sessionOp((r, queue) => {
   return ids.length === 0 ? r.ok(undefined, 204) : r.ok({ skip, 'sessions-ids': ids });
 });
 
-const renewSessionLock = sessionOp((r, queue, sessionId, link) => r.ok({ expiration: new Date(r.engine.renewSessionLock(queue, sessionId, link)) }));
+const renewSessionLock = sessionOp((r, queue, sessionId, link) =>
+  r.ok({ expiration: new Date(r.engine.renewSessionLock(queue, sessionId, link)) }),
+);
 
 const getSessionState = sessionOp((r, queue, sessionId, link) => {
   const state = r.engine.getSessionState(queue, sessionId, link);
@@ -197,12 +213,21 @@ const getSessionState = sessionOp((r, queue, sessionId, link) => {
 
 const setSessionState = sessionOp((r, queue, sessionId, link) => {
   const raw = r.body['session-state'];
-  const state = raw === undefined || raw === null ? null : Buffer.isBuffer(raw) ? raw : Buffer.from(typeof raw === 'string' ? raw : JSON.stringify(raw));
+  const state =
+    raw === undefined || raw === null
+      ? null
+      : Buffer.isBuffer(raw)
+        ? raw
+        : Buffer.from(typeof raw === 'string' ? raw : JSON.stringify(raw));
   r.engine.setSessionState(queue, sessionId, state, link, (err) => (err ? failWith(r, err) : r.ok({})));
 });
 
 const ruleManagement: Handler = (r) =>
-  r.fail(501, 'amqp:not-implemented', 'Rule management at runtime is not supported by the local Service Bus emulator; declare rules in the emulator Config.json.');
+  r.fail(
+    501,
+    'amqp:not-implemented',
+    'Rule management at runtime is not supported by the local Service Bus emulator; declare rules in the emulator Config.json.',
+  );
 
 /** The operations the emulator answers, by `operation` application property. */
 export const MANAGEMENT_OPERATIONS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
@@ -225,7 +250,12 @@ export const MANAGEMENT_OPERATIONS: ReadonlyMap<string, Handler> = new Map<strin
 /** Answer one $management request (exactly one reply, see the invariants above). */
 export function handleManagement(r: ManagementRequest): void {
   const handler = MANAGEMENT_OPERATIONS.get(r.op);
-  if (!handler) return r.fail(501, 'amqp:not-implemented', `$management operation '${r.op}' is not supported by the local Service Bus emulator.`);
+  if (!handler)
+    return r.fail(
+      501,
+      'amqp:not-implemented',
+      `$management operation '${r.op}' is not supported by the local Service Bus emulator.`,
+    );
   try {
     handler(r);
   } catch (e) {
@@ -234,7 +264,15 @@ export function handleManagement(r: ManagementRequest): void {
 }
 
 /** The request's operation name, properties and body. */
-export function managementRequest(request: Message): { op: string; properties: Record<string, unknown>; body: Record<string, unknown> } {
+export function managementRequest(request: Message): {
+  op: string;
+  properties: Record<string, unknown>;
+  body: Record<string, unknown>;
+} {
   const properties = (request.application_properties ?? {}) as Record<string, unknown>;
-  return { op: typeof properties.operation === 'string' ? properties.operation : '', properties, body: (request.body ?? {}) as Record<string, unknown> };
+  return {
+    op: typeof properties.operation === 'string' ? properties.operation : '',
+    properties,
+    body: (request.body ?? {}) as Record<string, unknown>,
+  };
 }

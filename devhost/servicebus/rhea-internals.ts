@@ -59,7 +59,10 @@ export function socketOf(conn: Connection): { destroy(): void } | undefined {
  * frame. Corking the socket for the duration of one processing pass coalesces them into a single writev.
  */
 export function coalesceWrites(conn: Connection): void {
-  const c = conn as unknown as { _process: () => void; socket?: { cork(): void; uncork(): void; writableCorked?: number } };
+  const c = conn as unknown as {
+    _process: () => void;
+    socket?: { cork(): void; uncork(): void; writableCorked?: number };
+  };
   const original = c._process;
   c._process = function (this: unknown) {
     const socket = c.socket;

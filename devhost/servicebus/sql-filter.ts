@@ -184,7 +184,8 @@ class Parser {
         throw new SqlFilterError(`expected SET or REMOVE at position ${t.at}`);
       }
       const after = this.peek();
-      if (after.t !== 'eof' && !this.isOp(';') && !this.isOp(',')) throw new SqlFilterError(`unexpected ${describe(after)} at position ${after.at}`);
+      if (after.t !== 'eof' && !this.isOp(';') && !this.isOp(','))
+        throw new SqlFilterError(`unexpected ${describe(after)} at position ${after.at}`);
     }
     if (out.length === 0) throw new SqlFilterError('action is empty');
     if (out.length > 32) throw new SqlFilterError('an action may have at most 32 statements');
@@ -195,7 +196,8 @@ class Parser {
     const at = this.peek().at;
     const p = this.primary();
     if (p.k !== 'prop') throw new SqlFilterError(`SET and REMOVE need a property name (position ${at})`);
-    if (p.scope === 'sys' && !SETTABLE_SYS.has(p.name)) throw new SqlFilterError(`system property sys.${p.name} cannot be changed by an action (position ${at})`);
+    if (p.scope === 'sys' && !SETTABLE_SYS.has(p.name))
+      throw new SqlFilterError(`system property sys.${p.name} cannot be changed by an action (position ${at})`);
     return p;
   }
 
@@ -257,7 +259,8 @@ class Parser {
     if (this.isKw('NOT')) {
       this.next();
       negate = true;
-      if (!this.isKw('IN') && !this.isKw('LIKE')) throw new SqlFilterError(`expected IN or LIKE after NOT at position ${this.peek().at}`);
+      if (!this.isKw('IN') && !this.isKw('LIKE'))
+        throw new SqlFilterError(`expected IN or LIKE after NOT at position ${this.peek().at}`);
     }
     if (this.isKw('IN')) {
       this.next();
@@ -278,7 +281,8 @@ class Parser {
       if (this.isKw('ESCAPE')) {
         this.next();
         const e = this.next();
-        if (e.t !== 'str' || e.v.length !== 1) throw new SqlFilterError(`ESCAPE needs a one-character string at position ${e.at}`);
+        if (e.t !== 'str' || e.v.length !== 1)
+          throw new SqlFilterError(`ESCAPE needs a one-character string at position ${e.at}`);
         escape = e.v;
       }
       return { k: 'like', a, re: likeToRegExp(p.v, escape), negate };
@@ -341,7 +345,9 @@ class Parser {
           this.expectOp(')');
           return { k: 'property', name };
         }
-        throw new SqlFilterError(`function ${t.v}() is not supported; Service Bus SQL has newid() and property(name) (position ${t.at})`);
+        throw new SqlFilterError(
+          `function ${t.v}() is not supported; Service Bus SQL has newid() and property(name) (position ${t.at})`,
+        );
       }
       if (this.isOp('.')) {
         this.next();
@@ -506,7 +512,9 @@ function truth(n: Node, m: FilterMessage): Tri {
       return n.negate ? !r : r;
     }
     case 'exists':
-      return n.p.scope === 'sys' ? m.sys[n.p.name] !== undefined && m.sys[n.p.name] !== null : userProperty(m.user, n.p.name).found;
+      return n.p.scope === 'sys'
+        ? m.sys[n.p.name] !== undefined && m.sys[n.p.name] !== null
+        : userProperty(m.user, n.p.name).found;
     default: {
       const v = value(n, m);
       return typeof v === 'boolean' ? v : null;

@@ -91,7 +91,8 @@ export class SqliteMessageStore implements MessageStore {
     } else {
       this.db.pragma('query_only = ON');
     }
-    const prep = (sql: string): Database.Statement => (options.readonly ? (undefined as unknown as Database.Statement) : this.db.prepare(sql));
+    const prep = (sql: string): Database.Statement =>
+      options.readonly ? (undefined as unknown as Database.Statement) : this.db.prepare(sql);
     this.stmts = {
       insert: prep(
         `INSERT INTO messages(entity, seq, state, enqueued_at, scheduled_at, expires_at, delivery_count, message_id, dl_source, raw)
@@ -166,7 +167,11 @@ export class SqliteMessageStore implements MessageStore {
     else this.stmts.putSession.run(entity, sessionId, state);
   }
   loadSessionStates(): Array<{ entity: string; sessionId: string; state: Buffer }> {
-    return this.db.prepare('SELECT entity, session_id AS sessionId, state FROM sessions').all() as Array<{ entity: string; sessionId: string; state: Buffer }>;
+    return this.db.prepare('SELECT entity, session_id AS sessionId, state FROM sessions').all() as Array<{
+      entity: string;
+      sessionId: string;
+      state: Buffer;
+    }>;
   }
   saveEntities(entities: Array<{ path: string; kind: string }>): void {
     const ins = this.db.prepare('INSERT INTO entities(path, kind) VALUES (?, ?)');
@@ -178,10 +183,17 @@ export class SqliteMessageStore implements MessageStore {
 
   /** Read-side queries for the CLI (works on a read-only handle while the broker runs: WAL readers see commits). */
   listEntities(): Array<{ path: string; kind: string }> {
-    return this.db.prepare('SELECT path, kind FROM entities ORDER BY path').all() as Array<{ path: string; kind: string }>;
+    return this.db.prepare('SELECT path, kind FROM entities ORDER BY path').all() as Array<{
+      path: string;
+      kind: string;
+    }>;
   }
   counts(): Array<{ entity: string; state: MessageState; n: number }> {
-    return this.db.prepare('SELECT entity, state, COUNT(*) AS n FROM messages GROUP BY entity, state').all() as Array<{ entity: string; state: MessageState; n: number }>;
+    return this.db.prepare('SELECT entity, state, COUNT(*) AS n FROM messages GROUP BY entity, state').all() as Array<{
+      entity: string;
+      state: MessageState;
+      n: number;
+    }>;
   }
   peekRows(entity: string, limit: number, fromSeq = 0): StoredMessage[] {
     return this.db

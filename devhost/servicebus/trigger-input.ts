@@ -64,6 +64,7 @@ export function messageMetadata(m: ServiceBusReceivedMessage): Record<string, un
 export function batchMetadata(ms: ServiceBusReceivedMessage[]): Record<string, unknown> {
   const per = ms.map(messageMetadata);
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(per[0] ?? messageMetadata({} as ServiceBusReceivedMessage))) out[`${key}Array`] = per.map((p) => p[key]);
+  for (const key of Object.keys(per[0] ?? messageMetadata({} as ServiceBusReceivedMessage)))
+    out[`${key}Array`] = per.map((p) => p[key]);
   return out;
 }

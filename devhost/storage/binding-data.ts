@@ -57,7 +57,10 @@ export function resolveExpressions(template: string, data: BindingData, where: s
         if (lower === 'sys.methodname') return methodName;
         const v = lookup(data, name);
         if (v === undefined || v === null) {
-          throw new HostError('BINDING_EXPRESSION_UNRESOLVED', `${where}: binding expression '{${name}}' has no value (binding data available: ${Object.keys(data).join(', ') || 'none'})`);
+          throw new HostError(
+            'BINDING_EXPRESSION_UNRESOLVED',
+            `${where}: binding expression '{${name}}' has no value (binding data available: ${Object.keys(data).join(', ') || 'none'})`,
+          );
         }
         return formatValue(v);
       });
@@ -84,7 +87,10 @@ export function parseBlobPathPattern(path: string): BlobPathPattern {
   const slash = clean.indexOf('/');
   const container = slash < 0 ? clean : clean.slice(0, slash);
   const rest = slash < 0 ? '' : clean.slice(slash + 1);
-  if (!container || /[{}]/.test(container)) throw new Error(`blob trigger path '${path}' must start with a literal container name (for example 'samples/{name}')`);
+  if (!container || /[{}]/.test(container))
+    throw new Error(
+      `blob trigger path '${path}' must start with a literal container name (for example 'samples/{name}')`,
+    );
   const names: string[] = [];
   let regex = '^';
   let prefix = '';
@@ -95,7 +101,8 @@ export function parseBlobPathPattern(path: string): BlobPathPattern {
       if (!seenExpr) prefix += token[0]!;
     } else if (token.startsWith('{')) {
       const name = token.slice(1, -1).trim();
-      if (!/^[A-Za-z_][\w-]*$/.test(name)) throw new Error(`blob trigger path '${path}' has an invalid expression '{${name}}'`);
+      if (!/^[A-Za-z_][\w-]*$/.test(name))
+        throw new Error(`blob trigger path '${path}' has an invalid expression '{${name}}'`);
       names.push(name);
       regex += '(.+?)';
       seenExpr = true;

@@ -19,7 +19,9 @@ import type { StorageAccount } from './connection';
 import { encodeMessageText } from './queue-trigger';
 
 function statusOf(e: unknown): number | undefined {
-  return typeof e === 'object' && e !== null && typeof (e as { statusCode?: unknown }).statusCode === 'number' ? (e as { statusCode: number }).statusCode : undefined;
+  return typeof e === 'object' && e !== null && typeof (e as { statusCode?: unknown }).statusCode === 'number'
+    ? (e as { statusCode: number }).statusCode
+    : undefined;
 }
 
 export interface BindingEnv {
@@ -40,20 +42,30 @@ function opt(b: BindingInfo, key: string): string | undefined {
 function resolved(b: BindingInfo, key: string, env: BindingEnv): string | undefined {
   const raw = opt(b, key);
   if (raw === undefined) return undefined;
-  return resolveExpressions(env.resolveSetting(raw), env.data, `Binding '${b.name}' (${b.type}) option '${key}'`, env.functionName);
+  return resolveExpressions(
+    env.resolveSetting(raw),
+    env.data,
+    `Binding '${b.name}' (${b.type}) option '${key}'`,
+    env.functionName,
+  );
 }
 
 function splitBlobPath(path: string, b: BindingInfo): { container: string; blob: string } {
   const clean = path.replace(/^\/+/, '');
   const slash = clean.indexOf('/');
-  if (slash <= 0 || slash === clean.length - 1) throw new HostError('BINDING_INVALID', `Binding '${b.name}': blob path '${path}' must be 'container/blob'`);
+  if (slash <= 0 || slash === clean.length - 1)
+    throw new HostError('BINDING_INVALID', `Binding '${b.name}': blob path '${path}' must be 'container/blob'`);
   return { container: clean.slice(0, slash), blob: clean.slice(slash + 1) };
 }
 
 export async function readBlob(b: BindingInfo, env: BindingEnv): Promise<Buffer | string | null> {
   const { container, blob } = splitBlobPath(resolved(b, 'path', env) ?? '', b);
   try {
-    const buf = await env.clients.blobService(env.account).getContainerClient(container).getBlobClient(blob).downloadToBuffer();
+    const buf = await env.clients
+      .blobService(env.account)
+      .getContainerClient(container)
+      .getBlobClient(blob)
+      .downloadToBuffer();
     return opt(b, 'dataType')?.toLowerCase() === 'string' ? buf.toString('utf8') : buf;
   } catch (e) {
     if (statusOf(e) === 404) return null;
@@ -80,14 +92,24 @@ export async function writeBlob(b: BindingInfo, value: unknown, env: BindingEnv)
 }
 
 /** Writes queue output messages; returns the queue name (listeners on it are woken). */
-export async function writeQueue(b: BindingInfo, value: unknown, env: BindingEnv, encoding: 'base64' | 'none'): Promise<string> {
+export async function writeQueue(
+  b: BindingInfo,
+  value: unknown,
+  env: BindingEnv,
+  encoding: 'base64' | 'none',
+): Promise<string> {
   const name = resolved(b, 'queueName', env);
   if (!name) throw new HostError('BINDING_INVALID', `Binding '${b.name}': queue output needs queueName`);
   const q = await env.clients.queueForWrite(env.account, name.toLowerCase());
   const items = Array.isArray(value) ? (value as unknown[]) : [value];
   for (const item of items) {
     if (item === undefined || item === null) continue;
-    const text = Buffer.isBuffer(item) || item instanceof Uint8Array ? Buffer.from(item) : typeof item === 'string' ? item : JSON.stringify(item);
+    const text =
+      Buffer.isBuffer(item) || item instanceof Uint8Array
+        ? Buffer.from(item)
+        : typeof item === 'string'
+          ? item
+          : JSON.stringify(item);
     await q.sendMessage(encodeMessageText(text, encoding));
   }
   return name.toLowerCase();
@@ -97,7 +119,8 @@ function toWorkerEntity(e: TableEntityResult<Record<string, unknown>>): Record<s
   const { partitionKey, rowKey, timestamp, etag, ...rest } = e;
   void etag;
   const props: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(rest)) if (!k.startsWith('odata.')) props[k] = v instanceof Date ? v.toISOString() : v;
+  for (const [k, v] of Object.entries(rest))
+    if (!k.startsWith('odata.')) props[k] = v instanceof Date ? v.toISOString() : v;
   return { PartitionKey: partitionKey, RowKey: rowKey, ...(timestamp ? { Timestamp: timestamp } : {}), ...props };
 }
 
@@ -109,7 +132,8 @@ export async function readTable(b: BindingInfo, env: BindingEnv): Promise<unknow
   const rk = resolved(b, 'rowKey', env);
   try {
     if (rk !== undefined) {
-      if (pk === undefined) throw new HostError('BINDING_INVALID', `Binding '${b.name}': table input with rowKey also needs partitionKey`);
+      if (pk === undefined)
+        throw new HostError('BINDING_INVALID', `Binding '${b.name}': table input with rowKey also needs partitionKey`);
       try {
         return toWorkerEntity(await table.getEntity<Record<string, unknown>>(pk, rk));
       } catch (e) {
@@ -120,9 +144,16 @@ export async function readTable(b: BindingInfo, env: BindingEnv): Promise<unknow
     const filter = resolved(b, 'filter', env);
     const parts = [...(pk !== undefined ? [odata`PartitionKey eq ${pk}`] : []), ...(filter ? [`(${filter})`] : [])];
     const takeRaw = b['take'];
-    const take = typeof takeRaw === 'number' ? takeRaw : typeof takeRaw === 'string' && takeRaw.trim() ? Number(takeRaw) : undefined;
+    const take =
+      typeof takeRaw === 'number'
+        ? takeRaw
+        : typeof takeRaw === 'string' && takeRaw.trim()
+          ? Number(takeRaw)
+          : undefined;
     const out: Record<string, unknown>[] = [];
-    const iter = table.listEntities<Record<string, unknown>>(parts.length ? { queryOptions: { filter: parts.join(' and ') } } : {});
+    const iter = table.listEntities<Record<string, unknown>>(
+      parts.length ? { queryOptions: { filter: parts.join(' and ') } } : {},
+    );
     for await (const e of iter) {
       if (take !== undefined && out.length >= take) break;
       out.push(toWorkerEntity(e));
@@ -155,13 +186,19 @@ export async function writeTable(b: BindingInfo, value: unknown, env: BindingEnv
   const table = await env.clients.tableForWrite(env.account, tableName);
   for (const item of items) {
     if (typeof item !== 'object' || item === null || Array.isArray(item)) {
-      throw new HostError('BINDING_INVALID', `Binding '${b.name}': a table output value must be an entity object (or an array of them), got ${Array.isArray(item) ? 'an array' : typeof item}`);
+      throw new HostError(
+        'BINDING_INVALID',
+        `Binding '${b.name}': a table output value must be an entity object (or an array of them), got ${Array.isArray(item) ? 'an array' : typeof item}`,
+      );
     }
     const raw = item as Record<string, unknown>;
     const pk = keyText(keyOf(raw, 'PartitionKey')) ?? defaultPk;
     const rk = keyText(keyOf(raw, 'RowKey')) ?? defaultRk;
     if (pk === undefined || rk === undefined) {
-      throw new HostError('BINDING_INVALID', `Binding '${b.name}': table entity needs PartitionKey and RowKey (in the entity or the binding's partitionKey/rowKey)`);
+      throw new HostError(
+        'BINDING_INVALID',
+        `Binding '${b.name}': table entity needs PartitionKey and RowKey (in the entity or the binding's partitionKey/rowKey)`,
+      );
     }
     const etag = keyOf(raw, 'ETag') ?? raw['etag'];
     const entity: TableEntity<Record<string, unknown>> = { partitionKey: pk, rowKey: rk };

@@ -42,11 +42,19 @@ export interface BlobTriggerOptions {
 }
 
 function statusOf(e: unknown): number | undefined {
-  return typeof e === 'object' && e !== null && typeof (e as { statusCode?: unknown }).statusCode === 'number' ? (e as { statusCode: number }).statusCode : undefined;
+  return typeof e === 'object' && e !== null && typeof (e as { statusCode?: unknown }).statusCode === 'number'
+    ? (e as { statusCode: number }).statusCode
+    : undefined;
 }
 
 /** Receipt blob name; the ETag appears without its quotes. */
-export function receiptName(hostId: string, functionName: string, etag: string, container: string, blobName: string): string {
+export function receiptName(
+  hostId: string,
+  functionName: string,
+  etag: string,
+  container: string,
+  blobName: string,
+): string {
   return `blobreceipts/${hostId}/Host.Functions.${functionName}/${etag.replace(/^"|"$/g, '')}/${container}/${blobName}`;
 }
 
@@ -95,7 +103,11 @@ export class BlobTriggerScanner {
         lastError = undefined;
       } catch (e) {
         // Logged once per distinct error, not on every scan (e.g. while storage is down).
-        if (!this.stopped && (e as Error).message !== lastError) this.o.log.log('warning', `Blob scan of container '${this.o.pattern.container}' failed: ${(e as Error).message}`);
+        if (!this.stopped && (e as Error).message !== lastError)
+          this.o.log.log(
+            'warning',
+            `Blob scan of container '${this.o.pattern.container}' failed: ${(e as Error).message}`,
+          );
         lastError = (e as Error).message;
       }
       if (!this.stopped) await this.sleeper.sleep(this.o.scanIntervalMs);
@@ -116,7 +128,13 @@ export class BlobTriggerScanner {
         if (this.done.has(key)) continue;
         const retry = this.retryAt.get(key);
         if (retry !== undefined && retry > Date.now()) continue;
-        await this.consider(blob.name, etag, names, blob.properties as unknown as Record<string, unknown>, blob.metadata ?? {});
+        await this.consider(
+          blob.name,
+          etag,
+          names,
+          blob.properties as unknown as Record<string, unknown>,
+          blob.metadata ?? {},
+        );
       }
     } catch (e) {
       if (statusOf(e) === 404) return; // container not there yet: nothing to trigger on
@@ -124,9 +142,17 @@ export class BlobTriggerScanner {
     }
   }
 
-  private async consider(name: string, etag: string, names: Record<string, string>, properties: Record<string, unknown>, metadata: Record<string, string>): Promise<void> {
+  private async consider(
+    name: string,
+    etag: string,
+    names: Record<string, string>,
+    properties: Record<string, unknown>,
+    metadata: Record<string, string>,
+  ): Promise<void> {
     const key = `${name}\n${etag}`;
-    const receipt = this.receipts.getBlockBlobClient(receiptName(this.o.hostId, this.o.functionName, etag, this.o.pattern.container, name));
+    const receipt = this.receipts.getBlockBlobClient(
+      receiptName(this.o.hostId, this.o.functionName, etag, this.o.pattern.container, name),
+    );
     let failures = 0;
     try {
       const props = await receipt.getProperties();
@@ -143,7 +169,9 @@ export class BlobTriggerScanner {
 
     let content: Buffer;
     try {
-      content = await this.container.getBlobClient(name).downloadToBuffer(0, undefined, { conditions: { ifMatch: etag } });
+      content = await this.container
+        .getBlobClient(name)
+        .downloadToBuffer(0, undefined, { conditions: { ifMatch: etag } });
     } catch (e) {
       const s = statusOf(e);
       if (s === 412 || s === 404) return; // changed or deleted since the listing: the next scan sees the new version
@@ -159,7 +187,12 @@ export class BlobTriggerScanner {
     };
     let failed = false;
     try {
-      await this.o.invoke({ input: content, triggerMetadata, bindingData: { ...triggerMetadata }, logFields: { blob: blobTrigger, etag } });
+      await this.o.invoke({
+        input: content,
+        triggerMetadata,
+        bindingData: { ...triggerMetadata },
+        logFields: { blob: blobTrigger, etag },
+      });
     } catch {
       failed = true; // logged by the host with the invocation id
     }
@@ -171,8 +204,19 @@ export class BlobTriggerScanner {
     }
     failures++;
     if (failures >= this.o.poisonBlobThreshold) {
-      this.o.log.log('warning', `Blob '${blobTrigger}' failed ${failures} times (poisonBlobThreshold ${this.o.poisonBlobThreshold}); moving it to the '${BLOB_POISON_QUEUE}' queue`, { etag });
-      const message = { Type: 'BlobTrigger', FunctionId: `Host.Functions.${this.o.functionName}`, BlobType: 'BlockBlob', ContainerName: this.o.pattern.container, BlobName: name, ETag: etag };
+      this.o.log.log(
+        'warning',
+        `Blob '${blobTrigger}' failed ${failures} times (poisonBlobThreshold ${this.o.poisonBlobThreshold}); moving it to the '${BLOB_POISON_QUEUE}' queue`,
+        { etag },
+      );
+      const message = {
+        Type: 'BlobTrigger',
+        FunctionId: `Host.Functions.${this.o.functionName}`,
+        BlobType: 'BlockBlob',
+        ContainerName: this.o.pattern.container,
+        BlobName: name,
+        ETag: etag,
+      };
       await this.o.poison.createIfNotExists();
       await this.o.poison.sendMessage(this.o.encode(JSON.stringify(message)));
       await receipt.setMetadata({ Poisoned: 'true', Failures: String(failures) });

@@ -19,7 +19,10 @@ export class StorageClients {
     if (!c) {
       c = account.sas
         ? new BlobServiceClient(`${account.blobEndpoint}?${account.sas}`, new AnonymousCredential())
-        : new BlobServiceClient(account.blobEndpoint, new StorageSharedKeyCredential(account.accountName, account.accountKey ?? ''));
+        : new BlobServiceClient(
+            account.blobEndpoint,
+            new StorageSharedKeyCredential(account.accountName, account.accountKey ?? ''),
+          );
       this.blobServices.set(account.connectionString, c);
     }
     return c;
@@ -32,7 +35,12 @@ export class StorageClients {
       const insecure = { allowInsecureConnection: account.tableEndpoint.startsWith('http:') };
       c = account.sas
         ? new TableClient(account.tableEndpoint, name, new AzureSASCredential(account.sas), insecure)
-        : new TableClient(account.tableEndpoint, name, new AzureNamedKeyCredential(account.accountName, account.accountKey ?? ''), insecure);
+        : new TableClient(
+            account.tableEndpoint,
+            name,
+            new AzureNamedKeyCredential(account.accountName, account.accountKey ?? ''),
+            insecure,
+          );
       this.tables.set(key, c);
     }
     return c;

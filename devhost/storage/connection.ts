@@ -41,7 +41,15 @@ export function parseStorageConnectionString(cs: string, setting: string): Stora
   const p = parts(cs);
   if ((p.get('usedevelopmentstorage') ?? '').toLowerCase() === 'true') {
     const base = (port: number) => `http://127.0.0.1:${port}/${DEV_ACCOUNT}`;
-    return { setting, connectionString: cs, accountName: DEV_ACCOUNT, accountKey: DEV_KEY, blobEndpoint: base(10000), queueEndpoint: base(10001), tableEndpoint: base(10002) };
+    return {
+      setting,
+      connectionString: cs,
+      accountName: DEV_ACCOUNT,
+      accountKey: DEV_KEY,
+      blobEndpoint: base(10000),
+      queueEndpoint: base(10001),
+      tableEndpoint: base(10002),
+    };
   }
   const accountName = p.get('accountname');
   const accountKey = p.get('accountkey');
@@ -57,10 +65,27 @@ export function parseStorageConnectionString(cs: string, setting: string): Stora
   const queueEndpoint = endpoint('queue');
   const tableEndpoint = endpoint('table');
   if (!blobEndpoint || !queueEndpoint || !tableEndpoint || (!accountKey && !sas)) {
-    throw new HostError('STORAGE_CONNECTION_INVALID', `App setting '${setting}' is not a usable storage connection string (it needs AccountName and AccountKey, or endpoints and SharedAccessSignature). Locally use 'UseDevelopmentStorage=true'.`, { setting });
+    throw new HostError(
+      'STORAGE_CONNECTION_INVALID',
+      `App setting '${setting}' is not a usable storage connection string (it needs AccountName and AccountKey, or endpoints and SharedAccessSignature). Locally use 'UseDevelopmentStorage=true'.`,
+      { setting },
+    );
   }
-  const name = accountName ?? (new URL(queueEndpoint).pathname.split('/').filter(Boolean)[0] ?? new URL(queueEndpoint).hostname.split('.')[0] ?? '');
-  return { setting, connectionString: cs, accountName: name, ...(accountKey ? { accountKey } : {}), ...(sas ? { sas } : {}), blobEndpoint, queueEndpoint, tableEndpoint };
+  const name =
+    accountName ??
+    new URL(queueEndpoint).pathname.split('/').filter(Boolean)[0] ??
+    new URL(queueEndpoint).hostname.split('.')[0] ??
+    '';
+  return {
+    setting,
+    connectionString: cs,
+    accountName: name,
+    ...(accountKey ? { accountKey } : {}),
+    ...(sas ? { sas } : {}),
+    blobEndpoint,
+    queueEndpoint,
+    tableEndpoint,
+  };
 }
 
 /** The setting a binding's `connection` refers to: the name itself, else `AzureWebJobs<name>`. */
@@ -71,9 +96,17 @@ export function resolveConnection(connection: unknown, settings: NodeJS.ProcessE
     if (v && v.trim()) return parseStorageConnectionString(v, candidate);
   }
   if (settings[`${name}__accountName`] || settings[`${name}__queueServiceUri`] || settings[`${name}__blobServiceUri`]) {
-    throw new HostError('STORAGE_IDENTITY_UNSUPPORTED', `Storage connection '${name}' is identity-based (${name}__...); the local host supports connection strings only. Set '${name}' to a connection string (locally 'UseDevelopmentStorage=true').`, { setting: name });
+    throw new HostError(
+      'STORAGE_IDENTITY_UNSUPPORTED',
+      `Storage connection '${name}' is identity-based (${name}__...); the local host supports connection strings only. Set '${name}' to a connection string (locally 'UseDevelopmentStorage=true').`,
+      { setting: name },
+    );
   }
-  throw new HostError('STORAGE_CONNECTION_MISSING', `Storage connection setting '${name}' is not set (local.settings.json Values or the environment). Locally use 'UseDevelopmentStorage=true'.`, { setting: name });
+  throw new HostError(
+    'STORAGE_CONNECTION_MISSING',
+    `Storage connection setting '${name}' is not set (local.settings.json Values or the environment). Locally use 'UseDevelopmentStorage=true'.`,
+    { setting: name },
+  );
 }
 
 /** The connection setting name a binding uses (for validation messages and grouping). */

@@ -16,7 +16,13 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { basename } from 'node:path';
 import { hostSetting } from '../host/setting-names';
-import { HostError, type BindingInfo, type HostContext, type HostExtension, type RegisteredFunction } from '../host/types';
+import {
+  HostError,
+  type BindingInfo,
+  type HostContext,
+  type HostExtension,
+  type RegisteredFunction,
+} from '../host/types';
 import { expressionNames, isSystemExpression, parseBlobPathPattern, type BindingData } from './binding-data';
 import { readBlob, readTable, writeBlob, writeQueue, writeTable, type BindingEnv } from './bindings';
 import { BLOB_POISON_QUEUE, BlobTriggerScanner } from './blob-trigger';
@@ -48,7 +54,8 @@ function storageBindings(fn: RegisteredFunction): BindingInfo[] {
   const out: BindingInfo[] = [];
   if (isStorageTrigger(fn)) out.push(fn.trigger);
   for (const b of fn.inputs) if (INPUTS.includes(b.type.toLowerCase())) out.push(b);
-  for (const b of [...fn.outputs, ...(fn.returnBinding ? [fn.returnBinding] : [])]) if (OUTPUTS.includes(b.type.toLowerCase())) out.push(b);
+  for (const b of [...fn.outputs, ...(fn.returnBinding ? [fn.returnBinding] : [])])
+    if (OUTPUTS.includes(b.type.toLowerCase())) out.push(b);
   return out;
 }
 
@@ -56,7 +63,9 @@ function storageBindings(fn: RegisteredFunction): BindingInfo[] {
 export function normalizeQueueName(name: string): string {
   const n = name.toLowerCase();
   if (!/^[a-z0-9](?:[a-z0-9]|-(?!-)){1,61}[a-z0-9]$/.test(n)) {
-    throw new Error(`invalid queue name '${name}': 3-63 lower-case letters, digits and single hyphens, starting and ending with a letter or digit`);
+    throw new Error(
+      `invalid queue name '${name}': 3-63 lower-case letters, digits and single hyphens, starting and ending with a letter or digit`,
+    );
   }
   return n;
 }
@@ -64,7 +73,10 @@ export function normalizeQueueName(name: string): string {
 /** Host id for receipts: `AzureFunctionsWebHost__hostid`, else the app folder's name (lower-case, [a-z0-9-], 32 chars). */
 function deriveHostId(host: HostContext): string {
   const configured = str(host.settings['AzureFunctionsWebHost__hostid']);
-  const base = (configured ?? basename(host.appDir)).toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
+  const base = (configured ?? basename(host.appDir))
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '');
   return (base || 'localhost').slice(0, 32).replace(/-+$/, '');
 }
 
@@ -72,7 +84,11 @@ function scanIntervalMs(host: HostContext): number {
   const raw = hostSetting(host.settings, 'BLOB_SCAN_INTERVAL_MS');
   if (raw === undefined || raw.trim() === '') return 1000;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 100) throw new HostError('HOST_CONFIG_INVALID', `DEVHOST_BLOB_SCAN_INTERVAL_MS must be an integer of at least 100 (milliseconds), found '${raw}'`);
+  if (!Number.isInteger(n) || n < 100)
+    throw new HostError(
+      'HOST_CONFIG_INVALID',
+      `DEVHOST_BLOB_SCAN_INTERVAL_MS must be an integer of at least 100 (milliseconds), found '${raw}'`,
+    );
   return n;
 }
 
@@ -94,16 +110,25 @@ export function createStorageExtension(): StorageExtension {
 
   function validateBinding(b: BindingInfo, fn: RegisteredFunction, host: HostContext): string | undefined {
     const type = b.type.toLowerCase();
-    const label = b === fn.trigger ? `${b.type}` : `${b.direction === 'in' ? 'input' : 'output'} binding '${b.name}' (${b.type})`;
+    const label =
+      b === fn.trigger ? `${b.type}` : `${b.direction === 'in' ? 'input' : 'output'} binding '${b.name}' (${b.type})`;
     try {
       resolveConnection(b['connection'], host.settings);
     } catch (e) {
       return `${label}: ${(e as Error).message}`;
     }
-    const required: Record<string, string> = { queuetrigger: 'queueName', queue: 'queueName', blobtrigger: 'path', blob: 'path', table: 'tableName' };
+    const required: Record<string, string> = {
+      queuetrigger: 'queueName',
+      queue: 'queueName',
+      blobtrigger: 'path',
+      blob: 'path',
+      table: 'tableName',
+    };
     const key = required[type];
     if (key && !str(b[key])) return `${label} needs "${key}"`;
-    const options = ['path', 'queueName', 'tableName', 'partitionKey', 'rowKey', 'filter'].filter((k) => str(b[k]) !== undefined);
+    const options = ['path', 'queueName', 'tableName', 'partitionKey', 'rowKey', 'filter'].filter(
+      (k) => str(b[k]) !== undefined,
+    );
     const values: Record<string, string> = {};
     try {
       for (const k of options) values[k] = host.resolveSetting(str(b[k]) ?? '');
@@ -111,7 +136,8 @@ export function createStorageExtension(): StorageExtension {
       return `${label}: ${(e as Error).message}`;
     }
     if (type === 'queuetrigger') {
-      if (expressionNames(values['queueName'] ?? '').length) return `${label}: queueName '${values['queueName']}' cannot contain binding expressions`;
+      if (expressionNames(values['queueName'] ?? '').length)
+        return `${label}: queueName '${values['queueName']}' cannot contain binding expressions`;
       try {
         normalizeQueueName(values['queueName'] ?? '');
       } catch (e) {
@@ -124,7 +150,8 @@ export function createStorageExtension(): StorageExtension {
       if (source && source.toLowerCase() === 'eventgrid') {
         return `${label}: source 'EventGrid' is not supported by the local host (there is no Event Grid locally); remove "source" to use the polling blob trigger (LogsAndContainerScan)`;
       }
-      if (source && source.toLowerCase() !== 'logsandcontainerscan') return `${label}: unknown source '${source}' (expected 'LogsAndContainerScan' or 'EventGrid')`;
+      if (source && source.toLowerCase() !== 'logsandcontainerscan')
+        return `${label}: unknown source '${source}' (expected 'LogsAndContainerScan' or 'EventGrid')`;
       try {
         parseBlobPathPattern(values['path'] ?? '');
       } catch (e) {
@@ -136,7 +163,9 @@ export function createStorageExtension(): StorageExtension {
       return `${label}: rowKey cannot be combined with take or filter`;
     }
     if (!isStorageTrigger(fn)) {
-      const dynamic = Object.values(values).flatMap(expressionNames).filter((n) => !isSystemExpression(n));
+      const dynamic = Object.values(values)
+        .flatMap(expressionNames)
+        .filter((n) => !isSystemExpression(n));
       if (dynamic.length) {
         return `${label}: binding expression(s) ${dynamic.map((n) => `{${n}}`).join(', ')} need trigger data, which the local host provides only to storage-triggered functions (a ${fn.trigger.type} function may use %Setting%, {rand-guid} and {DateTime})`;
       }
@@ -187,9 +216,17 @@ export function createStorageExtension(): StorageExtension {
         const log = host.logger.child({ function: fn.name, trigger: fn.trigger.type });
         if (type === 'queuetrigger') {
           const name = normalizeQueueName(host.resolveSetting(str(fn.trigger['queueName']) ?? ''));
-          const listener = new QueueListener(clients.queue(account, name), clients.queue(account, `${name}-poison`), settings, log, async (call) => {
-            await bindingData.run(call.bindingData, () => host.invoke(fn, call.input, { triggerMetadata: call.triggerMetadata, logFields: call.logFields }));
-          });
+          const listener = new QueueListener(
+            clients.queue(account, name),
+            clients.queue(account, `${name}-poison`),
+            settings,
+            log,
+            async (call) => {
+              await bindingData.run(call.bindingData, () =>
+                host.invoke(fn, call.input, { triggerMetadata: call.triggerMetadata, logFields: call.logFields }),
+              );
+            },
+          );
           const key = `${account.connectionString}\n${name}`;
           queueListeners.set(key, [...(queueListeners.get(key) ?? []), listener]);
           listener.start();
@@ -207,8 +244,11 @@ export function createStorageExtension(): StorageExtension {
             poisonBlobThreshold: blobs.poisonBlobThreshold,
             log,
             invoke: async (call) => {
-              const value = str(fn.trigger['dataType'])?.toLowerCase() === 'string' ? call.input.toString('utf8') : call.input;
-              await bindingData.run(call.bindingData, () => host.invoke(fn, value, { triggerMetadata: call.triggerMetadata, logFields: call.logFields }));
+              const value =
+                str(fn.trigger['dataType'])?.toLowerCase() === 'string' ? call.input.toString('utf8') : call.input;
+              await bindingData.run(call.bindingData, () =>
+                host.invoke(fn, value, { triggerMetadata: call.triggerMetadata, logFields: call.logFields }),
+              );
             },
           });
           const key = `${account.connectionString}\n${pattern.container}`;
@@ -228,19 +268,27 @@ export function createStorageExtension(): StorageExtension {
       const env = envFor(binding, fn, host);
       const type = binding.type.toLowerCase();
       if (type === 'blob') notifyContainer(env.account.connectionString, await writeBlob(binding, value, env));
-      else if (type === 'queue') notifyQueue(env.account.connectionString, await writeQueue(binding, value, env, settingsOf(host).messageEncoding));
+      else if (type === 'queue')
+        notifyQueue(
+          env.account.connectionString,
+          await writeQueue(binding, value, env, settingsOf(host).messageEncoding),
+        );
       else await writeTable(binding, value, env);
     },
 
     describe(fn, host) {
       const conn = connectionName(fn.trigger['connection']);
-      if (fn.trigger.type.toLowerCase() === 'queuetrigger') return `${fn.name}: queueTrigger (queue '${host.resolveSetting(str(fn.trigger['queueName']) ?? '').toLowerCase()}', connection ${conn})`;
+      if (fn.trigger.type.toLowerCase() === 'queuetrigger')
+        return `${fn.name}: queueTrigger (queue '${host.resolveSetting(str(fn.trigger['queueName']) ?? '').toLowerCase()}', connection ${conn})`;
       return `${fn.name}: blobTrigger (path '${host.resolveSetting(str(fn.trigger['path']) ?? '')}', connection ${conn})`;
     },
 
     async stop(deadlineMs) {
       const deadline = Date.now() + deadlineMs;
-      await Promise.all([...[...queueListeners.values()].flat().map((l) => l.stop(deadline)), ...[...blobScanners.values()].flat().map((s) => s.stop(deadline))]);
+      await Promise.all([
+        ...[...queueListeners.values()].flat().map((l) => l.stop(deadline)),
+        ...[...blobScanners.values()].flat().map((s) => s.stop(deadline)),
+      ]);
       queueListeners.clear();
       blobScanners.clear();
     },

@@ -26,7 +26,10 @@ export interface BlobSettings {
 const duration = z.union([z.number(), z.string()]).transform((v, ctx) => {
   const ms = parseTimeSpan(v);
   if (ms === undefined || ms < 0) {
-    ctx.addIssue({ code: 'custom', message: `must be a TimeSpan such as "00:00:30" or milliseconds (found ${JSON.stringify(v)})` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be a TimeSpan such as "00:00:30" or milliseconds (found ${JSON.stringify(v)})`,
+    });
     return z.NEVER;
   }
   return ms;
@@ -47,15 +50,27 @@ const blobsSchema = z.object({ poisonBlobThreshold: z.number().int().min(1).opti
 
 function lowerKeys(v: unknown): unknown {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return v;
-  const canon = ['batchSize', 'newBatchThreshold', 'maxPollingInterval', 'visibilityTimeout', 'maxDequeueCount', 'messageEncoding', 'poisonBlobThreshold'];
+  const canon = [
+    'batchSize',
+    'newBatchThreshold',
+    'maxPollingInterval',
+    'visibilityTimeout',
+    'maxDequeueCount',
+    'messageEncoding',
+    'poisonBlobThreshold',
+  ];
   const out: Record<string, unknown> = {};
-  for (const [k, val] of Object.entries(v as Record<string, unknown>)) out[canon.find((c) => c.toLowerCase() === k.toLowerCase()) ?? k] = val;
+  for (const [k, val] of Object.entries(v as Record<string, unknown>))
+    out[canon.find((c) => c.toLowerCase() === k.toLowerCase()) ?? k] = val;
   return out;
 }
 
 function fail(section: string, error: z.ZodError): never {
   const issue = error.issues[0];
-  throw new HostError('HOST_CONFIG_INVALID', `host.json "extensions.${section}.${issue?.path.join('.') ?? ''}" ${issue?.message ?? 'is invalid'}`);
+  throw new HostError(
+    'HOST_CONFIG_INVALID',
+    `host.json "extensions.${section}.${issue?.path.join('.') ?? ''}" ${issue?.message ?? 'is invalid'}`,
+  );
 }
 
 export function queueSettings(hostJson: Record<string, unknown>, processorCount = cpus().length): QueueSettings {

@@ -32,7 +32,12 @@ export class QueueRequestError extends Error {
 }
 
 function xmlEscape(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
 }
 
 function xmlUnescape(s: string): string {
@@ -72,7 +77,13 @@ export function parseMessages(xml: string): QueueMessage[] {
 }
 
 /** SharedKey signature over the canonical request (Blob/Queue/File service format, version 2009-09-19 and later). */
-export function sharedKeySignature(account: string, key: string, method: string, url: URL, headers: Record<string, string>): string {
+export function sharedKeySignature(
+  account: string,
+  key: string,
+  method: string,
+  url: URL,
+  headers: Record<string, string>,
+): string {
   const h = (n: string) => headers[n] ?? '';
   const length = h('content-length');
   const canonicalHeaders = Object.keys(headers)
@@ -87,7 +98,24 @@ export function sharedKeySignature(account: string, key: string, method: string,
     .map((k) => `\n${k}:${(params.get(k) ?? []).sort().join(',')}`)
     .join('');
   const canonicalResource = `/${account}${url.pathname}${canonicalQuery}`;
-  const toSign = [method, h('content-encoding'), h('content-language'), length === '0' ? '' : length, h('content-md5'), h('content-type'), '', h('if-modified-since'), h('if-match'), h('if-none-match'), h('if-unmodified-since'), h('range')].join('\n') + '\n' + canonicalHeaders + canonicalResource;
+  const toSign =
+    [
+      method,
+      h('content-encoding'),
+      h('content-language'),
+      length === '0' ? '' : length,
+      h('content-md5'),
+      h('content-type'),
+      '',
+      h('if-modified-since'),
+      h('if-match'),
+      h('if-none-match'),
+      h('if-unmodified-since'),
+      h('range'),
+    ].join('\n') +
+    '\n' +
+    canonicalHeaders +
+    canonicalResource;
   return createHmac('sha256', Buffer.from(key, 'base64')).update(toSign, 'utf8').digest('base64');
 }
 
@@ -101,7 +129,13 @@ export class QueueClient {
     this.url = `${account.queueEndpoint}/${encodeURIComponent(name)}`;
   }
 
-  private async request(method: string, path: string, query: Record<string, string>, body?: string, okStatuses: number[] = [200, 201, 204]): Promise<{ status: number; text: string; headers: Headers }> {
+  private async request(
+    method: string,
+    path: string,
+    query: Record<string, string>,
+    body?: string,
+    okStatuses: number[] = [200, 201, 204],
+  ): Promise<{ status: number; text: string; headers: Headers }> {
     const url = new URL(this.url + path);
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
     if (this.account.sas) for (const [k, v] of new URLSearchParams(this.account.sas)) url.searchParams.set(k, v);
@@ -113,13 +147,23 @@ export class QueueClient {
       ...(payload ? { 'content-type': 'application/xml; charset=utf-8' } : {}),
     };
     if (this.account.accountKey && !this.account.sas) {
-      headers['authorization'] = `SharedKey ${this.account.accountName}:${sharedKeySignature(this.account.accountName, this.account.accountKey, method, url, headers)}`;
+      headers['authorization'] =
+        `SharedKey ${this.account.accountName}:${sharedKeySignature(this.account.accountName, this.account.accountKey, method, url, headers)}`;
     }
-    const res = await fetch(url, { method, headers, ...(payload ? { body: payload } : {}), signal: AbortSignal.timeout(30_000) });
+    const res = await fetch(url, {
+      method,
+      headers,
+      ...(payload ? { body: payload } : {}),
+      signal: AbortSignal.timeout(30_000),
+    });
     const text = await res.text();
     if (!okStatuses.includes(res.status)) {
       const code = res.headers.get('x-ms-error-code') ?? tag(text, 'Code');
-      throw new QueueRequestError(res.status, code, `Queue '${this.name}': ${method} ${path || '/'} answered ${res.status}${code ? ` ${code}` : ''}`);
+      throw new QueueRequestError(
+        res.status,
+        code,
+        `Queue '${this.name}': ${method} ${path || '/'} answered ${res.status}${code ? ` ${code}` : ''}`,
+      );
     }
     return { status: res.status, text, headers: res.headers };
   }
@@ -134,21 +178,35 @@ export class QueueClient {
     }
   }
 
-  async sendMessage(text: string, options: { visibilityTimeoutSec?: number; ttlSec?: number } = {}): Promise<QueueMessage | undefined> {
+  async sendMessage(
+    text: string,
+    options: { visibilityTimeoutSec?: number; ttlSec?: number } = {},
+  ): Promise<QueueMessage | undefined> {
     const q: Record<string, string> = {};
     if (options.visibilityTimeoutSec) q['visibilitytimeout'] = String(options.visibilityTimeoutSec);
     if (options.ttlSec !== undefined) q['messagettl'] = String(options.ttlSec);
-    const res = await this.request('POST', '/messages', q, `<?xml version="1.0" encoding="utf-8"?><QueueMessage><MessageText>${xmlEscape(text)}</MessageText></QueueMessage>`);
+    const res = await this.request(
+      'POST',
+      '/messages',
+      q,
+      `<?xml version="1.0" encoding="utf-8"?><QueueMessage><MessageText>${xmlEscape(text)}</MessageText></QueueMessage>`,
+    );
     return parseMessages(res.text)[0];
   }
 
   async receiveMessages(count: number, visibilityTimeoutSec: number): Promise<QueueMessage[]> {
-    const res = await this.request('GET', '/messages', { numofmessages: String(Math.max(1, Math.min(32, count))), visibilitytimeout: String(visibilityTimeoutSec) });
+    const res = await this.request('GET', '/messages', {
+      numofmessages: String(Math.max(1, Math.min(32, count))),
+      visibilitytimeout: String(visibilityTimeoutSec),
+    });
     return parseMessages(res.text);
   }
 
   async peekMessages(count: number): Promise<QueueMessage[]> {
-    const res = await this.request('GET', '/messages', { peekonly: 'true', numofmessages: String(Math.max(1, Math.min(32, count))) });
+    const res = await this.request('GET', '/messages', {
+      peekonly: 'true',
+      numofmessages: String(Math.max(1, Math.min(32, count))),
+    });
     return parseMessages(res.text);
   }
 
@@ -157,8 +215,18 @@ export class QueueClient {
   }
 
   /** Changes a received message's visibility; returns the new pop receipt and next-visible time. */
-  async updateVisibility(messageId: string, popReceipt: string, visibilityTimeoutSec: number): Promise<{ popReceipt: string; nextVisibleTime: Date }> {
-    const res = await this.request('PUT', `/messages/${encodeURIComponent(messageId)}`, { popreceipt: popReceipt, visibilitytimeout: String(Math.max(0, Math.round(visibilityTimeoutSec))) });
-    return { popReceipt: res.headers.get('x-ms-popreceipt') ?? popReceipt, nextVisibleTime: new Date(res.headers.get('x-ms-time-next-visible') ?? Date.now()) };
+  async updateVisibility(
+    messageId: string,
+    popReceipt: string,
+    visibilityTimeoutSec: number,
+  ): Promise<{ popReceipt: string; nextVisibleTime: Date }> {
+    const res = await this.request('PUT', `/messages/${encodeURIComponent(messageId)}`, {
+      popreceipt: popReceipt,
+      visibilitytimeout: String(Math.max(0, Math.round(visibilityTimeoutSec))),
+    });
+    return {
+      popReceipt: res.headers.get('x-ms-popreceipt') ?? popReceipt,
+      nextVisibleTime: new Date(res.headers.get('x-ms-time-next-visible') ?? Date.now()),
+    };
   }
 }

@@ -55,8 +55,14 @@ export function queueInvocation(m: QueueMessage, text: string): QueueInvocation 
     nextVisibleTime: m.nextVisibleTime.toISOString(),
     popReceipt: m.popReceipt,
   };
-  const payload = typeof input === 'object' && input !== null && !Array.isArray(input) ? (input as Record<string, unknown>) : {};
-  return { input, triggerMetadata, bindingData: { ...payload, ...triggerMetadata }, logFields: { messageId: m.messageId, dequeueCount: m.dequeueCount } };
+  const payload =
+    typeof input === 'object' && input !== null && !Array.isArray(input) ? (input as Record<string, unknown>) : {};
+  return {
+    input,
+    triggerMetadata,
+    bindingData: { ...payload, ...triggerMetadata },
+    logFields: { messageId: m.messageId, dequeueCount: m.dequeueCount },
+  };
 }
 
 export class QueueListener {
@@ -108,7 +114,8 @@ export class QueueListener {
         if (this.stopped) return;
         if (e instanceof QueueRequestError && e.status === 404) {
           // As in Azure, a missing queue is polled like an empty one (it is not created by the trigger).
-          if (!this.warnedMissing) this.log.log('debug', `Queue '${this.queue.name}' does not exist yet; polling until it does`);
+          if (!this.warnedMissing)
+            this.log.log('debug', `Queue '${this.queue.name}' does not exist yet; polling until it does`);
           this.warnedMissing = true;
         } else if ((e as Error).message !== this.lastError) {
           // Logged once per distinct error, not on every poll (e.g. while storage is down).
@@ -137,12 +144,20 @@ export class QueueListener {
 
   private async handle(m: QueueMessage): Promise<void> {
     if (m.dequeueCount > this.settings.maxDequeueCount) {
-      await this.toPoison(m, m.popReceipt, `Message has been dequeued ${m.dequeueCount} times, more than MaxDequeueCount of ${this.settings.maxDequeueCount}`);
+      await this.toPoison(
+        m,
+        m.popReceipt,
+        `Message has been dequeued ${m.dequeueCount} times, more than MaxDequeueCount of ${this.settings.maxDequeueCount}`,
+      );
       return;
     }
     const text = decodeMessageText(m.messageText, this.settings.messageEncoding);
     if (text === undefined) {
-      await this.toPoison(m, m.popReceipt, `Message is not valid base64 (host.json extensions.queues.messageEncoding is 'base64'); it cannot be processed`);
+      await this.toPoison(
+        m,
+        m.popReceipt,
+        `Message is not valid base64 (host.json extensions.queues.messageEncoding is 'base64'); it cannot be processed`,
+      );
       return;
     }
     let popReceipt = m.popReceipt;
@@ -150,7 +165,8 @@ export class QueueListener {
     const renew = setInterval(() => {
       this.queue.updateVisibility(m.messageId, popReceipt, LEASE_SEC).then(
         (r) => (popReceipt = r.popReceipt),
-        (e: unknown) => this.log.log('warning', `Could not extend the visibility of message ${m.messageId}: ${(e as Error).message}`),
+        (e: unknown) =>
+          this.log.log('warning', `Could not extend the visibility of message ${m.messageId}: ${(e as Error).message}`),
       );
     }, RENEW_MS);
     renew.unref();
@@ -174,11 +190,18 @@ export class QueueListener {
   }
 
   private async release(m: QueueMessage, popReceipt: string, visibilitySec: number): Promise<void> {
-    await this.settle(() => this.queue.updateVisibility(m.messageId, popReceipt, visibilitySec).then(() => undefined), m, 'release');
+    await this.settle(
+      () => this.queue.updateVisibility(m.messageId, popReceipt, visibilitySec).then(() => undefined),
+      m,
+      'release',
+    );
   }
 
   private async toPoison(m: QueueMessage, popReceipt: string, why: string): Promise<void> {
-    this.log.log('warning', `${why}. Moving message to queue '${this.poison.name}'.`, { messageId: m.messageId, dequeueCount: m.dequeueCount });
+    this.log.log('warning', `${why}. Moving message to queue '${this.poison.name}'.`, {
+      messageId: m.messageId,
+      dequeueCount: m.dequeueCount,
+    });
     await this.settle(
       async () => {
         await this.poison.createIfNotExists();
@@ -194,7 +217,10 @@ export class QueueListener {
     try {
       await op();
     } catch (e) {
-      this.log.log('warning', `Queue '${this.queue.name}': could not ${what} message ${m.messageId} (it becomes visible again when its lease ends): ${(e as Error).message}`);
+      this.log.log(
+        'warning',
+        `Queue '${this.queue.name}': could not ${what} message ${m.messageId} (it becomes visible again when its lease ends): ${(e as Error).message}`,
+      );
     }
   }
 

@@ -20,7 +20,8 @@ export interface TimerExtension extends HostExtension {
 
 function scheduleOf(fn: RegisteredFunction, host: HostContext, zone: TimeZone): TimerSchedule {
   const raw = fn.trigger['schedule'];
-  if (typeof raw !== 'string' || !raw.trim()) throw new Error('timer trigger has no "schedule" (an NCRONTAB expression such as "0 */5 * * * *")');
+  if (typeof raw !== 'string' || !raw.trim())
+    throw new Error('timer trigger has no "schedule" (an NCRONTAB expression such as "0 */5 * * * *")');
   return createSchedule(host.resolveSetting(raw), zone);
 }
 
@@ -69,11 +70,20 @@ export function createTimerExtension(): TimerExtension {
           store,
           clock: host.clock,
           invoke: async (input: TimerInput, reason) => {
-            if (reason !== 'schedule') log.log('information', reason === 'pastDue' ? `Timer '${fn.name}' is past due; running it now` : `Timer '${fn.name}' runs on start-up`);
+            if (reason !== 'schedule')
+              log.log(
+                'information',
+                reason === 'pastDue'
+                  ? `Timer '${fn.name}' is past due; running it now`
+                  : `Timer '${fn.name}' runs on start-up`,
+              );
             await runWithRetry(
               retry,
               async (retryContext) => {
-                await host.invoke(fn, input, { logFields: { trigger: 'timer', reason }, ...(retryContext ? { retryContext } : {}) });
+                await host.invoke(fn, input, {
+                  logFields: { trigger: 'timer', reason },
+                  ...(retryContext ? { retryContext } : {}),
+                });
               },
               log,
               stopping.signal,

@@ -41,7 +41,20 @@ interface FieldSpec {
   names?: readonly string[];
 }
 
-const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
+const MONTHS = [
+  'january',
+  'february',
+  'march',
+  'april',
+  'may',
+  'june',
+  'july',
+  'august',
+  'september',
+  'october',
+  'november',
+  'december',
+];
 const DAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
 
 const FIELDS: readonly FieldSpec[] = [
@@ -56,13 +69,15 @@ const FIELDS: readonly FieldSpec[] = [
 function parseValue(text: string, spec: FieldSpec): number {
   if (/^\d+$/.test(text)) {
     const n = Number(text);
-    if (n < spec.min || n > spec.max) throw new CronSyntaxError(`${spec.name} value ${n} is out of range ${spec.min}-${spec.max}`);
+    if (n < spec.min || n > spec.max)
+      throw new CronSyntaxError(`${spec.name} value ${n} is out of range ${spec.min}-${spec.max}`);
     return n;
   }
   // Names: at least the first three letters (MON, Mon, Monday), as NCrontab reads them.
   const lower = text.toLowerCase();
   const index = spec.names && lower.length >= 3 ? spec.names.findIndex((n) => n.startsWith(lower)) : -1;
-  if (index < 0) throw new CronSyntaxError(`${spec.name} value "${text}" is not a number${spec.names ? ' or a name' : ''}`);
+  if (index < 0)
+    throw new CronSyntaxError(`${spec.name} value "${text}" is not a number${spec.names ? ' or a name' : ''}`);
   return spec.min + index;
 }
 
@@ -71,10 +86,12 @@ function parseField(text: string, spec: FieldSpec): boolean[] {
   for (const part of text.split(',')) {
     if (part === '') throw new CronSyntaxError(`${spec.name} field "${text}" has an empty list item`);
     const [range, stepText, extra] = part.split('/');
-    if (extra !== undefined || range === undefined || range === '') throw new CronSyntaxError(`${spec.name} field item "${part}" is malformed`);
+    if (extra !== undefined || range === undefined || range === '')
+      throw new CronSyntaxError(`${spec.name} field item "${part}" is malformed`);
     let step = 1;
     if (stepText !== undefined) {
-      if (!/^\d+$/.test(stepText) || Number(stepText) === 0) throw new CronSyntaxError(`${spec.name} step "${stepText}" must be a whole number of at least 1`);
+      if (!/^\d+$/.test(stepText) || Number(stepText) === 0)
+        throw new CronSyntaxError(`${spec.name} step "${stepText}" must be a whole number of at least 1`);
       step = Number(stepText);
     }
     let from: number;
@@ -102,7 +119,9 @@ function parseField(text: string, spec: FieldSpec): boolean[] {
 export function parseCron(expression: string): CronExpression {
   const parts = expression.trim().split(/\s+/).filter(Boolean);
   if (parts.length !== 6 && parts.length !== 5) {
-    throw new CronSyntaxError(`expected 6 fields "{second} {minute} {hour} {day} {month} {day-of-week}" but found ${parts.length}`);
+    throw new CronSyntaxError(
+      `expected 6 fields "{second} {minute} {hour} {day} {month} {day-of-week}" but found ${parts.length}`,
+    );
   }
   if (parts.length === 5) parts.unshift('0');
   const sets = parts.map((p, i) => parseField(p, FIELDS[i]!));
@@ -110,7 +129,16 @@ export function parseCron(expression: string): CronExpression {
   // Each field as `*` or a plain list of its values: croner then reads exactly the sets checked above.
   const pattern = sets.map((set, i) => croneField(set, FIELDS[i]!)).join(' ');
   const occurrences = new Cron(pattern, { paused: true, timezone: 'UTC', domAndDow: true, mode: '6-part' });
-  return { source: expression.trim(), seconds: s, minutes: mi, hours: h, days: d, months: mo, daysOfWeek: dow, occurrences };
+  return {
+    source: expression.trim(),
+    seconds: s,
+    minutes: mi,
+    hours: h,
+    days: d,
+    months: mo,
+    daysOfWeek: dow,
+    occurrences,
+  };
 }
 
 function croneField(set: readonly boolean[], spec: FieldSpec): string {
@@ -133,6 +161,11 @@ export function isSubMinute(cron: CronExpression): boolean {
     for (let v = min; v <= max; v++) if (!f[v]) return false;
     return true;
   };
-  const wildRest = all(cron.minutes, 0, 59) && all(cron.hours, 0, 23) && all(cron.days, 1, 31) && all(cron.months, 1, 12) && all(cron.daysOfWeek, 0, 6);
+  const wildRest =
+    all(cron.minutes, 0, 59) &&
+    all(cron.hours, 0, 23) &&
+    all(cron.days, 1, 31) &&
+    all(cron.months, 1, 12) &&
+    all(cron.daysOfWeek, 0, 6);
   return wildRest && cron.seconds.filter(Boolean).length > 1;
 }

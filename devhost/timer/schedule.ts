@@ -40,16 +40,26 @@ export function timeZoneFromSettings(settings: NodeJS.ProcessEnv): TimeZone {
   let format: Intl.DateTimeFormat;
   try {
     format = new Intl.DateTimeFormat('en-US', {
-      timeZone: name, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+      timeZone: name,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
     });
   } catch {
-    throw new ScheduleError(`WEBSITE_TIME_ZONE "${name}" is not a known IANA time zone (e.g. "Europe/London", "America/New_York")`);
+    throw new ScheduleError(
+      `WEBSITE_TIME_ZONE "${name}" is not a known IANA time zone (e.g. "Europe/London", "America/New_York")`,
+    );
   }
   return {
     name,
     offsetMs(instantMs) {
       const p: Record<string, number> = {};
-      for (const part of format.formatToParts(new Date(instantMs))) if (part.type !== 'literal') p[part.type] = Number(part.value);
+      for (const part of format.formatToParts(new Date(instantMs)))
+        if (part.type !== 'literal') p[part.type] = Number(part.value);
       const wall = Date.UTC(p['year']!, p['month']! - 1, p['day'], p['hour'], p['minute'], p['second']);
       return wall - Math.floor(instantMs / 1000) * 1000;
     },
@@ -72,7 +82,11 @@ export function parseTimeSpanSchedule(text: string): number | undefined {
   if (!m) return undefined;
   const [, d, h, mi, s, frac] = m;
   if (Number(h) > 23 || Number(mi) > 59 || Number(s ?? 0) > 59) return undefined;
-  return ((Number(d ?? 0) * 24 + Number(h)) * 60 + Number(mi)) * 60_000 + Number(s ?? 0) * 1000 + (frac ? Math.round(Number(`0.${frac}`) * 1000) : 0);
+  return (
+    ((Number(d ?? 0) * 24 + Number(h)) * 60 + Number(mi)) * 60_000 +
+    Number(s ?? 0) * 1000 +
+    (frac ? Math.round(Number(`0.${frac}`) * 1000) : 0)
+  );
 }
 
 function formatSpan(ms: number): string {
@@ -92,9 +106,12 @@ export function createSchedule(expression: string, zone: TimeZone = UTC): TimerS
       cron = parseCron(text);
     } catch (e) {
       const detail = e instanceof CronSyntaxError ? e.message : String(e);
-      throw new ScheduleError(`The schedule expression '${text}' was not recognized as a valid cron expression or timespan string: ${detail}`);
+      throw new ScheduleError(
+        `The schedule expression '${text}' was not recognized as a valid cron expression or timespan string: ${detail}`,
+      );
     }
-    if (nextWallOccurrence(cron, Date.UTC(2000, 0, 1)) === undefined) throw new ScheduleError(`The schedule expression '${text}' never occurs`);
+    if (nextWallOccurrence(cron, Date.UTC(2000, 0, 1)) === undefined)
+      throw new ScheduleError(`The schedule expression '${text}' never occurs`);
     return {
       description: `Cron: '${cron.source}'`,
       adjustForDST: true,
@@ -114,7 +131,9 @@ export function createSchedule(expression: string, zone: TimeZone = UTC): TimerS
   }
   const interval = parseTimeSpanSchedule(text);
   if (interval === undefined || interval <= 0) {
-    throw new ScheduleError(`The schedule expression '${text}' was not recognized as a valid cron expression or timespan string`);
+    throw new ScheduleError(
+      `The schedule expression '${text}' was not recognized as a valid cron expression or timespan string`,
+    );
   }
   return {
     description: `Constant: ${formatSpan(interval)}`,

@@ -52,7 +52,11 @@ export class StatusStore {
   write(timerName: string, status: ScheduleStatus): void {
     mkdirSync(this.dir, { recursive: true });
     const iso = (v: number | null) => (v === null ? null : new Date(v).toISOString());
-    const body = JSON.stringify({ last: iso(status.last), next: iso(status.next), lastUpdated: iso(status.lastUpdated) }, null, 2);
+    const body = JSON.stringify(
+      { last: iso(status.last), next: iso(status.next), lastUpdated: iso(status.lastUpdated) },
+      null,
+      2,
+    );
     const tmp = `${this.file(timerName)}.${process.pid}.tmp`;
     writeFileSync(tmp, body);
     renameSync(tmp, this.file(timerName));

@@ -12,7 +12,10 @@ export function intakeFunctionName(source: IntakeSource): string {
   return `intake-${source.name}`;
 }
 
-export function registerIntakeSources(sources: readonly IntakeSource[], getDeps: () => IntakeDeps | Promise<IntakeDeps>): void {
+export function registerIntakeSources(
+  sources: readonly IntakeSource[],
+  getDeps: () => IntakeDeps | Promise<IntakeDeps>,
+): void {
   checkSourceList(sources);
   for (const source of sources) {
     const handler = intakeHttpHandler(source, getDeps);

@@ -92,7 +92,11 @@ function queryObject(request: HttpRequest): Record<string, string> {
   return q;
 }
 
-export function errorBody(e: unknown, correlationId: string, log: (m: string, f: Record<string, unknown>) => void): HttpResponseInit {
+export function errorBody(
+  e: unknown,
+  correlationId: string,
+  log: (m: string, f: Record<string, unknown>) => void,
+): HttpResponseInit {
   const headers: Record<string, string> = { 'cache-control': 'no-store' };
   if (isStagecraftError(e) && e.status < 500) {
     return { status: e.status, jsonBody: { error: e.toJSON() }, headers };
@@ -100,7 +104,17 @@ export function errorBody(e: unknown, correlationId: string, log: (m: string, f:
   log('unexpected error', { correlationId, error: e instanceof Error ? e.message : String(e) });
   if (isStagecraftError(e) && e.retryable) headers['retry-after'] = '5';
   const status = isStagecraftError(e) ? e.status : 500;
-  return { status, jsonBody: { error: { code: isStagecraftError(e) ? e.code : 'INTERNAL', message: 'server error; see logs with this correlationId', details: { correlationId } } }, headers };
+  return {
+    status,
+    jsonBody: {
+      error: {
+        code: isStagecraftError(e) ? e.code : 'INTERNAL',
+        message: 'server error; see logs with this correlationId',
+        details: { correlationId },
+      },
+    },
+    headers,
+  };
 }
 
 function withNoStore(r: HttpResponseInit): HttpResponseInit {
@@ -114,7 +128,11 @@ function safeAudit(context: InvocationContext) {
     try {
       await appendAudit({ ...entry, requestId: entry.requestId ?? context.invocationId });
     } catch (e) {
-      context.error('audit log write failed', { action: entry.action, outcome: entry.outcome, error: (e as Error).message });
+      context.error('audit log write failed', {
+        action: entry.action,
+        outcome: entry.outcome,
+        error: (e as Error).message,
+      });
     }
   };
 }
@@ -123,10 +141,12 @@ function safeAudit(context: InvocationContext) {
 function checkOrigin(request: HttpRequest, headers: ReadonlyMap<string, string>): void {
   if (request.method === 'GET' || request.method === 'HEAD') return;
   // Fetch metadata: a browser marks requests a page of another site made (even when it sends no Origin).
-  if (headers.get('sec-fetch-site') === 'cross-site') throw new Forbidden('AUTH_CROSS_ORIGIN', 'state-changing requests from another site are refused');
+  if (headers.get('sec-fetch-site') === 'cross-site')
+    throw new Forbidden('AUTH_CROSS_ORIGIN', 'state-changing requests from another site are refused');
   const origin = headers.get('origin');
   if (!origin || origin === 'null') {
-    if (origin === 'null') throw new Forbidden('AUTH_CROSS_ORIGIN', 'state-changing requests from an opaque origin are refused');
+    if (origin === 'null')
+      throw new Forbidden('AUTH_CROSS_ORIGIN', 'state-changing requests from an opaque origin are refused');
     return;
   }
   let host: string;
@@ -135,22 +155,41 @@ function checkOrigin(request: HttpRequest, headers: ReadonlyMap<string, string>)
   } catch {
     throw new Forbidden('AUTH_CROSS_ORIGIN', 'the Origin header is not a URL');
   }
-  const own = [headers.get('x-forwarded-host'), headers.get('host')].filter((h): h is string => !!h).map((h) => h.toLowerCase());
-  if (!own.includes(host)) throw new Forbidden('AUTH_CROSS_ORIGIN', `a request from ${origin} may not change state here`);
+  const own = [headers.get('x-forwarded-host'), headers.get('host')]
+    .filter((h): h is string => !!h)
+    .map((h) => h.toLowerCase());
+  if (!own.includes(host))
+    throw new Forbidden('AUTH_CROSS_ORIGIN', `a request from ${origin} may not change state here`);
 }
 
 function declare(name: string, d: Omit<RouteDeclaration, 'name'>): void {
   if (ROUTE_DECLARATIONS.has(name)) throw new Error(`route ${name} declared twice`);
-  ROUTE_DECLARATIONS.set(name, { name, methods: d.methods, route: d.route, auth: d.auth, ...(d.note ? { note: d.note } : {}) });
+  ROUTE_DECLARATIONS.set(name, {
+    name,
+    methods: d.methods,
+    route: d.route,
+    auth: d.auth,
+    ...(d.note ? { note: d.note } : {}),
+  });
 }
 
 export function rawRoute(name: string, o: RawRouteOptions): void {
-  if (o.auth !== 'signature' && o.auth !== 'function-key' && o.auth !== 'anonymous') throw new Error(`raw route ${name} must be signature, function-key or anonymous`);
+  if (o.auth !== 'signature' && o.auth !== 'function-key' && o.auth !== 'anonymous')
+    throw new Error(`raw route ${name} must be signature, function-key or anonymous`);
   declare(name, o);
-  app.http(name, { methods: [...o.methods], authLevel: hostAuthLevel(o.auth), route: o.route, ...(o.durable ? { extraInputs: [df.input.durableClient()] } : {}), handler: o.raw });
+  app.http(name, {
+    methods: [...o.methods],
+    authLevel: hostAuthLevel(o.auth),
+    route: o.route,
+    ...(o.durable ? { extraInputs: [df.input.durableClient()] } : {}),
+    handler: o.raw,
+  });
 }
 
-export function route<P = Record<string, string>, Q = Record<string, string>, B = undefined>(name: string, o: RouteOptions<P, Q, B>): void {
+export function route<P = Record<string, string>, Q = Record<string, string>, B = undefined>(
+  name: string,
+  o: RouteOptions<P, Q, B>,
+): void {
   declare(name, o);
   const handler = async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const headers = headerMap(request);
@@ -162,14 +201,25 @@ export function route<P = Record<string, string>, Q = Record<string, string>, B 
         caller = authorizeRequest(o.auth, headers, authSettings());
       } catch (e) {
         if (AUDITED.has(o.auth) && isStagecraftError(e)) {
-          await audit({ action: o.auditAction ?? `http.${name}`, actor: typeof e.details?.['caller'] === 'string' ? e.details['caller'] : 'unauthenticated', outcome: 'refused', reason: e.code, target: new URL(request.url).pathname, details: { message: e.message, method: request.method } });
+          await audit({
+            action: o.auditAction ?? `http.${name}`,
+            actor: typeof e.details?.['caller'] === 'string' ? e.details['caller'] : 'unauthenticated',
+            outcome: 'refused',
+            reason: e.code,
+            target: new URL(request.url).pathname,
+            details: { message: e.message, method: request.method },
+          });
         }
         throw e;
       }
       const prefix = o.errorPrefix ?? 'REQUEST';
-      const params = o.params ? o.params.safeParse(request.params) : { success: true as const, data: request.params as P };
+      const params = o.params
+        ? o.params.safeParse(request.params)
+        : { success: true as const, data: request.params as P };
       if (!params.success) throw validationErrorFrom(`${prefix}_PARAMS_INVALID`, 'path', params.error.issues);
-      const query = o.query ? o.query.safeParse(queryObject(request)) : { success: true as const, data: queryObject(request) as Q };
+      const query = o.query
+        ? o.query.safeParse(queryObject(request))
+        : { success: true as const, data: queryObject(request) as Q };
       if (!query.success) throw validationErrorFrom(`${prefix}_QUERY_INVALID`, 'query', query.error.issues);
       const text = o.body || o.readBody ? await request.text() : '';
       let body = undefined as B;
@@ -177,7 +227,11 @@ export function route<P = Record<string, string>, Q = Record<string, string>, B 
         // JSON routes take JSON (or no Content-Type); anything else is 415 naming what to send, as at the intake.
         const mediaType = mediaTypeOf(headers.get('content-type'));
         if (text.trim() !== '' && mediaType !== '' && !isJsonMediaType(mediaType)) {
-          throw new ValidationError(`${prefix}_UNSUPPORTED_MEDIA_TYPE`, `Content-Type ${mediaType} is not supported; send application/json`, { status: 415 });
+          throw new ValidationError(
+            `${prefix}_UNSUPPORTED_MEDIA_TYPE`,
+            `Content-Type ${mediaType} is not supported; send application/json`,
+            { status: 415 },
+          );
         }
       }
       if (o.readBody === 'json' && text.trim() !== '') {
@@ -188,7 +242,12 @@ export function route<P = Record<string, string>, Q = Record<string, string>, B 
           parsed = undefined; // the handler names the JSON error in its own terms
         }
         const illFormed = findIllFormedString(parsed);
-        if (illFormed !== undefined) throw new ValidationError(`${prefix}_BODY_INVALID`, `body.${illFormed}: is not well-formed Unicode (a lone surrogate)`, { details: { field: illFormed } });
+        if (illFormed !== undefined)
+          throw new ValidationError(
+            `${prefix}_BODY_INVALID`,
+            `body.${illFormed}: is not well-formed Unicode (a lone surrogate)`,
+            { details: { field: illFormed } },
+          );
       }
       if (o.body) {
         let raw: unknown = {};
@@ -200,12 +259,28 @@ export function route<P = Record<string, string>, Q = Record<string, string>, B 
           }
         }
         const illFormed = findIllFormedString(raw);
-        if (illFormed !== undefined) throw new ValidationError(`${prefix}_BODY_INVALID`, `body.${illFormed}: is not well-formed Unicode (a lone surrogate)`, { details: { field: illFormed } });
+        if (illFormed !== undefined)
+          throw new ValidationError(
+            `${prefix}_BODY_INVALID`,
+            `body.${illFormed}: is not well-formed Unicode (a lone surrogate)`,
+            { details: { field: illFormed } },
+          );
         const parsed = o.body.safeParse(raw);
         if (!parsed.success) throw validationErrorFrom(`${prefix}_BODY_INVALID`, 'body', parsed.error.issues);
         body = parsed.data;
       }
-      const answer = await o.handler({ request, context, caller, params: params.data, query: query.data, body, text, headers, durable: () => durablePortFor(context), audit });
+      const answer = await o.handler({
+        request,
+        context,
+        caller,
+        params: params.data,
+        query: query.data,
+        body,
+        text,
+        headers,
+        durable: () => durablePortFor(context),
+        audit,
+      });
       return withNoStore(answer);
     } catch (e) {
       const custom = o.renderError && isStagecraftError(e) && e.status < 500 ? o.renderError(e, request) : undefined;
@@ -224,5 +299,8 @@ export function route<P = Record<string, string>, Q = Record<string, string>, B 
 /** Audit actor of a caller. */
 export function actorOf(caller: Caller): { actor: string; via: string } {
   if (caller.identity) return { actor: caller.identity.id, via: caller.identity.via };
-  return { actor: caller.functionKey ? 'function-key' : 'anonymous', via: caller.functionKey ? 'function-key' : 'none' };
+  return {
+    actor: caller.functionKey ? 'function-key' : 'anonymous',
+    via: caller.functionKey ? 'function-key' : 'none',
+  };
 }

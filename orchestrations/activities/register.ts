@@ -21,7 +21,11 @@ export class ActivityInputError extends ValidationError {
   readonly field: string;
 
   constructor(activity: string, field: string, message: string) {
-    super('ACTIVITY_INPUT_INVALID', `ACTIVITY_INPUT_INVALID: activity '${activity}' input${field === '(input)' ? '' : `.${field}`}: ${message}`, { details: { activity, field } });
+    super(
+      'ACTIVITY_INPUT_INVALID',
+      `ACTIVITY_INPUT_INVALID: activity '${activity}' input${field === '(input)' ? '' : `.${field}`}: ${message}`,
+      { details: { activity, field } },
+    );
     this.activity = activity;
     this.field = field;
   }
@@ -41,7 +45,13 @@ export function checkActivityInput<I, O>(def: ActivityDescriptor<I, O>, input: u
 export type ActivityHandler<I, O> = (input: I, context: InvocationContext) => Promise<O> | O;
 
 /** `registerActivity(A.rollbackPlan, { handler })` → `df.app.activity('rollbackPlan', …)` with the input checked first. */
-export function registerActivity<I, O>(def: ActivityDescriptor<I, O>, options: Omit<ActivityOptions, 'handler'> & { handler: ActivityHandler<I, O> }): RegisteredActivity {
+export function registerActivity<I, O>(
+  def: ActivityDescriptor<I, O>,
+  options: Omit<ActivityOptions, 'handler'> & { handler: ActivityHandler<I, O> },
+): RegisteredActivity {
   const { handler, ...rest } = options;
-  return df.app.activity(def.name, { ...rest, handler: (input: unknown, context: InvocationContext) => handler(checkActivityInput(def, input), context) });
+  return df.app.activity(def.name, {
+    ...rest,
+    handler: (input: unknown, context: InvocationContext) => handler(checkActivityInput(def, input), context),
+  });
 }

@@ -17,11 +17,9 @@ import { jobFinishedEventName } from '../../shared/router/plan';
 import { nextPollAt, pollPolicy } from '../../shared/jobs/backoff';
 import { dateAt } from '../../shared/jobs/time';
 import {
- 
   RUN_JOB,
   RunJobInput,
   type JobStartInput,
- 
   type JobStatusResult,
   type RunJobOutput,
 } from '../../shared/jobs/contract';
@@ -35,14 +33,23 @@ pollRetry.backoffCoefficient = 2;
 
 function* runJob(context: OrchestrationContext): Generator<Task, RunJobOutput, unknown> {
   const parsed = RunJobInput.safeParse(context.df.getInput());
-  if (!parsed.success) throw new Error(`RUN_JOB_INPUT_INVALID: runJob input is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}${i.code === 'unrecognized_keys' ? ` (${i.keys.join(', ')}; a job is named by ref, never given as a command)` : ''}`).join('; ')}`);
+  if (!parsed.success)
+    throw new Error(
+      `RUN_JOB_INPUT_INVALID: runJob input is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}${i.code === 'unrecognized_keys' ? ` (${i.keys.join(', ')}; a job is named by ref, never given as a command)` : ''}`).join('; ')}`,
+    );
   const input = parsed.data;
   const startedAt = context.df.currentUtcDateTime.toISOString();
   const startMs = context.df.currentUtcDateTime.getTime();
   const poll = pollPolicy(input.pollInitialSeconds, input.pollMaxSeconds);
 
   context.df.setCustomStatus({ step: 'starting', label: input.label });
-  const startInput: JobStartInput = { ref: input.ref, vars: input.vars, idempotencyKey: input.idempotencyKey, label: input.label, ownerInstanceId: context.df.instanceId };
+  const startInput: JobStartInput = {
+    ref: input.ref,
+    vars: input.vars,
+    idempotencyKey: input.idempotencyKey,
+    label: input.label,
+    ownerInstanceId: context.df.instanceId,
+  };
   const result = yield* call(context, JA.start, startInput, startRetry);
   if ('refused' in result) {
     context.df.setCustomStatus({ step: 'refused', label: input.label, code: result.refused.code });
@@ -62,7 +69,13 @@ function* runJob(context: OrchestrationContext): Generator<Task, RunJobOutput, u
   let finishedEvent: Task | undefined;
   let last: JobStatusResult | undefined;
   for (let n = 0; ; n++) {
-    context.df.setCustomStatus({ step: 'waiting', label: input.label, runRef, polls: n, state: last?.state ?? 'PENDING' });
+    context.df.setCustomStatus({
+      step: 'waiting',
+      label: input.label,
+      runRef,
+      polls: n,
+      state: last?.state ?? 'PENDING',
+    });
     try {
       last = yield* call(context, JA.status, { ref: started.ref }, pollRetry);
     } catch {

@@ -29,16 +29,25 @@ export interface OrchestratorDescriptor<I, O> {
   readonly __types?: { input: I; output: O };
 }
 
-export type InputOf<D> = D extends ActivityDescriptor<infer I, unknown> | OrchestratorDescriptor<infer I, unknown> ? I : never;
-export type OutputOf<D> = D extends ActivityDescriptor<unknown, infer O> | OrchestratorDescriptor<unknown, infer O> ? O : never;
+export type InputOf<D> = D extends ActivityDescriptor<infer I, unknown> | OrchestratorDescriptor<infer I, unknown>
+  ? I
+  : never;
+export type OutputOf<D> = D extends ActivityDescriptor<unknown, infer O> | OrchestratorDescriptor<unknown, infer O>
+  ? O
+  : never;
 
 /**
  * `activity(name, schema).returns<Output, Input>()`. Input defaults to what the schema accepts; a declared Input
  * must be assignable to it (the compiler refuses a schema stricter than the type callers build).
  * @example export const rollbackPlan = activity('rollbackPlan', RollbackInput).returns<RollbackPlan>();
  */
-export function activity<S extends z.ZodType>(name: string, input: S): { returns<O, I extends z.input<S> = z.input<S>>(): ActivityDescriptor<I, O> } {
-  return { returns: <O, I extends z.input<S> = z.input<S>>(): ActivityDescriptor<I, O> => ({ kind: 'activity', name, input }) };
+export function activity<S extends z.ZodType>(
+  name: string,
+  input: S,
+): { returns<O, I extends z.input<S> = z.input<S>>(): ActivityDescriptor<I, O> } {
+  return {
+    returns: <O, I extends z.input<S> = z.input<S>>(): ActivityDescriptor<I, O> => ({ kind: 'activity', name, input }),
+  };
 }
 
 /** @example export const runJob = orchestrator<RunJobInput, RunJobOutput>('runJob'); */
@@ -50,13 +59,26 @@ export function orchestrator<I, O>(name: string): OrchestratorDescriptor<I, O> {
 export type TypedTask<O> = Task & { readonly __output?: O };
 
 /** The task of one activity call, not yet yielded (`callActivity` without retry options, else `callActivityWithRetry`). */
-export function activityTask<I, O>(context: OrchestrationContext, def: ActivityDescriptor<I, O>, input: I, retry?: RetryOptions): TypedTask<O> {
+export function activityTask<I, O>(
+  context: OrchestrationContext,
+  def: ActivityDescriptor<I, O>,
+  input: I,
+  retry?: RetryOptions,
+): TypedTask<O> {
   return retry ? context.df.callActivityWithRetry(def.name, retry, input) : context.df.callActivity(def.name, input);
 }
 
 /** The task of one sub-orchestration call, not yet yielded. */
-export function subTask<I, O>(context: OrchestrationContext, def: OrchestratorDescriptor<I, O>, input: I, instanceId?: string, retry?: RetryOptions): TypedTask<O> {
-  return retry ? context.df.callSubOrchestratorWithRetry(def.name, retry, input, instanceId) : context.df.callSubOrchestrator(def.name, input, instanceId);
+export function subTask<I, O>(
+  context: OrchestrationContext,
+  def: OrchestratorDescriptor<I, O>,
+  input: I,
+  instanceId?: string,
+  retry?: RetryOptions,
+): TypedTask<O> {
+  return retry
+    ? context.df.callSubOrchestratorWithRetry(def.name, retry, input, instanceId)
+    : context.df.callSubOrchestrator(def.name, input, instanceId);
 }
 
 /** Yield a typed task; its result has the task's type. */
@@ -65,12 +87,23 @@ export function* awaitTask<O>(task: TypedTask<O>): Generator<Task, O, unknown> {
 }
 
 /** `const plan = yield* call(context, A.rollbackPlan, input, retry)`: schedule an activity and type its result. */
-export function* call<I, O>(context: OrchestrationContext, def: ActivityDescriptor<I, O>, input: I, retry?: RetryOptions): Generator<Task, O, unknown> {
+export function* call<I, O>(
+  context: OrchestrationContext,
+  def: ActivityDescriptor<I, O>,
+  input: I,
+  retry?: RetryOptions,
+): Generator<Task, O, unknown> {
   return yield* awaitTask(activityTask(context, def, input, retry));
 }
 
 /** `const out = yield* callSub(context, O.runJob, jobInput, childId)`: run a sub-orchestration and type its output. */
-export function* callSub<I, O>(context: OrchestrationContext, def: OrchestratorDescriptor<I, O>, input: I, instanceId?: string, retry?: RetryOptions): Generator<Task, O, unknown> {
+export function* callSub<I, O>(
+  context: OrchestrationContext,
+  def: OrchestratorDescriptor<I, O>,
+  input: I,
+  instanceId?: string,
+  retry?: RetryOptions,
+): Generator<Task, O, unknown> {
   return yield* awaitTask(subTask(context, def, input, instanceId, retry));
 }
 
@@ -80,4 +113,7 @@ export function* all<O>(context: OrchestrationContext, tasks: readonly TypedTask
 }
 
 /** A nested object the activity validates itself (any non-array object): for parts the schema does not spell out. */
-export const anObject: z.ZodType<object> = z.custom<object>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), { error: 'must be an object' });
+export const anObject: z.ZodType<object> = z.custom<object>(
+  (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+  { error: 'must be an object' },
+);

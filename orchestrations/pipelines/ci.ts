@@ -34,17 +34,30 @@ function* ciPipeline(context: OrchestrationContext): Generator<Task, CiOutput, u
     return { status: 'skipped', reason: plan.reason };
   }
   const { git } = plan;
-  context.df.setCustomStatus({ step: 'running', repo: git.repo, commit: git.commit, suites: plan.suites.map((s) => s.name) });
+  context.df.setCustomStatus({
+    step: 'running',
+    repo: git.repo,
+    commit: git.commit,
+    suites: plan.suites.map((s) => s.name),
+  });
 
   const tasks = plan.suites.map((s) => {
-    const jobInput: RunJobInput = { ref: s.ref, vars: s.vars, idempotencyKey: `${instanceId}:${s.name}`, label: `ci ${git.repo} ${s.name}`, timeoutSeconds: s.timeoutSeconds };
+    const jobInput: RunJobInput = {
+      ref: s.ref,
+      vars: s.vars,
+      idempotencyKey: `${instanceId}:${s.name}`,
+      label: `ci ${git.repo} ${s.name}`,
+      timeoutSeconds: s.timeoutSeconds,
+    };
     return subTask(context, O.runJob, jobInput, `${instanceId}:suite:${s.name}`);
   });
   const results: SuiteOutcome[] = [];
   if (tasks.length > 0) {
     try {
       const outs = yield* all(context, tasks);
-      outs.forEach((o, i) => results.push({ name: plan.suites[i]!.name, required: plan.suites[i]!.required, state: o.state, job: o }));
+      outs.forEach((o, i) =>
+        results.push({ name: plan.suites[i]!.name, required: plan.suites[i]!.required, state: o.state, job: o }),
+      );
     } catch {
       // Task.all fails fast; collect every suite on its own (finished ones answer at once).
       for (const [i, t] of tasks.entries()) {
@@ -61,7 +74,13 @@ function* ciPipeline(context: OrchestrationContext): Generator<Task, CiOutput, u
   context.df.setCustomStatus({ step: 'reporting', repo: git.repo, commit: git.commit });
   const finish: CiFinishInput = { instanceId, git, startedAt: plan.startedAt, results };
   const out = yield* call(context, PLA.ciFinish, finish, retry);
-  context.df.setCustomStatus({ step: 'done', repo: git.repo, commit: git.commit, verdict: out.status, description: out.verdict?.description });
+  context.df.setCustomStatus({
+    step: 'done',
+    repo: git.repo,
+    commit: git.commit,
+    verdict: out.status,
+    description: out.verdict?.description,
+  });
   return out;
 }
 

@@ -20,7 +20,9 @@ import { call, callSub } from '../lib/typed';
 const retry = new df.RetryOptions(2_000, 4);
 retry.backoffCoefficient = 2;
 
-function* releaseDeployment(context: OrchestrationContext): Generator<Task, ReleaseFinishInput | { status: 'skipped'; reason: string }, unknown> {
+function* releaseDeployment(
+  context: OrchestrationContext,
+): Generator<Task, ReleaseFinishInput | { status: 'skipped'; reason: string }, unknown> {
   const input = context.df.getInput<{ event?: unknown } | undefined>();
   const instanceId = context.df.instanceId;
   const plan = yield* call(context, PLA.releasePlan, { event: input?.event, instanceId }, retry);
@@ -38,17 +40,42 @@ function* releaseDeployment(context: OrchestrationContext): Generator<Task, Rele
       kind: 'release-deployment',
       // The approval store is keyed by model/version: a release is "release:<repo>" at its commit.
       model: {
-        name: `release:${git.repo}`, version: git.commit, status: 'READY', runId: undefined, source: undefined, author: git.actor, description: `release ${git.branch} of ${git.repo}`,
-        tags: {}, aliases: [], currentStage: undefined, createdAt: undefined, gitCommit: git.commit, retrainingRun: undefined,
+        name: `release:${git.repo}`,
+        version: git.commit,
+        status: 'READY',
+        runId: undefined,
+        source: undefined,
+        author: git.actor,
+        description: `release ${git.branch} of ${git.repo}`,
+        tags: {},
+        aliases: [],
+        currentStage: undefined,
+        createdAt: undefined,
+        gitCommit: git.commit,
+        retrainingRun: undefined,
       },
-      trigger: { kind: 'promote-requested', eventId: instanceId, triggeredBy: git.actor, requestId: undefined, reason: `release ${git.branch}`, targetAlias: undefined },
+      trigger: {
+        kind: 'promote-requested',
+        eventId: instanceId,
+        triggeredBy: git.actor,
+        requestId: undefined,
+        reason: `release ${git.branch}`,
+        targetAlias: undefined,
+      },
       approval: plan.approval,
       summary: `Release ${git.branch} of ${git.repo} at ${git.commit}: replace ${plan.definitions.length} job definition(s)`,
       notify: plan.approvalNotify ?? [],
     };
-    const request = yield* approvalFlow(context, approvalInput, (extra) => context.df.setCustomStatus({ step: 'awaiting-approval', repo: git.repo, commit: git.commit, ...extra }));
+    const request = yield* approvalFlow(context, approvalInput, (extra) =>
+      context.df.setCustomStatus({ step: 'awaiting-approval', repo: git.repo, commit: git.commit, ...extra }),
+    );
     const decided = summarizeApproval(request);
-    finish.approval = { status: request.status, approvalId: request.approvalId, votes: decided.votes, ...(decided.reason !== undefined ? { reason: decided.reason } : {}) };
+    finish.approval = {
+      status: request.status,
+      approvalId: request.approvalId,
+      votes: decided.votes,
+      ...(decided.reason !== undefined ? { reason: decided.reason } : {}),
+    };
     if (request.status !== 'approved') {
       finish.outcome = 'REJECTED';
       yield* call(context, PLA.releaseFinish, finish, retry);
@@ -62,17 +89,31 @@ function* releaseDeployment(context: OrchestrationContext): Generator<Task, Rele
   const failed = finish.changes.filter((c) => c.error !== undefined);
   if (failed.length === 0 && plan.smoke) {
     context.df.setCustomStatus({ step: 'smoke-run', repo: git.repo, commit: git.commit });
-    const jobInput: RunJobInput = { ref: plan.smoke.ref, vars: plan.smoke.vars, idempotencyKey: `${instanceId}:smoke`, label: `release smoke ${git.repo}`, timeoutSeconds: plan.smoke.timeoutSeconds };
+    const jobInput: RunJobInput = {
+      ref: plan.smoke.ref,
+      vars: plan.smoke.vars,
+      idempotencyKey: `${instanceId}:smoke`,
+      label: `release smoke ${git.repo}`,
+      timeoutSeconds: plan.smoke.timeoutSeconds,
+    };
     try {
       finish.smoke = yield* callSub(context, O.runJob, jobInput, `${instanceId}:smoke`);
     } catch (e) {
       finish.error = `smoke run could not start: ${(e instanceof Error ? e.message : String(e)).slice(0, 500)}`;
     }
   }
-  finish.outcome = failed.length > 0 ? 'FAILED' : plan.smoke && finish.smoke?.state !== 'SUCCEEDED' ? 'SMOKE_FAILED' : 'DEPLOYED';
-  if (failed.length > 0) finish.error = `could not update: ${failed.map((c) => `${c.name} (${c.error ?? ''})`).join('; ')}`.slice(0, 1_000);
+  finish.outcome =
+    failed.length > 0 ? 'FAILED' : plan.smoke && finish.smoke?.state !== 'SUCCEEDED' ? 'SMOKE_FAILED' : 'DEPLOYED';
+  if (failed.length > 0)
+    finish.error = `could not update: ${failed.map((c) => `${c.name} (${c.error ?? ''})`).join('; ')}`.slice(0, 1_000);
   yield* call(context, PLA.releaseFinish, finish, retry);
-  context.df.setCustomStatus({ step: 'done', outcome: finish.outcome, repo: git.repo, commit: git.commit, changed: finish.changes.filter((c) => c.changed).map((c) => c.name) });
+  context.df.setCustomStatus({
+    step: 'done',
+    outcome: finish.outcome,
+    repo: git.repo,
+    commit: git.commit,
+    changed: finish.changes.filter((c) => c.changed).map((c) => c.name),
+  });
   return finish;
 }
 

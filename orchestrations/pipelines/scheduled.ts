@@ -23,8 +23,19 @@ function* scheduledJob(context: OrchestrationContext): Generator<Task, unknown, 
     context.df.setCustomStatus({ step: 'skipped', reason: plan.reason });
     return { status: 'skipped', reason: plan.reason };
   }
-  context.df.setCustomStatus({ step: 'running', job: plan.name, kind: plan.kind, ...(plan.model ? { model: plan.model } : {}) });
-  const jobInput: RunJobInput = { ref: plan.job.ref, vars: plan.job.vars, idempotencyKey: instanceId, label: `${plan.kind} ${plan.name}`, timeoutSeconds: plan.job.timeoutSeconds };
+  context.df.setCustomStatus({
+    step: 'running',
+    job: plan.name,
+    kind: plan.kind,
+    ...(plan.model ? { model: plan.model } : {}),
+  });
+  const jobInput: RunJobInput = {
+    ref: plan.job.ref,
+    vars: plan.job.vars,
+    idempotencyKey: instanceId,
+    label: `${plan.kind} ${plan.name}`,
+    timeoutSeconds: plan.job.timeoutSeconds,
+  };
   let result: RunJobOutput | undefined;
   let error: string | undefined;
   try {
@@ -34,8 +45,20 @@ function* scheduledJob(context: OrchestrationContext): Generator<Task, unknown, 
   }
   const outcome = result?.state ?? 'ERROR';
   yield* call(context, PLA.scheduledFinish, { instanceId, plan, result, error, outcome }, retry);
-  context.df.setCustomStatus({ step: 'done', job: plan.name, kind: plan.kind, outcome, ...(plan.model ? { model: plan.model } : {}) });
-  return { status: outcome, job: plan.name, kind: plan.kind, ...(result ? { runRef: result.runRef, resultSummary: result.resultSummary } : {}), ...(error ? { error } : {}) };
+  context.df.setCustomStatus({
+    step: 'done',
+    job: plan.name,
+    kind: plan.kind,
+    outcome,
+    ...(plan.model ? { model: plan.model } : {}),
+  });
+  return {
+    status: outcome,
+    job: plan.name,
+    kind: plan.kind,
+    ...(result ? { runRef: result.runRef, resultSummary: result.resultSummary } : {}),
+    ...(error ? { error } : {}),
+  };
 }
 
 df.app.orchestration(PIPELINES.scheduled, scheduledJob);

@@ -15,7 +15,11 @@ import * as df from 'durable-functions';
 import { dateAt, isoAt } from '../../shared/jobs/time';
 import { approvalSchedule } from '../../shared/decisions/approval-schedule';
 import type { ApprovalRequest } from '../../shared/approvals/model';
-import type { ApprovalDeadlineInput, ApprovalTimerEventInput, CreateApprovalInput } from '../../shared/promotion/messages';
+import type {
+  ApprovalDeadlineInput,
+  ApprovalTimerEventInput,
+  CreateApprovalInput,
+} from '../../shared/promotion/messages';
 import type { ApprovalSummary } from '../../shared/promotion/types';
 import { PromotionActivities as PA } from '../contracts/promotion';
 import { call } from '../lib/typed';
@@ -28,7 +32,12 @@ export function summarizeApproval(r: ApprovalRequest): ApprovalSummary {
     approvalId: r.approvalId,
     status: r.status,
     required: r.rules.required !== false,
-    votes: r.votes.map((v) => ({ approver: v.approver, verdict: v.verdict, at: isoAt(v.atMs), ...(v.comment !== undefined ? { comment: v.comment } : {}) })),
+    votes: r.votes.map((v) => ({
+      approver: v.approver,
+      verdict: v.verdict,
+      at: isoAt(v.atMs),
+      ...(v.comment !== undefined ? { comment: v.comment } : {}),
+    })),
     createdAt: r.createdAt,
     escalations: r.escalations,
     remindersSent: r.remindersSent,
@@ -51,14 +60,23 @@ export function* approvalFlow(
   let request = yield* call(context, PA.createApproval, asking, retry);
   if (request.status !== 'pending') return request;
   const rules = input.approval;
-  const schedule = approvalSchedule(request.createdAt, { ...(rules.reminderEvery !== undefined ? { reminderEvery: rules.reminderEvery } : {}), escalation: rules.escalation, ...(rules.deadline !== undefined ? { deadline: rules.deadline } : {}) });
+  const schedule = approvalSchedule(request.createdAt, {
+    ...(rules.reminderEvery !== undefined ? { reminderEvery: rules.reminderEvery } : {}),
+    escalation: rules.escalation,
+    ...(rules.deadline !== undefined ? { deadline: rules.deadline } : {}),
+  });
   let next = 0;
   let decision: Task | undefined;
   for (;;) {
     request = yield* call(context, PA.readApproval, { approvalId: request.approvalId }, retry);
     if (request.status !== 'pending') return request;
     const timerEvent = schedule[next];
-    onStatus({ approvalId: request.approvalId, approvals: request.votes.filter((v) => v.verdict === 'approve').length, needed: request.rules.minApprovals, nextTimer: timerEvent ? { kind: timerEvent.kind, at: timerEvent.at } : null });
+    onStatus({
+      approvalId: request.approvalId,
+      approvals: request.votes.filter((v) => v.verdict === 'approve').length,
+      needed: request.rules.minApprovals,
+      nextTimer: timerEvent ? { kind: timerEvent.kind, at: timerEvent.at } : null,
+    });
     decision ??= context.df.waitForExternalEvent(request.eventName);
     if (timerEvent === undefined) {
       yield decision;
@@ -81,7 +99,13 @@ export function* approvalFlow(
     }
     const step = timerEvent.kind === 'escalation' ? rules.escalation[timerEvent.index] : undefined;
     const channels = step && step.notify.length > 0 ? step.notify : input.notify;
-    const t: ApprovalTimerEventInput = { approvalId: request.approvalId, kind: timerEvent.kind, index: timerEvent.index, channels, ...(input.reportUrl !== undefined ? { reportUrl: input.reportUrl } : {}) };
+    const t: ApprovalTimerEventInput = {
+      approvalId: request.approvalId,
+      kind: timerEvent.kind,
+      index: timerEvent.index,
+      channels,
+      ...(input.reportUrl !== undefined ? { reportUrl: input.reportUrl } : {}),
+    };
     try {
       yield* call(context, PA.approvalTimerEvent, t, retry);
     } catch {

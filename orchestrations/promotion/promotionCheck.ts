@@ -24,7 +24,11 @@ recordRetry.backoffCoefficient = 2;
 function errorText(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);
   // Durable wraps activity failures as "Activity function 'x' failed: <message> \n {json}"; keep the message.
-  return m.replace(/^Activity function '[^']*' failed:\s*/, '').split('\n')[0]!.trim().slice(0, 500);
+  return m
+    .replace(/^Activity function '[^']*' failed:\s*/, '')
+    .split('\n')[0]!
+    .trim()
+    .slice(0, 500);
 }
 
 function clamp(n: number, lo: number, hi: number): number {
@@ -58,7 +62,12 @@ function* promotionCheck(context: OrchestrationContext): Generator<Task, Validat
       };
       try {
         const out = yield* callSub(context, O.runJob, jobInput, `${context.df.instanceId}:job:${attempt}`);
-        const job = { runRef: out.runRef, state: out.state, ...(out.resultSummary !== undefined ? { resultSummary: out.resultSummary } : {}), ...(out.outputTail !== undefined ? { outputTail: out.outputTail } : {}) };
+        const job = {
+          runRef: out.runRef,
+          state: out.state,
+          ...(out.resultSummary !== undefined ? { resultSummary: out.resultSummary } : {}),
+          ...(out.outputTail !== undefined ? { outputTail: out.outputTail } : {}),
+        };
         if (out.state === 'SUCCEEDED') {
           evaluation = { status: 'passed', message: out.resultSummary ?? 'the job succeeded', job };
           break;
@@ -66,13 +75,20 @@ function* promotionCheck(context: OrchestrationContext): Generator<Task, Validat
         evaluation =
           out.state === 'TIMED_OUT'
             ? { status: 'error', message: `the job did not finish within ${timeoutSeconds} s and was cancelled`, job }
-            : { status: 'failed', message: `the job ended ${out.state}${out.resultSummary ? `: ${out.resultSummary}` : ''}`, job };
+            : {
+                status: 'failed',
+                message: `the job ended ${out.state}${out.resultSummary ? `: ${out.resultSummary}` : ''}`,
+                job,
+              };
       } catch (e) {
         evaluation = { status: 'error', message: `the job could not be run: ${errorText(e)}` };
         // A refused reference or bad template does not get better with retries.
         if (/\b(JOB_NOT_IN_POLICY|TEMPLATE_UNKNOWN_PLACEHOLDER|RUN_JOB_INPUT_INVALID):/.test(errorText(e))) break;
       }
-      if (attempt < attemptsAllowed) yield context.df.createTimer(dateAt(context.df.currentUtcDateTime.getTime() + retryDelayMs(backoffMs, attempt)));
+      if (attempt < attemptsAllowed)
+        yield context.df.createTimer(
+          dateAt(context.df.currentUtcDateTime.getTime() + retryDelayMs(backoffMs, attempt)),
+        );
     }
   } else {
     const runInput: RunCheckInput = { id, check, model: input.model, promotion: input.promotion };
@@ -100,7 +116,12 @@ function* promotionCheck(context: OrchestrationContext): Generator<Task, Validat
     finishedAt: context.df.currentUtcDateTime.toISOString(),
     attempts,
   };
-  const rec: RecordValidationInput = { promotionInstanceId: input.promotionInstanceId, model: input.model.name, version: input.model.version, result };
+  const rec: RecordValidationInput = {
+    promotionInstanceId: input.promotionInstanceId,
+    model: input.model.name,
+    version: input.model.version,
+    result,
+  };
   try {
     yield* call(context, PA.recordValidation, rec, recordRetry);
   } catch {

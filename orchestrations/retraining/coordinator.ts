@@ -24,7 +24,17 @@ import { toIso, toMs } from '../../shared/decisions/time';
 import type { BeginResult, CoordinatorInput, EffectsInput } from '../../shared/retraining/contract';
 import { RETRAINING } from '../../shared/retraining/names';
 import type { RetrainingRules } from '../../shared/retraining/rules';
-import { type CoordinatorState, type Outcome, apply, decide, hasUnflushed, ingestDrift, initialState, statusOf, takeUnflushed } from '../../shared/retraining/state';
+import {
+  type CoordinatorState,
+  type Outcome,
+  apply,
+  decide,
+  hasUnflushed,
+  ingestDrift,
+  initialState,
+  statusOf,
+  takeUnflushed,
+} from '../../shared/retraining/state';
 import { RETRAIN_TRIGGER_EVENT, type NormalizedTrigger, normalizeTrigger } from '../../shared/retraining/trigger';
 import { RetrainingActivities as RA } from '../contracts/retraining';
 import { call } from '../lib/typed';
@@ -44,7 +54,8 @@ function errorText(e: unknown): string {
 
 function* retrainingCoordinator(context: OrchestrationContext): Generator<Task, void, unknown> {
   const input = context.df.getInput<Partial<CoordinatorInput> | undefined>() ?? {};
-  if (typeof input.model !== 'string' || input.model === '') throw new Error('retrainingCoordinator input must be { model: string }');
+  if (typeof input.model !== 'string' || input.model === '')
+    throw new Error('retrainingCoordinator input must be { model: string }');
   const model = input.model;
   const state: CoordinatorState = input.state ?? initialState(model);
   state.generation++;
@@ -79,7 +90,11 @@ function* retrainingCoordinator(context: OrchestrationContext): Generator<Task, 
       outcome = { action: 'ignore', reason: 'INVALID_TRIGGER', message: parsed.reason };
     } else if (parsed.model !== undefined && parsed.model !== model) {
       trigger = parsed.trigger;
-      outcome = { action: 'ignore', reason: 'WRONG_MODEL', message: `trigger for model ${parsed.model} reached the coordinator of ${model}` };
+      outcome = {
+        action: 'ignore',
+        reason: 'WRONG_MODEL',
+        message: `trigger for model ${parsed.model} reached the coordinator of ${model}`,
+      };
     } else {
       trigger = parsed.trigger;
       if (trigger.kind === 'wake') {
@@ -87,7 +102,11 @@ function* retrainingCoordinator(context: OrchestrationContext): Generator<Task, 
         if (trigger.id.startsWith('trailing:')) delete state.trailingWakeAt;
       }
       if (trigger.kind === 'drift' && rules) ingestDrift(state, rules, trigger.observations);
-      if (state.running && trigger.kind !== 'run-finished' && now() - toMs(state.running.lastCheckedAt ?? state.running.startedAt) >= RUN_CHECK_MS) {
+      if (
+        state.running &&
+        trigger.kind !== 'run-finished' &&
+        now() - toMs(state.running.lastCheckedAt ?? state.running.startedAt) >= RUN_CHECK_MS
+      ) {
         state.running.lastCheckedAt = context.df.currentUtcDateTime.toISOString();
         let st: { finished: boolean; outcome?: string } = { finished: false };
         try {
@@ -96,10 +115,22 @@ function* retrainingCoordinator(context: OrchestrationContext): Generator<Task, 
           // Unknown: keep treating the run as running; the next check or its notice settles it.
         }
         if (st.finished) {
-          apply(state, { kind: 'run-finished', id: `finished:${state.running.runId}`, runId: state.running.runId, outcome: st.outcome ?? 'UNKNOWN' }, {
-            action: 'note', reason: 'RUN_FINISHED_UNNOTICED', message: `retraining run ${state.running.runId} ended ${st.outcome ?? 'UNKNOWN'} without a notice`,
-            runFinished: { runId: state.running.runId, outcome: st.outcome ?? 'UNKNOWN' },
-          }, now());
+          apply(
+            state,
+            {
+              kind: 'run-finished',
+              id: `finished:${state.running.runId}`,
+              runId: state.running.runId,
+              outcome: st.outcome ?? 'UNKNOWN',
+            },
+            {
+              action: 'note',
+              reason: 'RUN_FINISHED_UNNOTICED',
+              message: `retraining run ${state.running.runId} ended ${st.outcome ?? 'UNKNOWN'} without a notice`,
+              runFinished: { runId: state.running.runId, outcome: st.outcome ?? 'UNKNOWN' },
+            },
+            now(),
+          );
         }
       }
       outcome = decide(state, trigger, now(), rules);
@@ -111,7 +142,12 @@ function* retrainingCoordinator(context: OrchestrationContext): Generator<Task, 
           else delete state.pendingApproval;
           outcome = decide(state, trigger, now(), rules);
         } catch (e) {
-          outcome = { action: 'suppress', reason: 'APPROVAL_STATE_UNKNOWN', message: `could not read the approval state: ${errorText(e)}`, clearTrailing: false };
+          outcome = {
+            action: 'suppress',
+            reason: 'APPROVAL_STATE_UNKNOWN',
+            message: `could not read the approval state: ${errorText(e)}`,
+            clearTrailing: false,
+          };
         }
       }
     }
@@ -132,7 +168,13 @@ function* retrainingCoordinator(context: OrchestrationContext): Generator<Task, 
     if (flushNow) effects.records = takeUnflushed(state);
     if (outcome.action === 'start' && trigger) {
       effects.startRun = {
-        runId: outcome.runId, model, coordinatorId, triggerKind: outcome.triggerKind, triggerId: trigger.id, reason: entry.message, parameters: outcome.parameters,
+        runId: outcome.runId,
+        model,
+        coordinatorId,
+        triggerKind: outcome.triggerKind,
+        triggerId: trigger.id,
+        reason: entry.message,
+        parameters: outcome.parameters,
       };
     }
     if (effects.records.length || effects.wakes.length || effects.startRun) {
@@ -141,7 +183,17 @@ function* retrainingCoordinator(context: OrchestrationContext): Generator<Task, 
       } catch (e) {
         // Records and wake-ups are lost, a start is not: the run is marked finished so the model is not stuck.
         if (effects.startRun && state.running?.runId === effects.startRun.runId) {
-          apply(state, trigger, { action: 'note', reason: 'START_FAILED', message: `could not start run ${effects.startRun.runId}: ${errorText(e)}`, runFinished: { runId: effects.startRun.runId, outcome: 'ERROR' } }, now());
+          apply(
+            state,
+            trigger,
+            {
+              action: 'note',
+              reason: 'START_FAILED',
+              message: `could not start run ${effects.startRun.runId}: ${errorText(e)}`,
+              runFinished: { runId: effects.startRun.runId, outcome: 'ERROR' },
+            },
+            now(),
+          );
         }
         delete state.flushWakeAt;
         delete state.trailingWakeAt;

@@ -27,7 +27,13 @@ function* retrainingRun(context: OrchestrationContext): Generator<Task, RunOutpu
     const prep = yield* call(context, RA.runPrepare, run, retry);
     if ('refused' in prep) throw new Error(`${prep.refused.code}: ${prep.refused.message}`);
     context.df.setCustomStatus({ step: 'training', model: run.model, trigger: run.triggerKind });
-    const jobInput: RunJobInput = { ref: { kind: 'training', model: run.model }, vars: prep.vars, idempotencyKey: run.runId, label: `retrain ${run.model}`, timeoutSeconds: prep.timeoutSeconds };
+    const jobInput: RunJobInput = {
+      ref: { kind: 'training', model: run.model },
+      vars: prep.vars,
+      idempotencyKey: run.runId,
+      label: `retrain ${run.model}`,
+      timeoutSeconds: prep.timeoutSeconds,
+    };
     const result = yield* callSub(context, O.runJob, jobInput, `${run.runId}:job`);
     finish.outcome = result.state;
     finish.job = result;
@@ -37,7 +43,13 @@ function* retrainingRun(context: OrchestrationContext): Generator<Task, RunOutpu
   }
   context.df.setCustomStatus({ step: 'finished', model: run.model, outcome: finish.outcome });
   yield* call(context, RA.runFinish, finish, retry);
-  const out: RunOutput = { runId: run.runId, model: run.model, outcome: finish.outcome, startedAt, finishedAt: context.df.currentUtcDateTime.toISOString() };
+  const out: RunOutput = {
+    runId: run.runId,
+    model: run.model,
+    outcome: finish.outcome,
+    startedAt,
+    finishedAt: context.df.currentUtcDateTime.toISOString(),
+  };
   if (finish.job) out.jobRunRef = finish.job.runRef;
   const summary = finish.job?.resultSummary ?? finish.error;
   if (summary !== undefined) out.summary = summary;

@@ -18,7 +18,13 @@ import type { ValidationResult } from '../../shared/promotion/types';
 import { fullConfig, inputOf, sameServing, servingChampion, splitConfig } from '../../shared/serving/config';
 import {
   SERVING_ROLLOUT,
-  type ConfigInput, type ServingAbTestInput, type ServingApplyInput, type ServingPhase, type ServingRollout, type ServingRolloutInput, type ServingState,
+  type ConfigInput,
+  type ServingAbTestInput,
+  type ServingApplyInput,
+  type ServingPhase,
+  type ServingRollout,
+  type ServingRolloutInput,
+  type ServingState,
 } from '../../shared/serving/types';
 import { PromotionActivities as PA } from '../contracts/promotion';
 import { ServingActivities as SA } from '../contracts/serving';
@@ -29,7 +35,11 @@ retry.backoffCoefficient = 2;
 
 function errorText(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);
-  return m.replace(/^Activity function '[^']*' failed:\s*/, '').split('\n')[0]!.trim().slice(0, 500);
+  return m
+    .replace(/^Activity function '[^']*' failed:\s*/, '')
+    .split('\n')[0]!
+    .trim()
+    .slice(0, 500);
 }
 
 function* servingRollout(context: OrchestrationContext): Generator<Task, ServingRollout, unknown> {
@@ -48,7 +58,10 @@ function* servingRollout(context: OrchestrationContext): Generator<Task, Serving
   const pollMs = Math.max(1000, parseDuration(deploy.rollout.pollEvery));
 
   /** Applies a config and waits (bounded) until the update finished; returns the final state or why not. */
-  const applyAndWait = function* (config: ConfigInput, create: boolean): Generator<Task, { ok: true; state: ServingState } | { ok: false; reason: string; timedOut?: boolean }, unknown> {
+  const applyAndWait = function* (
+    config: ConfigInput,
+    create: boolean,
+  ): Generator<Task, { ok: true; state: ServingState } | { ok: false; reason: string; timedOut?: boolean }, unknown> {
     const applyInput: ServingApplyInput = { endpoint, runner, config, create };
     let state: ServingState;
     try {
@@ -59,8 +72,14 @@ function* servingRollout(context: OrchestrationContext): Generator<Task, Serving
     const deadline = nowMs() + updateTimeoutMs;
     for (;;) {
       if (state.progress === 'done') return { ok: true, state };
-      if (state.progress === 'failed') return { ok: false, reason: `config update ended ${state.configUpdate ?? 'failed'}` };
-      if (nowMs() >= deadline) return { ok: false, reason: `config update still ${state.configUpdate ?? 'in progress'} after ${deploy.rollout.updateTimeout}`, timedOut: true };
+      if (state.progress === 'failed')
+        return { ok: false, reason: `config update ended ${state.configUpdate ?? 'failed'}` };
+      if (nowMs() >= deadline)
+        return {
+          ok: false,
+          reason: `config update still ${state.configUpdate ?? 'in progress'} after ${deploy.rollout.updateTimeout}`,
+          timedOut: true,
+        };
       yield context.df.createTimer(dateAt(Math.min(deadline, nowMs() + pollMs)));
       try {
         state = yield* call(context, SA.read, { endpoint, runner }, retry);
@@ -75,11 +94,34 @@ function* servingRollout(context: OrchestrationContext): Generator<Task, Serving
     before = yield* call(context, SA.read, { endpoint, runner }, retry);
   } catch (e) {
     phase('read', 'failed', errorText(e));
-    return { endpoint, runner, state: 'FAILED', reason: `endpoint ${endpoint} unreadable: ${errorText(e)}`, before: null, after: null, phases, ab: [] };
+    return {
+      endpoint,
+      runner,
+      state: 'FAILED',
+      reason: `endpoint ${endpoint} unreadable: ${errorText(e)}`,
+      before: null,
+      after: null,
+      phases,
+      ab: [],
+    };
   }
-  phase('read', 'ok', before.exists ? `config version ${before.snapshot?.configVersion ?? '?'}` : 'endpoint does not exist yet');
+  phase(
+    'read',
+    'ok',
+    before.exists ? `config version ${before.snapshot?.configVersion ?? '?'}` : 'endpoint does not exist yet',
+  );
   const champion = servingChampion(before.snapshot);
-  const out: ServingRollout = { endpoint, runner, state: 'SUCCEEDED', reason: '', before: before.snapshot, after: null, phases, ab: [], ...(champion ? { championVersion: champion.entity_version } : {}) };
+  const out: ServingRollout = {
+    endpoint,
+    runner,
+    state: 'SUCCEEDED',
+    reason: '',
+    before: before.snapshot,
+    after: null,
+    phases,
+    ab: [],
+    ...(champion ? { championVersion: champion.entity_version } : {}),
+  };
 
   /** Failure path: put `before` back (when there was one and it is not what serves now). */
   const fail = function* (state: ServingRollout['state'], reason: string): Generator<Task, ServingRollout, unknown> {
@@ -114,8 +156,13 @@ function* servingRollout(context: OrchestrationContext): Generator<Task, Serving
     return out;
   };
 
-  const direct = input.direct === true || !before.exists || !champion || champion.entity_version === model.version
-    || champion.entity_name !== entityName || deploy.rollout.challengerTraffic === 0;
+  const direct =
+    input.direct === true ||
+    !before.exists ||
+    !champion ||
+    champion.entity_version === model.version ||
+    champion.entity_name !== entityName ||
+    deploy.rollout.challengerTraffic === 0;
 
   if (!direct) {
     const pct = deploy.rollout.challengerTraffic;
@@ -132,7 +179,14 @@ function* servingRollout(context: OrchestrationContext): Generator<Task, Serving
 
     for (const [id, check] of input.abChecks) {
       const startedAt = iso();
-      const abInput: ServingAbTestInput = { endpoint, id, check, championVersion: champion.entity_version, challengerVersion: model.version, since };
+      const abInput: ServingAbTestInput = {
+        endpoint,
+        id,
+        check,
+        championVersion: champion.entity_version,
+        challengerVersion: model.version,
+        since,
+      };
       let evaluation: CheckEvaluation;
       let attempts = 1;
       try {
@@ -142,9 +196,22 @@ function* servingRollout(context: OrchestrationContext): Generator<Task, Serving
       } catch (e) {
         evaluation = { status: 'error', message: `the A/B query could not run: ${errorText(e)}` };
       }
-      const result: ValidationResult = { id, type: 'ab-test', severity: check.severity, ...evaluation, startedAt, finishedAt: iso(), attempts };
+      const result: ValidationResult = {
+        id,
+        type: 'ab-test',
+        severity: check.severity,
+        ...evaluation,
+        startedAt,
+        finishedAt: iso(),
+        attempts,
+      };
       out.ab.push(result);
-      const rec: RecordValidationInput = { promotionInstanceId: input.promotionInstanceId, model: model.name, version: model.version, result };
+      const rec: RecordValidationInput = {
+        promotionInstanceId: input.promotionInstanceId,
+        model: model.name,
+        version: model.version,
+        result,
+      };
       try {
         yield* call(context, PA.recordValidation, rec, retry);
       } catch {
@@ -157,7 +224,11 @@ function* servingRollout(context: OrchestrationContext): Generator<Task, Serving
       phase('gate', 'failed', why);
       return yield* fail('GATE_FAILED', why);
     }
-    phase('gate', input.abChecks.length ? 'ok' : 'skipped', input.abChecks.length ? `${input.abChecks.length} check(s) passed` : 'no ab-test checks');
+    phase(
+      'gate',
+      input.abChecks.length ? 'ok' : 'skipped',
+      input.abChecks.length ? `${input.abChecks.length} check(s) passed` : 'no ab-test checks',
+    );
   }
 
   const full = yield* applyAndWait(fullConfig(deploy, entityName, model.version), !before.exists);
@@ -167,7 +238,9 @@ function* servingRollout(context: OrchestrationContext): Generator<Task, Serving
   }
   phase('full', 'ok', `v${model.version} 100%`);
   out.after = full.state.snapshot;
-  out.reason = direct ? `v${model.version} serves 100% on ${endpoint}` : `v${model.version} passed the A/B gate and serves 100% on ${endpoint}`;
+  out.reason = direct
+    ? `v${model.version} serves 100% on ${endpoint}`
+    : `v${model.version} passed the A/B gate and serves 100% on ${endpoint}`;
   return out;
 }
 

@@ -30,11 +30,20 @@ export class StagecraftApi {
   ) {}
 
   /** The function key goes in x-functions-key (host-checked); the approver's identity key in x-stagecraft-key. */
-  private async call<T>(method: 'GET' | 'POST', path: string, key: string, body?: unknown): Promise<{ status: number; json: T }> {
+  private async call<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    key: string,
+    body?: unknown,
+  ): Promise<{ status: number; json: T }> {
     const keyHeader = key === this.keys.function ? 'x-functions-key' : 'x-stagecraft-key';
     const r = await fetch(`${this.url}${path}`, {
       method,
-      headers: { accept: 'application/json', [keyHeader]: key, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        accept: 'application/json',
+        [keyHeader]: key,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       signal: AbortSignal.timeout(30_000),
     });
@@ -51,23 +60,42 @@ export class StagecraftApi {
 
   async approvals(model: string, status?: string): Promise<Approval[]> {
     const q = new URLSearchParams({ model, ...(status ? { status } : {}) });
-    return (await this.call<{ approvals: Approval[] }>('GET', `/api/approvals?${q.toString()}`, this.keys.approver)).json.approvals;
+    return (await this.call<{ approvals: Approval[] }>('GET', `/api/approvals?${q.toString()}`, this.keys.approver))
+      .json.approvals;
   }
 
   async approval(id: string): Promise<Approval> {
-    return (await this.call<{ approval: Approval }>('GET', `/api/approvals/${encodeURIComponent(id)}`, this.keys.approver)).json.approval;
+    return (
+      await this.call<{ approval: Approval }>('GET', `/api/approvals/${encodeURIComponent(id)}`, this.keys.approver)
+    ).json.approval;
   }
 
   async decide(id: string, decision: 'approve' | 'reject', comment: string): Promise<void> {
-    await this.call('POST', `/api/approvals/${encodeURIComponent(id)}/decision`, this.keys.approver, { decision, comment });
+    await this.call('POST', `/api/approvals/${encodeURIComponent(id)}/decision`, this.keys.approver, {
+      decision,
+      comment,
+    });
   }
 
   async rollback(model: string, toVersion: string, reason: string, requestId: string): Promise<{ instanceId: string }> {
-    return (await this.call<{ instanceId: string }>('POST', `/api/models/${encodeURIComponent(model)}/rollback`, this.keys.approver, { toVersion, reason, requestId })).json;
+    return (
+      await this.call<{ instanceId: string }>(
+        'POST',
+        `/api/models/${encodeURIComponent(model)}/rollback`,
+        this.keys.approver,
+        { toVersion, reason, requestId },
+      )
+    ).json;
   }
 
   async runs(query: Record<string, string>): Promise<RunSummary[]> {
-    return (await this.call<{ runs: RunSummary[] }>('GET', `/api/runs?${new URLSearchParams(query).toString()}`, this.keys.function)).json.runs;
+    return (
+      await this.call<{ runs: RunSummary[] }>(
+        'GET',
+        `/api/runs?${new URLSearchParams(query).toString()}`,
+        this.keys.function,
+      )
+    ).json.runs;
   }
 
   async run(id: string): Promise<RunDetail> {
@@ -93,7 +121,12 @@ export class StagecraftApi {
 }
 
 /** One-click links (the same kind approval notifications carry), signed with the host's link secret. */
-export function decisionLinks(a: Approval, approver: string, baseUrl: string, linkSecret: string): { approve: string; reject: string } {
+export function decisionLinks(
+  a: Approval,
+  approver: string,
+  baseUrl: string,
+  linkSecret: string,
+): { approve: string; reject: string } {
   const [links] = approvalLinks({
     approvalId: a.id,
     approvers: [approver],

@@ -71,8 +71,12 @@ export function stopLocalJobs(stateDir: string): number {
 
 /** The Values of the repo's local.settings.sample.json (string values only). */
 function sampleSettings(): Record<string, string> {
-  const raw = JSON.parse(readFileSync(join(REPO_ROOT, 'local.settings.sample.json'), 'utf8')) as { Values?: Record<string, unknown> };
-  return Object.fromEntries(Object.entries(raw.Values ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  const raw = JSON.parse(readFileSync(join(REPO_ROOT, 'local.settings.sample.json'), 'utf8')) as {
+    Values?: Record<string, unknown>;
+  };
+  return Object.fromEntries(
+    Object.entries(raw.Values ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string'),
+  );
 }
 
 /** Azurite's well-known development account key (public, the same in every Azurite). */
@@ -80,31 +84,44 @@ const AZURITE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I
 
 export async function startDemoHost(o: DemoHostOptions, readyTimeoutMs = 180_000): Promise<DemoHost> {
   const url = `http://127.0.0.1:${o.port}`;
-  const child = spawnTracked(process.execPath, [join(REPO_ROOT, 'bin', 'stagecraft.js'), 'start', '--app', REPO_ROOT, '--port', String(o.port), '--state', o.stateDir], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...sampleSettings(),
-      ...process.env,
-      AzureWebJobsStorage: 'UseDevelopmentStorage=true',
-      // The embedded Service Bus emulator on a free port: 5672 may be taken by another host or a test run.
-      ServiceBusConnection: `Endpoint=sb://127.0.0.1:${await freePort()};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;`,
-      MLFLOW_TRACKING_URI: o.mlflowUrl,
-      MLFLOW_WEBHOOK_SECRETS: o.webhookSecret,
-      DRIFT_WEBHOOK_KEYS: o.driftKey,
-      STAGECRAFT_FUNCTION_KEY: o.functionKey,
-      STAGECRAFT_POLICY_PATH: o.policyPath,
-      STAGECRAFT_JOBS_DIR: join(o.stateDir, 'jobs'),
-      STAGECRAFT_APPROVER_KEYS: `${o.approver.user}=${o.approver.key}`,
-      // The demo's rollback runs as its approver: rollback is an operator action.
-      STAGECRAFT_USER_ROLES: `operator=${o.approver.user}`,
-      STAGECRAFT_APPROVAL_LINK_SECRETS: o.linkSecret,
-      STAGECRAFT_PUBLIC_URL: url,
-      RECORDS_TABLE_PREFIX: 'Stagecraft',
-      REPORTS_CONTAINER: 'stagecraft-reports',
-      ...o.extraEnv,
+  const child = spawnTracked(
+    process.execPath,
+    [
+      join(REPO_ROOT, 'bin', 'stagecraft.js'),
+      'start',
+      '--app',
+      REPO_ROOT,
+      '--port',
+      String(o.port),
+      '--state',
+      o.stateDir,
+    ],
+    {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...sampleSettings(),
+        ...process.env,
+        AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+        // The embedded Service Bus emulator on a free port: 5672 may be taken by another host or a test run.
+        ServiceBusConnection: `Endpoint=sb://127.0.0.1:${await freePort()};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;`,
+        MLFLOW_TRACKING_URI: o.mlflowUrl,
+        MLFLOW_WEBHOOK_SECRETS: o.webhookSecret,
+        DRIFT_WEBHOOK_KEYS: o.driftKey,
+        STAGECRAFT_FUNCTION_KEY: o.functionKey,
+        STAGECRAFT_POLICY_PATH: o.policyPath,
+        STAGECRAFT_JOBS_DIR: join(o.stateDir, 'jobs'),
+        STAGECRAFT_APPROVER_KEYS: `${o.approver.user}=${o.approver.key}`,
+        // The demo's rollback runs as its approver: rollback is an operator action.
+        STAGECRAFT_USER_ROLES: `operator=${o.approver.user}`,
+        STAGECRAFT_APPROVAL_LINK_SECRETS: o.linkSecret,
+        STAGECRAFT_PUBLIC_URL: url,
+        RECORDS_TABLE_PREFIX: 'Stagecraft',
+        REPORTS_CONTAINER: 'stagecraft-reports',
+        ...o.extraEnv,
+      },
     },
-  });
+  );
   let output = '';
   mkdirSync(o.stateDir, { recursive: true });
   const logFile = join(o.stateDir, 'host.log');
@@ -118,7 +135,8 @@ export async function startDemoHost(o: DemoHostOptions, readyTimeoutMs = 180_000
   child.once('exit', () => log.end());
   const deadline = Date.now() + readyTimeoutMs;
   while (!output.includes('Host started')) {
-    if (child.exitCode !== null) throw new Error(`Stagecraft host exited (${child.exitCode}) before it started:\n${output.slice(-3000)}`);
+    if (child.exitCode !== null)
+      throw new Error(`Stagecraft host exited (${child.exitCode}) before it started:\n${output.slice(-3000)}`);
     if (Date.now() > deadline) {
       await stopGroup(child);
       throw new Error(`Stagecraft host did not start in ${readyTimeoutMs / 1000}s:\n${output.slice(-3000)}`);
@@ -138,5 +156,12 @@ export async function startDemoHost(o: DemoHostOptions, readyTimeoutMs = 180_000
     };
   };
   let stopped: Promise<void> | undefined;
-  return { url, stateDir: o.stateDir, logFile, logs: () => output, storageEnv, stop: () => (stopped ??= stopGroup(child).then(() => undefined)) };
+  return {
+    url,
+    stateDir: o.stateDir,
+    logFile,
+    logs: () => output,
+    storageEnv,
+    stop: () => (stopped ??= stopGroup(child).then(() => undefined)),
+  };
 }

@@ -29,7 +29,13 @@ export function table(rows: ReadonlyArray<Readonly<Record<string, string>>>, ind
   const cols = Object.keys(first);
   const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => (r[c] ?? '').length)));
   const line = (cells: string[]) => `${indent}| ${cells.map((c, i) => c.padEnd(width[i] ?? 0)).join(' | ')} |`;
-  return [line(cols), `${indent}|${width.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map((r) => line(cols.map((c) => r[c] ?? '')))].join('\n') + '\n';
+  return (
+    [
+      line(cols),
+      `${indent}|${width.map((w) => '-'.repeat(w + 2)).join('|')}|`,
+      ...rows.map((r) => line(cols.map((c) => r[c] ?? ''))),
+    ].join('\n') + '\n'
+  );
 }
 
 /** Thrown to end the demo early with a plain message (a workflow outcome, not a crash); `waitFor` passes it on. */
@@ -39,7 +45,12 @@ export class DemoStopped extends Error {}
  * Polls `probe` until it returns a value (not undefined); throws naming `what` (and the probe's last error, if it
  * threw: a state that does not exist yet often reads as a 404) after `timeoutMs`.
  */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000, everyMs = 1000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 120_000,
+  everyMs = 1000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -52,7 +63,10 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     }
     if (v !== undefined) return v;
     if (Date.now() > deadline) {
-      const why = lastError === undefined ? '' : ` (last error: ${lastError instanceof Error ? lastError.message : JSON.stringify(lastError)})`;
+      const why =
+        lastError === undefined
+          ? ''
+          : ` (last error: ${lastError instanceof Error ? lastError.message : JSON.stringify(lastError)})`;
       throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}${why}`);
     }
     await new Promise((r) => setTimeout(r, everyMs));

@@ -93,7 +93,13 @@ export async function startCaptureServer(options: CaptureOptions = {}): Promise<
       const found = deliveries.find(predicate);
       if (found) return Promise.resolve(found);
       return new Promise((resolve, reject) => {
-        const waiter = { predicate, resolve: (d: Delivery) => { clearTimeout(timer); resolve(d); } };
+        const waiter = {
+          predicate,
+          resolve: (d: Delivery) => {
+            clearTimeout(timer);
+            resolve(d);
+          },
+        };
         const timer = setTimeout(() => {
           waiters.splice(waiters.indexOf(waiter), 1);
           reject(new Error(`no matching webhook delivery within ${timeoutMs} ms (${deliveries.length} received)`));
@@ -101,10 +107,11 @@ export async function startCaptureServer(options: CaptureOptions = {}): Promise<
         waiters.push(waiter);
       });
     },
-    stop: () => new Promise<void>((res) => {
-      server.closeAllConnections();
-      server.close(() => res());
-    }),
+    stop: () =>
+      new Promise<void>((res) => {
+        server.closeAllConnections();
+        server.close(() => res());
+      }),
   };
 }
 

@@ -39,17 +39,33 @@ async function main(): Promise<void> {
   for (let i = 0; i < runs; i++) {
     const dataDir = mkdtempSync(join(tmpdir(), 'stagecraft-measure-'));
     try {
-      for (const [label, bucket] of [['fresh store', fresh], ['existing store', existing]] as const) {
+      for (const [label, bucket] of [
+        ['fresh store', fresh],
+        ['existing store', existing],
+      ] as const) {
         const t = Date.now();
-        const server = await startMlflowServer({ dataDir, webhookSecretKey: fernetKeyFrom('measure'), python: venv.python });
+        const server = await startMlflowServer({
+          dataDir,
+          webhookSecretKey: fernetKeyFrom('measure'),
+          python: venv.python,
+        });
         bucket.push(Date.now() - t);
         console.log(`run ${i + 1}: MLflow start (${label}) ${s(Date.now() - t)}`);
         if (i === 0 && label === 'existing store') {
           const env = { MLFLOW_TRACKING_URI: server.url };
           const train = await runPython('train.py', [], env, { python: venv.python });
           console.log(`train.py ${s(train.durationMs)} (exit ${train.code})`);
-          await registry.setAlias(server.url, 'breast-cancer-classifier', 'champion', String(train.result?.['version']));
-          for (const [script, args] of [['evaluate.py', ['--alias', 'champion']], ['score.py', ['--output', join(dataDir, 'p.csv')]], ['detect_drift.py', ['--shift', '1', '--report', join(dataDir, 'd.json')]]] as const) {
+          await registry.setAlias(
+            server.url,
+            'breast-cancer-classifier',
+            'champion',
+            String(train.result?.['version']),
+          );
+          for (const [script, args] of [
+            ['evaluate.py', ['--alias', 'champion']],
+            ['score.py', ['--output', join(dataDir, 'p.csv')]],
+            ['detect_drift.py', ['--shift', '1', '--report', join(dataDir, 'd.json')]],
+          ] as const) {
             const r = await runPython(script, args, env, { python: venv.python });
             console.log(`${script} ${s(r.durationMs)} (exit ${r.code})`);
           }
@@ -62,7 +78,9 @@ async function main(): Promise<void> {
       rmSync(dataDir, { recursive: true, force: true });
     }
   }
-  console.log(`median of ${runs}: MLflow start fresh store ${s(median(fresh))}, existing store ${s(median(existing))}, stop ${s(median(stops))}`);
+  console.log(
+    `median of ${runs}: MLflow start fresh store ${s(median(fresh))}, existing store ${s(median(existing))}, stop ${s(median(stops))}`,
+  );
 }
 
 main().catch((e: unknown) => {

@@ -75,9 +75,10 @@ export function spawnTracked(command: string, args: readonly string[], options: 
 export async function stopGroup(child: ChildProcess, graceMs = 10_000): Promise<number | null> {
   const pid = child.pid;
   if (pid === undefined) return child.exitCode;
-  const exited = child.exitCode !== null || child.signalCode !== null
-    ? Promise.resolve()
-    : new Promise<void>((res) => child.once('exit', () => res()));
+  const exited =
+    child.exitCode !== null || child.signalCode !== null
+      ? Promise.resolve()
+      : new Promise<void>((res) => child.once('exit', () => res()));
   signalGroup(pid, 'SIGTERM');
   const deadline = Date.now() + graceMs;
   while (groupAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));

@@ -21,7 +21,10 @@ export interface PythonRun extends RunResult {
 }
 
 export function lastJsonLine(stdout: string): Record<string, unknown> | undefined {
-  const lines = stdout.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const lines = stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   const last = lines.at(-1);
   if (last === undefined || !last.startsWith('{')) return undefined;
   try {
@@ -36,12 +39,23 @@ export function lastJsonLine(stdout: string): Record<string, unknown> | undefine
  * `script` is relative to examples/ml-project unless absolute. `env` is added to the inherited environment;
  * MLflow's interactive niceties (telemetry, the coding-agent hint) are turned off.
  */
-export async function runPython(script: string, args: readonly string[] = [], env: Record<string, string> = {}, options: RunPythonOptions = {}): Promise<PythonRun> {
+export async function runPython(
+  script: string,
+  args: readonly string[] = [],
+  env: Record<string, string> = {},
+  options: RunPythonOptions = {},
+): Promise<PythonRun> {
   const python = options.python ?? venvPython(DEFAULT_VENV_DIR);
   const path = isAbsolute(script) ? script : join(EXAMPLE_DIR, script);
   const r = await runToCompletion(python, [path, ...args], {
     cwd: options.cwd ?? EXAMPLE_DIR,
-    env: { ...process.env, PYTHONUNBUFFERED: '1', MLFLOW_DISABLE_TELEMETRY: 'true', MLFLOW_DISABLE_AGENT_HINT: 'true', ...env },
+    env: {
+      ...process.env,
+      PYTHONUNBUFFERED: '1',
+      MLFLOW_DISABLE_TELEMETRY: 'true',
+      MLFLOW_DISABLE_AGENT_HINT: 'true',
+      ...env,
+    },
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     ...(options.onOutput ? { onOutput: options.onOutput } : {}),
   });

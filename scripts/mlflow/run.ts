@@ -20,9 +20,17 @@ export interface RunResult {
 }
 
 /** Runs a command in its own tracked process group and collects its output; on timeout the group is stopped. */
-export async function runToCompletion(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+export async function runToCompletion(
+  command: string,
+  args: readonly string[],
+  options: RunOptions = {},
+): Promise<RunResult> {
   const started = Date.now();
-  const child = spawnTracked(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnTracked(command, args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout?.setEncoding('utf8').on('data', (c: string) => {
@@ -34,16 +42,19 @@ export async function runToCompletion(command: string, args: readonly string[], 
     options.onOutput?.(c, 'stderr');
   });
   let timedOut = false;
-  const timer = options.timeoutMs === undefined
-    ? undefined
-    : setTimeout(() => {
-      timedOut = true;
-      void stopGroup(child, 3000);
-    }, options.timeoutMs);
+  const timer =
+    options.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          void stopGroup(child, 3000);
+        }, options.timeoutMs);
   try {
     return await new Promise<RunResult>((res, rej) => {
       child.once('error', rej);
-      child.once('close', (code, signal) => res({ code, signal, stdout, stderr, timedOut, durationMs: Date.now() - started }));
+      child.once('close', (code, signal) =>
+        res({ code, signal, stdout, stderr, timedOut, durationMs: Date.now() - started }),
+      );
     });
   } finally {
     if (timer) clearTimeout(timer);

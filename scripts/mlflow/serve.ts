@@ -16,12 +16,20 @@ function arg(name: string, fallback: string): string {
 
 async function main(): Promise<void> {
   const port = Number(arg('--port', '5000'));
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: expected 0-65535, got ${arg('--port', '')}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port: expected 0-65535, got ${arg('--port', '')}`);
   const dataDir = arg('--data', join(REPO_ROOT, '.stagecraft', 'mlflow'));
   const venv = await ensureVenv(DEFAULT_VENV_DIR, EXAMPLE_REQUIREMENTS, { onProgress: (l) => console.log(`• ${l}`) });
   const t0 = Date.now();
-  const server = await startMlflowServer({ port, dataDir, webhookSecretKey: fernetKeyFrom(arg('--key-passphrase', 'stagecraft-local')), python: venv.python });
-  console.log(`MLflow ${server.url} ready in ${((Date.now() - t0) / 1000).toFixed(1)}s (data ${dataDir}, log ${join(dataDir, 'mlflow-server.log')})`);
+  const server = await startMlflowServer({
+    port,
+    dataDir,
+    webhookSecretKey: fernetKeyFrom(arg('--key-passphrase', 'stagecraft-local')),
+    python: venv.python,
+  });
+  console.log(
+    `MLflow ${server.url} ready in ${((Date.now() - t0) / 1000).toFixed(1)}s (data ${dataDir}, log ${join(dataDir, 'mlflow-server.log')})`,
+  );
   console.log(`export MLFLOW_TRACKING_URI=${server.url}   # Ctrl-C stops the server`);
   const shutdown = () => {
     void server.stop().then(() => process.exit(0));

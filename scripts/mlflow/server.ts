@@ -84,24 +84,35 @@ async function healthy(url: string): Promise<boolean> {
 
 export async function startMlflowServer(options: StartMlflowOptions): Promise<MlflowServer> {
   if (!FERNET_KEY.test(options.webhookSecretKey)) {
-    throw new ValidationError('MLFLOW_SECRET_KEY_INVALID', 'webhookSecretKey: must be a Fernet key (32 bytes, url-safe base64, 44 characters ending in "=")');
+    throw new ValidationError(
+      'MLFLOW_SECRET_KEY_INVALID',
+      'webhookSecretKey: must be a Fernet key (32 bytes, url-safe base64, 44 characters ending in "=")',
+    );
   }
   const python = options.python ?? venvPython(DEFAULT_VENV_DIR);
   const dataDir = resolve(options.dataDir);
   mkdirSync(join(dataDir, 'artifacts'), { recursive: true });
   const port = options.port || (await freePort());
   const url = `http://127.0.0.1:${port}`;
-  if (await healthy(url)) throw new ConfigError(`port ${port} already answers /health: another MLflow server is running there`, { port });
+  if (await healthy(url))
+    throw new ConfigError(`port ${port} already answers /health: another MLflow server is running there`, { port });
 
   const logPath = join(dataDir, 'mlflow-server.log');
   const logFd = openSync(logPath, 'a');
   const args = [
-    '-m', 'mlflow', 'server',
-    '--backend-store-uri', `sqlite:///${join(dataDir, 'mlflow.db')}`,
-    '--artifacts-destination', join(dataDir, 'artifacts'),
-    '--host', '127.0.0.1',
-    '--port', String(port),
-    '--workers', '1',
+    '-m',
+    'mlflow',
+    'server',
+    '--backend-store-uri',
+    `sqlite:///${join(dataDir, 'mlflow.db')}`,
+    '--artifacts-destination',
+    join(dataDir, 'artifacts'),
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--workers',
+    '1',
   ];
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -140,12 +151,19 @@ export async function startMlflowServer(options: StartMlflowOptions): Promise<Ml
       throw new ConfigError(`cannot start ${python} (${spawnError.message}); run ensureVenv() first`, { python });
     }
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new ConfigError(`mlflow server exited (${child.exitCode ?? child.signalCode}) before answering /health:\n${logs().slice(-3000)}`, { port, logPath });
+      throw new ConfigError(
+        `mlflow server exited (${child.exitCode ?? child.signalCode}) before answering /health:\n${logs().slice(-3000)}`,
+        { port, logPath },
+      );
     }
     if (await healthy(url)) break;
     if (Date.now() > deadline) {
       await stop();
-      throw new TransientError('MLFLOW_START_TIMEOUT', `mlflow server did not answer ${url}/health in time:\n${logs().slice(-3000)}`, { details: { port, logPath } });
+      throw new TransientError(
+        'MLFLOW_START_TIMEOUT',
+        `mlflow server did not answer ${url}/health in time:\n${logs().slice(-3000)}`,
+        { details: { port, logPath } },
+      );
     }
     await new Promise((r) => setTimeout(r, 250));
   }

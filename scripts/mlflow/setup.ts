@@ -10,7 +10,10 @@ async function main(): Promise<void> {
   const v = await ensureVenv(DEFAULT_VENV_DIR, EXAMPLE_REQUIREMENTS, { onProgress: (l) => console.log(`• ${l}`) });
   const total = ((Date.now() - t0) / 1000).toFixed(1);
   if (!v.installed) console.log(`venv up to date: ${v.python} (checked in ${total}s)`);
-  else console.log(`venv ready: ${v.python} — venv ${(v.venvMs / 1000).toFixed(1)}s, pip install ${(v.installMs / 1000).toFixed(1)}s, total ${total}s`);
+  else
+    console.log(
+      `venv ready: ${v.python} — venv ${(v.venvMs / 1000).toFixed(1)}s, pip install ${(v.installMs / 1000).toFixed(1)}s, total ${total}s`,
+    );
 }
 
 main().catch((e: unknown) => {

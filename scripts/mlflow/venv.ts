@@ -46,7 +46,10 @@ interface PythonInfo {
 }
 
 function probePython(candidate: string): PythonInfo | undefined {
-  const r = spawnSync(candidate, ['-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])'], { encoding: 'utf8', timeout: 20_000 });
+  const r = spawnSync(candidate, ['-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])'], {
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
   if (r.status !== 0 || typeof r.stdout !== 'string') return undefined;
   const version = r.stdout.trim();
   const [major = 0, minor = 0] = version.split('.').map(Number);
@@ -86,7 +89,11 @@ async function withLock<T>(lockDir: string, fn: () => Promise<T>, waitMs: number
         rmSync(lockDir, { recursive: true, force: true });
         continue;
       }
-      if (Date.now() > deadline) throw new TransientError('VENV_LOCKED', `another process holds ${lockDir} (installing?); remove it if no install is running`);
+      if (Date.now() > deadline)
+        throw new TransientError(
+          'VENV_LOCKED',
+          `another process holds ${lockDir} (installing?); remove it if no install is running`,
+        );
       await new Promise((r) => setTimeout(r, 500));
     }
   }
@@ -97,8 +104,13 @@ async function withLock<T>(lockDir: string, fn: () => Promise<T>, waitMs: number
   }
 }
 
-export async function ensureVenv(dir: string, requirementsFile: string, options: EnsureVenvOptions = {}): Promise<EnsuredVenv> {
-  if (!existsSync(requirementsFile)) throw new ConfigError(`requirements file not found: ${requirementsFile}`, { requirementsFile });
+export async function ensureVenv(
+  dir: string,
+  requirementsFile: string,
+  options: EnsureVenvOptions = {},
+): Promise<EnsuredVenv> {
+  if (!existsSync(requirementsFile))
+    throw new ConfigError(`requirements file not found: ${requirementsFile}`, { requirementsFile });
   const base = findPython(options.python);
   const requirements = readFileSync(requirementsFile, 'utf8');
   const stamp = createHash('sha256').update(`python ${base.version}\n`).update(requirements).digest('hex');
@@ -107,36 +119,45 @@ export async function ensureVenv(dir: string, requirementsFile: string, options:
   const progress = options.onProgress ?? (() => undefined);
   const installTimeoutMs = options.installTimeoutMs ?? 15 * 60_000;
 
-  const upToDate = () => existsSync(python) && existsSync(stampPath) && readFileSync(stampPath, 'utf8').trim() === stamp;
+  const upToDate = () =>
+    existsSync(python) && existsSync(stampPath) && readFileSync(stampPath, 'utf8').trim() === stamp;
   if (upToDate()) return { dir, python, created: false, installed: false, venvMs: 0, installMs: 0 };
 
   mkdirSync(dirname(dir), { recursive: true });
-  return withLock(`${dir}.lock`, async () => {
-    if (upToDate()) return { dir, python, created: false, installed: false, venvMs: 0, installMs: 0 };
-    let created = false;
-    let venvMs = 0;
-    if (!existsSync(python)) {
-      progress(`creating virtual environment ${dir} with ${base.path} (${base.version})`);
-      const t0 = Date.now();
-      const r = await runToCompletion(base.path, ['-m', 'venv', dir], { timeoutMs: 120_000 });
-      if (r.code !== 0) throw new ConfigError(`python -m venv failed (exit ${r.code}): ${r.stderr.slice(-2000)}`, { dir });
-      venvMs = Date.now() - t0;
-      created = true;
-    }
-    progress(`pip install -r ${requirementsFile} (first run downloads ~300 MB of wheels)`);
-    const t1 = Date.now();
-    const logFile = join(dir, 'pip-install.log');
-    const r = await runToCompletion(
-      python,
-      ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '-r', requirementsFile],
-      { timeoutMs: installTimeoutMs, env: { ...process.env, PIP_NO_INPUT: '1' } },
-    );
-    writeFileSync(logFile, r.stdout + r.stderr);
-    if (r.code !== 0) {
-      throw new ConfigError(`pip install failed (exit ${r.code}); see ${logFile}: ${r.stderr.slice(-2000)}`, { dir, requirementsFile });
-    }
-    const installMs = Date.now() - t1;
-    writeFileSync(stampPath, `${stamp}\n`);
-    return { dir, python, created, installed: true, venvMs, installMs };
-  }, installTimeoutMs + 120_000);
+  return withLock(
+    `${dir}.lock`,
+    async () => {
+      if (upToDate()) return { dir, python, created: false, installed: false, venvMs: 0, installMs: 0 };
+      let created = false;
+      let venvMs = 0;
+      if (!existsSync(python)) {
+        progress(`creating virtual environment ${dir} with ${base.path} (${base.version})`);
+        const t0 = Date.now();
+        const r = await runToCompletion(base.path, ['-m', 'venv', dir], { timeoutMs: 120_000 });
+        if (r.code !== 0)
+          throw new ConfigError(`python -m venv failed (exit ${r.code}): ${r.stderr.slice(-2000)}`, { dir });
+        venvMs = Date.now() - t0;
+        created = true;
+      }
+      progress(`pip install -r ${requirementsFile} (first run downloads ~300 MB of wheels)`);
+      const t1 = Date.now();
+      const logFile = join(dir, 'pip-install.log');
+      const r = await runToCompletion(
+        python,
+        ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '-r', requirementsFile],
+        { timeoutMs: installTimeoutMs, env: { ...process.env, PIP_NO_INPUT: '1' } },
+      );
+      writeFileSync(logFile, r.stdout + r.stderr);
+      if (r.code !== 0) {
+        throw new ConfigError(`pip install failed (exit ${r.code}); see ${logFile}: ${r.stderr.slice(-2000)}`, {
+          dir,
+          requirementsFile,
+        });
+      }
+      const installMs = Date.now() - t1;
+      writeFileSync(stampPath, `${stamp}\n`);
+      return { dir, python, created, installed: true, venvMs, installMs };
+    },
+    installTimeoutMs + 120_000,
+  );
 }

@@ -65,7 +65,10 @@ export interface RegisterWebhookOptions {
 
 export function toWireEvent(event: string): { entity: string; action: string } {
   if (!(WEBHOOK_EVENTS as readonly string[]).includes(event)) {
-    throw new ValidationError('MLFLOW_WEBHOOK_EVENT_INVALID', `events: unknown MLflow webhook event "${event}" (known: ${WEBHOOK_EVENTS.join(', ')})`);
+    throw new ValidationError(
+      'MLFLOW_WEBHOOK_EVENT_INVALID',
+      `events: unknown MLflow webhook event "${event}" (known: ${WEBHOOK_EVENTS.join(', ')})`,
+    );
   }
   const [entity = '', action = ''] = event.split('.');
   return { entity: entity.toUpperCase(), action: action.toUpperCase() };
@@ -99,16 +102,27 @@ async function call(baseUrl: string, method: string, path: string, body?: unknow
     const err = json as { error_code?: string; message?: string } | undefined;
     const message = err?.message ?? text.slice(0, 300);
     const details = { status: res.status, mlflowErrorCode: err?.error_code, method, path };
-    if (res.status >= 500 || res.status === 429) throw new TransientError('MLFLOW_SERVER_ERROR', `${method} ${path}: ${res.status} ${message}`, { details });
-    throw new StagecraftError('MLFLOW_REQUEST_REJECTED', `${method} ${path}: ${res.status} ${err?.error_code ?? ''} ${message}`.trim(), { status: res.status, details });
+    if (res.status >= 500 || res.status === 429)
+      throw new TransientError('MLFLOW_SERVER_ERROR', `${method} ${path}: ${res.status} ${message}`, { details });
+    throw new StagecraftError(
+      'MLFLOW_REQUEST_REJECTED',
+      `${method} ${path}: ${res.status} ${err?.error_code ?? ''} ${message}`.trim(),
+      { status: res.status, details },
+    );
   }
   return json;
 }
 
 export async function registerWebhook(mlflowUrl: string, options: RegisterWebhookOptions): Promise<Webhook> {
   const events = (options.events ?? STAGECRAFT_EVENTS).map(toWireEvent);
-  if (events.length === 0) throw new ValidationError('MLFLOW_WEBHOOK_EVENT_INVALID', 'events: at least one event is required');
-  const body: Record<string, unknown> = { name: options.name, url: options.targetUrl, events, status: options.status ?? 'ACTIVE' };
+  if (events.length === 0)
+    throw new ValidationError('MLFLOW_WEBHOOK_EVENT_INVALID', 'events: at least one event is required');
+  const body: Record<string, unknown> = {
+    name: options.name,
+    url: options.targetUrl,
+    events,
+    status: options.status ?? 'ACTIVE',
+  };
   if (options.secret !== undefined) body['secret'] = options.secret;
   if (options.description !== undefined) body['description'] = options.description;
   const res = z.object({ webhook: Webhook }).parse(await call(mlflowUrl, 'POST', 'webhooks', body));
@@ -120,7 +134,9 @@ export async function listWebhooks(mlflowUrl: string): Promise<Webhook[]> {
   let token: string | undefined;
   do {
     const q = new URLSearchParams({ max_results: '100', ...(token ? { page_token: token } : {}) });
-    const page = z.object({ webhooks: z.array(Webhook).default([]), next_page_token: z.string().optional() }).parse(await call(mlflowUrl, 'GET', `webhooks?${q.toString()}`));
+    const page = z
+      .object({ webhooks: z.array(Webhook).default([]), next_page_token: z.string().optional() })
+      .parse(await call(mlflowUrl, 'GET', `webhooks?${q.toString()}`));
     out.push(...page.webhooks);
     token = page.next_page_token || undefined;
   } while (token);
@@ -139,9 +155,15 @@ export const WebhookTestResult = z.looseObject({
 });
 
 /** MLflow's /test endpoint: sends a fixed example payload (model "example_model") with real headers and signature. */
-export async function testWebhook(mlflowUrl: string, webhookId: string, event?: WebhookEventName): Promise<z.output<typeof WebhookTestResult>> {
+export async function testWebhook(
+  mlflowUrl: string,
+  webhookId: string,
+  event?: WebhookEventName,
+): Promise<z.output<typeof WebhookTestResult>> {
   const body = event ? { event: toWireEvent(event) } : {};
-  const res = z.object({ result: WebhookTestResult }).parse(await call(mlflowUrl, 'POST', `webhooks/${encodeURIComponent(webhookId)}/test`, body));
+  const res = z
+    .object({ result: WebhookTestResult })
+    .parse(await call(mlflowUrl, 'POST', `webhooks/${encodeURIComponent(webhookId)}/test`, body));
   return res.result;
 }
 
@@ -157,12 +179,24 @@ export const registry = {
     call(mlflowUrl, 'DELETE', 'model-versions/delete-tag', { name, version, key }).then(() => undefined),
   getVersion: async (mlflowUrl: string, name: string, version: string) => {
     const q = new URLSearchParams({ name, version });
-    return z.object({ model_version: z.looseObject({ name: z.string(), version: z.string(), tags: z.array(z.object({ key: z.string(), value: z.string() })).default([]), aliases: z.array(z.string()).default([]), run_id: z.string().optional(), source: z.string().optional(), status: z.string().optional() }) })
+    return z
+      .object({
+        model_version: z.looseObject({
+          name: z.string(),
+          version: z.string(),
+          tags: z.array(z.object({ key: z.string(), value: z.string() })).default([]),
+          aliases: z.array(z.string()).default([]),
+          run_id: z.string().optional(),
+          source: z.string().optional(),
+          status: z.string().optional(),
+        }),
+      })
       .parse(await call(mlflowUrl, 'GET', `model-versions/get?${q.toString()}`)).model_version;
   },
   getByAlias: async (mlflowUrl: string, name: string, alias: string) => {
     const q = new URLSearchParams({ name, alias });
-    return z.object({ model_version: z.looseObject({ name: z.string(), version: z.string() }) })
+    return z
+      .object({ model_version: z.looseObject({ name: z.string(), version: z.string() }) })
       .parse(await call(mlflowUrl, 'GET', `registered-models/alias?${q.toString()}`)).model_version;
   },
 };

@@ -41,13 +41,26 @@ export function signLink(claims: Omit<LinkClaims, 'n'> & { n?: string }, secret:
  * @throws AuthError `APPROVAL_LINK_INVALID` (malformed or wrong signature) or `APPROVAL_LINK_EXPIRED`.
  */
 export function verifyLink(token: string, secrets: readonly string[], nowMs: number): LinkClaims {
-  const invalid = () => new AuthError('APPROVAL_LINK_INVALID', 'the approval link is invalid (damaged, or signed with a key that is no longer configured)');
-  if (secrets.length === 0) throw new AuthError('APPROVAL_LINKS_DISABLED', 'one-click approval links are not enabled on this deployment', { status: 404 });
+  const invalid = () =>
+    new AuthError(
+      'APPROVAL_LINK_INVALID',
+      'the approval link is invalid (damaged, or signed with a key that is no longer configured)',
+    );
+  if (secrets.length === 0)
+    throw new AuthError('APPROVAL_LINKS_DISABLED', 'one-click approval links are not enabled on this deployment', {
+      status: 404,
+    });
   const parts = token.split('.');
   if (parts.length !== 2 || !parts[0] || !parts[1] || token.length > 2048) throw invalid();
   const [body, sig] = parts as [string, string];
   const presented = Buffer.from(sig, 'base64url');
-  if (!anySecretMatches(presented, secrets.map((s) => mac(s, body)))) throw invalid();
+  if (
+    !anySecretMatches(
+      presented,
+      secrets.map((s) => mac(s, body)),
+    )
+  )
+    throw invalid();
   let json: unknown;
   try {
     json = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
@@ -57,7 +70,11 @@ export function verifyLink(token: string, secrets: readonly string[], nowMs: num
   const parsed = LinkClaims.safeParse(json);
   if (!parsed.success) throw invalid();
   if (parsed.data.e * 1000 <= nowMs) {
-    throw new AuthError('APPROVAL_LINK_EXPIRED', `the approval link expired at ${new Date(parsed.data.e * 1000).toISOString()}; decide through the approvals API instead`, { status: 410 });
+    throw new AuthError(
+      'APPROVAL_LINK_EXPIRED',
+      `the approval link expired at ${new Date(parsed.data.e * 1000).toISOString()}; decide through the approvals API instead`,
+      { status: 410 },
+    );
   }
   return parsed.data;
 }
@@ -81,7 +98,8 @@ export function approvalLinks(input: {
 }): DecisionLinks[] {
   const expMs = Math.min(input.nowMs + input.ttlMs, input.deadlineMs ?? Number.POSITIVE_INFINITY);
   const e = Math.max(1, Math.floor(expMs / 1000));
-  const url = (token: string) => `${input.baseUrl}/api/approvals/${encodeURIComponent(input.approvalId)}/link?t=${token}`;
+  const url = (token: string) =>
+    `${input.baseUrl}/api/approvals/${encodeURIComponent(input.approvalId)}/link?t=${token}`;
   return input.approvers.map((u) => ({
     approver: u,
     approve: url(signLink({ a: input.approvalId, u, d: 'approve', e }, input.secret)),

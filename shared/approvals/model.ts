@@ -107,7 +107,8 @@ export function newRequest(input: NewApprovalRequest, nowMs: number): ApprovalRe
     escalations: [],
     remindersSent: 0,
   };
-  if (input.rules.deadline !== undefined) req.deadlineAt = new Date(nowMs + parseDuration(input.rules.deadline)).toISOString();
+  if (input.rules.deadline !== undefined)
+    req.deadlineAt = new Date(nowMs + parseDuration(input.rules.deadline)).toISOString();
   if (input.author !== undefined) req.author = input.author;
   if (input.authorSource !== undefined) req.authorSource = input.authorSource;
   if (input.authorNote !== undefined) req.authorNote = input.authorNote;
@@ -149,7 +150,15 @@ export function applyDeadline(req: ApprovalRequest, now: number): { changed: boo
   if (req.status !== 'pending') return { changed: false, next: req };
   const outcome = deadlineOutcome(toState(req), req.rules, now);
   if (outcome.status === 'pending') return { changed: false, next: req };
-  return { changed: true, next: { ...req, status: outcome.status, reason: outcome.reason ?? 'deadline', closedAt: new Date(now).toISOString() } };
+  return {
+    changed: true,
+    next: {
+      ...req,
+      status: outcome.status,
+      reason: outcome.reason ?? 'deadline',
+      closedAt: new Date(now).toISOString(),
+    },
+  };
 }
 
 export function isSettled(req: Pick<ApprovalRequest, 'status'>): boolean {
@@ -164,10 +173,11 @@ export function rulesFromPolicy(a: Approval): ApprovalRules {
     minApprovals: a.minApprovals,
     excludeAuthor: a.excludeAuthor,
     excludeTrigger: a.excludeTrigger,
-    escalation: a.escalation.map((s) => (s.addApprovers ? { after: s.after, addApprovers: s.addApprovers } : { after: s.after })),
+    escalation: a.escalation.map((s) =>
+      s.addApprovers ? { after: s.after, addApprovers: s.addApprovers } : { after: s.after },
+    ),
     onDeadline: a.onDeadline,
   };
   if (a.deadline !== undefined) rules.deadline = a.deadline;
   return rules;
 }
-

@@ -20,7 +20,11 @@ export function recipientLinks(req: ApprovalRequest, settings: ApprovalSettings,
   if (!secret || req.status !== 'pending') return [];
   const { users } = effectiveApprovers(req.rules, req.createdAt, nowMs);
   const excluded = new Set(
-    [req.rules.excludeAuthor ? req.author : undefined, req.rules.excludeTrigger ? req.triggeredBy : undefined, ...req.votes.map((v) => v.approver)]
+    [
+      req.rules.excludeAuthor ? req.author : undefined,
+      req.rules.excludeTrigger ? req.triggeredBy : undefined,
+      ...req.votes.map((v) => v.approver),
+    ]
       .filter((x): x is string => !!x)
       .map(normalizeIdentity),
   );
@@ -43,12 +47,18 @@ export function recipientLinks(req: ApprovalRequest, settings: ApprovalSettings,
 }
 
 /** Where the request is seen and decided (needs sign-in; not a decision link). */
-export function approvalDetailsUrl(req: Pick<ApprovalRequest, 'approvalId'>, settings: Pick<ApprovalSettings, 'publicBaseUrl'>): string {
+export function approvalDetailsUrl(
+  req: Pick<ApprovalRequest, 'approvalId'>,
+  settings: Pick<ApprovalSettings, 'publicBaseUrl'>,
+): string {
   return `${settings.publicBaseUrl}/api/approvals/${encodeURIComponent(req.approvalId)}`;
 }
 
 export function approvalFacts(req: ApprovalRequest): Record<string, string> {
-  const approvers = [...(req.rules.approvers.users ?? []), ...(req.rules.approvers.groups ?? []).map((g) => `group:${g}`)].join(', ');
+  const approvers = [
+    ...(req.rules.approvers.users ?? []),
+    ...(req.rules.approvers.groups ?? []).map((g) => `group:${g}`),
+  ].join(', ');
   const author = req.author !== undefined ? `${req.author} (${req.authorSource ?? 'event'})` : 'unknown';
   return {
     version: req.version,
@@ -58,6 +68,8 @@ export function approvalFacts(req: ApprovalRequest): Record<string, string> {
     author,
     ...(req.authorNote ? { 'author note': req.authorNote } : {}),
     ...(req.deadlineAt ? { deadline: req.deadlineAt } : {}),
-    decide: req.linkChannel ? `through the API/console; each approver also gets their own link (${req.linkChannel})` : 'through the API/console (POST /api/approvals/{id}/decision)',
+    decide: req.linkChannel
+      ? `through the API/console; each approver also gets their own link (${req.linkChannel})`
+      : 'through the API/console (POST /api/approvals/{id}/decision)',
   };
 }

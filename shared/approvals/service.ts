@@ -42,51 +42,102 @@ const REFUSAL_STATUS: Record<RefusalReason, number> = {
 
 async function mustGet(store: ApprovalStore, approvalId: string): Promise<{ request: ApprovalRequest; etag: string }> {
   const got = await store.get(approvalId);
-  if (!got) throw new NotFoundError('APPROVAL_NOT_FOUND', `no approval request '${approvalId}'`, { details: { approvalId } });
+  if (!got)
+    throw new NotFoundError('APPROVAL_NOT_FOUND', `no approval request '${approvalId}'`, { details: { approvalId } });
   return got;
 }
 
 export async function decide(store: ApprovalStore, input: DecideInput): Promise<DecideOutcome> {
   for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
     const { request, etag } = await mustGet(store, input.approvalId);
-    const decision = { actor: { id: input.actor.id, groups: input.actor.groups }, verdict: input.verdict, at: input.nowMs, ...(input.comment !== undefined ? { comment: input.comment } : {}) };
+    const decision = {
+      actor: { id: input.actor.id, groups: input.actor.groups },
+      verdict: input.verdict,
+      at: input.nowMs,
+      ...(input.comment !== undefined ? { comment: input.comment } : {}),
+    };
     const applied = applyDecision(request, decision);
-    const base = { approvalId: input.approvalId, at: new Date(input.nowMs).toISOString(), actor: input.actor.id, via: input.actor.via, verdict: input.verdict, ...(input.comment !== undefined ? { comment: input.comment } : {}) };
+    const base = {
+      approvalId: input.approvalId,
+      at: new Date(input.nowMs).toISOString(),
+      actor: input.actor.id,
+      via: input.actor.via,
+      verdict: input.verdict,
+      ...(input.comment !== undefined ? { comment: input.comment } : {}),
+    };
     if (applied.kind === 'refused') {
       const r = applied.result;
       await store.recordAttempt({ ...base, accepted: false, code: r.reason, message: r.message });
       if (r.reason === 'DUPLICATE_VOTE' && r.sameAsBefore === true) {
-        return { accepted: true, duplicate: true, request, message: `${input.actor.id} already decided '${input.verdict}'; nothing changed` };
+        return {
+          accepted: true,
+          duplicate: true,
+          request,
+          message: `${input.actor.id} already decided '${input.verdict}'; nothing changed`,
+        };
       }
       return { accepted: false, code: r.reason, status: REFUSAL_STATUS[r.reason], message: r.message, request };
     }
     if ((await store.replace(applied.next, etag)) === 'conflict') continue;
-    const settled = applied.next.status === 'pending' ? `${applied.result.outcome.needed} more approval(s) needed` : `the request is now ${applied.next.status}`;
+    const settled =
+      applied.next.status === 'pending'
+        ? `${applied.result.outcome.needed} more approval(s) needed`
+        : `the request is now ${applied.next.status}`;
     const message = `${input.actor.id} decided '${input.verdict}'; ${settled}`;
     await store.recordAttempt({ ...base, accepted: true, code: 'ACCEPTED', message });
-    if (applied.next.status !== 'pending') recordApprovalWait(applied.next.kind, applied.next.status, applied.next.createdAt, new Date(input.nowMs).toISOString());
+    if (applied.next.status !== 'pending')
+      recordApprovalWait(
+        applied.next.kind,
+        applied.next.status,
+        applied.next.createdAt,
+        new Date(input.nowMs).toISOString(),
+      );
     return { accepted: true, duplicate: false, request: applied.next, message };
   }
-  throw new StagecraftError('APPROVAL_CONTENDED', `approval '${input.approvalId}' kept changing while deciding; try again`, { status: 503, retryable: true });
+  throw new StagecraftError(
+    'APPROVAL_CONTENDED',
+    `approval '${input.approvalId}' kept changing while deciding; try again`,
+    { status: 503, retryable: true },
+  );
 }
 
 /** Settles a pending request whose deadline has passed (idempotent; loses cleanly to a decision written first). */
-export async function closeAtDeadline(store: ApprovalStore, approvalId: string, nowMs: number): Promise<ApprovalRequest> {
+export async function closeAtDeadline(
+  store: ApprovalStore,
+  approvalId: string,
+  nowMs: number,
+): Promise<ApprovalRequest> {
   for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
     const { request, etag } = await mustGet(store, approvalId);
     const { changed, next } = applyDeadline(request, nowMs);
     if (!changed) return request;
     if ((await store.replace(next, etag)) === 'ok') {
-      await store.recordAttempt({ approvalId, at: new Date(nowMs).toISOString(), actor: 'stagecraft', via: 'deadline', verdict: next.status, accepted: true, code: 'DEADLINE', message: `the deadline passed: the request is ${next.status}` });
+      await store.recordAttempt({
+        approvalId,
+        at: new Date(nowMs).toISOString(),
+        actor: 'stagecraft',
+        via: 'deadline',
+        verdict: next.status,
+        accepted: true,
+        code: 'DEADLINE',
+        message: `the deadline passed: the request is ${next.status}`,
+      });
       recordApprovalWait(next.kind, next.status, next.createdAt, new Date(nowMs).toISOString());
       return next;
     }
   }
-  throw new StagecraftError('APPROVAL_CONTENDED', `approval '${approvalId}' kept changing at its deadline`, { status: 503, retryable: true });
+  throw new StagecraftError('APPROVAL_CONTENDED', `approval '${approvalId}' kept changing at its deadline`, {
+    status: 503,
+    retryable: true,
+  });
 }
 
 /** Records that the orchestration sent a reminder or fired an escalation step (for the record; never decides). */
-export async function noteTimerEvent(store: ApprovalStore, approvalId: string, event: { kind: 'reminder' | 'escalation'; index: number }): Promise<ApprovalRequest> {
+export async function noteTimerEvent(
+  store: ApprovalStore,
+  approvalId: string,
+  event: { kind: 'reminder' | 'escalation'; index: number },
+): Promise<ApprovalRequest> {
   for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
     const { request, etag } = await mustGet(store, approvalId);
     const next: ApprovalRequest =
@@ -96,7 +147,10 @@ export async function noteTimerEvent(store: ApprovalStore, approvalId: string, e
     if (JSON.stringify(next) === JSON.stringify(request)) return request;
     if ((await store.replace(next, etag)) === 'ok') return next;
   }
-  throw new StagecraftError('APPROVAL_CONTENDED', `approval '${approvalId}' kept changing`, { status: 503, retryable: true });
+  throw new StagecraftError('APPROVAL_CONTENDED', `approval '${approvalId}' kept changing`, {
+    status: 503,
+    retryable: true,
+  });
 }
 
 /** Marks the request notification as sent (idempotent), so a retried create does not notify twice. */
@@ -107,11 +161,19 @@ export async function markNotified(store: ApprovalStore, approvalId: string, now
     const next: ApprovalRequest = { ...request, notifiedAt: new Date(nowMs).toISOString() };
     if ((await store.replace(next, etag)) === 'ok') return next;
   }
-  throw new StagecraftError('APPROVAL_CONTENDED', `approval '${approvalId}' kept changing`, { status: 503, retryable: true });
+  throw new StagecraftError('APPROVAL_CONTENDED', `approval '${approvalId}' kept changing`, {
+    status: 503,
+    retryable: true,
+  });
 }
 
 /** Cancels a pending request (its orchestration gave up); a settled request is returned unchanged. */
-export async function cancelRequest(store: ApprovalStore, approvalId: string, nowMs: number, reason: string): Promise<ApprovalRequest> {
+export async function cancelRequest(
+  store: ApprovalStore,
+  approvalId: string,
+  nowMs: number,
+  reason: string,
+): Promise<ApprovalRequest> {
   for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
     const { request, etag } = await mustGet(store, approvalId);
     if (request.status !== 'pending') return request;
@@ -139,7 +201,12 @@ export function approvalView(r: ApprovalRequest): Record<string, unknown> {
     approvers: r.rules.approvers,
     escalation: r.rules.escalation ?? [],
     escalationsFired: r.escalations,
-    votes: r.votes.map((v) => ({ approver: v.approver, verdict: v.verdict, at: new Date(v.atMs).toISOString(), comment: v.comment })),
+    votes: r.votes.map((v) => ({
+      approver: v.approver,
+      verdict: v.verdict,
+      at: new Date(v.atMs).toISOString(),
+      comment: v.comment,
+    })),
     instanceId: r.instanceId,
     summary: r.summary,
     author: r.author,

@@ -27,16 +27,25 @@ const BaseUrl = z.url({ protocol: /^https?$/ });
 
 export function approvalSettings(env: Env = process.env): ApprovalSettings {
   const auth = authSettings(env);
-  const linkSecrets = (env['STAGECRAFT_APPROVAL_LINK_SECRETS'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const linkSecrets = (env['STAGECRAFT_APPROVAL_LINK_SECRETS'] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (linkSecrets.some((s) => s.length < 16)) {
-    throw new ConfigError('STAGECRAFT_APPROVAL_LINK_SECRETS: every secret must be at least 16 characters', { setting: 'STAGECRAFT_APPROVAL_LINK_SECRETS' });
+    throw new ConfigError('STAGECRAFT_APPROVAL_LINK_SECRETS: every secret must be at least 16 characters', {
+      setting: 'STAGECRAFT_APPROVAL_LINK_SECRETS',
+    });
   }
   const host = env['WEBSITE_HOSTNAME']?.trim();
   const base = env['STAGECRAFT_PUBLIC_URL']?.trim() || (host ? `https://${host}` : 'http://127.0.0.1:7071');
   const parsedBase = BaseUrl.safeParse(base);
-  if (!parsedBase.success) throw new ConfigError('STAGECRAFT_PUBLIC_URL must be an http(s) URL', { setting: 'STAGECRAFT_PUBLIC_URL' });
+  if (!parsedBase.success)
+    throw new ConfigError('STAGECRAFT_PUBLIC_URL must be an http(s) URL', { setting: 'STAGECRAFT_PUBLIC_URL' });
   const ttlText = env['STAGECRAFT_APPROVAL_LINK_TTL']?.trim() || '24h';
   const linkTtlMs = tryParseDuration(ttlText);
-  if (linkTtlMs === undefined || linkTtlMs <= 0) throw new ConfigError("STAGECRAFT_APPROVAL_LINK_TTL must be a duration such as '24h'", { setting: 'STAGECRAFT_APPROVAL_LINK_TTL' });
+  if (linkTtlMs === undefined || linkTtlMs <= 0)
+    throw new ConfigError("STAGECRAFT_APPROVAL_LINK_TTL must be a duration such as '24h'", {
+      setting: 'STAGECRAFT_APPROVAL_LINK_TTL',
+    });
   return { auth, linkSecrets, publicBaseUrl: parsedBase.data.replace(/\/+$/, ''), linkTtlMs };
 }

@@ -57,9 +57,24 @@ export class TableApprovalStore implements ApprovalStore {
   private readonly links: RecordTable<z.output<typeof LinkUse>>;
 
   constructor(storage: Storage) {
-    this.requests = new RecordTable({ client: storage.table('Approvals'), schema: ApprovalRequestSchema, partitionKey: () => PARTITION, rowKey: (r) => r.approvalId });
-    this.attemptTable = new RecordTable({ client: storage.table('ApprovalAttempts'), schema: DecisionAttemptSchema, partitionKey: (a) => a.approvalId, rowKey: (a) => a.attemptId });
-    this.links = new RecordTable({ client: storage.table('ApprovalLinks'), schema: LinkUse, partitionKey: (l) => l.approvalId, rowKey: (l) => l.nonce });
+    this.requests = new RecordTable({
+      client: storage.table('Approvals'),
+      schema: ApprovalRequestSchema,
+      partitionKey: () => PARTITION,
+      rowKey: (r) => r.approvalId,
+    });
+    this.attemptTable = new RecordTable({
+      client: storage.table('ApprovalAttempts'),
+      schema: DecisionAttemptSchema,
+      partitionKey: (a) => a.approvalId,
+      rowKey: (a) => a.attemptId,
+    });
+    this.links = new RecordTable({
+      client: storage.table('ApprovalLinks'),
+      schema: LinkUse,
+      partitionKey: (l) => l.approvalId,
+      rowKey: (l) => l.nonce,
+    });
   }
 
   /** One store per storage config per process (tables are created once per store). */
@@ -92,7 +107,11 @@ export class TableApprovalStore implements ApprovalStore {
   async list(filter: { status?: string; model?: string; limit?: number }): Promise<ApprovalRequest[]> {
     const all = await this.requests.listPartition(PARTITION, 5000);
     return all
-      .filter((r) => (filter.status === undefined || r.status === filter.status) && (filter.model === undefined || r.model === filter.model))
+      .filter(
+        (r) =>
+          (filter.status === undefined || r.status === filter.status) &&
+          (filter.model === undefined || r.model === filter.model),
+      )
       .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0))
       .slice(0, filter.limit ?? 200);
   }

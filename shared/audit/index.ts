@@ -122,14 +122,22 @@ export const MAX_AUDIT_DAYS = 31;
 export async function queryAudit(q: AuditQuery, s: AuditSink = auditSink()): Promise<AuditRecord[]> {
   const days: string[] = [];
   const start = Date.UTC(q.from.getUTCFullYear(), q.from.getUTCMonth(), q.from.getUTCDate());
-  for (let t = start; t <= q.to.getTime() && days.length <= MAX_AUDIT_DAYS; t += 86_400_000) days.push(dayPath(new Date(t).toISOString()));
+  for (let t = start; t <= q.to.getTime() && days.length <= MAX_AUDIT_DAYS; t += 86_400_000)
+    days.push(dayPath(new Date(t).toISOString()));
   const fromIso = q.from.toISOString();
   const toIso = q.to.toISOString();
   const actor = q.actor?.toLowerCase();
-  const matchAction = (a: string) => q.action === undefined || a === q.action || (q.action.endsWith('.*') && a.startsWith(q.action.slice(0, -1)));
+  const matchAction = (a: string) =>
+    q.action === undefined || a === q.action || (q.action.endsWith('.*') && a.startsWith(q.action.slice(0, -1)));
   const out: AuditRecord[] = [];
   for (const day of days.reverse()) {
-    const recs = (await s.readDay(day)).filter((r) => r.time >= fromIso && r.time <= toIso && matchAction(r.action) && (actor === undefined || r.actor.toLowerCase() === actor));
+    const recs = (await s.readDay(day)).filter(
+      (r) =>
+        r.time >= fromIso &&
+        r.time <= toIso &&
+        matchAction(r.action) &&
+        (actor === undefined || r.actor.toLowerCase() === actor),
+    );
     out.push(...recs.reverse());
     if (out.length >= q.limit) break;
   }

@@ -27,10 +27,21 @@ export function eventKeySettings(env: Env = process.env): EventKey[] {
   for (const [name, value] of settingPairs(env['STAGECRAFT_EVENT_KEYS'], 'STAGECRAFT_EVENT_KEYS')) {
     const colon = value.lastIndexOf(':');
     const key = colon > 0 ? value.slice(0, colon) : '';
-    const types = (colon > 0 ? value.slice(colon + 1) : '').split('|').map((t) => t.trim()).filter(Boolean).map((t) => (t.startsWith(EVENT_TYPE_PREFIX) ? t : `${EVENT_TYPE_PREFIX}${t}`));
-    if (key.length < MIN_KEY_LENGTH || types.length === 0) throw new ConfigError(`STAGECRAFT_EVENT_KEYS: entry ${name} must be name=key:type1|type2 with a key of at least ${MIN_KEY_LENGTH} characters`, { setting: 'STAGECRAFT_EVENT_KEYS' });
+    const types = (colon > 0 ? value.slice(colon + 1) : '')
+      .split('|')
+      .map((t) => t.trim())
+      .filter(Boolean)
+      .map((t) => (t.startsWith(EVENT_TYPE_PREFIX) ? t : `${EVENT_TYPE_PREFIX}${t}`));
+    if (key.length < MIN_KEY_LENGTH || types.length === 0)
+      throw new ConfigError(
+        `STAGECRAFT_EVENT_KEYS: entry ${name} must be name=key:type1|type2 with a key of at least ${MIN_KEY_LENGTH} characters`,
+        { setting: 'STAGECRAFT_EVENT_KEYS' },
+      );
     const unknown = types.filter((t) => !isEventType(t));
-    if (unknown.length) throw new ConfigError(`STAGECRAFT_EVENT_KEYS: entry ${name} names unknown event types: ${unknown.join(', ')}`, { setting: 'STAGECRAFT_EVENT_KEYS' });
+    if (unknown.length)
+      throw new ConfigError(`STAGECRAFT_EVENT_KEYS: entry ${name} names unknown event types: ${unknown.join(', ')}`, {
+        setting: 'STAGECRAFT_EVENT_KEYS',
+      });
     out.push({ name, key, types });
   }
   return out;
@@ -43,7 +54,10 @@ function matchKey(keys: readonly EventKey[], presented: string): EventKey | unde
 /** The event types a CloudEvents delivery carries (structured, batch, or binary `ce-type`); undefined when unparseable. */
 export function deliveredTypes(headers: ReadonlyMap<string, string>, body: unknown): string[] {
   const ct = (headers.get('content-type') ?? '').toLowerCase();
-  const typeOf = (e: unknown) => (typeof e === 'object' && e !== null && typeof (e as { type?: unknown }).type === 'string' ? (e as { type: string }).type : '');
+  const typeOf = (e: unknown) =>
+    typeof e === 'object' && e !== null && typeof (e as { type?: unknown }).type === 'string'
+      ? (e as { type: string }).type
+      : '';
   if (ct.startsWith('application/cloudevents-batch+json')) return Array.isArray(body) ? body.map(typeOf) : [];
   if (ct.startsWith('application/cloudevents+json')) return [typeOf(body)];
   return [headers.get('ce-type') ?? ''];
@@ -55,28 +69,43 @@ export type ScopeDecision = { kind: 'plain' } | { kind: 'scoped'; keyName: strin
  * @throws Forbidden EVENT_TYPE_NOT_PERMITTED (privileged types without a key scoped to them), AuthError
  * EVENT_KEY_INVALID (an event key that matches none).
  */
-export function checkEventScope(headers: ReadonlyMap<string, string>, types: readonly string[], keys: readonly EventKey[]): ScopeDecision {
+export function checkEventScope(
+  headers: ReadonlyMap<string, string>,
+  types: readonly string[],
+  keys: readonly EventKey[],
+): ScopeDecision {
   const privileged = [...new Set(types.filter((t) => PRIVILEGED_EVENT_TYPES.includes(t)))];
   const presented = headers.get(EVENT_KEY_HEADER);
   const key = presented ? matchKey(keys, presented) : undefined;
   if (presented && !key) throw new Forbidden('EVENT_KEY_INVALID', `the key in ${EVENT_KEY_HEADER} is not an event key`);
   if (privileged.length === 0) return { kind: 'plain' };
   if (!key) {
-    throw new Forbidden('EVENT_TYPE_NOT_PERMITTED', `${privileged.join(', ')} need an event key scoped to them (${EVENT_KEY_HEADER}); a plain function key may send only non-privileged types`, { privileged, scope: 'STAGECRAFT_EVENT_KEYS' });
+    throw new Forbidden(
+      'EVENT_TYPE_NOT_PERMITTED',
+      `${privileged.join(', ')} need an event key scoped to them (${EVENT_KEY_HEADER}); a plain function key may send only non-privileged types`,
+      { privileged, scope: 'STAGECRAFT_EVENT_KEYS' },
+    );
   }
   const missing = privileged.filter((t) => !key.types.includes(t));
-  if (missing.length) throw new Forbidden('EVENT_TYPE_NOT_PERMITTED', `event key ${key.name} is not scoped to ${missing.join(', ')}`, { privileged: missing, key: key.name });
+  if (missing.length)
+    throw new Forbidden('EVENT_TYPE_NOT_PERMITTED', `event key ${key.name} is not scoped to ${missing.join(', ')}`, {
+      privileged: missing,
+      key: key.name,
+    });
   return { kind: 'scoped', keyName: key.name, types: privileged };
 }
 
 /** Sets `requestedBy` of every privileged event to the key's name (the body's value is a claim, not an identity). */
 export function stampRequestedBy(headers: ReadonlyMap<string, string>, body: unknown, keyName: string): unknown {
   const ct = (headers.get('content-type') ?? '').toLowerCase();
-  const stampData = (data: unknown) => (typeof data === 'object' && data !== null && !Array.isArray(data) ? { ...data, requestedBy: keyName } : data);
+  const stampData = (data: unknown) =>
+    typeof data === 'object' && data !== null && !Array.isArray(data) ? { ...data, requestedBy: keyName } : data;
   const stampEvent = (e: unknown) => {
     if (typeof e !== 'object' || e === null) return e;
     const ev = e as { type?: unknown; data?: unknown };
-    return typeof ev.type === 'string' && PRIVILEGED_EVENT_TYPES.includes(ev.type) ? { ...ev, data: stampData(ev.data) } : e;
+    return typeof ev.type === 'string' && PRIVILEGED_EVENT_TYPES.includes(ev.type)
+      ? { ...ev, data: stampData(ev.data) }
+      : e;
   };
   if (ct.startsWith('application/cloudevents-batch+json')) return Array.isArray(body) ? body.map(stampEvent) : body;
   if (ct.startsWith('application/cloudevents+json')) return stampEvent(body);

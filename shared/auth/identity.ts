@@ -54,7 +54,11 @@ const OID_CLAIMS = ['http://schemas.microsoft.com/identity/claims/objectidentifi
 const UPN_CLAIMS = ['preferred_username', 'upn', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn'];
 const ROLE_CLAIMS = ['roles', 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role'];
 const GROUP_CLAIMS = ['groups', 'http://schemas.microsoft.com/ws/2008/06/identity/claims/groups'];
-const APP_ROLES: Record<string, Role> = { 'stagecraft.approver': 'approver', 'stagecraft.operator': 'operator', 'stagecraft.admin': 'admin' };
+const APP_ROLES: Record<string, Role> = {
+  'stagecraft.approver': 'approver',
+  'stagecraft.operator': 'operator',
+  'stagecraft.admin': 'admin',
+};
 
 function withImplied(roles: Iterable<Role>): Role[] {
   const set = new Set(roles);
@@ -78,18 +82,28 @@ export function principalIdentity(header: string, settings: AuthSettings): AuthO
   if (!p.success) return refused(401, 'AUTH_PRINCIPAL_INVALID', 'x-ms-client-principal is not a client principal');
   const provider = (p.data.auth_typ ?? '').toLowerCase();
   if (!settings.providers.includes(provider)) {
-    return refused(403, 'AUTH_PROVIDER_NOT_ACCEPTED', `sign-in provider '${provider || '(none)'}' is not accepted here (accepted: ${settings.providers.join(', ')})`);
+    return refused(
+      403,
+      'AUTH_PROVIDER_NOT_ACCEPTED',
+      `sign-in provider '${provider || '(none)'}' is not accepted here (accepted: ${settings.providers.join(', ')})`,
+    );
   }
-  const all = (types: readonly string[]) => p.data.claims.filter((c) => types.includes(c.typ)).map((c) => c.val.trim()).filter(Boolean);
+  const all = (types: readonly string[]) =>
+    p.data.claims
+      .filter((c) => types.includes(c.typ))
+      .map((c) => c.val.trim())
+      .filter(Boolean);
   const first = (types: readonly string[]) => all(types)[0];
   const tenantId = first(TENANT_CLAIMS)?.toLowerCase();
   const objectId = first(OID_CLAIMS)?.toLowerCase();
-  if (!tenantId || !objectId) return refused(403, 'AUTH_PRINCIPAL_INCOMPLETE', 'the signed-in principal carries no tenant id or object id');
+  if (!tenantId || !objectId)
+    return refused(403, 'AUTH_PRINCIPAL_INCOMPLETE', 'the signed-in principal carries no tenant id or object id');
   if (settings.tenantId !== undefined && tenantId !== settings.tenantId) {
     return refused(403, 'AUTH_TENANT_NOT_ACCEPTED', 'the signed-in principal belongs to another tenant');
   }
   const upn = first(UPN_CLAIMS)?.toLowerCase();
-  if (!upn) return refused(403, 'AUTH_PRINCIPAL_INCOMPLETE', 'the signed-in principal carries no preferred_username or upn');
+  if (!upn)
+    return refused(403, 'AUTH_PRINCIPAL_INCOMPLETE', 'the signed-in principal carries no preferred_username or upn');
   const roleValues = all([...ROLE_CLAIMS, ...(p.data.role_typ ? [p.data.role_typ] : [])]).map((r) => r.toLowerCase());
   const roles = roleValues.map((r) => APP_ROLES[r]).filter((r): r is Role => r !== undefined);
   const sources = [...all(GROUP_CLAIMS).map((g) => g.toLowerCase()), ...roleValues];
@@ -116,7 +130,11 @@ function keyOwner(settings: AuthSettings, presented: string): string | undefined
 }
 
 /** The identity behind a request's headers (lower-case keys). The query string is never read. */
-export function authenticate(headers: ReadonlyMap<string, string>, settings: AuthSettings, options: AuthenticateOptions = {}): AuthOutcome {
+export function authenticate(
+  headers: ReadonlyMap<string, string>,
+  settings: AuthSettings,
+  options: AuthenticateOptions = {},
+): AuthOutcome {
   const principal = headers.get('x-ms-client-principal');
   if (settings.trustClientPrincipal && principal) return principalIdentity(principal, settings);
   for (const h of options.keyHeaders ?? [IDENTITY_KEY_HEADER, 'x-functions-key']) {
@@ -124,7 +142,10 @@ export function authenticate(headers: ReadonlyMap<string, string>, settings: Aut
     if (!key) continue;
     const user = keyOwner(settings, key);
     if (!user) return refused(401, 'AUTH_KEY_INVALID', `the key in ${h} is not an identity key`);
-    return { kind: 'identity', identity: finish(settings, { id: user, displayName: user, groups: [], roles: ['approver'], via: 'local-key' }) };
+    return {
+      kind: 'identity',
+      identity: finish(settings, { id: user, displayName: user, groups: [], roles: ['approver'], via: 'local-key' }),
+    };
   }
   return { kind: 'none' };
 }

@@ -14,7 +14,17 @@ import { AuthError } from '../errors';
 import { authenticate, hasRole, IDENTITY_KEY_HEADER, type Identity } from './identity';
 import type { AuthSettings } from './settings';
 
-export const AUTH_KINDS = ['signature', 'function-key', 'identity', 'approver', 'operator', 'admin', 'link', 'anonymous', 'master'] as const;
+export const AUTH_KINDS = [
+  'signature',
+  'function-key',
+  'identity',
+  'approver',
+  'operator',
+  'admin',
+  'link',
+  'anonymous',
+  'master',
+] as const;
 export type AuthKind = (typeof AUTH_KINDS)[number];
 
 /** Host auth level each kind registers with. */
@@ -48,11 +58,15 @@ export function authorizeRequest(kind: AuthKind, headers: ReadonlyMap<string, st
   // On function-key routes x-functions-key is the host's function key, never an identity key.
   const outcome = authenticate(headers, settings, kind === 'function-key' ? { keyHeaders: [IDENTITY_KEY_HEADER] } : {});
   if (outcome.kind === 'refused') throw new AuthError(outcome.code, outcome.message, { status: outcome.status });
-  if (kind === 'function-key') return outcome.kind === 'identity' ? { identity: outcome.identity, functionKey: true } : { functionKey: true };
+  if (kind === 'function-key')
+    return outcome.kind === 'identity' ? { identity: outcome.identity, functionKey: true } : { functionKey: true };
   if (outcome.kind === 'none') throw new AuthError('AUTH_REQUIRED', `identify yourself: ${HOW}`);
   const who = outcome.identity;
   if ((kind === 'operator' || kind === 'admin') && !hasRole(who, kind)) {
-    throw new Forbidden('AUTH_ROLE_REQUIRED', `${who.id} lacks the ${kind} role this route requires`, { role: kind, caller: who.id });
+    throw new Forbidden('AUTH_ROLE_REQUIRED', `${who.id} lacks the ${kind} role this route requires`, {
+      role: kind,
+      caller: who.id,
+    });
   }
   return { identity: who, functionKey: false };
 }

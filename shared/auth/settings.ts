@@ -37,15 +37,23 @@ export interface AuthSettings {
 /** `name=value,...` entries; values may hold `=` (keys do not). */
 export function settingPairs(raw: string | undefined, setting: string): Array<[string, string]> {
   const out: Array<[string, string]> = [];
-  for (const part of (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const eq = part.indexOf('=');
-    if (eq <= 0 || eq === part.length - 1) throw new ConfigError(`${setting}: each entry must be name=value (entry ${out.length + 1} is not)`, { setting });
+    if (eq <= 0 || eq === part.length - 1)
+      throw new ConfigError(`${setting}: each entry must be name=value (entry ${out.length + 1} is not)`, { setting });
     out.push([part.slice(0, eq).trim(), part.slice(eq + 1).trim()]);
   }
   return out;
 }
 
-const bars = (s: string) => s.split('|').map((x) => x.trim()).filter(Boolean);
+const bars = (s: string) =>
+  s
+    .split('|')
+    .map((x) => x.trim())
+    .filter(Boolean);
 const ROLES: readonly Role[] = ['approver', 'operator', 'admin'];
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -54,32 +62,61 @@ export const MIN_KEY_LENGTH = 16;
 export function authSettings(env: Env = process.env): AuthSettings {
   const keys = new Map<string, string>();
   for (const [user, key] of settingPairs(env['STAGECRAFT_APPROVER_KEYS'], 'STAGECRAFT_APPROVER_KEYS')) {
-    if (key.length < MIN_KEY_LENGTH) throw new ConfigError(`STAGECRAFT_APPROVER_KEYS: the key of ${user} is shorter than ${MIN_KEY_LENGTH} characters`, { setting: 'STAGECRAFT_APPROVER_KEYS' });
-    if (keys.has(key)) throw new ConfigError(`STAGECRAFT_APPROVER_KEYS: two identities share one key (${keys.get(key)} and ${user})`, { setting: 'STAGECRAFT_APPROVER_KEYS' });
+    if (key.length < MIN_KEY_LENGTH)
+      throw new ConfigError(
+        `STAGECRAFT_APPROVER_KEYS: the key of ${user} is shorter than ${MIN_KEY_LENGTH} characters`,
+        { setting: 'STAGECRAFT_APPROVER_KEYS' },
+      );
+    if (keys.has(key))
+      throw new ConfigError(`STAGECRAFT_APPROVER_KEYS: two identities share one key (${keys.get(key)} and ${user})`, {
+        setting: 'STAGECRAFT_APPROVER_KEYS',
+      });
     keys.set(key, user);
   }
   const rolesByUser = new Map<string, Role[]>();
   for (const [role, members] of settingPairs(env['STAGECRAFT_USER_ROLES'], 'STAGECRAFT_USER_ROLES')) {
     const r = role.toLowerCase() as Role;
-    if (!ROLES.includes(r)) throw new ConfigError(`STAGECRAFT_USER_ROLES: '${role}' is not a role (use ${ROLES.join(', ')})`, { setting: 'STAGECRAFT_USER_ROLES' });
-    for (const m of bars(members).map((x) => x.toLowerCase())) rolesByUser.set(m, [...new Set([...(rolesByUser.get(m) ?? []), r])]);
+    if (!ROLES.includes(r))
+      throw new ConfigError(`STAGECRAFT_USER_ROLES: '${role}' is not a role (use ${ROLES.join(', ')})`, {
+        setting: 'STAGECRAFT_USER_ROLES',
+      });
+    for (const m of bars(members).map((x) => x.toLowerCase()))
+      rolesByUser.set(m, [...new Set([...(rolesByUser.get(m) ?? []), r])]);
   }
   const groupsByUser = new Map<string, string[]>();
   for (const [group, members] of settingPairs(env['STAGECRAFT_APPROVER_GROUPS'], 'STAGECRAFT_APPROVER_GROUPS')) {
-    for (const m of bars(members).map((x) => x.toLowerCase())) groupsByUser.set(m, [...(groupsByUser.get(m) ?? []), group]);
+    for (const m of bars(members).map((x) => x.toLowerCase()))
+      groupsByUser.set(m, [...(groupsByUser.get(m) ?? []), group]);
   }
   const groupMap = new Map<string, string[]>();
   for (const [group, sources] of settingPairs(env['STAGECRAFT_GROUP_MAP'], 'STAGECRAFT_GROUP_MAP')) {
     for (const s of bars(sources).map((x) => x.toLowerCase())) groupMap.set(s, [...(groupMap.get(s) ?? []), group]);
   }
   const trustRaw = env['STAGECRAFT_TRUST_CLIENT_PRINCIPAL']?.trim().toLowerCase();
-  const trustClientPrincipal = trustRaw === undefined || trustRaw === '' ? env['WEBSITE_AUTH_ENABLED']?.trim().toLowerCase() === 'true' : trustRaw === 'true';
+  const trustClientPrincipal =
+    trustRaw === undefined || trustRaw === ''
+      ? env['WEBSITE_AUTH_ENABLED']?.trim().toLowerCase() === 'true'
+      : trustRaw === 'true';
   const providers = bars((env['STAGECRAFT_AUTH_PROVIDERS'] ?? '').replace(/,/g, '|')).map((p) => p.toLowerCase());
   const tenantId = env['STAGECRAFT_AUTH_TENANT_ID']?.trim() || undefined;
-  if (tenantId !== undefined && !GUID.test(tenantId)) throw new ConfigError('STAGECRAFT_AUTH_TENANT_ID must be the Entra tenant id (a GUID)', { setting: 'STAGECRAFT_AUTH_TENANT_ID' });
+  if (tenantId !== undefined && !GUID.test(tenantId))
+    throw new ConfigError('STAGECRAFT_AUTH_TENANT_ID must be the Entra tenant id (a GUID)', {
+      setting: 'STAGECRAFT_AUTH_TENANT_ID',
+    });
   const inAzure = !!env['WEBSITE_SITE_NAME']?.trim();
   if (trustClientPrincipal && inAzure && tenantId === undefined) {
-    throw new ConfigError('STAGECRAFT_AUTH_TENANT_ID must be set when App Service authentication is trusted (otherwise any tenant\'s users would be accepted)', { setting: 'STAGECRAFT_AUTH_TENANT_ID' });
+    throw new ConfigError(
+      "STAGECRAFT_AUTH_TENANT_ID must be set when App Service authentication is trusted (otherwise any tenant's users would be accepted)",
+      { setting: 'STAGECRAFT_AUTH_TENANT_ID' },
+    );
   }
-  return { keys, rolesByUser, groupsByUser, trustClientPrincipal, providers: providers.length ? providers : ['aad'], tenantId: tenantId?.toLowerCase(), groupMap };
+  return {
+    keys,
+    rolesByUser,
+    groupsByUser,
+    trustClientPrincipal,
+    providers: providers.length ? providers : ['aad'],
+    tenantId: tenantId?.toLowerCase(),
+    groupMap,
+  };
 }

@@ -37,14 +37,28 @@ export class ServiceBusEventPublisher implements EventPublisher {
   publish(events: readonly StagecraftEvent[]): Promise<void> {
     if (events.length === 0) return Promise.resolve();
     // Tracing: one producer span per publish; its context rides on each message (`traceparent`, `Diagnostic-Id`).
-    return inSpan(`${this.sender.entityPath} publish`, { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'servicebus', 'messaging.operation.type': 'send', 'messaging.destination.name': this.sender.entityPath, 'messaging.batch.message_count': events.length } }, () => {
-      const trace = traceProperties();
-      const messages = events.map((e) => {
-        const m = toServiceBusMessage(e);
-        return Object.keys(trace).length === 0 ? m : { ...m, applicationProperties: { ...m.applicationProperties, ...trace } };
-      });
-      return new Promise<void>((resolve, reject) => this.pending.push({ messages, resolve, reject }));
-    });
+    return inSpan(
+      `${this.sender.entityPath} publish`,
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          'messaging.system': 'servicebus',
+          'messaging.operation.type': 'send',
+          'messaging.destination.name': this.sender.entityPath,
+          'messaging.batch.message_count': events.length,
+        },
+      },
+      () => {
+        const trace = traceProperties();
+        const messages = events.map((e) => {
+          const m = toServiceBusMessage(e);
+          return Object.keys(trace).length === 0
+            ? m
+            : { ...m, applicationProperties: { ...m.applicationProperties, ...trace } };
+        });
+        return new Promise<void>((resolve, reject) => this.pending.push({ messages, resolve, reject }));
+      },
+    );
   }
 
   private async send(group: PendingPublish[]): Promise<void> {

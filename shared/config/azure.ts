@@ -18,7 +18,10 @@ export function runningOnFlex(env: Env = process.env): boolean {
 
 /** Settings the app needs in Azure although the local host has defaults for them. */
 export const REQUIRED_IN_AZURE: readonly { name: string; why: string }[] = [
-  { name: 'STAGECRAFT_POLICY_PATH', why: 'the repository\'s demo policy (stagecraft.policy.yaml) is not deployed (.funcignore); point this at the policy file you package with the app' },
+  {
+    name: 'STAGECRAFT_POLICY_PATH',
+    why: "the repository's demo policy (stagecraft.policy.yaml) is not deployed (.funcignore); point this at the policy file you package with the app",
+  },
 ];
 
 /**
@@ -26,7 +29,12 @@ export const REQUIRED_IN_AZURE: readonly { name: string; why: string }[] = [
  * site's functionAppConfig, the package from its deployment storage; WEBSITE_TIME_ZONE is ignored there while the
  * local host honours it, so timers would fire at different hours).
  */
-export const NOT_ON_FLEX: readonly string[] = ['FUNCTIONS_WORKER_RUNTIME', 'FUNCTIONS_EXTENSION_VERSION', 'WEBSITE_RUN_FROM_PACKAGE', 'WEBSITE_TIME_ZONE'];
+export const NOT_ON_FLEX: readonly string[] = [
+  'FUNCTIONS_WORKER_RUNTIME',
+  'FUNCTIONS_EXTENSION_VERSION',
+  'WEBSITE_RUN_FROM_PACKAGE',
+  'WEBSITE_TIME_ZONE',
+];
 
 /**
  * App Service leaves a Key Vault reference it cannot resolve (missing secret, no access) in the setting as its literal
@@ -35,14 +43,20 @@ export const NOT_ON_FLEX: readonly string[] = ['FUNCTIONS_WORKER_RUNTIME', 'FUNC
 export function unresolvedKeyVaultReferences(env: Env): string[] {
   return Object.entries(env)
     .filter(([, v]) => typeof v === 'string' && /^\s*@Microsoft\.KeyVault\(/i.test(v))
-    .map(([name]) => `${name}: a Key Vault reference App Service could not resolve (check the secret exists and the app's identity has Key Vault Secrets User)`);
+    .map(
+      ([name]) =>
+        `${name}: a Key Vault reference App Service could not resolve (check the secret exists and the app's identity has Key Vault Secrets User)`,
+    );
 }
 
 /** Problems that stop the app in Azure (each names the setting; unresolved Key Vault references anywhere), else none. */
 export function azureSettingProblems(env: Env = process.env): string[] {
   const unresolved = unresolvedKeyVaultReferences(env);
   if (!runningInAzure(env)) return unresolved;
-  return [...REQUIRED_IN_AZURE.filter((s) => !set(env, s.name)).map((s) => `${s.name}: required in Azure (${s.why})`), ...unresolved];
+  return [
+    ...REQUIRED_IN_AZURE.filter((s) => !set(env, s.name)).map((s) => `${s.name}: required in Azure (${s.why})`),
+    ...unresolved,
+  ];
 }
 
 /** Settings that are set but should not be (warnings, never values). */

@@ -7,7 +7,16 @@
  * reconcilers) for the HTTP intake and the router, which need them all.
  */
 import { ConfigError } from '../errors';
-import { gitSection, intakeSection, reconcilerSection, serviceBusSection, storageSection, type IntakeConfig, type ServiceBusConfig, type StorageConfig } from './core';
+import {
+  gitSection,
+  intakeSection,
+  reconcilerSection,
+  serviceBusSection,
+  storageSection,
+  type IntakeConfig,
+  type ServiceBusConfig,
+  type StorageConfig,
+} from './core';
 import type { Env } from './env';
 import { mlflowSection } from './registry';
 import { fixFor, settingsError, type SettingProblem } from './section';
@@ -36,7 +45,9 @@ export interface StagecraftConfig {
  */
 export function loadConfig(env: Env = process.env): StagecraftConfig {
   const problems: SettingProblem[] = [];
-  const take = <T>(section: { safeLoad(env: Env): { ok: true; value: T } | { ok: false; problems: SettingProblem[] } }): T | undefined => {
+  const take = <T>(section: {
+    safeLoad(env: Env): { ok: true; value: T } | { ok: false; problems: SettingProblem[] };
+  }): T | undefined => {
     const r = section.safeLoad(env);
     if (r.ok) return r.value;
     problems.push(...r.problems);
@@ -69,7 +80,10 @@ export function loadConfig(env: Env = process.env): StagecraftConfig {
  * (run by functions/startup.ts) reports it by name.
  */
 export function settingForTrigger(name: 'ServiceBusTopicName' | 'RECONCILER_SCHEDULE', env: Env = process.env): string {
-  const schema = name === 'ServiceBusTopicName' ? serviceBusSection.schema.shape.ServiceBusTopicName : reconcilerSection.schema.shape.RECONCILER_SCHEDULE;
+  const schema =
+    name === 'ServiceBusTopicName'
+      ? serviceBusSection.schema.shape.ServiceBusTopicName
+      : reconcilerSection.schema.shape.RECONCILER_SCHEDULE;
   const r = schema.safeParse(env[name]);
   return r.success ? r.data : schema.parse(undefined);
 }
@@ -89,7 +103,9 @@ export function resetConfigCache(): void {
 /** A setting a feature needs that is optional for the app as a whole; throws a ConfigError naming it. */
 export function requireSetting<T>(value: T | undefined, name: string): T {
   if (value === undefined) {
-    throw new ConfigError(`Setting ${name} is required for this feature. ${fixFor(name)}`, { problems: [{ setting: name, problem: 'missing', fix: fixFor(name) }] });
+    throw new ConfigError(`Setting ${name} is required for this feature. ${fixFor(name)}`, {
+      problems: [{ setting: name, problem: 'missing', fix: fixFor(name) }],
+    });
   }
   return value;
 }

@@ -29,9 +29,17 @@ export const mlflowSection = defineSection(
     MLFLOW_TRACKING_TOKEN: optionalText,
     MLFLOW_TRACKING_USERNAME: optionalText,
     // Passwords are taken as written (spaces may be part of one).
-    MLFLOW_TRACKING_PASSWORD: z.string().optional().transform((v) => v ?? ''),
+    MLFLOW_TRACKING_PASSWORD: z
+      .string()
+      .optional()
+      .transform((v) => v ?? ''),
   },
-  (v): MlflowSettings => ({ trackingUri: v.MLFLOW_TRACKING_URI, token: v.MLFLOW_TRACKING_TOKEN, username: v.MLFLOW_TRACKING_USERNAME, password: v.MLFLOW_TRACKING_PASSWORD }),
+  (v): MlflowSettings => ({
+    trackingUri: v.MLFLOW_TRACKING_URI,
+    token: v.MLFLOW_TRACKING_TOKEN,
+    username: v.MLFLOW_TRACKING_USERNAME,
+    password: v.MLFLOW_TRACKING_PASSWORD,
+  }),
 );
 
 export interface DatabricksSettings {
@@ -73,7 +81,10 @@ export function databricksSettings(env: Env = process.env): DatabricksSettings {
 /** The MLflow settings with the tracking URI a feature needs; `why` says which feature (in the error). */
 export function requireMlflow(env: Env = process.env, why = 'promotions'): MlflowSettings & { trackingUri: string } {
   const s = mlflowSettings(env);
-  if (s.trackingUri === undefined) throw new ConfigError(`MLFLOW_TRACKING_URI must be set to the MLflow server URL (http(s)://host:port) for ${why}`, { setting: 'MLFLOW_TRACKING_URI' });
+  if (s.trackingUri === undefined)
+    throw new ConfigError(`MLFLOW_TRACKING_URI must be set to the MLflow server URL (http(s)://host:port) for ${why}`, {
+      setting: 'MLFLOW_TRACKING_URI',
+    });
   return s as MlflowSettings & { trackingUri: string };
 }
 

@@ -74,7 +74,11 @@ export function defineSection<S extends z.ZodRawShape, T>(
         else problems.push({ setting, problem: r.error.issues.map((i) => i.message).join('; '), fix: fixFor(setting) });
       }
       const failed = (setting: string): boolean => problems.some((p) => p.setting === setting);
-      check?.(parsed as Partial<z.output<z.ZodObject<S>>>, (setting, problem, fix) => problems.push({ setting, problem, fix: fix ?? fixFor(setting) }), failed);
+      check?.(
+        parsed as Partial<z.output<z.ZodObject<S>>>,
+        (setting, problem, fix) => problems.push({ setting, problem, fix: fix ?? fixFor(setting) }),
+        failed,
+      );
       if (problems.length > 0) return { ok: false, problems };
       return { ok: true, value: build(parsed as z.output<z.ZodObject<S>>) };
     },

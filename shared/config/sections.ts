@@ -59,5 +59,6 @@ export function section<K extends SectionName>(name: K, env: Env = process.env):
 
 // Every documented setting (SETTINGS_DOC, the README table) belongs to a zod section; checked when the list loads.
 for (const name of SETTING_NAMES) {
-  if (!ALL_SECTIONS.some((s) => s.kind === 'zod' && s.settings.includes(name))) throw new Error(`SETTINGS_DOC lists ${name} but no settings section has a schema for it`);
+  if (!ALL_SECTIONS.some((s) => s.kind === 'zod' && s.settings.includes(name)))
+    throw new Error(`SETTINGS_DOC lists ${name} but no settings section has a schema for it`);
 }

@@ -38,7 +38,9 @@ async function policyWarnings(env: Env): Promise<string[]> {
   try {
     const paths = localJobPaths(await loadPolicy(file));
     if (paths.length === 0) return [];
-    return [`STAGECRAFT_POLICY_PATH: the policy declares ${paths.length} 'runner: local' job(s), which fail in Azure with LOCAL_JOBS_NOT_IN_AZURE (${paths.slice(0, 5).join(', ')}${paths.length > 5 ? ', ...' : ''}); use 'runner: databricks'`];
+    return [
+      `STAGECRAFT_POLICY_PATH: the policy declares ${paths.length} 'runner: local' job(s), which fail in Azure with LOCAL_JOBS_NOT_IN_AZURE (${paths.slice(0, 5).join(', ')}${paths.length > 5 ? ', ...' : ''}); use 'runner: databricks'`,
+    ];
   } catch {
     return []; // an invalid policy is already a problem
   }

@@ -17,15 +17,28 @@ export const DEAD_LETTER_SUBSCRIPTIONS = ['promotion', 'pipelines', 'retraining'
 const PEEK_MAX = 100;
 const BODY_PREVIEW = 600;
 
-export async function receiptsView(list: (source: SourceName, limit: number) => Promise<Receipt[]>, outcome: string | undefined, limit: number): Promise<ReceiptView[]> {
-  const all = (await Promise.all((Object.keys(SOURCES) as SourceName[]).map((s) => list(s, 1000).catch(() => [] as Receipt[])))).flat();
+export async function receiptsView(
+  list: (source: SourceName, limit: number) => Promise<Receipt[]>,
+  outcome: string | undefined,
+  limit: number,
+): Promise<ReceiptView[]> {
+  const all = (
+    await Promise.all((Object.keys(SOURCES) as SourceName[]).map((s) => list(s, 1000).catch(() => [] as Receipt[])))
+  ).flat();
   return all
     .filter((r) => !outcome || r.outcome === outcome)
     .sort((a, b) => (a.receivedAt < b.receivedAt ? 1 : a.receivedAt > b.receivedAt ? -1 : 0))
     .slice(0, limit)
     .map((r) => ({
-      receiptId: r.receiptId, source: r.source, receivedAt: r.receivedAt, outcome: r.outcome, httpStatus: r.httpStatus, eventTypes: r.eventTypes,
-      ...(r.code ? { code: r.code } : {}), ...(r.reason ? { reason: redactText(r.reason) } : {}), ...(r.deliveryId ? { deliveryId: r.deliveryId } : {}),
+      receiptId: r.receiptId,
+      source: r.source,
+      receivedAt: r.receivedAt,
+      outcome: r.outcome,
+      httpStatus: r.httpStatus,
+      eventTypes: r.eventTypes,
+      ...(r.code ? { code: r.code } : {}),
+      ...(r.reason ? { reason: redactText(r.reason) } : {}),
+      ...(r.deliveryId ? { deliveryId: r.deliveryId } : {}),
     }));
 }
 
@@ -71,8 +84,18 @@ export async function deadLettersView(client: ServiceBusClient, topic: string): 
   return out.sort((a, b) => ((a.enqueuedAt ?? '') < (b.enqueuedAt ?? '') ? 1 : -1));
 }
 
-export async function resubmitDeadLetter(client: ServiceBusClient, topic: string, subscription: string, seq: string, nowMs: number): Promise<ResubmitResult & { subject?: string; originalMessageId?: string }> {
-  if (!(DEAD_LETTER_SUBSCRIPTIONS as readonly string[]).includes(subscription)) throw new NotFoundError('DEAD_LETTER_NOT_FOUND', `no subscription '${subscription}' (known: ${DEAD_LETTER_SUBSCRIPTIONS.join(', ')})`);
+export async function resubmitDeadLetter(
+  client: ServiceBusClient,
+  topic: string,
+  subscription: string,
+  seq: string,
+  nowMs: number,
+): Promise<ResubmitResult & { subject?: string; originalMessageId?: string }> {
+  if (!(DEAD_LETTER_SUBSCRIPTIONS as readonly string[]).includes(subscription))
+    throw new NotFoundError(
+      'DEAD_LETTER_NOT_FOUND',
+      `no subscription '${subscription}' (known: ${DEAD_LETTER_SUBSCRIPTIONS.join(', ')})`,
+    );
   const receiver = client.createReceiver(topic, subscription, { subQueueType: 'deadLetter', receiveMode: 'peekLock' });
   const sender = client.createSender(topic);
   try {
@@ -89,7 +112,10 @@ export async function resubmitDeadLetter(client: ServiceBusClient, topic: string
     }
     if (!target) {
       await Promise.all(others.map((x) => receiver.abandonMessage(x).catch(() => undefined)));
-      throw new NotFoundError('DEAD_LETTER_NOT_FOUND', `no dead letter ${seq} on ${subscription} (it may have been resubmitted already)`);
+      throw new NotFoundError(
+        'DEAD_LETTER_NOT_FOUND',
+        `no dead letter ${seq} on ${subscription} (it may have been resubmitted already)`,
+      );
     }
     const newMessageId = `${String(target.messageId ?? seq).slice(0, 80)}-resubmit-${nowMs.toString(36)}`;
     await sender.sendMessages({
@@ -104,8 +130,12 @@ export async function resubmitDeadLetter(client: ServiceBusClient, topic: string
     await receiver.completeMessage(target);
     for (const x of others) await receiver.abandonMessage(x).catch(() => undefined);
     return {
-      subscription, sequenceNumber: seq, newMessageId, message: `dead letter ${seq} of ${subscription} sent to ${topic} again as ${newMessageId}`,
-      ...(target.subject ? { subject: target.subject } : {}), ...(target.messageId !== undefined ? { originalMessageId: String(target.messageId) } : {}),
+      subscription,
+      sequenceNumber: seq,
+      newMessageId,
+      message: `dead letter ${seq} of ${subscription} sent to ${topic} again as ${newMessageId}`,
+      ...(target.subject ? { subject: target.subject } : {}),
+      ...(target.messageId !== undefined ? { originalMessageId: String(target.messageId) } : {}),
     };
   } finally {
     await sender.close();

@@ -10,7 +10,10 @@ const isoTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), { message
 export const RunsViewQuery = z.strictObject({
   workflow: z.string().min(1).max(100).optional(),
   model: z.string().min(1).max(256).optional(),
-  status: z.string().regex(/^[A-Za-z,]+$/, { message: 'must be runtime statuses such as Running,Completed,Failed' }).optional(),
+  status: z
+    .string()
+    .regex(/^[A-Za-z,]+$/, { message: 'must be runtime statuses such as Running,Completed,Failed' })
+    .optional(),
   from: isoTime.optional(),
   to: isoTime.optional(),
   q: z.string().max(200).optional(),

@@ -14,7 +14,10 @@ import { createHash, timingSafeEqual } from 'node:crypto';
  */
 export type Secret = string | Buffer;
 
-const digest = (v: Secret): Buffer => createHash('sha256').update(typeof v === 'string' ? Buffer.from(v, 'utf8') : v).digest();
+const digest = (v: Secret): Buffer =>
+  createHash('sha256')
+    .update(typeof v === 'string' ? Buffer.from(v, 'utf8') : v)
+    .digest();
 
 /** Whether `candidate` equals any of `secrets`. */
 export function anySecretMatches(candidate: Secret, secrets: Iterable<Secret>): boolean {
@@ -22,7 +25,11 @@ export function anySecretMatches(candidate: Secret, secrets: Iterable<Secret>): 
 }
 
 /** The first item (in order) whose secret equals `candidate`; every item is compared. */
-export function firstMatchingSecret<T>(candidate: Secret, items: Iterable<T>, secretOf: (item: T) => Secret | undefined): T | undefined {
+export function firstMatchingSecret<T>(
+  candidate: Secret,
+  items: Iterable<T>,
+  secretOf: (item: T) => Secret | undefined,
+): T | undefined {
   const c = digest(candidate);
   let hit: T | undefined;
   let found = false;

@@ -31,11 +31,20 @@ export interface ScheduleRules {
 
 const ORDER: Record<TimerEventKind, number> = { escalation: 0, reminder: 1, deadline: 2 };
 
-export function approvalSchedule(createdAt: Instant, rules: ScheduleRules, options: { maxReminders?: number } = {}): TimerEvent[] {
+export function approvalSchedule(
+  createdAt: Instant,
+  rules: ScheduleRules,
+  options: { maxReminders?: number } = {},
+): TimerEvent[] {
   const created = toMs(createdAt);
   const deadline = rules.deadline === undefined ? undefined : created + parseDuration(rules.deadline);
   const events: TimerEvent[] = [];
-  const ev = (kind: TimerEventKind, atMs: number, index: number): TimerEvent => ({ kind, atMs, at: new Date(atMs).toISOString(), index });
+  const ev = (kind: TimerEventKind, atMs: number, index: number): TimerEvent => ({
+    kind,
+    atMs,
+    at: new Date(atMs).toISOString(),
+    index,
+  });
 
   const escalationTimes = new Set<number>();
   (rules.escalation ?? []).forEach((step, i) => {

@@ -99,7 +99,11 @@ function deadlineMs(state: ApprovalState, rules: ApprovalRules): number | undefi
 }
 
 /** Approvers in force at `at`: the base set plus every escalation step whose delay has elapsed. */
-export function effectiveApprovers(rules: ApprovalRules, createdAt: Instant, at: Instant): { users: string[]; groups: string[] } {
+export function effectiveApprovers(
+  rules: ApprovalRules,
+  createdAt: Instant,
+  at: Instant,
+): { users: string[]; groups: string[] } {
   const created = toMs(createdAt);
   const now = toMs(at);
   const users = [...(rules.approvers.users ?? [])];
@@ -113,32 +117,42 @@ export function effectiveApprovers(rules: ApprovalRules, createdAt: Instant, at:
   return { users, groups };
 }
 
-export function tally(state: Pick<ApprovalState, 'status' | 'votes'>, rules: Pick<ApprovalRules, 'minApprovals'>): ApprovalOutcome {
+export function tally(
+  state: Pick<ApprovalState, 'status' | 'votes'>,
+  rules: Pick<ApprovalRules, 'minApprovals'>,
+): ApprovalOutcome {
   const approvals = state.votes.filter((v) => v.verdict === 'approve').length;
   const rejections = state.votes.filter((v) => v.verdict === 'reject').length;
   const needed = Math.max(0, rules.minApprovals - approvals);
   if (state.status !== 'pending') return { status: state.status, approvals, rejections, needed };
   if (rejections > 0) return { status: 'rejected', approvals, rejections, needed, reason: 'rejected' };
-  if (approvals >= rules.minApprovals) return { status: 'approved', approvals, rejections, needed: 0, reason: 'quorum' };
+  if (approvals >= rules.minApprovals)
+    return { status: 'approved', approvals, rejections, needed: 0, reason: 'quorum' };
   return { status: 'pending', approvals, rejections, needed };
 }
 
 /** Outcome of a request at creation: approved at once when approval is not required. */
 export function initialApprovalOutcome(rules: ApprovalRules): ApprovalOutcome {
-  if (rules.required === false) return { status: 'approved', approvals: 0, rejections: 0, needed: 0, reason: 'not-required' };
+  if (rules.required === false)
+    return { status: 'approved', approvals: 0, rejections: 0, needed: 0, reason: 'not-required' };
   return { status: 'pending', approvals: 0, rejections: 0, needed: rules.minApprovals };
 }
 
 export function decideApproval(state: ApprovalState, rules: ApprovalRules, input: DecisionInput): DecisionResult {
   const current = tally(state, rules);
   const refuse = (reason: RefusalReason, message: string, sameAsBefore?: boolean): DecisionResult =>
-    sameAsBefore === undefined ? { accepted: false, reason, message, outcome: current } : { accepted: false, reason, message, sameAsBefore, outcome: current };
+    sameAsBefore === undefined
+      ? { accepted: false, reason, message, outcome: current }
+      : { accepted: false, reason, message, sameAsBefore, outcome: current };
 
   if (state.status !== 'pending') return refuse('REQUEST_CLOSED', `the request is already ${state.status}`);
   const at = toMs(input.at);
   const deadline = deadlineMs(state, rules);
   if (deadline !== undefined && at >= deadline) {
-    return refuse('DEADLINE_PASSED', `the decision arrived at ${new Date(at).toISOString()}, at or after the deadline ${new Date(deadline).toISOString()}`);
+    return refuse(
+      'DEADLINE_PASSED',
+      `the decision arrived at ${new Date(at).toISOString()}, at or after the deadline ${new Date(deadline).toISOString()}`,
+    );
   }
   const actor = normalizeIdentity(input.actor.id ?? '');
   if (actor === '' || (input.verdict !== 'approve' && input.verdict !== 'reject')) {
@@ -156,9 +170,16 @@ export function decideApproval(state: ApprovalState, rules: ApprovalRules, input
   if (!listed) return refuse('NOT_AN_APPROVER', `${input.actor.id} is not an approver for this request`);
   const previous = state.votes.find((v) => normalizeIdentity(v.approver) === actor);
   if (previous) {
-    return refuse('DUPLICATE_VOTE', `${input.actor.id} already decided '${previous.verdict}' on this request`, previous.verdict === input.verdict);
+    return refuse(
+      'DUPLICATE_VOTE',
+      `${input.actor.id} already decided '${previous.verdict}' on this request`,
+      previous.verdict === input.verdict,
+    );
   }
-  const vote: Vote = input.comment === undefined ? { approver: actor, verdict: input.verdict, atMs: at } : { approver: actor, verdict: input.verdict, atMs: at, comment: input.comment };
+  const vote: Vote =
+    input.comment === undefined
+      ? { approver: actor, verdict: input.verdict, atMs: at }
+      : { approver: actor, verdict: input.verdict, atMs: at, comment: input.comment };
   const votes = [...state.votes, vote];
   const outcome = tally({ status: 'pending', votes }, rules);
   return { accepted: true, vote, state: { ...state, votes, status: outcome.status }, outcome };
@@ -179,7 +200,10 @@ export function deadlineOutcome(state: ApprovalState, rules: ApprovalRules, now:
  * Whether `minApprovals` can still be met once author/trigger exclusions apply. Only decidable when the
  * approvers are users alone (group sizes are unknown here): with groups it answers `reachable: true`.
  */
-export function quorumReachable(rules: ApprovalRules, people: { author?: string; triggeredBy?: string }): { reachable: boolean; eligibleUsers: number } {
+export function quorumReachable(
+  rules: ApprovalRules,
+  people: { author?: string; triggeredBy?: string },
+): { reachable: boolean; eligibleUsers: number } {
   const excluded = new Set<string>();
   if (rules.excludeAuthor && people.author) excluded.add(normalizeIdentity(people.author));
   if (rules.excludeTrigger && people.triggeredBy) excluded.add(normalizeIdentity(people.triggeredBy));
@@ -208,17 +232,27 @@ export type UnknownAuthorEffect =
  * registrant could otherwise approve their own version unnoticed. `require-extra-approval` asks for minApprovals + 1,
  * capped at the eligible named approvers when no group is listed (a quorum nobody can reach helps nobody).
  */
-export function unknownAuthorEffect(rules: ApprovalRules, authorSource: AuthorSource, policy: UnknownAuthorPolicy, people: { triggeredBy?: string } = {}): UnknownAuthorEffect {
-  if (authorSource !== 'unknown' || !rules.excludeAuthor || rules.required === false || policy === 'allow') return { action: 'none' };
+export function unknownAuthorEffect(
+  rules: ApprovalRules,
+  authorSource: AuthorSource,
+  policy: UnknownAuthorPolicy,
+  people: { triggeredBy?: string } = {},
+): UnknownAuthorEffect {
+  if (authorSource !== 'unknown' || !rules.excludeAuthor || rules.required === false || policy === 'allow')
+    return { action: 'none' };
   if (policy === 'block') {
-    return { action: 'block', reason: "UNKNOWN_AUTHOR: the version's author is unknown (no registry user_id, no mlflow.user tag on its run), so excludeAuthor cannot be enforced and the policy says unknownAuthor: block" };
+    return {
+      action: 'block',
+      reason:
+        "UNKNOWN_AUTHOR: the version's author is unknown (no registry user_id, no mlflow.user tag on its run), so excludeAuthor cannot be enforced and the policy says unknownAuthor: block",
+    };
   }
   const wanted = rules.minApprovals + 1;
   const { reachable, eligibleUsers } = quorumReachable({ ...rules, minApprovals: wanted }, people);
   const minApprovals = reachable ? wanted : Math.max(rules.minApprovals, eligibleUsers);
-  const note = minApprovals > rules.minApprovals
-    ? `author unknown: ${minApprovals} approvals required instead of ${rules.minApprovals} (unknownAuthor: require-extra-approval)`
-    : `author unknown: an extra approval was required but only ${eligibleUsers} approver(s) are named, so ${minApprovals} approval(s) are required`;
+  const note =
+    minApprovals > rules.minApprovals
+      ? `author unknown: ${minApprovals} approvals required instead of ${rules.minApprovals} (unknownAuthor: require-extra-approval)`
+      : `author unknown: an extra approval was required but only ${eligibleUsers} approver(s) are named, so ${minApprovals} approval(s) are required`;
   return { action: 'extra-approval', minApprovals, note };
 }
-

@@ -61,7 +61,13 @@ export function compareMetric(
   rule: ChampionRule,
 ): ComparisonResult {
   const challenger = read(challengerMetrics, rule.metric);
-  const base = { metric: rule.metric, challenger, champion: undefined as number | undefined, delta: undefined as number | undefined, relativeDelta: undefined as number | undefined };
+  const base = {
+    metric: rule.metric,
+    challenger,
+    champion: undefined as number | undefined,
+    delta: undefined as number | undefined,
+    relativeDelta: undefined as number | undefined,
+  };
   if (championMetrics === undefined) {
     return { ...base, status: 'no-champion', message: `no champion to compare ${rule.metric} with (first version)` };
   }
@@ -93,7 +99,11 @@ export function compareMetric(
     return { ...base, status: 'failed', message: `${desc} is below the required ${fmt(rule.minImprovement, mode)}` };
   }
   if (rule.maxRegression !== undefined && below(-rule.maxRegression)) {
-    return { ...base, status: 'failed', message: `${desc} regresses more than the allowed ${fmt(rule.maxRegression, mode)}` };
+    return {
+      ...base,
+      status: 'failed',
+      message: `${desc} regresses more than the allowed ${fmt(rule.maxRegression, mode)}`,
+    };
   }
   if (rule.minImprovement === undefined && rule.maxRegression === undefined && below(0)) {
     return { ...base, status: 'failed', message: `${desc} is worse than the champion` };

@@ -32,14 +32,25 @@ export interface CiVerdict {
 const TERMINAL: ReadonlySet<SuiteState> = new Set(['SUCCEEDED', 'FAILED', 'CANCELED', 'TIMED_OUT', 'ERROR']);
 
 export function ciVerdict(suites: readonly SuiteResult[]): CiVerdict {
-  const counts: Record<SuiteState, number> = { PENDING: 0, RUNNING: 0, SUCCEEDED: 0, FAILED: 0, CANCELED: 0, TIMED_OUT: 0, ERROR: 0 };
+  const counts: Record<SuiteState, number> = {
+    PENDING: 0,
+    RUNNING: 0,
+    SUCCEEDED: 0,
+    FAILED: 0,
+    CANCELED: 0,
+    TIMED_OUT: 0,
+    ERROR: 0,
+  };
   const failed: string[] = [];
   const errored: string[] = [];
   const optionalFailed: string[] = [];
   let pending = false;
   for (const s of suites) {
     counts[s.state]++;
-    if (!TERMINAL.has(s.state)) { pending = true; continue; }
+    if (!TERMINAL.has(s.state)) {
+      pending = true;
+      continue;
+    }
     if (s.state === 'SUCCEEDED') continue;
     if (s.required === false) optionalFailed.push(s.name);
     else if (s.state === 'FAILED') failed.push(s.name);
@@ -48,10 +59,12 @@ export function ciVerdict(suites: readonly SuiteResult[]): CiVerdict {
   const state: CiState = pending ? 'pending' : failed.length ? 'failure' : errored.length ? 'error' : 'success';
   let description: string;
   if (suites.length === 0) description = 'no test suites configured';
-  else if (state === 'pending') description = `${counts.SUCCEEDED} of ${suites.length} suites passed, ${counts.PENDING + counts.RUNNING} still running`;
+  else if (state === 'pending')
+    description = `${counts.SUCCEEDED} of ${suites.length} suites passed, ${counts.PENDING + counts.RUNNING} still running`;
   else if (state === 'failure') description = `failed: ${failed.join(', ')}`;
   else if (state === 'error') description = `could not complete: ${errored.join(', ')}`;
-  else description = `${counts.SUCCEEDED} of ${suites.length} suites passed${optionalFailed.length ? ` (optional failed: ${optionalFailed.join(', ')})` : ''}`;
+  else
+    description = `${counts.SUCCEEDED} of ${suites.length} suites passed${optionalFailed.length ? ` (optional failed: ${optionalFailed.join(', ')})` : ''}`;
   // GitHub limits a status description to 140 characters.
   if (description.length > 140) description = `${description.slice(0, 137)}...`;
   return { state, counts, failed, errored, optionalFailed, description };

@@ -46,7 +46,12 @@ export interface RetrainTrigger {
 export type SuppressReason = 'RUNNING' | 'PENDING_APPROVAL' | 'COOLDOWN';
 
 export type RetrainDecision =
-  | { action: 'start'; reason: 'CLEAR' | 'MANUAL_IGNORES_COOLDOWN' | 'TRAILING'; message: string; clearTrailing: boolean }
+  | {
+      action: 'start';
+      reason: 'CLEAR' | 'MANUAL_IGNORES_COOLDOWN' | 'TRAILING';
+      message: string;
+      clearTrailing: boolean;
+    }
   | {
       action: 'suppress';
       reason: SuppressReason;
@@ -61,35 +66,86 @@ export function decideRetrain(rules: RetrainRules, state: RetrainState, trigger:
   const now = toMs(trigger.at);
   const isTrailing = trigger.kind === 'trailing';
   if (state.running) {
-    return { action: 'suppress', reason: 'RUNNING', message: `retraining run ${state.running.runId} is still running`, clearTrailing: isTrailing };
+    return {
+      action: 'suppress',
+      reason: 'RUNNING',
+      message: `retraining run ${state.running.runId} is still running`,
+      clearTrailing: isTrailing,
+    };
   }
-  if (state.pendingApproval && (rules.blockWhilePendingApproval ?? true) && !(trigger.kind === 'manual' && trigger.force)) {
-    return { action: 'suppress', reason: 'PENDING_APPROVAL', message: `a candidate awaits approval (request ${state.pendingApproval.requestId})`, clearTrailing: isTrailing };
+  if (
+    state.pendingApproval &&
+    (rules.blockWhilePendingApproval ?? true) &&
+    !(trigger.kind === 'manual' && trigger.force)
+  ) {
+    return {
+      action: 'suppress',
+      reason: 'PENDING_APPROVAL',
+      message: `a candidate awaits approval (request ${state.pendingApproval.requestId})`,
+      clearTrailing: isTrailing,
+    };
   }
   if (isTrailing) {
-    if (trigger.driftStillActionable === false) return { action: 'drop', reason: 'DRIFT_RESOLVED', message: 'drift no longer actionable when the cooldown ended', clearTrailing: true };
-    return { action: 'start', reason: 'TRAILING', message: 'drift persisted through the cooldown', clearTrailing: true };
+    if (trigger.driftStillActionable === false)
+      return {
+        action: 'drop',
+        reason: 'DRIFT_RESOLVED',
+        message: 'drift no longer actionable when the cooldown ended',
+        clearTrailing: true,
+      };
+    return {
+      action: 'start',
+      reason: 'TRAILING',
+      message: 'drift persisted through the cooldown',
+      clearTrailing: true,
+    };
   }
   const cooldownMs = rules.cooldown === undefined ? 0 : parseDuration(rules.cooldown);
   const last = state.lastStartedAt === undefined ? undefined : toMs(state.lastStartedAt);
   const cooldownEnd = last === undefined ? undefined : last + cooldownMs;
   if (cooldownEnd !== undefined && now < cooldownEnd) {
     const left = `cooldown until ${new Date(cooldownEnd).toISOString()}`;
-    if (trigger.kind === 'manual') return { action: 'start', reason: 'MANUAL_IGNORES_COOLDOWN', message: `manual request during ${left}`, clearTrailing: true };
-    if (trigger.kind === 'schedule') return { action: 'suppress', reason: 'COOLDOWN', message: `scheduled run skipped: ${left}`, clearTrailing: false };
+    if (trigger.kind === 'manual')
+      return {
+        action: 'start',
+        reason: 'MANUAL_IGNORES_COOLDOWN',
+        message: `manual request during ${left}`,
+        clearTrailing: true,
+      };
+    if (trigger.kind === 'schedule')
+      return {
+        action: 'suppress',
+        reason: 'COOLDOWN',
+        message: `scheduled run skipped: ${left}`,
+        clearTrailing: false,
+      };
     if (state.trailing) {
       return {
-        action: 'suppress', reason: 'COOLDOWN', message: `${left}; collapsed into the armed trailing trigger`,
-        trailing: { dueAtMs: toMs(state.trailing.dueAt), firstSuppressedAtMs: toMs(state.trailing.firstSuppressedAt), newlyArmed: false },
+        action: 'suppress',
+        reason: 'COOLDOWN',
+        message: `${left}; collapsed into the armed trailing trigger`,
+        trailing: {
+          dueAtMs: toMs(state.trailing.dueAt),
+          firstSuppressedAtMs: toMs(state.trailing.firstSuppressedAt),
+          newlyArmed: false,
+        },
         clearTrailing: false,
       };
     }
-    const bound = rules.maxDelay === undefined ? cooldownEnd : Math.min(cooldownEnd, now + parseDuration(rules.maxDelay));
+    const bound =
+      rules.maxDelay === undefined ? cooldownEnd : Math.min(cooldownEnd, now + parseDuration(rules.maxDelay));
     return {
-      action: 'suppress', reason: 'COOLDOWN', message: `${left}; trailing trigger armed for ${new Date(bound).toISOString()}`,
+      action: 'suppress',
+      reason: 'COOLDOWN',
+      message: `${left}; trailing trigger armed for ${new Date(bound).toISOString()}`,
       trailing: { dueAtMs: bound, firstSuppressedAtMs: now, newlyArmed: true },
       clearTrailing: false,
     };
   }
-  return { action: 'start', reason: 'CLEAR', message: 'no run, no pending approval, outside the cooldown', clearTrailing: true };
+  return {
+    action: 'start',
+    reason: 'CLEAR',
+    message: 'no run, no pending approval, outside the cooldown',
+    clearTrailing: true,
+  };
 }

@@ -37,7 +37,8 @@ function parseField(text: string, f: (typeof FIELDS)[number]): Set<number> {
       hi = m[3] !== undefined ? Number(m[3]) : m[4] !== undefined ? f.max : lo;
     }
     const step = m[4] !== undefined ? Number(m[4]) : 1;
-    if (lo < f.min || hi > f.max || lo > hi) throw new RangeError(`cron ${f.name} field '${text}': values must be ${f.min}-${f.max}`);
+    if (lo < f.min || hi > f.max || lo > hi)
+      throw new RangeError(`cron ${f.name} field '${text}': values must be ${f.min}-${f.max}`);
     if (step < 1) throw new RangeError(`cron ${f.name} field '${text}': step must be at least 1`);
     for (let v = lo; v <= hi; v += step) out.add(v);
   }
@@ -46,14 +47,38 @@ function parseField(text: string, f: (typeof FIELDS)[number]): Set<number> {
 
 export function parseCron(source: string): CronExpression {
   const parts = source.trim().split(/\s+/);
-  if (parts.length !== 5) throw new RangeError(`cron '${source}' must have 5 fields (minute hour day month weekday), has ${parts.length}`);
-  const [mi, h, d, mo, w] = parts.map((p, i) => parseField(p, FIELDS[i]!)) as [Set<number>, Set<number>, Set<number>, Set<number>, Set<number>];
-  if (w.has(7)) { w.delete(7); w.add(0); }
-  return { source, minutes: mi, hours: h, days: d, months: mo, weekdays: w, dayRestricted: parts[2] !== '*', weekdayRestricted: parts[4] !== '*' };
+  if (parts.length !== 5)
+    throw new RangeError(`cron '${source}' must have 5 fields (minute hour day month weekday), has ${parts.length}`);
+  const [mi, h, d, mo, w] = parts.map((p, i) => parseField(p, FIELDS[i]!)) as [
+    Set<number>,
+    Set<number>,
+    Set<number>,
+    Set<number>,
+    Set<number>,
+  ];
+  if (w.has(7)) {
+    w.delete(7);
+    w.add(0);
+  }
+  return {
+    source,
+    minutes: mi,
+    hours: h,
+    days: d,
+    months: mo,
+    weekdays: w,
+    dayRestricted: parts[2] !== '*',
+    weekdayRestricted: parts[4] !== '*',
+  };
 }
 
 export function isValidCron(source: string): boolean {
-  try { parseCron(source); return true; } catch { return false; }
+  try {
+    parseCron(source);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function dayMatches(c: CronExpression, d: Date): boolean {
@@ -65,7 +90,12 @@ function dayMatches(c: CronExpression, d: Date): boolean {
 
 export function cronMatches(c: CronExpression, at: Instant): boolean {
   const d = new Date(toMs(at));
-  return c.minutes.has(d.getUTCMinutes()) && c.hours.has(d.getUTCHours()) && c.months.has(d.getUTCMonth() + 1) && dayMatches(c, d);
+  return (
+    c.minutes.has(d.getUTCMinutes()) &&
+    c.hours.has(d.getUTCHours()) &&
+    c.months.has(d.getUTCMonth() + 1) &&
+    dayMatches(c, d)
+  );
 }
 
 /** First matching minute strictly after `after` (ms, whole minutes), or undefined within ~5 years. */
@@ -74,9 +104,18 @@ export function nextCronTime(c: CronExpression, after: Instant): number | undefi
   const limit = t + 5 * 366 * 86_400_000;
   while (t < limit) {
     const d = new Date(t);
-    if (!c.months.has(d.getUTCMonth() + 1)) { t = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1); continue; }
-    if (!dayMatches(c, d)) { t = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1); continue; }
-    if (!c.hours.has(d.getUTCHours())) { t = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), d.getUTCHours() + 1); continue; }
+    if (!c.months.has(d.getUTCMonth() + 1)) {
+      t = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+      continue;
+    }
+    if (!dayMatches(c, d)) {
+      t = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1);
+      continue;
+    }
+    if (!c.hours.has(d.getUTCHours())) {
+      t = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), d.getUTCHours() + 1);
+      continue;
+    }
     if (c.minutes.has(d.getUTCMinutes())) return t;
     t += 60_000;
   }

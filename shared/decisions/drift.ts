@@ -48,18 +48,37 @@ export function evaluateDrift(rule: DriftRule, windows: readonly DriftWindow[]):
   const latestBeyond = latest !== undefined && isBeyond(latest[1]);
   const base = { metric: rule.metric, beyond, considered: recent.length, latestBeyond, latestStartMs: latest?.[0] };
   const side = rule.direction === 'below' ? 'below' : 'above';
-  if (latest === undefined) return { ...base, actionable: false, reason: 'NO_WINDOWS', message: `no ${rule.metric} windows to evaluate` };
+  if (latest === undefined)
+    return { ...base, actionable: false, reason: 'NO_WINDOWS', message: `no ${rule.metric} windows to evaluate` };
   if (beyond < rule.n) {
-    return { ...base, actionable: false, reason: 'TOO_FEW_BEYOND', message: `${beyond} of the last ${recent.length} ${rule.metric} windows ${side} ${rule.threshold}; ${rule.n} needed` };
+    return {
+      ...base,
+      actionable: false,
+      reason: 'TOO_FEW_BEYOND',
+      message: `${beyond} of the last ${recent.length} ${rule.metric} windows ${side} ${rule.threshold}; ${rule.n} needed`,
+    };
   }
   if ((rule.requireLatest ?? true) && !latestBeyond) {
-    return { ...base, actionable: false, reason: 'LATEST_WITHIN', message: `the latest ${rule.metric} window is not ${side} ${rule.threshold}` };
+    return {
+      ...base,
+      actionable: false,
+      reason: 'LATEST_WITHIN',
+      message: `the latest ${rule.metric} window is not ${side} ${rule.threshold}`,
+    };
   }
-  return { ...base, actionable: true, reason: 'ACTIONABLE', message: `${beyond} of the last ${recent.length} ${rule.metric} windows ${side} ${rule.threshold}${latestBeyond ? ', latest included' : ''}` };
+  return {
+    ...base,
+    actionable: true,
+    reason: 'ACTIONABLE',
+    message: `${beyond} of the last ${recent.length} ${rule.metric} windows ${side} ${rule.threshold}${latestBeyond ? ', latest included' : ''}`,
+  };
 }
 
 /** Any rule actionable → actionable; the decisions of all rules are returned for the record. */
-export function evaluateDriftRules(rules: readonly DriftRule[], windowsByMetric: Readonly<Record<string, readonly DriftWindow[]>>): { actionable: boolean; decisions: DriftDecision[] } {
+export function evaluateDriftRules(
+  rules: readonly DriftRule[],
+  windowsByMetric: Readonly<Record<string, readonly DriftWindow[]>>,
+): { actionable: boolean; decisions: DriftDecision[] } {
   const decisions = rules.map((r) => evaluateDrift(r, windowsByMetric[r.metric] ?? []));
   return { actionable: decisions.some((d) => d.actionable), decisions };
 }

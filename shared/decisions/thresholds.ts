@@ -36,7 +36,9 @@ export function evaluateThreshold(metrics: Readonly<Record<string, number>>, t: 
   if (t.max !== undefined && value > t.max) {
     return { ...base, status: 'failed', message: `${t.metric} = ${value} is above the maximum ${t.max}` };
   }
-  const bounds = [t.min !== undefined ? `>= ${t.min}` : undefined, t.max !== undefined ? `<= ${t.max}` : undefined].filter(Boolean).join(' and ');
+  const bounds = [t.min !== undefined ? `>= ${t.min}` : undefined, t.max !== undefined ? `<= ${t.max}` : undefined]
+    .filter(Boolean)
+    .join(' and ');
   return { ...base, status: 'passed', message: `${t.metric} = ${value} is ${bounds || 'unbounded'}` };
 }
 
@@ -46,7 +48,10 @@ export interface ThresholdsOutcome {
 }
 
 /** Passed only when every threshold passed; an empty list passes. */
-export function evaluateThresholds(metrics: Readonly<Record<string, number>>, thresholds: readonly MetricThreshold[]): ThresholdsOutcome {
+export function evaluateThresholds(
+  metrics: Readonly<Record<string, number>>,
+  thresholds: readonly MetricThreshold[],
+): ThresholdsOutcome {
   const results = thresholds.map((t) => evaluateThreshold(metrics, t));
   return { passed: results.every((r) => r.status === 'passed'), results };
 }

@@ -31,7 +31,10 @@ export interface ValidationVerdict {
   summary: string;
 }
 
-export function validationVerdict(results: readonly CheckResult[], options: { dryRun?: boolean } = {}): ValidationVerdict {
+export function validationVerdict(
+  results: readonly CheckResult[],
+  options: { dryRun?: boolean } = {},
+): ValidationVerdict {
   const dryRun = options.dryRun ?? false;
   const blockingFailures: string[] = [];
   const advisoryFailures: string[] = [];
@@ -45,7 +48,12 @@ export function validationVerdict(results: readonly CheckResult[], options: { dr
   }
   const wouldBlock = blockingFailures.length > 0;
   const gate = wouldBlock && !dryRun ? 'blocked' : 'open';
-  const parts = [`${passed.length} passed`, `${blockingFailures.length} blocking failed`, `${advisoryFailures.length} advisory failed`, `${skipped.length} skipped`];
+  const parts = [
+    `${passed.length} passed`,
+    `${blockingFailures.length} blocking failed`,
+    `${advisoryFailures.length} advisory failed`,
+    `${skipped.length} skipped`,
+  ];
   let summary = parts.join(', ');
   if (dryRun && wouldBlock) summary += ` (dry run: would have blocked on ${blockingFailures.join(', ')})`;
   else if (gate === 'blocked') summary += ` (blocked by ${blockingFailures.join(', ')})`;

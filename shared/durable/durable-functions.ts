@@ -16,7 +16,14 @@ import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { TransientError } from '../errors';
 import { withTraceInput } from '../telemetry/trace';
-import { TERMINAL_RUNTIME_STATUSES, type DurablePort, type InstancePage, type InstanceStatus, type PurgeableStatus, type StatusOptions } from './port';
+import {
+  TERMINAL_RUNTIME_STATUSES,
+  type DurablePort,
+  type InstancePage,
+  type InstanceStatus,
+  type PurgeableStatus,
+  type StatusOptions,
+} from './port';
 
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -28,7 +35,11 @@ const time = (v: unknown): string => (v instanceof Date ? v.toISOString() : type
 /** The client's status object or a row of the list API, in the port's shape. */
 export function toInstanceStatus(raw: unknown): InstanceStatus {
   const s = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
-  const history = Array.isArray(s['history']) ? s['history'] : Array.isArray(s['historyEvents']) ? s['historyEvents'] : undefined;
+  const history = Array.isArray(s['history'])
+    ? s['history']
+    : Array.isArray(s['historyEvents'])
+      ? s['historyEvents']
+      : undefined;
   return {
     instanceId: text(s['instanceId']),
     name: text(s['name']),
@@ -43,13 +54,24 @@ export function toInstanceStatus(raw: unknown): InstanceStatus {
 }
 
 /** One page of `GET instances/?top=&createdTimeFrom=&createdTimeTo=&showInput=true` with its continuation header. */
-function pageReader(client: df.DurableClient, fetchImpl: typeof fetch): (q: { from: string; to: string; top: number; token?: string }) => Promise<InstancePage> {
+function pageReader(
+  client: df.DurableClient,
+  fetchImpl: typeof fetch,
+): (q: { from: string; to: string; top: number; token?: string }) => Promise<InstancePage> {
   const data = (client as unknown as { clientData?: { rpcBaseUrl?: unknown } }).clientData;
   const rpc = typeof data?.rpcBaseUrl === 'string' && data.rpcBaseUrl ? data.rpcBaseUrl : undefined;
-  const base = rpc ? new URL('instances/', rpc) : new URL(client.createHttpManagementPayload('INSTANCEID').statusQueryGetUri.replace('/instances/INSTANCEID', '/instances/'));
+  const base = rpc
+    ? new URL('instances/', rpc)
+    : new URL(
+        client
+          .createHttpManagementPayload('INSTANCEID')
+          .statusQueryGetUri.replace('/instances/INSTANCEID', '/instances/'),
+      );
   // A base URL may carry credentials in its userinfo (the local host's rpcBaseUrl does, as axios sends them for the
   // durable-functions client); fetch refuses such URLs, so they travel as Basic auth like the SDK's own calls.
-  const auth = base.username ? `Basic ${Buffer.from(`${decodeURIComponent(base.username)}:${decodeURIComponent(base.password)}`).toString('base64')}` : undefined;
+  const auth = base.username
+    ? `Basic ${Buffer.from(`${decodeURIComponent(base.username)}:${decodeURIComponent(base.password)}`).toString('base64')}`
+    : undefined;
   base.username = '';
   base.password = '';
   return async ({ top, from, to, token }) => {
@@ -65,9 +87,12 @@ function pageReader(client: df.DurableClient, fetchImpl: typeof fetch): (q: { fr
     try {
       res = await fetchImpl(url, { headers, signal: AbortSignal.timeout(30_000) });
     } catch (e) {
-      throw new TransientError('DURABLE_LIST_FAILED', `the durable instance list could not be read: ${message(e)}`, { cause: e });
+      throw new TransientError('DURABLE_LIST_FAILED', `the durable instance list could not be read: ${message(e)}`, {
+        cause: e,
+      });
     }
-    if (res.status !== 200) throw new TransientError('DURABLE_LIST_FAILED', `the durable instance list answered HTTP ${res.status}`);
+    if (res.status !== 200)
+      throw new TransientError('DURABLE_LIST_FAILED', `the durable instance list answered HTTP ${res.status}`);
     const rows: unknown = await res.json();
     const next = res.headers.get('x-ms-continuation-token') || undefined;
     return { instances: Array.isArray(rows) ? rows.map(toInstanceStatus) : [], ...(next ? { next } : {}) };
@@ -81,7 +106,9 @@ export function durablePortOf(client: df.DurableClient, fetchImpl: typeof fetch 
       return toInstanceStatus(await client.getStatus(instanceId, options));
     } catch (e) {
       if (/HTTP 404/.test(message(e))) return undefined;
-      throw new TransientError('DURABLE_UNAVAILABLE', `Could not read the status of ${instanceId}: ${message(e)}`, { cause: e });
+      throw new TransientError('DURABLE_UNAVAILABLE', `Could not read the status of ${instanceId}: ${message(e)}`, {
+        cause: e,
+      });
     }
   };
   const runtimeStatus = async (instanceId: string) => (await status(instanceId))?.runtimeStatus;
@@ -95,13 +122,16 @@ export function durablePortOf(client: df.DurableClient, fetchImpl: typeof fetch 
     } catch (e) {
       const now = await runtimeStatus(instanceId).catch(() => undefined);
       if (now !== undefined && !TERMINAL_RUNTIME_STATUSES.has(now)) return 'exists';
-      throw new TransientError('DURABLE_START_FAILED', `Could not start ${name} ${instanceId}: ${message(e)}`, { cause: e });
+      throw new TransientError('DURABLE_START_FAILED', `Could not start ${name} ${instanceId}: ${message(e)}`, {
+        cause: e,
+      });
     }
   };
 
   return {
     status,
-    startOnce: async (name, instanceId, input) => ((await runtimeStatus(instanceId)) !== undefined ? 'exists' : startNewOrExists(name, instanceId, input)),
+    startOnce: async (name, instanceId, input) =>
+      (await runtimeStatus(instanceId)) !== undefined ? 'exists' : startNewOrExists(name, instanceId, input),
     ensureRunning: async (name, instanceId, input) => {
       const now = await runtimeStatus(instanceId);
       if (now !== undefined && !TERMINAL_RUNTIME_STATUSES.has(now)) return 'running';
@@ -116,7 +146,11 @@ export function durablePortOf(client: df.DurableClient, fetchImpl: typeof fetch 
         return 'raised';
       } catch (e) {
         if (/No instance with ID/.test(message(e))) return 'not-found';
-        throw new TransientError('DURABLE_RAISE_FAILED', `Could not raise ${eventName} into ${instanceId}: ${message(e)}`, { cause: e });
+        throw new TransientError(
+          'DURABLE_RAISE_FAILED',
+          `Could not raise ${eventName} into ${instanceId}: ${message(e)}`,
+          { cause: e },
+        );
       }
     },
     listPage: pageReader(client, fetchImpl),
@@ -129,7 +163,13 @@ export function durablePortOf(client: df.DurableClient, fetchImpl: typeof fetch 
     },
     purgeFinished: async (createdBefore: Date, statuses: readonly PurgeableStatus[]) => {
       const runtimeStatus = statuses.map((s) => df.OrchestrationRuntimeStatus[s]);
-      return (await client.purgeInstanceHistoryBy({ createdTimeFrom: new Date(0), createdTimeTo: createdBefore, runtimeStatus })).instancesDeleted;
+      return (
+        await client.purgeInstanceHistoryBy({
+          createdTimeFrom: new Date(0),
+          createdTimeTo: createdBefore,
+          runtimeStatus,
+        })
+      ).instancesDeleted;
     },
   };
 }

@@ -14,7 +14,12 @@
  */
 
 /** Runtime statuses after which an instance never runs again (ids may then be reused by `ensureRunning`). */
-export const TERMINAL_RUNTIME_STATUSES: ReadonlySet<string> = new Set(['Completed', 'Failed', 'Terminated', 'Canceled']);
+export const TERMINAL_RUNTIME_STATUSES: ReadonlySet<string> = new Set([
+  'Completed',
+  'Failed',
+  'Terminated',
+  'Canceled',
+]);
 
 /** Finished statuses the history purge removes (never Running, Pending or Suspended). */
 export type PurgeableStatus = 'Completed' | 'Failed' | 'Terminated';

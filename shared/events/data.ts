@@ -15,7 +15,9 @@ const registry = z.enum(['mlflow', 'databricks']).describe('Which registry emitt
 const tags = z.record(z.string(), z.string());
 
 export const ModelRef = z.object({ name: identifier('modelName') }).describe('A registered model');
-export const ModelVersionRef = z.object({ name: identifier('modelName'), version: identifier('version') }).describe('One version of a registered model');
+export const ModelVersionRef = z
+  .object({ name: identifier('modelName'), version: identifier('version') })
+  .describe('One version of a registered model');
 
 export const ModelRegisteredData = z.object({
   model: ModelRef,
@@ -38,7 +40,9 @@ export const ModelVersionCreatedData = z.object({
 export const ModelAliasChangedData = z.object({
   model: ModelRef,
   alias: identifier('alias'),
-  version: identifier('version').nullable().describe('Version the alias now points to; null when the alias was deleted'),
+  version: identifier('version')
+    .nullable()
+    .describe('Version the alias now points to; null when the alias was deleted'),
   change: z.enum(['set', 'deleted']),
   registry,
   occurredAt: isoTime,
@@ -79,7 +83,9 @@ export const ModelTransitionRequestedData = z.object({
 
 const gitProvider = z.enum(['github', 'azure-devops']);
 const GitRepository = z.object({
-  id: identifier('repository').describe('Provider-unique repository name: owner/name (GitHub) or project/name (Azure DevOps)'),
+  id: identifier('repository').describe(
+    'Provider-unique repository name: owner/name (GitHub) or project/name (Azure DevOps)',
+  ),
   url: z.string().optional(),
 });
 
@@ -90,7 +96,12 @@ export const GitMergedData = z.object({
   commit: identifier('commit').describe('Commit that landed on the branch (merge, squash or rebase result)'),
   via: z.enum(['pull_request', 'push']),
   pullRequest: z
-    .object({ number: z.number().int(), title: z.string().optional(), url: z.string().optional(), sourceBranch: z.string().optional() })
+    .object({
+      number: z.number().int(),
+      title: z.string().optional(),
+      url: z.string().optional(),
+      sourceBranch: z.string().optional(),
+    })
     .optional(),
   actor: z.string().optional(),
   occurredAt: isoTime.optional(),
@@ -109,8 +120,15 @@ const severity = z.enum(['Sev0', 'Sev1', 'Sev2', 'Sev3', 'Sev4']);
 const Window = z.object({ start: isoTime, end: isoTime });
 
 export const DriftDetectedData = z.object({
-  model: z.object({ name: identifier('modelName'), version: identifier('version').nullable().optional(), alias: identifier('alias').nullable().optional() }),
-  detector: z.object({ tool: nonEmpty.describe('e.g. databricks-lakehouse-monitoring, evidently, custom'), ref: z.string().optional() }),
+  model: z.object({
+    name: identifier('modelName'),
+    version: identifier('version').nullable().optional(),
+    alias: identifier('alias').nullable().optional(),
+  }),
+  detector: z.object({
+    tool: nonEmpty.describe('e.g. databricks-lakehouse-monitoring, evidently, custom'),
+    ref: z.string().optional(),
+  }),
   window: Window.optional(),
   comparison: z.object({ type: nonEmpty, window: Window.optional() }).optional(),
   severity,
@@ -138,10 +156,23 @@ export const AlertFiredData = z.object({
   monitoringService: z.string(),
   firedAt: isoTime,
   description: z.string().optional(),
-  model: z.object({ name: identifier('modelName'), version: identifier('version').optional(), alias: identifier('alias').optional() }).optional(),
+  model: z
+    .object({
+      name: identifier('modelName'),
+      version: identifier('version').optional(),
+      alias: identifier('alias').optional(),
+    })
+    .optional(),
   targets: z.array(z.string()),
   properties: z.record(z.string(), z.string()),
-  metric: z.object({ name: z.string(), value: z.number().optional(), threshold: z.string().optional(), operator: z.string().optional() }).optional(),
+  metric: z
+    .object({
+      name: z.string(),
+      value: z.number().optional(),
+      threshold: z.string().optional(),
+      operator: z.string().optional(),
+    })
+    .optional(),
 });
 
 export const RetrainRequestedData = z.object({
@@ -161,14 +192,19 @@ export const PromoteRequestedData = z.object({
 });
 
 export const JobFinishedData = z.object({
-  provider: z.enum(['databricks', 'local']).describe('databricks: a job run notification; local: the embedded local job runner'),
+  provider: z
+    .enum(['databricks', 'local'])
+    .describe('databricks: a job run notification; local: the embedded local job runner'),
   jobId: identifier('id').describe('Databricks job id, or the local run key'),
   runId: identifier('runId').describe('Job run id (or task run id with parentRunId)'),
   parentRunId: identifier('runId').optional(),
   taskKey: z.string().optional(),
   jobName: z.string().optional(),
   outcome: z.enum(['success', 'failure']),
-  resultState: z.string().optional().describe('Databricks result state when the producer knows it; notifications do not carry it'),
+  resultState: z
+    .string()
+    .optional()
+    .describe('Databricks result state when the producer knows it; notifications do not carry it'),
   workspaceId: z.string().optional(),
 });
 

@@ -24,7 +24,9 @@ function escapePart(part: string): string {
 }
 
 export function joinKey(type: EventType, ...parts: Array<string | number | null | undefined>): string {
-  const key = [shortType(type), ...parts.map((p) => escapePart(p === null || p === undefined ? '-' : String(p)))].join(':');
+  const key = [shortType(type), ...parts.map((p) => escapePart(p === null || p === undefined ? '-' : String(p)))].join(
+    ':',
+  );
   if (key.length <= MAX_MESSAGE_ID_LENGTH) return key;
   return `${shortType(type)}:sha256:${createHash('sha256').update(key, 'utf8').digest('base64url')}`;
 }
@@ -40,9 +42,16 @@ const KEYS: { [K in EventType]: KeyFn<K> } = {
   [EVENT_TYPES.modelVersionCreated]: (d) => joinKey(EVENT_TYPES.modelVersionCreated, d.model.name, d.model.version),
   // An alias can legitimately move back to a version it pointed to before: the change time is part of the identity.
   [EVENT_TYPES.modelAliasChanged]: (d) =>
-    joinKey(EVENT_TYPES.modelAliasChanged, d.model.name, d.alias, d.change === 'deleted' ? 'deleted' : d.version, d.occurredAt),
+    joinKey(
+      EVENT_TYPES.modelAliasChanged,
+      d.model.name,
+      d.alias,
+      d.change === 'deleted' ? 'deleted' : d.version,
+      d.occurredAt,
+    ),
   // Setting a tag to the value it has is a no-op, so value (not time) identifies the change.
-  [EVENT_TYPES.modelVersionTagSet]: (d) => joinKey(EVENT_TYPES.modelVersionTagSet, d.model.name, d.model.version, d.key, d.value),
+  [EVENT_TYPES.modelVersionTagSet]: (d) =>
+    joinKey(EVENT_TYPES.modelVersionTagSet, d.model.name, d.model.version, d.key, d.value),
   [EVENT_TYPES.modelVersionTagDeleted]: (d) =>
     joinKey(EVENT_TYPES.modelVersionTagDeleted, d.model.name, d.model.version, d.key, d.occurredAt),
   [EVENT_TYPES.modelVersionStageTransitioned]: (d) =>
@@ -51,7 +60,8 @@ const KEYS: { [K in EventType]: KeyFn<K> } = {
     joinKey(EVENT_TYPES.modelTransitionRequested, d.model.name, d.model.version, d.toStage, d.occurredAt),
   // A PR merge and the push of its merge commit share repo + commit: both deliveries collapse into one event.
   [EVENT_TYPES.gitMerged]: (d) => joinKey(EVENT_TYPES.gitMerged, d.provider, d.repository.id, d.commit),
-  [EVENT_TYPES.gitReleasePushed]: (d) => joinKey(EVENT_TYPES.gitReleasePushed, d.provider, d.repository.id, d.branch, d.commit),
+  [EVENT_TYPES.gitReleasePushed]: (d) =>
+    joinKey(EVENT_TYPES.gitReleasePushed, d.provider, d.repository.id, d.branch, d.commit),
   [EVENT_TYPES.driftDetected]: (d) =>
     joinKey(
       EVENT_TYPES.driftDetected,
@@ -64,7 +74,13 @@ const KEYS: { [K in EventType]: KeyFn<K> } = {
   [EVENT_TYPES.retrainRequested]: (d, ctx) =>
     joinKey(EVENT_TYPES.retrainRequested, d.model.name, d.requestId ?? producerKey(ctx) ?? null),
   [EVENT_TYPES.promoteRequested]: (d, ctx) =>
-    joinKey(EVENT_TYPES.promoteRequested, d.model.name, d.model.version, d.targetAlias, d.requestId ?? producerKey(ctx) ?? null),
+    joinKey(
+      EVENT_TYPES.promoteRequested,
+      d.model.name,
+      d.model.version,
+      d.targetAlias,
+      d.requestId ?? producerKey(ctx) ?? null,
+    ),
   [EVENT_TYPES.jobFinished]: (d) => joinKey(EVENT_TYPES.jobFinished, d.provider, d.runId),
   [EVENT_TYPES.modelPromoted]: (d) => joinKey(EVENT_TYPES.modelPromoted, d.promotionId),
 };

@@ -9,7 +9,18 @@ import { dedupeKey, type DedupeContext } from './dedupe';
 import { findIllFormedString, toWellFormed } from './identifiers';
 import { isEventType, type EventType } from './types';
 
-const CORE_ATTRIBUTES = new Set(['specversion', 'id', 'source', 'type', 'subject', 'time', 'datacontenttype', 'dataschema', 'data', 'data_base64']);
+const CORE_ATTRIBUTES = new Set([
+  'specversion',
+  'id',
+  'source',
+  'type',
+  'subject',
+  'time',
+  'datacontenttype',
+  'dataschema',
+  'data',
+  'data_base64',
+]);
 const EXTENSION_NAME = /^[a-z0-9]{1,20}$/;
 
 /** Any CloudEvent 1.0 in JSON format (structured mode), as other producers send it. */
@@ -33,9 +44,17 @@ export const CloudEventSchema = z
     for (const [name, value] of Object.entries(ce)) {
       if (CORE_ATTRIBUTES.has(name)) continue;
       if (!EXTENSION_NAME.test(name)) {
-        ctx.addIssue({ code: 'custom', path: [name], message: 'extension attribute names are 1-20 lower-case letters or digits' });
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: 'extension attribute names are 1-20 lower-case letters or digits',
+        });
       } else if (!['string', 'number', 'boolean'].includes(typeof value)) {
-        ctx.addIssue({ code: 'custom', path: [name], message: 'extension attribute values are strings, integers or booleans' });
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: 'extension attribute values are strings, integers or booleans',
+        });
       }
     }
   });
@@ -58,7 +77,10 @@ export interface StagecraftEvent<T extends EventType = EventType> {
 export type AnyStagecraftEvent = { [K in EventType]: StagecraftEvent<K> }[EventType];
 
 /** zod issues → `[{ path: 'a.b[0]', message }]` for error details and 400 answers. */
-export function issuesToFields(issues: readonly z.core.$ZodIssue[], prefix = ''): Array<{ path: string; message: string }> {
+export function issuesToFields(
+  issues: readonly z.core.$ZodIssue[],
+  prefix = '',
+): Array<{ path: string; message: string }> {
   return issues.map((i) => {
     let path = prefix;
     for (const seg of i.path) {
@@ -69,10 +91,22 @@ export function issuesToFields(issues: readonly z.core.$ZodIssue[], prefix = '')
   });
 }
 
-export function validationErrorFrom(code: string, what: string, issues: readonly z.core.$ZodIssue[], prefix = ''): ValidationError {
+export function validationErrorFrom(
+  code: string,
+  what: string,
+  issues: readonly z.core.$ZodIssue[],
+  prefix = '',
+): ValidationError {
   const fields = issuesToFields(issues, prefix);
-  const summary = fields.slice(0, 5).map((f) => `${f.path}: ${f.message}`).join('; ');
-  return new ValidationError(code, `${what} is invalid: ${summary}${fields.length > 5 ? ` (+${fields.length - 5} more)` : ''}`, { details: { fields } });
+  const summary = fields
+    .slice(0, 5)
+    .map((f) => `${f.path}: ${f.message}`)
+    .join('; ');
+  return new ValidationError(
+    code,
+    `${what} is invalid: ${summary}${fields.length > 5 ? ` (+${fields.length - 5} more)` : ''}`,
+    { details: { fields } },
+  );
 }
 
 function str(value: unknown, ...path: string[]): string | undefined {
@@ -120,7 +154,9 @@ export function makeEvent<T extends EventType>(type: T, data: unknown, ctx: Make
   const illFormed = findIllFormedString(data, 'data');
   if (illFormed !== undefined) {
     const message = 'must be well-formed Unicode (no lone surrogate)';
-    throw new ValidationError('EVENT_DATA_INVALID', `data of ${type} is invalid: ${illFormed}: ${message}`, { details: { fields: [{ path: illFormed, message }] } });
+    throw new ValidationError('EVENT_DATA_INVALID', `data of ${type} is invalid: ${illFormed}: ${message}`, {
+      details: { fields: [{ path: illFormed, message }] },
+    });
   }
   const parsed = schema.safeParse(data);
   if (!parsed.success) throw validationErrorFrom('EVENT_DATA_INVALID', `data of ${type}`, parsed.error.issues, 'data');
@@ -139,9 +175,18 @@ export function makeEvent<T extends EventType>(type: T, data: unknown, ctx: Make
 }
 
 /** Validates an incoming CloudEvent claiming a Stagecraft type and re-derives its id from the business key. */
-export function stagecraftEventFromCloudEvent(ce: CloudEvent, now: string, deliveryId?: string): AnyStagecraftEvent | undefined {
+export function stagecraftEventFromCloudEvent(
+  ce: CloudEvent,
+  now: string,
+  deliveryId?: string,
+): AnyStagecraftEvent | undefined {
   if (!isEventType(ce.type)) return undefined;
-  const ctx: MakeEventContext = { source: ce.source, time: ce.time ?? now, producerSource: ce.source, producerId: ce.id };
+  const ctx: MakeEventContext = {
+    source: ce.source,
+    time: ce.time ?? now,
+    producerSource: ce.source,
+    producerId: ce.id,
+  };
   if (deliveryId !== undefined) ctx.deliveryId = deliveryId;
   return makeEvent(ce.type, ce.data, ctx) as AnyStagecraftEvent;
 }

@@ -13,10 +13,20 @@ const BASE = 'https://stagecraft.dev/schemas';
 export function renderEventSchemas(): Record<string, string> {
   const files: Record<string, string> = {};
   const write = (name: string, schema: z.ZodType, title: string, description: string): void => {
-    const json = { ...z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }), $id: `${BASE}/${name}`, title, description };
+    const json = {
+      ...z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }),
+      $id: `${BASE}/${name}`,
+      title,
+      description,
+    };
     files[name] = `${JSON.stringify(json, null, 2)}\n`;
   };
-  write('cloudevent.json', CloudEventSchema, 'CloudEvent 1.0 (JSON format)', 'Envelope accepted by the CloudEvents endpoint and carried on the topic.');
+  write(
+    'cloudevent.json',
+    CloudEventSchema,
+    'CloudEvent 1.0 (JSON format)',
+    'Envelope accepted by the CloudEvents endpoint and carried on the topic.',
+  );
   const rows: string[] = [];
   for (const type of ALL_EVENT_TYPES) {
     const name = `${shortType(type)}.data.json`;

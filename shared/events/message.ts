@@ -33,13 +33,20 @@ export interface OutgoingBusMessage extends BusMessage {
 }
 
 export function toServiceBusMessage(event: StagecraftEvent): OutgoingBusMessage {
-  if (event.id.length > MAX_MESSAGE_ID_LENGTH) throw new Error(`event id longer than ${MAX_MESSAGE_ID_LENGTH} chars: ${event.id.slice(0, 40)}...`);
+  if (event.id.length > MAX_MESSAGE_ID_LENGTH)
+    throw new Error(`event id longer than ${MAX_MESSAGE_ID_LENGTH} chars: ${event.id.slice(0, 40)}...`);
   const props: Record<string, string> = {};
   for (const [name, value] of Object.entries(event)) {
     if (name === 'data' || name === 'datacontenttype' || value === undefined) continue;
     props[`${CE_PROPERTY_PREFIX}${name}`] = String(value);
   }
-  return { messageId: event.id, subject: event.type, contentType: event.datacontenttype, body: event.data, applicationProperties: props };
+  return {
+    messageId: event.id,
+    subject: event.type,
+    contentType: event.datacontenttype,
+    body: event.data,
+    applicationProperties: props,
+  };
 }
 
 function bodyToText(body: unknown): string | undefined {
@@ -79,7 +86,11 @@ export function decodeBusMessage(message: BusMessage): DecodedBusMessage {
     const events: CloudEvent[] = [];
     for (const item of list) {
       const parsed = CloudEventSchema.safeParse(item);
-      if (!parsed.success) return { kind: 'invalid', reason: `structured CloudEvent invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` };
+      if (!parsed.success)
+        return {
+          kind: 'invalid',
+          reason: `structured CloudEvent invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        };
       events.push(parsed.data);
     }
     return { kind: 'cloudevents', mode: 'structured', events };
@@ -103,6 +114,10 @@ export function decodeBusMessage(message: BusMessage): DecodedBusMessage {
   const candidate: Record<string, unknown> = { ...attrs, data };
   if (message.contentType !== undefined) candidate.datacontenttype = message.contentType;
   const parsed = CloudEventSchema.safeParse(candidate);
-  if (!parsed.success) return { kind: 'invalid', reason: `binary CloudEvent invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` };
+  if (!parsed.success)
+    return {
+      kind: 'invalid',
+      reason: `binary CloudEvent invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    };
   return { kind: 'cloudevents', mode: 'binary', events: [parsed.data] };
 }

@@ -11,12 +11,15 @@ import type { DeliveryRequest } from './request';
 export const FORM_URLENCODED = 'application/x-www-form-urlencoded';
 
 export type DecodedBody =
-  | { ok: true; body: unknown }
-  | { ok: false; status: 400 | 415; code: string; reason: string; field?: string };
+  { ok: true; body: unknown } | { ok: false; status: 400 | 415; code: string; reason: string; field?: string };
 
 /** `application/json`, `text/json`, and any `application/*+json` (CloudEvents, problem+json...). */
 export function isJsonMediaType(mediaType: string): boolean {
-  return mediaType === 'application/json' || mediaType === 'text/json' || /^application\/[a-z0-9.!#$&^_-]+\+json$/.test(mediaType);
+  return (
+    mediaType === 'application/json' ||
+    mediaType === 'text/json' ||
+    /^application\/[a-z0-9.!#$&^_-]+\+json$/.test(mediaType)
+  );
 }
 
 /** The media type of a Content-Type header, lower-cased, without parameters; '' when absent. */
@@ -42,24 +45,49 @@ export function decodeJsonBody(request: DeliveryRequest, options: BodyOptions = 
   } else if (mediaType === FORM_URLENCODED && options.formPayload === true) {
     const payload = new URLSearchParams(request.rawBody.toString('utf8')).get('payload');
     if (payload === null) {
-      return { ok: false, status: 400, code: 'INTAKE_PAYLOAD_INVALID', reason: 'form body has no "payload" field (expected payload=<JSON>)', field: 'payload' };
+      return {
+        ok: false,
+        status: 400,
+        code: 'INTAKE_PAYLOAD_INVALID',
+        reason: 'form body has no "payload" field (expected payload=<JSON>)',
+        field: 'payload',
+      };
     }
     text = payload;
     where = 'form field "payload"';
   } else {
-    const expected = options.formPayload === true ? `application/json (or ${FORM_URLENCODED} with a payload field)` : 'application/json';
+    const expected =
+      options.formPayload === true
+        ? `application/json (or ${FORM_URLENCODED} with a payload field)`
+        : 'application/json';
     const hint = mediaType === FORM_URLENCODED ? '; set the webhook content type to application/json' : '';
-    return { ok: false, status: 415, code: 'INTAKE_UNSUPPORTED_MEDIA_TYPE', reason: `Content-Type ${mediaType} is not supported; send ${expected}${hint}` };
+    return {
+      ok: false,
+      status: 415,
+      code: 'INTAKE_UNSUPPORTED_MEDIA_TYPE',
+      reason: `Content-Type ${mediaType} is not supported; send ${expected}${hint}`,
+    };
   }
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch (e) {
-    return { ok: false, status: 400, code: 'INTAKE_BODY_NOT_JSON', reason: `${where} is not valid JSON (${(e instanceof Error ? e.message : String(e)).slice(0, 120)})` };
+    return {
+      ok: false,
+      status: 400,
+      code: 'INTAKE_BODY_NOT_JSON',
+      reason: `${where} is not valid JSON (${(e instanceof Error ? e.message : String(e)).slice(0, 120)})`,
+    };
   }
   const illFormed = findIllFormedString(body);
   if (illFormed !== undefined) {
-    return { ok: false, status: 400, code: 'INTAKE_PAYLOAD_INVALID', reason: `${illFormed}: must be well-formed Unicode (a lone UTF-16 surrogate cannot be stored)`, field: illFormed };
+    return {
+      ok: false,
+      status: 400,
+      code: 'INTAKE_PAYLOAD_INVALID',
+      reason: `${illFormed}: must be well-formed Unicode (a lone UTF-16 surrogate cannot be stored)`,
+      field: illFormed,
+    };
   }
   return { ok: true, body };
 }

@@ -8,14 +8,27 @@
  * Anything else is `ignored` with a reason (the router records it; it is not a poison message).
  */
 import type { StagecraftConfig } from '../config';
-import { decodeBusMessage, EVENT_DATA_SCHEMAS, isEventType, validationErrorFrom, type AnyStagecraftEvent, type BusMessage, type StagecraftEvent } from '../events';
+import {
+  decodeBusMessage,
+  EVENT_DATA_SCHEMAS,
+  isEventType,
+  validationErrorFrom,
+  type AnyStagecraftEvent,
+  type BusMessage,
+  type StagecraftEvent,
+} from '../events';
 import type { z } from 'zod';
 import { normalizeRequest } from './request';
 import { parseAzureDevOpsEvent, type ParseOutcome } from './sources';
 
 function jsonFromBody(body: unknown): unknown {
   if (typeof body === 'object' && body !== null && !Buffer.isBuffer(body) && !(body instanceof Uint8Array)) return body;
-  const text = typeof body === 'string' ? body : Buffer.isBuffer(body) || body instanceof Uint8Array ? Buffer.from(body).toString('utf8') : undefined;
+  const text =
+    typeof body === 'string'
+      ? body
+      : Buffer.isBuffer(body) || body instanceof Uint8Array
+        ? Buffer.from(body).toString('utf8')
+        : undefined;
   if (text === undefined) return undefined;
   const start = text.indexOf('{');
   const end = text.lastIndexOf('}');
@@ -29,7 +42,11 @@ function jsonFromBody(body: unknown): unknown {
 
 function looksLikeAzureDevOps(value: unknown): boolean {
   const v = value as { eventType?: unknown; resource?: unknown; publisherId?: unknown } | null;
-  return typeof v?.eventType === 'string' && typeof v.resource === 'object' && (v.publisherId === undefined || v.publisherId === 'tfs');
+  return (
+    typeof v?.eventType === 'string' &&
+    typeof v.resource === 'object' &&
+    (v.publisherId === undefined || v.publisherId === 'tfs')
+  );
 }
 
 export function normalizeBusMessage(message: BusMessage, config: StagecraftConfig, now: string): ParseOutcome {
@@ -41,7 +58,11 @@ export function normalizeBusMessage(message: BusMessage, config: StagecraftConfi
       if (!isEventType(ce.type)) continue;
       const schema = EVENT_DATA_SCHEMAS[ce.type] as z.ZodType;
       const r = schema.safeParse(ce.data);
-      if (!r.success) return { kind: 'invalid', error: validationErrorFrom('EVENT_DATA_INVALID', `data of ${ce.type}`, r.error.issues, 'data') };
+      if (!r.success)
+        return {
+          kind: 'invalid',
+          error: validationErrorFrom('EVENT_DATA_INVALID', `data of ${ce.type}`, r.error.issues, 'data'),
+        };
       const event: StagecraftEvent = {
         specversion: '1.0',
         id: ce.id,
@@ -55,7 +76,12 @@ export function normalizeBusMessage(message: BusMessage, config: StagecraftConfi
       if (typeof ce.deliveryid === 'string') event.deliveryid = ce.deliveryid;
       events.push(event as AnyStagecraftEvent);
     }
-    return events.length > 0 ? { kind: 'events', events } : { kind: 'ignored', reason: `no Stagecraft event types in message (${decoded.events.map((e) => e.type).join(', ')})` };
+    return events.length > 0
+      ? { kind: 'events', events }
+      : {
+          kind: 'ignored',
+          reason: `no Stagecraft event types in message (${decoded.events.map((e) => e.type).join(', ')})`,
+        };
   }
   const body = jsonFromBody(decoded.body);
   if (looksLikeAzureDevOps(body)) {

@@ -43,8 +43,27 @@ export function errorToHttpResponse(e: unknown, correlationId: string): HttpResp
   const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
   if (isStagecraftError(e)) {
     if (e.retryable) headers['retry-after'] = '5';
-    if (e.status < 500) return { status: e.status, jsonBody: { status: 'rejected', ...e.toJSON(), correlationId }, headers };
-    return { status: e.status, jsonBody: { status: 'failed', code: e.code, message: 'server error; see logs with this correlationId', correlationId }, headers };
+    if (e.status < 500)
+      return { status: e.status, jsonBody: { status: 'rejected', ...e.toJSON(), correlationId }, headers };
+    return {
+      status: e.status,
+      jsonBody: {
+        status: 'failed',
+        code: e.code,
+        message: 'server error; see logs with this correlationId',
+        correlationId,
+      },
+      headers,
+    };
   }
-  return { status: 500, jsonBody: { status: 'failed', code: 'INTERNAL', message: 'server error; see logs with this correlationId', correlationId }, headers };
+  return {
+    status: 500,
+    jsonBody: {
+      status: 'failed',
+      code: 'INTERNAL',
+      message: 'server error; see logs with this correlationId',
+      correlationId,
+    },
+    headers,
+  };
 }

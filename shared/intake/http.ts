@@ -15,7 +15,10 @@ export { errorToHttpResponse, type HttpRequestLike, type HttpResponseLike, type 
  * Reads at most `limit` bytes of the body. Past the limit it stops and cancels the stream (the rest is never
  * read or buffered) and reports the bytes seen so far, which exceed the limit.
  */
-export async function readBodyCapped(request: HttpRequestLike, limit: number): Promise<{ body: Buffer } | { tooLarge: number }> {
+export async function readBodyCapped(
+  request: HttpRequestLike,
+  limit: number,
+): Promise<{ body: Buffer } | { tooLarge: number }> {
   const stream = request.body;
   if (stream === undefined || stream === null) {
     const body = Buffer.from(await request.arrayBuffer());
@@ -40,11 +43,19 @@ export async function readBodyCapped(request: HttpRequestLike, limit: number): P
 }
 
 export function toHttpResponse(result: IntakeResult): HttpResponseLike {
-  return { status: result.httpStatus, jsonBody: result.body, headers: { 'content-type': 'application/json; charset=utf-8', ...(result.headers ?? {}) } };
+  return {
+    status: result.httpStatus,
+    jsonBody: result.body,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...(result.headers ?? {}) },
+  };
 }
 
 function contextLogger(context: LogContextLike | undefined): IntakeLogger {
-  const emit = (fn: ((...args: unknown[]) => void) | undefined, message: string, fields: Record<string, unknown>): void => {
+  const emit = (
+    fn: ((...args: unknown[]) => void) | undefined,
+    message: string,
+    fields: Record<string, unknown>,
+  ): void => {
     fn?.(JSON.stringify({ msg: message, invocationId: context?.invocationId, ...fields }));
   };
   return {
@@ -69,7 +80,14 @@ export function intakeHttpHandler(source: SourceName | IntakeSource, getDeps: ()
       deps = await getDeps();
     } catch (e) {
       const correlationId = context?.invocationId ?? randomUUID();
-      context?.error?.(JSON.stringify({ msg: 'intake dependencies unavailable', source: name, correlationId, error: e instanceof Error ? e.message : String(e) }));
+      context?.error?.(
+        JSON.stringify({
+          msg: 'intake dependencies unavailable',
+          source: name,
+          correlationId,
+          error: e instanceof Error ? e.message : String(e),
+        }),
+      );
       return errorToHttpResponse(e, correlationId);
     }
     const deliver = (req: HttpRequestLike): Promise<HttpResponseLike> => deliverHttp(spec, req, context, deps);
@@ -77,7 +95,12 @@ export function intakeHttpHandler(source: SourceName | IntakeSource, getDeps: ()
   };
 }
 
-async function deliverHttp(source: IntakeSource, request: HttpRequestLike, context: LogContextLike | undefined, deps: IntakeDeps): Promise<HttpResponseLike> {
+async function deliverHttp(
+  source: IntakeSource,
+  request: HttpRequestLike,
+  context: LogContextLike | undefined,
+  deps: IntakeDeps,
+): Promise<HttpResponseLike> {
   const headers = [...request.headers];
   const limit = deps.config.intake.maxBodyBytes;
   const declared = Number(headers.find(([k]) => k.toLowerCase() === 'content-length')?.[1] ?? NaN);
@@ -90,8 +113,24 @@ async function deliverHttp(source: IntakeSource, request: HttpRequestLike, conte
     } catch (e) {
       // The sender broke the upload off (or sent a malformed chunked body): its fault, never a 5xx.
       const correlationId = context?.invocationId ?? randomUUID();
-      context?.warn?.(JSON.stringify({ msg: 'intake body unreadable', source: source.name, correlationId, error: e instanceof Error ? e.message : String(e) }));
-      return { status: 400, jsonBody: { status: 'rejected', code: 'INTAKE_BODY_UNREADABLE', message: 'the request body could not be read to its end', correlationId }, headers: { 'content-type': 'application/json; charset=utf-8' } };
+      context?.warn?.(
+        JSON.stringify({
+          msg: 'intake body unreadable',
+          source: source.name,
+          correlationId,
+          error: e instanceof Error ? e.message : String(e),
+        }),
+      );
+      return {
+        status: 400,
+        jsonBody: {
+          status: 'rejected',
+          code: 'INTAKE_BODY_UNREADABLE',
+          message: 'the request body could not be read to its end',
+          correlationId,
+        },
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+      };
     }
     if ('tooLarge' in read) tooLarge = read.tooLarge;
     else rawBody = read.body;

@@ -49,7 +49,13 @@ export type AcceptResult = { first: true } | ({ first: false } & FirstAcceptance
  *   deterministic instance ids absorb anything older than that window. Nothing is ever indexed unpublished.
  */
 export interface ReceiptStore {
-  accept(source: string, deliveryId: string, receiptId: string, eventIds: readonly string[], nowMs: number): Promise<AcceptResult>;
+  accept(
+    source: string,
+    deliveryId: string,
+    receiptId: string,
+    eventIds: readonly string[],
+    nowMs: number,
+  ): Promise<AcceptResult>;
   /** A delivery this process already saw accepted (memory only, no I/O), so a local retry skips publishing. */
   recall(source: string, deliveryId: string): FirstAcceptance | undefined;
   record(receipt: Receipt): Promise<void>;

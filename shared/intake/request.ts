@@ -2,10 +2,7 @@
  * The transport-neutral shape of one delivery: what an HTTP trigger (Azure or the local host) or a bench hands to
  * the intake service. Header names are case-insensitive; `normalizeRequest` lower-cases them once.
  */
-export type HeaderInput =
-  | Headers
-  | Iterable<[string, string]>
-  | Record<string, string | readonly string[] | undefined>;
+export type HeaderInput = Headers | Iterable<[string, string]> | Record<string, string | readonly string[] | undefined>;
 
 export interface DeliveryInput {
   headers: HeaderInput;

@@ -12,7 +12,12 @@ let deps: IntakeDeps | undefined;
 export function getIntakeDeps(): IntakeDeps {
   if (deps === undefined) {
     const config = getConfig();
-    deps = { config, publisher: services().publisher(), receipts: services().records().receipts, audit: (entry) => appendAudit(entry) };
+    deps = {
+      config,
+      publisher: services().publisher(),
+      receipts: services().records().receipts,
+      audit: (entry) => appendAudit(entry),
+    };
   }
   return deps;
 }

@@ -22,7 +22,15 @@ import { decodeJsonBody } from './body';
 import { normalizeRequest, type DeliveryInput } from './request';
 import { SOURCES, type IntakeSource, type SourceName } from './sources';
 import type { Verifier } from './verifiers';
-import { silentLogger, type EventPublisher, type FirstAcceptance, type IntakeLogger, type Receipt, type ReceiptOutcome, type ReceiptStore } from './ports';
+import {
+  silentLogger,
+  type EventPublisher,
+  type FirstAcceptance,
+  type IntakeLogger,
+  type Receipt,
+  type ReceiptOutcome,
+  type ReceiptStore,
+} from './ports';
 import { recordWebhook } from '../telemetry/metrics';
 
 export interface IntakeDeps {
@@ -41,7 +49,13 @@ export type IntakeBody =
   | { status: 'accepted'; eventIds: string[]; deliveryId: string; receiptId: string }
   | { status: 'duplicate'; eventIds: string[]; deliveryId: string; receiptId: string; firstReceiptId: string }
   | { status: 'ignored'; reason: string; deliveryId: string; receiptId: string }
-  | { status: 'rejected' | 'failed'; code: string; reason: string; receiptId: string; fields?: Array<{ path: string; message: string }> };
+  | {
+      status: 'rejected' | 'failed';
+      code: string;
+      reason: string;
+      receiptId: string;
+      fields?: Array<{ path: string; message: string }>;
+    };
 
 export interface IntakeResult {
   httpStatus: number;
@@ -70,7 +84,11 @@ function verifierFor(source: IntakeSource, config: StagecraftConfig): Verifier {
 }
 
 /** One delivery to `source` (a name of the list, or a source object: the pipeline is the same for every source). */
-export async function handleDelivery(which: SourceName | IntakeSource, input: DeliveryInput, deps: IntakeDeps): Promise<IntakeResult> {
+export async function handleDelivery(
+  which: SourceName | IntakeSource,
+  input: DeliveryInput,
+  deps: IntakeDeps,
+): Promise<IntakeResult> {
   const spec = typeof which === 'string' ? SOURCES[which] : which;
   const source = spec.name;
   const clock = deps.clock ?? Date.now;
@@ -100,7 +118,14 @@ export async function handleDelivery(which: SourceName | IntakeSource, input: De
     extra: Partial<Receipt> = {},
     headers?: Record<string, string>,
   ): Promise<IntakeResult> => {
-    const receipt: Receipt = { ...base, scheme, outcome, httpStatus, ...(deliveryId !== undefined ? { deliveryId } : {}), ...extra };
+    const receipt: Receipt = {
+      ...base,
+      scheme,
+      outcome,
+      httpStatus,
+      ...(deliveryId !== undefined ? { deliveryId } : {}),
+      ...extra,
+    };
     if (receipt.reason !== undefined) receipt.reason = receipt.reason.slice(0, MAX_REASON);
     recordWebhook(source, outcome);
     try {
@@ -109,32 +134,63 @@ export async function handleDelivery(which: SourceName | IntakeSource, input: De
       // The answer does not depend on the receipt; a lost receipt is logged, the delivery is not failed for it.
       log.error('intake receipt not recorded', { receiptId, source, deliveryId, error: errorText(e) });
     }
-    const fields = { receiptId, source, deliveryId, outcome, httpStatus, code: receipt.code, reason: receipt.reason, eventIds: receipt.eventIds, ms: clock() - startedMs };
+    const fields = {
+      receiptId,
+      source,
+      deliveryId,
+      outcome,
+      httpStatus,
+      code: receipt.code,
+      reason: receipt.reason,
+      eventIds: receipt.eventIds,
+      ms: clock() - startedMs,
+    };
     if (outcome === 'accepted' || outcome === 'duplicate' || outcome === 'ignored') log.info('intake delivery', fields);
     else log.warn('intake delivery', fields);
     return headers ? { httpStatus, body, headers } : { httpStatus, body };
   };
 
-  const reject = (httpStatus: number, code: string, reason: string, fieldsList?: Array<{ path: string; message: string }>): Promise<IntakeResult> =>
-    finish('rejected', httpStatus, { status: 'rejected', code, reason, receiptId, ...(fieldsList ? { fields: fieldsList } : {}) }, { code, reason });
+  const reject = (
+    httpStatus: number,
+    code: string,
+    reason: string,
+    fieldsList?: Array<{ path: string; message: string }>,
+  ): Promise<IntakeResult> =>
+    finish(
+      'rejected',
+      httpStatus,
+      { status: 'rejected', code, reason, receiptId, ...(fieldsList ? { fields: fieldsList } : {}) },
+      { code, reason },
+    );
 
   try {
     const limit = deps.config.intake.maxBodyBytes;
     if (request.bodyBytes > limit) {
-      const size = request.rawBody.length < request.bodyBytes ? `at least ${request.bodyBytes}` : String(request.bodyBytes);
-      return await reject(413, 'INTAKE_BODY_TOO_LARGE', `body is ${size} bytes; the limit is ${limit} (INTAKE_MAX_BODY_BYTES)`);
+      const size =
+        request.rawBody.length < request.bodyBytes ? `at least ${request.bodyBytes}` : String(request.bodyBytes);
+      return await reject(
+        413,
+        'INTAKE_BODY_TOO_LARGE',
+        `body is ${size} bytes; the limit is ${limit} (INTAKE_MAX_BODY_BYTES)`,
+      );
     }
     const verifier = verifierFor(spec, deps.config);
     scheme = verifier.scheme;
     const verdict = verifier.verify(request, clock());
     if (!verdict.ok) {
-      if (verdict.code === 'INTAKE_SOURCE_NOT_CONFIGURED') log.warn('intake source not configured', { source, receiptId });
+      if (verdict.code === 'INTAKE_SOURCE_NOT_CONFIGURED')
+        log.warn('intake source not configured', { source, receiptId });
       return await reject(401, verdict.code, verdict.reason);
     }
 
     const decoded = decodeJsonBody(request, spec.body);
     if (!decoded.ok) {
-      return await reject(decoded.status, decoded.code, decoded.reason, decoded.field !== undefined ? [{ path: decoded.field, message: decoded.reason }] : undefined);
+      return await reject(
+        decoded.status,
+        decoded.code,
+        decoded.reason,
+        decoded.field !== undefined ? [{ path: decoded.field, message: decoded.reason }] : undefined,
+      );
     }
     const body = decoded.body;
     deliveryId = boundedDeliveryId(spec.deliveryId(request, body)) ?? `sha256:${bodySha256}`;
@@ -146,7 +202,12 @@ export async function handleDelivery(which: SourceName | IntakeSource, input: De
       return await reject(err.status >= 400 && err.status < 500 ? err.status : 400, err.code, err.message, list);
     }
     if (parsed.kind === 'ignored') {
-      return await finish('ignored', 202, { status: 'ignored', reason: parsed.reason, deliveryId, receiptId }, { reason: parsed.reason });
+      return await finish(
+        'ignored',
+        202,
+        { status: 'ignored', reason: parsed.reason, deliveryId, receiptId },
+        { reason: parsed.reason },
+      );
     }
     return await publishOnce(parsed.events, deliveryId);
   } catch (e) {
@@ -154,7 +215,13 @@ export async function handleDelivery(which: SourceName | IntakeSource, input: De
     const code = isStagecraftError(e) ? e.code : 'INTAKE_INTERNAL';
     const retryable = isStagecraftError(e) ? e.retryable : true;
     const status = retryable ? 503 : 500;
-    return finish('failed', status, { status: 'failed', code, reason: 'internal error; see logs with this receiptId', receiptId }, { code, reason: errorText(e) }, retryable ? { 'Retry-After': '5' } : undefined);
+    return finish(
+      'failed',
+      status,
+      { status: 'failed', code, reason: 'internal error; see logs with this receiptId', receiptId },
+      { code, reason: errorText(e) },
+      retryable ? { 'Retry-After': '5' } : undefined,
+    );
   }
 
   async function publishOnce(events: AnyStagecraftEvent[], id: string): Promise<IntakeResult> {
@@ -175,7 +242,18 @@ export async function handleDelivery(which: SourceName | IntakeSource, input: De
       await deps.publisher.publish(events);
     } catch (e) {
       log.error('intake publish failed', { receiptId, source, deliveryId: id, error: errorText(e) });
-      return finish('failed', 503, { status: 'failed', code: 'INTAKE_PUBLISH_FAILED', reason: 'could not publish the events; retry later', receiptId }, { code: 'INTAKE_PUBLISH_FAILED', reason: errorText(e), eventIds, eventTypes }, { 'Retry-After': '5' });
+      return finish(
+        'failed',
+        503,
+        {
+          status: 'failed',
+          code: 'INTAKE_PUBLISH_FAILED',
+          reason: 'could not publish the events; retry later',
+          receiptId,
+        },
+        { code: 'INTAKE_PUBLISH_FAILED', reason: errorText(e), eventIds, eventTypes },
+        { 'Retry-After': '5' },
+      );
     }
     let accepted;
     try {
@@ -187,7 +265,12 @@ export async function handleDelivery(which: SourceName | IntakeSource, input: De
       accepted = { first: true } as const;
     }
     if (!accepted.first) return duplicate(accepted);
-    return finish('accepted', 202, { status: 'accepted', eventIds, deliveryId: id, receiptId }, { eventIds, eventTypes });
+    return finish(
+      'accepted',
+      202,
+      { status: 'accepted', eventIds, deliveryId: id, receiptId },
+      { eventIds, eventTypes },
+    );
   }
 }
 

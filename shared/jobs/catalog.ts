@@ -14,7 +14,16 @@
 import { z } from 'zod';
 import { ValidationError } from '../errors';
 import {
-  type JobDef, type JobSpec, type Policy, type Retraining, type SettingsSource, checkRetrainParameters, formatParameterProblems, jobSpecFromDef, jobTimeoutSeconds, resolvePipeline,
+  type JobDef,
+  type JobSpec,
+  type Policy,
+  type Retraining,
+  type SettingsSource,
+  checkRetrainParameters,
+  formatParameterProblems,
+  jobSpecFromDef,
+  jobTimeoutSeconds,
+  resolvePipeline,
   tryResolvePolicy,
 } from '../policy';
 
@@ -32,24 +41,35 @@ export type JobRef = z.output<typeof JobRef>;
 
 /** Template variables: dotted names, bounded values (they end up in argv, env or a job parameter). */
 export const JobVars = z
-  .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,99}$/, { message: 'variable names are dotted identifiers' }), z.string().max(4_000))
+  .record(
+    z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,99}$/, { message: 'variable names are dotted identifiers' }),
+    z.string().max(4_000),
+  )
   .refine((v) => Object.keys(v).length <= 200, { message: 'at most 200 variables' })
   .default({});
 export type JobVars = z.output<typeof JobVars>;
 
 export function describeJobRef(ref: JobRef): string {
   switch (ref.kind) {
-    case 'model-validation': return `validation '${ref.check}' of model ${ref.model}`;
-    case 'deploy': return `deploy job of model ${ref.model}`;
-    case 'training': return `training job of model ${ref.model}`;
-    case 'pipeline-suite': return `suite '${ref.suite}' of pipeline ${ref.repo}`;
-    case 'release-smoke': return `release smoke run of pipeline ${ref.repo}`;
-    case 'scheduled': return `scheduled job '${ref.job}'`;
+    case 'model-validation':
+      return `validation '${ref.check}' of model ${ref.model}`;
+    case 'deploy':
+      return `deploy job of model ${ref.model}`;
+    case 'training':
+      return `training job of model ${ref.model}`;
+    case 'pipeline-suite':
+      return `suite '${ref.suite}' of pipeline ${ref.repo}`;
+    case 'release-smoke':
+      return `release smoke run of pipeline ${ref.repo}`;
+    case 'scheduled':
+      return `scheduled job '${ref.job}'`;
   }
 }
 
 function notDeclared(ref: JobRef, why: string): ValidationError {
-  return new ValidationError('JOB_NOT_IN_POLICY', `the policy declares no ${describeJobRef(ref)}: ${why}`, { details: { ref } });
+  return new ValidationError('JOB_NOT_IN_POLICY', `the policy declares no ${describeJobRef(ref)}: ${why}`, {
+    details: { ref },
+  });
 }
 
 /** The job definition (and timeout override) a reference names in the policy. */
@@ -62,9 +82,12 @@ export function jobDefAt(policy: Policy, ref: JobRef): { def: JobDef; timeout?: 
       if (!r.ok) throw notDeclared(ref, r.error.message);
       const mp = r.value.policy;
       if (ref.kind === 'model-validation') {
-        const check = Object.prototype.hasOwnProperty.call(mp.validations, ref.check) ? mp.validations[ref.check] : undefined;
+        const check = Object.prototype.hasOwnProperty.call(mp.validations, ref.check)
+          ? mp.validations[ref.check]
+          : undefined;
         if (!check) throw notDeclared(ref, `no validation '${ref.check}'`);
-        if (check.type !== 'job') throw notDeclared(ref, `validation '${ref.check}' is a ${check.type} check, not a job`);
+        if (check.type !== 'job')
+          throw notDeclared(ref, `validation '${ref.check}' is a ${check.type} check, not a job`);
         return check.timeout !== undefined ? { def: check.job, timeout: check.timeout } : { def: check.job };
       }
       if (ref.kind === 'deploy') {
@@ -85,7 +108,8 @@ export function jobDefAt(policy: Policy, ref: JobRef): { def: JobDef; timeout?: 
     }
     case 'release-smoke': {
       const p = resolvePipeline(policy, ref.repo);
-      if (!p?.release?.smokeRun) throw notDeclared(ref, p ? 'the release section has no smokeRun' : `no pipeline ${ref.repo}`);
+      if (!p?.release?.smokeRun)
+        throw notDeclared(ref, p ? 'the release section has no smokeRun' : `no pipeline ${ref.repo}`);
       return { def: p.release.smokeRun.job };
     }
     case 'scheduled': {
@@ -99,32 +123,53 @@ export function jobDefAt(policy: Policy, ref: JobRef): { def: JobDef; timeout?: 
 
 /** The manual parameters of a training run: its `param.<name>` variables. */
 export function manualParameters(vars: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(vars).filter(([k]) => k.startsWith('param.')).map(([k, v]) => [k.slice('param.'.length), v]));
+  return Object.fromEntries(
+    Object.entries(vars)
+      .filter(([k]) => k.startsWith('param.'))
+      .map(([k, v]) => [k.slice('param.'.length), v]),
+  );
 }
 
 /**
  * The parameters every retraining run passes (see shared/retraining/run.ts), then the checked manual parameters;
  * the policy's own parameters win over both.
  */
-export function trainingParameters(retraining: Retraining, vars: Readonly<Record<string, string>>): Record<string, string> {
+export function trainingParameters(
+  retraining: Retraining,
+  vars: Readonly<Record<string, string>>,
+): Record<string, string> {
   const runId = vars['retraining.runId'];
   if (!runId) throw new ValidationError('JOB_VARS_INVALID', 'a training job needs the retraining.runId variable');
   const manual = manualParameters(vars);
   const problems = checkRetrainParameters(retraining.parameters, retraining.trainingJob, manual);
   if (problems.length) {
-    throw new ValidationError('RETRAIN_PARAMETERS_INVALID', `retraining parameters refused: ${formatParameterProblems(problems)}`, { details: { parameters: problems.map((p) => p.name) } });
+    throw new ValidationError(
+      'RETRAIN_PARAMETERS_INVALID',
+      `retraining parameters refused: ${formatParameterProblems(problems)}`,
+      { details: { parameters: problems.map((p) => p.name) } },
+    );
   }
-  const extra: Record<string, string> = { retraining_run_id: runId, trigger_kind: vars['trigger.kind'] ?? 'manual', data_snapshot: vars['data.snapshot'] ?? '' };
+  const extra: Record<string, string> = {
+    retraining_run_id: runId,
+    trigger_kind: vars['trigger.kind'] ?? 'manual',
+    data_snapshot: vars['data.snapshot'] ?? '',
+  };
   if (vars['drift.windowStart']) extra['drift_window_start'] = vars['drift.windowStart'];
   if (vars['drift.windowEnd']) extra['drift_window_end'] = vars['drift.windowEnd'];
   return { ...extra, ...manual };
 }
 
 /** Resolves and renders the job a reference names. Throws ValidationError (JOB_NOT_IN_POLICY, TEMPLATE_..., RETRAIN_...). */
-export function resolveJob(policy: Policy, ref: JobRef, rawVars: Readonly<Record<string, string>>, settings: SettingsSource = {}): JobSpec {
+export function resolveJob(
+  policy: Policy,
+  ref: JobRef,
+  rawVars: Readonly<Record<string, string>>,
+  settings: SettingsSource = {},
+): JobSpec {
   const { def, timeout, retraining } = jobDefAt(policy, ref);
   const vars: Record<string, string> = { ...rawVars };
-  if (ref.kind === 'model-validation' || ref.kind === 'deploy' || ref.kind === 'training') vars['model.name'] = ref.model;
+  if (ref.kind === 'model-validation' || ref.kind === 'deploy' || ref.kind === 'training')
+    vars['model.name'] = ref.model;
   if (ref.kind === 'pipeline-suite') vars['suite.name'] = ref.suite;
   if (ref.kind === 'scheduled') vars['job.name'] = ref.job;
   const spec = jobSpecFromDef(def, vars, timeout, settings);

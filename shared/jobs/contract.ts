@@ -27,7 +27,11 @@ export const RunJobInput = z.strictObject({
   idempotencyKey: z.string().min(1).max(512),
   label: z.string().min(1).max(200),
   /** How long to wait; default the job's own timeout from the policy (returned by the start activity). */
-  timeoutSeconds: z.number().positive().max(7 * 86_400).optional(),
+  timeoutSeconds: z
+    .number()
+    .positive()
+    .max(7 * 86_400)
+    .optional(),
   pollInitialSeconds: z.number().positive().max(3_600).optional(),
   pollMaxSeconds: z.number().positive().max(3_600).optional(),
 });
@@ -66,15 +70,15 @@ export type JobStartInput = z.input<typeof JobStartInput>;
 
 export type JobStartResult =
   | {
-    /** The provider's run id (Databricks run_id, local run id): job-finished events name it. */
-    runRef: string;
-    /** The runner's reference, passed back to the status and cancel activities (its timeoutMs is the job's). */
-    ref: RunRef;
-  }
+      /** The provider's run id (Databricks run_id, local run id): job-finished events name it. */
+      runRef: string;
+      /** The runner's reference, passed back to the status and cancel activities (its timeoutMs is the job's). */
+      ref: RunRef;
+    }
   | {
-    /** The reference or its variables were refused (JOB_NOT_IN_POLICY, RETRAIN_PARAMETERS_INVALID...): nothing ran. */
-    refused: { code: string; message: string };
-  };
+      /** The reference or its variables were refused (JOB_NOT_IN_POLICY, RETRAIN_PARAMETERS_INVALID...): nothing ran. */
+      refused: { code: string; message: string };
+    };
 
 export interface JobRefInput {
   ref: RunRef;

@@ -22,7 +22,12 @@ function table(env: Env): RecordTable<JobRunOwner> {
   const storage = storageFromEnv(env);
   let t = tables.get(storage);
   if (!t) {
-    t = new RecordTable({ client: storage.table('JobRuns'), schema: JobRunOwnerSchema, partitionKey: (o) => o.runId, rowKey: () => 'owner' });
+    t = new RecordTable({
+      client: storage.table('JobRuns'),
+      schema: JobRunOwnerSchema,
+      partitionKey: (o) => o.runId,
+      rowKey: () => 'owner',
+    });
     tables.set(storage, t);
   }
   return t;

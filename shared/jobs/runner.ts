@@ -32,8 +32,16 @@ async function publishLocalJobFinished(s: JobStatus, env: Env): Promise<void> {
   if (!s.terminal) return;
   const config = loadSection(serviceBusSection, env);
   const time = new Date().toISOString();
-  const data = { provider: 'local', jobId: s.ref.key, runId: s.ref.runId, outcome: s.state === 'SUCCEEDED' ? 'success' : 'failure', resultState: s.state };
-  await getEventPublisher(config).publish([makeEvent(EVENT_TYPES.jobFinished, data, { source: '/stagecraft/jobs/local', time })]);
+  const data = {
+    provider: 'local',
+    jobId: s.ref.key,
+    runId: s.ref.runId,
+    outcome: s.state === 'SUCCEEDED' ? 'success' : 'failure',
+    resultState: s.state,
+  };
+  await getEventPublisher(config).publish([
+    makeEvent(EVENT_TYPES.jobFinished, data, { source: '/stagecraft/jobs/local', time }),
+  ]);
 }
 
 export type { Env } from '../config/env';
@@ -52,12 +60,20 @@ type Kind = RunRef['runner'];
 function buildLocal(env: Env, cwd: string): JobRunner {
   const settings = loadSection(jobsSection, env);
   if (settings.inAzure) {
-    throw new ValidationError('LOCAL_JOBS_NOT_IN_AZURE', "jobs with 'runner: local' run only under the local host, not in Azure; declare the job with 'runner: databricks' for deployed apps", { status: 422 });
+    throw new ValidationError(
+      'LOCAL_JOBS_NOT_IN_AZURE',
+      "jobs with 'runner: local' run only under the local host, not in Azure; declare the job with 'runner: databricks' for deployed apps",
+      { status: 422 },
+    );
   }
   const explicit = settings.jobsDir;
   const hostState = settings.hostStateDir;
   if (!explicit && !hostState) {
-    throw new StagecraftError('LOCAL_JOBS_STATE_DIR_UNSET', 'local jobs need a state directory outside the app: set STAGECRAFT_JOBS_DIR (the local host sets STAGECRAFT_HOST_STATE_DIR itself)', { details: { setting: 'STAGECRAFT_JOBS_DIR' } });
+    throw new StagecraftError(
+      'LOCAL_JOBS_STATE_DIR_UNSET',
+      'local jobs need a state directory outside the app: set STAGECRAFT_JOBS_DIR (the local host sets STAGECRAFT_HOST_STATE_DIR itself)',
+      { details: { setting: 'STAGECRAFT_JOBS_DIR' } },
+    );
   }
   const stateDir = resolve(cwd, explicit || join(hostState!, 'jobs'));
   const policyFile = settings.policyPath;
@@ -68,7 +84,13 @@ function buildLocal(env: Env, cwd: string): JobRunner {
     onFinished: (s) => {
       publishLocalJobFinished(s, env).catch((e: unknown) => {
         // Not fatal: the owner's next poll sees the state.
-        console.warn(JSON.stringify({ msg: 'local job-finished event not published; the orchestration will see it at its next poll', runId: s.ref.runId, error: e instanceof Error ? e.message : String(e) }));
+        console.warn(
+          JSON.stringify({
+            msg: 'local job-finished event not published; the orchestration will see it at its next poll',
+            runId: s.ref.runId,
+            error: e instanceof Error ? e.message : String(e),
+          }),
+        );
       });
     },
   });
@@ -76,7 +98,11 @@ function buildLocal(env: Env, cwd: string): JobRunner {
 
 function buildDatabricks(env: Env, options: JobRunnerOptions): JobRunner {
   const client = options.databricks ? options.databricks() : databricksClientFromEnv(env, options.credential);
-  if (!client) throw new ValidationError('JOB_RUNNER_UNAVAILABLE', "no Databricks workspace is configured: set DATABRICKS_HOST (and DATABRICKS_TOKEN, or give the app's managed identity access) to run 'runner: databricks' jobs");
+  if (!client)
+    throw new ValidationError(
+      'JOB_RUNNER_UNAVAILABLE',
+      "no Databricks workspace is configured: set DATABRICKS_HOST (and DATABRICKS_TOKEN, or give the app's managed identity access) to run 'runner: databricks' jobs",
+    );
   return new DatabricksJobRunner(client);
 }
 

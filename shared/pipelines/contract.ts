@@ -64,10 +64,15 @@ export interface JobDefinitionRef {
 export type ReleasePlan =
   | { skip: true; reason: string }
   | {
-    skip: false; git: GitContext; definitions: JobDefinitionRef[]; smoke?: PlannedJob; approval?: Approval; startedAt: string;
-    /** Channels the approval request (links), reminders and escalations go to: the pipeline's `notify`. */
-    approvalNotify?: string[];
-  };
+      skip: false;
+      git: GitContext;
+      definitions: JobDefinitionRef[];
+      smoke?: PlannedJob;
+      approval?: Approval;
+      startedAt: string;
+      /** Channels the approval request (links), reminders and escalations go to: the pipeline's `notify`. */
+      approvalNotify?: string[];
+    };
 
 export interface DefinitionChange {
   name: string;
@@ -94,7 +99,12 @@ export interface ReleaseFinishInput {
   outcome: 'DEPLOYED' | 'FAILED' | 'REJECTED' | 'SMOKE_FAILED';
   changes: DefinitionChange[];
   smoke?: RunJobOutput;
-  approval?: { status: string; approvalId?: string; reason?: string; votes?: Array<{ approver: string; verdict: string; at: string; comment?: string }> };
+  approval?: {
+    status: string;
+    approvalId?: string;
+    reason?: string;
+    votes?: Array<{ approver: string; verdict: string; at: string; comment?: string }>;
+  };
   error?: string;
 }
 

@@ -3,7 +3,12 @@ import type { Pipeline, Policy } from '../policy';
 
 /** `*` matches any characters (including `/`), `?` one character; the rest is literal. Case-sensitive, like git refs. */
 export function branchMatches(glob: string, branch: string): boolean {
-  const re = new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  const re = new RegExp(
+    `^${glob
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
   return re.test(branch.replace(/^refs\/heads\//, ''));
 }
 
@@ -11,7 +16,11 @@ export function branchMatches(glob: string, branch: string): boolean {
  * The pipeline of `repo` for `provider`. GitHub repos are `owner/name`; Azure DevOps events carry
  * `project/name` while the policy may say `org/project/name`, so a key ending in `/<project>/<name>` matches too.
  */
-export function findPipeline(policy: Pick<Policy, 'pipelines'>, provider: Pipeline['provider'], repo: string): { key: string; pipeline: Pipeline } | undefined {
+export function findPipeline(
+  policy: Pick<Policy, 'pipelines'>,
+  provider: Pipeline['provider'],
+  repo: string,
+): { key: string; pipeline: Pipeline } | undefined {
   const want = repo.toLowerCase();
   for (const [key, pipeline] of Object.entries(policy.pipelines)) {
     if (pipeline.provider !== provider) continue;

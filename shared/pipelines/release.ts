@@ -28,7 +28,11 @@ export interface AppliedDefinition {
 
 function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  if (v && typeof v === 'object')
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   return JSON.stringify(v) ?? 'null';
 }
 
@@ -59,26 +63,52 @@ async function writeLocal(dir: string, name: string, value: unknown): Promise<vo
   await rename(tmp, join(dir, `${name}.json`));
 }
 
-export async function applyDefinition(git: GitContext, def: JobDefinitionRef, deps: ReleaseDeps): Promise<AppliedDefinition> {
+export async function applyDefinition(
+  git: GitContext,
+  def: JobDefinitionRef,
+  deps: ReleaseDeps,
+): Promise<AppliedDefinition> {
   const target = def.jobId !== undefined ? `databricks job ${def.jobId}` : `local definition ${def.name}`;
-  const base: DefinitionChange = { name: def.name, file: def.file, target, changed: false, afterHash: '', changedKeys: [] };
+  const base: DefinitionChange = {
+    name: def.name,
+    file: def.file,
+    target,
+    changed: false,
+    afterHash: '',
+    changedKeys: [],
+  };
   if (def.jobId !== undefined) base.jobId = def.jobId;
   let after: unknown;
   try {
     const text = await deps.source.read({ provider: git.provider, repo: git.repo, sha: git.commit, path: def.file });
     after = JSON.parse(text) as unknown;
-    if (!after || typeof after !== 'object' || Array.isArray(after)) throw new Error('the file must hold a JSON object');
+    if (!after || typeof after !== 'object' || Array.isArray(after))
+      throw new Error('the file must hold a JSON object');
   } catch (e) {
-    return { change: { ...base, error: `cannot read ${def.file} at ${git.commit}: ${e instanceof Error ? e.message : String(e)}` }, before: undefined, after: undefined };
+    return {
+      change: {
+        ...base,
+        error: `cannot read ${def.file} at ${git.commit}: ${e instanceof Error ? e.message : String(e)}`,
+      },
+      before: undefined,
+      after: undefined,
+    };
   }
   // A Databricks jobs/get answer (job_id + settings) is accepted as well as bare JobSettings.
-  const settings = 'settings' in after && 'job_id' in after ? (after as { settings: Record<string, unknown> }).settings : (after as Record<string, unknown>);
+  const settings =
+    'settings' in after && 'job_id' in after
+      ? (after as { settings: Record<string, unknown> }).settings
+      : (after as Record<string, unknown>);
   base.afterHash = hashOf(settings);
   try {
     if (def.jobId !== undefined) {
       if (!deps.databricks) throw new Error('DATABRICKS_HOST/DATABRICKS_TOKEN are not set');
       const before = (await deps.databricks.getJob(def.jobId)).settings;
-      const change: DefinitionChange = { ...base, beforeHash: hashOf(before), changedKeys: changedKeys(before, settings) };
+      const change: DefinitionChange = {
+        ...base,
+        beforeHash: hashOf(before),
+        changedKeys: changedKeys(before, settings),
+      };
       change.changed = change.beforeHash !== change.afterHash;
       if (change.changed) await deps.databricks.resetJob(def.jobId, settings);
       return { change, before, after: settings };
@@ -91,6 +121,10 @@ export async function applyDefinition(git: GitContext, def: JobDefinitionRef, de
     if (change.changed) await writeLocal(deps.localDefinitionsDir, def.name, settings);
     return { change, before, after: settings };
   } catch (e) {
-    return { change: { ...base, error: e instanceof Error ? e.message : String(e) }, before: undefined, after: settings };
+    return {
+      change: { ...base, error: e instanceof Error ? e.message : String(e) },
+      before: undefined,
+      after: settings,
+    };
   }
 }

@@ -30,7 +30,12 @@ const MAX_PER_JOB = 60;
 function dueTimes(cron: string, fromMs: number, toMs: number): number[] {
   const c = parseCron(cron);
   const out: number[] = [];
-  for (let t = nextCronTime(c, fromMs); t !== undefined && t <= toMs && out.length < MAX_PER_JOB; t = nextCronTime(c, t)) out.push(t);
+  for (
+    let t = nextCronTime(c, fromMs);
+    t !== undefined && t <= toMs && out.length < MAX_PER_JOB;
+    t = nextCronTime(c, t)
+  )
+    out.push(t);
   return out;
 }
 
@@ -38,7 +43,8 @@ export function dueSchedules(policy: Policy, fromMs: number, toMs: number): DueS
   const due: DueSchedules = { jobs: [], models: [] };
   for (const [name, job] of Object.entries(policy.jobs)) {
     if (!job.enabled || !job.schedule) continue;
-    for (const t of dueTimes(job.schedule, fromMs, toMs)) due.jobs.push({ name, scheduledFor: new Date(t).toISOString() });
+    for (const t of dueTimes(job.schedule, fromMs, toMs))
+      due.jobs.push({ name, scheduledFor: new Date(t).toISOString() });
   }
   for (const key of Object.keys(policy.models)) {
     if (hasWildcard(key)) continue;
@@ -73,21 +79,38 @@ export interface TickResult {
   errors: Array<{ what: string; error: string }>;
 }
 
-export async function runDueSchedules(durable: Pick<DurablePort, 'startOnce' | 'ensureRunning' | 'raise'>, policy: Policy, fromMs: number, toMs: number): Promise<TickResult> {
+export async function runDueSchedules(
+  durable: Pick<DurablePort, 'startOnce' | 'ensureRunning' | 'raise'>,
+  policy: Policy,
+  fromMs: number,
+  toMs: number,
+): Promise<TickResult> {
   const due = dueSchedules(policy, fromMs, toMs);
-  const result: TickResult = { window: { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString() }, jobs: [], models: [], errors: [] };
+  const result: TickResult = {
+    window: { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString() },
+    jobs: [],
+    models: [],
+    errors: [],
+  };
   for (const j of due.jobs) {
     const instanceId = instanceIdFor('scheduledJob', j.name, j.scheduledFor.slice(0, 16));
     const input: ScheduledJobInput = { job: j.name, scheduledFor: j.scheduledFor, trigger: 'schedule' };
     try {
-      result.jobs.push({ ...j, instanceId, started: (await durable.startOnce(PIPELINES.scheduled, instanceId, input)) === 'started' });
+      result.jobs.push({
+        ...j,
+        instanceId,
+        started: (await durable.startOnce(PIPELINES.scheduled, instanceId, input)) === 'started',
+      });
     } catch (e) {
       result.errors.push({ what: `job ${j.name}`, error: e instanceof Error ? e.message : String(e) });
     }
   }
   for (const m of due.models) {
     try {
-      const coordinatorId = await signalCoordinator(durable, m.model, { kind: 'schedule', scheduledFor: m.scheduledFor });
+      const coordinatorId = await signalCoordinator(durable, m.model, {
+        kind: 'schedule',
+        scheduledFor: m.scheduledFor,
+      });
       result.models.push({ ...m, coordinatorId });
     } catch (e) {
       result.errors.push({ what: `model ${m.model}`, error: e instanceof Error ? e.message : String(e) });

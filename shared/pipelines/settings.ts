@@ -19,7 +19,9 @@ export interface PipelinesSettings {
 export function pipelinesSettings(env: Env = process.env, cwd = process.cwd()): PipelinesSettings {
   return {
     checkouts: parseCheckouts(env['REPO_CHECKOUTS']),
-    localDefinitionsDir: resolve(env['STAGECRAFT_JOB_DEFINITIONS_DIR']?.trim() || join(localStateDir(env, cwd), 'job-definitions')),
+    localDefinitionsDir: resolve(
+      env['STAGECRAFT_JOB_DEFINITIONS_DIR']?.trim() || join(localStateDir(env, cwd), 'job-definitions'),
+    ),
     databricks: servicesFor(env).databricksJobs(),
   };
 }

@@ -37,7 +37,13 @@ export async function policyCheck(path: string): Promise<PolicyCheckResult> {
     return { ok: true, exitCode: 0, issues: [], warnings, report: lines.join('\n') };
   } catch (e) {
     if (e instanceof PolicyInvalidError) {
-      return { ok: false, exitCode: 1, issues: e.issues, warnings: [], report: [`policy ${path} is invalid:`, ...e.issues.map((i) => `  ${formatIssue(i)}`)].join('\n') };
+      return {
+        ok: false,
+        exitCode: 1,
+        issues: e.issues,
+        warnings: [],
+        report: [`policy ${path} is invalid:`, ...e.issues.map((i) => `  ${formatIssue(i)}`)].join('\n'),
+      };
     }
     if (e instanceof PolicyFileError) return { ok: false, exitCode: 2, issues: [], warnings: [], report: e.message };
     throw e;

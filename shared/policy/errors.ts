@@ -18,7 +18,10 @@ export class PolicyInvalidError extends ValidationError {
   readonly issues: PolicyIssue[];
   constructor(source: string | undefined, issues: PolicyIssue[]) {
     const head = `policy${source ? ` ${source}` : ''} is invalid: ${issues.length} problem${issues.length === 1 ? '' : 's'}`;
-    super('POLICY_INVALID', [head, ...issues.map((i) => `  - ${formatIssue(i)}`)].join('\n'), { status: 422, details: { source, issues } });
+    super('POLICY_INVALID', [head, ...issues.map((i) => `  - ${formatIssue(i)}`)].join('\n'), {
+      status: 422,
+      details: { source, issues },
+    });
     this.issues = issues;
   }
 }
@@ -27,9 +30,13 @@ export class PolicyInvalidError extends ValidationError {
 export class PolicyNotFoundError extends NotFoundError {
   readonly model: string;
   constructor(model: string, source?: string) {
-    super('POLICY_NO_MODEL', `no policy for model '${model}'${source ? ` in ${source}` : ''}: add an entry under models (a name or a glob such as '${model.split(/[-_.]/)[0] ?? model}-*')`, {
-      details: { model, source },
-    });
+    super(
+      'POLICY_NO_MODEL',
+      `no policy for model '${model}'${source ? ` in ${source}` : ''}: add an entry under models (a name or a glob such as '${model.split(/[-_.]/)[0] ?? model}-*')`,
+      {
+        details: { model, source },
+      },
+    );
     this.model = model;
   }
 }
@@ -37,6 +44,10 @@ export class PolicyNotFoundError extends NotFoundError {
 /** The policy file cannot be read at all (missing, unreadable). */
 export class PolicyFileError extends ValidationError {
   constructor(source: string, reason: string, cause?: unknown) {
-    super('POLICY_FILE_UNREADABLE', `cannot read policy ${source}: ${reason}`, { status: 500, details: { source }, cause });
+    super('POLICY_FILE_UNREADABLE', `cannot read policy ${source}: ${reason}`, {
+      status: 500,
+      details: { source },
+      cause,
+    });
   }
 }

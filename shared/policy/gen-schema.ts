@@ -29,8 +29,13 @@ function liftRequired(node: unknown): unknown {
 }
 
 export function policyJsonSchema(): Record<string, unknown> {
-  const file = z.toJSONSchema(PolicyFile, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' }) as Record<string, unknown>;
-  const layer = liftRequired(z.toJSONSchema(ModelPolicy, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' })) as Record<string, unknown>;
+  const file = z.toJSONSchema(PolicyFile, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
+  const layer = liftRequired(
+    z.toJSONSchema(ModelPolicy, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' }),
+  ) as Record<string, unknown>;
   delete layer.$schema;
   const props = file.properties as Record<string, Record<string, unknown>>;
   props.defaults = { ...layer, description: 'Settings every model entry starts from.' };

@@ -37,7 +37,12 @@ export type SettingsSource = Readonly<Record<string, string | undefined>>;
  * references to variables holding the values (template.ts), so a value never becomes shell syntax. Only the jobStart activity passes real settings; the result holds setting
  * values, so it is never returned into orchestration history.
  */
-export function jobSpecFromDef(def: JobDef, vars: Readonly<Record<string, string>> = {}, timeoutOverride?: string, settings: SettingsSource = {}): JobSpec {
+export function jobSpecFromDef(
+  def: JobDef,
+  vars: Readonly<Record<string, string>> = {},
+  timeoutOverride?: string,
+  settings: SettingsSource = {},
+): JobSpec {
   const timeoutMs = parseDuration(timeoutOverride ?? def.timeout);
   const parameters = renderRecord(def.parameters, vars, 'parameters');
   if (def.runner === 'databricks') return { runner: 'databricks', jobId: def.jobId, parameters, timeoutMs };

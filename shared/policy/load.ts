@@ -13,7 +13,7 @@ const cache = new Map<string, { stamp: string; policy: Policy }>();
 
 function fileError(path: string, e: unknown): PolicyFileError {
   const code = (e as NodeJS.ErrnoException).code;
-  return new PolicyFileError(path, code === 'ENOENT' ? 'file not found' : code ?? 'read failed', e);
+  return new PolicyFileError(path, code === 'ENOENT' ? 'file not found' : (code ?? 'read failed'), e);
 }
 
 /** What a process loaded: each new file version once (by content hash), valid or not. */

@@ -21,23 +21,45 @@ export const RetrainParameter = z
     min: z.number().optional().meta({ description: 'integer/number: smallest allowed value.' }),
     max: z.number().optional().meta({ description: 'integer/number: largest allowed value.' }),
     enum: z.array(z.string().min(1)).min(1).optional().meta({ description: 'string: the allowed values.' }),
-    pattern: z.string().min(1).optional().meta({ description: 'string: a regular expression the whole value must match.' }),
+    pattern: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: 'string: a regular expression the whole value must match.' }),
     maxLength: z.int().min(1).max(1_000).default(200).meta({ description: 'string: longest allowed value.' }),
   })
   .superRefine((p, ctx) => {
     const numeric = p.type === 'integer' || p.type === 'number';
-    if (!numeric && (p.min !== undefined || p.max !== undefined)) ctx.addIssue({ code: 'custom', path: ['min'], message: `min/max apply to integer and number parameters, not ${p.type}` });
-    if (p.type !== 'string' && (p.enum !== undefined || p.pattern !== undefined)) ctx.addIssue({ code: 'custom', path: ['enum'], message: `enum/pattern apply to string parameters, not ${p.type}` });
-    if (p.min !== undefined && p.max !== undefined && p.min > p.max) ctx.addIssue({ code: 'custom', path: ['min'], message: `min ${p.min} is above max ${p.max}` });
+    if (!numeric && (p.min !== undefined || p.max !== undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['min'],
+        message: `min/max apply to integer and number parameters, not ${p.type}`,
+      });
+    if (p.type !== 'string' && (p.enum !== undefined || p.pattern !== undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['enum'],
+        message: `enum/pattern apply to string parameters, not ${p.type}`,
+      });
+    if (p.min !== undefined && p.max !== undefined && p.min > p.max)
+      ctx.addIssue({ code: 'custom', path: ['min'], message: `min ${p.min} is above max ${p.max}` });
     if (p.pattern !== undefined) {
       try {
         new RegExp(p.pattern, 'u');
       } catch (e) {
-        ctx.addIssue({ code: 'custom', path: ['pattern'], message: `not a valid regular expression: ${(e as Error).message}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['pattern'],
+          message: `not a valid regular expression: ${(e as Error).message}`,
+        });
       }
     }
   })
-  .meta({ description: 'A manual retraining parameter: type string (default; enum, pattern, maxLength), integer/number (min, max) or boolean.' });
+  .meta({
+    description:
+      'A manual retraining parameter: type string (default; enum, pattern, maxLength), integer/number (min, max) or boolean.',
+  });
 export type RetrainParameter = z.output<typeof RetrainParameter>;
 
 export const RetrainParameterName = z
@@ -45,12 +67,50 @@ export const RetrainParameterName = z
   .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, { message: 'parameter names are identifiers (letters, digits, _)' });
 
 /** The parameters every retraining run passes to its training job (shared/jobs/catalog.ts). */
-export const TRAINING_PARAMETERS = ['retraining_run_id', 'trigger_kind', 'data_snapshot', 'drift_window_start', 'drift_window_end'] as const;
+export const TRAINING_PARAMETERS = [
+  'retraining_run_id',
+  'trigger_kind',
+  'data_snapshot',
+  'drift_window_start',
+  'drift_window_end',
+] as const;
 
 /** Registry and provenance options a requester must never set: they redirect tokens or fake where a model came from. */
 const PROVENANCE = new Set(['tracking_uri', 'registry_uri', 'git_commit', 'model_name', 'experiment_name', 'run_id']);
-const EXACT = new Set(['path', 'home', 'env', 'bash_env', 'shell', 'shellopts', 'bashopts', 'ifs', 'tmpdir', 'lang', 'node_options', 'node_path', 'perl5opt', 'perl5lib', 'rubyopt', 'rubylib', 'java_tool_options', 'classpath']);
-const PREFIXES = ['ld_', 'dyld_', 'python', 'node_', 'lc_', 'git_', 'mlflow_', 'databricks_', 'azure_', 'stagecraft_', 'npm_config_', 'conda'];
+const EXACT = new Set([
+  'path',
+  'home',
+  'env',
+  'bash_env',
+  'shell',
+  'shellopts',
+  'bashopts',
+  'ifs',
+  'tmpdir',
+  'lang',
+  'node_options',
+  'node_path',
+  'perl5opt',
+  'perl5lib',
+  'rubyopt',
+  'rubylib',
+  'java_tool_options',
+  'classpath',
+]);
+const PREFIXES = [
+  'ld_',
+  'dyld_',
+  'python',
+  'node_',
+  'lc_',
+  'git_',
+  'mlflow_',
+  'databricks_',
+  'azure_',
+  'stagecraft_',
+  'npm_config_',
+  'conda',
+];
 
 export function normalizedName(name: string): string {
   return name.toLowerCase().replace(/-/g, '_');
@@ -69,8 +129,10 @@ export function reservedReason(name: string, trainingJob?: JobDef): string | und
   if ((TRAINING_PARAMETERS as readonly string[]).includes(n)) return 'Stagecraft sets it for every retraining run';
   if (PROVENANCE.has(n)) return 'it decides which registry the job talks to or the provenance it records';
   if (trainingJob) {
-    if (Object.keys(trainingJob.parameters).some((k) => normalizedName(k) === n)) return 'the training job already sets it in the policy';
-    if (trainingJob.runner === 'local' && Object.keys(trainingJob.env).some((k) => normalizedName(k) === n)) return 'the training job declares it as an environment variable';
+    if (Object.keys(trainingJob.parameters).some((k) => normalizedName(k) === n))
+      return 'the training job already sets it in the policy';
+    if (trainingJob.runner === 'local' && Object.keys(trainingJob.env).some((k) => normalizedName(k) === n))
+      return 'the training job declares it as an environment variable';
   }
   return undefined;
 }
@@ -94,10 +156,26 @@ export function checkRetrainParameters(
   const none = Object.keys(declared).length === 0;
   for (const [name, value] of Object.entries(params)) {
     const reserved = reservedReason(name, trainingJob);
-    if (reserved) { problems.push({ name, problem: `may never be set: ${reserved}` }); continue; }
-    if (none) { problems.push({ name, problem: 'the policy declares no retraining.parameters for this model: declare the parameters a request may set' }); continue; }
+    if (reserved) {
+      problems.push({ name, problem: `may never be set: ${reserved}` });
+      continue;
+    }
+    if (none) {
+      problems.push({
+        name,
+        problem:
+          'the policy declares no retraining.parameters for this model: declare the parameters a request may set',
+      });
+      continue;
+    }
     const spec = Object.prototype.hasOwnProperty.call(declared, name) ? declared[name] : undefined;
-    if (!spec) { problems.push({ name, problem: `is not declared in retraining.parameters (declared: ${Object.keys(declared).sort().join(', ')})` }); continue; }
+    if (!spec) {
+      problems.push({
+        name,
+        problem: `is not declared in retraining.parameters (declared: ${Object.keys(declared).sort().join(', ')})`,
+      });
+      continue;
+    }
     const problem = valueProblem(spec, value);
     if (problem) problems.push({ name, problem });
   }
@@ -111,7 +189,8 @@ function valueProblem(spec: RetrainParameter, value: string): string | undefined
       return value === 'true' || value === 'false' ? undefined : "must be 'true' or 'false'";
     case 'integer':
     case 'number': {
-      const ok = spec.type === 'integer' ? /^-?\d{1,15}$/.test(value) : /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(value);
+      const ok =
+        spec.type === 'integer' ? /^-?\d{1,15}$/.test(value) : /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(value);
       if (!ok) return `must be ${spec.type === 'integer' ? 'an integer' : 'a number'}`;
       const n = Number(value);
       if (!Number.isFinite(n)) return 'must be a finite number';

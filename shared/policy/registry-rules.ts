@@ -6,7 +6,9 @@ export const REGISTRY_KINDS = ['mlflow', 'databricks-workspace', 'unity-catalog'
 export type RegistryKind = (typeof REGISTRY_KINDS)[number];
 
 /** What each registry can do; `policy check` and the schema refuse the rest. */
-export const REGISTRY_CAPABILITIES: Readonly<Record<RegistryKind, { stages: boolean; threeLevelNames: boolean; deploymentJobs: boolean }>> = {
+export const REGISTRY_CAPABILITIES: Readonly<
+  Record<RegistryKind, { stages: boolean; threeLevelNames: boolean; deploymentJobs: boolean }>
+> = {
   mlflow: { stages: true, threeLevelNames: false, deploymentJobs: false },
   'databricks-workspace': { stages: true, threeLevelNames: false, deploymentJobs: false },
   'unity-catalog': { stages: false, threeLevelNames: true, deploymentJobs: true },
@@ -21,8 +23,16 @@ export interface RegistryRuleInput {
 export function registryIssues(p: RegistryRuleInput): { path: (string | number)[]; message: string }[] {
   const caps = REGISTRY_CAPABILITIES[p.registry];
   const out: { path: (string | number)[]; message: string }[] = [];
-  if (p.promotion.mode === 'stages' && !caps.stages) out.push({ path: ['promotion', 'mode'], message: `registry ${p.registry} has no stages: use promotion.mode: aliases (or registry: databricks-workspace for the legacy stages)` });
-  if (p.approval.deploymentJobTag !== undefined && !caps.deploymentJobs) out.push({ path: ['approval', 'deploymentJobTag'], message: `deployment jobs are a Unity Catalog feature: approval.deploymentJobTag needs registry: unity-catalog (this model uses ${p.registry})` });
+  if (p.promotion.mode === 'stages' && !caps.stages)
+    out.push({
+      path: ['promotion', 'mode'],
+      message: `registry ${p.registry} has no stages: use promotion.mode: aliases (or registry: databricks-workspace for the legacy stages)`,
+    });
+  if (p.approval.deploymentJobTag !== undefined && !caps.deploymentJobs)
+    out.push({
+      path: ['approval', 'deploymentJobTag'],
+      message: `deployment jobs are a Unity Catalog feature: approval.deploymentJobTag needs registry: unity-catalog (this model uses ${p.registry})`,
+    });
   return out;
 }
 

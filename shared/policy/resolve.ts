@@ -36,10 +36,18 @@ export function resolvePolicy(policy: Policy, modelName: string): ResolvedModelP
   const r = ModelPolicy.safeParse(merged);
   if (!r.success) {
     // Only reachable when several globs layer into an invalid combination (each entry alone was validated at load).
-    throw new PolicyInvalidError(policy.source, r.error.issues.map((i) => ({ path: formatPath(['models', modelName, ...i.path]), message: `${i.message} (merged from ${matched.join(', ')})` })));
+    throw new PolicyInvalidError(
+      policy.source,
+      r.error.issues.map((i) => ({
+        path: formatPath(['models', modelName, ...i.path]),
+        message: `${i.message} (merged from ${matched.join(', ')})`,
+      })),
+    );
   }
   const names = new Set([...r.data.notify, ...r.data.approval.escalation.flatMap((s) => s.notify)]);
-  const channels = Object.fromEntries([...names].filter((n) => policy.channels[n]).map((n) => [n, policy.channels[n]!]));
+  const channels = Object.fromEntries(
+    [...names].filter((n) => policy.channels[n]).map((n) => [n, policy.channels[n]!]),
+  );
   return { model: modelName, matched, dryRun: r.data.dryRun ?? policy.dryRun, policy: r.data, channels };
 }
 
@@ -49,7 +57,8 @@ export function tryResolvePolicy(policy: Policy, modelName: string): ResolveResu
     return { ok: true, value: resolvePolicy(policy, modelName) };
   } catch (e) {
     if (e instanceof PolicyNotFoundError) return { ok: false, error: { code: 'POLICY_NO_MODEL', message: e.message } };
-    if (e instanceof PolicyInvalidError) return { ok: false, error: { code: 'POLICY_INVALID', message: e.message, issues: e.issues } };
+    if (e instanceof PolicyInvalidError)
+      return { ok: false, error: { code: 'POLICY_INVALID', message: e.message, issues: e.issues } };
     throw e;
   }
 }

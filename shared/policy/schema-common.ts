@@ -6,8 +6,13 @@ import { isValidCron, parseCron } from '../decisions/cron';
 
 export const Duration = z
   .string()
-  .regex(DURATION_PATTERN, { message: "must be a duration like '30s', '15m', '1h', '1h30m' or '2d' (units d, h, m, s, largest first)" })
-  .meta({ description: "Duration: units d, h, m, s, largest first, e.g. '90s', '15m', '1h30m', '2d'.", examples: ['15m', '4h', '2d'] });
+  .regex(DURATION_PATTERN, {
+    message: "must be a duration like '30s', '15m', '1h', '1h30m' or '2d' (units d, h, m, s, largest first)",
+  })
+  .meta({
+    description: "Duration: units d, h, m, s, largest first, e.g. '90s', '15m', '1h30m', '2d'.",
+    examples: ['15m', '4h', '2d'],
+  });
 
 /** A duration of at least `minMs` (e.g. reminders no more often than every minute). */
 export function durationAtLeast(minMs: number, label: string) {
@@ -18,16 +23,28 @@ export const Cron = z
   .string()
   .refine(isValidCron, {
     error: (iss) => {
-      try { parseCron(String(iss.input)); return 'invalid cron expression'; } catch (e) { return (e as Error).message; }
+      try {
+        parseCron(String(iss.input));
+        return 'invalid cron expression';
+      } catch (e) {
+        return (e as Error).message;
+      }
     },
   })
-  .meta({ description: 'Five-field cron in UTC: minute hour day-of-month month day-of-week.', examples: ['0 3 * * 1', '*/30 * * * *'] });
+  .meta({
+    description: 'Five-field cron in UTC: minute hour day-of-month month day-of-week.',
+    examples: ['0 3 * * 1', '*/30 * * * *'],
+  });
 
-export const Identifier = z
+export const Identifier = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, {
+  message: 'must be 1-64 letters, digits, _ . - (starting with a letter or digit)',
+});
+
+export const Principal = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, { message: 'must be 1-64 letters, digits, _ . - (starting with a letter or digit)' });
-
-export const Principal = z.string().trim().min(1, { message: 'must not be empty' }).meta({ description: 'A user (e-mail/UPN) or group name.' });
+  .trim()
+  .min(1, { message: 'must not be empty' })
+  .meta({ description: 'A user (e-mail/UPN) or group name.' });
 
 export const ApproverSet = z.strictObject({
   users: z.array(Principal).default([]),
@@ -38,7 +55,9 @@ export const ApproverSet = z.strictObject({
  * Parameter values may use placeholders `{{name}}` filled at run time, e.g. `{{model.name}}`,
  * `{{model.version}}`, `{{run.id}}`, `{{trigger.kind}}` (see template.ts for the full list).
  */
-export const Parameters = z.record(z.string().min(1), z.string()).meta({ description: 'Job parameters; values may use {{placeholders}}.' });
+export const Parameters = z
+  .record(z.string().min(1), z.string())
+  .meta({ description: 'Job parameters; values may use {{placeholders}}.' });
 
 const jobCommon = {
   parameters: Parameters.default({}),
@@ -58,22 +77,41 @@ export const DatabricksJob = z.strictObject({
  * for the value of an app setting read when the job starts (Key Vault references arrive as settings). A local job
  * sees only PATH, HOME, LANG, TMPDIR from the host plus these: never the host's other settings or secrets.
  */
-export const EnvValue = z.union([
-  z.string(),
-  z.strictObject({
-    setting: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'must be an app setting name' }).meta({ description: 'Name of the app setting whose value the job gets; unset settings are left out.' }),
-  }),
-]).meta({ description: 'A literal (non-secret, may use {{placeholders}}) or { setting: NAME } to pass an app setting.' });
+export const EnvValue = z
+  .union([
+    z.string(),
+    z.strictObject({
+      setting: z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'must be an app setting name' })
+        .meta({ description: 'Name of the app setting whose value the job gets; unset settings are left out.' }),
+    }),
+  ])
+  .meta({
+    description: 'A literal (non-secret, may use {{placeholders}}) or { setting: NAME } to pass an app setting.',
+  });
 export type EnvValue = z.output<typeof EnvValue>;
 
 export const LocalJob = z.strictObject({
   runner: z.literal('local'),
   command: z.string().min(1),
   args: z.array(z.string()).default([]),
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'must be an environment variable name' }), EnvValue).default({})
-    .meta({ description: 'The only variables the job gets besides PATH, HOME, LANG and TMPDIR: literals or { setting: NAME }.' }),
-  cwd: z.string().min(1).optional().meta({ description: 'Working directory, relative to the policy file or absolute.' }),
-  parameterStyle: z.enum(['args', 'env']).default('args').meta({ description: "'args': --key value after args; 'env': KEY=value (upper-cased, non-alphanumerics as _)." }),
+  env: z
+    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'must be an environment variable name' }), EnvValue)
+    .default({})
+    .meta({
+      description:
+        'The only variables the job gets besides PATH, HOME, LANG and TMPDIR: literals or { setting: NAME }.',
+    }),
+  cwd: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: 'Working directory, relative to the policy file or absolute.' }),
+  parameterStyle: z
+    .enum(['args', 'env'])
+    .default('args')
+    .meta({ description: "'args': --key value after args; 'env': KEY=value (upper-cased, non-alphanumerics as _)." }),
   ...jobCommon,
 });
 

@@ -14,14 +14,22 @@ export function placeholders(text: string): string[] {
 export function renderTemplate(text: string, vars: Readonly<Record<string, string>>, field = 'value'): string {
   const missing = placeholders(text).filter((p) => !Object.prototype.hasOwnProperty.call(vars, p));
   if (missing.length) {
-    throw new ValidationError('TEMPLATE_UNKNOWN_PLACEHOLDER', `${field}: unknown placeholder(s) ${missing.map((m) => `{{${m}}}`).join(', ')}`, {
-      details: { field, missing, known: Object.keys(vars).sort() },
-    });
+    throw new ValidationError(
+      'TEMPLATE_UNKNOWN_PLACEHOLDER',
+      `${field}: unknown placeholder(s) ${missing.map((m) => `{{${m}}}`).join(', ')}`,
+      {
+        details: { field, missing, known: Object.keys(vars).sort() },
+      },
+    );
   }
   return text.replace(PLACEHOLDER, (_m, name: string) => vars[name]!);
 }
 
-export function renderRecord(values: Readonly<Record<string, string>>, vars: Readonly<Record<string, string>>, field: string): Record<string, string> {
+export function renderRecord(
+  values: Readonly<Record<string, string>>,
+  vars: Readonly<Record<string, string>>,
+  field: string,
+): Record<string, string> {
   return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, renderTemplate(v, vars, `${field}.${k}`)]));
 }
 
@@ -60,11 +68,25 @@ export function placeholderContexts(script: string): Array<{ name: string; conte
       continue;
     }
     const c = script[i];
-    if (state === 'single') { if (c === "'") state = 'bare'; continue; }
-    if (c === '\\') { i++; continue; }
+    if (state === 'single') {
+      if (c === "'") state = 'bare';
+      continue;
+    }
+    if (c === '\\') {
+      i++;
+      continue;
+    }
     // $( ... ) starts a new bare context, also inside "..."; ( ... ) nests in a bare one.
-    if (c === '$' && script[i + 1] === '(') { stack.push(state); state = 'bare'; i++; continue; }
-    if (state === 'double') { if (c === '"') state = 'bare'; continue; }
+    if (c === '$' && script[i + 1] === '(') {
+      stack.push(state);
+      state = 'bare';
+      i++;
+      continue;
+    }
+    if (state === 'double') {
+      if (c === '"') state = 'bare';
+      continue;
+    }
     if (c === '(') stack.push('bare');
     else if (c === ')' && stack.length) state = stack.pop()!;
     else if (c === "'") state = 'single';
@@ -89,7 +111,11 @@ function referenceFor(variable: string, context: QuoteContext): string {
  * inside '...' → '"${V}"'). The shell never parses an expansion result as code, so no value can become shell
  * syntax, whatever it holds and wherever the placeholder stands (also inside $(...) or a here-document).
  */
-export function renderShellScript(script: string, vars: Readonly<Record<string, string>>, field = 'value'): { script: string; env: Record<string, string> } {
+export function renderShellScript(
+  script: string,
+  vars: Readonly<Record<string, string>>,
+  field = 'value',
+): { script: string; env: Record<string, string> } {
   renderTemplate(script, vars, field); // reports unknown placeholders the same way
   const env: Record<string, string> = {};
   const names = new Map<string, string>();

@@ -41,7 +41,12 @@ export function aliasHistoryFromEnv(env: Env = process.env): AliasHistory {
   let t = tables.get(storage);
   if (!t) {
     // Row key = instance + step + alias: a retried activity rewrites its own row instead of adding one.
-    t = new RecordTable({ client: storage.table('AliasHistory'), schema: AliasHistoryRow, partitionKey: (r) => r.model, rowKey: (r) => `${r.instanceId}|${r.step}|${r.alias}` });
+    t = new RecordTable({
+      client: storage.table('AliasHistory'),
+      schema: AliasHistoryRow,
+      partitionKey: (r) => r.model,
+      rowKey: (r) => `${r.instanceId}|${r.step}|${r.alias}`,
+    });
     tables.set(storage, t);
   }
   const table = t;
@@ -66,15 +71,23 @@ export interface MoveContext {
 }
 
 export function roleNames(p: Promotion): { champion: string; challenger: string } {
-  return p.mode === 'stages' ? { champion: 'Production', challenger: 'Staging' } : { champion: p.championAlias, challenger: p.challengerAlias };
+  return p.mode === 'stages'
+    ? { champion: 'Production', challenger: 'Staging' }
+    : { champion: p.championAlias, challenger: p.challengerAlias };
 }
 
 /** Current holders of the champion and challenger roles. */
-export async function currentRoles(client: ModelRegistry, model: string, p: Promotion): Promise<Record<string, string | null>> {
+export async function currentRoles(
+  client: ModelRegistry,
+  model: string,
+  p: Promotion,
+): Promise<Record<string, string | null>> {
   const names = roleNames(p);
   if (p.mode === 'stages') {
     const latest = await client.getLatestVersions(model, ['Production', 'Staging']);
-    const of = (stage: string) => latest.filter((v) => v.current_stage === stage).sort((a, b) => Number(b.version) - Number(a.version))[0]?.version ?? null;
+    const of = (stage: string) =>
+      latest.filter((v) => v.current_stage === stage).sort((a, b) => Number(b.version) - Number(a.version))[0]
+        ?.version ?? null;
     return { [names.champion]: of('Production'), [names.challenger]: of('Staging') };
   }
   const rm = await client.getRegisteredModel(model);
@@ -82,14 +95,41 @@ export async function currentRoles(client: ModelRegistry, model: string, p: Prom
   return { [names.champion]: of(names.champion), [names.challenger]: of(names.challenger) };
 }
 
-async function record(ctx: MoveContext, model: string, alias: string, before: string | null, after: string | null, step: string): Promise<AliasChange> {
+async function record(
+  ctx: MoveContext,
+  model: string,
+  alias: string,
+  before: string | null,
+  after: string | null,
+  step: string,
+): Promise<AliasChange> {
   const at = new Date(ctx.now()).toISOString();
-  await ctx.history.append({ model, alias, before, after, at, actor: ctx.actor, reason: ctx.reason, instanceId: ctx.instanceId, step });
+  await ctx.history.append({
+    model,
+    alias,
+    before,
+    after,
+    at,
+    actor: ctx.actor,
+    reason: ctx.reason,
+    instanceId: ctx.instanceId,
+    step,
+  });
   return { alias, before, after, at };
 }
 
 /** Step 3: the version becomes challenger (or Staging). */
-export async function setChallenger(ctx: MoveContext, model: string, version: string, p: Promotion): Promise<{ changes: AliasChange[]; aliasBefore: Record<string, string | null>; aliasAfter: Record<string, string | null>; previousChampion: string | null }> {
+export async function setChallenger(
+  ctx: MoveContext,
+  model: string,
+  version: string,
+  p: Promotion,
+): Promise<{
+  changes: AliasChange[];
+  aliasBefore: Record<string, string | null>;
+  aliasAfter: Record<string, string | null>;
+  previousChampion: string | null;
+}> {
   const names = roleNames(p);
   const before = await currentRoles(ctx.client, model, p);
   const changes: AliasChange[] = [];
@@ -98,11 +138,26 @@ export async function setChallenger(ctx: MoveContext, model: string, version: st
     else await ctx.client.setAlias(model, names.challenger, version);
     changes.push(await record(ctx, model, names.challenger, before[names.challenger] ?? null, version, 'challenger'));
   }
-  return { changes, aliasBefore: before, aliasAfter: { ...before, [names.challenger]: version }, previousChampion: before[names.champion] ?? null };
+  return {
+    changes,
+    aliasBefore: before,
+    aliasAfter: { ...before, [names.challenger]: version },
+    previousChampion: before[names.champion] ?? null,
+  };
 }
 
 /** Step 5: the version becomes champion (or Production); the challenger role is cleared. */
-export async function promote(ctx: MoveContext, model: string, version: string, p: Promotion): Promise<{ changes: AliasChange[]; aliasBefore: Record<string, string | null>; aliasAfter: Record<string, string | null>; previousChampion: string | null }> {
+export async function promote(
+  ctx: MoveContext,
+  model: string,
+  version: string,
+  p: Promotion,
+): Promise<{
+  changes: AliasChange[];
+  aliasBefore: Record<string, string | null>;
+  aliasAfter: Record<string, string | null>;
+  previousChampion: string | null;
+}> {
   const names = roleNames(p);
   const before = await currentRoles(ctx.client, model, p);
   const previous = before[names.champion] ?? null;
@@ -111,10 +166,12 @@ export async function promote(ctx: MoveContext, model: string, version: string, 
     if (previous !== version) {
       await ctx.client.transitionStage(model, version, 'Production', p.archivePrevious);
       changes.push(await record(ctx, model, names.champion, previous, version, 'champion'));
-      if (previous !== null && p.archivePrevious) changes.push(await record(ctx, model, 'Archived', null, previous, 'archive'));
+      if (previous !== null && p.archivePrevious)
+        changes.push(await record(ctx, model, 'Archived', null, previous, 'archive'));
     }
     // Moving the version to Production took it out of Staging.
-    if (before[names.challenger] === version) changes.push(await record(ctx, model, names.challenger, version, null, 'challenger-cleared'));
+    if (before[names.challenger] === version)
+      changes.push(await record(ctx, model, names.challenger, version, null, 'challenger-cleared'));
   } else {
     if (previous !== version) {
       await ctx.client.setAlias(model, names.champion, version);
@@ -125,7 +182,11 @@ export async function promote(ctx: MoveContext, model: string, version: string, 
       changes.push(await record(ctx, model, names.challenger, version, null, 'challenger-cleared'));
     }
   }
-  const after = { ...before, [names.champion]: version, [names.challenger]: before[names.challenger] === version ? null : (before[names.challenger] ?? null) };
+  const after = {
+    ...before,
+    [names.champion]: version,
+    [names.challenger]: before[names.challenger] === version ? null : (before[names.challenger] ?? null),
+  };
   return { changes, aliasBefore: before, aliasAfter: after, previousChampion: previous === version ? null : previous };
 }
 
@@ -133,7 +194,11 @@ export async function promote(ctx: MoveContext, model: string, version: string, 
  * The version to roll back to: the champion before the current one, per the alias history (the latest champion
  * move whose `after` is the current champion), or undefined when the history does not know one.
  */
-export function previousChampionFromHistory(rows: readonly AliasHistoryRow[], championAlias: string, current: string | null): string | undefined {
+export function previousChampionFromHistory(
+  rows: readonly AliasHistoryRow[],
+  championAlias: string,
+  current: string | null,
+): string | undefined {
   const moves = rows.filter((r) => r.alias === championAlias && r.after !== null && r.after !== r.before);
   for (let i = moves.length - 1; i >= 0; i--) {
     const m = moves[i]!;
@@ -143,12 +208,20 @@ export function previousChampionFromHistory(rows: readonly AliasHistoryRow[], ch
 }
 
 /** Rollback: the champion role moves to `version`, recorded with who and why. */
-export async function moveChampion(ctx: MoveContext, model: string, version: string, p: Promotion): Promise<{ changes: AliasChange[]; previousChampion: string | null }> {
+export async function moveChampion(
+  ctx: MoveContext,
+  model: string,
+  version: string,
+  p: Promotion,
+): Promise<{ changes: AliasChange[]; previousChampion: string | null }> {
   const names = roleNames(p);
   const before = await currentRoles(ctx.client, model, p);
   const previous = before[names.champion] ?? null;
   if (previous === version) return { changes: [], previousChampion: previous };
   if (p.mode === 'stages') await ctx.client.transitionStage(model, version, 'Production', p.archivePrevious);
   else await ctx.client.setAlias(model, names.champion, version);
-  return { changes: [await record(ctx, model, names.champion, previous, version, 'rollback')], previousChampion: previous };
+  return {
+    changes: [await record(ctx, model, names.champion, previous, version, 'rollback')],
+    previousChampion: previous,
+  };
 }

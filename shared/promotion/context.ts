@@ -31,7 +31,10 @@ export const RUN_USER_TAG = 'mlflow.user';
  * MLflow never does), else the source run's `mlflow.user` tag, else unknown. A tag is a claim made by whoever
  * logged the run; it is recorded as such (`authorSource`).
  */
-export function authorOf(mv: ModelVersion, runTags: Record<string, string>): { author: string | undefined; authorSource: AuthorSource } {
+export function authorOf(
+  mv: ModelVersion,
+  runTags: Record<string, string>,
+): { author: string | undefined; authorSource: AuthorSource } {
   const registry = mv.user_id?.trim();
   if (registry) return { author: registry, authorSource: 'registry-user-id' };
   const run = runTags[RUN_USER_TAG]?.trim();
@@ -60,29 +63,60 @@ export function versionInfo(mv: ModelVersion, runTags: Record<string, string> = 
   };
 }
 
-function triggerOf(event: AnyStagecraftEvent): { model: { name: string; version: string }; trigger: TriggerInfo } | undefined {
+function triggerOf(
+  event: AnyStagecraftEvent,
+): { model: { name: string; version: string }; trigger: TriggerInfo } | undefined {
   if (event.type === EVENT_TYPES.modelVersionCreated) {
     const d = ModelVersionCreatedData.safeParse(event.data);
     if (!d.success) return undefined;
-    return { model: d.data.model, trigger: { kind: 'model-version-created', eventId: event.id, triggeredBy: undefined, requestId: undefined, reason: undefined, targetAlias: undefined } };
+    return {
+      model: d.data.model,
+      trigger: {
+        kind: 'model-version-created',
+        eventId: event.id,
+        triggeredBy: undefined,
+        requestId: undefined,
+        reason: undefined,
+        targetAlias: undefined,
+      },
+    };
   }
   if (event.type === EVENT_TYPES.promoteRequested) {
     const d = PromoteRequestedData.safeParse(event.data);
     if (!d.success) return undefined;
-    return { model: d.data.model, trigger: { kind: 'promote-requested', eventId: event.id, triggeredBy: d.data.requestedBy, requestId: d.data.requestId, reason: d.data.reason, targetAlias: d.data.targetAlias } };
+    return {
+      model: d.data.model,
+      trigger: {
+        kind: 'promote-requested',
+        eventId: event.id,
+        triggeredBy: d.data.requestedBy,
+        requestId: d.data.requestId,
+        reason: d.data.reason,
+        targetAlias: d.data.targetAlias,
+      },
+    };
   }
   return undefined;
 }
 
-export async function loadPromotionContext(event: AnyStagecraftEvent | undefined, deps: { registry: (kind: RegistryKind) => ModelRegistry; policyFile: string }): Promise<LoadContextResult> {
+export async function loadPromotionContext(
+  event: AnyStagecraftEvent | undefined,
+  deps: { registry: (kind: RegistryKind) => ModelRegistry; policyFile: string },
+): Promise<LoadContextResult> {
   const t = event && typeof event === 'object' ? triggerOf(event) : undefined;
-  if (!t) return { ok: false, code: 'EVENT_INVALID', reason: `the input event is not a model.version.created or promote.requested event with valid data` };
+  if (!t)
+    return {
+      ok: false,
+      code: 'EVENT_INVALID',
+      reason: `the input event is not a model.version.created or promote.requested event with valid data`,
+    };
   const { model, trigger } = t;
   let policy;
   try {
     policy = await loadPolicy(deps.policyFile);
   } catch (e) {
-    if (e instanceof PolicyInvalidError || e instanceof PolicyFileError) return { ok: false, code: 'POLICY_INVALID', reason: e.message, model, trigger };
+    if (e instanceof PolicyInvalidError || e instanceof PolicyFileError)
+      return { ok: false, code: 'POLICY_INVALID', reason: e.message, model, trigger };
     throw e;
   }
   const resolved = tryResolvePolicy(policy, model.name);
@@ -93,11 +127,24 @@ export async function loadPromotionContext(event: AnyStagecraftEvent | undefined
   try {
     mv = await client.getModelVersion(model.name, model.version);
   } catch (e) {
-    if (e instanceof NotFoundError) return { ok: false, code: 'VERSION_NOT_FOUND', reason: `model ${model.name} version ${model.version} does not exist in the registry`, model, trigger };
+    if (e instanceof NotFoundError)
+      return {
+        ok: false,
+        code: 'VERSION_NOT_FOUND',
+        reason: `model ${model.name} version ${model.version} does not exist in the registry`,
+        model,
+        trigger,
+      };
     throw e;
   }
   if (mv.status !== 'READY') {
-    return { ok: false, code: 'VERSION_NOT_READY', reason: `model ${model.name} version ${model.version} is ${mv.status ?? 'in an unknown state'}${mv.status_message ? ` (${mv.status_message})` : ''}, not READY`, model, trigger };
+    return {
+      ok: false,
+      code: 'VERSION_NOT_READY',
+      reason: `model ${model.name} version ${model.version} is ${mv.status ?? 'in an unknown state'}${mv.status_message ? ` (${mv.status_message})` : ''}, not READY`,
+      model,
+      trigger,
+    };
   }
   let runTags: Record<string, string> = {};
   if (mv.run_id) {

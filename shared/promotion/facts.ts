@@ -41,9 +41,17 @@ async function listAll(client: ModelRegistry, runId: string, dir?: string): Prom
  * `<dir>/MLmodel` (MLflow 2 layout) second. An unreadable MLmodel means "unknown" (undefined), which a blocking
  * check treats as a failure it can name, never as a pass.
  */
-async function readMlmodel(client: ModelRegistry, model: VersionInfo, dir: string): Promise<{ signature: boolean | undefined; inputExample: boolean }> {
-  const inRun = model.runId ? await client.artifactExists(model.runId, `${dir}/input_example.json`).catch(() => false) : false;
-  const attempts: (() => Promise<string>)[] = [() => client.downloadModelVersionArtifact(model.name, model.version, 'MLmodel')];
+async function readMlmodel(
+  client: ModelRegistry,
+  model: VersionInfo,
+  dir: string,
+): Promise<{ signature: boolean | undefined; inputExample: boolean }> {
+  const inRun = model.runId
+    ? await client.artifactExists(model.runId, `${dir}/input_example.json`).catch(() => false)
+    : false;
+  const attempts: (() => Promise<string>)[] = [
+    () => client.downloadModelVersionArtifact(model.name, model.version, 'MLmodel'),
+  ];
   if (model.runId) {
     const runId = model.runId;
     attempts.push(() => client.downloadRunArtifact(runId, `${dir}/MLmodel`));
@@ -60,7 +68,12 @@ async function readMlmodel(client: ModelRegistry, model: VersionInfo, dir: strin
 }
 
 /** The champion to compare with: the check's `alias` when it names one, else the policy's champion. */
-async function championOf(client: ModelRegistry, model: VersionInfo, alias: string | undefined, promotion: Promotion): Promise<CheckFacts['champion']> {
+async function championOf(
+  client: ModelRegistry,
+  model: VersionInfo,
+  alias: string | undefined,
+  promotion: Promotion,
+): Promise<CheckFacts['champion']> {
   let champ;
   if (promotion.mode === 'stages' && alias === undefined) {
     champ = (await client.getLatestVersions(model.name, ['Production']))[0];
@@ -78,7 +91,12 @@ async function championOf(client: ModelRegistry, model: VersionInfo, alias: stri
 }
 
 /** Every fact kind a check type declares (shared/policy/checks) is gathered here; no type gets fewer than it declared. */
-export async function gatherFacts(client: ModelRegistry, check: Check, model: VersionInfo, promotion: Promotion): Promise<CheckFacts & { version: VersionInfo }> {
+export async function gatherFacts(
+  client: ModelRegistry,
+  check: Check,
+  model: VersionInfo,
+  promotion: Promotion,
+): Promise<CheckFacts & { version: VersionInfo }> {
   const needs = new Set(factsNeeded(check));
   const facts: CheckFacts & { version: VersionInfo } = { version: model, runTags: {}, runMetrics: undefined };
   if (model.runId && (needs.has('run') || needs.has('datasets'))) {
@@ -91,7 +109,8 @@ export async function gatherFacts(client: ModelRegistry, check: Check, model: Ve
       if (!(e instanceof NotFoundError)) throw e;
     }
   }
-  if (needs.has('champion')) facts.champion = await championOf(client, model, 'alias' in check ? check.alias : undefined, promotion);
+  if (needs.has('champion'))
+    facts.champion = await championOf(client, model, 'alias' in check ? check.alias : undefined, promotion);
   if (needs.has('artifacts') && model.runId) {
     try {
       facts.artifacts = await listAll(client, model.runId);

@@ -3,7 +3,15 @@
  */
 import type { ApprovalRequest } from '../approvals/model';
 import type { NotifyEvent } from '../policy';
-import type { AliasChange, ApprovalSummary, PromotionRecord, ReportLinks, TriggerInfo, ValidationResult, VersionInfo } from './types';
+import type {
+  AliasChange,
+  ApprovalSummary,
+  PromotionRecord,
+  ReportLinks,
+  TriggerInfo,
+  ValidationResult,
+  VersionInfo,
+} from './types';
 import type { ValidationVerdict } from '../decisions/verdict';
 import type { Approval, Check, Promotion } from '../policy';
 

@@ -3,7 +3,16 @@
  * resolved against settings at send time. Best effort: a channel that is misconfigured or down is reported in the
  * result and logged, never thrown (a notification must not fail a promotion).
  */
-import { notifyAll, resolveChannel, resolveDirectChannel, sendDirect, type DirectResult, type NotifyMessageInput, type NotifyResult, type ResolvedChannel } from '../adapters/notify';
+import {
+  notifyAll,
+  resolveChannel,
+  resolveDirectChannel,
+  sendDirect,
+  type DirectResult,
+  type NotifyMessageInput,
+  type NotifyResult,
+  type ResolvedChannel,
+} from '../adapters/notify';
 import type { DecisionLinks } from '../approvals/links';
 import type { Policy } from '../policy';
 import type { Env } from './env';
@@ -19,7 +28,11 @@ export interface PromotionNotice {
   correlationId?: string;
 }
 
-export function resolveChannels(policy: Policy, names: readonly string[], env: Env): { channels: ResolvedChannel[]; problems: NotifyResult[] } {
+export function resolveChannels(
+  policy: Policy,
+  names: readonly string[],
+  env: Env,
+): { channels: ResolvedChannel[]; problems: NotifyResult[] } {
   const channels: ResolvedChannel[] = [];
   const problems: NotifyResult[] = [];
   for (const name of new Set(names)) {
@@ -48,7 +61,12 @@ const SEVERITY: Record<string, NonNullable<PromotionNotice['severity']>> = {
   'model.rolled_back': 'warning',
 };
 
-export async function sendNotice(policy: Policy, channelNames: readonly string[], n: PromotionNotice, env: Env): Promise<NotifyResult[]> {
+export async function sendNotice(
+  policy: Policy,
+  channelNames: readonly string[],
+  n: PromotionNotice,
+  env: Env,
+): Promise<NotifyResult[]> {
   const { channels, problems } = resolveChannels(policy, channelNames, env);
   const message: NotifyMessageInput = {
     event: n.event,
@@ -76,7 +94,13 @@ export interface LinkNotice {
  * Sends each approver their own links through the direct channel `channelName`, one message per recipient, in
  * parallel; best effort like sendNotice (a misconfigured channel is one result per recipient, never a throw).
  */
-export async function sendApprovalLinks(policy: Policy, channelName: string, links: readonly DecisionLinks[], n: LinkNotice, env: Env): Promise<DirectResult[]> {
+export async function sendApprovalLinks(
+  policy: Policy,
+  channelName: string,
+  links: readonly DecisionLinks[],
+  n: LinkNotice,
+  env: Env,
+): Promise<DirectResult[]> {
   if (links.length === 0) return [];
   const def = policy.channels[channelName];
   let channel;
@@ -84,11 +108,27 @@ export async function sendApprovalLinks(policy: Policy, channelName: string, lin
     if (!def) throw new Error('no such channel in the policy');
     channel = resolveDirectChannel(channelName, def, env);
   } catch (e) {
-    return links.map((l) => ({ channel: channelName, recipient: l.approver, ok: false, retryable: false, error: (e as Error).message }));
+    return links.map((l) => ({
+      channel: channelName,
+      recipient: l.approver,
+      ok: false,
+      retryable: false,
+      error: (e as Error).message,
+    }));
   }
   const facts = Object.entries(n.facts).map(([name, value]) => ({ name, value }));
-  return Promise.all(links.map((l) => sendDirect(channel, {
-    recipient: l.approver, approvalId: n.approvalId, event: n.event, title: n.title, text: n.text, facts,
-    links: { approve: l.approve, reject: l.reject, expiresAt: l.expiresAt }, detailsUrl: n.detailsUrl,
-  })));
+  return Promise.all(
+    links.map((l) =>
+      sendDirect(channel, {
+        recipient: l.approver,
+        approvalId: n.approvalId,
+        event: n.event,
+        title: n.title,
+        text: n.text,
+        facts,
+        links: { approve: l.approve, reject: l.reject, expiresAt: l.expiresAt },
+        detailsUrl: n.detailsUrl,
+      }),
+    ),
+  );
 }

@@ -15,13 +15,23 @@ import { planRoute } from '../router/plan';
 
 const Body = z.strictObject({
   reason: z.string().trim().max(2000).optional(),
-  targetAlias: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, { error: 'must be letters, digits, _ or -' }).optional(),
-  requestId: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, { error: 'must be 1-100 letters, digits, . _ -' }).optional(),
+  targetAlias: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,255}$/, { error: 'must be letters, digits, _ or -' })
+    .optional(),
+  requestId: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,100}$/, { error: 'must be 1-100 letters, digits, . _ -' })
+    .optional(),
 });
 
 export interface PromoteDeps {
   now: () => number;
-  start: (orchestration: string, instanceId: string, input: { event: AnyStagecraftEvent }) => Promise<'started' | 'exists'>;
+  start: (
+    orchestration: string,
+    instanceId: string,
+    input: { event: AnyStagecraftEvent },
+  ) => Promise<'started' | 'exists'>;
   log: (message: string, fields: Record<string, unknown>) => void;
   audit: (entry: AuditEntry) => Promise<void>;
 }
@@ -38,8 +48,10 @@ export async function requestPromotion(req: PromoteRequest, who: Identity, deps:
   try {
     const name = req.params['name'];
     const version = req.params['version'];
-    if (!name || name.length > 500) throw new ValidationError('PROMOTE_MODEL_INVALID', 'name: must be a registered model name');
-    if (!version || !/^\d+$/.test(version)) throw new ValidationError('PROMOTE_VERSION_INVALID', 'version: must be a version number');
+    if (!name || name.length > 500)
+      throw new ValidationError('PROMOTE_MODEL_INVALID', 'name: must be a registered model name');
+    if (!version || !/^\d+$/.test(version))
+      throw new ValidationError('PROMOTE_VERSION_INVALID', 'version: must be a version number');
     let raw: unknown;
     try {
       raw = JSON.parse(req.body || '{}');
@@ -52,15 +64,52 @@ export async function requestPromotion(req: PromoteRequest, who: Identity, deps:
     const time = new Date(deps.now()).toISOString();
     const event = makeEvent(
       EVENT_TYPES.promoteRequested,
-      { model: { name, version }, targetAlias: body.data.targetAlias ?? 'champion', requestedBy: who.id, requestId, ...(body.data.reason ? { reason: body.data.reason } : {}) },
+      {
+        model: { name, version },
+        targetAlias: body.data.targetAlias ?? 'champion',
+        requestedBy: who.id,
+        requestId,
+        ...(body.data.reason ? { reason: body.data.reason } : {}),
+      },
       { source: '/stagecraft/api/promote', time },
     );
     const plan = planRoute(event);
-    if (plan.kind !== 'start') throw new ValidationError('PROMOTE_NOT_ROUTED', `a promote request is not routed to a workflow (${plan.kind})`, { status: 500 });
+    if (plan.kind !== 'start')
+      throw new ValidationError('PROMOTE_NOT_ROUTED', `a promote request is not routed to a workflow (${plan.kind})`, {
+        status: 500,
+      });
     const started = await deps.start(plan.orchestration, plan.instanceId, plan.input);
-    deps.log('promotion requested', { model: name, version, instanceId: plan.instanceId, requestedBy: who.id, started });
-    await deps.audit({ action: 'promotion.request', actor: who.id, via: who.via, requestId, target: `${name}/${version}`, outcome: 'accepted', details: { instanceId: plan.instanceId, targetAlias: body.data.targetAlias ?? 'champion', started: started === 'started' } });
-    return { status: 202, json: { instanceId: plan.instanceId, model: name, version, requestId, started: started === 'started', statusUrl: runStatusUrl(plan.instanceId) } };
+    deps.log('promotion requested', {
+      model: name,
+      version,
+      instanceId: plan.instanceId,
+      requestedBy: who.id,
+      started,
+    });
+    await deps.audit({
+      action: 'promotion.request',
+      actor: who.id,
+      via: who.via,
+      requestId,
+      target: `${name}/${version}`,
+      outcome: 'accepted',
+      details: {
+        instanceId: plan.instanceId,
+        targetAlias: body.data.targetAlias ?? 'champion',
+        started: started === 'started',
+      },
+    });
+    return {
+      status: 202,
+      json: {
+        instanceId: plan.instanceId,
+        model: name,
+        version,
+        requestId,
+        started: started === 'started',
+        statusUrl: runStatusUrl(plan.instanceId),
+      },
+    };
   } catch (e) {
     if (isStagecraftError(e) && e.status < 500) return { status: e.status, json: { error: e.toJSON() } };
     throw e;

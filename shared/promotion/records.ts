@@ -50,15 +50,30 @@ function tables(env: Env): Tables {
   if (!t) {
     const overflow = { blobs: s.reports, prefix: 'overflow' };
     t = {
-      validations: new RecordTable({ client: s.table('Validations'), schema: ValidationRow, partitionKey: (r) => r.promotionInstanceId, rowKey: (r) => r.checkId, overflow }),
-      promotions: new RecordTable({ client: s.table('Promotions'), schema: PromotionRow, partitionKey: (r) => r.model, rowKey: (r) => r.instanceId, overflow }),
+      validations: new RecordTable({
+        client: s.table('Validations'),
+        schema: ValidationRow,
+        partitionKey: (r) => r.promotionInstanceId,
+        rowKey: (r) => r.checkId,
+        overflow,
+      }),
+      promotions: new RecordTable({
+        client: s.table('Promotions'),
+        schema: PromotionRow,
+        partitionKey: (r) => r.model,
+        rowKey: (r) => r.instanceId,
+        overflow,
+      }),
     };
     cache.set(s, t);
   }
   return t;
 }
 
-export async function recordValidation(input: { promotionInstanceId: string; model: string; version: string; result: ValidationResult }, env: Env = process.env): Promise<void> {
+export async function recordValidation(
+  input: { promotionInstanceId: string; model: string; version: string; result: ValidationResult },
+  env: Env = process.env,
+): Promise<void> {
   const r = input.result;
   const details: Record<string, unknown> = {};
   if (r.thresholds) details['thresholds'] = r.thresholds;
@@ -66,8 +81,18 @@ export async function recordValidation(input: { promotionInstanceId: string; mod
   if (r.missing) details['missing'] = r.missing;
   if (r.job) details['job'] = r.job;
   await tables(env).validations.upsert({
-    promotionInstanceId: input.promotionInstanceId, model: input.model, version: input.version, checkId: r.id, type: r.type, severity: r.severity,
-    status: r.status, message: r.message, startedAt: r.startedAt, finishedAt: r.finishedAt, attempts: r.attempts, details,
+    promotionInstanceId: input.promotionInstanceId,
+    model: input.model,
+    version: input.version,
+    checkId: r.id,
+    type: r.type,
+    severity: r.severity,
+    status: r.status,
+    message: r.message,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    attempts: r.attempts,
+    details,
   });
 }
 
@@ -96,12 +121,22 @@ export async function writeReport(report: ValidationReport, env: Env = process.e
 
 export async function writePromotionRecord(record: PromotionRecord, env: Env = process.env): Promise<void> {
   await tables(env).promotions.upsert({
-    model: record.model, instanceId: record.instanceId, version: record.version, outcome: record.outcome, reason: record.reason,
-    startedAt: record.startedAt, finishedAt: record.finishedAt, record: record as unknown as Record<string, unknown>,
+    model: record.model,
+    instanceId: record.instanceId,
+    version: record.version,
+    outcome: record.outcome,
+    reason: record.reason,
+    startedAt: record.startedAt,
+    finishedAt: record.finishedAt,
+    record: record as unknown as Record<string, unknown>,
   });
 }
 
-export async function getPromotionRecord(model: string, instanceId: string, env: Env = process.env): Promise<PromotionRecord | undefined> {
+export async function getPromotionRecord(
+  model: string,
+  instanceId: string,
+  env: Env = process.env,
+): Promise<PromotionRecord | undefined> {
   const row = await tables(env).promotions.get(model, instanceId);
   return row ? (row.record as unknown as PromotionRecord) : undefined;
 }

@@ -43,19 +43,29 @@ function detailsHtml(r: ValidationResult): string {
   const parts: string[] = [];
   if (r.thresholds?.length) {
     parts.push('<table class="inner"><tr><th>metric</th><th>value</th><th>min</th><th>max</th><th>status</th></tr>');
-    for (const t of r.thresholds) parts.push(`<tr><td>${escapeHtml(t.metric)}</td><td>${fmt(t.value)}</td><td>${fmt(t.min)}</td><td>${fmt(t.max)}</td><td class="${t.status}">${t.status}</td></tr>`);
+    for (const t of r.thresholds)
+      parts.push(
+        `<tr><td>${escapeHtml(t.metric)}</td><td>${fmt(t.value)}</td><td>${fmt(t.min)}</td><td>${fmt(t.max)}</td><td class="${t.status}">${t.status}</td></tr>`,
+      );
     parts.push('</table>');
   }
   if (r.champion?.results.length) {
     const head = r.champion.championVersion ? `vs champion v${escapeHtml(r.champion.championVersion)}` : 'no champion';
-    parts.push(`<div>${head}</div><table class="inner"><tr><th>metric</th><th>challenger</th><th>champion</th><th>delta (+ is better)</th><th>relative</th><th>status</th></tr>`);
+    parts.push(
+      `<div>${head}</div><table class="inner"><tr><th>metric</th><th>challenger</th><th>champion</th><th>delta (+ is better)</th><th>relative</th><th>status</th></tr>`,
+    );
     for (const c of r.champion.results) {
       const rel = c.relativeDelta === undefined ? '—' : `${(c.relativeDelta * 100).toFixed(2)}%`;
-      parts.push(`<tr><td>${escapeHtml(c.metric)}</td><td>${fmt(c.challenger)}</td><td>${fmt(c.champion)}</td><td>${fmt(c.delta)}</td><td>${rel}</td><td class="${c.status}">${c.status}</td></tr>`);
+      parts.push(
+        `<tr><td>${escapeHtml(c.metric)}</td><td>${fmt(c.challenger)}</td><td>${fmt(c.champion)}</td><td>${fmt(c.delta)}</td><td>${rel}</td><td class="${c.status}">${c.status}</td></tr>`,
+      );
     }
     parts.push('</table>');
   }
-  if (r.job) parts.push(`<div>job run ${escapeHtml(r.job.runRef)}: ${escapeHtml(r.job.state)}</div>${r.job.outputTail ? `<pre>${escapeHtml(r.job.outputTail)}</pre>` : ''}`);
+  if (r.job)
+    parts.push(
+      `<div>job run ${escapeHtml(r.job.runRef)}: ${escapeHtml(r.job.state)}</div>${r.job.outputTail ? `<pre>${escapeHtml(r.job.outputTail)}</pre>` : ''}`,
+    );
   return parts.join('');
 }
 
@@ -94,8 +104,10 @@ export function renderJUnit(r: ValidationReport): string {
     .map((x) => {
       const attrs = `name="${escapeXml(x.id)}" classname="${escapeXml(`stagecraft.${r.model}.${x.type}`)}" time="${seconds(x).toFixed(3)}"`;
       let inner = '';
-      if (x.status === 'failed') inner = `<failure type="${x.severity}" message="${escapeXml(x.message)}">${escapeXml(x.message)}</failure>`;
-      else if (x.status === 'error') inner = `<error type="${x.severity}" message="${escapeXml(x.message)}">${escapeXml(x.message)}</error>`;
+      if (x.status === 'failed')
+        inner = `<failure type="${x.severity}" message="${escapeXml(x.message)}">${escapeXml(x.message)}</failure>`;
+      else if (x.status === 'error')
+        inner = `<error type="${x.severity}" message="${escapeXml(x.message)}">${escapeXml(x.message)}</error>`;
       else if (x.status === 'skipped') inner = `<skipped message="${escapeXml(x.message)}"/>`;
       const out = x.job?.outputTail ? `<system-out>${escapeXml(x.job.outputTail)}</system-out>` : '';
       return `    <testcase ${attrs}>${inner}${out}</testcase>`;

@@ -41,7 +41,13 @@ export interface TriggerInfo {
 
 export type LoadContextResult =
   | { ok: true; model: VersionInfo; policy: ResolvedModelPolicy; trigger: TriggerInfo; policySource: string }
-  | { ok: false; code: 'VERSION_NOT_READY' | 'POLICY_NO_MODEL' | 'POLICY_INVALID' | 'VERSION_NOT_FOUND' | 'EVENT_INVALID'; reason: string; model?: { name: string; version: string }; trigger?: TriggerInfo };
+  | {
+      ok: false;
+      code: 'VERSION_NOT_READY' | 'POLICY_NO_MODEL' | 'POLICY_INVALID' | 'VERSION_NOT_FOUND' | 'EVENT_INVALID';
+      reason: string;
+      model?: { name: string; version: string };
+      trigger?: TriggerInfo;
+    };
 
 /** One validation result as recorded and reported. */
 export interface ValidationResult {

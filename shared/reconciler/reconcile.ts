@@ -87,6 +87,11 @@ export async function reconcileModel(model: string, deps: ReconcileDeps): Promis
   const newest = versions[versions.length - 1]!.creation_timestamp!;
   const atNewest = versions.filter((v) => v.creation_timestamp === newest).map((v) => v.version);
   const carry = mark && mark.createdAtMs === newest ? mark.versionsAtMark : [];
-  await deps.watermarks.put({ model, createdAtMs: newest, versionsAtMark: [...new Set([...carry, ...atNewest])], updatedAt: nowIso });
+  await deps.watermarks.put({
+    model,
+    createdAtMs: newest,
+    versionsAtMark: [...new Set([...carry, ...atNewest])],
+    updatedAt: nowIso,
+  });
   return { model, published: versions.map((v) => v.version), watermark: newest };
 }

@@ -24,7 +24,8 @@ export function tableUcCursors(storage: StorageConfig, tablePrefix: string): UcC
     get: (model) => table.get('unity-catalog', model),
     put: (c) => table.upsert(c),
     getOffset: async () => (await table.get('unity-catalog', OFFSET_ROW))?.doneThrough ?? 0,
-    putOffset: (offset) => table.upsert({ model: OFFSET_ROW, doneThrough: offset, emitted: [], updatedAt: new Date().toISOString() }),
+    putOffset: (offset) =>
+      table.upsert({ model: OFFSET_ROW, doneThrough: offset, emitted: [], updatedAt: new Date().toISOString() }),
   };
 }
 
@@ -35,8 +36,12 @@ export function memoryUcCursors(): UcCursorPort & { rows: Map<string, UcCursor> 
   return {
     rows,
     get: async (m) => (rows.has(m) ? structuredClone(rows.get(m)) : undefined),
-    put: async (c) => { rows.set(c.model, structuredClone(c)); },
+    put: async (c) => {
+      rows.set(c.model, structuredClone(c));
+    },
     getOffset: async () => offset,
-    putOffset: async (o) => { offset = o; },
+    putOffset: async (o) => {
+      offset = o;
+    },
   };
 }

@@ -34,8 +34,15 @@ export interface UcCursorPort {
 }
 
 export interface UcListing {
-  listModels(catalog: string, schema: string, o?: { maxResults?: number; pageToken?: string }): Promise<{ models: UcRegisteredModel[]; nextPageToken?: string }>;
-  listVersions(name: string, o?: { maxResults?: number; pageToken?: string }): Promise<{ versions: UcModelVersion[]; nextPageToken?: string }>;
+  listModels(
+    catalog: string,
+    schema: string,
+    o?: { maxResults?: number; pageToken?: string },
+  ): Promise<{ models: UcRegisteredModel[]; nextPageToken?: string }>;
+  listVersions(
+    name: string,
+    o?: { maxResults?: number; pageToken?: string },
+  ): Promise<{ versions: UcModelVersion[]; nextPageToken?: string }>;
 }
 
 export interface UcReconcileDeps {
@@ -64,14 +71,30 @@ export function ucVersionEvent(model: string, v: UcModelVersion, nowIso: string)
   const occurredAt = v.created_at !== undefined ? new Date(v.created_at).toISOString() : nowIso;
   return makeEvent(
     EVENT_TYPES.modelVersionCreated,
-    { model: { name: model, version: v.version }, source: v.source ?? null, runId: v.run_id ?? null, tags: {}, description: v.comment ?? null, registry: 'databricks', occurredAt },
+    {
+      model: { name: model, version: v.version },
+      source: v.source ?? null,
+      runId: v.run_id ?? null,
+      tags: {},
+      description: v.comment ?? null,
+      registry: 'databricks',
+      occurredAt,
+    },
     { source: SOURCE, time: occurredAt },
   );
 }
 
 /** Pure: what to publish for one model's full version list and the cursor after it. */
-export function planModel(model: string, versions: readonly UcModelVersion[], cursor: UcCursor | undefined, nowMs: number, initialLookbackMs: number): { publish: UcModelVersion[]; next: UcCursor } {
-  const sorted = [...versions].filter((v) => /^\d+$/.test(v.version)).sort((a, b) => Number(a.version) - Number(b.version));
+export function planModel(
+  model: string,
+  versions: readonly UcModelVersion[],
+  cursor: UcCursor | undefined,
+  nowMs: number,
+  initialLookbackMs: number,
+): { publish: UcModelVersion[]; next: UcCursor } {
+  const sorted = [...versions]
+    .filter((v) => /^\d+$/.test(v.version))
+    .sort((a, b) => Number(a.version) - Number(b.version));
   let doneThrough = cursor?.doneThrough ?? 0;
   const emitted = new Set(cursor?.emitted ?? []);
   const cutoff = nowMs - initialLookbackMs;
@@ -106,16 +129,26 @@ class Budget {
 }
 
 /** `catalog.schema.model` entries as they are; `catalog.schema.*` expanded through the models list (paged). */
-async function expandTargets(targets: readonly string[], deps: UcReconcileDeps, budget: Budget): Promise<string[] | undefined> {
+async function expandTargets(
+  targets: readonly string[],
+  deps: UcReconcileDeps,
+  budget: Budget,
+): Promise<string[] | undefined> {
   const out = new Set<string>();
   for (const t of targets) {
     const [catalog, schema, model] = t.split('.');
     if (catalog === undefined || schema === undefined || model === undefined) continue;
-    if (model !== '*') { out.add(t); continue; }
+    if (model !== '*') {
+      out.add(t);
+      continue;
+    }
     let token: string | undefined;
     do {
       if (!budget.take()) return undefined;
-      const page = await deps.uc.listModels(catalog, schema, { maxResults: deps.pageSize ?? 1000, ...(token ? { pageToken: token } : {}) });
+      const page = await deps.uc.listModels(catalog, schema, {
+        maxResults: deps.pageSize ?? 1000,
+        ...(token ? { pageToken: token } : {}),
+      });
       for (const m of page.models) out.add(m.full_name ?? `${catalog}.${schema}.${m.name ?? ''}`);
       token = page.nextPageToken;
     } while (token);
@@ -123,12 +156,19 @@ async function expandTargets(targets: readonly string[], deps: UcReconcileDeps, 
   return [...out].sort();
 }
 
-async function listAllVersions(model: string, deps: UcReconcileDeps, budget: Budget): Promise<UcModelVersion[] | undefined> {
+async function listAllVersions(
+  model: string,
+  deps: UcReconcileDeps,
+  budget: Budget,
+): Promise<UcModelVersion[] | undefined> {
   const out: UcModelVersion[] = [];
   let token: string | undefined;
   do {
     if (!budget.take()) return undefined;
-    const page = await deps.uc.listVersions(model, { maxResults: deps.pageSize ?? 1000, ...(token ? { pageToken: token } : {}) });
+    const page = await deps.uc.listVersions(model, {
+      maxResults: deps.pageSize ?? 1000,
+      ...(token ? { pageToken: token } : {}),
+    });
     out.push(...page.versions);
     token = page.nextPageToken;
   } while (token);
@@ -157,7 +197,13 @@ export async function reconcileUnityCatalog(targets: readonly string[], deps: Uc
       continue;
     }
     if (!versions) break; // out of budget: this model and the rest wait for the next tick
-    const { publish, next } = planModel(model, versions, await deps.cursors.get(model), deps.nowMs(), deps.initialLookbackMs);
+    const { publish, next } = planModel(
+      model,
+      versions,
+      await deps.cursors.get(model),
+      deps.nowMs(),
+      deps.initialLookbackMs,
+    );
     if (publish.length) {
       const nowIso = new Date(deps.nowMs()).toISOString();
       const events = publish.map((v) => ucVersionEvent(model, v, nowIso));

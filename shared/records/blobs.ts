@@ -6,13 +6,26 @@
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import { ValidationError } from '../errors';
 
-const CONTENT_TYPES = { json: 'application/json; charset=utf-8', html: 'text/html; charset=utf-8', xml: 'application/xml; charset=utf-8', text: 'text/plain; charset=utf-8' } as const;
+const CONTENT_TYPES = {
+  json: 'application/json; charset=utf-8',
+  html: 'text/html; charset=utf-8',
+  xml: 'application/xml; charset=utf-8',
+  text: 'text/plain; charset=utf-8',
+} as const;
 export type BlobKind = keyof typeof CONTENT_TYPES;
 
 export function validateBlobPath(path: string): string {
-  const ok = path.length > 0 && path.length <= 1024 && !path.startsWith('/') && !path.endsWith('/') && path.split('/').every((s) => s !== '' && s !== '.' && s !== '..');
+  const ok =
+    path.length > 0 &&
+    path.length <= 1024 &&
+    !path.startsWith('/') &&
+    !path.endsWith('/') &&
+    path.split('/').every((s) => s !== '' && s !== '.' && s !== '..');
   if (!ok || /[\u0000-\u001f\\]/.test(path)) {
-    throw new ValidationError('BLOB_PATH_INVALID', `blob path "${path.slice(0, 80)}" must be 1-1024 chars of non-empty segments separated by "/", without "." or ".." segments`);
+    throw new ValidationError(
+      'BLOB_PATH_INVALID',
+      `blob path "${path.slice(0, 80)}" must be 1-1024 chars of non-empty segments separated by "/", without "." or ".." segments`,
+    );
   }
   return path;
 }
@@ -21,7 +34,10 @@ export class BlobStore {
   private readonly container: ContainerClient;
   private ready: Promise<void> | undefined;
 
-  constructor(service: BlobServiceClient, readonly containerName: string) {
+  constructor(
+    service: BlobServiceClient,
+    readonly containerName: string,
+  ) {
     this.container = service.getContainerClient(containerName);
   }
 

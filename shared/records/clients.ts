@@ -18,7 +18,11 @@ let credential: TokenCredential | undefined;
 const cache = new Map<string, StorageClients>();
 
 function isInsecure(connectionString: string): boolean {
-  return /DefaultEndpointsProtocol=http(;|$)/i.test(connectionString) || /Endpoint=http:\/\//i.test(connectionString) || /UseDevelopmentStorage=true/i.test(connectionString);
+  return (
+    /DefaultEndpointsProtocol=http(;|$)/i.test(connectionString) ||
+    /Endpoint=http:\/\//i.test(connectionString) ||
+    /UseDevelopmentStorage=true/i.test(connectionString)
+  );
 }
 
 export function storageClients(config: StorageConfig): StorageClients {

@@ -24,7 +24,11 @@ const HASH_SUFFIX_CHARS = HASH_MARK.length + 43;
 
 export function escapeKey(natural: string): string {
   if (!isWellFormed(natural)) {
-    throw new ValidationError('RECORD_KEY_INVALID', 'table key contains a lone UTF-16 surrogate (not well-formed Unicode)', { details: { keyPrefix: natural.slice(0, 40).replace(/[\uD800-\uDFFF]/g, '\uFFFD') } });
+    throw new ValidationError(
+      'RECORD_KEY_INVALID',
+      'table key contains a lone UTF-16 surrogate (not well-formed Unicode)',
+      { details: { keyPrefix: natural.slice(0, 40).replace(/[\uD800-\uDFFF]/g, '\uFFFD') } },
+    );
   }
   const key = natural.replace(FORBIDDEN, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
   if (key.length <= MAX_KEY_CHARS) return key;

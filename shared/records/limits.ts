@@ -25,7 +25,11 @@ export function propertyValueBytes(value: EntityValue): number {
 }
 
 /** Approximate stored size: 4 + 2·|PK| + 2·|RK| + Σ(8 + 2·|name| + value). */
-export function entityBytes(partitionKey: string, rowKey: string, props: Readonly<Record<string, EntityValue>>): number {
+export function entityBytes(
+  partitionKey: string,
+  rowKey: string,
+  props: Readonly<Record<string, EntityValue>>,
+): number {
   let size = 4 + partitionKey.length * 2 + rowKey.length * 2;
   for (const [name, value] of Object.entries(props)) size += 8 + name.length * 2 + propertyValueBytes(value);
   return size;
@@ -37,7 +41,7 @@ export function chunkText(text: string, maxBytes = MAX_STRING_UNITS): string[] {
   const chunks: string[] = [];
   let start = 0;
   let bytes = 0;
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const cp = text.codePointAt(i)!;
     const units = cp > 0xffff ? 2 : 1;
     const size = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;

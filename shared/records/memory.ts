@@ -11,7 +11,13 @@ export class MemoryReceiptStore implements ReceiptStore {
   recallEnabled = true;
   private readonly accepted = new Map<string, AcceptedDelivery>();
 
-  async accept(source: string, deliveryId: string, receiptId: string, eventIds: readonly string[], nowMs: number): Promise<AcceptResult> {
+  async accept(
+    source: string,
+    deliveryId: string,
+    receiptId: string,
+    eventIds: readonly string[],
+    nowMs: number,
+  ): Promise<AcceptResult> {
     const key = `${source}\u0000${deliveryId}`;
     const first = this.accepted.get(key);
     if (first !== undefined) return { first: false, firstReceiptId: first.receiptId, eventIds: first.eventIds };

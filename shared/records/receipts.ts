@@ -77,8 +77,17 @@ export class TableReceiptStore implements ReceiptStore {
     });
   }
 
-  async accept(source: string, deliveryId: string, receiptId: string, eventIds: readonly string[], nowMs: number): Promise<AcceptResult> {
-    if ((await this.deliveries.insert({ source, deliveryId, receiptId, acceptedAt: nowMs, eventIds: [...eventIds] })) === 'created') {
+  async accept(
+    source: string,
+    deliveryId: string,
+    receiptId: string,
+    eventIds: readonly string[],
+    nowMs: number,
+  ): Promise<AcceptResult> {
+    if (
+      (await this.deliveries.insert({ source, deliveryId, receiptId, acceptedAt: nowMs, eventIds: [...eventIds] })) ===
+      'created'
+    ) {
       this.memo.set(source, deliveryId, { firstReceiptId: receiptId, eventIds: [...eventIds] });
       return { first: true };
     }

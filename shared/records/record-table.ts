@@ -18,7 +18,14 @@ import { validationErrorFrom } from '../events';
 import type { BlobStore } from './blobs';
 import { blobSegment, escapeKey } from './keys';
 import { TableBatcher } from './table-batcher';
-import { chunkText, entityBytes, MAX_CUSTOM_PROPERTIES, MAX_ENTITY_BYTES, MAX_PROPERTY_BYTES, type EntityValue } from './limits';
+import {
+  chunkText,
+  entityBytes,
+  MAX_CUSTOM_PROPERTIES,
+  MAX_ENTITY_BYTES,
+  MAX_PROPERTY_BYTES,
+  type EntityValue,
+} from './limits';
 
 const META = '_sc';
 const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]{0,200}$/;
@@ -88,11 +95,20 @@ export class RecordTable<T extends object> {
     for (const [name, value] of Object.entries(valid)) {
       if (value === undefined) continue;
       if (!FIELD_NAME.test(name) || name.includes('__')) {
-        throw new ValidationError('RECORD_FIELD_NAME_INVALID', `field "${name}" of table ${this.tableName} is not a valid property name`);
+        throw new ValidationError(
+          'RECORD_FIELD_NAME_INVALID',
+          `field "${name}" of table ${this.tableName} is not a valid property name`,
+        );
       }
       if (value === null) meta.n.push(name);
       else if (typeof value === 'string') texts.set(name, value);
-      else if (typeof value === 'number' || typeof value === 'boolean' || value instanceof Date || value instanceof Uint8Array) props[name] = value;
+      else if (
+        typeof value === 'number' ||
+        typeof value === 'boolean' ||
+        value instanceof Date ||
+        value instanceof Uint8Array
+      )
+        props[name] = value;
       else {
         meta.j.push(name);
         texts.set(name, JSON.stringify(value));
@@ -112,7 +128,8 @@ export class RecordTable<T extends object> {
         const bytes = Buffer.from(text, 'utf8');
         const n = Math.ceil(bytes.length / MAX_PROPERTY_BYTES);
         meta.c[name] = n;
-        for (let i = 0; i < n; i++) out[`${name}__${i}`] = new Uint8Array(bytes.subarray(i * MAX_PROPERTY_BYTES, (i + 1) * MAX_PROPERTY_BYTES));
+        for (let i = 0; i < n; i++)
+          out[`${name}__${i}`] = new Uint8Array(bytes.subarray(i * MAX_PROPERTY_BYTES, (i + 1) * MAX_PROPERTY_BYTES));
       }
       const compact: Meta = {};
       if (meta.j.length) compact.j = meta.j;
@@ -123,8 +140,13 @@ export class RecordTable<T extends object> {
       return out;
     };
     let entity = build();
-    while (entityBytes(partitionKey, rowKey, entity) > MAX_ENTITY_BYTES || Object.keys(entity).length > MAX_CUSTOM_PROPERTIES) {
-      const candidates = [...texts.entries()].filter(([name]) => meta.b[name] === undefined).sort((a, b) => b[1].length - a[1].length);
+    while (
+      entityBytes(partitionKey, rowKey, entity) > MAX_ENTITY_BYTES ||
+      Object.keys(entity).length > MAX_CUSTOM_PROPERTIES
+    ) {
+      const candidates = [...texts.entries()]
+        .filter(([name]) => meta.b[name] === undefined)
+        .sort((a, b) => b[1].length - a[1].length);
       const largest = candidates[0];
       if (!this.options.overflow || largest === undefined) {
         const sizes = [...texts.entries()].map(([name, t]) => `${name}=${Buffer.byteLength(t, 'utf8')}B`).join(', ');
@@ -157,21 +179,33 @@ export class RecordTable<T extends object> {
       const parts: Buffer[] = [];
       for (let i = 0; i < n; i++) {
         const chunk = entity[`${name}__${i}`];
-        if (!(chunk instanceof Uint8Array)) throw new StagecraftError('RECORD_CORRUPT', `chunk ${i} of ${name} is missing in ${this.tableName}`, { status: 500 });
+        if (!(chunk instanceof Uint8Array))
+          throw new StagecraftError('RECORD_CORRUPT', `chunk ${i} of ${name} is missing in ${this.tableName}`, {
+            status: 500,
+          });
         parts.push(Buffer.from(chunk));
       }
       out[name] = Buffer.concat(parts).toString('utf8');
     }
     for (const [name, path] of Object.entries(meta.b ?? {})) {
       const text = await this.options.overflow?.blobs.getText(path);
-      if (text === undefined) throw new StagecraftError('RECORD_OVERFLOW_MISSING', `overflow blob ${path} of table ${this.tableName} is missing`, { status: 500 });
+      if (text === undefined)
+        throw new StagecraftError(
+          'RECORD_OVERFLOW_MISSING',
+          `overflow blob ${path} of table ${this.tableName} is missing`,
+          { status: 500 },
+        );
       out[name] = text;
     }
     for (const name of meta.j ?? []) if (typeof out[name] === 'string') out[name] = JSON.parse(out[name]);
     for (const name of meta.n ?? []) out[name] = null;
     const r = this.options.schema.safeParse(out);
     if (!r.success) {
-      throw new StagecraftError('RECORD_CORRUPT', `stored entity in ${this.tableName} no longer matches its schema: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, { status: 500 });
+      throw new StagecraftError(
+        'RECORD_CORRUPT',
+        `stored entity in ${this.tableName} no longer matches its schema: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        { status: 500 },
+      );
     }
     return r.data;
   }
@@ -245,7 +279,9 @@ export class RecordTable<T extends object> {
     await this.ensure();
     const pk = escapeKey(partition).replace(/'/g, "''");
     const out: T[] = [];
-    for await (const entity of this.options.client.listEntities<Record<string, unknown>>({ queryOptions: { filter: `PartitionKey eq '${pk}'` } })) {
+    for await (const entity of this.options.client.listEntities<Record<string, unknown>>({
+      queryOptions: { filter: `PartitionKey eq '${pk}'` },
+    })) {
       out.push(await this.fromEntity(entity));
       if (out.length >= limit) break;
     }

@@ -18,8 +18,7 @@ import { RestError, type TableClient, type TableEntity, type TransactionAction }
 import { GroupCommitQueue } from '../group-commit';
 
 export type BatchedWrite =
-  | { kind: 'create'; entity: TableEntity }
-  | { kind: 'upsert'; entity: TableEntity; mode: 'Replace' | 'Merge' };
+  { kind: 'create'; entity: TableEntity } | { kind: 'upsert'; entity: TableEntity; mode: 'Replace' | 'Merge' };
 
 export type BatchedWriteResult = 'created' | 'exists' | 'written';
 
@@ -40,7 +39,9 @@ export interface TableBatcherOptions {
 }
 
 function isStatus(e: unknown, status: number): boolean {
-  return e instanceof RestError ? e.statusCode === status : (e as { statusCode?: unknown } | undefined)?.statusCode === status;
+  return e instanceof RestError
+    ? e.statusCode === status
+    : (e as { statusCode?: unknown } | undefined)?.statusCode === status;
 }
 
 function rowKeyOf(p: Pending): string {
@@ -67,11 +68,17 @@ export class TableBatcher {
     private readonly client: TableClient,
     options: TableBatcherOptions = {},
   ) {
-    this.pending = new GroupCommitQueue((group) => this.commitTracked(group), (queue) => this.takeGroup(queue), Math.max(1, options.maxInFlight ?? 4));
+    this.pending = new GroupCommitQueue(
+      (group) => this.commitTracked(group),
+      (queue) => this.takeGroup(queue),
+      Math.max(1, options.maxInFlight ?? 4),
+    );
   }
 
   write(write: BatchedWrite): Promise<BatchedWriteResult> {
-    return new Promise<BatchedWriteResult>((resolve, reject) => this.pending.push({ write, bytes: approxBytes(write.entity), resolve, reject }));
+    return new Promise<BatchedWriteResult>((resolve, reject) =>
+      this.pending.push({ write, bytes: approxBytes(write.entity), resolve, reject }),
+    );
   }
 
   /** Marks the group's rows busy (synchronously, before the next group is taken) until its transaction settled. */
@@ -125,7 +132,9 @@ export class TableBatcher {
       await this.one(group[0]!);
       return;
     }
-    const actions: TransactionAction[] = group.map(({ write }) => (write.kind === 'create' ? ['create', write.entity] : ['upsert', write.entity, write.mode]));
+    const actions: TransactionAction[] = group.map(({ write }) =>
+      write.kind === 'create' ? ['create', write.entity] : ['upsert', write.entity, write.mode],
+    );
     try {
       await this.client.submitTransaction(actions);
     } catch {

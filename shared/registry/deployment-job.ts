@@ -34,12 +34,22 @@ export function deploymentJobTagValue(status: string): DeploymentJobTagValue | u
   return undefined;
 }
 
-export async function setDeploymentJobTag(registry: ModelRegistry, input: DeploymentJobTagInput, now: () => number = Date.now): Promise<DeploymentJobTagResult> {
+export async function setDeploymentJobTag(
+  registry: ModelRegistry,
+  input: DeploymentJobTagInput,
+  now: () => number = Date.now,
+): Promise<DeploymentJobTagResult> {
   try {
     await registry.setModelVersionTag(input.model, input.version, input.tag, input.value);
     return { tag: input.tag, value: input.value, set: true, at: new Date(now()).toISOString() };
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    return { tag: input.tag, value: input.value, set: false, at: new Date(now()).toISOString(), error: msg.slice(0, 300) };
+    return {
+      tag: input.tag,
+      value: input.value,
+      set: false,
+      at: new Date(now()).toISOString(),
+      error: msg.slice(0, 300),
+    };
   }
 }

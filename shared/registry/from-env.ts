@@ -24,10 +24,16 @@ export function databricksClientsFromEnv(env: Env = process.env, credential?: To
   return credential ? databricksClientsWith(env, credential) : servicesFor(env).databricks();
 }
 
-export function registryFromEnv(kind: RegistryKind, env: Env = process.env, credential?: TokenCredential): ModelRegistry {
+export function registryFromEnv(
+  kind: RegistryKind,
+  env: Env = process.env,
+  credential?: TokenCredential,
+): ModelRegistry {
   if (!credential || kind === 'mlflow') return servicesFor(env).registry(kind);
   const { uc, tracking } = databricksClientsWith(env, credential);
-  return kind === 'unity-catalog' ? unityCatalogRegistry(uc, tracking) : mlflowModelRegistry(tracking, 'databricks-workspace');
+  return kind === 'unity-catalog'
+    ? unityCatalogRegistry(uc, tracking)
+    : mlflowModelRegistry(tracking, 'databricks-workspace');
 }
 
 /**

@@ -2,7 +2,10 @@
 import type { MlflowClient } from '../adapters/mlflow';
 import type { ModelRegistry, RegistryKind } from './port';
 
-export function mlflowModelRegistry(client: MlflowClient, kind: Exclude<RegistryKind, 'unity-catalog'> = 'mlflow'): ModelRegistry {
+export function mlflowModelRegistry(
+  client: MlflowClient,
+  kind: Exclude<RegistryKind, 'unity-catalog'> = 'mlflow',
+): ModelRegistry {
   return {
     kind,
     getRegisteredModel: (n) => client.getRegisteredModel(n),

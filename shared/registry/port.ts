@@ -28,10 +28,19 @@ export interface ModelRegistry {
   setModelVersionTag(name: string, version: string, key: string, value: string): Promise<void>;
   deleteModelVersionTag(name: string, version: string, key: string): Promise<void>;
   /** Legacy stages: `mlflow` and `databricks-workspace` only (UC throws REGISTRY_UNSUPPORTED). */
-  transitionStage(name: string, version: string, stage: LegacyStage, archiveExistingVersions: boolean): Promise<ModelVersion>;
+  transitionStage(
+    name: string,
+    version: string,
+    stage: LegacyStage,
+    archiveExistingVersions: boolean,
+  ): Promise<ModelVersion>;
   getLatestVersions(name: string, stages: readonly LegacyStage[]): Promise<ModelVersion[]>;
   getRunSummary(runId: string): Promise<RunSummary>;
-  listArtifacts(runId: string, path?: string, pageToken?: string): Promise<{ rootUri?: string; files: FileInfo[]; nextPageToken?: string }>;
+  listArtifacts(
+    runId: string,
+    path?: string,
+    pageToken?: string,
+  ): Promise<{ rootUri?: string; files: FileInfo[]; nextPageToken?: string }>;
   artifactExists(runId: string, path: string): Promise<boolean>;
   downloadRunArtifact(runId: string, path: string): Promise<string>;
   downloadModelVersionArtifact(name: string, version: string, path: string): Promise<string>;

@@ -15,7 +15,11 @@ import type { UcModelVersion } from '../adapters/databricks-uc/types';
 import type { UnityCatalogClient } from '../adapters/databricks-uc/client';
 import type { ModelRegistry } from './port';
 
-export function ucVersionToMlflow(name: string, v: UcModelVersion, tags: readonly { key: string; value: string }[] = []): ModelVersion {
+export function ucVersionToMlflow(
+  name: string,
+  v: UcModelVersion,
+  tags: readonly { key: string; value: string }[] = [],
+): ModelVersion {
   const mv: ModelVersion = {
     name,
     version: v.version,
@@ -33,7 +37,11 @@ export function ucVersionToMlflow(name: string, v: UcModelVersion, tags: readonl
 }
 
 function unsupported(what: string): never {
-  throw new ValidationError('REGISTRY_UNSUPPORTED', `${what} is not supported by Unity Catalog models (use aliases; set registry: databricks-workspace for stages)`, { details: { registry: 'unity-catalog' } });
+  throw new ValidationError(
+    'REGISTRY_UNSUPPORTED',
+    `${what} is not supported by Unity Catalog models (use aliases; set registry: databricks-workspace for stages)`,
+    { details: { registry: 'unity-catalog' } },
+  );
 }
 
 export function unityCatalogRegistry(uc: UnityCatalogClient, tracking: MlflowClient): ModelRegistry {
@@ -45,7 +53,9 @@ export function unityCatalogRegistry(uc: UnityCatalogClient, tracking: MlflowCli
         name,
         latest_versions: [],
         tags: [],
-        aliases: m.aliases.filter((a) => a.version_num !== undefined).map((a) => ({ alias: a.alias_name, version: a.version_num! })),
+        aliases: m.aliases
+          .filter((a) => a.version_num !== undefined)
+          .map((a) => ({ alias: a.alias_name, version: a.version_num! })),
       };
       if (m.created_at !== undefined) rm.creation_timestamp = m.created_at;
       if (m.created_by) rm.user_id = m.created_by;

@@ -39,16 +39,39 @@ export function promotionLinkStep(link: PromotionLink): RunStep {
     { rel: 'model-version', id: `${link.model}/${link.version}` },
     { rel: 'promotion', id: link.promotionInstanceId },
   ];
-  const data = { model: link.model, version: link.version, promotionInstanceId: link.promotionInstanceId, ...(link.outcome !== undefined ? { outcome: link.outcome } : {}), ...(link.reason !== undefined ? { reason: link.reason } : {}), links };
+  const data = {
+    model: link.model,
+    version: link.version,
+    promotionInstanceId: link.promotionInstanceId,
+    ...(link.outcome !== undefined ? { outcome: link.outcome } : {}),
+    ...(link.reason !== undefined ? { reason: link.reason } : {}),
+    links,
+  };
   if (link.phase === 'started') {
     return {
-      instanceId: link.retrainingRunId, name: `promotion:${link.promotionInstanceId}`, at: link.at, workflow: RETRAINING.run, kind: 'retraining.version', status: 'registered',
-      title: `version ${link.version} of ${link.model} registered by this run; promotion ${link.promotionInstanceId} started`, data,
+      instanceId: link.retrainingRunId,
+      name: `promotion:${link.promotionInstanceId}`,
+      at: link.at,
+      workflow: RETRAINING.run,
+      kind: 'retraining.version',
+      status: 'registered',
+      title: `version ${link.version} of ${link.model} registered by this run; promotion ${link.promotionInstanceId} started`,
+      data,
     };
   }
   return {
-    instanceId: link.retrainingRunId, name: `promotion:${link.promotionInstanceId}:outcome`, at: link.at, workflow: RETRAINING.run, kind: 'retraining.promotion', status: link.outcome ?? 'finished',
-    title: `promotion ${link.promotionInstanceId} of version ${link.version} ended ${link.outcome ?? 'finished'}${link.reason ? `: ${link.reason}` : ''}`.slice(0, 1_000), data,
+    instanceId: link.retrainingRunId,
+    name: `promotion:${link.promotionInstanceId}:outcome`,
+    at: link.at,
+    workflow: RETRAINING.run,
+    kind: 'retraining.promotion',
+    status: link.outcome ?? 'finished',
+    title:
+      `promotion ${link.promotionInstanceId} of version ${link.version} ended ${link.outcome ?? 'finished'}${link.reason ? `: ${link.reason}` : ''}`.slice(
+        0,
+        1_000,
+      ),
+    data,
   };
 }
 
@@ -64,19 +87,33 @@ export async function linkPromotion(store: RunStepStore, link: PromotionLink): P
   if (!store.enabled) return { linked: false, reason: 'no storage configured for run records' };
   const model = recordedModel(await store.list(link.retrainingRunId));
   if (model === undefined) return { linked: false, reason: `no retraining run '${link.retrainingRunId}' is recorded` };
-  if (model !== link.model) return { linked: false, reason: `retraining run '${link.retrainingRunId}' retrained model ${model}, not ${link.model}` };
+  if (model !== link.model)
+    return {
+      linked: false,
+      reason: `retraining run '${link.retrainingRunId}' retrained model ${model}, not ${link.model}`,
+    };
   await store.upsert([promotionLinkStep(link)]);
   return { linked: true };
 }
 
 /** linkPromotion against the configured run records; never throws (the promotion goes on), says why it did not link. */
-export async function linkPromotionFromEnv(link: PromotionLink, warn: (message: string, fields: Record<string, unknown>) => void): Promise<LinkResult> {
+export async function linkPromotionFromEnv(
+  link: PromotionLink,
+  warn: (message: string, fields: Record<string, unknown>) => void,
+): Promise<LinkResult> {
   let result: LinkResult;
   try {
     result = await linkPromotion(runStepStore(runsSettings()), link);
   } catch (e) {
     result = { linked: false, reason: `run records unavailable: ${e instanceof Error ? e.message : String(e)}` };
   }
-  if (!result.linked) warn('retraining run not linked', { retrainingRunId: link.retrainingRunId, model: link.model, version: link.version, promotion: link.promotionInstanceId, reason: result.reason });
+  if (!result.linked)
+    warn('retraining run not linked', {
+      retrainingRunId: link.retrainingRunId,
+      model: link.model,
+      version: link.version,
+      promotion: link.promotionInstanceId,
+      reason: result.reason,
+    });
   return result;
 }

@@ -9,17 +9,39 @@ import type { RetrainingRules } from './rules';
  */
 export type RetrainingPolicyResult =
   | { ok: true; retraining: Retraining; rules: RetrainingRules; cooldownMs: number }
-  | { ok: false; code: 'POLICY_UNREADABLE' | 'POLICY_NO_MODEL' | 'POLICY_INVALID' | 'RETRAINING_NOT_CONFIGURED' | 'RETRAINING_DISABLED'; message: string };
+  | {
+      ok: false;
+      code:
+        | 'POLICY_UNREADABLE'
+        | 'POLICY_NO_MODEL'
+        | 'POLICY_INVALID'
+        | 'RETRAINING_NOT_CONFIGURED'
+        | 'RETRAINING_DISABLED';
+      message: string;
+    };
 
 export function retrainingFromPolicy(policy: Policy, model: string): RetrainingPolicyResult {
   const r = tryResolvePolicy(policy, model);
   if (!r.ok) return { ok: false, code: r.error.code, message: r.error.message };
   const retraining = r.value.policy.retraining;
-  if (!retraining) return { ok: false, code: 'RETRAINING_NOT_CONFIGURED', message: `model ${model} has no retraining section in the policy` };
-  if (!retraining.enabled) return { ok: false, code: 'RETRAINING_DISABLED', message: `retraining is disabled for model ${model}` };
+  if (!retraining)
+    return {
+      ok: false,
+      code: 'RETRAINING_NOT_CONFIGURED',
+      message: `model ${model} has no retraining section in the policy`,
+    };
+  if (!retraining.enabled)
+    return { ok: false, code: 'RETRAINING_DISABLED', message: `retraining is disabled for model ${model}` };
   const rules: RetrainingRules = {
     enabled: true,
-    drift: retraining.drift.map((d) => ({ metric: d.metric, threshold: d.threshold, n: d.n, m: d.m, requireLatest: d.requireLatest, direction: d.direction })),
+    drift: retraining.drift.map((d) => ({
+      metric: d.metric,
+      threshold: d.threshold,
+      n: d.n,
+      m: d.m,
+      requireLatest: d.requireLatest,
+      direction: d.direction,
+    })),
     cooldown: retraining.cooldown,
     blockWhilePendingApproval: retraining.blockWhilePendingApproval,
   };

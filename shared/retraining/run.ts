@@ -35,8 +35,25 @@ export function trainingVars(run: RunInput, startedAt: string): Record<string, s
  * passed, for the run's record. Throws RETRAIN_PARAMETERS_INVALID for manual parameters the policy does not allow.
  * No declared setting values are read here: the record never holds them.
  */
-export function trainingJob(retraining: Retraining, run: RunInput, startedAt: string): { vars: Record<string, string>; runner: 'local' | 'databricks'; parameters: Record<string, string>; timeoutSeconds: number } {
+export function trainingJob(
+  retraining: Retraining,
+  run: RunInput,
+  startedAt: string,
+): {
+  vars: Record<string, string>;
+  runner: 'local' | 'databricks';
+  parameters: Record<string, string>;
+  timeoutSeconds: number;
+} {
   const vars = trainingVars(run, startedAt);
-  const parameters = { ...trainingParameters(retraining, vars), ...jobSpecFromDef(retraining.trainingJob, vars).parameters };
-  return { vars, runner: retraining.trainingJob.runner, parameters, timeoutSeconds: jobTimeoutSeconds(retraining.trainingJob) };
+  const parameters = {
+    ...trainingParameters(retraining, vars),
+    ...jobSpecFromDef(retraining.trainingJob, vars).parameters,
+  };
+  return {
+    vars,
+    runner: retraining.trainingJob.runner,
+    parameters,
+    timeoutSeconds: jobTimeoutSeconds(retraining.trainingJob),
+  };
 }

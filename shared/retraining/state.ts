@@ -10,7 +10,13 @@
  *   into one record with a count (1,000 suppressed alerts = one row saying 1,000), starts never fold.
  * - Nothing here reads a clock: `now` comes from context.df.currentUtcDateTime.
  */
-import { type DriftWindow, type RetrainDecision, type RetrainState, decideRetrain, evaluateDriftRules } from '../decisions';
+import {
+  type DriftWindow,
+  type RetrainDecision,
+  type RetrainState,
+  decideRetrain,
+  evaluateDriftRules,
+} from '../decisions';
 import { instanceIdFor } from '../router/instance-id';
 import type { RetrainingRules } from './rules';
 import type { DriftObservation, NormalizedTrigger } from './trigger';
@@ -67,7 +73,15 @@ export const RECENT_DECISIONS = 12;
 const MAX_WINDOWS_PER_METRIC = 64;
 
 export function initialState(model: string): CoordinatorState {
-  return { model, generation: 0, decisions: 0, windows: {}, pending: [], recent: [], totals: { start: 0, suppress: 0, ignore: 0, drop: 0, note: 0 } };
+  return {
+    model,
+    generation: 0,
+    decisions: 0,
+    windows: {},
+    pending: [],
+    recent: [],
+    totals: { start: 0, suppress: 0, ignore: 0, drop: 0, note: 0 },
+  };
 }
 
 export function retrainingCoordinatorId(model: string): string {
@@ -76,13 +90,19 @@ export function retrainingCoordinatorId(model: string): string {
 
 /** The retraining run id is also the run's orchestration instance id and the value of the version tag. */
 export function retrainingRunId(model: string, nowMs: number, decisions: number): string {
-  const stamp = new Date(nowMs).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  const stamp = new Date(nowMs)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
   return instanceIdFor('retrainingRun', model, stamp, decisions);
 }
 
 /** The value of a rule's metric in one drift event: the worst feature value, by the rule's direction. */
 function ruleValue(rule: RetrainingRules['drift'][number], obs: readonly DriftObservation[]): number | undefined {
-  const values = obs.filter((o) => o.metric === rule.metric || o.feature === rule.metric).map((o) => o.value).filter((v) => Number.isFinite(v));
+  const values = obs
+    .filter((o) => o.metric === rule.metric || o.feature === rule.metric)
+    .map((o) => o.value)
+    .filter((v) => Number.isFinite(v));
   if (values.length === 0) return undefined;
   return rule.direction === 'below' ? Math.min(...values) : Math.max(...values);
 }
@@ -100,15 +120,30 @@ export function ingestDrift(state: CoordinatorState, rules: RetrainingRules, obs
 }
 
 function driftWindows(state: CoordinatorState): Record<string, DriftWindow[]> {
-  return Object.fromEntries(Object.entries(state.windows).map(([m, ws]) => [m, ws.map((w) => ({ start: w.start, value: w.value }))]));
+  return Object.fromEntries(
+    Object.entries(state.windows).map(([m, ws]) => [m, ws.map((w) => ({ start: w.start, value: w.value }))]),
+  );
 }
 
-export function driftActionable(state: CoordinatorState, rules: RetrainingRules, obs?: readonly DriftObservation[]): { actionable: boolean; message: string } {
+export function driftActionable(
+  state: CoordinatorState,
+  rules: RetrainingRules,
+  obs?: readonly DriftObservation[],
+): { actionable: boolean; message: string } {
   if (rules.drift.length === 0) {
     const drifted = (obs ?? []).filter((o) => o.drifted);
     return drifted.length
-      ? { actionable: true, message: `no drift rule configured; the detector flagged ${drifted.map((o) => `${o.feature}/${o.metric}`).join(', ')}` }
-      : { actionable: obs !== undefined ? false : true, message: obs !== undefined ? 'no drift rule configured and the detector flagged nothing' : 'no drift rule configured' };
+      ? {
+          actionable: true,
+          message: `no drift rule configured; the detector flagged ${drifted.map((o) => `${o.feature}/${o.metric}`).join(', ')}`,
+        }
+      : {
+          actionable: obs !== undefined ? false : true,
+          message:
+            obs !== undefined
+              ? 'no drift rule configured and the detector flagged nothing'
+              : 'no drift rule configured',
+        };
   }
   const r = evaluateDriftRules(rules.drift, driftWindows(state));
   const msg = r.decisions.map((d) => d.message).join('; ');
@@ -125,15 +160,59 @@ function retrainState(state: CoordinatorState): RetrainState {
 }
 
 export type Outcome =
-  | { action: 'start'; reason: string; message: string; runId: string; triggerKind: string; parameters: Record<string, string>; clearTrailing: boolean }
-  | { action: 'suppress'; reason: string; message: string; armTrailing?: { dueAt: string; firstSuppressedAt: string }; clearTrailing: boolean }
-  | { action: 'ignore' | 'drop' | 'note'; reason: string; message: string; clearTrailing?: boolean; runFinished?: { runId: string; outcome: string } };
+  | {
+      action: 'start';
+      reason: string;
+      message: string;
+      runId: string;
+      triggerKind: string;
+      parameters: Record<string, string>;
+      clearTrailing: boolean;
+    }
+  | {
+      action: 'suppress';
+      reason: string;
+      message: string;
+      armTrailing?: { dueAt: string; firstSuppressedAt: string };
+      clearTrailing: boolean;
+    }
+  | {
+      action: 'ignore' | 'drop' | 'note';
+      reason: string;
+      message: string;
+      clearTrailing?: boolean;
+      runFinished?: { runId: string; outcome: string };
+    };
 
-function fromDecision(d: RetrainDecision, runId: string, triggerKind: string, parameters: Record<string, string>, prefix = ''): Outcome {
-  if (d.action === 'start') return { action: 'start', reason: d.reason, message: prefix + d.message, runId, triggerKind, parameters, clearTrailing: d.clearTrailing };
+function fromDecision(
+  d: RetrainDecision,
+  runId: string,
+  triggerKind: string,
+  parameters: Record<string, string>,
+  prefix = '',
+): Outcome {
+  if (d.action === 'start')
+    return {
+      action: 'start',
+      reason: d.reason,
+      message: prefix + d.message,
+      runId,
+      triggerKind,
+      parameters,
+      clearTrailing: d.clearTrailing,
+    };
   if (d.action === 'drop') return { action: 'drop', reason: d.reason, message: d.message, clearTrailing: true };
-  const o: Outcome = { action: 'suppress', reason: d.reason, message: prefix + d.message, clearTrailing: d.clearTrailing };
-  if (d.trailing?.newlyArmed) o.armTrailing = { dueAt: new Date(d.trailing.dueAtMs).toISOString(), firstSuppressedAt: new Date(d.trailing.firstSuppressedAtMs).toISOString() };
+  const o: Outcome = {
+    action: 'suppress',
+    reason: d.reason,
+    message: prefix + d.message,
+    clearTrailing: d.clearTrailing,
+  };
+  if (d.trailing?.newlyArmed)
+    o.armTrailing = {
+      dueAt: new Date(d.trailing.dueAtMs).toISOString(),
+      firstSuppressedAt: new Date(d.trailing.firstSuppressedAtMs).toISOString(),
+    };
   return o;
 }
 
@@ -141,49 +220,104 @@ function fromDecision(d: RetrainDecision, runId: string, triggerKind: string, pa
  * Decides what one trigger means now. Drift observations must already be ingested (ingestDrift).
  * `rules` undefined = the model has no (enabled) retraining policy.
  */
-export function decide(state: CoordinatorState, trigger: NormalizedTrigger, nowMs: number, rules: RetrainingRules | undefined): Outcome {
+export function decide(
+  state: CoordinatorState,
+  trigger: NormalizedTrigger,
+  nowMs: number,
+  rules: RetrainingRules | undefined,
+): Outcome {
   const now = new Date(nowMs).toISOString();
   if (trigger.kind === 'run-finished') {
-    if (state.running?.runId === trigger.runId) return { action: 'note', reason: 'RUN_FINISHED', message: `retraining run ${trigger.runId} ended ${trigger.outcome}`, runFinished: { runId: trigger.runId, outcome: trigger.outcome } };
-    return { action: 'note', reason: 'STALE_RUN_NOTICE', message: `notice for run ${trigger.runId}, which is not the running one` };
+    if (state.running?.runId === trigger.runId)
+      return {
+        action: 'note',
+        reason: 'RUN_FINISHED',
+        message: `retraining run ${trigger.runId} ended ${trigger.outcome}`,
+        runFinished: { runId: trigger.runId, outcome: trigger.outcome },
+      };
+    return {
+      action: 'note',
+      reason: 'STALE_RUN_NOTICE',
+      message: `notice for run ${trigger.runId}, which is not the running one`,
+    };
   }
   if (trigger.kind === 'wake') {
     if (state.trailing && nowMs >= Date.parse(state.trailing.dueAt) && rules?.enabled) {
       const drift = driftActionable(state, rules);
-      const d = decideRetrain(rules, retrainState(state), { kind: 'trailing', at: now, driftStillActionable: drift.actionable });
-      return fromDecision(d, retrainingRunId(state.model, nowMs, state.decisions), 'trailing', {}, d.action === 'start' ? `${drift.message}; ` : '');
+      const d = decideRetrain(rules, retrainState(state), {
+        kind: 'trailing',
+        at: now,
+        driftStillActionable: drift.actionable,
+      });
+      return fromDecision(
+        d,
+        retrainingRunId(state.model, nowMs, state.decisions),
+        'trailing',
+        {},
+        d.action === 'start' ? `${drift.message}; ` : '',
+      );
     }
     return { action: 'note', reason: 'WAKE', message: 'wake-up: records flushed' };
   }
   if (!rules || !rules.enabled) {
-    return { action: 'ignore', reason: 'RETRAINING_NOT_CONFIGURED', message: `model ${state.model} has no enabled retraining policy` };
+    return {
+      action: 'ignore',
+      reason: 'RETRAINING_NOT_CONFIGURED',
+      message: `model ${state.model} has no enabled retraining policy`,
+    };
   }
   const runId = retrainingRunId(state.model, nowMs, state.decisions);
   if (trigger.kind === 'drift') {
     const drift = driftActionable(state, rules, trigger.observations);
     if (!drift.actionable) return { action: 'ignore', reason: 'DRIFT_BELOW_RULE', message: drift.message };
     const d = decideRetrain(rules, retrainState(state), { kind: 'drift', at: now });
-    return fromDecision(d, runId, 'drift', trigger.window ? { 'drift.windowStart': trigger.window.start, 'drift.windowEnd': trigger.window.end } : {}, `${drift.message}; `);
+    return fromDecision(
+      d,
+      runId,
+      'drift',
+      trigger.window ? { 'drift.windowStart': trigger.window.start, 'drift.windowEnd': trigger.window.end } : {},
+      `${drift.message}; `,
+    );
   }
   if (trigger.kind === 'schedule') {
     if (state.lastScheduleFor !== undefined && Date.parse(trigger.scheduledFor) <= Date.parse(state.lastScheduleFor)) {
-      return { action: 'ignore', reason: 'DUPLICATE_TICK', message: `schedule tick for ${trigger.scheduledFor} was already decided` };
+      return {
+        action: 'ignore',
+        reason: 'DUPLICATE_TICK',
+        message: `schedule tick for ${trigger.scheduledFor} was already decided`,
+      };
     }
     const d = decideRetrain(rules, retrainState(state), { kind: 'schedule', at: now });
     return fromDecision(d, runId, 'schedule', { 'schedule.time': trigger.scheduledFor });
   }
   const d = decideRetrain(rules, retrainState(state), { kind: 'manual', at: now, force: trigger.force });
-  return fromDecision(d, runId, 'manual', { ...trigger.parameters, 'manual.requestedBy': trigger.requestedBy, 'manual.reason': trigger.reason });
+  return fromDecision(d, runId, 'manual', {
+    ...trigger.parameters,
+    'manual.requestedBy': trigger.requestedBy,
+    'manual.reason': trigger.reason,
+  });
 }
 
 function entryOf(trigger: NormalizedTrigger | undefined, outcome: Outcome, now: string): DecisionEntry {
-  const e: DecisionEntry = { at: now, triggerId: trigger?.id ?? 'invalid', kind: trigger?.kind ?? 'invalid', action: outcome.action, reason: outcome.reason, message: outcome.message };
+  const e: DecisionEntry = {
+    at: now,
+    triggerId: trigger?.id ?? 'invalid',
+    kind: trigger?.kind ?? 'invalid',
+    action: outcome.action,
+    reason: outcome.reason,
+    message: outcome.message,
+  };
   if (outcome.action === 'start') e.runId = outcome.runId;
   return e;
 }
 
 /** Records the decision and moves the state (running, cooldown start, trailing, windows are already in). */
-export function apply(state: CoordinatorState, trigger: NormalizedTrigger | undefined, outcome: Outcome, nowMs: number): DecisionEntry {
+export function apply(
+  state: CoordinatorState,
+  trigger: NormalizedTrigger | undefined,
+  outcome: Outcome,
+  nowMs: number,
+): DecisionEntry {
   const now = new Date(nowMs).toISOString();
   state.decisions++;
   state.totals[outcome.action]++;
@@ -193,11 +327,19 @@ export function apply(state: CoordinatorState, trigger: NormalizedTrigger | unde
     state.lastStartedAt = now;
   } else if (outcome.action === 'suppress' && outcome.armTrailing) {
     state.trailing = outcome.armTrailing;
-  } else if ((outcome.action === 'note' || outcome.action === 'ignore' || outcome.action === 'drop') && outcome.runFinished) {
+  } else if (
+    (outcome.action === 'note' || outcome.action === 'ignore' || outcome.action === 'drop') &&
+    outcome.runFinished
+  ) {
     state.lastRun = { runId: outcome.runFinished.runId, outcome: outcome.runFinished.outcome, finishedAt: now };
     delete state.running;
   }
-  if (trigger?.kind === 'schedule' && outcome.reason !== 'DUPLICATE_TICK' && outcome.reason !== 'RETRAINING_NOT_CONFIGURED') state.lastScheduleFor = trigger.scheduledFor;
+  if (
+    trigger?.kind === 'schedule' &&
+    outcome.reason !== 'DUPLICATE_TICK' &&
+    outcome.reason !== 'RETRAINING_NOT_CONFIGURED'
+  )
+    state.lastScheduleFor = trigger.scheduledFor;
   const entry = entryOf(trigger, outcome, now);
   state.recent.push(entry);
   if (state.recent.length > RECENT_DECISIONS) state.recent.splice(0, state.recent.length - RECENT_DECISIONS);
@@ -222,7 +364,14 @@ function record(state: CoordinatorState, entry: DecisionEntry): void {
     const { dirty: _d, ...closed } = open;
     state.pending.push(closed);
   }
-  state.open = { ...entry, seq: state.decisions, count: 1, lastAt: entry.at, lastTriggerId: entry.triggerId, dirty: true };
+  state.open = {
+    ...entry,
+    seq: state.decisions,
+    count: 1,
+    lastAt: entry.at,
+    lastTriggerId: entry.triggerId,
+    dirty: true,
+  };
 }
 
 export function hasUnflushed(state: CoordinatorState): boolean {
@@ -261,7 +410,13 @@ export function statusOf(state: CoordinatorState, nowMs: number, cooldownMs: num
   const until = last !== undefined && cooldownMs !== undefined ? last + cooldownMs : undefined;
   const s: CoordinatorStatus = {
     model: state.model,
-    state: state.running ? 'running' : state.pendingApproval ? 'pending-approval' : until !== undefined && nowMs < until ? 'cooldown' : 'idle',
+    state: state.running
+      ? 'running'
+      : state.pendingApproval
+        ? 'pending-approval'
+        : until !== undefined && nowMs < until
+          ? 'cooldown'
+          : 'idle',
     totals: state.totals,
     recent: state.recent,
     generation: state.generation,

@@ -20,16 +20,39 @@ export interface DriftObservation {
 }
 
 export type NormalizedTrigger =
-  | { kind: 'drift'; id: string; at: string; observations: DriftObservation[]; window?: { start: string; end: string }; severity: string }
-  | { kind: 'manual'; id: string; requestedBy: string; reason: string; parameters: Record<string, string>; force: boolean }
+  | {
+      kind: 'drift';
+      id: string;
+      at: string;
+      observations: DriftObservation[];
+      window?: { start: string; end: string };
+      severity: string;
+    }
+  | {
+      kind: 'manual';
+      id: string;
+      requestedBy: string;
+      reason: string;
+      parameters: Record<string, string>;
+      force: boolean;
+    }
   | { kind: 'schedule'; id: string; scheduledFor: string }
   | { kind: 'wake'; id: string }
   | { kind: 'run-finished'; id: string; runId: string; outcome: string; summary?: string | undefined };
 
 const ScheduleTick = z.object({ kind: z.literal('schedule'), scheduledFor: z.iso.datetime({ offset: true }) });
 const Wake = z.object({ kind: z.literal('wake'), id: z.string().min(1) });
-const RunFinished = z.object({ kind: z.literal('run-finished'), runId: z.string().min(1), outcome: z.string().min(1), summary: z.string().optional() });
-const DriftEvent = z.object({ type: z.literal(EVENT_TYPES.driftDetected), id: z.string().min(1), data: DriftDetectedData });
+const RunFinished = z.object({
+  kind: z.literal('run-finished'),
+  runId: z.string().min(1),
+  outcome: z.string().min(1),
+  summary: z.string().optional(),
+});
+const DriftEvent = z.object({
+  type: z.literal(EVENT_TYPES.driftDetected),
+  id: z.string().min(1),
+  data: DriftDetectedData,
+});
 const RetrainEvent = z.object({
   type: z.literal(EVENT_TYPES.retrainRequested),
   id: z.string().min(1),
@@ -45,8 +68,20 @@ export function normalizeTrigger(payload: unknown): TriggerParse {
   if (drift.success) {
     const d = drift.data.data;
     const windowStart = d.window?.start ?? d.detectedAt;
-    const observations = d.features.map((f) => ({ metric: f.metric, windowStart, value: f.value, feature: f.name, drifted: f.drifted }));
-    const t: NormalizedTrigger = { kind: 'drift', id: drift.data.id, at: d.detectedAt, observations, severity: d.severity };
+    const observations = d.features.map((f) => ({
+      metric: f.metric,
+      windowStart,
+      value: f.value,
+      feature: f.name,
+      drifted: f.drifted,
+    }));
+    const t: NormalizedTrigger = {
+      kind: 'drift',
+      id: drift.data.id,
+      at: d.detectedAt,
+      observations,
+      severity: d.severity,
+    };
     if (d.window) t.window = { start: d.window.start, end: d.window.end };
     return { ok: true, trigger: t, model: d.model.name };
   }
@@ -56,15 +91,39 @@ export function normalizeTrigger(payload: unknown): TriggerParse {
     return {
       ok: true,
       model: d.model.name,
-      trigger: { kind: 'manual', id: d.requestId ?? retrain.data.id, requestedBy: d.requestedBy, reason: d.reason, parameters: d.parameters ?? {}, force: retrain.data.force ?? false },
+      trigger: {
+        kind: 'manual',
+        id: d.requestId ?? retrain.data.id,
+        requestedBy: d.requestedBy,
+        reason: d.reason,
+        parameters: d.parameters ?? {},
+        force: retrain.data.force ?? false,
+      },
     };
   }
   const tick = ScheduleTick.safeParse(payload);
-  if (tick.success) return { ok: true, trigger: { kind: 'schedule', id: `schedule:${tick.data.scheduledFor}`, scheduledFor: tick.data.scheduledFor } };
+  if (tick.success)
+    return {
+      ok: true,
+      trigger: { kind: 'schedule', id: `schedule:${tick.data.scheduledFor}`, scheduledFor: tick.data.scheduledFor },
+    };
   const wake = Wake.safeParse(payload);
   if (wake.success) return { ok: true, trigger: { kind: 'wake', id: wake.data.id } };
   const fin = RunFinished.safeParse(payload);
-  if (fin.success) return { ok: true, trigger: { kind: 'run-finished', id: `finished:${fin.data.runId}`, runId: fin.data.runId, outcome: fin.data.outcome, summary: fin.data.summary } };
-  const type = typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>)['type'] ?? (payload as Record<string, unknown>)['kind'] : undefined;
+  if (fin.success)
+    return {
+      ok: true,
+      trigger: {
+        kind: 'run-finished',
+        id: `finished:${fin.data.runId}`,
+        runId: fin.data.runId,
+        outcome: fin.data.outcome,
+        summary: fin.data.summary,
+      },
+    };
+  const type =
+    typeof payload === 'object' && payload !== null
+      ? ((payload as Record<string, unknown>)['type'] ?? (payload as Record<string, unknown>)['kind'])
+      : undefined;
   return { ok: false, reason: `not a retraining trigger (type/kind ${JSON.stringify(type ?? null)})` };
 }

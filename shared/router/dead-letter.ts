@@ -35,7 +35,13 @@ export function neverSucceeds(e: unknown): StagecraftError | undefined {
 }
 
 /** Dead-letter the locked message `lockToken` of `topic`/`subscription` with the error's code as reason. */
-export async function deadLetterByLockToken(client: ServiceBusClient, topic: string, subscription: string, lockToken: string, error: StagecraftError): Promise<void> {
+export async function deadLetterByLockToken(
+  client: ServiceBusClient,
+  topic: string,
+  subscription: string,
+  lockToken: string,
+  error: StagecraftError,
+): Promise<void> {
   // A message known only by its lock token: with no receive link of ours, the SDK settles it through the management link.
   const locked = { lockToken, messageId: undefined, delivery: {} } as unknown as ServiceBusReceivedMessage;
   await receiverFor(client, topic, subscription).deadLetterMessage(locked, {

@@ -15,7 +15,9 @@ import { createHash } from 'node:crypto';
 export const MAX_INSTANCE_ID_LENGTH = 100;
 
 function escapePart(part: string): string {
-  return part.replace(/[^A-Za-z0-9._-]/gu, (c) => [...Buffer.from(c, 'utf8')].map((b) => `~${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''));
+  return part.replace(/[^A-Za-z0-9._-]/gu, (c) =>
+    [...Buffer.from(c, 'utf8')].map((b) => `~${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
+  );
 }
 
 export function instanceIdFor(workflow: string, ...parts: Array<string | number>): string {

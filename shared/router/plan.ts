@@ -59,7 +59,13 @@ export function planRoute(event: AnyStagecraftEvent): RoutePlan {
   switch (event.type) {
     case EVENT_TYPES.modelVersionCreated: {
       const { name, version } = event.data.model;
-      return { kind: 'start', workflow: 'promotion', orchestration: WORKFLOWS.promotion, instanceId: instanceIdFor('promotion', name, version), input: { event } };
+      return {
+        kind: 'start',
+        workflow: 'promotion',
+        orchestration: WORKFLOWS.promotion,
+        instanceId: instanceIdFor('promotion', name, version),
+        input: { event },
+      };
     }
     case EVENT_TYPES.promoteRequested: {
       const { name, version } = event.data.model;
@@ -74,7 +80,13 @@ export function planRoute(event: AnyStagecraftEvent): RoutePlan {
     }
     case EVENT_TYPES.gitMerged: {
       const d = event.data;
-      return { kind: 'start', workflow: 'ci', orchestration: WORKFLOWS.ci, instanceId: instanceIdFor('ci', d.provider, d.repository.id, d.commit), input: { event } };
+      return {
+        kind: 'start',
+        workflow: 'ci',
+        orchestration: WORKFLOWS.ci,
+        instanceId: instanceIdFor('ci', d.provider, d.repository.id, d.commit),
+        input: { event },
+      };
     }
     case EVENT_TYPES.gitReleasePushed: {
       const d = event.data;
@@ -100,7 +112,12 @@ export function planRoute(event: AnyStagecraftEvent): RoutePlan {
       };
     }
     case EVENT_TYPES.jobFinished:
-      return { kind: 'job-finished', runId: event.data.runId, eventName: jobFinishedEventName(event.data.runId), payload: event.data };
+      return {
+        kind: 'job-finished',
+        runId: event.data.runId,
+        eventName: jobFinishedEventName(event.data.runId),
+        payload: event.data,
+      };
     default:
       return { kind: 'ignore', reason: `no workflow reacts to ${event.type}` };
   }

@@ -50,7 +50,12 @@ function newRunRecord(plan: StartPlan, event: AnyStagecraftEvent, now: string): 
   };
 }
 
-async function recordDuplicate(deps: RouterDeps, plan: StartPlan, event: AnyStagecraftEvent, status: string): Promise<void> {
+async function recordDuplicate(
+  deps: RouterDeps,
+  plan: StartPlan,
+  event: AnyStagecraftEvent,
+  status: string,
+): Promise<void> {
   const existing = await deps.runs.get(plan.orchestration, plan.instanceId);
   const now = deps.now();
   const base: WorkflowRunRecord = existing ?? newRunRecord(plan, event, now);
@@ -59,7 +64,11 @@ async function recordDuplicate(deps: RouterDeps, plan: StartPlan, event: AnyStag
   if (dups.has(key)) return;
   dups.add(key);
   await deps.runs.upsert({ ...base, duplicateEventIds: [...dups].slice(-50), updatedAt: now });
-  deps.log('Duplicate event: the workflow already has a run for this business key', { instanceId: plan.instanceId, eventId: event.id, status });
+  deps.log('Duplicate event: the workflow already has a run for this business key', {
+    instanceId: plan.instanceId,
+    eventId: event.id,
+    status,
+  });
 }
 
 async function start(plan: StartPlan, event: AnyStagecraftEvent, deps: RouterDeps): Promise<RouteOutcome> {
@@ -76,7 +85,12 @@ async function start(plan: StartPlan, event: AnyStagecraftEvent, deps: RouterDep
     await recordDuplicate(deps, plan, event, 'Running');
     return { outcome: 'duplicate', instanceId: plan.instanceId, status: 'Running' };
   }
-  deps.log('Workflow started', { workflow: plan.workflow, orchestration: plan.orchestration, instanceId: plan.instanceId, eventId: event.id });
+  deps.log('Workflow started', {
+    workflow: plan.workflow,
+    orchestration: plan.orchestration,
+    instanceId: plan.instanceId,
+    eventId: event.id,
+  });
   return { outcome: 'started', instanceId: plan.instanceId, orchestration: plan.orchestration };
 }
 
@@ -91,29 +105,51 @@ export async function executePlan(plan: RoutePlan, event: AnyStagecraftEvent, de
       if (plan.startIfMissing) {
         // (Re)start the long-lived instance, then deliver: the engine buffers events raised before it waits.
         // Two deliveries racing here both end in one instance: the second start is answered 'running'.
-        started = (await deps.durable.ensureRunning(plan.startIfMissing.orchestration, plan.instanceId, plan.startIfMissing.input)) === 'started';
+        started =
+          (await deps.durable.ensureRunning(
+            plan.startIfMissing.orchestration,
+            plan.instanceId,
+            plan.startIfMissing.input,
+          )) === 'started';
       } else {
         const status = (await deps.durable.status(plan.instanceId))?.runtimeStatus;
-        if (status === undefined || TERMINAL_RUNTIME_STATUSES.has(status)) return { outcome: 'ignored', reason: `instance ${plan.instanceId} is ${status ?? 'missing'}; event not delivered` };
+        if (status === undefined || TERMINAL_RUNTIME_STATUSES.has(status))
+          return {
+            outcome: 'ignored',
+            reason: `instance ${plan.instanceId} is ${status ?? 'missing'}; event not delivered`,
+          };
       }
       const r = await deps.durable.raise(plan.instanceId, plan.eventName, plan.payload);
-      if (r !== 'raised') return { outcome: 'ignored', reason: `instance ${plan.instanceId} is ${r === 'gone' ? 'finished' : 'missing'}; event not delivered` };
+      if (r !== 'raised')
+        return {
+          outcome: 'ignored',
+          reason: `instance ${plan.instanceId} is ${r === 'gone' ? 'finished' : 'missing'}; event not delivered`,
+        };
       return { outcome: 'signalled', instanceId: plan.instanceId, eventName: plan.eventName, started };
     }
     case 'job-finished': {
       const owner = await deps.findJobOwner(plan.runId);
       if (!owner) return { outcome: 'ignored', reason: `no Stagecraft run owns job run ${plan.runId}` };
       const r = await deps.durable.raise(owner, plan.eventName, plan.payload);
-      if (r !== 'raised') return { outcome: 'ignored', reason: `owner ${owner} of job run ${plan.runId} is ${r === 'gone' ? 'finished' : 'missing'}` };
+      if (r !== 'raised')
+        return {
+          outcome: 'ignored',
+          reason: `owner ${owner} of job run ${plan.runId} is ${r === 'gone' ? 'finished' : 'missing'}`,
+        };
       return { outcome: 'signalled', instanceId: owner, eventName: plan.eventName, started: false };
     }
   }
 }
 
 /** Route one event: plan, then carry the plan out. Workflows not deployed in this app are ignored with a reason. */
-export async function routeEvent(event: AnyStagecraftEvent, deps: RouterDeps, deployed: ReadonlySet<string>): Promise<RouteOutcome> {
+export async function routeEvent(
+  event: AnyStagecraftEvent,
+  deps: RouterDeps,
+  deployed: ReadonlySet<string>,
+): Promise<RouteOutcome> {
   const plan = planRoute(event);
-  if (plan.kind === 'start' && !deployed.has(plan.orchestration)) return { outcome: 'ignored', reason: `workflow ${plan.orchestration} is not deployed` };
+  if (plan.kind === 'start' && !deployed.has(plan.orchestration))
+    return { outcome: 'ignored', reason: `workflow ${plan.orchestration} is not deployed` };
   if (plan.kind === 'signal' && plan.startIfMissing && !deployed.has(plan.startIfMissing.orchestration)) {
     return { outcome: 'ignored', reason: `workflow ${plan.startIfMissing.orchestration} is not deployed` };
   }

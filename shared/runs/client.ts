@@ -7,14 +7,27 @@ export interface CliOptions {
   fetch?: typeof fetch;
 }
 
-export async function callApi(o: CliOptions, method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+export async function callApi(
+  o: CliOptions,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: unknown }> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (o.key) headers['x-functions-key'] = o.key;
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await (o.fetch ?? fetch)(`${o.url.replace(/\/+$/, '')}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  const res = await (o.fetch ?? fetch)(`${o.url.replace(/\/+$/, '')}${path}`, {
+    method,
+    headers,
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
   const text = await res.text();
   let json: unknown = text;
-  try { json = text ? JSON.parse(text) : {}; } catch { /* keep text */ }
+  try {
+    json = text ? JSON.parse(text) : {};
+  } catch {
+    /* keep text */
+  }
   return { status: res.status, json };
 }
 

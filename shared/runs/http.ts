@@ -7,14 +7,22 @@ export interface JsonAnswer {
   headers?: Record<string, string>;
 }
 
-export function errorAnswer(e: unknown, correlationId: string, log?: (msg: string, fields: Record<string, unknown>) => void): JsonAnswer {
+export function errorAnswer(
+  e: unknown,
+  correlationId: string,
+  log?: (msg: string, fields: Record<string, unknown>) => void,
+): JsonAnswer {
   if (isStagecraftError(e)) {
     const headers: Record<string, string> = { 'cache-control': 'no-store' };
     if (e.retryable) headers['retry-after'] = '5';
     return { status: e.status, jsonBody: { ...e.toJSON(), correlationId }, headers };
   }
   log?.('unexpected error', { correlationId, error: e instanceof Error ? e.message : String(e) });
-  return { status: 500, jsonBody: { code: 'INTERNAL', message: 'internal error; see logs with this correlationId', correlationId }, headers: { 'cache-control': 'no-store' } };
+  return {
+    status: 500,
+    jsonBody: { code: 'INTERNAL', message: 'internal error; see logs with this correlationId', correlationId },
+    headers: { 'cache-control': 'no-store' },
+  };
 }
 
 export function readJson(text: string): unknown {

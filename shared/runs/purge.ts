@@ -18,14 +18,20 @@ export function historyRetentionMs(env: Env = process.env): number {
   const raw = env['STAGECRAFT_HISTORY_RETENTION']?.trim() || DEFAULT_HISTORY_RETENTION;
   const ms = tryParseDuration(raw);
   if (ms === undefined || ms < MIN_RETENTION_MS) {
-    throw new ConfigError('STAGECRAFT_HISTORY_RETENTION must be a duration of at least 1d, e.g. 30d or 90d', { problems: [{ setting: 'STAGECRAFT_HISTORY_RETENTION', problem: 'not a duration of at least 1d' }] });
+    throw new ConfigError('STAGECRAFT_HISTORY_RETENTION must be a duration of at least 1d, e.g. 30d or 90d', {
+      problems: [{ setting: 'STAGECRAFT_HISTORY_RETENTION', problem: 'not a duration of at least 1d' }],
+    });
   }
   return ms;
 }
 
 export const PURGED_STATUSES: readonly PurgeableStatus[] = ['Completed', 'Failed', 'Terminated'];
 
-export async function purgeHistory(durable: Pick<DurablePort, 'purgeFinished'>, retentionMs: number, nowMs: number): Promise<{ instancesDeleted: number; createdBefore: string }> {
+export async function purgeHistory(
+  durable: Pick<DurablePort, 'purgeFinished'>,
+  retentionMs: number,
+  nowMs: number,
+): Promise<{ instancesDeleted: number; createdBefore: string }> {
   const createdBefore = new Date(nowMs - retentionMs);
   const instancesDeleted = await durable.purgeFinished(createdBefore, PURGED_STATUSES);
   return { instancesDeleted, createdBefore: createdBefore.toISOString() };

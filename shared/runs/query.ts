@@ -10,8 +10,14 @@ import type { RunStep, RunStepStore } from './store';
 
 /** Short names users type for the workflows. */
 export const WORKFLOW_ALIASES: Record<string, string> = {
-  ci: 'ciPipeline', release: 'releaseDeployment', retraining: 'retrainingCoordinator', retrain: 'retrainingRun',
-  promotion: 'modelPromotion', rollback: 'modelRollback', job: 'scheduledJob', jobs: 'scheduledJob',
+  ci: 'ciPipeline',
+  release: 'releaseDeployment',
+  retraining: 'retrainingCoordinator',
+  retrain: 'retrainingRun',
+  promotion: 'modelPromotion',
+  rollback: 'modelRollback',
+  job: 'scheduledJob',
+  jobs: 'scheduledJob',
 };
 /** Plumbing instances hidden from listings unless asked for by workflow name. */
 const INTERNAL = new Set(['runJob', 'retrainingWake']);
@@ -20,7 +26,10 @@ export const RunsQuery = z.strictObject({
   workflow: z.string().min(1).max(100).optional(),
   model: z.string().min(1).max(256).optional(),
   repo: z.string().min(1).max(256).optional(),
-  status: z.string().regex(/^[A-Za-z,]+$/, { message: 'must be runtime statuses such as Running,Completed,Failed' }).optional(),
+  status: z
+    .string()
+    .regex(/^[A-Za-z,]+$/, { message: 'must be runtime statuses such as Running,Completed,Failed' })
+    .optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   // Paging (shared/runs/query.ts listRuns): a created-time window and the opaque token of the previous answer.
   from: z.iso.datetime({ offset: true }).optional(),
@@ -64,8 +73,15 @@ const time = (v: unknown): string => (v instanceof Date ? v.toISOString() : type
 export function summarize(s: InstanceStatus): RunSummary {
   const input = s.input;
   const custom = s.customStatus;
-  const out: RunSummary = { id: s.instanceId, workflow: s.name, status: s.runtimeStatus, createdTime: s.createdTime, lastUpdatedTime: s.lastUpdatedTime };
-  const model = str(get(custom, 'model')) ?? str(get(input, 'model')) ?? str(get(input, 'event', 'data', 'model', 'name'));
+  const out: RunSummary = {
+    id: s.instanceId,
+    workflow: s.name,
+    status: s.runtimeStatus,
+    createdTime: s.createdTime,
+    lastUpdatedTime: s.lastUpdatedTime,
+  };
+  const model =
+    str(get(custom, 'model')) ?? str(get(input, 'model')) ?? str(get(input, 'event', 'data', 'model', 'name'));
   const repo = str(get(custom, 'repo')) ?? str(get(input, 'event', 'data', 'repository', 'id'));
   const commit = str(get(custom, 'commit')) ?? str(get(input, 'event', 'data', 'commit'));
   const step = str(get(custom, 'step')) ?? str(get(custom, 'state'));
@@ -111,7 +127,12 @@ export interface RunsPage {
 }
 
 /** Where the listing stopped: the durable page token it was reading, how many rows of that page were consumed, the window. */
-const Cursor = z.strictObject({ t: z.string().optional(), s: z.int().min(0), f: z.iso.datetime(), u: z.iso.datetime() });
+const Cursor = z.strictObject({
+  t: z.string().optional(),
+  s: z.int().min(0),
+  f: z.iso.datetime(),
+  u: z.iso.datetime(),
+});
 type Cursor = z.output<typeof Cursor>;
 
 function encodeCursor(c: Cursor): string {
@@ -122,36 +143,70 @@ function decodeCursor(token: string): Cursor {
   try {
     return Cursor.parse(JSON.parse(Buffer.from(token, 'base64url').toString('utf8')));
   } catch {
-    throw validationErrorFrom('RUNS_QUERY_INVALID', 'runs query', [{ code: 'custom', path: ['continuationToken'], message: 'is not a token from a previous answer', input: undefined }]);
+    throw validationErrorFrom('RUNS_QUERY_INVALID', 'runs query', [
+      {
+        code: 'custom',
+        path: ['continuationToken'],
+        message: 'is not a token from a previous answer',
+        input: undefined,
+      },
+    ]);
   }
 }
 
-const newestFirst = (a: RunSummary, b: RunSummary) => (a.createdTime < b.createdTime ? 1 : a.createdTime > b.createdTime ? -1 : 0);
+const newestFirst = (a: RunSummary, b: RunSummary) =>
+  a.createdTime < b.createdTime ? 1 : a.createdTime > b.createdTime ? -1 : 0;
 
 /**
  * Runs matching `q`, at most `q.limit`, reading at most MAX_SCANNED_PER_REQUEST instances created in the window
  * (`from`, default 7 days ago, to `to`, default now). When it stops early it returns a continuation token that
  * resumes exactly after the last instance read (no run is skipped or repeated if the store does not change).
  */
-export async function listRuns(durable: Pick<DurablePort, 'listPage'>, q: RunsQuery, deps: { now?: () => number } = {}): Promise<RunsPage> {
+export async function listRuns(
+  durable: Pick<DurablePort, 'listPage'>,
+  q: RunsQuery,
+  deps: { now?: () => number } = {},
+): Promise<RunsPage> {
   const now = (deps.now ?? Date.now)();
   const start: Cursor = q.continuationToken
     ? decodeCursor(q.continuationToken)
-    : { s: 0, f: q.from ? new Date(q.from).toISOString() : new Date(now - DEFAULT_WINDOW_MS).toISOString(), u: q.to ? new Date(q.to).toISOString() : new Date(now).toISOString() };
-  if (!(start.f < start.u)) throw validationErrorFrom('RUNS_QUERY_INVALID', 'runs query', [{ code: 'custom', path: ['from'], message: 'must be before to', input: undefined }]);
+    : {
+        s: 0,
+        f: q.from ? new Date(q.from).toISOString() : new Date(now - DEFAULT_WINDOW_MS).toISOString(),
+        u: q.to ? new Date(q.to).toISOString() : new Date(now).toISOString(),
+      };
+  if (!(start.f < start.u))
+    throw validationErrorFrom('RUNS_QUERY_INVALID', 'runs query', [
+      { code: 'custom', path: ['from'], message: 'must be before to', input: undefined },
+    ]);
   const runs: RunSummary[] = [];
   let scanned = 0;
   let token = start.t;
   let skip = start.s;
   for (;;) {
-    const page = await durable.listPage({ top: DURABLE_PAGE_SIZE, from: start.f, to: start.u, ...(token ? { token } : {}) });
+    const page = await durable.listPage({
+      top: DURABLE_PAGE_SIZE,
+      from: start.f,
+      to: start.u,
+      ...(token ? { token } : {}),
+    });
     for (let i = skip; i < page.instances.length; i++) {
       scanned++;
       const r = summarize(page.instances[i]!);
       if (matches(r, q)) runs.push(r);
       if (runs.length >= q.limit || scanned >= MAX_SCANNED_PER_REQUEST) {
-        const rest = i + 1 < page.instances.length ? { ...(token ? { t: token } : {}), s: i + 1 } : page.next ? { t: page.next, s: 0 } : undefined;
-        return { runs: runs.sort(newestFirst), ...(rest ? { continuationToken: encodeCursor({ ...rest, f: start.f, u: start.u }) } : {}), window: { from: start.f, to: start.u }, scanned };
+        const rest =
+          i + 1 < page.instances.length
+            ? { ...(token ? { t: token } : {}), s: i + 1 }
+            : page.next
+              ? { t: page.next, s: 0 }
+              : undefined;
+        return {
+          runs: runs.sort(newestFirst),
+          ...(rest ? { continuationToken: encodeCursor({ ...rest, f: start.f, u: start.u }) } : {}),
+          window: { from: start.f, to: start.u },
+          scanned,
+        };
       }
     }
     if (!page.next) return { runs: runs.sort(newestFirst), window: { from: start.f, to: start.u }, scanned };
@@ -180,24 +235,82 @@ export function historyTimeline(events: readonly Record<string, unknown>[]): Tim
     const since = str(e['ScheduledTime']);
     const took = since ? ` (${Math.max(0, Date.parse(at) - Date.parse(since))} ms)` : '';
     switch (type) {
-      case 'ExecutionStarted': out.push({ at, source: 'history', kind: 'started', title: `started ${fn}` }); break;
-      case 'TaskCompleted': out.push({ at, source: 'history', kind: 'activity', status: 'completed', title: `activity ${fn} completed${took}` }); break;
-      case 'TaskFailed': out.push({ at, source: 'history', kind: 'activity', status: 'failed', title: `activity ${fn} failed${took}: ${text(e['Reason']).slice(0, 300)}` }); break;
-      case 'SubOrchestrationInstanceCompleted': out.push({ at, source: 'history', kind: 'sub-orchestration', status: 'completed', title: `sub-orchestration ${fn} completed${took}` }); break;
-      case 'SubOrchestrationInstanceFailed': out.push({ at, source: 'history', kind: 'sub-orchestration', status: 'failed', title: `sub-orchestration ${fn} failed${took}: ${text(e['Reason']).slice(0, 300)}` }); break;
-      case 'TimerFired': out.push({ at, source: 'history', kind: 'timer', title: 'timer fired' }); break;
-      case 'EventRaised': out.push({ at, source: 'history', kind: 'event', title: `event ${fn} received` }); break;
-      case 'ExecutionCompleted': out.push({ at, source: 'history', kind: 'completed', status: text(e['OrchestrationStatus']), title: `ended ${text(e['OrchestrationStatus'])}` }); break;
-      case 'ExecutionTerminated': out.push({ at, source: 'history', kind: 'terminated', title: 'terminated' }); break;
-      case 'ContinueAsNew': out.push({ at, source: 'history', kind: 'continued-as-new', title: 'continued as new (history trimmed)' }); break;
-      default: break;
+      case 'ExecutionStarted':
+        out.push({ at, source: 'history', kind: 'started', title: `started ${fn}` });
+        break;
+      case 'TaskCompleted':
+        out.push({
+          at,
+          source: 'history',
+          kind: 'activity',
+          status: 'completed',
+          title: `activity ${fn} completed${took}`,
+        });
+        break;
+      case 'TaskFailed':
+        out.push({
+          at,
+          source: 'history',
+          kind: 'activity',
+          status: 'failed',
+          title: `activity ${fn} failed${took}: ${text(e['Reason']).slice(0, 300)}`,
+        });
+        break;
+      case 'SubOrchestrationInstanceCompleted':
+        out.push({
+          at,
+          source: 'history',
+          kind: 'sub-orchestration',
+          status: 'completed',
+          title: `sub-orchestration ${fn} completed${took}`,
+        });
+        break;
+      case 'SubOrchestrationInstanceFailed':
+        out.push({
+          at,
+          source: 'history',
+          kind: 'sub-orchestration',
+          status: 'failed',
+          title: `sub-orchestration ${fn} failed${took}: ${text(e['Reason']).slice(0, 300)}`,
+        });
+        break;
+      case 'TimerFired':
+        out.push({ at, source: 'history', kind: 'timer', title: 'timer fired' });
+        break;
+      case 'EventRaised':
+        out.push({ at, source: 'history', kind: 'event', title: `event ${fn} received` });
+        break;
+      case 'ExecutionCompleted':
+        out.push({
+          at,
+          source: 'history',
+          kind: 'completed',
+          status: text(e['OrchestrationStatus']),
+          title: `ended ${text(e['OrchestrationStatus'])}`,
+        });
+        break;
+      case 'ExecutionTerminated':
+        out.push({ at, source: 'history', kind: 'terminated', title: 'terminated' });
+        break;
+      case 'ContinueAsNew':
+        out.push({ at, source: 'history', kind: 'continued-as-new', title: 'continued as new (history trimmed)' });
+        break;
+      default:
+        break;
     }
   }
   return out.length > MAX_HISTORY_ENTRIES ? out.slice(out.length - MAX_HISTORY_ENTRIES) : out;
 }
 
 export function recordTimeline(steps: readonly RunStep[]): TimelineEntry[] {
-  return steps.map((s) => ({ at: s.at, source: 'record', kind: s.kind, status: s.status, title: s.title, ...(s.data !== undefined ? { data: s.data } : {}) }));
+  return steps.map((s) => ({
+    at: s.at,
+    source: 'record',
+    kind: s.kind,
+    status: s.status,
+    title: s.title,
+    ...(s.data !== undefined ? { data: s.data } : {}),
+  }));
 }
 
 /** What a run is linked to (e.g. a retraining run → the model version it registered and its promotion). */
@@ -234,11 +347,34 @@ export function linksOf(steps: readonly RunStep[]): RunLink[] {
   return out;
 }
 
-export async function getRun(durable: Pick<DurablePort, 'status'>, store: RunStepStore, id: string): Promise<RunDetail> {
+export async function getRun(
+  durable: Pick<DurablePort, 'status'>,
+  store: RunStepStore,
+  id: string,
+): Promise<RunDetail> {
   const st = await durable.status(id, { showHistory: true, showHistoryOutput: false, showInput: true });
   const steps = await store.list(id);
-  if (!st && steps.length === 0) throw new NotFoundError('RUN_NOT_FOUND', `no run with id '${id}'`, { details: { id } });
-  const timeline = [...historyTimeline(st?.history ?? []), ...recordTimeline(steps)].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
-  const run = st ? summarize(st) : { id, workflow: steps[0]?.workflow ?? '', status: 'Purged', createdTime: steps[0]?.at ?? '', lastUpdatedTime: steps[steps.length - 1]?.at ?? '' };
-  return { run, input: st?.input ?? null, output: st?.output ?? null, customStatus: st?.customStatus ?? null, timeline, links: linksOf(steps), records: store.enabled };
+  if (!st && steps.length === 0)
+    throw new NotFoundError('RUN_NOT_FOUND', `no run with id '${id}'`, { details: { id } });
+  const timeline = [...historyTimeline(st?.history ?? []), ...recordTimeline(steps)].sort((a, b) =>
+    a.at < b.at ? -1 : a.at > b.at ? 1 : 0,
+  );
+  const run = st
+    ? summarize(st)
+    : {
+        id,
+        workflow: steps[0]?.workflow ?? '',
+        status: 'Purged',
+        createdTime: steps[0]?.at ?? '',
+        lastUpdatedTime: steps[steps.length - 1]?.at ?? '',
+      };
+  return {
+    run,
+    input: st?.input ?? null,
+    output: st?.output ?? null,
+    customStatus: st?.customStatus ?? null,
+    timeline,
+    links: linksOf(steps),
+    records: store.enabled,
+  };
 }

@@ -19,14 +19,20 @@ export interface RunsSettings {
   publicUrl: string | undefined;
 }
 
-const text = z.string().optional().transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+const text = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
 export function runsSettings(env: Env = process.env, cwd = process.cwd()): RunsSettings {
   // Storage and the records names come from the `storage` section's schemas (one definition of each setting);
   // storage itself is optional here.
   const shape = storageSection.schema.shape;
   const problems: string[] = [];
-  const one = <T>(name: keyof typeof shape, r: { success: true; data: T } | { success: false; error: { issues: Array<{ message: string }> } }): T | undefined => {
+  const one = <T>(
+    name: keyof typeof shape,
+    r: { success: true; data: T } | { success: false; error: { issues: Array<{ message: string }> } },
+  ): T | undefined => {
     if (r.success) return r.data;
     problems.push(`${name}: ${r.error.issues.map((i) => i.message).join('; ')}`);
     return undefined;
@@ -34,11 +40,17 @@ export function runsSettings(env: Env = process.env, cwd = process.cwd()): RunsS
   const prefix = one('RECORDS_TABLE_PREFIX', shape.RECORDS_TABLE_PREFIX.safeParse(env['RECORDS_TABLE_PREFIX']));
   const container = one('REPORTS_CONTAINER', shape.REPORTS_CONTAINER.safeParse(env['REPORTS_CONTAINER']));
   const publicUrl = text.parse(env['STAGECRAFT_PUBLIC_URL']);
-  if (publicUrl !== undefined && !/^https?:\/\//.test(publicUrl)) problems.push('STAGECRAFT_PUBLIC_URL: must be an http(s) URL');
-  if (problems.length || prefix === undefined || container === undefined) throw new ConfigError(`settings are invalid: ${problems.join('; ')}`, { problems });
+  if (publicUrl !== undefined && !/^https?:\/\//.test(publicUrl))
+    problems.push('STAGECRAFT_PUBLIC_URL: must be an http(s) URL');
+  if (problems.length || prefix === undefined || container === undefined)
+    throw new ConfigError(`settings are invalid: ${problems.join('; ')}`, { problems });
   const cs = text.parse(env['AzureWebJobsStorage']);
   const account = text.parse(env['StorageAccountName']);
-  const storage: StorageConfig | undefined = cs ? { kind: 'connectionString', connectionString: cs } : account ? { kind: 'identity', accountName: account } : undefined;
+  const storage: StorageConfig | undefined = cs
+    ? { kind: 'connectionString', connectionString: cs }
+    : account
+      ? { kind: 'identity', accountName: account }
+      : undefined;
   const policy = text.parse(env['STAGECRAFT_POLICY_PATH']) ?? 'stagecraft.policy.yaml';
   return {
     storage,

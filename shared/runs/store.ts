@@ -84,11 +84,24 @@ export function runStepStore(settings: RunsSettings): RunStepStore {
         const unique = new Map(group.map((s) => [stepRowKey(s), s]));
         const rows = [...unique.entries()];
         for (let i = 0; i < rows.length; i += 100) {
-          const actions = rows.slice(i, i + 100).map(([rk, s]) => [
-            'upsert',
-            { partitionKey: pk, rowKey: rk, name: s.name, at: s.at, workflow: s.workflow, kind: s.kind, status: s.status, title: s.title.slice(0, 1024), data: encodeData(s.data) },
-            'Replace',
-          ] as ['upsert', Record<string, unknown> & { partitionKey: string; rowKey: string }, 'Replace']);
+          const actions = rows.slice(i, i + 100).map(
+            ([rk, s]) =>
+              [
+                'upsert',
+                {
+                  partitionKey: pk,
+                  rowKey: rk,
+                  name: s.name,
+                  at: s.at,
+                  workflow: s.workflow,
+                  kind: s.kind,
+                  status: s.status,
+                  title: s.title.slice(0, 1024),
+                  data: encodeData(s.data),
+                },
+                'Replace',
+              ] as ['upsert', Record<string, unknown> & { partitionKey: string; rowKey: string }, 'Replace'],
+          );
           await table.submitTransaction(actions);
         }
       }
@@ -99,11 +112,17 @@ export function runStepStore(settings: RunsSettings): RunStepStore {
       const out: RunStep[] = [];
       const pk = escapeKey(instanceId).replace(/'/g, "''");
       const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-      for await (const e of table.listEntities<Record<string, unknown>>({ queryOptions: { filter: `PartitionKey eq '${pk}'` } })) {
+      for await (const e of table.listEntities<Record<string, unknown>>({
+        queryOptions: { filter: `PartitionKey eq '${pk}'` },
+      })) {
         const raw = typeof e['data'] === 'string' && e['data'] !== '' ? e['data'] : undefined;
         let data: unknown;
         if (raw !== undefined) {
-          try { data = JSON.parse(raw); } catch { data = raw; }
+          try {
+            data = JSON.parse(raw);
+          } catch {
+            data = raw;
+          }
         }
         out.push({
           instanceId,

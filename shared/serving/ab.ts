@@ -15,11 +15,21 @@ export const AB_METRICS = ['error_rate', 'latency_mean_ms', 'latency_p95_ms'] as
 export type AbMetric = (typeof AB_METRICS)[number];
 
 function quoteTable(name: string): string {
-  if (!/^[A-Za-z0-9_]+\.[A-Za-z0-9_]+\.[A-Za-z0-9_]+$/.test(name)) throw new RangeError(`not a catalog.schema.table name: ${name}`);
-  return name.split('.').map((p) => `\`${p}\``).join('.');
+  if (!/^[A-Za-z0-9_]+\.[A-Za-z0-9_]+\.[A-Za-z0-9_]+$/.test(name))
+    throw new RangeError(`not a catalog.schema.table name: ${name}`);
+  return name
+    .split('.')
+    .map((p) => `\`${p}\``)
+    .join('.');
 }
 
-export function abStatement(check: AbTestCheck, endpoint: string, championVersion: string, challengerVersion: string, since: string): { statement: string; parameters: SqlParameter[] } {
+export function abStatement(
+  check: AbTestCheck,
+  endpoint: string,
+  championVersion: string,
+  challengerVersion: string,
+  since: string,
+): { statement: string; parameters: SqlParameter[] } {
   const table = quoteTable(check.inferenceTable);
   const parameters: SqlParameter[] = [
     { name: 'endpoint', value: endpoint, type: 'STRING' },
@@ -27,30 +37,34 @@ export function abStatement(check: AbTestCheck, endpoint: string, championVersio
     { name: 'challenger', value: challengerVersion, type: 'STRING' },
     { name: 'since', value: since, type: 'TIMESTAMP' },
   ];
-  const statement = check.tableFormat === 'ai-gateway'
-    ? [
-      'SELECT s.entity_version AS version, COUNT(*) AS samples,',
-      '  AVG(CASE WHEN t.status_code >= 400 THEN 1.0 ELSE 0.0 END) AS error_rate,',
-      '  AVG(t.execution_duration_ms) AS latency_mean_ms,',
-      '  PERCENTILE_APPROX(t.execution_duration_ms, 0.95) AS latency_p95_ms',
-      `FROM ${table} t JOIN system.serving.served_entities s ON t.served_entity_id = s.served_entity_id`,
-      'WHERE s.endpoint_name = :endpoint AND s.entity_version IN (:champion, :challenger) AND t.request_time >= :since',
-      'GROUP BY s.entity_version',
-    ].join('\n')
-    : [
-      "SELECT request_metadata['model_version'] AS version, COUNT(*) AS samples,",
-      '  AVG(CASE WHEN status_code >= 400 THEN 1.0 ELSE 0.0 END) AS error_rate,',
-      '  AVG(execution_time_ms) AS latency_mean_ms,',
-      '  PERCENTILE_APPROX(execution_time_ms, 0.95) AS latency_p95_ms',
-      `FROM ${table}`,
-      "WHERE request_metadata['endpoint_name'] = :endpoint AND request_metadata['model_version'] IN (:champion, :challenger)",
-      '  AND timestamp_ms >= unix_millis(:since)',
-      "GROUP BY request_metadata['model_version']",
-    ].join('\n');
+  const statement =
+    check.tableFormat === 'ai-gateway'
+      ? [
+          'SELECT s.entity_version AS version, COUNT(*) AS samples,',
+          '  AVG(CASE WHEN t.status_code >= 400 THEN 1.0 ELSE 0.0 END) AS error_rate,',
+          '  AVG(t.execution_duration_ms) AS latency_mean_ms,',
+          '  PERCENTILE_APPROX(t.execution_duration_ms, 0.95) AS latency_p95_ms',
+          `FROM ${table} t JOIN system.serving.served_entities s ON t.served_entity_id = s.served_entity_id`,
+          'WHERE s.endpoint_name = :endpoint AND s.entity_version IN (:champion, :challenger) AND t.request_time >= :since',
+          'GROUP BY s.entity_version',
+        ].join('\n')
+      : [
+          "SELECT request_metadata['model_version'] AS version, COUNT(*) AS samples,",
+          '  AVG(CASE WHEN status_code >= 400 THEN 1.0 ELSE 0.0 END) AS error_rate,',
+          '  AVG(execution_time_ms) AS latency_mean_ms,',
+          '  PERCENTILE_APPROX(execution_time_ms, 0.95) AS latency_p95_ms',
+          `FROM ${table}`,
+          "WHERE request_metadata['endpoint_name'] = :endpoint AND request_metadata['model_version'] IN (:champion, :challenger)",
+          '  AND timestamp_ms >= unix_millis(:since)',
+          "GROUP BY request_metadata['model_version']",
+        ].join('\n');
   return { statement, parameters };
 }
 
-export interface SideMetrics { samples: number; metrics: Record<string, number> }
+export interface SideMetrics {
+  samples: number;
+  metrics: Record<string, number>;
+}
 
 export function metricsByVersion(result: StatementResult): Map<string, SideMetrics> {
   const out = new Map<string, SideMetrics>();
@@ -67,15 +81,25 @@ export function metricsByVersion(result: StatementResult): Map<string, SideMetri
   return out;
 }
 
-export function abDecision(check: AbTestCheck, championVersion: string, challengerVersion: string, byVersion: Map<string, SideMetrics>): CheckEvaluation {
+export function abDecision(
+  check: AbTestCheck,
+  championVersion: string,
+  challengerVersion: string,
+  byVersion: Map<string, SideMetrics>,
+): CheckEvaluation {
   const champ = byVersion.get(championVersion) ?? { samples: 0, metrics: {} };
   const chall = byVersion.get(challengerVersion) ?? { samples: 0, metrics: {} };
   const counts = `samples: challenger v${challengerVersion} ${chall.samples}, champion v${championVersion} ${champ.samples}`;
   if (chall.samples < check.minSamples || champ.samples < check.minSamples) {
-    return { status: 'failed', message: `not enough live traffic to compare (${counts}; ${check.minSamples} required on each side)` };
+    return {
+      status: 'failed',
+      message: `not enough live traffic to compare (${counts}; ${check.minSamples} required on each side)`,
+    };
   }
   const cmp = compareWithChampion(chall.metrics, champ.metrics, check.rules);
-  const bad = cmp.results.filter((r) => r.status === 'failed' || r.status === 'missing' || r.status === 'champion-missing');
+  const bad = cmp.results.filter(
+    (r) => r.status === 'failed' || r.status === 'missing' || r.status === 'champion-missing',
+  );
   const passed = bad.length === 0;
   const message = passed
     ? `on live traffic, within limits of champion v${championVersion} (${counts}): ${cmp.results.map((r) => r.message).join('; ')}`

@@ -25,13 +25,24 @@ export function registerLocalServing(f: (env: Env) => ServingBackend): void {
 }
 
 export function databricksHost(env: Env): string {
-  return requireDatabricks(env, 'serving endpoints with runner: databricks, ab-test checks and the records sink need DATABRICKS_HOST').baseUrl;
+  return requireDatabricks(
+    env,
+    'serving endpoints with runner: databricks, ab-test checks and the records sink need DATABRICKS_HOST',
+  ).baseUrl;
 }
 
 export function servingBackend(runner: 'databricks' | 'local', env: Env = process.env): ServingBackend {
   if (runner === 'local') {
-    if (runningInAzure(env)) throw new ValidationError('LOCAL_SERVING_NOT_IN_AZURE', "serving endpoints with 'runner: local' run only under the local host; use 'runner: databricks' in Azure", { status: 422 });
-    if (!localFactory) throw new ConfigError('the local serving runner is not loaded in this process', { code: 'LOCAL_SERVING_UNAVAILABLE' });
+    if (runningInAzure(env))
+      throw new ValidationError(
+        'LOCAL_SERVING_NOT_IN_AZURE',
+        "serving endpoints with 'runner: local' run only under the local host; use 'runner: databricks' in Azure",
+        { status: 422 },
+      );
+    if (!localFactory)
+      throw new ConfigError('the local serving runner is not loaded in this process', {
+        code: 'LOCAL_SERVING_UNAVAILABLE',
+      });
     return localFactory(env);
   }
   return new DatabricksServingClient({ baseUrl: databricksHost(env), auth: servicesFor(env).databricksAuth() });
@@ -43,6 +54,10 @@ export function sqlClientFromEnv(env: Env = process.env): DatabricksSqlClient {
 
 export function warehouseId(explicit: string | undefined, env: Env = process.env): string {
   const id = explicit ?? databricksSettings(env).warehouseId;
-  if (!id) throw new ConfigError('ab-test checks and the records sink need a SQL warehouse: set DATABRICKS_WAREHOUSE_ID (or warehouseId on the check)', { setting: 'DATABRICKS_WAREHOUSE_ID' });
+  if (!id)
+    throw new ConfigError(
+      'ab-test checks and the records sink need a SQL warehouse: set DATABRICKS_WAREHOUSE_ID (or warehouseId on the check)',
+      { setting: 'DATABRICKS_WAREHOUSE_ID' },
+    );
   return id;
 }

@@ -24,22 +24,37 @@ export function entityFor(deploy: ServingDeploy, entityName: string, version: st
 /** The new version alone with 100 % of traffic. */
 export function fullConfig(deploy: ServingDeploy, entityName: string, version: string): ConfigInput {
   const e = entityFor(deploy, entityName, version);
-  return { served_entities: [e], traffic_config: { routes: [{ served_entity_name: e.name, traffic_percentage: 100 }] } };
+  return {
+    served_entities: [e],
+    traffic_config: { routes: [{ served_entity_name: e.name, traffic_percentage: 100 }] },
+  };
 }
 
 /** The serving entity that has the most traffic in a snapshot (the champion being served), if any. */
 export function servingChampion(s: ServingSnapshot | null): ServedEntityInput | undefined {
   if (!s || s.served_entities.length === 0) return undefined;
-  const pct = (name: string) => s.traffic_config.routes.find((r) => r.served_entity_name === name)?.traffic_percentage ?? 0;
+  const pct = (name: string) =>
+    s.traffic_config.routes.find((r) => r.served_entity_name === name)?.traffic_percentage ?? 0;
   return [...s.served_entities].sort((a, b) => pct(b.name) - pct(a.name))[0];
 }
 
 /** Champion (as it is served now) with 100 - p %, the new version with p %. */
-export function splitConfig(deploy: ServingDeploy, champion: ServedEntityInput, entityName: string, version: string, percent: number): ConfigInput {
+export function splitConfig(
+  deploy: ServingDeploy,
+  champion: ServedEntityInput,
+  entityName: string,
+  version: string,
+  percent: number,
+): ConfigInput {
   const e = entityFor(deploy, entityName, version);
   return {
     served_entities: [champion, e],
-    traffic_config: { routes: [{ served_entity_name: champion.name, traffic_percentage: 100 - percent }, { served_entity_name: e.name, traffic_percentage: percent }] },
+    traffic_config: {
+      routes: [
+        { served_entity_name: champion.name, traffic_percentage: 100 - percent },
+        { served_entity_name: e.name, traffic_percentage: percent },
+      ],
+    },
   };
 }
 
@@ -55,8 +70,15 @@ export function snapshotOf(ep: ServingEndpoint | null): ServingSnapshot | null {
     scale_to_zero_enabled: s.scale_to_zero_enabled ?? true,
     ...(s.environment_vars && Object.keys(s.environment_vars).length ? { environment_vars: s.environment_vars } : {}),
   }));
-  const routes = (c.traffic_config?.routes ?? []).map((r) => ({ served_entity_name: r.served_entity_name ?? r.served_model_name ?? '', traffic_percentage: r.traffic_percentage }));
-  return { served_entities, traffic_config: { routes }, ...(c.config_version !== undefined ? { configVersion: c.config_version } : {}) };
+  const routes = (c.traffic_config?.routes ?? []).map((r) => ({
+    served_entity_name: r.served_entity_name ?? r.served_model_name ?? '',
+    traffic_percentage: r.traffic_percentage,
+  }));
+  return {
+    served_entities,
+    traffic_config: { routes },
+    ...(c.config_version !== undefined ? { configVersion: c.config_version } : {}),
+  };
 }
 
 /**
@@ -71,15 +93,24 @@ export function progressOf(ep: ServingEndpoint | null): UpdateProgress {
 }
 
 export function stateOf(ep: ServingEndpoint | null): ServingState {
-  return { exists: ep !== null, snapshot: snapshotOf(ep), ready: ep?.state?.ready, configUpdate: ep?.state?.config_update, progress: progressOf(ep) };
+  return {
+    exists: ep !== null,
+    snapshot: snapshotOf(ep),
+    ready: ep?.state?.ready,
+    configUpdate: ep?.state?.config_update,
+    progress: progressOf(ep),
+  };
 }
 
 /** Same served versions and traffic (names, versions, percentages), whatever the order. */
 export function sameServing(a: ServingSnapshot | null, b: ServingSnapshot | null): boolean {
-  const key = (s: ServingSnapshot | null) => (s ? JSON.stringify({
-    e: s.served_entities.map((x) => `${x.name}|${x.entity_name}|${x.entity_version}`).sort(),
-    r: s.traffic_config.routes.map((x) => `${x.served_entity_name}|${x.traffic_percentage}`).sort(),
-  }) : 'none');
+  const key = (s: ServingSnapshot | null) =>
+    s
+      ? JSON.stringify({
+          e: s.served_entities.map((x) => `${x.name}|${x.entity_name}|${x.entity_version}`).sort(),
+          r: s.traffic_config.routes.map((x) => `${x.served_entity_name}|${x.traffic_percentage}`).sort(),
+        })
+      : 'none';
   return key(a) === key(b);
 }
 

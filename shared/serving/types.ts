@@ -61,6 +61,21 @@ export const SERVING_ACTIVITIES = {
   abTest: 'servingAbTest',
 } as const;
 
-export interface ServingReadInput { endpoint: string; runner: 'databricks' | 'local' }
-export interface ServingApplyInput { endpoint: string; runner: 'databricks' | 'local'; config: ConfigInput; create: boolean }
-export interface ServingAbTestInput { endpoint: string; id: string; check: AbTestCheck; championVersion: string; challengerVersion: string; since: string }
+export interface ServingReadInput {
+  endpoint: string;
+  runner: 'databricks' | 'local';
+}
+export interface ServingApplyInput {
+  endpoint: string;
+  runner: 'databricks' | 'local';
+  config: ConfigInput;
+  create: boolean;
+}
+export interface ServingAbTestInput {
+  endpoint: string;
+  id: string;
+  check: AbTestCheck;
+  championVersion: string;
+  challengerVersion: string;
+  since: string;
+}

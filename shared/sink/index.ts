@@ -50,7 +50,15 @@ const OutboxRow = z.object({
   lastError: z.string().optional(),
 });
 export type OutboxRow = z.output<typeof OutboxRow>;
-export interface SinkItem { kind: SinkKind; key: string; model: string; version?: string; instanceId?: string; recordedAt: string; payload: unknown }
+export interface SinkItem {
+  kind: SinkKind;
+  key: string;
+  model: string;
+  version?: string;
+  instanceId?: string;
+  recordedAt: string;
+  payload: unknown;
+}
 
 const PARTITION = 'outbox';
 const tables = new Map<unknown, RecordTable<OutboxRow>>();
@@ -58,7 +66,13 @@ function outbox(env: Env): RecordTable<OutboxRow> {
   const s = storageFromEnv(env);
   let t = tables.get(s);
   if (!t) {
-    t = new RecordTable({ client: s.table('SinkOutbox'), schema: OutboxRow, partitionKey: () => PARTITION, rowKey: (r) => `${r.kind}|${r.key}`, overflow: { blobs: s.reports, prefix: 'sink-overflow' } });
+    t = new RecordTable({
+      client: s.table('SinkOutbox'),
+      schema: OutboxRow,
+      partitionKey: () => PARTITION,
+      rowKey: (r) => `${r.kind}|${r.key}`,
+      overflow: { blobs: s.reports, prefix: 'sink-overflow' },
+    });
     tables.set(s, t);
   }
   return t;
@@ -67,45 +81,87 @@ function outbox(env: Env): RecordTable<OutboxRow> {
 export function sinkSchema(env: Env = process.env): string | undefined {
   const v = env['STAGECRAFT_SINK_SCHEMA']?.trim();
   if (!v) return undefined;
-  if (!/^[A-Za-z0-9_]{1,255}\.[A-Za-z0-9_]{1,255}$/.test(v)) throw new ConfigError('STAGECRAFT_SINK_SCHEMA must be catalog.schema (letters, digits, _)', { setting: 'STAGECRAFT_SINK_SCHEMA' });
+  if (!/^[A-Za-z0-9_]{1,255}\.[A-Za-z0-9_]{1,255}$/.test(v))
+    throw new ConfigError('STAGECRAFT_SINK_SCHEMA must be catalog.schema (letters, digits, _)', {
+      setting: 'STAGECRAFT_SINK_SCHEMA',
+    });
   return v;
 }
 
 /** Queues records for the sink when it is enabled. Never throws: the caller's write already succeeded. */
-export async function enqueueSink(items: SinkItem[], env: Env = process.env, log?: (msg: string) => void): Promise<void> {
+export async function enqueueSink(
+  items: SinkItem[],
+  env: Env = process.env,
+  log?: (msg: string) => void,
+): Promise<void> {
   try {
     if (!items.length || !sinkSchema(env)) return;
     const t = outbox(env);
-    await Promise.all(items.map((i) => t.upsert({ kind: i.kind, key: i.key, model: i.model, version: i.version ?? '', instanceId: i.instanceId ?? '', recordedAt: i.recordedAt, payload: JSON.stringify(i.payload), attempts: 0 })));
+    await Promise.all(
+      items.map((i) =>
+        t.upsert({
+          kind: i.kind,
+          key: i.key,
+          model: i.model,
+          version: i.version ?? '',
+          instanceId: i.instanceId ?? '',
+          recordedAt: i.recordedAt,
+          payload: JSON.stringify(i.payload),
+          attempts: 0,
+        }),
+      ),
+    );
   } catch (e) {
     log?.(`records sink: could not queue ${items.length} record(s): ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 
-function mergeStatement(schema: string, kind: SinkKind, rows: OutboxRow[]): { statement: string; parameters: SqlParameter[] } {
+function mergeStatement(
+  schema: string,
+  kind: SinkKind,
+  rows: OutboxRow[],
+): { statement: string; parameters: SqlParameter[] } {
   const parameters: SqlParameter[] = [];
   const tuples = rows.map((r, i) => {
     const values: Array<[string, string, string]> = [
-      ['record_key', r.key, 'STRING'], ['model', r.model, 'STRING'], ['version', r.version, 'STRING'],
-      ['instance_id', r.instanceId, 'STRING'], ['recorded_at', r.recordedAt, 'TIMESTAMP'], ['payload', r.payload, 'STRING'],
+      ['record_key', r.key, 'STRING'],
+      ['model', r.model, 'STRING'],
+      ['version', r.version, 'STRING'],
+      ['instance_id', r.instanceId, 'STRING'],
+      ['recorded_at', r.recordedAt, 'TIMESTAMP'],
+      ['payload', r.payload, 'STRING'],
     ];
-    return `(${values.map(([c, v, type]) => { parameters.push({ name: `${c}_${i}`, value: v, type }); return `:${c}_${i}`; }).join(', ')})`;
+    return `(${values
+      .map(([c, v, type]) => {
+        parameters.push({ name: `${c}_${i}`, value: v, type });
+        return `:${c}_${i}`;
+      })
+      .join(', ')})`;
   });
   const statement = [
     `MERGE INTO ${qualified(schema, kind)} AS t`,
     `USING (VALUES ${tuples.join(', ')}) AS s(${COLUMNS.join(', ')})`,
     'ON t.record_key = s.record_key',
-    `WHEN MATCHED THEN UPDATE SET ${COLUMNS.filter((c) => c !== 'record_key').map((c) => `t.${c} = s.${c}`).join(', ')}`,
+    `WHEN MATCHED THEN UPDATE SET ${COLUMNS.filter((c) => c !== 'record_key')
+      .map((c) => `t.${c} = s.${c}`)
+      .join(', ')}`,
     `WHEN NOT MATCHED THEN INSERT (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `s.${c}`).join(', ')})`,
   ].join('\n');
   return { statement, parameters };
 }
 
-export interface DrainResult { written: number; failed: number; backlog: number; error?: string }
+export interface DrainResult {
+  written: number;
+  failed: number;
+  backlog: number;
+  error?: string;
+}
 const created = new Set<string>();
 
 /** Drains up to `max` queued records; one MERGE per kind per batch of `batch`. */
-export async function drainSink(o: { env?: Env; client?: DatabricksSqlClient; max?: number; batch?: number } = {}): Promise<DrainResult> {
+export async function drainSink(
+  o: { env?: Env; client?: DatabricksSqlClient; max?: number; batch?: number } = {},
+): Promise<DrainResult> {
   const env = o.env ?? process.env;
   const schema = sinkSchema(env);
   if (!schema) return { written: 0, failed: 0, backlog: 0 };
@@ -134,14 +190,23 @@ export async function drainSink(o: { env?: Env; client?: DatabricksSqlClient; ma
       } catch (e) {
         failed += chunk.length;
         error = (e instanceof Error ? e.message : String(e)).slice(0, 300);
-        await Promise.all(chunk.map((r) => t.upsert({ ...r, attempts: r.attempts + 1, lastError: error }).catch(() => undefined)));
+        await Promise.all(
+          chunk.map((r) => t.upsert({ ...r, attempts: r.attempts + 1, lastError: error }).catch(() => undefined)),
+        );
       }
     }
   }
   return { written, failed, backlog: rows.length - written, ...(error ? { error } : {}) };
 }
 
-export interface SinkStatus { enabled: boolean; schema?: string; backlog: number; oldest?: string; maxAttempts: number; lastError?: string }
+export interface SinkStatus {
+  enabled: boolean;
+  schema?: string;
+  backlog: number;
+  oldest?: string;
+  maxAttempts: number;
+  lastError?: string;
+}
 
 export async function sinkStatus(env: Env = process.env): Promise<SinkStatus> {
   const schema = sinkSchema(env);
@@ -149,7 +214,14 @@ export async function sinkStatus(env: Env = process.env): Promise<SinkStatus> {
   const rows = await outbox(env).listPartition(PARTITION, 1000);
   const oldest = rows.map((r) => r.recordedAt).sort()[0];
   const worst = rows.reduce<OutboxRow | undefined>((w, r) => (!w || r.attempts > w.attempts ? r : w), undefined);
-  return { enabled: true, schema, backlog: rows.length, ...(oldest ? { oldest } : {}), maxAttempts: worst?.attempts ?? 0, ...(worst?.lastError ? { lastError: worst.lastError } : {}) };
+  return {
+    enabled: true,
+    schema,
+    backlog: rows.length,
+    ...(oldest ? { oldest } : {}),
+    maxAttempts: worst?.attempts ?? 0,
+    ...(worst?.lastError ? { lastError: worst.lastError } : {}),
+  };
 }
 
 /** A promotion record and its alias moves as sink items (keys: instance id; instance + alias + time). */
@@ -157,7 +229,14 @@ export function sinkItemsOfPromotion(r: PromotionRecord): SinkItem[] {
   const base = { model: r.model, version: r.version, instanceId: r.instanceId };
   return [
     { kind: 'promotion', key: r.instanceId, ...base, recordedAt: r.finishedAt, payload: r },
-    ...(r.aliasChanges ?? []).map((c) => ({ kind: 'alias-move' as const, key: `${r.instanceId}:${c.alias}:${c.at}`, ...base, version: c.after ?? '', recordedAt: c.at, payload: { ...c, step: 'promotion' } })),
+    ...(r.aliasChanges ?? []).map((c) => ({
+      kind: 'alias-move' as const,
+      key: `${r.instanceId}:${c.alias}:${c.at}`,
+      ...base,
+      version: c.after ?? '',
+      recordedAt: c.at,
+      payload: { ...c, step: 'promotion' },
+    })),
   ];
 }
 

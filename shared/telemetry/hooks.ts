@@ -11,7 +11,15 @@
  */
 import type { FunctionHandler, HttpResponseInit, InvocationContext, PreInvocationContext } from '@azure/functions';
 import { ROOT_CONTEXT, type Attributes, type Context } from '@opentelemetry/api';
-import { contextFromTraceparent, inSpan, isTraceparent, SpanKind, SpanStatusCode, traceparentOfProperties, tracingEnabled } from './trace';
+import {
+  contextFromTraceparent,
+  inSpan,
+  isTraceparent,
+  SpanKind,
+  SpanStatusCode,
+  traceparentOfProperties,
+  tracingEnabled,
+} from './trace';
 
 const NO_SPAN = new Set(['orchestrationTrigger', 'entityTrigger']);
 
@@ -34,38 +42,69 @@ function wrap(inv: InvocationContext, handler: FunctionHandler): FunctionHandler
     const route = typeof trigger['route'] === 'string' ? trigger['route'] : inv.functionName;
     return async (request: unknown, context: InvocationContext) => {
       const method = (request as { method?: string }).method ?? 'GET';
-      const parent = hostParent(context) ?? contextFromTraceparent(headerOf(request, 'traceparent'), headerOf(request, 'tracestate'));
-      return inSpan(`${method} /api/${route}`, { kind: SpanKind.SERVER, parent, attributes: { ...base, 'http.request.method': method, 'http.route': `/api/${route}` } }, async (span) => {
-        const answer = (await handler(request, context)) as HttpResponseInit | undefined;
-        const status = answer?.status ?? 200;
-        span?.setAttribute('http.response.status_code', status);
-        if (status >= 500) span?.setStatus({ code: SpanStatusCode.ERROR });
-        return answer;
-      });
+      const parent =
+        hostParent(context) ??
+        contextFromTraceparent(headerOf(request, 'traceparent'), headerOf(request, 'tracestate'));
+      return inSpan(
+        `${method} /api/${route}`,
+        {
+          kind: SpanKind.SERVER,
+          parent,
+          attributes: { ...base, 'http.request.method': method, 'http.route': `/api/${route}` },
+        },
+        async (span) => {
+          const answer = (await handler(request, context)) as HttpResponseInit | undefined;
+          const status = answer?.status ?? 200;
+          span?.setAttribute('http.response.status_code', status);
+          if (status >= 500) span?.setStatus({ code: SpanStatusCode.ERROR });
+          return answer;
+        },
+      );
     };
   }
   if (type === 'serviceBusTrigger') {
     return async (message: unknown, context: InvocationContext) => {
       const meta = context.triggerMetadata;
-      const props = (meta?.['applicationProperties'] ?? meta?.['userProperties']) as Record<string, unknown> | undefined;
+      const props = (meta?.['applicationProperties'] ?? meta?.['userProperties']) as
+        Record<string, unknown> | undefined;
       const parent = hostParent(context) ?? contextFromTraceparent(traceparentOfProperties(props));
-      const attributes: Attributes = { ...base, 'messaging.system': 'servicebus', 'messaging.operation.type': 'process' };
+      const attributes: Attributes = {
+        ...base,
+        'messaging.system': 'servicebus',
+        'messaging.operation.type': 'process',
+      };
       if (typeof trigger['topicName'] === 'string') attributes['messaging.destination.name'] = trigger['topicName'];
-      if (typeof trigger['subscriptionName'] === 'string') attributes['messaging.destination.subscription.name'] = trigger['subscriptionName'];
+      if (typeof trigger['subscriptionName'] === 'string')
+        attributes['messaging.destination.subscription.name'] = trigger['subscriptionName'];
       if (typeof meta?.['messageId'] === 'string') attributes['messaging.message.id'] = meta['messageId'];
-      return inSpan(`${inv.functionName} process`, { kind: SpanKind.CONSUMER, parent, attributes }, async (): Promise<unknown> => (await handler(message, context)) as unknown);
+      return inSpan(
+        `${inv.functionName} process`,
+        { kind: SpanKind.CONSUMER, parent, attributes },
+        async (): Promise<unknown> => (await handler(message, context)) as unknown,
+      );
     };
   }
   if (type === 'activityTrigger') {
     return async (input: unknown, context: InvocationContext) => {
       const instanceId = context.triggerMetadata?.['instanceId'];
-      const attributes: Attributes = { ...base, ...(typeof instanceId === 'string' ? { 'durable.instance_id': instanceId } : {}) };
-      return inSpan(`activity ${inv.functionName}`, { kind: SpanKind.INTERNAL, parent: hostParent(context) ?? ROOT_CONTEXT, attributes }, async (): Promise<unknown> => (await handler(input, context)) as unknown);
+      const attributes: Attributes = {
+        ...base,
+        ...(typeof instanceId === 'string' ? { 'durable.instance_id': instanceId } : {}),
+      };
+      return inSpan(
+        `activity ${inv.functionName}`,
+        { kind: SpanKind.INTERNAL, parent: hostParent(context) ?? ROOT_CONTEXT, attributes },
+        async (): Promise<unknown> => (await handler(input, context)) as unknown,
+      );
     };
   }
   // Timers, queues, blobs: a span of their own (a root unless the host gives a parent).
   return async (input: unknown, context: InvocationContext) =>
-    inSpan(inv.functionName, { kind: SpanKind.INTERNAL, parent: hostParent(context) ?? ROOT_CONTEXT, attributes: base }, async (): Promise<unknown> => (await handler(input, context)) as unknown);
+    inSpan(
+      inv.functionName,
+      { kind: SpanKind.INTERNAL, parent: hostParent(context) ?? ROOT_CONTEXT, attributes: base },
+      async (): Promise<unknown> => (await handler(input, context)) as unknown,
+    );
 }
 
 /** The preInvocation hook: wraps the handler in a span when tracing is on; otherwise changes nothing. */

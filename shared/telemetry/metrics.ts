@@ -14,7 +14,15 @@
  *
  * Attribute values are closed vocabularies (outcomes, codes, source names), never ids, URLs or free text.
  */
-import { createNoopMeter, metrics, type Attributes, type Counter, type Histogram, type Meter, type MeterProvider } from '@opentelemetry/api';
+import {
+  createNoopMeter,
+  metrics,
+  type Attributes,
+  type Counter,
+  type Histogram,
+  type Meter,
+  type MeterProvider,
+} from '@opentelemetry/api';
 
 export const METER_NAME = 'stagecraft';
 
@@ -39,11 +47,24 @@ function get(): Instruments {
   instruments = {
     webhooks: m.createCounter('stagecraft.webhooks', { description: 'Webhook deliveries by source and outcome' }),
     promotions: m.createCounter('stagecraft.promotions', { description: 'Finished promotions by outcome' }),
-    promotionDuration: m.createHistogram('stagecraft.promotion.duration', { unit: 's', description: 'Promotion duration, start to record' }),
-    approvalWait: m.createHistogram('stagecraft.approval.wait', { unit: 's', description: 'Time from an approval request to its decision' }),
-    retrainingDecisions: m.createCounter('stagecraft.retraining.decisions', { description: 'Retraining decisions by reason' }),
-    jobDuration: m.createHistogram('stagecraft.job.duration', { unit: 's', description: 'Job run duration by runner and final state' }),
-    deadLetters: m.createCounter('stagecraft.dead_letters', { description: 'Messages the router refused (dead-lettered after the delivery limit)' }),
+    promotionDuration: m.createHistogram('stagecraft.promotion.duration', {
+      unit: 's',
+      description: 'Promotion duration, start to record',
+    }),
+    approvalWait: m.createHistogram('stagecraft.approval.wait', {
+      unit: 's',
+      description: 'Time from an approval request to its decision',
+    }),
+    retrainingDecisions: m.createCounter('stagecraft.retraining.decisions', {
+      description: 'Retraining decisions by reason',
+    }),
+    jobDuration: m.createHistogram('stagecraft.job.duration', {
+      unit: 's',
+      description: 'Job run duration by runner and final state',
+    }),
+    deadLetters: m.createCounter('stagecraft.dead_letters', {
+      description: 'Messages the router refused (dead-lettered after the delivery limit)',
+    }),
   };
   return instruments;
 }
@@ -73,7 +94,12 @@ export function recordPromotion(outcome: string, startedAt: string | undefined, 
   if (s !== undefined) i.promotionDuration.record(s, attrs);
 }
 
-export function recordApprovalWait(kind: string | undefined, status: string, requestedAt: string | undefined, decidedAt: string | undefined): void {
+export function recordApprovalWait(
+  kind: string | undefined,
+  status: string,
+  requestedAt: string | undefined,
+  decidedAt: string | undefined,
+): void {
   const s = seconds(requestedAt, decidedAt);
   if (s !== undefined) get().approvalWait.record(s, { kind: token(kind ?? 'promotion'), status: token(status) });
 }
@@ -90,7 +116,10 @@ const emittedCounts = new Map<string, number>();
  * with a larger count): adds only what this process has not counted yet. At least once: a record re-flushed by
  * another process instance is counted again from zero.
  */
-export function recordRetrainingDecisions(coordinatorId: string, records: ReadonlyArray<{ seq: number; count: number; reason: string; action: string }>): void {
+export function recordRetrainingDecisions(
+  coordinatorId: string,
+  records: ReadonlyArray<{ seq: number; count: number; reason: string; action: string }>,
+): void {
   for (const r of records) {
     if (r.reason === 'WAKE') continue;
     const key = `${coordinatorId}:${r.seq}`;
@@ -126,8 +155,14 @@ export interface Measurement {
 export function recordingMeterProvider(sink: (m: Measurement) => void): MeterProvider {
   const meter: Meter = {
     ...createNoopMeter(),
-    createCounter: (name) => ({ add: (value, attributes) => sink({ kind: 'metric', metric: name, type: 'counter', value, attributes: attributes ?? {} }) }),
-    createHistogram: (name) => ({ record: (value, attributes) => sink({ kind: 'metric', metric: name, type: 'histogram', value, attributes: attributes ?? {} }) }),
+    createCounter: (name) => ({
+      add: (value, attributes) =>
+        sink({ kind: 'metric', metric: name, type: 'counter', value, attributes: attributes ?? {} }),
+    }),
+    createHistogram: (name) => ({
+      record: (value, attributes) =>
+        sink({ kind: 'metric', metric: name, type: 'histogram', value, attributes: attributes ?? {} }),
+    }),
   };
   return { getMeter: () => meter };
 }

@@ -37,13 +37,19 @@ export function failureCode(e: unknown): string {
     const o = e as { name?: unknown; code?: unknown; statusCode?: unknown; status?: unknown };
     if (o.name === 'AbortError' || o.name === 'TimeoutError') return 'TIMEOUT';
     if (typeof o.code === 'string' && CODE.test(o.code)) return o.code;
-    const status = typeof o.statusCode === 'number' ? o.statusCode : typeof o.status === 'number' ? o.status : undefined;
+    const status =
+      typeof o.statusCode === 'number' ? o.statusCode : typeof o.status === 'number' ? o.status : undefined;
     if (status !== undefined) return `HTTP_${status}`;
   }
   return 'ERROR';
 }
 
-async function run(name: CheckName, check: Check, timeoutMs: number, log: (name: CheckName, error: unknown) => void): Promise<CheckResult> {
+async function run(
+  name: CheckName,
+  check: Check,
+  timeoutMs: number,
+  log: (name: CheckName, error: unknown) => void,
+): Promise<CheckResult> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -64,9 +70,14 @@ async function run(name: CheckName, check: Check, timeoutMs: number, log: (name:
 }
 
 /** Runs the checks in parallel; ready only when every one is ok. */
-export async function readiness(checks: Record<CheckName, Check>, o: { timeoutMs?: number; log?: (name: CheckName, error: unknown) => void } = {}): Promise<Readiness> {
+export async function readiness(
+  checks: Record<CheckName, Check>,
+  o: { timeoutMs?: number; log?: (name: CheckName, error: unknown) => void } = {},
+): Promise<Readiness> {
   const log = o.log ?? (() => undefined);
-  const results = await Promise.all((Object.entries(checks) as Array<[CheckName, Check]>).map(([name, c]) => run(name, c, o.timeoutMs ?? 2_000, log)));
+  const results = await Promise.all(
+    (Object.entries(checks) as Array<[CheckName, Check]>).map(([name, c]) => run(name, c, o.timeoutMs ?? 2_000, log)),
+  );
   return { ready: results.every((r) => r.status === 'ok'), checks: results };
 }
 
@@ -100,7 +111,13 @@ export function appChecks(svc: Services = services()): Record<CheckName, Check> 
       } catch {
         throw new NotConfigured('no registry configured');
       }
-      await client.http.request({ method: 'GET', path: '/api/2.0/mlflow/registered-models/search', query: { max_results: 1 }, signal, timeoutMs: 2_000 });
+      await client.http.request({
+        method: 'GET',
+        path: '/api/2.0/mlflow/registered-models/search',
+        query: { max_results: 1 },
+        signal,
+        timeoutMs: 2_000,
+      });
     },
   };
 }

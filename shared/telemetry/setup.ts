@@ -32,10 +32,15 @@ export function telemetrySettings(env: Env = process.env): TelemetrySettings {
   const file = env['STAGECRAFT_TRACE_EXPORT']?.trim();
   if (file) {
     if (!file.startsWith(MEMORY_FILE) || file.length === MEMORY_FILE.length) {
-      throw new Error('STAGECRAFT_TRACE_EXPORT: must be memory-file:<path> (finished spans as JSON lines, for local tests)');
+      throw new Error(
+        'STAGECRAFT_TRACE_EXPORT: must be memory-file:<path> (finished spans as JSON lines, for local tests)',
+      );
     }
     // The local host (also in --azure-parity, which sets WEBSITE_*) marks itself with its state dir.
-    if (runningInAzure(env) && !env['STAGECRAFT_HOST_STATE_DIR']) throw new Error('STAGECRAFT_TRACE_EXPORT: local tests only; use APPLICATIONINSIGHTS_CONNECTION_STRING or OTEL_EXPORTER_OTLP_ENDPOINT in Azure');
+    if (runningInAzure(env) && !env['STAGECRAFT_HOST_STATE_DIR'])
+      throw new Error(
+        'STAGECRAFT_TRACE_EXPORT: local tests only; use APPLICATIONINSIGHTS_CONNECTION_STRING or OTEL_EXPORTER_OTLP_ENDPOINT in Azure',
+      );
     return { mode: 'memory-file', otlp: false, filePath: file.slice(MEMORY_FILE.length) };
   }
   if (ai) return { mode: 'azure-monitor', otlp };

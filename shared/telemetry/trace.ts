@@ -6,7 +6,17 @@
  * Invariant: with no exporter configured (shared/telemetry/setup.ts) no SDK is registered, the API is a no-op and
  * these helpers add nothing (no header, no property, no input field).
  */
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Span,
+} from '@opentelemetry/api';
 
 export const TRACER_NAME = 'stagecraft';
 
@@ -80,10 +90,18 @@ export interface SpanOptions {
  * Runs `fn` inside a new span (active for everything `fn` awaits); a thrown error marks the span failed and is
  * rethrown. Without tracing it only calls `fn`.
  */
-export async function inSpan<T>(name: string, o: SpanOptions, fn: (span: Span | undefined) => Promise<T> | T): Promise<T> {
+export async function inSpan<T>(
+  name: string,
+  o: SpanOptions,
+  fn: (span: Span | undefined) => Promise<T> | T,
+): Promise<T> {
   if (!enabled) return fn(undefined);
   const tracer = trace.getTracer(TRACER_NAME);
-  const span = tracer.startSpan(name, { kind: o.kind, ...(o.attributes ? { attributes: o.attributes } : {}) }, o.parent ?? context.active());
+  const span = tracer.startSpan(
+    name,
+    { kind: o.kind, ...(o.attributes ? { attributes: o.attributes } : {}) },
+    o.parent ?? context.active(),
+  );
   try {
     const result = await context.with(trace.setSpan(o.parent ?? context.active(), span), () => fn(span));
     return result;
@@ -97,7 +115,8 @@ export async function inSpan<T>(name: string, o: SpanOptions, fn: (span: Span | 
 
 /** A short, secret-free description of an error for a span status: its stable code, else its class name. */
 export function errorCode(e: unknown): string {
-  if (e && typeof e === 'object' && typeof (e as { code?: unknown }).code === 'string') return (e as { code: string }).code;
+  if (e && typeof e === 'object' && typeof (e as { code?: unknown }).code === 'string')
+    return (e as { code: string }).code;
   return e instanceof Error ? e.name : 'error';
 }
 

@@ -36,13 +36,17 @@ const COMMIT_ID = /^[0-9a-f]{7,64}$/i;
 
 /** Refuses anything but a hex commit id before it reaches git or a provider API (no options, no refs, no ranges). */
 export function validCommitId(sha: string): string {
-  if (!COMMIT_ID.test(sha)) throw new ValidationError('COMMIT_ID_INVALID', 'commit id must be 7-64 hexadecimal characters', { details: { length: sha.length } });
+  if (!COMMIT_ID.test(sha))
+    throw new ValidationError('COMMIT_ID_INVALID', 'commit id must be 7-64 hexadecimal characters', {
+      details: { length: sha.length },
+    });
   return sha;
 }
 
 export function safeRepoPath(path: string): string {
   const p = normalize(path.replace(/^\/+/, ''));
-  if (p === '.' || p.startsWith('..') || isAbsolute(p)) throw new ValidationError('REPO_PATH_INVALID', `file path '${path}' must stay inside the repository`);
+  if (p === '.' || p.startsWith('..') || isAbsolute(p))
+    throw new ValidationError('REPO_PATH_INVALID', `file path '${path}' must stay inside the repository`);
   return p.split('\\').join('/');
 }
 
@@ -55,7 +59,11 @@ export function parseCheckouts(value: string | undefined): Record<string, string
     json = undefined;
   }
   const parsed = z.record(z.string().min(1), z.string().min(1)).safeParse(json);
-  if (!parsed.success) throw new ValidationError('REPO_CHECKOUTS_INVALID', 'REPO_CHECKOUTS must be a JSON object mapping repo ids to directories');
+  if (!parsed.success)
+    throw new ValidationError(
+      'REPO_CHECKOUTS_INVALID',
+      'REPO_CHECKOUTS must be a JSON object mapping repo ids to directories',
+    );
   return Object.fromEntries(Object.entries(parsed.data).map(([k, v]) => [k.toLowerCase(), v]));
 }
 
@@ -73,24 +81,33 @@ export function localCheckoutSource(checkouts: Record<string, string>): RepoFile
     describe: (ref) => `local checkout ${checkouts[ref.repo.toLowerCase()] ?? '(none)'}`,
     async read(ref) {
       const dir = checkouts[ref.repo.toLowerCase()];
-      if (!dir) throw new NotFoundError('REPO_CHECKOUT_MISSING', `no local checkout configured for ${ref.repo} (REPO_CHECKOUTS)`);
+      if (!dir)
+        throw new NotFoundError(
+          'REPO_CHECKOUT_MISSING',
+          `no local checkout configured for ${ref.repo} (REPO_CHECKOUTS)`,
+        );
       const sha = validCommitId(ref.sha);
       const path = safeRepoPath(ref.path);
       if (await isGitWorkTree(dir)) {
         try {
           // `--` ends the revisions: nothing after the object name is read as an option or a revision.
-          const { stdout } = await exec('git', ['-C', dir, 'show', '--no-textconv', `${sha}:${path}`, '--'], { maxBuffer: 10 * 1024 * 1024 });
+          const { stdout } = await exec('git', ['-C', dir, 'show', '--no-textconv', `${sha}:${path}`, '--'], {
+            maxBuffer: 10 * 1024 * 1024,
+          });
           return stdout;
         } catch {
           // Unknown commit in this checkout (e.g. not fetched yet): fall through to the work tree.
         }
       }
       const full = resolve(dir, path);
-      if (relative(resolve(dir), full).startsWith('..')) throw new ValidationError('REPO_PATH_INVALID', `file path '${ref.path}' must stay inside the repository`);
+      if (relative(resolve(dir), full).startsWith('..'))
+        throw new ValidationError('REPO_PATH_INVALID', `file path '${ref.path}' must stay inside the repository`);
       try {
         return await readFile(full, 'utf8');
       } catch {
-        throw new NotFoundError('REPO_FILE_MISSING', `${ref.path} not found in the checkout of ${ref.repo}`, { details: { repo: ref.repo, path: ref.path } });
+        throw new NotFoundError('REPO_FILE_MISSING', `${ref.path} not found in the checkout of ${ref.repo}`, {
+          details: { repo: ref.repo, path: ref.path },
+        });
       }
     },
   };
@@ -101,19 +118,39 @@ const AdoItem = z.looseObject({ content: z.string() });
 
 export function remoteSource(settings: VcsSettings): RepoFileSource {
   return {
-    describe: (ref) => (ref.provider === 'github' ? `GitHub contents API ${settings.github.apiUrl}` : `Azure DevOps items API ${settings.azureDevOps.orgUrl ?? '(AZDO_ORG_URL unset)'}`),
+    describe: (ref) =>
+      ref.provider === 'github'
+        ? `GitHub contents API ${settings.github.apiUrl}`
+        : `Azure DevOps items API ${settings.azureDevOps.orgUrl ?? '(AZDO_ORG_URL unset)'}`,
     async read(ref) {
       validCommitId(ref.sha);
       const path = safeRepoPath(ref.path);
       if (ref.provider === 'github') {
-        if (!settings.github.token) throw new ValidationError('GITHUB_TOKEN_MISSING', `cannot read ${ref.path} of ${ref.repo}: GITHUB_TOKEN is not set and no local checkout is configured`);
-        const client = new RestClient({ service: 'github', baseUrl: settings.github.apiUrl, auth: bearerAuth(settings.github.token) });
+        if (!settings.github.token)
+          throw new ValidationError(
+            'GITHUB_TOKEN_MISSING',
+            `cannot read ${ref.path} of ${ref.repo}: GITHUB_TOKEN is not set and no local checkout is configured`,
+          );
+        const client = new RestClient({
+          service: 'github',
+          baseUrl: settings.github.apiUrl,
+          auth: bearerAuth(settings.github.token),
+        });
         const [owner, name] = ref.repo.split('/');
-        const r = await client.request({ method: 'GET', path: `/repos/${encodeURIComponent(owner ?? '')}/${encodeURIComponent(name ?? '')}/contents/${path.split('/').map(encodeURIComponent).join('/')}`, query: { ref: ref.sha }, schema: GitHubContent });
+        const r = await client.request({
+          method: 'GET',
+          path: `/repos/${encodeURIComponent(owner ?? '')}/${encodeURIComponent(name ?? '')}/contents/${path.split('/').map(encodeURIComponent).join('/')}`,
+          query: { ref: ref.sha },
+          schema: GitHubContent,
+        });
         return r.encoding === 'base64' ? Buffer.from(r.content, 'base64').toString('utf8') : r.content;
       }
       const ado = settings.azureDevOps;
-      if (!ado.token || !ado.orgUrl) throw new ValidationError('AZDO_TOKEN_MISSING', `cannot read ${ref.path} of ${ref.repo}: AZDO_TOKEN/AZDO_ORG_URL are not set and no local checkout is configured`);
+      if (!ado.token || !ado.orgUrl)
+        throw new ValidationError(
+          'AZDO_TOKEN_MISSING',
+          `cannot read ${ref.path} of ${ref.repo}: AZDO_TOKEN/AZDO_ORG_URL are not set and no local checkout is configured`,
+        );
       const client = new RestClient({ service: 'azure-devops', baseUrl: ado.orgUrl, auth: basicAuth('', ado.token) });
       const parts = ref.repo.split('/');
       const name = parts.pop() ?? '';
@@ -121,7 +158,13 @@ export function remoteSource(settings: VcsSettings): RepoFileSource {
       const r = await client.request({
         method: 'GET',
         path: `/${encodeURIComponent(project)}/_apis/git/repositories/${encodeURIComponent(name)}/items`,
-        query: { path: `/${path}`, 'versionDescriptor.version': ref.sha, 'versionDescriptor.versionType': 'commit', includeContent: true, 'api-version': '7.1' },
+        query: {
+          path: `/${path}`,
+          'versionDescriptor.version': ref.sha,
+          'versionDescriptor.versionType': 'commit',
+          includeContent: true,
+          'api-version': '7.1',
+        },
         schema: AdoItem,
       });
       return r.content;

@@ -17,10 +17,24 @@ function repoPath(repo: string): string {
   return `/repos/${encodeURIComponent(owner)}/${encodeURIComponent(name)}`;
 }
 
-export async function createCommitStatus(client: RestClient, target: GitHubTarget, report: StatusReport): Promise<string> {
-  const body: Record<string, string> = { state: report.state, description: truncate(report.description, 140), context: report.context };
+export async function createCommitStatus(
+  client: RestClient,
+  target: GitHubTarget,
+  report: StatusReport,
+): Promise<string> {
+  const body: Record<string, string> = {
+    state: report.state,
+    description: truncate(report.description, 140),
+    context: report.context,
+  };
   if (report.targetUrl) body.target_url = report.targetUrl;
-  const r = await client.request({ method: 'POST', path: `${repoPath(target.repo)}/statuses/${encodeURIComponent(target.sha)}`, body, idempotent: true, schema: StatusAnswer });
+  const r = await client.request({
+    method: 'POST',
+    path: `${repoPath(target.repo)}/statuses/${encodeURIComponent(target.sha)}`,
+    body,
+    idempotent: true,
+    schema: StatusAnswer,
+  });
   return String(r.id);
 }
 
@@ -36,6 +50,12 @@ export async function createCheckRun(client: RestClient, target: GitHubTarget, r
   };
   if (conclusion !== undefined) body.conclusion = conclusion;
   if (report.targetUrl) body.details_url = report.targetUrl;
-  const r = await client.request({ method: 'POST', path: `${repoPath(target.repo)}/check-runs`, body, idempotent: false, schema: CheckAnswer });
+  const r = await client.request({
+    method: 'POST',
+    path: `${repoPath(target.repo)}/check-runs`,
+    body,
+    idempotent: false,
+    schema: CheckAnswer,
+  });
   return String(r.id);
 }

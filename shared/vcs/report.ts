@@ -15,19 +15,52 @@ export async function reportStatus(
   settings: VcsSettings,
   options: { fetch?: typeof fetch; log?: (e: RestLogEvent) => void } = {},
 ): Promise<ReportOutcome> {
-  const common = { ...(options.fetch ? { fetch: options.fetch } : {}), ...(options.log ? { log: options.log } : {}), timeoutMs: 15_000 };
+  const common = {
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.log ? { log: options.log } : {}),
+    timeoutMs: 15_000,
+  };
   if (target.provider === 'github') {
     const gh = settings.github;
-    if (!gh.token) return { reported: false, provider: 'github', detail: 'GITHUB_TOKEN is not set: commit status not reported' };
+    if (!gh.token)
+      return { reported: false, provider: 'github', detail: 'GITHUB_TOKEN is not set: commit status not reported' };
     const client = new RestClient({ service: 'github', baseUrl: gh.apiUrl, auth: bearerAuth(gh.token), ...common });
-    const id = gh.kind === 'check' ? await createCheckRun(client, target, report) : await createCommitStatus(client, target, report);
-    return { reported: true, provider: 'github', detail: `${gh.kind === 'check' ? 'check run' : 'commit status'} ${report.state}`, id };
+    const id =
+      gh.kind === 'check'
+        ? await createCheckRun(client, target, report)
+        : await createCommitStatus(client, target, report);
+    return {
+      reported: true,
+      provider: 'github',
+      detail: `${gh.kind === 'check' ? 'check run' : 'commit status'} ${report.state}`,
+      id,
+    };
   }
   const ado = settings.azureDevOps;
-  if (!ado.token) return { reported: false, provider: 'azure-devops', detail: 'AZDO_TOKEN is not set: pull request status not reported' };
-  if (!ado.orgUrl) return { reported: false, provider: 'azure-devops', detail: 'AZDO_ORG_URL is not set: pull request status not reported' };
+  if (!ado.token)
+    return {
+      reported: false,
+      provider: 'azure-devops',
+      detail: 'AZDO_TOKEN is not set: pull request status not reported',
+    };
+  if (!ado.orgUrl)
+    return {
+      reported: false,
+      provider: 'azure-devops',
+      detail: 'AZDO_ORG_URL is not set: pull request status not reported',
+    };
   // Azure DevOps PATs authenticate as basic auth with an empty user name.
-  const client = new RestClient({ service: 'azure-devops', baseUrl: ado.orgUrl, auth: basicAuth('', ado.token), ...common });
+  const client = new RestClient({
+    service: 'azure-devops',
+    baseUrl: ado.orgUrl,
+    auth: basicAuth('', ado.token),
+    ...common,
+  });
   const id = await createAzureDevOpsStatus(client, target, report);
-  return { reported: true, provider: 'azure-devops', detail: `${target.pullRequestId !== undefined ? 'pull request' : 'commit'} status ${report.state}`, id };
+  return {
+    reported: true,
+    provider: 'azure-devops',
+    detail: `${target.pullRequestId !== undefined ? 'pull request' : 'commit'} status ${report.state}`,
+    id,
+  };
 }

@@ -11,7 +11,10 @@ export interface VcsSettings {
   azureDevOps: { token: string | undefined; orgUrl: string | undefined; context: string };
 }
 
-const text = z.string().optional().transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+const text = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 const url = text.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional());
 
 const Schema = z.object({
@@ -25,17 +28,29 @@ const Schema = z.object({
 
 export function vcsSettings(env: Env = process.env): VcsSettings {
   const r = Schema.safeParse({
-    GITHUB_TOKEN: env['GITHUB_TOKEN'], GITHUB_API_URL: env['GITHUB_API_URL'], GITHUB_STATUS_KIND: env['GITHUB_STATUS_KIND'],
-    AZDO_TOKEN: env['AZDO_TOKEN'], AZDO_ORG_URL: env['AZDO_ORG_URL'], CI_STATUS_CONTEXT: env['CI_STATUS_CONTEXT'],
+    GITHUB_TOKEN: env['GITHUB_TOKEN'],
+    GITHUB_API_URL: env['GITHUB_API_URL'],
+    GITHUB_STATUS_KIND: env['GITHUB_STATUS_KIND'],
+    AZDO_TOKEN: env['AZDO_TOKEN'],
+    AZDO_ORG_URL: env['AZDO_ORG_URL'],
+    CI_STATUS_CONTEXT: env['CI_STATUS_CONTEXT'],
   });
   if (!r.success) {
     const problems = r.error.issues.map((i) => ({ setting: String(i.path[0]), problem: i.message }));
-    throw new ConfigError(`git provider settings are invalid: ${problems.map((p) => `${p.setting}: ${p.problem}`).join('; ')}`, { problems });
+    throw new ConfigError(
+      `git provider settings are invalid: ${problems.map((p) => `${p.setting}: ${p.problem}`).join('; ')}`,
+      { problems },
+    );
   }
   const v = r.data;
   const context = v.CI_STATUS_CONTEXT ?? 'stagecraft/ci';
   return {
-    github: { token: v.GITHUB_TOKEN, apiUrl: v.GITHUB_API_URL ?? 'https://api.github.com', kind: v.GITHUB_STATUS_KIND ?? 'status', context },
+    github: {
+      token: v.GITHUB_TOKEN,
+      apiUrl: v.GITHUB_API_URL ?? 'https://api.github.com',
+      kind: v.GITHUB_STATUS_KIND ?? 'status',
+      context,
+    },
     azureDevOps: { token: v.AZDO_TOKEN, orgUrl: v.AZDO_ORG_URL, context },
   };
 }

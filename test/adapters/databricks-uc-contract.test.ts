@@ -42,7 +42,10 @@ function ucContract(label: string, target: () => Target): void {
       const names: string[] = [];
       let token: string | undefined;
       for (let i = 0; i < 50; i++) {
-        const page = await client.listModels(catalog, schema, { maxResults: 1, ...(token ? { pageToken: token } : {}) });
+        const page = await client.listModels(catalog, schema, {
+          maxResults: 1,
+          ...(token ? { pageToken: token } : {}),
+        });
         expect(page.models.length).toBeLessThanOrEqual(1);
         names.push(...page.models.map((x) => x.full_name ?? ''));
         token = page.nextPageToken;
@@ -78,7 +81,9 @@ function ucContract(label: string, target: () => Target): void {
     it('an unknown model is NotFound; a name that is not three-level is refused before any call', async () => {
       const { client, model } = target();
       const [catalog, schema] = model.split('.') as [string, string];
-      await expect(client.getVersion(`${catalog}.${schema}.stagecraft_no_such_model_${process.pid}`, '1')).rejects.toBeInstanceOf(NotFoundError);
+      await expect(
+        client.getVersion(`${catalog}.${schema}.stagecraft_no_such_model_${process.pid}`, '1'),
+      ).rejects.toBeInstanceOf(NotFoundError);
       await expect(client.getModel('just_a_name')).rejects.toMatchObject({ code: 'UC_MODEL_NAME_INVALID' });
     });
 
@@ -90,7 +95,9 @@ function ucContract(label: string, target: () => Target): void {
         const v = await client.getVersionByAlias(model, alias);
         expect(v?.version).toBe(version);
         expect(v?.aliases.map((a) => a.alias_name)).toContain(alias);
-        expect((await client.getModel(model)).aliases).toContainEqual(expect.objectContaining({ alias_name: alias, version_num: version }));
+        expect((await client.getModel(model)).aliases).toContainEqual(
+          expect.objectContaining({ alias_name: alias, version_num: version }),
+        );
       } finally {
         await client.deleteAlias(model, alias);
       }
@@ -134,7 +141,13 @@ function ucContract(label: string, target: () => Target): void {
       const { fake, model, version } = target();
       if (!fake) return; // a real workspace cannot be made to throttle on demand
       const waits: number[] = [];
-      const client = new UnityCatalogClient({ baseUrl: fake.url, auth: bearerAuth('dapi-test'), sleep: async (ms) => { waits.push(ms); } });
+      const client = new UnityCatalogClient({
+        baseUrl: fake.url,
+        auth: bearerAuth('dapi-test'),
+        sleep: async (ms) => {
+          waits.push(ms);
+        },
+      });
       fake.server.injectFailure({ path: '/versions/', status: 429, retryAfter: '2', times: 2 });
       const v = await client.getVersion(model, version);
       expect(v.version).toBe(version);
@@ -155,11 +168,19 @@ beforeAll(async () => {
   fake.createVersion(FAKE_MODEL, { createdBy: 'bob@example.com', status: 'READY' });
   fake.createModel('main.other.x');
 });
-afterAll(async () => { await fake.close(); });
+afterAll(async () => {
+  await fake.close();
+});
 
 ucContract('HTTP fake', () => {
   const auth = bearerAuth('dapi-test');
-  return { client: new UnityCatalogClient({ baseUrl: fake.url, auth, sleep: noSleep }), tracking: new MlflowClient({ baseUrl: fake.url, auth, sleep: noSleep }), model: FAKE_MODEL, version: '1', fake };
+  return {
+    client: new UnityCatalogClient({ baseUrl: fake.url, auth, sleep: noSleep }),
+    tracking: new MlflowClient({ baseUrl: fake.url, auth, sleep: noSleep }),
+    model: FAKE_MODEL,
+    version: '1',
+    fake,
+  };
 });
 
 // ---- a real workspace, when configured ----
@@ -168,16 +189,27 @@ const token = process.env['DATABRICKS_TOKEN']?.trim();
 const realModel = process.env['DATABRICKS_UC_TEST_MODEL']?.trim();
 if (host && token && realModel) {
   const baseUrl = /^https?:\/\//.test(host) ? host : `https://${host}`;
-  const real = { client: new UnityCatalogClient({ baseUrl, auth: bearerAuth(token) }), tracking: new MlflowClient({ baseUrl, auth: bearerAuth(token) }), model: realModel, version: '' };
+  const real = {
+    client: new UnityCatalogClient({ baseUrl, auth: bearerAuth(token) }),
+    tracking: new MlflowClient({ baseUrl, auth: bearerAuth(token) }),
+    model: realModel,
+    version: '',
+  };
   beforeAll(async () => {
     // The newest READY version of the configured model.
     const page = await real.client.listVersions(realModel, { maxResults: 100 });
-    const ready = page.versions.filter((v) => v.status === 'READY').sort((a, b) => Number(b.version) - Number(a.version))[0];
+    const ready = page.versions
+      .filter((v) => v.status === 'READY')
+      .sort((a, b) => Number(b.version) - Number(a.version))[0];
     if (!ready) throw new Error(`DATABRICKS_UC_TEST_MODEL ${realModel} has no READY version`);
     real.version = ready.version;
   });
   ucContract(`real workspace ${baseUrl}`, () => real);
 } else {
-  const missing = [!host && 'DATABRICKS_HOST', !token && 'DATABRICKS_TOKEN', !realModel && 'DATABRICKS_UC_TEST_MODEL'].filter(Boolean).join(', ');
-  console.warn(`[databricks-uc contract] real-workspace run SKIPPED: ${missing} not set. Only the HTTP fake was checked (that run still counts).`);
+  const missing = [!host && 'DATABRICKS_HOST', !token && 'DATABRICKS_TOKEN', !realModel && 'DATABRICKS_UC_TEST_MODEL']
+    .filter(Boolean)
+    .join(', ');
+  console.warn(
+    `[databricks-uc contract] real-workspace run SKIPPED: ${missing} not set. Only the HTTP fake was checked (that run still counts).`,
+  );
 }

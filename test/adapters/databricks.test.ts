@@ -2,18 +2,38 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { NotFoundError, StagecraftError, TransientError, ValidationError } from '../../shared/errors';
 import { bearerAuth } from '../../shared/adapters/http';
 import { DatabricksJobsClient, type DatabricksClientOptions, runLifecycle } from '../../shared/adapters/databricks';
-import { DatabricksJobRunner, idempotencyToken, isTerminal, type JobStatus, type RunRef } from '../../shared/adapters/jobs';
+import {
+  DatabricksJobRunner,
+  idempotencyToken,
+  isTerminal,
+  type JobStatus,
+  type RunRef,
+} from '../../shared/adapters/jobs';
 import { type FakeDatabricks, startFakeDatabricks, startJsonServer, type JsonServer } from '../fakes';
 
 let fake: FakeDatabricks;
 let sleeps: number[];
 
 function client(o: Partial<DatabricksClientOptions> = {}): DatabricksJobsClient {
-  return new DatabricksJobsClient({ baseUrl: fake.url, auth: bearerAuth('dapi-test'), timeoutMs: 2000, random: () => 0.5, sleep: async (ms) => { sleeps.push(ms); }, ...o });
+  return new DatabricksJobsClient({
+    baseUrl: fake.url,
+    auth: bearerAuth('dapi-test'),
+    timeoutMs: 2000,
+    random: () => 0.5,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+    ...o,
+  });
 }
 
 async function caught(p: Promise<unknown>): Promise<StagecraftError> {
-  try { await p; } catch (e) { if (e instanceof StagecraftError) return e; throw e; }
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof StagecraftError) return e;
+    throw e;
+  }
   throw new Error('expected the call to fail');
 }
 
@@ -27,20 +47,41 @@ async function settle(runner: DatabricksJobRunner, ref: RunRef): Promise<JobStat
 }
 
 // Runs move only when a test advances them, except for jobs seeded with an automatic behaviour.
-beforeAll(async () => { fake = await startFakeDatabricks({ defaults: { manual: true } }); });
-afterAll(async () => { await fake.close(); });
-beforeEach(() => { sleeps = []; fake.requests.length = 0; fake.clearFailures(); fake.setLatency(0); });
+beforeAll(async () => {
+  fake = await startFakeDatabricks({ defaults: { manual: true } });
+});
+afterAll(async () => {
+  await fake.close();
+});
+beforeEach(() => {
+  sleeps = [];
+  fake.requests.length = 0;
+  fake.clearFailures();
+  fake.setLatency(0);
+});
 
 describe('Databricks Jobs 2.2 client against the fake', () => {
   it('run-now with the same idempotency_token returns the same run', async () => {
     const job = fake.seedJob({ name: 'validate' });
     const c = client();
-    const a = await c.runNow({ jobId: job.job_id, jobParameters: { model_name: 'bc', model_version: '3' }, idempotencyToken: 'promote-bc-3-validate' });
-    const b = await c.runNow({ jobId: job.job_id, jobParameters: { model_name: 'bc', model_version: '3' }, idempotencyToken: 'promote-bc-3-validate' });
+    const a = await c.runNow({
+      jobId: job.job_id,
+      jobParameters: { model_name: 'bc', model_version: '3' },
+      idempotencyToken: 'promote-bc-3-validate',
+    });
+    const b = await c.runNow({
+      jobId: job.job_id,
+      jobParameters: { model_name: 'bc', model_version: '3' },
+      idempotencyToken: 'promote-bc-3-validate',
+    });
     expect(b.runId).toBe(a.runId);
     expect(fake.state.runs.size).toBeGreaterThanOrEqual(1);
     expect(fake.requests[0]?.path).toBe('/api/2.2/jobs/run-now');
-    expect(fake.requests[0]?.body).toMatchObject({ job_id: job.job_id, idempotency_token: 'promote-bc-3-validate', job_parameters: { model_version: '3' } });
+    expect(fake.requests[0]?.body).toMatchObject({
+      job_id: job.job_id,
+      idempotency_token: 'promote-bc-3-validate',
+      job_parameters: { model_version: '3' },
+    });
     expect(fake.requests[0]?.headers.authorization).toBe('Bearer dapi-test');
   });
 
@@ -70,8 +111,15 @@ describe('Databricks Jobs 2.2 client against the fake', () => {
 
   it('submits a one-time run with a token, follows its lifecycle to SUCCESS, and cancels another', async () => {
     const c = client();
-    const { runId } = await c.submitRun({ runName: 'smoke', idempotencyToken: 'smoke-1', timeoutSeconds: 600, tasks: [{ task_key: 't', notebook_task: { notebook_path: '/x' } }] });
-    expect((await c.submitRun({ runName: 'smoke', idempotencyToken: 'smoke-1', tasks: [{ task_key: 't' }] })).runId).toBe(runId);
+    const { runId } = await c.submitRun({
+      runName: 'smoke',
+      idempotencyToken: 'smoke-1',
+      timeoutSeconds: 600,
+      tasks: [{ task_key: 't', notebook_task: { notebook_path: '/x' } }],
+    });
+    expect(
+      (await c.submitRun({ runName: 'smoke', idempotencyToken: 'smoke-1', tasks: [{ task_key: 't' }] })).runId,
+    ).toBe(runId);
     expect(runLifecycle(await c.getRun(runId)).state).toBe('PENDING');
     fake.advance(runId, 'RUNNING');
     expect(runLifecycle(await c.getRun(runId)).state).toBe('RUNNING');
@@ -88,7 +136,11 @@ describe('Databricks Jobs 2.2 client against the fake', () => {
     expect((await c.getJob(job.job_id)).settings).toMatchObject({ name: 'train', max_concurrent_runs: 1 });
     await c.resetJob(job.job_id, { name: 'train', max_concurrent_runs: 2 });
     expect((await c.getJob(job.job_id)).settings).toEqual({ name: 'train', max_concurrent_runs: 2 });
-    expect(fake.state.resets.at(-1)).toMatchObject({ job_id: job.job_id, before: { max_concurrent_runs: 1 }, after: { max_concurrent_runs: 2 } });
+    expect(fake.state.resets.at(-1)).toMatchObject({
+      job_id: job.job_id,
+      before: { max_concurrent_runs: 1 },
+      after: { max_concurrent_runs: 2 },
+    });
   });
 
   it('types errors: unknown job on get → NotFound, on run-now → validation', async () => {
@@ -111,11 +163,19 @@ describe('run lifecycle mapping', () => {
   it('maps Databricks states to JobRunner states, TIMEDOUT included', () => {
     expect(runLifecycle({ state: { life_cycle_state: 'QUEUED' } }).state).toBe('PENDING');
     expect(runLifecycle({ state: { life_cycle_state: 'TERMINATING' } }).state).toBe('RUNNING');
-    expect(runLifecycle({ state: { life_cycle_state: 'TERMINATED', result_state: 'SUCCESS_WITH_FAILURES' } }).state).toBe('SUCCEEDED');
-    expect(runLifecycle({ state: { life_cycle_state: 'TERMINATED', result_state: 'TIMEDOUT' } }).state).toBe('TIMED_OUT');
-    expect(runLifecycle({ state: { life_cycle_state: 'TERMINATED', result_state: 'UPSTREAM_FAILED' } }).state).toBe('FAILED');
+    expect(
+      runLifecycle({ state: { life_cycle_state: 'TERMINATED', result_state: 'SUCCESS_WITH_FAILURES' } }).state,
+    ).toBe('SUCCEEDED');
+    expect(runLifecycle({ state: { life_cycle_state: 'TERMINATED', result_state: 'TIMEDOUT' } }).state).toBe(
+      'TIMED_OUT',
+    );
+    expect(runLifecycle({ state: { life_cycle_state: 'TERMINATED', result_state: 'UPSTREAM_FAILED' } }).state).toBe(
+      'FAILED',
+    );
     expect(runLifecycle({ state: { life_cycle_state: 'INTERNAL_ERROR' } }).state).toBe('FAILED');
-    expect(runLifecycle({ status: { state: 'TERMINATED', termination_details: { code: 'USER_CANCELED' } } }).state).toBe('CANCELED');
+    expect(
+      runLifecycle({ status: { state: 'TERMINATED', termination_details: { code: 'USER_CANCELED' } } }).state,
+    ).toBe('CANCELED');
     expect(runLifecycle({ status: { state: 'QUEUED' } }).state).toBe('PENDING');
   });
 });
@@ -124,7 +184,12 @@ describe('Databricks JobRunner', () => {
   it('starts idempotently by key and follows the run to SUCCEEDED with the run page URL', async () => {
     const job = fake.seedJob({ name: 'check' }, { behavior: { manual: false, pendingMs: 30, runningMs: 60 } });
     const runner = new DatabricksJobRunner(client());
-    const spec = { runner: 'databricks' as const, jobId: job.job_id, parameters: { model_version: '7' }, timeoutMs: 60_000 };
+    const spec = {
+      runner: 'databricks' as const,
+      jobId: job.job_id,
+      parameters: { model_version: '7' },
+      timeoutMs: 60_000,
+    };
     const a = await runner.start(spec, 'promote:bc:7:check');
     const b = await runner.start(spec, 'promote:bc:7:check');
     expect(b.runId).toBe(a.runId);
@@ -135,9 +200,23 @@ describe('Databricks JobRunner', () => {
   });
 
   it('reports a failed job as FAILED with its message', async () => {
-    const job = fake.seedJob({ name: 'bad' }, { behavior: { manual: false, pendingMs: 0, runningMs: 10, result: 'FAILED', message: 'AssertionError: auc below 0.9' } });
+    const job = fake.seedJob(
+      { name: 'bad' },
+      {
+        behavior: {
+          manual: false,
+          pendingMs: 0,
+          runningMs: 10,
+          result: 'FAILED',
+          message: 'AssertionError: auc below 0.9',
+        },
+      },
+    );
     const runner = new DatabricksJobRunner(client());
-    const s = await settle(runner, await runner.start({ runner: 'databricks', jobId: job.job_id, parameters: {}, timeoutMs: 60_000 }, 'k-fail'));
+    const s = await settle(
+      runner,
+      await runner.start({ runner: 'databricks', jobId: job.job_id, parameters: {}, timeoutMs: 60_000 }, 'k-fail'),
+    );
     expect(s).toMatchObject({ state: 'FAILED', resultSummary: expect.stringContaining('auc below 0.9') as unknown });
   });
 
@@ -145,11 +224,17 @@ describe('Databricks JobRunner', () => {
     const job = fake.seedJob({ name: 'hang' }, { behavior: { manual: true } });
     let now = Date.parse('2026-05-14T09:00:00Z');
     const runner = new DatabricksJobRunner(client(), { now: () => now });
-    const ref = await runner.start({ runner: 'databricks', jobId: job.job_id, parameters: {}, timeoutMs: 60_000 }, 'k-hang');
+    const ref = await runner.start(
+      { runner: 'databricks', jobId: job.job_id, parameters: {}, timeoutMs: 60_000 },
+      'k-hang',
+    );
     expect((await runner.get(ref)).state).toBe('PENDING');
     now += 61_000;
     expect(await runner.get(ref)).toMatchObject({ state: 'TIMED_OUT', terminal: true });
-    expect(fake.lifecycle(Number(ref.runId))).toMatchObject({ life_cycle_state: 'TERMINATED', result_state: 'CANCELED' });
+    expect(fake.lifecycle(Number(ref.runId))).toMatchObject({
+      life_cycle_state: 'TERMINATED',
+      result_state: 'CANCELED',
+    });
   });
 
   it('derives a Databricks-safe idempotency token from long or unusual keys, stable per key', () => {
@@ -164,11 +249,25 @@ describe('Databricks JobRunner', () => {
 describe('job-finished notifications from the fake', () => {
   let receiver: JsonServer;
   const received: unknown[] = [];
-  beforeAll(async () => { receiver = await startJsonServer((method) => (method === 'POST' ? (r) => { received.push(r.body); return {}; } : undefined)); });
-  afterAll(async () => { await receiver.close(); });
+  beforeAll(async () => {
+    receiver = await startJsonServer((method) =>
+      method === 'POST'
+        ? (r) => {
+            received.push(r.body);
+            return {};
+          }
+        : undefined,
+    );
+  });
+  afterAll(async () => {
+    await receiver.close();
+  });
 
   it('posts the documented jobs.on_success payload once when a run finishes', async () => {
-    const db = await startFakeDatabricks({ defaults: { manual: true }, notificationUrl: `${receiver.url}/api/databricks-jobs` });
+    const db = await startFakeDatabricks({
+      defaults: { manual: true },
+      notificationUrl: `${receiver.url}/api/databricks-jobs`,
+    });
     try {
       const job = db.seedJob({ name: 'nightly' });
       const c = new DatabricksJobsClient({ baseUrl: db.url });
@@ -177,7 +276,14 @@ describe('job-finished notifications from the fake', () => {
       db.advance(runId, 'SUCCESS');
       await c.getRun(runId);
       await db.close();
-      expect(received).toEqual([{ event_type: 'jobs.on_success', workspace_id: '1234567890123456', run: { run_id: String(runId) }, job: { job_id: String(job.job_id), name: 'nightly' } }]);
+      expect(received).toEqual([
+        {
+          event_type: 'jobs.on_success',
+          workspace_id: '1234567890123456',
+          run: { run_id: String(runId) },
+          job: { job_id: String(job.job_id), name: 'nightly' },
+        },
+      ]);
     } finally {
       await db.close().catch(() => undefined);
     }

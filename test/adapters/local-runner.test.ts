@@ -19,7 +19,16 @@ afterAll(async () => {
 });
 
 function spec(script: string, o: Partial<LocalSpec> = {}): LocalSpec {
-  return { runner: 'local', command: node, args: ['-e', script, '--'], env: {}, parameters: {}, parameterStyle: 'args', timeoutMs: 30_000, ...o };
+  return {
+    runner: 'local',
+    command: node,
+    args: ['-e', script, '--'],
+    env: {},
+    parameters: {},
+    parameterStyle: 'args',
+    timeoutMs: 30_000,
+    ...o,
+  };
 }
 
 async function start(runner: LocalJobRunner, s: JobSpec, key: string): Promise<RunRef> {
@@ -40,7 +49,13 @@ async function settle(runner: LocalJobRunner, ref: RunRef): Promise<JobStatus> {
 describe('local job runner (real child processes)', () => {
   it('passes parameters as --key value, captures exit code 0 and the output tail', async () => {
     const runner = new LocalJobRunner({ stateDir: stateDir() });
-    const ref = await start(runner, spec('console.log("args=" + JSON.stringify(process.argv.slice(1)))', { parameters: { model_name: 'bc', model_version: '3' } }), 'ok-1');
+    const ref = await start(
+      runner,
+      spec('console.log("args=" + JSON.stringify(process.argv.slice(1)))', {
+        parameters: { model_name: 'bc', model_version: '3' },
+      }),
+      'ok-1',
+    );
     const s = await settle(runner, ref);
     expect(s).toMatchObject({ state: 'SUCCEEDED', exitCode: 0, terminal: true });
     expect(s.outputTail).toContain('args=["--model_name","bc","--model_version","3"]');
@@ -48,7 +63,14 @@ describe('local job runner (real child processes)', () => {
 
   it('passes parameters as upper-cased environment variables (non-alphanumerics as _) with parameterStyle env, storing no env values', async () => {
     const runner = new LocalJobRunner({ stateDir: stateDir() });
-    const ref = await start(runner, spec('console.log("v=" + process.env.MODEL_VERSION + " e=" + process.env.EXTRA + " argv=" + process.argv.length)', { parameters: { 'model.version': '7' }, parameterStyle: 'env', env: { EXTRA: 'secret-value' } }), 'env-1');
+    const ref = await start(
+      runner,
+      spec(
+        'console.log("v=" + process.env.MODEL_VERSION + " e=" + process.env.EXTRA + " argv=" + process.argv.length)',
+        { parameters: { 'model.version': '7' }, parameterStyle: 'env', env: { EXTRA: 'secret-value' } },
+      ),
+      'env-1',
+    );
     const s = await settle(runner, ref);
     expect(s.outputTail).toContain('v=7 e=secret-value argv=1');
     expect(readFileSync(runner.store.recordPath(ref.runId), 'utf8')).not.toContain('secret-value');
@@ -56,7 +78,10 @@ describe('local job runner (real child processes)', () => {
 
   it('reports a non-zero exit as FAILED with the exit code and stderr in the tail', async () => {
     const runner = new LocalJobRunner({ stateDir: stateDir() });
-    const s = await settle(runner, await start(runner, spec('console.error("auc 0.71 below 0.9"); process.exit(3)'), 'fail-1'));
+    const s = await settle(
+      runner,
+      await start(runner, spec('console.error("auc 0.71 below 0.9"); process.exit(3)'), 'fail-1'),
+    );
     expect(s).toMatchObject({ state: 'FAILED', exitCode: 3, resultSummary: 'FAILED: exit code 3' });
     expect(s.outputTail).toContain('auc 0.71 below 0.9');
   });
@@ -98,8 +123,14 @@ describe('local job runner (real child processes)', () => {
 
   it('stops a command that exceeds its timeout and reports TIMED_OUT', async () => {
     const runner = new LocalJobRunner({ stateDir: stateDir() });
-    const s = await settle(runner, await start(runner, spec('setInterval(() => {}, 1000)', { timeoutMs: 300 }), 'slow-1'));
-    expect(s).toMatchObject({ state: 'TIMED_OUT', resultSummary: expect.stringMatching(/no result within 300 ms/) as unknown });
+    const s = await settle(
+      runner,
+      await start(runner, spec('setInterval(() => {}, 1000)', { timeoutMs: 300 }), 'slow-1'),
+    );
+    expect(s).toMatchObject({
+      state: 'TIMED_OUT',
+      resultSummary: expect.stringMatching(/no result within 300 ms/) as unknown,
+    });
   });
 
   it('cancels a running command and reports CANCELED; cancelling again is a no-op', async () => {
@@ -112,8 +143,14 @@ describe('local job runner (real child processes)', () => {
 
   it('reports a command that does not exist and a missing working directory as FAILED with the reason', async () => {
     const runner = new LocalJobRunner({ stateDir: stateDir() });
-    const s = await settle(runner, await start(runner, { ...spec(''), command: 'stagecraft-no-such-command-xyz', args: [] }, 'enoent-1'));
-    expect(s).toMatchObject({ state: 'FAILED', resultSummary: expect.stringMatching(/could not run stagecraft-no-such-command-xyz: .*ENOENT/) as unknown });
+    const s = await settle(
+      runner,
+      await start(runner, { ...spec(''), command: 'stagecraft-no-such-command-xyz', args: [] }, 'enoent-1'),
+    );
+    expect(s).toMatchObject({
+      state: 'FAILED',
+      resultSummary: expect.stringMatching(/could not run stagecraft-no-such-command-xyz: .*ENOENT/) as unknown,
+    });
     const c = await settle(runner, await start(runner, spec('1', { cwd: join(root, 'missing-dir') }), 'nocwd-1'));
     expect(c.resultSummary).toMatch(/working directory .* does not exist/);
   });
@@ -121,8 +158,16 @@ describe('local job runner (real child processes)', () => {
   it('calls onFinished once with the final status of runs it started', async () => {
     const finished: JobStatus[] = [];
     let resolveDone: () => void = () => undefined;
-    const done = new Promise<void>((r) => { resolveDone = r; });
-    const runner = new LocalJobRunner({ stateDir: stateDir(), onFinished: (s) => { finished.push(s); resolveDone(); } });
+    const done = new Promise<void>((r) => {
+      resolveDone = r;
+    });
+    const runner = new LocalJobRunner({
+      stateDir: stateDir(),
+      onFinished: (s) => {
+        finished.push(s);
+        resolveDone();
+      },
+    });
     const ref = await start(runner, spec('process.exit(0)'), 'notify-1');
     await done;
     expect(finished).toHaveLength(1);
@@ -131,7 +176,10 @@ describe('local job runner (real child processes)', () => {
 
   it('keeps only the last tailBytes of output', async () => {
     const runner = new LocalJobRunner({ stateDir: stateDir(), tailBytes: 200 });
-    const s = await settle(runner, await start(runner, spec('for (let i = 0; i < 500; i++) console.log("line " + i)'), 'tail-1'));
+    const s = await settle(
+      runner,
+      await start(runner, spec('for (let i = 0; i < 500; i++) console.log("line " + i)'), 'tail-1'),
+    );
     expect(s.outputTail.length).toBeLessThanOrEqual(200);
     expect(s.outputTail).toContain('line 499');
     expect(s.outputTail).not.toContain('line 1\n');
@@ -139,38 +187,63 @@ describe('local job runner (real child processes)', () => {
 
   it('a job sees only PATH, HOME, LANG, TMPDIR of the host and what its spec declares: never the host secrets', async () => {
     const secrets = {
-      STAGECRAFT_APPROVER_KEYS: 'alice:approver-key-value', STAGECRAFT_LINK_SIGNING_KEY: 'link-signing-key-value', MLFLOW_TRACKING_TOKEN: 'registry-token-value',
-      GITHUB_TOKEN: 'git-token-value', NOTIFY_WEBHOOK_SECRET: 'webhook-secret-value', AzureWebJobsSecretStorageKey: 'master-key-value', NODE_OPTIONS: '--require /tmp/evil.js',
+      STAGECRAFT_APPROVER_KEYS: 'alice:approver-key-value',
+      STAGECRAFT_LINK_SIGNING_KEY: 'link-signing-key-value',
+      MLFLOW_TRACKING_TOKEN: 'registry-token-value',
+      GITHUB_TOKEN: 'git-token-value',
+      NOTIFY_WEBHOOK_SECRET: 'webhook-secret-value',
+      AzureWebJobsSecretStorageKey: 'master-key-value',
+      NODE_OPTIONS: '--require /tmp/evil.js',
     };
-    const host = { ...process.env, ...secrets, PATH: process.env['PATH'] ?? '/usr/bin', HOME: '/home/job-home', LANG: 'C.UTF-8', TMPDIR: '/tmp' };
+    const host = {
+      ...process.env,
+      ...secrets,
+      PATH: process.env['PATH'] ?? '/usr/bin',
+      HOME: '/home/job-home',
+      LANG: 'C.UTF-8',
+      TMPDIR: '/tmp',
+    };
     // The real runner, with the host environment as the process sees it (default: process.env).
     const saved = { ...process.env };
     Object.assign(process.env, secrets);
     let runner: LocalJobRunner;
     try {
       runner = new LocalJobRunner({ stateDir: stateDir() });
-      const ref = await start(runner, spec('console.log("ENV=" + JSON.stringify(process.env))', { env: { MLFLOW_TRACKING_URI: 'http://127.0.0.1:5000' } }), 'env-allow-1');
+      const ref = await start(
+        runner,
+        spec('console.log("ENV=" + JSON.stringify(process.env))', {
+          env: { MLFLOW_TRACKING_URI: 'http://127.0.0.1:5000' },
+        }),
+        'env-allow-1',
+      );
       const s = await settle(runner, ref);
       const env = JSON.parse(/ENV=(\{.*\})/.exec(s.outputTail)![1]!) as Record<string, string>;
       for (const name of Object.keys(secrets)) expect(env[name], name).toBeUndefined();
       for (const value of Object.values(secrets)) expect(JSON.stringify(env)).not.toContain(value);
       expect(env['MLFLOW_TRACKING_URI']).toBe('http://127.0.0.1:5000');
       expect(env['PATH']).toBe(process.env['PATH']);
-      expect(Object.keys(env).filter((k) => !['PATH', 'HOME', 'LANG', 'TMPDIR', 'MLFLOW_TRACKING_URI'].includes(k))).toEqual([]);
+      expect(
+        Object.keys(env).filter((k) => !['PATH', 'HOME', 'LANG', 'TMPDIR', 'MLFLOW_TRACKING_URI'].includes(k)),
+      ).toEqual([]);
     } finally {
       for (const k of Object.keys(secrets)) delete process.env[k];
       Object.assign(process.env, saved);
     }
     // An explicit host environment is filtered the same way.
     const explicit = new LocalJobRunner({ stateDir: stateDir(), env: host });
-    const s2 = await settle(explicit, await start(explicit, spec('console.log("KEYS=" + Object.keys(process.env).sort().join(","))'), 'env-allow-2'));
+    const s2 = await settle(
+      explicit,
+      await start(explicit, spec('console.log("KEYS=" + Object.keys(process.env).sort().join(","))'), 'env-allow-2'),
+    );
     expect(s2.outputTail).toContain('KEYS=HOME,LANG,PATH,TMPDIR');
   });
 
   it('refuses env-style parameters that would steer the process (NODE_OPTIONS, LD_PRELOAD, PYTHONPATH, PATH)', async () => {
     const runner = new LocalJobRunner({ stateDir: stateDir() });
     for (const name of ['NODE_OPTIONS', 'ld_preload', 'PYTHONPATH', 'path']) {
-      await expect(runner.start(spec('0', { parameterStyle: 'env', parameters: { [name]: 'x' } }), `steer-${name}`)).rejects.toMatchObject({ code: 'JOB_PARAMETER_NAME_REFUSED' });
+      await expect(
+        runner.start(spec('0', { parameterStyle: 'env', parameters: { [name]: 'x' } }), `steer-${name}`),
+      ).rejects.toMatchObject({ code: 'JOB_PARAMETER_NAME_REFUSED' });
     }
   });
 
@@ -180,7 +253,11 @@ describe('local job runner (real child processes)', () => {
     const ref = await composite.start(spec('0'), 'route-1');
     started.push({ runner: local, ref });
     expect((await settle(local, ref)).state).toBe('SUCCEEDED');
-    await expect(composite.start({ runner: 'databricks', jobId: 1, parameters: {}, timeoutMs: 1000 }, 'route-2')).rejects.toMatchObject({ code: 'JOB_RUNNER_UNAVAILABLE' });
-    await expect(local.start({ runner: 'databricks', jobId: 1, parameters: {}, timeoutMs: 1000 }, 'route-3')).rejects.toMatchObject({ code: 'JOB_RUNNER_MISMATCH' });
+    await expect(
+      composite.start({ runner: 'databricks', jobId: 1, parameters: {}, timeoutMs: 1000 }, 'route-2'),
+    ).rejects.toMatchObject({ code: 'JOB_RUNNER_UNAVAILABLE' });
+    await expect(
+      local.start({ runner: 'databricks', jobId: 1, parameters: {}, timeoutMs: 1000 }, 'route-3'),
+    ).rejects.toMatchObject({ code: 'JOB_RUNNER_MISMATCH' });
   });
 });

@@ -3,7 +3,11 @@ import { type FakeMlflow, startFakeMlflow } from '../fakes';
 import { mlflowContract } from './mlflow-contract';
 
 let fake: FakeMlflow;
-beforeAll(async () => { fake = await startFakeMlflow(); });
-afterAll(async () => { await fake.close(); });
+beforeAll(async () => {
+  fake = await startFakeMlflow();
+});
+afterAll(async () => {
+  await fake.close();
+});
 
 mlflowContract('fake server', () => fake);

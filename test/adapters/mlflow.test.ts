@@ -1,10 +1,31 @@
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AuthError, ConflictError, NotFoundError, StagecraftError, TransientError, ValidationError } from '../../shared/errors';
-import { AZURE_DATABRICKS_SCOPE, basicAuth, bearerAuth, remoteErrorCode, tokenCredentialAuth, type RestLogEvent } from '../../shared/adapters/http';
+import {
+  AuthError,
+  ConflictError,
+  NotFoundError,
+  StagecraftError,
+  TransientError,
+  ValidationError,
+} from '../../shared/errors';
+import {
+  AZURE_DATABRICKS_SCOPE,
+  basicAuth,
+  bearerAuth,
+  remoteErrorCode,
+  tokenCredentialAuth,
+  type RestLogEvent,
+} from '../../shared/adapters/http';
 import { parse as parseYaml } from 'yaml';
 import { MlflowClient, type MlflowClientOptions, inspectMLmodel } from '../../shared/adapters/mlflow';
-import { type FakeMlflow, type JsonServer, type RecordedRequest, mlflowSignature, startFakeMlflow, startJsonServer } from '../fakes';
+import {
+  type FakeMlflow,
+  type JsonServer,
+  type RecordedRequest,
+  mlflowSignature,
+  startFakeMlflow,
+  startJsonServer,
+} from '../fakes';
 
 let fake: FakeMlflow;
 let receiver: JsonServer;
@@ -14,8 +35,12 @@ let logs: RestLogEvent[];
 
 function client(o: Partial<MlflowClientOptions> = {}): MlflowClient {
   return new MlflowClient({
-    baseUrl: fake.url, timeoutMs: 2000, random: () => 0.5,
-    sleep: async (ms) => { sleeps.push(ms); },
+    baseUrl: fake.url,
+    timeoutMs: 2000,
+    random: () => 0.5,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
     log: (e) => logs.push(e),
     ...o,
   });
@@ -33,7 +58,14 @@ async function caught(p: Promise<unknown>): Promise<StagecraftError> {
 
 beforeAll(async () => {
   fake = await startFakeMlflow({ webhookRetries: 3, webhookBackoffMs: 5 });
-  receiver = await startJsonServer((method) => (method === 'POST' ? (r) => { received.push(r); return {}; } : undefined));
+  receiver = await startJsonServer((method) =>
+    method === 'POST'
+      ? (r) => {
+          received.push(r);
+          return {};
+        }
+      : undefined,
+  );
 });
 afterAll(async () => {
   await fake.close();
@@ -50,26 +82,60 @@ beforeEach(() => {
 
 describe('MLflow registry calls against the fake server', () => {
   it('reads a model version with its tags and aliases, and the run behind it', async () => {
-    const run = fake.seedRun({ metrics: { accuracy: 0.95, roc_auc: 0.98 }, params: { max_depth: '8' }, tags: { 'mlflow.source.git.commit': 'abc123' }, artifacts: ['model/MLmodel', 'model/input_example.json'] });
-    fake.seedVersion('bc-read', { runId: run.run_id, userId: 'alice', tags: { git_commit: 'abc123' }, aliases: ['champion'] });
+    const run = fake.seedRun({
+      metrics: { accuracy: 0.95, roc_auc: 0.98 },
+      params: { max_depth: '8' },
+      tags: { 'mlflow.source.git.commit': 'abc123' },
+      artifacts: ['model/MLmodel', 'model/input_example.json'],
+    });
+    fake.seedVersion('bc-read', {
+      runId: run.run_id,
+      userId: 'alice',
+      tags: { git_commit: 'abc123' },
+      aliases: ['champion'],
+    });
     const c = client();
     const mv = await c.getModelVersion('bc-read', '1');
-    expect(mv).toMatchObject({ name: 'bc-read', version: '1', status: 'READY', user_id: 'alice', aliases: ['champion'], tags: [{ key: 'git_commit', value: 'abc123' }] });
+    expect(mv).toMatchObject({
+      name: 'bc-read',
+      version: '1',
+      status: 'READY',
+      user_id: 'alice',
+      aliases: ['champion'],
+      tags: [{ key: 'git_commit', value: 'abc123' }],
+    });
     const summary = await c.getRunSummary(mv.run_id!);
-    expect(summary).toMatchObject({ metrics: { accuracy: 0.95, roc_auc: 0.98 }, params: { max_depth: '8' }, tags: { 'mlflow.source.git.commit': 'abc123' } });
+    expect(summary).toMatchObject({
+      metrics: { accuracy: 0.95, roc_auc: 0.98 },
+      params: { max_depth: '8' },
+      tags: { 'mlflow.source.git.commit': 'abc123' },
+    });
     expect(await c.artifactExists(run.run_id, 'model/MLmodel')).toBe(true);
     expect(await c.artifactExists(run.run_id, 'model')).toBe(true);
     expect(await c.artifactExists(run.run_id, 'model/missing.pkl')).toBe(false);
   });
 
   it('downloads MLmodel from the run and from the model version (with auth) and reads signature and input example from it', async () => {
-    const mlmodel = 'artifact_path: model\nflavors:\n  sklearn: {}\n  python_function: {}\nsignature:\n  inputs: \'[{"type": "double"}]\'\n  outputs: \'[{"type": "long"}]\'\nsaved_input_example_info:\n  artifact_path: input_example.json\n';
+    const mlmodel =
+      'artifact_path: model\nflavors:\n  sklearn: {}\n  python_function: {}\nsignature:\n  inputs: \'[{"type": "double"}]\'\n  outputs: \'[{"type": "long"}]\'\nsaved_input_example_info:\n  artifact_path: input_example.json\n';
     const run = fake.seedRun({ files: { 'model/MLmodel': mlmodel } });
-    fake.seedVersion('bc-mlmodel', { runId: run.run_id, source: `runs:/${run.run_id}/model`, files: { MLmodel: 'flavors:\n  sklearn: {}\n' } });
+    fake.seedVersion('bc-mlmodel', {
+      runId: run.run_id,
+      source: `runs:/${run.run_id}/model`,
+      files: { MLmodel: 'flavors:\n  sklearn: {}\n' },
+    });
     fake.requireAuthorization('Bearer t');
     const c = client({ auth: bearerAuth('t') });
-    expect(inspectMLmodel(parseYaml(await c.downloadRunArtifact(run.run_id, 'model/MLmodel')))).toEqual({ signature: true, inputExample: true, flavors: ['sklearn', 'python_function'] });
-    expect(inspectMLmodel(parseYaml(await c.downloadModelVersionArtifact('bc-mlmodel', '1', 'MLmodel')))).toEqual({ signature: false, inputExample: false, flavors: ['sklearn'] });
+    expect(inspectMLmodel(parseYaml(await c.downloadRunArtifact(run.run_id, 'model/MLmodel')))).toEqual({
+      signature: true,
+      inputExample: true,
+      flavors: ['sklearn', 'python_function'],
+    });
+    expect(inspectMLmodel(parseYaml(await c.downloadModelVersionArtifact('bc-mlmodel', '1', 'MLmodel')))).toEqual({
+      signature: false,
+      inputExample: false,
+      flavors: ['sklearn'],
+    });
     expect(await c.getModelVersionDownloadUri('bc-mlmodel', '1')).toBe(`runs:/${run.run_id}/model`);
     await expect(c.downloadRunArtifact(run.run_id, 'model/missing')).rejects.toBeInstanceOf(NotFoundError);
     expect(inspectMLmodel(null)).toEqual({ signature: false, inputExample: false, flavors: [] });
@@ -102,11 +168,21 @@ describe('MLflow registry calls against the fake server', () => {
   });
 
   it('searches versions with a filter and order, across pages', async () => {
-    for (let i = 0; i < 5; i++) fake.seedVersion('bc-search', { tags: { validation_status: i % 2 ? 'passed' : 'failed' } });
+    for (let i = 0; i < 5; i++)
+      fake.seedVersion('bc-search', { tags: { validation_status: i % 2 ? 'passed' : 'failed' } });
     const c = client();
-    const page1 = await c.searchModelVersions({ filter: "name='bc-search'", orderBy: ['version_number DESC'], maxResults: 2 });
+    const page1 = await c.searchModelVersions({
+      filter: "name='bc-search'",
+      orderBy: ['version_number DESC'],
+      maxResults: 2,
+    });
     expect(page1.versions.map((v) => v.version)).toEqual(['5', '4']);
-    const page2 = await c.searchModelVersions({ filter: "name='bc-search'", orderBy: ['version_number DESC'], maxResults: 2, pageToken: page1.nextPageToken! });
+    const page2 = await c.searchModelVersions({
+      filter: "name='bc-search'",
+      orderBy: ['version_number DESC'],
+      maxResults: 2,
+      pageToken: page1.nextPageToken!,
+    });
     expect(page2.versions.map((v) => v.version)).toEqual(['3', '2']);
     const passed = await c.searchModelVersions({ filter: "name='bc-search' AND tags.validation_status='passed'" });
     expect(passed.versions.map((v) => v.version).sort()).toEqual(['2', '4']);
@@ -126,17 +202,31 @@ describe('MLflow registry calls against the fake server', () => {
     fake.seedVersion('bc-desc');
     const c = client();
     expect((await c.updateModelVersion('bc-desc', '1', 'weekly retrain')).description).toBe('weekly retrain');
-    expect((await c.searchRegisteredModels({ filter: "name LIKE 'bc-des%'" })).models.map((m) => m.name)).toEqual(['bc-desc']);
+    expect((await c.searchRegisteredModels({ filter: "name LIKE 'bc-des%'" })).models.map((m) => m.name)).toEqual([
+      'bc-desc',
+    ]);
   });
 
   it('creates, lists, tests and deletes an MLflow 3 registry webhook (events as upper-case entity/action)', async () => {
     const c = client();
-    const w = await c.createWebhook({ name: 'stagecraft', url: `${receiver.url}/mlflow-webhook`, secret: 's3cret', events: [{ entity: 'MODEL_VERSION', action: 'CREATED' }, { entity: 'MODEL_VERSION_ALIAS', action: 'CREATED' }] });
+    const w = await c.createWebhook({
+      name: 'stagecraft',
+      url: `${receiver.url}/mlflow-webhook`,
+      secret: 's3cret',
+      events: [
+        { entity: 'MODEL_VERSION', action: 'CREATED' },
+        { entity: 'MODEL_VERSION_ALIAS', action: 'CREATED' },
+      ],
+    });
     expect(w.webhook_id).toBeTruthy();
     expect(JSON.stringify(w)).not.toContain('s3cret');
     expect((await c.listWebhooks()).webhooks.map((x) => x.name)).toContain('stagecraft');
     expect(await c.testWebhook(w.webhook_id!)).toMatchObject({ success: true, responseStatus: 200 });
-    expect(received.at(-1)?.body).toMatchObject({ entity: 'model_version', action: 'created', data: { name: 'example_model', version: '1' } });
+    expect(received.at(-1)?.body).toMatchObject({
+      entity: 'model_version',
+      action: 'created',
+      data: { name: 'example_model', version: '1' },
+    });
     await c.deleteWebhook(w.webhook_id!);
     await expect(c.deleteWebhook(w.webhook_id!)).rejects.toBeInstanceOf(NotFoundError);
   });
@@ -145,7 +235,15 @@ describe('MLflow registry calls against the fake server', () => {
 describe('webhook deliveries from the fake (MLflow 3.3+ format)', () => {
   it('delivers model_version.created and alias events signed as MLflow signs them, retrying 5xx with the same delivery id', async () => {
     const c = client();
-    const w = await c.createWebhook({ name: 'deliveries', url: `${receiver.url}/mlflow-webhook`, secret: 'whsec', events: [{ entity: 'MODEL_VERSION', action: 'CREATED' }, { entity: 'MODEL_VERSION_ALIAS', action: 'CREATED' }] });
+    const w = await c.createWebhook({
+      name: 'deliveries',
+      url: `${receiver.url}/mlflow-webhook`,
+      secret: 'whsec',
+      events: [
+        { entity: 'MODEL_VERSION', action: 'CREATED' },
+        { entity: 'MODEL_VERSION_ALIAS', action: 'CREATED' },
+      ],
+    });
     receiver.requests.length = 0;
     const received = receiver.requests;
     receiver.injectFailure({ status: 503 });
@@ -156,12 +254,22 @@ describe('webhook deliveries from the fake (MLflow 3.3+ format)', () => {
     expect(second!.headers['x-mlflow-delivery-id']).toBe(first!.headers['x-mlflow-delivery-id']);
     expect(second!.raw).toBe(first!.raw);
     const h = second!.headers;
-    expect(h['x-mlflow-signature']).toBe(mlflowSignature('whsec', h['x-mlflow-delivery-id']!, h['x-mlflow-timestamp']!, second!.raw));
-    expect(second!.raw).toMatch(/^\{"entity": "model_version", "action": "created", "timestamp": "\d{4}-\d\d-\d\dT[\d:.]+\+00:00", "data": /);
-    expect(second!.body).toMatchObject({ data: { name: 'bc-hooks', version: '1', run_id: 'r-1', tags: { git_commit: 'abc' }, description: null } });
+    expect(h['x-mlflow-signature']).toBe(
+      mlflowSignature('whsec', h['x-mlflow-delivery-id']!, h['x-mlflow-timestamp']!, second!.raw),
+    );
+    expect(second!.raw).toMatch(
+      /^\{"entity": "model_version", "action": "created", "timestamp": "\d{4}-\d\d-\d\dT[\d:.]+\+00:00", "data": /,
+    );
+    expect(second!.body).toMatchObject({
+      data: { name: 'bc-hooks', version: '1', run_id: 'r-1', tags: { git_commit: 'abc' }, description: null },
+    });
     await c.setAlias('bc-hooks', 'challenger', '1');
     await fake.deliveriesSettled();
-    expect(received.at(-1)?.body).toMatchObject({ entity: 'model_version_alias', action: 'created', data: { name: 'bc-hooks', alias: 'challenger', version: '1' } });
+    expect(received.at(-1)?.body).toMatchObject({
+      entity: 'model_version_alias',
+      action: 'created',
+      data: { name: 'bc-hooks', alias: 'challenger', version: '1' },
+    });
     fake.seedVersion('bc-hooks');
     await fake.deliveriesSettled();
     expect(received).toHaveLength(3);
@@ -176,7 +284,12 @@ describe('typed errors from error_code', () => {
     expect(e.code).toBe('MLFLOW_RESOURCE_DOES_NOT_EXIST');
     expect(remoteErrorCode(e)).toBe('RESOURCE_DOES_NOT_EXIST');
     expect(e.message).toMatch(/Registered Model with name=no-such-model not found/);
-    expect(e.details).toMatchObject({ service: 'mlflow', httpStatus: 404, method: 'GET', path: '/api/2.0/mlflow/model-versions/get' });
+    expect(e.details).toMatchObject({
+      service: 'mlflow',
+      httpStatus: 404,
+      method: 'GET',
+      path: '/api/2.0/mlflow/model-versions/get',
+    });
   });
 
   it('maps INVALID_PARAMETER_VALUE to ValidationError and does not retry it', async () => {
@@ -189,7 +302,15 @@ describe('typed errors from error_code', () => {
 
   it('maps RESOURCE_ALREADY_EXISTS to ConflictError, UNAUTHENTICATED to AuthError, an HTML 404 (unknown endpoint) to NotFound by status', async () => {
     fake.injectFailure({ path: '/webhooks', status: 400, errorCode: 'RESOURCE_ALREADY_EXISTS' });
-    expect(await caught(client().createWebhook({ name: 'x', url: `${receiver.url}/x`, events: [{ entity: 'MODEL_VERSION', action: 'CREATED' }] }))).toBeInstanceOf(ConflictError);
+    expect(
+      await caught(
+        client().createWebhook({
+          name: 'x',
+          url: `${receiver.url}/x`,
+          events: [{ entity: 'MODEL_VERSION', action: 'CREATED' }],
+        }),
+      ),
+    ).toBeInstanceOf(ConflictError);
     fake.requireAuthorization('Bearer right');
     const auth = await caught(client({ auth: bearerAuth('wrong') }).getRegisteredModel('x'));
     expect(auth).toBeInstanceOf(AuthError);
@@ -243,7 +364,12 @@ describe('retries, Retry-After and timeouts', () => {
   });
 
   it('gives up after maxAttempts with the last typed error', async () => {
-    fake.injectFailure({ path: '/registered-models/get', status: 503, errorCode: 'TEMPORARILY_UNAVAILABLE', times: 10 });
+    fake.injectFailure({
+      path: '/registered-models/get',
+      status: 503,
+      errorCode: 'TEMPORARILY_UNAVAILABLE',
+      times: 10,
+    });
     const e = await caught(client({ retry: { maxAttempts: 3 } }).getRegisteredModel('x'));
     expect(e).toBeInstanceOf(TransientError);
     expect(e.code).toBe('MLFLOW_TEMPORARILY_UNAVAILABLE');
@@ -253,7 +379,13 @@ describe('retries, Retry-After and timeouts', () => {
 
   it('does not retry a 500 on a non-idempotent POST (webhook creation)', async () => {
     fake.injectFailure({ path: '/webhooks', status: 500 });
-    const e = await caught(client().createWebhook({ name: 'once', url: `${receiver.url}/x`, events: [{ entity: 'MODEL_VERSION', action: 'CREATED' }] }));
+    const e = await caught(
+      client().createWebhook({
+        name: 'once',
+        url: `${receiver.url}/x`,
+        events: [{ entity: 'MODEL_VERSION', action: 'CREATED' }],
+      }),
+    );
     expect(e).toBeInstanceOf(TransientError);
     expect(fake.requests).toHaveLength(1);
   });
@@ -268,7 +400,9 @@ describe('retries, Retry-After and timeouts', () => {
   });
 
   it('reports an unreachable server as retryable MLFLOW_UNREACHABLE', async () => {
-    const e = await caught(client({ baseUrl: 'http://127.0.0.1:1', retry: { maxAttempts: 2 } }).getRegisteredModel('x'));
+    const e = await caught(
+      client({ baseUrl: 'http://127.0.0.1:1', retry: { maxAttempts: 2 } }).getRegisteredModel('x'),
+    );
     expect(e.code).toBe('MLFLOW_UNREACHABLE');
     expect(e.retryable).toBe(true);
   });
@@ -311,7 +445,12 @@ describe('authentication', () => {
   it('refreshes a cached Entra token 5 minutes before it expires', async () => {
     let t = 0;
     let calls = 0;
-    const credential: TokenCredential = { getToken: async () => { calls++; return { token: `tok-${calls}`, expiresOnTimestamp: 10 * 60_000 }; } };
+    const credential: TokenCredential = {
+      getToken: async () => {
+        calls++;
+        return { token: `tok-${calls}`, expiresOnTimestamp: 10 * 60_000 };
+      },
+    };
     const auth = tokenCredentialAuth(credential, AZURE_DATABRICKS_SCOPE, { now: () => t });
     expect(await auth.header()).toBe('Bearer tok-1');
     t = 4 * 60_000;

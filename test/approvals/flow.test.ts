@@ -9,14 +9,40 @@ import { advanceClock } from '../../devhost/test/helpers/clock';
 import type { HostProcess } from '../helpers/host';
 import { getPromotionRecord } from '../../shared/promotion/records';
 import type { PromotionRecord } from '../../shared/promotion/types';
-import { api, atStep, decide, finished, KEYS, pendingApproval, startEnv, startHost, startPromotion, status, stopEnv, until, type Env } from '../promotion/harness';
+import {
+  api,
+  atStep,
+  decide,
+  finished,
+  KEYS,
+  pendingApproval,
+  startEnv,
+  startHost,
+  startPromotion,
+  status,
+  stopEnv,
+  until,
+  type Env,
+} from '../promotion/harness';
 
 function policy(hook: string) {
   return {
     version: 1,
     // Links go only through the direct channel (here to the same receiver), one message per approver.
-    channels: { hook: { type: 'webhook', url: hook }, dm: { type: 'direct-webhook', url: hook, secretSetting: 'DM_SECRET' } },
-    defaults: { notify: ['hook'], approval: { approvers: { users: ['alice@contoso.com', 'bob@contoso.com'] }, minApprovals: 1, excludeAuthor: true, deadline: '5m', linkChannel: 'dm' } },
+    channels: {
+      hook: { type: 'webhook', url: hook },
+      dm: { type: 'direct-webhook', url: hook, secretSetting: 'DM_SECRET' },
+    },
+    defaults: {
+      notify: ['hook'],
+      approval: {
+        approvers: { users: ['alice@contoso.com', 'bob@contoso.com'] },
+        minApprovals: 1,
+        excludeAuthor: true,
+        deadline: '5m',
+        linkChannel: 'dm',
+      },
+    },
     models: {
       'reject-m': {},
       'author-m': {},
@@ -26,7 +52,12 @@ function policy(hook: string) {
       'manual-m': { approval: { excludeTrigger: true } },
       // A realistic deadline, reached on the host's test clock (the test advances it).
       'deadline-m': { approval: { deadline: '2h' } },
-      'escalate-m': { approval: { approvers: { users: ['alice@contoso.com'] }, escalation: [{ after: '3s', addApprovers: { users: ['carol@contoso.com'] }, notify: ['hook'] }] } },
+      'escalate-m': {
+        approval: {
+          approvers: { users: ['alice@contoso.com'] },
+          escalation: [{ after: '3s', addApprovers: { users: ['carol@contoso.com'] }, notify: ['hook'] }],
+        },
+      },
     },
   };
 }
@@ -45,14 +76,17 @@ afterAll(async () => {
   await stopEnv(env);
 });
 
-const record = async (model: string, instanceId: string) => (await getPromotionRecord(model, instanceId, env.hostEnv)) as PromotionRecord;
+const record = async (model: string, instanceId: string) =>
+  (await getPromotionRecord(model, instanceId, env.hostEnv)) as PromotionRecord;
 const aliases = (model: string) => Object.fromEntries(env.mlflow.state.models.get(model)!.aliases);
 /** The direct message (own links) sent to `recipient` for an approval event. */
-const directFor = (approvalId: unknown, event: string, recipient: string) => env.receiver.notices.find((n) => {
-  const d = n as unknown as { approvalId?: string; recipient?: string };
-  return n.event === event && d.approvalId === approvalId && d.recipient === recipient;
-}) as unknown as { links: { approve: string; reject: string } } | undefined;
-const seed = (model: string, author = 'dave@contoso.com') => env.mlflow.seedVersion(model, { version: '1', userId: author, runId: env.mlflow.seedRun({}).run_id });
+const directFor = (approvalId: unknown, event: string, recipient: string) =>
+  env.receiver.notices.find((n) => {
+    const d = n as unknown as { approvalId?: string; recipient?: string };
+    return n.event === event && d.approvalId === approvalId && d.recipient === recipient;
+  }) as unknown as { links: { approve: string; reject: string } } | undefined;
+const seed = (model: string, author = 'dave@contoso.com') =>
+  env.mlflow.seedVersion(model, { version: '1', userId: author, runId: env.mlflow.seedRun({}).run_id });
 
 describe('promotion approval', () => {
   it('reject: the request closes rejected, nothing is promoted, the challenger stays and the decision is notified', async () => {
@@ -63,7 +97,13 @@ describe('promotion approval', () => {
     expect(d).toMatchObject({ status: 200, json: { accepted: true, approval: { status: 'rejected' } } });
     await finished(host, id);
     const r = await record('reject-m', id);
-    expect(r).toMatchObject({ outcome: 'rejected', approval: { status: 'rejected', votes: [{ approver: 'bob@contoso.com', verdict: 'reject', comment: 'not convinced' }] } });
+    expect(r).toMatchObject({
+      outcome: 'rejected',
+      approval: {
+        status: 'rejected',
+        votes: [{ approver: 'bob@contoso.com', verdict: 'reject', comment: 'not convinced' }],
+      },
+    });
     expect(aliases('reject-m')).toEqual({ challenger: '1' });
     expect(env.receiver.notices.some((n) => n.event === 'approval.decided' && n.correlationId === id)).toBe(true);
   }, 120_000);
@@ -77,13 +117,20 @@ describe('promotion approval', () => {
     expect(JSON.stringify(byAuthor.json)).toContain('registered this model version and may not approve it');
     const byStranger = await decide(host, String(a['id']), 'dave@contoso.com', 'approve');
     expect(byStranger).toMatchObject({ status: 403, json: { error: { code: 'NOT_AN_APPROVER' } } });
-    const anonymous = await api(host, 'POST', `/api/approvals/${String(a['id'])}/decision`, undefined, { decision: 'approve' });
+    const anonymous = await api(host, 'POST', `/api/approvals/${String(a['id'])}/decision`, undefined, {
+      decision: 'approve',
+    });
     expect(anonymous.status).toBe(401);
-    const badBody = await api(host, 'POST', `/api/approvals/${String(a['id'])}/decision`, 'bob@contoso.com', { decision: 'maybe' });
+    const badBody = await api(host, 'POST', `/api/approvals/${String(a['id'])}/decision`, 'bob@contoso.com', {
+      decision: 'maybe',
+    });
     expect(badBody).toMatchObject({ status: 400, json: { error: { code: 'APPROVAL_BODY_INVALID' } } });
     const detail = await api(host, 'GET', `/api/approvals/${String(a['id'])}`, 'bob@contoso.com');
     expect((detail.json['attempts'] as Array<{ code: string; actor: string }>).map((x) => [x.actor, x.code])).toEqual(
-      expect.arrayContaining([['alice@contoso.com', 'AUTHOR_EXCLUDED'], ['dave@contoso.com', 'NOT_AN_APPROVER']]),
+      expect.arrayContaining([
+        ['alice@contoso.com', 'AUTHOR_EXCLUDED'],
+        ['dave@contoso.com', 'NOT_AN_APPROVER'],
+      ]),
     );
     expect(await decide(host, String(a['id']), 'bob@contoso.com', 'approve')).toMatchObject({ status: 200 });
     await finished(host, id);
@@ -98,14 +145,21 @@ describe('promotion approval', () => {
     const a = await pendingApproval(host, 'escalate-m');
     const early = await decide(host, String(a['id']), 'carol@contoso.com', 'approve');
     expect(early).toMatchObject({ status: 403, json: { error: { code: 'NOT_AN_APPROVER' } } });
-    const notice = await until('the escalation notice', async () => env.receiver.notices.find((n) => n.event === 'approval.escalated' && n.correlationId === a['id']));
+    const notice = await until('the escalation notice', async () =>
+      env.receiver.notices.find((n) => n.event === 'approval.escalated' && n.correlationId === a['id']),
+    );
     expect(JSON.stringify(notice)).not.toMatch(/\/link\?t=/);
-    const own = await until('carol\'s own links', async () => directFor(a['id'], 'approval.escalated', 'carol@contoso.com'));
+    const own = await until("carol's own links", async () =>
+      directFor(a['id'], 'approval.escalated', 'carol@contoso.com'),
+    );
     expect(own.links.approve).toMatch(/\/link\?t=/);
     expect(await decide(host, String(a['id']), 'carol@contoso.com', 'approve')).toMatchObject({ status: 200 });
     await finished(host, id);
     const r = await record('escalate-m', id);
-    expect(r).toMatchObject({ outcome: 'promoted', approval: { escalations: [0], votes: [{ approver: 'carol@contoso.com' }] } });
+    expect(r).toMatchObject({
+      outcome: 'promoted',
+      approval: { escalations: [0], votes: [{ approver: 'carol@contoso.com' }] },
+    });
   }, 120_000);
 
   it('early decision: a decision stored before the orchestrator starts waiting is not lost', async () => {
@@ -116,17 +170,26 @@ describe('promotion approval', () => {
     // The request is stored; the orchestrator is still inside the activity that notifies, so nobody waits yet.
     const a = await pendingApproval(host, 'early-m');
     expect((await atStep(host, id, 'approval')).customStatus?.['approvalId']).toBeUndefined();
-    expect(await decide(host, String(a['id']), 'bob@contoso.com', 'approve')).toMatchObject({ status: 200, json: { approval: { status: 'approved' } } });
+    expect(await decide(host, String(a['id']), 'bob@contoso.com', 'approve')).toMatchObject({
+      status: 200,
+      json: { approval: { status: 'approved' } },
+    });
     hold.release();
     await finished(host, id);
-    expect(await record('early-m', id)).toMatchObject({ outcome: 'promoted', approval: { status: 'approved', votes: [{ approver: 'bob@contoso.com' }] } });
+    expect(await record('early-m', id)).toMatchObject({
+      outcome: 'promoted',
+      approval: { status: 'approved', votes: [{ approver: 'bob@contoso.com' }] },
+    });
   }, 120_000);
 
   it('concurrent decisions: two approvers at once give one accepted decision and one refusal, and the outcome follows the accepted one', async () => {
     seed('concurrent-m');
     const id = await startPromotion(host, 'concurrent-m', '1');
     const a = await pendingApproval(host, 'concurrent-m');
-    const [x, y] = await Promise.all([decide(host, String(a['id']), 'alice@contoso.com', 'approve'), decide(host, String(a['id']), 'bob@contoso.com', 'reject')]);
+    const [x, y] = await Promise.all([
+      decide(host, String(a['id']), 'alice@contoso.com', 'approve'),
+      decide(host, String(a['id']), 'bob@contoso.com', 'reject'),
+    ]);
     expect([x.status, y.status].sort()).toEqual([200, 409]);
     const winner = x.status === 200 ? 'approve' : 'reject';
     await finished(host, id);
@@ -140,41 +203,74 @@ describe('promotion approval', () => {
     seed('link-m');
     const id = await startPromotion(host, 'link-m', '1');
     const a = await pendingApproval(host, 'link-m');
-    const link = (await until("bob's own links", async () => directFor(a['id'], 'approval.requested', 'bob@contoso.com'))).links.approve;
+    const link = (
+      await until("bob's own links", async () => directFor(a['id'], 'approval.requested', 'bob@contoso.com'))
+    ).links.approve;
     const path = new URL(link);
     const url = `${host.baseUrl}${path.pathname}${path.search}`;
-    const as = (user: keyof typeof KEYS, extra: Record<string, string> = {}) => ({ 'x-stagecraft-key': KEYS[user], ...extra });
+    const as = (user: keyof typeof KEYS, extra: Record<string, string> = {}) => ({
+      'x-stagecraft-key': KEYS[user],
+      ...extra,
+    });
     // the link alone is no credential
     expect((await fetch(url)).status).toBe(401);
     expect((await fetch(url, { method: 'POST', headers: { accept: 'application/json' } })).status).toBe(401);
     const page = await fetch(url, { headers: as('bob@contoso.com') });
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('Approve as bob@contoso.com');
-    expect((await api(host, 'GET', `/api/approvals/${String(a['id'])}`, 'bob@contoso.com')).json['approval']).toMatchObject({ status: 'pending' });
-    const post = await fetch(url, { method: 'POST', headers: as('bob@contoso.com', { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }), body: 'comment=via+link' });
+    expect(
+      (await api(host, 'GET', `/api/approvals/${String(a['id'])}`, 'bob@contoso.com')).json['approval'],
+    ).toMatchObject({ status: 'pending' });
+    const post = await fetch(url, {
+      method: 'POST',
+      headers: as('bob@contoso.com', {
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'application/json',
+      }),
+      body: 'comment=via+link',
+    });
     expect(post.status).toBe(200);
     const again = await fetch(url, { method: 'POST', headers: as('bob@contoso.com', { accept: 'application/json' }) });
     expect(again.status).toBe(410);
-    const tampered = await fetch(url.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')), { method: 'POST', headers: as('bob@contoso.com', { accept: 'application/json' }) });
+    const tampered = await fetch(
+      url.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')),
+      { method: 'POST', headers: as('bob@contoso.com', { accept: 'application/json' }) },
+    );
     expect([401, 410]).toContain(tampered.status);
     await finished(host, id);
-    expect(await record('link-m', id)).toMatchObject({ outcome: 'promoted', approval: { votes: [{ approver: 'bob@contoso.com', comment: 'via link' }] } });
+    expect(await record('link-m', id)).toMatchObject({
+      outcome: 'promoted',
+      approval: { votes: [{ approver: 'bob@contoso.com', comment: 'via link' }] },
+    });
   }, 120_000);
 
   it('a manual promote request runs the same workflow, and the person who requested it may not approve it (excludeTrigger)', async () => {
     seed('manual-m');
-    const res = await api(host, 'POST', '/api/models/manual-m/versions/1/promote', 'alice@contoso.com', { reason: 'hotfix', requestId: 'req-7' });
+    const res = await api(host, 'POST', '/api/models/manual-m/versions/1/promote', 'alice@contoso.com', {
+      reason: 'hotfix',
+      requestId: 'req-7',
+    });
     expect(res).toMatchObject({ status: 202, json: { started: true } });
     const id = String(res.json['instanceId']);
     expect(res.json['statusUrl']).toBe(`/api/runs/${encodeURIComponent(id)}`);
     const a = await pendingApproval(host, 'manual-m');
-    expect(await decide(host, String(a['id']), 'alice@contoso.com', 'approve')).toMatchObject({ status: 403, json: { error: { code: 'TRIGGER_EXCLUDED' } } });
+    expect(await decide(host, String(a['id']), 'alice@contoso.com', 'approve')).toMatchObject({
+      status: 403,
+      json: { error: { code: 'TRIGGER_EXCLUDED' } },
+    });
     expect(await decide(host, String(a['id']), 'bob@contoso.com', 'approve')).toMatchObject({ status: 200 });
     await finished(host, id);
-    expect(await record('manual-m', id)).toMatchObject({ outcome: 'promoted', trigger: { kind: 'promote-requested', triggeredBy: 'alice@contoso.com', requestId: 'req-7', reason: 'hotfix' } });
-    const again = await api(host, 'POST', '/api/models/manual-m/versions/1/promote', 'alice@contoso.com', { requestId: 'req-7' });
+    expect(await record('manual-m', id)).toMatchObject({
+      outcome: 'promoted',
+      trigger: { kind: 'promote-requested', triggeredBy: 'alice@contoso.com', requestId: 'req-7', reason: 'hotfix' },
+    });
+    const again = await api(host, 'POST', '/api/models/manual-m/versions/1/promote', 'alice@contoso.com', {
+      requestId: 'req-7',
+    });
     expect(again).toMatchObject({ status: 202, json: { instanceId: id, started: false } });
-    expect((await api(host, 'POST', '/api/models/manual-m/versions/x/promote', 'alice@contoso.com', {})).status).toBe(400);
+    expect((await api(host, 'POST', '/api/models/manual-m/versions/x/promote', 'alice@contoso.com', {})).status).toBe(
+      400,
+    );
   }, 120_000);
 
   // Tests that move the host's test clock come last: the app's own clock reads (an approval's createdAt, decision
@@ -187,7 +283,9 @@ describe('promotion approval', () => {
     // Nothing expires early: an hour on, the request is still pending and the instance still waits.
     await advanceClock(host, 3_600_000);
     expect((await status(host, id)).runtimeStatus).toBe('Running');
-    expect((await api(host, 'GET', `/api/approvals/${String(a['id'])}`, 'bob@contoso.com')).json['approval']).toMatchObject({ status: 'pending' });
+    expect(
+      (await api(host, 'GET', `/api/approvals/${String(a['id'])}`, 'bob@contoso.com')).json['approval'],
+    ).toMatchObject({ status: 'pending' });
     await advanceClock(host, 3_600_000);
     const done = await finished(host, id, 60_000);
     expect(done.customStatus).toMatchObject({ outcome: 'expired' });

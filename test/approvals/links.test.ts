@@ -55,12 +55,21 @@ describe('one-click approval links', () => {
   });
 
   it('refuses garbage without throwing anything but a typed error', () => {
-    for (const t of ['', 'abc', 'a.b.c', '.x', '%%%.%%%']) expect(code(() => verifyLink(t, [SECRET], NOW))).toBe('APPROVAL_LINK_INVALID');
+    for (const t of ['', 'abc', 'a.b.c', '.x', '%%%.%%%'])
+      expect(code(() => verifyLink(t, [SECRET], NOW))).toBe('APPROVAL_LINK_INVALID');
     expect(code(() => verifyLink('a.b', [], NOW))).toBe('APPROVAL_LINKS_DISABLED');
   });
 
   it('caps link expiry at the request deadline', () => {
-    const [l] = approvalLinks({ approvalId: 'apr-1', approvers: ['alice'], baseUrl: 'https://x.example', secret: SECRET, nowMs: NOW, ttlMs: 86_400_000, deadlineMs: NOW + 60_000 });
+    const [l] = approvalLinks({
+      approvalId: 'apr-1',
+      approvers: ['alice'],
+      baseUrl: 'https://x.example',
+      secret: SECRET,
+      nowMs: NOW,
+      ttlMs: 86_400_000,
+      deadlineMs: NOW + 60_000,
+    });
     expect(l!.expiresAt).toBe(new Date(NOW + 60_000).toISOString());
     expect(l!.approve).toMatch(/^https:\/\/x\.example\/api\/approvals\/apr-1\/link\?t=/);
     const token = new URL(l!.reject).searchParams.get('t')!;

@@ -14,7 +14,18 @@ const rules: ApprovalRules = {
 };
 
 function request(r: ApprovalRules = rules): ApprovalRequest {
-  return newRequest({ approvalId: 'apr-1', instanceId: 'promotion:m:1', eventName: 'ApprovalDecision', model: 'm', version: '1', rules: r, author: 'dave@contoso.com' }, T0);
+  return newRequest(
+    {
+      approvalId: 'apr-1',
+      instanceId: 'promotion:m:1',
+      eventName: 'ApprovalDecision',
+      model: 'm',
+      version: '1',
+      rules: r,
+      author: 'dave@contoso.com',
+    },
+    T0,
+  );
 }
 
 const as = (id: string, groups: string[] = []) => ({ id, groups });
@@ -29,12 +40,21 @@ describe('approval request state machine', () => {
   });
 
   it('approves when minApprovals distinct approvers approve, and records who, when and the comment', () => {
-    const one = applyDecision(request(), { actor: as('alice@contoso.com'), verdict: 'approve', at: T0 + 1000, comment: 'looks good' });
+    const one = applyDecision(request(), {
+      actor: as('alice@contoso.com'),
+      verdict: 'approve',
+      at: T0 + 1000,
+      comment: 'looks good',
+    });
     expect(one.kind).toBe('accepted');
     const r1 = one.kind === 'accepted' ? one.next : request();
     expect(r1.status).toBe('pending');
     const two = applyDecision(r1, { actor: as('someone', ['ml-approvers']), verdict: 'approve', at: T0 + 2000 });
-    expect(two.kind === 'accepted' && two.next).toMatchObject({ status: 'approved', reason: 'quorum', closedAt: new Date(T0 + 2000).toISOString() });
+    expect(two.kind === 'accepted' && two.next).toMatchObject({
+      status: 'approved',
+      reason: 'quorum',
+      closedAt: new Date(T0 + 2000).toISOString(),
+    });
     expect(two.kind === 'accepted' && two.next.votes.map((v) => v.approver)).toEqual(['alice@contoso.com', 'someone']);
     expect(r1.votes[0]!.comment).toBe('looks good');
   });
@@ -45,21 +65,38 @@ describe('approval request state machine', () => {
   });
 
   it("refuses the model's author even when listed as an approver", () => {
-    const out = applyDecision(request({ ...rules, approvers: { users: ['dave@contoso.com'] }, minApprovals: 1 }), { actor: as('Dave@Contoso.com'), verdict: 'approve', at: T0 + 1000 });
+    const out = applyDecision(request({ ...rules, approvers: { users: ['dave@contoso.com'] }, minApprovals: 1 }), {
+      actor: as('Dave@Contoso.com'),
+      verdict: 'approve',
+      at: T0 + 1000,
+    });
     expect(out.kind === 'refused' && out.result.reason).toBe('AUTHOR_EXCLUDED');
   });
 
   it('refuses someone who is not an approver, and an escalation approver before the escalation', () => {
-    expect(applyDecision(request(), { actor: as('mallory'), verdict: 'approve', at: T0 + 1000 })).toMatchObject({ kind: 'refused', result: { reason: 'NOT_AN_APPROVER' } });
-    expect(applyDecision(request(), { actor: as('carol@contoso.com'), verdict: 'approve', at: T0 + 5_000 })).toMatchObject({ kind: 'refused', result: { reason: 'NOT_AN_APPROVER' } });
-    expect(applyDecision(request(), { actor: as('carol@contoso.com'), verdict: 'approve', at: T0 + 10_000 }).kind).toBe('accepted');
+    expect(applyDecision(request(), { actor: as('mallory'), verdict: 'approve', at: T0 + 1000 })).toMatchObject({
+      kind: 'refused',
+      result: { reason: 'NOT_AN_APPROVER' },
+    });
+    expect(
+      applyDecision(request(), { actor: as('carol@contoso.com'), verdict: 'approve', at: T0 + 5_000 }),
+    ).toMatchObject({ kind: 'refused', result: { reason: 'NOT_AN_APPROVER' } });
+    expect(applyDecision(request(), { actor: as('carol@contoso.com'), verdict: 'approve', at: T0 + 10_000 }).kind).toBe(
+      'accepted',
+    );
   });
 
   it('treats the same vote twice as an idempotent repeat and a changed vote as a duplicate', () => {
     const first = applyDecision(request(), { actor: as('alice@contoso.com'), verdict: 'approve', at: T0 + 1000 });
     const r1 = first.kind === 'accepted' ? first.next : request();
-    expect(applyDecision(r1, { actor: as('ALICE@contoso.com'), verdict: 'approve', at: T0 + 2000 })).toMatchObject({ kind: 'refused', result: { reason: 'DUPLICATE_VOTE', sameAsBefore: true } });
-    expect(applyDecision(r1, { actor: as('alice@contoso.com'), verdict: 'reject', at: T0 + 2000 })).toMatchObject({ kind: 'refused', result: { reason: 'DUPLICATE_VOTE', sameAsBefore: false } });
+    expect(applyDecision(r1, { actor: as('ALICE@contoso.com'), verdict: 'approve', at: T0 + 2000 })).toMatchObject({
+      kind: 'refused',
+      result: { reason: 'DUPLICATE_VOTE', sameAsBefore: true },
+    });
+    expect(applyDecision(r1, { actor: as('alice@contoso.com'), verdict: 'reject', at: T0 + 2000 })).toMatchObject({
+      kind: 'refused',
+      result: { reason: 'DUPLICATE_VOTE', sameAsBefore: false },
+    });
   });
 
   it('settles a decision racing the deadline by time: at the deadline instant the deadline wins', () => {
@@ -67,13 +104,18 @@ describe('approval request state machine', () => {
     expect(atDeadline).toMatchObject({ kind: 'refused', result: { reason: 'DEADLINE_PASSED' } });
     const expired = applyDeadline(request(), T0 + 30_000);
     expect(expired).toMatchObject({ changed: true, next: { status: 'expired', reason: 'deadline' } });
-    expect(applyDecision(expired.next, { actor: as('bob@contoso.com'), verdict: 'approve', at: T0 + 1 })).toMatchObject({ kind: 'refused', result: { reason: 'REQUEST_CLOSED' } });
+    expect(applyDecision(expired.next, { actor: as('bob@contoso.com'), verdict: 'approve', at: T0 + 1 })).toMatchObject(
+      { kind: 'refused', result: { reason: 'REQUEST_CLOSED' } },
+    );
   });
 
   it('leaves the request alone before the deadline and once settled; onDeadline approve approves', () => {
     expect(applyDeadline(request(), T0 + 29_999).changed).toBe(false);
     const rejected = applyDecision(request(), { actor: as('bob@contoso.com'), verdict: 'reject', at: T0 + 1 });
     expect(applyDeadline(rejected.kind === 'accepted' ? rejected.next : request(), T0 + 60_000).changed).toBe(false);
-    expect(applyDeadline(request({ ...rules, onDeadline: 'approve' }), T0 + 30_000).next).toMatchObject({ status: 'approved', reason: 'deadline' });
+    expect(applyDeadline(request({ ...rules, onDeadline: 'approve' }), T0 + 30_000).next).toMatchObject({
+      status: 'approved',
+      reason: 'deadline',
+    });
   });
 });

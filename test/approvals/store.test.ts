@@ -14,11 +14,31 @@ let azurite: AzuriteHandle;
 let store: TableApprovalStore;
 let n = 0;
 
-const rules: ApprovalRules = { approvers: { users: ['alice', 'bob', 'carol'] }, minApprovals: 1, excludeAuthor: true, excludeTrigger: false, deadline: '30s', onDeadline: 'reject' };
+const rules: ApprovalRules = {
+  approvers: { users: ['alice', 'bob', 'carol'] },
+  minApprovals: 1,
+  excludeAuthor: true,
+  excludeTrigger: false,
+  deadline: '30s',
+  onDeadline: 'reject',
+};
 
 async function fresh(r: ApprovalRules = rules): Promise<string> {
   const id = `apr-test-${++n}`;
-  await store.create(newRequest({ approvalId: id, instanceId: `i-${n}`, eventName: 'ApprovalDecision', model: 'm', version: String(n), rules: r, author: 'dave' }, T0));
+  await store.create(
+    newRequest(
+      {
+        approvalId: id,
+        instanceId: `i-${n}`,
+        eventName: 'ApprovalDecision',
+        model: 'm',
+        version: String(n),
+        rules: r,
+        author: 'dave',
+      },
+      T0,
+    ),
+  );
   return id;
 }
 
@@ -26,7 +46,10 @@ const actor = (id: string) => ({ id, groups: [], via: 'approver-key' });
 
 beforeAll(async () => {
   azurite = await sharedStorage();
-  store = TableApprovalStore.fromEnv({ AzureWebJobsStorage: azurite.connectionString, RECORDS_TABLE_PREFIX: `T${Date.now()}` });
+  store = TableApprovalStore.fromEnv({
+    AzureWebJobsStorage: azurite.connectionString,
+    RECORDS_TABLE_PREFIX: `T${Date.now()}`,
+  });
 });
 
 afterAll(async () => {
@@ -36,7 +59,9 @@ afterAll(async () => {
 describe('approval store on Azure Tables', () => {
   it('creates a request once: a second create returns the stored one unchanged', async () => {
     const id = await fresh();
-    const again = await store.create(newRequest({ approvalId: id, instanceId: 'other', eventName: 'x', model: 'm', version: '9', rules }, T0 + 5000));
+    const again = await store.create(
+      newRequest({ approvalId: id, instanceId: 'other', eventName: 'x', model: 'm', version: '9', rules }, T0 + 5000),
+    );
     expect(again).toMatchObject({ approvalId: id, instanceId: `i-${n}`, createdAt: new Date(T0).toISOString() });
   });
 
@@ -60,7 +85,11 @@ describe('approval store on Azure Tables', () => {
 
   it('the same approver twice at once counts once; the repeat is an idempotent success', async () => {
     const id = await fresh({ ...rules, minApprovals: 2 });
-    const outs = await Promise.all([1, 2, 3].map(() => decide(store, { approvalId: id, actor: actor('alice'), verdict: 'approve', nowMs: T0 + 1000 })));
+    const outs = await Promise.all(
+      [1, 2, 3].map(() =>
+        decide(store, { approvalId: id, actor: actor('alice'), verdict: 'approve', nowMs: T0 + 1000 }),
+      ),
+    );
     expect(outs.every((o) => o.accepted)).toBe(true);
     expect(outs.filter((o) => o.accepted && !o.duplicate)).toHaveLength(1);
     const final = (await store.get(id))!.request;
@@ -96,7 +125,9 @@ describe('approval store on Azure Tables', () => {
 
   it('lets one claimant use a link nonce, even when claims race', async () => {
     const id = await fresh();
-    const claims = await Promise.all([1, 2, 3, 4].map(() => store.claimLinkNonce(id, 'nonce-abcdefgh', 'alice', new Date(T0).toISOString())));
+    const claims = await Promise.all(
+      [1, 2, 3, 4].map(() => store.claimLinkNonce(id, 'nonce-abcdefgh', 'alice', new Date(T0).toISOString())),
+    );
     expect(claims.filter(Boolean)).toHaveLength(1);
   });
 

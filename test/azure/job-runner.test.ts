@@ -38,10 +38,20 @@ class FakeCredential implements TokenCredential {
   }
 }
 
-const azureEnv = (extra: Record<string, string> = {}) => ({ WEBSITE_INSTANCE_ID: 'abc123', WEBSITE_SKU: 'FlexConsumption', DATABRICKS_HOST: fake.url, ...extra });
+const azureEnv = (extra: Record<string, string> = {}) => ({
+  WEBSITE_INSTANCE_ID: 'abc123',
+  WEBSITE_SKU: 'FlexConsumption',
+  DATABRICKS_HOST: fake.url,
+  ...extra,
+});
 
 async function caught(p: Promise<unknown>): Promise<StagecraftError> {
-  try { await p; } catch (e) { if (e instanceof StagecraftError) return e; throw e; }
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof StagecraftError) return e;
+    throw e;
+  }
   throw new Error('expected a failure');
 }
 
@@ -58,8 +68,19 @@ describe('job runner in Azure (read-only app root)', () => {
   });
 
   it('refuses a runner: local job in Azure with LOCAL_JOBS_NOT_IN_AZURE, and still creates nothing', async () => {
-    const runner = createJobRunner(azureEnv({ DATABRICKS_TOKEN: 'dapi-test', STAGECRAFT_HOST_STATE_DIR: join(appRoot, '.stagecraft') }), { cwd: appRoot });
-    const spec: JobSpec = { runner: 'local', command: 'python', args: ['train.py'], env: {}, parameters: {}, parameterStyle: 'args', timeoutMs: 60_000 };
+    const runner = createJobRunner(
+      azureEnv({ DATABRICKS_TOKEN: 'dapi-test', STAGECRAFT_HOST_STATE_DIR: join(appRoot, '.stagecraft') }),
+      { cwd: appRoot },
+    );
+    const spec: JobSpec = {
+      runner: 'local',
+      command: 'python',
+      args: ['train.py'],
+      env: {},
+      parameters: {},
+      parameterStyle: 'args',
+      timeoutMs: 60_000,
+    };
     const e = await caught(runner.start(spec, 'k'));
     expect(e.code).toBe('LOCAL_JOBS_NOT_IN_AZURE');
     expect(e.message).toMatch(/not in Azure/);
@@ -68,7 +89,15 @@ describe('job runner in Azure (read-only app root)', () => {
 
   it('outside Azure, a local job without a state dir setting fails naming STAGECRAFT_JOBS_DIR instead of writing under the app', async () => {
     const runner = createJobRunner({}, { cwd: appRoot });
-    const spec: JobSpec = { runner: 'local', command: 'python', args: [], env: {}, parameters: {}, parameterStyle: 'args', timeoutMs: 60_000 };
+    const spec: JobSpec = {
+      runner: 'local',
+      command: 'python',
+      args: [],
+      env: {},
+      parameters: {},
+      parameterStyle: 'args',
+      timeoutMs: 60_000,
+    };
     const e = await caught(runner.start(spec, 'k'));
     expect(e.code).toBe('LOCAL_JOBS_STATE_DIR_UNSET');
     expect(e.message).toContain('STAGECRAFT_JOBS_DIR');
@@ -89,7 +118,10 @@ describe('Databricks with the managed identity (no DATABRICKS_TOKEN)', () => {
     const credential = new FakeCredential();
     const runner = createJobRunner(azureEnv(), { cwd: appRoot, credential });
     fake.requests.length = 0;
-    await runner.start({ runner: 'databricks', jobId: job.job_id, parameters: {}, timeoutMs: 60_000 }, 'runJob:bc:2:score');
+    await runner.start(
+      { runner: 'databricks', jobId: job.job_id, parameters: {}, timeoutMs: 60_000 },
+      'runJob:bc:2:score',
+    );
     expect(credential.scopes).toEqual([AZURE_DATABRICKS_SCOPE]);
     expect(fake.requests.length).toBeGreaterThan(0);
     for (const r of fake.requests) expect(r.headers['authorization']).toBe('Bearer entra-token-for-databricks');
@@ -100,7 +132,10 @@ describe('Databricks with the managed identity (no DATABRICKS_TOKEN)', () => {
     const credential = new FakeCredential();
     const runner = createJobRunner(azureEnv({ DATABRICKS_TOKEN: 'dapi-pat' }), { cwd: appRoot, credential });
     fake.requests.length = 0;
-    await runner.start({ runner: 'databricks', jobId: job.job_id, parameters: {}, timeoutMs: 60_000 }, 'runJob:bc:3:score');
+    await runner.start(
+      { runner: 'databricks', jobId: job.job_id, parameters: {}, timeoutMs: 60_000 },
+      'runJob:bc:3:score',
+    );
     expect(credential.scopes).toEqual([]);
     expect(fake.requests[0]?.headers['authorization']).toBe('Bearer dapi-pat');
   });

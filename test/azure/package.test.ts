@@ -9,7 +9,10 @@ import { describe, expect, it } from 'vitest';
 import { NOT_ON_FLEX, REQUIRED_IN_AZURE } from '../../shared/config/azure';
 import { REPO_ROOT } from '../helpers/host';
 
-const lines = readFileSync(join(REPO_ROOT, '.funcignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+const lines = readFileSync(join(REPO_ROOT, '.funcignore'), 'utf8')
+  .split('\n')
+  .map((l) => l.trim())
+  .filter((l) => l && !l.startsWith('#'));
 
 describe('deployment package and Azure settings docs', () => {
   it('.funcignore keeps the repository demo policy and the examples out of the package', () => {

@@ -12,7 +12,9 @@ import { loadEntryFiles, resolveEntryFiles } from '../../devhost/host/loader';
 import { SETTINGS_DOC } from '../../shared/config';
 import { REPO_ROOT } from '../helpers/host';
 
-const sample = (JSON.parse(readFileSync(join(REPO_ROOT, 'local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> }).Values;
+const sample = (
+  JSON.parse(readFileSync(join(REPO_ROOT, 'local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> }
+).Values;
 let registry: CoreRegistry;
 
 /** Every `%NAME%` in any string option of any binding, with where it was found. */
@@ -39,7 +41,13 @@ beforeAll(async () => {
 describe('binding expressions of the registered functions', () => {
   it('loads the app (the five Service Bus triggers and the reconciler timer included)', () => {
     const sb = [...registry.functions.values()].filter((f) => f.trigger.type === 'serviceBusTrigger');
-    expect(sb.map((f) => f.name).sort()).toEqual(['route-jobs', 'route-native', 'route-pipelines', 'route-promotion', 'route-retraining']);
+    expect(sb.map((f) => f.name).sort()).toEqual([
+      'route-jobs',
+      'route-native',
+      'route-pipelines',
+      'route-promotion',
+      'route-retraining',
+    ]);
     expect(registry.functions.has('reconcile-registry')).toBe(true);
     // History retention: a daily timer purging finished instances (shared/runs/purge.ts).
     expect(registry.functions.get('purgeHistory')?.trigger.type).toBe('timerTrigger');
@@ -49,16 +57,23 @@ describe('binding expressions of the registered functions', () => {
     for (const { name, where } of expressions()) {
       const doc = SETTINGS_DOC.find((d) => d.name === name);
       expect(doc, `${where} uses %${name}%, which is not a documented setting`).toBeDefined();
-      expect(doc?.required, `${where} uses %${name}%: the host disables the function when it is unset, so it must be required`).toBe(true);
+      expect(
+        doc?.required,
+        `${where} uses %${name}%: the host disables the function when it is unset, so it must be required`,
+      ).toBe(true);
       expect(sample[name], `${where} uses %${name}%: missing from local.settings.sample.json`).toBeTruthy();
     }
   });
 
   it('settings with defaults are resolved in code: topic and schedule are concrete even when unset', () => {
     for (const f of registry.functions.values()) {
-      if (f.trigger.type === 'serviceBusTrigger') expect((f.trigger as unknown as { topicName: string }).topicName).toBe('stagecraft-events');
+      if (f.trigger.type === 'serviceBusTrigger')
+        expect((f.trigger as unknown as { topicName: string }).topicName).toBe('stagecraft-events');
     }
-    const timer = registry.functions.get('reconcile-registry')!.trigger as unknown as { schedule: string; runOnStartup?: boolean };
+    const timer = registry.functions.get('reconcile-registry')!.trigger as unknown as {
+      schedule: string;
+      runOnStartup?: boolean;
+    };
     expect(timer.schedule).toBe('0 */5 * * * *');
     // Flex Consumption would run it on every cold start and scale-out.
     expect(timer.runOnStartup).not.toBe(true);

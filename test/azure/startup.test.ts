@@ -10,7 +10,12 @@ import { azureSettingProblems, azureSettingWarnings, runningInAzure } from '../.
 import { runStartupCheck } from '../../shared/config/startup-check';
 import { REPO_ROOT, startHostProcess } from '../helpers/host';
 
-const sampleValues = (): Record<string, string> => (JSON.parse(readFileSync(join(REPO_ROOT, 'local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> }).Values;
+const sampleValues = (): Record<string, string> =>
+  (
+    JSON.parse(readFileSync(join(REPO_ROOT, 'local.settings.sample.json'), 'utf8')) as {
+      Values: Record<string, string>;
+    }
+  ).Values;
 
 const KEY = 'startup-test-function-key-0123456789';
 
@@ -24,18 +29,35 @@ describe('Azure detection and Azure-only settings rules', () => {
   it('requires STAGECRAFT_POLICY_PATH in Azure (the demo policy is not deployed), not locally', () => {
     expect(azureSettingProblems({})).toEqual([]);
     // An unresolved Key Vault reference is never taken as a secret's value: a problem naming the setting, not the text.
-    const unresolved = azureSettingProblems({ WEBSITE_INSTANCE_ID: 'abc', STAGECRAFT_POLICY_PATH: 'p.yaml', GITHUB_WEBHOOK_SECRETS: '@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/gh/)' });
+    const unresolved = azureSettingProblems({
+      WEBSITE_INSTANCE_ID: 'abc',
+      STAGECRAFT_POLICY_PATH: 'p.yaml',
+      GITHUB_WEBHOOK_SECRETS: '@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/gh/)',
+    });
     expect(unresolved).toHaveLength(1);
     expect(unresolved[0]).toMatch(/^GITHUB_WEBHOOK_SECRETS: a Key Vault reference/);
     expect(unresolved[0]).not.toContain('vault.azure.net');
     expect(azureSettingProblems({ WEBSITE_INSTANCE_ID: 'abc' }).join()).toContain('STAGECRAFT_POLICY_PATH');
-    expect(azureSettingProblems({ WEBSITE_INSTANCE_ID: 'abc', STAGECRAFT_POLICY_PATH: 'policy/prod.yaml' })).toEqual([]);
+    expect(azureSettingProblems({ WEBSITE_INSTANCE_ID: 'abc', STAGECRAFT_POLICY_PATH: 'policy/prod.yaml' })).toEqual(
+      [],
+    );
   });
 
   it('warns about settings Flex Consumption rejects or ignores, by name only', () => {
-    const env = { WEBSITE_SKU: 'FlexConsumption', FUNCTIONS_WORKER_RUNTIME: 'node', FUNCTIONS_EXTENSION_VERSION: '~4', WEBSITE_RUN_FROM_PACKAGE: '1', WEBSITE_TIME_ZONE: 'W. Europe Standard Time' };
+    const env = {
+      WEBSITE_SKU: 'FlexConsumption',
+      FUNCTIONS_WORKER_RUNTIME: 'node',
+      FUNCTIONS_EXTENSION_VERSION: '~4',
+      WEBSITE_RUN_FROM_PACKAGE: '1',
+      WEBSITE_TIME_ZONE: 'W. Europe Standard Time',
+    };
     const w = azureSettingWarnings(env);
-    expect(w.map((x) => x.split(':')[0])).toEqual(['FUNCTIONS_WORKER_RUNTIME', 'FUNCTIONS_EXTENSION_VERSION', 'WEBSITE_RUN_FROM_PACKAGE', 'WEBSITE_TIME_ZONE']);
+    expect(w.map((x) => x.split(':')[0])).toEqual([
+      'FUNCTIONS_WORKER_RUNTIME',
+      'FUNCTIONS_EXTENSION_VERSION',
+      'WEBSITE_RUN_FROM_PACKAGE',
+      'WEBSITE_TIME_ZONE',
+    ]);
     expect(w.join()).not.toContain('W. Europe');
     expect(azureSettingWarnings({ FUNCTIONS_WORKER_RUNTIME: 'node' })).toEqual([]);
   });
@@ -43,7 +65,14 @@ describe('Azure detection and Azure-only settings rules', () => {
 
 describe('start-up check against the local host', () => {
   it('locally: the host refuses to start and exits non-zero, naming the invalid setting', async () => {
-    const err = await startHostProcess({ appDir: REPO_ROOT, env: { RECORDS_TABLE_PREFIX: 'not-a-table-prefix!' }, args: ['--no-azurite'] }).then(() => undefined, (e: unknown) => e as Error);
+    const err = await startHostProcess({
+      appDir: REPO_ROOT,
+      env: { RECORDS_TABLE_PREFIX: 'not-a-table-prefix!' },
+      args: ['--no-azurite'],
+    }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
     expect(err).toBeInstanceOf(Error);
     expect(err!.message).toMatch(/Host exited \(code [1-9]/);
     expect(err!.message).toContain('RECORDS_TABLE_PREFIX');
@@ -52,7 +81,12 @@ describe('start-up check against the local host', () => {
   it('in Azure: functions answer 503 with the problem, /api/health reports it, Flex-only warnings are logged', async () => {
     const host = await startHostProcess({
       appDir: REPO_ROOT,
-      env: { WEBSITE_INSTANCE_ID: 'startup-test', WEBSITE_SKU: 'FlexConsumption', STAGECRAFT_POLICY_PATH: '', STAGECRAFT_FUNCTION_KEY: KEY },
+      env: {
+        WEBSITE_INSTANCE_ID: 'startup-test',
+        WEBSITE_SKU: 'FlexConsumption',
+        STAGECRAFT_POLICY_PATH: '',
+        STAGECRAFT_FUNCTION_KEY: KEY,
+      },
     });
     try {
       const health = await fetch(`${host.baseUrl}/api/health`);
@@ -88,13 +122,20 @@ describe('start-up check against the local host', () => {
 });
 
 describe('policy local jobs in Azure', () => {
-  it('the start-up check warns that the demo policy\'s runner: local jobs cannot run in Azure, naming where they are', async () => {
-    const check = await runStartupCheck({ ...sampleValues(), WEBSITE_INSTANCE_ID: 'x', STAGECRAFT_POLICY_PATH: join(REPO_ROOT, 'stagecraft.policy.yaml') });
+  it("the start-up check warns that the demo policy's runner: local jobs cannot run in Azure, naming where they are", async () => {
+    const check = await runStartupCheck({
+      ...sampleValues(),
+      WEBSITE_INSTANCE_ID: 'x',
+      STAGECRAFT_POLICY_PATH: join(REPO_ROOT, 'stagecraft.policy.yaml'),
+    });
     expect(check.problems).toEqual([]);
     const w = check.warnings.find((x) => x.includes("'runner: local'"));
     expect(w).toContain('LOCAL_JOBS_NOT_IN_AZURE');
     expect(w).toMatch(/jobs\.|models\.|pipelines\./);
     // Locally the same policy is fine.
-    expect((await runStartupCheck({ ...sampleValues(), STAGECRAFT_POLICY_PATH: join(REPO_ROOT, 'stagecraft.policy.yaml') })).warnings).toEqual([]);
+    expect(
+      (await runStartupCheck({ ...sampleValues(), STAGECRAFT_POLICY_PATH: join(REPO_ROOT, 'stagecraft.policy.yaml') }))
+        .warnings,
+    ).toEqual([]);
   });
 });

@@ -6,7 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/host';
 
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'stagecraft.js'), ...args], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, STAGECRAFT_URL: 'http://127.0.0.1:9' } });
+  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'stagecraft.js'), ...args], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, STAGECRAFT_URL: 'http://127.0.0.1:9' },
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -14,7 +18,8 @@ describe('stagecraft CLI', () => {
   it('lists every command in its help and exits 0', () => {
     const r = cli('help');
     expect(r.code).toBe(0);
-    for (const c of ['start', 'instances', 'servicebus', 'policy check', 'approvals', 'rollback', 'retrain', 'runs']) expect(r.out).toContain(c);
+    for (const c of ['start', 'instances', 'servicebus', 'policy check', 'approvals', 'rollback', 'retrain', 'runs'])
+      expect(r.out).toContain(c);
   });
 
   it('exits 2 with the usage for an unknown command', () => {

@@ -14,10 +14,22 @@ const STORAGE = { AzureWebJobsStorage: 'UseDevelopmentStorage=true' };
 
 describe('settings sections', () => {
   it('a section needs only its own settings: storage without Service Bus, Databricks not at all', () => {
-    expect(section('storage', STORAGE)).toEqual({ storage: { kind: 'connectionString', connectionString: 'UseDevelopmentStorage=true' }, records: { tablePrefix: 'Stagecraft', reportsContainer: 'stagecraft-reports' } });
-    expect(section('databricks', {})).toEqual({ baseUrl: undefined, token: undefined, clientId: undefined, warehouseId: undefined });
-    expect(section('databricks', { DATABRICKS_HOST: 'adb-1.azuredatabricks.net' }).baseUrl).toBe('https://adb-1.azuredatabricks.net');
-    expect(() => section('serviceBus', STORAGE)).toThrow(/ServiceBusConnection or ServiceBusConnection__fullyQualifiedNamespace: neither is set/);
+    expect(section('storage', STORAGE)).toEqual({
+      storage: { kind: 'connectionString', connectionString: 'UseDevelopmentStorage=true' },
+      records: { tablePrefix: 'Stagecraft', reportsContainer: 'stagecraft-reports' },
+    });
+    expect(section('databricks', {})).toEqual({
+      baseUrl: undefined,
+      token: undefined,
+      clientId: undefined,
+      warehouseId: undefined,
+    });
+    expect(section('databricks', { DATABRICKS_HOST: 'adb-1.azuredatabricks.net' }).baseUrl).toBe(
+      'https://adb-1.azuredatabricks.net',
+    );
+    expect(() => section('serviceBus', STORAGE)).toThrow(
+      /ServiceBusConnection or ServiceBusConnection__fullyQualifiedNamespace: neither is set/,
+    );
   });
 
   it('names every bad setting of a section with what to set, never the value', () => {
@@ -34,10 +46,19 @@ describe('settings sections', () => {
 
   it('a module can define its own section; it is memoized per setting values', () => {
     let builds = 0;
-    const mine = defineSection('test.mine', { MY_KEYS: z.string().optional().transform((v) => (v ?? '').split(',').filter(Boolean)) }, (v) => {
-      builds++;
-      return { keys: v.MY_KEYS };
-    });
+    const mine = defineSection(
+      'test.mine',
+      {
+        MY_KEYS: z
+          .string()
+          .optional()
+          .transform((v) => (v ?? '').split(',').filter(Boolean)),
+      },
+      (v) => {
+        builds++;
+        return { keys: v.MY_KEYS };
+      },
+    );
     const env: Record<string, string> = { MY_KEYS: 'a,b' };
     expect(loadSection(mine, env)).toEqual({ keys: ['a', 'b'] });
     expect(loadSection(mine, { ...env })).toEqual({ keys: ['a', 'b'] });
@@ -48,11 +69,30 @@ describe('settings sections', () => {
   });
 
   it('the start-up check runs every section and names the setting', async () => {
-    expect(Object.keys(SECTIONS)).toEqual(expect.arrayContaining(['storage', 'serviceBus', 'intake', 'mlflow', 'databricks', 'jobs', 'approvals', 'sink', 'telemetry']));
+    expect(Object.keys(SECTIONS)).toEqual(
+      expect.arrayContaining([
+        'storage',
+        'serviceBus',
+        'intake',
+        'mlflow',
+        'databricks',
+        'jobs',
+        'approvals',
+        'sink',
+        'telemetry',
+      ]),
+    );
     expect(ALL_SECTIONS.length).toBe(Object.keys(SECTIONS).length);
-    const problems = await validateAllSettings({ ...STORAGE, ServiceBusConnection: 'Endpoint=sb://127.0.0.1;SharedAccessKeyName=k;SharedAccessKey=v', MLFLOW_TRACKING_URI: 'ftp://x', STAGECRAFT_APPROVAL_LINK_SECRETS: 'short' });
+    const problems = await validateAllSettings({
+      ...STORAGE,
+      ServiceBusConnection: 'Endpoint=sb://127.0.0.1;SharedAccessKeyName=k;SharedAccessKey=v',
+      MLFLOW_TRACKING_URI: 'ftp://x',
+      STAGECRAFT_APPROVAL_LINK_SECRETS: 'short',
+    });
     expect(problems.some((p) => p.startsWith('MLFLOW_TRACKING_URI: must be an http(s) URL'))).toBe(true);
-    expect(problems.some((p) => p.startsWith('approval settings:') && p.includes('STAGECRAFT_APPROVAL_LINK_SECRETS'))).toBe(true);
+    expect(
+      problems.some((p) => p.startsWith('approval settings:') && p.includes('STAGECRAFT_APPROVAL_LINK_SECRETS')),
+    ).toBe(true);
     expect(problems.some((p) => p.includes('DATABRICKS'))).toBe(false);
   });
 });

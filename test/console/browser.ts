@@ -13,9 +13,15 @@ export const CHROMIUM = process.env['STAGECRAFT_CHROMIUM'] ?? '/usr/bin/chromium
 
 export async function launchBrowser(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`The console browser tests need Chromium at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (or set STAGECRAFT_CHROMIUM).`);
+    throw new Error(
+      `The console browser tests need Chromium at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (or set STAGECRAFT_CHROMIUM).`,
+    );
   }
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
 }
 
 export interface ConsolePage {
@@ -26,7 +32,12 @@ export interface ConsolePage {
 }
 
 /** A fresh context (no cookies, empty sessionStorage), signed in by pasting `key` into the console's form. */
-export async function openConsole(browser: Browser, baseUrl: string, key: string | undefined, hash = '#/runs'): Promise<ConsolePage> {
+export async function openConsole(
+  browser: Browser,
+  baseUrl: string,
+  key: string | undefined,
+  hash = '#/runs',
+): Promise<ConsolePage> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   const page = await context.newPage();
   const problems: string[] = [];
@@ -49,9 +60,27 @@ const axeSource = readFileSync(createRequire(__filename).resolve('axe-core/axe.m
 export async function expectAccessible(page: Page, what: string): Promise<void> {
   await page.evaluate(axeSource);
   const violations = await page.evaluate(async () => {
-    const w = globalThis as unknown as { document: unknown; axe: { run: (ctx: unknown, o: unknown) => Promise<{ violations: Array<{ id: string; impact: string; help: string; nodes: Array<{ target: unknown }> }> }> } };
-    const r = await w.axe.run(w.document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-    return r.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => JSON.stringify(n.target)).join(', ')}`);
+    const w = globalThis as unknown as {
+      document: unknown;
+      axe: {
+        run: (
+          ctx: unknown,
+          o: unknown,
+        ) => Promise<{
+          violations: Array<{ id: string; impact: string; help: string; nodes: Array<{ target: unknown }> }>;
+        }>;
+      };
+    };
+    const r = await w.axe.run(w.document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    });
+    return r.violations.map(
+      (v) =>
+        `${v.id} (${v.impact}): ${v.help} — ${v.nodes
+          .slice(0, 3)
+          .map((n) => JSON.stringify(n.target))
+          .join(', ')}`,
+    );
   });
   expect(violations, `axe-core violations on ${what}`).toEqual([]);
 }
@@ -62,6 +91,9 @@ export async function expectAccessible(page: Page, what: string): Promise<void> 
  * rewrites tracked files.
  */
 export async function screenshot(page: Page, name: string): Promise<void> {
-  const dir = process.env['STAGECRAFT_UPDATE_SCREENSHOTS'] === '1' ? join(REPO_ROOT, 'docs', 'screenshots') : join(REPO_ROOT, 'test-results', 'screenshots');
+  const dir =
+    process.env['STAGECRAFT_UPDATE_SCREENSHOTS'] === '1'
+      ? join(REPO_ROOT, 'docs', 'screenshots')
+      : join(REPO_ROOT, 'test-results', 'screenshots');
   await page.screenshot({ path: join(dir, `${name}.png`), fullPage: false });
 }

@@ -13,8 +13,12 @@ import { RunsViewQuery } from '../../shared/console/schemas';
 import type { RunSummary } from '../../shared/runs/query';
 
 const run = (i: number, o: Partial<RunSummary> = {}): RunSummary => ({
-  id: `promotion:m${i % 3}:${i}`, workflow: 'modelPromotion', status: i % 4 === 0 ? 'Failed' : 'Completed',
-  createdTime: new Date(Date.UTC(2026, 11, 1, 0, i)).toISOString(), lastUpdatedTime: new Date(Date.UTC(2026, 11, 1, 0, i, 30)).toISOString(), ...o,
+  id: `promotion:m${i % 3}:${i}`,
+  workflow: 'modelPromotion',
+  status: i % 4 === 0 ? 'Failed' : 'Completed',
+  createdTime: new Date(Date.UTC(2026, 11, 1, 0, i)).toISOString(),
+  lastUpdatedTime: new Date(Date.UTC(2026, 11, 1, 0, i, 30)).toISOString(),
+  ...o,
 });
 const q = (o: Record<string, string> = {}) => RunsViewQuery.parse(o);
 
@@ -35,7 +39,13 @@ describe('runs view', () => {
     expect(v.byStatus['Completed']).toBeGreaterThan(0);
     const ranged = runsView(all, q({ from: '2026-12-01T00:10:00Z', to: '2026-12-01T00:19:00Z' }));
     expect(ranged.total).toBe(10);
-    expect(runsView(all, q({ q: 'M2:11' })).runs.map((r) => r.id)).toEqual(['promotion:m2:119', 'promotion:m2:116', 'promotion:m2:113', 'promotion:m2:110', 'promotion:m2:11']);
+    expect(runsView(all, q({ q: 'M2:11' })).runs.map((r) => r.id)).toEqual([
+      'promotion:m2:119',
+      'promotion:m2:116',
+      'promotion:m2:113',
+      'promotion:m2:110',
+      'promotion:m2:11',
+    ]);
   });
 
   it('buckets counts by status over time (at most 48 intervals, oldest first)', () => {
@@ -61,9 +71,20 @@ describe('runs view', () => {
 
 describe('run detail helpers', () => {
   it('redacts secrets by key and by shape, keeps the rest', () => {
-    const v = redact({ model: 'm', token: 'abc', nested: { MLFLOW_TRACKING_PASSWORD: 'p', webhookSecret: 's', ok: 1 }, conn: 'Endpoint=sb://x;SharedAccessKey=SECRETVALUE;', header: 'Bearer eyJhbGciOiJIUzI1NiJ9.abc', list: [{ apiKey: 'k' }] }) as Record<string, unknown>;
+    const v = redact({
+      model: 'm',
+      token: 'abc',
+      nested: { MLFLOW_TRACKING_PASSWORD: 'p', webhookSecret: 's', ok: 1 },
+      conn: 'Endpoint=sb://x;SharedAccessKey=SECRETVALUE;',
+      header: 'Bearer eyJhbGciOiJIUzI1NiJ9.abc',
+      list: [{ apiKey: 'k' }],
+    }) as Record<string, unknown>;
     expect(JSON.stringify(v)).not.toMatch(/abc"|SECRETVALUE|eyJhbGci|"p"|"s"|"k"/);
-    expect(v).toMatchObject({ model: 'm', token: REDACTED, nested: { MLFLOW_TRACKING_PASSWORD: REDACTED, webhookSecret: REDACTED, ok: 1 } });
+    expect(v).toMatchObject({
+      model: 'm',
+      token: REDACTED,
+      nested: { MLFLOW_TRACKING_PASSWORD: REDACTED, webhookSecret: REDACTED, ok: 1 },
+    });
   });
 
   it('offers only the actions that fit the status', () => {
@@ -76,12 +97,34 @@ describe('run detail helpers', () => {
 
 describe('inbox vote eligibility', () => {
   const request: ApprovalRequest = {
-    approvalId: 'a1', instanceId: 'promotion:m:2', eventName: 'approval', kind: 'model-promotion', model: 'm', version: '2', status: 'pending',
-    createdAt: '2026-12-01T00:00:00.000Z', deadlineAt: '2026-12-01T01:00:00.000Z', author: 'dave@contoso.com',
-    rules: { approvers: { users: ['alice@contoso.com', 'dave@contoso.com'] }, minApprovals: 1, excludeAuthor: true, excludeTrigger: false, deadline: '1h' },
-    votes: [], escalations: [], remindersSent: 0,
+    approvalId: 'a1',
+    instanceId: 'promotion:m:2',
+    eventName: 'approval',
+    kind: 'model-promotion',
+    model: 'm',
+    version: '2',
+    status: 'pending',
+    createdAt: '2026-12-01T00:00:00.000Z',
+    deadlineAt: '2026-12-01T01:00:00.000Z',
+    author: 'dave@contoso.com',
+    rules: {
+      approvers: { users: ['alice@contoso.com', 'dave@contoso.com'] },
+      minApprovals: 1,
+      excludeAuthor: true,
+      excludeTrigger: false,
+      deadline: '1h',
+    },
+    votes: [],
+    escalations: [],
+    remindersSent: 0,
   };
-  const who = (id: string, roles: Identity['roles'] = ['approver']): Identity => ({ id, displayName: id, groups: [], roles, via: 'local-key' });
+  const who = (id: string, roles: Identity['roles'] = ['approver']): Identity => ({
+    id,
+    displayName: id,
+    groups: [],
+    roles,
+    via: 'local-key',
+  });
   const at = Date.parse('2026-12-01T00:30:00Z');
 
   it('an approver may vote; the author, an operator who is not an approver, and anyone after the deadline may not (with the reason)', () => {

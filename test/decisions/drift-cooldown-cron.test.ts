@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { cronDueBetween, cronMatches, decideRetrain, evaluateDrift, evaluateDriftRules, isValidCron, nextCronTime, parseCron, type RetrainRules } from '../../shared/decisions';
+import {
+  cronDueBetween,
+  cronMatches,
+  decideRetrain,
+  evaluateDrift,
+  evaluateDriftRules,
+  isValidCron,
+  nextCronTime,
+  parseCron,
+  type RetrainRules,
+} from '../../shared/decisions';
 
 const D = 86_400_000;
 const H = 3_600_000;
@@ -14,12 +24,26 @@ describe('drift rule: N of the last M windows beyond the threshold, and the late
   });
 
   it('ignores drift below the rule (2 of 5)', () => {
-    expect(evaluateDrift(rule, [win(1, 0.1), win(2, 0.1), win(3, 0.1), win(4, 0.3), win(5, 0.4)])).toMatchObject({ actionable: false, reason: 'TOO_FEW_BEYOND' });
+    expect(evaluateDrift(rule, [win(1, 0.1), win(2, 0.1), win(3, 0.1), win(4, 0.3), win(5, 0.4)])).toMatchObject({
+      actionable: false,
+      reason: 'TOO_FEW_BEYOND',
+    });
   });
 
   it('is not actionable when the latest window is back within the threshold', () => {
-    expect(evaluateDrift(rule, [win(1, 0.3), win(2, 0.3), win(3, 0.3), win(4, 0.3), win(5, 0.1)])).toMatchObject({ actionable: false, reason: 'LATEST_WITHIN' });
-    expect(evaluateDrift({ ...rule, requireLatest: false }, [win(1, 0.3), win(2, 0.3), win(3, 0.3), win(4, 0.3), win(5, 0.1)]).actionable).toBe(true);
+    expect(evaluateDrift(rule, [win(1, 0.3), win(2, 0.3), win(3, 0.3), win(4, 0.3), win(5, 0.1)])).toMatchObject({
+      actionable: false,
+      reason: 'LATEST_WITHIN',
+    });
+    expect(
+      evaluateDrift({ ...rule, requireLatest: false }, [
+        win(1, 0.3),
+        win(2, 0.3),
+        win(3, 0.3),
+        win(4, 0.3),
+        win(5, 0.1),
+      ]).actionable,
+    ).toBe(true);
   });
 
   it('looks only at the M most recent windows, whatever the arrival order', () => {
@@ -37,7 +61,9 @@ describe('drift rule: N of the last M windows beyond the threshold, and the late
   it('treats equal-to-threshold and NaN as not drifting; supports below-threshold rules (p-values)', () => {
     expect(evaluateDrift({ ...rule, n: 1, m: 1 }, [win(1, 0.2)]).actionable).toBe(false);
     expect(evaluateDrift({ ...rule, n: 1, m: 1 }, [win(1, Number.NaN)]).actionable).toBe(false);
-    expect(evaluateDrift({ metric: 'ks_p', threshold: 0.05, n: 1, m: 1, direction: 'below' }, [win(1, 0.01)]).actionable).toBe(true);
+    expect(
+      evaluateDrift({ metric: 'ks_p', threshold: 0.05, n: 1, m: 1, direction: 'below' }, [win(1, 0.01)]).actionable,
+    ).toBe(true);
   });
 
   it('needs N even with fewer than M windows, and says there are none', () => {
@@ -64,21 +90,36 @@ describe('retraining cooldown and debounce', () => {
 
   it('suppresses every trigger kind while a run is in progress, manual included', () => {
     for (const kind of ['drift', 'schedule', 'manual'] as const) {
-      expect(decideRetrain(rules, { running: { runId: 'r1', startedAt: now - H } }, { kind, at: now })).toMatchObject({ action: 'suppress', reason: 'RUNNING' });
+      expect(decideRetrain(rules, { running: { runId: 'r1', startedAt: now - H } }, { kind, at: now })).toMatchObject({
+        action: 'suppress',
+        reason: 'RUNNING',
+      });
     }
   });
 
   it('suppresses while a candidate awaits approval, unless a manual request forces it or the policy allows', () => {
     const state = { pendingApproval: { requestId: 'apr-1' } };
-    expect(decideRetrain(rules, state, { kind: 'drift', at: now })).toMatchObject({ action: 'suppress', reason: 'PENDING_APPROVAL' });
-    expect(decideRetrain(rules, state, { kind: 'manual', at: now })).toMatchObject({ action: 'suppress', reason: 'PENDING_APPROVAL' });
+    expect(decideRetrain(rules, state, { kind: 'drift', at: now })).toMatchObject({
+      action: 'suppress',
+      reason: 'PENDING_APPROVAL',
+    });
+    expect(decideRetrain(rules, state, { kind: 'manual', at: now })).toMatchObject({
+      action: 'suppress',
+      reason: 'PENDING_APPROVAL',
+    });
     expect(decideRetrain(rules, state, { kind: 'manual', at: now, force: true }).action).toBe('start');
-    expect(decideRetrain({ ...rules, blockWhilePendingApproval: false }, state, { kind: 'drift', at: now }).action).toBe('start');
+    expect(
+      decideRetrain({ ...rules, blockWhilePendingApproval: false }, state, { kind: 'drift', at: now }).action,
+    ).toBe('start');
   });
 
   it('arms one trailing trigger for drift in the cooldown, at min(cooldown end, first + maxDelay)', () => {
     const d = decideRetrain(rules, { lastStartedAt: now - 2 * H }, { kind: 'drift', at: now });
-    expect(d).toMatchObject({ action: 'suppress', reason: 'COOLDOWN', trailing: { dueAtMs: now + 6 * H, firstSuppressedAtMs: now, newlyArmed: true } });
+    expect(d).toMatchObject({
+      action: 'suppress',
+      reason: 'COOLDOWN',
+      trailing: { dueAtMs: now + 6 * H, firstSuppressedAtMs: now, newlyArmed: true },
+    });
     const late = decideRetrain(rules, { lastStartedAt: now - 22 * H }, { kind: 'drift', at: now });
     expect(late).toMatchObject({ trailing: { dueAtMs: now + 2 * H } });
     const noMax = decideRetrain({ cooldown: '24h' }, { lastStartedAt: now - 2 * H }, { kind: 'drift', at: now });
@@ -89,15 +130,28 @@ describe('retraining cooldown and debounce', () => {
     const state = { lastStartedAt: now - 2 * H, trailing: { dueAt: now + 6 * H, firstSuppressedAt: now } };
     for (let i = 1; i <= 1000; i++) {
       const d = decideRetrain(rules, state, { kind: 'drift', at: now + i * 1000 });
-      expect(d).toMatchObject({ action: 'suppress', reason: 'COOLDOWN', trailing: { dueAtMs: now + 6 * H, newlyArmed: false } });
+      expect(d).toMatchObject({
+        action: 'suppress',
+        reason: 'COOLDOWN',
+        trailing: { dueAtMs: now + 6 * H, newlyArmed: false },
+      });
     }
   });
 
   it('starts the trailing run if drift persists, drops it if drift resolved', () => {
     const state = { lastStartedAt: now - 2 * H, trailing: { dueAt: now, firstSuppressedAt: now - 6 * H } };
-    expect(decideRetrain(rules, state, { kind: 'trailing', at: now, driftStillActionable: true })).toMatchObject({ action: 'start', reason: 'TRAILING', clearTrailing: true });
-    expect(decideRetrain(rules, state, { kind: 'trailing', at: now, driftStillActionable: false })).toMatchObject({ action: 'drop', reason: 'DRIFT_RESOLVED' });
-    expect(decideRetrain(rules, { ...state, running: { runId: 'r', startedAt: now } }, { kind: 'trailing', at: now })).toMatchObject({ action: 'suppress', reason: 'RUNNING', clearTrailing: true });
+    expect(decideRetrain(rules, state, { kind: 'trailing', at: now, driftStillActionable: true })).toMatchObject({
+      action: 'start',
+      reason: 'TRAILING',
+      clearTrailing: true,
+    });
+    expect(decideRetrain(rules, state, { kind: 'trailing', at: now, driftStillActionable: false })).toMatchObject({
+      action: 'drop',
+      reason: 'DRIFT_RESOLVED',
+    });
+    expect(
+      decideRetrain(rules, { ...state, running: { runId: 'r', startedAt: now } }, { kind: 'trailing', at: now }),
+    ).toMatchObject({ action: 'suppress', reason: 'RUNNING', clearTrailing: true });
   });
 
   it('skips schedules in the cooldown without trailing, and lets manual requests through it', () => {
@@ -105,11 +159,16 @@ describe('retraining cooldown and debounce', () => {
     const s = decideRetrain(rules, state, { kind: 'schedule', at: now });
     expect(s).toMatchObject({ action: 'suppress', reason: 'COOLDOWN' });
     expect('trailing' in s && s.trailing).toBeFalsy();
-    expect(decideRetrain(rules, state, { kind: 'manual', at: now })).toMatchObject({ action: 'start', reason: 'MANUAL_IGNORES_COOLDOWN' });
+    expect(decideRetrain(rules, state, { kind: 'manual', at: now })).toMatchObject({
+      action: 'start',
+      reason: 'MANUAL_IGNORES_COOLDOWN',
+    });
   });
 
   it('ends the cooldown exactly at lastStartedAt + cooldown', () => {
-    expect(decideRetrain(rules, { lastStartedAt: now - 24 * H + 1 }, { kind: 'drift', at: now }).action).toBe('suppress');
+    expect(decideRetrain(rules, { lastStartedAt: now - 24 * H + 1 }, { kind: 'drift', at: now }).action).toBe(
+      'suppress',
+    );
     expect(decideRetrain(rules, { lastStartedAt: now - 24 * H }, { kind: 'drift', at: now }).action).toBe('start');
   });
 });
@@ -128,7 +187,9 @@ describe('cron schedules (UTC)', () => {
     const mondays3am = parseCron('0 3 * * 1');
     expect(new Date(nextCronTime(mondays3am, '2026-05-14T09:00:00Z')!).toISOString()).toBe('2026-05-18T03:00:00.000Z');
     expect(new Date(nextCronTime(mondays3am, '2026-05-18T03:00:00Z')!).toISOString()).toBe('2026-05-25T03:00:00.000Z');
-    expect(new Date(nextCronTime(parseCron('30 2 29 2 *'), '2026-01-01T00:00:00Z')!).toISOString()).toBe('2028-02-29T02:30:00.000Z');
+    expect(new Date(nextCronTime(parseCron('30 2 29 2 *'), '2026-01-01T00:00:00Z')!).toISOString()).toBe(
+      '2028-02-29T02:30:00.000Z',
+    );
   });
 
   it('treats 7 as Sunday and ORs day-of-month with day-of-week when both are restricted', () => {

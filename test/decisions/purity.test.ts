@@ -29,14 +29,24 @@ describe('purity of decisions and policy (importable from orchestrators)', () =>
       if (!m.startsWith('.')) return false;
       const target = posix.join(posix.dirname(file), m);
       // decisions import only decisions; policy (and its checks) also policy.
-      return target === 'shared/errors' || target.startsWith('shared/decisions/') || (file.startsWith('shared/policy/') && target.startsWith('shared/policy/'));
+      return (
+        target === 'shared/errors' ||
+        target.startsWith('shared/decisions/') ||
+        (file.startsWith('shared/policy/') && target.startsWith('shared/policy/'))
+      );
     };
-    const offending = files.flatMap(({ file, text }) => importsOf(text).filter((m) => !pure(file, m)).map((m) => `${file} imports ${m}`));
+    const offending = files.flatMap(({ file, text }) =>
+      importsOf(text)
+        .filter((m) => !pure(file, m))
+        .map((m) => `${file} imports ${m}`),
+    );
     expect(offending).toEqual([]);
   });
 
   it('reads no clock and no randomness in shared/decisions', () => {
-    const offending = sources('shared/decisions').filter(({ text }) => /Date\.now\(|new Date\(\)|Math\.random|performance\.now|crypto\./.test(text)).map((f) => f.file);
+    const offending = sources('shared/decisions')
+      .filter(({ text }) => /Date\.now\(|new Date\(\)|Math\.random|performance\.now|crypto\./.test(text))
+      .map((f) => f.file);
     expect(offending).toEqual([]);
   });
 });

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { approvalSchedule, dueEvents, formatDuration, nextEvent, parseDuration, tryParseDuration, upcomingEvents } from '../../shared/decisions';
+import {
+  approvalSchedule,
+  dueEvents,
+  formatDuration,
+  nextEvent,
+  parseDuration,
+  tryParseDuration,
+  upcomingEvents,
+} from '../../shared/decisions';
 
 const T0 = Date.parse('2026-05-14T09:00:00Z');
 const H = 3_600_000;
@@ -26,9 +34,17 @@ describe('durations', () => {
 
 describe('approval timer schedule', () => {
   it('orders reminders, escalations and the deadline by time', () => {
-    const s = approvalSchedule(T0, { reminderEvery: '4h', escalation: [{ after: '6h' }, { after: '10h' }], deadline: '12h' });
+    const s = approvalSchedule(T0, {
+      reminderEvery: '4h',
+      escalation: [{ after: '6h' }, { after: '10h' }],
+      deadline: '12h',
+    });
     expect(s.map((e) => [e.kind, (e.atMs - T0) / H])).toEqual([
-      ['reminder', 4], ['escalation', 6], ['reminder', 8], ['escalation', 10], ['deadline', 12],
+      ['reminder', 4],
+      ['escalation', 6],
+      ['reminder', 8],
+      ['escalation', 10],
+      ['deadline', 12],
     ]);
     expect(s[0]?.at).toBe('2026-05-14T13:00:00.000Z');
   });
@@ -40,7 +56,12 @@ describe('approval timer schedule', () => {
 
   it('drops a reminder that coincides with an escalation', () => {
     const s = approvalSchedule(T0, { reminderEvery: '4h', escalation: [{ after: '8h' }], deadline: '13h' });
-    expect(s.map((e) => [e.kind, (e.atMs - T0) / H])).toEqual([['reminder', 4], ['escalation', 8], ['reminder', 12], ['deadline', 13]]);
+    expect(s.map((e) => [e.kind, (e.atMs - T0) / H])).toEqual([
+      ['reminder', 4],
+      ['escalation', 8],
+      ['reminder', 12],
+      ['deadline', 13],
+    ]);
   });
 
   it('bounds reminders without a deadline', () => {

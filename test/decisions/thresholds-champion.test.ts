@@ -9,14 +9,25 @@ describe('metric thresholds', () => {
   });
 
   it('fails below min and above max, saying which bound', () => {
-    expect(evaluateThreshold({ auc: 0.89 }, { metric: 'auc', min: 0.9 })).toMatchObject({ status: 'failed', message: expect.stringMatching(/below the minimum 0\.9/) as unknown });
-    expect(evaluateThreshold({ loss: 0.31 }, { metric: 'loss', max: 0.3 })).toMatchObject({ status: 'failed', message: expect.stringMatching(/above the maximum/) as unknown });
+    expect(evaluateThreshold({ auc: 0.89 }, { metric: 'auc', min: 0.9 })).toMatchObject({
+      status: 'failed',
+      message: expect.stringMatching(/below the minimum 0\.9/) as unknown,
+    });
+    expect(evaluateThreshold({ loss: 0.31 }, { metric: 'loss', max: 0.3 })).toMatchObject({
+      status: 'failed',
+      message: expect.stringMatching(/above the maximum/) as unknown,
+    });
   });
 
   it('fails closed when the metric was not logged or is NaN', () => {
     expect(evaluateThreshold({}, { metric: 'auc', min: 0.5 }).status).toBe('missing');
     expect(evaluateThreshold({ auc: Number.NaN }, { metric: 'auc', min: 0.5 }).status).toBe('missing');
-    expect(evaluateThresholds({ auc: 0.9 }, [{ metric: 'auc', min: 0.5 }, { metric: 'f1', min: 0.5 }]).passed).toBe(false);
+    expect(
+      evaluateThresholds({ auc: 0.9 }, [
+        { metric: 'auc', min: 0.5 },
+        { metric: 'f1', min: 0.5 },
+      ]).passed,
+    ).toBe(false);
   });
 
   it('does not read inherited object properties as metrics', () => {
@@ -31,13 +42,19 @@ describe('metric thresholds', () => {
 describe('champion comparison', () => {
   it('passes the first version (no champion) with a note, whatever the rules', () => {
     const r = compareWithChampion({}, undefined, [{ metric: 'auc', direction: 'higher', minImprovement: 0.1 }]);
-    expect(r).toMatchObject({ passed: true, hasChampion: false, note: expect.stringMatching(/first version/) as unknown });
+    expect(r).toMatchObject({
+      passed: true,
+      hasChampion: false,
+      note: expect.stringMatching(/first version/) as unknown,
+    });
     expect(r.results[0]?.status).toBe('no-champion');
   });
 
   it('is direction-aware: higher-is-better and lower-is-better both give positive improvement when better', () => {
     expect(compareMetric({ auc: 0.92 }, { auc: 0.9 }, { metric: 'auc', direction: 'higher' }).delta).toBeCloseTo(0.02);
-    expect(compareMetric({ loss: 0.2 }, { loss: 0.25 }, { metric: 'loss', direction: 'lower' }).delta).toBeCloseTo(0.05);
+    expect(compareMetric({ loss: 0.2 }, { loss: 0.25 }, { metric: 'loss', direction: 'lower' }).delta).toBeCloseTo(
+      0.05,
+    );
     expect(compareMetric({ loss: 0.3 }, { loss: 0.25 }, { metric: 'loss', direction: 'lower' }).status).toBe('failed');
   });
 
@@ -49,7 +66,10 @@ describe('champion comparison', () => {
   it('requires a minimum absolute improvement', () => {
     const rule = { metric: 'auc', direction: 'higher' as const, minImprovement: 0.01 };
     expect(compareMetric({ auc: 0.915 }, { auc: 0.9 }, rule).status).toBe('passed');
-    expect(compareMetric({ auc: 0.905 }, { auc: 0.9 }, rule)).toMatchObject({ status: 'failed', message: expect.stringMatching(/below the required/) as unknown });
+    expect(compareMetric({ auc: 0.905 }, { auc: 0.9 }, rule)).toMatchObject({
+      status: 'failed',
+      message: expect.stringMatching(/below the required/) as unknown,
+    });
   });
 
   it('allows a maximum relative regression (5% worse latency passes, 6% fails)', () => {
@@ -61,13 +81,21 @@ describe('champion comparison', () => {
   });
 
   it('uses |champion| for relative deltas of negative metrics', () => {
-    const r = compareMetric({ score: -0.9 }, { score: -1 }, { metric: 'score', direction: 'higher', mode: 'relative', minImprovement: 0.1 });
+    const r = compareMetric(
+      { score: -0.9 },
+      { score: -1 },
+      { metric: 'score', direction: 'higher', mode: 'relative', minImprovement: 0.1 },
+    );
     expect(r.relativeDelta).toBeCloseTo(0.1);
     expect(r.status).toBe('passed');
   });
 
   it('falls back to absolute when the champion value is 0, and says so', () => {
-    const r = compareMetric({ err: 0.01 }, { err: 0 }, { metric: 'err', direction: 'lower', mode: 'relative', maxRegression: 0.02 });
+    const r = compareMetric(
+      { err: 0.01 },
+      { err: 0 },
+      { metric: 'err', direction: 'lower', mode: 'relative', maxRegression: 0.02 },
+    );
     expect(r.status).toBe('passed');
     expect(r.message).toMatch(/champion is 0/);
   });

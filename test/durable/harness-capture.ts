@@ -6,7 +6,9 @@ import * as df from 'durable-functions';
 
 export const registered = new Map<string, df.OrchestrationHandler>();
 
-const app = df.app as unknown as { orchestration: (name: string, opts: df.OrchestrationHandler | { handler: df.OrchestrationHandler }) => void };
+const app = df.app as unknown as {
+  orchestration: (name: string, opts: df.OrchestrationHandler | { handler: df.OrchestrationHandler }) => void;
+};
 app.orchestration = (name, opts) => {
   registered.set(name, typeof opts === 'function' ? opts : opts.handler);
 };

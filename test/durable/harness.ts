@@ -32,7 +32,9 @@ type SdkOrchestrator = (trigger: unknown, ctx: unknown) => Promise<unknown>;
 
 // The SDK's own orchestrator wrapper, without a host.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { createOrchestrator } = require('durable-functions/lib/src/util/testingUtils') as { createOrchestrator: (fn: Gen) => SdkOrchestrator };
+const { createOrchestrator } = require('durable-functions/lib/src/util/testingUtils') as {
+  createOrchestrator: (fn: Gen) => SdkOrchestrator;
+};
 
 const DAY = 24 * 3600 * 1000;
 /** What the local engine and the Azure extension use (schema V3 long timers). */
@@ -91,7 +93,8 @@ export function orchestratorNamed(name: string): Gen {
   return fn;
 }
 
-const ev = (e: Omit<HistoryEvent, 'EventId' | 'IsPlayed'> & { EventId?: number }): HistoryEvent => ({ EventId: -1, IsPlayed: false, ...e }) as HistoryEvent;
+const ev = (e: Omit<HistoryEvent, 'EventId' | 'IsPlayed'> & { EventId?: number }): HistoryEvent =>
+  ({ EventId: -1, IsPlayed: false, ...e }) as HistoryEvent;
 
 function decodeInput(a: Allocation): unknown {
   if (a.kind === 'task' && typeof a.input === 'string') {
@@ -105,17 +108,37 @@ function decodeInput(a: Allocation): unknown {
 }
 
 /** Builds the trigger the Functions host hands the SDK for one episode. */
-export function sdkTrigger(history: readonly HistoryEvent[], input: unknown, instanceId: string): Record<string, unknown> {
+export function sdkTrigger(
+  history: readonly HistoryEvent[],
+  input: unknown,
+  instanceId: string,
+): Record<string, unknown> {
   return {
-    history: JSON.parse(JSON.stringify(history)) as unknown, input: input ?? null, instanceId, isReplaying: false, parentInstanceId: null,
-    upperSchemaVersion: 1, upperSchemaVersionNew: 2, longRunningTimerIntervalDuration: '3.00:00:00', maximumShortTimerDuration: '6.00:00:00',
+    history: JSON.parse(JSON.stringify(history)) as unknown,
+    input: input ?? null,
+    instanceId,
+    isReplaying: false,
+    parentInstanceId: null,
+    upperSchemaVersion: 1,
+    upperSchemaVersionNew: 2,
+    longRunningTimerIntervalDuration: '3.00:00:00',
+    maximumShortTimerDuration: '6.00:00:00',
     defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
   };
 }
 
 /** Runs the SDK over a history once and returns its state (actions of this replay, output, custom status). */
-export async function runSdk(fn: Gen, history: readonly HistoryEvent[], input: unknown, instanceId: string, name = 'orchestrator'): Promise<SdkState> {
-  return (await createOrchestrator(fn)(sdkTrigger(history, input, instanceId), new df.DummyOrchestrationContext(name, 'inv', () => undefined))) as SdkState;
+export async function runSdk(
+  fn: Gen,
+  history: readonly HistoryEvent[],
+  input: unknown,
+  instanceId: string,
+  name = 'orchestrator',
+): Promise<SdkState> {
+  return (await createOrchestrator(fn)(
+    sdkTrigger(history, input, instanceId),
+    new df.DummyOrchestrationContext(name, 'inv', () => undefined),
+  )) as SdkState;
 }
 
 export class OrchestratorHarness {
@@ -141,7 +164,10 @@ export class OrchestratorHarness {
   private readonly attempts = new Map<string, number>();
   private readonly fn: Gen;
 
-  constructor(orchestrator: Gen | string, private readonly opts: HarnessOptions = {}) {
+  constructor(
+    orchestrator: Gen | string,
+    private readonly opts: HarnessOptions = {},
+  ) {
     this.fn = typeof orchestrator === 'string' ? orchestratorNamed(orchestrator) : orchestrator;
     this.name = opts.name ?? (typeof orchestrator === 'string' ? orchestrator : 'orchestrator');
     this.instanceId = opts.instanceId ?? 'harness-1';
@@ -160,19 +186,33 @@ export class OrchestratorHarness {
 
   /** Timers that will fire on `advance`, as [sequence id, fire time]. */
   get pendingTimers(): Array<{ id: number; fireAt: Date }> {
-    return [...this.timers.entries()].map(([id, at]) => ({ id, fireAt: new Date(at) })).sort((a, b) => a.fireAt.getTime() - b.fireAt.getTime());
+    return [...this.timers.entries()]
+      .map(([id, at]) => ({ id, fireAt: new Date(at) }))
+      .sort((a, b) => a.fireAt.getTime() - b.fireAt.getTime());
   }
 
   /** Starts the instance; `events` are raised at the same instant (delivered with the start in batch mode). */
   async start(events: ReadonlyArray<readonly [string, unknown]> = []): Promise<this> {
-    this.inbox.push(ev({ EventType: EventType.ExecutionStarted, Timestamp: this.iso(), Name: this.name, Input: JSON.stringify(this.opts.input ?? null) }));
-    for (const [name, value] of events) this.inbox.push(ev({ EventType: EventType.EventRaised, Timestamp: this.iso(), Name: name, Input: JSON.stringify(value) }));
+    this.inbox.push(
+      ev({
+        EventType: EventType.ExecutionStarted,
+        Timestamp: this.iso(),
+        Name: this.name,
+        Input: JSON.stringify(this.opts.input ?? null),
+      }),
+    );
+    for (const [name, value] of events)
+      this.inbox.push(
+        ev({ EventType: EventType.EventRaised, Timestamp: this.iso(), Name: name, Input: JSON.stringify(value) }),
+      );
     await this.runToIdle();
     return this;
   }
 
   async raise(name: string, value: unknown): Promise<this> {
-    this.inbox.push(ev({ EventType: EventType.EventRaised, Timestamp: this.iso(), Name: name, Input: JSON.stringify(value) }));
+    this.inbox.push(
+      ev({ EventType: EventType.EventRaised, Timestamp: this.iso(), Name: name, Input: JSON.stringify(value) }),
+    );
     await this.runToIdle();
     return this;
   }
@@ -200,7 +240,14 @@ export class OrchestratorHarness {
       if (!next || next.fireAt.getTime() > until || this.status !== 'Running') break;
       this.now = Math.max(this.now, next.fireAt.getTime());
       this.timers.delete(next.id);
-      this.inbox.push(ev({ EventType: EventType.TimerFired, Timestamp: this.iso(), TimerId: next.id, FireAt: next.fireAt.toISOString() }));
+      this.inbox.push(
+        ev({
+          EventType: EventType.TimerFired,
+          Timestamp: this.iso(),
+          TimerId: next.id,
+          FireAt: next.fireAt.toISOString(),
+        }),
+      );
       await this.runToIdle();
     }
     this.now = Math.max(this.now, until);
@@ -209,7 +256,10 @@ export class OrchestratorHarness {
 
   private take(id: number): Allocation {
     const a = this.open.get(id);
-    if (!a) throw new Error(`no open call with id ${id}; open: ${this.pending.map((p) => `${p.id} ${p.name ?? ''}`).join(', ') || 'none'}`);
+    if (!a)
+      throw new Error(
+        `no open call with id ${id}; open: ${this.pending.map((p) => `${p.id} ${p.name ?? ''}`).join(', ') || 'none'}`,
+      );
     this.open.delete(id);
     return a;
   }
@@ -221,11 +271,22 @@ export class OrchestratorHarness {
   private success(a: Allocation, result: unknown): HistoryEvent {
     // As the local engine records it: undefined becomes null.
     const Result = JSON.stringify(result ?? null);
-    return ev({ EventType: a.kind === 'suborch' ? EventType.SubOrchestrationInstanceCompleted : EventType.TaskCompleted, Timestamp: this.iso(), TaskScheduledId: a.id, Result });
+    return ev({
+      EventType: a.kind === 'suborch' ? EventType.SubOrchestrationInstanceCompleted : EventType.TaskCompleted,
+      Timestamp: this.iso(),
+      TaskScheduledId: a.id,
+      Result,
+    });
   }
 
   private failure(a: Allocation, message: string): HistoryEvent {
-    return ev({ EventType: a.kind === 'suborch' ? EventType.SubOrchestrationInstanceFailed : EventType.TaskFailed, Timestamp: this.iso(), TaskScheduledId: a.id, Reason: message, Details: '' });
+    return ev({
+      EventType: a.kind === 'suborch' ? EventType.SubOrchestrationInstanceFailed : EventType.TaskFailed,
+      Timestamp: this.iso(),
+      TaskScheduledId: a.id,
+      Reason: message,
+      Details: '',
+    });
   }
 
   private answer(a: Allocation): void {
@@ -242,7 +303,13 @@ export class OrchestratorHarness {
     }
     let result: unknown;
     try {
-      result = handler(decodeInput(a), { id: a.id, name: a.name ?? '', attempt, now: new Date(this.now), ...(a.instanceId ? { instanceId: a.instanceId } : {}) });
+      result = handler(decodeInput(a), {
+        id: a.id,
+        name: a.name ?? '',
+        attempt,
+        now: new Date(this.now),
+        ...(a.instanceId ? { instanceId: a.instanceId } : {}),
+      });
     } catch (e) {
       this.inbox.push(this.failure(a, e instanceof Error ? e.message : String(e)));
       return;
@@ -258,7 +325,14 @@ export class OrchestratorHarness {
         const due = this.pendingTimers[0];
         if (!due || due.fireAt.getTime() > this.now) return;
         this.timers.delete(due.id);
-        this.inbox.push(ev({ EventType: EventType.TimerFired, Timestamp: this.iso(), TimerId: due.id, FireAt: due.fireAt.toISOString() }));
+        this.inbox.push(
+          ev({
+            EventType: EventType.TimerFired,
+            Timestamp: this.iso(),
+            TimerId: due.id,
+            FireAt: due.fireAt.toISOString(),
+          }),
+        );
       }
       if (this.status !== 'Running') return;
       const take = this.opts.mode === 'single' ? this.inbox.splice(0, 1) : this.inbox.splice(0);
@@ -276,7 +350,11 @@ export class OrchestratorHarness {
 
   private async episode(take: HistoryEvent[]): Promise<void> {
     this.episodes++;
-    const full = [...this.history.map((e) => ({ ...e, IsPlayed: true })), ev({ EventType: EventType.OrchestratorStarted, Timestamp: this.iso() }), ...take];
+    const full = [
+      ...this.history.map((e) => ({ ...e, IsPlayed: true })),
+      ev({ EventType: EventType.OrchestratorStarted, Timestamp: this.iso() }),
+      ...take,
+    ];
     const state = await runSdk(this.fn, full, this.opts.input, this.instanceId, this.name);
     const r = replayActions(full, state.actions[0] ?? [], REPLAY_OPTIONS, this.name);
     if (r.nonDeterminism) throw new Error(r.nonDeterminism);
@@ -284,13 +362,25 @@ export class OrchestratorHarness {
     this.allocations = r.allocations;
     this.lastReplay = r;
     for (const a of r.newAllocations) {
-      const type = a.kind === 'task' ? EventType.TaskScheduled : a.kind === 'timer' ? EventType.TimerCreated : a.kind === 'suborch' ? EventType.SubOrchestrationInstanceCreated : EventType.EventSent;
-      full.push(ev({
-        EventType: type, EventId: a.id, Timestamp: this.iso(),
-        ...(a.name ? { Name: a.name } : {}), ...(a.fireAt ? { FireAt: a.fireAt.toISOString() } : {}),
-        ...(a.input !== undefined ? { Input: typeof a.input === 'string' ? a.input : JSON.stringify(a.input) } : {}),
-        ...(a.instanceId ? { InstanceId: a.instanceId } : {}),
-      }));
+      const type =
+        a.kind === 'task'
+          ? EventType.TaskScheduled
+          : a.kind === 'timer'
+            ? EventType.TimerCreated
+            : a.kind === 'suborch'
+              ? EventType.SubOrchestrationInstanceCreated
+              : EventType.EventSent;
+      full.push(
+        ev({
+          EventType: type,
+          EventId: a.id,
+          Timestamp: this.iso(),
+          ...(a.name ? { Name: a.name } : {}),
+          ...(a.fireAt ? { FireAt: a.fireAt.toISOString() } : {}),
+          ...(a.input !== undefined ? { Input: typeof a.input === 'string' ? a.input : JSON.stringify(a.input) } : {}),
+          ...(a.instanceId ? { InstanceId: a.instanceId } : {}),
+        }),
+      );
     }
     for (const id of r.canceledTimerIds) this.timers.delete(id);
     this.history = full;
@@ -319,6 +409,9 @@ export class OrchestratorHarness {
 }
 
 /** Starts an orchestrator in the harness and runs it until it waits (or ends). */
-export async function runOrchestrator(orchestrator: Gen | string, opts: HarnessOptions = {}): Promise<OrchestratorHarness> {
+export async function runOrchestrator(
+  orchestrator: Gen | string,
+  opts: HarnessOptions = {},
+): Promise<OrchestratorHarness> {
   return new OrchestratorHarness(orchestrator, opts).start();
 }

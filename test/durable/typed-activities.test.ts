@@ -16,7 +16,8 @@ import { PROMOTION, PROMOTION_ACTIVITIES, PROMOTION_CHECK } from '../../shared/p
 import { RETRAINING_ACTIVITIES } from '../../shared/retraining/names';
 import { SERVING_ACTIVITIES, SERVING_ROLLOUT } from '../../shared/serving/types';
 
-const names = (o: Record<string, { name: string }>) => Object.fromEntries(Object.entries(o).map(([k, d]) => [k, d.name]));
+const names = (o: Record<string, { name: string }>) =>
+  Object.fromEntries(Object.entries(o).map(([k, d]) => [k, d.name]));
 
 describe('activity descriptors', () => {
   it('carry exactly the registered names, one descriptor per name', () => {
@@ -25,7 +26,12 @@ describe('activity descriptors', () => {
     expect(names(PipelineActivities)).toEqual(PIPELINE_ACTIVITIES);
     expect(names(RetrainingActivities)).toEqual(RETRAINING_ACTIVITIES);
     expect(names(ServingActivities)).toEqual(SERVING_ACTIVITIES);
-    expect(names(Orchestrators)).toEqual({ runJob: RUN_JOB, promotionCheck: PROMOTION_CHECK, modelPromotion: PROMOTION, servingRollout: SERVING_ROLLOUT });
+    expect(names(Orchestrators)).toEqual({
+      runJob: RUN_JOB,
+      promotionCheck: PROMOTION_CHECK,
+      modelPromotion: PROMOTION,
+      servingRollout: SERVING_ROLLOUT,
+    });
   });
 
   it('an input that breaks the schema is a non-retryable ACTIVITY_INPUT_INVALID naming the activity and the field', () => {
@@ -41,7 +47,9 @@ describe('activity descriptors', () => {
     expect(e.retryable).toBe(false);
     expect(e.field).toBe('atMs');
     expect(e.message).toContain("activity 'promotionApprovalDeadline' input.atMs:");
-    expect(() => checkActivityInput(ServingActivities.read, { endpoint: 'ep', runner: 'azureml' })).toThrow(/servingRead' input\.runner/);
+    expect(() => checkActivityInput(ServingActivities.read, { endpoint: 'ep', runner: 'azureml' })).toThrow(
+      /servingRead' input\.runner/,
+    );
     expect(() => checkActivityInput(JobActivities.status, null)).toThrow(/jobStatus' input:/);
   });
 

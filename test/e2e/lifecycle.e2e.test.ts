@@ -89,7 +89,8 @@ const header = (d: RelayedDelivery, name: string) => {
   return typeof v === 'string' ? v : '';
 };
 
-const versionCreated = (version: string) => (d: RelayedDelivery) => eventOf(d) === 'model_version.created' && body(d).data?.version === version;
+const versionCreated = (version: string) => (d: RelayedDelivery) =>
+  eventOf(d) === 'model_version.created' && body(d).data?.version === version;
 
 describe('the model lifecycle against a real MLflow server and the local host', () => {
   let python: string;
@@ -159,7 +160,10 @@ describe('the model lifecycle against a real MLflow server and the local host', 
   }
 
   function receipts(): TableReceiptStore {
-    const clients = storageClients({ kind: 'connectionString', connectionString: recordsEnv()['AzureWebJobsStorage']! });
+    const clients = storageClients({
+      kind: 'connectionString',
+      connectionString: recordsEnv()['AzureWebJobsStorage']!,
+    });
     return new TableReceiptStore((name) => clients.tableClient(name), TABLE_PREFIX);
   }
 
@@ -173,12 +177,19 @@ describe('the model lifecycle against a real MLflow server and the local host', 
       } catch (e) {
         lastError = e;
       }
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastError instanceof Error ? ` (last error: ${lastError.message})` : ''}${hostLog()}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `timed out waiting for ${what}${lastError instanceof Error ? ` (last error: ${lastError.message})` : ''}${hostLog()}`,
+        );
       await new Promise((r) => setTimeout(r, 500));
     }
   }
 
-  async function api(method: string, path: string, payload?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  async function api(
+    method: string,
+    path: string,
+    payload?: unknown,
+  ): Promise<{ status: number; json: Record<string, unknown> }> {
     const res = await fetch(`${host!.baseUrl}${path}`, {
       method,
       headers: { 'content-type': 'application/json', 'x-stagecraft-key': APPROVER_KEY },
@@ -196,7 +207,9 @@ describe('the model lifecycle against a real MLflow server and the local host', 
   }
 
   async function instances(prefix: string): Promise<InstanceStatus[]> {
-    const res = await fetch(`${host!.baseUrl}${DF}/instances?instanceIdPrefix=${encodeURIComponent(prefix)}&code=${MASTER_KEY}`);
+    const res = await fetch(
+      `${host!.baseUrl}${DF}/instances?instanceIdPrefix=${encodeURIComponent(prefix)}&code=${MASTER_KEY}`,
+    );
     if (!res.ok) throw new Error(`instances ${prefix}: ${res.status} ${await res.text()}`);
     return ((await res.json()) as InstanceStatus[]).sort((a, b) => a.instanceId.localeCompare(b.instanceId));
   }
@@ -206,7 +219,11 @@ describe('the model lifecycle against a real MLflow server and the local host', 
     return (await instances(prefix)).filter((i) => i.name === 'modelPromotion');
   }
 
-  const aliasOf = async (alias: string) => registry.getByAlias(mlflow!.url, MODEL, alias).then((v) => v.version, () => undefined);
+  const aliasOf = async (alias: string) =>
+    registry.getByAlias(mlflow!.url, MODEL, alias).then(
+      (v) => v.version,
+      () => undefined,
+    );
 
   async function pendingApproval(version: string): Promise<Record<string, unknown>> {
     return until(`a pending approval for v${version}`, async () => {
@@ -216,11 +233,16 @@ describe('the model lifecycle against a real MLflow server and the local host', 
   }
 
   async function completed(id: string): Promise<InstanceStatus> {
-    return until(`${id} to complete`, async () => {
-      const s = await instance(id);
-      if (s && ['Failed', 'Terminated'].includes(s.runtimeStatus)) throw new Error(`${id} ended ${s.runtimeStatus}: ${JSON.stringify(s.output ?? s.customStatus)}`);
-      return s?.runtimeStatus === 'Completed' ? s : undefined;
-    }, 240_000);
+    return until(
+      `${id} to complete`,
+      async () => {
+        const s = await instance(id);
+        if (s && ['Failed', 'Terminated'].includes(s.runtimeStatus))
+          throw new Error(`${id} ended ${s.runtimeStatus}: ${JSON.stringify(s.output ?? s.customStatus)}`);
+        return s?.runtimeStatus === 'Completed' ? s : undefined;
+      },
+      240_000,
+    );
   }
 
   beforeAll(async () => {
@@ -240,7 +262,12 @@ describe('the model lifecycle against a real MLflow server and the local host', 
       host = await startHost('0 0 0 * * *');
       const target = `${relay.url}/api/webhooks/mlflow`;
       signed = await registerWebhook(mlflow.url, { name: 'stagecraft', targetUrl: target, secret: SECRET });
-      wrong = await registerWebhook(mlflow.url, { name: 'stagecraft-wrong-secret', targetUrl: target, secret: WRONG_SECRET, events: ['model_version.created'] });
+      wrong = await registerWebhook(mlflow.url, {
+        name: 'stagecraft-wrong-secret',
+        targetUrl: target,
+        secret: WRONG_SECRET,
+        events: ['model_version.created'],
+      });
     } catch (e) {
       setupError = e instanceof Error ? e : new Error(String(e));
     }
@@ -256,7 +283,12 @@ describe('the model lifecycle against a real MLflow server and the local host', 
   it('(a) train.py v1 → signed webhook → validations → approval → approved via the API → champion, all recorded', async () => {
     ready();
     expect(signed.events).toHaveLength(6);
-    const trained = await runPython('train.py', ['--git-commit', COMMIT_V1, '--reason', 'e2e'], { MLFLOW_TRACKING_URI: mlflow!.url }, { python });
+    const trained = await runPython(
+      'train.py',
+      ['--git-commit', COMMIT_V1, '--reason', 'e2e'],
+      { MLFLOW_TRACKING_URI: mlflow!.url },
+      { python },
+    );
     expect(trained.code, trained.stderr).toBe(0);
     v1 = String(trained.result?.['version']);
     expect(v1).toBe('1');
@@ -271,10 +303,19 @@ describe('the model lifecycle against a real MLflow server and the local host', 
     // and the orchestration asks the policy's approver.
     await until('challenger = v1 in MLflow', async () => (await aliasOf('challenger')) === v1);
     const approval = await pendingApproval(v1);
-    expect(approval).toMatchObject({ model: MODEL, version: v1, status: 'pending', instanceId: id, approvers: { users: [APPROVER] } });
+    expect(approval).toMatchObject({
+      model: MODEL,
+      version: v1,
+      status: 'pending',
+      instanceId: id,
+      approvers: { users: [APPROVER] },
+    });
     expect(await aliasOf('champion')).toBeUndefined();
 
-    const decision = await api('POST', `/api/approvals/${String(approval['id'])}/decision`, { decision: 'approve', comment: 'e2e: looks good' });
+    const decision = await api('POST', `/api/approvals/${String(approval['id'])}/decision`, {
+      decision: 'approve',
+      comment: 'e2e: looks good',
+    });
     expect(decision.status, JSON.stringify(decision.json)).toBe(200);
     expect(decision.json).toMatchObject({ accepted: true });
 
@@ -292,14 +333,33 @@ describe('the model lifecycle against a real MLflow server and the local host', 
     const env = recordsEnv();
     const validations = await listValidations(id, env);
     const byCheck = Object.fromEntries(validations.map((v) => [v.checkId, v]));
-    expect(Object.keys(byCheck).sort()).toEqual(['description', 'holdout', 'input-example', 'quality', 'required-tags', 'signature', 'vs-champion']);
-    for (const check of ['required-tags', 'signature', 'quality', 'holdout']) expect(byCheck[check], check).toMatchObject({ status: 'passed', model: MODEL, version: v1 });
+    expect(Object.keys(byCheck).sort()).toEqual([
+      'description',
+      'holdout',
+      'input-example',
+      'quality',
+      'required-tags',
+      'signature',
+      'vs-champion',
+    ]);
+    for (const check of ['required-tags', 'signature', 'quality', 'holdout'])
+      expect(byCheck[check], check).toMatchObject({ status: 'passed', model: MODEL, version: v1 });
     expect(byCheck['holdout']!.details['job']).toMatchObject({ state: 'SUCCEEDED' });
 
     const record = await getPromotionRecord(MODEL, id, env);
-    expect(record).toMatchObject({ outcome: 'promoted', version: v1, gitCommit: COMMIT_V1, previousChampion: null, deploy: { action: 'batch-scoring', state: 'SUCCEEDED' } });
+    expect(record).toMatchObject({
+      outcome: 'promoted',
+      version: v1,
+      gitCommit: COMMIT_V1,
+      previousChampion: null,
+      deploy: { action: 'batch-scoring', state: 'SUCCEEDED' },
+    });
     expect(record!.validations).toHaveLength(7);
-    expect(record!.approval).toMatchObject({ status: 'approved', required: true, votes: [{ approver: APPROVER, verdict: 'approve', comment: 'e2e: looks good' }] });
+    expect(record!.approval).toMatchObject({
+      status: 'approved',
+      required: true,
+      votes: [{ approver: APPROVER, verdict: 'approve', comment: 'e2e: looks good' }],
+    });
     expect(record!.aliasChanges?.map((c) => [c.alias, c.before, c.after])).toEqual([
       ['challenger', null, v1],
       ['champion', null, v1],
@@ -308,7 +368,11 @@ describe('the model lifecycle against a real MLflow server and the local host', 
 
     const stored = await api('GET', `/api/approvals/${String(approval['id'])}`);
     expect(stored.status).toBe(200);
-    expect(stored.json['approval']).toMatchObject({ status: 'approved', version: v1, votes: [{ approver: APPROVER, verdict: 'approve' }] });
+    expect(stored.json['approval']).toMatchObject({
+      status: 'approved',
+      version: v1,
+      votes: [{ approver: APPROVER, verdict: 'approve' }],
+    });
 
     const history = (await aliasHistoryFromEnv(env).list(MODEL)).filter((r) => r.instanceId === id);
     expect(history.map((r) => [r.step, r.alias, r.before, r.after])).toEqual([
@@ -318,15 +382,21 @@ describe('the model lifecycle against a real MLflow server and the local host', 
     ]);
 
     // The validation report in Blob Storage: JSON, HTML and JUnit XML under <model>/<version>/<instance>/.
-    const container = BlobServiceClient.fromConnectionString(env['AzureWebJobsStorage']!).getContainerClient(REPORTS_CONTAINER);
+    const container = BlobServiceClient.fromConnectionString(env['AzureWebJobsStorage']!).getContainerClient(
+      REPORTS_CONTAINER,
+    );
     const prefix = reportPrefix(MODEL, v1, id);
     const names: string[] = [];
     for await (const b of container.listBlobsFlat({ prefix })) names.push(b.name);
     expect(names.sort()).toEqual([`${prefix}/junit.xml`, `${prefix}/report.html`, `${prefix}/report.json`]);
-    const report = JSON.parse((await container.getBlobClient(`${prefix}/report.json`).downloadToBuffer()).toString('utf8')) as Record<string, unknown>;
+    const report = JSON.parse(
+      (await container.getBlobClient(`${prefix}/report.json`).downloadToBuffer()).toString('utf8'),
+    ) as Record<string, unknown>;
     expect(report).toMatchObject({ model: MODEL, version: v1, instanceId: id });
     // The record links the same blob (its name holds `%3A`, so the URL spells it `%253A`).
-    expect(decodeURIComponent(new URL(record!.report!.json).pathname)).toBe(`/devstoreaccount1/${REPORTS_CONTAINER}/${prefix}/report.json`);
+    expect(decodeURIComponent(new URL(record!.report!.json).pathname)).toBe(
+      `/devstoreaccount1/${REPORTS_CONTAINER}/${prefix}/report.json`,
+    );
   });
 
   it('(b) a webhook signed with a secret the host does not know is refused: 401, a rejected receipt, no run', async () => {
@@ -342,10 +412,14 @@ describe('the model lifecycle against a real MLflow server and the local host', 
     expect(test.success).toBe(false);
     expect(test.response_status).toBe(401);
 
-    const mlflowReceipts = await until('the rejected receipts', async () => {
-      const list = await receipts().listReceipts('mlflow');
-      return list.filter((r) => r.outcome === 'rejected').length >= 2 ? list : undefined;
-    }, 30_000);
+    const mlflowReceipts = await until(
+      'the rejected receipts',
+      async () => {
+        const list = await receipts().listReceipts('mlflow');
+        return list.filter((r) => r.outcome === 'rejected').length >= 2 ? list : undefined;
+      },
+      30_000,
+    );
     // A refused delivery is matched by its body's hash (its delivery id header is recorded, but unverified).
     const sha256 = (d: RelayedDelivery) => createHash('sha256').update(d.rawBody).digest('hex');
     expect(mlflowReceipts.filter((r) => r.bodySha256 === sha256(refused))).toEqual([
@@ -364,20 +438,32 @@ describe('the model lifecycle against a real MLflow server and the local host', 
     ready();
     const answers = [];
     for (let i = 0; i < 2; i++) {
-      const res = await fetch(`${host!.baseUrl}${v1Delivery.path}`, { method: 'POST', headers: forwardableHeaders(v1Delivery.headers), body: v1Delivery.rawBody });
+      const res = await fetch(`${host!.baseUrl}${v1Delivery.path}`, {
+        method: 'POST',
+        headers: forwardableHeaders(v1Delivery.headers),
+        body: v1Delivery.rawBody,
+      });
       answers.push({ status: res.status, json: (await res.json()) as Record<string, unknown> });
     }
     const first = JSON.parse(v1Delivery.response) as { eventIds: string[] };
-    expect(answers.map((a) => [a.status, a.json['status']])).toEqual([[202, 'duplicate'], [202, 'duplicate']]);
+    expect(answers.map((a) => [a.status, a.json['status']])).toEqual([
+      [202, 'duplicate'],
+      [202, 'duplicate'],
+    ]);
 
     const deliveryId = header(v1Delivery, 'x-mlflow-delivery-id');
-    const forDelivery = await until('two duplicate receipts', async () => {
-      const list = (await receipts().listReceipts('mlflow')).filter((r) => r.deliveryId === deliveryId);
-      return list.filter((r) => r.outcome === 'duplicate').length === 2 ? list : undefined;
-    }, 30_000);
+    const forDelivery = await until(
+      'two duplicate receipts',
+      async () => {
+        const list = (await receipts().listReceipts('mlflow')).filter((r) => r.deliveryId === deliveryId);
+        return list.filter((r) => r.outcome === 'duplicate').length === 2 ? list : undefined;
+      },
+      30_000,
+    );
     const accepted = forDelivery.filter((r) => r.outcome === 'accepted');
     expect(accepted).toHaveLength(1);
-    for (const dup of forDelivery.filter((r) => r.outcome === 'duplicate')) expect(dup.firstReceiptId).toBe(accepted[0]!.receiptId);
+    for (const dup of forDelivery.filter((r) => r.outcome === 'duplicate'))
+      expect(dup.firstReceiptId).toBe(accepted[0]!.receiptId);
     expect(accepted[0]!.eventIds).toEqual(first.eventIds);
     expect(first.eventIds).toEqual([joinKey(EVENT_TYPES.modelVersionCreated, MODEL, v1)]);
 
@@ -391,7 +477,12 @@ describe('the model lifecycle against a real MLflow server and the local host', 
     ready();
     expect(await host!.stop()).toBe(0);
 
-    const trained = await runPython('train.py', ['--git-commit', COMMIT_V2, '--reason', 'e2e'], { MLFLOW_TRACKING_URI: mlflow!.url }, { python });
+    const trained = await runPython(
+      'train.py',
+      ['--git-commit', COMMIT_V2, '--reason', 'e2e'],
+      { MLFLOW_TRACKING_URI: mlflow!.url },
+      { python },
+    );
     expect(trained.code, trained.stderr).toBe(0);
     const v2 = String(trained.result?.['version']);
     expect(v2).toBe('2');
@@ -399,7 +490,11 @@ describe('the model lifecycle against a real MLflow server and the local host', 
 
     // MLflow tried the delivery and every retry while the host was down; the webhook is lost.
     const attempts = () => relay!.deliveries.filter((d) => versionCreated(v2)(d) && signatureMatches(SECRET, d));
-    await until(`MLflow's ${1 + MLFLOW_RETRIES} attempts to deliver v2`, async () => attempts().length >= 1 + MLFLOW_RETRIES, 90_000);
+    await until(
+      `MLflow's ${1 + MLFLOW_RETRIES} attempts to deliver v2`,
+      async () => attempts().length >= 1 + MLFLOW_RETRIES,
+      90_000,
+    );
     expect(attempts().map((d) => d.status)).toEqual(Array<number>(1 + MLFLOW_RETRIES).fill(502));
     expect(new Set(attempts().map((d) => header(d, 'x-mlflow-delivery-id'))).size).toBe(1);
 
@@ -410,13 +505,21 @@ describe('the model lifecycle against a real MLflow server and the local host', 
 
     // The reconciler published v2's event (the same id a webhook would have carried), once: its watermark moved on.
     const v2Event = joinKey(EVENT_TYPES.modelVersionCreated, MODEL, v2);
-    const polled = await until('the reconciler receipt of v2', async () => {
-      const list = (await receipts().listReceipts('reconciler')).filter((r) => r.eventIds.includes(v2Event));
-      return list.length > 0 ? list : undefined;
-    }, 30_000);
-    expect(polled).toEqual([expect.objectContaining({ outcome: 'accepted', eventTypes: [EVENT_TYPES.modelVersionCreated] })]);
+    const polled = await until(
+      'the reconciler receipt of v2',
+      async () => {
+        const list = (await receipts().listReceipts('reconciler')).filter((r) => r.eventIds.includes(v2Event));
+        return list.length > 0 ? list : undefined;
+      },
+      30_000,
+    );
+    expect(polled).toEqual([
+      expect.objectContaining({ outcome: 'accepted', eventTypes: [EVENT_TYPES.modelVersionCreated] }),
+    ]);
     // With no watermark yet, the same tick re-published v1 too (same event id as its webhook): no second run of v1.
-    expect((await receipts().listReceipts('reconciler')).flatMap((r) => r.eventIds)).toContain(joinKey(EVENT_TYPES.modelVersionCreated, MODEL, v1));
+    expect((await receipts().listReceipts('reconciler')).flatMap((r) => r.eventIds)).toContain(
+      joinKey(EVENT_TYPES.modelVersionCreated, MODEL, v1),
+    );
     // The webhook path never delivered v2: the host has no receipt of MLflow's (lost) delivery.
     const v2Attempt = header(attempts()[0]!, 'x-mlflow-delivery-id');
     expect((await receipts().listReceipts('mlflow')).filter((r) => r.deliveryId === v2Attempt)).toEqual([]);
@@ -425,7 +528,10 @@ describe('the model lifecycle against a real MLflow server and the local host', 
     const approval = await pendingApproval(v2);
     expect(approval).toMatchObject({ version: v2, instanceId: id, status: 'pending' });
     expect(await aliasOf('champion')).toBe(v1);
-    const decision = await api('POST', `/api/approvals/${String(approval['id'])}/decision`, { decision: 'approve', comment: 'e2e: v2' });
+    const decision = await api('POST', `/api/approvals/${String(approval['id'])}/decision`, {
+      decision: 'approve',
+      comment: 'e2e: v2',
+    });
     expect(decision.status, JSON.stringify(decision.json)).toBe(200);
 
     const done = await completed(id);
@@ -437,7 +543,9 @@ describe('the model lifecycle against a real MLflow server and the local host', 
     const record = await getPromotionRecord(MODEL, id, recordsEnv());
     const vsChampion = record!.validations.find((v) => v.id === 'vs-champion');
     expect(vsChampion).toMatchObject({ status: 'passed', champion: { championVersion: v1 } });
-    const history = (await aliasHistoryFromEnv(recordsEnv()).list(MODEL)).filter((r) => r.instanceId === id && r.alias === 'champion');
+    const history = (await aliasHistoryFromEnv(recordsEnv()).list(MODEL)).filter(
+      (r) => r.instanceId === id && r.alias === 'champion',
+    );
     expect(history.map((r) => [r.before, r.after])).toEqual([[v1, v2]]);
 
     // Exactly one promotion per version, and v2 polled once, after many reconciler ticks.
@@ -453,7 +561,10 @@ describe('the model lifecycle against a real MLflow server and the local host', 
     // The fixed example payload: model_version.created for `example_model` version 1, which the policy does not name.
     const r = await testWebhook(mlflow!.url, signed.webhook_id, 'model_version.created');
     expect(r.response_status).toBe(202);
-    expect(JSON.parse(r.response_body ?? '{}')).toMatchObject({ status: 'accepted', eventIds: [joinKey(EVENT_TYPES.modelVersionCreated, 'example_model', '1')] });
+    expect(JSON.parse(r.response_body ?? '{}')).toMatchObject({
+      status: 'accepted',
+      eventIds: [joinKey(EVENT_TYPES.modelVersionCreated, 'example_model', '1')],
+    });
     const done = await completed(instanceIdFor('promotion', 'example_model', '1'));
     expect(done.output).toMatchObject({ outcome: 'no-policy', model: 'example_model', version: '1' });
     expect(await aliasOf('champion')).toBe('2');
@@ -466,50 +577,106 @@ describe('the model lifecycle against a real MLflow server and the local host', 
       expect(res.status, path).toBe(200);
       return (await res.json()) as Record<string, unknown>;
     };
-    const drift = await runPython('detect_drift.py', ['--shift', '0.5', '--stagecraft-url', host!.baseUrl, '--stagecraft-key', DRIFT_KEY, '--functions-key', FUNCTION_KEY], { MLFLOW_TRACKING_URI: mlflow!.url }, { python });
+    const drift = await runPython(
+      'detect_drift.py',
+      [
+        '--shift',
+        '0.5',
+        '--stagecraft-url',
+        host!.baseUrl,
+        '--stagecraft-key',
+        DRIFT_KEY,
+        '--functions-key',
+        FUNCTION_KEY,
+      ],
+      { MLFLOW_TRACKING_URI: mlflow!.url },
+      { python },
+    );
     expect(drift.code, drift.stderr).toBe(0);
     expect(drift.result).toMatchObject({ drifted: true, stagecraft_status: 202 });
 
-    const run = await until('a retraining run', async () => ((await runsApi(`/api/runs?workflow=retrain&model=${encodeURIComponent(MODEL)}`))['runs'] as Array<Record<string, unknown>>)[0], 120_000);
+    const run = await until(
+      'a retraining run',
+      async () =>
+        (
+          (await runsApi(`/api/runs?workflow=retrain&model=${encodeURIComponent(MODEL)}`))['runs'] as Array<
+            Record<string, unknown>
+          >
+        )[0],
+      120_000,
+    );
     const runId = String(run['id']);
     const v3 = '3';
     const id = instanceIdFor('promotion', MODEL, v3);
     // The training job (train.py through the local runner) registers v3 with the run's id as a tag.
-    const mv = await until('v3 in MLflow', () => registry.getVersion(mlflow!.url, MODEL, v3).catch(() => undefined), 240_000);
-    expect(Object.fromEntries(mv.tags.map((t) => [t.key, t.value]))).toMatchObject({ 'stagecraft.retraining_run_id': runId });
+    const mv = await until(
+      'v3 in MLflow',
+      () => registry.getVersion(mlflow!.url, MODEL, v3).catch(() => undefined),
+      240_000,
+    );
+    expect(Object.fromEntries(mv.tags.map((t) => [t.key, t.value]))).toMatchObject({
+      'stagecraft.retraining_run_id': runId,
+    });
 
     await until('challenger = v3 in MLflow', async () => (await aliasOf('challenger')) === v3, 240_000);
     const approval = await pendingApproval(v3);
     expect(approval).toMatchObject({ version: v3, instanceId: id });
-    const decision = await api('POST', `/api/approvals/${String(approval['id'])}/decision`, { decision: 'approve', comment: 'e2e: retrained' });
+    const decision = await api('POST', `/api/approvals/${String(approval['id'])}/decision`, {
+      decision: 'approve',
+      comment: 'e2e: retrained',
+    });
     expect(decision.status, JSON.stringify(decision.json)).toBe(200);
     const done = await completed(id);
-    expect(done.output).toMatchObject({ outcome: 'promoted', version: v3, previousChampion: '2', retrainingRun: runId });
+    expect(done.output).toMatchObject({
+      outcome: 'promoted',
+      version: v3,
+      previousChampion: '2',
+      retrainingRun: runId,
+    });
     expect(await aliasOf('champion')).toBe(v3);
 
     const record = await getPromotionRecord(MODEL, id, recordsEnv());
     expect(record).toMatchObject({ retrainingRun: runId });
-    expect(record!.validations.find((v) => v.id === 'vs-champion')).toMatchObject({ status: 'passed', champion: { championVersion: '2' } });
+    expect(record!.validations.find((v) => v.id === 'vs-champion')).toMatchObject({
+      status: 'passed',
+      champion: { championVersion: '2' },
+    });
     // The retraining run names what it produced.
-    const detail = await until('the run links to v3 and its promotion', async () => {
-      const d = await runsApi(`/api/runs/${encodeURIComponent(runId)}`);
-      const links = (d['links'] ?? []) as Array<{ rel: string; id: string }>;
-      return links.some((l) => l.id.includes(id)) ? d : undefined;
-    }, 60_000);
+    const detail = await until(
+      'the run links to v3 and its promotion',
+      async () => {
+        const d = await runsApi(`/api/runs/${encodeURIComponent(runId)}`);
+        const links = (d['links'] ?? []) as Array<{ rel: string; id: string }>;
+        return links.some((l) => l.id.includes(id)) ? d : undefined;
+      },
+      60_000,
+    );
     expect(JSON.stringify(detail['links'])).toContain(`${MODEL}/3`);
   });
 
   it('(g) a rollback to v2 through the API moves champion back in MLflow and records what changed', async () => {
     ready();
-    const r = await api('POST', `/api/models/${encodeURIComponent(MODEL)}/rollback`, { toVersion: '2', reason: 'e2e: roll back', requestId: 'e2e-rollback-1' });
+    const r = await api('POST', `/api/models/${encodeURIComponent(MODEL)}/rollback`, {
+      toVersion: '2',
+      reason: 'e2e: roll back',
+      requestId: 'e2e-rollback-1',
+    });
     expect(r.status, JSON.stringify(r.json)).toBe(202);
     const instanceId = String(r.json['instanceId']);
     await until('champion = v2 again', async () => (await aliasOf('champion')) === '2', 240_000);
-    const record = await until('the rollback record', () => getRollbackRecord(MODEL, instanceId, recordsEnv()), 240_000);
+    const record = await until(
+      'the rollback record',
+      () => getRollbackRecord(MODEL, instanceId, recordsEnv()),
+      240_000,
+    );
     expect(record).toMatchObject({ model: MODEL, fromVersion: '3', toVersion: '2' });
     expect(record.changes.map((c) => [c.alias, c.before, c.after])).toContainEqual(['champion', '3', '2']);
     // The same request again is the same rollback, not a second one.
-    const again = await api('POST', `/api/models/${encodeURIComponent(MODEL)}/rollback`, { toVersion: '2', reason: 'e2e: roll back', requestId: 'e2e-rollback-1' });
+    const again = await api('POST', `/api/models/${encodeURIComponent(MODEL)}/rollback`, {
+      toVersion: '2',
+      reason: 'e2e: roll back',
+      requestId: 'e2e-rollback-1',
+    });
     expect(again.json['instanceId']).toBe(instanceId);
   });
 });

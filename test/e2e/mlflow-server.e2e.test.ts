@@ -70,7 +70,11 @@ describe('example ML project against a real MLflow server', () => {
       capture = await startCaptureServer();
       mlflow = await startMlflowServer({ dataDir, webhookSecretKey: fernetKeyFrom('stagecraft-e2e'), python });
       env = { MLFLOW_TRACKING_URI: mlflow.url };
-      await registerWebhook(mlflow.url, { name: 'stagecraft-e2e', targetUrl: `${capture.url}/api/webhooks/mlflow`, secret: SECRET });
+      await registerWebhook(mlflow.url, {
+        name: 'stagecraft-e2e',
+        targetUrl: `${capture.url}/api/webhooks/mlflow`,
+        secret: SECRET,
+      });
     } catch (e) {
       setupError = e instanceof Error ? e : new Error(String(e));
     }
@@ -88,31 +92,50 @@ describe('example ML project against a real MLflow server', () => {
 
   it('train.py registers a new READY version tagged with the git commit and the retraining run id', async () => {
     ready();
-    const r = await runPython('train.py', ['--git-commit', COMMIT, '--retraining-run-id', RETRAINING_RUN, '--reason', 'e2e'], env, { python });
+    const r = await runPython(
+      'train.py',
+      ['--git-commit', COMMIT, '--retraining-run-id', RETRAINING_RUN, '--reason', 'e2e'],
+      env,
+      { python },
+    );
     expect(r.code, r.stderr).toBe(0);
     version = String(r.result?.['version']);
     runId = String(r.result?.['run_id']);
     const mv = await registry.getVersion(mlflow!.url, MODEL, version);
     expect(mv.status).toBe('READY');
     expect(mv.run_id).toBe(runId);
-    expect(Object.fromEntries(mv.tags.map((t) => [t.key, t.value]))).toMatchObject({ git_commit: COMMIT, 'stagecraft.retraining_run_id': RETRAINING_RUN });
-    const run = await (await fetch(`${mlflow!.url}/api/2.0/mlflow/runs/get?run_id=${runId}`)).json() as { run: { data: { metrics: { key: string; value: number }[]; params: { key: string }[] } } };
+    expect(Object.fromEntries(mv.tags.map((t) => [t.key, t.value]))).toMatchObject({
+      git_commit: COMMIT,
+      'stagecraft.retraining_run_id': RETRAINING_RUN,
+    });
+    const run = (await (await fetch(`${mlflow!.url}/api/2.0/mlflow/runs/get?run_id=${runId}`)).json()) as {
+      run: { data: { metrics: { key: string; value: number }[]; params: { key: string }[] } };
+    };
     expect(run.run.data.metrics.map((m) => m.key)).toEqual(expect.arrayContaining(['accuracy', 'roc_auc', 'log_loss']));
     expect(run.run.data.params.map((p) => p.key)).toEqual(expect.arrayContaining(['C', 'max_iter']));
   });
 
   it('MLflow delivers model_version.created with the tags and a v1 HMAC-SHA256 signature over id.timestamp.body', async () => {
     ready();
-    const d = await capture!.waitFor((x) => eventName(x) === 'model_version.created' && body(x).data['version'] === version);
+    const d = await capture!.waitFor(
+      (x) => eventName(x) === 'model_version.created' && body(x).data['version'] === version,
+    );
     expect(d.method).toBe('POST');
     expect(d.path).toBe('/api/webhooks/mlflow');
     expect(d.headers['content-type']).toBe('application/json');
-    expect(d.headers['x-mlflow-delivery-id']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(d.headers['x-mlflow-delivery-id']).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
     expect(d.headers['x-mlflow-timestamp']).toMatch(/^\d{10}$/);
     expect(d.headers['x-mlflow-signature']).toMatch(/^v1,[A-Za-z0-9+/]{43}=$/);
     expect(signatureMatches(SECRET, d)).toBe(true);
     expect(signatureMatches('not-the-secret', d)).toBe(false);
-    expect(body(d).data).toMatchObject({ name: MODEL, version, run_id: runId, tags: { git_commit: COMMIT, 'stagecraft.retraining_run_id': RETRAINING_RUN } });
+    expect(body(d).data).toMatchObject({
+      name: MODEL,
+      version,
+      run_id: runId,
+      tags: { git_commit: COMMIT, 'stagecraft.retraining_run_id': RETRAINING_RUN },
+    });
     expect(body(d).timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$/);
   });
 
@@ -127,8 +150,12 @@ describe('example ML project against a real MLflow server', () => {
     ready();
     await registry.setAlias(mlflow!.url, MODEL, 'challenger', version);
     await registry.deleteAlias(mlflow!.url, MODEL, 'challenger');
-    const created = await capture!.waitFor((x) => eventName(x) === 'model_version_alias.created' && body(x).data['alias'] === 'challenger');
-    const deleted = await capture!.waitFor((x) => eventName(x) === 'model_version_alias.deleted' && body(x).data['alias'] === 'challenger');
+    const created = await capture!.waitFor(
+      (x) => eventName(x) === 'model_version_alias.created' && body(x).data['alias'] === 'challenger',
+    );
+    const deleted = await capture!.waitFor(
+      (x) => eventName(x) === 'model_version_alias.deleted' && body(x).data['alias'] === 'challenger',
+    );
     expect(body(created).data).toEqual({ name: MODEL, alias: 'challenger', version });
     expect(body(deleted).data).toEqual({ name: MODEL, alias: 'challenger' });
     expect(signatureMatches(SECRET, created) && signatureMatches(SECRET, deleted)).toBe(true);
@@ -137,7 +164,9 @@ describe('example ML project against a real MLflow server', () => {
   it('setting a version tag emits model_version_tag.set with key and value', async () => {
     ready();
     await registry.setVersionTag(mlflow!.url, MODEL, version, 'stagecraft.validation', 'passed');
-    const d = await capture!.waitFor((x) => eventName(x) === 'model_version_tag.set' && body(x).data['key'] === 'stagecraft.validation');
+    const d = await capture!.waitFor(
+      (x) => eventName(x) === 'model_version_tag.set' && body(x).data['key'] === 'stagecraft.validation',
+    );
     expect(body(d).data).toEqual({ name: MODEL, version, key: 'stagecraft.validation', value: 'passed' });
   });
 
@@ -146,8 +175,12 @@ describe('example ML project against a real MLflow server', () => {
     const r = await runPython('evaluate.py', ['--model_name', MODEL, '--model_version', version], env, { python });
     expect(r.code, r.stderr).toBe(0);
     expect(r.result).toMatchObject({ passed: true, version, run_id: runId });
-    const run = await (await fetch(`${mlflow!.url}/api/2.0/mlflow/runs/get?run_id=${runId}`)).json() as { run: { data: { metrics: { key: string }[]; tags: { key: string; value: string }[] } } };
-    expect(run.run.data.metrics.map((m) => m.key)).toEqual(expect.arrayContaining(['holdout_accuracy', 'holdout_roc_auc', 'holdout_log_loss']));
+    const run = (await (await fetch(`${mlflow!.url}/api/2.0/mlflow/runs/get?run_id=${runId}`)).json()) as {
+      run: { data: { metrics: { key: string }[]; tags: { key: string; value: string }[] } };
+    };
+    expect(run.run.data.metrics.map((m) => m.key)).toEqual(
+      expect.arrayContaining(['holdout_accuracy', 'holdout_roc_auc', 'holdout_log_loss']),
+    );
     expect(run.run.data.tags).toContainEqual({ key: 'stagecraft.evaluation', value: 'passed' });
   });
 
@@ -163,7 +196,9 @@ describe('example ML project against a real MLflow server', () => {
     ready();
     await registry.setAlias(mlflow!.url, MODEL, 'champion', version);
     const output = join(dataDir, 'predictions.csv');
-    const r = await runPython('score.py', ['--model_uri', `models:/${MODEL}@champion`, '--output', output], env, { python });
+    const r = await runPython('score.py', ['--model_uri', `models:/${MODEL}@champion`, '--output', output], env, {
+      python,
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(r.result).toMatchObject({ version, rows: 114, output });
     const lines = readFileSync(output, 'utf8').trim().split('\n');
@@ -173,7 +208,12 @@ describe('example ML project against a real MLflow server', () => {
 
   it('detect_drift.py finds no drift in an unshifted window and posts nothing', async () => {
     ready();
-    const r = await runPython('detect_drift.py', ['--report', join(dataDir, 'drift-none.json'), '--stagecraft-url', capture!.url], env, { python });
+    const r = await runPython(
+      'detect_drift.py',
+      ['--report', join(dataDir, 'drift-none.json'), '--stagecraft-url', capture!.url],
+      env,
+      { python },
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.result).toMatchObject({ drifted: false, posted: false });
     expect(capture!.deliveries.some((d) => d.path === '/api/events/drift')).toBe(false);
@@ -181,7 +221,23 @@ describe('example ML project against a real MLflow server', () => {
 
   it("detect_drift.py with --shift posts a drift payload that Stagecraft's drift intake turns into io.stagecraft.drift.detected", async () => {
     ready();
-    const r = await runPython('detect_drift.py', ['--shift', '1', '--report', join(dataDir, 'drift.json'), '--stagecraft-url', capture!.url, '--stagecraft-key', 'drift-key', '--functions-key', 'function-key'], env, { python });
+    const r = await runPython(
+      'detect_drift.py',
+      [
+        '--shift',
+        '1',
+        '--report',
+        join(dataDir, 'drift.json'),
+        '--stagecraft-url',
+        capture!.url,
+        '--stagecraft-key',
+        'drift-key',
+        '--functions-key',
+        'function-key',
+      ],
+      env,
+      { python },
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.result).toMatchObject({ drifted: true, posted: true, stagecraft_status: 200 });
     const d = await capture!.waitFor((x) => x.path === '/api/events/drift');
@@ -192,7 +248,10 @@ describe('example ML project against a real MLflow server', () => {
     expect(outcome.kind).toBe('events');
     if (outcome.kind !== 'events') return;
     expect(outcome.events[0]?.type).toBe('io.stagecraft.drift.detected');
-    expect(outcome.events[0]?.data).toMatchObject({ model: { name: MODEL, alias: 'champion', version }, detector: { tool: 'scipy-ks' } });
+    expect(outcome.events[0]?.data).toMatchObject({
+      model: { name: MODEL, alias: 'champion', version },
+      detector: { tool: 'scipy-ks' },
+    });
   });
 
   mlflowContract('real MLflow 3.17.2 server', () => {
@@ -206,7 +265,10 @@ describe('example ML project against a real MLflow server', () => {
     const pid = mlflow!.pid;
     await mlflow!.stop();
     expect(() => process.kill(-pid, 0)).toThrow();
-    const health = await fetch(`${mlflow!.url}/health`).then(() => 'answered', () => 'refused');
+    const health = await fetch(`${mlflow!.url}/health`).then(
+      () => 'answered',
+      () => 'refused',
+    );
     expect(health).toBe('refused');
   });
 });

@@ -33,7 +33,12 @@ export async function startRelay(target: string): Promise<Relay> {
   const capture = await startCaptureServer({
     respond: async (d, body) => {
       try {
-        const r = await fetch(`${state.target}${d.path || '/'}`, { method: d.method || 'POST', headers: forwardableHeaders(d.headers), body, signal: AbortSignal.timeout(30_000) });
+        const r = await fetch(`${state.target}${d.path || '/'}`, {
+          method: d.method || 'POST',
+          headers: forwardableHeaders(d.headers),
+          body,
+          signal: AbortSignal.timeout(30_000),
+        });
         return { status: r.status, body: await r.text() };
       } catch (e) {
         return { status: 502, body: JSON.stringify({ relay: 'host unreachable', error: (e as Error).message }) };

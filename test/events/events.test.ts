@@ -2,16 +2,42 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ALL_EVENT_TYPES, decodeBusMessage, EVENT_TYPES, joinKey, makeEvent, MAX_MESSAGE_ID_LENGTH, renderEventSchemas, shortType, toServiceBusMessage } from '../../shared/events';
+import {
+  ALL_EVENT_TYPES,
+  decodeBusMessage,
+  EVENT_TYPES,
+  joinKey,
+  makeEvent,
+  MAX_MESSAGE_ID_LENGTH,
+  renderEventSchemas,
+  shortType,
+  toServiceBusMessage,
+} from '../../shared/events';
 import { ValidationError } from '../../shared/errors';
 
 const TIME = '2026-05-14T09:21:07Z';
-const versionData = { model: { name: 'fraud-detector', version: '7' }, source: null, runId: null, tags: {}, description: null, registry: 'mlflow', occurredAt: TIME };
+const versionData = {
+  model: { name: 'fraud-detector', version: '7' },
+  source: null,
+  runId: null,
+  tags: {},
+  description: null,
+  registry: 'mlflow',
+  occurredAt: TIME,
+};
 
 describe('dedupe keys', () => {
   it('derive from the business identity, not the delivery: two sources, same key', () => {
-    const a = makeEvent(EVENT_TYPES.modelVersionCreated, versionData, { source: '/stagecraft/intake/mlflow', time: TIME, deliveryId: 'd1' });
-    const b = makeEvent(EVENT_TYPES.modelVersionCreated, { ...versionData, registry: 'mlflow', tags: { x: 'y' } }, { source: '/stagecraft/reconciler', time: TIME });
+    const a = makeEvent(EVENT_TYPES.modelVersionCreated, versionData, {
+      source: '/stagecraft/intake/mlflow',
+      time: TIME,
+      deliveryId: 'd1',
+    });
+    const b = makeEvent(
+      EVENT_TYPES.modelVersionCreated,
+      { ...versionData, registry: 'mlflow', tags: { x: 'y' } },
+      { source: '/stagecraft/reconciler', time: TIME },
+    );
     expect(a.id).toBe('model.version.created:fraud-detector:7');
     expect(b.id).toBe(a.id);
   });
@@ -32,8 +58,16 @@ describe('dedupe keys', () => {
 
   it('include the change time for alias moves, so moving back to an earlier version is a new event', () => {
     const data = { model: { name: 'm' }, alias: 'champion', version: '7', change: 'set', registry: 'mlflow' };
-    const first = makeEvent(EVENT_TYPES.modelAliasChanged, { ...data, occurredAt: '2026-05-14T10:00:00Z' }, { source: '/s', time: TIME });
-    const again = makeEvent(EVENT_TYPES.modelAliasChanged, { ...data, occurredAt: '2026-05-15T10:00:00Z' }, { source: '/s', time: TIME });
+    const first = makeEvent(
+      EVENT_TYPES.modelAliasChanged,
+      { ...data, occurredAt: '2026-05-14T10:00:00Z' },
+      { source: '/s', time: TIME },
+    );
+    const again = makeEvent(
+      EVENT_TYPES.modelAliasChanged,
+      { ...data, occurredAt: '2026-05-15T10:00:00Z' },
+      { source: '/s', time: TIME },
+    );
     expect(first.id).not.toBe(again.id);
   });
 
@@ -51,13 +85,19 @@ describe('makeEvent', () => {
     } catch (e) {
       expect(e).toBeInstanceOf(ValidationError);
       const paths = ((e as ValidationError).details!.fields as Array<{ path: string }>).map((f) => f.path);
-      expect(paths).toEqual(expect.arrayContaining(['data.model.name', 'data.model.version', 'data.registry', 'data.occurredAt']));
+      expect(paths).toEqual(
+        expect.arrayContaining(['data.model.name', 'data.model.version', 'data.registry', 'data.occurredAt']),
+      );
     }
   });
 });
 
 describe('Service Bus mapping (CloudEvents AMQP binding, binary mode)', () => {
-  const event = makeEvent(EVENT_TYPES.modelVersionCreated, versionData, { source: '/stagecraft/intake/mlflow', time: TIME, deliveryId: 'd1' });
+  const event = makeEvent(EVENT_TYPES.modelVersionCreated, versionData, {
+    source: '/stagecraft/intake/mlflow',
+    time: TIME,
+    deliveryId: 'd1',
+  });
 
   it('sets messageId = id, subject = type, contentType, JSON data body and cloudEvents: properties', () => {
     const m = toServiceBusMessage(event);
@@ -80,12 +120,23 @@ describe('Service Bus mapping (CloudEvents AMQP binding, binary mode)', () => {
 
   it('decodes what it encodes, also with a Buffer body and native AMQP timestamps', () => {
     const m = toServiceBusMessage(event);
-    const received = { ...m, body: Buffer.from(JSON.stringify(m.body)), applicationProperties: { ...m.applicationProperties, 'cloudEvents:time': new Date(TIME) } };
+    const received = {
+      ...m,
+      body: Buffer.from(JSON.stringify(m.body)),
+      applicationProperties: { ...m.applicationProperties, 'cloudEvents:time': new Date(TIME) },
+    };
     const decoded = decodeBusMessage(received);
     expect(decoded.kind).toBe('cloudevents');
     if (decoded.kind === 'cloudevents') {
       expect(decoded.mode).toBe('binary');
-      expect(decoded.events[0]).toMatchObject({ id: event.id, type: event.type, source: event.source, data: event.data, time: '2026-05-14T09:21:07.000Z', deliveryid: 'd1' });
+      expect(decoded.events[0]).toMatchObject({
+        id: event.id,
+        type: event.type,
+        source: event.source,
+        data: event.data,
+        time: '2026-05-14T09:21:07.000Z',
+        deliveryid: 'd1',
+      });
     }
   });
 });

@@ -17,7 +17,9 @@ const TIME = '2026-05-14T09:21:07Z';
 let broker: TestBroker;
 
 beforeAll(async () => {
-  broker = await startBroker(JSON.parse(readFileSync(join(__dirname, '..', '..', 'infra', 'servicebus', 'Config.json'), 'utf8')));
+  broker = await startBroker(
+    JSON.parse(readFileSync(join(__dirname, '..', '..', 'infra', 'servicebus', 'Config.json'), 'utf8')),
+  );
 });
 
 afterAll(async () => {
@@ -38,8 +40,24 @@ describe('ServiceBusEventPublisher', () => {
   it('publishes to the topic; subscriptions receive their types with messageId, subject and cloudEvents: properties', async () => {
     const config = testConfig({ ServiceBusConnection: broker.connectionString });
     const publisher = getEventPublisher(config.serviceBus);
-    const created = makeEvent(EVENT_TYPES.modelVersionCreated, { model: { name: 'fraud-detector', version: '7' }, source: null, runId: 'r1', tags: {}, description: null, registry: 'mlflow', occurredAt: TIME }, { source: '/stagecraft/intake/mlflow', time: TIME, deliveryId: 'd-1' });
-    const merged = makeEvent(EVENT_TYPES.gitMerged, { provider: 'github', repository: { id: 'contoso/fraud-ml' }, branch: 'main', commit: 'abc', via: 'push' }, { source: '/stagecraft/intake/github', time: TIME });
+    const created = makeEvent(
+      EVENT_TYPES.modelVersionCreated,
+      {
+        model: { name: 'fraud-detector', version: '7' },
+        source: null,
+        runId: 'r1',
+        tags: {},
+        description: null,
+        registry: 'mlflow',
+        occurredAt: TIME,
+      },
+      { source: '/stagecraft/intake/mlflow', time: TIME, deliveryId: 'd-1' },
+    );
+    const merged = makeEvent(
+      EVENT_TYPES.gitMerged,
+      { provider: 'github', repository: { id: 'contoso/fraud-ml' }, branch: 'main', commit: 'abc', via: 'push' },
+      { source: '/stagecraft/intake/github', time: TIME },
+    );
     await publisher.publish([created, merged]);
     await publisher.publish([created]); // webhook retry / reconciler: same messageId, dropped by duplicate detection
 
@@ -55,7 +73,12 @@ describe('ServiceBusEventPublisher', () => {
     expect(m.subject).toBe(EVENT_TYPES.modelVersionCreated);
     expect(m.contentType).toBe('application/json');
     expect(m.body).toEqual(created.data);
-    expect(m.applicationProperties).toMatchObject({ 'cloudEvents:id': created.id, 'cloudEvents:type': created.type, 'cloudEvents:source': created.source, 'cloudEvents:deliveryid': 'd-1' });
+    expect(m.applicationProperties).toMatchObject({
+      'cloudEvents:id': created.id,
+      'cloudEvents:type': created.type,
+      'cloudEvents:source': created.source,
+      'cloudEvents:deliveryid': 'd-1',
+    });
     expect(normalizeBusMessage(m, config, TIME)).toEqual({ kind: 'events', events: [created] });
   });
 
@@ -91,7 +114,11 @@ describe('ServiceBusEventPublisher', () => {
     });
     const publisher = new ServiceBusEventPublisher(counting);
     const events = Array.from({ length: 150 }, (_, i) =>
-      makeEvent(EVENT_TYPES.gitMerged, { provider: 'github', repository: { id: 'contoso/group' }, branch: 'main', commit: `c${i}`, via: 'push' }, { source: '/stagecraft/intake/github', time: TIME }),
+      makeEvent(
+        EVENT_TYPES.gitMerged,
+        { provider: 'github', repository: { id: 'contoso/group' }, branch: 'main', commit: `c${i}`, via: 'push' },
+        { source: '/stagecraft/intake/github', time: TIME },
+      ),
     );
     await Promise.all([...events.map((e) => publisher.publish([e])), publisher.publish([events[0]!])]);
     expect(sends.reduce((a, b) => a + b, 0)).toBe(151);

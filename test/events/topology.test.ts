@@ -12,34 +12,57 @@ const Duration = z.string().regex(/^P(?!$)(?:\d+D)?(?:T(?:\d+H)?(?:\d+M)?(?:\d+S
 const Rule = z.object({
   Name: z.string().regex(/^[A-Za-z0-9][\w.\-/]*[A-Za-z0-9]$/),
   Properties: z.union([
-    z.object({ FilterType: z.literal('Correlation'), CorrelationFilter: z.object({ Label: z.string().optional() }).loose() }),
+    z.object({
+      FilterType: z.literal('Correlation'),
+      CorrelationFilter: z.object({ Label: z.string().optional() }).loose(),
+    }),
     z.object({ FilterType: z.literal('Sql'), SqlFilter: z.object({ SqlExpression: z.string().max(1024) }) }),
   ]),
 });
 const Subscription = z.object({
   Name: z.string(),
-  Properties: z.object({ MaxDeliveryCount: z.number().int().min(1).max(10), LockDuration: Duration, DefaultMessageTimeToLive: Duration }).loose(),
+  Properties: z
+    .object({
+      MaxDeliveryCount: z.number().int().min(1).max(10),
+      LockDuration: Duration,
+      DefaultMessageTimeToLive: Duration,
+    })
+    .loose(),
   Rules: z.array(Rule).optional(),
 });
 const ConfigFile = z.object({
   UserConfig: z.object({
-    Namespaces: z.array(z.object({
-      Name: z.literal('sbemulatorns'),
-      Queues: z.array(z.object({ Name: z.string() }).loose()),
-      Topics: z.array(z.object({ Name: z.string(), Properties: z.object({ RequiresDuplicateDetection: z.boolean() }).loose(), Subscriptions: z.array(Subscription).min(1).max(50) })),
-    })).length(1),
+    Namespaces: z
+      .array(
+        z.object({
+          Name: z.literal('sbemulatorns'),
+          Queues: z.array(z.object({ Name: z.string() }).loose()),
+          Topics: z.array(
+            z.object({
+              Name: z.string(),
+              Properties: z.object({ RequiresDuplicateDetection: z.boolean() }).loose(),
+              Subscriptions: z.array(Subscription).min(1).max(50),
+            }),
+          ),
+        }),
+      )
+      .length(1),
     Logging: z.object({ Type: z.string() }),
   }),
 });
 
-const file = ConfigFile.parse(JSON.parse(readFileSync(join(__dirname, '..', '..', 'infra', 'servicebus', 'Config.json'), 'utf8')));
+const file = ConfigFile.parse(
+  JSON.parse(readFileSync(join(__dirname, '..', '..', 'infra', 'servicebus', 'Config.json'), 'utf8')),
+);
 const topic = file.UserConfig.Namespaces[0]!.Topics.find((t) => t.Name === 'stagecraft-events')!;
 
 /** Subscriptions a message with subject = type reaches (correlation on Label; no rules = $Default true filter). */
 function routes(type: EventType): string[] {
   return topic.Subscriptions.filter((s) => {
     if (s.Rules === undefined || s.Rules.length === 0) return true;
-    return s.Rules.some((r) => r.Properties.FilterType === 'Correlation' && r.Properties.CorrelationFilter.Label === type);
+    return s.Rules.some(
+      (r) => r.Properties.FilterType === 'Correlation' && r.Properties.CorrelationFilter.Label === type,
+    );
   }).map((s) => s.Name);
 }
 
@@ -51,7 +74,9 @@ const EMULATOR_ONLY = { DefaultMessageTimeToLive: 'PT1H', DuplicateDetectionHist
 
 describe('Service Bus topology', () => {
   it('says which properties are emulator-only, and the infra notes tell Azure deployments not to copy them', () => {
-    const raw = JSON.stringify(JSON.parse(readFileSync(join(__dirname, '..', '..', 'infra', 'servicebus', 'Config.json'), 'utf8')));
+    const raw = JSON.stringify(
+      JSON.parse(readFileSync(join(__dirname, '..', '..', 'infra', 'servicebus', 'Config.json'), 'utf8')),
+    );
     const notes = readFileSync(join(__dirname, '..', '..', 'infra', 'servicebus', 'README.md'), 'utf8');
     const section = notes.slice(notes.indexOf('## Emulator-only properties'));
     const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
@@ -63,7 +88,6 @@ describe('Service Bus topology', () => {
     }
     expect(section).toMatch(/do not copy them to Azure/);
   });
-
 
   it('declares the stagecraft-events topic with duplicate detection', () => {
     expect(topic.Properties.RequiresDuplicateDetection).toBe(true);
@@ -83,7 +107,8 @@ describe('Service Bus topology', () => {
   it('only filters on Labels that are real event types', () => {
     for (const s of topic.Subscriptions) {
       for (const r of s.Rules ?? []) {
-        if (r.Properties.FilterType === 'Correlation') expect(ALL_EVENT_TYPES).toContain(r.Properties.CorrelationFilter.Label);
+        if (r.Properties.FilterType === 'Correlation')
+          expect(ALL_EVENT_TYPES).toContain(r.Properties.CorrelationFilter.Label);
       }
     }
   });

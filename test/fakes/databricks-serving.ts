@@ -36,32 +36,45 @@ export interface FakeServing extends Omit<JsonServer, 'close'> {
 }
 
 function validate(config: unknown): Record<string, unknown> {
-  if (typeof config !== 'object' || config === null) throw new HttpError(400, 'INVALID_PARAMETER_VALUE', 'config is required');
+  if (typeof config !== 'object' || config === null)
+    throw new HttpError(400, 'INVALID_PARAMETER_VALUE', 'config is required');
   const c = config as Record<string, unknown>;
   const entities = Array.isArray(c.served_entities) ? (c.served_entities as Array<Record<string, unknown>>) : [];
-  if (entities.length === 0) throw new HttpError(400, 'INVALID_PARAMETER_VALUE', 'At least one served entity is required.');
+  if (entities.length === 0)
+    throw new HttpError(400, 'INVALID_PARAMETER_VALUE', 'At least one served entity is required.');
   const names = new Set<string>();
   for (const e of entities) {
-    if (!str(e.entity_name) || !str(e.entity_version)) throw new HttpError(400, 'INVALID_PARAMETER_VALUE', 'entity_name and entity_version are required for a served entity.');
+    if (!str(e.entity_name) || !str(e.entity_version))
+      throw new HttpError(
+        400,
+        'INVALID_PARAMETER_VALUE',
+        'entity_name and entity_version are required for a served entity.',
+      );
     const n = str(e.name) || `${str(e.entity_name).split('.').pop() ?? ''}-${str(e.entity_version)}`;
     if (names.has(n)) throw new HttpError(400, 'INVALID_PARAMETER_VALUE', `Served entity name ${n} is duplicated.`);
     names.add(n);
     e.name = n;
     if (e.environment_vars !== undefined) {
-      for (const v of Object.values(e.environment_vars as Record<string, unknown>)) if (typeof v !== 'string') throw new HttpError(400, 'INVALID_PARAMETER_VALUE', 'environment_vars values must be strings.');
+      for (const v of Object.values(e.environment_vars as Record<string, unknown>))
+        if (typeof v !== 'string')
+          throw new HttpError(400, 'INVALID_PARAMETER_VALUE', 'environment_vars values must be strings.');
     }
   }
   const tc = c.traffic_config as { routes?: Array<Record<string, unknown>> } | undefined;
-  const routes: Array<Record<string, unknown>> = tc?.routes ?? [...names].map((n) => ({ served_entity_name: n, traffic_percentage: Math.floor(100 / names.size) }));
+  const routes: Array<Record<string, unknown>> =
+    tc?.routes ?? [...names].map((n) => ({ served_entity_name: n, traffic_percentage: Math.floor(100 / names.size) }));
   let sum = 0;
   for (const r of routes) {
     const n = str(r.served_entity_name) || str(r.served_model_name);
-    if (!names.has(n)) throw new HttpError(400, 'INVALID_PARAMETER_VALUE', `Route references unknown served entity ${n}.`);
+    if (!names.has(n))
+      throw new HttpError(400, 'INVALID_PARAMETER_VALUE', `Route references unknown served entity ${n}.`);
     const p = Number(r.traffic_percentage);
-    if (!Number.isInteger(p) || p < 0 || p > 100) throw new HttpError(400, 'INVALID_PARAMETER_VALUE', 'traffic_percentage must be an integer between 0 and 100.');
+    if (!Number.isInteger(p) || p < 0 || p > 100)
+      throw new HttpError(400, 'INVALID_PARAMETER_VALUE', 'traffic_percentage must be an integer between 0 and 100.');
     sum += p;
   }
-  if (sum !== 100) throw new HttpError(400, 'INVALID_PARAMETER_VALUE', `Traffic percentages must sum to 100, got ${sum}.`);
+  if (sum !== 100)
+    throw new HttpError(400, 'INVALID_PARAMETER_VALUE', `Traffic percentages must sum to 100, got ${sum}.`);
   return { served_entities: entities, traffic_config: { routes } };
 }
 
@@ -86,16 +99,38 @@ export async function startFakeServing(o: { updateMs?: number } = {}): Promise<F
       ep.ready = ep.config ? 'READY' : 'NOT_READY';
     }
   };
-  const entityOut = (e: Record<string, unknown>) => ({ ...e, creator: 'sp-stagecraft@example.com', creation_timestamp: 1_760_000_000_000, state: { deployment: 'DEPLOYMENT_READY', deployment_state_message: '' } });
-  const configOut = (c: Record<string, unknown>) => ({ ...c, served_entities: (c.served_entities as Array<Record<string, unknown>>).map(entityOut) });
+  const entityOut = (e: Record<string, unknown>) => ({
+    ...e,
+    creator: 'sp-stagecraft@example.com',
+    creation_timestamp: 1_760_000_000_000,
+    state: { deployment: 'DEPLOYMENT_READY', deployment_state_message: '' },
+  });
+  const configOut = (c: Record<string, unknown>) => ({
+    ...c,
+    served_entities: (c.served_entities as Array<Record<string, unknown>>).map(entityOut),
+  });
   const json = (ep: FakeEndpoint) => {
     observe(ep);
     return {
-      name: ep.name, id: ep.id, creator: 'sp-stagecraft@example.com', creation_timestamp: 1_760_000_000_000, last_updated_timestamp: Date.now(),
+      name: ep.name,
+      id: ep.id,
+      creator: 'sp-stagecraft@example.com',
+      creation_timestamp: 1_760_000_000_000,
+      last_updated_timestamp: Date.now(),
       state: { ready: ep.ready, config_update: ep.configUpdate },
       ...(ep.config ? { config: configOut(ep.config) } : {}),
-      ...(ep.pending ? { pending_config: { ...configOut(ep.pending.config), start_time: ep.pending.at, config_version: ep.version + 1 } } : {}),
-      permission_level: 'CAN_MANAGE', route_optimized: false, task: 'llm/v1/chat-unused',
+      ...(ep.pending
+        ? {
+            pending_config: {
+              ...configOut(ep.pending.config),
+              start_time: ep.pending.at,
+              config_version: ep.version + 1,
+            },
+          }
+        : {}),
+      permission_level: 'CAN_MANAGE',
+      route_optimized: false,
+      task: 'llm/v1/chat-unused',
     };
   };
   const startUpdate = (ep: FakeEndpoint, config: Record<string, unknown>) => {
@@ -121,10 +156,19 @@ export async function startFakeServing(o: { updateMs?: number } = {}): Promise<F
         return (r: RecordedRequest) => {
           const p = params(r);
           const name = str(p.name);
-          if (!/^[A-Za-z0-9_-]{1,63}$/.test(name)) throw new HttpError(400, 'INVALID_PARAMETER_VALUE', 'Endpoint name must be 1-63 letters, digits, - or _.');
-          if (endpoints.has(name)) throw new HttpError(409, 'RESOURCE_ALREADY_EXISTS', `Endpoint with name '${name}' already exists.`);
+          if (!/^[A-Za-z0-9_-]{1,63}$/.test(name))
+            throw new HttpError(400, 'INVALID_PARAMETER_VALUE', 'Endpoint name must be 1-63 letters, digits, - or _.');
+          if (endpoints.has(name))
+            throw new HttpError(409, 'RESOURCE_ALREADY_EXISTS', `Endpoint with name '${name}' already exists.`);
           const config = validate(p.config);
-          const ep: FakeEndpoint = { name, id: `ep${String(nextId++).padStart(30, '0')}`, ready: 'NOT_READY', configUpdate: 'NOT_UPDATING', version: 0, served: [] };
+          const ep: FakeEndpoint = {
+            name,
+            id: `ep${String(nextId++).padStart(30, '0')}`,
+            ready: 'NOT_READY',
+            configUpdate: 'NOT_UPDATING',
+            version: 0,
+            served: [],
+          };
           endpoints.set(name, ep);
           startUpdate(ep, config);
           return json(ep);
@@ -140,7 +184,12 @@ export async function startFakeServing(o: { updateMs?: number } = {}): Promise<F
       return (r: RecordedRequest) => {
         const ep = find(name);
         observe(ep);
-        if (ep.configUpdate === 'IN_PROGRESS') throw new HttpError(409, 'RESOURCE_CONFLICT', `Endpoint ${name} is currently being updated; wait for the update to finish.`);
+        if (ep.configUpdate === 'IN_PROGRESS')
+          throw new HttpError(
+            409,
+            'RESOURCE_CONFLICT',
+            `Endpoint ${name} is currently being updated; wait for the update to finish.`,
+          );
         startUpdate(ep, validate(params(r)));
         return json(ep);
       };
@@ -151,14 +200,37 @@ export async function startFakeServing(o: { updateMs?: number } = {}): Promise<F
   return {
     ...server,
     endpoints,
-    get updateMs() { return fake.updateMs; },
-    set updateMs(v: number) { fake.updateMs = v; },
-    failNextUpdate(name, outcome, nth = 1) { failNext.set(name, { outcome, left: nth }); },
+    get updateMs() {
+      return fake.updateMs;
+    },
+    set updateMs(v: number) {
+      fake.updateMs = v;
+    },
+    failNextUpdate(name, outcome, nth = 1) {
+      failNext.set(name, { outcome, left: nth });
+    },
     seed(name, entityName, version) {
       const short = entityName.split('.').pop() ?? entityName;
-      const e = { name: `${short}-${version}`, entity_name: entityName, entity_version: version, workload_size: 'Small', scale_to_zero_enabled: true };
-      const ep: FakeEndpoint = { name, id: `ep${String(nextId++).padStart(30, '0')}`, ready: 'READY', configUpdate: 'NOT_UPDATING', version: 1, served: [] };
-      ep.config = { served_entities: [e], traffic_config: { routes: [{ served_entity_name: e.name, traffic_percentage: 100 }] }, config_version: 1 };
+      const e = {
+        name: `${short}-${version}`,
+        entity_name: entityName,
+        entity_version: version,
+        workload_size: 'Small',
+        scale_to_zero_enabled: true,
+      };
+      const ep: FakeEndpoint = {
+        name,
+        id: `ep${String(nextId++).padStart(30, '0')}`,
+        ready: 'READY',
+        configUpdate: 'NOT_UPDATING',
+        version: 1,
+        served: [],
+      };
+      ep.config = {
+        served_entities: [e],
+        traffic_config: { routes: [{ served_entity_name: e.name, traffic_percentage: 100 }] },
+        config_version: 1,
+      };
       ep.served.push(ep.config);
       endpoints.set(name, ep);
       return ep;
@@ -166,7 +238,12 @@ export async function startFakeServing(o: { updateMs?: number } = {}): Promise<F
     traffic(name) {
       const ep = find(name);
       observe(ep);
-      const c = ep.config as { served_entities: Array<Record<string, unknown>>; traffic_config: { routes: Array<Record<string, unknown>> } } | undefined;
+      const c = ep.config as
+        | {
+            served_entities: Array<Record<string, unknown>>;
+            traffic_config: { routes: Array<Record<string, unknown>> };
+          }
+        | undefined;
       const out: Record<string, number> = {};
       for (const r of c?.traffic_config.routes ?? []) {
         const e = c!.served_entities.find((x) => x.name === (str(r.served_entity_name) || str(r.served_model_name)));

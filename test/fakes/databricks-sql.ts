@@ -15,8 +15,15 @@ import { HttpError, type JsonServer, type RecordedRequest, params, startJsonServ
  * `pendingPolls` makes statements answer PENDING that many times before SUCCEEDED (exercises polling);
  * `failNext` makes the next statements FAILED.
  */
-export interface SqlRecorded { statement: string; parameters: Array<{ name: string; value: string | null; type?: string }>; warehouseId: string }
-export interface QueryAnswer { columns: string[]; rows: Array<Array<string | null>> }
+export interface SqlRecorded {
+  statement: string;
+  parameters: Array<{ name: string; value: string | null; type?: string }>;
+  warehouseId: string;
+}
+export interface QueryAnswer {
+  columns: string[];
+  rows: Array<Array<string | null>>;
+}
 
 export interface FakeSql extends Omit<JsonServer, 'close'> {
   statements: SqlRecorded[];
@@ -27,7 +34,13 @@ export interface FakeSql extends Omit<JsonServer, 'close'> {
   close(): Promise<void>;
 }
 
-interface Stmt { id: string; rec: SqlRecorded; pollsLeft: number; outcome: { ok: true; answer: QueryAnswer } | { ok: false; code: string; message: string }; canceled?: boolean }
+interface Stmt {
+  id: string;
+  rec: SqlRecorded;
+  pollsLeft: number;
+  outcome: { ok: true; answer: QueryAnswer } | { ok: false; code: string; message: string };
+  canceled?: boolean;
+}
 
 export async function startFakeSql(): Promise<FakeSql> {
   const statements: SqlRecorded[] = [];
@@ -48,7 +61,12 @@ export async function startFakeSql(): Promise<FakeSql> {
     // Named markers outside quoted text and backquoted identifiers.
     const text = rec.statement.replace(/'[^']*'|`[^`]*`/g, '');
     for (const m of text.matchAll(/(?<![:\w]):([A-Za-z_]\w*)/g)) {
-      if (!bound.has(m[1]!)) return { ok: false, code: 'BAD_REQUEST', message: `[UNBOUND_SQL_PARAMETER] Found the unbound parameter: ${m[1]!}.` };
+      if (!bound.has(m[1]!))
+        return {
+          ok: false,
+          code: 'BAD_REQUEST',
+          message: `[UNBOUND_SQL_PARAMETER] Found the unbound parameter: ${m[1]!}.`,
+        };
     }
     const create = /^\s*CREATE TABLE IF NOT EXISTS\s+([\w.`]+)/i.exec(rec.statement);
     if (create) {
@@ -56,17 +74,26 @@ export async function startFakeSql(): Promise<FakeSql> {
       if (!tables.has(name)) tables.set(name, new Map());
       return { ok: true, answer: { columns: [], rows: [] } };
     }
-    const merge = /^\s*MERGE INTO\s+([\w.`]+)\s+AS\s+t\s+USING\s+\(\s*VALUES\s+([\s\S]+?)\)\s+AS\s+s\s*\(([^)]*)\)\s+ON\s+t\.(\w+)\s*=\s*s\.(\w+)/i.exec(rec.statement);
+    const merge =
+      /^\s*MERGE INTO\s+([\w.`]+)\s+AS\s+t\s+USING\s+\(\s*VALUES\s+([\s\S]+?)\)\s+AS\s+s\s*\(([^)]*)\)\s+ON\s+t\.(\w+)\s*=\s*s\.(\w+)/i.exec(
+        rec.statement,
+      );
     if (merge) {
       const name = merge[1]!.replace(/`/g, '');
       const table = tables.get(name);
-      if (!table) return { ok: false, code: 'BAD_REQUEST', message: `[TABLE_OR_VIEW_NOT_FOUND] The table or view ${name} cannot be found.` };
+      if (!table)
+        return {
+          ok: false,
+          code: 'BAD_REQUEST',
+          message: `[TABLE_OR_VIEW_NOT_FOUND] The table or view ${name} cannot be found.`,
+        };
       const cols = merge[3]!.split(',').map((c) => c.trim());
       const key = merge[4]!;
       const tuples = [...`${merge[2]!})`.matchAll(/\(([^()]*)\)/g)].map((t) => t[1]!.split(',').map((x) => x.trim()));
       let affected = 0;
       for (const t of tuples) {
-        if (t.length !== cols.length) return { ok: false, code: 'BAD_REQUEST', message: 'VALUES arity does not match the column list' };
+        if (t.length !== cols.length)
+          return { ok: false, code: 'BAD_REQUEST', message: 'VALUES arity does not match the column list' };
         const row: Record<string, string | null> = {};
         t.forEach((marker, i) => {
           if (!marker.startsWith(':')) throw new Error(`fake: value ${marker} is not a bound marker`);
@@ -85,12 +112,25 @@ export async function startFakeSql(): Promise<FakeSql> {
   const json = (s: Stmt) => {
     if (s.canceled) return { statement_id: s.id, status: { state: 'CANCELED' } };
     if (s.pollsLeft > 0) return { statement_id: s.id, status: { state: s.pollsLeft-- > 1 ? 'PENDING' : 'RUNNING' } };
-    if (!s.outcome.ok) return { statement_id: s.id, status: { state: 'FAILED', error: { error_code: s.outcome.code, message: s.outcome.message } } };
+    if (!s.outcome.ok)
+      return {
+        statement_id: s.id,
+        status: { state: 'FAILED', error: { error_code: s.outcome.code, message: s.outcome.message } },
+      };
     const a = s.outcome.answer;
     return {
       statement_id: s.id,
       status: { state: 'SUCCEEDED' },
-      manifest: { format: 'JSON_ARRAY', schema: { column_count: a.columns.length, columns: a.columns.map((name, position) => ({ name, position, type_name: 'STRING', type_text: 'STRING' })) }, total_row_count: a.rows.length, total_chunk_count: 1, truncated: false },
+      manifest: {
+        format: 'JSON_ARRAY',
+        schema: {
+          column_count: a.columns.length,
+          columns: a.columns.map((name, position) => ({ name, position, type_name: 'STRING', type_text: 'STRING' })),
+        },
+        total_row_count: a.rows.length,
+        total_chunk_count: 1,
+        truncated: false,
+      },
       result: { chunk_index: 0, row_offset: 0, row_count: a.rows.length, data_array: a.rows },
     };
   };
@@ -102,11 +142,23 @@ export async function startFakeSql(): Promise<FakeSql> {
         if (!str(p.warehouse_id)) throw new HttpError(400, 'INVALID_PARAMETER_VALUE', 'warehouse_id is required');
         if (!str(p.statement)) throw new HttpError(400, 'INVALID_PARAMETER_VALUE', 'statement is required');
         const wait = str(p.wait_timeout) || '10s';
-        if (!/^(0|[5-9]|[1-4]\d|50)s$/.test(wait)) throw new HttpError(400, 'INVALID_PARAMETER_VALUE', 'wait_timeout must be 0s or between 5s and 50s');
-        const parameters = Array.isArray(p.parameters) ? (p.parameters as Array<Record<string, unknown>>).map((x) => ({ name: str(x.name), value: x.value === null || x.value === undefined ? null : str(x.value), ...(x.type ? { type: str(x.type) } : {}) })) : [];
+        if (!/^(0|[5-9]|[1-4]\d|50)s$/.test(wait))
+          throw new HttpError(400, 'INVALID_PARAMETER_VALUE', 'wait_timeout must be 0s or between 5s and 50s');
+        const parameters = Array.isArray(p.parameters)
+          ? (p.parameters as Array<Record<string, unknown>>).map((x) => ({
+              name: str(x.name),
+              value: x.value === null || x.value === undefined ? null : str(x.value),
+              ...(x.type ? { type: str(x.type) } : {}),
+            }))
+          : [];
         const rec: SqlRecorded = { statement: str(p.statement), parameters, warehouseId: str(p.warehouse_id) };
         statements.push(rec);
-        const s: Stmt = { id: `01ef-${String(next++).padStart(8, '0')}`, rec, pollsLeft: cfg.pendingPolls, outcome: run(rec) };
+        const s: Stmt = {
+          id: `01ef-${String(next++).padStart(8, '0')}`,
+          rec,
+          pollsLeft: cfg.pendingPolls,
+          outcome: run(rec),
+        };
         byId.set(s.id, s);
         return json(s);
       };
@@ -119,7 +171,11 @@ export async function startFakeSql(): Promise<FakeSql> {
       return s;
     };
     if (!m[2] && method === 'GET') return () => json(get());
-    if (m[2] && method === 'POST') return () => { get().canceled = true; return {}; };
+    if (m[2] && method === 'POST')
+      return () => {
+        get().canceled = true;
+        return {};
+      };
     return undefined;
   });
 
@@ -127,10 +183,19 @@ export async function startFakeSql(): Promise<FakeSql> {
     ...server,
     statements,
     tables,
-    get pendingPolls() { return cfg.pendingPolls; },
-    set pendingPolls(v: number) { cfg.pendingPolls = v; },
-    onQuery(pattern, answer) { handlers.push({ pattern, answer }); },
-    failNext(n = 1, message = 'injected failure') { failures = n; failMessage = message; },
+    get pendingPolls() {
+      return cfg.pendingPolls;
+    },
+    set pendingPolls(v: number) {
+      cfg.pendingPolls = v;
+    },
+    onQuery(pattern, answer) {
+      handlers.push({ pattern, answer });
+    },
+    failNext(n = 1, message = 'injected failure') {
+      failures = n;
+      failMessage = message;
+    },
     close: () => server.close(),
   };
 }

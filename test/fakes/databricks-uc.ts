@@ -61,7 +61,18 @@ export interface FakeDatabricksUc {
   runs: Map<string, FakeUcRun>;
   createModel(fullName: string, o?: { owner?: string; createdBy?: string; comment?: string }): FakeUcModel;
   /** Registers a version (PENDING_REGISTRATION unless `status` says otherwise); returns its number as a string. */
-  createVersion(fullName: string, o: { source?: string; runId?: string; createdBy: string; status?: UcStatus; comment?: string; tags?: Record<string, string>; createdAt?: number }): string;
+  createVersion(
+    fullName: string,
+    o: {
+      source?: string;
+      runId?: string;
+      createdBy: string;
+      status?: UcStatus;
+      comment?: string;
+      tags?: Record<string, string>;
+      createdAt?: number;
+    },
+  ): string;
   finishRegistration(fullName: string, version: string, status?: 'READY' | 'FAILED_REGISTRATION'): void;
   addRun(run: Partial<FakeUcRun> & { run_id: string }): void;
   aliasOf(fullName: string, alias: string): string | undefined;
@@ -92,20 +103,46 @@ export async function startFakeDatabricksUc(o: { now?: () => number } = {}): Pro
     return m.versions.get(Number(v)) ?? notFound(`Model version ${m.full_name}/${v} does not exist.`);
   };
   const aliasList = (m: FakeUcModel, only?: number) =>
-    [...m.aliases].filter(([, v]) => only === undefined || v === only).map(([alias_name, version_num]) => ({ alias_name, version_num }));
+    [...m.aliases]
+      .filter(([, v]) => only === undefined || v === only)
+      .map(([alias_name, version_num]) => ({ alias_name, version_num }));
   const ucVersion = (m: FakeUcModel, v: FakeUcVersion) => ({
-    catalog_name: m.catalog_name, schema_name: m.schema_name, model_name: m.name, version: v.version, status: v.status, source: v.source,
-    ...(v.run_id ? { run_id: v.run_id } : {}), ...(v.comment !== undefined ? { comment: v.comment } : {}),
-    created_at: v.created_at, created_by: v.created_by, updated_at: v.updated_at, updated_by: v.created_by,
-    id: `${m.full_name}/${v.version}`, aliases: aliasList(m, v.version),
+    catalog_name: m.catalog_name,
+    schema_name: m.schema_name,
+    model_name: m.name,
+    version: v.version,
+    status: v.status,
+    source: v.source,
+    ...(v.run_id ? { run_id: v.run_id } : {}),
+    ...(v.comment !== undefined ? { comment: v.comment } : {}),
+    created_at: v.created_at,
+    created_by: v.created_by,
+    updated_at: v.updated_at,
+    updated_by: v.created_by,
+    id: `${m.full_name}/${v.version}`,
+    aliases: aliasList(m, v.version),
   });
   const ucModel = (m: FakeUcModel) => ({
-    full_name: m.full_name, catalog_name: m.catalog_name, schema_name: m.schema_name, name: m.name, owner: m.owner,
-    created_at: m.created_at, created_by: m.created_by, ...(m.comment !== undefined ? { comment: m.comment } : {}), aliases: aliasList(m),
+    full_name: m.full_name,
+    catalog_name: m.catalog_name,
+    schema_name: m.schema_name,
+    name: m.name,
+    owner: m.owner,
+    created_at: m.created_at,
+    created_by: m.created_by,
+    ...(m.comment !== undefined ? { comment: m.comment } : {}),
+    aliases: aliasList(m),
   });
   const mlflowVersion = (m: FakeUcModel, v: FakeUcVersion) => ({
-    name: m.full_name, version: String(v.version), creation_timestamp: v.created_at, last_updated_timestamp: v.updated_at, user_id: v.created_by,
-    ...(v.comment !== undefined ? { description: v.comment } : {}), source: v.source, ...(v.run_id ? { run_id: v.run_id } : {}), status: v.status,
+    name: m.full_name,
+    version: String(v.version),
+    creation_timestamp: v.created_at,
+    last_updated_timestamp: v.updated_at,
+    user_id: v.created_by,
+    ...(v.comment !== undefined ? { description: v.comment } : {}),
+    source: v.source,
+    ...(v.run_id ? { run_id: v.run_id } : {}),
+    status: v.status,
     tags: [...v.tags].map(([key, value]) => ({ key, value })),
     aliases: aliasList(m, v.version).map((a) => ({ alias: a.alias_name, version: String(a.version_num) })),
   });
@@ -116,7 +153,8 @@ export async function startFakeDatabricksUc(o: { now?: () => number } = {}): Pro
     const slice = items.slice(start, start + max);
     return { slice, next: start + max < items.length ? String(start + max) : undefined };
   };
-  const bodyOf = (req: RecordedRequest): Record<string, unknown> => (typeof req.body === 'object' && req.body !== null ? (req.body as Record<string, unknown>) : {});
+  const bodyOf = (req: RecordedRequest): Record<string, unknown> =>
+    typeof req.body === 'object' && req.body !== null ? (req.body as Record<string, unknown>) : {};
   /** DELETE parameters: Databricks reads the query string; MLflow's clients also send a body. */
   const arg = (req: RecordedRequest, k: string): string => str(req.query[k]) || str(bodyOf(req)[k]);
 
@@ -127,7 +165,9 @@ export async function startFakeDatabricksUc(o: { now?: () => number } = {}): Pro
         const catalog = str(req.query.catalog_name);
         const schema = str(req.query.schema_name);
         if (schema && !catalog) invalid('schema_name requires catalog_name');
-        const all = [...models.values()].filter((x) => (!catalog || x.catalog_name === catalog) && (!schema || x.schema_name === schema)).sort((a, b) => a.full_name.localeCompare(b.full_name));
+        const all = [...models.values()]
+          .filter((x) => (!catalog || x.catalog_name === catalog) && (!schema || x.schema_name === schema))
+          .sort((a, b) => a.full_name.localeCompare(b.full_name));
         const p = page(all, req);
         return { registered_models: p.slice.map(ucModel), ...(p.next ? { next_page_token: p.next } : {}) };
       };
@@ -140,47 +180,65 @@ export async function startFakeDatabricksUc(o: { now?: () => number } = {}): Pro
       const full = decodeURIComponent(m[1]!);
       return (req: RecordedRequest) => {
         const mm = model(full);
-        const p = page([...mm.versions.values()].sort((a, b) => b.version - a.version), req);
+        const p = page(
+          [...mm.versions.values()].sort((a, b) => b.version - a.version),
+          req,
+        );
         return { model_versions: p.slice.map((v) => ucVersion(mm, v)), ...(p.next ? { next_page_token: p.next } : {}) };
       };
     }
     if ((m = /^\/api\/2\.1\/unity-catalog\/models\/([^/]+)\/versions\/([^/]+)$/.exec(path)) && method === 'GET') {
       const full = decodeURIComponent(m[1]!);
       const v = decodeURIComponent(m[2]!);
-      return () => { const mm = model(full); return ucVersion(mm, versionOf(mm, v)); };
+      return () => {
+        const mm = model(full);
+        return ucVersion(mm, versionOf(mm, v));
+      };
     }
     if ((m = /^\/api\/2\.1\/unity-catalog\/models\/([^/]+)\/aliases\/([^/]+)$/.exec(path))) {
       const full = decodeURIComponent(m[1]!);
       const alias = decodeURIComponent(m[2]!);
-      if (method === 'GET') return () => {
-        const mm = model(full);
-        const v = mm.aliases.get(alias) ?? notFound(`Alias ${alias} does not exist on ${full}.`);
-        return ucVersion(mm, mm.versions.get(v)!);
-      };
-      if (method === 'PUT') return (req: RecordedRequest) => {
-        const mm = model(full);
-        const num = bodyOf(req).version_num;
-        if (typeof num !== 'number' || !Number.isInteger(num)) invalid('version_num must be an integer');
-        if (alias.toLowerCase() === 'latest' || /^v\d+$/i.test(alias)) invalid(`'${alias}' is a reserved alias name`);
-        versionOf(mm, String(num));
-        mm.aliases.set(alias, num);
-        return { alias_name: alias, version_num: num, catalog_name: mm.catalog_name, schema_name: mm.schema_name, model_name: mm.name };
-      };
-      if (method === 'DELETE') return () => {
-        const mm = model(full);
-        if (!mm.aliases.delete(alias)) notFound(`Alias ${alias} does not exist on ${full}.`);
-        return {};
-      };
+      if (method === 'GET')
+        return () => {
+          const mm = model(full);
+          const v = mm.aliases.get(alias) ?? notFound(`Alias ${alias} does not exist on ${full}.`);
+          return ucVersion(mm, mm.versions.get(v)!);
+        };
+      if (method === 'PUT')
+        return (req: RecordedRequest) => {
+          const mm = model(full);
+          const num = bodyOf(req).version_num;
+          if (typeof num !== 'number' || !Number.isInteger(num)) invalid('version_num must be an integer');
+          if (alias.toLowerCase() === 'latest' || /^v\d+$/i.test(alias)) invalid(`'${alias}' is a reserved alias name`);
+          versionOf(mm, String(num));
+          mm.aliases.set(alias, num);
+          return {
+            alias_name: alias,
+            version_num: num,
+            catalog_name: mm.catalog_name,
+            schema_name: mm.schema_name,
+            model_name: mm.name,
+          };
+        };
+      if (method === 'DELETE')
+        return () => {
+          const mm = model(full);
+          if (!mm.aliases.delete(alias)) notFound(`Alias ${alias} does not exist on ${full}.`);
+          return {};
+        };
     }
     if (path === '/api/2.0/mlflow/unity-catalog/model-versions/get' && method === 'GET') {
-      return (req: RecordedRequest) => { const mm = model(str(req.query.name)); return { model_version: mlflowVersion(mm, versionOf(mm, str(req.query.version))) }; };
+      return (req: RecordedRequest) => {
+        const mm = model(str(req.query.name));
+        return { model_version: mlflowVersion(mm, versionOf(mm, str(req.query.version))) };
+      };
     }
     if (path === '/api/2.0/mlflow/unity-catalog/model-versions/set-tag' && method === 'POST') {
       return (req: RecordedRequest) => {
         const b = bodyOf(req);
         const key = str(b.key);
-        if (!key) invalid('Missing value for required parameter \'key\'.');
-        if (typeof b.value !== 'string') invalid('Missing value for required parameter \'value\'.');
+        if (!key) invalid("Missing value for required parameter 'key'.");
+        if (typeof b.value !== 'string') invalid("Missing value for required parameter 'value'.");
         const v = versionOf(model(str(b.name)), str(b.version));
         v.tags.set(key, b.value);
         return {};
@@ -197,14 +255,25 @@ export async function startFakeDatabricksUc(o: { now?: () => number } = {}): Pro
       return (req: RecordedRequest) => {
         const r = runs.get(str(req.query.run_id)) ?? notFound(`Run '${str(req.query.run_id)}' not found.`);
         const ts = now();
-        return { run: {
-          info: { run_id: r.run_id, run_uuid: r.run_id, experiment_id: '1', status: 'FINISHED', start_time: ts, end_time: ts, artifact_uri: `dbfs:/databricks/mlflow-tracking/1/${r.run_id}/artifacts`, lifecycle_stage: 'active' },
-          data: {
-            metrics: Object.entries(r.metrics).map(([key, value]) => ({ key, value, timestamp: ts, step: 0 })),
-            params: Object.entries(r.params).map(([key, value]) => ({ key, value })),
-            tags: Object.entries(r.tags).map(([key, value]) => ({ key, value })),
+        return {
+          run: {
+            info: {
+              run_id: r.run_id,
+              run_uuid: r.run_id,
+              experiment_id: '1',
+              status: 'FINISHED',
+              start_time: ts,
+              end_time: ts,
+              artifact_uri: `dbfs:/databricks/mlflow-tracking/1/${r.run_id}/artifacts`,
+              lifecycle_stage: 'active',
+            },
+            data: {
+              metrics: Object.entries(r.metrics).map(([key, value]) => ({ key, value, timestamp: ts, step: 0 })),
+              params: Object.entries(r.params).map(([key, value]) => ({ key, value })),
+              tags: Object.entries(r.tags).map(([key, value]) => ({ key, value })),
+            },
           },
-        } };
+        };
       };
     }
     if (path === '/api/2.0/mlflow/artifacts/list' && method === 'GET') {
@@ -219,7 +288,10 @@ export async function startFakeDatabricksUc(o: { now?: () => number } = {}): Pro
           const slash = rest.indexOf('/');
           entries.set(prefix + (slash === -1 ? rest : rest.slice(0, slash)), slash !== -1);
         }
-        return { root_uri: `dbfs:/databricks/mlflow-tracking/1/${r.run_id}/artifacts`, files: [...entries].map(([p, isDir]) => ({ path: p, is_dir: isDir })) };
+        return {
+          root_uri: `dbfs:/databricks/mlflow-tracking/1/${r.run_id}/artifacts`,
+          files: [...entries].map(([p, isDir]) => ({ path: p, is_dir: isDir })),
+        };
       };
     }
     return undefined;
@@ -235,8 +307,17 @@ export async function startFakeDatabricksUc(o: { now?: () => number } = {}): Pro
       const mm = THREE.exec(full);
       if (!mm) throw new Error(`not a three-level name: ${full}`);
       const created: FakeUcModel = {
-        full_name: full, catalog_name: mm[1]!, schema_name: mm[2]!, name: mm[3]!, owner: mo.owner ?? 'ml-owners', created_at: now(), created_by: mo.createdBy ?? 'owner@example.com',
-        ...(mo.comment !== undefined ? { comment: mo.comment } : {}), aliases: new Map(), versions: new Map(), next: 1,
+        full_name: full,
+        catalog_name: mm[1]!,
+        schema_name: mm[2]!,
+        name: mm[3]!,
+        owner: mo.owner ?? 'ml-owners',
+        created_at: now(),
+        created_by: mo.createdBy ?? 'owner@example.com',
+        ...(mo.comment !== undefined ? { comment: mo.comment } : {}),
+        aliases: new Map(),
+        versions: new Map(),
+        next: 1,
       };
       models.set(full, created);
       return created;
@@ -246,8 +327,15 @@ export async function startFakeDatabricksUc(o: { now?: () => number } = {}): Pro
       const n = mm.next++;
       const t = vo.createdAt ?? now();
       mm.versions.set(n, {
-        version: n, status: vo.status ?? 'PENDING_REGISTRATION', source: vo.source ?? `dbfs:/models/${full}/${n}`, ...(vo.runId ? { run_id: vo.runId } : {}),
-        created_at: t, updated_at: t, created_by: vo.createdBy, ...(vo.comment !== undefined ? { comment: vo.comment } : {}), tags: new Map(Object.entries(vo.tags ?? {})),
+        version: n,
+        status: vo.status ?? 'PENDING_REGISTRATION',
+        source: vo.source ?? `dbfs:/models/${full}/${n}`,
+        ...(vo.runId ? { run_id: vo.runId } : {}),
+        created_at: t,
+        updated_at: t,
+        created_by: vo.createdBy,
+        ...(vo.comment !== undefined ? { comment: vo.comment } : {}),
+        tags: new Map(Object.entries(vo.tags ?? {})),
       });
       return String(n);
     },

@@ -9,7 +9,13 @@ import { startFakeDatabricksUc, type FakeDatabricksUc } from './databricks-uc';
  * one DATABRICKS_HOST): forwards by path — `/api/2.0/sql/` to SQL, `/api/2.0/serving-endpoints` to serving, anything
  * else to the UC fake when there is one.
  */
-export interface FakeWorkspace { url: string; serving: FakeServing; sql: FakeSql; uc?: FakeDatabricksUc; close(): Promise<void> }
+export interface FakeWorkspace {
+  url: string;
+  serving: FakeServing;
+  sql: FakeSql;
+  uc?: FakeDatabricksUc;
+  close(): Promise<void>;
+}
 
 export async function startFakeWorkspace(o: { updateMs?: number; uc?: boolean } = {}): Promise<FakeWorkspace> {
   const serving = await startFakeServing(o);
@@ -26,7 +32,8 @@ export async function startFakeWorkspace(o: { updateMs?: number; uc?: boolean } 
     req.on('end', () => {
       const target = targetOf(req.url ?? '/');
       const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'content-length') headers[k] = v;
+      for (const [k, v] of Object.entries(req.headers))
+        if (typeof v === 'string' && k !== 'host' && k !== 'content-length') headers[k] = v;
       const body = chunks.length ? Buffer.concat(chunks) : undefined;
       void fetch(`${target}${req.url ?? '/'}`, { method: req.method ?? 'GET', headers, ...(body ? { body } : {}) })
         .then(async (r) => {
@@ -34,7 +41,10 @@ export async function startFakeWorkspace(o: { updateMs?: number; uc?: boolean } 
           res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' });
           res.end(text);
         })
-        .catch((e: unknown) => { res.writeHead(502); res.end(String(e)); });
+        .catch((e: unknown) => {
+          res.writeHead(502);
+          res.end(String(e));
+        });
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

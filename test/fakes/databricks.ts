@@ -67,10 +67,21 @@ export interface FakeDatabricks extends Omit<JsonServer, 'close'> {
   close(): Promise<void>;
 }
 
-export async function startFakeDatabricks(o: { defaults?: RunBehavior; notificationUrl?: string; tickMs?: number } = {}): Promise<FakeDatabricks> {
+export async function startFakeDatabricks(
+  o: { defaults?: RunBehavior; notificationUrl?: string; tickMs?: number } = {},
+): Promise<FakeDatabricks> {
   const state: FakeDatabricksState = {
-    jobs: new Map(), runs: new Map(), tokens: new Map(), resets: [], notifications: [],
-    defaults: { pendingMs: o.defaults?.pendingMs ?? 50, runningMs: o.defaults?.runningMs ?? 100, result: o.defaults?.result ?? 'SUCCESS', manual: o.defaults?.manual ?? false },
+    jobs: new Map(),
+    runs: new Map(),
+    tokens: new Map(),
+    resets: [],
+    notifications: [],
+    defaults: {
+      pendingMs: o.defaults?.pendingMs ?? 50,
+      runningMs: o.defaults?.runningMs ?? 100,
+      result: o.defaults?.result ?? 'SUCCESS',
+      manual: o.defaults?.manual ?? false,
+    },
     ...(o.notificationUrl ? { notificationUrl: o.notificationUrl } : {}),
   };
   let nextJobId = 1001;
@@ -79,7 +90,12 @@ export async function startFakeDatabricks(o: { defaults?: RunBehavior; notificat
   const pending = new Set<Promise<void>>();
 
   const seedJob: FakeDatabricks['seedJob'] = (settings = {}, opts = {}) => {
-    const job: FakeJob = { job_id: opts.jobId ?? nextJobId++, created_time: now(), creator_user_name: 'sp-stagecraft@example.com', settings: { name: 'job', ...settings } };
+    const job: FakeJob = {
+      job_id: opts.jobId ?? nextJobId++,
+      created_time: now(),
+      creator_user_name: 'sp-stagecraft@example.com',
+      settings: { name: 'job', ...settings },
+    };
     if (opts.behavior) job.behavior = opts.behavior;
     state.jobs.set(job.job_id, job);
     return job;
@@ -94,7 +110,13 @@ export async function startFakeDatabricks(o: { defaults?: RunBehavior; notificat
   const observe = (run: FakeRun): void => {
     if (!run.terminal && !run.behavior.manual) {
       const t = now() - run.created;
-      if (t >= run.behavior.pendingMs + run.behavior.runningMs) finish(run, run.behavior.result, run.behavior.message ?? '', run.created + run.behavior.pendingMs + run.behavior.runningMs);
+      if (t >= run.behavior.pendingMs + run.behavior.runningMs)
+        finish(
+          run,
+          run.behavior.result,
+          run.behavior.message ?? '',
+          run.created + run.behavior.pendingMs + run.behavior.runningMs,
+        );
     }
     if (run.terminal && !run.notified && state.notificationUrl) {
       run.notified = true;
@@ -108,9 +130,18 @@ export async function startFakeDatabricks(o: { defaults?: RunBehavior; notificat
       const url = state.notificationUrl;
       const entry: FakeDatabricksState['notifications'][number] = { url, payload };
       state.notifications.push(entry);
-      const p = fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload), signal: AbortSignal.timeout(5000) })
-        .then((res) => { entry.status = res.status; })
-        .catch((e: unknown) => { entry.error = (e as Error).message; })
+      const p = fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(payload),
+        signal: AbortSignal.timeout(5000),
+      })
+        .then((res) => {
+          entry.status = res.status;
+        })
+        .catch((e: unknown) => {
+          entry.error = (e as Error).message;
+        })
         .finally(() => pending.delete(p));
       pending.add(p);
     }
@@ -118,52 +149,111 @@ export async function startFakeDatabricks(o: { defaults?: RunBehavior; notificat
 
   const lifecycle = (run: FakeRun): { life_cycle_state: string; result_state?: string; state_message: string } => {
     observe(run);
-    if (run.terminal) return { life_cycle_state: 'TERMINATED', result_state: run.terminal.result, state_message: run.terminal.message };
+    if (run.terminal)
+      return { life_cycle_state: 'TERMINATED', result_state: run.terminal.result, state_message: run.terminal.message };
     if (run.behavior.manual) return { life_cycle_state: run.phase, state_message: '' };
-    return { life_cycle_state: now() - run.created < run.behavior.pendingMs ? 'PENDING' : 'RUNNING', state_message: '' };
+    return {
+      life_cycle_state: now() - run.created < run.behavior.pendingMs ? 'PENDING' : 'RUNNING',
+      state_message: '',
+    };
   };
 
   const runJson = (run: FakeRun) => {
     const lc = lifecycle(run);
     const terminal = run.terminal;
-    const statusCode = terminal ? ({ SUCCESS: 'SUCCESS', SUCCESS_WITH_FAILURES: 'SUCCESS_WITH_FAILURES', CANCELED: 'CANCELED', FAILED: 'RUN_EXECUTION_ERROR', TIMEDOUT: 'RUN_EXECUTION_ERROR', INTERNAL_ERROR: 'INTERNAL_ERROR' } as const)[terminal.result] : undefined;
+    const statusCode = terminal
+      ? (
+          {
+            SUCCESS: 'SUCCESS',
+            SUCCESS_WITH_FAILURES: 'SUCCESS_WITH_FAILURES',
+            CANCELED: 'CANCELED',
+            FAILED: 'RUN_EXECUTION_ERROR',
+            TIMEDOUT: 'RUN_EXECUTION_ERROR',
+            INTERNAL_ERROR: 'INTERNAL_ERROR',
+          } as const
+        )[terminal.result]
+      : undefined;
     return {
       ...(run.job_id !== undefined ? { job_id: run.job_id } : {}),
-      run_id: run.run_id, number_in_job: run.run_id, original_attempt_run_id: run.run_id, attempt_number: 0,
-      run_name: run.run_name, run_type: run.run_type, trigger: 'ONE_TIME', creator_user_name: 'sp-stagecraft@example.com',
+      run_id: run.run_id,
+      number_in_job: run.run_id,
+      original_attempt_run_id: run.run_id,
+      attempt_number: 0,
+      run_name: run.run_name,
+      run_type: run.run_type,
+      trigger: 'ONE_TIME',
+      creator_user_name: 'sp-stagecraft@example.com',
       run_page_url: `https://adb-1234567890123456.7.azuredatabricks.net/?o=1234567890123456#job/${run.job_id ?? 0}/run/${run.run_id}`,
-      start_time: run.created, end_time: terminal ? terminal.at : 0,
-      state: { life_cycle_state: lc.life_cycle_state, ...(lc.result_state ? { result_state: lc.result_state } : {}), state_message: lc.state_message, user_cancelled_or_timedout: terminal?.result === 'CANCELED' || terminal?.result === 'TIMEDOUT' },
+      start_time: run.created,
+      end_time: terminal ? terminal.at : 0,
+      state: {
+        life_cycle_state: lc.life_cycle_state,
+        ...(lc.result_state ? { result_state: lc.result_state } : {}),
+        state_message: lc.state_message,
+        user_cancelled_or_timedout: terminal?.result === 'CANCELED' || terminal?.result === 'TIMEDOUT',
+      },
       status: terminal
-        ? { state: 'TERMINATED', termination_details: { code: statusCode, type: terminal.result === 'SUCCESS' || terminal.result === 'SUCCESS_WITH_FAILURES' ? 'SUCCESS' : terminal.result === 'CANCELED' ? 'SUCCESS' : 'CLIENT_ERROR', message: terminal.message } }
+        ? {
+            state: 'TERMINATED',
+            termination_details: {
+              code: statusCode,
+              type:
+                terminal.result === 'SUCCESS' || terminal.result === 'SUCCESS_WITH_FAILURES'
+                  ? 'SUCCESS'
+                  : terminal.result === 'CANCELED'
+                    ? 'SUCCESS'
+                    : 'CLIENT_ERROR',
+              message: terminal.message,
+            },
+          }
         : { state: lc.life_cycle_state },
       job_parameters: Object.entries(run.job_parameters).map(([name, value]) => ({ name, default: '', value })),
       tasks: run.tasks,
     };
   };
 
-  const newRun = (p: Record<string, unknown>, kind: FakeRun['run_type'], job?: FakeJob): { run_id: number; number_in_job?: number } => {
+  const newRun = (
+    p: Record<string, unknown>,
+    kind: FakeRun['run_type'],
+    job?: FakeJob,
+  ): { run_id: number; number_in_job?: number } => {
     const token = typeof p.idempotency_token === 'string' ? p.idempotency_token : undefined;
-    if (token !== undefined && token.length > 64) throw new HttpError(400, 'INVALID_PARAMETER_VALUE', 'idempotency_token must be at most 64 characters.');
+    if (token !== undefined && token.length > 64)
+      throw new HttpError(400, 'INVALID_PARAMETER_VALUE', 'idempotency_token must be at most 64 characters.');
     if (token !== undefined) {
       const existing = state.tokens.get(token);
-      if (existing !== undefined) return kind === 'JOB_RUN' ? { run_id: existing, number_in_job: existing } : { run_id: existing };
+      if (existing !== undefined)
+        return kind === 'JOB_RUN' ? { run_id: existing, number_in_job: existing } : { run_id: existing };
     }
     const behavior = { ...state.defaults, ...job?.behavior };
     const run: FakeRun = {
-      run_id: nextRunId++, run_name: str(p.run_name) || str(job?.settings.name) || 'run', run_type: kind,
-      job_parameters: (p.job_parameters as Record<string, string> | undefined) ?? {}, tasks: (p.tasks as unknown[] | undefined) ?? [],
-      created: now(), behavior: { pendingMs: behavior.pendingMs, runningMs: behavior.runningMs, result: behavior.result, manual: behavior.manual, ...(behavior.message ? { message: behavior.message } : {}) },
-      phase: 'PENDING', notified: false,
+      run_id: nextRunId++,
+      run_name: str(p.run_name) || str(job?.settings.name) || 'run',
+      run_type: kind,
+      job_parameters: (p.job_parameters as Record<string, string> | undefined) ?? {},
+      tasks: (p.tasks as unknown[] | undefined) ?? [],
+      created: now(),
+      behavior: {
+        pendingMs: behavior.pendingMs,
+        runningMs: behavior.runningMs,
+        result: behavior.result,
+        manual: behavior.manual,
+        ...(behavior.message ? { message: behavior.message } : {}),
+      },
+      phase: 'PENDING',
+      notified: false,
     };
     if (job) run.job_id = job.job_id;
-    if (token !== undefined) { run.idempotency_token = token; state.tokens.set(token, run.run_id); }
+    if (token !== undefined) {
+      run.idempotency_token = token;
+      state.tokens.set(token, run.run_id);
+    }
     state.runs.set(run.run_id, run);
     return kind === 'JOB_RUN' ? { run_id: run.run_id, number_in_job: run.run_id } : { run_id: run.run_id };
   };
 
   const runOf = (p: Record<string, unknown>): FakeRun => {
-    if (p.run_id === undefined) throw new HttpError(400, 'INVALID_PARAMETER_VALUE', "Missing required field: run_id");
+    if (p.run_id === undefined) throw new HttpError(400, 'INVALID_PARAMETER_VALUE', 'Missing required field: run_id');
     const run = state.runs.get(Number(p.run_id));
     if (!run) throw new HttpError(400, 'INVALID_PARAMETER_VALUE', `Run ${str(p.run_id)} does not exist.`);
     return run;
@@ -171,15 +261,24 @@ export async function startFakeDatabricks(o: { defaults?: RunBehavior; notificat
   const jobOf = (p: Record<string, unknown>, status: 400 | 404): FakeJob => {
     if (p.job_id === undefined) throw new HttpError(400, 'INVALID_PARAMETER_VALUE', 'Missing required field: job_id');
     const job = state.jobs.get(Number(p.job_id));
-    if (!job) throw new HttpError(status, status === 404 ? 'RESOURCE_DOES_NOT_EXIST' : 'INVALID_PARAMETER_VALUE', `Job ${str(p.job_id)} does not exist.`);
+    if (!job)
+      throw new HttpError(
+        status,
+        status === 404 ? 'RESOURCE_DOES_NOT_EXIST' : 'INVALID_PARAMETER_VALUE',
+        `Job ${str(p.job_id)} does not exist.`,
+      );
     return job;
   };
 
   const routes: Record<string, (r: RecordedRequest) => unknown> = {
-    'POST /run-now': (r) => { const p = params(r); return newRun(p, 'JOB_RUN', jobOf(p, 400)); },
+    'POST /run-now': (r) => {
+      const p = params(r);
+      return newRun(p, 'JOB_RUN', jobOf(p, 400));
+    },
     'POST /runs/submit': (r) => {
       const p = params(r);
-      if (!Array.isArray(p.tasks) || p.tasks.length === 0) throw new HttpError(400, 'INVALID_PARAMETER_VALUE', 'At least one task is required.');
+      if (!Array.isArray(p.tasks) || p.tasks.length === 0)
+        throw new HttpError(400, 'INVALID_PARAMETER_VALUE', 'At least one task is required.');
       return newRun(p, 'SUBMIT_RUN');
     },
     'GET /runs/get': (r) => runJson(runOf(params(r))),
@@ -189,12 +288,26 @@ export async function startFakeDatabricks(o: { defaults?: RunBehavior; notificat
       finish(run, 'CANCELED', 'Run cancelled.', now());
       return {};
     },
-    'GET /get': (r) => { const job = jobOf(params(r), 404); return { job_id: job.job_id, creator_user_name: job.creator_user_name, created_time: job.created_time, settings: job.settings }; },
+    'GET /get': (r) => {
+      const job = jobOf(params(r), 404);
+      return {
+        job_id: job.job_id,
+        creator_user_name: job.creator_user_name,
+        created_time: job.created_time,
+        settings: job.settings,
+      };
+    },
     'POST /reset': (r) => {
       const p = params(r);
       const job = jobOf(p, 400);
-      if (typeof p.new_settings !== 'object' || p.new_settings === null) throw new HttpError(400, 'INVALID_PARAMETER_VALUE', 'Missing required field: new_settings');
-      state.resets.push({ job_id: job.job_id, before: job.settings, after: p.new_settings as Record<string, unknown>, at: now() });
+      if (typeof p.new_settings !== 'object' || p.new_settings === null)
+        throw new HttpError(400, 'INVALID_PARAMETER_VALUE', 'Missing required field: new_settings');
+      state.resets.push({
+        job_id: job.job_id,
+        before: job.settings,
+        after: p.new_settings as Record<string, unknown>,
+        at: now(),
+      });
       job.settings = p.new_settings as Record<string, unknown>;
       return {};
     },
@@ -206,7 +319,11 @@ export async function startFakeDatabricks(o: { defaults?: RunBehavior; notificat
     return m ? routes[`${method} ${m[1]!}`] : undefined;
   });
 
-  const ticker = o.tickMs ? setInterval(() => { for (const run of state.runs.values()) observe(run); }, o.tickMs) : undefined;
+  const ticker = o.tickMs
+    ? setInterval(() => {
+        for (const run of state.runs.values()) observe(run);
+      }, o.tickMs)
+    : undefined;
 
   return {
     ...server,
@@ -216,7 +333,10 @@ export async function startFakeDatabricks(o: { defaults?: RunBehavior; notificat
       const run = state.runs.get(runId);
       if (!run) throw new Error(`no run ${runId}`);
       if (to === 'RUNNING') run.phase = 'RUNNING';
-      else { finish(run, to, message ?? '', now()); observe(run); }
+      else {
+        finish(run, to, message ?? '', now());
+        observe(run);
+      }
     },
     lifecycle(runId) {
       const run = state.runs.get(runId);

@@ -32,7 +32,11 @@ export interface InjectedFailure {
 }
 
 export class HttpError extends Error {
-  constructor(readonly status: number, readonly errorCode: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly errorCode: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -80,7 +84,10 @@ export interface JsonServerOptions {
   htmlNotFound?: boolean;
 }
 
-export async function startJsonServer(route: (method: string, path: string) => RouteHandler | undefined, options: JsonServerOptions = {}): Promise<JsonServer> {
+export async function startJsonServer(
+  route: (method: string, path: string) => RouteHandler | undefined,
+  options: JsonServerOptions = {},
+): Promise<JsonServer> {
   const requests: RecordedRequest[] = [];
   const failures: (InjectedFailure & { left: number })[] = [];
   let latency = 0;
@@ -96,7 +103,12 @@ export async function startJsonServer(route: (method: string, path: string) => R
       const text = await readBody(req);
       let body: unknown = {};
       if (text !== '') {
-        try { body = JSON.parse(text); } catch { send(res, 400, { error_code: 'MALFORMED_REQUEST', message: 'Request body is not valid JSON' }); return; }
+        try {
+          body = JSON.parse(text);
+        } catch {
+          send(res, 400, { error_code: 'MALFORMED_REQUEST', message: 'Request body is not valid JSON' });
+          return;
+        }
       }
       const method = req.method ?? 'GET';
       const headers: Record<string, string | undefined> = {};
@@ -104,19 +116,45 @@ export async function startJsonServer(route: (method: string, path: string) => R
       const recorded: RecordedRequest = { method, path: url.pathname, query, body, raw: text, headers };
       requests.push(recorded);
       if (latency > 0) await sleep(latency);
-      const f = failures.find((x) => x.left > 0 && (!x.method || x.method === method) && (!x.path || (typeof x.path === 'string' ? url.pathname.includes(x.path) : x.path.test(url.pathname))));
+      const f = failures.find(
+        (x) =>
+          x.left > 0 &&
+          (!x.method || x.method === method) &&
+          (!x.path || (typeof x.path === 'string' ? url.pathname.includes(x.path) : x.path.test(url.pathname))),
+      );
       if (f) {
         f.left--;
         if (f.delayMs) await sleep(f.delayMs);
-        send(res, f.status, { error_code: f.errorCode ?? (f.status === 429 ? 'REQUEST_LIMIT_EXCEEDED' : f.status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST'), message: f.message ?? `injected ${f.status}` }, f.retryAfter ? { 'retry-after': f.retryAfter } : {});
+        send(
+          res,
+          f.status,
+          {
+            error_code:
+              f.errorCode ??
+              (f.status === 429 ? 'REQUEST_LIMIT_EXCEEDED' : f.status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST'),
+            message: f.message ?? `injected ${f.status}`,
+          },
+          f.retryAfter ? { 'retry-after': f.retryAfter } : {},
+        );
         return;
       }
       if (authorization !== undefined && headers.authorization !== authorization) {
-        send(res, 401, { error_code: 'UNAUTHENTICATED', message: 'Credential was not sent or was of an unsupported type for this API.' });
+        send(res, 401, {
+          error_code: 'UNAUTHENTICATED',
+          message: 'Credential was not sent or was of an unsupported type for this API.',
+        });
         return;
       }
-      if (options.requireJsonContentType && method !== 'GET' && text !== '' && !(headers['content-type'] ?? '').startsWith('application/json')) {
-        send(res, 400, { error_code: 'INVALID_PARAMETER_VALUE', message: "Bad Request. Content-Type must be one of ['application/json']." });
+      if (
+        options.requireJsonContentType &&
+        method !== 'GET' &&
+        text !== '' &&
+        !(headers['content-type'] ?? '').startsWith('application/json')
+      ) {
+        send(res, 400, {
+          error_code: 'INVALID_PARAMETER_VALUE',
+          message: "Bad Request. Content-Type must be one of ['application/json'].",
+        });
         return;
       }
       const handler = route(method, url.pathname);
@@ -150,20 +188,32 @@ export async function startJsonServer(route: (method: string, path: string) => R
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    injectFailure: (f) => { failures.push({ ...f, left: f.times ?? 1 }); },
-    clearFailures: () => { failures.length = 0; },
-    setLatency: (ms) => { latency = ms; },
-    requireAuthorization: (v) => { authorization = v; },
-    close: () => new Promise<void>((resolve, reject) => {
-      server.closeAllConnections();
-      server.close((err) => (err ? reject(err) : resolve()));
-    }),
+    injectFailure: (f) => {
+      failures.push({ ...f, left: f.times ?? 1 });
+    },
+    clearFailures: () => {
+      failures.length = 0;
+    },
+    setLatency: (ms) => {
+      latency = ms;
+    },
+    requireAuthorization: (v) => {
+      authorization = v;
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((err) => (err ? reject(err) : resolve()));
+      }),
   };
 }
 
 /** The request's parameters: the query string for GET, the JSON body otherwise (MLflow ignores the query of a DELETE). */
 export function params(req: RecordedRequest): Record<string, unknown> {
-  const b = typeof req.body === 'object' && req.body !== null && !Array.isArray(req.body) ? (req.body as Record<string, unknown>) : {};
+  const b =
+    typeof req.body === 'object' && req.body !== null && !Array.isArray(req.body)
+      ? (req.body as Record<string, unknown>)
+      : {};
   return req.method === 'GET' ? { ...req.query } : { ...b };
 }
 

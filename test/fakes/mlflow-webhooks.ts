@@ -21,10 +21,16 @@ export interface WebhookDelivery {
 /** Python `json.dumps(value)` with default separators and ensure_ascii=True. */
 export function pythonJson(value: unknown): string {
   if (value === null || value === undefined) return 'null';
-  if (typeof value === 'string') return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (typeof value === 'string')
+    return JSON.stringify(value).replace(
+      /[\u007f-\uffff]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
   if (typeof value === 'number' || typeof value === 'boolean') return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map(pythonJson).join(', ')}]`;
-  return `{${Object.entries(value as Record<string, unknown>).map(([k, v]) => `${pythonJson(k)}: ${pythonJson(v)}`).join(', ')}}`;
+  return `{${Object.entries(value as Record<string, unknown>)
+    .map(([k, v]) => `${pythonJson(k)}: ${pythonJson(v)}`)
+    .join(', ')}}`;
 }
 
 /** Python `datetime.now(timezone.utc).isoformat()`: microseconds and +00:00. */
@@ -45,18 +51,46 @@ export interface SignedMlflowDelivery {
 }
 
 /** Builds a signed delivery of `<entity>.<action>` with `data`, stamped `now` (default: the current time). */
-export function signedMlflowDelivery(secret: string, entity: string, action: string, data: Record<string, unknown>, o: { now?: number; deliveryId?: string } = {}): SignedMlflowDelivery {
+export function signedMlflowDelivery(
+  secret: string,
+  entity: string,
+  action: string,
+  data: Record<string, unknown>,
+  o: { now?: number; deliveryId?: string } = {},
+): SignedMlflowDelivery {
   const now = o.now ?? Date.now();
   const deliveryId = o.deliveryId ?? randomUUID();
   const timestamp = String(Math.floor(now / 1000));
   const body = pythonJson({ entity, action, timestamp: pythonIsoTimestamp(now), data });
-  const headers = { 'content-type': 'application/json', 'x-mlflow-delivery-id': deliveryId, 'x-mlflow-timestamp': timestamp, 'x-mlflow-signature': mlflowSignature(secret, deliveryId, timestamp, body) };
+  const headers = {
+    'content-type': 'application/json',
+    'x-mlflow-delivery-id': deliveryId,
+    'x-mlflow-timestamp': timestamp,
+    'x-mlflow-signature': mlflowSignature(secret, deliveryId, timestamp, body),
+  };
   return { deliveryId, timestamp, body, headers };
 }
 
 /** A signed `model_version.created` for a version of a run (the payload the promotion tests start from). */
-export function signedVersionCreated(secret: string, v: { name: string; version: string; runId: string; source?: string; tags?: Record<string, string> }, o: { now?: number; deliveryId?: string } = {}): SignedMlflowDelivery {
-  return signedMlflowDelivery(secret, 'model_version', 'created', { name: v.name, version: v.version, source: v.source ?? `runs:/${v.runId}/model`, run_id: v.runId, tags: v.tags ?? {}, description: null }, o);
+export function signedVersionCreated(
+  secret: string,
+  v: { name: string; version: string; runId: string; source?: string; tags?: Record<string, string> },
+  o: { now?: number; deliveryId?: string } = {},
+): SignedMlflowDelivery {
+  return signedMlflowDelivery(
+    secret,
+    'model_version',
+    'created',
+    {
+      name: v.name,
+      version: v.version,
+      source: v.source ?? `runs:/${v.runId}/model`,
+      run_id: v.runId,
+      tags: v.tags ?? {},
+      description: null,
+    },
+    o,
+  );
 }
 
 /** POSTs a signed delivery to a host's MLflow webhook route. */
@@ -74,9 +108,20 @@ export async function deliver(
   const body = pythonJson({ entity, action, timestamp: pythonIsoTimestamp(o.now), data });
   const deliveryId = randomUUID();
   const timestamp = String(Math.floor(o.now / 1000));
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-mlflow-delivery-id': deliveryId, 'x-mlflow-timestamp': timestamp, 'user-agent': 'python-requests/2.32.3' };
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'x-mlflow-delivery-id': deliveryId,
+    'x-mlflow-timestamp': timestamp,
+    'user-agent': 'python-requests/2.32.3',
+  };
   if (target.secret) headers['x-mlflow-signature'] = mlflowSignature(target.secret, deliveryId, timestamp, body);
-  const d: WebhookDelivery = { webhookId: target.webhookId, event: `${entity}.${action}`, deliveryId, body, attempts: 0 };
+  const d: WebhookDelivery = {
+    webhookId: target.webhookId,
+    event: `${entity}.${action}`,
+    deliveryId,
+    body,
+    attempts: 0,
+  };
   for (let attempt = 0; attempt <= o.maxRetries; attempt++) {
     d.attempts++;
     try {

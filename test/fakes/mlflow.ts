@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { type WebhookDelivery, deliver } from './mlflow-webhooks';
-import { HttpError, type JsonServer, RAW_BODY, type RecordedRequest, params, startJsonServer, str } from './json-server';
+import {
+  HttpError,
+  type JsonServer,
+  RAW_BODY,
+  type RecordedRequest,
+  params,
+  startJsonServer,
+  str,
+} from './json-server';
 
 /**
  * Fake MLflow tracking/registry server, from the documented REST API (protos/model_registry.proto,
@@ -79,12 +87,38 @@ export interface FakeMlflowState {
 export interface FakeMlflow extends Omit<JsonServer, 'close'> {
   state: FakeMlflowState;
   seedModel(name: string, o?: { description?: string; tags?: Record<string, string> }): FakeRegisteredModel;
-  seedVersion(name: string, o?: { files?: Record<string, string>; version?: string; runId?: string; userId?: string; description?: string; tags?: Record<string, string>; status?: FakeModelVersion['status']; source?: string; stage?: string; aliases?: string[] }): FakeModelVersion;
+  seedVersion(
+    name: string,
+    o?: {
+      files?: Record<string, string>;
+      version?: string;
+      runId?: string;
+      userId?: string;
+      description?: string;
+      tags?: Record<string, string>;
+      status?: FakeModelVersion['status'];
+      source?: string;
+      stage?: string;
+      aliases?: string[];
+    },
+  ): FakeModelVersion;
   /** Registers a version as `model-versions/create` would, firing model_version.created webhooks. */
-  registerVersion(name: string, o?: { runId?: string; userId?: string; description?: string; tags?: Record<string, string>; source?: string }): FakeModelVersion;
+  registerVersion(
+    name: string,
+    o?: { runId?: string; userId?: string; description?: string; tags?: Record<string, string>; source?: string },
+  ): FakeModelVersion;
   /** Resolves when every webhook delivery started so far has finished (all attempts). */
   deliveriesSettled(): Promise<void>;
-  seedRun(o?: { runId?: string; metrics?: Record<string, number>; params?: Record<string, string>; tags?: Record<string, string>; artifacts?: string[]; files?: Record<string, string>; datasets?: { name: string; digest: string }[]; status?: string }): FakeRun;
+  seedRun(o?: {
+    runId?: string;
+    metrics?: Record<string, number>;
+    params?: Record<string, string>;
+    tags?: Record<string, string>;
+    artifacts?: string[];
+    files?: Record<string, string>;
+    datasets?: { name: string; digest: string }[];
+    status?: string;
+  }): FakeRun;
   close(): Promise<void>;
 }
 
@@ -96,7 +130,10 @@ const invalid = (message: string) => new HttpError(400, 'INVALID_PARAMETER_VALUE
 
 function req(p: Record<string, unknown>, key: string): string {
   const v = p[key];
-  if (v === undefined || v === null || v === '') throw invalid(`Missing value for required parameter '${key}'. See the API docs for more information about request parameters.`);
+  if (v === undefined || v === null || v === '')
+    throw invalid(
+      `Missing value for required parameter '${key}'. See the API docs for more information about request parameters.`,
+    );
   return String(Array.isArray(v) ? v[0] : v);
 }
 
@@ -116,7 +153,13 @@ function filterMatches(filter: string | undefined, get: (field: string) => strin
     if (op === '=') return v === m[3];
     if (op === '!=') return v !== m[3];
     if (v === undefined) return false;
-    const re = new RegExp(`^${m[3]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.')}$`, op === 'ILIKE' ? 'i' : '');
+    const re = new RegExp(
+      `^${m[3]!
+        .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+        .replace(/%/g, '.*')
+        .replace(/_/g, '.')}$`,
+      op === 'ILIKE' ? 'i' : '',
+    );
     return re.test(v);
   });
 }
@@ -133,15 +176,35 @@ function paginate<T>(items: T[], p: Record<string, unknown>, defaultMax: number)
  * only the tracking server's handlers emit events); `seed*` helpers change state silently.
  * `webhookRetries`/`webhookBackoffMs` scale MLflow's delivery retries (3, 1 s doubling) down for tests.
  */
-export async function startFakeMlflow(o: { webhookRetries?: number; webhookBackoffMs?: number } = {}): Promise<FakeMlflow> {
-  const state: FakeMlflowState = { models: new Map(), runs: new Map(), webhooks: new Map(), aliasLog: [], deliveries: [] };
+export async function startFakeMlflow(
+  o: { webhookRetries?: number; webhookBackoffMs?: number } = {},
+): Promise<FakeMlflow> {
+  const state: FakeMlflowState = {
+    models: new Map(),
+    runs: new Map(),
+    webhooks: new Map(),
+    aliasLog: [],
+    deliveries: [],
+  };
   const now = () => Date.now();
   const inflight = new Set<Promise<void>>();
   const emit = (entity: string, action: string, data: Record<string, unknown>) => {
     for (const w of state.webhooks.values()) {
-      if (w.status !== 'ACTIVE' || !w.events.some((e) => e.entity === entity.toUpperCase() && e.action === action.toUpperCase())) continue;
-      const p = deliver({ webhookId: w.webhook_id, url: w.url, ...(w.secret ? { secret: w.secret } : {}) }, entity, action, data, { maxRetries: o.webhookRetries ?? 3, backoffMs: o.webhookBackoffMs ?? 20, now: now() })
-        .then((d) => { state.deliveries.push(d); })
+      if (
+        w.status !== 'ACTIVE' ||
+        !w.events.some((e) => e.entity === entity.toUpperCase() && e.action === action.toUpperCase())
+      )
+        continue;
+      const p = deliver(
+        { webhookId: w.webhook_id, url: w.url, ...(w.secret ? { secret: w.secret } : {}) },
+        entity,
+        action,
+        data,
+        { maxRetries: o.webhookRetries ?? 3, backoffMs: o.webhookBackoffMs ?? 20, now: now() },
+      )
+        .then((d) => {
+          state.deliveries.push(d);
+        })
         .finally(() => inflight.delete(p));
       inflight.add(p);
     }
@@ -158,11 +221,21 @@ export async function startFakeMlflow(o: { webhookRetries?: number; webhookBacko
     if (!mv) throw notFound(`Model Version (name=${name}, version=${v}) not found`);
     return mv;
   };
-  const aliasesOf = (mv: FakeModelVersion) => [...model(mv.name).aliases].filter(([, v]) => v === mv.version).map(([a]) => a);
+  const aliasesOf = (mv: FakeModelVersion) =>
+    [...model(mv.name).aliases].filter(([, v]) => v === mv.version).map(([a]) => a);
   const mvJson = (mv: FakeModelVersion) => ({
-    name: mv.name, version: mv.version, creation_timestamp: mv.creation_timestamp, last_updated_timestamp: mv.last_updated_timestamp,
-    ...(mv.user_id ? { user_id: mv.user_id } : {}), current_stage: mv.current_stage, ...(mv.description !== undefined ? { description: mv.description } : {}),
-    source: mv.source, ...(mv.run_id ? { run_id: mv.run_id } : {}), status: mv.status, tags: tagList(mv.tags), aliases: aliasesOf(mv),
+    name: mv.name,
+    version: mv.version,
+    creation_timestamp: mv.creation_timestamp,
+    last_updated_timestamp: mv.last_updated_timestamp,
+    ...(mv.user_id ? { user_id: mv.user_id } : {}),
+    current_stage: mv.current_stage,
+    ...(mv.description !== undefined ? { description: mv.description } : {}),
+    source: mv.source,
+    ...(mv.run_id ? { run_id: mv.run_id } : {}),
+    status: mv.status,
+    tags: tagList(mv.tags),
+    aliases: aliasesOf(mv),
   });
   const rmJson = (m: FakeRegisteredModel) => {
     const latest = new Map<string, FakeModelVersion>();
@@ -172,28 +245,52 @@ export async function startFakeMlflow(o: { webhookRetries?: number; webhookBacko
       if (!cur || Number(mv.version) > Number(cur.version)) latest.set(mv.current_stage, mv);
     }
     return {
-      name: m.name, creation_timestamp: m.creation_timestamp, last_updated_timestamp: m.last_updated_timestamp,
+      name: m.name,
+      creation_timestamp: m.creation_timestamp,
+      last_updated_timestamp: m.last_updated_timestamp,
       ...(m.description !== undefined ? { description: m.description } : {}),
-      latest_versions: [...latest.values()].map(mvJson), tags: tagList(m.tags),
+      latest_versions: [...latest.values()].map(mvJson),
+      tags: tagList(m.tags),
       aliases: [...m.aliases].map(([alias, v]) => ({ alias, version: v })),
     };
   };
   const runJson = (r: FakeRun) => ({
     info: {
-      run_id: r.run_id, run_uuid: r.run_id, experiment_id: r.experiment_id, ...(r.user_id ? { user_id: r.user_id } : {}), status: r.status,
-      start_time: r.start_time, ...(r.end_time ? { end_time: r.end_time } : {}), artifact_uri: r.artifact_uri, lifecycle_stage: 'active',
+      run_id: r.run_id,
+      run_uuid: r.run_id,
+      experiment_id: r.experiment_id,
+      ...(r.user_id ? { user_id: r.user_id } : {}),
+      status: r.status,
+      start_time: r.start_time,
+      ...(r.end_time ? { end_time: r.end_time } : {}),
+      artifact_uri: r.artifact_uri,
+      lifecycle_stage: 'active',
     },
     data: {
       metrics: [...r.metrics].map(([key, m]) => ({ key, value: m.value, timestamp: m.timestamp, step: m.step })),
-      params: tagList(r.params), tags: tagList(r.tags),
+      params: tagList(r.params),
+      tags: tagList(r.tags),
     },
-    inputs: { dataset_inputs: r.datasets.map((d) => ({ dataset: { name: d.name, digest: d.digest, source_type: 'local' }, tags: [] })) },
+    inputs: {
+      dataset_inputs: r.datasets.map((d) => ({
+        dataset: { name: d.name, digest: d.digest, source_type: 'local' },
+        tags: [],
+      })),
+    },
   });
 
   const seedModel: FakeMlflow['seedModel'] = (name, o = {}) => {
     const existing = state.models.get(name);
     if (existing) return existing;
-    const m: FakeRegisteredModel = { name, creation_timestamp: now(), last_updated_timestamp: now(), tags: new Map(Object.entries(o.tags ?? {})), aliases: new Map(), versions: new Map(), nextVersion: 1 };
+    const m: FakeRegisteredModel = {
+      name,
+      creation_timestamp: now(),
+      last_updated_timestamp: now(),
+      tags: new Map(Object.entries(o.tags ?? {})),
+      aliases: new Map(),
+      versions: new Map(),
+      nextVersion: 1,
+    };
     if (o.description !== undefined) m.description = o.description;
     state.models.set(name, m);
     return m;
@@ -203,8 +300,14 @@ export async function startFakeMlflow(o: { webhookRetries?: number; webhookBacko
     const v = o.version ?? String(m.nextVersion);
     m.nextVersion = Math.max(m.nextVersion, Number(v) + 1);
     const mv: FakeModelVersion = {
-      name, version: v, creation_timestamp: now(), last_updated_timestamp: now(), current_stage: o.stage ?? 'None',
-      source: o.source ?? `models:/m-${randomUUID().replace(/-/g, '')}`, status: o.status ?? 'READY', tags: new Map(Object.entries(o.tags ?? {})),
+      name,
+      version: v,
+      creation_timestamp: now(),
+      last_updated_timestamp: now(),
+      current_stage: o.stage ?? 'None',
+      source: o.source ?? `models:/m-${randomUUID().replace(/-/g, '')}`,
+      status: o.status ?? 'READY',
+      tags: new Map(Object.entries(o.tags ?? {})),
       files: new Map(Object.entries(o.files ?? {})),
     };
     if (o.runId) mv.run_id = o.runId;
@@ -216,16 +319,31 @@ export async function startFakeMlflow(o: { webhookRetries?: number; webhookBacko
   };
   const registerVersion: FakeMlflow['registerVersion'] = (name, ro = {}) => {
     const mv = seedVersion(name, ro);
-    emit('model_version', 'created', { name, version: mv.version, source: mv.source, run_id: mv.run_id ?? null, tags: tagObject(mv.tags), description: mv.description ?? null });
+    emit('model_version', 'created', {
+      name,
+      version: mv.version,
+      source: mv.source,
+      run_id: mv.run_id ?? null,
+      tags: tagObject(mv.tags),
+      description: mv.description ?? null,
+    });
     return mv;
   };
   const seedRun: FakeMlflow['seedRun'] = (o = {}) => {
     const id = o.runId ?? randomUUID().replace(/-/g, '');
     const r: FakeRun = {
-      run_id: id, experiment_id: '1', status: o.status ?? 'FINISHED', start_time: now(), end_time: now(), artifact_uri: `mlflow-artifacts:/1/${id}/artifacts`,
+      run_id: id,
+      experiment_id: '1',
+      status: o.status ?? 'FINISHED',
+      start_time: now(),
+      end_time: now(),
+      artifact_uri: `mlflow-artifacts:/1/${id}/artifacts`,
       metrics: new Map(Object.entries(o.metrics ?? {}).map(([k, value]) => [k, { value, timestamp: now(), step: 0 }])),
-      params: new Map(Object.entries(o.params ?? {})), tags: new Map(Object.entries(o.tags ?? {})),
-      artifacts: new Set([...(o.artifacts ?? []), ...Object.keys(o.files ?? {})]), files: new Map(Object.entries(o.files ?? {})), datasets: o.datasets ?? [],
+      params: new Map(Object.entries(o.params ?? {})),
+      tags: new Map(Object.entries(o.tags ?? {})),
+      artifacts: new Set([...(o.artifacts ?? []), ...Object.keys(o.files ?? {})]),
+      files: new Map(Object.entries(o.files ?? {})),
+      datasets: o.datasets ?? [],
     };
     state.runs.set(id, r);
     return r;
@@ -242,13 +360,33 @@ export async function startFakeMlflow(o: { webhookRetries?: number; webhookBacko
   const searchVersions = (p: Record<string, unknown>) => {
     const filter = p.filter === undefined ? undefined : str(p.filter);
     let all = [...state.models.values()].flatMap((m) => [...m.versions.values()]);
-    all = all.filter((mv) => filterMatches(filter, (f) => (f === 'name' ? mv.name : f === 'run_id' ? mv.run_id : f === 'source_path' ? mv.source : f.startsWith('tags.') ? mv.tags.get(f.slice(5)) : undefined)));
+    all = all.filter((mv) =>
+      filterMatches(filter, (f) =>
+        f === 'name'
+          ? mv.name
+          : f === 'run_id'
+            ? mv.run_id
+            : f === 'source_path'
+              ? mv.source
+              : f.startsWith('tags.')
+                ? mv.tags.get(f.slice(5))
+                : undefined,
+      ),
+    );
     const order = ([] as unknown[]).concat(p.order_by ?? []).map(String);
     const key = order[0] ?? 'last_updated_timestamp DESC';
     const [field, dir] = key.split(/\s+/);
-    const val = (mv: FakeModelVersion) => (field === 'version_number' ? Number(mv.version) : field === 'name' ? mv.name : field === 'creation_timestamp' ? mv.creation_timestamp : mv.last_updated_timestamp);
+    const val = (mv: FakeModelVersion) =>
+      field === 'version_number'
+        ? Number(mv.version)
+        : field === 'name'
+          ? mv.name
+          : field === 'creation_timestamp'
+            ? mv.creation_timestamp
+            : mv.last_updated_timestamp;
     all.sort((a, b) => {
-      const x = val(a); const y = val(b);
+      const x = val(a);
+      const y = val(b);
       const c = x < y ? -1 : x > y ? 1 : Number(a.version) - Number(b.version);
       return (dir ?? 'ASC').toUpperCase() === 'DESC' ? -c : c;
     });
@@ -260,7 +398,8 @@ export async function startFakeMlflow(o: { webhookRetries?: number; webhookBacko
     'POST /registered-models/create': (r) => {
       const p = params(r);
       const name = req(p, 'name');
-      if (state.models.has(name)) throw new HttpError(400, 'RESOURCE_ALREADY_EXISTS', `Registered Model (name=${name}) already exists.`);
+      if (state.models.has(name))
+        throw new HttpError(400, 'RESOURCE_ALREADY_EXISTS', `Registered Model (name=${name}) already exists.`);
       const m = seedModel(name, { ...(typeof p.description === 'string' ? { description: p.description } : {}) });
       for (const t of (p.tags as { key: string; value: string }[] | undefined) ?? []) m.tags.set(t.key, t.value);
       emit('registered_model', 'created', { name, tags: tagObject(m.tags), description: m.description ?? null });
@@ -270,20 +409,40 @@ export async function startFakeMlflow(o: { webhookRetries?: number; webhookBacko
     'GET /registered-models/search': (r) => {
       const p = params(r);
       const filter = p.filter === undefined ? undefined : str(p.filter);
-      const all = [...state.models.values()].filter((m) => filterMatches(filter, (f) => (f === 'name' ? m.name : f.startsWith('tags.') ? m.tags.get(f.slice(5)) : undefined))).sort((a, b) => a.name.localeCompare(b.name));
+      const all = [...state.models.values()]
+        .filter((m) =>
+          filterMatches(filter, (f) =>
+            f === 'name' ? m.name : f.startsWith('tags.') ? m.tags.get(f.slice(5)) : undefined,
+          ),
+        )
+        .sort((a, b) => a.name.localeCompare(b.name));
       const { page, next } = paginate(all, p, 100);
       return { registered_models: page.map(rmJson), ...(next ? { next_page_token: next } : {}) };
     },
-    'POST /registered-models/set-tag': (r) => { const p = params(r); model(req(p, 'name')).tags.set(req(p, 'key'), str(p.value)); return {}; },
+    'POST /registered-models/set-tag': (r) => {
+      const p = params(r);
+      model(req(p, 'name')).tags.set(req(p, 'key'), str(p.value));
+      return {};
+    },
     'POST /model-versions/create': (r) => {
       const p = params(r);
       const name = req(p, 'name');
       model(name);
-      const tags = Object.fromEntries(((p.tags as { key: string; value: string }[] | undefined) ?? []).map((t) => [t.key, t.value]));
-      const mv = registerVersion(name, { source: req(p, 'source'), tags, ...(typeof p.run_id === 'string' ? { runId: p.run_id } : {}), ...(typeof p.description === 'string' ? { description: p.description } : {}) });
+      const tags = Object.fromEntries(
+        ((p.tags as { key: string; value: string }[] | undefined) ?? []).map((t) => [t.key, t.value]),
+      );
+      const mv = registerVersion(name, {
+        source: req(p, 'source'),
+        tags,
+        ...(typeof p.run_id === 'string' ? { runId: p.run_id } : {}),
+        ...(typeof p.description === 'string' ? { description: p.description } : {}),
+      });
       return { model_version: mvJson(mv) };
     },
-    'GET /model-versions/get': (r) => { const p = params(r); return { model_version: mvJson(version(req(p, 'name'), req(p, 'version'))) }; },
+    'GET /model-versions/get': (r) => {
+      const p = params(r);
+      return { model_version: mvJson(version(req(p, 'name'), req(p, 'version'))) };
+    },
     'GET /model-versions/search': (r) => searchVersions(params(r)),
     'GET /model-versions/get-download-uri': (r) => {
       const p = params(r);
@@ -319,11 +478,15 @@ export async function startFakeMlflow(o: { webhookRetries?: number; webhookBacko
       const p = params(r);
       const mv = version(req(p, 'name'), req(p, 'version'));
       const stage = STAGES.find((s) => s.toLowerCase() === req(p, 'stage').toLowerCase());
-      if (!stage) throw invalid(`Invalid Model Version stage: ${str(p.stage)}. Value must be one of ${STAGES.join(', ')}.`);
+      if (!stage)
+        throw invalid(`Invalid Model Version stage: ${str(p.stage)}. Value must be one of ${STAGES.join(', ')}.`);
       // The proto marks archive_existing_versions required, but MLflow 3.17 accepts its absence as false.
       if (p.archive_existing_versions === true && (stage === 'Staging' || stage === 'Production')) {
         for (const other of model(mv.name).versions.values()) {
-          if (other !== mv && other.current_stage === stage) { other.current_stage = 'Archived'; other.last_updated_timestamp = now(); }
+          if (other !== mv && other.current_stage === stage) {
+            other.current_stage = 'Archived';
+            other.last_updated_timestamp = now();
+          }
         }
       }
       mv.current_stage = stage;
@@ -337,7 +500,8 @@ export async function startFakeMlflow(o: { webhookRetries?: number; webhookBacko
       const name = req(p, 'name');
       const alias = req(p, 'alias');
       const v = req(p, 'version');
-      if (alias.toLowerCase() === 'latest' || /^v\d+$/i.test(alias)) throw invalid(`'${alias}' alias name (case insensitive) is reserved.`);
+      if (alias.toLowerCase() === 'latest' || /^v\d+$/i.test(alias))
+        throw invalid(`'${alias}' alias name (case insensitive) is reserved.`);
       version(name, v);
       setAlias(name, alias, v);
       emit('model_version_alias', 'created', { name, alias, version: v });
@@ -364,7 +528,12 @@ export async function startFakeMlflow(o: { webhookRetries?: number; webhookBacko
     },
     'POST /runs/create': (r) => {
       const p = params(r);
-      const run = seedRun({ status: 'RUNNING', tags: Object.fromEntries(((p.tags as { key: string; value: string }[] | undefined) ?? []).map((t) => [t.key, t.value])) });
+      const run = seedRun({
+        status: 'RUNNING',
+        tags: Object.fromEntries(
+          ((p.tags as { key: string; value: string }[] | undefined) ?? []).map((t) => [t.key, t.value]),
+        ),
+      });
       run.experiment_id = str(p.experiment_id) || '0';
       if (typeof p.user_id === 'string') run.user_id = p.user_id;
       delete run.end_time;
@@ -375,7 +544,8 @@ export async function startFakeMlflow(o: { webhookRetries?: number; webhookBacko
       const id = req(p, 'run_id');
       const run = state.runs.get(id);
       if (!run) throw notFound(`Run with id=${id} not found`);
-      for (const m of (p.metrics as { key: string; value: number; timestamp?: number; step?: number }[] | undefined) ?? []) {
+      for (const m of (p.metrics as { key: string; value: number; timestamp?: number; step?: number }[] | undefined) ??
+        []) {
         run.metrics.set(m.key, { value: Number(m.value), timestamp: m.timestamp ?? now(), step: m.step ?? 0 });
       }
       for (const x of (p.params as { key: string; value: string }[] | undefined) ?? []) run.params.set(x.key, x.value);
@@ -413,12 +583,22 @@ export async function startFakeMlflow(o: { webhookRetries?: number; webhookBacko
       const name = req(p, 'name');
       const url = req(p, 'url');
       const events = p.events;
-      if (!Array.isArray(events) || events.length === 0) throw invalid("Missing value for required parameter 'events'.");
+      if (!Array.isArray(events) || events.length === 0)
+        throw invalid("Missing value for required parameter 'events'.");
       for (const e of events as { entity?: unknown; action?: unknown }[]) {
         // Lower-case names parse as ENTITY_UNSPECIFIED and MLflow 3.17 fails with a 500.
-        if (typeof e?.entity !== 'string' || typeof e.action !== 'string' || e.entity !== e.entity.toUpperCase()) throw new HttpError(500, 'INTERNAL_ERROR', `Invalid webhook event: ${JSON.stringify(e)}`);
+        if (typeof e?.entity !== 'string' || typeof e.action !== 'string' || e.entity !== e.entity.toUpperCase())
+          throw new HttpError(500, 'INTERNAL_ERROR', `Invalid webhook event: ${JSON.stringify(e)}`);
       }
-      const w: FakeWebhook = { webhook_id: randomUUID().replace(/-/g, ''), name, url, events: events as FakeWebhook['events'], status: p.status === 'DISABLED' ? 'DISABLED' : 'ACTIVE', creation_timestamp: now(), last_updated_timestamp: now() };
+      const w: FakeWebhook = {
+        webhook_id: randomUUID().replace(/-/g, ''),
+        name,
+        url,
+        events: events as FakeWebhook['events'],
+        status: p.status === 'DISABLED' ? 'DISABLED' : 'ACTIVE',
+        creation_timestamp: now(),
+        last_updated_timestamp: now(),
+      };
       if (typeof p.description === 'string') w.description = p.description;
       if (typeof p.secret === 'string') w.secret = p.secret;
       state.webhooks.set(w.webhook_id, w);
@@ -433,7 +613,9 @@ export async function startFakeMlflow(o: { webhookRetries?: number; webhookBacko
   function latestVersions(p: Record<string, unknown>) {
     const m = model(req(p, 'name'));
     const stages = ([] as unknown[]).concat(p.stages ?? []).map((s) => String(s).toLowerCase());
-    const latest = rmJson(m).latest_versions.filter((mv) => stages.length === 0 || stages.includes(mv.current_stage.toLowerCase()));
+    const latest = rmJson(m).latest_versions.filter(
+      (mv) => stages.length === 0 || stages.includes(mv.current_stage.toLowerCase()),
+    );
     return { model_versions: latest };
   }
   function webhookJson(w: FakeWebhook) {
@@ -445,31 +627,63 @@ export async function startFakeMlflow(o: { webhookRetries?: number; webhookBacko
     const m = /^\/webhooks\/([^/]+)(\/test)?$/.exec(rest);
     if (!m) return undefined;
     const id = decodeURIComponent(m[1]!);
-    const get = () => { const w = state.webhooks.get(id); if (!w) throw notFound(`Webhook with ID ${id} not found.`); return w; };
+    const get = () => {
+      const w = state.webhooks.get(id);
+      if (!w) throw notFound(`Webhook with ID ${id} not found.`);
+      return w;
+    };
     if (m[2]) {
       // MLflow's test delivery: the fixed example payload of the chosen (or first) event, real headers and signature.
-      return method === 'POST' ? async (r) => {
-        const w = get();
-        const ev = (params(r).event as { entity?: string; action?: string } | undefined) ?? w.events[0];
-        const entity = (ev?.entity ?? 'MODEL_VERSION').toLowerCase();
-        const action = (ev?.action ?? 'CREATED').toLowerCase();
-        const data = { name: 'example_model', version: '1', source: 'models:/123', run_id: 'abcd1234abcd5678', tags: { example_key: 'example_value' }, description: 'An example model version' };
-        const d = await deliver({ webhookId: w.webhook_id, url: w.url, ...(w.secret ? { secret: w.secret } : {}) }, entity, action, data, { maxRetries: 0, backoffMs: 0, now: now() });
-        const ok = d.status !== undefined && d.status >= 200 && d.status < 300;
-        return { result: { success: ok, ...(d.status !== undefined ? { response_status: d.status } : {}), ...(d.error ? { error_message: d.error } : {}) } };
-      } : undefined;
+      return method === 'POST'
+        ? async (r) => {
+            const w = get();
+            const ev = (params(r).event as { entity?: string; action?: string } | undefined) ?? w.events[0];
+            const entity = (ev?.entity ?? 'MODEL_VERSION').toLowerCase();
+            const action = (ev?.action ?? 'CREATED').toLowerCase();
+            const data = {
+              name: 'example_model',
+              version: '1',
+              source: 'models:/123',
+              run_id: 'abcd1234abcd5678',
+              tags: { example_key: 'example_value' },
+              description: 'An example model version',
+            };
+            const d = await deliver(
+              { webhookId: w.webhook_id, url: w.url, ...(w.secret ? { secret: w.secret } : {}) },
+              entity,
+              action,
+              data,
+              { maxRetries: 0, backoffMs: 0, now: now() },
+            );
+            const ok = d.status !== undefined && d.status >= 200 && d.status < 300;
+            return {
+              result: {
+                success: ok,
+                ...(d.status !== undefined ? { response_status: d.status } : {}),
+                ...(d.error ? { error_message: d.error } : {}),
+              },
+            };
+          }
+        : undefined;
     }
     if (method === 'GET') return () => ({ webhook: webhookJson(get()) });
-    if (method === 'DELETE') return () => { get(); state.webhooks.delete(id); return {}; };
-    if (method === 'PATCH') return (r) => {
-      const w = get();
-      const p = params(r);
-      for (const k of ['name', 'description', 'url', 'secret'] as const) if (typeof p[k] === 'string' && p[k] !== '') w[k] = p[k];
-      if (p.status === 'ACTIVE' || p.status === 'DISABLED') w.status = p.status;
-      if (Array.isArray(p.events) && p.events.length) w.events = p.events as FakeWebhook['events'];
-      w.last_updated_timestamp = now();
-      return { webhook: webhookJson(w) };
-    };
+    if (method === 'DELETE')
+      return () => {
+        get();
+        state.webhooks.delete(id);
+        return {};
+      };
+    if (method === 'PATCH')
+      return (r) => {
+        const w = get();
+        const p = params(r);
+        for (const k of ['name', 'description', 'url', 'secret'] as const)
+          if (typeof p[k] === 'string' && p[k] !== '') w[k] = p[k];
+        if (p.status === 'ACTIVE' || p.status === 'DISABLED') w.status = p.status;
+        if (Array.isArray(p.events) && p.events.length) w.events = p.events as FakeWebhook['events'];
+        w.last_updated_timestamp = now();
+        return { webhook: webhookJson(w) };
+      };
     return undefined;
   }
 
@@ -492,17 +706,35 @@ export async function startFakeMlflow(o: { webhookRetries?: number; webhookBacko
     },
   };
 
-  const server = await startJsonServer((method, path) => {
-    const d = downloads[`${method} ${path}`];
-    if (d) return d;
-    const rest = path.startsWith(API) ? path.slice(API.length) : path.startsWith('/ajax-api/2.0/mlflow') ? path.slice('/ajax-api/2.0/mlflow'.length) : undefined;
-    if (rest === undefined) return undefined;
-    return routes[`${method} ${rest}`] ?? webhookRoute(method, rest);
-  }, { requireJsonContentType: true, htmlNotFound: true });
+  const server = await startJsonServer(
+    (method, path) => {
+      const d = downloads[`${method} ${path}`];
+      if (d) return d;
+      const rest = path.startsWith(API)
+        ? path.slice(API.length)
+        : path.startsWith('/ajax-api/2.0/mlflow')
+          ? path.slice('/ajax-api/2.0/mlflow'.length)
+          : undefined;
+      if (rest === undefined) return undefined;
+      return routes[`${method} ${rest}`] ?? webhookRoute(method, rest);
+    },
+    { requireJsonContentType: true, htmlNotFound: true },
+  );
 
-  const deliveriesSettled = async () => { while (inflight.size) await Promise.allSettled([...inflight]); };
+  const deliveriesSettled = async () => {
+    while (inflight.size) await Promise.allSettled([...inflight]);
+  };
   return {
-    ...server, state, seedModel, seedVersion, registerVersion, seedRun, deliveriesSettled,
-    close: async () => { await deliveriesSettled(); await server.close(); },
+    ...server,
+    state,
+    seedModel,
+    seedVersion,
+    registerVersion,
+    seedRun,
+    deliveriesSettled,
+    close: async () => {
+      await deliveriesSettled();
+      await server.close();
+    },
   };
 }

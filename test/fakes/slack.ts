@@ -35,7 +35,12 @@ export async function startFakeSlack(o: { token: string; users: Record<string, s
         const list = dms.get(channel) ?? [];
         list.push({ text: str(p.text), blocks: (p.blocks as unknown[] | undefined) ?? [] });
         dms.set(channel, list);
-        return { ok: true, channel: `D${channel.slice(1)}`, ts: `${Date.now() / 1000}`, message: { type: 'message', text: str(p.text), bot_id: 'B0FAKE' } };
+        return {
+          ok: true,
+          channel: `D${channel.slice(1)}`,
+          ts: `${Date.now() / 1000}`,
+          message: { type: 'message', text: str(p.text), bot_id: 'B0FAKE' },
+        };
       };
     }
     if (method === 'GET' && path === '/api/users.lookupByEmail') {
@@ -44,7 +49,9 @@ export async function startFakeSlack(o: { token: string; users: Record<string, s
         if (bad) return bad;
         const email = str(r.query.email).toLowerCase();
         const id = Object.entries(o.users).find(([e]) => e.toLowerCase() === email)?.[1];
-        return id ? { ok: true, user: { id, team_id: 'T0FAKE', name: email.split('@')[0], profile: { email } } } : { ok: false, error: 'users_not_found' };
+        return id
+          ? { ok: true, user: { id, team_id: 'T0FAKE', name: email.split('@')[0], profile: { email } } }
+          : { ok: false, error: 'users_not_found' };
       };
     }
     return undefined;

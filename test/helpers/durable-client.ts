@@ -11,12 +11,27 @@ import * as df from 'durable-functions';
  */
 export function clientFor(rpcBaseUrl: string, key?: string): df.DurableClient {
   const binding = { type: 'durableClient', name: 'client', direction: 'in' as const };
-  const ctx = new InvocationContext({ options: { trigger: { type: 'httpTrigger', name: 'req' }, extraInputs: [binding], extraOutputs: [] } });
+  const ctx = new InvocationContext({
+    options: { trigger: { type: 'httpTrigger', name: 'req' }, extraInputs: [binding], extraOutputs: [] },
+  });
   const base = rpcBaseUrl.replace(/\/$/, '');
   ctx.extraInputs.set(binding, {
     taskHubName: 'StagecraftHub',
-    creationUrls: { createNewInstancePostUri: `${base}/orchestrators/{functionName}[/{instanceId}]`, createAndWaitOnNewInstancePostUri: `${base}/orchestrators/{functionName}[/{instanceId}]` },
-    managementUrls: { id: 'INSTANCEID', statusQueryGetUri: `${base}/instances/INSTANCEID`, sendEventPostUri: `${base}/instances/INSTANCEID/raiseEvent/{eventName}`, terminatePostUri: `${base}/instances/INSTANCEID/terminate?reason={text}`, rewindPostUri: `${base}/instances/INSTANCEID/rewind?reason={text}`, purgeHistoryDeleteUri: `${base}/instances/INSTANCEID`, restartPostUri: `${base}/instances/INSTANCEID/restart`, suspendPostUri: `${base}/instances/INSTANCEID/suspend?reason={text}`, resumePostUri: `${base}/instances/INSTANCEID/resume?reason={text}` },
+    creationUrls: {
+      createNewInstancePostUri: `${base}/orchestrators/{functionName}[/{instanceId}]`,
+      createAndWaitOnNewInstancePostUri: `${base}/orchestrators/{functionName}[/{instanceId}]`,
+    },
+    managementUrls: {
+      id: 'INSTANCEID',
+      statusQueryGetUri: `${base}/instances/INSTANCEID`,
+      sendEventPostUri: `${base}/instances/INSTANCEID/raiseEvent/{eventName}`,
+      terminatePostUri: `${base}/instances/INSTANCEID/terminate?reason={text}`,
+      rewindPostUri: `${base}/instances/INSTANCEID/rewind?reason={text}`,
+      purgeHistoryDeleteUri: `${base}/instances/INSTANCEID`,
+      restartPostUri: `${base}/instances/INSTANCEID/restart`,
+      suspendPostUri: `${base}/instances/INSTANCEID/suspend?reason={text}`,
+      resumePostUri: `${base}/instances/INSTANCEID/resume?reason={text}`,
+    },
     baseUrl: base,
     requiredQueryStringParameters: '',
     rpcBaseUrl: key ? withUserinfo(`${base}/`, key) : `${base}/`,
@@ -26,7 +41,6 @@ export function clientFor(rpcBaseUrl: string, key?: string): df.DurableClient {
   });
   return df.getClient(ctx);
 }
-
 
 function withUserinfo(url: string, key: string): string {
   const u = new URL(url);

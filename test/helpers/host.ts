@@ -77,12 +77,18 @@ export interface StartHostOptions {
  * own on the run's shared Azurite (instead of an Azurite per host; test/host/azurite.test.ts covers the host's own
  * Azurite). `env` wins.
  */
-async function repoAppDefaults(appDir: string, env: Record<string, string> | undefined): Promise<Record<string, string>> {
+async function repoAppDefaults(
+  appDir: string,
+  env: Record<string, string> | undefined,
+): Promise<Record<string, string>> {
   if (resolve(appDir) !== REPO_ROOT) return {};
-  const sample = JSON.parse(readFileSync(join(REPO_ROOT, 'local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> };
+  const sample = JSON.parse(readFileSync(join(REPO_ROOT, 'local.settings.sample.json'), 'utf8')) as {
+    Values: Record<string, string>;
+  };
   const defaults: Record<string, string> = { ...sample.Values };
   if (!env?.['ServiceBusConnection']) {
-    defaults['ServiceBusConnection'] = `Endpoint=sb://127.0.0.1:${await freePort()};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;`;
+    defaults['ServiceBusConnection'] =
+      `Endpoint=sb://127.0.0.1:${await freePort()};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;`;
   }
   if (!env?.['AzureWebJobsStorage']) defaults['AzureWebJobsStorage'] = (await sharedStorage()).connectionString;
   return defaults;
@@ -93,8 +99,22 @@ export async function startHostProcess(options: StartHostOptions): Promise<HostP
   const defaults = await repoAppDefaults(options.appDir, options.env);
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'stagecraft-state-'));
   const portArgs = options.portFlag === false ? [] : ['--port', String(port)];
-  const args = [join(REPO_ROOT, 'bin', 'stagecraft.js'), 'start', '--app', options.appDir, ...portArgs, '--state', stateDir, ...(options.args ?? [])];
-  const childEnv = { ...process.env, ...defaults, STAGECRAFT_LOG_LEVEL: process.env['STAGECRAFT_LOG_LEVEL'] ?? 'information', ...options.env };
+  const args = [
+    join(REPO_ROOT, 'bin', 'stagecraft.js'),
+    'start',
+    '--app',
+    options.appDir,
+    ...portArgs,
+    '--state',
+    stateDir,
+    ...(options.args ?? []),
+  ];
+  const childEnv = {
+    ...process.env,
+    ...defaults,
+    STAGECRAFT_LOG_LEVEL: process.env['STAGECRAFT_LOG_LEVEL'] ?? 'information',
+    ...options.env,
+  };
   const child = spawn(process.execPath, args, {
     cwd: options.appDir,
     env: childEnv,
@@ -104,10 +124,11 @@ export async function startHostProcess(options: StartHostOptions): Promise<HostP
   const waiters: { test: (s: string) => boolean; resolve: () => void }[] = [];
   const onData = (b: Buffer) => {
     output += b.toString();
-    for (const w of [...waiters]) if (w.test(output)) {
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve();
-    }
+    for (const w of [...waiters])
+      if (w.test(output)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
   };
   child.stdout.on('data', onData);
   child.stderr.on('data', onData);
@@ -117,7 +138,10 @@ export async function startHostProcess(options: StartHostOptions): Promise<HostP
     new Promise<void>((res, rej) => {
       const test = (s: string) => (typeof pattern === 'string' ? s.includes(pattern) : pattern.test(s));
       if (test(output)) return res();
-      const timer = setTimeout(() => rej(new Error(`Timed out waiting for ${String(pattern)} in host output:\n${output}`)), timeoutMs);
+      const timer = setTimeout(
+        () => rej(new Error(`Timed out waiting for ${String(pattern)} in host output:\n${output}`)),
+        timeoutMs,
+      );
       waiters.push({ test, resolve: () => (clearTimeout(timer), res()) });
       void exited.then((code) => {
         clearTimeout(timer);
@@ -163,11 +187,27 @@ export async function startHostProcess(options: StartHostOptions): Promise<HostP
 }
 
 /** Runs `stagecraft start` expecting it to exit by itself (e.g. a start-up failure); returns the exit code and output. */
-export async function runHostToExit(options: StartHostOptions & { timeoutMs?: number }): Promise<{ code: number | null; output: string }> {
+export async function runHostToExit(
+  options: StartHostOptions & { timeoutMs?: number },
+): Promise<{ code: number | null; output: string }> {
   const port = options.port ?? (await freePort());
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'stagecraft-state-'));
-  const args = [join(REPO_ROOT, 'bin', 'stagecraft.js'), 'start', '--app', options.appDir, '--port', String(port), '--state', stateDir, ...(options.args ?? [])];
-  const child = spawn(process.execPath, args, { cwd: options.appDir, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = [
+    join(REPO_ROOT, 'bin', 'stagecraft.js'),
+    'start',
+    '--app',
+    options.appDir,
+    '--port',
+    String(port),
+    '--state',
+    stateDir,
+    ...(options.args ?? []),
+  ];
+  const child = spawn(process.execPath, args, {
+    cwd: options.appDir,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (b: Buffer) => (output += b.toString()));
   child.stderr.on('data', (b: Buffer) => (output += b.toString()));

@@ -15,7 +15,11 @@ const MASTER_KEY = 'lock-test-master-key-0123456789ab';
 let host: HostProcess;
 
 beforeAll(async () => {
-  host = await startHostProcess({ appDir: REPO_ROOT, env: { STAGECRAFT_FUNCTION_KEY: FUNCTION_KEY, STAGECRAFT_MASTER_KEY: MASTER_KEY }, readyTimeoutMs: 90_000 });
+  host = await startHostProcess({
+    appDir: REPO_ROOT,
+    env: { STAGECRAFT_FUNCTION_KEY: FUNCTION_KEY, STAGECRAFT_MASTER_KEY: MASTER_KEY },
+    readyTimeoutMs: 90_000,
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -30,7 +34,9 @@ async function post(path: string, body: string, headers: Record<string, string>)
 }
 
 async function exists(id: string): Promise<boolean> {
-  const r = await fetch(`${host.baseUrl}${DF}/instances/${encodeURIComponent(id)}`, { headers: { 'x-functions-key': MASTER_KEY } });
+  const r = await fetch(`${host.baseUrl}${DF}/instances/${encodeURIComponent(id)}`, {
+    headers: { 'x-functions-key': MASTER_KEY },
+  });
   expect([200, 202, 404]).toContain(r.status);
   return r.status !== 404;
 }
@@ -38,25 +44,40 @@ async function exists(id: string): Promise<boolean> {
 describe('local Durable HTTP API lock', () => {
   it('refuses a cross-origin browser POST (Origin: http://evil.example, text/plain) starting runJob or modelRollback, even with a key', async () => {
     const browser = { origin: 'http://evil.example', 'content-type': 'text/plain;charset=UTF-8' };
-    for (const [name, input] of [['runJob', evilJob], ['modelRollback', evilRollback]] as const) {
+    for (const [name, input] of [
+      ['runJob', evilJob],
+      ['modelRollback', evilRollback],
+    ] as const) {
       const id = `evil-${name}`;
       const plain = await post(`/orchestrators/${name}/${id}`, JSON.stringify(input), browser);
       expect(plain.status).toBe(403);
       expect(((await plain.json()) as { code: string }).code).toBe('DURABLE_CROSS_ORIGIN');
       // A key in the query (leaked into a page) does not help a foreign origin either.
-      const keyed = await post(`/orchestrators/${name}/${id}?code=${MASTER_KEY}`, JSON.stringify(input), { ...browser, 'content-type': 'application/json' });
+      const keyed = await post(`/orchestrators/${name}/${id}?code=${MASTER_KEY}`, JSON.stringify(input), {
+        ...browser,
+        'content-type': 'application/json',
+      });
       expect(keyed.status).toBe(403);
-      const fetchMeta = await post(`/orchestrators/${name}/${id}`, JSON.stringify(input), { 'sec-fetch-site': 'cross-site', 'content-type': 'application/json', 'x-functions-key': MASTER_KEY });
+      const fetchMeta = await post(`/orchestrators/${name}/${id}`, JSON.stringify(input), {
+        'sec-fetch-site': 'cross-site',
+        'content-type': 'application/json',
+        'x-functions-key': MASTER_KEY,
+      });
       expect(fetchMeta.status).toBe(403);
       expect(await exists(id)).toBe(false);
     }
   });
 
   it('answers 401 without a key and with a wrong key, never echoing the key', async () => {
-    const none = await post('/orchestrators/modelRollback/nokey', JSON.stringify(evilRollback), { 'content-type': 'application/json' });
+    const none = await post('/orchestrators/modelRollback/nokey', JSON.stringify(evilRollback), {
+      'content-type': 'application/json',
+    });
     expect(none.status).toBe(401);
     expect(((await none.json()) as { code: string }).code).toBe('DURABLE_KEY_REQUIRED');
-    const wrong = await post('/orchestrators/runJob/wrongkey', JSON.stringify(evilJob), { 'content-type': 'application/json', 'x-functions-key': 'not-the-key' });
+    const wrong = await post('/orchestrators/runJob/wrongkey', JSON.stringify(evilJob), {
+      'content-type': 'application/json',
+      'x-functions-key': 'not-the-key',
+    });
     expect(wrong.status).toBe(401);
     // The function key is not enough either: the durable API takes the master (system) key only.
     const fnKey = await fetch(`${host.baseUrl}${DF}/instances/?code=${FUNCTION_KEY}`);
@@ -69,11 +90,17 @@ describe('local Durable HTTP API lock', () => {
   });
 
   it('with the master key and JSON it works; non-JSON bodies are refused (415, and 400 for raiseEvent like Azure)', async () => {
-    const textStart = await post('/orchestrators/runJob/lock-text', JSON.stringify({}), { 'content-type': 'text/plain', 'x-functions-key': MASTER_KEY });
+    const textStart = await post('/orchestrators/runJob/lock-text', JSON.stringify({}), {
+      'content-type': 'text/plain',
+      'x-functions-key': MASTER_KEY,
+    });
     expect(textStart.status).toBe(415);
     expect(await exists('lock-text')).toBe(false);
 
-    const ok = await post('/orchestrators/modelRollback/lock-ok', JSON.stringify({}), { 'content-type': 'application/json', 'x-functions-key': MASTER_KEY });
+    const ok = await post('/orchestrators/modelRollback/lock-ok', JSON.stringify({}), {
+      'content-type': 'application/json',
+      'x-functions-key': MASTER_KEY,
+    });
     expect(ok.status).toBe(202);
     const links = (await ok.json()) as Record<string, string>;
     expect(links['id']).toBe('lock-ok');
@@ -83,12 +110,18 @@ describe('local Durable HTTP API lock', () => {
     const viaLink = await fetch(links['statusQueryGetUri']!);
     expect([200, 202]).toContain(viaLink.status);
 
-    const ownOrigin = await fetch(`${host.baseUrl}${DF}/instances/lock-ok`, { headers: { origin: host.baseUrl, 'x-functions-key': MASTER_KEY } });
+    const ownOrigin = await fetch(`${host.baseUrl}${DF}/instances/lock-ok`, {
+      headers: { origin: host.baseUrl, 'x-functions-key': MASTER_KEY },
+    });
     expect([200, 202]).toContain(ownOrigin.status);
 
-    const textEvent = await post('/instances/lock-ok/raiseEvent/anything', '"x"', { 'content-type': 'text/plain', 'x-functions-key': MASTER_KEY });
+    const textEvent = await post('/instances/lock-ok/raiseEvent/anything', '"x"', {
+      'content-type': 'text/plain',
+      'x-functions-key': MASTER_KEY,
+    });
     expect([400, 410]).toContain(textEvent.status);
-    if (textEvent.status === 400) expect(((await textEvent.json()) as { message: string }).message).toContain('Only application/json');
+    if (textEvent.status === 400)
+      expect(((await textEvent.json()) as { message: string }).message).toContain('Only application/json');
   });
 
   it("the app's own durable client (rpcBaseUrl from the binding) still works", async () => {
@@ -106,17 +139,29 @@ describe('--host beyond loopback', () => {
     expect(r.output).toContain('DEVHOST_MASTER_KEY');
     expect(r.output).toContain('DEVHOST_FUNCTION_KEY');
     expect(r.output).toMatch(/listens beyond this machine/);
-    const short = await runHostToExit({ appDir: CONFORMANCE_APP, args: ['--host', '0.0.0.0', '--no-azurite'], env: { STAGECRAFT_MASTER_KEY: 'short', STAGECRAFT_FUNCTION_KEY: 'short' } });
+    const short = await runHostToExit({
+      appDir: CONFORMANCE_APP,
+      args: ['--host', '0.0.0.0', '--no-azurite'],
+      env: { STAGECRAFT_MASTER_KEY: 'short', STAGECRAFT_FUNCTION_KEY: 'short' },
+    });
     expect(short.code).toBe(1);
     expect(short.output).toContain('shorter than 16 characters');
   });
 
   it('starts on 0.0.0.0 with explicit keys (checked over 127.0.0.1 only)', async () => {
     const port = await freePort();
-    const h = await startHostProcess({ appDir: CONFORMANCE_APP, port, args: ['--host', '0.0.0.0', '--no-azurite'], env: { STAGECRAFT_MASTER_KEY: MASTER_KEY, STAGECRAFT_FUNCTION_KEY: FUNCTION_KEY } });
+    const h = await startHostProcess({
+      appDir: CONFORMANCE_APP,
+      port,
+      args: ['--host', '0.0.0.0', '--no-azurite'],
+      env: { STAGECRAFT_MASTER_KEY: MASTER_KEY, STAGECRAFT_FUNCTION_KEY: FUNCTION_KEY },
+    });
     try {
       expect((await fetch(`http://127.0.0.1:${port}${DF}/instances/`)).status).toBe(401);
-      expect((await fetch(`http://127.0.0.1:${port}${DF}/instances/`, { headers: { 'x-functions-key': MASTER_KEY } })).status).toBe(200);
+      expect(
+        (await fetch(`http://127.0.0.1:${port}${DF}/instances/`, { headers: { 'x-functions-key': MASTER_KEY } }))
+          .status,
+      ).toBe(200);
     } finally {
       await h.stop();
     }

@@ -51,7 +51,13 @@ function rawExchange(port: number, head: string, body: Buffer | string = '', tim
       const rest = data.subarray(Buffer.byteLength(text.slice(0, end + 4), 'latin1'));
       const length = headers['content-length'];
       if (!err && length !== undefined && rest.length < Number(length)) return;
-      if (!err && length === undefined && headers['transfer-encoding'] === 'chunked' && !rest.toString('latin1').endsWith('0\r\n\r\n')) return;
+      if (
+        !err &&
+        length === undefined &&
+        headers['transfer-encoding'] === 'chunked' &&
+        !rest.toString('latin1').endsWith('0\r\n\r\n')
+      )
+        return;
       settled = true;
       clearTimeout(timer);
       socket.destroy();
@@ -84,7 +90,9 @@ function dechunk(raw: Buffer): string {
 }
 
 function post(path: string, headers: Record<string, string>): string {
-  return `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`;
+  return `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('')}\r\n`;
 }
 
 /** One chunk of a chunked body (the terminating zero chunk is never sent by these tests). */
@@ -102,7 +110,13 @@ function rssBytes(pid: number | undefined): number | undefined {
 /** Four concurrent uploads announcing 64 MiB each, of which only the first MiB is sent: every one gets `status`. */
 async function fourBigUploads(port: number, path: string, status: number): Promise<void> {
   const answers = await Promise.all(
-    [0, 1, 2, 3].map(() => rawExchange(port, post(path, { 'content-type': 'application/json', 'content-length': String(64 * MiB) }), Buffer.alloc(MiB, 0x20))),
+    [0, 1, 2, 3].map(() =>
+      rawExchange(
+        port,
+        post(path, { 'content-type': 'application/json', 'content-length': String(64 * MiB) }),
+        Buffer.alloc(MiB, 0x20),
+      ),
+    ),
   );
   for (const a of answers) expect(a.status).toBe(status);
 }
@@ -127,18 +141,30 @@ describe('local host without streaming (body read by the host, as the Functions 
   });
 
   it('answers 413 at once when the announced Content-Length is over FUNCTIONS_REQUEST_BODY_SIZE_LIMIT, though the sender stalls', async () => {
-    const res = await rawExchange(host.port, post('/api/echo', { 'content-type': 'text/plain', 'content-length': String(2 * MiB) }), Buffer.alloc(MiB + 1, 0x61));
+    const res = await rawExchange(
+      host.port,
+      post('/api/echo', { 'content-type': 'text/plain', 'content-length': String(2 * MiB) }),
+      Buffer.alloc(MiB + 1, 0x61),
+    );
     expect(res.status).toBe(413);
     expect(res.headers['connection']).toBe('close');
   });
 
   it('answers 413 as soon as a chunked body passes the limit, without waiting for its end', async () => {
-    const res = await rawExchange(host.port, post('/api/echo', { 'content-type': 'text/plain', 'transfer-encoding': 'chunked' }), Buffer.concat([chunk(Buffer.alloc(MiB, 0x61)), chunk(Buffer.from('b'))]));
+    const res = await rawExchange(
+      host.port,
+      post('/api/echo', { 'content-type': 'text/plain', 'transfer-encoding': 'chunked' }),
+      Buffer.concat([chunk(Buffer.alloc(MiB, 0x61)), chunk(Buffer.from('b'))]),
+    );
     expect(res.status).toBe(413);
   });
 
   it('still serves bodies under the limit, and repeated query keys reach the handler comma-joined as the host sends them', async () => {
-    const res = await fetch(`${host.baseUrl}/api/echo?tag=1&tag=2`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x'.repeat(MiB) });
+    const res = await fetch(`${host.baseUrl}/api/echo?tag=1&tag=2`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'x'.repeat(MiB),
+    });
     expect(res.status).toBe(201);
     const body = (await res.json()) as { body: string; query: Record<string, string>; queryAll: string[] };
     expect(body.body.length).toBe(MiB);
@@ -164,7 +190,8 @@ describe('local host with app.setup({ enableHttpStream: true })', () => {
       args: ['--no-azurite'],
       env: {
         AzureWebJobsStorage: 'UseDevelopmentStorage=true',
-        ServiceBusConnection: 'Endpoint=sb://127.0.0.1:1;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;',
+        ServiceBusConnection:
+          'Endpoint=sb://127.0.0.1:1;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;',
         GITHUB_WEBHOOK_SECRETS: secret,
         INTAKE_MAX_BODY_BYTES: String(MiB),
       },
@@ -176,25 +203,41 @@ describe('local host with app.setup({ enableHttpStream: true })', () => {
   });
 
   it('streams the body to the handler: it answers after the first chunk while the client has not finished', async () => {
-    const res = await rawExchange(host.port, post('/api/first-chunk', { 'content-type': 'text/plain', 'transfer-encoding': 'chunked' }), chunk(Buffer.from('hello')));
+    const res = await rawExchange(
+      host.port,
+      post('/api/first-chunk', { 'content-type': 'text/plain', 'transfer-encoding': 'chunked' }),
+      chunk(Buffer.from('hello')),
+    );
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body)).toEqual({ firstChunk: 'hello' });
     // The rest of that body is never read: the connection closes after the answer.
     expect(res.headers['connection']).toBe('close');
     // A body read in full leaves the connection open for the next request.
-    const whole = await rawExchange(host.port, post('/api/echo', { 'content-type': 'text/plain', 'content-length': '5' }), 'hello');
+    const whole = await rawExchange(
+      host.port,
+      post('/api/echo', { 'content-type': 'text/plain', 'content-length': '5' }),
+      'hello',
+    );
     expect(JSON.parse(whole.body)).toMatchObject({ body: 'hello' });
     expect(whole.headers['connection']).toBe('keep-alive');
   });
 
   it('lets the intake refuse an announced 2 MiB body with 413 before reading it (1 MiB + 1 byte sent, then the sender waits)', async () => {
-    const res = await rawExchange(host.port, post('/api/webhooks/github', { 'content-type': 'application/json', 'content-length': String(2 * MiB) }), Buffer.alloc(MiB + 1, 0x20));
+    const res = await rawExchange(
+      host.port,
+      post('/api/webhooks/github', { 'content-type': 'application/json', 'content-length': String(2 * MiB) }),
+      Buffer.alloc(MiB + 1, 0x20),
+    );
     expect(res.status).toBe(413);
     expect(JSON.parse(res.body)).toMatchObject({ status: 'rejected', code: 'INTAKE_BODY_TOO_LARGE' });
   });
 
   it('lets the intake stop reading a chunked body at INTAKE_MAX_BODY_BYTES and answer 413 without its end', async () => {
-    const res = await rawExchange(host.port, post('/api/webhooks/github', { 'content-type': 'application/json', 'transfer-encoding': 'chunked' }), Buffer.concat([chunk(Buffer.alloc(MiB, 0x20)), chunk(Buffer.from(' '))]));
+    const res = await rawExchange(
+      host.port,
+      post('/api/webhooks/github', { 'content-type': 'application/json', 'transfer-encoding': 'chunked' }),
+      Buffer.concat([chunk(Buffer.alloc(MiB, 0x20)), chunk(Buffer.from(' '))]),
+    );
     expect(res.status).toBe(413);
     expect(JSON.parse(res.body)).toMatchObject({ code: 'INTAKE_BODY_TOO_LARGE' });
   });
@@ -202,7 +245,16 @@ describe('local host with app.setup({ enableHttpStream: true })', () => {
   it('serves a normal signed delivery through the streamed body', async () => {
     const body = JSON.stringify({ zen: 'Keep it logically awesome.', hook_id: 1 });
     const sig = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
-    const res = await fetch(`${host.baseUrl}/api/webhooks/github`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-github-event': 'ping', 'x-github-delivery': 'd-1', 'x-hub-signature-256': sig }, body });
+    const res = await fetch(`${host.baseUrl}/api/webhooks/github`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'ping',
+        'x-github-delivery': 'd-1',
+        'x-hub-signature-256': sig,
+      },
+      body,
+    });
     expect(res.status).toBe(202);
     expect(await res.json()).toMatchObject({ status: 'ignored' });
   });

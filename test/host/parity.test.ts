@@ -68,13 +68,16 @@ describe('--azure-parity', () => {
     expect(host.logs()).toContain('WEBSITE_TIME_ZONE is not supported on Flex Consumption');
     // Selected like `func azure functionapp publish`: .funcignore'd and never-shipped files are absent.
     expect(body.files).toEqual(expect.arrayContaining(['host.json', 'node_modules', 'package.json', 'src']));
-    for (const absent of ['local.settings.json', '.funcignore', 'notes.txt', 'secret-dir', 'top.ts']) expect(body.files).not.toContain(absent);
+    for (const absent of ['local.settings.json', '.funcignore', 'notes.txt', 'secret-dir', 'top.ts'])
+      expect(body.files).not.toContain(absent);
     expect(existsSync(join(body.cwd, 'node_modules', '@azure', 'functions', 'package.json'))).toBe(true);
   });
 
   it("disables a function whose %Setting% is not an app setting with the real host's message, and starts the rest", () => {
     const logs = host.logs();
-    expect(logs).toContain("Error indexing method 'Functions.missingTimer'. Microsoft.Azure.WebJobs.Host: '%MISSING_SCHEDULE%' does not resolve to a value.");
+    expect(logs).toContain(
+      "Error indexing method 'Functions.missingTimer'. Microsoft.Azure.WebJobs.Host: '%MISSING_SCHEDULE%' does not resolve to a value.",
+    );
     expect(logs).toContain("Function 'missingTimer' failed indexing and will be disabled.");
     // Set by app code at load time, so not an app setting: the real host does not see it either.
     expect(logs).toContain("'%SET_BY_CODE_SCHEDULE%' does not resolve to a value.");
@@ -102,12 +105,26 @@ describe('deployment package selection (scripts/package.mjs)', () => {
 
   it('writes the unpacked package and a zip holding the same files', () => {
     const out = mkdtempSync(join(tmpdir(), 'stagecraft-package-'));
-    execFileSync(process.execPath, [join(REPO_ROOT, 'scripts', 'package.mjs'), '--app', APP, '--out', out], { stdio: 'pipe' });
+    execFileSync(process.execPath, [join(REPO_ROOT, 'scripts', 'package.mjs'), '--app', APP, '--out', out], {
+      stdio: 'pipe',
+    });
     // Read back with an independent reader (Python's zipfile, which the e2e suite needs anyway), CRCs checked.
-    const read = (script: string) => execFileSync('python3', ['-c', `import zipfile,sys\nz=zipfile.ZipFile(sys.argv[1])\n${script}`, join(out, 'stagecraft.zip')], { encoding: 'utf8' });
+    const read = (script: string) =>
+      execFileSync(
+        'python3',
+        ['-c', `import zipfile,sys\nz=zipfile.ZipFile(sys.argv[1])\n${script}`, join(out, 'stagecraft.zip')],
+        { encoding: 'utf8' },
+      );
     expect(read('print(z.testzip())').trim()).toBe('None');
     const listing = read("print('\\n'.join(z.namelist()))").trim().split('\n');
-    expect(listing).toEqual(expect.arrayContaining(['host.json', 'package.json', 'src/index.js', 'node_modules/@azure/functions/package.json']));
+    expect(listing).toEqual(
+      expect.arrayContaining([
+        'host.json',
+        'package.json',
+        'src/index.js',
+        'node_modules/@azure/functions/package.json',
+      ]),
+    );
     expect(listing.some((f) => f.startsWith('node_modules/.bin'))).toBe(false);
     const unpacked = readFileSync(join(out, 'stagecraft', 'src', 'index.js'), 'utf8');
     expect(read("sys.stdout.write(z.read('src/index.js').decode())")).toBe(unpacked);

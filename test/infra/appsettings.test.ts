@@ -40,15 +40,22 @@ function appSettings(): Map<string, { value: string; from: string }> {
   // functionapp.bicep: properties: union(appSettings, stagecraftSettings, keyVaultReferences)
   const settingsResource = decl(functionApp, 'resource', 'settings');
   expect(settingsResource.type).toMatch(/^Microsoft\.Web\/sites\/config@/);
-  expect(objectEntries(settingsResource.value).get('properties')).toBe('union(appSettings, stagecraftSettings, keyVaultReferences)');
-  for (const [k, v] of objectsIn(decl(functionApp, 'var', 'stagecraftSettings').value)) out.set(k, { value: v, from: 'functionapp.bicep' });
+  expect(objectEntries(settingsResource.value).get('properties')).toBe(
+    'union(appSettings, stagecraftSettings, keyVaultReferences)',
+  );
+  for (const [k, v] of objectsIn(decl(functionApp, 'var', 'stagecraftSettings').value))
+    out.set(k, { value: v, from: 'functionapp.bicep' });
   // resources.bicep passes appSettings: union(extraAppSettings, parameterSettings, identityConnections, durableSettings)
   const moduleParams = objectEntries(objectEntries(decl(resources, 'module', 'functionApp').value).get('params')!);
-  expect(moduleParams.get('appSettings')).toBe('union(extraAppSettings, parameterSettings, identityConnections, durableSettings)');
+  expect(moduleParams.get('appSettings')).toBe(
+    'union(extraAppSettings, parameterSettings, identityConnections, durableSettings)',
+  );
   for (const v of ['parameterSettingsAll', 'identityConnections', 'durableSettings']) {
-    for (const [k, val] of objectsIn(decl(resources, 'var', v).value)) out.set(k, { value: val, from: `resources.bicep ${v}` });
+    for (const [k, val] of objectsIn(decl(resources, 'var', v).value))
+      out.set(k, { value: val, from: `resources.bicep ${v}` });
   }
-  for (const n of stringList(resources, 'secretSettingNames')) out.set(n, { value: 'keyVaultReference', from: 'Key Vault' });
+  for (const n of stringList(resources, 'secretSettingNames'))
+    out.set(n, { value: 'keyVaultReference', from: 'Key Vault' });
   return out;
 }
 
@@ -85,8 +92,10 @@ function documentedSecrets(): Set<string> {
 const NOT_IN_KEY_VAULT: Record<string, string> = {
   AzureWebJobsStorage: 'replaced by the identity-based AzureWebJobsStorage__accountName / StorageAccountName',
   ServiceBusConnection: 'replaced by the identity-based ServiceBusConnection__fullyQualifiedNamespace',
-  STAGECRAFT_APPROVER_KEYS: 'local host only (README Azure settings); Azure callers are identified by App Service authentication',
-  APPLICATIONINSIGHTS_CONNECTION_STRING: 'set from the Application Insights resource; local auth is off there, so ingestion needs the identity (APPLICATIONINSIGHTS_AUTHENTICATION_STRING), not this string',
+  STAGECRAFT_APPROVER_KEYS:
+    'local host only (README Azure settings); Azure callers are identified by App Service authentication',
+  APPLICATIONINSIGHTS_CONNECTION_STRING:
+    'set from the Application Insights resource; local auth is off there, so ingestion needs the identity (APPLICATIONINSIGHTS_AUTHENTICATION_STRING), not this string',
 };
 
 describe('infra: app settings of the Function App', () => {
@@ -97,7 +106,9 @@ describe('infra: app settings of the Function App', () => {
     for (const { name } of REQUIRED_IN_AZURE) {
       const s = settings.get(name);
       expect(s, `${name} is not set by the templates`).toBeDefined();
-      expect(paramNames(resources).has(s!.value), `${name} = ${s!.value} is not a resources.bicep parameter`).toBe(true);
+      expect(paramNames(resources).has(s!.value), `${name} = ${s!.value} is not a resources.bicep parameter`).toBe(
+        true,
+      );
       expect(paramNames(main).has(s!.value), `${name}: main.bicep has no parameter ${s!.value}`).toBe(true);
       const required = decl(resources, 'param', s!.value);
       expect(required.value, `${name}: its parameter must have no default`).toBe('');
@@ -120,7 +131,11 @@ describe('infra: app settings of the Function App', () => {
   it('sets every setting the README "Azure settings" section marks required (one alternative of each row)', () => {
     const rows = readmeRequiredInAzure();
     expect(rows.length).toBeGreaterThanOrEqual(4);
-    for (const alternatives of rows) expect(alternatives.some((n) => settings.has(n)), alternatives.join(' or ')).toBe(true);
+    for (const alternatives of rows)
+      expect(
+        alternatives.some((n) => settings.has(n)),
+        alternatives.join(' or '),
+      ).toBe(true);
   });
 
   it('uses identity-based connections through the user-assigned identity and sets AZURE_CLIENT_ID to its client id', () => {
@@ -149,7 +164,8 @@ describe('infra: app settings of the Function App', () => {
     }
     for (const name of inVault) {
       expect(settings.get(name)?.from).toBe('Key Vault');
-      for (const f of loadInfra()) expect(f.text, `${f.rel} sets ${name} outside Key Vault`).not.toMatch(new RegExp(`^\\s*${name}\\s*:`, 'm'));
+      for (const f of loadInfra())
+        expect(f.text, `${f.rel} sets ${name} outside Key Vault`).not.toMatch(new RegExp(`^\\s*${name}\\s*:`, 'm'));
     }
   });
 
@@ -171,8 +187,15 @@ describe('infra: app settings of the Function App', () => {
     expect(objectEntries(plan.value).get('sku')).toBe("{ tier: 'FlexConsumption', name: 'FC1' }");
     const props = objectEntries(objectEntries(decl(functionApp, 'resource', 'site').value).get('properties')!);
     const config = objectEntries(props.get('functionAppConfig')!);
-    expect(objectEntries(config.get('runtime')!)).toEqual(new Map([['name', "'node'"], ['version', "'22'"]]));
-    const auth = objectEntries(objectEntries(objectEntries(config.get('deployment')!).get('storage')!).get('authentication')!);
+    expect(objectEntries(config.get('runtime')!)).toEqual(
+      new Map([
+        ['name', "'node'"],
+        ['version', "'22'"],
+      ]),
+    );
+    const auth = objectEntries(
+      objectEntries(objectEntries(config.get('deployment')!).get('storage')!).get('authentication')!,
+    );
     expect(auth.get('type')).toBe("'UserAssignedIdentity'");
     expect(objectEntries(decl(functionApp, 'resource', 'site').value).get('kind')).toBe("'functionapp,linux'");
   });
@@ -182,7 +205,9 @@ describe('infra: app settings of the Function App', () => {
     const global = objectEntries(auth.get('globalValidation')!);
     expect(global.get('requireAuthentication')).toBe('false');
     expect(global.get('unauthenticatedClientAction')).toBe("'AllowAnonymous'");
-    expect(objectEntries(objectEntries(auth.get('identityProviders')!).get('azureActiveDirectory')!).get('enabled')).toBe('true');
+    expect(
+      objectEntries(objectEntries(auth.get('identityProviders')!).get('azureActiveDirectory')!).get('enabled'),
+    ).toBe('true');
     expect(settings.get('STAGECRAFT_TRUST_CLIENT_PRINCIPAL')?.value).toBe("'true'");
     expect(settings.get('STAGECRAFT_AUTH_TENANT_ID')?.value).toBe('tenant().tenantId');
   });
@@ -192,11 +217,17 @@ describe('infra: app settings of the Function App', () => {
     expect(value.startsWith("durableBackend == 'DurableTaskScheduler' ? {")).toBe(true);
     const dts = objectEntries(value.slice(value.indexOf('{')));
     expect(dts.get('AzureFunctionsJobHost__extensions__durableTask__storageProvider__type')).toBe("'azureManaged'");
-    expect(dts.get('AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionStringName')).toBe("'DURABLE_TASK_SCHEDULER_CONNECTION_STRING'");
-    expect(dts.get('DURABLE_TASK_SCHEDULER_CONNECTION_STRING')).toBe("'Endpoint=${scheduler!.outputs.endpoint};Authentication=ManagedIdentity;ClientID=${identity.outputs.clientId}'");
+    expect(dts.get('AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionStringName')).toBe(
+      "'DURABLE_TASK_SCHEDULER_CONNECTION_STRING'",
+    );
+    expect(dts.get('DURABLE_TASK_SCHEDULER_CONNECTION_STRING')).toBe(
+      "'Endpoint=${scheduler!.outputs.endpoint};Authentication=ManagedIdentity;ClientID=${identity.outputs.clientId}'",
+    );
     expect(decl(resources, 'param', 'durableBackend').value).toBe("'AzureStorage'");
     // host.json keeps the Azure Storage provider (the default backend).
-    const host = JSON.parse(readFileSync(join(REPO_ROOT, 'host.json'), 'utf8')) as { extensions: { durableTask: { hubName: string; storageProvider: Record<string, string> } } };
+    const host = JSON.parse(readFileSync(join(REPO_ROOT, 'host.json'), 'utf8')) as {
+      extensions: { durableTask: { hubName: string; storageProvider: Record<string, string> } };
+    };
     expect(host.extensions.durableTask.storageProvider['type']).toBeUndefined();
     expect(decl(resources, 'param', 'taskHubName').value).toBe(`'${host.extensions.durableTask.hubName}'`);
   });
@@ -206,7 +237,9 @@ describe('infra: app settings of the Function App', () => {
     const mapped = [...identity.matchAll(/'(stagecraft\.[a-z]+)'\s*:/g)].map((m) => m[1]!).sort();
     expect(mapped.length).toBe(3);
     const reg = infraFile('modules/app-registration.bicep');
-    const defined = [...decl(reg, 'var', 'roles').value.matchAll(/value: '([^']+)'/g)].map((m) => m[1]!.toLowerCase()).sort();
+    const defined = [...decl(reg, 'var', 'roles').value.matchAll(/value: '([^']+)'/g)]
+      .map((m) => m[1]!.toLowerCase())
+      .sort();
     expect(defined).toEqual(mapped);
   });
 });

@@ -30,8 +30,14 @@ export function stripComments(text: string): string {
       const start = i;
       i++;
       while (i < text.length) {
-        if (text[i] === '\\') { i += 2; continue; }
-        if (text[i] === "'") { i++; break; }
+        if (text[i] === '\\') {
+          i += 2;
+          continue;
+        }
+        if (text[i] === "'") {
+          i++;
+          break;
+        }
         i++;
       }
       out += text.slice(start, i);
@@ -85,7 +91,8 @@ export interface BicepFile {
   decls: Decl[];
 }
 
-const DECL = /^(param|var|resource|module|output)\s+([A-Za-z_][\w]*)\s*(?:'([^']*)'|([A-Za-z_][\w.]*(?:\[\])?))?\s*(?:existing\s*)?(=)?/;
+const DECL =
+  /^(param|var|resource|module|output)\s+([A-Za-z_][\w]*)\s*(?:'([^']*)'|([A-Za-z_][\w.]*(?:\[\])?))?\s*(?:existing\s*)?(=)?/;
 
 export function parseBicep(path: string): BicepFile {
   const text = stripComments(readFileSync(path, 'utf8'));
@@ -94,7 +101,10 @@ export function parseBicep(path: string): BicepFile {
   let offset = 0;
   let decorators: string[] = [];
   const lineStarts: number[] = [];
-  for (const l of lines) { lineStarts.push(offset); offset += l.length + 1; }
+  for (const l of lines) {
+    lineStarts.push(offset);
+    offset += l.length + 1;
+  }
   for (let li = 0; li < lines.length; li++) {
     const line = lines[li]!;
     if (/^\s/.test(line) || line.trim() === '') continue; // only top-level declarations
@@ -107,7 +117,10 @@ export function parseBicep(path: string): BicepFile {
       continue;
     }
     const m = DECL.exec(line);
-    if (!m) { decorators = []; continue; }
+    if (!m) {
+      decorators = [];
+      continue;
+    }
     const [, kind, name, quoted, bare, eq] = m;
     let value = '';
     if (eq) {
@@ -117,7 +130,12 @@ export function parseBicep(path: string): BicepFile {
       let end = lineStarts[li]! + line.length;
       while (i < end) {
         const c = text[i]!;
-        if (c === "'") { i++; while (i < text.length && text[i] !== "'") i += text[i] === '\\' ? 2 : 1; i++; continue; }
+        if (c === "'") {
+          i++;
+          while (i < text.length && text[i] !== "'") i += text[i] === '\\' ? 2 : 1;
+          i++;
+          continue;
+        }
         if (c === '{' || c === '[' || c === '(') {
           const close = matchBracket(text, i);
           if (close > end) end = text.indexOf('\n', close) < 0 ? text.length : text.indexOf('\n', close);
@@ -154,9 +172,19 @@ export function objectEntries(body: string): Map<string, string> {
   let start = 0;
   for (let j = 0; j < inner.length; j++) {
     const c = inner[j]!;
-    if (c === "'") { j++; while (j < inner.length && inner[j] !== "'") j += inner[j] === '\\' ? 2 : 1; continue; }
-    if (c === '{' || c === '[' || c === '(') { j = matchBracket(inner, j) - 1; continue; }
-    if (c === '\n' || c === ',') { parts.push(inner.slice(start, j)); start = j + 1; }
+    if (c === "'") {
+      j++;
+      while (j < inner.length && inner[j] !== "'") j += inner[j] === '\\' ? 2 : 1;
+      continue;
+    }
+    if (c === '{' || c === '[' || c === '(') {
+      j = matchBracket(inner, j) - 1;
+      continue;
+    }
+    if (c === '\n' || c === ',') {
+      parts.push(inner.slice(start, j));
+      start = j + 1;
+    }
   }
   parts.push(inner.slice(start));
   const out = new Map<string, string>();

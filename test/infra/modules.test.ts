@@ -25,12 +25,17 @@ describe('infra: module wiring', () => {
         const declared = new Map(target.decls.filter((d) => d.kind === 'param').map((d) => [d.name, d]));
         const body = m.value.slice(m.value.indexOf('{'));
         const passed = objectEntries(objectEntries(body).get('params') ?? '{}');
-        for (const name of passed.keys()) expect(declared.has(name), `${m.name} passes ${name}, which ${target.rel} does not declare`).toBe(true);
-        for (const [name, d] of declared) if (d.value === '') expect(passed.has(name), `${m.name} does not pass required ${name}`).toBe(true);
+        for (const name of passed.keys())
+          expect(declared.has(name), `${m.name} passes ${name}, which ${target.rel} does not declare`).toBe(true);
+        for (const [name, d] of declared)
+          if (d.value === '') expect(passed.has(name), `${m.name} does not pass required ${name}`).toBe(true);
         // Outputs read from this module exist.
         const outputs = new Set(target.decls.filter((d) => d.kind === 'output').map((d) => d.name));
         for (const read of f.text.matchAll(new RegExp(`\\b${m.name}!?\\.outputs\\.(\\w+)`, 'g'))) {
-          expect(outputs.has(read[1]!), `${f.rel} reads ${m.name}.outputs.${read[1]}, not an output of ${target.rel}`).toBe(true);
+          expect(
+            outputs.has(read[1]!),
+            `${f.rel} reads ${m.name}.outputs.${read[1]}, not an output of ${target.rel}`,
+          ).toBe(true);
         }
       });
     }
@@ -39,13 +44,17 @@ describe('infra: module wiring', () => {
   it('gives every resource a provider type with an API version', () => {
     for (const f of files) {
       for (const r of f.decls.filter((d) => d.kind === 'resource')) {
-        expect(r.type, `${f.rel} ${r.name}`).toMatch(/^Microsoft\.[A-Za-z]+\/[A-Za-z/]+@(\d{4}-\d{2}-\d{2}(-preview)?|v1\.0)$/);
+        expect(r.type, `${f.rel} ${r.name}`).toMatch(
+          /^Microsoft\.[A-Za-z]+\/[A-Za-z/]+@(\d{4}-\d{2}-\d{2}(-preview)?|v1\.0)$/,
+        );
       }
     }
   });
 
   it('main.parameters.json maps only parameters main.bicep declares, and the required policy path from the azd env', () => {
-    const params = JSON.parse(readFileSync(join(INFRA, 'main.parameters.json'), 'utf8')) as { parameters: Record<string, { value: string }> };
+    const params = JSON.parse(readFileSync(join(INFRA, 'main.parameters.json'), 'utf8')) as {
+      parameters: Record<string, { value: string }>;
+    };
     const main = files.find((f) => f.rel === join('infra', 'main.bicep'))!;
     const declared = new Set(main.decls.filter((d) => d.kind === 'param').map((d) => d.name));
     for (const name of Object.keys(params.parameters)) expect(declared.has(name), name).toBe(true);

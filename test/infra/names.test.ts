@@ -21,24 +21,66 @@ function evaluate(expr: string, env: Record<string, string>): string {
 }
 
 const RULES: Record<string, { min: number; max: number; pattern: RegExp; what: string }> = {
-  storageAccountName: { min: 3, max: 24, pattern: /^[a-z0-9]+$/, what: 'storage account: 3-24 lower-case letters and digits' },
-  keyVaultName: { min: 3, max: 24, pattern: /^[a-zA-Z](?!.*--)[a-zA-Z0-9-]*[a-zA-Z0-9]$/, what: 'Key Vault: 3-24, letter first, no --, letter or digit last' },
-  serviceBusNamespaceName: { min: 6, max: 50, pattern: /^[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]$(?<!-sb)(?<!-mgmt)/, what: 'Service Bus namespace: 6-50, letter first, letter or digit last, not ending -sb/-mgmt' },
-  functionAppName: { min: 2, max: 60, pattern: /^[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?$/, what: 'function app: 2-60 letters, digits, inner hyphens' },
+  storageAccountName: {
+    min: 3,
+    max: 24,
+    pattern: /^[a-z0-9]+$/,
+    what: 'storage account: 3-24 lower-case letters and digits',
+  },
+  keyVaultName: {
+    min: 3,
+    max: 24,
+    pattern: /^[a-zA-Z](?!.*--)[a-zA-Z0-9-]*[a-zA-Z0-9]$/,
+    what: 'Key Vault: 3-24, letter first, no --, letter or digit last',
+  },
+  serviceBusNamespaceName: {
+    min: 6,
+    max: 50,
+    pattern: /^[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]$(?<!-sb)(?<!-mgmt)/,
+    what: 'Service Bus namespace: 6-50, letter first, letter or digit last, not ending -sb/-mgmt',
+  },
+  functionAppName: {
+    min: 2,
+    max: 60,
+    pattern: /^[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?$/,
+    what: 'function app: 2-60 letters, digits, inner hyphens',
+  },
   planName: { min: 1, max: 60, pattern: /^[a-zA-Z0-9-]+$/, what: 'App Service plan: 1-60 letters, digits, hyphens' },
-  identityName: { min: 3, max: 128, pattern: /^[a-zA-Z0-9][a-zA-Z0-9_-]*$/, what: 'managed identity: 3-128, letter or digit first' },
-  logAnalyticsName: { min: 4, max: 63, pattern: /^[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]$/, what: 'Log Analytics: 4-63, letter or digit at both ends' },
+  identityName: {
+    min: 3,
+    max: 128,
+    pattern: /^[a-zA-Z0-9][a-zA-Z0-9_-]*$/,
+    what: 'managed identity: 3-128, letter or digit first',
+  },
+  logAnalyticsName: {
+    min: 4,
+    max: 63,
+    pattern: /^[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]$/,
+    what: 'Log Analytics: 4-63, letter or digit at both ends',
+  },
   appInsightsName: { min: 1, max: 260, pattern: /^[^%&\\?/]+$/, what: 'Application Insights: 1-260, no %&\\?/' },
-  schedulerName: { min: 3, max: 64, pattern: /^[a-zA-Z0-9-]+$/, what: 'Durable Task Scheduler: 3-64 letters, digits, hyphens' },
+  schedulerName: {
+    min: 3,
+    max: 64,
+    pattern: /^[a-zA-Z0-9-]+$/,
+    what: 'Durable Task Scheduler: 3-64 letters, digits, hyphens',
+  },
   vnetName: { min: 2, max: 64, pattern: /^[a-zA-Z0-9][a-zA-Z0-9_.-]*[a-zA-Z0-9_]$/, what: 'virtual network: 2-64' },
-  deploymentContainerName: { min: 3, max: 63, pattern: /^[a-z0-9](?!.*--)[a-z0-9-]*[a-z0-9]$/, what: 'blob container: 3-63 lower-case, no --' },
+  deploymentContainerName: {
+    min: 3,
+    max: 63,
+    pattern: /^[a-z0-9](?!.*--)[a-z0-9-]*[a-z0-9]$/,
+    what: 'blob container: 3-63 lower-case, no --',
+  },
 };
 
 const TOKENS = ['0000000000000', 'zzzzzzzzzzzzz', 'a1b2c3d4e5f6g'];
 
 describe('infra: resource names', () => {
   it('derives the hash from subscription, resource group and environment name, lower-cased', () => {
-    expect(decl(resources, 'var', 'resourceToken').value).toBe('toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))');
+    expect(decl(resources, 'var', 'resourceToken').value).toBe(
+      'toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))',
+    );
   });
 
   it('does not put the raw environment name into any resource name', () => {

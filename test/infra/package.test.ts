@@ -15,14 +15,26 @@ import { productionPackages, selectAppFiles } from '../../devhost/host/package';
 
 /** gitignore-style matcher for the patterns .funcignore uses (no negation: refused, so it cannot be ignored). */
 export function funcignore(text: string): (path: string) => boolean {
-  const rules = text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')).map((raw) => {
-    if (raw.startsWith('!')) throw new Error(`negated .funcignore pattern not supported by this test: ${raw}`);
-    let p = raw.replace(/\/$/, '');
-    const anchored = p.startsWith('/') || p.includes('/');
-    p = p.replace(/^\//, '');
-    const re = p.split('**').map((part) => part.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')).join('.*');
-    return { anchored, re: new RegExp(`^${re}$`) };
-  });
+  const rules = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
+    .map((raw) => {
+      if (raw.startsWith('!')) throw new Error(`negated .funcignore pattern not supported by this test: ${raw}`);
+      let p = raw.replace(/\/$/, '');
+      const anchored = p.startsWith('/') || p.includes('/');
+      p = p.replace(/^\//, '');
+      const re = p
+        .split('**')
+        .map((part) =>
+          part
+            .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+            .replace(/\*/g, '[^/]*')
+            .replace(/\?/g, '[^/]'),
+        )
+        .join('.*');
+      return { anchored, re: new RegExp(`^${re}$`) };
+    });
   return (path: string) => {
     const parts = path.split('/');
     for (const r of rules) {
@@ -42,10 +54,16 @@ export function funcignore(text: string): (path: string) => boolean {
 const PACKAGE_LIMIT_BYTES = 250 * 1024 * 1024;
 
 const ignored = funcignore(readFileSync(join(REPO_ROOT, '.funcignore'), 'utf8'));
-const tsconfig = JSON.parse(readFileSync(join(REPO_ROOT, 'tsconfig.json'), 'utf8')) as { include: string[]; references?: Array<{ path: string }> };
+const tsconfig = JSON.parse(readFileSync(join(REPO_ROOT, 'tsconfig.json'), 'utf8')) as {
+  include: string[];
+  references?: Array<{ path: string }>;
+};
 const tracked = execFileSync('git', ['ls-files'], { cwd: REPO_ROOT, encoding: 'utf8' }).split('\n').filter(Boolean);
 // The app's folders plus its project references (devhost/, built into dist/devhost by `tsc -b`).
-const compiledRoots = [...tsconfig.include.map((g) => g.split('/')[0]!), ...(tsconfig.references ?? []).map((r) => r.path.replace(/^\.\//, ''))];
+const compiledRoots = [
+  ...tsconfig.include.map((g) => g.split('/')[0]!),
+  ...(tsconfig.references ?? []).map((r) => r.path.replace(/^\.\//, '')),
+];
 /** What `npm run build` (tsc, outDir dist, rootDir .) adds. */
 const built = tracked
   .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && compiledRoots.includes(f.split('/')[0]!))
@@ -53,24 +71,59 @@ const built = tracked
 const candidates = [...tracked, ...built];
 const included = candidates.filter((f) => !ignored(f));
 
-const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+};
 
 describe('deployment package (.funcignore)', () => {
   it('keeps the app: host.json, package.json and the compiled functions, orchestrations and shared code', () => {
     expect(included).toContain('host.json');
     expect(included).toContain('package.json');
-    for (const dir of ['functions', 'orchestrations', 'shared']) expect(included.some((f) => f.startsWith(`dist/${dir}/`) && f.endsWith('.js')), dir).toBe(true);
+    for (const dir of ['functions', 'orchestrations', 'shared'])
+      expect(
+        included.some((f) => f.startsWith(`dist/${dir}/`) && f.endsWith('.js')),
+        dir,
+      ).toBe(true);
     // Every compiled app file is in.
-    for (const f of built.filter((x) => /^dist\/(functions|orchestrations|shared)\/.*\.js$/.test(x))) expect(included, f).toContain(f);
+    for (const f of built.filter((x) => /^dist\/(functions|orchestrations|shared)\/.*\.js$/.test(x)))
+      expect(included, f).toContain(f);
   });
 
   it('leaves out the local host, tests, examples, benchmarks, scripts, docs, infra, CI, sources and local settings', () => {
-    const forbidden = [/^devhost\//, /^dist\/devhost\//, /^cli\//, /^dist\/cli\//, /\.tsbuildinfo$/, /^test\//, /^dist\/test\//, /^examples\//, /^bench\//, /^dist\/bench\//, /^scripts\//, /^docs\//,
-      /^infra\//, /^\.ci\//, /^bin\//, /\.ts$/, /\.js\.map$/, /^local\.settings/, /^stagecraft\.policy\.yaml$/, /^azure\.yaml$/, /^tsconfig/, /^vitest/, /^eslint/];
+    const forbidden = [
+      /^devhost\//,
+      /^dist\/devhost\//,
+      /^cli\//,
+      /^dist\/cli\//,
+      /\.tsbuildinfo$/,
+      /^test\//,
+      /^dist\/test\//,
+      /^examples\//,
+      /^bench\//,
+      /^dist\/bench\//,
+      /^scripts\//,
+      /^docs\//,
+      /^infra\//,
+      /^\.ci\//,
+      /^bin\//,
+      /\.ts$/,
+      /\.js\.map$/,
+      /^local\.settings/,
+      /^stagecraft\.policy\.yaml$/,
+      /^azure\.yaml$/,
+      /^tsconfig/,
+      /^vitest/,
+      /^eslint/,
+    ];
     const leaks = included.filter((f) => forbidden.some((re) => re.test(f)));
     expect(leaks).toEqual([]);
     // Nothing but the app, its manifest and lockfile at all.
-    const other = included.filter((f) => !/^dist\/(functions|orchestrations|shared)\//.test(f) && !['host.json', 'package.json', 'package-lock.json'].includes(f));
+    const other = included.filter(
+      (f) =>
+        !/^dist\/(functions|orchestrations|shared)\//.test(f) &&
+        !['host.json', 'package.json', 'package-lock.json'].includes(f),
+    );
     expect(other).toEqual([]);
   });
 
@@ -85,14 +138,20 @@ describe('deployment package (.funcignore)', () => {
       if (seen.has(file)) continue;
       seen.add(file);
       const text = readFileSync(join(REPO_ROOT, file), 'utf8');
-      for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|(?:require|import)\(\s*['"]([^'"]+)['"]\s*\)/g)) {
+      for (const m of text.matchAll(
+        /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|(?:require|import)\(\s*['"]([^'"]+)['"]\s*\)/g,
+      )) {
         const spec = m[1] ?? m[2]!;
         if (/^import\s+type\s/.test(m[0].trim())) continue;
         if (spec.startsWith('.')) {
           const target = posix.normalize(posix.join(posix.dirname(file), spec));
           const ts = [`${target}.ts`, `${target}/index.ts`].find((c) => tracked.includes(c));
-          if (ts === undefined) { problems.push(`${file}: ${spec} not found`); continue; }
-          if (ignored(`dist/${ts.replace(/\.ts$/, '.js')}`)) problems.push(`${file} imports ${ts}, which is not packaged`);
+          if (ts === undefined) {
+            problems.push(`${file}: ${spec} not found`);
+            continue;
+          }
+          if (ignored(`dist/${ts.replace(/\.ts$/, '.js')}`))
+            problems.push(`${file} imports ${ts}, which is not packaged`);
           queue.push(ts);
         } else if (!builtins.has(spec)) {
           const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!;
@@ -105,20 +164,41 @@ describe('deployment package (.funcignore)', () => {
   });
 
   it('the production dependency closure (npm prune --omit=dev) holds no dev dependency and stays under the size bound with the app', () => {
-    const lock = JSON.parse(readFileSync(join(REPO_ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean; devOptional?: boolean; link?: boolean }> };
+    const lock = JSON.parse(readFileSync(join(REPO_ROOT, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { dev?: boolean; devOptional?: boolean; link?: boolean }>;
+    };
     // Workspace links (the local host, devhost/) are never flagged dev and npm prune keeps them, but they only point at
     // their folder: the link and its folder are left out by .funcignore, and their dependencies are devDependencies.
-    const links = Object.entries(lock.packages).filter(([k, v]) => k.startsWith('node_modules/') && v.link).map(([k]) => k);
+    const links = Object.entries(lock.packages)
+      .filter(([k, v]) => k.startsWith('node_modules/') && v.link)
+      .map(([k]) => k);
     expect(links).toEqual(['node_modules/azfunc-devhost']);
     for (const link of links) expect(ignored(`${link}/package.json`), link).toBe(true);
     expect(ignored('devhost/package.json')).toBe(true);
-    const prod = Object.entries(lock.packages).filter(([k, v]) => k.startsWith('node_modules/') && !v.dev && !v.devOptional && !v.link).map(([k]) => k);
+    const prod = Object.entries(lock.packages)
+      .filter(([k, v]) => k.startsWith('node_modules/') && !v.dev && !v.devOptional && !v.link)
+      .map(([k]) => k);
     // A dev dependency that a production dependency also requires stays (npm keeps it); those are named here with
     // the reason, every other dev dependency (test runner, local host, compilers, bundlers, browsers) is left out.
-    const requiredByProduction: Record<string, string> = { rhea: '@azure/core-amqp (Service Bus SDK)', '@types/node': 'apache-arrow / @types/is-buffer' };
+    const requiredByProduction: Record<string, string> = {
+      rhea: '@azure/core-amqp (Service Bus SDK)',
+      '@types/node': 'apache-arrow / @types/is-buffer',
+    };
     const alsoProd = Object.keys(pkg.devDependencies).filter((dev) => prod.includes(`node_modules/${dev}`));
     expect(alsoProd.filter((d) => requiredByProduction[d] === undefined)).toEqual([]);
-    for (const tool of ['vitest', 'azurite', 'typescript', 'better-sqlite3', 'esbuild', 'playwright-core', 'eslint', 'tsx', 'fast-glob', 'croner']) expect(prod, tool).not.toContain(`node_modules/${tool}`);
+    for (const tool of [
+      'vitest',
+      'azurite',
+      'typescript',
+      'better-sqlite3',
+      'esbuild',
+      'playwright-core',
+      'eslint',
+      'tsx',
+      'fast-glob',
+      'croner',
+    ])
+      expect(prod, tool).not.toContain(`node_modules/${tool}`);
     for (const dep of Object.keys(pkg.dependencies)) expect(prod).toContain(`node_modules/${dep}`);
     const size = (p: string): number => {
       const st = statSync(p);
@@ -127,9 +207,14 @@ describe('deployment package (.funcignore)', () => {
     };
     // Nested packages are counted inside their parent's directory.
     const top = prod.filter((k) => !k.slice('node_modules/'.length).includes('node_modules/'));
-    const depBytes = top.filter((k) => existsSync(join(REPO_ROOT, k))).reduce((n, k) => n + size(join(REPO_ROOT, k)), 0);
-    const appBytes = included.filter((f) => !f.startsWith('dist/')).reduce((n, f) => n + statSync(join(REPO_ROOT, f)).size, 0)
-      + built.filter((f) => included.includes(f)).reduce((n, f) => n + statSync(join(REPO_ROOT, f.replace(/^dist\//, '').replace(/\.js$/, '.ts'))).size, 0);
+    const depBytes = top
+      .filter((k) => existsSync(join(REPO_ROOT, k)))
+      .reduce((n, k) => n + size(join(REPO_ROOT, k)), 0);
+    const appBytes =
+      included.filter((f) => !f.startsWith('dist/')).reduce((n, f) => n + statSync(join(REPO_ROOT, f)).size, 0) +
+      built
+        .filter((f) => included.includes(f))
+        .reduce((n, f) => n + statSync(join(REPO_ROOT, f.replace(/^dist\//, '').replace(/\.js$/, '.ts'))).size, 0);
     expect(appBytes).toBeLessThan(5 * 1024 * 1024);
     expect(depBytes + appBytes).toBeLessThan(PACKAGE_LIMIT_BYTES);
   });
@@ -156,15 +241,31 @@ describe('deployment package (the packager, over this build)', () => {
     expect(files).toContain('package.json');
     expect(files).toContain('dist/functions/startup.js');
     expect(files).toContain('dist/console/manifest.json');
-    for (const dir of ['functions', 'orchestrations', 'shared']) expect(files.some((f) => f.startsWith(`dist/${dir}/`) && f.endsWith('.js')), dir).toBe(true);
-    const allowed = /^(host\.json|package\.json|package-lock\.json|dist\/(functions|orchestrations|shared)\/.*\.js|dist\/console\/.*)$/;
+    for (const dir of ['functions', 'orchestrations', 'shared'])
+      expect(
+        files.some((f) => f.startsWith(`dist/${dir}/`) && f.endsWith('.js')),
+        dir,
+      ).toBe(true);
+    const allowed =
+      /^(host\.json|package\.json|package-lock\.json|dist\/(functions|orchestrations|shared)\/.*\.js|dist\/console\/.*)$/;
     expect(files.filter((f) => !allowed.test(f))).toEqual([]);
   });
 
   it('the production packages it copies hold no dev tool and stay under the size bound with the app', () => {
     const pkgs = productionPackages(REPO_ROOT);
     const names = new Set(pkgs.map((p) => p.rel.split('node_modules/').pop()!));
-    for (const tool of ['vitest', 'azurite', 'typescript', 'better-sqlite3', 'esbuild', 'playwright-core', 'eslint', 'tsx', 'preact']) expect(names.has(tool), tool).toBe(false);
+    for (const tool of [
+      'vitest',
+      'azurite',
+      'typescript',
+      'better-sqlite3',
+      'esbuild',
+      'playwright-core',
+      'eslint',
+      'tsx',
+      'preact',
+    ])
+      expect(names.has(tool), tool).toBe(false);
     for (const dep of Object.keys(pkg.dependencies)) expect(names.has(dep), dep).toBe(true);
     const size = (p: string): number => {
       const st = statSync(p);
@@ -172,7 +273,8 @@ describe('deployment package (the packager, over this build)', () => {
       return readdirSync(p).reduce((n, e) => n + size(join(p, e)), 0);
     };
     const top = pkgs.filter((p) => !p.rel.includes('node_modules/'));
-    const bytes = top.reduce((n, p) => n + size(p.from), 0) + files.reduce((n, f) => n + statSync(join(REPO_ROOT, f)).size, 0);
+    const bytes =
+      top.reduce((n, p) => n + size(p.from), 0) + files.reduce((n, f) => n + statSync(join(REPO_ROOT, f)).size, 0);
     expect(bytes).toBeLessThan(PACKAGE_LIMIT_BYTES);
   });
 });

@@ -31,20 +31,50 @@ const BROAD_ROLES: Record<string, string> = {
 
 /** What each identity-based connection needs: one of the role sets, on the resource symbol in roles.bicep. */
 const NEEDS: Array<{ connection: string; scope: string; anyOf: string[][] }> = [
-  { connection: 'AzureWebJobsStorage (host, Flex package, Durable Functions blobs) + reports', scope: 'storage', anyOf: [['Storage Blob Data Owner']] },
-  { connection: 'Durable Functions queues (Azure Storage backend)', scope: 'storage', anyOf: [['Storage Queue Data Contributor']] },
-  { connection: 'Durable Functions tables + records tables (StorageAccountName)', scope: 'storage', anyOf: [['Storage Table Data Contributor']] },
-  { connection: 'ServiceBusConnection (publisher + triggers)', scope: 'serviceBus', anyOf: [['Azure Service Bus Data Owner'], ['Azure Service Bus Data Sender', 'Azure Service Bus Data Receiver']] },
+  {
+    connection: 'AzureWebJobsStorage (host, Flex package, Durable Functions blobs) + reports',
+    scope: 'storage',
+    anyOf: [['Storage Blob Data Owner']],
+  },
+  {
+    connection: 'Durable Functions queues (Azure Storage backend)',
+    scope: 'storage',
+    anyOf: [['Storage Queue Data Contributor']],
+  },
+  {
+    connection: 'Durable Functions tables + records tables (StorageAccountName)',
+    scope: 'storage',
+    anyOf: [['Storage Table Data Contributor']],
+  },
+  {
+    connection: 'ServiceBusConnection (publisher + triggers)',
+    scope: 'serviceBus',
+    anyOf: [['Azure Service Bus Data Owner'], ['Azure Service Bus Data Sender', 'Azure Service Bus Data Receiver']],
+  },
   { connection: 'Key Vault references', scope: 'vault', anyOf: [['Key Vault Secrets User']] },
-  { connection: 'Application Insights with local auth off', scope: 'appInsights', anyOf: [['Monitoring Metrics Publisher']] },
-  { connection: 'DURABLE_TASK_SCHEDULER_CONNECTION_STRING', scope: 'scheduler', anyOf: [['Durable Task Data Contributor']] },
+  {
+    connection: 'Application Insights with local auth off',
+    scope: 'appInsights',
+    anyOf: [['Monitoring Metrics Publisher']],
+  },
+  {
+    connection: 'DURABLE_TASK_SCHEDULER_CONNECTION_STRING',
+    scope: 'scheduler',
+    anyOf: [['Durable Task Data Contributor']],
+  },
 ];
 
 const roles = infraFile('modules/roles.bicep');
 const roleIds = objectEntries(decl(roles, 'var', 'roleIds').value);
 const idToName = new Map(Object.entries(BUILT_IN_ROLES).map(([n, id]) => [id, n]));
 
-interface Assignment { symbol: string; scope: string; role: string; principal: string; condition: string | undefined }
+interface Assignment {
+  symbol: string;
+  scope: string;
+  role: string;
+  principal: string;
+  condition: string | undefined;
+}
 const assignments: Assignment[] = roles.decls
   .filter((d) => d.kind === 'resource' && d.type.startsWith('Microsoft.Authorization/roleAssignments@'))
   .map((d) => {
@@ -52,26 +82,37 @@ const assignments: Assignment[] = roles.decls
     const props = objectEntries(body.get('properties')!);
     const key = /roleIds\.(\w+)/.exec(props.get('roleDefinitionId') ?? '')?.[1] ?? '';
     const id = roleIds.get(key)?.replace(/'/g, '') ?? '';
-    return { symbol: d.name, scope: body.get('scope') ?? '', role: idToName.get(id) ?? `unknown ${key} ${id}`, principal: props.get('principalId') ?? '', condition: /^if \((.*)\)/.exec(d.value)?.[1] };
+    return {
+      symbol: d.name,
+      scope: body.get('scope') ?? '',
+      role: idToName.get(id) ?? `unknown ${key} ${id}`,
+      principal: props.get('principalId') ?? '',
+      condition: /^if \((.*)\)/.exec(d.value)?.[1],
+    };
   });
 const appAssignments = assignments.filter((a) => a.principal === 'principalId');
 
 describe('infra: role assignments of the app identity', () => {
   it('uses only documented built-in role ids', () => {
     expect(roleIds.size).toBeGreaterThan(5);
-    for (const [key, id] of roleIds) expect(idToName.has(id.replace(/'/g, '')), `roleIds.${key} = ${id} is not a known built-in role id`).toBe(true);
+    for (const [key, id] of roleIds)
+      expect(idToName.has(id.replace(/'/g, '')), `roleIds.${key} = ${id} is not a known built-in role id`).toBe(true);
   });
 
   it('assigns every role an identity-based connection needs, on the resource it is for', () => {
     for (const need of NEEDS) {
       const granted = appAssignments.filter((a) => a.scope === need.scope).map((a) => a.role);
-      expect(need.anyOf.some((set) => set.every((r) => granted.includes(r))), `${need.connection}: needs ${need.anyOf.map((s) => s.join(' + ')).join(' or ')} on ${need.scope}, has ${granted.join(', ') || 'nothing'}`).toBe(true);
+      expect(
+        need.anyOf.some((set) => set.every((r) => granted.includes(r))),
+        `${need.connection}: needs ${need.anyOf.map((s) => s.join(' + ')).join(' or ')} on ${need.scope}, has ${granted.join(', ') || 'nothing'}`,
+      ).toBe(true);
     }
   });
 
   it('assigns the app nothing else: no role beyond the needs, no broad role anywhere in infra/', () => {
     const needed = new Set(NEEDS.flatMap((n) => n.anyOf.flat().map((r) => `${n.scope}:${r}`)));
-    for (const a of appAssignments) expect(needed.has(`${a.scope}:${a.role}`), `${a.symbol}: ${a.role} on ${a.scope} is not needed`).toBe(true);
+    for (const a of appAssignments)
+      expect(needed.has(`${a.scope}:${a.role}`), `${a.symbol}: ${a.role} on ${a.scope} is not needed`).toBe(true);
     for (const f of loadInfra()) {
       for (const [name, id] of Object.entries(BROAD_ROLES)) expect(f.text, `${f.rel} uses ${name}`).not.toContain(id);
     }
@@ -88,8 +129,11 @@ describe('infra: role assignments of the app identity', () => {
 
   it('scopes each assignment to an existing resource of the right type', () => {
     const types: Record<string, string> = {
-      storage: 'Microsoft.Storage/storageAccounts', serviceBus: 'Microsoft.ServiceBus/namespaces', vault: 'Microsoft.KeyVault/vaults',
-      appInsights: 'Microsoft.Insights/components', scheduler: 'Microsoft.DurableTask/schedulers',
+      storage: 'Microsoft.Storage/storageAccounts',
+      serviceBus: 'Microsoft.ServiceBus/namespaces',
+      vault: 'Microsoft.KeyVault/vaults',
+      appInsights: 'Microsoft.Insights/components',
+      scheduler: 'Microsoft.DurableTask/schedulers',
     };
     for (const a of assignments) {
       const target = decl(roles, 'resource', a.scope);
@@ -99,6 +143,8 @@ describe('infra: role assignments of the app identity', () => {
 
   it('does not grant Azure Databricks by RBAC (workspace access is granted in the workspace) and says so', () => {
     expect(roles.text).not.toMatch(/Microsoft\.Databricks/);
-    expect(readFileSync(roles.path, 'utf8')).toMatch(/Databricks is not here on purpose: workspace access is granted in the workspace/);
+    expect(readFileSync(roles.path, 'utf8')).toMatch(
+      /Databricks is not here on purpose: workspace access is granted in the workspace/,
+    );
   });
 });

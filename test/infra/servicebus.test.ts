@@ -7,7 +7,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AZURE_UNCONSUMED_SUBSCRIPTIONS, CONFIG_PATH, EMULATOR_ONLY_PROPERTIES, TOPOLOGY_PATH, azureTopology, renderTopology, type AzureTopology } from '../../scripts/servicebus-topology';
+import {
+  AZURE_UNCONSUMED_SUBSCRIPTIONS,
+  CONFIG_PATH,
+  EMULATOR_ONLY_PROPERTIES,
+  TOPOLOGY_PATH,
+  azureTopology,
+  renderTopology,
+  type AzureTopology,
+} from '../../scripts/servicebus-topology';
 import { REPO_ROOT } from '../helpers/host';
 import { decl, infraFile, objectEntries } from './bicep';
 
@@ -26,12 +34,20 @@ describe('infra: Service Bus topology from Config.json', () => {
   });
 
   it('has the same queues, topics, subscriptions and rules as Config.json, with the same property values', () => {
-    const topics = ns.Topics as Array<{ Name: string; Properties: Json; Subscriptions: Array<{ Name: string; Properties: Json; Rules?: Array<{ Name: string; Properties: Json }> }> }>;
+    const topics = ns.Topics as Array<{
+      Name: string;
+      Properties: Json;
+      Subscriptions: Array<{ Name: string; Properties: Json; Rules?: Array<{ Name: string; Properties: Json }> }>;
+    }>;
     expect(committed.queues.map((q) => q.name)).toEqual((ns.Queues as Array<{ Name: string }>).map((q) => q.Name));
     expect(committed.topics.map((t) => t.name)).toEqual(topics.map((t) => t.Name));
-    expect(committed.subscriptions.map((s) => `${s.topic}/${s.name}`)).toEqual(topics.flatMap((t) => t.Subscriptions.map((s) => `${t.Name}/${s.Name}`)));
+    expect(committed.subscriptions.map((s) => `${s.topic}/${s.name}`)).toEqual(
+      topics.flatMap((t) => t.Subscriptions.map((s) => `${t.Name}/${s.Name}`)),
+    );
     expect(committed.rules.map((r) => `${r.topic}/${r.subscription}/${r.name}`)).toEqual(
-      topics.flatMap((t) => t.Subscriptions.flatMap((s) => (s.Rules ?? []).map((r) => `${t.Name}/${s.Name}/${r.Name}`))),
+      topics.flatMap((t) =>
+        t.Subscriptions.flatMap((s) => (s.Rules ?? []).map((r) => `${t.Name}/${s.Name}/${r.Name}`)),
+      ),
     );
     // Every property value carried over (ARM names are the emulator names with a lower-case first letter).
     const check = (emu: Json, arm: Json, what: string) => {
@@ -40,12 +56,16 @@ describe('infra: Service Bus topology from Config.json', () => {
         expect(arm[lowerFirst(k)], `${what}.${k}`).toEqual(v);
       }
     };
-    (ns.Queues as Array<{ Name: string; Properties: Json }>).forEach((q, i) => check(q.Properties, committed.queues[i]!.properties, q.Name));
+    (ns.Queues as Array<{ Name: string; Properties: Json }>).forEach((q, i) =>
+      check(q.Properties, committed.queues[i]!.properties, q.Name),
+    );
     topics.forEach((t, i) => check(t.Properties, committed.topics[i]!.properties, t.Name));
     const subs = topics.flatMap((t) => t.Subscriptions);
     subs.forEach((s, i) => {
       const override = AZURE_UNCONSUMED_SUBSCRIPTIONS[`${committed.subscriptions[i]!.topic}/${s.Name}`] ?? {};
-      const props = Object.fromEntries(Object.entries(s.Properties).filter(([k]) => override[lowerFirst(k)] === undefined));
+      const props = Object.fromEntries(
+        Object.entries(s.Properties).filter(([k]) => override[lowerFirst(k)] === undefined),
+      );
       check(props, committed.subscriptions[i]!.properties, s.Name);
     });
     const rules = subs.flatMap((s) => s.Rules ?? []);
@@ -55,7 +75,8 @@ describe('infra: Service Bus topology from Config.json', () => {
       if (p.FilterType === 'Correlation') {
         expect(arm['filterType']).toBe('CorrelationFilter');
         const f = arm['correlationFilter'] as Json;
-        for (const [k, v] of Object.entries(p.CorrelationFilter ?? {})) expect(f[lowerFirst(k)], `${r.Name}.${k}`).toBe(v);
+        for (const [k, v] of Object.entries(p.CorrelationFilter ?? {}))
+          expect(f[lowerFirst(k)], `${r.Name}.${k}`).toBe(v);
       } else {
         expect(arm).toEqual({ filterType: 'SqlFilter', sqlFilter: { sqlExpression: p.SqlFilter?.SqlExpression } });
       }
@@ -71,7 +92,10 @@ describe('infra: Service Bus topology from Config.json', () => {
     expect(consumed.size).toBeGreaterThanOrEqual(5);
     for (const s of committed.subscriptions) {
       if (consumed.has(s.name)) continue;
-      expect(s.properties['defaultMessageTimeToLive'], `${s.topic}/${s.name} has no consumer and no TTL in Azure`).toMatch(/^P\d+D$/);
+      expect(
+        s.properties['defaultMessageTimeToLive'],
+        `${s.topic}/${s.name} has no consumer and no TTL in Azure`,
+      ).toMatch(/^P\d+D$/);
       expect(s.properties['deadLetteringOnMessageExpiration']).toBe(false);
     }
   });
@@ -83,7 +107,9 @@ describe('infra: Service Bus topology from Config.json', () => {
     expect(text).not.toContain('PT1H');
     expect(text).not.toContain('PT5M');
     expect(text.toLowerCase()).not.toContain('duplicatedetectionhistorytimewindow');
-    expect((text.match(/defaultMessageTimeToLive/g) ?? []).length).toBe(Object.keys(AZURE_UNCONSUMED_SUBSCRIPTIONS).length);
+    expect((text.match(/defaultMessageTimeToLive/g) ?? []).length).toBe(
+      Object.keys(AZURE_UNCONSUMED_SUBSCRIPTIONS).length,
+    );
     expect(text).not.toMatch(/"forwardTo": ""/);
     const readme = readFileSync(join(dirname(CONFIG_PATH), 'README.md'), 'utf8');
     for (const p of EMULATOR_ONLY_PROPERTIES) expect(readme).toContain(`\`${p}\``);
@@ -124,11 +150,25 @@ describe('infra: Service Bus topology from Config.json', () => {
       const body = objectEntries(d.value.slice(d.value.indexOf('{')));
       const props = body.get('properties')!;
       // Properties are the item's, plus at most the Azure duplicate window.
-      expect(props === `${item}.properties` || props.startsWith(`union(${item}.properties, `), `${symbol}: ${props}`).toBe(true);
-      if (props !== `${item}.properties`) expect(props).toContain('duplicateDetectionHistoryTimeWindow: duplicateDetectionWindow');
+      expect(
+        props === `${item}.properties` || props.startsWith(`union(${item}.properties, `),
+        `${symbol}: ${props}`,
+      ).toBe(true);
+      if (props !== `${item}.properties`)
+        expect(props).toContain('duplicateDetectionHistoryTimeWindow: duplicateDetectionWindow');
     }
-    expect(objectEntries(decl(bicep, 'resource', 'subscriptions').value.slice(decl(bicep, 'resource', 'subscriptions').value.indexOf('{'))).get('name')).toBe("'${namespace.name}/${s.topic}/${s.name}'");
-    expect(objectEntries(decl(bicep, 'resource', 'rules').value.slice(decl(bicep, 'resource', 'rules').value.indexOf('{'))).get('name')).toBe("'${namespace.name}/${r.topic}/${r.subscription}/${r.name}'");
+    expect(
+      objectEntries(
+        decl(bicep, 'resource', 'subscriptions').value.slice(
+          decl(bicep, 'resource', 'subscriptions').value.indexOf('{'),
+        ),
+      ).get('name'),
+    ).toBe("'${namespace.name}/${s.topic}/${s.name}'");
+    expect(
+      objectEntries(
+        decl(bicep, 'resource', 'rules').value.slice(decl(bicep, 'resource', 'rules').value.indexOf('{')),
+      ).get('name'),
+    ).toBe("'${namespace.name}/${r.topic}/${r.subscription}/${r.name}'");
   });
 
   it('uses a duplicate detection window of at least 10 minutes in Azure, Standard tier by default, local auth off', () => {
@@ -137,7 +177,9 @@ describe('infra: Service Bus topology from Config.json', () => {
       return m ? Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0) : NaN;
     };
     expect(minutes(decl(bicep, 'param', 'duplicateDetectionWindow').value)).toBeGreaterThanOrEqual(10);
-    expect(minutes(decl(infraFile('resources.bicep'), 'param', 'duplicateDetectionWindow').value)).toBeGreaterThanOrEqual(10);
+    expect(
+      minutes(decl(infraFile('resources.bicep'), 'param', 'duplicateDetectionWindow').value),
+    ).toBeGreaterThanOrEqual(10);
     expect(decl(infraFile('resources.bicep'), 'param', 'serviceBusSku').value).toBe("'Standard'");
     const props = objectEntries(objectEntries(decl(bicep, 'resource', 'namespace').value).get('properties')!);
     expect(props.get('disableLocalAuth')).toBe('true');

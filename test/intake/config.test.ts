@@ -1,7 +1,13 @@
 /** The config reader: defaults, parsing, and loud failures that name each setting without echoing secrets. */
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../shared/errors';
-import { loadConfig, requireSetting, SETTINGS_DOC, settingsMarkdownTable, type IntakeConfig } from '../../shared/config';
+import {
+  loadConfig,
+  requireSetting,
+  SETTINGS_DOC,
+  settingsMarkdownTable,
+  type IntakeConfig,
+} from '../../shared/config';
 import { INTAKE_CONFIG, INTAKE_SETTINGS, INTAKE_SETTINGS_DOC, type IntakeSettings } from '../../shared/intake/sources';
 import { BASE_ENV } from './helpers';
 
@@ -33,9 +39,15 @@ describe('loadConfig', () => {
   });
 
   it('supports identity-based storage and Service Bus', () => {
-    const c = loadConfig({ StorageAccountName: 'stagecraftdata', ServiceBusConnection__fullyQualifiedNamespace: 'sb://sb-stagecraft.servicebus.windows.net/' });
+    const c = loadConfig({
+      StorageAccountName: 'stagecraftdata',
+      ServiceBusConnection__fullyQualifiedNamespace: 'sb://sb-stagecraft.servicebus.windows.net/',
+    });
     expect(c.storage).toEqual({ kind: 'identity', accountName: 'stagecraftdata' });
-    expect(c.serviceBus).toMatchObject({ kind: 'identity', fullyQualifiedNamespace: 'sb-stagecraft.servicebus.windows.net' });
+    expect(c.serviceBus).toMatchObject({
+      kind: 'identity',
+      fullyQualifiedNamespace: 'sb-stagecraft.servicebus.windows.net',
+    });
   });
 
   it('splits comma-separated secrets for rotation and model lists, trimming blanks', () => {
@@ -45,9 +57,21 @@ describe('loadConfig', () => {
   });
 
   it('fails once, naming every missing or invalid setting and what to set', () => {
-    const problems = problemsOf({ MLFLOW_WEBHOOK_TOLERANCE_SECONDS: 'five', INTAKE_MAX_BODY_BYTES: '-1', MLFLOW_TRACKING_URI: 'ftp://x', RECONCILER_SCHEDULE: '*/5 * * * *' });
+    const problems = problemsOf({
+      MLFLOW_WEBHOOK_TOLERANCE_SECONDS: 'five',
+      INTAKE_MAX_BODY_BYTES: '-1',
+      MLFLOW_TRACKING_URI: 'ftp://x',
+      RECONCILER_SCHEDULE: '*/5 * * * *',
+    });
     expect(problems.map((p) => p.setting).sort()).toEqual(
-      ['AzureWebJobsStorage or StorageAccountName', 'INTAKE_MAX_BODY_BYTES', 'MLFLOW_TRACKING_URI', 'MLFLOW_WEBHOOK_TOLERANCE_SECONDS', 'RECONCILER_SCHEDULE', 'ServiceBusConnection or ServiceBusConnection__fullyQualifiedNamespace'].sort(),
+      [
+        'AzureWebJobsStorage or StorageAccountName',
+        'INTAKE_MAX_BODY_BYTES',
+        'MLFLOW_TRACKING_URI',
+        'MLFLOW_WEBHOOK_TOLERANCE_SECONDS',
+        'RECONCILER_SCHEDULE',
+        'ServiceBusConnection or ServiceBusConnection__fullyQualifiedNamespace',
+      ].sort(),
     );
   });
 
@@ -65,7 +89,9 @@ describe('loadConfig', () => {
 
   it('requireSetting names the setting a feature needs', () => {
     const c = loadConfig(MIN);
-    expect(() => requireSetting(c.mlflow.trackingUri, 'MLFLOW_TRACKING_URI')).toThrow(/MLFLOW_TRACKING_URI is required/);
+    expect(() => requireSetting(c.mlflow.trackingUri, 'MLFLOW_TRACKING_URI')).toThrow(
+      /MLFLOW_TRACKING_URI is required/,
+    );
   });
 
   it('documents every setting in the generated README table', () => {
@@ -82,7 +108,16 @@ describe('intake settings declared by the sources (INTAKE_SETTINGS)', () => {
   const envs: Array<Record<string, string | undefined>> = [
     MIN,
     BASE_ENV,
-    { ...MIN, AZDO_WEBHOOK_HEADER_NAME: 'X-Custom', AZDO_WEBHOOK_HEADER_SECRETS: 'h1, h2', DATABRICKS_ALERT_MODELS: 'a1=fraud, b = churn', AZUREML_DRIFT_MODELS: 'm=x', DATABRICKS_UC_WEBHOOK_TOLERANCE_SECONDS: '60', CLOUDEVENTS_KEYS: 'k', INTAKE_MAX_BODY_BYTES: '2048' },
+    {
+      ...MIN,
+      AZDO_WEBHOOK_HEADER_NAME: 'X-Custom',
+      AZDO_WEBHOOK_HEADER_SECRETS: 'h1, h2',
+      DATABRICKS_ALERT_MODELS: 'a1=fraud, b = churn',
+      AZUREML_DRIFT_MODELS: 'm=x',
+      DATABRICKS_UC_WEBHOOK_TOLERANCE_SECONDS: '60',
+      CLOUDEVENTS_KEYS: 'k',
+      INTAKE_MAX_BODY_BYTES: '2048',
+    },
   ];
 
   it('parse every environment into exactly what loadConfig gives as config.intake', () => {
@@ -90,11 +125,29 @@ describe('intake settings declared by the sources (INTAKE_SETTINGS)', () => {
   });
 
   it('report the same invalid settings as loadConfig, named the same', () => {
-    const env = { ...MIN, MLFLOW_WEBHOOK_TOLERANCE_SECONDS: 'five', AZDO_WEBHOOK_USERNAME: 'u', DATABRICKS_JOBS_WEBHOOK_USERNAME: 'j', DATABRICKS_ALERT_MODELS: 'nomodel', INTAKE_MAX_BODY_BYTES: '-1' };
-    const mine = INTAKE_SETTINGS.safeParse(env).error?.issues.map((i) => String(i.path[0])).sort();
-    const theirs = problemsOf(env).map((p) => p.setting).filter((s) => INTAKE_SETTINGS_DOC.some((d) => d.name === s)).sort();
+    const env = {
+      ...MIN,
+      MLFLOW_WEBHOOK_TOLERANCE_SECONDS: 'five',
+      AZDO_WEBHOOK_USERNAME: 'u',
+      DATABRICKS_JOBS_WEBHOOK_USERNAME: 'j',
+      DATABRICKS_ALERT_MODELS: 'nomodel',
+      INTAKE_MAX_BODY_BYTES: '-1',
+    };
+    const mine = INTAKE_SETTINGS.safeParse(env)
+      .error?.issues.map((i) => String(i.path[0]))
+      .sort();
+    const theirs = problemsOf(env)
+      .map((p) => p.setting)
+      .filter((s) => INTAKE_SETTINGS_DOC.some((d) => d.name === s))
+      .sort();
     expect(mine).toEqual(theirs);
-    expect(mine).toEqual(['AZDO_WEBHOOK_PASSWORDS', 'DATABRICKS_ALERT_MODELS', 'DATABRICKS_JOBS_WEBHOOK_PASSWORDS', 'INTAKE_MAX_BODY_BYTES', 'MLFLOW_WEBHOOK_TOLERANCE_SECONDS']);
+    expect(mine).toEqual([
+      'AZDO_WEBHOOK_PASSWORDS',
+      'DATABRICKS_ALERT_MODELS',
+      'DATABRICKS_JOBS_WEBHOOK_PASSWORDS',
+      'INTAKE_MAX_BODY_BYTES',
+      'MLFLOW_WEBHOOK_TOLERANCE_SECONDS',
+    ]);
   });
 
   it('document the intake settings exactly as SETTINGS_DOC does, in the same order', () => {

@@ -55,7 +55,13 @@ export const mlflowPromptVersion = {
   entity: 'prompt_version',
   action: 'created',
   timestamp: '2026-05-14T08:10:00.000000+00:00',
-  data: { name: 'support-triage', version: '3', template: 'Classify: {{ticket}}', tags: { author: 'ml-team' }, description: 'tighter instructions' },
+  data: {
+    name: 'support-triage',
+    version: '3',
+    template: 'Classify: {{ticket}}',
+    tags: { author: 'ml-team' },
+    description: 'tighter instructions',
+  },
 };
 
 export const databricksTransitioned = {
@@ -125,7 +131,11 @@ export const githubPrMerged = {
     merge_commit_sha: '9c1e7d2b6a0f4e3d8c1b2a3f4e5d6c7b8a9f0e1d',
     merged_by: { login: 'alice', id: 1001, type: 'User' },
     user: { login: 'bob', id: 1002 },
-    head: { ref: 'feature/may-features', sha: '4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c', repo: { full_name: 'contoso/fraud-ml' } },
+    head: {
+      ref: 'feature/may-features',
+      sha: '4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c',
+      repo: { full_name: 'contoso/fraud-ml' },
+    },
     base: { ref: 'main', sha: '0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b', repo: { full_name: 'contoso/fraud-ml' } },
     labels: [{ name: 'retrain' }],
   },
@@ -153,13 +163,22 @@ export const githubPushMain = {
       modified: ['training/features.py'],
     },
   ],
-  head_commit: { id: '9c1e7d2b6a0f4e3d8c1b2a3f4e5d6c7b8a9f0e1d', message: 'Merge pull request #412 ...', timestamp: '2026-05-14T08:55:12Z' },
+  head_commit: {
+    id: '9c1e7d2b6a0f4e3d8c1b2a3f4e5d6c7b8a9f0e1d',
+    message: 'Merge pull request #412 ...',
+    timestamp: '2026-05-14T08:55:12Z',
+  },
   pusher: { name: 'alice', email: 'alice@contoso.com' },
   repository: { full_name: 'contoso/fraud-ml', default_branch: 'main' },
   sender: { login: 'alice' },
 };
 
-export const githubPing = { zen: 'Keep it logically awesome.', hook_id: 292430182, hook: { type: 'Repository' }, repository: { full_name: 'contoso/fraud-ml' } };
+export const githubPing = {
+  zen: 'Keep it logically awesome.',
+  hook_id: 292430182,
+  hook: { type: 'Repository' },
+  repository: { full_name: 'contoso/fraud-ml' },
+};
 
 export const adoPrCompleted = {
   subscriptionId: 'aaaa0a0a-bb1b-cc2c-dd3d-eeeeee4e4e4e',
@@ -205,9 +224,26 @@ export const adoPushRelease = {
   publisherId: 'tfs',
   message: { text: 'Alice pushed updates to fraud-ml:release/2026.05' },
   resource: {
-    commits: [{ commitId: '33b55f7cb7e7e245323987634f960cf4a6e6bc74', author: { name: 'Alice', email: 'alice@contoso.com', date: '2026-05-14T09:00:00Z' }, comment: 'Release prep' }],
-    refUpdates: [{ name: 'refs/heads/release/2026.05', oldObjectId: 'aad331d8d3b131fa9ae03cf5e53965b51942618a', newObjectId: '33b55f7cb7e7e245323987634f960cf4a6e6bc74' }],
-    repository: { id: 'c2c2c2c2-dddd-eeee-ffff-a3a3a3a3a3a3', name: 'fraud-ml', project: { id: 'd3d3', name: 'Risk' }, remoteUrl: 'https://dev.azure.com/contoso/Risk/_git/fraud-ml' },
+    commits: [
+      {
+        commitId: '33b55f7cb7e7e245323987634f960cf4a6e6bc74',
+        author: { name: 'Alice', email: 'alice@contoso.com', date: '2026-05-14T09:00:00Z' },
+        comment: 'Release prep',
+      },
+    ],
+    refUpdates: [
+      {
+        name: 'refs/heads/release/2026.05',
+        oldObjectId: 'aad331d8d3b131fa9ae03cf5e53965b51942618a',
+        newObjectId: '33b55f7cb7e7e245323987634f960cf4a6e6bc74',
+      },
+    ],
+    repository: {
+      id: 'c2c2c2c2-dddd-eeee-ffff-a3a3a3a3a3a3',
+      name: 'fraud-ml',
+      project: { id: 'd3d3', name: 'Risk' },
+      remoteUrl: 'https://dev.azure.com/contoso/Risk/_git/fraud-ml',
+    },
     pushedBy: { displayName: 'Alice', uniqueName: 'alice@contoso.com' },
     pushId: 14,
     date: '2026-05-14T09:00:05Z',
@@ -221,14 +257,18 @@ export const azureMonitorFired = {
   schemaId: 'azureMonitorCommonAlertSchema',
   data: {
     essentials: {
-      alertId: '/subscriptions/11111111-2222-3333-4444-555555555555/providers/Microsoft.AlertsManagement/alerts/3f2d4487-b0fc-4125-8bd5-7ad17384221e',
+      alertId:
+        '/subscriptions/11111111-2222-3333-4444-555555555555/providers/Microsoft.AlertsManagement/alerts/3f2d4487-b0fc-4125-8bd5-7ad17384221e',
       alertRule: 'fraud-detector-feature-drift',
-      alertRuleID: '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-mlops/providers/microsoft.insights/scheduledqueryrules/fraud-detector-feature-drift',
+      alertRuleID:
+        '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-mlops/providers/microsoft.insights/scheduledqueryrules/fraud-detector-feature-drift',
       severity: 'Sev2',
       signalType: 'Log',
       monitorCondition: 'Fired',
       monitoringService: 'Log Alerts V2',
-      alertTargetIDs: ['/subscriptions/11111111-2222-3333-4444-555555555555/resourcegroups/rg-mlops/providers/microsoft.operationalinsights/workspaces/law-mlops'],
+      alertTargetIDs: [
+        '/subscriptions/11111111-2222-3333-4444-555555555555/resourcegroups/rg-mlops/providers/microsoft.operationalinsights/workspaces/law-mlops',
+      ],
       configurationItems: ['law-mlops'],
       originAlertId: 'b7e3c5d2-0000',
       firedDateTime: '2026-05-14T11:00:32.1234567Z',
@@ -305,14 +345,37 @@ export const driftEvidently = {
   model: { name: 'fraud-detector' },
   evidently: {
     metrics: [
-      { metric: 'DatasetDriftMetric', result: { drift_share: 0.5, number_of_columns: 15, number_of_drifted_columns: 4, share_of_drifted_columns: 0.2667, dataset_drift: false } },
+      {
+        metric: 'DatasetDriftMetric',
+        result: {
+          drift_share: 0.5,
+          number_of_columns: 15,
+          number_of_drifted_columns: 4,
+          share_of_drifted_columns: 0.2667,
+          dataset_drift: false,
+        },
+      },
       {
         metric: 'DataDriftTable',
         result: {
           number_of_columns: 15,
           drift_by_columns: {
-            merchant_category: { column_name: 'merchant_category', column_type: 'cat', stattest_name: 'chi-square p_value', stattest_threshold: 0.05, drift_score: 0.0001, drift_detected: true },
-            amount: { column_name: 'amount', column_type: 'num', stattest_name: 'K-S p_value', stattest_threshold: 0.05, drift_score: 0.4, drift_detected: false },
+            merchant_category: {
+              column_name: 'merchant_category',
+              column_type: 'cat',
+              stattest_name: 'chi-square p_value',
+              stattest_threshold: 0.05,
+              drift_score: 0.0001,
+              drift_detected: true,
+            },
+            amount: {
+              column_name: 'amount',
+              column_type: 'num',
+              stattest_name: 'K-S p_value',
+              stattest_threshold: 0.05,
+              drift_score: 0.4,
+              drift_detected: false,
+            },
           },
         },
       },
@@ -336,7 +399,12 @@ export const retrainCloudEvent = {
   id: 'req-2026-05-14-001',
   time: '2026-05-14T09:00:00Z',
   datacontenttype: 'application/json',
-  data: { model: { name: 'fraud-detector' }, reason: 'manual: new labels', requestedBy: 'alice@contoso.com', requestId: 'req-001' },
+  data: {
+    model: { name: 'fraud-detector' },
+    reason: 'manual: new labels',
+    requestedBy: 'alice@contoso.com',
+    requestId: 'req-001',
+  },
 };
 
 export const promoteCloudEvent = {
@@ -352,5 +420,11 @@ export const jobFinishedCloudEvent = {
   type: 'io.stagecraft.job.finished',
   source: '/databricks/jobs/123456789012345',
   id: 'run-455644833',
-  data: { provider: 'databricks', jobId: '123456789012345', runId: '455644833', outcome: 'success', resultState: 'SUCCESS' },
+  data: {
+    provider: 'databricks',
+    jobId: '123456789012345',
+    runId: '455644833',
+    outcome: 'success',
+    resultState: 'SUCCESS',
+  },
 };

@@ -31,7 +31,8 @@ function prng(seed: number): () => number {
   };
 }
 
-type Source = 'mlflow' | 'databricks' | 'github' | 'azure-devops' | 'azure-monitor' | 'drift' | 'cloudevents' | 'databricks-jobs';
+type Source =
+  'mlflow' | 'databricks' | 'github' | 'azure-devops' | 'azure-monitor' | 'drift' | 'cloudevents' | 'databricks-jobs';
 
 const ROUTES: Record<Source, string> = {
   mlflow: '/api/webhooks/mlflow',
@@ -56,8 +57,33 @@ const BASES: Record<Source, unknown[]> = {
 };
 
 const HOSTILE: unknown[] = [
-  'x\ud800y', '\udc00', 'a\u0000b', '\u0007bell', 'm'.repeat(1000), 'n'.repeat(20_000), '', ' ', '%', '%zz', '/', '../..', '#?\\',
-  '😀'.repeat(300), 'ü'.repeat(800), '\u202eRTL', 'null', 0, -1, 1e308, 2 ** 64, true, null, [], {}, ['a'], { name: 'x' },
+  'x\ud800y',
+  '\udc00',
+  'a\u0000b',
+  '\u0007bell',
+  'm'.repeat(1000),
+  'n'.repeat(20_000),
+  '',
+  ' ',
+  '%',
+  '%zz',
+  '/',
+  '../..',
+  '#?\\',
+  '😀'.repeat(300),
+  'ü'.repeat(800),
+  '\u202eRTL',
+  'null',
+  0,
+  -1,
+  1e308,
+  2 ** 64,
+  true,
+  null,
+  [],
+  {},
+  ['a'],
+  { name: 'x' },
 ];
 
 interface FuzzRequest {
@@ -70,7 +96,8 @@ interface FuzzRequest {
 
 function leafPaths(value: unknown, path: string[] = [], out: string[][] = []): string[][] {
   if (Array.isArray(value)) value.forEach((v, i) => leafPaths(v, [...path, String(i)], out));
-  else if (typeof value === 'object' && value !== null) for (const [k, v] of Object.entries(value)) leafPaths(v, [...path, k], out);
+  else if (typeof value === 'object' && value !== null)
+    for (const [k, v] of Object.entries(value)) leafPaths(v, [...path, k], out);
   else out.push(path);
   return out;
 }
@@ -98,19 +125,41 @@ function sign(source: Source, body: string, rand: () => number): { headers: Reco
   const now = Math.floor(Date.now() / 1000);
   switch (source) {
     case 'mlflow':
-      return { headers: mlflowHeaders(body, { timestamp: now, deliveryId: `fz-${Math.floor(rand() * 1e9)}` }), query: '' };
+      return {
+        headers: mlflowHeaders(body, { timestamp: now, deliveryId: `fz-${Math.floor(rand() * 1e9)}` }),
+        query: '',
+      };
     case 'databricks':
       return { headers: databricksHeaders(body), query: '' };
     case 'github':
-      return { headers: githubHeaders(body, rand() < 0.5 ? 'pull_request' : 'push', { delivery: `fz-${Math.floor(rand() * 1e9)}` }), query: '' };
+      return {
+        headers: githubHeaders(body, rand() < 0.5 ? 'pull_request' : 'push', {
+          delivery: `fz-${Math.floor(rand() * 1e9)}`,
+        }),
+        query: '',
+      };
     case 'azure-devops':
       return { headers: adoHeaders(), query: '' };
     case 'azure-monitor':
       return { headers: { 'Content-Type': 'application/json' }, query: `?key=${SECRETS.azureMonitor}` };
     case 'drift':
-      return { headers: { 'Content-Type': 'application/json', 'X-Stagecraft-Key': SECRETS.drift, 'x-functions-key': FUNCTION_KEY }, query: '' };
+      return {
+        headers: {
+          'Content-Type': 'application/json',
+          'X-Stagecraft-Key': SECRETS.drift,
+          'x-functions-key': FUNCTION_KEY,
+        },
+        query: '',
+      };
     case 'cloudevents':
-      return { headers: { 'Content-Type': 'application/cloudevents+json', 'X-Stagecraft-Key': 'ce-key', 'x-functions-key': FUNCTION_KEY }, query: '' };
+      return {
+        headers: {
+          'Content-Type': 'application/cloudevents+json',
+          'X-Stagecraft-Key': 'ce-key',
+          'x-functions-key': FUNCTION_KEY,
+        },
+        query: '',
+      };
     case 'databricks-jobs':
       return { headers: jobsHeaders(), query: '' };
   }
@@ -129,7 +178,18 @@ function generate(rand: () => number): FuzzRequest {
   }
   if (r < 0.7) {
     // Signed, but not JSON, or JSON that is not an object.
-    const body = pick(['', 'null', '[]', '0', '"x"', '{', '\u0000\u0001', '{"a":"\\ud800"}', '[{"specversion":"1.0"}]', '{"a":'.repeat(5000)]);
+    const body = pick([
+      '',
+      'null',
+      '[]',
+      '0',
+      '"x"',
+      '{',
+      '\u0000\u0001',
+      '{"a":"\\ud800"}',
+      '[{"specversion":"1.0"}]',
+      '{"a":'.repeat(5000),
+    ]);
     const s = sign(source, body, rand);
     return { what: `signed garbage ${source}`, method: 'POST', path: `${path}${s.query}`, headers: s.headers, body };
   }
@@ -139,18 +199,36 @@ function generate(rand: () => number): FuzzRequest {
     const form = rand() < 0.5;
     const body = form ? `payload=${encodeURIComponent(json)}` : json;
     const s = sign(source, body, rand);
-    return { what: `signed ${form ? 'form' : 'text/plain'} ${source}`, method: 'POST', path: `${path}${s.query}`, headers: { ...s.headers, 'Content-Type': form ? 'application/x-www-form-urlencoded' : 'text/plain' }, body };
+    return {
+      what: `signed ${form ? 'form' : 'text/plain'} ${source}`,
+      method: 'POST',
+      path: `${path}${s.query}`,
+      headers: { ...s.headers, 'Content-Type': form ? 'application/x-www-form-urlencoded' : 'text/plain' },
+      body,
+    };
   }
   if (r < 0.9) {
     // Unsigned or tampered.
     const body = JSON.stringify(mutate(pick(BASES[source]), rand));
     const s = sign(source, `${body} `, rand);
-    return { what: `tampered ${source}`, method: 'POST', path: `${path}${rand() < 0.5 ? s.query : ''}`, headers: rand() < 0.5 ? s.headers : { 'Content-Type': 'application/json' }, body };
+    return {
+      what: `tampered ${source}`,
+      method: 'POST',
+      path: `${path}${rand() < 0.5 ? s.query : ''}`,
+      headers: rand() < 0.5 ? s.headers : { 'Content-Type': 'application/json' },
+      body,
+    };
   }
   if (r < 0.93) {
     // Over the intake limit (the host's own limit is far above).
     const body = Buffer.alloc(MAX_BODY + 1 + Math.floor(rand() * MiB), 0x20);
-    return { what: `oversized ${source}`, method: 'POST', path, headers: { 'Content-Type': 'application/json', ...sign(source, '', rand).headers }, body };
+    return {
+      what: `oversized ${source}`,
+      method: 'POST',
+      path,
+      headers: { 'Content-Type': 'application/json', ...sign(source, '', rand).headers },
+      body,
+    };
   }
   if (r < 0.96) {
     // CloudEvents binary mode with hostile ce-* headers (percent-encoded, malformed escapes).
@@ -159,7 +237,15 @@ function generate(rand: () => number): FuzzRequest {
       what: 'binary cloudevent',
       method: 'POST',
       path: '/api/events',
-      headers: { 'Content-Type': 'application/json', 'ce-specversion': '1.0', 'ce-type': 'io.stagecraft.job.finished', 'ce-source': pick(['/a', '%', '/x%20y']), 'ce-id': id, 'X-Stagecraft-Key': 'ce-key', 'x-functions-key': FUNCTION_KEY },
+      headers: {
+        'Content-Type': 'application/json',
+        'ce-specversion': '1.0',
+        'ce-type': 'io.stagecraft.job.finished',
+        'ce-source': pick(['/a', '%', '/x%20y']),
+        'ce-id': id,
+        'X-Stagecraft-Key': 'ce-key',
+        'x-functions-key': FUNCTION_KEY,
+      },
       body: JSON.stringify(mutate(fx.jobFinishedCloudEvent.data, rand)),
     };
   }
@@ -172,7 +258,13 @@ function generate(rand: () => number): FuzzRequest {
     { path: '/api/nope', method: 'GET' },
     { path: `${path}?key=%ED%A0%80`, method: 'POST' },
   ]);
-  return { what: `odd ${odd.path}`, method: odd.method, path: odd.path, headers: {}, ...(odd.method === 'POST' ? { body: '{}' } : {}) };
+  return {
+    what: `odd ${odd.path}`,
+    method: odd.method,
+    path: odd.path,
+    headers: {},
+    ...(odd.method === 'POST' ? { body: '{}' } : {}),
+  };
 }
 
 function rssBytes(pid: number | undefined): number | undefined {
@@ -222,10 +314,15 @@ describe('intake fuzzing through the real local host', () => {
         const req = requests[i];
         if (req === undefined) return;
         if (i === 200) baseline = rssBytes(host.child.pid); // after warm-up (modules loaded, clients connected)
-        const res = await fetch(`${host.baseUrl}${req.path}`, { method: req.method, headers: req.headers, ...(req.body !== undefined ? { body: req.body } : {}) }).catch((e: unknown) => ({ status: 0, text: () => Promise.resolve(String(e)) }));
+        const res = await fetch(`${host.baseUrl}${req.path}`, {
+          method: req.method,
+          headers: req.headers,
+          ...(req.body !== undefined ? { body: req.body } : {}),
+        }).catch((e: unknown) => ({ status: 0, text: () => Promise.resolve(String(e)) }));
         const text = await res.text();
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-        if (res.status >= 500 || res.status === 0) fiveXx.push(`#${i} ${req.what} ${req.method} ${req.path} → ${res.status} ${text.slice(0, 300)}`);
+        if (res.status >= 500 || res.status === 0)
+          fiveXx.push(`#${i} ${req.what} ${req.method} ${req.path} → ${res.status} ${text.slice(0, 300)}`);
         if (i % 100 === 0) peak = Math.max(peak, rssBytes(host.child.pid) ?? 0);
       }
     };
@@ -239,7 +336,9 @@ describe('intake fuzzing through the real local host', () => {
     expect(statuses.get(413) ?? 0).toBeGreaterThan(10);
     expect(statuses.get(415) ?? 0).toBeGreaterThan(10);
     if (baseline !== undefined && after !== undefined) {
-      expect(Math.max(after, peak) - baseline, `RSS grew from ${baseline} to ${after} (peak ${peak})`).toBeLessThan(256 * MiB);
+      expect(Math.max(after, peak) - baseline, `RSS grew from ${baseline} to ${after} (peak ${peak})`).toBeLessThan(
+        256 * MiB,
+      );
     }
   }, 300_000);
 

@@ -20,7 +20,8 @@ export const SECRETS = {
 
 export const BASE_ENV: Record<string, string> = {
   AzureWebJobsStorage: 'UseDevelopmentStorage=true',
-  ServiceBusConnection: 'Endpoint=sb://127.0.0.1:5672;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;',
+  ServiceBusConnection:
+    'Endpoint=sb://127.0.0.1:5672;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;',
   MLFLOW_WEBHOOK_SECRETS: SECRETS.mlflow.join(','),
   DATABRICKS_WEBHOOK_SECRETS: SECRETS.databricks,
   GITHUB_WEBHOOK_SECRETS: SECRETS.github,
@@ -46,28 +47,49 @@ export const NOW_S = Math.floor(NOW_MS / 1000);
 
 /** Python json.dumps default separators, as MLflow serializes its payloads. */
 export function pythonJson(value: unknown): string {
-  return JSON.stringify(value).replace(/([^\\])":/g, '$1": ').replace(/,(?=["{[\dtfn-])/g, ', ');
+  return JSON.stringify(value)
+    .replace(/([^\\])":/g, '$1": ')
+    .replace(/,(?=["{[\dtfn-])/g, ', ');
 }
 
-export function mlflowHeaders(body: string, opts: { secret?: string; deliveryId?: string; timestamp?: number } = {}): Record<string, string> {
+export function mlflowHeaders(
+  body: string,
+  opts: { secret?: string; deliveryId?: string; timestamp?: number } = {},
+): Record<string, string> {
   const id = opts.deliveryId ?? '8a1f3c52-4a0e-4b9e-9a51-6f0d2f1e7c11';
   const ts = String(opts.timestamp ?? NOW_S);
-  const sig = createHmac('sha256', opts.secret ?? SECRETS.mlflow[0]!).update(`${id}.${ts}.${body}`).digest('base64');
-  return { 'Content-Type': 'application/json', 'X-MLflow-Delivery-Id': id, 'X-MLflow-Timestamp': ts, 'X-MLflow-Signature': `v1,${sig}` };
+  const sig = createHmac('sha256', opts.secret ?? SECRETS.mlflow[0]!)
+    .update(`${id}.${ts}.${body}`)
+    .digest('base64');
+  return {
+    'Content-Type': 'application/json',
+    'X-MLflow-Delivery-Id': id,
+    'X-MLflow-Timestamp': ts,
+    'X-MLflow-Signature': `v1,${sig}`,
+  };
 }
 
 export function databricksHeaders(body: string, secret = SECRETS.databricks): Record<string, string> {
-  return { 'Content-Type': 'application/json', 'X-Databricks-Signature': createHmac('sha256', secret).update(body).digest('hex') };
+  return {
+    'Content-Type': 'application/json',
+    'X-Databricks-Signature': createHmac('sha256', secret).update(body).digest('hex'),
+  };
 }
 
-export function githubHeaders(body: string, event: string, opts: { secret?: string; delivery?: string } = {}): Record<string, string> {
+export function githubHeaders(
+  body: string,
+  event: string,
+  opts: { secret?: string; delivery?: string } = {},
+): Record<string, string> {
   return {
     'Content-Type': 'application/json',
     'User-Agent': 'GitHub-Hookshot/abc123',
     'X-GitHub-Event': event,
     'X-GitHub-Delivery': opts.delivery ?? '72d3162e-cc78-11e3-81ab-4c9367dc0958',
     'X-GitHub-Hook-ID': '292430182',
-    'X-Hub-Signature-256': `sha256=${createHmac('sha256', opts.secret ?? SECRETS.github).update(body).digest('hex')}`,
+    'X-Hub-Signature-256': `sha256=${createHmac('sha256', opts.secret ?? SECRETS.github)
+      .update(body)
+      .digest('hex')}`,
   };
 }
 
@@ -76,8 +98,12 @@ export function basic(user: string, password: string): string {
 }
 
 export function adoHeaders(opts: { password?: string; header?: string } = {}): Record<string, string> {
-  if (opts.header !== undefined) return { 'Content-Type': 'application/json; charset=utf-8', 'X-Stagecraft-Token': opts.header };
-  return { 'Content-Type': 'application/json; charset=utf-8', Authorization: basic(SECRETS.adoUser, opts.password ?? SECRETS.adoPassword) };
+  if (opts.header !== undefined)
+    return { 'Content-Type': 'application/json; charset=utf-8', 'X-Stagecraft-Token': opts.header };
+  return {
+    'Content-Type': 'application/json; charset=utf-8',
+    Authorization: basic(SECRETS.adoUser, opts.password ?? SECRETS.adoPassword),
+  };
 }
 
 export function jobsHeaders(password = SECRETS.jobsPassword): Record<string, string> {
@@ -94,7 +120,12 @@ const INTAKE_TABLE_END = '<!-- end of intake routes -->';
 export function withIntakeTable(markdown: string, rows: readonly string[]): string {
   const start = markdown.indexOf(INTAKE_TABLE_START);
   const end = markdown.indexOf(INTAKE_TABLE_END);
-  if (start < 0 || end < start) throw new Error(`docs/SECURITY.md has no generated intake table (${INTAKE_TABLE_START} ... ${INTAKE_TABLE_END})`);
-  const table = ['| methods | route | auth | who may call it, and how it is checked |', '|---|---|---|---|', ...rows].join('\n');
+  if (start < 0 || end < start)
+    throw new Error(`docs/SECURITY.md has no generated intake table (${INTAKE_TABLE_START} ... ${INTAKE_TABLE_END})`);
+  const table = [
+    '| methods | route | auth | who may call it, and how it is checked |',
+    '|---|---|---|---|',
+    ...rows,
+  ].join('\n');
   return `${markdown.slice(0, start + INTAKE_TABLE_START.length)}\n${table}\n${markdown.slice(end)}`;
 }

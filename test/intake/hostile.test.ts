@@ -9,13 +9,30 @@ import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { MemoryEventPublisher } from '../../shared/bus/memory';
 import { IDENTIFIER_LIMITS } from '../../shared/events';
-import { handleDelivery, intakeHttpHandler, type HttpRequestLike, type IntakeDeps, type IntakeResult, type SourceName } from '../../shared/intake';
+import {
+  handleDelivery,
+  intakeHttpHandler,
+  type HttpRequestLike,
+  type IntakeDeps,
+  type IntakeResult,
+  type SourceName,
+} from '../../shared/intake';
 import { reportPrefix } from '../../shared/promotion/records';
 import { blobSegment, compositeKey, escapeKey, MAX_KEY_CHARS, validateBlobPath } from '../../shared/records';
 import { MemoryReceiptStore } from '../../shared/records/memory';
 import { instanceIdFor, MAX_INSTANCE_ID_LENGTH } from '../../shared/router/instance-id';
 import * as fx from './fixtures';
-import { NOW_MS, NOW_S, SECRETS, adoHeaders, databricksHeaders, githubHeaders, jobsHeaders, mlflowHeaders, testConfig } from './helpers';
+import {
+  NOW_MS,
+  NOW_S,
+  SECRETS,
+  adoHeaders,
+  databricksHeaders,
+  githubHeaders,
+  jobsHeaders,
+  mlflowHeaders,
+  testConfig,
+} from './helpers';
 
 type Signed = { headers: Record<string, string>; query?: Record<string, string> };
 
@@ -23,9 +40,19 @@ const UC_SECRET = 'uc-relay-secret';
 function ucHeaders(body: string): Record<string, string> {
   const ts = String(NOW_S);
   const sig = createHmac('sha256', UC_SECRET).update(`${ts}.${body}`).digest('hex');
-  return { 'Content-Type': 'application/json', 'X-Stagecraft-Timestamp': ts, 'X-Stagecraft-Signature': `v1=${sig}`, 'X-Stagecraft-Delivery-Id': 'run-1:1' };
+  return {
+    'Content-Type': 'application/json',
+    'X-Stagecraft-Timestamp': ts,
+    'X-Stagecraft-Signature': `v1=${sig}`,
+    'X-Stagecraft-Delivery-Id': 'run-1:1',
+  };
 }
-const UC_READY = { condition: 'MODEL_VERSION_READY', updates: [{ full_name: 'main.ml.churn', version: 1, alias_name: null }], job_id: 42, run_id: 1 };
+const UC_READY = {
+  condition: 'MODEL_VERSION_READY',
+  updates: [{ full_name: 'main.ml.churn', version: 1, alias_name: null }],
+  job_id: 42,
+  run_id: 1,
+};
 
 /** Each source's real signing, for any body. */
 const SIGN: Record<SourceName, (body: string) => Signed> = {
@@ -67,12 +94,26 @@ function withValue(body: unknown, path: string[], value: unknown): unknown {
 function setup(overrides: Record<string, string> = {}) {
   const publisher = new MemoryEventPublisher();
   const receipts = new MemoryReceiptStore();
-  const deps: IntakeDeps = { publisher, receipts, config: testConfig({ CLOUDEVENTS_KEYS: 'ce-key', DATABRICKS_UC_WEBHOOK_SECRETS: UC_SECRET, ...overrides }), clock: () => NOW_MS };
+  const deps: IntakeDeps = {
+    publisher,
+    receipts,
+    config: testConfig({ CLOUDEVENTS_KEYS: 'ce-key', DATABRICKS_UC_WEBHOOK_SECRETS: UC_SECRET, ...overrides }),
+    clock: () => NOW_MS,
+  };
   return { publisher, receipts, deps };
 }
 
-async function deliver(source: SourceName, body: string, deps: IntakeDeps, signed: Signed = SIGN[source](body)): Promise<IntakeResult> {
-  return handleDelivery(source, { headers: signed.headers, rawBody: Buffer.from(body, 'utf8'), ...(signed.query ? { query: signed.query } : {}) }, deps);
+async function deliver(
+  source: SourceName,
+  body: string,
+  deps: IntakeDeps,
+  signed: Signed = SIGN[source](body),
+): Promise<IntakeResult> {
+  return handleDelivery(
+    source,
+    { headers: signed.headers, rawBody: Buffer.from(body, 'utf8'), ...(signed.query ? { query: signed.query } : {}) },
+    deps,
+  );
 }
 
 function fieldsOf(res: IntakeResult): string[] {
@@ -80,22 +121,28 @@ function fieldsOf(res: IntakeResult): string[] {
 }
 
 describe('ill-formed Unicode (a lone UTF-16 surrogate) in a signed delivery', () => {
-  it.each(IDENTIFIER_AT)('$source: 400 naming the field, never a 5xx, nothing published', async ({ source, valid, path, field }) => {
-    const { publisher, receipts, deps } = setup();
-    // JSON.stringify writes the lone surrogate as the escape "\ud800": valid JSON, ill-formed text.
-    const body = JSON.stringify(withValue(valid, path, 'x\ud800y'));
-    expect(body).toContain('\\ud800');
-    const res = await deliver(source, body, deps);
-    expect(res.httpStatus).toBe(400);
-    expect(res.body).toMatchObject({ status: 'rejected', code: 'INTAKE_PAYLOAD_INVALID' });
-    expect(fieldsOf(res)).toEqual([field ?? path.join('.')]);
-    expect(publisher.events).toHaveLength(0);
-    expect(receipts.receipts[0]).toMatchObject({ outcome: 'rejected', httpStatus: 400 });
-  });
+  it.each(IDENTIFIER_AT)(
+    '$source: 400 naming the field, never a 5xx, nothing published',
+    async ({ source, valid, path, field }) => {
+      const { publisher, receipts, deps } = setup();
+      // JSON.stringify writes the lone surrogate as the escape "\ud800": valid JSON, ill-formed text.
+      const body = JSON.stringify(withValue(valid, path, 'x\ud800y'));
+      expect(body).toContain('\\ud800');
+      const res = await deliver(source, body, deps);
+      expect(res.httpStatus).toBe(400);
+      expect(res.body).toMatchObject({ status: 'rejected', code: 'INTAKE_PAYLOAD_INVALID' });
+      expect(fieldsOf(res)).toEqual([field ?? path.join('.')]);
+      expect(publisher.events).toHaveLength(0);
+      expect(receipts.receipts[0]).toMatchObject({ outcome: 'rejected', httpStatus: 400 });
+    },
+  );
 
   it('also in an object key, and in a low surrogate without its high half', async () => {
     const { deps } = setup();
-    const inKey = JSON.stringify({ ...fx.mlflowVersionCreated, data: { ...fx.mlflowVersionCreated.data, tags: { ['k\udc00']: 'v' } } });
+    const inKey = JSON.stringify({
+      ...fx.mlflowVersionCreated,
+      data: { ...fx.mlflowVersionCreated.data, tags: { ['k\udc00']: 'v' } },
+    });
     const res = await deliver('mlflow', inKey, deps);
     expect(res.httpStatus).toBe(400);
     expect(fieldsOf(res)[0]).toMatch(/^data\.tags\.k/);
@@ -115,11 +162,19 @@ describe('identifier bounds: a 202 never carries an identifier a workflow cannot
   it('refuses a 1,000-character model name with 400 naming the field (MLflow and CloudEvents)', async () => {
     const { publisher, deps } = setup();
     const long = 'm'.repeat(1000);
-    const mlflow = await deliver('mlflow', JSON.stringify(withValue(fx.mlflowVersionCreated, ['data', 'name'], long)), deps);
+    const mlflow = await deliver(
+      'mlflow',
+      JSON.stringify(withValue(fx.mlflowVersionCreated, ['data', 'name'], long)),
+      deps,
+    );
     expect(mlflow.httpStatus).toBe(400);
     expect(fieldsOf(mlflow)).toContain('data.model.name');
     expect(JSON.stringify(mlflow.body)).toMatch(/at most 767 characters/);
-    const ce = await deliver('cloudevents', JSON.stringify(withValue(fx.retrainCloudEvent, ['data', 'model', 'name'], long)), deps);
+    const ce = await deliver(
+      'cloudevents',
+      JSON.stringify(withValue(fx.retrainCloudEvent, ['data', 'model', 'name'], long)),
+      deps,
+    );
     expect(ce.httpStatus).toBe(400);
     expect(fieldsOf(ce)).toContain('data.model.name');
     expect(publisher.events).toHaveLength(0);
@@ -144,18 +199,30 @@ describe('identifier bounds: a 202 never carries an identifier a workflow cannot
     const part = '/'.repeat(255);
     const name = `${part}.${part}.${part}`;
     expect(name.length).toBe(IDENTIFIER_LIMITS.modelName);
-    const res = await deliver('mlflow', JSON.stringify(withValue(fx.mlflowVersionCreated, ['data', 'name'], name)), deps);
+    const res = await deliver(
+      'mlflow',
+      JSON.stringify(withValue(fx.mlflowVersionCreated, ['data', 'name'], name)),
+      deps,
+    );
     expect(res.httpStatus).toBe(202);
     const event = publisher.events[0]!;
     expect(event.id.length).toBeLessThanOrEqual(128);
     // Table keys a workflow writes for it (promotion records: PK model, composites with version and ids).
     expect(escapeKey(name).length).toBeLessThanOrEqual(MAX_KEY_CHARS);
-    expect(compositeKey(name, 'v'.repeat(IDENTIFIER_LIMITS.version), 'champion').length).toBeLessThanOrEqual(MAX_KEY_CHARS);
+    expect(compositeKey(name, 'v'.repeat(IDENTIFIER_LIMITS.version), 'champion').length).toBeLessThanOrEqual(
+      MAX_KEY_CHARS,
+    );
     const instanceId = instanceIdFor('modelPromotion', name, '7');
     expect(instanceId.length).toBeLessThanOrEqual(MAX_INSTANCE_ID_LENGTH);
     // Blob paths: the promotion report and a record's overflow blobs.
-    expect(() => validateBlobPath(`${reportPrefix(name, 'v'.repeat(IDENTIFIER_LIMITS.version), instanceId)}/report.json`)).not.toThrow();
-    expect(() => validateBlobPath(`overflow/StagecraftPromotions/${blobSegment(escapeKey(name))}/${blobSegment(escapeKey(instanceId))}/report`)).not.toThrow();
+    expect(() =>
+      validateBlobPath(`${reportPrefix(name, 'v'.repeat(IDENTIFIER_LIMITS.version), instanceId)}/report.json`),
+    ).not.toThrow();
+    expect(() =>
+      validateBlobPath(
+        `overflow/StagecraftPromotions/${blobSegment(escapeKey(name))}/${blobSegment(escapeKey(instanceId))}/report`,
+      ),
+    ).not.toThrow();
   });
 });
 
@@ -163,7 +230,9 @@ describe('content types', () => {
   it('refuses text/plain on a JSON endpoint with 415 naming the expected type', async () => {
     const { deps } = setup();
     const body = JSON.stringify(fx.jobsOnSuccess);
-    const res = await deliver('databricks-jobs', body, deps, { headers: { ...jobsHeaders(), 'Content-Type': 'text/plain' } });
+    const res = await deliver('databricks-jobs', body, deps, {
+      headers: { ...jobsHeaders(), 'Content-Type': 'text/plain' },
+    });
     expect(res.httpStatus).toBe(415);
     expect(res.body).toMatchObject({ code: 'INTAKE_UNSUPPORTED_MEDIA_TYPE' });
     expect(JSON.stringify(res.body)).toContain('application/json');
@@ -174,31 +243,45 @@ describe('content types', () => {
     const body = JSON.stringify(fx.jobsOnSuccess);
     const Authorization = jobsHeaders()['Authorization'] ?? '';
     expect((await deliver('databricks-jobs', body, deps, { headers: { Authorization } })).httpStatus).toBe(202);
-    expect((await deliver('databricks-jobs', JSON.stringify({ ...fx.jobsOnSuccess, run: { run_id: '2' } }), deps, { headers: { Authorization, 'Content-Type': 'application/vnd.example+json; charset=utf-8' } })).httpStatus).toBe(202);
+    expect(
+      (
+        await deliver('databricks-jobs', JSON.stringify({ ...fx.jobsOnSuccess, run: { run_id: '2' } }), deps, {
+          headers: { Authorization, 'Content-Type': 'application/vnd.example+json; charset=utf-8' },
+        })
+      ).httpStatus,
+    ).toBe(202);
   });
 
   it("accepts GitHub's default form encoding (payload=<JSON>), verified over the raw form bytes, as the same event as JSON", async () => {
     const json = JSON.stringify(fx.githubPrMerged);
     const form = `payload=${encodeURIComponent(json)}`;
     const a = setup();
-    const viaForm = await deliver('github', form, a.deps, { headers: { ...githubHeaders(form, 'pull_request'), 'Content-Type': 'application/x-www-form-urlencoded' } });
+    const viaForm = await deliver('github', form, a.deps, {
+      headers: { ...githubHeaders(form, 'pull_request'), 'Content-Type': 'application/x-www-form-urlencoded' },
+    });
     expect(viaForm.httpStatus).toBe(202);
     const b = setup();
     await deliver('github', json, b.deps);
     expect(a.publisher.events.map((e) => e.id)).toEqual(b.publisher.events.map((e) => e.id));
     // The signature covers the form bytes, not the decoded JSON.
-    const forged = await deliver('github', form, setup().deps, { headers: { ...githubHeaders(json, 'pull_request'), 'Content-Type': 'application/x-www-form-urlencoded' } });
+    const forged = await deliver('github', form, setup().deps, {
+      headers: { ...githubHeaders(json, 'pull_request'), 'Content-Type': 'application/x-www-form-urlencoded' },
+    });
     expect(forged.httpStatus).toBe(401);
   });
 
   it('answers a form body without payload with 400 naming the field, and form bodies elsewhere with 415', async () => {
     const { deps } = setup();
     const form = 'other=1';
-    const res = await deliver('github', form, deps, { headers: { ...githubHeaders(form, 'pull_request'), 'Content-Type': 'application/x-www-form-urlencoded' } });
+    const res = await deliver('github', form, deps, {
+      headers: { ...githubHeaders(form, 'pull_request'), 'Content-Type': 'application/x-www-form-urlencoded' },
+    });
     expect(res.httpStatus).toBe(400);
     expect(fieldsOf(res)).toEqual(['payload']);
     const dbx = `payload=${encodeURIComponent(JSON.stringify(fx.databricksTransitioned))}`;
-    const other = await deliver('databricks', dbx, deps, { headers: { ...databricksHeaders(dbx), 'Content-Type': 'application/x-www-form-urlencoded' } });
+    const other = await deliver('databricks', dbx, deps, {
+      headers: { ...databricksHeaders(dbx), 'Content-Type': 'application/x-www-form-urlencoded' },
+    });
     expect(other.httpStatus).toBe(415);
     expect(JSON.stringify(other.body)).toMatch(/set the webhook content type to application\/json/);
   });
@@ -228,7 +311,10 @@ describe('CloudEvents HTTP binding', () => {
 
   it('accepts an empty batch with 202 and publishes nothing', async () => {
     const { publisher, deps } = setup();
-    const res = await deliver('cloudevents', '[]', deps, { headers: { 'Content-Type': 'application/cloudevents-batch+json' }, query: { key: 'ce-key' } });
+    const res = await deliver('cloudevents', '[]', deps, {
+      headers: { 'Content-Type': 'application/cloudevents-batch+json' },
+      query: { key: 'ce-key' },
+    });
     expect(res.httpStatus).toBe(202);
     expect(res.body).toMatchObject({ status: 'ignored' });
     expect(publisher.events).toHaveLength(0);
@@ -239,21 +325,27 @@ describe('body size through the HTTP adapter (streamed request bodies)', () => {
   const MiB = 1024 * 1024;
 
   /** A request whose body yields `chunks` and then never ends (the sender stalls). */
-  function stalledRequest(headers: Record<string, string>, chunks: Uint8Array[]): { request: HttpRequestLike; pulled: () => number; cancelled: () => boolean } {
+  function stalledRequest(
+    headers: Record<string, string>,
+    chunks: Uint8Array[],
+  ): { request: HttpRequestLike; pulled: () => number; cancelled: () => boolean } {
     let pulled = 0;
     let cancelled = false;
-    const body = new ReadableStream<Uint8Array>({
-      pull(controller) {
-        const next = chunks[pulled];
-        if (next === undefined) return new Promise<void>(() => undefined); // never more data, never the end
-        pulled++;
-        controller.enqueue(next);
-        return undefined;
+    const body = new ReadableStream<Uint8Array>(
+      {
+        pull(controller) {
+          const next = chunks[pulled];
+          if (next === undefined) return new Promise<void>(() => undefined); // never more data, never the end
+          pulled++;
+          controller.enqueue(next);
+          return undefined;
+        },
+        cancel() {
+          cancelled = true;
+        },
       },
-      cancel() {
-        cancelled = true;
-      },
-    }, { highWaterMark: 0 });
+      { highWaterMark: 0 },
+    );
     const request: HttpRequestLike = {
       headers: Object.entries(headers),
       query: new URLSearchParams(),
@@ -265,7 +357,9 @@ describe('body size through the HTTP adapter (streamed request bodies)', () => {
 
   it('answers 413 from an announced Content-Length of 2 MiB without reading the body (1 MiB + 1 byte sent, then nothing)', async () => {
     const { deps } = setup({ INTAKE_MAX_BODY_BYTES: String(MiB) });
-    const r = stalledRequest({ 'content-type': 'application/json', 'content-length': String(2 * MiB) }, [new Uint8Array(MiB + 1)]);
+    const r = stalledRequest({ 'content-type': 'application/json', 'content-length': String(2 * MiB) }, [
+      new Uint8Array(MiB + 1),
+    ]);
     const res = await intakeHttpHandler('github', () => deps)(r.request);
     expect(res.status).toBe(413);
     expect(r.pulled()).toBe(0);
@@ -273,7 +367,11 @@ describe('body size through the HTTP adapter (streamed request bodies)', () => {
 
   it('stops reading a body without Content-Length once it passes the limit and answers 413 without its end', async () => {
     const { deps } = setup({ INTAKE_MAX_BODY_BYTES: String(MiB) });
-    const r = stalledRequest({ 'content-type': 'application/json' }, [new Uint8Array(MiB), new Uint8Array(1), new Uint8Array(MiB)]);
+    const r = stalledRequest({ 'content-type': 'application/json' }, [
+      new Uint8Array(MiB),
+      new Uint8Array(1),
+      new Uint8Array(MiB),
+    ]);
     const res = await intakeHttpHandler('github', () => deps)(r.request);
     expect(res.status).toBe(413);
     expect(res.jsonBody).toMatchObject({ code: 'INTAKE_BODY_TOO_LARGE' });
@@ -289,7 +387,12 @@ describe('body size through the HTTP adapter (streamed request bodies)', () => {
         controller.error(new Error('socket hang up'));
       },
     });
-    const request: HttpRequestLike = { headers: [['content-type', 'application/json']], query: new URLSearchParams(), body, arrayBuffer: () => new Response(body).arrayBuffer() };
+    const request: HttpRequestLike = {
+      headers: [['content-type', 'application/json']],
+      query: new URLSearchParams(),
+      body,
+      arrayBuffer: () => new Response(body).arrayBuffer(),
+    };
     const res = await intakeHttpHandler('github', () => deps)(request);
     expect(res.status).toBe(400);
     expect(res.jsonBody).toMatchObject({ code: 'INTAKE_BODY_UNREADABLE' });

@@ -9,7 +9,17 @@ import { EVENT_TYPES } from '../../shared/events';
 import { handleDelivery, type IntakeDeps, type IntakeResult, type SourceName } from '../../shared/intake';
 import { MemoryReceiptStore } from '../../shared/records/memory';
 import * as fx from './fixtures';
-import { SECRETS, NOW_MS, adoHeaders, databricksHeaders, githubHeaders, jobsHeaders, mlflowHeaders, pythonJson, testConfig } from './helpers';
+import {
+  SECRETS,
+  NOW_MS,
+  adoHeaders,
+  databricksHeaders,
+  githubHeaders,
+  jobsHeaders,
+  mlflowHeaders,
+  pythonJson,
+  testConfig,
+} from './helpers';
 
 type Signed = { headers: Record<string, string>; query?: Record<string, string> };
 
@@ -33,7 +43,12 @@ const CASES: SourceCase[] = [
     expectType: EVENT_TYPES.modelVersionCreated,
     irrelevant: fx.mlflowPromptVersion,
     missing: { body: { ...fx.mlflowVersionCreated, data: { name: 'fraud-detector', tags: {} } }, path: 'data.version' },
-    sign: (body, v, id) => ({ headers: mlflowHeaders(body, { secret: v === 'good' ? SECRETS.mlflow[0] : 'not-the-secret', ...(id ? { deliveryId: id } : {}) }) }),
+    sign: (body, v, id) => ({
+      headers: mlflowHeaders(body, {
+        secret: v === 'good' ? SECRETS.mlflow[0] : 'not-the-secret',
+        ...(id ? { deliveryId: id } : {}),
+      }),
+    }),
     signsBody: true,
     serialize: pythonJson,
   },
@@ -50,9 +65,25 @@ const CASES: SourceCase[] = [
     source: 'github',
     valid: fx.githubPrMerged,
     expectType: EVENT_TYPES.gitMerged,
-    irrelevant: { ...fx.githubPrMerged, action: 'opened', pull_request: { ...fx.githubPrMerged.pull_request, merged: false } },
-    missing: { body: { action: 'closed', pull_request: { number: 1, merged: true, head: { ref: 'x' }, base: {} }, repository: { full_name: 'a/b' } }, path: 'pull_request.base.ref' },
-    sign: (body, v, id) => ({ headers: githubHeaders(body, 'pull_request', { secret: v === 'good' ? SECRETS.github : 'nope', ...(id ? { delivery: id } : {}) }) }),
+    irrelevant: {
+      ...fx.githubPrMerged,
+      action: 'opened',
+      pull_request: { ...fx.githubPrMerged.pull_request, merged: false },
+    },
+    missing: {
+      body: {
+        action: 'closed',
+        pull_request: { number: 1, merged: true, head: { ref: 'x' }, base: {} },
+        repository: { full_name: 'a/b' },
+      },
+      path: 'pull_request.base.ref',
+    },
+    sign: (body, v, id) => ({
+      headers: githubHeaders(body, 'pull_request', {
+        secret: v === 'good' ? SECRETS.github : 'nope',
+        ...(id ? { delivery: id } : {}),
+      }),
+    }),
     signsBody: true,
   },
   {
@@ -60,7 +91,10 @@ const CASES: SourceCase[] = [
     valid: fx.adoPrCompleted,
     expectType: EVENT_TYPES.gitMerged,
     irrelevant: { ...fx.adoPrCompleted, id: 'other-id', resource: { ...fx.adoPrCompleted.resource, status: 'active' } },
-    missing: { body: { ...fx.adoPrCompleted, resource: { ...fx.adoPrCompleted.resource, targetRefName: undefined } }, path: 'resource.targetRefName' },
+    missing: {
+      body: { ...fx.adoPrCompleted, resource: { ...fx.adoPrCompleted.resource, targetRefName: undefined } },
+      path: 'resource.targetRefName',
+    },
     sign: (_b, v) => ({ headers: adoHeaders({ password: v === 'good' ? SECRETS.adoPassword : 'nope' }) }),
     signsBody: false,
   },
@@ -68,9 +102,24 @@ const CASES: SourceCase[] = [
     source: 'azure-monitor',
     valid: fx.azureMonitorFired,
     expectType: EVENT_TYPES.alertFired,
-    irrelevant: { ...fx.azureMonitorFired, data: { ...fx.azureMonitorFired.data, essentials: { ...fx.azureMonitorFired.data.essentials, monitorCondition: 'Resolved' } } },
-    missing: { body: { schemaId: 'azureMonitorCommonAlertSchema', data: { essentials: { ...fx.azureMonitorFired.data.essentials, alertRule: undefined } } }, path: 'data.essentials.alertRule' },
-    sign: (_b, v) => ({ headers: { 'Content-Type': 'application/json' }, query: { key: v === 'good' ? SECRETS.azureMonitor : 'nope' } }),
+    irrelevant: {
+      ...fx.azureMonitorFired,
+      data: {
+        ...fx.azureMonitorFired.data,
+        essentials: { ...fx.azureMonitorFired.data.essentials, monitorCondition: 'Resolved' },
+      },
+    },
+    missing: {
+      body: {
+        schemaId: 'azureMonitorCommonAlertSchema',
+        data: { essentials: { ...fx.azureMonitorFired.data.essentials, alertRule: undefined } },
+      },
+      path: 'data.essentials.alertRule',
+    },
+    sign: (_b, v) => ({
+      headers: { 'Content-Type': 'application/json' },
+      query: { key: v === 'good' ? SECRETS.azureMonitor : 'nope' },
+    }),
     signsBody: false,
   },
   {
@@ -79,7 +128,9 @@ const CASES: SourceCase[] = [
     expectType: EVENT_TYPES.driftDetected,
     irrelevant: { ...fx.driftGeneric, value: 0.05 },
     missing: { body: { feature: 'x', metric: 'js_distance', value: 0.5 }, path: 'model' },
-    sign: (_b, v) => ({ headers: { 'Content-Type': 'application/json', 'X-Stagecraft-Key': v === 'good' ? SECRETS.drift : 'nope' } }),
+    sign: (_b, v) => ({
+      headers: { 'Content-Type': 'application/json', 'X-Stagecraft-Key': v === 'good' ? SECRETS.drift : 'nope' },
+    }),
     signsBody: false,
   },
   {
@@ -87,8 +138,14 @@ const CASES: SourceCase[] = [
     valid: fx.retrainCloudEvent,
     expectType: EVENT_TYPES.retrainRequested,
     irrelevant: { ...fx.retrainCloudEvent, type: 'com.example.other' },
-    missing: { body: { ...fx.retrainCloudEvent, data: { model: { name: 'fraud-detector' }, requestedBy: 'alice' } }, path: 'data.reason' },
-    sign: (_b, v) => ({ headers: { 'Content-Type': 'application/cloudevents+json' }, query: { key: v === 'good' ? 'ce-key' : 'nope' } }),
+    missing: {
+      body: { ...fx.retrainCloudEvent, data: { model: { name: 'fraud-detector' }, requestedBy: 'alice' } },
+      path: 'data.reason',
+    },
+    sign: (_b, v) => ({
+      headers: { 'Content-Type': 'application/cloudevents+json' },
+      query: { key: v === 'good' ? 'ce-key' : 'nope' },
+    }),
     signsBody: false,
   },
   {
@@ -106,12 +163,22 @@ function setup(overrides: Record<string, string> = {}) {
   const publisher = new MemoryEventPublisher();
   const receipts = new MemoryReceiptStore();
   let n = 0;
-  const deps: IntakeDeps = { publisher, receipts, config: testConfig({ CLOUDEVENTS_KEYS: 'ce-key', ...overrides }), clock: () => NOW_MS, newId: () => `r${++n}` };
+  const deps: IntakeDeps = {
+    publisher,
+    receipts,
+    config: testConfig({ CLOUDEVENTS_KEYS: 'ce-key', ...overrides }),
+    clock: () => NOW_MS,
+    newId: () => `r${++n}`,
+  };
   return { publisher, receipts, deps };
 }
 
 async function deliver(c: SourceCase, deps: IntakeDeps, body: string, signed: Signed): Promise<IntakeResult> {
-  return handleDelivery(c.source, { headers: signed.headers, rawBody: Buffer.from(body), ...(signed.query ? { query: signed.query } : {}) }, deps);
+  return handleDelivery(
+    c.source,
+    { headers: signed.headers, rawBody: Buffer.from(body), ...(signed.query ? { query: signed.query } : {}) },
+    deps,
+  );
 }
 
 describe.each(CASES)('intake from $source', (c) => {
@@ -126,7 +193,12 @@ describe.each(CASES)('intake from $source', (c) => {
     expect(publisher.events.map((e) => e.type)).toContain(c.expectType);
     if (res.body.status === 'accepted') expect(res.body.eventIds).toEqual(publisher.events.map((e) => e.id));
     expect(receipts.receipts).toHaveLength(1);
-    expect(receipts.receipts[0]).toMatchObject({ source: c.source, outcome: 'accepted', httpStatus: 202, bodyBytes: Buffer.byteLength(body) });
+    expect(receipts.receipts[0]).toMatchObject({
+      source: c.source,
+      outcome: 'accepted',
+      httpStatus: 202,
+      bodyBytes: Buffer.byteLength(body),
+    });
   });
 
   it('refuses a wrong secret with 401, publishes nothing and records the rejection without the secret', async () => {
@@ -138,7 +210,16 @@ describe.each(CASES)('intake from $source', (c) => {
     const receipt = receipts.receipts[0]!;
     expect(receipt).toMatchObject({ outcome: 'rejected', httpStatus: 401 });
     const text = JSON.stringify([receipt, res.body]);
-    for (const secret of [...SECRETS.mlflow, SECRETS.databricks, SECRETS.github, SECRETS.adoPassword, SECRETS.azureMonitor, SECRETS.drift, SECRETS.jobsPassword, 'ce-key']) {
+    for (const secret of [
+      ...SECRETS.mlflow,
+      SECRETS.databricks,
+      SECRETS.github,
+      SECRETS.adoPassword,
+      SECRETS.azureMonitor,
+      SECRETS.drift,
+      SECRETS.jobsPassword,
+      'ce-key',
+    ]) {
       expect(text).not.toContain(secret);
     }
   });
@@ -148,7 +229,12 @@ describe.each(CASES)('intake from $source', (c) => {
       const { publisher, deps } = setup();
       const body = ser(c.valid);
       const signed = c.sign(body, 'good');
-      const res = await deliver(c, deps, body.replace('fraud-detector', 'fraud-detectoR').replace('Airline', 'Airlinf').replace('"main"', '"mainx"'), signed);
+      const res = await deliver(
+        c,
+        deps,
+        body.replace('fraud-detector', 'fraud-detectoR').replace('Airline', 'Airlinf').replace('"main"', '"mainx"'),
+        signed,
+      );
       expect(res.httpStatus).toBe(401);
       expect(res.body).toMatchObject({ status: 'rejected', code: 'INTAKE_SIGNATURE_INVALID' });
       expect(publisher.events).toHaveLength(0);
@@ -170,7 +256,8 @@ describe.each(CASES)('intake from $source', (c) => {
     expect(publishedOnce).toBeGreaterThan(0);
     expect(publisher.events.filter((e) => e.type === c.expectType)).toHaveLength(publishedOnce);
     expect(receipts.receipts.map((r) => r.outcome)).toEqual(['accepted', 'duplicate', 'duplicate']);
-    if (first.body.status === 'accepted' && second.body.status === 'duplicate') expect(second.body.eventIds).toEqual(first.body.eventIds);
+    if (first.body.status === 'accepted' && second.body.status === 'duplicate')
+      expect(second.body.eventIds).toEqual(first.body.eventIds);
   });
 
   it('refuses malformed JSON (correctly authenticated) with 400 INTAKE_BODY_NOT_JSON', async () => {
@@ -216,8 +303,15 @@ describe.each(CASES)('intake from $source', (c) => {
 
   it('refuses every delivery with 401 when the source has no credentials configured', async () => {
     const none: Record<string, string> = {
-      MLFLOW_WEBHOOK_SECRETS: '', DATABRICKS_WEBHOOK_SECRETS: '', GITHUB_WEBHOOK_SECRETS: '', AZDO_WEBHOOK_USERNAME: '', AZDO_WEBHOOK_PASSWORDS: '',
-      AZDO_WEBHOOK_HEADER_SECRETS: '', AZURE_MONITOR_WEBHOOK_KEYS: '', DATABRICKS_JOBS_WEBHOOK_USERNAME: '', DATABRICKS_JOBS_WEBHOOK_PASSWORDS: '',
+      MLFLOW_WEBHOOK_SECRETS: '',
+      DATABRICKS_WEBHOOK_SECRETS: '',
+      GITHUB_WEBHOOK_SECRETS: '',
+      AZDO_WEBHOOK_USERNAME: '',
+      AZDO_WEBHOOK_PASSWORDS: '',
+      AZDO_WEBHOOK_HEADER_SECRETS: '',
+      AZURE_MONITOR_WEBHOOK_KEYS: '',
+      DATABRICKS_JOBS_WEBHOOK_USERNAME: '',
+      DATABRICKS_JOBS_WEBHOOK_PASSWORDS: '',
     };
     const { deps } = setup(none);
     const body = ser(c.valid);
@@ -236,7 +330,11 @@ describe('intake service invariants', () => {
   it('refuses an MLflow delivery whose timestamp is older than the tolerance with 401 INTAKE_TIMESTAMP_STALE', async () => {
     const { publisher, deps } = setup();
     const body = pythonJson(fx.mlflowVersionCreated);
-    const res = await handleDelivery('mlflow', { headers: mlflowHeaders(body, { timestamp: Math.floor(NOW_MS / 1000) - 301 }), rawBody: body }, deps);
+    const res = await handleDelivery(
+      'mlflow',
+      { headers: mlflowHeaders(body, { timestamp: Math.floor(NOW_MS / 1000) - 301 }), rawBody: body },
+      deps,
+    );
     expect(res.httpStatus).toBe(401);
     expect(res.body).toMatchObject({ code: 'INTAKE_TIMESTAMP_STALE' });
     expect(publisher.events).toHaveLength(0);
@@ -276,7 +374,10 @@ describe('intake service invariants', () => {
     const copy = await handleDelivery('mlflow', { headers, rawBody: body }, deps);
     expect(first.body.status).toBe('accepted');
     expect(copy.body).toMatchObject({ status: 'duplicate', firstReceiptId: first.body.receiptId });
-    expect(publisher.messages.map((m) => m.messageId)).toEqual([publisher.messages[0]!.messageId, publisher.messages[0]!.messageId]);
+    expect(publisher.messages.map((m) => m.messageId)).toEqual([
+      publisher.messages[0]!.messageId,
+      publisher.messages[0]!.messageId,
+    ]);
   });
 
   it('still answers 202 accepted when the delivery index cannot be written after publishing (the events are out)', async () => {
@@ -284,7 +385,11 @@ describe('intake service invariants', () => {
     const errors: string[] = [];
     receipts.accept = () => Promise.reject(new Error('table unavailable'));
     const body = pythonJson(fx.mlflowVersionCreated);
-    const res = await handleDelivery('mlflow', { headers: mlflowHeaders(body), rawBody: body }, { ...deps, logger: { info: () => undefined, warn: () => undefined, error: (m) => errors.push(m) } });
+    const res = await handleDelivery(
+      'mlflow',
+      { headers: mlflowHeaders(body), rawBody: body },
+      { ...deps, logger: { info: () => undefined, warn: () => undefined, error: (m) => errors.push(m) } },
+    );
     expect(res).toMatchObject({ httpStatus: 202, body: { status: 'accepted' } });
     expect(publisher.events).toHaveLength(1);
     expect(errors).toContain('intake delivery index not written');
@@ -294,10 +399,29 @@ describe('intake service invariants', () => {
   it('names the header delivery id in a rejected receipt (MLflow X-MLflow-Delivery-Id, GitHub X-GitHub-Delivery)', async () => {
     const { receipts, deps } = setup();
     const body = pythonJson(fx.mlflowVersionCreated);
-    const res = await handleDelivery('mlflow', { headers: mlflowHeaders(body, { secret: 'not-the-secret', deliveryId: 'wrong-secret-1' }), rawBody: body }, deps);
+    const res = await handleDelivery(
+      'mlflow',
+      { headers: mlflowHeaders(body, { secret: 'not-the-secret', deliveryId: 'wrong-secret-1' }), rawBody: body },
+      deps,
+    );
     expect(res.httpStatus).toBe(401);
-    expect(receipts.receipts[0]).toMatchObject({ outcome: 'rejected', deliveryId: 'wrong-secret-1', code: 'INTAKE_SIGNATURE_INVALID' });
-    const gh = await handleDelivery('github', { headers: [['x-github-delivery', 'gh-77'], ['x-github-event', 'push'], ['x-hub-signature-256', 'sha256=00']], rawBody: Buffer.from('{}') }, deps);
+    expect(receipts.receipts[0]).toMatchObject({
+      outcome: 'rejected',
+      deliveryId: 'wrong-secret-1',
+      code: 'INTAKE_SIGNATURE_INVALID',
+    });
+    const gh = await handleDelivery(
+      'github',
+      {
+        headers: [
+          ['x-github-delivery', 'gh-77'],
+          ['x-github-event', 'push'],
+          ['x-hub-signature-256', 'sha256=00'],
+        ],
+        rawBody: Buffer.from('{}'),
+      },
+      deps,
+    );
     expect(gh.httpStatus).toBe(401);
     expect(receipts.receipts[1]).toMatchObject({ outcome: 'rejected', deliveryId: 'gh-77' });
   });
@@ -305,7 +429,11 @@ describe('intake service invariants', () => {
   it('accepts a delivery signed with a rotated (previous) MLflow secret', async () => {
     const { deps } = setup();
     const body = pythonJson(fx.mlflowVersionCreated);
-    const res = await handleDelivery('mlflow', { headers: mlflowHeaders(body, { secret: SECRETS.mlflow[1] }), rawBody: body }, deps);
+    const res = await handleDelivery(
+      'mlflow',
+      { headers: mlflowHeaders(body, { secret: SECRETS.mlflow[1] }), rawBody: body },
+      deps,
+    );
     expect(res.body.status).toBe('accepted');
   });
 
@@ -321,13 +449,28 @@ describe('intake service invariants', () => {
   it('accepts Azure DevOps authenticated by the shared header instead of basic auth', async () => {
     const { deps } = setup();
     const body = JSON.stringify(fx.adoPushRelease);
-    const res = await handleDelivery('azure-devops', { headers: adoHeaders({ header: SECRETS.adoHeader }), rawBody: body }, deps);
+    const res = await handleDelivery(
+      'azure-devops',
+      { headers: adoHeaders({ header: SECRETS.adoHeader }), rawBody: body },
+      deps,
+    );
     expect(res.body.status).toBe('accepted');
   });
 
   it('never answers 5xx for any garbage a caller can send', async () => {
     const { deps } = setup();
-    const bodies = ['', 'null', '[]', '0', '"x"', '{}', '{"data":null}', '[{"specversion":"1.0"}]', '\u0000\u0001', 'a'.repeat(1000)];
+    const bodies = [
+      '',
+      'null',
+      '[]',
+      '0',
+      '"x"',
+      '{}',
+      '{"data":null}',
+      '[{"specversion":"1.0"}]',
+      '\u0000\u0001',
+      'a'.repeat(1000),
+    ];
     for (const c of CASES) {
       for (const body of bodies) {
         const signed = c.sign(body, 'good');
@@ -339,7 +482,11 @@ describe('intake service invariants', () => {
 
   it('refuses a Content-Length larger than the limit without reading the body', async () => {
     const { deps } = setup({ INTAKE_MAX_BODY_BYTES: '2048' });
-    const res = await handleDelivery('github', { headers: { 'content-length': '999999' }, rawBody: Buffer.alloc(0), declaredBytes: 999_999 }, deps);
+    const res = await handleDelivery(
+      'github',
+      { headers: { 'content-length': '999999' }, rawBody: Buffer.alloc(0), declaredBytes: 999_999 },
+      deps,
+    );
     expect(res.httpStatus).toBe(413);
   });
 });

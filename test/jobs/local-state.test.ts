@@ -14,7 +14,12 @@ describe('local state dir', () => {
   });
 
   it('puts job definitions under it unless STAGECRAFT_JOB_DEFINITIONS_DIR says otherwise', () => {
-    expect(pipelinesSettings({ STAGECRAFT_HOST_STATE_DIR: '/tmp/host-a' }, '/repo').localDefinitionsDir).toBe('/tmp/host-a/job-definitions');
-    expect(pipelinesSettings({ STAGECRAFT_HOST_STATE_DIR: '/tmp/host-a', STAGECRAFT_JOB_DEFINITIONS_DIR: '/defs' }, '/repo').localDefinitionsDir).toBe('/defs');
+    expect(pipelinesSettings({ STAGECRAFT_HOST_STATE_DIR: '/tmp/host-a' }, '/repo').localDefinitionsDir).toBe(
+      '/tmp/host-a/job-definitions',
+    );
+    expect(
+      pipelinesSettings({ STAGECRAFT_HOST_STATE_DIR: '/tmp/host-a', STAGECRAFT_JOB_DEFINITIONS_DIR: '/defs' }, '/repo')
+        .localDefinitionsDir,
+    ).toBe('/defs');
   });
 });

@@ -29,13 +29,24 @@ beforeAll(async () => {
   env = await startEnv(() => ({
     version: 1,
     jobs: {
-      validate: { kind: 'feature-refresh', job: { runner: 'databricks', jobId: validate, parameters: { model_name: '{{model.name}}' } } },
+      validate: {
+        kind: 'feature-refresh',
+        job: { runner: 'databricks', jobId: validate, parameters: { model_name: '{{model.name}}' } },
+      },
       slow: { kind: 'feature-refresh', job: { runner: 'databricks', jobId: slow } },
-      'local-wake': { kind: 'feature-refresh', job: { runner: 'local', command: node, args: ['-e', 'setTimeout(() => process.exit(0), 300)'] } },
+      'local-wake': {
+        kind: 'feature-refresh',
+        job: { runner: 'local', command: node, args: ['-e', 'setTimeout(() => process.exit(0), 300)'] },
+      },
       'env-probe': {
         kind: 'batch-scoring',
         job: {
-          runner: 'local', command: node, args: ['-e', 'console.log("KEYS=" + Object.keys(process.env).sort().join(",") + " URI=" + process.env.MLFLOW_TRACKING_URI + " MODE=" + process.env.MODE)'],
+          runner: 'local',
+          command: node,
+          args: [
+            '-e',
+            'console.log("KEYS=" + Object.keys(process.env).sort().join(",") + " URI=" + process.env.MLFLOW_TRACKING_URI + " MODE=" + process.env.MODE)',
+          ],
           env: { MLFLOW_TRACKING_URI: { setting: 'MLFLOW_TRACKING_URI' }, MODE: 'probe-{{model.name}}' },
         },
       },
@@ -53,17 +64,32 @@ afterAll(async () => {
 });
 
 async function startRunJob(instanceId: string, input: unknown): Promise<void> {
-  const res = await fetch(`${host.baseUrl}/runtime/webhooks/durabletask/orchestrators/runJob/${encodeURIComponent(instanceId)}`, { method: 'POST', headers: durableHeaders(host.baseUrl, true), body: JSON.stringify(input) });
+  const res = await fetch(
+    `${host.baseUrl}/runtime/webhooks/durabletask/orchestrators/runJob/${encodeURIComponent(instanceId)}`,
+    { method: 'POST', headers: durableHeaders(host.baseUrl, true), body: JSON.stringify(input) },
+  );
   expect(res.status).toBe(202);
 }
 
 describe('runJob', () => {
   it('starts once per idempotency key, records the owner, and is woken by the job-finished event', async () => {
-    const input = { ref: { kind: 'scheduled', job: 'validate' }, vars: { 'model.name': 'm' }, idempotencyKey: 'promotion:m:1:validate:1', label: 'validate m v1', timeoutSeconds: 3_600, pollInitialSeconds: 3_600, pollMaxSeconds: 3_600 };
+    const input = {
+      ref: { kind: 'scheduled', job: 'validate' },
+      vars: { 'model.name': 'm' },
+      idempotencyKey: 'promotion:m:1:validate:1',
+      label: 'validate m v1',
+      timeoutSeconds: 3_600,
+      pollInitialSeconds: 3_600,
+      pollMaxSeconds: 3_600,
+    };
     await startRunJob('job-a', input);
     const waiting = await atStep(host, 'job-a', 'waiting', ['runRef']);
     const runRef = String(waiting.customStatus!['runRef']);
-    expect(await findJobRunOwner(runRef, env.hostEnv)).toMatchObject({ runId: runRef, instanceId: 'job-a', runner: 'databricks' });
+    expect(await findJobRunOwner(runRef, env.hostEnv)).toMatchObject({
+      runId: runRef,
+      instanceId: 'job-a',
+      runner: 'databricks',
+    });
 
     await startRunJob('job-b', input);
     const other = await atStep(host, 'job-b', 'waiting', ['runRef']);
@@ -75,7 +101,14 @@ describe('runJob', () => {
 
     dbx.advance(Number(runRef), 'SUCCESS');
     for (const id of ['job-a', 'job-b']) {
-      const raised = await fetch(`${host.baseUrl}/runtime/webhooks/durabletask/instances/${id}/raiseEvent/${encodeURIComponent(jobFinishedEventName(runRef))}`, { method: 'POST', headers: durableHeaders(host.baseUrl, true), body: JSON.stringify({ runId: runRef, outcome: 'success' }) });
+      const raised = await fetch(
+        `${host.baseUrl}/runtime/webhooks/durabletask/instances/${id}/raiseEvent/${encodeURIComponent(jobFinishedEventName(runRef))}`,
+        {
+          method: 'POST',
+          headers: durableHeaders(host.baseUrl, true),
+          body: JSON.stringify({ runId: runRef, outcome: 'success' }),
+        },
+      );
       expect(raised.status).toBe(202);
       const done = await finished(host, id, 60_000);
       expect(done.output).toMatchObject({ runRef, state: 'SUCCEEDED' });
@@ -94,22 +127,42 @@ describe('runJob', () => {
     await startRunJob('job-local', input);
     const done = await finished(host, 'job-local', 60_000);
     expect(done.output).toMatchObject({ state: 'SUCCEEDED' });
-    const history = await (await fetch(`${host.baseUrl}/runtime/webhooks/durabletask/instances/job-local?showHistory=true`, { headers: durableHeaders(host.baseUrl) })).json() as { historyEvents: Array<{ EventType: string; Name?: string }> };
+    const history = (await (
+      await fetch(`${host.baseUrl}/runtime/webhooks/durabletask/instances/job-local?showHistory=true`, {
+        headers: durableHeaders(host.baseUrl),
+      })
+    ).json()) as { historyEvents: Array<{ EventType: string; Name?: string }> };
     const runRef = String((done.output as { runRef: string }).runRef);
-    expect(history.historyEvents.some((e) => e.EventType === 'EventRaised' && e.Name === jobFinishedEventName(runRef))).toBe(true);
+    expect(
+      history.historyEvents.some((e) => e.EventType === 'EventRaised' && e.Name === jobFinishedEventName(runRef)),
+    ).toBe(true);
   }, 120_000);
 
   it('cancels the job and reports TIMED_OUT when the overall timeout passes', async () => {
     // A realistic two-hour timeout with polls every 10 to 30 minutes, passed on the host's test clock.
-    await startRunJob('job-timeout', { ref: { kind: 'scheduled', job: 'slow' }, idempotencyKey: 'slow-1', label: 'slow', timeoutSeconds: 7_200, pollInitialSeconds: 600, pollMaxSeconds: 1_800 });
-    await advanceUntil(host, 1_800_000, async () => ['Completed', 'Failed', 'Terminated'].includes((await status(host, 'job-timeout')).runtimeStatus), 'job-timeout to pass its timeout');
+    await startRunJob('job-timeout', {
+      ref: { kind: 'scheduled', job: 'slow' },
+      idempotencyKey: 'slow-1',
+      label: 'slow',
+      timeoutSeconds: 7_200,
+      pollInitialSeconds: 600,
+      pollMaxSeconds: 1_800,
+    });
+    await advanceUntil(
+      host,
+      1_800_000,
+      async () => ['Completed', 'Failed', 'Terminated'].includes((await status(host, 'job-timeout')).runtimeStatus),
+      'job-timeout to pass its timeout',
+    );
     const done = await finished(host, 'job-timeout', 60_000);
     expect(done.output).toMatchObject({ state: 'TIMED_OUT' });
     // The wait ended at the timeout, not earlier (the orchestrator's clock is the history's).
     const out = done.output as { startedAt: string; finishedAt: string };
     expect(Date.parse(out.finishedAt) - Date.parse(out.startedAt)).toBeGreaterThanOrEqual(7_200_000);
     const runRef = String((done.output as { runRef: string }).runRef);
-    expect(dbx.requests.some((r) => r.path.endsWith('/runs/cancel') && JSON.stringify(r.body).includes(runRef))).toBe(true);
+    expect(dbx.requests.some((r) => r.path.endsWith('/runs/cancel') && JSON.stringify(r.body).includes(runRef))).toBe(
+      true,
+    );
   }, 120_000);
 
   it('fails with a message naming the field when its input is invalid', async () => {
@@ -122,8 +175,18 @@ describe('runJob', () => {
   it('refuses a made-up command posted to the durable API: the command field does not exist, nothing runs', async () => {
     const marker = join(env.dir, 'pwned.txt');
     await startRunJob('job-evil', {
-      job: { runner: 'local', command: '/bin/sh', args: ['-c', `env > ${marker}`], env: {}, parameters: {}, parameterStyle: 'args', timeoutMs: 60_000 },
-      idempotencyKey: 'evil-1', label: 'evil', timeoutSeconds: 60,
+      job: {
+        runner: 'local',
+        command: '/bin/sh',
+        args: ['-c', `env > ${marker}`],
+        env: {},
+        parameters: {},
+        parameterStyle: 'args',
+        timeoutMs: 60_000,
+      },
+      idempotencyKey: 'evil-1',
+      label: 'evil',
+      timeoutSeconds: 60,
     });
     const done = await finished(host, 'job-evil', 60_000);
     expect(done.runtimeStatus).toBe('Failed');
@@ -134,28 +197,53 @@ describe('runJob', () => {
 
   it('refuses a reference the policy does not declare with JOB_NOT_IN_POLICY, before anything starts', async () => {
     const before = dbx.state.runs.size;
-    await startRunJob('job-undeclared', { ref: { kind: 'pipeline-suite', repo: 'evil/repo', suite: 'x' }, idempotencyKey: 'undeclared-1', label: 'undeclared' });
-    await startRunJob('job-undeclared-2', { ref: { kind: 'scheduled', job: 'not-in-policy' }, idempotencyKey: 'undeclared-2', label: 'undeclared' });
+    await startRunJob('job-undeclared', {
+      ref: { kind: 'pipeline-suite', repo: 'evil/repo', suite: 'x' },
+      idempotencyKey: 'undeclared-1',
+      label: 'undeclared',
+    });
+    await startRunJob('job-undeclared-2', {
+      ref: { kind: 'scheduled', job: 'not-in-policy' },
+      idempotencyKey: 'undeclared-2',
+      label: 'undeclared',
+    });
     for (const id of ['job-undeclared', 'job-undeclared-2']) {
       const done = await finished(host, id, 60_000);
       expect(done.runtimeStatus).toBe('Failed');
       expect(JSON.stringify(done.output)).toContain('JOB_NOT_IN_POLICY');
     }
     expect(dbx.state.runs.size).toBe(before);
-    for (const key of ['undeclared-1', 'undeclared-2']) expect(existsSync(join(env.dir, 'jobs', `${localRunId(key)}.json`))).toBe(false);
+    for (const key of ['undeclared-1', 'undeclared-2'])
+      expect(existsSync(join(env.dir, 'jobs', `${localRunId(key)}.json`))).toBe(false);
   }, 60_000);
 
   it('a local job started by the host sees none of its secrets, only PATH/HOME/LANG/TMPDIR and the declared variables', async () => {
-    await startRunJob('job-env', { ref: { kind: 'scheduled', job: 'env-probe' }, vars: { 'model.name': 'bc' }, idempotencyKey: 'env-1', label: 'env probe' });
+    await startRunJob('job-env', {
+      ref: { kind: 'scheduled', job: 'env-probe' },
+      vars: { 'model.name': 'bc' },
+      idempotencyKey: 'env-1',
+      label: 'env probe',
+    });
     const done = await finished(host, 'job-env', 60_000);
     expect(done.output).toMatchObject({ state: 'SUCCEEDED' });
     const tail = String((done.output as { outputTail?: string }).outputTail);
     const keys = /KEYS=(\S*)/.exec(tail)![1]!.split(',');
-    for (const secret of ['STAGECRAFT_APPROVER_KEYS', 'STAGECRAFT_APPROVAL_LINK_SECRETS', 'DATABRICKS_TOKEN', 'AzureWebJobsStorage', 'ServiceBusConnection', 'STAGECRAFT_POLICY_PATH']) {
+    for (const secret of [
+      'STAGECRAFT_APPROVER_KEYS',
+      'STAGECRAFT_APPROVAL_LINK_SECRETS',
+      'DATABRICKS_TOKEN',
+      'AzureWebJobsStorage',
+      'ServiceBusConnection',
+      'STAGECRAFT_POLICY_PATH',
+    ]) {
       expect(keys).not.toContain(secret);
     }
-    expect(keys.filter((k) => !['PATH', 'HOME', 'LANG', 'TMPDIR'].includes(k)).sort()).toEqual(['MLFLOW_TRACKING_URI', 'MODE']);
+    expect(keys.filter((k) => !['PATH', 'HOME', 'LANG', 'TMPDIR'].includes(k)).sort()).toEqual([
+      'MLFLOW_TRACKING_URI',
+      'MODE',
+    ]);
     expect(tail).toContain(`URI=${env.mlflow.url} MODE=probe-bc`);
-    for (const value of [env.hostEnv['STAGECRAFT_APPROVER_KEYS']!, 'dapi-test-token']) expect(tail).not.toContain(value);
+    for (const value of [env.hostEnv['STAGECRAFT_APPROVER_KEYS']!, 'dapi-test-token'])
+      expect(tail).not.toContain(value);
   }, 60_000);
 });

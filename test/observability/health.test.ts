@@ -14,7 +14,9 @@ let host: HostProcess;
 
 beforeAll(async () => {
   // Its own Azurite: the last test stops it.
-  env = await startEnv((hook) => ({ version: 1, channels: { hook: { type: 'webhook', url: hook } }, models: {} }), { ownAzurite: true });
+  env = await startEnv((hook) => ({ version: 1, channels: { hook: { type: 'webhook', url: hook } }, models: {} }), {
+    ownAzurite: true,
+  });
   host = await startHost(env);
 }, 120_000);
 
@@ -43,8 +45,19 @@ function statusOf(body: ReadyBody): Record<string, string> {
 /** Nothing that locates or unlocks a dependency may appear in the anonymous answer. */
 function expectNoConfiguration(text: string): void {
   const secrets = [
-    env.mlflow.url, new URL(env.mlflow.url).host, String(env.azurite.tablePort), String(env.azurite.blobPort), '127.0.0.1', 'localhost',
-    'SharedAccessKey', 'AccountKey', 'Endpoint', env.tablePrefix, 'stagecraft-events', 'stagecraft-reports', 'http',
+    env.mlflow.url,
+    new URL(env.mlflow.url).host,
+    String(env.azurite.tablePort),
+    String(env.azurite.blobPort),
+    '127.0.0.1',
+    'localhost',
+    'SharedAccessKey',
+    'AccountKey',
+    'Endpoint',
+    env.tablePrefix,
+    'stagecraft-events',
+    'stagecraft-reports',
+    'http',
   ];
   for (const s of secrets) expect(text, `body leaks ${s}`).not.toContain(s);
 }

@@ -12,7 +12,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RestClient } from '../../shared/adapters/http/rest-client';
 import { tracePreInvocation } from '../../shared/telemetry/hooks';
 import {
-  contextFromTraceparent, currentTraceparent, inSpan, setTracingEnabled, SpanKind, traceparentOfProperties, traceProperties, withTraceInput,
+  contextFromTraceparent,
+  currentTraceparent,
+  inSpan,
+  setTracingEnabled,
+  SpanKind,
+  traceparentOfProperties,
+  traceProperties,
+  withTraceInput,
 } from '../../shared/telemetry/trace';
 
 const TP = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
@@ -28,9 +35,23 @@ function client(seen: Array<Record<string, string>>): RestClient {
   });
 }
 
-function preInvocation(type: string, triggerMetadata: Record<string, unknown>, handler: (...args: unknown[]) => unknown): PreInvocationContext {
-  const invocationContext = new InvocationContext({ functionName: 'fn', triggerMetadata, options: { trigger: { type, name: 'input' }, extraInputs: [], extraOutputs: [] } });
-  return { invocationContext, functionHandler: handler, inputs: [], hookData: {}, appHookData: {} } as unknown as PreInvocationContext;
+function preInvocation(
+  type: string,
+  triggerMetadata: Record<string, unknown>,
+  handler: (...args: unknown[]) => unknown,
+): PreInvocationContext {
+  const invocationContext = new InvocationContext({
+    functionName: 'fn',
+    triggerMetadata,
+    options: { trigger: { type, name: 'input' }, extraInputs: [], extraOutputs: [] },
+  });
+  return {
+    invocationContext,
+    functionHandler: handler,
+    inputs: [],
+    hookData: {},
+    appHookData: {},
+  } as unknown as PreInvocationContext;
 }
 
 describe('with no telemetry configured', () => {
@@ -66,10 +87,12 @@ describe('with an SDK registered', () => {
     await provider.shutdown();
   });
 
-  it('the REST client sends traceparent of its client span, a child of the caller\'s span', async () => {
+  it("the REST client sends traceparent of its client span, a child of the caller's span", async () => {
     exporter.reset();
     const seen: Array<Record<string, string>> = [];
-    await inSpan('activity promotionPromote', { kind: SpanKind.INTERNAL, parent: contextFromTraceparent(TP) }, () => client(seen).request({ method: 'POST', path: '/api/2.0/mlflow/registered-models/alias', body: {} }));
+    await inSpan('activity promotionPromote', { kind: SpanKind.INTERNAL, parent: contextFromTraceparent(TP) }, () =>
+      client(seen).request({ method: 'POST', path: '/api/2.0/mlflow/registered-models/alias', body: {} }),
+    );
     const spans = exporter.getFinishedSpans();
     const call = spans.find((s) => s.kind === SpanKind.CLIENT);
     const activity = spans.find((s) => s.name === 'activity promotionPromote');
@@ -77,7 +100,10 @@ describe('with an SDK registered', () => {
     expect(call?.parentSpanContext?.spanId).toBe(activity?.spanContext().spanId);
     expect(activity?.parentSpanContext?.spanId).toBe(TP.split('-')[2]);
     expect(seen[0]?.['traceparent']).toBe(`00-${TP.split('-')[1]}-${call?.spanContext().spanId}-01`);
-    expect(call?.attributes).toMatchObject({ 'http.request.method': 'POST', 'url.path': '/api/2.0/mlflow/registered-models/alias' });
+    expect(call?.attributes).toMatchObject({
+      'http.request.method': 'POST',
+      'url.path': '/api/2.0/mlflow/registered-models/alias',
+    });
   });
 
   it('the orchestration input and Service Bus properties carry the active span', async () => {
@@ -94,14 +120,24 @@ describe('with an SDK registered', () => {
     expect(traceparentOfProperties({ traceparent: TP, 'Diagnostic-Id': 'x' })).toBe(TP);
     expect(traceparentOfProperties({ 'Diagnostic-Id': TP })).toBe(TP);
     expect(traceparentOfProperties({ 'Diagnostic-Id': '|4bf92f3577b34da6.1.' })).toBeUndefined();
-    for (const bad of ['garbage', `01-${TP.slice(3)}`, '00-00000000000000000000000000000000-00f067aa0ba902b7-01', `${TP}-extra`, 42]) {
+    for (const bad of [
+      'garbage',
+      `01-${TP.slice(3)}`,
+      '00-00000000000000000000000000000000-00f067aa0ba902b7-01',
+      `${TP}-extra`,
+      42,
+    ]) {
       expect(trace.getSpanContext(contextFromTraceparent(bad)), String(bad)).toBeUndefined();
     }
   });
 
-  it('a Service Bus invocation continues the message\'s trace; orchestrators get no span', async () => {
+  it("a Service Bus invocation continues the message's trace; orchestrators get no span", async () => {
     exporter.reset();
-    const sb = preInvocation('serviceBusTrigger', { messageId: 'm1', applicationProperties: { 'Diagnostic-Id': TP } }, () => Promise.resolve('done'));
+    const sb = preInvocation(
+      'serviceBusTrigger',
+      { messageId: 'm1', applicationProperties: { 'Diagnostic-Id': TP } },
+      () => Promise.resolve('done'),
+    );
     tracePreInvocation(sb);
     await (sb.functionHandler as (m: unknown, c: InvocationContext) => Promise<unknown>)({}, sb.invocationContext);
     const [span] = exporter.getFinishedSpans();

@@ -24,7 +24,9 @@ function policy(hook: string) {
     version: 1,
     channels: { hook: { type: 'webhook', url: hook } },
     defaults: { notify: ['hook'], approval: { required: false, approvers: { users: ['alice@contoso.com'] } } },
-    models: { churn: { validations: { quality: { type: 'metric-threshold', thresholds: [{ metric: 'accuracy', min: 0.9 }] } } } },
+    models: {
+      churn: { validations: { quality: { type: 'metric-threshold', thresholds: [{ metric: 'accuracy', min: 0.9 }] } } },
+    },
   };
 }
 
@@ -47,7 +49,10 @@ afterAll(async () => {
 
 function lines(): Array<SpanLine | Measurement> {
   if (!existsSync(spansFile)) return [];
-  return readFileSync(spansFile, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as SpanLine | Measurement);
+  return readFileSync(spansFile, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as SpanLine | Measurement);
 }
 
 function spans(): SpanLine[] {
@@ -71,11 +76,16 @@ describe('one trace per event', () => {
     expect(done.output?.['outcome']).toBe('promoted');
 
     // The alias-move span ends before the activity that made it; the record activity is the last one to end.
-    const all = await until('the record activity span', async () => {
-      await Promise.resolve();
-      const s = spans();
-      return s.some((x) => x.name === `activity ${A.writeRecord}`) ? s : undefined;
-    }, 30_000, () => host.logs());
+    const all = await until(
+      'the record activity span',
+      async () => {
+        await Promise.resolve();
+        const s = spans();
+        return s.some((x) => x.name === `activity ${A.writeRecord}`) ? s : undefined;
+      },
+      30_000,
+      () => host.logs(),
+    );
 
     const webhook = all.find((s) => s.name === 'POST /api/webhooks/mlflow');
     expect(webhook, all.map((s) => s.name).join(', ')).toBeDefined();
@@ -103,15 +113,33 @@ describe('one trace per event', () => {
     }
 
     // Alias calls: the challenger alias (setChallenger) and the champion move (promote), each under its activity.
-    const aliasCalls = inTrace.filter((s) => s.spanKind === SPAN_KIND.CLIENT && s.attributes['url.path'] === '/api/2.0/mlflow/registered-models/alias');
+    const aliasCalls = inTrace.filter(
+      (s) => s.spanKind === SPAN_KIND.CLIENT && s.attributes['url.path'] === '/api/2.0/mlflow/registered-models/alias',
+    );
     expect(aliasCalls.map((s) => parentOf(s)?.name)).toContain(`activity ${A.promote}`);
     expect(env.mlflow.state.models.get('churn')!.aliases.get('champion')).toBe('1');
 
     // Metrics from the same run, emitted where the facts are final (intake receipt, promotion record write).
     const measurements = lines().filter((l): l is Measurement => l.kind === 'metric');
-    expect(measurements).toContainEqual({ kind: 'metric', metric: 'stagecraft.webhooks', type: 'counter', value: 1, attributes: { source: 'mlflow', outcome: 'accepted' } });
-    expect(measurements).toContainEqual({ kind: 'metric', metric: 'stagecraft.promotions', type: 'counter', value: 1, attributes: { outcome: 'promoted' } });
-    expect(measurements.some((m) => m.metric === 'stagecraft.promotion.duration' && m.value > 0 && m.attributes['outcome'] === 'promoted')).toBe(true);
+    expect(measurements).toContainEqual({
+      kind: 'metric',
+      metric: 'stagecraft.webhooks',
+      type: 'counter',
+      value: 1,
+      attributes: { source: 'mlflow', outcome: 'accepted' },
+    });
+    expect(measurements).toContainEqual({
+      kind: 'metric',
+      metric: 'stagecraft.promotions',
+      type: 'counter',
+      value: 1,
+      attributes: { outcome: 'promoted' },
+    });
+    expect(
+      measurements.some(
+        (m) => m.metric === 'stagecraft.promotion.duration' && m.value > 0 && m.attributes['outcome'] === 'promoted',
+      ),
+    ).toBe(true);
 
     // Every span this promotion produced is in that one trace (no activity started a trace of its own).
     const strays = all.filter((s) => s.attributes['durable.instance_id'] === id && s.traceId !== traceId);

@@ -26,14 +26,24 @@ function policy(hook: string, dir: string) {
   return {
     version: 1,
     channels: { hook: { type: 'webhook', url: hook } },
-    defaults: { notify: ['hook'], approval: { required: true, approvers: { users }, minApprovals: 1, excludeAuthor: true, deadline: '5m' } },
+    defaults: {
+      notify: ['hook'],
+      approval: { required: true, approvers: { users }, minApprovals: 1, excludeAuthor: true, deadline: '5m' },
+    },
     models: {
       churn: {
         validations: {
           quality: { type: 'metric-threshold', thresholds: [{ metric: 'accuracy', min: 0.9 }] },
           'vs-champion': { type: 'champion', rules: [{ metric: 'roc_auc', direction: 'higher', maxRegression: 0.01 }] },
-          'smoke-job': { type: 'job', job: { runner: 'databricks', jobId, parameters: { model_version: '{{model.version}}' }, timeout: '2m' } },
-          'local-job': { type: 'job', severity: 'advisory', job: { runner: 'local', command: process.execPath, args: [`${dir}/ok.js`], timeout: '30s' } },
+          'smoke-job': {
+            type: 'job',
+            job: { runner: 'databricks', jobId, parameters: { model_version: '{{model.version}}' }, timeout: '2m' },
+          },
+          'local-job': {
+            type: 'job',
+            severity: 'advisory',
+            job: { runner: 'local', command: process.execPath, args: [`${dir}/ok.js`], timeout: '30s' },
+          },
         },
       },
     },
@@ -65,16 +75,29 @@ afterAll(async () => {
 });
 
 async function deliverVersionCreated(name: string, version: string, runId: string): Promise<Response> {
-  return postMlflowDelivery(host.baseUrl, signedVersionCreated(SECRET, { name, version, runId, tags: { git_commit: 'abc123' } }));
+  return postMlflowDelivery(
+    host.baseUrl,
+    signedVersionCreated(SECRET, { name, version, runId, tags: { git_commit: 'abc123' } }),
+  );
 }
 
 describe('promotion in Azure parity mode', () => {
   it('MLflow webhook → validations → approval → champion alias moved, running from the read-only package', async () => {
     expect(host.logs()).toContain('Azure parity mode: running from a read-only copy of the deployment package');
     const champion = env.mlflow.seedRun({ metrics: { accuracy: 0.93, roc_auc: 0.95 } });
-    env.mlflow.seedVersion('churn', { version: '1', runId: champion.run_id, userId: 'dave@contoso.com', aliases: ['champion'] });
+    env.mlflow.seedVersion('churn', {
+      version: '1',
+      runId: champion.run_id,
+      userId: 'dave@contoso.com',
+      aliases: ['champion'],
+    });
     const run = env.mlflow.seedRun({ metrics: { accuracy: 0.95, roc_auc: 0.955 } });
-    env.mlflow.seedVersion('churn', { version: '2', runId: run.run_id, userId: 'dave@contoso.com', tags: { git_commit: 'abc123' } });
+    env.mlflow.seedVersion('churn', {
+      version: '2',
+      runId: run.run_id,
+      userId: 'dave@contoso.com',
+      tags: { git_commit: 'abc123' },
+    });
 
     const res = await deliverVersionCreated('churn', '2', run.run_id);
     expect(res.status).toBe(202);
@@ -85,9 +108,15 @@ describe('promotion in Azure parity mode', () => {
     expect((await status(host, id)).runtimeStatus).toBe('Running');
 
     // A duplicate start of the running instance answers as the extension's HTTP API does (500, "already exists").
-    const dup = await fetch(`${host.baseUrl}/runtime/webhooks/durabletask/orchestrators/modelPromotion/${encodeURIComponent(id)}`, { method: 'POST', headers: durableHeaders(host.baseUrl, true), body: '{}' });
+    const dup = await fetch(
+      `${host.baseUrl}/runtime/webhooks/durabletask/orchestrators/modelPromotion/${encodeURIComponent(id)}`,
+      { method: 'POST', headers: durableHeaders(host.baseUrl, true), body: '{}' },
+    );
     expect(dup.status).toBe(500);
-    expect(await dup.json()).toMatchObject({ Message: 'Something went wrong while processing your request', ExceptionMessage: expect.stringContaining('already exists') as unknown });
+    expect(await dup.json()).toMatchObject({
+      Message: 'Something went wrong while processing your request',
+      ExceptionMessage: expect.stringContaining('already exists') as unknown,
+    });
 
     const d = await decide(host, String(approval['id']), 'bob@contoso.com', 'approve', 'parity ok');
     expect(d.status).toBe(200);
@@ -96,10 +125,22 @@ describe('promotion in Azure parity mode', () => {
     expect(done.customStatus).toMatchObject({ step: 'done', outcome: 'promoted' });
     expect(Object.fromEntries(env.mlflow.state.models.get('churn')!.aliases)).toEqual({ champion: '2' });
 
-    const r = await until('the promotion record', async () => (await getPromotionRecord('churn', id, env.hostEnv)), 30_000);
+    const r = await until(
+      'the promotion record',
+      async () => await getPromotionRecord('churn', id, env.hostEnv),
+      30_000,
+    );
     expect(r).toMatchObject({ outcome: 'promoted', version: '2', previousChampion: '1' });
-    expect(Object.fromEntries(r.validations.map((v) => [v.id, v.status]))).toEqual({ quality: 'passed', 'vs-champion': 'passed', 'smoke-job': 'passed', 'local-job': 'error' });
+    expect(Object.fromEntries(r.validations.map((v) => [v.id, v.status]))).toEqual({
+      quality: 'passed',
+      'vs-champion': 'passed',
+      'smoke-job': 'passed',
+      'local-job': 'error',
+    });
     expect(JSON.stringify(r.validations.find((v) => v.id === 'local-job'))).toContain('LOCAL_JOBS_NOT_IN_AZURE');
-    expect(r.approval).toMatchObject({ status: 'approved', votes: [{ approver: 'bob@contoso.com', verdict: 'approve' }] });
+    expect(r.approval).toMatchObject({
+      status: 'approved',
+      votes: [{ approver: 'bob@contoso.com', verdict: 'approve' }],
+    });
   }, 300_000);
 });

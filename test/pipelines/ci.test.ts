@@ -17,14 +17,27 @@ let gh: GitHubCapture;
 let t: TestHost;
 
 function merged(repo: string, commit: string) {
-  return makeEvent(EVENT_TYPES.gitMerged, {
-    provider: 'github', repository: { id: repo }, branch: 'main', commit, via: 'pull_request', pullRequest: { number: 7 }, actor: 'alice',
-  }, { source: '/test/github', time: new Date().toISOString() });
+  return makeEvent(
+    EVENT_TYPES.gitMerged,
+    {
+      provider: 'github',
+      repository: { id: repo },
+      branch: 'main',
+      commit,
+      via: 'pull_request',
+      pullRequest: { number: 7 },
+      actor: 'alice',
+    },
+    { source: '/test/github', time: new Date().toISOString() },
+  );
 }
 
 function ranCount(name: string): number {
   try {
-    return readFileSync(join(ws.dir, `ran-${name}.log`), 'utf8').trim().split('\n').filter(Boolean).length;
+    return readFileSync(join(ws.dir, `ran-${name}.log`), 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean).length;
   } catch {
     return 0;
   }
@@ -38,7 +51,9 @@ beforeAll(async () => {
   const integ = jobScript(ws, 'integration', { ms: 500 });
   const broken = jobScript(ws, 'broken', { ms: 100, code: 3, output: 'assertion failed: expected 0.9' });
   const lint = jobScript(ws, 'lint', { ms: 50 });
-  ws.file('policy.yaml', `
+  ws.file(
+    'policy.yaml',
+    `
 version: 1
 pipelines:
   acme/green:
@@ -53,8 +68,13 @@ pipelines:
       lint: { job: { runner: local, command: ${node}, args: [${JSON.stringify(lint)}], timeout: 2m } }
       broken: { job: { runner: local, command: ${node}, args: [${JSON.stringify(broken)}], timeout: 2m } }
     timeout: 10m
-`);
-  t = await startTestHost(ws, { STAGECRAFT_POLICY_PATH: join(ws.dir, 'policy.yaml'), GITHUB_TOKEN: 'ghp_test_token', GITHUB_API_URL: gh.url });
+`,
+  );
+  t = await startTestHost(ws, {
+    STAGECRAFT_POLICY_PATH: join(ws.dir, 'policy.yaml'),
+    GITHUB_TOKEN: 'ghp_test_token',
+    GITHUB_API_URL: gh.url,
+  });
 }, 180_000);
 
 afterAll(async () => {
@@ -84,9 +104,13 @@ describe('ciPipeline', () => {
 
     const run = await t.api('GET', `/api/runs/${encodeURIComponent(plan.instanceId)}`);
     expect(run.status).toBe(200);
-    const records = run.json.timeline.filter((e: any) => e.source === 'record').map((e: any) => `${e.kind}:${e.status}`);
+    const records = run.json.timeline
+      .filter((e: any) => e.source === 'record')
+      .map((e: any) => `${e.kind}:${e.status}`);
     expect(records).toEqual(expect.arrayContaining(['ci.plan:planned', 'ci.suite:SUCCEEDED', 'ci.verdict:success']));
-    expect(run.json.timeline.some((e: any) => e.source === 'history' && /sub-orchestration runJob completed/.test(e.title))).toBe(true);
+    expect(
+      run.json.timeline.some((e: any) => e.source === 'history' && /sub-orchestration runJob completed/.test(e.title)),
+    ).toBe(true);
   }, 120_000);
 
   it('a merge with one failing suite reports failure naming it, with the other suite still recorded', async () => {
@@ -103,7 +127,9 @@ describe('ciPipeline', () => {
     const run = await t.api('GET', `/api/runs/${encodeURIComponent(plan.instanceId)}`);
     const suites = run.json.timeline.filter((e: any) => e.kind === 'ci.suite');
     expect(suites.map((s: any) => s.status).sort()).toEqual(['FAILED', 'SUCCEEDED']);
-    expect(JSON.stringify(suites.find((s: any) => s.status === 'FAILED').data.outputTail)).toContain('assertion failed');
+    expect(JSON.stringify(suites.find((s: any) => s.status === 'FAILED').data.outputTail)).toContain(
+      'assertion failed',
+    );
   }, 120_000);
 
   it('a retried merge webhook maps to the same instance and runs each suite once', async () => {

@@ -27,11 +27,21 @@ export async function startGitHubCapture(): Promise<GitHubCapture> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       let body: unknown;
-      try { body = JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null'); } catch { body = null; }
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null');
+      } catch {
+        body = null;
+      }
       requests.push({ method: req.method ?? '', path: req.url ?? '', authorization: req.headers.authorization, body });
       if (req.method === 'POST' && /^\/repos\/[^/]+\/[^/]+\/statuses\/[0-9a-f]+$/.test(req.url ?? '')) {
         res.writeHead(201, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ id: id++, state: (body as { state?: string } | null)?.state, context: (body as { context?: string } | null)?.context }));
+        res.end(
+          JSON.stringify({
+            id: id++,
+            state: (body as { state?: string } | null)?.state,
+            context: (body as { context?: string } | null)?.context,
+          }),
+        );
         return;
       }
       res.writeHead(404, { 'content-type': 'application/json' });
@@ -44,7 +54,11 @@ export async function startGitHubCapture(): Promise<GitHubCapture> {
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    statuses: (sha) => requests.filter((r) => r.method === 'POST' && r.path.includes('/statuses/') && (sha === undefined || r.path.endsWith(`/${sha}`))),
+    statuses: (sha) =>
+      requests.filter(
+        (r) =>
+          r.method === 'POST' && r.path.includes('/statuses/') && (sha === undefined || r.path.endsWith(`/${sha}`)),
+      ),
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }

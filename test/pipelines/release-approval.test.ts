@@ -17,14 +17,22 @@ import { type TestHost, type Workspace, eventually, isDone, startTestHost, works
 const KEYS = { alice: 'alice-release-key-0123456789', bob: 'bob-release-key-0123456789ab' } as const;
 const USERS = { alice: 'alice@contoso.com', bob: 'bob@contoso.com' } as const;
 const TRAIN_V1 = { name: 'train', tasks: [{ task_key: 'train' }], max_concurrent_runs: 4 };
-const TRAIN_V2 = { name: 'train', tasks: [{ task_key: 'train', python_wheel_task: { package_name: 'model', entry_point: 'train' } }], max_concurrent_runs: 1 };
+const TRAIN_V2 = {
+  name: 'train',
+  tasks: [{ task_key: 'train', python_wheel_task: { package_name: 'model', entry_point: 'train' } }],
+  max_concurrent_runs: 1,
+};
 
 let ws: Workspace;
 let t: TestHost;
 let receiver: Receiver;
 
 function pushed(repo: string, commit: string) {
-  return makeEvent(EVENT_TYPES.gitReleasePushed, { provider: 'github', repository: { id: repo }, branch: 'release/2026.12', commit, actor: 'rel-bot' }, { source: '/test/github', time: new Date().toISOString() });
+  return makeEvent(
+    EVENT_TYPES.gitReleasePushed,
+    { provider: 'github', repository: { id: repo }, branch: 'release/2026.12', commit, actor: 'rel-bot' },
+    { source: '/test/github', time: new Date().toISOString() },
+  );
 }
 
 async function startRelease(repo: string, commit: string): Promise<string> {
@@ -34,16 +42,29 @@ async function startRelease(repo: string, commit: string): Promise<string> {
   return plan.instanceId;
 }
 
-async function asUser(user: keyof typeof KEYS, method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(`${t.url}${path}`, { method, headers: { 'x-stagecraft-key': KEYS[user], 'content-type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+async function asUser(
+  user: keyof typeof KEYS,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: any }> {
+  const res = await fetch(`${t.url}${path}`, {
+    method,
+    headers: { 'x-stagecraft-key': KEYS[user], 'content-type': 'application/json' },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
   return { status: res.status, json: await res.json() };
 }
 
 /** The pending approval of a release of `repo`, once the orchestration stored it. */
 async function pendingFor(repo: string, commit: string): Promise<any> {
   const list = await eventually(
-    async () => (await asUser('alice', 'GET', `/api/approvals?status=pending&model=${encodeURIComponent(`release:${repo}`)}`)).json.approvals as any[],
-    (l) => Array.isArray(l) && l.some((a) => a.version === commit), 30_000, `the approval of the release of ${repo}`,
+    async () =>
+      (await asUser('alice', 'GET', `/api/approvals?status=pending&model=${encodeURIComponent(`release:${repo}`)}`))
+        .json.approvals as any[],
+    (l) => Array.isArray(l) && l.some((a) => a.version === commit),
+    30_000,
+    `the approval of the release of ${repo}`,
   );
   return list.find((a) => a.version === commit);
 }
@@ -66,7 +87,9 @@ beforeAll(async () => {
       approval: ${approval}
     notify: [hook]`;
   const approvers = `approvers: { users: [${USERS.alice}, ${USERS.bob}] }, minApprovals: 1`;
-  ws.file('policy.yaml', `
+  ws.file(
+    'policy.yaml',
+    `
 version: 1
 channels:
   hook: { type: webhook, url: "${receiver.url}" }
@@ -74,11 +97,16 @@ pipelines:
   acme/gated-ok:${gated('train-ok', `{ ${approvers}, deadline: 10m }`)}
   acme/gated-no:${gated('train-no', `{ ${approvers}, deadline: 10m }`)}
   acme/gated-late:${gated('train-late', `{ ${approvers}, escalation: [{ after: 1h }], deadline: 2h }`)}
-`);
+`,
+  );
   const checkout = join(ws.dir, 'repo');
   t = await startTestHost(ws, {
     STAGECRAFT_POLICY_PATH: join(ws.dir, 'policy.yaml'),
-    REPO_CHECKOUTS: JSON.stringify({ 'acme/gated-ok': checkout, 'acme/gated-no': checkout, 'acme/gated-late': checkout }),
+    REPO_CHECKOUTS: JSON.stringify({
+      'acme/gated-ok': checkout,
+      'acme/gated-no': checkout,
+      'acme/gated-late': checkout,
+    }),
     STAGECRAFT_JOB_DEFINITIONS_DIR: join(ws.dir, 'defs'),
     STAGECRAFT_APPROVER_KEYS: `${USERS.alice}=${KEYS.alice},${USERS.bob}=${KEYS.bob}`,
     STAGECRAFT_APPROVAL_LINK_SECRETS: 'release-link-secret-0123456789abcdef',
@@ -97,22 +125,53 @@ describe('releaseDeployment with an approval gate', () => {
     const commit = 'a1'.repeat(20);
     const id = await startRelease('acme/gated-ok', commit);
     const approval = await pendingFor('acme/gated-ok', commit);
-    expect(approval).toMatchObject({ kind: 'release-deployment', instanceId: id, status: 'pending', model: 'release:acme/gated-ok', version: commit });
-    const waiting = await t.waitFor(id, (s) => s.customStatus?.step === 'awaiting-approval' && s.customStatus?.approvalId === approval.id, 30_000, 'the approval wait');
+    expect(approval).toMatchObject({
+      kind: 'release-deployment',
+      instanceId: id,
+      status: 'pending',
+      model: 'release:acme/gated-ok',
+      version: commit,
+    });
+    const waiting = await t.waitFor(
+      id,
+      (s) => s.customStatus?.step === 'awaiting-approval' && s.customStatus?.approvalId === approval.id,
+      30_000,
+      'the approval wait',
+    );
     expect(waiting.runtimeStatus).toBe('Running');
     expect(defOf('train-ok')).toEqual(TRAIN_V1);
-    const notice = await eventually(async () => receiver.notices.find((n) => n.event === 'approval.requested' && n.correlationId === approval.id), (n) => n !== undefined, 30_000, 'the approval notice');
+    const notice = await eventually(
+      async () => receiver.notices.find((n) => n.event === 'approval.requested' && n.correlationId === approval.id),
+      (n) => n !== undefined,
+      30_000,
+      'the approval notice',
+    );
     // Shared channels say where to decide; decision links only go to each approver through a direct channel.
     expect(notice!.actions.map((a) => a.label)).toEqual(['Open the approval']);
-    expect(notice!.actions.every((a) => a.url.endsWith(`/api/approvals/${encodeURIComponent(approval.id)}`))).toBe(true);
+    expect(notice!.actions.every((a) => a.url.endsWith(`/api/approvals/${encodeURIComponent(approval.id)}`))).toBe(
+      true,
+    );
 
-    const d = await asUser('alice', 'POST', `/api/approvals/${encodeURIComponent(approval.id)}/decision`, { decision: 'approve', comment: 'go' });
+    const d = await asUser('alice', 'POST', `/api/approvals/${encodeURIComponent(approval.id)}/decision`, {
+      decision: 'approve',
+      comment: 'go',
+    });
     expect(d.status).toBe(200);
     const done = await t.waitFor(id, isDone, 60_000, 'the approved release');
-    expect(done.output).toMatchObject({ outcome: 'DEPLOYED', approval: { status: 'approved', approvalId: approval.id, votes: [{ approver: USERS.alice, verdict: 'approve', comment: 'go' }] } });
+    expect(done.output).toMatchObject({
+      outcome: 'DEPLOYED',
+      approval: {
+        status: 'approved',
+        approvalId: approval.id,
+        votes: [{ approver: USERS.alice, verdict: 'approve', comment: 'go' }],
+      },
+    });
     expect(defOf('train-ok')).toEqual(TRAIN_V2);
     const run = await t.api('GET', `/api/runs/${encodeURIComponent(id)}`);
-    expect(run.json.timeline.find((e: any) => e.kind === 'release.definition')).toMatchObject({ status: 'updated', data: { name: 'train-ok', changed: true } });
+    expect(run.json.timeline.find((e: any) => e.kind === 'release.definition')).toMatchObject({
+      status: 'updated',
+      data: { name: 'train-ok', changed: true },
+    });
     const outcome = run.json.timeline.find((e: any) => e.kind === 'release.outcome');
     expect(outcome.status).toBe('DEPLOYED');
     expect(outcome.title).toContain('approval approved');
@@ -122,18 +181,34 @@ describe('releaseDeployment with an approval gate', () => {
     const commit = 'b2'.repeat(20);
     const id = await startRelease('acme/gated-no', commit);
     const approval = await pendingFor('acme/gated-no', commit);
-    const d = await asUser('bob', 'POST', `/api/approvals/${encodeURIComponent(approval.id)}/decision`, { decision: 'reject', comment: 'freeze week' });
+    const d = await asUser('bob', 'POST', `/api/approvals/${encodeURIComponent(approval.id)}/decision`, {
+      decision: 'reject',
+      comment: 'freeze week',
+    });
     expect(d.status).toBe(200);
     const done = await t.waitFor(id, isDone, 60_000, 'the rejected release');
-    expect(done.output).toMatchObject({ outcome: 'REJECTED', changes: [], approval: { status: 'rejected', votes: [{ approver: USERS.bob, verdict: 'reject', comment: 'freeze week' }] } });
+    expect(done.output).toMatchObject({
+      outcome: 'REJECTED',
+      changes: [],
+      approval: { status: 'rejected', votes: [{ approver: USERS.bob, verdict: 'reject', comment: 'freeze week' }] },
+    });
     expect(defOf('train-no')).toEqual(TRAIN_V1);
     const stored = await asUser('alice', 'GET', `/api/approvals/${encodeURIComponent(approval.id)}`);
     expect(stored.json.approval).toMatchObject({ status: 'rejected', kind: 'release-deployment' });
     const run = await t.api('GET', `/api/runs/${encodeURIComponent(id)}`);
     expect(run.json.timeline.some((e: any) => e.kind === 'release.definition')).toBe(false);
-    expect(run.json.timeline.find((e: any) => e.kind === 'release.outcome')).toMatchObject({ status: 'REJECTED', data: { approval: { status: 'rejected' } } });
+    expect(run.json.timeline.find((e: any) => e.kind === 'release.outcome')).toMatchObject({
+      status: 'REJECTED',
+      data: { approval: { status: 'rejected' } },
+    });
     // A decision after the close is refused; the release stays rejected.
-    expect((await asUser('alice', 'POST', `/api/approvals/${encodeURIComponent(approval.id)}/decision`, { decision: 'approve' })).status).toBe(409);
+    expect(
+      (
+        await asUser('alice', 'POST', `/api/approvals/${encodeURIComponent(approval.id)}/decision`, {
+          decision: 'approve',
+        })
+      ).status,
+    ).toBe(409);
   }, 120_000);
 
   it('an unanswered release escalates on the policy schedule, then expires at the deadline with nothing changed', async () => {
@@ -144,12 +219,24 @@ describe('releaseDeployment with an approval gate', () => {
     // The timers' instants come from the stored request's createdAt, so a timer armed after the advance fires at once.
     // An hour on: escalated, not expired.
     await advanceClock(t.host, 3_600_000);
-    await eventually(async () => notices(), (n) => n.includes('approval.escalated'), 30_000, 'the escalation notice');
+    await eventually(
+      async () => notices(),
+      (n) => n.includes('approval.escalated'),
+      30_000,
+      'the escalation notice',
+    );
     expect((await t.status(id)).runtimeStatus).toBe('Running');
     await advanceClock(t.host, 3_600_000);
     const done = await t.waitFor(id, isDone, 60_000, 'the expired release');
-    expect(done.output).toMatchObject({ outcome: 'REJECTED', changes: [], approval: { status: 'expired', approvalId: approval.id } });
+    expect(done.output).toMatchObject({
+      outcome: 'REJECTED',
+      changes: [],
+      approval: { status: 'expired', approvalId: approval.id },
+    });
     expect(existsSync(def('train-late'))).toBe(false);
-    expect(receiver.notices.filter((n) => n.correlationId === approval.id).map((n) => n.event)).toEqual(['approval.requested', 'approval.escalated']);
+    expect(receiver.notices.filter((n) => n.correlationId === approval.id).map((n) => n.event)).toEqual([
+      'approval.requested',
+      'approval.escalated',
+    ]);
   }, 120_000);
 });

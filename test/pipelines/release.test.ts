@@ -15,20 +15,38 @@ let ws: Workspace;
 let t: TestHost;
 
 function pushed(branch: string, commit: string) {
-  return makeEvent(EVENT_TYPES.gitReleasePushed, { provider: 'github', repository: { id: 'acme/deploy' }, branch, commit, actor: 'rel-bot' }, { source: '/test/github', time: new Date().toISOString() });
+  return makeEvent(
+    EVENT_TYPES.gitReleasePushed,
+    { provider: 'github', repository: { id: 'acme/deploy' }, branch, commit, actor: 'rel-bot' },
+    { source: '/test/github', time: new Date().toISOString() },
+  );
 }
 
-const TRAIN_V2 = { name: 'train', tasks: [{ task_key: 'train', python_wheel_task: { package_name: 'model', entry_point: 'train' } }], max_concurrent_runs: 1, timeout_seconds: 3600 };
-const SCORE_V1 = { name: 'score', tasks: [{ task_key: 'score' }], schedule: { quartz_cron_expression: '0 0 2 * * ?', timezone_id: 'UTC' } };
+const TRAIN_V2 = {
+  name: 'train',
+  tasks: [{ task_key: 'train', python_wheel_task: { package_name: 'model', entry_point: 'train' } }],
+  max_concurrent_runs: 1,
+  timeout_seconds: 3600,
+};
+const SCORE_V1 = {
+  name: 'score',
+  tasks: [{ task_key: 'score' }],
+  schedule: { quartz_cron_expression: '0 0 2 * * ?', timezone_id: 'UTC' },
+};
 
 beforeAll(async () => {
   ws = workspace('release');
   ws.file('repo/jobs/train.json', JSON.stringify(TRAIN_V2));
   ws.file('repo/jobs/score.json', JSON.stringify(SCORE_V1));
   mkdirSync(join(ws.dir, 'defs'), { recursive: true });
-  writeFileSync(join(ws.dir, 'defs', 'train.json'), JSON.stringify({ name: 'train', tasks: [{ task_key: 'train' }], max_concurrent_runs: 4 }));
+  writeFileSync(
+    join(ws.dir, 'defs', 'train.json'),
+    JSON.stringify({ name: 'train', tasks: [{ task_key: 'train' }], max_concurrent_runs: 4 }),
+  );
   const smoke = jobScript(ws, 'smoke', { ms: 100 });
-  ws.file('policy.yaml', `
+  ws.file(
+    'policy.yaml',
+    `
 version: 1
 pipelines:
   acme/deploy:
@@ -40,7 +58,8 @@ pipelines:
         - { name: score, file: jobs/score.json }
       smokeRun:
         job: { runner: local, command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(smoke)}], parameters: { commit: "{{commit}}" }, timeout: 2m }
-`);
+`,
+  );
   t = await startTestHost(ws, {
     STAGECRAFT_POLICY_PATH: join(ws.dir, 'policy.yaml'),
     REPO_CHECKOUTS: JSON.stringify({ 'acme/deploy': join(ws.dir, 'repo') }),
@@ -93,7 +112,10 @@ describe('releaseDeployment', () => {
     if (other.kind !== 'start') throw new Error('expected a start plan');
     await t.start(other.orchestration, other.instanceId, other.input);
     const skipped = await t.waitFor(other.instanceId, isDone, 60_000, 'the skipped release');
-    expect(skipped.output).toEqual({ status: 'skipped', reason: 'branch hotfix/x is not a release branch of acme/deploy (release/*)' });
+    expect(skipped.output).toEqual({
+      status: 'skipped',
+      reason: 'branch hotfix/x is not a release branch of acme/deploy (release/*)',
+    });
     expect(existsSync(join(ws.dir, 'defs', '.train.json.tmp'))).toBe(false);
   }, 120_000);
 });

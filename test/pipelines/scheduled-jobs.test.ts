@@ -15,7 +15,11 @@ let t: TestHost;
 
 function ran(name: string): string[][] {
   try {
-    return readFileSync(join(ws.dir, `ran-${name}.log`), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as string[]);
+    return readFileSync(join(ws.dir, `ran-${name}.log`), 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as string[]);
   } catch {
     return [];
   }
@@ -26,7 +30,9 @@ beforeAll(async () => {
   const node = JSON.stringify(process.execPath);
   const features = jobScript(ws, 'features');
   const scoring = jobScript(ws, 'scoring');
-  ws.file('policy.yaml', `
+  ws.file(
+    'policy.yaml',
+    `
 version: 1
 jobs:
   customer-features:
@@ -43,7 +49,8 @@ jobs:
     enabled: false
     schedule: "*/15 * * * *"
     job: { runner: local, command: ${node}, args: [${JSON.stringify(features)}], timeout: 5m }
-`);
+`,
+  );
   t = await startTestHost(ws, { STAGECRAFT_POLICY_PATH: join(ws.dir, 'policy.yaml') });
 }, 180_000);
 
@@ -70,7 +77,12 @@ describe('scheduled feature refresh and scoring jobs', () => {
     const again = await t.api('POST', '/api/schedules/tick', tick);
     expect(again.status).toBe(200);
     expect(again.json.jobs.map((j: any) => j.started)).toEqual([false, false]);
-    const runs = await eventually(async () => (await t.api('GET', '/api/runs?workflow=job')).json.runs as any[], (x) => x.length >= 2, 30_000, 'two job runs listed');
+    const runs = await eventually(
+      async () => (await t.api('GET', '/api/runs?workflow=job')).json.runs as any[],
+      (x) => x.length >= 2,
+      30_000,
+      'two job runs listed',
+    );
     expect(runs.map((x) => x.id).sort()).toEqual(r.json.jobs.map((j: any) => j.instanceId).sort());
     expect(ran('features')).toHaveLength(1);
   }, 180_000);
@@ -81,7 +93,12 @@ describe('scheduled feature refresh and scoring jobs', () => {
     const second = await t.api('POST', '/api/jobs/customer-features/run', { requestId: 'backfill-1' });
     expect(second.status).toBe(202);
     expect(second.json.instanceId).toBe(first.json.instanceId);
-    const done = await t.waitFor(first.json.instanceId, (x) => x.runtimeStatus === 'Completed', 60_000, 'the requested run');
+    const done = await t.waitFor(
+      first.json.instanceId,
+      (x) => x.runtimeStatus === 'Completed',
+      60_000,
+      'the requested run',
+    );
     expect(done.output).toMatchObject({ status: 'SUCCEEDED' });
     expect(ran('features')).toHaveLength(2);
 

@@ -34,25 +34,48 @@ describe('approval link channel, unknown author and rollback policy', () => {
   });
 
   it('takes a direct channel as linkChannel (direct-webhook or slack-dm)', () => {
-    expect(resolvePolicy(parsePolicyText(`${base}  m: { approval: { linkChannel: dm } }\n`), 'm').policy.approval.linkChannel).toBe('dm');
-    expect(resolvePolicy(parsePolicyText(`${base}  m: { approval: { linkChannel: slack-dm } }\n`), 'm').policy.approval.linkChannel).toBe('slack-dm');
+    expect(
+      resolvePolicy(parsePolicyText(`${base}  m: { approval: { linkChannel: dm } }\n`), 'm').policy.approval
+        .linkChannel,
+    ).toBe('dm');
+    expect(
+      resolvePolicy(parsePolicyText(`${base}  m: { approval: { linkChannel: slack-dm } }\n`), 'm').policy.approval
+        .linkChannel,
+    ).toBe('slack-dm');
   });
 
   it('refuses links through a shared channel, an unknown link channel, and a direct channel in a notify list', () => {
-    expect(issues(`${base}  m: { approval: { linkChannel: hook } }\n`)['models.m.approval.linkChannel']).toMatch(/shared webhook channel/);
-    expect(issues(`${base}  m: { approval: { linkChannel: nope } }\n`)['models.m.approval.linkChannel']).toMatch(/unknown channel/);
+    expect(issues(`${base}  m: { approval: { linkChannel: hook } }\n`)['models.m.approval.linkChannel']).toMatch(
+      /shared webhook channel/,
+    );
+    expect(issues(`${base}  m: { approval: { linkChannel: nope } }\n`)['models.m.approval.linkChannel']).toMatch(
+      /unknown channel/,
+    );
     expect(issues(`${base}  m: { notify: [dm] }\n`)['models.m.notify[0]']).toMatch(/direct channel/);
   });
 
   it('refuses a direct-webhook without its signing secret and a Slack user map entry that is not a user id', () => {
-    const e = issues(`version: 1\nchannels:\n  a: { type: direct-webhook, url: "https://x.example/a" }\n  b: { type: slack-dm, tokenSetting: T, users: { x@y.z: "#general" } }\n`);
+    const e = issues(
+      `version: 1\nchannels:\n  a: { type: direct-webhook, url: "https://x.example/a" }\n  b: { type: slack-dm, tokenSetting: T, users: { x@y.z: "#general" } }\n`,
+    );
     expect(Object.keys(e)).toEqual(expect.arrayContaining(['channels.a.secretSetting']));
     expect(Object.entries(e).some(([k, v]) => k.startsWith('channels.b.users') && /Slack user id/.test(v))).toBe(true);
   });
 
   it('refuses a rollback quorum the approvers cannot reach', () => {
-    expect(issues(`${base}  m: { rollback: { requireApproval: true, minApprovals: 3 } }\n`)['models.m.rollback.minApprovals']).toMatch(/needs 3 approvals but .* names only 2 approver/);
-    expect(issues(`${base}  m: { approval: { required: false, approvers: { users: [] } }, rollback: { requireApproval: true } }\n`)['models.m.rollback.requireApproval']).toMatch(/needs approvers/);
-    expect(resolvePolicy(parsePolicyText(`${base}  m: { rollback: { requireApproval: true, minApprovals: 2 } }\n`), 'm').policy.rollback.minApprovals).toBe(2);
+    expect(
+      issues(`${base}  m: { rollback: { requireApproval: true, minApprovals: 3 } }\n`)[
+        'models.m.rollback.minApprovals'
+      ],
+    ).toMatch(/needs 3 approvals but .* names only 2 approver/);
+    expect(
+      issues(
+        `${base}  m: { approval: { required: false, approvers: { users: [] } }, rollback: { requireApproval: true } }\n`,
+      )['models.m.rollback.requireApproval'],
+    ).toMatch(/needs approvers/);
+    expect(
+      resolvePolicy(parsePolicyText(`${base}  m: { rollback: { requireApproval: true, minApprovals: 2 } }\n`), 'm')
+        .policy.rollback.minApprovals,
+    ).toBe(2);
   });
 });

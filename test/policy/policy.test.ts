@@ -3,8 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  PolicyInvalidError, PolicyNotFoundError, compareSpecificity, deepMerge, globMatches, jobSpecFromDef, matchingGlobs,
-  parsePolicyText, resolvePolicy, tryResolvePolicy, resolvePipeline, renderTemplate,
+  PolicyInvalidError,
+  PolicyNotFoundError,
+  compareSpecificity,
+  deepMerge,
+  globMatches,
+  jobSpecFromDef,
+  matchingGlobs,
+  parsePolicyText,
+  resolvePolicy,
+  tryResolvePolicy,
+  resolvePipeline,
+  renderTemplate,
 } from '../../shared/policy';
 import { loadPolicy } from '../../shared/policy/load';
 import { policyCheck } from '../../shared/policy/check';
@@ -62,29 +72,54 @@ describe('valid policies', () => {
   it('applies built-in defaults for sections a model does not set', () => {
     const p = parsePolicyText(`${base}  m1: {}\n`);
     const eff = resolvePolicy(p, 'm1').policy;
-    expect(eff.promotion).toEqual({ mode: 'aliases', challengerAlias: 'challenger', championAlias: 'champion', archivePrevious: true });
+    expect(eff.promotion).toEqual({
+      mode: 'aliases',
+      challengerAlias: 'challenger',
+      championAlias: 'champion',
+      archivePrevious: true,
+    });
     expect(eff.deploy).toEqual({ action: 'none' });
-    expect(eff.approval).toMatchObject({ required: true, minApprovals: 1, excludeAuthor: true, excludeTrigger: false, onDeadline: 'reject' });
+    expect(eff.approval).toMatchObject({
+      required: true,
+      minApprovals: 1,
+      excludeAuthor: true,
+      excludeTrigger: false,
+      onDeadline: 'reject',
+    });
     expect(eff.validations.sig).toMatchObject({ severity: 'blocking', enabled: true, retries: 0 });
   });
 
   it('reads the same policy from JSON as from YAML', () => {
-    const json = JSON.stringify({ version: 1, defaults: { approval: { required: false } }, models: { m: { deploy: { action: 'none' } } } });
+    const json = JSON.stringify({
+      version: 1,
+      defaults: { approval: { required: false } },
+      models: { m: { deploy: { action: 'none' } } },
+    });
     expect(resolvePolicy(parsePolicyText(json, 'p.json'), 'm').policy.approval.required).toBe(false);
   });
 
   it('fills job defaults (timeout 1h, retries 0, backoff 30s, args style) and renders placeholders into a JobSpec', () => {
-    const p = parsePolicyText(`${base}  m:\n    validations:\n      j: { type: job, job: { runner: local, command: node, args: ["{{model.name}}.js"], parameters: { v: "{{model.version}}" } } }\n`);
+    const p = parsePolicyText(
+      `${base}  m:\n    validations:\n      j: { type: job, job: { runner: local, command: node, args: ["{{model.name}}.js"], parameters: { v: "{{model.version}}" } } }\n`,
+    );
     const check = resolvePolicy(p, 'm').policy.validations.j;
     if (check?.type !== 'job') throw new Error('expected a job check');
     expect(check.job).toMatchObject({ timeout: '1h', retries: 0, backoff: '30s', parameterStyle: 'args' });
     expect(jobSpecFromDef(check.job, { 'model.name': 'm', 'model.version': '3' })).toEqual({
-      runner: 'local', command: 'node', args: ['m.js'], env: {}, parameters: { v: '3' }, parameterStyle: 'args', timeoutMs: 3_600_000,
+      runner: 'local',
+      command: 'node',
+      args: ['m.js'],
+      env: {},
+      parameters: { v: '3' },
+      parameterStyle: 'args',
+      timeoutMs: 3_600_000,
     });
   });
 
   it('refuses to render an unknown placeholder and names it', () => {
-    expect(() => renderTemplate('{{model.nmae}}', { 'model.name': 'x' }, 'parameters.a')).toThrow(/parameters\.a: unknown placeholder\(s\) \{\{model\.nmae\}\}/);
+    expect(() => renderTemplate('{{model.nmae}}', { 'model.name': 'x' }, 'parameters.a')).toThrow(
+      /parameters\.a: unknown placeholder\(s\) \{\{model\.nmae\}\}/,
+    );
   });
 });
 
@@ -113,18 +148,30 @@ describe('invalid policies report every problem with its path and line', () => {
   });
 
   it('attributes an inherited error to defaults, once, even when several models inherit it', () => {
-    const e = invalid(`version: 1\ndefaults:\n  approval: { approvers: { users: [a] }, reminderEvery: 5s }\nmodels:\n  a: {}\n  b: {}\n`);
+    const e = invalid(
+      `version: 1\ndefaults:\n  approval: { approvers: { users: [a] }, reminderEvery: 5s }\nmodels:\n  a: {}\n  b: {}\n`,
+    );
     expect(e.issues.filter((i) => i.path === 'defaults.approval.reminderEvery')).toHaveLength(1);
   });
 
   it('requires approvers when approval is required, and quorum within the listed users', () => {
-    expect(invalid('version: 1\nmodels:\n  m: {}\n').issues.map((i) => i.path)).toContain('models.m.approval.approvers');
-    expect(invalid(`${base}  m: { approval: { minApprovals: 3 } }\n`).issues.map((i) => i.path)).toContain('models.m.approval.minApprovals');
+    expect(invalid('version: 1\nmodels:\n  m: {}\n').issues.map((i) => i.path)).toContain(
+      'models.m.approval.approvers',
+    );
+    expect(invalid(`${base}  m: { approval: { minApprovals: 3 } }\n`).issues.map((i) => i.path)).toContain(
+      'models.m.approval.minApprovals',
+    );
   });
 
   it('refuses onDeadline: approve in defaults and without a deadline', () => {
-    expect(invalid(`${base.replace('deadline: 2d', 'deadline: 2d\n    onDeadline: approve')}  m: {}\n`).issues.map((i) => i.path)).toContain('defaults.approval.onDeadline');
-    expect(invalid(`${base}  m: { approval: { deadline: null, onDeadline: approve } }\n`).issues.map((i) => i.path)).toContain('models.m.approval.onDeadline');
+    expect(
+      invalid(`${base.replace('deadline: 2d', 'deadline: 2d\n    onDeadline: approve')}  m: {}\n`).issues.map(
+        (i) => i.path,
+      ),
+    ).toContain('defaults.approval.onDeadline');
+    expect(
+      invalid(`${base}  m: { approval: { deadline: null, onDeadline: approve } }\n`).issues.map((i) => i.path),
+    ).toContain('models.m.approval.onDeadline');
   });
 
   it('refuses an escalation step at or after the deadline', () => {
@@ -133,9 +180,15 @@ describe('invalid policies report every problem with its path and line', () => {
   });
 
   it('refuses reserved alias names, equal aliases, n > m in a drift rule, a bad cron and unknown channels', () => {
-    expect(invalid(`${base}  m: { promotion: { championAlias: latest } }\n`).issues.map((i) => i.path)).toContain('models.m.promotion.championAlias');
-    expect(invalid(`${base}  m: { promotion: { challengerAlias: x, championAlias: x } }\n`).issues.map((i) => i.path)).toContain('models.m.promotion.championAlias');
-    const retr = invalid(`${base}  m:\n    retraining:\n      trainingJob: { runner: databricks, jobId: 1 }\n      schedule: "61 * * * *"\n      drift: [{ metric: psi, threshold: 0.2, n: 4, m: 3 }]\n`);
+    expect(invalid(`${base}  m: { promotion: { championAlias: latest } }\n`).issues.map((i) => i.path)).toContain(
+      'models.m.promotion.championAlias',
+    );
+    expect(
+      invalid(`${base}  m: { promotion: { challengerAlias: x, championAlias: x } }\n`).issues.map((i) => i.path),
+    ).toContain('models.m.promotion.championAlias');
+    const retr = invalid(
+      `${base}  m:\n    retraining:\n      trainingJob: { runner: databricks, jobId: 1 }\n      schedule: "61 * * * *"\n      drift: [{ metric: psi, threshold: 0.2, n: 4, m: 3 }]\n`,
+    );
     const msgs = Object.fromEntries(retr.issues.map((i) => [i.path, i.message]));
     expect(msgs['models.m.retraining.schedule']).toMatch(/minute field/);
     expect(msgs['models.m.retraining.drift[0].n']).toMatch(/n must not exceed m/);
@@ -143,7 +196,9 @@ describe('invalid policies report every problem with its path and line', () => {
   });
 
   it('refuses a channel with both url and urlSetting, or neither', () => {
-    const e = invalid(`version: 1\nchannels:\n  s: { type: slack }\n  t: { type: teams, url: "https://x.example/a", urlSetting: T }\n`);
+    const e = invalid(
+      `version: 1\nchannels:\n  s: { type: slack }\n  t: { type: teams, url: "https://x.example/a", urlSetting: T }\n`,
+    );
     expect(e.issues.map((i) => i.path)).toEqual(expect.arrayContaining(['channels.s.url', 'channels.t.url']));
   });
 });
@@ -159,14 +214,21 @@ describe('glob resolution: the most specific entry wins', () => {
   });
 
   it('orders exact > more literal characters > fewer wildcards, ties by key', () => {
-    expect(matchingGlobs(['*', 'fraud-*', 'fraud-detector', 'fraud-d*'], 'fraud-detector')).toEqual(['*', 'fraud-*', 'fraud-d*', 'fraud-detector']);
+    expect(matchingGlobs(['*', 'fraud-*', 'fraud-detector', 'fraud-d*'], 'fraud-detector')).toEqual([
+      '*',
+      'fraud-*',
+      'fraud-d*',
+      'fraud-detector',
+    ]);
     expect(compareSpecificity('a*b*', 'ab*')).toBeLessThan(0);
     expect(compareSpecificity('a?', 'a*')).toBeGreaterThan(0);
     expect(compareSpecificity('x*', 'y*')).toBeLessThan(0);
   });
 
   it('layers defaults and every matching entry field by field, lists replacing, null removing', () => {
-    const p = parsePolicyText(`${base}  "*": { approval: { minApprovals: 2 } }\n  "fraud-*": { approval: { deadline: 1d }, validations: { sig: null } }\n  fraud-detector: { approval: { excludeTrigger: true } }\n`);
+    const p = parsePolicyText(
+      `${base}  "*": { approval: { minApprovals: 2 } }\n  "fraud-*": { approval: { deadline: 1d }, validations: { sig: null } }\n  fraud-detector: { approval: { excludeTrigger: true } }\n`,
+    );
     const eff = resolvePolicy(p, 'fraud-detector');
     expect(eff.matched).toEqual(['*', 'fraud-*', 'fraud-detector']);
     expect(eff.policy.approval).toMatchObject({ minApprovals: 2, deadline: '1d', excludeTrigger: true });
@@ -182,10 +244,17 @@ describe('glob resolution: the most specific entry wins', () => {
   });
 
   it('reports an invalid combination of layered globs as POLICY_INVALID at resolve time', () => {
-    const p = parsePolicyText(`${base}  "*": { approval: { deadline: 1d } }\n  "fr*": { approval: { escalation: [{ after: 1d }], deadline: 2d } }\n`);
+    const p = parsePolicyText(
+      `${base}  "*": { approval: { deadline: 1d } }\n  "fr*": { approval: { escalation: [{ after: 1d }], deadline: 2d } }\n`,
+    );
     // "fr*" alone is valid (escalation 1d < deadline 2d); merged with "*"'s deadline it still is: "fr*" wins on deadline.
     expect(tryResolvePolicy(p, 'fraud').ok).toBe(true);
-    const q = parsePolicyText(`${base}  "*": { approval: { deadline: 1d } }\n  "fr*": { approval: { escalation: [{ after: 1d }] } }\n`.replace('deadline: 2d\n', 'deadline: 3d\n'));
+    const q = parsePolicyText(
+      `${base}  "*": { approval: { deadline: 1d } }\n  "fr*": { approval: { escalation: [{ after: 1d }] } }\n`.replace(
+        'deadline: 2d\n',
+        'deadline: 3d\n',
+      ),
+    );
     expect(tryResolvePolicy(q, 'fraud')).toMatchObject({ ok: false, error: { code: 'POLICY_INVALID' } });
   });
 

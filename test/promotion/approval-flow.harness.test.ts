@@ -60,7 +60,16 @@ describe('modelPromotion approval wait (virtual clock)', () => {
     expect(h.customStatus).toMatchObject({ step: 'approval', nextTimer: { kind: 'reminder' } });
 
     await h.advance(4 * HOUR);
-    expect(timerEvents).toEqual([{ approvalId: expect.any(String) as string, kind: 'reminder', index: 1, channels: ['hook'], reportUrl: 'http://127.0.0.1/report.html', at: t0 + 4 * HOUR }]);
+    expect(timerEvents).toEqual([
+      {
+        approvalId: expect.any(String) as string,
+        kind: 'reminder',
+        index: 1,
+        channels: ['hook'],
+        reportUrl: 'http://127.0.0.1/report.html',
+        at: t0 + 4 * HOUR,
+      },
+    ]);
     expect(deadlines).toEqual([]);
 
     await h.advance(72 * HOUR - 4 * HOUR - 1);
@@ -78,7 +87,10 @@ describe('modelPromotion approval wait (virtual clock)', () => {
     await h.start();
     const t0 = h.currentTime.getTime();
     await h.advance(4 * HOUR);
-    expect(timerEvents.map((e) => [e.kind, e.index, e.at - t0])).toEqual([['escalation', 0, 2 * HOUR], ['reminder', 1, 4 * HOUR]]);
+    expect(timerEvents.map((e) => [e.kind, e.index, e.at - t0])).toEqual([
+      ['escalation', 0, 2 * HOUR],
+      ['reminder', 1, 4 * HOUR],
+    ]);
   });
 
   it('a decision before the deadline wins: the losing timer is cancelled and no deadline ever runs', async () => {

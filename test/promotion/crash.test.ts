@@ -7,20 +7,39 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostProcess } from '../helpers/host';
 import { getPromotionRecord, listValidations } from '../../shared/promotion/records';
-import { atStep, decide, finished, pendingApproval, startEnv, startHost, startPromotion, stopEnv, type Env } from './harness';
+import {
+  atStep,
+  decide,
+  finished,
+  pendingApproval,
+  startEnv,
+  startHost,
+  startPromotion,
+  stopEnv,
+  type Env,
+} from './harness';
 
 function policy(hook: string, dir: string) {
   return {
     version: 1,
     channels: { hook: { type: 'webhook', url: hook } },
-    defaults: { notify: ['hook'], approval: { approvers: { users: ['alice@contoso.com', 'bob@contoso.com'] }, deadline: '10m' } },
+    defaults: {
+      notify: ['hook'],
+      approval: { approvers: { users: ['alice@contoso.com', 'bob@contoso.com'] }, deadline: '10m' },
+    },
     models: {
       'crash-m': {
         validations: {
           quality: { type: 'metric-threshold', thresholds: [{ metric: 'accuracy', min: 0.9 }] },
-          'smoke-job': { type: 'job', job: { runner: 'local', command: process.execPath, args: [`${dir}/ok.js`], timeout: '30s' } },
+          'smoke-job': {
+            type: 'job',
+            job: { runner: 'local', command: process.execPath, args: [`${dir}/ok.js`], timeout: '30s' },
+          },
         },
-        deploy: { action: 'batch-scoring', job: { runner: 'local', command: process.execPath, args: [`${dir}/ok.js`], timeout: '30s' } },
+        deploy: {
+          action: 'batch-scoring',
+          job: { runner: 'local', command: process.execPath, args: [`${dir}/ok.js`], timeout: '30s' },
+        },
       },
     },
   };
@@ -42,7 +61,11 @@ describe('modelPromotion across a host crash', () => {
   it('kill -9 while waiting for approval, restart: the approval completes the promotion and nothing is lost or doubled', async () => {
     const first = await startHost(env);
     hosts.push(first);
-    env.mlflow.seedVersion('crash-m', { version: '1', userId: 'dave@contoso.com', runId: env.mlflow.seedRun({ metrics: { accuracy: 0.97 } }).run_id });
+    env.mlflow.seedVersion('crash-m', {
+      version: '1',
+      userId: 'dave@contoso.com',
+      runId: env.mlflow.seedRun({ metrics: { accuracy: 0.97 } }).run_id,
+    });
     const id = await startPromotion(first, 'crash-m', '1');
     const before = await pendingApproval(first, 'crash-m');
     await atStep(first, id, 'approval', ['approvalId']);
@@ -58,10 +81,16 @@ describe('modelPromotion across a host crash', () => {
     expect(done).toMatchObject({ runtimeStatus: 'Completed', customStatus: { outcome: 'promoted' } });
 
     const r = (await getPromotionRecord('crash-m', id, env.hostEnv))!;
-    expect(r).toMatchObject({ outcome: 'promoted', approval: { votes: [{ approver: 'alice@contoso.com' }] }, deploy: { state: 'SUCCEEDED' } });
+    expect(r).toMatchObject({
+      outcome: 'promoted',
+      approval: { votes: [{ approver: 'alice@contoso.com' }] },
+      deploy: { state: 'SUCCEEDED' },
+    });
     expect(r.validations.map((v) => `${v.id}:${v.status}`).sort()).toEqual(['quality:passed', 'smoke-job:passed']);
     expect((await listValidations(id, env.hostEnv)).map((v) => v.checkId).sort()).toEqual(['quality', 'smoke-job']);
-    expect(env.receiver.notices.filter((n) => n.event === 'approval.requested' && n.correlationId === before['id'])).toHaveLength(1);
+    expect(
+      env.receiver.notices.filter((n) => n.event === 'approval.requested' && n.correlationId === before['id']),
+    ).toHaveLength(1);
     expect(Object.fromEntries(env.mlflow.state.models.get('crash-m')!.aliases)).toEqual({ champion: '1' });
   }, 240_000);
 });

@@ -76,12 +76,19 @@ export async function startReceiver(): Promise<Receiver> {
       const gate = new Promise<void>((r) => (release = r));
       const seenP = new Promise<void>((r) => (seen = r));
       holds.set(event, { gate, seen });
-      return { release: () => { holds.delete(event); release(); }, seen: seenP };
+      return {
+        release: () => {
+          holds.delete(event);
+          release();
+        },
+        seen: seenP,
+      };
     },
-    close: () => new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -96,12 +103,18 @@ export interface Env {
 }
 
 /** `ownAzurite`: a private Azurite the test may stop; otherwise an account of the file's own on the run's Azurite. */
-export async function startEnv(policy: (hookUrl: string, dir: string) => unknown, options: { ownAzurite?: boolean } = {}): Promise<Env> {
+export async function startEnv(
+  policy: (hookUrl: string, dir: string) => unknown,
+  options: { ownAzurite?: boolean } = {},
+): Promise<Env> {
   const azurite = options.ownAzurite ? await startAzurite() : await sharedStorage();
   const mlflow = await startFakeMlflow();
   const receiver = await startReceiver();
   const dir = mkdtempSync(join(tmpdir(), 'stagecraft-promotion-'));
-  writeFileSync(join(dir, 'ok.js'), "const ms = Number(process.env.JOB_MS || '0'); setTimeout(() => { console.log('job ok'); process.exit(0); }, ms);\n");
+  writeFileSync(
+    join(dir, 'ok.js'),
+    "const ms = Number(process.env.JOB_MS || '0'); setTimeout(() => { console.log('job ok'); process.exit(0); }, ms);\n",
+  );
   writeFileSync(join(dir, 'fail.js'), "console.error('job failed on purpose'); process.exit(3);\n");
   writeFileSync(join(dir, 'hang.js'), 'setTimeout(() => process.exit(0), 600000);\n');
   const policyPath = join(dir, 'policy.json');
@@ -114,7 +127,9 @@ export async function startEnv(policy: (hookUrl: string, dir: string) => unknown
     STAGECRAFT_POLICY_PATH: policyPath,
     STAGECRAFT_JOBS_DIR: join(dir, 'jobs'),
     STAGECRAFT_JOBS_BASE_DIR: dir,
-    STAGECRAFT_APPROVER_KEYS: Object.entries(KEYS).map(([u, k]) => `${u}=${k}`).join(','),
+    STAGECRAFT_APPROVER_KEYS: Object.entries(KEYS)
+      .map(([u, k]) => `${u}=${k}`)
+      .join(','),
     STAGECRAFT_APPROVAL_LINK_SECRETS: LINK_SECRET,
     // The embedded Service Bus emulator on a port of our own (5672 may be another test's).
     ServiceBusConnection: `Endpoint=sb://127.0.0.1:${await freePort()};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;`,
@@ -132,7 +147,13 @@ export async function stopEnv(env: Env | undefined): Promise<void> {
 }
 
 export async function startHost(env: Env, stateDir?: string): Promise<HostProcess> {
-  return startHostProcess({ appDir: REPO_ROOT, env: env.hostEnv, args: ['--no-azurite'], readyTimeoutMs: 90_000, ...(stateDir ? { stateDir } : {}) });
+  return startHostProcess({
+    appDir: REPO_ROOT,
+    env: env.hostEnv,
+    args: ['--no-azurite'],
+    readyTimeoutMs: 90_000,
+    ...(stateDir ? { stateDir } : {}),
+  });
 }
 
 export interface Status {
@@ -145,52 +166,105 @@ export interface Status {
 const DF = '/runtime/webhooks/durabletask';
 
 export function versionCreated(name: string, version: string) {
-  return makeEvent(EVENT_TYPES.modelVersionCreated, { model: { name, version }, source: null, runId: null, tags: {}, description: null, registry: 'mlflow', occurredAt: new Date().toISOString() }, { source: '/test', time: new Date().toISOString() });
+  return makeEvent(
+    EVENT_TYPES.modelVersionCreated,
+    {
+      model: { name, version },
+      source: null,
+      runId: null,
+      tags: {},
+      description: null,
+      registry: 'mlflow',
+      occurredAt: new Date().toISOString(),
+    },
+    { source: '/test', time: new Date().toISOString() },
+  );
 }
 
 export async function startPromotion(host: HostProcess, name: string, version: string): Promise<string> {
   const instanceId = instanceIdFor('promotion', name, version);
-  const res = await fetch(`${host.baseUrl}${DF}/orchestrators/modelPromotion/${encodeURIComponent(instanceId)}`, { method: 'POST', headers: durableHeaders(host.baseUrl, true), body: JSON.stringify({ event: versionCreated(name, version) }) });
+  const res = await fetch(`${host.baseUrl}${DF}/orchestrators/modelPromotion/${encodeURIComponent(instanceId)}`, {
+    method: 'POST',
+    headers: durableHeaders(host.baseUrl, true),
+    body: JSON.stringify({ event: versionCreated(name, version) }),
+  });
   if (res.status !== 202) throw new Error(`start failed: ${res.status} ${await res.text()}`);
   return instanceId;
 }
 
 export async function status(host: HostProcess, instanceId: string): Promise<Status> {
-  const res = await fetch(`${host.baseUrl}${DF}/instances/${encodeURIComponent(instanceId)}`, { headers: durableHeaders(host.baseUrl) });
+  const res = await fetch(`${host.baseUrl}${DF}/instances/${encodeURIComponent(instanceId)}`, {
+    headers: durableHeaders(host.baseUrl),
+  });
   if (res.status === 404) return { instanceId, runtimeStatus: 'NotFound', customStatus: null, output: null };
   return (await res.json()) as Status;
 }
 
-export async function until<T>(what: string, f: () => Promise<T | undefined | false>, timeoutMs = 60_000, logs?: () => string): Promise<T> {
+export async function until<T>(
+  what: string,
+  f: () => Promise<T | undefined | false>,
+  timeoutMs = 60_000,
+  logs?: () => string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await f();
     if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${logs ? `\nhost output:\n${logs().slice(-6000)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${logs ? `\nhost output:\n${logs().slice(-6000)}` : ''}`);
     await new Promise((r) => setTimeout(r, 150));
   }
 }
 
 export async function finished(host: HostProcess, instanceId: string, timeoutMs = 90_000): Promise<Status> {
-  return until(`${instanceId} to finish`, async () => {
-    const s = await status(host, instanceId);
-    return ['Completed', 'Failed', 'Terminated'].includes(s.runtimeStatus) ? s : undefined;
-  }, timeoutMs, () => host.logs());
+  return until(
+    `${instanceId} to finish`,
+    async () => {
+      const s = await status(host, instanceId);
+      return ['Completed', 'Failed', 'Terminated'].includes(s.runtimeStatus) ? s : undefined;
+    },
+    timeoutMs,
+    () => host.logs(),
+  );
 }
 
 /** The instance's status once its custom status is at `step` (and has every key in `has`). */
-export async function atStep(host: HostProcess, instanceId: string, step: string, has: string[] = [], timeoutMs = 60_000): Promise<Status> {
-  return until(`${instanceId} at step ${step}`, async () => {
-    const s = await status(host, instanceId);
-    if (['Completed', 'Failed', 'Terminated'].includes(s.runtimeStatus)) throw new Error(`${instanceId} ended (${s.runtimeStatus}) before step ${step}: ${JSON.stringify(s.output ?? s.customStatus)}`);
-    return s.customStatus?.['step'] === step && has.every((k) => s.customStatus?.[k] !== undefined) ? s : undefined;
-  }, timeoutMs, () => host.logs());
+export async function atStep(
+  host: HostProcess,
+  instanceId: string,
+  step: string,
+  has: string[] = [],
+  timeoutMs = 60_000,
+): Promise<Status> {
+  return until(
+    `${instanceId} at step ${step}`,
+    async () => {
+      const s = await status(host, instanceId);
+      if (['Completed', 'Failed', 'Terminated'].includes(s.runtimeStatus))
+        throw new Error(
+          `${instanceId} ended (${s.runtimeStatus}) before step ${step}: ${JSON.stringify(s.output ?? s.customStatus)}`,
+        );
+      return s.customStatus?.['step'] === step && has.every((k) => s.customStatus?.[k] !== undefined) ? s : undefined;
+    },
+    timeoutMs,
+    () => host.logs(),
+  );
 }
 
-export async function api(host: HostProcess, method: string, path: string, user?: User, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+export async function api(
+  host: HostProcess,
+  method: string,
+  path: string,
+  user?: User,
+  body?: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (user) headers['x-stagecraft-key'] = KEYS[user];
-  const res = await fetch(`${host.baseUrl}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const res = await fetch(`${host.baseUrl}${path}`, {
+    method,
+    headers,
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
   const text = await res.text();
   let json: Record<string, unknown> = {};
   try {
@@ -202,14 +276,37 @@ export async function api(host: HostProcess, method: string, path: string, user?
 }
 
 /** The pending approval of a model (as listed by the API), once the orchestration created it. */
-export async function pendingApproval(host: HostProcess, model: string, timeoutMs = 60_000): Promise<Record<string, unknown>> {
-  return until(`a pending approval for ${model}`, async () => {
-    const r = await api(host, 'GET', `/api/approvals?status=pending&model=${encodeURIComponent(model)}`, 'alice@contoso.com');
-    const list = (r.json['approvals'] as Record<string, unknown>[] | undefined) ?? [];
-    return list[0];
-  }, timeoutMs, () => host.logs());
+export async function pendingApproval(
+  host: HostProcess,
+  model: string,
+  timeoutMs = 60_000,
+): Promise<Record<string, unknown>> {
+  return until(
+    `a pending approval for ${model}`,
+    async () => {
+      const r = await api(
+        host,
+        'GET',
+        `/api/approvals?status=pending&model=${encodeURIComponent(model)}`,
+        'alice@contoso.com',
+      );
+      const list = (r.json['approvals'] as Record<string, unknown>[] | undefined) ?? [];
+      return list[0];
+    },
+    timeoutMs,
+    () => host.logs(),
+  );
 }
 
-export function decide(host: HostProcess, approvalId: string, user: User, decision: 'approve' | 'reject', comment?: string) {
-  return api(host, 'POST', `/api/approvals/${approvalId}/decision`, user, { decision, ...(comment ? { comment } : {}) });
+export function decide(
+  host: HostProcess,
+  approvalId: string,
+  user: User,
+  decision: 'approve' | 'reject',
+  comment?: string,
+) {
+  return api(host, 'POST', `/api/approvals/${approvalId}/decision`, user, {
+    decision,
+    ...(comment ? { comment } : {}),
+  });
 }

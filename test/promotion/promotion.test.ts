@@ -8,10 +8,26 @@ import { advanceUntil } from '../../devhost/test/helpers/clock';
 import type { HostProcess } from '../helpers/host';
 import { getPromotionRecord, listValidations } from '../../shared/promotion/records';
 import type { PromotionRecord } from '../../shared/promotion/types';
-import { atStep, decide, finished, pendingApproval, startEnv, startHost, startPromotion, status, stopEnv, type Env } from './harness';
+import {
+  atStep,
+  decide,
+  finished,
+  pendingApproval,
+  startEnv,
+  startHost,
+  startPromotion,
+  status,
+  stopEnv,
+  type Env,
+} from './harness';
 
 const users = ['alice@contoso.com', 'bob@contoso.com'];
-const job = (dir: string, script: string, timeout: string) => ({ runner: 'local', command: process.execPath, args: [`${dir}/${script}`], timeout });
+const job = (dir: string, script: string, timeout: string) => ({
+  runner: 'local',
+  command: process.execPath,
+  args: [`${dir}/${script}`],
+  timeout,
+});
 
 function policy(hook: string, dir: string) {
   return {
@@ -35,11 +51,22 @@ function policy(hook: string, dir: string) {
         deploy: { action: 'batch-scoring', job: job(dir, 'ok.js', '30s') },
       },
       gate: { validations: { quality: { type: 'metric-threshold', thresholds: [{ metric: 'accuracy', min: 0.9 }] } } },
-      champ: { validations: { 'vs-champion': { type: 'champion', rules: [{ metric: 'roc_auc', direction: 'higher', maxRegression: 0.01 }] } } },
-      first: { validations: { 'vs-champion': { type: 'champion', rules: [{ metric: 'roc_auc', direction: 'higher', maxRegression: 0.01 }] } } },
+      champ: {
+        validations: {
+          'vs-champion': { type: 'champion', rules: [{ metric: 'roc_auc', direction: 'higher', maxRegression: 0.01 }] },
+        },
+      },
+      first: {
+        validations: {
+          'vs-champion': { type: 'champion', rules: [{ metric: 'roc_auc', direction: 'higher', maxRegression: 0.01 }] },
+        },
+      },
       reject: {},
       author: {},
-      dry: { dryRun: true, validations: { quality: { type: 'metric-threshold', thresholds: [{ metric: 'accuracy', min: 0.9 }] } } },
+      dry: {
+        dryRun: true,
+        validations: { quality: { type: 'metric-threshold', thresholds: [{ metric: 'accuracy', min: 0.9 }] } },
+      },
       retry: { validations: { flaky: { type: 'job', retries: 1, backoff: '1s', job: job(dir, 'fail.js', '30s') } } },
       legacy: { promotion: { mode: 'stages', archivePrevious: true } },
       // A realistic timeout, passed on the host's test clock (the test advances it).
@@ -61,18 +88,46 @@ afterAll(async () => {
   await stopEnv(env);
 });
 
-const record = async (model: string, instanceId: string) => (await getPromotionRecord(model, instanceId, env.hostEnv)) as PromotionRecord;
+const record = async (model: string, instanceId: string) =>
+  (await getPromotionRecord(model, instanceId, env.hostEnv)) as PromotionRecord;
 const aliases = (model: string) => Object.fromEntries(env.mlflow.state.models.get(model)!.aliases);
 
-function seedVersion(model: string, version: string, metrics: Record<string, number>, o: { userId?: string; description?: string; tags?: Record<string, string>; aliases?: string[] } = {}) {
-  const run = env.mlflow.seedRun({ metrics, artifacts: ['model/MLmodel', 'model/input_example.json'], tags: { 'mlflow.source.git.commit': `commit-${model}-${version}` } });
-  env.mlflow.seedVersion(model, { version, runId: run.run_id, source: `runs:/${run.run_id}/model`, userId: o.userId ?? 'dave@contoso.com', ...(o.description ? { description: o.description } : {}), tags: o.tags ?? { git_commit: `commit-${model}-${version}` }, ...(o.aliases ? { aliases: o.aliases } : {}) });
+function seedVersion(
+  model: string,
+  version: string,
+  metrics: Record<string, number>,
+  o: { userId?: string; description?: string; tags?: Record<string, string>; aliases?: string[] } = {},
+) {
+  const run = env.mlflow.seedRun({
+    metrics,
+    artifacts: ['model/MLmodel', 'model/input_example.json'],
+    tags: { 'mlflow.source.git.commit': `commit-${model}-${version}` },
+  });
+  env.mlflow.seedVersion(model, {
+    version,
+    runId: run.run_id,
+    source: `runs:/${run.run_id}/model`,
+    userId: o.userId ?? 'dave@contoso.com',
+    ...(o.description ? { description: o.description } : {}),
+    tags: o.tags ?? { git_commit: `commit-${model}-${version}` },
+    ...(o.aliases ? { aliases: o.aliases } : {}),
+  });
 }
 
 describe('modelPromotion', () => {
   it('all checks passing (advisory failure recorded, not blocking), approved, promoted, deployed and recorded once', async () => {
-    seedVersion('happy', '1', { accuracy: 0.93, roc_auc: 0.95 }, { aliases: ['champion'], description: 'the first champion' });
-    seedVersion('happy', '2', { accuracy: 0.95, roc_auc: 0.955 }, { tags: { git_commit: 'commit-happy-2', 'stagecraft.retraining_run_id': 'retrainingRun:happy:1' } });
+    seedVersion(
+      'happy',
+      '1',
+      { accuracy: 0.93, roc_auc: 0.95 },
+      { aliases: ['champion'], description: 'the first champion' },
+    );
+    seedVersion(
+      'happy',
+      '2',
+      { accuracy: 0.95, roc_auc: 0.955 },
+      { tags: { git_commit: 'commit-happy-2', 'stagecraft.retraining_run_id': 'retrainingRun:happy:1' } },
+    );
     const id = await startPromotion(host, 'happy', '2');
     const approval = await pendingApproval(host, 'happy');
     expect(aliases('happy')).toMatchObject({ challenger: '2', champion: '1' });
@@ -86,24 +141,64 @@ describe('modelPromotion', () => {
     expect(aliases('happy')).toEqual({ champion: '2' });
 
     const r = await record('happy', id);
-    expect(r).toMatchObject({ outcome: 'promoted', instanceId: id, model: 'happy', version: '2', previousChampion: '1', gitCommit: 'commit-happy-2', author: 'dave@contoso.com', retrainingRun: 'retrainingRun:happy:1' });
-    expect(r.steps.map((x) => x.step)).toEqual(['load', 'validate', 'report', 'gate', 'challenger', 'approval', 'promote', 'deploy', 'publish', 'record']);
+    expect(r).toMatchObject({
+      outcome: 'promoted',
+      instanceId: id,
+      model: 'happy',
+      version: '2',
+      previousChampion: '1',
+      gitCommit: 'commit-happy-2',
+      author: 'dave@contoso.com',
+      retrainingRun: 'retrainingRun:happy:1',
+    });
+    expect(r.steps.map((x) => x.step)).toEqual([
+      'load',
+      'validate',
+      'report',
+      'gate',
+      'challenger',
+      'approval',
+      'promote',
+      'deploy',
+      'publish',
+      'record',
+    ]);
     expect(r.verdict).toMatchObject({ gate: 'open', advisoryFailures: ['description'], blockingFailures: [] });
     const byId = Object.fromEntries(r.validations.map((v) => [v.id, v]));
-    expect(byId['vs-champion']).toMatchObject({ status: 'passed', champion: { hasChampion: true, championVersion: '1' } });
+    expect(byId['vs-champion']).toMatchObject({
+      status: 'passed',
+      champion: { hasChampion: true, championVersion: '1' },
+    });
     expect(byId['vs-champion']!.champion!.results[0]!.delta).toBeCloseTo(0.005);
     expect(byId['smoke-job']).toMatchObject({ status: 'passed', job: { state: 'SUCCEEDED' } });
-    expect(r.approval).toMatchObject({ status: 'approved', votes: [{ approver: 'bob@contoso.com', verdict: 'approve', comment: 'ship it' }] });
+    expect(r.approval).toMatchObject({
+      status: 'approved',
+      votes: [{ approver: 'bob@contoso.com', verdict: 'approve', comment: 'ship it' }],
+    });
     expect(r.aliasBefore).toEqual({ champion: '1', challenger: null });
     expect(r.aliasAfter).toEqual({ champion: '2', challenger: null });
     expect(r.deploy).toMatchObject({ action: 'batch-scoring', state: 'SUCCEEDED' });
     expect(r.eventPublished).toBe(true);
     expect(r.report?.html).toMatch(/report\.html$/);
-    expect((await listValidations(id, env.hostEnv)).map((v) => v.checkId).sort()).toEqual(['description', 'example', 'files', 'quality', 'smoke-job', 'tags', 'vs-champion']);
+    expect((await listValidations(id, env.hostEnv)).map((v) => v.checkId).sort()).toEqual([
+      'description',
+      'example',
+      'files',
+      'quality',
+      'smoke-job',
+      'tags',
+      'vs-champion',
+    ]);
     expect(byId['example']).toMatchObject({ status: 'passed' });
-    const events = env.receiver.notices.filter((n) => n.correlationId === id || n.correlationId === approval['id']).map((n) => n.event);
-    expect(events).toEqual(expect.arrayContaining(['validation.passed', 'approval.requested', 'approval.decided', 'model.promoted']));
-    const requested = env.receiver.notices.find((n) => n.event === 'approval.requested' && n.correlationId === approval['id'])!;
+    const events = env.receiver.notices
+      .filter((n) => n.correlationId === id || n.correlationId === approval['id'])
+      .map((n) => n.event);
+    expect(events).toEqual(
+      expect.arrayContaining(['validation.passed', 'approval.requested', 'approval.decided', 'model.promoted']),
+    );
+    const requested = env.receiver.notices.find(
+      (n) => n.event === 'approval.requested' && n.correlationId === approval['id'],
+    )!;
     // A shared channel says what waits and where; decision links never go there (they are bearer tokens).
     expect(requested.actions.map((a) => a.label)).toEqual(['Open the approval', 'Validation report']);
     expect(JSON.stringify(requested)).not.toMatch(/\/link\?t=/);
@@ -128,7 +223,11 @@ describe('modelPromotion', () => {
     await finished(host, worse);
     const rw = await record('champ', worse);
     expect(rw).toMatchObject({ outcome: 'blocked' });
-    expect(rw.validations[0]).toMatchObject({ id: 'vs-champion', status: 'failed', champion: { championVersion: '1' } });
+    expect(rw.validations[0]).toMatchObject({
+      id: 'vs-champion',
+      status: 'failed',
+      champion: { championVersion: '1' },
+    });
     expect(rw.validations[0]!.champion!.results[0]!.delta).toBeCloseTo(-0.1);
 
     seedVersion('champ', '3', { roc_auc: 0.95 });
@@ -148,7 +247,11 @@ describe('modelPromotion', () => {
     await decide(host, String(approval['id']), 'alice@contoso.com', 'approve');
     await finished(host, id);
     const r = await record('first', id);
-    expect(r).toMatchObject({ outcome: 'promoted', previousChampion: null, aliasBefore: { champion: null, challenger: null } });
+    expect(r).toMatchObject({
+      outcome: 'promoted',
+      previousChampion: null,
+      aliasBefore: { champion: null, challenger: null },
+    });
     expect(r.validations[0]).toMatchObject({ status: 'passed', champion: { hasChampion: false } });
     expect(aliases('first')).toEqual({ champion: '1' });
   }, 120_000);
@@ -160,7 +263,11 @@ describe('modelPromotion', () => {
     await decide(host, String(approval['id']), 'alice@contoso.com', 'approve');
     await finished(host, id);
     const r = await record('dry', id);
-    expect(r).toMatchObject({ outcome: 'promoted', dryRun: true, verdict: { gate: 'open', wouldBlock: true, blockingFailures: ['quality'] } });
+    expect(r).toMatchObject({
+      outcome: 'promoted',
+      dryRun: true,
+      verdict: { gate: 'open', wouldBlock: true, blockingFailures: ['quality'] },
+    });
   }, 120_000);
 
   it('a version that is not READY, or a model without a policy, fails fast with a recorded reason', async () => {
@@ -195,7 +302,11 @@ describe('modelPromotion', () => {
     await finished(host, id);
     const versions = env.mlflow.state.models.get('legacy')!.versions;
     expect([versions.get('1')!.current_stage, versions.get('2')!.current_stage]).toEqual(['Archived', 'Production']);
-    expect(await record('legacy', id)).toMatchObject({ outcome: 'promoted', previousChampion: '1', aliasAfter: { Production: '2', Staging: null } });
+    expect(await record('legacy', id)).toMatchObject({
+      outcome: 'promoted',
+      previousChampion: '1',
+      aliasAfter: { Production: '2', Staging: null },
+    });
   }, 120_000);
 
   // Tests that move the host's test clock come last: the app's own clock reads (an approval's createdAt, decision
@@ -203,7 +314,12 @@ describe('modelPromotion', () => {
   it('a job check that does not finish within its timeout is cancelled and blocks as an error', async () => {
     seedVersion('jobtimeout', '1', {});
     const id = await startPromotion(host, 'jobtimeout', '1');
-    await advanceUntil(host, 1_800_000, async () => ['Completed', 'Failed', 'Terminated'].includes((await status(host, id)).runtimeStatus), 'the job check to time out');
+    await advanceUntil(
+      host,
+      1_800_000,
+      async () => ['Completed', 'Failed', 'Terminated'].includes((await status(host, id)).runtimeStatus),
+      'the job check to time out',
+    );
     const done = await finished(host, id);
     expect(done.customStatus).toMatchObject({ outcome: 'blocked' });
     const r = await record('jobtimeout', id);

@@ -5,18 +5,85 @@ import type { ValidationResult } from '../../shared/promotion/types';
 
 const t = (s: number) => new Date(Date.parse('2026-05-01T10:00:00Z') + s * 1000).toISOString();
 const results: ValidationResult[] = [
-  { id: 'quality', type: 'metric-threshold', severity: 'blocking', status: 'passed', message: 'accuracy = 0.95 is >= 0.9', startedAt: t(0), finishedAt: t(1), attempts: 1, thresholds: [{ metric: 'accuracy', status: 'passed', value: 0.95, min: 0.9, max: undefined, message: 'ok' }] },
-  { id: 'vs-champion', type: 'champion', severity: 'blocking', status: 'failed', message: 'worse than <champion> & "v3"', startedAt: t(0), finishedAt: t(2), attempts: 1,
-    champion: { passed: false, hasChampion: true, championVersion: '3', results: [{ metric: 'roc_auc', status: 'failed', challenger: 0.9, champion: 0.95, delta: -0.05, relativeDelta: -0.0526, message: 'x' }] } },
-  { id: 'bias', type: 'job', severity: 'advisory', status: 'error', message: 'timed out', startedAt: t(0), finishedAt: t(5), attempts: 2, job: { runRef: 'r1', state: 'TIMED_OUT', outputTail: 'line <1>\u0001' } },
-  { id: 'desc', type: 'description', severity: 'advisory', status: 'skipped', message: 'disabled', startedAt: t(0), finishedAt: t(0), attempts: 0 },
+  {
+    id: 'quality',
+    type: 'metric-threshold',
+    severity: 'blocking',
+    status: 'passed',
+    message: 'accuracy = 0.95 is >= 0.9',
+    startedAt: t(0),
+    finishedAt: t(1),
+    attempts: 1,
+    thresholds: [{ metric: 'accuracy', status: 'passed', value: 0.95, min: 0.9, max: undefined, message: 'ok' }],
+  },
+  {
+    id: 'vs-champion',
+    type: 'champion',
+    severity: 'blocking',
+    status: 'failed',
+    message: 'worse than <champion> & "v3"',
+    startedAt: t(0),
+    finishedAt: t(2),
+    attempts: 1,
+    champion: {
+      passed: false,
+      hasChampion: true,
+      championVersion: '3',
+      results: [
+        {
+          metric: 'roc_auc',
+          status: 'failed',
+          challenger: 0.9,
+          champion: 0.95,
+          delta: -0.05,
+          relativeDelta: -0.0526,
+          message: 'x',
+        },
+      ],
+    },
+  },
+  {
+    id: 'bias',
+    type: 'job',
+    severity: 'advisory',
+    status: 'error',
+    message: 'timed out',
+    startedAt: t(0),
+    finishedAt: t(5),
+    attempts: 2,
+    job: { runRef: 'r1', state: 'TIMED_OUT', outputTail: 'line <1>\u0001' },
+  },
+  {
+    id: 'desc',
+    type: 'description',
+    severity: 'advisory',
+    status: 'skipped',
+    message: 'disabled',
+    startedAt: t(0),
+    finishedAt: t(0),
+    attempts: 0,
+  },
 ];
-const report: ValidationReport = { model: 'fraud<x>', version: '7', instanceId: 'promotion:fraud:7', generatedAt: t(10), dryRun: false, verdict: validationVerdict(results), results, runId: 'run-1', gitCommit: 'abc123' };
+const report: ValidationReport = {
+  model: 'fraud<x>',
+  version: '7',
+  instanceId: 'promotion:fraud:7',
+  generatedAt: t(10),
+  dryRun: false,
+  verdict: validationVerdict(results),
+  results,
+  runId: 'run-1',
+  gitCommit: 'abc123',
+};
 
 describe('validation report rendering', () => {
   it('JSON carries every result, the verdict and a schema tag', () => {
     const j = JSON.parse(renderJson(report)) as Record<string, unknown>;
-    expect(j).toMatchObject({ schema: 'stagecraft.validation-report/v1', model: 'fraud<x>', verdict: { gate: 'blocked' } });
+    expect(j).toMatchObject({
+      schema: 'stagecraft.validation-report/v1',
+      model: 'fraud<x>',
+      verdict: { gate: 'blocked' },
+    });
     expect((j['results'] as unknown[]).length).toBe(4);
   });
 

@@ -28,14 +28,25 @@ function policy(hook: string) {
     defaults: {
       registry: 'unity-catalog',
       notify: ['hook'],
-      approval: { required: true, approvers: { users }, minApprovals: 1, excludeAuthor: true, unknownAuthor: 'block', deadline: '5m', deploymentJobTag: 'Approval_Check' },
+      approval: {
+        required: true,
+        approvers: { users },
+        minApprovals: 1,
+        excludeAuthor: true,
+        unknownAuthor: 'block',
+        deadline: '5m',
+        deploymentJobTag: 'Approval_Check',
+      },
     },
     models: {
       [MODEL]: {
         validations: {
           tags: { type: 'required-tags', tags: ['git_commit'] },
           quality: { type: 'metric-threshold', thresholds: [{ metric: 'accuracy', min: 0.9 }] },
-          'vs-champion': { type: 'champion', rules: [{ metric: 'accuracy', direction: 'higher', maxRegression: 0.01 }] },
+          'vs-champion': {
+            type: 'champion',
+            rules: [{ metric: 'accuracy', direction: 'higher', maxRegression: 0.01 }],
+          },
         },
       },
     },
@@ -67,18 +78,37 @@ afterAll(async () => {
 });
 
 function relay(updates: unknown[], runId: string): { status: number | null; out: string } {
-  const r = spawnSync('python3', [join(REPO_ROOT, 'integrations/databricks/relay/relay.py'), '--updates', JSON.stringify(updates), '--condition', 'MODEL_VERSION_READY', '--delivery-id', runId, '--stagecraft-url', host.baseUrl], {
-    env: { ...process.env, STAGECRAFT_RELAY_SECRET: RELAY_SECRET },
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
+  const r = spawnSync(
+    'python3',
+    [
+      join(REPO_ROOT, 'integrations/databricks/relay/relay.py'),
+      '--updates',
+      JSON.stringify(updates),
+      '--condition',
+      'MODEL_VERSION_READY',
+      '--delivery-id',
+      runId,
+      '--stagecraft-url',
+      host.baseUrl,
+    ],
+    {
+      env: { ...process.env, STAGECRAFT_RELAY_SECRET: RELAY_SECRET },
+      encoding: 'utf8',
+      timeout: 60_000,
+    },
+  );
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
 function seed(version: string, accuracy: number): void {
   const runId = `run-${version}`;
   uc.addRun({ run_id: runId, metrics: { accuracy }, tags: { 'mlflow.user': 'someone-else@contoso.com' } });
-  const v = uc.createVersion(MODEL, { createdBy: 'dave@contoso.com', runId, source: `models:/m-${version}`, tags: { git_commit: `abc${version}` } });
+  const v = uc.createVersion(MODEL, {
+    createdBy: 'dave@contoso.com',
+    runId,
+    source: `models:/m-${version}`,
+    tags: { git_commit: `abc${version}` },
+  });
   expect(v).toBe(version);
   uc.finishRegistration(MODEL, version, 'READY');
 }
@@ -106,13 +136,29 @@ describe('Unity Catalog model: relay → promotion → aliases and deployment jo
     expect(uc.tagOf(MODEL, '1', 'Approval_Check')).toBe('approved');
 
     const rec = await record(id);
-    expect(rec).toMatchObject({ outcome: 'promoted', author: 'dave@contoso.com', authorSource: 'registry-user-id', deploymentJobTag: { tag: 'Approval_Check', value: 'approved', set: true } });
-    expect(rec.validations.map((v) => [v.id, v.status]).sort()).toEqual([['quality', 'passed'], ['tags', 'passed'], ['vs-champion', 'passed']]);
+    expect(rec).toMatchObject({
+      outcome: 'promoted',
+      author: 'dave@contoso.com',
+      authorSource: 'registry-user-id',
+      deploymentJobTag: { tag: 'Approval_Check', value: 'approved', set: true },
+    });
+    expect(rec.validations.map((v) => [v.id, v.status]).sort()).toEqual([
+      ['quality', 'passed'],
+      ['tags', 'passed'],
+      ['vs-champion', 'passed'],
+    ]);
 
     // The relay retried by Databricks (same run id) is a duplicate; the reconciler also saw v1: still one workflow.
     const again = relay([{ full_name: MODEL, version: 1, alias_name: null }], '9001');
     expect(again.out).toMatch(/duplicate/);
-    await until('the UC reconciler to have published v1 too', async () => /UC reconciler published \d+ version event\(s\) for main\.ml\.breast_cancer_classifier/.test(host.logs()) || undefined, 30_000, () => host.logs());
+    await until(
+      'the UC reconciler to have published v1 too',
+      async () =>
+        /UC reconciler published \d+ version event\(s\) for main\.ml\.breast_cancer_classifier/.test(host.logs()) ||
+        undefined,
+      30_000,
+      () => host.logs(),
+    );
     await new Promise((r) => setTimeout(r, 3_000));
     const v1 = (await listPromotionRecords(MODEL, env.hostEnv)).filter((r) => r.version === '1');
     expect(v1).toHaveLength(1);
@@ -122,17 +168,28 @@ describe('Unity Catalog model: relay → promotion → aliases and deployment jo
   it('v2: its relay call was lost; the UC reconciler starts the promotion; a rejection sets the tag to rejected', async () => {
     seed('2', 0.96);
     const id = instanceIdFor('promotion', MODEL, '2');
-    const approval = await until('v2 pending approval', async () => {
-      const a = await pendingApproval(host, MODEL, 60_000);
-      return (a['model'] as { version?: string } | undefined)?.version === '2' || a['version'] === '2' ? a : undefined;
-    }, 90_000, () => host.logs());
+    const approval = await until(
+      'v2 pending approval',
+      async () => {
+        const a = await pendingApproval(host, MODEL, 60_000);
+        return (a['model'] as { version?: string } | undefined)?.version === '2' || a['version'] === '2'
+          ? a
+          : undefined;
+      },
+      90_000,
+      () => host.logs(),
+    );
     const d = await decide(host, String(approval['id']), 'bob@contoso.com', 'reject', 'not this one');
     expect(d.status).toBe(200);
     const st = await finished(host, id);
     expect(st.runtimeStatus).toBe('Completed');
     expect(uc.tagOf(MODEL, '2', 'Approval_Check')).toBe('rejected');
     expect(uc.aliasOf(MODEL, 'champion')).toBe('1');
-    expect(await record(id)).toMatchObject({ outcome: 'rejected', trigger: { kind: 'model-version-created' }, deploymentJobTag: { value: 'rejected', set: true } });
+    expect(await record(id)).toMatchObject({
+      outcome: 'rejected',
+      trigger: { kind: 'model-version-created' },
+      deploymentJobTag: { value: 'rejected', set: true },
+    });
 
     // A late relay for v2 (both paths saw it) does not start a second workflow.
     const late = relay([{ full_name: MODEL, version: '2' }], '9002');

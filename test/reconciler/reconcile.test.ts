@@ -7,7 +7,15 @@ const HOUR = 3600_000;
 const NOW = Date.parse('2026-11-27T12:00:00Z');
 
 function version(v: string, createdMs: number): ModelVersion {
-  return { name: 'churn', version: v, creation_timestamp: createdMs, tags: [{ key: 'git_commit', value: 'abc' }], aliases: [], run_id: 'r' + v, source: 'models:/m-' + v };
+  return {
+    name: 'churn',
+    version: v,
+    creation_timestamp: createdMs,
+    tags: [{ key: 'git_commit', value: 'abc' }],
+    aliases: [],
+    run_id: 'r' + v,
+    source: 'models:/m-' + v,
+  };
 }
 
 function deps(versions: ModelVersion[], marks = new Map<string, Watermark>()) {
@@ -27,7 +35,11 @@ describe('registry reconciler', () => {
     const { d, published } = deps([version('3', NOW - HOUR)]);
     await reconcileModel('churn', d);
     expect(published.flat().map((e) => e.id)).toEqual(['model.version.created:churn:3']);
-    expect(published.flat()[0]!.data).toMatchObject({ model: { name: 'churn', version: '3' }, runId: 'r3', tags: { git_commit: 'abc' } });
+    expect(published.flat()[0]!.data).toMatchObject({
+      model: { name: 'churn', version: '3' },
+      runId: 'r3',
+      tags: { git_commit: 'abc' },
+    });
   });
 
   it('on its first run ignores versions older than the look-back window', async () => {
@@ -45,7 +57,10 @@ describe('registry reconciler', () => {
     await reconcileModel('churn', d);
     versions.push(version('6', t));
     await reconcileModel('churn', d);
-    expect(published.map((b) => b.map((e) => (e.data as { model: { version: string } }).model.version))).toEqual([['4', '5'], ['6']]);
+    expect(published.map((b) => b.map((e) => (e.data as { model: { version: string } }).model.version))).toEqual([
+      ['4', '5'],
+      ['6'],
+    ]);
   });
 
   it('does not advance the watermark when publishing fails, so the next tick retries', async () => {

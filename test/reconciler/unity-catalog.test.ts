@@ -18,7 +18,9 @@ beforeEach(async () => {
   now = Date.parse('2026-12-06T07:00:00Z');
   fake = await startFakeDatabricksUc({ now: () => now });
 });
-afterEach(async () => { await fake.close(); });
+afterEach(async () => {
+  await fake.close();
+});
 
 function deps(over: Partial<UcReconcileDeps> = {}) {
   const published: StagecraftEvent[] = [];
@@ -26,7 +28,9 @@ function deps(over: Partial<UcReconcileDeps> = {}) {
   const d: UcReconcileDeps = {
     uc: new UnityCatalogClient({ baseUrl: fake.url, auth: bearerAuth('dapi-x'), sleep: async () => {} }),
     cursors,
-    publish: async (events) => { published.push(...events); },
+    publish: async (events) => {
+      published.push(...events);
+    },
     nowMs: () => now,
     initialLookbackMs: 24 * HOUR,
     maxCallsPerTick: 50,
@@ -78,7 +82,10 @@ describe('Unity Catalog reconciler', () => {
     const { d, published } = deps({ pageSize: 1 });
     const r = await reconcileUnityCatalog(['main.ml.*'], d);
     expect(r.models).toEqual(['main.ml.a', 'main.ml.b']);
-    expect(published.map((e) => (e.data as { model: { name: string } }).model.name).sort()).toEqual(['main.ml.a', 'main.ml.b']);
+    expect(published.map((e) => (e.data as { model: { name: string } }).model.name).sort()).toEqual([
+      'main.ml.a',
+      'main.ml.b',
+    ]);
   });
 
   it('never makes more calls than its budget per tick and reaches every model round-robin over ticks', async () => {
@@ -91,7 +98,13 @@ describe('Unity Catalog reconciler', () => {
     expect(r1.skipped).toHaveLength(3);
     await reconcileUnityCatalog(['main.ml.a', 'main.ml.b', 'main.ml.c', 'main.ml.d', 'main.ml.e'], d);
     await reconcileUnityCatalog(['main.ml.a', 'main.ml.b', 'main.ml.c', 'main.ml.d', 'main.ml.e'], d);
-    expect(published.map((e) => (e.data as { model: { name: string } }).model.name).sort()).toEqual(['main.ml.a', 'main.ml.b', 'main.ml.c', 'main.ml.d', 'main.ml.e']);
+    expect(published.map((e) => (e.data as { model: { name: string } }).model.name).sort()).toEqual([
+      'main.ml.a',
+      'main.ml.b',
+      'main.ml.c',
+      'main.ml.d',
+      'main.ml.e',
+    ]);
   });
 
   it('a model that cannot be read does not stall the others; the cursor moves only after a successful publish', async () => {
@@ -102,14 +115,25 @@ describe('Unity Catalog reconciler', () => {
     expect(published).toHaveLength(1);
 
     fake.createVersion('main.ml.ok', { createdBy: 'x', status: 'READY' });
-    const failing = deps({ cursors, publish: async () => { throw new Error('bus down'); } });
+    const failing = deps({
+      cursors,
+      publish: async () => {
+        throw new Error('bus down');
+      },
+    });
     await expect(reconcileUnityCatalog(['main.ml.ok'], failing.d)).rejects.toThrow('bus down');
     expect(cursors.rows.get('main.ml.ok')).toMatchObject({ doneThrough: 1 });
   });
 
   it('planModel is pure: the cursor never passes a pending version', () => {
     const v = (version: string, status: string) => ({ version, status, aliases: [], created_at: 0 });
-    const { publish, next } = planModel('c.s.m', [v('3', 'READY'), v('1', 'READY'), v('2', 'PENDING_REGISTRATION')], { model: 'c.s.m', doneThrough: 0, emitted: [], updatedAt: '' }, 0, 0);
+    const { publish, next } = planModel(
+      'c.s.m',
+      [v('3', 'READY'), v('1', 'READY'), v('2', 'PENDING_REGISTRATION')],
+      { model: 'c.s.m', doneThrough: 0, emitted: [], updatedAt: '' },
+      0,
+      0,
+    );
     expect(publish.map((x) => x.version)).toEqual(['1', '3']);
     expect(next).toMatchObject({ doneThrough: 1, emitted: ['3'] });
   });

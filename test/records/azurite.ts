@@ -28,7 +28,25 @@ export async function startAzurite(): Promise<AzuriteHandle> {
   const script = join(__dirname, '..', '..', 'node_modules', 'azurite', 'dist', 'src', 'azurite.js');
   const child: ChildProcess = spawn(
     process.execPath,
-    [script, '--silent', '--inMemoryPersistence', '--skipApiVersionCheck', '--disableTelemetry', '--blobHost', '127.0.0.1', '--blobPort', '0', '--queueHost', '127.0.0.1', '--queuePort', '0', '--tableHost', '127.0.0.1', '--tablePort', '0'],
+    [
+      script,
+      '--silent',
+      '--inMemoryPersistence',
+      '--skipApiVersionCheck',
+      '--disableTelemetry',
+      '--blobHost',
+      '127.0.0.1',
+      '--blobPort',
+      '0',
+      '--queueHost',
+      '127.0.0.1',
+      '--queuePort',
+      '0',
+      '--tableHost',
+      '127.0.0.1',
+      '--tablePort',
+      '0',
+    ],
     { cwd, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
@@ -36,7 +54,10 @@ export async function startAzurite(): Promise<AzuriteHandle> {
     const found: Record<string, number> = {};
     const onData = (chunk: Buffer): void => {
       output += chunk.toString();
-      for (const m of output.matchAll(/Azurite (Blob|Table|Queue) service is successfully listening at http:\/\/127\.0\.0\.1:(\d+)/g)) found[m[1]!] = Number(m[2]);
+      for (const m of output.matchAll(
+        /Azurite (Blob|Table|Queue) service is successfully listening at http:\/\/127\.0\.0\.1:(\d+)/g,
+      ))
+        found[m[1]!] = Number(m[2]);
       if (found.Blob && found.Table && found.Queue) resolve({ blob: found.Blob, table: found.Table });
     };
     child.stdout?.on('data', onData);

@@ -34,11 +34,15 @@ describe('table key escaping', () => {
   });
 
   it('refuses an ill-formed id (lone surrogate) with a typed 400', () => {
-    expect(() => escapeKey('x\ud800y')).toThrow(expect.objectContaining({ code: 'RECORD_KEY_INVALID', status: 400 }) as Error);
+    expect(() => escapeKey('x\ud800y')).toThrow(
+      expect.objectContaining({ code: 'RECORD_KEY_INVALID', status: 400 }) as Error,
+    );
   });
 
   it('counts entity size like the service (UTF-16 strings, 8 bytes per numeric/date)', () => {
-    expect(entityBytes('p', 'r', { s: 'ab', n: 1, b: true })).toBe(4 + 2 + 2 + (8 + 2 + 4 + 4) + (8 + 2 + 8) + (8 + 2 + 1));
+    expect(entityBytes('p', 'r', { s: 'ab', n: 1, b: true })).toBe(
+      4 + 2 + 2 + (8 + 2 + 4 + 4) + (8 + 2 + 8) + (8 + 2 + 1),
+    );
   });
 });
 

@@ -7,7 +7,15 @@ import { z } from 'zod';
 import { MemoryEventPublisher } from '../../shared/bus/memory';
 import { ValidationError } from '../../shared/errors';
 import { handleDelivery } from '../../shared/intake';
-import { BlobStore, getRecords, RecordTable, storageClients, TableBatcher, TableReceiptStore, type Records } from '../../shared/records';
+import {
+  BlobStore,
+  getRecords,
+  RecordTable,
+  storageClients,
+  TableBatcher,
+  TableReceiptStore,
+  type Records,
+} from '../../shared/records';
 import * as fx from '../intake/fixtures';
 import { NOW_MS, mlflowHeaders, pythonJson, testConfig } from '../intake/helpers';
 import { sharedStorage, type AzuriteHandle } from './azurite';
@@ -51,7 +59,14 @@ function docs(name: string, overflow?: BlobStore): RecordTable<Doc> {
 describe('RecordTable on Azurite', () => {
   it('round-trips a record with forbidden key characters, nulls, numbers and nested JSON', async () => {
     const t = docs(prefix());
-    const doc: Doc = { tenant: 'a/b#c', id: 'models/fraud?x\\y\u0001', count: 3.5, ok: true, note: null, nested: { list: [1, 'two', { three: 3 }] } };
+    const doc: Doc = {
+      tenant: 'a/b#c',
+      id: 'models/fraud?x\\y\u0001',
+      count: 3.5,
+      ok: true,
+      note: null,
+      nested: { list: [1, 'two', { three: 3 }] },
+    };
     await t.upsert(doc);
     expect(await t.get(doc.tenant, doc.id)).toEqual(doc);
   });
@@ -62,7 +77,10 @@ describe('RecordTable on Azurite', () => {
     await t.upsert(d);
     await t.upsert({ ...d, count: 2 });
     await t.upsert({ ...d, id: 'a' });
-    expect((await t.listPartition('t')).map((r) => [r.id, r.count])).toEqual([['a', 1], ['b', 2]]);
+    expect((await t.listPartition('t')).map((r) => [r.id, r.count])).toEqual([
+      ['a', 1],
+      ['b', 2],
+    ]);
   });
 
   it('insert reports exists for a second record with the same key and replaceIfMatch refuses a stale etag', async () => {
@@ -92,7 +110,10 @@ describe('RecordTable on Azurite', () => {
   });
 
   it('moves the largest field to a blob when an overflow store is configured, and reads it back', async () => {
-    const blobs = new BlobStore(storageClients({ kind: 'connectionString', connectionString: azurite.connectionString }).blobService, `ovf-${prefix().toLowerCase()}`);
+    const blobs = new BlobStore(
+      storageClients({ kind: 'connectionString', connectionString: azurite.connectionString }).blobService,
+      `ovf-${prefix().toLowerCase()}`,
+    );
     const t = docs(prefix(), blobs);
     const nested = { rows: Array.from({ length: 20_000 }, (_, i) => ({ i, label: `row-${i}-${'y'.repeat(20)}` })) };
     const doc = { tenant: 't', id: 'report', count: 1, ok: true, note: 'n', nested };
@@ -103,7 +124,12 @@ describe('RecordTable on Azurite', () => {
   it('refuses more than 252 properties', async () => {
     const Wide = z.record(z.string(), z.union([z.string(), z.number()]));
     const clients = storageClients({ kind: 'connectionString', connectionString: azurite.connectionString });
-    const t = new RecordTable<Record<string, string | number>>({ client: clients.tableClient(prefix()), schema: Wide, partitionKey: () => 'p', rowKey: () => 'r' });
+    const t = new RecordTable<Record<string, string | number>>({
+      client: clients.tableClient(prefix()),
+      schema: Wide,
+      partitionKey: () => 'p',
+      rowKey: () => 'r',
+    });
     const wide: Record<string, number> = {};
     for (let i = 0; i < 300; i++) wide[`f${i}`] = i;
     await expect(t.upsert(wide)).rejects.toMatchObject({ code: 'RECORD_TOO_MANY_PROPERTIES' });
@@ -111,7 +137,9 @@ describe('RecordTable on Azurite', () => {
 
   it('refuses a record that fails its schema, naming the field', async () => {
     const t = docs(prefix());
-    await expect(t.upsert({ tenant: 't', id: 'x', count: 'three', ok: true, note: null } as unknown as Doc)).rejects.toMatchObject({ code: 'RECORD_INVALID', details: { fields: [{ path: 'count' }] } });
+    await expect(
+      t.upsert({ tenant: 't', id: 'x', count: 'three', ok: true, note: null } as unknown as Doc),
+    ).rejects.toMatchObject({ code: 'RECORD_INVALID', details: { fields: [{ path: 'count' }] } });
   });
 });
 
@@ -141,10 +169,13 @@ describe('TableReceiptStore on Azurite', () => {
 
   it('makes exactly one of ten concurrent accepts of a delivery id first; the nine others name it', async () => {
     const s = store();
-    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => s.accept('mlflow', 'dup-1', `r${i}`, [`e${i}`], NOW_MS)));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => s.accept('mlflow', 'dup-1', `r${i}`, [`e${i}`], NOW_MS)),
+    );
     expect(results.filter((r) => r.first)).toHaveLength(1);
     const winner = results.findIndex((r) => r.first);
-    for (const r of results.filter((x) => !x.first)) expect(r).toEqual({ first: false, firstReceiptId: `r${winner}`, eventIds: [`e${winner}`] });
+    for (const r of results.filter((x) => !x.first))
+      expect(r).toEqual({ first: false, firstReceiptId: `r${winner}`, eventIds: [`e${winner}`] });
   });
 
   it('recalls deliveries this process accepted without I/O; another process (a second store) learns it from the table', async () => {
@@ -156,14 +187,19 @@ describe('TableReceiptStore on Azurite', () => {
     expect(await here.accept('github', 'g/1', 'r1', ['e1'], NOW_MS)).toEqual({ first: true });
     expect(here.recall('github', 'g/1')).toEqual({ firstReceiptId: 'r1', eventIds: ['e1'] });
     expect(elsewhere.recall('github', 'g/1')).toBeUndefined();
-    expect(await elsewhere.accept('github', 'g/1', 'r2', ['e1'], NOW_MS)).toEqual({ first: false, firstReceiptId: 'r1', eventIds: ['e1'] });
+    expect(await elsewhere.accept('github', 'g/1', 'r2', ['e1'], NOW_MS)).toEqual({
+      first: false,
+      firstReceiptId: 'r1',
+      eventIds: ['e1'],
+    });
     expect(elsewhere.recall('github', 'g/1')).toEqual({ firstReceiptId: 'r1', eventIds: ['e1'] });
     expect(await here.accept('github', 'g/2', 'r3', [], NOW_MS)).toEqual({ first: true });
   });
 });
 
 describe('TableBatcher (group commit) on Azurite', () => {
-  const client = () => storageClients({ kind: 'connectionString', connectionString: azurite.connectionString }).tableClient(prefix());
+  const client = () =>
+    storageClients({ kind: 'connectionString', connectionString: azurite.connectionString }).tableClient(prefix());
 
   it('commits 250 concurrent writes over two partitions in shared transactions, every one readable after its promise resolved', async () => {
     const table = client();
@@ -179,7 +215,11 @@ describe('TableBatcher (group commit) on Azurite', () => {
     const batcher = new TableBatcher(counting);
     const results = await Promise.all(
       Array.from({ length: 250 }, (_, i) =>
-        batcher.write(i % 2 ? { kind: 'create', entity: { partitionKey: 'p1', rowKey: `r${i}`, i } } : { kind: 'upsert', mode: 'Replace', entity: { partitionKey: 'p0', rowKey: `r${i}`, i } }),
+        batcher.write(
+          i % 2
+            ? { kind: 'create', entity: { partitionKey: 'p1', rowKey: `r${i}`, i } }
+            : { kind: 'upsert', mode: 'Replace', entity: { partitionKey: 'p0', rowKey: `r${i}`, i } },
+        ),
       ),
     );
     expect(results.filter((r) => r === 'created')).toHaveLength(125);
@@ -215,8 +255,16 @@ describe('TableBatcher (group commit) on Azurite', () => {
     // Issued over several turns, so later writes arrive while earlier transactions on the same rows are in flight.
     const writes: Promise<unknown>[] = [];
     for (let i = 0; i < 40; i++) {
-      writes.push(batcher.write({ kind: 'upsert', mode: 'Replace', entity: { partitionKey: 'p', rowKey: i % 2 ? 'odd' : 'even', v: i } }));
-      writes.push(batcher.write({ kind: 'upsert', mode: 'Replace', entity: { partitionKey: 'p', rowKey: `other-${i}`, v: i } }));
+      writes.push(
+        batcher.write({
+          kind: 'upsert',
+          mode: 'Replace',
+          entity: { partitionKey: 'p', rowKey: i % 2 ? 'odd' : 'even', v: i },
+        }),
+      );
+      writes.push(
+        batcher.write({ kind: 'upsert', mode: 'Replace', entity: { partitionKey: 'p', rowKey: `other-${i}`, v: i } }),
+      );
       if (i % 3 === 0) await new Promise((r) => setImmediate(r));
     }
     await Promise.all(writes);
@@ -231,7 +279,9 @@ describe('TableBatcher (group commit) on Azurite', () => {
       batcher.write({ kind: 'upsert', mode: 'Merge', entity: { partitionKey: 'p', rowKey: 'b' } }),
     ]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
-    expect(results.map((r) => (r.status === 'rejected' ? (r.reason as { statusCode?: number }).statusCode : 0))).toEqual([404, 404]);
+    expect(
+      results.map((r) => (r.status === 'rejected' ? (r.reason as { statusCode?: number }).statusCode : 0)),
+    ).toEqual([404, 404]);
   });
 });
 
@@ -243,12 +293,23 @@ describe('intake with Table-backed receipts', () => {
     const body = pythonJson(fx.mlflowVersionCreated);
     const headers = mlflowHeaders(body, { deliveryId: '5b2c8f0e-1f7a-4f55-9a0b-3c2d1e0f9a8b' });
     const outcomes = [];
-    for (let i = 0; i < 3; i++) outcomes.push((await handleDelivery('mlflow', { headers, rawBody: body }, { config, publisher, receipts, clock: () => NOW_MS })).body.status);
+    for (let i = 0; i < 3; i++)
+      outcomes.push(
+        (
+          await handleDelivery(
+            'mlflow',
+            { headers, rawBody: body },
+            { config, publisher, receipts, clock: () => NOW_MS },
+          )
+        ).body.status,
+      );
     expect(outcomes).toEqual(['accepted', 'duplicate', 'duplicate']);
     expect(publisher.events).toHaveLength(1);
     const stored = await receipts.listReceipts('mlflow');
     expect(stored.map((r) => r.outcome).sort()).toEqual(['accepted', 'duplicate', 'duplicate']);
-    expect(stored.every((r) => r.deliveryId === '5b2c8f0e-1f7a-4f55-9a0b-3c2d1e0f9a8b' && r.bodySha256.length === 64)).toBe(true);
+    expect(
+      stored.every((r) => r.deliveryId === '5b2c8f0e-1f7a-4f55-9a0b-3c2d1e0f9a8b' && r.bodySha256.length === 64),
+    ).toBe(true);
   });
 
   it('copies of one delivery reaching two processes at once: both publish the same messageId, one receipt is accepted, the other a duplicate naming it', async () => {
@@ -258,7 +319,11 @@ describe('intake with Table-backed receipts', () => {
     const publisher = new MemoryEventPublisher();
     const body = pythonJson(fx.mlflowVersionCreated);
     const headers = mlflowHeaders(body, { deliveryId: 'race-1' });
-    const results = await Promise.all([a!, b!].map((receipts) => handleDelivery('mlflow', { headers, rawBody: body }, { config, publisher, receipts, clock: () => NOW_MS })));
+    const results = await Promise.all(
+      [a!, b!].map((receipts) =>
+        handleDelivery('mlflow', { headers, rawBody: body }, { config, publisher, receipts, clock: () => NOW_MS }),
+      ),
+    );
     expect(results.map((r) => r.body.status).sort()).toEqual(['accepted', 'duplicate']);
     // Service Bus duplicate detection keeps one of these (same messageId); the router's instance id absorbs the rest.
     expect(new Set(publisher.messages.map((m) => m.messageId)).size).toBe(1);

@@ -60,7 +60,10 @@ models:
 
   it('stagecraft policy check reports the glob schedule and exits 1', async () => {
     const file = join(dir, 'glob-schedule.yaml');
-    writeFileSync(file, `version: 1\ndefaults:\n  approval: { required: false }\nmodels:\n  "*":\n    retraining:\n      trainingJob: ${job}\n      schedule: "0 3 * * 1"\n`);
+    writeFileSync(
+      file,
+      `version: 1\ndefaults:\n  approval: { required: false }\nmodels:\n  "*":\n    retraining:\n      trainingJob: ${job}\n      schedule: "0 3 * * 1"\n`,
+    );
     const r = await policyCheck(file);
     expect(r.exitCode).toBe(1);
     expect(r.report).toContain('models.*.retraining.schedule');
@@ -68,7 +71,8 @@ models:
   });
 
   it('glob entries may carry the rest of retraining; only exact entries with their own cron are scheduled', () => {
-    const policy = parsePolicyText(`version: 1
+    const policy = parsePolicyText(
+      `version: 1
 defaults:
   approval: { required: false }
 models:
@@ -90,16 +94,23 @@ models:
     retraining:
       trainingJob: ${job}
       schedule: null
-`, 'test.yaml');
+`,
+      'test.yaml',
+    );
     // The glob's settings still merge into the exact entries.
-    expect(resolvePolicy(policy, 'churn-eu').policy.retraining).toMatchObject({ cooldown: '2h', schedule: '0 3 * * 1' });
+    expect(resolvePolicy(policy, 'churn-eu').policy.retraining).toMatchObject({
+      cooldown: '2h',
+      schedule: '0 3 * * 1',
+    });
     expect(resolvePolicy(policy, 'churn-us').policy.retraining?.schedule).toBeUndefined();
     const monday = Date.parse('2026-11-30T03:00:00Z');
     const due = dueSchedules(policy, monday - 60_000, monday + 30_000);
     expect(due.models).toEqual([{ model: 'churn-eu', scheduledFor: '2026-11-30T03:00:00.000Z' }]);
     // Several missed ticks of one model's cron catch up as one (the latest).
     const week = 7 * 86_400_000;
-    expect(dueSchedules(policy, monday - 2 * week - 60_000, monday + 30_000).models).toEqual([{ model: 'churn-eu', scheduledFor: '2026-11-30T03:00:00.000Z' }]);
+    expect(dueSchedules(policy, monday - 2 * week - 60_000, monday + 30_000).models).toEqual([
+      { model: 'churn-eu', scheduledFor: '2026-11-30T03:00:00.000Z' },
+    ]);
     expect(dueSchedules(policy, monday + 60_000, monday + 120_000).models).toEqual([]);
   });
 });

@@ -14,7 +14,18 @@ import type { HostProcess } from '../helpers/host';
 import { getPromotionRecord } from '../../shared/promotion/records';
 import { instanceIdFor } from '../../shared/router/instance-id';
 import { runsCommand } from '../../shared/runs/cli';
-import { api, decide, finished, pendingApproval, startEnv, startHost, status, stopEnv, until, type Env } from '../promotion/harness';
+import {
+  api,
+  decide,
+  finished,
+  pendingApproval,
+  startEnv,
+  startHost,
+  status,
+  stopEnv,
+  until,
+  type Env,
+} from '../promotion/harness';
 
 const MODEL = 'm-link';
 const SECRET = 'link-test-mlflow-webhook-secret';
@@ -31,9 +42,21 @@ function policy(_hook: string, dir: string) {
       [MODEL]: {
         validations: { provenance: { type: 'required-tags', tags: ['stagecraft.retraining_run_id'] } },
         // The job registers without a source run, so the author is unknown; this test is about the run link, not that rule.
-        approval: { required: true, approvers: { users: ['alice@contoso.com', 'bob@contoso.com'] }, minApprovals: 1, deadline: '10m', unknownAuthor: 'allow' },
+        approval: {
+          required: true,
+          approvers: { users: ['alice@contoso.com', 'bob@contoso.com'] },
+          minApprovals: 1,
+          deadline: '10m',
+          unknownAuthor: 'allow',
+        },
         retraining: {
-          trainingJob: { runner: 'local', command: process.execPath, args: [join(dir, 'train.js')], parameters: { reason: '{{trigger.kind}}' }, timeout: '2m' },
+          trainingJob: {
+            runner: 'local',
+            command: process.execPath,
+            args: [join(dir, 'train.js')],
+            parameters: { reason: '{{trigger.kind}}' },
+            timeout: '2m',
+          },
           cooldown: '1s',
           blockWhilePendingApproval: true,
         },
@@ -64,7 +87,9 @@ fetch(${JSON.stringify(`${mlflowUrl}/api/2.0/mlflow/model-versions/create`)}, {
 
 async function call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: any }> {
   const res = await fetch(`${host.baseUrl}${path}`, {
-    method, headers: { 'x-functions-key': FUNCTION_KEY, 'content-type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    method,
+    headers: { 'x-functions-key': FUNCTION_KEY, 'content-type': 'application/json' },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   const text = await res.text();
   return { status: res.status, json: text ? JSON.parse(text) : {} };
@@ -79,8 +104,14 @@ beforeAll(async () => {
   // The registry knows the model (version 1 is the champion) and sends signed webhooks to the host's intake.
   env.mlflow.seedVersion(MODEL, { version: '1', aliases: ['champion'], tags: { git_commit: 'first' } });
   const hook = await fetch(`${env.mlflow.url}/api/2.0/mlflow/webhooks`, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'stagecraft', url: `${host.baseUrl}/api/webhooks/mlflow`, events: [{ entity: 'MODEL_VERSION', action: 'CREATED' }], secret: SECRET }),
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      name: 'stagecraft',
+      url: `${host.baseUrl}/api/webhooks/mlflow`,
+      events: [{ entity: 'MODEL_VERSION', action: 'CREATED' }],
+      secret: SECRET,
+    }),
   });
   if (hook.status !== 200) throw new Error(`webhook registration failed: ${hook.status} ${await hook.text()}`);
 }, 180_000);
@@ -98,12 +129,20 @@ describe('retraining → new version → promotion', () => {
     const runId = started.json.runId as string;
 
     // The run ends when its training job ends; the job was given the run id and registered version 2 with it.
-    const run = await until('the retraining run to finish', async () => {
-      const s = await status(host, runId);
-      return ['Completed', 'Failed', 'Terminated'].includes(s.runtimeStatus) ? s : undefined;
-    }, 90_000, () => host.logs());
+    const run = await until(
+      'the retraining run to finish',
+      async () => {
+        const s = await status(host, runId);
+        return ['Completed', 'Failed', 'Terminated'].includes(s.runtimeStatus) ? s : undefined;
+      },
+      90_000,
+      () => host.logs(),
+    );
     expect(run.output).toMatchObject({ runId, model: MODEL, outcome: 'SUCCEEDED' });
-    const jobArgs = readFileSync(join(env.dir, 'ran-train.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as string[]);
+    const jobArgs = readFileSync(join(env.dir, 'ran-train.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as string[]);
     expect(jobArgs).toHaveLength(1);
     expect(jobArgs[0]).toEqual(expect.arrayContaining(['--retraining_run_id', runId, '--trigger_kind', 'manual']));
     const v2 = env.mlflow.state.models.get(MODEL)!.versions.get('2')!;
@@ -117,24 +156,43 @@ describe('retraining → new version → promotion', () => {
 
     // While the candidate awaits approval, the model's coordinator refuses another retraining, with the reason
     // (once it has noted the run's end: until then the refusal would be RETRAIN_RUNNING).
-    await until('the coordinator to note the end of the run', async () => {
-      const s = await status(host, `retraining:${MODEL}`);
-      const c = s.customStatus as { running?: unknown; lastRun?: { runId?: string } } | null;
-      return c && c.running === undefined && c.lastRun?.runId === runId ? c : undefined;
-    }, 30_000, () => host.logs());
+    await until(
+      'the coordinator to note the end of the run',
+      async () => {
+        const s = await status(host, `retraining:${MODEL}`);
+        const c = s.customStatus as { running?: unknown; lastRun?: { runId?: string } } | null;
+        return c && c.running === undefined && c.lastRun?.runId === runId ? c : undefined;
+      },
+      30_000,
+      () => host.logs(),
+    );
     const refused = await call('POST', `/api/models/${MODEL}/retrain`, { reason: 'again' });
     expect(refused.status).toBe(409);
     expect((refused.json as { error: { code: string } }).error.code).toBe('RETRAIN_PENDING_APPROVAL');
 
     // The retraining run's records already name the version and the promotion it started.
-    const linked = await until('the link records on the retraining run', async () => {
-      const r = await call('GET', `/api/runs/${encodeURIComponent(runId)}`);
-      return r.status === 200 && r.json.links.length === 2 ? r.json : undefined;
-    }, 30_000, () => host.logs());
-    expect(linked.links).toEqual([{ rel: 'model-version', id: `${MODEL}/2` }, { rel: 'promotion', id: promotionId }]);
-    expect(linked.timeline.find((e: any) => e.kind === 'retraining.version')).toMatchObject({ source: 'record', status: 'registered', data: { model: MODEL, version: '2', promotionInstanceId: promotionId } });
+    const linked = await until(
+      'the link records on the retraining run',
+      async () => {
+        const r = await call('GET', `/api/runs/${encodeURIComponent(runId)}`);
+        return r.status === 200 && r.json.links.length === 2 ? r.json : undefined;
+      },
+      30_000,
+      () => host.logs(),
+    );
+    expect(linked.links).toEqual([
+      { rel: 'model-version', id: `${MODEL}/2` },
+      { rel: 'promotion', id: promotionId },
+    ]);
+    expect(linked.timeline.find((e: any) => e.kind === 'retraining.version')).toMatchObject({
+      source: 'record',
+      status: 'registered',
+      data: { model: MODEL, version: '2', promotionInstanceId: promotionId },
+    });
 
-    expect((await decide(host, String(approval['id']), 'bob@contoso.com', 'approve', 'retrained on new labels')).status).toBe(200);
+    expect(
+      (await decide(host, String(approval['id']), 'bob@contoso.com', 'approve', 'retrained on new labels')).status,
+    ).toBe(200);
     const done = await finished(host, promotionId);
     expect(done.output).toMatchObject({ outcome: 'promoted', version: '2', retrainingRun: runId });
     expect(Object.fromEntries(env.mlflow.state.models.get(MODEL)!.aliases)).toEqual({ champion: '2' });
@@ -142,26 +200,47 @@ describe('retraining → new version → promotion', () => {
     expect(record).toMatchObject({ outcome: 'promoted', model: MODEL, version: '2', retrainingRun: runId });
 
     // The promotion's outcome is recorded on the retraining run too; `stagecraft runs <id>` prints the links.
-    const after = await until('the promotion outcome on the retraining run', async () => {
-      const r = await call('GET', `/api/runs/${encodeURIComponent(runId)}`);
-      return r.json.timeline?.some((e: any) => e.kind === 'retraining.promotion') ? r.json : undefined;
-    }, 30_000, () => host.logs());
-    expect(after.timeline.find((e: any) => e.kind === 'retraining.promotion')).toMatchObject({ status: 'promoted', data: { version: '2', promotionInstanceId: promotionId, outcome: 'promoted' } });
+    const after = await until(
+      'the promotion outcome on the retraining run',
+      async () => {
+        const r = await call('GET', `/api/runs/${encodeURIComponent(runId)}`);
+        return r.json.timeline?.some((e: any) => e.kind === 'retraining.promotion') ? r.json : undefined;
+      },
+      30_000,
+      () => host.logs(),
+    );
+    expect(after.timeline.find((e: any) => e.kind === 'retraining.promotion')).toMatchObject({
+      status: 'promoted',
+      data: { version: '2', promotionInstanceId: promotionId, outcome: 'promoted' },
+    });
     expect(after.links).toEqual(linked.links);
     const lines: string[] = [];
     expect(await runsCommand([runId], { url: host.baseUrl, key: FUNCTION_KEY, out: (l) => lines.push(l) })).toBe(0);
-    expect(lines).toEqual(expect.arrayContaining([`  link model-version: ${MODEL}/2`, `  link promotion: ${promotionId}`]));
+    expect(lines).toEqual(
+      expect.arrayContaining([`  link model-version: ${MODEL}/2`, `  link promotion: ${promotionId}`]),
+    );
     expect(lines.join('\n')).toContain(`promotion ${promotionId} of version 2 ended promoted`);
   }, 240_000);
 
   it('a version whose tag names no recorded retraining run keeps the claim in its promotion record but links nothing', async () => {
-    const mv = env.mlflow.registerVersion(MODEL, { tags: { 'stagecraft.retraining_run_id': 'retrainingRun:not-a-run', git_commit: 'feed' } });
+    const mv = env.mlflow.registerVersion(MODEL, {
+      tags: { 'stagecraft.retraining_run_id': 'retrainingRun:not-a-run', git_commit: 'feed' },
+    });
     const promotionId = instanceIdFor('promotion', MODEL, mv.version);
-    const approval = await until('the approval of the untracked version', async () => {
-      const r = await api(host, 'GET', `/api/approvals?status=pending&model=${MODEL}`, 'alice@contoso.com');
-      return ((r.json['approvals'] as Record<string, unknown>[] | undefined) ?? []).find((a) => a['instanceId'] === promotionId);
-    }, 60_000, () => host.logs());
-    expect((await decide(host, String(approval['id']), 'alice@contoso.com', 'reject', 'not from a tracked run')).status).toBe(200);
+    const approval = await until(
+      'the approval of the untracked version',
+      async () => {
+        const r = await api(host, 'GET', `/api/approvals?status=pending&model=${MODEL}`, 'alice@contoso.com');
+        return ((r.json['approvals'] as Record<string, unknown>[] | undefined) ?? []).find(
+          (a) => a['instanceId'] === promotionId,
+        );
+      },
+      60_000,
+      () => host.logs(),
+    );
+    expect(
+      (await decide(host, String(approval['id']), 'alice@contoso.com', 'reject', 'not from a tracked run')).status,
+    ).toBe(200);
     const done = await finished(host, promotionId);
     expect(done.output).toMatchObject({ outcome: 'rejected', retrainingRun: 'retrainingRun:not-a-run' });
     expect((await call('GET', `/api/runs/${encodeURIComponent('retrainingRun:not-a-run')}`)).status).toBe(404);

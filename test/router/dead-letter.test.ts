@@ -17,14 +17,21 @@ import { DEV_ACCOUNT, DEV_KEY } from '../records/azurite';
 const TOPIC = 'stagecraft-events';
 
 /** A TCP relay to `port` that can be cut (open connections dropped, new ones refused) and restored. */
-async function startRelay(port: number): Promise<{ port: number; cut(): void; restore(): void; close(): Promise<void> }> {
+async function startRelay(
+  port: number,
+): Promise<{ port: number; cut(): void; restore(): void; close(): Promise<void> }> {
   const open = new Set<Socket>();
   let down = false;
   const server: Server = createServer((client) => {
     if (down) return client.destroy();
     const upstream = createConnection({ host: '127.0.0.1', port });
     open.add(client).add(upstream);
-    const drop = () => { client.destroy(); upstream.destroy(); open.delete(client); open.delete(upstream); };
+    const drop = () => {
+      client.destroy();
+      upstream.destroy();
+      open.delete(client);
+      open.delete(upstream);
+    };
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
     client.pipe(upstream).pipe(client);
@@ -32,9 +39,19 @@ async function startRelay(port: number): Promise<{ port: number; cut(): void; re
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     port: (server.address() as AddressInfo).port,
-    cut: () => { down = true; for (const s of open) s.destroy(); open.clear(); },
-    restore: () => { down = false; },
-    close: () => new Promise<void>((r) => { for (const s of open) s.destroy(); server.close(() => r()); }),
+    cut: () => {
+      down = true;
+      for (const s of open) s.destroy();
+      open.clear();
+    },
+    restore: () => {
+      down = false;
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of open) s.destroy();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -46,7 +63,8 @@ let sb: ServiceBusClient;
 beforeAll(async () => {
   env = await startEnv(() => ({ version: 1, defaults: { approval: { required: false } }, models: { ranker: {} } }));
   relay = await startRelay(env.azurite.tablePort);
-  env.hostEnv['AzureWebJobsStorage'] = `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};` +
+  env.hostEnv['AzureWebJobsStorage'] =
+    `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};` +
     `BlobEndpoint=http://127.0.0.1:${env.azurite.blobPort}/${DEV_ACCOUNT};TableEndpoint=http://127.0.0.1:${relay.port}/${DEV_ACCOUNT};`;
   host = await startHost(env);
   sb = new ServiceBusClient(env.hostEnv['ServiceBusConnection']!);
@@ -73,7 +91,12 @@ describe('router dead-lettering (real host + Service Bus emulator)', () => {
     const event = versionCreated('ranker', '7');
     // The promotion subscription gets it (same subject), but its data is not a model-version-created payload.
     await sb.createSender(TOPIC).sendMessages({ ...toServiceBusMessage(event), body: { model: 'not an object' } });
-    const dead = await until('the invalid message in the dead-letter queue', async () => (await deadLetters('promotion')).find((m) => m.messageId === event.id), 60_000, () => host.logs());
+    const dead = await until(
+      'the invalid message in the dead-letter queue',
+      async () => (await deadLetters('promotion')).find((m) => m.messageId === event.id),
+      60_000,
+      () => host.logs(),
+    );
     expect(dead.deadLetterReason).toBe('ROUTER_MESSAGE_INVALID');
     expect(dead.deadLetterErrorDescription).toMatch(/^ROUTER_MESSAGE_INVALID: .*data/);
     // Never abandoned: an abandon counts a delivery (the SDK reports earlier deliveries: 0 on the first).
@@ -82,17 +105,35 @@ describe('router dead-lettering (real host + Service Bus emulator)', () => {
   }, 90_000);
 
   it('a transient failure (Tables unreachable) is delivered again, and the workflow starts once it passes', async () => {
-    env.mlflow.seedVersion('ranker', { version: '8', userId: 'dave@contoso.com', runId: env.mlflow.seedRun({}).run_id });
+    env.mlflow.seedVersion('ranker', {
+      version: '8',
+      userId: 'dave@contoso.com',
+      runId: env.mlflow.seedRun({}).run_id,
+    });
     const event = versionCreated('ranker', '8');
     const instanceId = instanceIdFor('promotion', 'ranker', '8');
     relay.cut();
     const failuresBefore = (host.logs().match(/route-promotion[^\n]*Failed|Failed[^\n]*route-promotion/g) ?? []).length;
     await sb.createSender(TOPIC).sendMessages(toServiceBusMessage(event));
     // Two failed deliveries of this message: Service Bus redelivered it after the first.
-    await until('two failed deliveries', async () => ((host.logs().match(/route-promotion[^\n]*Failed|Failed[^\n]*route-promotion/g) ?? []).length >= failuresBefore + 2 ? true : undefined), 90_000, () => host.logs());
+    await until(
+      'two failed deliveries',
+      async () =>
+        (host.logs().match(/route-promotion[^\n]*Failed|Failed[^\n]*route-promotion/g) ?? []).length >=
+        failuresBefore + 2
+          ? true
+          : undefined,
+      90_000,
+      () => host.logs(),
+    );
     expect((await status(host, instanceId)).runtimeStatus).toBe('NotFound');
     relay.restore();
-    await until('the promotion to start after Tables came back', async () => ((await status(host, instanceId)).runtimeStatus !== 'NotFound' ? true : undefined), 90_000, () => host.logs());
+    await until(
+      'the promotion to start after Tables came back',
+      async () => ((await status(host, instanceId)).runtimeStatus !== 'NotFound' ? true : undefined),
+      90_000,
+      () => host.logs(),
+    );
     expect((await deadLetters('promotion')).some((m) => m.messageId === event.id)).toBe(false);
   }, 200_000);
 });

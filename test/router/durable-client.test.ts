@@ -16,29 +16,49 @@ import { CONFORMANCE_APP, waitFor } from '../../devhost/test/durable/helpers';
 import { clientFor } from '../helpers/durable-client';
 import { masterKeyFor, startHostProcess, type HostProcess } from '../../devhost/test/helpers/host';
 
-interface Instance { name: string; status: string }
+interface Instance {
+  name: string;
+  status: string;
+}
 
 /**
  * Answers like the Durable extension's HTTP API (Azure Storage provider): a start of an id that is running is a
  * bare 500; a raise into a finished instance is a 410; status reads 202/200.
  */
-async function startExtensionStandIn(): Promise<{ url: string; instances: Map<string, Instance>; calls: string[]; hideNextStatus: Set<string>; refuseStart: Set<string>; close(): Promise<void> }> {
+async function startExtensionStandIn(): Promise<{
+  url: string;
+  instances: Map<string, Instance>;
+  calls: string[];
+  hideNextStatus: Set<string>;
+  refuseStart: Set<string>;
+  close(): Promise<void>;
+}> {
   const instances = new Map<string, Instance>();
   const calls: string[] = [];
   const hideNextStatus = new Set<string>();
   const refuseStart = new Set<string>();
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    const parts = url.pathname.replace(/^\/runtime\/webhooks\/durabletask/, '').split('/').filter(Boolean).map(decodeURIComponent);
+    const parts = url.pathname
+      .replace(/^\/runtime\/webhooks\/durabletask/, '')
+      .split('/')
+      .filter(Boolean)
+      .map(decodeURIComponent);
     calls.push(`${req.method} ${parts.join('/')}`);
     req.resume();
     req.on('end', () => {
-      const json = (status: number, body: unknown) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(body)); };
+      const json = (status: number, body: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(body));
+      };
       if (req.method === 'POST' && parts[0] === 'orchestrators' && parts.length === 3) {
         const [, name, id] = parts as [string, string, string];
         const cur = instances.get(id);
         // The extension throws (InvalidOperationException); the host answers a bare 500 without the message.
-        if ((cur && !['Completed', 'Failed', 'Terminated'].includes(cur.status)) || refuseStart.has(id)) { res.writeHead(500); return res.end(); }
+        if ((cur && !['Completed', 'Failed', 'Terminated'].includes(cur.status)) || refuseStart.has(id)) {
+          res.writeHead(500);
+          return res.end();
+        }
         instances.set(id, { name, status: 'Running' });
         return json(202, { id });
       }
@@ -46,7 +66,16 @@ async function startExtensionStandIn(): Promise<{ url: string; instances: Map<st
         const id = parts[1]!;
         const cur = instances.get(id);
         if (!cur || hideNextStatus.delete(id)) return json(404, null);
-        return json(cur.status === 'Running' ? 202 : 200, { name: cur.name, instanceId: id, runtimeStatus: cur.status, input: null, customStatus: null, output: null, createdTime: '2026-01-01T00:00:00Z', lastUpdatedTime: '2026-01-01T00:00:00Z' });
+        return json(cur.status === 'Running' ? 202 : 200, {
+          name: cur.name,
+          instanceId: id,
+          runtimeStatus: cur.status,
+          input: null,
+          customStatus: null,
+          output: null,
+          createdTime: '2026-01-01T00:00:00Z',
+          lastUpdatedTime: '2026-01-01T00:00:00Z',
+        });
       }
       if (req.method === 'POST' && parts[0] === 'instances' && parts[2] === 'raiseEvent') {
         const cur = instances.get(parts[1]!);
@@ -59,7 +88,14 @@ async function startExtensionStandIn(): Promise<{ url: string; instances: Map<st
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
-  return { url: `http://127.0.0.1:${port}/runtime/webhooks/durabletask/`, instances, calls, hideNextStatus, refuseStart, close: () => new Promise((r) => server.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${port}/runtime/webhooks/durabletask/`,
+    instances,
+    calls,
+    hideNextStatus,
+    refuseStart,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
 }
 
 describe('durable client against an extension stand-in (500 on duplicate start, 410 on raise)', () => {
@@ -69,7 +105,9 @@ describe('durable client against an extension stand-in (500 on duplicate start, 
     ext = await startExtensionStandIn();
     durable = durablePortOf(clientFor(ext.url));
   });
-  afterAll(async () => { await ext.close(); });
+  afterAll(async () => {
+    await ext.close();
+  });
 
   it('a racing second start of a running id (500 from the extension) is "exists", not a failure', async () => {
     expect(await durable.startOnce('modelPromotion', 'promotion:bc:1', {})).toBe('started');
@@ -90,14 +128,25 @@ describe('durable client against an extension stand-in (500 on duplicate start, 
 
   it('a start that fails for another reason stays a retryable failure', async () => {
     // Unreachable engine: the status read already fails.
-    const unreachable = await durablePortOf(clientFor('http://127.0.0.1:9/nothing/')).startOnce('x', 'id', {}).then(() => undefined, (err: unknown) => err);
+    const unreachable = await durablePortOf(clientFor('http://127.0.0.1:9/nothing/'))
+      .startOnce('x', 'id', {})
+      .then(
+        () => undefined,
+        (err: unknown) => err,
+      );
     expect(unreachable).toBeInstanceOf(StagecraftError);
     expect((unreachable as StagecraftError).code).toBe('DURABLE_UNAVAILABLE');
     expect((unreachable as StagecraftError).retryable).toBe(true);
     // The engine answers 500 to the start and the id is still free afterwards: the start failed, retryable.
     ext.refuseStart.add('scheduledJob:broken:1');
-    for (const start of [() => durable.startOnce('scheduledJob', 'scheduledJob:broken:1', {}), () => durable.ensureRunning('scheduledJob', 'scheduledJob:broken:1', {})]) {
-      const e = await start().then(() => undefined, (err: unknown) => err);
+    for (const start of [
+      () => durable.startOnce('scheduledJob', 'scheduledJob:broken:1', {}),
+      () => durable.ensureRunning('scheduledJob', 'scheduledJob:broken:1', {}),
+    ]) {
+      const e = await start().then(
+        () => undefined,
+        (err: unknown) => err,
+      );
       expect(e).toBeInstanceOf(StagecraftError);
       expect((e as StagecraftError).code).toBe('DURABLE_START_FAILED');
       expect((e as StagecraftError).retryable).toBe(true);
@@ -122,7 +171,9 @@ describe('durable client against the real local host', () => {
     host = await startHostProcess({ appDir: CONFORMANCE_APP });
     durable = durablePortOf(clientFor(`${host.baseUrl}/runtime/webhooks/durabletask/`, masterKeyFor(host.baseUrl)));
   });
-  afterAll(async () => { await host?.stop(); });
+  afterAll(async () => {
+    await host?.stop();
+  });
 
   it('reports a raise into a completed instance as gone and a duplicate start of a running one (409 here) as exists', async () => {
     expect(await durable.startOnce('HelloSequence', 'dc-test-done', null)).toBe('started');

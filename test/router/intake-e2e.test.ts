@@ -20,7 +20,8 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   for (;;) {
     const v = await probe().catch(() => undefined);
     if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}\n--- host log ---\n${host.logs().slice(-6000)}`);
+    if (Date.now() > deadline)
+      throw new Error(`Timed out waiting for ${what}\n--- host log ---\n${host.logs().slice(-6000)}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -59,7 +60,13 @@ describe('event intake end to end', () => {
     const mv = mlflow.seedVersion('churn', { runId: 'run-1', tags: { git_commit: 'abc123' } });
 
     // One MLflow delivery, sent three times as MLflow's retry loop does: same id, timestamp, body and signature.
-    const delivery = signedVersionCreated(SECRET, { name: 'churn', version: mv.version, runId: 'run-1', source: mv.source, tags: { git_commit: 'abc123' } });
+    const delivery = signedVersionCreated(SECRET, {
+      name: 'churn',
+      version: mv.version,
+      runId: 'run-1',
+      source: mv.source,
+      tags: { git_commit: 'abc123' },
+    });
     const answers = [];
     for (let i = 0; i < 3; i++) {
       const res = await postMlflowDelivery(host.baseUrl, delivery);
@@ -69,14 +76,21 @@ describe('event intake end to end', () => {
     expect(answers[0]!.body.status).toBe('accepted');
     expect(answers.slice(1).map((a) => a.body.status)).toEqual(['duplicate', 'duplicate']);
 
-    const receipts = TableClient.fromConnectionString(storage.connectionString, 'E2eReceipts', { allowInsecureConnection: true });
+    const receipts = TableClient.fromConnectionString(storage.connectionString, 'E2eReceipts', {
+      allowInsecureConnection: true,
+    });
     const all = await until('the reconciler receipt', async () => {
       const list: { source: string; outcome: string }[] = [];
       for await (const e of receipts.listEntities<{ source: string; outcome: string }>()) list.push(e);
       return list.some((r) => r.source === 'reconciler') ? list : undefined;
     });
     expect(all).toHaveLength(4);
-    expect(all.filter((r) => r.source === 'mlflow').map((r) => r.outcome).sort()).toEqual(['accepted', 'duplicate', 'duplicate']);
+    expect(
+      all
+        .filter((r) => r.source === 'mlflow')
+        .map((r) => r.outcome)
+        .sort(),
+    ).toEqual(['accepted', 'duplicate', 'duplicate']);
 
     const listUrl = `${host.baseUrl}/runtime/webhooks/durabletask/instances?instanceIdPrefix=${encodeURIComponent('promotion:churn:')}&code=e2e-master-key`;
     const instances = await until('the promotion instance', async () => {

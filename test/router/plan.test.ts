@@ -7,7 +7,15 @@ const T = '2026-11-27T10:00:00Z';
 const versionCreated = (name: string, version: string, source = '/stagecraft/intake/mlflow', deliveryId?: string) =>
   makeEvent(
     EVENT_TYPES.modelVersionCreated,
-    { model: { name, version }, source: 'models:/m-1', runId: 'r1', tags: {}, description: null, registry: 'mlflow', occurredAt: T },
+    {
+      model: { name, version },
+      source: 'models:/m-1',
+      runId: 'r1',
+      tags: {},
+      description: null,
+      registry: 'mlflow',
+      occurredAt: T,
+    },
     { source, time: T, ...(deliveryId ? { deliveryId } : {}) },
   ) as AnyStagecraftEvent;
 
@@ -34,7 +42,11 @@ describe('router plan', () => {
     const fromWebhook = planRoute(versionCreated('churn', '3', '/stagecraft/intake/mlflow', 'd-1'));
     const fromRetry = planRoute(versionCreated('churn', '3', '/stagecraft/intake/mlflow', 'd-2'));
     const fromPoll = planRoute(versionCreated('churn', '3', '/stagecraft/reconciler'));
-    expect(fromWebhook).toMatchObject({ kind: 'start', orchestration: 'modelPromotion', instanceId: 'promotion:churn:3' });
+    expect(fromWebhook).toMatchObject({
+      kind: 'start',
+      orchestration: 'modelPromotion',
+      instanceId: 'promotion:churn:3',
+    });
     expect(fromRetry).toMatchObject({ instanceId: 'promotion:churn:3' });
     expect(fromPoll).toMatchObject({ instanceId: 'promotion:churn:3' });
   });
@@ -45,7 +57,11 @@ describe('router plan', () => {
       { model: { name: 'churn' }, reason: 'manual', requestedBy: 'ana' },
       { source: '/x', time: T },
     ) as AnyStagecraftEvent;
-    expect(planRoute(drift)).toMatchObject({ kind: 'signal', instanceId: 'retraining:churn', eventName: 'RetrainTrigger' });
+    expect(planRoute(drift)).toMatchObject({
+      kind: 'signal',
+      instanceId: 'retraining:churn',
+      eventName: 'RetrainTrigger',
+    });
   });
 
   it('routes a job-finished notification to the run that owns the job', () => {
@@ -54,7 +70,12 @@ describe('router plan', () => {
       { provider: 'databricks', jobId: '7', runId: '991', outcome: 'success' },
       { source: '/x', time: T },
     ) as AnyStagecraftEvent;
-    expect(planRoute(ev)).toEqual({ kind: 'job-finished', runId: '991', eventName: 'JobFinished:991', payload: ev.data });
+    expect(planRoute(ev)).toEqual({
+      kind: 'job-finished',
+      runId: '991',
+      eventName: 'JobFinished:991',
+      payload: ev.data,
+    });
   });
 
   it('ignores events no workflow reacts to, saying why', () => {
@@ -63,7 +84,10 @@ describe('router plan', () => {
       { model: { name: 'churn', version: '3' }, key: 'k', value: 'v', registry: 'mlflow', occurredAt: T },
       { source: '/x', time: T },
     ) as AnyStagecraftEvent;
-    expect(planRoute(ev)).toEqual({ kind: 'ignore', reason: 'no workflow reacts to io.stagecraft.model.version.tag.set' });
+    expect(planRoute(ev)).toEqual({
+      kind: 'ignore',
+      reason: 'no workflow reacts to io.stagecraft.model.version.tag.set',
+    });
   });
 });
 

@@ -30,7 +30,11 @@ export function appDirForTests(): string {
   for (const rel of SUBSET_DIRS) {
     const src = join(REPO_ROOT, 'dist', rel);
     if (!existsSync(src)) continue;
-    const list = rel.endsWith('.js') ? [rel] : readdirSync(src).filter((f) => f.endsWith('.js')).map((f) => `${rel}/${f}`);
+    const list = rel.endsWith('.js')
+      ? [rel]
+      : readdirSync(src)
+          .filter((f) => f.endsWith('.js'))
+          .map((f) => `${rel}/${f}`);
     for (const f of list) {
       const target = join(dir, 'app', f);
       mkdirSync(dirname(target), { recursive: true });
@@ -38,7 +42,10 @@ export function appDirForTests(): string {
       files.push(f);
     }
   }
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'stagecraft-subset', version: '0.0.0', main: 'app/{functions,orchestrations}/**/*.js' }));
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: 'stagecraft-subset', version: '0.0.0', main: 'app/{functions,orchestrations}/**/*.js' }),
+  );
   copyFileSync(join(REPO_ROOT, 'host.json'), join(dir, 'host.json'));
   // One @azure/functions instance for the host and the app code: the app resolves packages from the repo.
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'));

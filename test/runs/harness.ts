@@ -59,12 +59,19 @@ export async function startTestHost(ws: Workspace, env: Record<string, string>):
     const res = await fetch(`${url}${path}`, {
       method,
       // The Durable HTTP API takes the master key; app functions the function key.
-      headers: { 'x-functions-key': path.startsWith('/runtime/webhooks/durabletask/') ? host.masterKey : FUNCTION_KEY, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        'x-functions-key': path.startsWith('/runtime/webhooks/durabletask/') ? host.masterKey : FUNCTION_KEY,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
     const text = await res.text();
     let json: unknown = text;
-    try { json = text ? JSON.parse(text) : {}; } catch { /* text */ }
+    try {
+      json = text ? JSON.parse(text) : {};
+    } catch {
+      /* text */
+    }
     return { status: res.status, json };
   };
   const durable = `/runtime/webhooks/durabletask`;
@@ -73,10 +80,13 @@ export async function startTestHost(ws: Workspace, env: Record<string, string>):
     url,
     api,
     async start(orchestration, instanceId, input) {
-      return (await api('POST', `${durable}/orchestrators/${orchestration}/${encodeURIComponent(instanceId)}`, input)).status;
+      return (await api('POST', `${durable}/orchestrators/${orchestration}/${encodeURIComponent(instanceId)}`, input))
+        .status;
     },
     async raise(instanceId, eventName, payload) {
-      return (await api('POST', `${durable}/instances/${encodeURIComponent(instanceId)}/raiseEvent/${eventName}`, payload)).status;
+      return (
+        await api('POST', `${durable}/instances/${encodeURIComponent(instanceId)}/raiseEvent/${eventName}`, payload)
+      ).status;
     },
     async status(instanceId) {
       const r = await api('GET', `${durable}/instances/${encodeURIComponent(instanceId)}`);
@@ -90,7 +100,9 @@ export async function startTestHost(ws: Workspace, env: Record<string, string>):
         if (last !== undefined && predicate(last)) return last;
         await new Promise((r) => setTimeout(r, 150));
       }
-      throw new Error(`timed out waiting for ${what} on ${instanceId}; last status: ${JSON.stringify(last)?.slice(0, 2_000)}\nhost logs:\n${host.logs().slice(-4_000)}`);
+      throw new Error(
+        `timed out waiting for ${what} on ${instanceId}; last status: ${JSON.stringify(last)?.slice(0, 2_000)}\nhost logs:\n${host.logs().slice(-4_000)}`,
+      );
     },
     async stop() {
       await host.stop();
@@ -102,21 +114,34 @@ export async function startTestHost(ws: Workspace, env: Record<string, string>):
 export const isDone = (s: any): boolean => ['Completed', 'Failed', 'Terminated'].includes(s?.runtimeStatus);
 
 /** A local job script: appends its first argument to `<dir>/ran-<name>.log`, waits `ms`, exits with `code`. */
-export function jobScript(ws: Workspace, name: string, opts: { ms?: number; code?: number; output?: string } = {}): string {
-  return ws.file(`${name}.js`, [
-    `const fs = require('node:fs');`,
-    `fs.appendFileSync(${JSON.stringify(join(ws.dir, `ran-${name}.log`))}, JSON.stringify(process.argv.slice(2)) + '\\n');`,
-    `console.log(${JSON.stringify(opts.output ?? `${name} output`)});`,
-    `setTimeout(() => process.exit(${opts.code ?? 0}), ${opts.ms ?? 50});`,
-  ].join('\n'));
+export function jobScript(
+  ws: Workspace,
+  name: string,
+  opts: { ms?: number; code?: number; output?: string } = {},
+): string {
+  return ws.file(
+    `${name}.js`,
+    [
+      `const fs = require('node:fs');`,
+      `fs.appendFileSync(${JSON.stringify(join(ws.dir, `ran-${name}.log`))}, JSON.stringify(process.argv.slice(2)) + '\\n');`,
+      `console.log(${JSON.stringify(opts.output ?? `${name} output`)});`,
+      `setTimeout(() => process.exit(${opts.code ?? 0}), ${opts.ms ?? 50});`,
+    ].join('\n'),
+  );
 }
 
 /** Polls `probe` until `accept` holds (records and listings are written just after the decision they follow). */
-export async function eventually<T>(probe: () => Promise<T>, accept: (v: T) => boolean, timeoutMs = 30_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T>,
+  accept: (v: T) => boolean,
+  timeoutMs = 30_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T = await probe();
   while (!accept(last)) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)?.slice(0, 1_000)}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)?.slice(0, 1_000)}`);
     await new Promise((r) => setTimeout(r, 200));
     last = await probe();
   }

@@ -31,7 +31,9 @@ beforeAll(async () => {
   for (const id of done) await waitFor(host.baseUrl, id);
   await client.startNew('WaitEvents', { instanceId: 'paging-running' });
 });
-afterAll(async () => { await host?.stop(); });
+afterAll(async () => {
+  await host?.stop();
+});
 
 describe('GET /api/runs paging', () => {
   it('answers at most `limit` runs with a token that resumes exactly after them, until every run was listed once', async () => {
@@ -39,7 +41,10 @@ describe('GET /api/runs paging', () => {
     let token: string | undefined;
     let answers = 0;
     do {
-      const page = await listRuns(durable, parseRunsQuery({ limit: '3', ...(token ? { continuationToken: token } : {}) }));
+      const page = await listRuns(
+        durable,
+        parseRunsQuery({ limit: '3', ...(token ? { continuationToken: token } : {}) }),
+      );
       expect(page.runs.length).toBeLessThanOrEqual(3);
       expect(page.scanned).toBeLessThanOrEqual(3);
       seen.push(...page.runs);
@@ -59,7 +64,10 @@ describe('GET /api/runs paging', () => {
     const next = await listRuns(durable, parseRunsQuery({ limit: '2', continuationToken: page.continuationToken! }));
     expect(next.window).toEqual(page.window);
     const future = new Date(Date.now() + 3600_000).toISOString();
-    const empty = await listRuns(durable, parseRunsQuery({ from: future, to: new Date(Date.now() + 7200_000).toISOString() }));
+    const empty = await listRuns(
+      durable,
+      parseRunsQuery({ from: future, to: new Date(Date.now() + 7200_000).toISOString() }),
+    );
     expect(empty.runs).toEqual([]);
     expect(empty.continuationToken).toBeUndefined();
   });
@@ -69,7 +77,10 @@ describe('GET /api/runs paging', () => {
     expect(page.runs).toHaveLength(7);
     const times = page.runs.map((r) => r.createdTime);
     expect([...times].sort().reverse()).toEqual(times);
-    const e = await listRuns(durable, parseRunsQuery({ continuationToken: 'bm90LWEtdG9rZW4' })).then(() => undefined, (x: unknown) => x as StagecraftError);
+    const e = await listRuns(durable, parseRunsQuery({ continuationToken: 'bm90LWEtdG9rZW4' })).then(
+      () => undefined,
+      (x: unknown) => x as StagecraftError,
+    );
     expect(e?.status).toBe(400);
     expect(JSON.stringify(e?.toJSON())).toContain('continuationToken');
   });
@@ -87,7 +98,11 @@ describe('history purge', () => {
     expect((await purgeHistory(durable, historyRetentionMs({}), Date.now())).instancesDeleted).toBe(0);
     expect((await rawStatus(host.baseUrl, 'paging-0')).code).toBe(200);
     // Two days later with a one-day retention: every finished instance goes, the waiting one stays.
-    const r = await purgeHistory(durable, historyRetentionMs({ STAGECRAFT_HISTORY_RETENTION: '1d' }), Date.now() + 2 * 24 * 3600_000);
+    const r = await purgeHistory(
+      durable,
+      historyRetentionMs({ STAGECRAFT_HISTORY_RETENTION: '1d' }),
+      Date.now() + 2 * 24 * 3600_000,
+    );
     expect(r.instancesDeleted).toBe(7);
     for (const id of done) expect((await rawStatus(host.baseUrl, id)).code).toBe(404);
     expect((await rawStatus(host.baseUrl, 'paging-running')).body.runtimeStatus).toBe('Running');

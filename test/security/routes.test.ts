@@ -15,21 +15,41 @@ import { intakeRouteRows, SOURCE_LIST } from '../../shared/intake/sources';
 import { withIntakeTable } from '../intake/helpers';
 import { REPO_ROOT } from '../helpers/host';
 
-interface Declared { name: string; methods: readonly string[]; route: string; auth: AuthKind; note?: string }
-interface HttpRegistration { name: string; route: string; methods: string[]; authLevel: string }
+interface Declared {
+  name: string;
+  methods: readonly string[];
+  route: string;
+  auth: AuthKind;
+  note?: string;
+}
+interface HttpRegistration {
+  name: string;
+  route: string;
+  methods: string[];
+  authLevel: string;
+}
 
 /** Registrations without a declaration, or whose route, methods or host auth level disagree with it. */
-export function routeProblems(registered: readonly HttpRegistration[], declared: ReadonlyMap<string, Declared>): string[] {
+export function routeProblems(
+  registered: readonly HttpRegistration[],
+  declared: ReadonlyMap<string, Declared>,
+): string[] {
   const problems: string[] = [];
   for (const r of registered) {
     const d = declared.get(r.name);
     if (!d) {
-      problems.push(`${r.name} (${r.methods.join(',')} /api/${r.route}) is registered without an auth declaration: register it through functions/lib/route.ts`);
+      problems.push(
+        `${r.name} (${r.methods.join(',')} /api/${r.route}) is registered without an auth declaration: register it through functions/lib/route.ts`,
+      );
       continue;
     }
     if (d.route !== r.route) problems.push(`${r.name}: declared route ${d.route} but registered ${r.route}`);
-    if ([...d.methods].sort().join() !== [...r.methods].sort().join()) problems.push(`${r.name}: declared methods ${d.methods.join(',')} but registered ${r.methods.join(',')}`);
-    if (hostAuthLevel(d.auth) !== r.authLevel) problems.push(`${r.name}: auth ${d.auth} needs host authLevel ${hostAuthLevel(d.auth)}, registered ${r.authLevel}`);
+    if ([...d.methods].sort().join() !== [...r.methods].sort().join())
+      problems.push(`${r.name}: declared methods ${d.methods.join(',')} but registered ${r.methods.join(',')}`);
+    if (hostAuthLevel(d.auth) !== r.authLevel)
+      problems.push(
+        `${r.name}: auth ${d.auth} needs host authLevel ${hostAuthLevel(d.auth)}, registered ${r.authLevel}`,
+      );
   }
   return problems;
 }
@@ -56,40 +76,69 @@ beforeAll(async () => {
   expect(registry.errors).toEqual([]);
   registered = [...registry.functions.values()]
     .filter((f) => f.trigger.type === 'httpTrigger')
-    .map((f) => ({ name: f.name, route: String(f.trigger['route']), methods: (f.trigger['methods'] as string[]).map((m) => m.toUpperCase()), authLevel: String(f.trigger['authLevel']).toLowerCase() }));
+    .map((f) => ({
+      name: f.name,
+      route: String(f.trigger['route']),
+      methods: (f.trigger['methods'] as string[]).map((m) => m.toUpperCase()),
+      authLevel: String(f.trigger['authLevel']).toLowerCase(),
+    }));
   const load = createRequire(__filename);
-  declared = (load(join(REPO_ROOT, 'dist', 'functions', 'lib', 'route.js')) as { ROUTE_DECLARATIONS: Map<string, Declared> }).ROUTE_DECLARATIONS;
+  declared = (
+    load(join(REPO_ROOT, 'dist', 'functions', 'lib', 'route.js')) as { ROUTE_DECLARATIONS: Map<string, Declared> }
+  ).ROUTE_DECLARATIONS;
 }, 60_000);
 
 describe('HTTP route auth declarations', () => {
   it('every registered HTTP route declares its auth, and the host auth level follows it (prints the table)', () => {
     expect(registered.length).toBeGreaterThan(10);
-    const rows = registered.map((r) => ({ route: `${r.methods.join(',')} /api/${r.route}`, function: r.name, auth: declared.get(r.name)?.auth ?? '(none)', host: r.authLevel, note: declared.get(r.name)?.note ?? '' }));
-    console.log(`\n${rows.map((r) => `${r.route.padEnd(48)} ${r.auth.padEnd(13)} ${r.host.padEnd(9)} ${r.function.padEnd(24)} ${r.note}`).join('\n')}\n`);
+    const rows = registered.map((r) => ({
+      route: `${r.methods.join(',')} /api/${r.route}`,
+      function: r.name,
+      auth: declared.get(r.name)?.auth ?? '(none)',
+      host: r.authLevel,
+      note: declared.get(r.name)?.note ?? '',
+    }));
+    console.log(
+      `\n${rows.map((r) => `${r.route.padEnd(48)} ${r.auth.padEnd(13)} ${r.host.padEnd(9)} ${r.function.padEnd(24)} ${r.note}`).join('\n')}\n`,
+    );
     expect(routeProblems(registered, declared)).toEqual([]);
     for (const d of declared.values()) expect(AUTH_KINDS).toContain(d.auth);
   });
 
   it('docs/SECURITY.md lists every route with its declared auth kind', () => {
     const doc = documentedRoutes(readFileSync(join(REPO_ROOT, 'docs', 'SECURITY.md'), 'utf8'));
-    const missing = registered.filter((r) => doc.get(`/api/${r.route}`) !== declared.get(r.name)?.auth).map((r) => `/api/${r.route} (${declared.get(r.name)?.auth ?? 'undeclared'}; doc says ${doc.get(`/api/${r.route}`) ?? 'nothing'})`);
+    const missing = registered
+      .filter((r) => doc.get(`/api/${r.route}`) !== declared.get(r.name)?.auth)
+      .map(
+        (r) =>
+          `/api/${r.route} (${declared.get(r.name)?.auth ?? 'undeclared'}; doc says ${doc.get(`/api/${r.route}`) ?? 'nothing'})`,
+      );
     expect(missing).toEqual([]);
   });
 
-  it('docs/SECURITY.md\'s intake table is the one generated from the sources list (STAGECRAFT_UPDATE_DOCS=1 rewrites it)', () => {
+  it("docs/SECURITY.md's intake table is the one generated from the sources list (STAGECRAFT_UPDATE_DOCS=1 rewrites it)", () => {
     const file = join(REPO_ROOT, 'docs', 'SECURITY.md');
     const doc = readFileSync(file, 'utf8');
     const generated = withIntakeTable(doc, intakeRouteRows(SOURCE_LIST));
     if (process.env['STAGECRAFT_UPDATE_DOCS'] === '1' && generated !== doc) writeFileSync(file, generated);
-    else expect(doc, 'docs/SECURITY.md intake table differs from shared/intake/sources: run STAGECRAFT_UPDATE_DOCS=1 npx vitest run test/security/routes.test.ts').toBe(generated);
+    else
+      expect(
+        doc,
+        'docs/SECURITY.md intake table differs from shared/intake/sources: run STAGECRAFT_UPDATE_DOCS=1 npx vitest run test/security/routes.test.ts',
+      ).toBe(generated);
     // Every source's function registers with the route it declares.
-    for (const s of SOURCE_LIST) expect(registered.find((r) => r.name === `intake-${s.name}`)?.route).toBe(s.http.route);
+    for (const s of SOURCE_LIST)
+      expect(registered.find((r) => r.name === `intake-${s.name}`)?.route).toBe(s.http.route);
   });
 
   it('the check itself fails on a route registered without a declaration or with the wrong host auth level', () => {
     const decl = new Map<string, Declared>([['ok', { name: 'ok', methods: ['GET'], route: 'ok', auth: 'operator' }]]);
     expect(routeProblems([{ name: 'ok', route: 'ok', methods: ['GET'], authLevel: 'anonymous' }], decl)).toEqual([]);
-    expect(routeProblems([{ name: 'sneaky', route: 'sneaky', methods: ['POST'], authLevel: 'anonymous' }], decl)[0]).toContain('without an auth declaration');
-    expect(routeProblems([{ name: 'ok', route: 'ok', methods: ['GET'], authLevel: 'function' }], decl)[0]).toContain('authLevel');
+    expect(
+      routeProblems([{ name: 'sneaky', route: 'sneaky', methods: ['POST'], authLevel: 'anonymous' }], decl)[0],
+    ).toContain('without an auth declaration');
+    expect(routeProblems([{ name: 'ok', route: 'ok', methods: ['GET'], authLevel: 'function' }], decl)[0]).toContain(
+      'authLevel',
+    );
   });
 });

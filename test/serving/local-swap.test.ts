@@ -16,7 +16,9 @@ import { freePort } from '../helpers/host';
 const dir = mkdtempSync(join(tmpdir(), 'stagecraft-local-serving-'));
 const server = join(dir, 'model-server.js');
 // Answers /ping after a start-up delay (like mlflow models serve loading a model); version "bad" never becomes healthy.
-writeFileSync(server, `
+writeFileSync(
+  server,
+  `
 const http = require('node:http');
 const [port, version] = process.argv.slice(2);
 const readyAt = Date.now() + 300;
@@ -24,7 +26,8 @@ http.createServer((req, res) => {
   if (req.url === '/ping') { if (version === 'bad' || Date.now() < readyAt) { res.writeHead(503); res.end(); } else { res.writeHead(200); res.end('\\n'); } return; }
   let body = ''; req.on('data', (c) => body += c); req.on('end', () => setTimeout(() => { res.writeHead(200, {'content-type': 'application/json'}); res.end(JSON.stringify({ predictions: [version] })); }, 5));
 }).listen(Number(port), '127.0.0.1');
-`);
+`,
+);
 
 const deploy = Deploy.parse({ action: 'serving-endpoint', endpoint: 'local-ep', runner: 'local' }) as ServingDeploy;
 let runner: LocalServingRunner;
@@ -32,7 +35,11 @@ let port: number;
 
 beforeAll(async () => {
   port = await freePort();
-  runner = new LocalServingRunner({ command: [process.execPath, server, '{port}', '{version}'], ports: { 'local-ep': port }, healthTimeoutMs: 5000 });
+  runner = new LocalServingRunner({
+    command: [process.execPath, server, '{port}', '{version}'],
+    ports: { 'local-ep': port },
+    healthTimeoutMs: 5000,
+  });
 });
 afterAll(async () => {
   await runner?.stopAll();
@@ -56,7 +63,11 @@ function load() {
     while (!stop) {
       sent++;
       try {
-        const r = await fetch(`http://127.0.0.1:${port}/invocations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"inputs":[[1,2]]}' });
+        const r = await fetch(`http://127.0.0.1:${port}/invocations`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{"inputs":[[1,2]]}',
+        });
         if (r.status !== 200) failures++;
         else seen.push(((await r.json()) as { predictions: string[] }).predictions[0]!);
       } catch {
@@ -64,7 +75,13 @@ function load() {
       }
     }
   })();
-  return { stop: async () => { stop = true; await done; return { seen, failures, sent }; } };
+  return {
+    stop: async () => {
+      stop = true;
+      await done;
+      return { seen, failures, sent };
+    },
+  };
 }
 
 describe('local serving runner', () => {

@@ -22,10 +22,20 @@ function policy(hook: string) {
     models: {
       fraud: {
         validations: {
-          live: { type: 'ab-test', inferenceTable: 'main.ml.fraud_payload', rules: [{ metric: 'error_rate', direction: 'lower', maxRegression: 0.01 }, { metric: 'latency_p95_ms', direction: 'lower', mode: 'relative', maxRegression: 0.2 }], minSamples: 50 },
+          live: {
+            type: 'ab-test',
+            inferenceTable: 'main.ml.fraud_payload',
+            rules: [
+              { metric: 'error_rate', direction: 'lower', maxRegression: 0.01 },
+              { metric: 'latency_p95_ms', direction: 'lower', mode: 'relative', maxRegression: 0.2 },
+            ],
+            minSamples: 50,
+          },
         },
         deploy: {
-          action: 'serving-endpoint', endpoint: EP, environmentVars: { FEATURE_STORE_TOKEN: '{{secrets/ml/feature-token}}' },
+          action: 'serving-endpoint',
+          endpoint: EP,
+          environmentVars: { FEATURE_STORE_TOKEN: '{{secrets/ml/feature-token}}' },
           rollout: { challengerTraffic: 10, hold: '1s', updateTimeout: '20s', pollEvery: '1s' },
         },
       },
@@ -46,13 +56,26 @@ beforeAll(async () => {
     const want = s.parameters.filter((p) => p.name === 'champion' || p.name === 'challenger').map((p) => p.value ?? '');
     return {
       columns: ['version', 'samples', 'error_rate', 'latency_mean_ms', 'latency_p95_ms'],
-      rows: want.filter((v) => live.has(v)).map((v) => { const [n, err, p95] = live.get(v)!; return [v, String(n), String(err), String(p95 / 2), String(p95)]; }),
+      rows: want
+        .filter((v) => live.has(v))
+        .map((v) => {
+          const [n, err, p95] = live.get(v)!;
+          return [v, String(n), String(err), String(p95 / 2), String(p95)];
+        }),
     };
   });
   env = await startEnv(policy);
-  Object.assign(env.hostEnv, { DATABRICKS_HOST: ws.url, DATABRICKS_TOKEN: 'dapi-test-token', DATABRICKS_WAREHOUSE_ID: 'abc123def456', STAGECRAFT_SINK_SCHEMA: 'main.ops',
-    DATABRICKS_ALERT_WEBHOOK_KEYS: ALERT_KEY, DATABRICKS_ALERT_MODELS: 'alert-1=plain', AZUREML_EVENTGRID_KEYS: EG_KEY, AZUREML_DRIFT_MODELS: 'plain-monitor=plain',
-    STAGECRAFT_USER_ROLES: 'operator=alice@contoso.com' });
+  Object.assign(env.hostEnv, {
+    DATABRICKS_HOST: ws.url,
+    DATABRICKS_TOKEN: 'dapi-test-token',
+    DATABRICKS_WAREHOUSE_ID: 'abc123def456',
+    STAGECRAFT_SINK_SCHEMA: 'main.ops',
+    DATABRICKS_ALERT_WEBHOOK_KEYS: ALERT_KEY,
+    DATABRICKS_ALERT_MODELS: 'alert-1=plain',
+    AZUREML_EVENTGRID_KEYS: EG_KEY,
+    AZUREML_DRIFT_MODELS: 'plain-monitor=plain',
+    STAGECRAFT_USER_ROLES: 'operator=alice@contoso.com',
+  });
   host = await startHost(env);
 }, 120_000);
 
@@ -73,7 +96,14 @@ const promote = async (v: string): Promise<PromotionRecord> => {
 describe('serving-endpoint rollout', () => {
   it('creates the endpoint for the first version, then rolls the next one out at 10 % through the A/B gate to 100 % before the champion moves', async () => {
     const first = await promote('1');
-    expect(first).toMatchObject({ outcome: 'promoted', deploy: { action: 'serving-endpoint', state: 'SUCCEEDED', serving: { before: null, after: { served_entities: [{ entity_name: 'fraud', entity_version: '1' }] } } } });
+    expect(first).toMatchObject({
+      outcome: 'promoted',
+      deploy: {
+        action: 'serving-endpoint',
+        state: 'SUCCEEDED',
+        serving: { before: null, after: { served_entities: [{ entity_name: 'fraud', entity_version: '1' }] } },
+      },
+    });
     expect(ws.serving.traffic(EP)).toEqual({ '1': 100 });
     // Secrets travel by reference only.
     const created = ws.serving.requests.find((r) => r.method === 'POST' && r.path === '/api/2.0/serving-endpoints');
@@ -85,16 +115,39 @@ describe('serving-endpoint rollout', () => {
     expect(rec.outcome).toBe('promoted');
     expect(champion()).toBe('2');
     expect(ws.serving.traffic(EP)).toEqual({ '2': 100 });
-    const served = ws.serving.endpoints.get(EP)!.served.map((c) => (c as { traffic_config: { routes: unknown[] } }).traffic_config.routes);
-    expect(served.at(-2)).toEqual([{ served_entity_name: 'fraud-1', traffic_percentage: 90 }, { served_entity_name: 'fraud-2', traffic_percentage: 10 }]);
+    const served = ws.serving.endpoints
+      .get(EP)!
+      .served.map((c) => (c as { traffic_config: { routes: unknown[] } }).traffic_config.routes);
+    expect(served.at(-2)).toEqual([
+      { served_entity_name: 'fraud-1', traffic_percentage: 90 },
+      { served_entity_name: 'fraud-2', traffic_percentage: 10 },
+    ]);
     const serving = rec.deploy!.serving!;
-    expect(serving).toMatchObject({ state: 'SUCCEEDED', championVersion: '1', challengerTraffic: 10, before: { served_entities: [{ entity_version: '1' }] }, after: { served_entities: [{ entity_version: '2' }] } });
-    expect(serving.phases.map((p) => `${p.phase}:${p.outcome}`)).toEqual(['read:ok', 'split:ok', 'hold:ok', 'gate:ok', 'full:ok']);
+    expect(serving).toMatchObject({
+      state: 'SUCCEEDED',
+      championVersion: '1',
+      challengerTraffic: 10,
+      before: { served_entities: [{ entity_version: '1' }] },
+      after: { served_entities: [{ entity_version: '2' }] },
+    });
+    expect(serving.phases.map((p) => `${p.phase}:${p.outcome}`)).toEqual([
+      'read:ok',
+      'split:ok',
+      'hold:ok',
+      'gate:ok',
+      'full:ok',
+    ]);
     expect(rec.validations.find((v) => v.id === 'live')).toMatchObject({ type: 'ab-test', status: 'passed' });
     // The gate query binds every value; the statement text carries none of them.
     const q = ws.sql.statements.find((s) => /served_entities/.test(s.statement))!;
     expect(q.warehouseId).toBe('abc123def456');
-    expect(q.parameters).toEqual(expect.arrayContaining([{ name: 'endpoint', value: EP, type: 'STRING' }, { name: 'challenger', value: '2', type: 'STRING' }, { name: 'champion', value: '1', type: 'STRING' }]));
+    expect(q.parameters).toEqual(
+      expect.arrayContaining([
+        { name: 'endpoint', value: EP, type: 'STRING' },
+        { name: 'challenger', value: '2', type: 'STRING' },
+        { name: 'champion', value: '1', type: 'STRING' },
+      ]),
+    );
     expect(q.statement).not.toContain(EP);
   }, 300_000);
 
@@ -102,7 +155,10 @@ describe('serving-endpoint rollout', () => {
     live.set('2', [400, 0.01, 100]);
     live.set('3', [80, 0.09, 100]);
     const rec = await promote('3');
-    expect(rec).toMatchObject({ outcome: 'blocked', deploy: { state: 'FAILED', serving: { state: 'GATE_FAILED', restored: true } } });
+    expect(rec).toMatchObject({
+      outcome: 'blocked',
+      deploy: { state: 'FAILED', serving: { state: 'GATE_FAILED', restored: true } },
+    });
     expect(rec.reason).toMatch(/A\/B gate failed: live: on live traffic, worse than champion v2/);
     expect(champion()).toBe('2');
     expect(ws.serving.traffic(EP)).toEqual({ '2': 100 });
@@ -120,7 +176,10 @@ describe('serving-endpoint rollout', () => {
     live.set('5', [400, 0.01, 100]);
     ws.serving.failNextUpdate(EP, 'UPDATE_FAILED', 2); // the split succeeds, the move to 100 % fails
     const rec = await promote('5');
-    expect(rec).toMatchObject({ outcome: 'failed', deploy: { state: 'FAILED', serving: { state: 'FAILED', restored: true } } });
+    expect(rec).toMatchObject({
+      outcome: 'failed',
+      deploy: { state: 'FAILED', serving: { state: 'FAILED', restored: true } },
+    });
     expect(rec.deploy!.serving!.reason).toMatch(/UPDATE_FAILED/);
     expect(rec.deploy!.serving!.after).toMatchObject({ served_entities: [{ entity_version: '2' }] });
     expect(champion()).toBe('2');
@@ -129,12 +188,26 @@ describe('serving-endpoint rollout', () => {
   }, 300_000);
 
   it('a rollback puts the previous champion back on the endpoint', async () => {
-    const res = await api(host, 'POST', '/api/models/fraud/rollback', 'alice@contoso.com', { reason: 'v2 misbehaves', requestId: 'incident-7' });
+    const res = await api(host, 'POST', '/api/models/fraud/rollback', 'alice@contoso.com', {
+      reason: 'v2 misbehaves',
+      requestId: 'incident-7',
+    });
     expect(res.status).toBe(202);
     const id = String(res.json['instanceId']);
-    const r = await until('the rollback record', async () => (await getRollbackRecord('fraud', id, env.hostEnv)) ?? undefined, 120_000, () => host.logs());
-    expect(r).toMatchObject({ outcome: 'rolled-back', toVersion: '1', deploy: { action: 'serving-endpoint', state: 'SUCCEEDED' } });
-    expect((r.deploy as { serving?: { before?: unknown } }).serving?.before).toMatchObject({ served_entities: [{ entity_version: '2' }] });
+    const r = await until(
+      'the rollback record',
+      async () => (await getRollbackRecord('fraud', id, env.hostEnv)) ?? undefined,
+      120_000,
+      () => host.logs(),
+    );
+    expect(r).toMatchObject({
+      outcome: 'rolled-back',
+      toVersion: '1',
+      deploy: { action: 'serving-endpoint', state: 'SUCCEEDED' },
+    });
+    expect((r.deploy as { serving?: { before?: unknown } }).serving?.before).toMatchObject({
+      served_entities: [{ entity_version: '2' }],
+    });
     expect(ws.serving.traffic(EP)).toEqual({ '1': 100 });
   }, 300_000);
 });
@@ -157,7 +230,14 @@ describe('records sink (Delta tables through SQL statements)', () => {
     expect((await api(host, 'GET', '/api/sink', 'dave@contoso.com')).status).toBe(403);
 
     ws.sql.failNext(0);
-    await until('the outbox to drain', async () => { await drainSink({ env: env.hostEnv }); return (await sinkStatus(env.hostEnv)).backlog === 0; }, 60_000);
+    await until(
+      'the outbox to drain',
+      async () => {
+        await drainSink({ env: env.hostEnv });
+        return (await sinkStatus(env.hostEnv)).backlog === 0;
+      },
+      60_000,
+    );
     const promotions = ws.sql.tables.get('main.ops.stagecraft_promotions')!;
     expect(promotions.get(rec.instanceId)).toMatchObject({ model: 'plain', version: '1', instance_id: rec.instanceId });
     expect(JSON.parse(promotions.get(rec.instanceId)!['payload']!)).toMatchObject({ outcome: 'promoted' });
@@ -170,30 +250,72 @@ describe('records sink (Delta tables through SQL statements)', () => {
     await enqueueSink(sinkItemsOfPromotion(rec), env.hostEnv);
     await drainSink({ env: env.hostEnv });
     expect(sizes()).toEqual(before);
-    const merges = ws.sql.statements.filter((x) => x.statement.startsWith('MERGE INTO `main`.`ops`.`stagecraft_promotions`'));
+    const merges = ws.sql.statements.filter((x) =>
+      x.statement.startsWith('MERGE INTO `main`.`ops`.`stagecraft_promotions`'),
+    );
     expect(merges.length).toBeGreaterThanOrEqual(2);
     for (const m of merges) expect(m.statement).not.toContain(rec.instanceId);
-    expect(ws.sql.statements.some((x) => x.statement.startsWith('CREATE TABLE IF NOT EXISTS `main`.`ops`.`stagecraft_promotions`'))).toBe(true);
+    expect(
+      ws.sql.statements.some((x) =>
+        x.statement.startsWith('CREATE TABLE IF NOT EXISTS `main`.`ops`.`stagecraft_promotions`'),
+      ),
+    ).toBe(true);
   }, 300_000);
 });
 
 describe('drift intake routes through the host', () => {
-  const ce = { specversion: '1.0', id: 'eg-1', type: 'Microsoft.MachineLearningServices.DatasetDriftDetected', source: '/subscriptions/s/workspaces/ws', time: '2026-05-14T09:00:00Z', data: { dataDriftId: 'd1', dataDriftName: 'plain-monitor', runId: 'r1', driftCoefficient: 0.7, startTime: '2026-05-13T00:00:00Z', endTime: '2026-05-14T00:00:00Z' } };
-  it('answers Event Grid\'s CloudEvents validation handshake with the key, and refuses it without', async () => {
-    const ok = await fetch(`${host.baseUrl}/api/events/azureml?key=${EG_KEY}`, { method: 'OPTIONS', headers: { 'WebHook-Request-Origin': 'eventgrid.azure.net' } });
+  const ce = {
+    specversion: '1.0',
+    id: 'eg-1',
+    type: 'Microsoft.MachineLearningServices.DatasetDriftDetected',
+    source: '/subscriptions/s/workspaces/ws',
+    time: '2026-05-14T09:00:00Z',
+    data: {
+      dataDriftId: 'd1',
+      dataDriftName: 'plain-monitor',
+      runId: 'r1',
+      driftCoefficient: 0.7,
+      startTime: '2026-05-13T00:00:00Z',
+      endTime: '2026-05-14T00:00:00Z',
+    },
+  };
+  it("answers Event Grid's CloudEvents validation handshake with the key, and refuses it without", async () => {
+    const ok = await fetch(`${host.baseUrl}/api/events/azureml?key=${EG_KEY}`, {
+      method: 'OPTIONS',
+      headers: { 'WebHook-Request-Origin': 'eventgrid.azure.net' },
+    });
     expect(ok.status).toBe(200);
     expect(ok.headers.get('webhook-allowed-origin')).toBe('eventgrid.azure.net');
-    const bad = await fetch(`${host.baseUrl}/api/events/azureml?key=wrong`, { method: 'OPTIONS', headers: { 'WebHook-Request-Origin': 'eventgrid.azure.net' } });
+    const bad = await fetch(`${host.baseUrl}/api/events/azureml?key=wrong`, {
+      method: 'OPTIONS',
+      headers: { 'WebHook-Request-Origin': 'eventgrid.azure.net' },
+    });
     expect(bad.status).toBe(401);
     expect(bad.headers.get('webhook-allowed-origin')).toBeNull();
   });
   it('accepts an Azure ML drift CloudEvent and a Databricks SQL alert with their keys (202), refuses wrong keys (401)', async () => {
-    const post = (path: string, body: unknown, contentType = 'application/json') => fetch(`${host.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': contentType }, body: JSON.stringify(body) });
+    const post = (path: string, body: unknown, contentType = 'application/json') =>
+      fetch(`${host.baseUrl}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': contentType },
+        body: JSON.stringify(body),
+      });
     const eg = await post(`/api/events/azureml?key=${EG_KEY}`, ce, 'application/cloudevents+json; charset=utf-8');
     expect(eg.status).toBe(202);
     expect(await eg.json()).toMatchObject({ status: 'accepted' });
     expect((await post('/api/events/azureml?key=nope', { ...ce, id: 'eg-2' })).status).toBe(401);
-    const alert = { event: 'alert_state_change', alert: { title: 't', alert: { id: 'alert-1', name: 'plain drift', state: 'TRIGGERED', evaluations: [{ source: { name: 'psi' }, comparison_operator: 'GREATER_THAN', threshold: 0.2, value: 0.4 }] } } };
+    const alert = {
+      event: 'alert_state_change',
+      alert: {
+        title: 't',
+        alert: {
+          id: 'alert-1',
+          name: 'plain drift',
+          state: 'TRIGGERED',
+          evaluations: [{ source: { name: 'psi' }, comparison_operator: 'GREATER_THAN', threshold: 0.2, value: 0.4 }],
+        },
+      },
+    };
     const dbx = await post(`/api/alerts/databricks?key=${ALERT_KEY}`, alert);
     expect(dbx.status).toBe(202);
     expect(await dbx.json()).toMatchObject({ status: 'accepted' });

@@ -6,9 +6,18 @@ import { sinkSchema } from '../../shared/sink';
 describe('serving and sink settings', () => {
   it('local serving: default mlflow command, JSON argv, endpoint=port entries; bad values name the setting', () => {
     expect(localServingOptions({}).command).toEqual(DEFAULT_LOCAL_SERVING_COMMAND);
-    expect(localServingOptions({ STAGECRAFT_LOCAL_SERVING_COMMAND: '["/v/bin/mlflow","models","serve"]', STAGECRAFT_LOCAL_SERVING_PORTS: 'a=5001, b-2=5002' })).toMatchObject({ command: ['/v/bin/mlflow', 'models', 'serve'], ports: { a: 5001, 'b-2': 5002 } });
-    expect(() => localServingOptions({ STAGECRAFT_LOCAL_SERVING_COMMAND: 'mlflow models serve' })).toThrow(/STAGECRAFT_LOCAL_SERVING_COMMAND/);
-    expect(() => localServingOptions({ STAGECRAFT_LOCAL_SERVING_PORTS: 'a=99999' })).toThrow(/STAGECRAFT_LOCAL_SERVING_PORTS/);
+    expect(
+      localServingOptions({
+        STAGECRAFT_LOCAL_SERVING_COMMAND: '["/v/bin/mlflow","models","serve"]',
+        STAGECRAFT_LOCAL_SERVING_PORTS: 'a=5001, b-2=5002',
+      }),
+    ).toMatchObject({ command: ['/v/bin/mlflow', 'models', 'serve'], ports: { a: 5001, 'b-2': 5002 } });
+    expect(() => localServingOptions({ STAGECRAFT_LOCAL_SERVING_COMMAND: 'mlflow models serve' })).toThrow(
+      /STAGECRAFT_LOCAL_SERVING_COMMAND/,
+    );
+    expect(() => localServingOptions({ STAGECRAFT_LOCAL_SERVING_PORTS: 'a=99999' })).toThrow(
+      /STAGECRAFT_LOCAL_SERVING_PORTS/,
+    );
   });
   it('the sink schema must be catalog.schema; unset disables the sink', () => {
     expect(sinkSchema({})).toBeUndefined();
@@ -18,6 +27,8 @@ describe('serving and sink settings', () => {
   it('start-up validation reports both by name', async () => {
     const problems = await validateAllSettings({ STAGECRAFT_SINK_SCHEMA: 'x', STAGECRAFT_LOCAL_SERVING_PORTS: 'nope' });
     expect(problems.some((p) => p.startsWith('records sink:') && p.includes('STAGECRAFT_SINK_SCHEMA'))).toBe(true);
-    expect(problems.some((p) => p.startsWith('local serving:') && p.includes('STAGECRAFT_LOCAL_SERVING_PORTS'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('local serving:') && p.includes('STAGECRAFT_LOCAL_SERVING_PORTS'))).toBe(
+      true,
+    );
   });
 });

@@ -52,13 +52,34 @@ interface Project {
 export default async function setup(project: Project): Promise<() => Promise<void>> {
   const reserved = (await Promise.all([10000, 10001, 10002].map(reserve))).filter((s): s is Server => s !== undefined);
   const accountPrefix = 'sctest';
-  const accounts = [`${DEV_ACCOUNT}:${DEV_KEY}`, ...Array.from({ length: SHARED_ACCOUNTS }, (_, i) => `${accountPrefix}${i + 1}:${DEV_KEY}`)].join(';');
+  const accounts = [
+    `${DEV_ACCOUNT}:${DEV_KEY}`,
+    ...Array.from({ length: SHARED_ACCOUNTS }, (_, i) => `${accountPrefix}${i + 1}:${DEV_KEY}`),
+  ].join(';');
   const cwd = mkdtempSync(join(tmpdir(), 'stagecraft-azurite-shared-'));
   const claimDir = mkdtempSync(join(tmpdir(), 'stagecraft-azurite-claims-'));
   const script = resolve(__dirname, '..', '..', 'node_modules', 'azurite', 'dist', 'src', 'azurite.js');
   const child: ChildProcess = spawn(
     process.execPath,
-    [script, '--silent', '--inMemoryPersistence', '--skipApiVersionCheck', '--disableTelemetry', '--blobHost', '127.0.0.1', '--blobPort', '0', '--queueHost', '127.0.0.1', '--queuePort', '0', '--tableHost', '127.0.0.1', '--tablePort', '0'],
+    [
+      script,
+      '--silent',
+      '--inMemoryPersistence',
+      '--skipApiVersionCheck',
+      '--disableTelemetry',
+      '--blobHost',
+      '127.0.0.1',
+      '--blobPort',
+      '0',
+      '--queueHost',
+      '127.0.0.1',
+      '--queuePort',
+      '0',
+      '--tableHost',
+      '127.0.0.1',
+      '--tablePort',
+      '0',
+    ],
     { cwd, env: { ...process.env, AZURITE_ACCOUNTS: accounts }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
@@ -66,14 +87,25 @@ export default async function setup(project: Project): Promise<() => Promise<voi
     const found: Record<string, number> = {};
     child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      for (const m of output.matchAll(/Azurite (Blob|Table|Queue) service is successfully listening at http:\/\/127\.0\.0\.1:(\d+)/g)) found[m[1]!] = Number(m[2]);
-      if (found['Blob'] && found['Table'] && found['Queue']) res({ Blob: found['Blob'], Queue: found['Queue'], Table: found['Table'] });
+      for (const m of output.matchAll(
+        /Azurite (Blob|Table|Queue) service is successfully listening at http:\/\/127\.0\.0\.1:(\d+)/g,
+      ))
+        found[m[1]!] = Number(m[2]);
+      if (found['Blob'] && found['Table'] && found['Queue'])
+        res({ Blob: found['Blob'], Queue: found['Queue'], Table: found['Table'] });
     });
     child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
     child.once('exit', (code) => rej(new Error(`shared Azurite exited (${code}) before listening:\n${output}`)));
     child.once('error', rej);
   });
-  project.provide('sharedAzurite', { blobPort: ports.Blob, queuePort: ports.Queue, tablePort: ports.Table, accountPrefix, accounts: SHARED_ACCOUNTS, claimDir });
+  project.provide('sharedAzurite', {
+    blobPort: ports.Blob,
+    queuePort: ports.Queue,
+    tablePort: ports.Table,
+    accountPrefix,
+    accounts: SHARED_ACCOUNTS,
+    claimDir,
+  });
   return async () => {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((r) => child.once('exit', () => r()));

@@ -7,7 +7,8 @@ df.app.activity('Echo', { handler: (v) => v });
 
 df.app.orchestration('HelloSequence5', function* (context) {
   const out = [];
-  for (const city of ['Tokyo', 'Seattle', 'London', 'Paris', 'Cairo']) out.push(yield context.df.callActivity('Hello', city));
+  for (const city of ['Tokyo', 'Seattle', 'London', 'Paris', 'Cairo'])
+    out.push(yield context.df.callActivity('Hello', city));
   return out;
 });
 

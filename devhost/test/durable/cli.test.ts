@@ -21,10 +21,18 @@ afterAll(async () => {
 async function run(argv: string[], withUrl = true): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((stdout += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((stderr += String(s)), true));
+  const o = vi
+    .spyOn(process.stdout, 'write')
+    .mockImplementation((s: string | Uint8Array) => ((stdout += String(s)), true));
+  const e = vi
+    .spyOn(process.stderr, 'write')
+    .mockImplementation((s: string | Uint8Array) => ((stderr += String(s)), true));
   try {
-    const code = await instancesCommand(argv, { appDir: CONFORMANCE_APP, stateDir: host.stateDir, ...(withUrl ? { url: host.baseUrl } : {}) });
+    const code = await instancesCommand(argv, {
+      appDir: CONFORMANCE_APP,
+      stateDir: host.stateDir,
+      ...(withUrl ? { url: host.baseUrl } : {}),
+    });
     return { code, stdout, stderr };
   } finally {
     o.mockRestore();

@@ -7,7 +7,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DURABLE_SYSTEM_KEY_NAME, deriveSystemKey } from '../../host/admin-guard';
 import { advanceClock, advanceUntil, TEST_CLOCK_ENV } from '../helpers/clock';
 import { startHostProcess, type HostProcess } from '../helpers/host';
-import { api, clientOp, CONFORMANCE_APP, durableHeaders, raiseRaw, rawStatus, startNew, waitFor, type Status } from './helpers';
+import {
+  api,
+  clientOp,
+  CONFORMANCE_APP,
+  durableHeaders,
+  raiseRaw,
+  rawStatus,
+  startNew,
+  waitFor,
+  type Status,
+} from './helpers';
 
 let host: HostProcess;
 let base: string;
@@ -32,7 +42,13 @@ describe('activities and sequences', () => {
     const s = await waitFor(base, id);
     expect(s.runtimeStatus).toBe('Completed');
     expect(s.output).toEqual(['Hello Tokyo', 'Hello Seattle', 'Hello London']);
-    expect(eventTypes(s)).toEqual(['ExecutionStarted', 'TaskCompleted', 'TaskCompleted', 'TaskCompleted', 'ExecutionCompleted']);
+    expect(eventTypes(s)).toEqual([
+      'ExecutionStarted',
+      'TaskCompleted',
+      'TaskCompleted',
+      'TaskCompleted',
+      'ExecutionCompleted',
+    ]);
     expect(s.historyEvents?.[1]).toMatchObject({ FunctionName: 'Hello', Result: 'Hello Tokyo' });
   });
 
@@ -144,7 +160,12 @@ describe('timers', () => {
     // host.json: maximumShortTimerDuration 2 s, longRunningTimerIntervalDuration 1 s.
     const id = await startNew(base, 'TimerOrch', { ms: 3500 });
     // Each step of the test clock fires the segment that is due (a segment never fires before its time on the clock).
-    await advanceUntil(host, 1_000, async () => (await rawStatus(base, id)).body.runtimeStatus === 'Completed', 'the long timer');
+    await advanceUntil(
+      host,
+      1_000,
+      async () => (await rawStatus(base, id)).body.runtimeStatus === 'Completed',
+      'the long timer',
+    );
     const s = await waitFor(base, id);
     expect(s.runtimeStatus).toBe('Completed');
     const out = s.output as { start: string; end: string };
@@ -203,7 +224,13 @@ describe('determinism helpers', () => {
   it('newGuid and currentUtcDateTime are stable across replays', async () => {
     const id = await startNew(base, 'Deterministic');
     const s = await waitFor(base, id);
-    const out = s.output as { g1: string; t1: string; echoed: { g1: string; t1: string }; g2: string; replaying: boolean };
+    const out = s.output as {
+      g1: string;
+      t1: string;
+      echoed: { g1: string; t1: string };
+      g2: string;
+      replaying: boolean;
+    };
     expect(out.echoed).toEqual({ g1: out.g1, t1: out.t1 });
     expect(out.g1).toMatch(/^[0-9a-f-]{36}$/);
     expect(out.g2).not.toBe(out.g1);
@@ -264,7 +291,10 @@ describe('management: terminate, suspend, resume, rewind, purge', () => {
     const b = await startNew(base, 'InputEcho', 'b');
     await waitFor(base, a);
     await waitFor(base, b);
-    const r = await clientOp<{ instancesDeleted: number }>(base, 'purgeBy', { createdTimeFrom: from, runtimeStatus: ['Completed'] });
+    const r = await clientOp<{ instancesDeleted: number }>(base, 'purgeBy', {
+      createdTimeFrom: from,
+      runtimeStatus: ['Completed'],
+    });
     expect(r.body.instancesDeleted).toBeGreaterThanOrEqual(2);
     expect((await rawStatus(base, a)).code).toBe(404);
   });
@@ -274,7 +304,10 @@ describe('DurableClient', () => {
   it('startNew with an explicit id refuses a second start while the first runs', async () => {
     const id = `dup-${Date.now()}`;
     await startNew(base, 'LongWait', undefined, id);
-    const second = await clientOp<{ error?: string }>(base, 'startNew', { name: 'LongWait', options: { instanceId: id } });
+    const second = await clientOp<{ error?: string }>(base, 'startNew', {
+      name: 'LongWait',
+      options: { instanceId: id },
+    });
     expect(second.status).toBe(599);
     expect(second.body.error).toContain('409');
     await clientOp(base, 'terminate', { id, reason: 'done' });
@@ -286,7 +319,10 @@ describe('DurableClient', () => {
     const plain = await clientOp<Status>(base, 'getStatus', { id });
     expect(plain.body.runtimeStatus).toBe('Completed');
     expect(plain.body.history).toBeUndefined();
-    const full = await clientOp<Status>(base, 'getStatus', { id, options: { showHistory: true, showHistoryOutput: true } });
+    const full = await clientOp<Status>(base, 'getStatus', {
+      id,
+      options: { showHistory: true, showHistoryOutput: true },
+    });
     expect(full.body.history?.length).toBeGreaterThan(0);
     expect(full.body.history?.find((e) => e['EventType'] === 'TaskCompleted')?.['Result']).toBe('Hello Tokyo');
     const noOutput = await clientOp<Status>(base, 'getStatus', { id, options: { showHistory: true } });
@@ -314,7 +350,9 @@ describe('DurableClient', () => {
     let pages = 0;
     const seen: string[] = [];
     do {
-      const res: Response = await fetch(`${api(base)}/instances/?top=1&runtimeStatus=Completed`, { headers: { ...durableHeaders(base), ...(token ? { 'x-ms-continuation-token': token } : {}) } });
+      const res: Response = await fetch(`${api(base)}/instances/?top=1&runtimeStatus=Completed`, {
+        headers: { ...durableHeaders(base), ...(token ? { 'x-ms-continuation-token': token } : {}) },
+      });
       const page = (await res.json()) as Status[];
       seen.push(...page.map((p) => p.instanceId));
       token = res.headers.get('x-ms-continuation-token');
@@ -330,7 +368,11 @@ describe('DurableClient', () => {
     expect(done.status).toBe(200);
     expect(done.body).toEqual({ v: 1 });
     const waiting = await startNew(base, 'LongWait');
-    const pending = await clientOp<Record<string, string>>(base, 'waitForCompletion', { id: waiting, timeoutMs: 300, intervalMs: 100 });
+    const pending = await clientOp<Record<string, string>>(base, 'waitForCompletion', {
+      id: waiting,
+      timeoutMs: 300,
+      intervalMs: 100,
+    });
     expect(pending.status).toBe(202);
     expect(pending.body['id']).toBe(waiting);
     await clientOp(base, 'terminate', { id: waiting, reason: 'x' });
@@ -346,7 +388,11 @@ describe('DurableClient', () => {
     const st = await fetch(check.body['statusQueryGetUri']!);
     expect(st.status).toBe(202);
     expect(((await st.json()) as Status).instanceId).toBe(id);
-    const ev = await fetch(check.body['sendEventPostUri']!.replace('{eventName}', 'go'), { method: 'POST', body: '"via url"', headers: { 'content-type': 'application/json' } });
+    const ev = await fetch(check.body['sendEventPostUri']!.replace('{eventName}', 'go'), {
+      method: 'POST',
+      body: '"via url"',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(ev.status).toBe(202);
     const s = await waitFor(base, id);
     expect(s.output).toBe('via url');
@@ -359,7 +405,10 @@ describe('DurableClient', () => {
   it('signalEntity and readEntityState: operations run in order, state persists, unknown entities are 404', async () => {
     const key = `c-${Date.now()}`;
     expect((await clientOp(base, 'readEntityState', { entity: 'Tally', key })).body).toEqual({ entityExists: false });
-    for (const n of [1, 2, 3]) expect((await clientOp(base, 'signalEntity', { entity: 'Tally', key, operation: 'add', input: n })).body).toEqual({ ok: true });
+    for (const n of [1, 2, 3])
+      expect((await clientOp(base, 'signalEntity', { entity: 'Tally', key, operation: 'add', input: n })).body).toEqual(
+        { ok: true },
+      );
     let state: { entityExists: boolean; entityState?: unknown } = { entityExists: false };
     for (let i = 0; i < 200 && state.entityState !== 6; i++) {
       state = (await clientOp<typeof state>(base, 'readEntityState', { entity: 'Tally', key })).body;
@@ -368,7 +417,9 @@ describe('DurableClient', () => {
     expect(state).toEqual({ entityExists: true, entityState: 6 });
     // an entity signalling another entity: the copy starts absent and ends with the forwarded total
     // (a fresh variable, so the wait really reads the copy instead of ending on the first entity's 6)
-    expect((await clientOp(base, 'readEntityState', { entity: 'Tally', key: `${key}-copy` })).body).toEqual({ entityExists: false });
+    expect((await clientOp(base, 'readEntityState', { entity: 'Tally', key: `${key}-copy` })).body).toEqual({
+      entityExists: false,
+    });
     await clientOp(base, 'signalEntity', { entity: 'Tally', key, operation: 'forward', input: `${key}-copy` });
     let copy: { entityExists: boolean; entityState?: unknown } = { entityExists: false };
     for (let i = 0; i < 200 && copy.entityState !== 6; i++) {
@@ -376,7 +427,11 @@ describe('DurableClient', () => {
       await new Promise((r) => setTimeout(r, 25));
     }
     expect(copy).toEqual({ entityExists: true, entityState: 6 });
-    const unknown = await clientOp<{ error: string }>(base, 'signalEntity', { entity: 'NoSuchEntity', key: 'k', operation: 'x' });
+    const unknown = await clientOp<{ error: string }>(base, 'signalEntity', {
+      entity: 'NoSuchEntity',
+      key: 'k',
+      operation: 'x',
+    });
     expect(unknown.body.error).toContain('404');
   });
 
@@ -396,26 +451,47 @@ describe('DurableClient', () => {
 describe('public HTTP API', () => {
   it('POST orchestrators/{name}/{id} starts an instance; status codes follow Azure (202 running, 200 done, 404 unknown)', async () => {
     const id = `raw-${Date.now()}`;
-    const res = await fetch(`${api(base)}/orchestrators/LongWait/${id}`, { method: 'POST', headers: durableHeaders(base) });
+    const res = await fetch(`${api(base)}/orchestrators/LongWait/${id}`, {
+      method: 'POST',
+      headers: durableHeaders(base),
+    });
     expect(res.status).toBe(202);
     const body = (await res.json()) as Record<string, string>;
     expect(body['id']).toBe(id);
     expect(res.headers.get('location')).toBe(body['statusQueryGetUri']);
     const running = await rawStatus(base, id);
     expect(running.code).toBe(202);
-    expect((await fetch(`${api(base)}/instances/${id}/raiseEvent/go`, { method: 'POST', body: '{"ok":1}', headers: durableHeaders(base, true) })).status).toBe(202);
+    expect(
+      (
+        await fetch(`${api(base)}/instances/${id}/raiseEvent/go`, {
+          method: 'POST',
+          body: '{"ok":1}',
+          headers: durableHeaders(base, true),
+        })
+      ).status,
+    ).toBe(202);
     await waitFor(base, id);
     expect((await rawStatus(base, id)).code).toBe(200);
     expect((await rawStatus(base, 'missing-id')).code).toBe(404);
   });
 
   it('rejects an unknown orchestrator, an invalid instance id and invalid JSON with 400 naming the problem', async () => {
-    const unknown = await fetch(`${api(base)}/orchestrators/NoSuchOrch`, { method: 'POST', headers: durableHeaders(base) });
+    const unknown = await fetch(`${api(base)}/orchestrators/NoSuchOrch`, {
+      method: 'POST',
+      headers: durableHeaders(base),
+    });
     expect(unknown.status).toBe(400);
     expect(((await unknown.json()) as { message: string }).message).toContain("'NoSuchOrch'");
-    const badId = await fetch(`${api(base)}/orchestrators/InputEcho/@bad`, { method: 'POST', headers: durableHeaders(base) });
+    const badId = await fetch(`${api(base)}/orchestrators/InputEcho/@bad`, {
+      method: 'POST',
+      headers: durableHeaders(base),
+    });
     expect(badId.status).toBe(400);
-    const badJson = await fetch(`${api(base)}/orchestrators/InputEcho`, { method: 'POST', body: '{oops', headers: durableHeaders(base, true) });
+    const badJson = await fetch(`${api(base)}/orchestrators/InputEcho`, {
+      method: 'POST',
+      body: '{oops',
+      headers: durableHeaders(base, true),
+    });
     expect(badJson.status).toBe(400);
     const badStatus = await fetch(`${api(base)}/instances/?runtimeStatus=Sleeping`, { headers: durableHeaders(base) });
     expect(badStatus.status).toBe(400);
@@ -431,7 +507,11 @@ describe('public HTTP API', () => {
   });
 
   it('POST with ?timeout= waits for completion and returns the output', async () => {
-    const res = await fetch(`${api(base)}/orchestrators/InputEcho?timeout=10`, { method: 'POST', body: '{"x":2}', headers: durableHeaders(base, true) });
+    const res = await fetch(`${api(base)}/orchestrators/InputEcho?timeout=10`, {
+      method: 'POST',
+      body: '{"x":2}',
+      headers: durableHeaders(base, true),
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ x: 2 });
   });
@@ -439,7 +519,8 @@ describe('public HTTP API', () => {
 
 describe('host test clock (DEVHOST_TEST_CLOCK=1)', () => {
   const clockUrl = () => `${base}/admin/host/clock`;
-  const post = (headers: Record<string, string>, body: string) => fetch(clockUrl(), { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const post = (headers: Record<string, string>, body: string) =>
+    fetch(clockUrl(), { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
 
   it('POST /admin/host/clock moves the clock forward and answers its time and skew; durable time follows it', async () => {
     const before = await advanceClock(host, 0);
@@ -454,7 +535,9 @@ describe('host test clock (DEVHOST_TEST_CLOCK=1)', () => {
   it('takes only the master key (not the durable system key), refuses cross-origin browsers and names a bad advanceMs', async () => {
     const body = JSON.stringify({ advanceMs: 1 });
     expect((await post({}, body)).status).toBe(401);
-    expect((await post({ 'x-functions-key': deriveSystemKey(host.masterKey, DURABLE_SYSTEM_KEY_NAME) }, body)).status).toBe(401);
+    expect(
+      (await post({ 'x-functions-key': deriveSystemKey(host.masterKey, DURABLE_SYSTEM_KEY_NAME) }, body)).status,
+    ).toBe(401);
     expect((await post({ ...durableHeaders(base), origin: 'https://evil.example' }, body)).status).toBe(403);
     for (const bad of ['{"advanceMs":-5}', '{"advanceMs":"1h"}', '{}', '{oops']) {
       const res = await post(durableHeaders(base), bad);

@@ -19,7 +19,11 @@ afterEach(async () => {
 });
 
 async function boot(stateDir: string, sideEffects: string, env: Record<string, string> = {}): Promise<HostProcess> {
-  const h = await startHostProcess({ appDir: CONFORMANCE_APP, stateDir, env: { SIDE_EFFECT_LOG: sideEffects, ...env } });
+  const h = await startHostProcess({
+    appDir: CONFORMANCE_APP,
+    stateDir,
+    env: { SIDE_EFFECT_LOG: sideEffects, ...env },
+  });
   running.push(h);
   return h;
 }
@@ -27,7 +31,8 @@ async function boot(stateDir: string, sideEffects: string, env: Record<string, s
 function sideEffectCounts(file: string): Map<string, number> {
   const counts = new Map<string, number>();
   if (!existsSync(file)) return counts;
-  for (const line of readFileSync(file, 'utf8').split('\n').filter(Boolean)) counts.set(line, (counts.get(line) ?? 0) + 1);
+  for (const line of readFileSync(file, 'utf8').split('\n').filter(Boolean))
+    counts.set(line, (counts.get(line) ?? 0) + 1);
   return counts;
 }
 
@@ -50,7 +55,7 @@ async function exited(h: HostProcess): Promise<void> {
 }
 
 describe('crash at the worst moments (the app kills its own host)', () => {
-  it('between an activity\'s end and its commit: the activity runs again and its result is applied once', async () => {
+  it("between an activity's end and its commit: the activity runs again and its result is applied once", async () => {
     const state = mkdtempSync(join(tmpdir(), 'durable-crash-'));
     const log = join(state, 'side-effects.log');
     let host = await boot(state, log);
@@ -132,7 +137,10 @@ describe('SIGKILL and restart on the same state', () => {
     await waitFor(host.baseUrl, due, ['Running']);
     await waitFor(host.baseUrl, later, ['Running']);
     await host.kill();
-    host = await boot(state, log, { ...TEST_CLOCK_ENV, DEVHOST_TEST_CLOCK_START: new Date(Date.now() + 90 * 60_000).toISOString() });
+    host = await boot(state, log, {
+      ...TEST_CLOCK_ENV,
+      DEVHOST_TEST_CLOCK_START: new Date(Date.now() + 90 * 60_000).toISOString(),
+    });
     const ended = (s: Status) => {
       expect(s.runtimeStatus).toBe('Completed');
       const out = s.output as { start: string; end: string };
@@ -172,7 +180,11 @@ describe('SIGKILL and restart on the same state', () => {
     let host = await boot(state, log);
     const url = () => `${host.baseUrl}/runtime/webhooks/durabletask/entities/Tally/crashy`;
     for (let n = 1; n <= 20; n++) {
-      const r = await fetch(`${url()}?op=add`, { method: 'POST', body: String(n), headers: durableHeaders(host.baseUrl, true) });
+      const r = await fetch(`${url()}?op=add`, {
+        method: 'POST',
+        body: String(n),
+        headers: durableHeaders(host.baseUrl, true),
+      });
       expect(r.status).toBe(202);
     }
     await host.kill();
@@ -192,7 +204,9 @@ describe('SIGKILL and restart on the same state', () => {
     let host = await boot(state, log);
     const id = await startNew(host.baseUrl, 'Sequential', { count: 100 });
     await until(async () => {
-      const r = await fetch(`${host.baseUrl}/runtime/webhooks/durabletask/instances/${id}?showHistory=true`, { headers: durableHeaders(host.baseUrl) });
+      const r = await fetch(`${host.baseUrl}/runtime/webhooks/durabletask/instances/${id}?showHistory=true`, {
+        headers: durableHeaders(host.baseUrl),
+      });
       const s = (await r.json()) as Status;
       return completedTaskCount(s) >= 30 || s.runtimeStatus === 'Completed';
     }, 'progress');

@@ -1,12 +1,28 @@
 /** The pure parts of an orchestrator episode (devhost/durable/episode.ts): inbox triage, the SDK's answer, the outcome. */
 import { describe, expect, it } from 'vitest';
-import { customStatusOf, episodeOutcome, ev, readInvocation, triageInbox, type PendingMsg } from '../../durable/episode';
+import {
+  customStatusOf,
+  episodeOutcome,
+  ev,
+  readInvocation,
+  triageInbox,
+  type PendingMsg,
+} from '../../durable/episode';
 import { EventType, type InboxMessage } from '../../durable/types';
 
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 let row = 0;
-const msg = (message: InboxMessage, executionId: string | null = 'e1', source: PendingMsg['source'] = 'inbox'): PendingMsg => ({ source, rowId: ++row, executionId, message });
-const event = (type: number, fields: Record<string, unknown> = {}, executionId: string | null = 'e1', source: PendingMsg['source'] = 'inbox') => msg({ kind: 'event', event: ev(type, NOW, fields) }, executionId, source);
+const msg = (
+  message: InboxMessage,
+  executionId: string | null = 'e1',
+  source: PendingMsg['source'] = 'inbox',
+): PendingMsg => ({ source, rowId: ++row, executionId, message });
+const event = (
+  type: number,
+  fields: Record<string, unknown> = {},
+  executionId: string | null = 'e1',
+  source: PendingMsg['source'] = 'inbox',
+) => msg({ kind: 'event', event: ev(type, NOW, fields) }, executionId, source);
 const types = (events: { EventType: number }[]) => events.map((e) => e.EventType);
 
 describe('triageInbox', () => {
@@ -29,8 +45,15 @@ describe('triageInbox', () => {
     const t = triageInbox([suspend, held], { status: 'Running', executionId: 'e1' }, true, NOW);
     expect(t.status).toBe('Suspended');
     expect(t.held).toEqual([held]);
-    expect(t.control).toMatchObject([{ EventType: EventType.ExecutionSuspended, Reason: 'pause', Timestamp: new Date(NOW).toISOString() }]);
-    const resumed = triageInbox([msg({ kind: 'resume', reason: 'go on' }), held], { status: 'Suspended', executionId: 'e1' }, true, NOW);
+    expect(t.control).toMatchObject([
+      { EventType: EventType.ExecutionSuspended, Reason: 'pause', Timestamp: new Date(NOW).toISOString() },
+    ]);
+    const resumed = triageInbox(
+      [msg({ kind: 'resume', reason: 'go on' }), held],
+      { status: 'Suspended', executionId: 'e1' },
+      true,
+      NOW,
+    );
     expect(resumed.status).toBe('Running');
     expect(types(resumed.control)).toEqual([EventType.ExecutionResumed]);
     expect(types(resumed.inbound)).toEqual([EventType.EventRaised]);
@@ -50,10 +73,15 @@ describe('triageInbox', () => {
 
 describe('readInvocation and customStatusOf', () => {
   it('takes an OrchestratorState, refuses a non-state answer, and reads the SDK failure marker with its custom status', () => {
-    expect(readInvocation({ ok: true, value: { isDone: false, actions: [[]] } })).toEqual({ state: { isDone: false, actions: [[]] } });
+    expect(readInvocation({ ok: true, value: { isDone: false, actions: [[]] } })).toEqual({
+      state: { isDone: false, actions: [[]] },
+    });
     expect(readInvocation({ ok: true, value: undefined }).failure?.message).toContain('returned no OrchestratorState');
     const marker = `boom\n\n$OutOfProcData$:${JSON.stringify({ error: 'Error: boom', customStatus: { step: 2 }, failureDetails: { ErrorType: 'Error' } })}`;
-    expect(readInvocation({ ok: false, error: new Error(marker) })).toEqual({ state: { customStatus: { step: 2 } }, failure: { message: 'Error: boom', details: 'Error: boom', failureDetails: { ErrorType: 'Error' } } });
+    expect(readInvocation({ ok: false, error: new Error(marker) })).toEqual({
+      state: { customStatus: { step: 2 } },
+      failure: { message: 'Error: boom', details: 'Error: boom', failureDetails: { ErrorType: 'Error' } },
+    });
     expect(readInvocation({ ok: false, error: 'plain' })).toEqual({ failure: { message: 'plain', details: '' } });
   });
 
@@ -67,19 +95,41 @@ describe('readInvocation and customStatusOf', () => {
 });
 
 describe('episodeOutcome', () => {
-  const base = { name: 'Orch', status: 'Running' as const, output: null, state: undefined, failure: undefined, continueAsNewInput: undefined, now: NOW };
+  const base = {
+    name: 'Orch',
+    status: 'Running' as const,
+    output: null,
+    state: undefined,
+    failure: undefined,
+    continueAsNewInput: undefined,
+    now: NOW,
+  };
 
   it('a finished orchestrator completes with its output and tells its parent', () => {
     const o = episodeOutcome({ ...base, state: { isDone: true, actions: [[]], output: { ok: 1 } } });
-    expect(o).toMatchObject({ status: 'Completed', output: '{"ok":1}', parentNotice: { EventType: EventType.SubOrchestrationInstanceCompleted, Result: '{"ok":1}' } });
+    expect(o).toMatchObject({
+      status: 'Completed',
+      output: '{"ok":1}',
+      parentNotice: { EventType: EventType.SubOrchestrationInstanceCompleted, Result: '{"ok":1}' },
+    });
     expect(types(o.closing)).toEqual([EventType.ExecutionCompleted, EventType.OrchestratorCompleted]);
   });
 
   it('a failure fails the instance naming the orchestrator (a non-determinism message is kept as is)', () => {
     const o = episodeOutcome({ ...base, failure: { message: 'bad', details: '' } });
-    expect(o).toMatchObject({ status: 'Failed', output: JSON.stringify("Orchestrator function 'Orch' failed: bad"), failedWith: "Orchestrator function 'Orch' failed: bad" });
-    expect(o.parentNotice).toMatchObject({ EventType: EventType.SubOrchestrationInstanceFailed, Details: "Orchestrator function 'Orch' failed: bad" });
-    expect(episodeOutcome({ ...base, failure: { message: 'Non-Deterministic workflow detected: x', details: 'd' } }).failedWith).toBe('Non-Deterministic workflow detected: x');
+    expect(o).toMatchObject({
+      status: 'Failed',
+      output: JSON.stringify("Orchestrator function 'Orch' failed: bad"),
+      failedWith: "Orchestrator function 'Orch' failed: bad",
+    });
+    expect(o.parentNotice).toMatchObject({
+      EventType: EventType.SubOrchestrationInstanceFailed,
+      Details: "Orchestrator function 'Orch' failed: bad",
+    });
+    expect(
+      episodeOutcome({ ...base, failure: { message: 'Non-Deterministic workflow detected: x', details: 'd' } })
+        .failedWith,
+    ).toBe('Non-Deterministic workflow detected: x');
   });
 
   it('continue-as-new records the new input and keeps the status; an unfinished episode only closes', () => {

@@ -26,27 +26,55 @@ let base: string;
 
 /** A durable HTTP API request with the master key (required for the durable API once keys are enforced). */
 function durableApi(path: string, init: RequestInit = {}): Promise<Response> {
-  return fetch(`${base}/runtime/webhooks/durabletask/${path}`, { ...init, headers: { 'x-functions-key': MASTER_KEY, ...(init.headers as Record<string, string> | undefined) } });
+  return fetch(`${base}/runtime/webhooks/durabletask/${path}`, {
+    ...init,
+    headers: { 'x-functions-key': MASTER_KEY, ...(init.headers as Record<string, string> | undefined) },
+  });
 }
 
-async function clientOp<T = Record<string, unknown>>(op: string, args: Record<string, unknown> = {}, hostBase = base): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${hostBase}/api/fidelity/${op}`, { method: 'POST', body: JSON.stringify(args), headers: { 'content-type': 'application/json' } });
+async function clientOp<T = Record<string, unknown>>(
+  op: string,
+  args: Record<string, unknown> = {},
+  hostBase = base,
+): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${hostBase}/api/fidelity/${op}`, {
+    method: 'POST',
+    body: JSON.stringify(args),
+    headers: { 'content-type': 'application/json' },
+  });
   const text = await res.text();
   return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
 }
 
-async function startNew(name: string, input?: unknown, extra: Record<string, unknown> = {}, hostBase = base): Promise<string> {
-  const r = await clientOp<{ id?: string; error?: string }>('startNew', { name, options: { ...(input !== undefined ? { input } : {}), ...extra } }, hostBase);
+async function startNew(
+  name: string,
+  input?: unknown,
+  extra: Record<string, unknown> = {},
+  hostBase = base,
+): Promise<string> {
+  const r = await clientOp<{ id?: string; error?: string }>(
+    'startNew',
+    { name, options: { ...(input !== undefined ? { input } : {}), ...extra } },
+    hostBase,
+  );
   if (!r.body.id) throw new Error(`startNew ${name} failed: ${JSON.stringify(r.body)}`);
   return r.body.id;
 }
 
 async function status(id: string, hostBase = base): Promise<Status | undefined> {
-  const r = await fetch(`${hostBase}/runtime/webhooks/durabletask/instances/${encodeURIComponent(id)}?showHistory=true&showHistoryOutput=true`, { headers: { 'x-functions-key': MASTER_KEY } });
+  const r = await fetch(
+    `${hostBase}/runtime/webhooks/durabletask/instances/${encodeURIComponent(id)}?showHistory=true&showHistoryOutput=true`,
+    { headers: { 'x-functions-key': MASTER_KEY } },
+  );
   return r.status === 404 ? undefined : ((await r.json()) as Status);
 }
 
-async function waitFor(id: string, statuses = ['Completed', 'Failed', 'Terminated'], hostBase = base, timeoutMs = 30_000): Promise<Status> {
+async function waitFor(
+  id: string,
+  statuses = ['Completed', 'Failed', 'Terminated'],
+  hostBase = base,
+  timeoutMs = 30_000,
+): Promise<Status> {
   const deadline = Date.now() + timeoutMs;
   let last: Status | undefined;
   while (Date.now() < deadline) {
@@ -88,7 +116,12 @@ describe('durable HTTP (callHttp)', () => {
         const body = Buffer.concat(chunks).toString('utf8');
         seen.push(`${req.method} ${req.url} ${body}`.trim());
         if (req.url === '/plain') {
-          res.writeHead(200, [['Content-Type', 'text/plain'], ['X-Multi', 'a'], ['X-Multi', 'b'], ['X-Echo', String(req.headers['x-echo'] ?? '')]]);
+          res.writeHead(200, [
+            ['Content-Type', 'text/plain'],
+            ['X-Multi', 'a'],
+            ['X-Multi', 'b'],
+            ['X-Echo', String(req.headers['x-echo'] ?? '')],
+          ]);
           res.end(`hello ${body}`);
         } else if (req.url === '/jobs' && req.method === 'POST') {
           res.writeHead(202, { Location: '/jobs/1', 'Retry-After': '1' });
@@ -120,7 +153,12 @@ describe('durable HTTP (callHttp)', () => {
   });
 
   it('performs the request and returns statusCode, content and headers (several values as an array)', async () => {
-    const id = await startNew('HttpCall', { method: 'POST', url: `${target}/plain`, body: { n: 1 }, headers: { 'X-Echo': 'yes' } });
+    const id = await startNew('HttpCall', {
+      method: 'POST',
+      url: `${target}/plain`,
+      body: { n: 1 },
+      headers: { 'X-Echo': 'yes' },
+    });
     const s = await waitFor(id);
     expect(s.runtimeStatus).toBe('Completed');
     const out = s.output as { statusCode: number; content: string; headers: Record<string, unknown> };
@@ -132,14 +170,23 @@ describe('durable HTTP (callHttp)', () => {
   });
 
   it('polls a 202 + Location until it is not 202, waiting Retry-After seconds between polls (durable timers)', async () => {
-    const id = await startNew('HttpCall', { method: 'POST', url: `${target}/jobs`, body: 'start', headers: { Authorization: 'Bearer t' } });
+    const id = await startNew('HttpCall', {
+      method: 'POST',
+      url: `${target}/jobs`,
+      body: 'start',
+      headers: { Authorization: 'Bearer t' },
+    });
     const s = await waitFor(id);
     expect(s.runtimeStatus).toBe('Completed');
     const out = s.output as { statusCode: number; content: string };
     expect(out.statusCode).toBe(200);
     // The poll keeps the original headers.
     expect(JSON.parse(out.content)).toEqual({ done: true, auth: 'Bearer t' });
-    expect(seen.filter((l) => l.startsWith('POST /jobs') || l.startsWith('GET /jobs/1'))).toEqual(['POST /jobs start', 'GET /jobs/1', 'GET /jobs/1']);
+    expect(seen.filter((l) => l.startsWith('POST /jobs') || l.startsWith('GET /jobs/1'))).toEqual([
+      'POST /jobs start',
+      'GET /jobs/1',
+      'GET /jobs/1',
+    ]);
     const timers = events(s, 'TimerCreated');
     expect(timers).toHaveLength(2);
     for (const t of timers) expect(Date.parse(String(t['FireAt'])) - Date.parse(String(t['Timestamp']))).toBe(1000);
@@ -165,7 +212,9 @@ describe('durable HTTP (callHttp)', () => {
     const id = await startNew('HttpWithTokenSource', { url: `${target}/plain` });
     const s = await waitFor(id);
     expect(s.runtimeStatus).toBe('Completed');
-    expect((s.output as { caught: string }).caught).toContain('tokenSource (managed identity) is not supported by the local durable engine');
+    expect((s.output as { caught: string }).caught).toContain(
+      'tokenSource (managed identity) is not supported by the local durable engine',
+    );
   });
 });
 
@@ -197,7 +246,9 @@ describe('retry options', () => {
     const id = await startNew('RetryBackoff', { key, firstMs: 100, attempts: 4, backoff: 2, maxMs: 250 });
     const s = await waitFor(id);
     expect((await counts())[`AlwaysFails:${key}`]).toBe(4);
-    const delays = events(s, 'TimerCreated').map((t) => Date.parse(String(t['FireAt'])) - Date.parse(String(t['Timestamp'])));
+    const delays = events(s, 'TimerCreated').map(
+      (t) => Date.parse(String(t['FireAt'])) - Date.parse(String(t['Timestamp'])),
+    );
     // After the last failure the SDK still waits on a timer, which fires at once.
     expect(delays).toEqual([100, 200, 250, 0]);
   });
@@ -234,7 +285,11 @@ describe('orchestration versioning', () => {
       await strict.stop();
     }
     // Same task hub, now a worker whose defaultVersion is 2.0: the queued start runs.
-    const upgraded = await startHostProcess({ appDir: FIDELITY_APP, stateDir, env: { DEVHOST_MASTER_KEY: MASTER_KEY } });
+    const upgraded = await startHostProcess({
+      appDir: FIDELITY_APP,
+      stateDir,
+      env: { DEVHOST_MASTER_KEY: MASTER_KEY },
+    });
     try {
       const s = await waitFor(id, undefined, upgraded.baseUrl);
       expect(s.runtimeStatus).toBe('Completed');
@@ -251,7 +306,11 @@ describe('overridableExistingInstanceStates', () => {
     await startNew('WaitForever', 'first', { instanceId: id });
     await waitFor(id, ['Running']);
     await startNew('WaitForever', 'second', { instanceId: id });
-    const r = await durableApi(`instances/${id}/raiseEvent/go`, { method: 'POST', body: '"now"', headers: { 'content-type': 'application/json' } });
+    const r = await durableApi(`instances/${id}/raiseEvent/go`, {
+      method: 'POST',
+      body: '"now"',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(r.status).toBe(202);
     const s = await waitFor(id);
     expect(s.output).toEqual({ input: 'second', event: 'now' });
@@ -261,7 +320,8 @@ describe('overridableExistingInstanceStates', () => {
 describe('list entities', () => {
   it('lists entities by name with their state and pages with the continuation header', async () => {
     const prefix = `k${Date.now()}`;
-    for (let i = 0; i < 3; i++) await clientOp('signalEntity', { entity: 'Tally', key: `${prefix}-${i}`, operation: 'add', input: i + 1 });
+    for (let i = 0; i < 3; i++)
+      await clientOp('signalEntity', { entity: 'Tally', key: `${prefix}-${i}`, operation: 'add', input: i + 1 });
     const deadline = Date.now() + 20_000;
     let all: Array<{ entityId: { name: string; key: string }; state?: unknown; lastOperationTime: string }> = [];
     while (Date.now() < deadline) {
@@ -350,13 +410,25 @@ describe('building blocks', () => {
     expect(compareVersions('v1-Release', 'V1-release')).toBe(0);
     expect(compareVersions('2025-01-01', '2024-12-31')).toBeGreaterThan(0);
     expect(versionMismatch('9.0', undefined)).toBeUndefined();
-    expect(versionMismatch('9.0', { defaultVersion: '1.0', matchStrategy: 'None', failureStrategy: 'Fail' })).toBeUndefined();
-    expect(versionMismatch('', { defaultVersion: '1.0', matchStrategy: 'CurrentOrOlder', failureStrategy: 'Fail' })).toBeUndefined();
-    expect(versionMismatch('1.0', { defaultVersion: '1.0.1', matchStrategy: 'Strict', failureStrategy: 'Reject' })).toContain('does not match');
+    expect(
+      versionMismatch('9.0', { defaultVersion: '1.0', matchStrategy: 'None', failureStrategy: 'Fail' }),
+    ).toBeUndefined();
+    expect(
+      versionMismatch('', { defaultVersion: '1.0', matchStrategy: 'CurrentOrOlder', failureStrategy: 'Fail' }),
+    ).toBeUndefined();
+    expect(
+      versionMismatch('1.0', { defaultVersion: '1.0.1', matchStrategy: 'Strict', failureStrategy: 'Reject' }),
+    ).toContain('does not match');
   });
 
   it('rewind keeps completed work and signals, and removes failed, in-flight and later work', () => {
-    const e = (type: number, fields: Partial<HistoryEvent> = {}): HistoryEvent => ({ EventType: type, EventId: -1, IsPlayed: true, Timestamp: '2026-01-01T00:00:00.000Z', ...fields });
+    const e = (type: number, fields: Partial<HistoryEvent> = {}): HistoryEvent => ({
+      EventType: type,
+      EventId: -1,
+      IsPlayed: true,
+      Timestamp: '2026-01-01T00:00:00.000Z',
+      ...fields,
+    });
     const history = [
       e(EventType.OrchestratorStarted),
       e(EventType.ExecutionStarted, { Name: 'X' }),
@@ -378,7 +450,9 @@ describe('building blocks', () => {
       e(EventType.OrchestratorCompleted),
     ];
     const plan = rewindHistory(history, (id) => (id === 'child-running' ? 'active' : 'other'));
-    const kept = plan.history.map((h) => `${h.EventType}:${h.EventId >= 0 ? h.EventId : (h.TaskScheduledId ?? h.TimerId ?? '')}`);
+    const kept = plan.history.map(
+      (h) => `${h.EventType}:${h.EventId >= 0 ? h.EventId : (h.TaskScheduledId ?? h.TimerId ?? '')}`,
+    );
     expect(kept).toEqual(['12:', '0:', '4:0', '14:1', '7:4', '13:', '12:', '5:0', '13:', '12:', '13:']);
     expect(plan.children).toEqual([]);
   });

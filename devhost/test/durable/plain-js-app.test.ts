@@ -26,7 +26,10 @@ afterAll(async () => {
 });
 
 it('serves the template HTTP starter: 202 with check-status links whose status URL reports the orchestration output', async () => {
-  const res = await fetch(`${host.baseUrl}/api/orchestrators/durableHello1Orchestrator`, { method: 'POST', body: 'from the template' });
+  const res = await fetch(`${host.baseUrl}/api/orchestrators/durableHello1Orchestrator`, {
+    method: 'POST',
+    body: 'from the template',
+  });
   expect(res.status).toBe(202);
   const links = (await res.json()) as Record<string, string>;
   expect(res.headers.get('location')).toBe(links['statusQueryGetUri']);
@@ -37,7 +40,11 @@ it('serves the template HTTP starter: 202 with check-status links whose status U
   expect(s.input).toBe('from the template');
   const viaLink = await fetch(links['statusQueryGetUri']!);
   expect(viaLink.status).toBe(200);
-  expect(((await viaLink.json()) as { output: unknown }).output).toEqual(['Hello, Tokyo', 'Hello, Seattle', 'Hello, Cairo']);
+  expect(((await viaLink.json()) as { output: unknown }).output).toEqual([
+    'Hello, Tokyo',
+    'Hello, Seattle',
+    'Hello, Cairo',
+  ]);
 });
 
 it('keeps the default task hub name and stores it under the state dir', async () => {
@@ -46,6 +53,10 @@ it('keeps the default task hub name and stores it under the state dir', async ()
 });
 
 it('has no test clock unless DEVHOST_TEST_CLOCK is set: POST /admin/host/clock is 404', async () => {
-  const res = await fetch(`${host.baseUrl}/admin/host/clock`, { method: 'POST', headers: { 'x-functions-key': host.masterKey, 'content-type': 'application/json' }, body: '{"advanceMs":1000}' });
+  const res = await fetch(`${host.baseUrl}/admin/host/clock`, {
+    method: 'POST',
+    headers: { 'x-functions-key': host.masterKey, 'content-type': 'application/json' },
+    body: '{"advanceMs":1000}',
+  });
   expect(res.status).toBe(404);
 });

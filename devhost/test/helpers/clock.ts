@@ -14,7 +14,10 @@ export async function advanceClock(host: { baseUrl: string }, ms: number): Promi
     headers: { 'x-functions-key': masterKeyFor(host.baseUrl), 'content-type': 'application/json' },
     body: JSON.stringify({ advanceMs: ms }),
   });
-  if (res.status !== 200) throw new Error(`advancing the host clock answered ${res.status}: ${await res.text()} (is DEVHOST_TEST_CLOCK=1 set?)`);
+  if (res.status !== 200)
+    throw new Error(
+      `advancing the host clock answered ${res.status}: ${await res.text()} (is DEVHOST_TEST_CLOCK=1 set?)`,
+    );
   return (await res.json()) as { now: string; skewMs: number };
 }
 
@@ -23,7 +26,13 @@ export async function advanceClock(host: { baseUrl: string }, ms: number): Promi
  * a wait whose timer may not be armed yet when the test first looks (a timer is never lost: one created later
  * fires on the next step, or at once when its fire time is already past).
  */
-export async function advanceUntil<T>(host: { baseUrl: string }, stepMs: number, done: () => Promise<T | undefined | false>, what: string, timeoutMs = 60_000): Promise<T> {
+export async function advanceUntil<T>(
+  host: { baseUrl: string },
+  stepMs: number,
+  done: () => Promise<T | undefined | false>,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await done();

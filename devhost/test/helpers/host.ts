@@ -90,8 +90,21 @@ export async function startHostProcess(options: StartHostOptions): Promise<HostP
   const port = options.port ?? (await freePort());
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'devhost-state-'));
   const portArgs = options.portFlag === false ? [] : ['--port', String(port)];
-  const args = [join(DEVHOST_ROOT, 'bin', 'devhost.js'), 'start', '--app', options.appDir, ...portArgs, '--state', stateDir, ...(options.args ?? [])];
-  const childEnv = { ...process.env, DEVHOST_LOG_LEVEL: hostSetting(process.env, 'LOG_LEVEL') ?? 'information', ...options.env };
+  const args = [
+    join(DEVHOST_ROOT, 'bin', 'devhost.js'),
+    'start',
+    '--app',
+    options.appDir,
+    ...portArgs,
+    '--state',
+    stateDir,
+    ...(options.args ?? []),
+  ];
+  const childEnv = {
+    ...process.env,
+    DEVHOST_LOG_LEVEL: hostSetting(process.env, 'LOG_LEVEL') ?? 'information',
+    ...options.env,
+  };
   const child = spawn(process.execPath, args, {
     cwd: options.appDir,
     env: childEnv,
@@ -101,10 +114,11 @@ export async function startHostProcess(options: StartHostOptions): Promise<HostP
   const waiters: { test: (s: string) => boolean; resolve: () => void }[] = [];
   const onData = (b: Buffer) => {
     output += b.toString();
-    for (const w of [...waiters]) if (w.test(output)) {
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve();
-    }
+    for (const w of [...waiters])
+      if (w.test(output)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
   };
   child.stdout.on('data', onData);
   child.stderr.on('data', onData);
@@ -114,7 +128,10 @@ export async function startHostProcess(options: StartHostOptions): Promise<HostP
     new Promise<void>((res, rej) => {
       const test = (s: string) => (typeof pattern === 'string' ? s.includes(pattern) : pattern.test(s));
       if (test(output)) return res();
-      const timer = setTimeout(() => rej(new Error(`Timed out waiting for ${String(pattern)} in host output:\n${output}`)), timeoutMs);
+      const timer = setTimeout(
+        () => rej(new Error(`Timed out waiting for ${String(pattern)} in host output:\n${output}`)),
+        timeoutMs,
+      );
       waiters.push({ test, resolve: () => (clearTimeout(timer), res()) });
       void exited.then((code) => {
         clearTimeout(timer);
@@ -160,11 +177,27 @@ export async function startHostProcess(options: StartHostOptions): Promise<HostP
 }
 
 /** Runs `devhost start` expecting it to exit by itself (e.g. a start-up failure); returns the exit code and output. */
-export async function runHostToExit(options: StartHostOptions & { timeoutMs?: number }): Promise<{ code: number | null; output: string }> {
+export async function runHostToExit(
+  options: StartHostOptions & { timeoutMs?: number },
+): Promise<{ code: number | null; output: string }> {
   const port = options.port ?? (await freePort());
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'devhost-state-'));
-  const args = [join(DEVHOST_ROOT, 'bin', 'devhost.js'), 'start', '--app', options.appDir, '--port', String(port), '--state', stateDir, ...(options.args ?? [])];
-  const child = spawn(process.execPath, args, { cwd: options.appDir, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = [
+    join(DEVHOST_ROOT, 'bin', 'devhost.js'),
+    'start',
+    '--app',
+    options.appDir,
+    '--port',
+    String(port),
+    '--state',
+    stateDir,
+    ...(options.args ?? []),
+  ];
+  const child = spawn(process.execPath, args, {
+    cwd: options.appDir,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (b: Buffer) => (output += b.toString()));
   child.stderr.on('data', (b: Buffer) => (output += b.toString()));

@@ -48,58 +48,77 @@ async function azuriteOf(host: HostProcess): Promise<{ blobPort: number; pid: nu
 }
 
 describe('Azurite under the local host', () => {
-  it('starts Azurite for UseDevelopmentStorage=true, serves blob writes and reads from the app, and stops it on exit', async () => {
-    const host = await startHostProcess({ appDir: APP, readyTimeoutMs: READY_MS });
-    let port = 0;
-    try {
-      expect(host.logs()).toMatch(/Azurite ready in \d+ ms/);
+  it(
+    'starts Azurite for UseDevelopmentStorage=true, serves blob writes and reads from the app, and stops it on exit',
+    async () => {
+      const host = await startHostProcess({ appDir: APP, readyTimeoutMs: READY_MS });
+      let port = 0;
+      try {
+        expect(host.logs()).toMatch(/Azurite ready in \d+ ms/);
+        const { blobPort, pid } = await azuriteOf(host);
+        port = blobPort;
+        expect(await accepts(port)).toBe(true);
+        expect(pidAlive(pid)).toBe(true);
+        const put = await fetch(`${host.baseUrl}/api/blobs/greeting.txt`, {
+          method: 'PUT',
+          body: 'hello from azurite',
+        });
+        expect(put.status).toBe(201);
+        expect(await (await fetch(`${host.baseUrl}/api/blobs/greeting.txt`)).text()).toBe('hello from azurite');
+        expect(await host.stop()).toBe(0);
+        expect(await released(port)).toBe(true);
+        expect(pidAlive(pid)).toBe(false);
+      } finally {
+        await host.kill();
+      }
+    },
+    TEST_MS,
+  );
+
+  it(
+    'keeps blob data in the state dir across host restarts',
+    async () => {
+      const first = await startHostProcess({ appDir: APP, readyTimeoutMs: READY_MS });
+      try {
+        await fetch(`${first.baseUrl}/api/blobs/kept.txt`, { method: 'PUT', body: 'still here' });
+      } finally {
+        expect(await first.stop()).toBe(0);
+      }
+      const second = await startHostProcess({ appDir: APP, stateDir: first.stateDir, readyTimeoutMs: READY_MS });
+      try {
+        expect(await (await fetch(`${second.baseUrl}/api/blobs/kept.txt`)).text()).toBe('still here');
+      } finally {
+        expect(await second.stop()).toBe(0);
+      }
+    },
+    TEST_MS,
+  );
+
+  it(
+    'does not leave Azurite running when the host is SIGKILLed',
+    async () => {
+      const host = await startHostProcess({ appDir: APP, readyTimeoutMs: READY_MS });
       const { blobPort, pid } = await azuriteOf(host);
-      port = blobPort;
-      expect(await accepts(port)).toBe(true);
-      expect(pidAlive(pid)).toBe(true);
-      const put = await fetch(`${host.baseUrl}/api/blobs/greeting.txt`, { method: 'PUT', body: 'hello from azurite' });
-      expect(put.status).toBe(201);
-      expect(await (await fetch(`${host.baseUrl}/api/blobs/greeting.txt`)).text()).toBe('hello from azurite');
-      expect(await host.stop()).toBe(0);
-      expect(await released(port)).toBe(true);
-      expect(pidAlive(pid)).toBe(false);
-    } finally {
       await host.kill();
-    }
-  }, TEST_MS);
+      expect(await released(blobPort)).toBe(true);
+      const deadline = Date.now() + 10_000;
+      while (pidAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(pidAlive(pid)).toBe(false);
+    },
+    TEST_MS,
+  );
 
-  it('keeps blob data in the state dir across host restarts', async () => {
-    const first = await startHostProcess({ appDir: APP, readyTimeoutMs: READY_MS });
-    try {
-      await fetch(`${first.baseUrl}/api/blobs/kept.txt`, { method: 'PUT', body: 'still here' });
-    } finally {
-      expect(await first.stop()).toBe(0);
-    }
-    const second = await startHostProcess({ appDir: APP, stateDir: first.stateDir, readyTimeoutMs: READY_MS });
-    try {
-      expect(await (await fetch(`${second.baseUrl}/api/blobs/kept.txt`)).text()).toBe('still here');
-    } finally {
-      expect(await second.stop()).toBe(0);
-    }
-  }, TEST_MS);
-
-  it('does not leave Azurite running when the host is SIGKILLed', async () => {
-    const host = await startHostProcess({ appDir: APP, readyTimeoutMs: READY_MS });
-    const { blobPort, pid } = await azuriteOf(host);
-    await host.kill();
-    expect(await released(blobPort)).toBe(true);
-    const deadline = Date.now() + 10_000;
-    while (pidAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(pidAlive(pid)).toBe(false);
-  }, TEST_MS);
-
-  it('--no-azurite starts no Azurite', async () => {
-    const host = await startHostProcess({ appDir: APP, args: ['--no-azurite'], readyTimeoutMs: READY_MS });
-    try {
-      expect(host.logs()).toContain('Not starting Azurite (--no-azurite)');
-      expect(host.logs()).not.toMatch(/Azurite ready/);
-    } finally {
-      expect(await host.stop()).toBe(0);
-    }
-  }, TEST_MS);
+  it(
+    '--no-azurite starts no Azurite',
+    async () => {
+      const host = await startHostProcess({ appDir: APP, args: ['--no-azurite'], readyTimeoutMs: READY_MS });
+      try {
+        expect(host.logs()).toContain('Not starting Azurite (--no-azurite)');
+        expect(host.logs()).not.toMatch(/Azurite ready/);
+      } finally {
+        expect(await host.stop()).toBe(0);
+      }
+    },
+    TEST_MS,
+  );
 });

@@ -44,7 +44,11 @@ describe('extra inputs and outputs', () => {
     const res = await fetch(`${host.baseUrl}/api/withBindings`, { method: 'POST', body: 'payload' });
     expect(await res.json()).toEqual({ greeting: 'hello from greeting' });
     expect(outputs).toHaveLength(1);
-    expect(outputs[0]).toMatchObject({ fn: 'withBindings', value: { received: 'payload', greeting: 'hello from greeting' }, binding: { type: 'testSink', target: 'audit', direction: 'out' } });
+    expect(outputs[0]).toMatchObject({
+      fn: 'withBindings',
+      value: { received: 'payload', greeting: 'hello from greeting' },
+      binding: { type: 'testSink', target: 'audit', direction: 'out' },
+    });
   });
 
   it('does not dispatch an output the function left unset', async () => {

@@ -12,7 +12,11 @@ function copyOutsideRepo(fixture: string): string {
   const dir = join(mkdtempSync(join(tmpdir(), 'plain-js-app-')), 'app');
   cpSync(fixture, dir, { recursive: true });
   mkdirSync(join(dir, 'node_modules', '@azure'), { recursive: true });
-  symlinkSync(dirname(require.resolve('@azure/functions/package.json', { paths: [REPO_ROOT] })), join(dir, 'node_modules', '@azure', 'functions'), 'dir');
+  symlinkSync(
+    dirname(require.resolve('@azure/functions/package.json', { paths: [REPO_ROOT] })),
+    join(dir, 'node_modules', '@azure', 'functions'),
+    'dir',
+  );
   return dir;
 }
 
@@ -24,7 +28,10 @@ describe('a plain JavaScript v4 app from outside the repository', () => {
   beforeAll(async () => {
     const appDir = copyOutsideRepo(resolve(__dirname, 'fixtures', 'external-js-app'));
     heartbeatFile = join(dirname(appDir), 'heartbeats.ndjson');
-    host = await startHostProcess({ appDir, env: { HEARTBEAT_FILE: heartbeatFile, DEVHOST_FUNCTION_KEY: functionKey } });
+    host = await startHostProcess({
+      appDir,
+      env: { HEARTBEAT_FILE: heartbeatFile, DEVHOST_FUNCTION_KEY: functionKey },
+    });
   });
 
   afterAll(async () => {
@@ -39,14 +46,21 @@ describe('a plain JavaScript v4 app from outside the repository', () => {
 
   it('serves an anonymous HTTP function reading query, body and local.settings.json', async () => {
     expect(await (await fetch(`${host.baseUrl}/api/greet?name=Ada`)).text()).toBe('Hello, Ada!');
-    expect(await (await fetch(`${host.baseUrl}/api/greet`, { method: 'POST', body: 'Grace' })).text()).toBe('Hello, Grace!');
+    expect(await (await fetch(`${host.baseUrl}/api/greet`, { method: 'POST', body: 'Grace' })).text()).toBe(
+      'Hello, Grace!',
+    );
     expect(await (await fetch(`${host.baseUrl}/api/GREET`)).text()).toBe('Hello, world!');
   });
 
   it('gives the query string the Azure semantics: decoded values, repeated keys joined with a comma, absent keys null', async () => {
     const res = await fetch(`${host.baseUrl}/api/query?color=red&color=blue&note=a%20b%26c&empty=&flag`);
     expect(await res.json()).toEqual({
-      entries: [['color', 'red,blue'], ['note', 'a b&c'], ['empty', ''], ['flag', '']],
+      entries: [
+        ['color', 'red,blue'],
+        ['note', 'a b&c'],
+        ['empty', ''],
+        ['flag', ''],
+      ],
       color: 'red,blue',
       colorAll: ['red,blue'],
       missing: null,
@@ -75,7 +89,9 @@ describe('a plain JavaScript v4 app from outside the repository', () => {
     }
     expect(lines.length).toBeGreaterThanOrEqual(2);
     expect(JSON.parse(lines[0]!)).toEqual({ schedule: { adjustForDST: true }, scheduleStatus: null, isPastDue: false });
-    expect(((await (await fetch(`${host.baseUrl}/api/beats`)).json()) as { beats: number }).beats).toBeGreaterThanOrEqual(2);
+    expect(
+      ((await (await fetch(`${host.baseUrl}/api/beats`)).json()) as { beats: number }).beats,
+    ).toBeGreaterThanOrEqual(2);
   });
 });
 

@@ -35,7 +35,14 @@ describe('MinHeap', () => {
 
   it('orders by the comparator, which breaks ties itself (durable timers: fire time, then row id)', () => {
     const h = new MinHeap<{ fireAt: number; rowId: number }>((a, b) => a.fireAt - b.fireAt || a.rowId - b.rowId);
-    for (const [fireAt, rowId] of [[20, 4], [10, 9], [20, 1], [10, 2], [5, 8]] as const) h.push({ fireAt, rowId });
+    for (const [fireAt, rowId] of [
+      [20, 4],
+      [10, 9],
+      [20, 1],
+      [10, 2],
+      [5, 8],
+    ] as const)
+      h.push({ fireAt, rowId });
     expect(drain(h).map((t) => `${t.fireAt}/${t.rowId}`)).toEqual(['5/8', '10/2', '10/9', '20/1', '20/4']);
   });
 

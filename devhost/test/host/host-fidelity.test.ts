@@ -56,7 +56,7 @@ describe('the fidelity app on the local host', () => {
     if (exitCode === undefined) await host?.stop();
   });
 
-  it("a preInvocation hook sees only the trigger input, and an input it adds comes before the context, as the worker calls handler(...inputs, context)", async () => {
+  it('a preInvocation hook sees only the trigger input, and an input it adds comes before the context, as the worker calls handler(...inputs, context)', async () => {
     const res = await fetch(`${host.baseUrl}/api/hooked`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ extra: 'added-by-hook', method: 'GET' });
@@ -90,7 +90,9 @@ describe('the fidelity app on the local host', () => {
       { retryCount: 2, maxRetryCount: 3, exception: 'retryTimer error on attempt 1' },
     ]);
     await host.waitForLog('retryTimer pass on attempt 2');
-    expect(host.logs()).toMatch(/Waiting for `00:00:01` before retrying function execution\. Next attempt: '1'\. Max retry count: '3'/);
+    expect(host.logs()).toMatch(
+      /Waiting for `00:00:01` before retrying function execution\. Next attempt: '1'\. Max retry count: '3'/,
+    );
   });
 
   it('an exponentialBackoff policy stops after maxRetryCount retries', async () => {
@@ -106,7 +108,9 @@ describe('the fidelity app on the local host', () => {
   it('AzureWebJobs.<name>.Disabled (true or 1) keeps a function from running: listed as disabled, HTTP answers 404, a timer never fires', async () => {
     const listing = host.logs().slice(host.logs().indexOf('Functions:'));
     expect(listing).toContain('disabledHttp: httpTrigger (disabled by app setting AzureWebJobs.disabledHttp.Disabled)');
-    expect(listing).toContain('disabledTimer: timerTrigger (disabled by app setting AzureWebJobs.disabledTimer.Disabled)');
+    expect(listing).toContain(
+      'disabledTimer: timerTrigger (disabled by app setting AzureWebJobs.disabledTimer.Disabled)',
+    );
     expect((await fetch(`${host.baseUrl}/api/disabledHttp`)).status).toBe(404);
     // The other runOnStartup timers ran already (retries above), so this one would have too.
     await until(seen, (v) => v.retry.length >= 3);
@@ -115,9 +119,13 @@ describe('the fidelity app on the local host', () => {
 
   it("a binding %Setting% that is not set disables that function with the real host's message; the rest start", () => {
     const logs = host.logs();
-    expect(logs).toContain("Error indexing method 'Functions.unresolvedTimer'. Microsoft.Azure.WebJobs.Host: '%FIDELITY_NO_SUCH_SCHEDULE%' does not resolve to a value.");
+    expect(logs).toContain(
+      "Error indexing method 'Functions.unresolvedTimer'. Microsoft.Azure.WebJobs.Host: '%FIDELITY_NO_SUCH_SCHEDULE%' does not resolve to a value.",
+    );
     expect(logs).toContain("Function 'unresolvedTimer' failed indexing and will be disabled.");
-    expect(logs).toMatch(/Functions in error \(not running\):\s+unresolvedTimer: .*'%FIDELITY_NO_SUCH_SCHEDULE%' does not resolve to a value/);
+    expect(logs).toMatch(
+      /Functions in error \(not running\):\s+unresolvedTimer: .*'%FIDELITY_NO_SUCH_SCHEDULE%' does not resolve to a value/,
+    );
   });
 
   it('appTerminate hooks run at a normal stop (after appStart ran)', async () => {
@@ -130,7 +138,10 @@ describe('the fidelity app on the local host', () => {
 
 describe('start-up failures of the fidelity app', () => {
   it('a retry policy on an HTTP trigger stops start-up naming the function, and appTerminate does not run since appStart never did', async () => {
-    const { code, output } = await runHostToExit({ appDir: APP, env: { FID_KIND: 'http-retry', ServiceBusConnection: await sbConnection() } });
+    const { code, output } = await runHostToExit({
+      appDir: APP,
+      env: { FID_KIND: 'http-retry', ServiceBusConnection: await sbConnection() },
+    });
     expect(code).toBe(1);
     expect(output).toMatch(/Start-up failed/);
     expect(output).toMatch(/Function "retryHttp": retry policies are not supported for httpTrigger functions in Azure/);
@@ -139,24 +150,48 @@ describe('start-up failures of the fidelity app', () => {
   });
 
   it('an unknown retry strategy stops start-up naming the function and the field', async () => {
-    const { code, output } = await runHostToExit({ appDir: APP, env: { FID_KIND: 'bad-retry', ServiceBusConnection: await sbConnection() } });
+    const { code, output } = await runHostToExit({
+      appDir: APP,
+      env: { FID_KIND: 'bad-retry', ServiceBusConnection: await sbConnection() },
+    });
     expect(code).toBe(1);
-    expect(output).toMatch(/Function "badRetryTimer": invalid retry policy: retry\.strategy must be "fixedDelay" or "exponentialBackoff"; found "linear"/);
+    expect(output).toMatch(
+      /Function "badRetryTimer": invalid retry policy: retry\.strategy must be "fixedDelay" or "exponentialBackoff"; found "linear"/,
+    );
   });
 });
 
 describe('retry policy arithmetic (as WebJobs computes it)', () => {
   it('reads the durations @azure/functions registers and backs off exponentially between the bounds', () => {
-    const fixed = parseRetryPolicy({ strategy: 'fixedDelay', retryStrategy: 'fixedDelay', maxRetryCount: 5, delayInterval: { seconds: 3 } });
+    const fixed = parseRetryPolicy({
+      strategy: 'fixedDelay',
+      retryStrategy: 'fixedDelay',
+      maxRetryCount: 5,
+      delayInterval: { seconds: 3 },
+    });
     expect(fixed).toMatchObject({ strategy: 'fixedDelay', maxRetryCount: 5, delayMs: 3000 });
     expect([1, 2, 5].map((n) => retryDelayMs(fixed!, n))).toEqual([3000, 3000, 3000]);
-    const exp = parseRetryPolicy({ strategy: 'exponentialBackoff', maxRetryCount: -1, minimumInterval: { seconds: 2 }, maximumInterval: { seconds: 30 } });
+    const exp = parseRetryPolicy({
+      strategy: 'exponentialBackoff',
+      maxRetryCount: -1,
+      minimumInterval: { seconds: 2 },
+      maximumInterval: { seconds: 30 },
+    });
     // round((2^n - 1) / 2) × minimum, clamped to [minimum, maximum]
     expect([1, 2, 3, 4, 5].map((n) => retryDelayMs(exp!, n))).toEqual([2000, 4000, 8000, 16000, 30000]);
     expect(parseRetryPolicy(undefined)).toBeUndefined();
     expect(() => parseRetryPolicy({ strategy: 'fixedDelay', maxRetryCount: 2 })).toThrow(/delayInterval/);
-    expect(() => parseRetryPolicy({ strategy: 'exponentialBackoff', maxRetryCount: 2, minimumInterval: { seconds: 5 }, maximumInterval: { seconds: 1 } })).toThrow(/maximumInterval/);
-    expect(() => parseRetryPolicy({ strategy: 'fixedDelay', maxRetryCount: -2, delayInterval: { seconds: 1 } })).toThrow(/maxRetryCount/);
+    expect(() =>
+      parseRetryPolicy({
+        strategy: 'exponentialBackoff',
+        maxRetryCount: 2,
+        minimumInterval: { seconds: 5 },
+        maximumInterval: { seconds: 1 },
+      }),
+    ).toThrow(/maximumInterval/);
+    expect(() =>
+      parseRetryPolicy({ strategy: 'fixedDelay', maxRetryCount: -2, delayInterval: { seconds: 1 } }),
+    ).toThrow(/maxRetryCount/);
   });
 });
 

@@ -13,13 +13,20 @@ const BAD = resolve(__dirname, 'fixtures', 'bad-app');
 
 interface TimerLine {
   name: string;
-  timer?: { schedule: { adjustForDST: boolean }; scheduleStatus: { last: string; next: string; lastUpdated: string } | null; isPastDue: boolean };
+  timer?: {
+    schedule: { adjustForDST: boolean };
+    scheduleStatus: { last: string; next: string; lastUpdated: string } | null;
+    isPastDue: boolean;
+  };
   sawAppStart?: boolean;
 }
 
 function readLines(file: string): TimerLine[] {
   try {
-    return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as TimerLine);
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as TimerLine);
   } catch {
     return [];
   }
@@ -34,7 +41,11 @@ describe('timer schedule status across restarts', () => {
     const first = await startHostProcess({ appDir: SAMPLE, stateDir, env: { SIDE_EFFECT_FILE: effects } });
     expect(await first.stop()).toBe(0);
     const statusFile = join(stateDir, 'timers', 'fiveMinutes.json');
-    const stored = JSON.parse(readFileSync(statusFile, 'utf8')) as { last: string | null; next: string; lastUpdated: string };
+    const stored = JSON.parse(readFileSync(statusFile, 'utf8')) as {
+      last: string | null;
+      next: string;
+      lastUpdated: string;
+    };
     const next = Date.parse(stored.next);
     expect(next % 300_000).toBe(0);
     expect(stored.last).toBeNull();
@@ -42,7 +53,14 @@ describe('timer schedule status across restarts', () => {
     // As if the host had run the 5-minute timer 15 minutes ago and then been down: `next` is now in the past.
     const last = next - 15 * 60_000;
     const missed = last + 5 * 60_000;
-    writeFileSync(statusFile, JSON.stringify({ last: new Date(last).toISOString(), next: new Date(missed).toISOString(), lastUpdated: new Date(last).toISOString() }));
+    writeFileSync(
+      statusFile,
+      JSON.stringify({
+        last: new Date(last).toISOString(),
+        next: new Date(missed).toISOString(),
+        lastUpdated: new Date(last).toISOString(),
+      }),
+    );
 
     const second = await startHostProcess({ appDir: SAMPLE, stateDir, env: { SIDE_EFFECT_FILE: effects } });
     try {
@@ -88,24 +106,37 @@ describe('graceful shutdown', () => {
 
 describe('start-up failures', () => {
   it.each([
-    ['cron', /Function "nightlyReport": invalid timer schedule: The schedule expression '0 0 25 \* \* \*' was not recognized.*hour value 25 is out of range 0-23/],
-    ['route', /Function "badRoute": invalid route: route "api\/items\/\{id:nosuchconstraint\}" uses unknown constraint "nosuchconstraint"/],
+    [
+      'cron',
+      /Function "nightlyReport": invalid timer schedule: The schedule expression '0 0 25 \* \* \*' was not recognized.*hour value 25 is out of range 0-23/,
+    ],
+    [
+      'route',
+      /Function "badRoute": invalid route: route "api\/items\/\{id:nosuchconstraint\}" uses unknown constraint "nosuchconstraint"/,
+    ],
     ['trigger', /Function "cosmosWatcher": trigger type "cosmosDBTrigger" is not supported by the local host/],
     ['throw', /Loading index\.js failed: the entry file failed to load/],
-  ])('a bad registration (%s) stops start-up with a non-zero exit naming the function and the problem', async (kind, message) => {
-    const { code, output } = await runHostToExit({ appDir: BAD, env: { BAD_KIND: kind } });
-    expect(code).toBe(1);
-    expect(output).toMatch(/Start-up failed/);
-    expect(output).toMatch(message);
-    expect(output).not.toContain('Host started');
-  });
+  ])(
+    'a bad registration (%s) stops start-up with a non-zero exit naming the function and the problem',
+    async (kind, message) => {
+      const { code, output } = await runHostToExit({ appDir: BAD, env: { BAD_KIND: kind } });
+      expect(code).toBe(1);
+      expect(output).toMatch(/Start-up failed/);
+      expect(output).toMatch(message);
+      expect(output).not.toContain('Host started');
+    },
+  );
 
-  it("a binding %Setting% that is not set does not stop start-up: as the real host, the function is disabled with a message naming the setting", async () => {
+  it('a binding %Setting% that is not set does not stop start-up: as the real host, the function is disabled with a message naming the setting', async () => {
     const host = await startHostProcess({ appDir: BAD, env: { BAD_KIND: 'missing-setting' } });
     try {
       const logs = host.logs();
-      expect(logs).toContain("Error indexing method 'Functions.settingTimer'. Microsoft.Azure.WebJobs.Host: '%NO_SUCH_SCHEDULE_SETTING%' does not resolve to a value.");
-      expect(logs).toMatch(/Functions in error \(not running\):\s+settingTimer: .*'%NO_SUCH_SCHEDULE_SETTING%' does not resolve to a value/);
+      expect(logs).toContain(
+        "Error indexing method 'Functions.settingTimer'. Microsoft.Azure.WebJobs.Host: '%NO_SUCH_SCHEDULE_SETTING%' does not resolve to a value.",
+      );
+      expect(logs).toMatch(
+        /Functions in error \(not running\):\s+settingTimer: .*'%NO_SUCH_SCHEDULE_SETTING%' does not resolve to a value/,
+      );
       expect(logs.slice(logs.indexOf('Functions:'), logs.indexOf('Functions in error'))).not.toContain('settingTimer');
       expect(await (await fetch(`${host.baseUrl}/api/fine`)).text()).toBe('fine');
     } finally {

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { isSubMinute, nextWallOccurrence, parseCron } from '../../timer/ncrontab';
-import { createSchedule, formatTimerDate, parseTimeSpanSchedule, timeZoneFromSettings, UTC } from '../../timer/schedule';
+import {
+  createSchedule,
+  formatTimerDate,
+  parseTimeSpanSchedule,
+  timeZoneFromSettings,
+  UTC,
+} from '../../timer/schedule';
 
 const at = (iso: string) => Date.parse(iso);
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
@@ -21,40 +27,64 @@ function nextN(expr: string, from: string, n: number): (string | undefined)[] {
 
 describe('NCRONTAB parsing', () => {
   it('reads six fields with seconds first', () => {
-    expect(nextN('*/15 * * * * *', '2024-01-01T00:00:00Z', 3)).toEqual(['2024-01-01T00:00:15.000Z', '2024-01-01T00:00:30.000Z', '2024-01-01T00:00:45.000Z']);
+    expect(nextN('*/15 * * * * *', '2024-01-01T00:00:00Z', 3)).toEqual([
+      '2024-01-01T00:00:15.000Z',
+      '2024-01-01T00:00:30.000Z',
+      '2024-01-01T00:00:45.000Z',
+    ]);
   });
 
   it('reads five fields as minute-based with seconds = 0, as the Functions host does', () => {
-    expect(nextN('*/5 * * * *', '2024-01-01T00:00:00Z', 2)).toEqual(['2024-01-01T00:05:00.000Z', '2024-01-01T00:10:00.000Z']);
+    expect(nextN('*/5 * * * *', '2024-01-01T00:00:00Z', 2)).toEqual([
+      '2024-01-01T00:05:00.000Z',
+      '2024-01-01T00:10:00.000Z',
+    ]);
   });
 
   it('supports lists, ranges and stepped ranges', () => {
     expect(nextN('0 0 9-17/4,20 * * *', '2024-01-01T00:00:00Z', 5)).toEqual([
-      '2024-01-01T09:00:00.000Z', '2024-01-01T13:00:00.000Z', '2024-01-01T17:00:00.000Z', '2024-01-01T20:00:00.000Z', '2024-01-02T09:00:00.000Z',
+      '2024-01-01T09:00:00.000Z',
+      '2024-01-01T13:00:00.000Z',
+      '2024-01-01T17:00:00.000Z',
+      '2024-01-01T20:00:00.000Z',
+      '2024-01-02T09:00:00.000Z',
     ]);
   });
 
   it('reads `n/s` as from n to the end of the range every s', () => {
     expect(nextN('5/20 * * * * *', '2024-01-01T00:00:00Z', 4)).toEqual([
-      '2024-01-01T00:00:05.000Z', '2024-01-01T00:00:25.000Z', '2024-01-01T00:00:45.000Z', '2024-01-01T00:01:05.000Z',
+      '2024-01-01T00:00:05.000Z',
+      '2024-01-01T00:00:25.000Z',
+      '2024-01-01T00:00:45.000Z',
+      '2024-01-01T00:01:05.000Z',
     ]);
   });
 
   it('accepts month and day names in any case, short or long', () => {
     // 2024-01-01 is a Monday.
-    expect(nextN('0 30 9 * Jan,FEB MON-wed', '2024-01-01T10:00:00Z', 3)).toEqual(['2024-01-02T09:30:00.000Z', '2024-01-03T09:30:00.000Z', '2024-01-08T09:30:00.000Z']);
+    expect(nextN('0 30 9 * Jan,FEB MON-wed', '2024-01-01T10:00:00Z', 3)).toEqual([
+      '2024-01-02T09:30:00.000Z',
+      '2024-01-03T09:30:00.000Z',
+      '2024-01-08T09:30:00.000Z',
+    ]);
     expect(nextN('0 0 12 * * Friday', '2024-01-01T00:00:00Z', 1)).toEqual(['2024-01-05T12:00:00.000Z']);
     expect(nextN('0 0 0 1 march *', '2024-01-01T00:00:00Z', 1)).toEqual(['2024-03-01T00:00:00.000Z']);
   });
 
   it('requires both day-of-month and day-of-week to match (NCrontab semantics, not Vixie OR)', () => {
     // The 13th that is a Friday: September 2024, then December 2024.
-    expect(nextN('0 0 0 13 * 5', '2024-01-01T00:00:00Z', 2)).toEqual(['2024-09-13T00:00:00.000Z', '2024-12-13T00:00:00.000Z']);
+    expect(nextN('0 0 0 13 * 5', '2024-01-01T00:00:00Z', 2)).toEqual([
+      '2024-09-13T00:00:00.000Z',
+      '2024-12-13T00:00:00.000Z',
+    ]);
   });
 
   it('finds Feb 29 in the next leap year and skips months without day 31', () => {
     expect(nextN('0 0 0 29 2 *', '2024-03-01T00:00:00Z', 1)).toEqual(['2028-02-29T00:00:00.000Z']);
-    expect(nextN('0 0 0 31 * *', '2024-01-31T00:00:00Z', 2)).toEqual(['2024-03-31T00:00:00.000Z', '2024-05-31T00:00:00.000Z']);
+    expect(nextN('0 0 0 31 * *', '2024-01-31T00:00:00Z', 2)).toEqual([
+      '2024-03-31T00:00:00.000Z',
+      '2024-05-31T00:00:00.000Z',
+    ]);
   });
 
   it('returns the next occurrence strictly after the given time', () => {
@@ -140,7 +170,9 @@ describe('time zones', () => {
   });
 
   it('rejects an unknown zone naming the setting', () => {
-    expect(() => timeZoneFromSettings({ WEBSITE_TIME_ZONE: 'Mars/Olympus' })).toThrow(/WEBSITE_TIME_ZONE "Mars\/Olympus" is not a known IANA time zone/);
+    expect(() => timeZoneFromSettings({ WEBSITE_TIME_ZONE: 'Mars/Olympus' })).toThrow(
+      /WEBSITE_TIME_ZONE "Mars\/Olympus" is not a known IANA time zone/,
+    );
   });
 });
 

@@ -46,8 +46,18 @@ describe('route templates', () => {
   });
 
   it('orders more specific routes first (literal > constrained > free > catch-all)', () => {
-    const routes = [compileRoute('api', '{*rest}'), compileRoute('api', 'items/{id}'), compileRoute('api', 'items/{id:int}'), compileRoute('api', 'items/new')];
-    expect(routes.sort(compareSpecificity).map((r) => r.template)).toEqual(['api/items/new', 'api/items/{id:int}', 'api/items/{id}', 'api/{*rest}']);
+    const routes = [
+      compileRoute('api', '{*rest}'),
+      compileRoute('api', 'items/{id}'),
+      compileRoute('api', 'items/{id:int}'),
+      compileRoute('api', 'items/new'),
+    ];
+    expect(routes.sort(compareSpecificity).map((r) => r.template)).toEqual([
+      'api/items/new',
+      'api/items/{id:int}',
+      'api/items/{id}',
+      'api/{*rest}',
+    ]);
   });
 
   it.each([

@@ -32,7 +32,10 @@ describe('local host on the sample app', () => {
 
   beforeAll(async () => {
     sideEffects = join(mkdtempSync(join(tmpdir(), 'devhost-se-')), 'effects.ndjson');
-    host = await startHostProcess({ appDir: APP, env: { SIDE_EFFECT_FILE: sideEffects, OVERRIDDEN_BY_ENV: 'from-real-env' } });
+    host = await startHostProcess({
+      appDir: APP,
+      env: { SIDE_EFFECT_FILE: sideEffects, OVERRIDDEN_BY_ENV: 'from-real-env' },
+    });
     keys = JSON.parse(readFileSync(join(host.stateDir, 'keys.json'), 'utf8')) as typeof keys;
   });
 
@@ -46,7 +49,9 @@ describe('local host on the sample app', () => {
     const logs = host.logs();
     expect(logs).toMatch(/echo: \[GET,POST\] http:\/\/127\.0\.0\.1:\d+\/api\/echo\/\{name\?\}/);
     expect(logs).toMatch(/secret: \[GET\] http:\/\/127\.0\.0\.1:\d+\/api\/secret {2}\(auth: function\)/);
-    expect(logs).toMatch(/tick: timerTrigger {2}Cron: '\*\/2 \* \* \* \* \*' {2}next: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00/);
+    expect(logs).toMatch(
+      /tick: timerTrigger {2}Cron: '\*\/2 \* \* \* \* \*' {2}next: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00/,
+    );
     expect(logs).toContain(`default function key: ${keys.hostKeys['default']}`);
   });
 
@@ -58,7 +63,13 @@ describe('local host on the sample app', () => {
     // As the Functions host writes it (ASP.NET Core Response.Cookies.Append: lower-case attributes, path / by default).
     expect(res.headers.get('set-cookie')).toBe('session=a%20b; path=/; httponly');
     const body = (await res.json()) as Record<string, unknown>;
-    expect(body).toMatchObject({ method: 'GET', params: { name: 'bob' }, custom: 'c1', functionName: 'echo', user: null });
+    expect(body).toMatchObject({
+      method: 'GET',
+      params: { name: 'bob' },
+      custom: 'c1',
+      functionName: 'echo',
+      user: null,
+    });
     // Azure hands repeated query keys to the worker joined with a comma.
     expect(body['query']).toEqual({ tag: 'a,b', x: '1' });
     expect(body['queryAll']).toEqual(['a,b']);
@@ -66,13 +77,31 @@ describe('local host on the sample app', () => {
   });
 
   it('passes the request body and content type through, and omits an optional route parameter', async () => {
-    const res = await get('/api/echo', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello body' });
-    expect(await res.json()).toMatchObject({ method: 'POST', params: {}, body: 'hello body', contentType: 'text/plain' });
+    const res = await get('/api/echo', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'hello body',
+    });
+    expect(await res.json()).toMatchObject({
+      method: 'POST',
+      params: {},
+      body: 'hello body',
+      contentType: 'text/plain',
+    });
   });
 
   it('parses request.user from the x-ms-client-principal headers', async () => {
-    const principal = Buffer.from(JSON.stringify({ auth_typ: 'aad', claims: [], name_typ: 'name', role_typ: 'roles' })).toString('base64');
-    const res = await get('/api/echo', { headers: { 'x-ms-client-principal': principal, 'x-ms-client-principal-id': 'user-1', 'x-ms-client-principal-idp': 'aad', 'x-ms-client-principal-name': 'u' } });
+    const principal = Buffer.from(
+      JSON.stringify({ auth_typ: 'aad', claims: [], name_typ: 'name', role_typ: 'roles' }),
+    ).toString('base64');
+    const res = await get('/api/echo', {
+      headers: {
+        'x-ms-client-principal': principal,
+        'x-ms-client-principal-id': 'user-1',
+        'x-ms-client-principal-idp': 'aad',
+        'x-ms-client-principal-name': 'u',
+      },
+    });
     expect(((await res.json()) as { user: unknown }).user).toEqual({ type: 'AppService', id: 'user-1' });
   });
 
@@ -89,10 +118,14 @@ describe('local host on the sample app', () => {
     const fnKey = keys.hostKeys['default']!;
     expect((await get('/api/secret')).status).toBe(401);
     expect((await get('/api/secret', { headers: { 'x-functions-key': 'wrong' } })).status).toBe(401);
-    expect(await (await get('/api/secret', { headers: { 'x-functions-key': fnKey } })).text()).toBe('function-level ok');
+    expect(await (await get('/api/secret', { headers: { 'x-functions-key': fnKey } })).text()).toBe(
+      'function-level ok',
+    );
     expect((await get(`/api/secret?code=${encodeURIComponent(fnKey)}`)).status).toBe(200);
     expect((await get('/api/admin-only', { headers: { 'x-functions-key': fnKey } })).status).toBe(401);
-    expect(await (await get('/api/admin-only', { headers: { 'x-functions-key': keys.masterKey } })).text()).toBe('admin ok');
+    expect(await (await get('/api/admin-only', { headers: { 'x-functions-key': keys.masterKey } })).text()).toBe(
+      'admin ok',
+    );
   });
 
   it('answers 500 with the invocation id when a handler throws, logs the error with that id, and keeps serving', async () => {
@@ -108,7 +141,9 @@ describe('local host on the sample app', () => {
     const res = await get('/api/hang');
     expect(res.status).toBe(500);
     const { invocationId } = (await res.json()) as { invocationId: string };
-    expect(host.logs()).toContain(`Timeout value of 00:00:02 exceeded by function 'Functions.hang' (Id: '${invocationId}')`);
+    expect(host.logs()).toContain(
+      `Timeout value of 00:00:02 exceeded by function 'Functions.hang' (Id: '${invocationId}')`,
+    );
     expect((await get('/api/items/2')).status).toBe(200);
   });
 
@@ -120,11 +155,17 @@ describe('local host on the sample app', () => {
   });
 
   it('applies local.settings.json Values without overriding the real environment', async () => {
-    expect(await (await get('/api/settings')).json()).toEqual({ fromSettings: 'from-local-settings', overridden: 'from-real-env' });
+    expect(await (await get('/api/settings')).json()).toEqual({
+      fromSettings: 'from-local-settings',
+      overridden: 'from-real-env',
+    });
   });
 
   it('answers a CORS preflight for an origin in Host.CORS and adds no CORS headers for others', async () => {
-    const ok = await get('/api/echo', { method: 'OPTIONS', headers: { origin: 'https://allowed.example', 'access-control-request-method': 'POST' } });
+    const ok = await get('/api/echo', {
+      method: 'OPTIONS',
+      headers: { origin: 'https://allowed.example', 'access-control-request-method': 'POST' },
+    });
     expect(ok.status).toBe(204);
     expect(ok.headers.get('access-control-allow-origin')).toBe('https://allowed.example');
     const other = await get('/api/items/3', { headers: { origin: 'https://evil.example' } });
@@ -152,17 +193,26 @@ describe('local host on the sample app', () => {
       return ticks.length >= 3 ? ticks : undefined;
     });
     // A sub-minute schedule is not monitored (as in Azure): scheduleStatus is null.
-    for (const r of runs) expect(r.timer).toEqual({ schedule: { adjustForDST: true }, scheduleStatus: null, isPastDue: false });
+    for (const r of runs)
+      expect(r.timer).toEqual({ schedule: { adjustForDST: true }, scheduleStatus: null, isPastDue: false });
     expect(host.logs()).toContain("Timer 'tick' runs on start-up");
     const file = readFileSync(sideEffects, 'utf8');
     expect(file.split('\n').filter((l) => l.includes('"tick"')).length).toBeGreaterThanOrEqual(3);
   });
 
   it('never overlaps runs of one timer, even when a run outlasts the schedule interval', async () => {
-    const runs = await waitFor('three finished overlap runs', async () => {
-      const all = (await (await get('/api/overlap-runs')).json()) as { start: number; end?: number; concurrent: number }[];
-      return all.filter((r) => r.end !== undefined).length >= 3 ? all : undefined;
-    }, 30_000);
+    const runs = await waitFor(
+      'three finished overlap runs',
+      async () => {
+        const all = (await (await get('/api/overlap-runs')).json()) as {
+          start: number;
+          end?: number;
+          concurrent: number;
+        }[];
+        return all.filter((r) => r.end !== undefined).length >= 3 ? all : undefined;
+      },
+      30_000,
+    );
     for (const r of runs) expect(r.concurrent).toBe(1);
     for (let i = 1; i < runs.length; i++) expect(runs[i]!.start).toBeGreaterThanOrEqual(runs[i - 1]!.end!);
   });

@@ -16,25 +16,38 @@ const NEW_MASTER = 'new-master-key-0123456789abcdef';
 
 describe('host setting names', () => {
   it('still reads the old STAGECRAFT_* names when the DEVHOST_* ones are not set', () => {
-    const keys = loadKeys(state(), { STAGECRAFT_MASTER_KEY: OLD_MASTER, STAGECRAFT_FUNCTION_KEY: 'old-function-key', STAGECRAFT_FUNCTION_KEYS: 'ci=old-ci-key' });
+    const keys = loadKeys(state(), {
+      STAGECRAFT_MASTER_KEY: OLD_MASTER,
+      STAGECRAFT_FUNCTION_KEY: 'old-function-key',
+      STAGECRAFT_FUNCTION_KEYS: 'ci=old-ci-key',
+    });
     expect(keys.masterKey).toBe(OLD_MASTER);
     expect(keys.hostKeys['default']).toBe('old-function-key');
     expect(keys.hostKeys['ci']).toBe('old-ci-key');
     // Old names satisfy the non-loopback rule too.
-    expect(() => assertKeysForListenHost('0.0.0.0', { STAGECRAFT_MASTER_KEY: OLD_MASTER, STAGECRAFT_FUNCTION_KEY: OLD_MASTER })).not.toThrow();
+    expect(() =>
+      assertKeysForListenHost('0.0.0.0', { STAGECRAFT_MASTER_KEY: OLD_MASTER, STAGECRAFT_FUNCTION_KEY: OLD_MASTER }),
+    ).not.toThrow();
     expect(hostSetting({ STAGECRAFT_LOG_FORMAT: 'json' }, 'LOG_FORMAT')).toBe('json');
   });
 
   it('the DEVHOST_* name wins over the old one when both are set', () => {
     const keys = loadKeys(state(), {
-      STAGECRAFT_MASTER_KEY: OLD_MASTER, DEVHOST_MASTER_KEY: NEW_MASTER,
-      STAGECRAFT_FUNCTION_KEY: 'old-function-key', DEVHOST_FUNCTION_KEY: 'new-function-key',
+      STAGECRAFT_MASTER_KEY: OLD_MASTER,
+      DEVHOST_MASTER_KEY: NEW_MASTER,
+      STAGECRAFT_FUNCTION_KEY: 'old-function-key',
+      DEVHOST_FUNCTION_KEY: 'new-function-key',
     });
     expect(keys.masterKey).toBe(NEW_MASTER);
     expect(keys.hostKeys['default']).toBe('new-function-key');
     // A short new key is refused even though the old one would pass: the rule reads the name that wins.
-    expect(() => assertKeysForListenHost('0.0.0.0', { STAGECRAFT_MASTER_KEY: OLD_MASTER, DEVHOST_MASTER_KEY: 'short', DEVHOST_FUNCTION_KEY: NEW_MASTER }))
-      .toThrow(/DEVHOST_MASTER_KEY is shorter than/);
+    expect(() =>
+      assertKeysForListenHost('0.0.0.0', {
+        STAGECRAFT_MASTER_KEY: OLD_MASTER,
+        DEVHOST_MASTER_KEY: 'short',
+        DEVHOST_FUNCTION_KEY: NEW_MASTER,
+      }),
+    ).toThrow(/DEVHOST_MASTER_KEY is shorter than/);
   });
 
   it('names only the DEVHOST_* spelling in messages', () => {

@@ -37,14 +37,22 @@ describe('timer listener', () => {
     const { store, calls, listener } = setup({ now: '2024-01-01T00:01:00Z' });
     listener.start();
     await listener.stop(100);
-    expect(store.read('job')).toEqual({ last: null, next: at('2024-01-01T00:05:00Z'), lastUpdated: at('2024-01-01T00:01:00Z') });
+    expect(store.read('job')).toEqual({
+      last: null,
+      next: at('2024-01-01T00:05:00Z'),
+      lastUpdated: at('2024-01-01T00:01:00Z'),
+    });
     expect(listener.nextOccurrence).toBe(at('2024-01-01T00:05:00Z'));
     expect(calls).toHaveLength(0);
   });
 
   it('runs once with isPastDue when the recorded next occurrence has passed, then records the run', async () => {
     const t = setup({ now: '2024-01-01T01:00:00Z' });
-    t.store.write('job', { last: at('2024-01-01T00:40:00Z'), next: at('2024-01-01T00:45:00Z'), lastUpdated: at('2024-01-01T00:40:00Z') });
+    t.store.write('job', {
+      last: at('2024-01-01T00:40:00Z'),
+      next: at('2024-01-01T00:45:00Z'),
+      lastUpdated: at('2024-01-01T00:40:00Z'),
+    });
     t.listener.start();
     await t.firstCall;
     await t.listener.stop(1000);
@@ -53,21 +61,37 @@ describe('timer listener', () => {
       reason: 'pastDue',
       input: {
         schedule: { adjustForDST: true },
-        scheduleStatus: { last: '2024-01-01T00:40:00+00:00', next: '2024-01-01T00:45:00+00:00', lastUpdated: '2024-01-01T00:40:00+00:00' },
+        scheduleStatus: {
+          last: '2024-01-01T00:40:00+00:00',
+          next: '2024-01-01T00:45:00+00:00',
+          lastUpdated: '2024-01-01T00:40:00+00:00',
+        },
         isPastDue: true,
       },
     });
-    expect(t.store.read('job')).toEqual({ last: at('2024-01-01T01:00:00Z'), next: at('2024-01-01T01:05:00Z'), lastUpdated: at('2024-01-01T01:00:00Z') });
+    expect(t.store.read('job')).toEqual({
+      last: at('2024-01-01T01:00:00Z'),
+      next: at('2024-01-01T01:05:00Z'),
+      lastUpdated: at('2024-01-01T01:00:00Z'),
+    });
   });
 
   it('treats a changed schedule as a new one instead of a missed run', async () => {
     // Stored for an hourly schedule; the function now runs every 5 minutes.
     const t = setup({ now: '2024-01-01T03:00:30Z' });
-    t.store.write('job', { last: at('2024-01-01T01:00:00Z'), next: at('2024-01-01T02:00:00Z'), lastUpdated: at('2024-01-01T01:00:00Z') });
+    t.store.write('job', {
+      last: at('2024-01-01T01:00:00Z'),
+      next: at('2024-01-01T02:00:00Z'),
+      lastUpdated: at('2024-01-01T01:00:00Z'),
+    });
     t.listener.start();
     await t.listener.stop(100);
     expect(t.calls).toHaveLength(0);
-    expect(t.store.read('job')).toEqual({ last: null, next: at('2024-01-01T03:05:00Z'), lastUpdated: at('2024-01-01T03:00:30Z') });
+    expect(t.store.read('job')).toEqual({
+      last: null,
+      next: at('2024-01-01T03:05:00Z'),
+      lastUpdated: at('2024-01-01T03:00:30Z'),
+    });
   });
 
   it('runs on start-up when asked, with scheduleStatus null when the timer is not monitored', async () => {
@@ -75,7 +99,10 @@ describe('timer listener', () => {
     t.listener.start();
     await t.firstCall;
     await t.listener.stop(1000);
-    expect(t.calls[0]).toEqual({ reason: 'runOnStartup', input: { schedule: { adjustForDST: true }, scheduleStatus: null, isPastDue: false } });
+    expect(t.calls[0]).toEqual({
+      reason: 'runOnStartup',
+      input: { schedule: { adjustForDST: true }, scheduleStatus: null, isPastDue: false },
+    });
     expect(t.store.read('job')).toBeUndefined();
   });
 
@@ -84,6 +111,10 @@ describe('timer listener', () => {
     t.listener.start();
     await t.firstCall;
     await t.listener.stop(1000);
-    expect(t.calls[0]!.input.scheduleStatus).toEqual({ last: '0001-01-01T00:00:00', next: '2024-01-01T00:05:00+00:00', lastUpdated: '0001-01-01T00:00:00' });
+    expect(t.calls[0]!.input.scheduleStatus).toEqual({
+      last: '0001-01-01T00:00:00',
+      next: '2024-01-01T00:05:00+00:00',
+      lastUpdated: '0001-01-01T00:00:00',
+    });
   });
 });

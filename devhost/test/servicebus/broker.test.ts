@@ -17,7 +17,10 @@ beforeAll(async () => {
       [
         { Name: 'basic' },
         { Name: 'ids' },
-        { Name: 'dedup', Properties: { RequiresDuplicateDetection: true, DuplicateDetectionHistoryTimeWindow: 'PT2S' } },
+        {
+          Name: 'dedup',
+          Properties: { RequiresDuplicateDetection: true, DuplicateDetectionHistoryTimeWindow: 'PT2S' },
+        },
         { Name: 'sched' },
         { Name: 'ttl', Properties: { DeadLetteringOnMessageExpiration: true } },
         { Name: 'ttl-drop' },
@@ -33,8 +36,30 @@ beforeAll(async () => {
         {
           Name: 'events',
           Subscriptions: [
-            { Name: 'red', Rules: [{ Name: 'red-only', Properties: { FilterType: 'Sql', SqlFilter: { SqlExpression: "color = 'red' AND sys.Label LIKE 'run.%'" } } }] },
-            { Name: 'corr', Rules: [{ Name: 'c', Properties: { FilterType: 'Correlation', CorrelationFilter: { CorrelationId: 'abc', Properties: { stage: 'train' } } } }] },
+            {
+              Name: 'red',
+              Rules: [
+                {
+                  Name: 'red-only',
+                  Properties: {
+                    FilterType: 'Sql',
+                    SqlFilter: { SqlExpression: "color = 'red' AND sys.Label LIKE 'run.%'" },
+                  },
+                },
+              ],
+            },
+            {
+              Name: 'corr',
+              Rules: [
+                {
+                  Name: 'c',
+                  Properties: {
+                    FilterType: 'Correlation',
+                    CorrelationFilter: { CorrelationId: 'abc', Properties: { stage: 'train' } },
+                  },
+                },
+              ],
+            },
             { Name: 'all' },
           ],
         },
@@ -47,13 +72,25 @@ afterAll(async () => {
   await b.stop();
 });
 
-async function drain(queue: string, n: number, wait = 1000, sub?: { subQueueType?: 'deadLetter'; topicSub?: string }): Promise<ServiceBusReceivedMessage[]> {
+async function drain(
+  queue: string,
+  n: number,
+  wait = 1000,
+  sub?: { subQueueType?: 'deadLetter'; topicSub?: string },
+): Promise<ServiceBusReceivedMessage[]> {
   const receiver = sub?.topicSub
-    ? b.client.createReceiver(queue, sub.topicSub, { receiveMode: 'receiveAndDelete', ...(sub.subQueueType ? { subQueueType: sub.subQueueType } : {}) })
-    : b.client.createReceiver(queue, { receiveMode: 'receiveAndDelete', ...(sub?.subQueueType ? { subQueueType: sub.subQueueType } : {}) });
+    ? b.client.createReceiver(queue, sub.topicSub, {
+        receiveMode: 'receiveAndDelete',
+        ...(sub.subQueueType ? { subQueueType: sub.subQueueType } : {}),
+      })
+    : b.client.createReceiver(queue, {
+        receiveMode: 'receiveAndDelete',
+        ...(sub?.subQueueType ? { subQueueType: sub.subQueueType } : {}),
+      });
   const out: ServiceBusReceivedMessage[] = [];
   const deadline = Date.now() + wait;
-  while (out.length < n && Date.now() < deadline) out.push(...(await receiver.receiveMessages(n - out.length, { maxWaitTimeInMs: 300 })));
+  while (out.length < n && Date.now() < deadline)
+    out.push(...(await receiver.receiveMessages(n - out.length, { maxWaitTimeInMs: 300 })));
   await receiver.close();
   return out;
 }
@@ -65,7 +102,9 @@ describe('send', () => {
     await sender.sendMessages([{ body: 'array-1' }, { body: 'array-2', applicationProperties: { n: 2 } }]);
     const batch = await sender.createMessageBatch();
     expect(batch.tryAddMessage({ body: Buffer.from([1, 2, 3]) })).toBe(true);
-    expect(batch.tryAddMessage({ body: 42, contentType: 'application/json', subject: 'num', correlationId: 'c-1' })).toBe(true);
+    expect(
+      batch.tryAddMessage({ body: 42, contentType: 'application/json', subject: 'num', correlationId: 'c-1' }),
+    ).toBe(true);
     await sender.sendMessages(batch);
     await sender.close();
     const got = await drain('basic', 5);
@@ -119,7 +158,9 @@ describe('scheduling and expiry', () => {
     await b.clock.advance(3_600_000 + 300);
     const got = await drain('sched', 3, 1000);
     expect(got.map(bodyOf).sort()).toEqual(['enqueue-time', 'scheduled']);
-    expect(got.every((m) => m.enqueuedTimeUtc !== undefined && m.enqueuedTimeUtc.getTime() >= at.getTime() - 5)).toBe(true);
+    expect(got.every((m) => m.enqueuedTimeUtc !== undefined && m.enqueuedTimeUtc.getTime() >= at.getTime() - 5)).toBe(
+      true,
+    );
     await sender.close();
   });
 
@@ -148,15 +189,27 @@ describe('scheduling and expiry', () => {
 describe('peek-lock settlement', () => {
   it('complete removes, abandon (with property changes) redelivers with deliveryCount+1, deadLetter carries reason and description, defer + receiveDeferredMessages works', async () => {
     const sender = b.client.createSender('settle');
-    await sender.sendMessages(['complete', 'abandon', 'deadletter', 'defer'].map((body) => ({ body, applicationProperties: { tag: 'orig' } })));
+    await sender.sendMessages(
+      ['complete', 'abandon', 'deadletter', 'defer'].map((body) => ({ body, applicationProperties: { tag: 'orig' } })),
+    );
     const receiver = b.client.createReceiver('settle', { maxAutoLockRenewalDurationInMs: 0 });
     const msgs = await receiver.receiveMessages(4, { maxWaitTimeInMs: 1000 });
     expect(msgs.map(bodyOf)).toEqual(['complete', 'abandon', 'deadletter', 'defer']);
-    expect(msgs.every((m) => m.deliveryCount === 0 && typeof m.lockToken === 'string' && m.lockedUntilUtc !== undefined)).toBe(true);
-    const [c, a, d, f] = msgs as [ServiceBusReceivedMessage, ServiceBusReceivedMessage, ServiceBusReceivedMessage, ServiceBusReceivedMessage];
+    expect(
+      msgs.every((m) => m.deliveryCount === 0 && typeof m.lockToken === 'string' && m.lockedUntilUtc !== undefined),
+    ).toBe(true);
+    const [c, a, d, f] = msgs as [
+      ServiceBusReceivedMessage,
+      ServiceBusReceivedMessage,
+      ServiceBusReceivedMessage,
+      ServiceBusReceivedMessage,
+    ];
     await receiver.completeMessage(c);
     await receiver.abandonMessage(a, { tag: 'changed', extra: 7 });
-    await receiver.deadLetterMessage(d, { deadLetterReason: 'BadInput', deadLetterErrorDescription: 'field x missing' });
+    await receiver.deadLetterMessage(d, {
+      deadLetterReason: 'BadInput',
+      deadLetterErrorDescription: 'field x missing',
+    });
     await receiver.deferMessage(f);
 
     const again = await receiver.receiveMessages(4, { maxWaitTimeInMs: 600 });
@@ -172,7 +225,9 @@ describe('peek-lock settlement', () => {
     await expect(receiver.receiveDeferredMessages([f.sequenceNumber!])).rejects.toThrow();
 
     const dead = await drain('settle', 1, 1000, { subQueueType: 'deadLetter' });
-    expect(dead.map((m) => [bodyOf(m), m.deadLetterReason, m.deadLetterErrorDescription, m.deadLetterSource])).toEqual([['deadletter', 'BadInput', 'field x missing', 'settle']]);
+    expect(dead.map((m) => [bodyOf(m), m.deadLetterReason, m.deadLetterErrorDescription, m.deadLetterSource])).toEqual([
+      ['deadletter', 'BadInput', 'field x missing', 'settle'],
+    ]);
     expect(await drain('settle', 1, 300)).toEqual([]);
     await receiver.close();
     await sender.close();
@@ -182,7 +237,10 @@ describe('peek-lock settlement', () => {
     const sender = b.client.createSender('locks');
     await sender.sendMessages([{ body: 'renewed' }, { body: 'expires' }]);
     const receiver = b.client.createReceiver('locks', { maxAutoLockRenewalDurationInMs: 0 });
-    const [r, e] = (await receiver.receiveMessages(2, { maxWaitTimeInMs: 1000 })) as [ServiceBusReceivedMessage, ServiceBusReceivedMessage];
+    const [r, e] = (await receiver.receiveMessages(2, { maxWaitTimeInMs: 1000 })) as [
+      ServiceBusReceivedMessage,
+      ServiceBusReceivedMessage,
+    ];
     const before = r.lockedUntilUtc!.getTime();
     await b.clock.advance(10_000);
     const until = await receiver.renewMessageLock(r);
@@ -303,7 +361,13 @@ describe('topics', () => {
     await sender.close();
     expect((await drain('events', 5, 800, { topicSub: 'red' })).map(bodyOf)).toEqual(['red-run']);
     expect((await drain('events', 5, 800, { topicSub: 'corr' })).map(bodyOf)).toEqual(['corr']);
-    expect((await drain('events', 5, 1000, { topicSub: 'all' })).map(bodyOf)).toEqual(['red-run', 'red-other', 'blue-run', 'corr', 'corr-wrong-stage']);
+    expect((await drain('events', 5, 1000, { topicSub: 'all' })).map(bodyOf)).toEqual([
+      'red-run',
+      'red-other',
+      'blue-run',
+      'corr',
+      'corr-wrong-stage',
+    ]);
   });
 });
 
@@ -328,13 +392,21 @@ describe('errors', () => {
 
   it('answers a $management operation it does not know with 501 naming it; known operations are answered (an empty peek: 204, no body)', async () => {
     const target = { host: '127.0.0.1', port: b.emulator.port, keyName: DEFAULT_SAS_KEY_NAME, key: DEFAULT_SAS_KEY };
-    await expect(managementRequest(target, 'basic', 'com.example:no-such-operation', {})).rejects.toThrow(/\(501\).*'com\.example:no-such-operation' is not supported/);
-    await expect(managementRequest(target, 'basic', 'com.microsoft:add-rule', {})).rejects.toThrow(/\(501\).*Rule management/);
-    await expect(managementRequest(target, 'basic', 'com.microsoft:peek-message', { 'message-count': 1 })).resolves.toBeNull();
+    await expect(managementRequest(target, 'basic', 'com.example:no-such-operation', {})).rejects.toThrow(
+      /\(501\).*'com\.example:no-such-operation' is not supported/,
+    );
+    await expect(managementRequest(target, 'basic', 'com.microsoft:add-rule', {})).rejects.toThrow(
+      /\(501\).*Rule management/,
+    );
+    await expect(
+      managementRequest(target, 'basic', 'com.microsoft:peek-message', { 'message-count': 1 }),
+    ).resolves.toBeNull();
   });
 
   it('refuses a token signed with the wrong key with UnauthorizedAccess', async () => {
-    const bad = new ServiceBusClient(b.connectionString.replace(/SharedAccessKey=[^;]+/, 'SharedAccessKey=wrong-key'), { retryOptions: { maxRetries: 0, timeoutInMs: 5000 } });
+    const bad = new ServiceBusClient(b.connectionString.replace(/SharedAccessKey=[^;]+/, 'SharedAccessKey=wrong-key'), {
+      retryOptions: { maxRetries: 0, timeoutInMs: 5000 },
+    });
     const err = await bad
       .createSender('basic')
       .sendMessages({ body: 1 })

@@ -18,7 +18,12 @@ afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
 async function run(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await servicebusCommand(args, { appDir: stateDir, stateDir, out: (l) => out.push(l), err: (l) => err.push(l) });
+  const code = await servicebusCommand(args, {
+    appDir: stateDir,
+    stateDir,
+    out: (l) => out.push(l),
+    err: (l) => err.push(l),
+  });
   return { code, out, err };
 }
 
@@ -41,14 +46,22 @@ it('lists entities with counts, peeks active and dead-lettered messages, and res
     await sender.scheduleMessages({ body: 'later' }, new Date(Date.now() + 3_600_000));
     const receiver = client.createReceiver('jobs');
     const [first, second] = await receiver.receiveMessages(2, { maxWaitTimeInMs: 1000 });
-    await receiver.deadLetterMessage(first!, { deadLetterReason: 'Invalid', deadLetterErrorDescription: 'job 1 is bad' });
-    await receiver.deadLetterMessage(second!, { deadLetterReason: 'Invalid', deadLetterErrorDescription: 'job 2 is bad' });
+    await receiver.deadLetterMessage(first!, {
+      deadLetterReason: 'Invalid',
+      deadLetterErrorDescription: 'job 1 is bad',
+    });
+    await receiver.deadLetterMessage(second!, {
+      deadLetterReason: 'Invalid',
+      deadLetterErrorDescription: 'job 2 is bad',
+    });
     await receiver.close();
 
     const dead = (await run(['peek', 'jobs', '--dlq'])).out.map((l) => JSON.parse(l) as Record<string, unknown>);
     const live = await run(['resubmit', 'jobs', '--sequence', String(dead[1]?.['sequenceNumber'])]);
     expect(live.err).toEqual([]);
-    expect(live.out[0]).toMatch(/^Resubmitted 1 dead-lettered message\(s\) to jobs \(through the running broker on port \d+\)\.$/);
+    expect(live.out[0]).toMatch(
+      /^Resubmitted 1 dead-lettered message\(s\) to jobs \(through the running broker on port \d+\)\.$/,
+    );
     const back = await client.createReceiver('jobs').peekMessages(10);
     expect(back.map((m) => m.body as unknown)).toEqual([{ job: 3 }, 'later', { job: 2 }]);
   });
@@ -67,7 +80,9 @@ it('lists entities with counts, peeks active and dead-lettered messages, and res
 
   const dlq = await run(['peek', 'jobs', '--dlq']);
   const dead = dlq.out.map((l) => JSON.parse(l) as Record<string, unknown>);
-  expect(dead.map((r) => [r['body'], (r['applicationProperties'] as Record<string, unknown>)['DeadLetterReason']])).toEqual([[{ job: 1 }, 'Invalid']]);
+  expect(
+    dead.map((r) => [r['body'], (r['applicationProperties'] as Record<string, unknown>)['DeadLetterReason']]),
+  ).toEqual([[{ job: 1 }, 'Invalid']]);
 
   const resubmit = await run(['resubmit', 'jobs', '--sequence', String(dead[0]?.['sequenceNumber'])]);
   expect(resubmit.code).toBe(0);
@@ -76,7 +91,9 @@ it('lists entities with counts, peeks active and dead-lettered messages, and res
   const bodies = await withBroker(async (client) => {
     const r = client.createReceiver('jobs', { receiveMode: 'receiveAndDelete' });
     const got = await r.receiveMessages(5, { maxWaitTimeInMs: 800 });
-    const dl = await client.createReceiver('jobs', { subQueueType: 'deadLetter', receiveMode: 'receiveAndDelete' }).receiveMessages(1, { maxWaitTimeInMs: 300 });
+    const dl = await client
+      .createReceiver('jobs', { subQueueType: 'deadLetter', receiveMode: 'receiveAndDelete' })
+      .receiveMessages(1, { maxWaitTimeInMs: 300 });
     return { got: got.map((m) => [m.body as unknown, m.deliveryCount, m.deadLetterReason]), dl: dl.length };
   });
   expect(bodies.got).toEqual([

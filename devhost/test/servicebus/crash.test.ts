@@ -26,12 +26,21 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
 
 it('kill -9 mid-traffic loses no accepted message and never redelivers a completed one', async () => {
   const configPath = join(dir, 'Config.json');
-  writeFileSync(configPath, JSON.stringify({ UserConfig: { Namespaces: [{ Name: 'sbemulatorns', Queues: [{ Name: 'crash', Properties: { LockDuration: 'PT30S' } }] }] } }));
+  writeFileSync(
+    configPath,
+    JSON.stringify({
+      UserConfig: {
+        Namespaces: [{ Name: 'sbemulatorns', Queues: [{ Name: 'crash', Properties: { LockDuration: 'PT30S' } }] }],
+      },
+    }),
+  );
   const dbPath = join(dir, 'sb.sqlite');
   const first = await spawnBroker({ dbPath, configPath });
   brokers.push(first);
   const connect = (cs: string): ServiceBusClient =>
-    new ServiceBusClient(cs.replace('sb://localhost', 'sb://127.0.0.1'), { retryOptions: { maxRetries: 0, timeoutInMs: 3000 } });
+    new ServiceBusClient(cs.replace('sb://localhost', 'sb://127.0.0.1'), {
+      retryOptions: { maxRetries: 0, timeoutInMs: 3000 },
+    });
 
   const client = connect(first.connectionString);
   const acked = new Set<string>();
@@ -83,7 +92,7 @@ it('kill -9 mid-traffic loses no accepted message and never redelivers a complet
   const after = connect(second.connectionString);
   const receiver = after.createReceiver('crash', { receiveMode: 'receiveAndDelete' });
   const remaining: string[] = [];
-  for (let idle = 0; idle < 3; ) {
+  for (let idle = 0; idle < 3;) {
     const msgs = await receiver.receiveMessages(500, { maxWaitTimeInMs: 300 });
     if (msgs.length === 0) idle++;
     remaining.push(...msgs.map((m) => String(m.messageId)));

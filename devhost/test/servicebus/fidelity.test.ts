@@ -88,7 +88,11 @@ describe('lock expiry', () => {
 describe('time to live', () => {
   it("reports the effective TTL: an entity's default caps the message's own timeToLive and expiresAtUtc", async () => {
     const sender = b.client.createSender('ttl-cap');
-    await sender.sendMessages([{ body: 'long', timeToLive: 3_600_000 }, { body: 'short', timeToLive: 30_000 }, { body: 'none' }]);
+    await sender.sendMessages([
+      { body: 'long', timeToLive: 3_600_000 },
+      { body: 'short', timeToLive: 30_000 },
+      { body: 'none' },
+    ]);
     const r = b.client.createReceiver('ttl-cap', { receiveMode: 'receiveAndDelete' });
     const got = await r.receiveMessages(3, { maxWaitTimeInMs: 1000 });
     expect(got.map((m) => [bodyOf(m), m.timeToLive])).toEqual([

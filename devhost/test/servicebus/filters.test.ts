@@ -6,7 +6,10 @@ import type { FilterMessage } from '../../servicebus/filter-message';
 import { compileConfig, parseDuration, ServiceBusConfigError } from '../../servicebus/config';
 
 const msg = (user: Record<string, unknown>, sys: Record<string, unknown> = {}): FilterMessage => ({ user, sys });
-const m = msg({ color: 'red', size: 10, ratio: 0.5, ok: true, name: 'run_50%', empty: null }, { label: 'run.completed', messageid: 'm-1', correlationid: 'c-1', to: 'x', contenttype: 'application/json' });
+const m = msg(
+  { color: 'red', size: 10, ratio: 0.5, ok: true, name: 'run_50%', empty: null },
+  { label: 'run.completed', messageid: 'm-1', correlationid: 'c-1', to: 'x', contenttype: 'application/json' },
+);
 const sql = (text: string, message: FilterMessage = m): boolean => compileSqlFilter(text)(message);
 
 describe('SQL filter evaluation', () => {
@@ -50,7 +53,11 @@ describe('SQL filter evaluation', () => {
   });
 
   it('reads system properties through sys.* case-insensitively, and user.* or bare names for application properties', () => {
-    expect(sql("sys.MessageId = 'm-1' AND sys.correlationid = 'c-1' AND sys.To = 'x' AND sys.ContentType = 'application/json'")).toBe(true);
+    expect(
+      sql(
+        "sys.MessageId = 'm-1' AND sys.correlationid = 'c-1' AND sys.To = 'x' AND sys.ContentType = 'application/json'",
+      ),
+    ).toBe(true);
     expect(sql("user.color = 'red' AND [color] = 'red'")).toBe(true);
     expect(sql("sys.Label = 'other'")).toBe(false);
   });
@@ -60,7 +67,9 @@ describe('SQL filter evaluation', () => {
   });
 
   it('supports the documented functions newid() and property(name)', () => {
-    expect(sql("property('color') = 'red' AND property('user.size') = 10 AND property('sys.Label') = 'run.completed'")).toBe(true);
+    expect(
+      sql("property('color') = 'red' AND property('user.size') = 10 AND property('sys.Label') = 'run.completed'"),
+    ).toBe(true);
     expect(sql("property('col' + 'or') = 'red'")).toBe(true);
     expect(sql("property('missing') IS NULL AND property(size) IS NULL")).toBe(true);
     expect(sql('newid() IS NOT NULL AND newid() <> newid()')).toBe(true);
@@ -85,7 +94,10 @@ describe('SQL rule actions', () => {
   };
 
   it('SET adds or updates user properties (case-insensitively) with expressions, REMOVE deletes them, statements run in order', () => {
-    const out = run("SET priority = size * 2; SET Color = 'dark' + color, REMOVE ratio; SET copy = property('priority')", m);
+    const out = run(
+      "SET priority = size * 2; SET Color = 'dark' + color, REMOVE ratio; SET copy = property('priority')",
+      m,
+    );
     expect(out.user).toMatchObject({ priority: 20, color: 'darkred', copy: 20 });
     expect('ratio' in out.user).toBe(false);
     expect('Color' in out.user).toBe(false);
@@ -109,7 +121,11 @@ describe('SQL rule actions', () => {
 
 describe('correlation filters', () => {
   it('match only when every set system property and application property is equal', () => {
-    const f = compileCorrelationFilter({ CorrelationId: 'c-1', Label: 'run.completed', Properties: { color: 'red', size: 10 } });
+    const f = compileCorrelationFilter({
+      CorrelationId: 'c-1',
+      Label: 'run.completed',
+      Properties: { color: 'red', size: 10 },
+    });
     expect(f(m)).toBe(true);
     expect(f(msg({ color: 'red', size: 10 }, { correlationid: 'c-2', label: 'run.completed' }))).toBe(false);
     expect(f(msg({ color: 'red' }, { correlationid: 'c-1', label: 'run.completed' }))).toBe(false);
@@ -118,7 +134,11 @@ describe('correlation filters', () => {
 });
 
 describe('Config.json', () => {
-  const base = (subs: unknown[], queues: unknown[] = []): unknown => ({ UserConfig: { Namespaces: [{ Name: 'sbemulatorns', Queues: queues, Topics: [{ Name: 't', Subscriptions: subs }] }] } });
+  const base = (subs: unknown[], queues: unknown[] = []): unknown => ({
+    UserConfig: {
+      Namespaces: [{ Name: 'sbemulatorns', Queues: queues, Topics: [{ Name: 't', Subscriptions: subs }] }],
+    },
+  });
 
   it('parses ISO-8601 durations', () => {
     expect(parseDuration('PT1M', 'x')).toBe(60_000);
@@ -128,24 +148,76 @@ describe('Config.json', () => {
   });
 
   it('refuses a SQL rule it cannot evaluate at start, naming the subscription and rule', () => {
-    expect(() => compileConfig(base([{ Name: 's', Rules: [{ Name: 'bad', Properties: { FilterType: 'Sql', SqlFilter: { SqlExpression: 'upper(x) = 1' } } }] }]))).toThrow(
-      /Subscriptions\[s\]\.Rules\[bad\]: cannot evaluate SQL filter "upper\(x\) = 1"/,
-    );
+    expect(() =>
+      compileConfig(
+        base([
+          {
+            Name: 's',
+            Rules: [{ Name: 'bad', Properties: { FilterType: 'Sql', SqlFilter: { SqlExpression: 'upper(x) = 1' } } }],
+          },
+        ]),
+      ),
+    ).toThrow(/Subscriptions\[s\]\.Rules\[bad\]: cannot evaluate SQL filter "upper\(x\) = 1"/);
   });
 
   it('compiles rule actions and refuses bad ones and ForwardTo with a clear message', () => {
-    const cfg = compileConfig(base([{ Name: 's', Rules: [{ Name: 'a', Properties: { FilterType: 'Sql', SqlFilter: { SqlExpression: '1=1' }, Action: { SqlExpression: "SET x = 'y'" } } }] }]));
+    const cfg = compileConfig(
+      base([
+        {
+          Name: 's',
+          Rules: [
+            {
+              Name: 'a',
+              Properties: {
+                FilterType: 'Sql',
+                SqlFilter: { SqlExpression: '1=1' },
+                Action: { SqlExpression: "SET x = 'y'" },
+              },
+            },
+          ],
+        },
+      ]),
+    );
     expect(cfg.topics[0]?.subscriptions[0]?.rules[0]?.actionText).toBe("SET x = 'y'");
     expect(() =>
-      compileConfig(base([{ Name: 's', Rules: [{ Name: 'a', Properties: { FilterType: 'Sql', SqlFilter: { SqlExpression: '1=1' }, Action: { SqlExpression: 'SET sys.SequenceNumber = 1' } } }] }])),
-    ).toThrow(/Rules\[a\]: cannot apply SQL action "SET sys.SequenceNumber = 1": system property sys.sequencenumber cannot be changed/);
-    expect(() => compileConfig(base([], [{ Name: 'q', Properties: { ForwardTo: 'other' } }]))).toThrow(ServiceBusConfigError);
+      compileConfig(
+        base([
+          {
+            Name: 's',
+            Rules: [
+              {
+                Name: 'a',
+                Properties: {
+                  FilterType: 'Sql',
+                  SqlFilter: { SqlExpression: '1=1' },
+                  Action: { SqlExpression: 'SET sys.SequenceNumber = 1' },
+                },
+              },
+            ],
+          },
+        ]),
+      ),
+    ).toThrow(
+      /Rules\[a\]: cannot apply SQL action "SET sys.SequenceNumber = 1": system property sys.sequencenumber cannot be changed/,
+    );
+    expect(() => compileConfig(base([], [{ Name: 'q', Properties: { ForwardTo: 'other' } }]))).toThrow(
+      ServiceBusConfigError,
+    );
   });
 
   it('applies defaults: maxDeliveryCount 10, lock 60 s, no TTL', () => {
     const cfg = compileConfig(base([{ Name: 's' }], [{ Name: 'q' }]));
-    expect(cfg.queues[0]?.settings).toEqual({ lockDurationMs: 60_000, maxDeliveryCount: 10, defaultTtlMs: null, deadLetterOnExpiration: false, requiresSession: false });
-    expect(compileConfig(base([], [{ Name: 'q', Properties: { RequiresSession: true } }])).queues[0]?.settings.requiresSession).toBe(true);
+    expect(cfg.queues[0]?.settings).toEqual({
+      lockDurationMs: 60_000,
+      maxDeliveryCount: 10,
+      defaultTtlMs: null,
+      deadLetterOnExpiration: false,
+      requiresSession: false,
+    });
+    expect(
+      compileConfig(base([], [{ Name: 'q', Properties: { RequiresSession: true } }])).queues[0]?.settings
+        .requiresSession,
+    ).toBe(true);
     expect(cfg.topics[0]?.subscriptions[0]?.rules).toEqual([]);
   });
 });

@@ -24,9 +24,17 @@ export async function startBroker(rawConfig: unknown): Promise<TestBroker> {
   const dir = mkdtempSync(join(tmpdir(), 'sb-test-'));
   const emulator = new ServiceBusEmulator();
   const clock = new TestClock();
-  await emulator.start({ host: '127.0.0.1', port: 0, dbPath: join(dir, 'sb.sqlite'), config: compileConfig(rawConfig), clock });
+  await emulator.start({
+    host: '127.0.0.1',
+    port: 0,
+    dbPath: join(dir, 'sb.sqlite'),
+    config: compileConfig(rawConfig),
+    clock,
+  });
   const connectionString = emulator.connectionString('127.0.0.1');
-  const client = new ServiceBusClient(connectionString, { retryOptions: { maxRetries: 1, retryDelayInMs: 100, timeoutInMs: 10_000 } });
+  const client = new ServiceBusClient(connectionString, {
+    retryOptions: { maxRetries: 1, retryDelayInMs: 100, timeoutInMs: 10_000 },
+  });
   return {
     emulator,
     connectionString,

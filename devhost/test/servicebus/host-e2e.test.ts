@@ -44,7 +44,8 @@ async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs
 
 beforeAll(async () => {
   sbPort = await freePort();
-  process.env['ServiceBusConnection'] = `Endpoint=sb://localhost:${sbPort};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;`;
+  process.env['ServiceBusConnection'] =
+    `Endpoint=sb://localhost:${sbPort};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;`;
   host = new LocalHost({
     appDir,
     port: 0,
@@ -90,14 +91,18 @@ it('an HTTP function publishes with the SDK and the SQL-filtered subscription tr
 });
 
 it("a failing handler's message is retried and reaches the dead-letter queue after maxDeliveryCount (3)", async () => {
-  const client = new ServiceBusClient(`Endpoint=sb://127.0.0.1:${sbPort};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true`);
+  const client = new ServiceBusClient(
+    `Endpoint=sb://127.0.0.1:${sbPort};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true`,
+  );
   try {
     await client.createSender('poison').sendMessages({ body: { job: 'bad' } });
     const s = await until(seen, (v) => v.poison.length >= 3);
     expect(s.poison.map((p) => p.deliveryCount)).toEqual([0, 1, 2]);
     const dlq = client.createReceiver('poison', { subQueueType: 'deadLetter', receiveMode: 'receiveAndDelete' });
     const dead = await dlq.receiveMessages(1, { maxWaitTimeInMs: 5000 });
-    expect(dead.map((m) => [m.body as unknown, m.deadLetterReason])).toEqual([[{ job: 'bad' }, 'MaxDeliveryCountExceeded']]);
+    expect(dead.map((m) => [m.body as unknown, m.deadLetterReason])).toEqual([
+      [{ job: 'bad' }, 'MaxDeliveryCountExceeded'],
+    ]);
     await sleep(300);
     expect((await seen()).poison.length).toBe(3);
   } finally {
@@ -106,7 +111,10 @@ it("a failing handler's message is retried and reaches the dead-letter queue aft
 });
 
 it('an output binding sends an array as a batch and a cardinality-many trigger receives it with messageIdArray', async () => {
-  const res = await fetch(`${host.baseUrl}/api/enqueue`, { method: 'POST', body: JSON.stringify([{ n: 1 }, { n: 2 }, { n: 3 }]) });
+  const res = await fetch(`${host.baseUrl}/api/enqueue`, {
+    method: 'POST',
+    body: JSON.stringify([{ n: 1 }, { n: 2 }, { n: 3 }]),
+  });
   expect(res.status).toBe(202);
   const s = await until(seen, (v) => v.batches.flatMap((b) => b.bodies).length >= 3);
   expect(s.batches.flatMap((b) => b.bodies)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
@@ -114,7 +122,9 @@ it('an output binding sends an array as a batch and a cardinality-many trigger r
 });
 
 it('a session-enabled trigger handles each session one message at a time, in order, while sessions run in parallel', async () => {
-  const client = new ServiceBusClient(`Endpoint=sb://127.0.0.1:${sbPort};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true`);
+  const client = new ServiceBusClient(
+    `Endpoint=sb://127.0.0.1:${sbPort};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true`,
+  );
   try {
     const sender = client.createSender('by-session');
     const msgs = [];
@@ -123,7 +133,8 @@ it('a session-enabled trigger handles each session one message at a time, in ord
     await sender.close();
     const s = await until(seen, (v) => v.sessions.length >= 18);
     expect(s.sessions.length).toBe(18);
-    for (const sid of ['s1', 's2', 's3']) expect(s.sessions.filter((x) => x.sessionId === sid).map((x) => x.body.n)).toEqual([0, 1, 2, 3, 4, 5]);
+    for (const sid of ['s1', 's2', 's3'])
+      expect(s.sessions.filter((x) => x.sessionId === sid).map((x) => x.body.n)).toEqual([0, 1, 2, 3, 4, 5]);
     expect(s.sessions.some((x) => x.overlapped)).toBe(false);
   } finally {
     await client.close();

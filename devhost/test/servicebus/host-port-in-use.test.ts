@@ -22,7 +22,8 @@ it('fails start-up with SERVICEBUS_PORT_IN_USE naming the port, the setting and 
   blocker = createServer();
   await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
   const port = (blocker.address() as { port: number }).port;
-  process.env['ServiceBusConnection'] = `Endpoint=sb://localhost:${port};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;`;
+  process.env['ServiceBusConnection'] =
+    `Endpoint=sb://localhost:${port};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;`;
   host = new LocalHost({
     appDir: join(__dirname, 'fixtures', 'app'),
     port: 0,

@@ -24,11 +24,13 @@ it('fails start-up with SERVICEBUS_SESSION_MISMATCH when a session trigger liste
   const config = JSON.parse(readFileSync(join(appDir, 'infra', 'servicebus', 'Config.json'), 'utf8')) as {
     UserConfig: { Namespaces: Array<{ Queues: Array<{ Name: string; Properties: Record<string, unknown> }> }> };
   };
-  for (const q of config.UserConfig.Namespaces[0]!.Queues) if (q.Name === 'by-session') q.Properties['RequiresSession'] = false;
+  for (const q of config.UserConfig.Namespaces[0]!.Queues)
+    if (q.Name === 'by-session') q.Properties['RequiresSession'] = false;
   const configPath = join(stateDir, 'Config.json');
   writeFileSync(configPath, JSON.stringify(config));
   process.env['ServiceBusEmulatorConfig'] = configPath;
-  process.env['ServiceBusConnection'] = `Endpoint=sb://localhost:${await freePort()};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;`;
+  process.env['ServiceBusConnection'] =
+    `Endpoint=sb://localhost:${await freePort()};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;`;
   host = new LocalHost({
     appDir,
     port: 0,
@@ -44,5 +46,7 @@ it('fails start-up with SERVICEBUS_SESSION_MISMATCH when a session trigger liste
     (e: unknown) => e as { code?: string; message: string },
   );
   expect(err?.code).toBe('SERVICEBUS_SESSION_MISMATCH');
-  expect(err?.message).toContain("Function 'perSession' has isSessionsEnabled but 'by-session' does not require sessions");
+  expect(err?.message).toContain(
+    "Function 'perSession' has isSessionsEnabled but 'by-session' does not require sessions",
+  );
 });

@@ -10,7 +10,11 @@ import { ns, startBroker, type TestBroker } from './helpers';
 let b: TestBroker;
 const sql = (name: string, filter: string, action?: string): unknown => ({
   Name: name,
-  Properties: { FilterType: 'Sql', SqlFilter: { SqlExpression: filter }, ...(action ? { Action: { SqlExpression: action } } : {}) },
+  Properties: {
+    FilterType: 'Sql',
+    SqlFilter: { SqlExpression: filter },
+    ...(action ? { Action: { SqlExpression: action } } : {}),
+  },
 });
 
 beforeAll(async () => {
@@ -21,10 +25,24 @@ beforeAll(async () => {
         {
           Name: 'models',
           Subscriptions: [
-            { Name: 'annotated', Rules: [sql('tag-prod', "stage = 'prod'", "SET priority = weight * 10; SET sys.Label = 'promoted'; REMOVE secret; SET trace = newid()")] },
+            {
+              Name: 'annotated',
+              Rules: [
+                sql(
+                  'tag-prod',
+                  "stage = 'prod'",
+                  "SET priority = weight * 10; SET sys.Label = 'promoted'; REMOVE secret; SET trace = newid()",
+                ),
+              ],
+            },
             {
               Name: 'multi',
-              Rules: [sql('plain-1', 'weight > 0'), sql('plain-2', "stage = 'prod'"), sql('copy-a', "stage = 'prod'", "SET route = 'a'"), sql('copy-b', 'weight > 0', "SET route = property('stage') + '-b'")],
+              Rules: [
+                sql('plain-1', 'weight > 0'),
+                sql('plain-2', "stage = 'prod'"),
+                sql('copy-a', "stage = 'prod'", "SET route = 'a'"),
+                sql('copy-b', 'weight > 0', "SET route = property('stage') + '-b'"),
+              ],
             },
             { Name: 'untouched' },
           ],
@@ -42,7 +60,8 @@ async function drain(sub: string, n: number): Promise<ServiceBusReceivedMessage[
   const r = b.client.createReceiver('models', sub, { receiveMode: 'receiveAndDelete' });
   const out: ServiceBusReceivedMessage[] = [];
   const deadline = Date.now() + 1500;
-  while (out.length < n && Date.now() < deadline) out.push(...(await r.receiveMessages(n - out.length, { maxWaitTimeInMs: 300 })));
+  while (out.length < n && Date.now() < deadline)
+    out.push(...(await r.receiveMessages(n - out.length, { maxWaitTimeInMs: 300 })));
   await r.close();
   return out;
 }
@@ -75,7 +94,10 @@ it('gives one message for all matching rules without actions plus one copy per m
   await sender.close();
   // 'p' from the test above also reached this subscription (three times); look at 'm' only.
   const got = (await drain('multi', 6)).filter((m) => m.body === 'm');
-  const routes = got.map((m) => [m.applicationProperties?.['RuleName'] ?? null, m.applicationProperties?.['route'] ?? null]);
+  const routes = got.map((m) => [
+    m.applicationProperties?.['RuleName'] ?? null,
+    m.applicationProperties?.['route'] ?? null,
+  ]);
   expect(routes.sort()).toEqual(
     [
       [null, null],

@@ -8,7 +8,12 @@ import { z } from 'zod';
 import { appendAudit } from '../../../shared/audit';
 import { ValidationError } from '../../../shared/errors';
 import { resolveJob } from '../../../shared/jobs/catalog';
-import { JobStartInput, TERMINAL_STATES, type JobStartResult, type JobStatusResult } from '../../../shared/jobs/contract';
+import {
+  JobStartInput,
+  TERMINAL_STATES,
+  type JobStartResult,
+  type JobStatusResult,
+} from '../../../shared/jobs/contract';
 import { loadPolicy } from '../../../shared/policy/load';
 import { runsSettings } from '../../../shared/runs/settings';
 import { recordJobRunOwner } from '../../../shared/jobs/owners';
@@ -38,14 +43,38 @@ export async function jobStart(raw: unknown, context: InvocationContext): Promis
     ref = await services().jobRunner().start(spec, input.idempotencyKey);
   } catch (e) {
     if (e instanceof ValidationError) {
-      context.warn('job refused', { code: e.code, ref: input.ref, label: input.label, instanceId: input.ownerInstanceId });
-      await appendAudit({ action: 'job.start', actor: 'stagecraft', requestId: input.ownerInstanceId, target: JSON.stringify(input.ref), outcome: 'refused', reason: e.code });
+      context.warn('job refused', {
+        code: e.code,
+        ref: input.ref,
+        label: input.label,
+        instanceId: input.ownerInstanceId,
+      });
+      await appendAudit({
+        action: 'job.start',
+        actor: 'stagecraft',
+        requestId: input.ownerInstanceId,
+        target: JSON.stringify(input.ref),
+        outcome: 'refused',
+        reason: e.code,
+      });
       return { refused: { code: e.code, message: e.message } };
     }
     throw e;
   }
-  await recordJobRunOwner({ runId: ref.runId, instanceId: input.ownerInstanceId, label: input.label, runner: ref.runner, startedAt: ref.startedAt });
-  context.info('job started', { runId: ref.runId, runner: ref.runner, instanceId: input.ownerInstanceId, label: input.label, ref: input.ref });
+  await recordJobRunOwner({
+    runId: ref.runId,
+    instanceId: input.ownerInstanceId,
+    label: input.label,
+    runner: ref.runner,
+    startedAt: ref.startedAt,
+  });
+  context.info('job started', {
+    runId: ref.runId,
+    runner: ref.runner,
+    instanceId: input.ownerInstanceId,
+    label: input.label,
+    ref: input.ref,
+  });
   return { runRef: ref.runId, ref };
 }
 
@@ -54,7 +83,8 @@ export async function jobStatus(raw: unknown): Promise<JobStatusResult> {
   const s = await services().jobRunner().get(ref);
   const out: JobStatusResult = { state: s.state };
   // runJob stops polling at a terminal state, so the end of a run is seen here once (at least once on a retry).
-  if ((TERMINAL_STATES as readonly string[]).includes(s.state)) recordJobDuration(ref.runner, s.state, (Date.now() - Date.parse(ref.startedAt)) / 1000);
+  if ((TERMINAL_STATES as readonly string[]).includes(s.state))
+    recordJobDuration(ref.runner, s.state, (Date.now() - Date.parse(ref.startedAt)) / 1000);
   if (s.resultSummary) out.resultSummary = s.resultSummary;
   if (s.outputTail) out.outputTail = s.outputTail;
   return out;

@@ -16,15 +16,30 @@ import { registerActivity } from '../register';
 function target(git: GitContext): VcsTarget {
   return git.provider === 'github'
     ? { provider: 'github', repo: git.repo, sha: git.commit }
-    : { provider: 'azure-devops', repo: git.repo, sha: git.commit, ...(git.pullRequest !== undefined ? { pullRequestId: git.pullRequest } : {}) };
+    : {
+        provider: 'azure-devops',
+        repo: git.repo,
+        sha: git.commit,
+        ...(git.pullRequest !== undefined ? { pullRequestId: git.pullRequest } : {}),
+      };
 }
 
 /** Reports a status; never throws (a failed report is recorded, it does not change the CI verdict). */
-async function report(git: GitContext, instanceId: string, state: ReportState, description: string, ctx: InvocationContext): Promise<CiOutput['report']> {
+async function report(
+  git: GitContext,
+  instanceId: string,
+  state: ReportState,
+  description: string,
+  ctx: InvocationContext,
+): Promise<CiOutput['report']> {
   const settings = vcsSettings();
   const link = runLink(runsSettings(), instanceId);
   try {
-    const out = await reportStatus(target(git), { state, description, context: settings.github.context, ...(link ? { targetUrl: link } : {}) }, settings);
+    const out = await reportStatus(
+      target(git),
+      { state, description, context: settings.github.context, ...(link ? { targetUrl: link } : {}) },
+      settings,
+    );
     if (!out.reported) ctx.warn('CI status not reported', { instanceId, provider: git.provider, reason: out.detail });
     else ctx.info('CI status reported', { instanceId, provider: git.provider, state });
     return out;
@@ -41,11 +56,33 @@ registerActivity(PipelineActivities.ciPlan, {
     const now = new Date().toISOString();
     const plan = planCi(await loadPolicy(settings.policyPath), input.event, input.instanceId, now);
     const step: RunStep = plan.skip
-      ? { instanceId: input.instanceId, name: 'plan', at: now, workflow: PIPELINES.ci, kind: 'ci.plan', status: 'skipped', title: `CI skipped: ${plan.reason}` }
+      ? {
+          instanceId: input.instanceId,
+          name: 'plan',
+          at: now,
+          workflow: PIPELINES.ci,
+          kind: 'ci.plan',
+          status: 'skipped',
+          title: `CI skipped: ${plan.reason}`,
+        }
       : {
-          instanceId: input.instanceId, name: 'plan', at: now, workflow: PIPELINES.ci, kind: 'ci.plan', status: 'planned',
+          instanceId: input.instanceId,
+          name: 'plan',
+          at: now,
+          workflow: PIPELINES.ci,
+          kind: 'ci.plan',
+          status: 'planned',
           title: `CI of ${plan.git.repo}@${plan.git.commit.slice(0, 12)} (${plan.git.branch}): ${plan.suites.length} suite(s)`,
-          data: { git: plan.git, suites: plan.suites.map((s) => ({ name: s.name, required: s.required, runner: s.runner, timeoutSeconds: s.timeoutSeconds })), timeoutSeconds: plan.timeoutSeconds },
+          data: {
+            git: plan.git,
+            suites: plan.suites.map((s) => ({
+              name: s.name,
+              required: s.required,
+              runner: s.runner,
+              timeoutSeconds: s.timeoutSeconds,
+            })),
+            timeoutSeconds: plan.timeoutSeconds,
+          },
         };
     await runStepStore(settings).upsert([step]);
     if (!plan.skip) {
@@ -61,17 +98,42 @@ registerActivity(PipelineActivities.ciFinish, {
   handler: async (input: CiFinishInput, ctx: InvocationContext): Promise<CiOutput> => {
     const settings = runsSettings();
     const now = new Date().toISOString();
-    const verdict = ciVerdict(input.results.map((r) => ({ name: r.name, state: r.state, required: r.required, ...(r.error ? { message: r.error } : {}) })));
+    const verdict = ciVerdict(
+      input.results.map((r) => ({
+        name: r.name,
+        state: r.state,
+        required: r.required,
+        ...(r.error ? { message: r.error } : {}),
+      })),
+    );
     const steps: RunStep[] = input.results.map((r) => ({
-      instanceId: input.instanceId, name: `suite-${r.name}`, at: r.job?.finishedAt ?? now, workflow: PIPELINES.ci, kind: 'ci.suite', status: r.state,
+      instanceId: input.instanceId,
+      name: `suite-${r.name}`,
+      at: r.job?.finishedAt ?? now,
+      workflow: PIPELINES.ci,
+      kind: 'ci.suite',
+      status: r.state,
       title: `suite ${r.name}${r.required ? '' : ' (optional)'}: ${r.state}${r.job?.resultSummary ? ` - ${r.job.resultSummary}` : r.error ? ` - ${r.error}` : ''}`,
-      data: { required: r.required, runRef: r.job?.runRef, startedAt: r.job?.startedAt, finishedAt: r.job?.finishedAt, resultSummary: r.job?.resultSummary, outputTail: r.job?.outputTail, error: r.error },
+      data: {
+        required: r.required,
+        runRef: r.job?.runRef,
+        startedAt: r.job?.startedAt,
+        finishedAt: r.job?.finishedAt,
+        resultSummary: r.job?.resultSummary,
+        outputTail: r.job?.outputTail,
+        error: r.error,
+      },
     }));
     const out: CiOutput = { status: verdict.state, verdict };
     const store = reportsStore(settings);
     if (store) {
       const cases: JUnitCase[] = input.results.map((r) => {
-        const c: JUnitCase = { name: r.name, state: r.state, required: r.required, durationMs: r.job ? Math.max(0, Date.parse(r.job.finishedAt) - Date.parse(r.job.startedAt)) : 0 };
+        const c: JUnitCase = {
+          name: r.name,
+          state: r.state,
+          required: r.required,
+          durationMs: r.job ? Math.max(0, Date.parse(r.job.finishedAt) - Date.parse(r.job.startedAt)) : 0,
+        };
         const message = r.job?.resultSummary ?? r.error;
         if (message) c.message = message;
         if (r.job?.outputTail) c.output = r.job.outputTail;
@@ -85,12 +147,22 @@ registerActivity(PipelineActivities.ciFinish, {
     }
     out.report = await report(input.git, input.instanceId, verdict.state, verdict.description, ctx);
     steps.push({
-      instanceId: input.instanceId, name: 'verdict', at: now, workflow: PIPELINES.ci, kind: 'ci.verdict', status: verdict.state,
+      instanceId: input.instanceId,
+      name: 'verdict',
+      at: now,
+      workflow: PIPELINES.ci,
+      kind: 'ci.verdict',
+      status: verdict.state,
       title: `CI ${verdict.state}: ${verdict.description}; status ${out.report?.reported ? 'reported' : `not reported (${out.report?.detail ?? ''})`}`,
       data: { verdict, junitPath: out.junitPath, report: out.report },
     });
     await runStepStore(settings).upsert(steps);
-    ctx.info('CI finished', { instanceId: input.instanceId, repo: input.git.repo, commit: input.git.commit, verdict: verdict.state });
+    ctx.info('CI finished', {
+      instanceId: input.instanceId,
+      repo: input.git.repo,
+      commit: input.git.commit,
+      verdict: verdict.state,
+    });
     return out;
   },
 });

@@ -16,17 +16,40 @@ import { linkPromotionFromEnv } from '../../../shared/retraining/link';
 import { PromotionActivities } from '../../contracts/promotion';
 import { registerActivity } from '../register';
 
-export async function promotionLoadContext(input: { event?: AnyStagecraftEvent; instanceId: string }, context: InvocationContext): Promise<LoadContextResult> {
-  const result = await loadPromotionContext(input.event, { registry: (kind) => services().registry(kind), policyFile: policyFile() });
+export async function promotionLoadContext(
+  input: { event?: AnyStagecraftEvent; instanceId: string },
+  context: InvocationContext,
+): Promise<LoadContextResult> {
+  const result = await loadPromotionContext(input.event, {
+    registry: (kind) => services().registry(kind),
+    policyFile: policyFile(),
+  });
   if (result.ok) {
-    context.info('promotion context loaded', { instanceId: input.instanceId, model: result.model.name, version: result.model.version, checks: Object.keys(result.policy.policy.validations).length });
+    context.info('promotion context loaded', {
+      instanceId: input.instanceId,
+      model: result.model.name,
+      version: result.model.version,
+      checks: Object.keys(result.policy.policy.validations).length,
+    });
     if (result.model.retrainingRun !== undefined) {
-      await linkPromotionFromEnv({
-        retrainingRunId: result.model.retrainingRun, model: result.model.name, version: result.model.version, promotionInstanceId: input.instanceId,
-        phase: 'started', at: result.model.createdAt ?? new Date().toISOString(),
-      }, (m, f) => context.warn(m, f));
+      await linkPromotionFromEnv(
+        {
+          retrainingRunId: result.model.retrainingRun,
+          model: result.model.name,
+          version: result.model.version,
+          promotionInstanceId: input.instanceId,
+          phase: 'started',
+          at: result.model.createdAt ?? new Date().toISOString(),
+        },
+        (m, f) => context.warn(m, f),
+      );
     }
-  } else context.warn('promotion cannot proceed', { instanceId: input.instanceId, code: result.code, reason: result.reason });
+  } else
+    context.warn('promotion cannot proceed', {
+      instanceId: input.instanceId,
+      code: result.code,
+      reason: result.reason,
+    });
   return result;
 }
 
@@ -35,7 +58,12 @@ export async function promotionRunCheck(input: RunCheckInput, context: Invocatio
   const promotion = Promotion.parse(input.promotion);
   const facts = await gatherFacts(await registryForModel(input.model.name), check, input.model, promotion);
   const out = evaluateCheck(check, facts);
-  context.info('check evaluated', { check: input.id, model: input.model.name, version: input.model.version, status: out.status });
+  context.info('check evaluated', {
+    check: input.id,
+    model: input.model.name,
+    version: input.model.version,
+    status: out.status,
+  });
   return out;
 }
 

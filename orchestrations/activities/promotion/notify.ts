@@ -14,19 +14,31 @@ registerActivity(PromotionActivities.notify, {
     try {
       const policy = await loadPolicy(policyFile());
       const channels = input.channels ?? resolvePolicy(policy, input.model).policy.notify;
-      const results = await services().notifier().sendNotice(policy, channels, {
-        event: input.event,
-        model: input.model,
-        title: input.title,
-        text: input.text,
-        ...(input.facts ? { facts: input.facts } : {}),
-        ...(input.link ? { actions: [{ label: 'Details', url: input.link }] } : {}),
-        correlationId: input.instanceId,
-      });
-      for (const r of results.filter((x) => !x.ok)) context.warn('notification not delivered', { instanceId: input.instanceId, event: input.event, channel: r.channel, error: r.error });
+      const results = await services()
+        .notifier()
+        .sendNotice(policy, channels, {
+          event: input.event,
+          model: input.model,
+          title: input.title,
+          text: input.text,
+          ...(input.facts ? { facts: input.facts } : {}),
+          ...(input.link ? { actions: [{ label: 'Details', url: input.link }] } : {}),
+          correlationId: input.instanceId,
+        });
+      for (const r of results.filter((x) => !x.ok))
+        context.warn('notification not delivered', {
+          instanceId: input.instanceId,
+          event: input.event,
+          channel: r.channel,
+          error: r.error,
+        });
       return results;
     } catch (e) {
-      context.warn('notification failed', { instanceId: input.instanceId, event: input.event, error: (e as Error).message });
+      context.warn('notification failed', {
+        instanceId: input.instanceId,
+        event: input.event,
+        error: (e as Error).message,
+      });
       return [];
     }
   },

@@ -10,14 +10,21 @@ import { PromotionActivities } from '../../contracts/promotion';
 import { registerActivity } from '../register';
 
 registerActivity(PromotionActivities.publishPromoted, {
-  handler: async (input: PublishPromotedInput, context: InvocationContext): Promise<{ published: boolean; eventId?: string; reason?: string }> => {
-    const event = makeEvent(EVENT_TYPES.modelPromoted, {
-      model: { name: input.model, version: input.version },
-      alias: input.alias,
-      previousVersion: input.previousVersion,
-      promotionId: input.promotionId,
-      promotedAt: input.promotedAt,
-    }, { source: '/stagecraft/promotion', time: input.promotedAt });
+  handler: async (
+    input: PublishPromotedInput,
+    context: InvocationContext,
+  ): Promise<{ published: boolean; eventId?: string; reason?: string }> => {
+    const event = makeEvent(
+      EVENT_TYPES.modelPromoted,
+      {
+        model: { name: input.model, version: input.version },
+        alias: input.alias,
+        previousVersion: input.previousVersion,
+        promotionId: input.promotionId,
+        promotedAt: input.promotedAt,
+      },
+      { source: '/stagecraft/promotion', time: input.promotedAt },
+    );
     const publisher = services().optionalPublisher();
     if (!publisher) {
       context.warn('model promoted event not published: Service Bus is not configured', { eventId: event.id });

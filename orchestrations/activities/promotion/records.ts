@@ -12,7 +12,21 @@ import { registerActivity } from '../register';
 registerActivity(PromotionActivities.recordValidation, {
   handler: async (input: RecordValidationInput, context: InvocationContext): Promise<void> => {
     await recordValidation(input);
-    await enqueueSink([{ kind: 'validation', key: `${input.promotionInstanceId}:${input.result.id}`, model: input.model, version: input.version, instanceId: input.promotionInstanceId, recordedAt: input.result.finishedAt, payload: input.result }], process.env, (m) => context.warn(m));
+    await enqueueSink(
+      [
+        {
+          kind: 'validation',
+          key: `${input.promotionInstanceId}:${input.result.id}`,
+          model: input.model,
+          version: input.version,
+          instanceId: input.promotionInstanceId,
+          recordedAt: input.result.finishedAt,
+          payload: input.result,
+        },
+      ],
+      process.env,
+      (m) => context.warn(m),
+    );
   },
 });
 
@@ -40,11 +54,25 @@ registerActivity(PromotionActivities.writeRecord, {
     recordPromotion(input.outcome, input.startedAt, input.finishedAt);
     await enqueueSink(sinkItemsOfPromotion(input), process.env, (m) => context.warn(m));
     if (input.retrainingRun !== undefined) {
-      await linkPromotionFromEnv({
-        retrainingRunId: input.retrainingRun, model: input.model, version: input.version, promotionInstanceId: input.instanceId,
-        phase: 'finished', at: input.finishedAt, outcome: input.outcome, reason: input.reason,
-      }, (m, f) => context.warn(m, f));
+      await linkPromotionFromEnv(
+        {
+          retrainingRunId: input.retrainingRun,
+          model: input.model,
+          version: input.version,
+          promotionInstanceId: input.instanceId,
+          phase: 'finished',
+          at: input.finishedAt,
+          outcome: input.outcome,
+          reason: input.reason,
+        },
+        (m, f) => context.warn(m, f),
+      );
     }
-    context.info('promotion record written', { instanceId: input.instanceId, model: input.model, version: input.version, outcome: input.outcome });
+    context.info('promotion record written', {
+      instanceId: input.instanceId,
+      model: input.model,
+      version: input.version,
+      outcome: input.outcome,
+    });
   },
 });

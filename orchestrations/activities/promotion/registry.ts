@@ -9,18 +9,42 @@ import { registerActivity } from '../register';
 
 registerActivity(PromotionActivities.setChallenger, {
   handler: async (input: SetChallengerInput, context: InvocationContext): Promise<PromoteOutput> => {
-    const ctx = { client: await registryForModel(input.model), history: aliasHistoryFromEnv(), instanceId: input.instanceId, actor: 'stagecraft', reason: `validation passed (${input.instanceId})`, now: Date.now };
+    const ctx = {
+      client: await registryForModel(input.model),
+      history: aliasHistoryFromEnv(),
+      instanceId: input.instanceId,
+      actor: 'stagecraft',
+      reason: `validation passed (${input.instanceId})`,
+      now: Date.now,
+    };
     const out = await setChallenger(ctx, input.model, input.version, Promotion.parse(input.promotion));
-    context.info('challenger set', { instanceId: input.instanceId, model: input.model, version: input.version, changes: out.changes.length });
+    context.info('challenger set', {
+      instanceId: input.instanceId,
+      model: input.model,
+      version: input.version,
+      changes: out.changes.length,
+    });
     return out;
   },
 });
 
 registerActivity(PromotionActivities.promote, {
   handler: async (input: PromoteInput, context: InvocationContext): Promise<PromoteOutput> => {
-    const ctx = { client: await registryForModel(input.model), history: aliasHistoryFromEnv(), instanceId: input.instanceId, actor: input.actor, reason: input.reason, now: Date.now };
+    const ctx = {
+      client: await registryForModel(input.model),
+      history: aliasHistoryFromEnv(),
+      instanceId: input.instanceId,
+      actor: input.actor,
+      reason: input.reason,
+      now: Date.now,
+    };
     const out = await promote(ctx, input.model, input.version, Promotion.parse(input.promotion));
-    context.info('model promoted', { instanceId: input.instanceId, model: input.model, version: input.version, previous: out.previousChampion });
+    context.info('model promoted', {
+      instanceId: input.instanceId,
+      model: input.model,
+      version: input.version,
+      previous: out.previousChampion,
+    });
     return out;
   },
 });

@@ -29,7 +29,9 @@ async function pendingApproval(model: string, ctx: InvocationContext): Promise<{
     return undefined;
   }
   const store = TableApprovalStore.fromEnv();
-  const pending = (await store.list({ status: 'pending', model, limit: 10 })).filter((r) => r.kind === 'model-promotion');
+  const pending = (await store.list({ status: 'pending', model, limit: 10 })).filter(
+    (r) => r.kind === 'model-promotion',
+  );
   return pending[0] ? { requestId: pending[0].approvalId } : undefined;
 }
 
@@ -38,7 +40,21 @@ registerActivity(RetrainingActivities.begin, {
     const settings = runsSettings();
     await runStepStore(settings).upsert(input.records.map((r) => decisionStep(input.coordinatorId, r)));
     recordRetrainingDecisions(input.coordinatorId, input.records);
-    await enqueueSink(input.records.map((r) => { const st = decisionStep(input.coordinatorId, r); return { kind: 'retraining-decision' as const, key: `${st.instanceId}:${st.name}`, model: input.model, instanceId: st.instanceId, recordedAt: st.at, payload: st }; }), process.env, (m) => ctx.warn(m));
+    await enqueueSink(
+      input.records.map((r) => {
+        const st = decisionStep(input.coordinatorId, r);
+        return {
+          kind: 'retraining-decision' as const,
+          key: `${st.instanceId}:${st.name}`,
+          model: input.model,
+          instanceId: st.instanceId,
+          recordedAt: st.at,
+          payload: st,
+        };
+      }),
+      process.env,
+      (m) => ctx.warn(m),
+    );
     const policy = await loadRetrainingPolicy(settings.policyPath, input.model);
     const result: BeginResult = {};
     if (policy.ok) {
@@ -71,8 +87,14 @@ registerActivity(RetrainingActivities.effects, {
     if (input.startRun) {
       const s = input.startRun;
       steps.push({
-        instanceId: s.runId, name: 'requested', at: new Date().toISOString(), workflow: RETRAINING.run, kind: 'retraining.requested', status: 'started',
-        title: `retraining of ${s.model} started by a ${s.triggerKind} trigger: ${s.reason}`, data: s,
+        instanceId: s.runId,
+        name: 'requested',
+        at: new Date().toISOString(),
+        workflow: RETRAINING.run,
+        kind: 'retraining.requested',
+        status: 'started',
+        title: `retraining of ${s.model} started by a ${s.triggerKind} trigger: ${s.reason}`,
+        data: s,
       });
     }
     await store.upsert(steps);
@@ -96,7 +118,10 @@ registerActivity(RetrainingActivities.runStatus, {
     if (!st) return { finished: true, outcome: 'MISSING' };
     if (!TERMINAL_RUNTIME_STATUSES.has(st.runtimeStatus)) return { finished: false };
     const out = st.output as { outcome?: unknown } | null | undefined;
-    return { finished: true, outcome: typeof out?.outcome === 'string' ? out.outcome : String(st.runtimeStatus).toUpperCase() };
+    return {
+      finished: true,
+      outcome: typeof out?.outcome === 'string' ? out.outcome : String(st.runtimeStatus).toUpperCase(),
+    };
   },
 });
 
@@ -104,7 +129,8 @@ registerActivity(RetrainingActivities.raise, {
   extraInputs: [client],
   handler: async (input: { instanceId: string; payload: unknown }, ctx: InvocationContext) => {
     // A coordinator that has finished drops the trigger (as before); a missing one fails the activity.
-    if ((await durablePortFor(ctx).raise(input.instanceId, RETRAIN_TRIGGER_EVENT, input.payload)) === 'not-found') throw new Error(`no coordinator ${input.instanceId}`);
+    if ((await durablePortFor(ctx).raise(input.instanceId, RETRAIN_TRIGGER_EVENT, input.payload)) === 'not-found')
+      throw new Error(`no coordinator ${input.instanceId}`);
     return true;
   },
 });

@@ -28,10 +28,18 @@ registerActivity(RetrainingActivities.runPrepare, {
       if (e instanceof ValidationError) return { refused: { code: e.code, message: e.message } };
       throw e;
     }
-    await runStepStore(settings).upsert([{
-      instanceId: run.runId, name: 'training-job', at: startedAt, workflow: RETRAINING.run, kind: 'retraining.job', status: 'started',
-      title: `training job (${prepared.runner}) started for ${run.model}`, data: { runner: prepared.runner, parameters: prepared.parameters, timeoutSeconds: prepared.timeoutSeconds },
-    }]);
+    await runStepStore(settings).upsert([
+      {
+        instanceId: run.runId,
+        name: 'training-job',
+        at: startedAt,
+        workflow: RETRAINING.run,
+        kind: 'retraining.job',
+        status: 'started',
+        title: `training job (${prepared.runner}) started for ${run.model}`,
+        data: { runner: prepared.runner, parameters: prepared.parameters, timeoutSeconds: prepared.timeoutSeconds },
+      },
+    ]);
     ctx.info('retraining job prepared', { runId: run.runId, model: run.model, runner: prepared.runner });
     return prepared;
   },
@@ -42,15 +50,25 @@ registerActivity(RetrainingActivities.runFinish, {
   handler: async (input: FinishInput, ctx: InvocationContext) => {
     const settings = runsSettings();
     const at = new Date().toISOString();
-    await runStepStore(settings).upsert([{
-      instanceId: input.run.runId, name: 'finished', at, workflow: RETRAINING.run, kind: 'retraining.finished', status: input.outcome,
-      title: `retraining of ${input.run.model} ended ${input.outcome}${input.job?.resultSummary ? `: ${input.job.resultSummary}` : input.error ? `: ${input.error}` : ''}`,
-      data: { outcome: input.outcome, job: input.job, error: input.error, startedAt: input.startedAt },
-    }]);
+    await runStepStore(settings).upsert([
+      {
+        instanceId: input.run.runId,
+        name: 'finished',
+        at,
+        workflow: RETRAINING.run,
+        kind: 'retraining.finished',
+        status: input.outcome,
+        title: `retraining of ${input.run.model} ended ${input.outcome}${input.job?.resultSummary ? `: ${input.job.resultSummary}` : input.error ? `: ${input.error}` : ''}`,
+        data: { outcome: input.outcome, job: input.job, error: input.error, startedAt: input.startedAt },
+      },
+    ]);
     const summary = input.job?.resultSummary ?? input.error;
     // A coordinator that has finished drops the notice (as before); a missing one fails the activity.
     const raised = await durablePortFor(ctx).raise(input.run.coordinatorId, RETRAIN_TRIGGER_EVENT, {
-      kind: 'run-finished', runId: input.run.runId, outcome: input.outcome, ...(summary !== undefined ? { summary: summary.slice(0, 500) } : {}),
+      kind: 'run-finished',
+      runId: input.run.runId,
+      outcome: input.outcome,
+      ...(summary !== undefined ? { summary: summary.slice(0, 500) } : {}),
     });
     if (raised === 'not-found') throw new Error(`no coordinator ${input.run.coordinatorId}`);
     ctx.info('retraining run finished', { runId: input.run.runId, model: input.run.model, outcome: input.outcome });

@@ -22,7 +22,12 @@ export class DatabricksServingClient {
   /** The endpoint, or null when it does not exist. */
   async get(name: string, signal?: AbortSignal): Promise<ServingEndpoint | null> {
     try {
-      return await this.http.request({ method: 'GET', path: `${API}/${encodeURIComponent(name)}`, schema: ServingEndpoint, signal });
+      return await this.http.request({
+        method: 'GET',
+        path: `${API}/${encodeURIComponent(name)}`,
+        schema: ServingEndpoint,
+        signal,
+      });
     } catch (e) {
       if (e instanceof NotFoundError) return null;
       throw e;
@@ -36,10 +41,24 @@ export class DatabricksServingClient {
   }
 
   async create(name: string, config: ConfigInput, signal?: AbortSignal): Promise<ServingEndpoint> {
-    return this.http.request({ method: 'POST', path: API, body: { name, config }, idempotent: false, schema: ServingEndpoint, signal });
+    return this.http.request({
+      method: 'POST',
+      path: API,
+      body: { name, config },
+      idempotent: false,
+      schema: ServingEndpoint,
+      signal,
+    });
   }
 
   async updateConfig(name: string, config: ConfigInput, signal?: AbortSignal): Promise<ServingEndpoint> {
-    return this.http.request({ method: 'PUT', path: `${API}/${encodeURIComponent(name)}/config`, body: config, idempotent: true, schema: ServingEndpoint, signal });
+    return this.http.request({
+      method: 'PUT',
+      path: `${API}/${encodeURIComponent(name)}/config`,
+      body: config,
+      idempotent: true,
+      schema: ServingEndpoint,
+      signal,
+    });
   }
 }

@@ -11,7 +11,9 @@ const num = z.union([z.number().int(), z.string().regex(/^\d+$/)]).transform((v)
 export const UcAlias = z.object({ alias_name: z.string(), version_num: num.optional() });
 export type UcAlias = z.output<typeof UcAlias>;
 
-export const UcVersionStatus = z.string().describe('PENDING_REGISTRATION | READY | FAILED_REGISTRATION | MODEL_VERSION_STATUS_UNKNOWN');
+export const UcVersionStatus = z
+  .string()
+  .describe('PENDING_REGISTRATION | READY | FAILED_REGISTRATION | MODEL_VERSION_STATUS_UNKNOWN');
 
 export const UcModelVersion = z.object({
   catalog_name: z.string().optional(),
@@ -61,7 +63,10 @@ export const UcMlflowModelVersion = z.object({
   status: z.string().optional(),
   status_message: z.string().optional(),
   tags: z.array(Tag).optional().default([]),
-  aliases: z.array(z.object({ alias: z.string(), version: num.optional() })).optional().default([]),
+  aliases: z
+    .array(z.object({ alias: z.string(), version: num.optional() }))
+    .optional()
+    .default([]),
 });
 export type UcMlflowModelVersion = z.output<typeof UcMlflowModelVersion>;
 
@@ -69,8 +74,14 @@ export const UcResponses = {
   version: UcModelVersion,
   model: UcRegisteredModel,
   alias: z.object({ alias_name: z.string().optional(), version_num: num.optional() }).loose(),
-  versions: z.object({ model_versions: z.array(UcModelVersion).optional().default([]), next_page_token: z.string().optional() }),
-  models: z.object({ registered_models: z.array(UcRegisteredModel).optional().default([]), next_page_token: z.string().optional() }),
+  versions: z.object({
+    model_versions: z.array(UcModelVersion).optional().default([]),
+    next_page_token: z.string().optional(),
+  }),
+  models: z.object({
+    registered_models: z.array(UcRegisteredModel).optional().default([]),
+    next_page_token: z.string().optional(),
+  }),
   mlflowVersion: z.object({ model_version: UcMlflowModelVersion }),
 };
 

@@ -50,8 +50,17 @@ export class DatabricksJobsClient {
     if (r.idempotencyToken) body.idempotency_token = r.idempotencyToken;
     if (r.queue !== undefined) body.queue = { enabled: r.queue };
     if (r.only) body.only = r.only;
-    const res = await this.http.request({ method: 'POST', path: `${API}/run-now`, body, idempotent: r.idempotencyToken !== undefined, schema: Responses.runNow, signal });
-    return res.number_in_job === undefined ? { runId: res.run_id } : { runId: res.run_id, numberInJob: res.number_in_job };
+    const res = await this.http.request({
+      method: 'POST',
+      path: `${API}/run-now`,
+      body,
+      idempotent: r.idempotencyToken !== undefined,
+      schema: Responses.runNow,
+      signal,
+    });
+    return res.number_in_job === undefined
+      ? { runId: res.run_id }
+      : { runId: res.run_id, numberInJob: res.number_in_job };
   }
 
   async submitRun(r: SubmitRunRequest, signal?: AbortSignal): Promise<{ runId: number }> {
@@ -59,25 +68,56 @@ export class DatabricksJobsClient {
     const body: Record<string, unknown> = { ...r.extra, run_name: r.runName, tasks: r.tasks };
     if (r.idempotencyToken) body.idempotency_token = r.idempotencyToken;
     if (r.timeoutSeconds !== undefined) body.timeout_seconds = r.timeoutSeconds;
-    const res = await this.http.request({ method: 'POST', path: `${API}/runs/submit`, body, idempotent: r.idempotencyToken !== undefined, schema: Responses.submit, signal });
+    const res = await this.http.request({
+      method: 'POST',
+      path: `${API}/runs/submit`,
+      body,
+      idempotent: r.idempotencyToken !== undefined,
+      schema: Responses.submit,
+      signal,
+    });
     return { runId: res.run_id };
   }
 
   async getRun(runId: number, signal?: AbortSignal): Promise<JobRun> {
-    return this.http.request({ method: 'GET', path: `${API}/runs/get`, query: { run_id: runId }, schema: Responses.run, signal });
+    return this.http.request({
+      method: 'GET',
+      path: `${API}/runs/get`,
+      query: { run_id: runId },
+      schema: Responses.run,
+      signal,
+    });
   }
 
   /** Asynchronous on Databricks: the run reaches CANCELED later; poll getRun. Cancelling a finished run is a no-op. */
   async cancelRun(runId: number, signal?: AbortSignal): Promise<void> {
-    await this.http.request({ method: 'POST', path: `${API}/runs/cancel`, body: { run_id: runId }, idempotent: true, signal });
+    await this.http.request({
+      method: 'POST',
+      path: `${API}/runs/cancel`,
+      body: { run_id: runId },
+      idempotent: true,
+      signal,
+    });
   }
 
   async getJob(jobId: number, signal?: AbortSignal): Promise<Job> {
-    return this.http.request({ method: 'GET', path: `${API}/get`, query: { job_id: jobId }, schema: Responses.job, signal });
+    return this.http.request({
+      method: 'GET',
+      path: `${API}/get`,
+      query: { job_id: jobId },
+      schema: Responses.job,
+      signal,
+    });
   }
 
   /** Replaces ALL settings of a job (release deployment). Read them first with getJob to record before/after. */
   async resetJob(jobId: number, newSettings: Record<string, unknown>, signal?: AbortSignal): Promise<void> {
-    await this.http.request({ method: 'POST', path: `${API}/reset`, body: { job_id: jobId, new_settings: newSettings }, idempotent: true, signal });
+    await this.http.request({
+      method: 'POST',
+      path: `${API}/reset`,
+      body: { job_id: jobId, new_settings: newSettings },
+      idempotent: true,
+      signal,
+    });
   }
 }

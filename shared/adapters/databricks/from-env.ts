@@ -14,14 +14,20 @@ export { databricksBaseUrl } from '../../config/registry';
  * identity needs AZURE_CLIENT_ID (its client id) so the credential knows which identity to ask for; a
  * system-assigned one needs nothing. The composition root (shared/services.ts) keeps one per setting values.
  */
-export function databricksAuth(s: Pick<DatabricksSettings, 'token' | 'clientId'>, credential?: TokenCredential): { auth: AuthProvider; kind: 'token' | 'entra' } {
+export function databricksAuth(
+  s: Pick<DatabricksSettings, 'token' | 'clientId'>,
+  credential?: TokenCredential,
+): { auth: AuthProvider; kind: 'token' | 'entra' } {
   if (s.token) return { auth: bearerAuth(s.token), kind: 'token' };
   const cred = credential ?? new DefaultAzureCredential(s.clientId ? { managedIdentityClientId: s.clientId } : {});
   return { auth: tokenCredentialAuth(cred), kind: 'entra' };
 }
 
 /** The Jobs client when DATABRICKS_HOST is set, else undefined (Databricks is not configured). */
-export function databricksClientFromEnv(env: Env = process.env, credential?: TokenCredential): DatabricksJobsClient | undefined {
+export function databricksClientFromEnv(
+  env: Env = process.env,
+  credential?: TokenCredential,
+): DatabricksJobsClient | undefined {
   const s = databricksSettings(env);
   if (s.baseUrl === undefined) return undefined;
   return new DatabricksJobsClient({ baseUrl: s.baseUrl, auth: databricksAuth(s, credential).auth });

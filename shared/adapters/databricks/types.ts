@@ -9,7 +9,9 @@ const RunState = z.object({
 });
 const RunStatus = z.object({
   state: z.string().optional(),
-  termination_details: z.object({ code: z.string().optional(), type: z.string().optional(), message: z.string().optional() }).optional(),
+  termination_details: z
+    .object({ code: z.string().optional(), type: z.string().optional(), message: z.string().optional() })
+    .optional(),
 });
 
 export const JobRun = z.object({
@@ -22,7 +24,17 @@ export const JobRun = z.object({
   end_time: z.number().optional(),
   state: RunState.optional(),
   status: RunStatus.optional(),
-  tasks: z.array(z.object({ task_key: z.string().optional(), run_id: z.number().optional(), state: RunState.optional(), status: RunStatus.optional() })).optional().default([]),
+  tasks: z
+    .array(
+      z.object({
+        task_key: z.string().optional(),
+        run_id: z.number().optional(),
+        state: RunState.optional(),
+        status: RunStatus.optional(),
+      }),
+    )
+    .optional()
+    .default([]),
   next_page_token: z.string().optional(),
 });
 export type JobRun = z.output<typeof JobRun>;
@@ -55,7 +67,8 @@ export function runLifecycle(run: Pick<JobRun, 'state' | 'status'>): { state: Ru
   const rs = run.state?.result_state;
   const msg = run.state?.state_message || run.status?.termination_details?.message || '';
   if (lc) {
-    if (lc === 'QUEUED' || lc === 'PENDING' || lc === 'BLOCKED' || lc === 'WAITING_FOR_RETRY') return { state: 'PENDING', message: msg || lc };
+    if (lc === 'QUEUED' || lc === 'PENDING' || lc === 'BLOCKED' || lc === 'WAITING_FOR_RETRY')
+      return { state: 'PENDING', message: msg || lc };
     if (lc === 'RUNNING' || lc === 'TERMINATING') return { state: 'RUNNING', message: msg || lc };
     if (lc === 'SKIPPED') return { state: 'CANCELED', message: msg || 'run skipped' };
     if (lc === 'INTERNAL_ERROR') return { state: 'FAILED', message: msg || 'internal error' };
@@ -70,7 +83,8 @@ export function runLifecycle(run: Pick<JobRun, 'state' | 'status'>): { state: Ru
   if (st === 'TERMINATED') {
     const code = run.status?.termination_details?.code;
     if (code === 'SUCCESS' || code === 'SUCCESS_WITH_FAILURES') return { state: 'SUCCEEDED', message: msg || code };
-    if (code === 'USER_CANCELED' || code === 'CANCELED' || code === 'SKIPPED') return { state: 'CANCELED', message: msg || code };
+    if (code === 'USER_CANCELED' || code === 'CANCELED' || code === 'SKIPPED')
+      return { state: 'CANCELED', message: msg || code };
     return { state: 'FAILED', message: msg || code || 'failed' };
   }
   if (st === 'RUNNING' || st === 'TERMINATING') return { state: 'RUNNING', message: msg || st };

@@ -35,7 +35,11 @@ export function basicAuth(username: string, password: string): AuthProvider {
  * client secret, Azure CLI...). Tokens are cached until 5 minutes before expiry; concurrent callers share
  * one in-flight request.
  */
-export function tokenCredentialAuth(credential: TokenCredential, scope: string = AZURE_DATABRICKS_SCOPE, options: { now?: () => number } = {}): AuthProvider {
+export function tokenCredentialAuth(
+  credential: TokenCredential,
+  scope: string = AZURE_DATABRICKS_SCOPE,
+  options: { now?: () => number } = {},
+): AuthProvider {
   const now = options.now ?? Date.now;
   let cached: { token: string; refreshAt: number } | undefined;
   let inflight: Promise<string> | undefined;
@@ -48,10 +52,14 @@ export function tokenCredentialAuth(credential: TokenCredential, scope: string =
   return {
     async header(signal) {
       if (cached && now() < cached.refreshAt) return `Bearer ${cached.token}`;
-      inflight ??= fetchToken(signal).finally(() => { inflight = undefined; });
+      inflight ??= fetchToken(signal).finally(() => {
+        inflight = undefined;
+      });
       return `Bearer ${await inflight}`;
     },
-    invalidate() { cached = undefined; },
+    invalidate() {
+      cached = undefined;
+    },
     describe: () => `entra(${scope})`,
   };
 }

@@ -1,4 +1,11 @@
-import { AuthError, ConflictError, NotFoundError, StagecraftError, TransientError, ValidationError } from '../../errors';
+import {
+  AuthError,
+  ConflictError,
+  NotFoundError,
+  StagecraftError,
+  TransientError,
+  ValidationError,
+} from '../../errors';
 
 /**
  * Errors from remote REST services (MLflow, Databricks), typed by their `error_code` first and HTTP status
@@ -24,12 +31,30 @@ export interface RemoteErrorDetails extends RemoteCall {
 
 const NOT_FOUND = new Set(['RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND', 'ENDPOINT_NOT_FOUND', 'FEATURE_DISABLED']);
 const INVALID = new Set(['INVALID_PARAMETER_VALUE', 'BAD_REQUEST', 'MALFORMED_REQUEST', 'INVALID_REQUEST']);
-const CONFLICT = new Set(['RESOURCE_ALREADY_EXISTS', 'ALREADY_EXISTS', 'RESOURCE_CONFLICT', 'ABORTED', 'INVALID_STATE']);
+const CONFLICT = new Set([
+  'RESOURCE_ALREADY_EXISTS',
+  'ALREADY_EXISTS',
+  'RESOURCE_CONFLICT',
+  'ABORTED',
+  'INVALID_STATE',
+]);
 const UNAUTHENTICATED = new Set(['UNAUTHENTICATED', 'CUSTOMER_UNAUTHORIZED']);
 const FORBIDDEN = new Set(['PERMISSION_DENIED']);
-const TRANSIENT = new Set(['REQUEST_LIMIT_EXCEEDED', 'RESOURCE_EXHAUSTED', 'TEMPORARILY_UNAVAILABLE', 'DEADLINE_EXCEEDED', 'INTERNAL_ERROR', 'DATA_LOSS']);
+const TRANSIENT = new Set([
+  'REQUEST_LIMIT_EXCEEDED',
+  'RESOURCE_EXHAUSTED',
+  'TEMPORARILY_UNAVAILABLE',
+  'DEADLINE_EXCEEDED',
+  'INTERNAL_ERROR',
+  'DATA_LOSS',
+]);
 
-export function remoteError(call: RemoteCall, httpStatus: number, body: unknown, extra: { retryAfterMs?: number; attempts?: number } = {}): StagecraftError {
+export function remoteError(
+  call: RemoteCall,
+  httpStatus: number,
+  body: unknown,
+  extra: { retryAfterMs?: number; attempts?: number } = {},
+): StagecraftError {
   const b = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
   const errorCode = typeof b.error_code === 'string' && b.error_code ? b.error_code : undefined;
   const remoteMessage = typeof b.message === 'string' && b.message ? b.message : `HTTP ${httpStatus}`;
@@ -55,18 +80,27 @@ export function remoteError(call: RemoteCall, httpStatus: number, body: unknown,
 
 /** The request did not get an answer in time (per-attempt timeout), after all retries. */
 export function timeoutError(call: RemoteCall, timeoutMs: number, attempts: number): TransientError {
-  return new TransientError(`${call.service.toUpperCase()}_TIMEOUT`, `${call.service} ${call.method} ${call.path}: no answer within ${timeoutMs} ms (${attempts} attempt${attempts === 1 ? '' : 's'})`, {
-    details: { ...call, errorCode: undefined, httpStatus: undefined, timeoutMs, attempts },
-  });
+  return new TransientError(
+    `${call.service.toUpperCase()}_TIMEOUT`,
+    `${call.service} ${call.method} ${call.path}: no answer within ${timeoutMs} ms (${attempts} attempt${attempts === 1 ? '' : 's'})`,
+    {
+      details: { ...call, errorCode: undefined, httpStatus: undefined, timeoutMs, attempts },
+    },
+  );
 }
 
 /** Connection refused/reset, DNS failure: the request may or may not have reached the service. */
 export function networkError(call: RemoteCall, cause: unknown, attempts: number): TransientError {
-  const reason = cause instanceof Error ? ((cause.cause as { code?: string } | undefined)?.code ?? cause.message) : String(cause);
-  return new TransientError(`${call.service.toUpperCase()}_UNREACHABLE`, `${call.service} ${call.method} ${call.path}: ${reason}`, {
-    details: { ...call, errorCode: undefined, httpStatus: undefined, attempts },
-    cause,
-  });
+  const reason =
+    cause instanceof Error ? ((cause.cause as { code?: string } | undefined)?.code ?? cause.message) : String(cause);
+  return new TransientError(
+    `${call.service.toUpperCase()}_UNREACHABLE`,
+    `${call.service} ${call.method} ${call.path}: ${reason}`,
+    {
+      details: { ...call, errorCode: undefined, httpStatus: undefined, attempts },
+      cause,
+    },
+  );
 }
 
 /** The service's `error_code` of an error thrown by a REST adapter, if any. */

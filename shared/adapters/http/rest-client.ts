@@ -110,7 +110,19 @@ export class RestClient {
 
   // Tracing: one client span per logical call (retries included); the `traceparent` header carries it.
   private exchange(req: Omit<RestRequest<unknown>, 'schema'>, accept: string): Promise<string> {
-    return inSpan(`${this.service} ${req.method}`, { kind: SpanKind.CLIENT, attributes: { 'http.request.method': req.method, 'url.path': req.path, 'server.address': new URL(this.baseUrl).host, 'stagecraft.service': this.service } }, () => this.exchangeAttempts(req, accept));
+    return inSpan(
+      `${this.service} ${req.method}`,
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'http.request.method': req.method,
+          'url.path': req.path,
+          'server.address': new URL(this.baseUrl).host,
+          'stagecraft.service': this.service,
+        },
+      },
+      () => this.exchangeAttempts(req, accept),
+    );
   }
 
   private async exchangeAttempts(req: Omit<RestRequest<unknown>, 'schema'>, accept: string): Promise<string> {
@@ -132,14 +144,26 @@ export class RestClient {
         const authorization = await this.auth.header(signal);
         if (authorization) headers.authorization = authorization;
         if (req.body !== undefined) headers['content-type'] = 'application/json';
-        res = await this.fetchImpl(url, { method: req.method, headers, body: req.body === undefined ? null : JSON.stringify(req.body), signal });
+        res = await this.fetchImpl(url, {
+          method: req.method,
+          headers,
+          body: req.body === undefined ? null : JSON.stringify(req.body),
+          signal,
+        });
         text = await res.text();
       } catch (e) {
         if (req.signal?.aborted) throw e;
         const timedOut = timeout.aborted;
-        if (!idempotent || last) throw timedOut ? timeoutError(call, timeoutMs, attempt) : networkError(call, e, attempt);
+        if (!idempotent || last)
+          throw timedOut ? timeoutError(call, timeoutMs, attempt) : networkError(call, e, attempt);
         const delayMs = backoffDelay(attempt, this.retry, this.random);
-        this.log({ level: 'warning', msg: timedOut ? 'request timed out; retrying' : 'request failed; retrying', ...call, attempt, delayMs });
+        this.log({
+          level: 'warning',
+          msg: timedOut ? 'request timed out; retrying' : 'request failed; retrying',
+          ...call,
+          attempt,
+          delayMs,
+        });
         await this.sleep(delayMs, req.signal);
         continue;
       }
@@ -162,7 +186,15 @@ export class RestClient {
         throw remoteError(call, res.status, body, { attempts: attempt, retryAfterMs });
       }
       const delayMs = retryAfterMs ?? backoffDelay(attempt, this.retry, this.random);
-      this.log({ level: 'warning', msg: 'retryable answer; retrying', ...call, status: res.status, ...(errorCode ? { errorCode } : {}), attempt, delayMs });
+      this.log({
+        level: 'warning',
+        msg: 'retryable answer; retrying',
+        ...call,
+        status: res.status,
+        ...(errorCode ? { errorCode } : {}),
+        attempt,
+        delayMs,
+      });
       await this.sleep(delayMs, req.signal);
     }
   }
@@ -172,9 +204,15 @@ export class RestClient {
     const r = schema.safeParse(body);
     if (r.success) return r.data;
     const first = r.error.issues[0];
-    throw new StagecraftError(`${call.service.toUpperCase()}_BAD_RESPONSE`, `${call.service} ${call.method} ${call.path}: unexpected response shape at ${first?.path.join('.') || '(root)'}: ${first?.message ?? 'invalid'}`, {
-      status: 502, retryable: false, details: { ...call },
-    });
+    throw new StagecraftError(
+      `${call.service.toUpperCase()}_BAD_RESPONSE`,
+      `${call.service} ${call.method} ${call.path}: unexpected response shape at ${first?.path.join('.') || '(root)'}: ${first?.message ?? 'invalid'}`,
+      {
+        status: 502,
+        retryable: false,
+        details: { ...call },
+      },
+    );
   }
 }
 
@@ -186,4 +224,3 @@ function parseBody(text: string): unknown {
     return { message: text.slice(0, 200) };
   }
 }
-

@@ -16,16 +16,29 @@ export function idempotencyToken(key: string): string {
 }
 
 export class DatabricksJobRunner implements JobRunner {
-  constructor(private readonly client: DatabricksJobsClient, private readonly options: { now?: () => number } = {}) {}
+  constructor(
+    private readonly client: DatabricksJobsClient,
+    private readonly options: { now?: () => number } = {},
+  ) {}
 
   private now(): number {
     return (this.options.now ?? Date.now)();
   }
 
   async start(spec: JobSpec, key: string, signal?: AbortSignal): Promise<RunRef> {
-    if (spec.runner !== 'databricks') throw new ValidationError('JOB_RUNNER_MISMATCH', `the Databricks runner cannot run a '${spec.runner}' job`);
-    const { runId } = await this.client.runNow({ jobId: spec.jobId, jobParameters: spec.parameters, idempotencyToken: idempotencyToken(key) }, signal);
-    const ref: RunRef = { runner: 'databricks', runId: String(runId), key, startedAt: new Date(this.now()).toISOString(), timeoutMs: spec.timeoutMs };
+    if (spec.runner !== 'databricks')
+      throw new ValidationError('JOB_RUNNER_MISMATCH', `the Databricks runner cannot run a '${spec.runner}' job`);
+    const { runId } = await this.client.runNow(
+      { jobId: spec.jobId, jobParameters: spec.parameters, idempotencyToken: idempotencyToken(key) },
+      signal,
+    );
+    const ref: RunRef = {
+      runner: 'databricks',
+      runId: String(runId),
+      key,
+      startedAt: new Date(this.now()).toISOString(),
+      timeoutMs: spec.timeoutMs,
+    };
     return ref;
   }
 
@@ -35,10 +48,18 @@ export class DatabricksJobRunner implements JobRunner {
     const withUrl: RunRef = run.run_page_url ? { ...ref, url: run.run_page_url } : ref;
     if (!isTerminal(state) && this.now() - Date.parse(ref.startedAt) > ref.timeoutMs) {
       await this.client.cancelRun(Number(ref.runId), signal);
-      return { ref: withUrl, state: 'TIMED_OUT', terminal: true, resultSummary: `no result within ${ref.timeoutMs} ms: run cancelled`, outputTail: '' };
+      return {
+        ref: withUrl,
+        state: 'TIMED_OUT',
+        terminal: true,
+        resultSummary: `no result within ${ref.timeoutMs} ms: run cancelled`,
+        outputTail: '',
+      };
     }
     const status: JobStatus = {
-      ref: withUrl, state, terminal: isTerminal(state),
+      ref: withUrl,
+      state,
+      terminal: isTerminal(state),
       resultSummary: `${state}${message && message !== state ? `: ${message}` : ''}`,
       outputTail: (run.state?.state_message ?? '').slice(-2000),
     };

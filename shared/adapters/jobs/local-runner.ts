@@ -87,32 +87,55 @@ export class LocalJobRunner implements JobRunner {
   }
 
   async start(spec: JobSpec, key: string): Promise<RunRef> {
-    if (spec.runner !== 'local') throw new ValidationError('JOB_RUNNER_MISMATCH', `the local runner cannot run a '${spec.runner}' job`);
+    if (spec.runner !== 'local')
+      throw new ValidationError('JOB_RUNNER_MISMATCH', `the local runner cannot run a '${spec.runner}' job`);
     if (key.length === 0) throw new ValidationError('JOB_KEY_EMPTY', 'an idempotency key is required');
     const inflight = this.starting.get(key);
     if (inflight) return inflight;
-    const p = Promise.resolve().then(() => this.startOnce(spec, key)).finally(() => this.starting.delete(key));
+    const p = Promise.resolve()
+      .then(() => this.startOnce(spec, key))
+      .finally(() => this.starting.delete(key));
     this.starting.set(key, p);
     return p;
   }
 
   private startOnce(spec: Extract<JobSpec, { runner: 'local' }>, key: string): RunRef {
     const runId = localRunId(key);
-    const paramArgs = spec.parameterStyle === 'args' ? Object.entries(spec.parameters).flatMap(([k, v]) => [`--${k}`, v]) : [];
-    const paramEnv = spec.parameterStyle === 'env' ? Object.fromEntries(Object.entries(spec.parameters).map(([k, v]) => [envName(k), v])) : {};
+    const paramArgs =
+      spec.parameterStyle === 'args' ? Object.entries(spec.parameters).flatMap(([k, v]) => [`--${k}`, v]) : [];
+    const paramEnv =
+      spec.parameterStyle === 'env'
+        ? Object.fromEntries(Object.entries(spec.parameters).map(([k, v]) => [envName(k), v]))
+        : {};
     const refused = Object.keys(paramEnv).filter(controlsProcess);
-    if (refused.length) throw new ValidationError('JOB_PARAMETER_NAME_REFUSED', `parameters may not set ${refused.join(', ')}: they steer the process, not the job`, { details: { names: refused } });
+    if (refused.length)
+      throw new ValidationError(
+        'JOB_PARAMETER_NAME_REFUSED',
+        `parameters may not set ${refused.join(', ')}: they steer the process, not the job`,
+        { details: { names: refused } },
+      );
     const base = this.options.baseDir ?? process.cwd();
     const cwd = spec.cwd === undefined ? base : isAbsolute(spec.cwd) ? spec.cwd : resolve(base, spec.cwd);
     const record: LocalRunRecord = {
-      key, runId, command: spec.command, args: [...spec.args, ...paramArgs], envNames: Object.keys({ ...spec.env, ...paramEnv }).sort(),
-      cwd, timeoutMs: spec.timeoutMs, state: 'PENDING', createdAt: new Date(this.now()).toISOString(),
+      key,
+      runId,
+      command: spec.command,
+      args: [...spec.args, ...paramArgs],
+      envNames: Object.keys({ ...spec.env, ...paramEnv }).sort(),
+      cwd,
+      timeoutMs: spec.timeoutMs,
+      state: 'PENDING',
+      createdAt: new Date(this.now()).toISOString(),
     };
     const { record: stored, created } = this.store.createOrGet(record);
     if (!created) return this.refOf(stored);
 
     let cwdOk = false;
-    try { cwdOk = statSync(cwd).isDirectory(); } catch { /* reported below */ }
+    try {
+      cwdOk = statSync(cwd).isDirectory();
+    } catch {
+      /* reported below */
+    }
     if (!cwdOk) {
       this.finalize(stored, 'FAILED', `working directory ${cwd} does not exist`);
       return this.refOf(stored);
@@ -121,10 +144,20 @@ export class LocalJobRunner implements JobRunner {
     let child: ChildProcess;
     try {
       child = spawn(process.execPath, ['-e', WRAPPER_SOURCE], {
-        cwd, detached: true, stdio: ['ignore', logFd, logFd],
+        cwd,
+        detached: true,
+        stdio: ['ignore', logFd, logFd],
         env: {
-          ...jobBaseEnv(this.options.env ?? process.env), ...spec.env, ...paramEnv,
-          STAGECRAFT_JOB: JSON.stringify({ command: spec.command, args: stored.args, cwd, timeoutMs: spec.timeoutMs, exitPath: this.store.exitPath(runId) }),
+          ...jobBaseEnv(this.options.env ?? process.env),
+          ...spec.env,
+          ...paramEnv,
+          STAGECRAFT_JOB: JSON.stringify({
+            command: spec.command,
+            args: stored.args,
+            cwd,
+            timeoutMs: spec.timeoutMs,
+            exitPath: this.store.exitPath(runId),
+          }),
         },
       });
     } finally {
@@ -142,10 +175,13 @@ export class LocalJobRunner implements JobRunner {
     child.unref();
     child.on('exit', () => {
       this.children.delete(runId);
-      void this.get(ref).then((s) => {
-        this.options.log?.({ level: 'info', msg: 'local job finished', runId, key, state: s.state });
-        this.options.onFinished?.(s);
-      }, () => undefined);
+      void this.get(ref).then(
+        (s) => {
+          this.options.log?.({ level: 'info', msg: 'local job finished', runId, key, state: s.state });
+          this.options.onFinished?.(s);
+        },
+        () => undefined,
+      );
     });
     this.options.log?.({ level: 'info', msg: 'local job started', runId, key });
     return ref;
@@ -153,7 +189,10 @@ export class LocalJobRunner implements JobRunner {
 
   async get(ref: RunRef): Promise<JobStatus> {
     const rec = this.store.read(ref.runId);
-    if (!rec) throw new NotFoundError('JOB_RUN_NOT_FOUND', `no local job run ${ref.runId}`, { details: { runId: ref.runId, key: ref.key } });
+    if (!rec)
+      throw new NotFoundError('JOB_RUN_NOT_FOUND', `no local job run ${ref.runId}`, {
+        details: { runId: ref.runId, key: ref.key },
+      });
     if (!isTerminal(rec.state)) this.reconcile(rec);
     return this.statusOf(rec);
   }
@@ -161,21 +200,37 @@ export class LocalJobRunner implements JobRunner {
   /** Moves a non-terminal record forward from what the file system and process table say. */
   private reconcile(rec: LocalRunRecord): void {
     const exit = this.store.readExit(rec.runId);
-    if (exit) { this.finalizeFromExit(rec, exit); return; }
+    if (exit) {
+      this.finalizeFromExit(rec, exit);
+      return;
+    }
     if (rec.pid === undefined) {
-      if (this.now() - Date.parse(rec.createdAt) > START_GRACE_MS) this.finalize(rec, 'FAILED', 'START_INTERRUPTED: the runner stopped before the process was started');
+      if (this.now() - Date.parse(rec.createdAt) > START_GRACE_MS)
+        this.finalize(rec, 'FAILED', 'START_INTERRUPTED: the runner stopped before the process was started');
       return;
     }
     if (!alive(rec.pid)) {
       const late = this.store.readExit(rec.runId);
-      if (late) { this.finalizeFromExit(rec, late); return; }
+      if (late) {
+        this.finalizeFromExit(rec, late);
+        return;
+      }
       if (rec.cancelRequested) this.finalize(rec, 'CANCELED', 'cancelled');
-      else this.finalize(rec, 'FAILED', 'PROCESS_LOST: the process ended while the runner was down, without recording an exit status');
+      else
+        this.finalize(
+          rec,
+          'FAILED',
+          'PROCESS_LOST: the process ended while the runner was down, without recording an exit status',
+        );
       return;
     }
     if (this.now() - Date.parse(rec.createdAt) > rec.timeoutMs + TIMEOUT_GRACE_MS) {
       // The supervisor enforces the timeout itself; this only catches a stuck supervisor.
-      try { process.kill(-rec.pid, 'SIGKILL'); } catch { /* already gone */ }
+      try {
+        process.kill(-rec.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
       this.finalize(rec, 'TIMED_OUT', `no result within ${rec.timeoutMs} ms: process group killed`);
     }
   }
@@ -183,9 +238,16 @@ export class LocalJobRunner implements JobRunner {
   private finalizeFromExit(rec: LocalRunRecord, exit: ExitFile): void {
     if (exit.timedOut) this.finalize(rec, 'TIMED_OUT', `no result within ${rec.timeoutMs} ms: process stopped`, exit);
     else if (exit.canceled || rec.cancelRequested) this.finalize(rec, 'CANCELED', 'cancelled', exit);
-    else if (exit.error !== undefined) this.finalize(rec, 'FAILED', `could not run ${rec.command}: ${exit.error}`, exit);
+    else if (exit.error !== undefined)
+      this.finalize(rec, 'FAILED', `could not run ${rec.command}: ${exit.error}`, exit);
     else if (exit.code === 0) this.finalize(rec, 'SUCCEEDED', 'exit code 0', exit);
-    else this.finalize(rec, 'FAILED', exit.code !== null ? `exit code ${exit.code}` : `killed by ${exit.signal ?? 'a signal'}`, exit);
+    else
+      this.finalize(
+        rec,
+        'FAILED',
+        exit.code !== null ? `exit code ${exit.code}` : `killed by ${exit.signal ?? 'a signal'}`,
+        exit,
+      );
   }
 
   private finalize(rec: LocalRunRecord, state: JobState, reason: string, exit?: ExitFile): void {
@@ -198,7 +260,9 @@ export class LocalJobRunner implements JobRunner {
 
   private statusOf(rec: LocalRunRecord): JobStatus {
     const s: JobStatus = {
-      ref: this.refOf(rec), state: rec.state, terminal: isTerminal(rec.state),
+      ref: this.refOf(rec),
+      state: rec.state,
+      terminal: isTerminal(rec.state),
       resultSummary: rec.reason ? `${rec.state}: ${rec.reason}` : rec.state,
       outputTail: this.store.tail(rec.runId, this.options.tailBytes ?? 4096),
     };
@@ -209,12 +273,17 @@ export class LocalJobRunner implements JobRunner {
 
   async cancel(ref: RunRef): Promise<void> {
     const rec = this.store.read(ref.runId);
-    if (!rec) throw new NotFoundError('JOB_RUN_NOT_FOUND', `no local job run ${ref.runId}`, { details: { runId: ref.runId } });
+    if (!rec)
+      throw new NotFoundError('JOB_RUN_NOT_FOUND', `no local job run ${ref.runId}`, { details: { runId: ref.runId } });
     if (isTerminal(rec.state)) return;
     rec.cancelRequested = true;
     this.store.write(rec);
     if (rec.pid !== undefined && alive(rec.pid)) {
-      try { process.kill(rec.pid, 'SIGTERM'); } catch { /* exited meanwhile */ }
+      try {
+        process.kill(rec.pid, 'SIGTERM');
+      } catch {
+        /* exited meanwhile */
+      }
     } else {
       this.reconcile(rec);
     }

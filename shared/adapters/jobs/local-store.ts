@@ -41,15 +41,25 @@ export class LocalRunStore {
     mkdirSync(dir, { recursive: true });
   }
 
-  recordPath(runId: string): string { return join(this.dir, `${runId}.json`); }
-  logPath(runId: string): string { return join(this.dir, `${runId}.log`); }
-  exitPath(runId: string): string { return join(this.dir, `${runId}.exit.json`); }
+  recordPath(runId: string): string {
+    return join(this.dir, `${runId}.json`);
+  }
+  logPath(runId: string): string {
+    return join(this.dir, `${runId}.log`);
+  }
+  exitPath(runId: string): string {
+    return join(this.dir, `${runId}.exit.json`);
+  }
 
   /** Creates the record unless one exists; returns the stored one either way. */
   createOrGet(rec: LocalRunRecord): { record: LocalRunRecord; created: boolean } {
     try {
       const fd = openSync(this.recordPath(rec.runId), 'wx');
-      try { writeFileSync(fd, JSON.stringify(rec)); } finally { closeSync(fd); }
+      try {
+        writeFileSync(fd, JSON.stringify(rec));
+      } finally {
+        closeSync(fd);
+      }
       return { record: rec, created: true };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
@@ -61,7 +71,11 @@ export class LocalRunStore {
 
   read(runId: string): LocalRunRecord | undefined {
     let text: string;
-    try { text = readFileSync(this.recordPath(runId), 'utf8'); } catch { return undefined; }
+    try {
+      text = readFileSync(this.recordPath(runId), 'utf8');
+    } catch {
+      return undefined;
+    }
     // A record created with 'wx' may be momentarily empty while its creator writes it.
     if (text === '') return undefined;
     return LocalRunRecord.parse(JSON.parse(text));
@@ -84,7 +98,11 @@ export class LocalRunStore {
   /** Last `bytes` of the log, starting at a line boundary when one is near. */
   tail(runId: string, bytes: number): string {
     let buf: Buffer;
-    try { buf = readFileSync(this.logPath(runId)); } catch { return ''; }
+    try {
+      buf = readFileSync(this.logPath(runId));
+    } catch {
+      return '';
+    }
     if (buf.length <= bytes) return buf.toString('utf8');
     let text = buf.subarray(buf.length - bytes).toString('utf8');
     const nl = text.indexOf('\n');

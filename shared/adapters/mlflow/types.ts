@@ -34,11 +34,19 @@ export const RegisteredModel = z.object({
   description: z.string().optional(),
   latest_versions: z.array(ModelVersion).optional().default([]),
   tags: z.array(Tag).optional().default([]),
-  aliases: z.array(z.object({ alias: z.string(), version: z.string() })).optional().default([]),
+  aliases: z
+    .array(z.object({ alias: z.string(), version: z.string() }))
+    .optional()
+    .default([]),
 });
 export type RegisteredModel = z.output<typeof RegisteredModel>;
 
-const Metric = z.object({ key: z.string(), value: z.number(), timestamp: z.number().optional(), step: z.number().optional() });
+const Metric = z.object({
+  key: z.string(),
+  value: z.number(),
+  timestamp: z.number().optional(),
+  step: z.number().optional(),
+});
 const Param = z.object({ key: z.string(), value: z.string().optional().default('') });
 
 export const Run = z.object({
@@ -54,21 +62,42 @@ export const Run = z.object({
     artifact_uri: z.string().optional(),
     lifecycle_stage: z.string().optional(),
   }),
-  data: z.object({
-    metrics: z.array(Metric).optional().default([]),
-    params: z.array(Param).optional().default([]),
-    tags: z.array(Tag).optional().default([]),
-  }).optional().default({ metrics: [], params: [], tags: [] }),
-  inputs: z.object({
-    dataset_inputs: z.array(z.object({
-      dataset: z.object({ name: z.string().optional(), digest: z.string().optional(), source_type: z.string().optional() }).optional(),
+  data: z
+    .object({
+      metrics: z.array(Metric).optional().default([]),
+      params: z.array(Param).optional().default([]),
       tags: z.array(Tag).optional().default([]),
-    })).optional().default([]),
-  }).optional().default({ dataset_inputs: [] }),
+    })
+    .optional()
+    .default({ metrics: [], params: [], tags: [] }),
+  inputs: z
+    .object({
+      dataset_inputs: z
+        .array(
+          z.object({
+            dataset: z
+              .object({
+                name: z.string().optional(),
+                digest: z.string().optional(),
+                source_type: z.string().optional(),
+              })
+              .optional(),
+            tags: z.array(Tag).optional().default([]),
+          }),
+        )
+        .optional()
+        .default([]),
+    })
+    .optional()
+    .default({ dataset_inputs: [] }),
 });
 export type Run = z.output<typeof Run>;
 
-export const FileInfo = z.object({ path: z.string(), is_dir: z.boolean().optional().default(false), file_size: z.number().optional() });
+export const FileInfo = z.object({
+  path: z.string(),
+  is_dir: z.boolean().optional().default(false),
+  file_size: z.number().optional(),
+});
 export type FileInfo = z.output<typeof FileInfo>;
 
 export const WebhookEvent = z.object({ entity: z.string(), action: z.string() });
@@ -86,14 +115,31 @@ export type Webhook = z.output<typeof Webhook>;
 
 export const Responses = {
   registeredModel: z.object({ registered_model: RegisteredModel }),
-  registeredModels: z.object({ registered_models: z.array(RegisteredModel).optional().default([]), next_page_token: z.string().optional() }),
+  registeredModels: z.object({
+    registered_models: z.array(RegisteredModel).optional().default([]),
+    next_page_token: z.string().optional(),
+  }),
   modelVersion: z.object({ model_version: ModelVersion }),
-  modelVersions: z.object({ model_versions: z.array(ModelVersion).optional().default([]), next_page_token: z.string().optional() }),
+  modelVersions: z.object({
+    model_versions: z.array(ModelVersion).optional().default([]),
+    next_page_token: z.string().optional(),
+  }),
   run: z.object({ run: Run }),
-  artifacts: z.object({ root_uri: z.string().optional(), files: z.array(FileInfo).optional().default([]), next_page_token: z.string().optional() }),
+  artifacts: z.object({
+    root_uri: z.string().optional(),
+    files: z.array(FileInfo).optional().default([]),
+    next_page_token: z.string().optional(),
+  }),
   webhook: z.object({ webhook: Webhook }),
   webhooks: z.object({ webhooks: z.array(Webhook).optional().default([]), next_page_token: z.string().optional() }),
-  webhookTest: z.object({ result: z.object({ success: z.boolean().optional().default(false), response_status: z.number().optional(), response_body: z.string().optional(), error_message: z.string().optional() }) }),
+  webhookTest: z.object({
+    result: z.object({
+      success: z.boolean().optional().default(false),
+      response_status: z.number().optional(),
+      response_body: z.string().optional(),
+      error_message: z.string().optional(),
+    }),
+  }),
   downloadUri: z.object({ artifact_uri: z.string() }),
   empty: z.object({}),
 };

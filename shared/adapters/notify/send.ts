@@ -40,16 +40,34 @@ export interface SendOptions {
   timeoutMs?: number;
   fetch?: (input: string, init: RequestInit) => Promise<Response>;
   now?: () => number;
-  log?: (e: { level: 'info' | 'warning'; msg: string; channel: string; event: string; status?: number; correlationId?: string }) => void;
+  log?: (e: {
+    level: 'info' | 'warning';
+    msg: string;
+    channel: string;
+    event: string;
+    status?: number;
+    correlationId?: string;
+  }) => void;
 }
 
 /** Resolves `urlSetting` / `secretSetting` against settings. Throws ConfigError naming the missing setting. */
-export function resolveChannel(name: string, c: Channel, settings: Readonly<Record<string, string | undefined>>): ResolvedChannel {
+export function resolveChannel(
+  name: string,
+  c: Channel,
+  settings: Readonly<Record<string, string | undefined>>,
+): ResolvedChannel {
   if (c.type === 'direct-webhook' || c.type === 'slack-dm' || c.type === 'email') {
-    throw new ConfigError(`notification channel '${name}' is a direct channel (${c.type}): it only carries each approver's own links (approval.linkChannel), never a shared notice`, { channel: name });
+    throw new ConfigError(
+      `notification channel '${name}' is a direct channel (${c.type}): it only carries each approver's own links (approval.linkChannel), never a shared notice`,
+      { channel: name },
+    );
   }
   const url = c.url ?? (c.urlSetting ? settings[c.urlSetting] : undefined);
-  if (!url) throw new ConfigError(`notification channel '${name}': app setting ${c.urlSetting ?? '(url)'} is not set`, { channel: name, setting: c.urlSetting });
+  if (!url)
+    throw new ConfigError(`notification channel '${name}': app setting ${c.urlSetting ?? '(url)'} is not set`, {
+      channel: name,
+      setting: c.urlSetting,
+    });
   const r: ResolvedChannel = { name, type: c.type, url };
   if (c.events) r.events = c.events;
   if (c.type === 'teams') r.format = c.format;
@@ -57,7 +75,11 @@ export function resolveChannel(name: string, c: Channel, settings: Readonly<Reco
     r.headers = c.headers;
     if (c.secretSetting) {
       const secret = settings[c.secretSetting];
-      if (!secret) throw new ConfigError(`notification channel '${name}': app setting ${c.secretSetting} is not set`, { channel: name, setting: c.secretSetting });
+      if (!secret)
+        throw new ConfigError(`notification channel '${name}': app setting ${c.secretSetting} is not set`, {
+          channel: name,
+          setting: c.secretSetting,
+        });
       r.secret = secret;
     }
   }
@@ -79,14 +101,27 @@ export function payloadFor(channel: ResolvedChannel, m: NotifyMessage, sentAt: s
   return webhookPayload(m, sentAt);
 }
 
-export async function sendNotification(channel: ResolvedChannel, input: NotifyMessageInput, o: SendOptions = {}): Promise<NotifyResult> {
+export async function sendNotification(
+  channel: ResolvedChannel,
+  input: NotifyMessageInput,
+  o: SendOptions = {},
+): Promise<NotifyResult> {
   const m = NotifyMessage.parse(input);
   const log = o.log ?? (() => undefined);
-  const base = { channel: channel.name, event: m.event, ...(m.correlationId ? { correlationId: m.correlationId } : {}) };
-  if (channel.events && !channel.events.includes(m.event)) return { channel: channel.name, ok: true, skipped: true, retryable: false };
+  const base = {
+    channel: channel.name,
+    event: m.event,
+    ...(m.correlationId ? { correlationId: m.correlationId } : {}),
+  };
+  if (channel.events && !channel.events.includes(m.event))
+    return { channel: channel.name, ok: true, skipped: true, retryable: false };
   const now = (o.now ?? Date.now)();
   const body = JSON.stringify(payloadFor(channel, m, new Date(now).toISOString()));
-  const headers: Record<string, string> = { ...channel.headers, 'content-type': 'application/json', 'user-agent': 'stagecraft/0.1' };
+  const headers: Record<string, string> = {
+    ...channel.headers,
+    'content-type': 'application/json',
+    'user-agent': 'stagecraft/0.1',
+  };
   if (channel.type === 'webhook' && channel.secret) {
     const ts = String(Math.floor(now / 1000));
     headers['x-stagecraft-timestamp'] = ts;
@@ -94,7 +129,12 @@ export async function sendNotification(channel: ResolvedChannel, input: NotifyMe
   }
   const timeoutMs = o.timeoutMs ?? 10_000;
   try {
-    const res = await (o.fetch ?? ((u, i) => fetch(u, i)))(channel.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
+    const res = await (o.fetch ?? ((u, i) => fetch(u, i)))(channel.url, {
+      method: 'POST',
+      headers,
+      body,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
     await res.arrayBuffer().catch(() => undefined);
     if (res.ok) {
       log({ level: 'info', msg: 'notification sent', ...base, status: res.status });
@@ -105,13 +145,19 @@ export async function sendNotification(channel: ResolvedChannel, input: NotifyMe
     return { channel: channel.name, ok: false, status: res.status, retryable, error: `HTTP ${res.status}` };
   } catch (e) {
     const timedOut = (e as Error).name === 'TimeoutError';
-    const reason = timedOut ? `no answer within ${timeoutMs} ms` : ((e as Error & { cause?: { code?: string } }).cause?.code ?? 'network error');
+    const reason = timedOut
+      ? `no answer within ${timeoutMs} ms`
+      : ((e as Error & { cause?: { code?: string } }).cause?.code ?? 'network error');
     log({ level: 'warning', msg: `notification failed: ${reason}`, ...base });
     return { channel: channel.name, ok: false, retryable: true, error: reason };
   }
 }
 
 /** Sends to several channels in parallel; one failing channel never stops the others. */
-export async function notifyAll(channels: readonly ResolvedChannel[], m: NotifyMessageInput, o: SendOptions = {}): Promise<NotifyResult[]> {
+export async function notifyAll(
+  channels: readonly ResolvedChannel[],
+  m: NotifyMessageInput,
+  o: SendOptions = {},
+): Promise<NotifyResult[]> {
   return Promise.all(channels.map((c) => sendNotification(c, m, o)));
 }

@@ -57,7 +57,8 @@ function iso(value: string | undefined): string | undefined {
   return value !== undefined && z.iso.datetime({ offset: true }).safeParse(value).success ? value : undefined;
 }
 
-const stripHeads = (ref: string): string | undefined => (ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : undefined);
+const stripHeads = (ref: string): string | undefined =>
+  ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : undefined;
 
 interface AzureDevOpsSettings {
   username: string | undefined;
@@ -69,8 +70,10 @@ interface AzureDevOpsSettings {
 /** Basic auth and/or a shared header, whichever are configured (neither: every delivery is refused). */
 export function azureDevOpsVerifier(ado: AzureDevOpsSettings): Verifier {
   const verifiers: Verifier[] = [];
-  if (ado.username !== undefined) verifiers.push(new BasicAuthVerifier({ username: ado.username, passwords: ado.passwords }));
-  if (ado.headerSecrets.length > 0) verifiers.push(new SharedSecretVerifier({ secrets: ado.headerSecrets, headers: [ado.headerName] }));
+  if (ado.username !== undefined)
+    verifiers.push(new BasicAuthVerifier({ username: ado.username, passwords: ado.passwords }));
+  if (ado.headerSecrets.length > 0)
+    verifiers.push(new SharedSecretVerifier({ secrets: ado.headerSecrets, headers: [ado.headerName] }));
   return new AnyOfVerifier(verifiers);
 }
 
@@ -85,40 +88,73 @@ export function parseAzureDevOpsEvent(body: unknown, ctx: ParseContext): ParseOu
     if (!p.ok) return p.outcome;
     const pr = p.value;
     if (pr.status !== 'completed') return ignored(`${eventType}: pull request is ${pr.status}, not completed`);
-    if (pr.mergeStatus !== undefined && pr.mergeStatus.toLowerCase() !== 'succeeded') return ignored(`${eventType}: merge status ${pr.mergeStatus}`);
+    if (pr.mergeStatus !== undefined && pr.mergeStatus.toLowerCase() !== 'succeeded')
+      return ignored(`${eventType}: merge status ${pr.mergeStatus}`);
     const branch = stripHeads(pr.targetRefName);
     if (branch === undefined) return ignored(`${eventType}: target ${pr.targetRefName} is not a branch`);
     const where = classifyBranch(branch, git);
-    if (where === 'other') return ignored(`${eventType}: merged into ${branch}, not a configured main or release branch`);
+    if (where === 'other')
+      return ignored(`${eventType}: merged into ${branch}, not a configured main or release branch`);
     if (pr.lastMergeCommit === undefined) {
-      return invalid(new ValidationError('INTAKE_PAYLOAD_INVALID', 'Azure DevOps pull request is invalid: resource.lastMergeCommit.commitId: required for a completed pull request', {
-        details: { fields: [{ path: 'resource.lastMergeCommit.commitId', message: 'required for a completed pull request' }] },
-      }));
+      return invalid(
+        new ValidationError(
+          'INTAKE_PAYLOAD_INVALID',
+          'Azure DevOps pull request is invalid: resource.lastMergeCommit.commitId: required for a completed pull request',
+          {
+            details: {
+              fields: [{ path: 'resource.lastMergeCommit.commitId', message: 'required for a completed pull request' }],
+            },
+          },
+        ),
+      );
     }
-    const repo = { id: `${pr.repository.project.name}/${pr.repository.name}`, ...(pr.repository.remoteUrl ? { url: pr.repository.remoteUrl } : {}) };
+    const repo = {
+      id: `${pr.repository.project.name}/${pr.repository.name}`,
+      ...(pr.repository.remoteUrl ? { url: pr.repository.remoteUrl } : {}),
+    };
     const commit = pr.lastMergeCommit.commitId;
     const occurredAt = iso(pr.closedDate);
     const actor = pr.closedBy?.uniqueName;
     return eventsOf(() => [
       where === 'main'
-        ? event(EVENT_TYPES.gitMerged, {
-            provider: 'azure-devops',
-            repository: repo,
-            branch,
-            commit,
-            via: 'pull_request',
-            pullRequest: { number: pr.pullRequestId, title: pr.title, url: pr.url, sourceBranch: pr.sourceRefName && stripHeads(pr.sourceRefName) },
-            actor,
+        ? event(
+            EVENT_TYPES.gitMerged,
+            {
+              provider: 'azure-devops',
+              repository: repo,
+              branch,
+              commit,
+              via: 'pull_request',
+              pullRequest: {
+                number: pr.pullRequestId,
+                title: pr.title,
+                url: pr.url,
+                sourceBranch: pr.sourceRefName && stripHeads(pr.sourceRefName),
+              },
+              actor,
+              occurredAt,
+            },
+            SOURCE,
+            ctx,
             occurredAt,
-          }, SOURCE, ctx, occurredAt)
-        : event(EVENT_TYPES.gitReleasePushed, { provider: 'azure-devops', repository: repo, branch, commit, actor, occurredAt }, SOURCE, ctx, occurredAt),
+          )
+        : event(
+            EVENT_TYPES.gitReleasePushed,
+            { provider: 'azure-devops', repository: repo, branch, commit, actor, occurredAt },
+            SOURCE,
+            ctx,
+            occurredAt,
+          ),
     ]);
   }
   if (eventType === 'git.push') {
     const p = parseWith(Push, resource, 'Azure DevOps git.push resource', 'resource');
     if (!p.ok) return p.outcome;
     const push = p.value;
-    const repo = { id: `${push.repository.project.name}/${push.repository.name}`, ...(push.repository.remoteUrl ? { url: push.repository.remoteUrl } : {}) };
+    const repo = {
+      id: `${push.repository.project.name}/${push.repository.name}`,
+      ...(push.repository.remoteUrl ? { url: push.repository.remoteUrl } : {}),
+    };
     const occurredAt = iso(push.date);
     const actor = push.pushedBy?.uniqueName;
     const skipped: string[] = [];
@@ -136,11 +172,17 @@ export function parseAzureDevOpsEvent(body: unknown, ctx: ParseContext): ParseOu
           continue;
         }
         const data = { provider: 'azure-devops', repository: repo, branch, commit: ref.newObjectId, actor, occurredAt };
-        events.push(where === 'main' ? event(EVENT_TYPES.gitMerged, { ...data, via: 'push' }, SOURCE, ctx) : event(EVENT_TYPES.gitReleasePushed, data, SOURCE, ctx));
+        events.push(
+          where === 'main'
+            ? event(EVENT_TYPES.gitMerged, { ...data, via: 'push' }, SOURCE, ctx)
+            : event(EVENT_TYPES.gitReleasePushed, data, SOURCE, ctx),
+        );
       }
       return events;
     });
-    return outcome.kind === 'ignored' ? ignored(`git.push to ${skipped.join(', ') || 'no ref'}: not a configured main or release branch`) : outcome;
+    return outcome.kind === 'ignored'
+      ? ignored(`git.push to ${skipped.join(', ') || 'no ref'}: not a configured main or release branch`)
+      : outcome;
   }
   return ignored(`${eventType}: event not handled by Stagecraft`);
 }
@@ -158,20 +200,40 @@ export const azureDevOpsSource = defineSource({
   settings: {
     key: 'azureDevOps',
     env: {
-      AZDO_WEBHOOK_USERNAME: { schema: optionalText, description: 'Azure DevOps service hook basic-auth user name (with AZDO_WEBHOOK_PASSWORDS).' },
-      AZDO_WEBHOOK_PASSWORDS: { schema: list, secret: true, description: 'Azure DevOps service hook basic-auth passwords, comma-separated for rotation.' },
-      AZDO_WEBHOOK_HEADER_NAME: {
-        schema: textWithDefault('X-Stagecraft-Token').pipe(z.string().regex(/^[A-Za-z0-9-]+$/, 'must be an HTTP header name (letters, digits, -)')),
-        default: 'X-Stagecraft-Token',
-        description: 'Header carrying the shared secret when Azure DevOps authenticates with a custom header (`httpHeaders`).',
+      AZDO_WEBHOOK_USERNAME: {
+        schema: optionalText,
+        description: 'Azure DevOps service hook basic-auth user name (with AZDO_WEBHOOK_PASSWORDS).',
       },
-      AZDO_WEBHOOK_HEADER_SECRETS: { schema: list, secret: true, description: 'Azure DevOps shared header secrets, comma-separated for rotation. Either basic auth or this must be set.' },
+      AZDO_WEBHOOK_PASSWORDS: {
+        schema: list,
+        secret: true,
+        description: 'Azure DevOps service hook basic-auth passwords, comma-separated for rotation.',
+      },
+      AZDO_WEBHOOK_HEADER_NAME: {
+        schema: textWithDefault('X-Stagecraft-Token').pipe(
+          z.string().regex(/^[A-Za-z0-9-]+$/, 'must be an HTTP header name (letters, digits, -)'),
+        ),
+        default: 'X-Stagecraft-Token',
+        description:
+          'Header carrying the shared secret when Azure DevOps authenticates with a custom header (`httpHeaders`).',
+      },
+      AZDO_WEBHOOK_HEADER_SECRETS: {
+        schema: list,
+        secret: true,
+        description:
+          'Azure DevOps shared header secrets, comma-separated for rotation. Either basic auth or this must be set.',
+      },
     },
     check: (v) =>
       v.AZDO_WEBHOOK_USERNAME !== undefined && v.AZDO_WEBHOOK_PASSWORDS.length === 0
         ? [{ setting: 'AZDO_WEBHOOK_PASSWORDS', problem: 'AZDO_WEBHOOK_USERNAME is set but no password is' }]
         : [],
-    toConfig: (v) => ({ username: v.AZDO_WEBHOOK_USERNAME, passwords: v.AZDO_WEBHOOK_PASSWORDS, headerName: v.AZDO_WEBHOOK_HEADER_NAME, headerSecrets: v.AZDO_WEBHOOK_HEADER_SECRETS }),
+    toConfig: (v) => ({
+      username: v.AZDO_WEBHOOK_USERNAME,
+      passwords: v.AZDO_WEBHOOK_PASSWORDS,
+      headerName: v.AZDO_WEBHOOK_HEADER_NAME,
+      headerSecrets: v.AZDO_WEBHOOK_HEADER_SECRETS,
+    }),
   },
   verifier: azureDevOpsVerifier,
   deliveryId: (_request, body) => {

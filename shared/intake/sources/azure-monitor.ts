@@ -16,7 +16,9 @@ const SOURCE = '/stagecraft/intake/azure-monitor';
 const props = z.record(z.string(), z.unknown()).nullish();
 
 const Alert = z.looseObject({
-  schemaId: z.literal('azureMonitorCommonAlertSchema', { error: 'must be "azureMonitorCommonAlertSchema": enable the common alert schema on the action group' }),
+  schemaId: z.literal('azureMonitorCommonAlertSchema', {
+    error: 'must be "azureMonitorCommonAlertSchema": enable the common alert schema on the action group',
+  }),
   data: z.looseObject({
     essentials: z.looseObject({
       alertId: z.string().min(1),
@@ -55,7 +57,9 @@ const Alert = z.looseObject({
 
 function stringProps(...sources: Array<Record<string, unknown> | null | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const src of sources) for (const [k, v] of Object.entries(src ?? {})) if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = String(v);
+  for (const src of sources)
+    for (const [k, v] of Object.entries(src ?? {}))
+      if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = String(v);
   return out;
 }
 
@@ -72,14 +76,23 @@ export const azureMonitorSource = defineSource({
   settings: {
     key: 'azureMonitor',
     env: {
-      AZURE_MONITOR_WEBHOOK_KEYS: { schema: list, secret: true, description: 'Keys accepted from Azure Monitor action groups in the `key` query parameter or `X-Stagecraft-Key` header, comma-separated.' },
+      AZURE_MONITOR_WEBHOOK_KEYS: {
+        schema: list,
+        secret: true,
+        description:
+          'Keys accepted from Azure Monitor action groups in the `key` query parameter or `X-Stagecraft-Key` header, comma-separated.',
+      },
     },
     toConfig: (v) => ({ keys: v.AZURE_MONITOR_WEBHOOK_KEYS }),
   },
-  verifier: (settings) => new SharedSecretVerifier({ secrets: settings.keys, queryParams: ['key'], headers: ['X-Stagecraft-Key'] }),
+  verifier: (settings) =>
+    new SharedSecretVerifier({ secrets: settings.keys, queryParams: ['key'], headers: ['X-Stagecraft-Key'] }),
   deliveryId: (_request, body) => {
-    const e = (body as { data?: { essentials?: { alertId?: unknown; monitorCondition?: unknown } } } | null)?.data?.essentials;
-    return typeof e?.alertId === 'string' && typeof e.monitorCondition === 'string' ? `${e.alertId}:${e.monitorCondition}` : undefined;
+    const e = (body as { data?: { essentials?: { alertId?: unknown; monitorCondition?: unknown } } } | null)?.data
+      ?.essentials;
+    return typeof e?.alertId === 'string' && typeof e.monitorCondition === 'string'
+      ? `${e.alertId}:${e.monitorCondition}`
+      : undefined;
   },
   parse(body, ctx): ParseOutcome {
     const p = parseWith(Alert, body, 'Azure Monitor alert');

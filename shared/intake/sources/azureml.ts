@@ -22,7 +22,9 @@ export const AZUREML_DRIFT_TYPE = 'Microsoft.MachineLearningServices.DatasetDrif
 const isoTime = z.iso.datetime({ offset: true });
 
 const CloudEvent = z.looseObject({
-  specversion: z.literal('1.0', { error: 'must be "1.0": set the Event Grid subscription to the CloudEvents v1.0 schema' }),
+  specversion: z.literal('1.0', {
+    error: 'must be "1.0": set the Event Grid subscription to the CloudEvents v1.0 schema',
+  }),
   id: z.string().min(1),
   type: z.string().min(1),
   source: z.string().min(1),
@@ -44,7 +46,10 @@ const DriftData = z.looseObject({
 /** OPTIONS is Event Grid's validation handshake (after the same key check); POST delivers like every source. */
 const handshakeStep: IntakeHttpStep = async (request, _context, deliver, deps) => {
   if ((request.method ?? 'POST').toUpperCase() !== 'OPTIONS') return deliver(request);
-  return eventGridHandshake(normalizeRequest({ headers: [...request.headers], rawBody: '', query: request.query }), deps.config);
+  return eventGridHandshake(
+    normalizeRequest({ headers: [...request.headers], rawBody: '', query: request.query }),
+    deps.config,
+  );
 };
 
 export const azureMlSource = defineSource({
@@ -55,18 +60,29 @@ export const azureMlSource = defineSource({
     methods: ['POST', 'OPTIONS'],
     auth: 'signature',
     note: 'key in ?key= or X-Stagecraft-Key (AZUREML_EVENTGRID_KEYS), also on the OPTIONS validation handshake',
-    security: 'Azure ML drift via Event Grid (CloudEvents): key in `?key=` or `X-Stagecraft-Key` (`AZUREML_EVENTGRID_KEYS`), on the OPTIONS validation handshake too',
+    security:
+      'Azure ML drift via Event Grid (CloudEvents): key in `?key=` or `X-Stagecraft-Key` (`AZUREML_EVENTGRID_KEYS`), on the OPTIONS validation handshake too',
     step: handshakeStep,
   },
   settings: {
     key: 'azureMl',
     env: {
-      AZUREML_EVENTGRID_KEYS: { schema: list, secret: true, description: 'Keys an Event Grid subscription must present (`key` query parameter or `X-Stagecraft-Key` header) at `/api/events/azureml`, comma-separated; also checked on the CloudEvents validation handshake. Unset: every delivery is refused.' },
-      AZUREML_DRIFT_MODELS: { schema: mapping, description: 'Which model an Azure ML dataset drift monitor is about: `<dataDriftName or dataDriftId>=<model>,...`. An unmapped monitor is acknowledged and ignored.' },
+      AZUREML_EVENTGRID_KEYS: {
+        schema: list,
+        secret: true,
+        description:
+          'Keys an Event Grid subscription must present (`key` query parameter or `X-Stagecraft-Key` header) at `/api/events/azureml`, comma-separated; also checked on the CloudEvents validation handshake. Unset: every delivery is refused.',
+      },
+      AZUREML_DRIFT_MODELS: {
+        schema: mapping,
+        description:
+          'Which model an Azure ML dataset drift monitor is about: `<dataDriftName or dataDriftId>=<model>,...`. An unmapped monitor is acknowledged and ignored.',
+      },
     },
     toConfig: (v) => ({ keys: v.AZUREML_EVENTGRID_KEYS, models: v.AZUREML_DRIFT_MODELS }),
   },
-  verifier: (settings) => new SharedSecretVerifier({ secrets: settings.keys, queryParams: ['key'], headers: ['X-Stagecraft-Key'] }),
+  verifier: (settings) =>
+    new SharedSecretVerifier({ secrets: settings.keys, queryParams: ['key'], headers: ['X-Stagecraft-Key'] }),
   deliveryId: (_request, body) => {
     const one = Array.isArray(body) ? (body.length === 1 ? (body[0] as unknown) : undefined) : body;
     const id = (one as { id?: unknown } | null | undefined)?.id;
@@ -79,12 +95,18 @@ export const azureMlSource = defineSource({
     for (const [i, item] of items.entries()) {
       const ce = parseWith(CloudEvent, item, 'CloudEvent', Array.isArray(body) ? `[${i}].` : '');
       if (!ce.ok) return ce.outcome;
-      if (ce.value.type !== AZUREML_DRIFT_TYPE) { skipped.push(`${ce.value.type} is not a drift event`); continue; }
+      if (ce.value.type !== AZUREML_DRIFT_TYPE) {
+        skipped.push(`${ce.value.type} is not a drift event`);
+        continue;
+      }
       const d = parseWith(DriftData, ce.value.data, 'DatasetDriftDetected data', 'data.');
       if (!d.ok) return d.outcome;
       const models = ctx.settings.models;
       const model = models[d.value.dataDriftName] ?? models[d.value.dataDriftId];
-      if (!model) { skipped.push(`monitor ${d.value.dataDriftName} is not mapped to a model (AZUREML_DRIFT_MODELS)`); continue; }
+      if (!model) {
+        skipped.push(`monitor ${d.value.dataDriftName} is not mapped to a model (AZUREML_DRIFT_MODELS)`);
+        continue;
+      }
       const data = {
         model: { name: model },
         detector: { tool: 'azureml-dataset-monitor', ref: d.value.runId ?? d.value.dataDriftId },
@@ -106,10 +128,27 @@ export const azureMlSource = defineSource({
  * allows the origin by echoing it in `WebHook-Allowed-Origin`. The same key as deliveries is required (Event Grid
  * calls the subscription URL, `?key=` included), so nobody else can make the endpoint accept their subscription.
  */
-export function eventGridHandshake(request: DeliveryRequest, config: StagecraftConfig): { status: number; headers: Record<string, string>; jsonBody?: unknown } {
+export function eventGridHandshake(
+  request: DeliveryRequest,
+  config: StagecraftConfig,
+): { status: number; headers: Record<string, string>; jsonBody?: unknown } {
   const verdict = azureMlSource.verifier(config).verify(request, Date.now());
-  if (!verdict.ok) return { status: 401, headers: { 'content-type': 'application/json; charset=utf-8' }, jsonBody: { status: 'rejected', code: verdict.code, message: verdict.reason } };
+  if (!verdict.ok)
+    return {
+      status: 401,
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      jsonBody: { status: 'rejected', code: verdict.code, message: verdict.reason },
+    };
   const origin = request.headers.get('webhook-request-origin')?.trim();
-  if (!origin || !/^[A-Za-z0-9.-]{1,253}$/.test(origin)) return { status: 400, headers: { 'content-type': 'application/json; charset=utf-8' }, jsonBody: { status: 'rejected', code: 'WEBHOOK_ORIGIN_MISSING', message: 'WebHook-Request-Origin header (a host name) is required' } };
+  if (!origin || !/^[A-Za-z0-9.-]{1,253}$/.test(origin))
+    return {
+      status: 400,
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      jsonBody: {
+        status: 'rejected',
+        code: 'WEBHOOK_ORIGIN_MISSING',
+        message: 'WebHook-Request-Origin header (a host name) is required',
+      },
+    };
   return { status: 200, headers: { 'WebHook-Allowed-Origin': origin, 'WebHook-Allowed-Rate': '120' } };
 }

@@ -5,7 +5,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AuditEntry } from '../../audit';
-import { checkEventScope, deliveredTypes, eventKeySettings, stampRequestedBy, type ScopeDecision } from '../../auth/event-keys';
+import {
+  checkEventScope,
+  deliveredTypes,
+  eventKeySettings,
+  stampRequestedBy,
+  type ScopeDecision,
+} from '../../auth/event-keys';
 import { isStagecraftError } from '../../errors';
 import { errorToHttpResponse, type HttpRequestLike, type LogContextLike } from '../http-types';
 import type { IntakeDeps } from '../service';
@@ -39,17 +45,41 @@ export const eventKeyStep: IntakeHttpStep = async (request, context, deliver, de
     scope = checkEventScope(headers, types, eventKeySettings());
   } catch (e) {
     if (!isStagecraftError(e)) throw e;
-    await audit(deps, context, { action: 'events.privileged', actor: 'function-key', via: 'function-key', outcome: 'refused', reason: e.code, target: '/api/events', details: { types: [...new Set(types)], message: e.message } });
+    await audit(deps, context, {
+      action: 'events.privileged',
+      actor: 'function-key',
+      via: 'function-key',
+      outcome: 'refused',
+      reason: e.code,
+      target: '/api/events',
+      details: { types: [...new Set(types)], message: e.message },
+    });
     const answer = errorToHttpResponse(e, context?.invocationId ?? randomUUID());
     return { ...answer, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' } };
   }
-  const forward = scope.kind === 'scoped' && body !== undefined ? Buffer.from(JSON.stringify(stampRequestedBy(headers, body, scope.keyName)), 'utf8') : raw;
+  const forward =
+    scope.kind === 'scoped' && body !== undefined
+      ? Buffer.from(JSON.stringify(stampRequestedBy(headers, body, scope.keyName)), 'utf8')
+      : raw;
   const forwardHeaders: Array<[string, string]> = [...headers].filter(([k]) => k !== 'content-length');
   forwardHeaders.push(['content-length', String(forward.length)]);
-  const forwarded: HttpRequestLike = { headers: forwardHeaders, query: request.query, arrayBuffer: async () => forward.buffer.slice(forward.byteOffset, forward.byteOffset + forward.byteLength) };
+  const forwarded: HttpRequestLike = {
+    headers: forwardHeaders,
+    query: request.query,
+    arrayBuffer: async () => forward.buffer.slice(forward.byteOffset, forward.byteOffset + forward.byteLength),
+  };
   const answer = await deliver(forwarded);
   if (scope.kind === 'scoped') {
-    await audit(deps, context, { action: 'events.privileged', actor: scope.keyName, via: 'event-key', ...(answer.status < 300 ? { outcome: 'accepted' as const } : { outcome: 'refused' as const, reason: `HTTP ${answer.status}` }), target: '/api/events', details: { types: scope.types } });
+    await audit(deps, context, {
+      action: 'events.privileged',
+      actor: scope.keyName,
+      via: 'event-key',
+      ...(answer.status < 300
+        ? { outcome: 'accepted' as const }
+        : { outcome: 'refused' as const, reason: `HTTP ${answer.status}` }),
+      target: '/api/events',
+      details: { types: scope.types },
+    });
   }
   return answer;
 };

@@ -11,7 +11,14 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ValidationError } from '../../errors';
-import { CloudEventSchema, isEventType, stagecraftEventFromCloudEvent, validationErrorFrom, type AnyStagecraftEvent, type CloudEvent } from '../../events';
+import {
+  CloudEventSchema,
+  isEventType,
+  stagecraftEventFromCloudEvent,
+  validationErrorFrom,
+  type AnyStagecraftEvent,
+  type CloudEvent,
+} from '../../events';
 import { OK, SharedSecretVerifier, type Verifier } from '../verifiers';
 import type { DeliveryRequest } from '../request';
 import { eventKeyStep } from './cloudevents-keys';
@@ -68,18 +75,26 @@ function toStagecraft(list: CloudEvent[], ctx: ParseContext): ParseOutcome {
       continue;
     }
     if (ce.data_base64 !== undefined || (ce.datacontenttype !== undefined && !/json/i.test(ce.datacontenttype))) {
-      return invalid(new ValidationError('INTAKE_PAYLOAD_INVALID', `event ${i}: ${ce.type} needs JSON data`, { details: { fields: [{ path: list.length > 1 ? `[${i}].data` : 'data', message: 'must be JSON' }] } }));
+      return invalid(
+        new ValidationError('INTAKE_PAYLOAD_INVALID', `event ${i}: ${ce.type} needs JSON data`, {
+          details: { fields: [{ path: list.length > 1 ? `[${i}].data` : 'data', message: 'must be JSON' }] },
+        }),
+      );
     }
     try {
       events.push(stagecraftEventFromCloudEvent(ce, ctx.now, ctx.deliveryId)!);
     } catch (e) {
       if (!(e instanceof ValidationError)) throw e;
       if (list.length === 1) return invalid(e);
-      const fields = ((e.details?.fields ?? []) as Array<{ path: string; message: string }>).map((f) => ({ ...f, path: `[${i}].${f.path}` }));
+      const fields = ((e.details?.fields ?? []) as Array<{ path: string; message: string }>).map((f) => ({
+        ...f,
+        path: `[${i}].${f.path}`,
+      }));
       return invalid(new ValidationError(e.code, `event ${i}: ${e.message}`, { details: { fields } }));
     }
   }
-  if (events.length === 0) return ignored(`no Stagecraft event types (got ${[...new Set(skipped)].join(', ') || 'an empty batch'})`);
+  if (events.length === 0)
+    return ignored(`no Stagecraft event types (got ${[...new Set(skipped)].join(', ') || 'an empty batch'})`);
   return { kind: 'events', events };
 }
 
@@ -98,13 +113,19 @@ export const cloudEventsSource = defineSource({
     methods: ['POST'],
     auth: 'function-key',
     note: 'function key; promote/retrain requests also need an event key scoped to them (x-stagecraft-event-key), requestedBy = key name',
-    security: 'function key (+ `CLOUDEVENTS_KEYS`); privileged types (`promote.requested`, `retrain.requested`) also need an event key scoped to them in `x-stagecraft-event-key` (403 `EVENT_TYPE_NOT_PERMITTED` otherwise, audited); `requestedBy` = the key\'s name',
+    security:
+      "function key (+ `CLOUDEVENTS_KEYS`); privileged types (`promote.requested`, `retrain.requested`) also need an event key scoped to them in `x-stagecraft-event-key` (403 `EVENT_TYPE_NOT_PERMITTED` otherwise, audited); `requestedBy` = the key's name",
     step: eventKeyStep,
   },
   settings: {
     key: 'cloudEvents',
     env: {
-      CLOUDEVENTS_KEYS: { schema: list, secret: true, description: 'Optional extra keys for the CloudEvents endpoint (`key` query or `X-Stagecraft-Key` header) on top of the function key. Unset: the function key (authLevel function) is the only gate.' },
+      CLOUDEVENTS_KEYS: {
+        schema: list,
+        secret: true,
+        description:
+          'Optional extra keys for the CloudEvents endpoint (`key` query or `X-Stagecraft-Key` header) on top of the function key. Unset: the function key (authLevel function) is the only gate.',
+      },
     },
     toConfig: (v) => ({ keys: v.CLOUDEVENTS_KEYS }),
   },
@@ -121,7 +142,9 @@ export const cloudEventsSource = defineSource({
       return typeof b?.id === 'string' && typeof b.source === 'string' ? `${b.source}#${b.id}` : undefined;
     }
     if (!Array.isArray(body)) return undefined;
-    const ids = body.map((e: unknown) => `${String((e as { source?: unknown })?.source)}#${String((e as { id?: unknown })?.id)}`);
+    const ids = body.map(
+      (e: unknown) => `${String((e as { source?: unknown })?.source)}#${String((e as { id?: unknown })?.id)}`,
+    );
     return `batch:sha256:${createHash('sha256').update(ids.join('\n')).digest('base64url')}`;
   },
   parse(body, ctx): ParseOutcome {
@@ -129,14 +152,20 @@ export const cloudEventsSource = defineSource({
     if (mode === 'batch') {
       // An empty batch is valid (the JSON batch format allows it): 202 with nothing published.
       const r = z.array(CloudEventSchema).safeParse(body);
-      if (!r.success) return invalid(validationErrorFrom('INTAKE_PAYLOAD_INVALID', 'CloudEvents batch', r.error.issues));
+      if (!r.success)
+        return invalid(validationErrorFrom('INTAKE_PAYLOAD_INVALID', 'CloudEvents batch', r.error.issues));
       return toStagecraft(r.data, ctx);
     }
     const candidate = mode === 'binary' ? binaryEvent(ctx.request, body) : body;
     const r = CloudEventSchema.safeParse(candidate);
     if (!r.success) {
       const prefix = mode === 'binary' ? '' : '';
-      const err = validationErrorFrom('INTAKE_PAYLOAD_INVALID', mode === 'binary' ? 'CloudEvent (binary mode; attributes in ce-* headers)' : 'CloudEvent', r.error.issues, prefix);
+      const err = validationErrorFrom(
+        'INTAKE_PAYLOAD_INVALID',
+        mode === 'binary' ? 'CloudEvent (binary mode; attributes in ce-* headers)' : 'CloudEvent',
+        r.error.issues,
+        prefix,
+      );
       return invalid(err);
     }
     return toStagecraft([r.data], ctx);

@@ -18,9 +18,22 @@ import { event, eventsOf, ignored, parseWith } from './util';
 
 const SOURCE = '/stagecraft/intake/databricks-alerts';
 
-const num = z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/).transform(Number)]);
+const num = z.union([
+  z.number(),
+  z
+    .string()
+    .regex(/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/)
+    .transform(Number),
+]);
 /** A threshold as documented variants give it: a number, or `{ value: { double_value } }`. */
-const Threshold = z.union([num, z.looseObject({ value: z.looseObject({ double_value: num.optional() }).optional() }).transform((t) => t.value?.double_value)]).nullish();
+const Threshold = z
+  .union([
+    num,
+    z
+      .looseObject({ value: z.looseObject({ double_value: num.optional() }).optional() })
+      .transform((t) => t.value?.double_value),
+  ])
+  .nullish();
 
 const Evaluation = z.looseObject({
   source: z.looseObject({ name: z.string().min(1) }),
@@ -59,17 +72,28 @@ export const databricksAlertsSource = defineSource({
     methods: ['POST'],
     auth: 'signature',
     note: 'the intake verifies the key (?key= or X-Stagecraft-Key, DATABRICKS_ALERT_WEBHOOK_KEYS) before parsing',
-    security: 'Databricks SQL alert webhook destination: key in `?key=` or `X-Stagecraft-Key` (`DATABRICKS_ALERT_WEBHOOK_KEYS`); unmapped alerts ignored',
+    security:
+      'Databricks SQL alert webhook destination: key in `?key=` or `X-Stagecraft-Key` (`DATABRICKS_ALERT_WEBHOOK_KEYS`); unmapped alerts ignored',
   },
   settings: {
     key: 'databricksAlerts',
     env: {
-      DATABRICKS_ALERT_WEBHOOK_KEYS: { schema: list, secret: true, description: 'Keys a Databricks SQL alert webhook destination must present (`key` query parameter or `X-Stagecraft-Key` header) at `/api/alerts/databricks`, comma-separated. Unset: every delivery is refused.' },
-      DATABRICKS_ALERT_MODELS: { schema: mapping, description: 'Which model a Databricks alert (data quality monitoring) is about: `<alert id or name>=<model>,...`. An unmapped alert is acknowledged and ignored.' },
+      DATABRICKS_ALERT_WEBHOOK_KEYS: {
+        schema: list,
+        secret: true,
+        description:
+          'Keys a Databricks SQL alert webhook destination must present (`key` query parameter or `X-Stagecraft-Key` header) at `/api/alerts/databricks`, comma-separated. Unset: every delivery is refused.',
+      },
+      DATABRICKS_ALERT_MODELS: {
+        schema: mapping,
+        description:
+          'Which model a Databricks alert (data quality monitoring) is about: `<alert id or name>=<model>,...`. An unmapped alert is acknowledged and ignored.',
+      },
     },
     toConfig: (v) => ({ keys: v.DATABRICKS_ALERT_WEBHOOK_KEYS, models: v.DATABRICKS_ALERT_MODELS }),
   },
-  verifier: (settings) => new SharedSecretVerifier({ secrets: settings.keys, queryParams: ['key'], headers: ['X-Stagecraft-Key'] }),
+  verifier: (settings) =>
+    new SharedSecretVerifier({ secrets: settings.keys, queryParams: ['key'], headers: ['X-Stagecraft-Key'] }),
   deliveryId: () => undefined,
   parse(body, ctx): ParseOutcome {
     const p = parseWith(Payload, body, 'Databricks alert');
@@ -80,14 +104,24 @@ export const databricksAlertsSource = defineSource({
     const state = (a.state ?? outer.state ?? a.evaluation?.state ?? '').toUpperCase();
     if (state === 'OK' || state === 'UNKNOWN') return ignored(`alert ${name} is ${state}, not TRIGGERED`);
     const models = ctx.settings.models;
-    const model = models[a.id] ?? (a.name ? models[a.name] : undefined) ?? (a.display_name ? models[a.display_name] : undefined) ?? (outer.title ? models[outer.title] : undefined);
+    const model =
+      models[a.id] ??
+      (a.name ? models[a.name] : undefined) ??
+      (a.display_name ? models[a.display_name] : undefined) ??
+      (outer.title ? models[outer.title] : undefined);
     if (!model) return ignored(`alert ${name} (${a.id}) is not mapped to a model (DATABRICKS_ALERT_MODELS)`);
     const evaluations = [...(a.evaluations ?? []), ...(a.evaluation ? [a.evaluation] : [])];
     if (!evaluations.length) return ignored(`alert ${name} carries no evaluation (no metric to compare)`);
     const features = evaluations.map((e) => {
       const observed = e.value ?? e.current_value ?? undefined;
       const threshold = e.threshold ?? undefined;
-      return { name: e.source.name, metric: e.source.name, value: observed ?? threshold ?? 0, ...(threshold !== undefined ? { threshold } : {}), drifted: true };
+      return {
+        name: e.source.name,
+        metric: e.source.name,
+        value: observed ?? threshold ?? 0,
+        ...(threshold !== undefined ? { threshold } : {}),
+        drifted: true,
+      };
     });
     const data = {
       model: { name: model },

@@ -37,23 +37,41 @@ export const databricksJobsSource = defineSource({
   settings: {
     key: 'databricksJobs',
     env: {
-      DATABRICKS_JOBS_WEBHOOK_USERNAME: { schema: optionalText, description: 'Basic-auth user name configured on the Databricks notification destination.' },
-      DATABRICKS_JOBS_WEBHOOK_PASSWORDS: { schema: list, secret: true, description: 'Basic-auth passwords of the Databricks notification destination, comma-separated for rotation.' },
+      DATABRICKS_JOBS_WEBHOOK_USERNAME: {
+        schema: optionalText,
+        description: 'Basic-auth user name configured on the Databricks notification destination.',
+      },
+      DATABRICKS_JOBS_WEBHOOK_PASSWORDS: {
+        schema: list,
+        secret: true,
+        description: 'Basic-auth passwords of the Databricks notification destination, comma-separated for rotation.',
+      },
     },
     check: (v) =>
       v.DATABRICKS_JOBS_WEBHOOK_USERNAME !== undefined && v.DATABRICKS_JOBS_WEBHOOK_PASSWORDS.length === 0
-        ? [{ setting: 'DATABRICKS_JOBS_WEBHOOK_PASSWORDS', problem: 'DATABRICKS_JOBS_WEBHOOK_USERNAME is set but no password is' }]
+        ? [
+            {
+              setting: 'DATABRICKS_JOBS_WEBHOOK_PASSWORDS',
+              problem: 'DATABRICKS_JOBS_WEBHOOK_USERNAME is set but no password is',
+            },
+          ]
         : [],
     toConfig: (v) => ({ username: v.DATABRICKS_JOBS_WEBHOOK_USERNAME, passwords: v.DATABRICKS_JOBS_WEBHOOK_PASSWORDS }),
   },
   verifier: (c): Verifier => {
-    if (c.username === undefined) return { scheme: 'basic-auth', verify: () => fail('INTAKE_SOURCE_NOT_CONFIGURED', 'no basic-auth credentials are configured for this source') };
+    if (c.username === undefined)
+      return {
+        scheme: 'basic-auth',
+        verify: () => fail('INTAKE_SOURCE_NOT_CONFIGURED', 'no basic-auth credentials are configured for this source'),
+      };
     return new BasicAuthVerifier({ username: c.username, passwords: c.passwords });
   },
   deliveryId: (_request, body) => {
     const b = body as { event_type?: unknown; run?: { run_id?: unknown } } | null;
     const runId = b?.run?.run_id;
-    return typeof b?.event_type === 'string' && (typeof runId === 'string' || typeof runId === 'number') ? `${b.event_type}:${String(runId)}` : undefined;
+    return typeof b?.event_type === 'string' && (typeof runId === 'string' || typeof runId === 'number')
+      ? `${b.event_type}:${String(runId)}`
+      : undefined;
   },
   parse(body, ctx): ParseOutcome {
     const p = parseWith(Notification, body, 'Databricks job notification');

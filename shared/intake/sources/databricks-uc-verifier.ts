@@ -21,20 +21,33 @@ export class UcRelayVerifier implements Verifier {
   constructor(private readonly options: { secrets: readonly string[]; toleranceSeconds: number }) {}
 
   verify(request: DeliveryRequest, nowMs: number): VerifyResult {
-    if (this.options.secrets.length === 0) return fail('INTAKE_SOURCE_NOT_CONFIGURED', 'no relay secret is configured for this source (DATABRICKS_UC_WEBHOOK_SECRETS)');
+    if (this.options.secrets.length === 0)
+      return fail(
+        'INTAKE_SOURCE_NOT_CONFIGURED',
+        'no relay secret is configured for this source (DATABRICKS_UC_WEBHOOK_SECRETS)',
+      );
     const sig = request.headers.get(UC_RELAY_HEADERS.signature);
     const ts = request.headers.get(UC_RELAY_HEADERS.timestamp);
-    if (sig === undefined || sig.trim() === '') return fail('INTAKE_SIGNATURE_MISSING', 'missing X-Stagecraft-Signature header');
-    if (ts === undefined || !/^\d{1,12}$/.test(ts.trim())) return fail('INTAKE_TIMESTAMP_INVALID', 'X-Stagecraft-Timestamp must be Unix seconds');
+    if (sig === undefined || sig.trim() === '')
+      return fail('INTAKE_SIGNATURE_MISSING', 'missing X-Stagecraft-Signature header');
+    if (ts === undefined || !/^\d{1,12}$/.test(ts.trim()))
+      return fail('INTAKE_TIMESTAMP_INVALID', 'X-Stagecraft-Timestamp must be Unix seconds');
     const age = Math.floor(nowMs / 1000) - Number(ts.trim());
-    if (Math.abs(age) > this.options.toleranceSeconds) return fail('INTAKE_TIMESTAMP_STALE', `X-Stagecraft-Timestamp is ${age}s from now; tolerance is ${this.options.toleranceSeconds}s`);
+    if (Math.abs(age) > this.options.toleranceSeconds)
+      return fail(
+        'INTAKE_TIMESTAMP_STALE',
+        `X-Stagecraft-Timestamp is ${age}s from now; tolerance is ${this.options.toleranceSeconds}s`,
+      );
     const provided: Buffer[] = [];
     for (const part of sig.trim().split(/[\s,]+/)) {
       const m = /^v1=([0-9a-fA-F]{64})$/.exec(part);
       if (m) provided.push(Buffer.from(m[1]!, 'hex'));
     }
-    if (provided.length === 0) return fail('INTAKE_SIGNATURE_MALFORMED', 'X-Stagecraft-Signature has no v1=<64 hex digits> signature');
+    if (provided.length === 0)
+      return fail('INTAKE_SIGNATURE_MALFORMED', 'X-Stagecraft-Signature has no v1=<64 hex digits> signature');
     const expected = this.options.secrets.map((s) => hmacSha256(s, `${ts.trim()}.`, request.rawBody));
-    return anyEqual(provided, expected) ? OK : fail('INTAKE_SIGNATURE_INVALID', 'X-Stagecraft-Signature does not match the body');
+    return anyEqual(provided, expected)
+      ? OK
+      : fail('INTAKE_SIGNATURE_INVALID', 'X-Stagecraft-Signature does not match the body');
   }
 }

@@ -20,7 +20,9 @@ import { event, eventsOf, ignored, parseWith } from './util';
 import { UC_RELAY_HEADERS, UcRelayVerifier } from './databricks-uc-verifier';
 
 const SOURCE = '/stagecraft/intake/databricks-uc';
-const version = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/, 'must be a version number')]).transform(String);
+const version = z
+  .union([z.number().int().nonnegative(), z.string().regex(/^\d+$/, 'must be a version number')])
+  .transform(String);
 
 /** At most this many updates per delivery (the trigger hands a run about 9; a relay batch is small). */
 export const MAX_UPDATES = 100;
@@ -32,14 +34,20 @@ const Update = z.looseObject({
 });
 
 /** The trigger's list may arrive as a JSON array or as its string form (job parameters are strings). */
-const Updates = z.union([z.array(Update).max(MAX_UPDATES), z.string().transform((s, ctx) => {
-  try {
-    return JSON.parse(s) as unknown;
-  } catch {
-    ctx.addIssue({ code: 'custom', message: 'is not a JSON list' });
-    return z.NEVER;
-  }
-}).pipe(z.array(Update).max(MAX_UPDATES))]);
+const Updates = z.union([
+  z.array(Update).max(MAX_UPDATES),
+  z
+    .string()
+    .transform((s, ctx) => {
+      try {
+        return JSON.parse(s) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'is not a JSON list' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.array(Update).max(MAX_UPDATES)),
+]);
 
 const Relay = z.looseObject({
   condition: z.string().min(1).optional(),
@@ -55,17 +63,31 @@ export const databricksUcSource = defineSource({
     methods: ['POST'],
     auth: 'signature',
     note: 'the intake verifies the relay signature (HMAC over timestamp.body, replay window) before parsing',
-    security: 'Unity Catalog relay job: `X-Stagecraft-Signature` `v1=<hex HMAC>` over `timestamp.body` + timestamp window (`DATABRICKS_UC_WEBHOOK_SECRETS`)',
+    security:
+      'Unity Catalog relay job: `X-Stagecraft-Signature` `v1=<hex HMAC>` over `timestamp.body` + timestamp window (`DATABRICKS_UC_WEBHOOK_SECRETS`)',
   },
   settings: {
     key: 'databricksUc',
     env: {
-      DATABRICKS_UC_WEBHOOK_SECRETS: { schema: list, secret: true, description: 'Secrets of the Unity Catalog relay job (integrations/databricks: HMAC of `timestamp.body`, kept in a Databricks secret scope), comma-separated; any one may match (rotation). Unset: the endpoint rejects every delivery.' },
-      DATABRICKS_UC_WEBHOOK_TOLERANCE_SECONDS: { schema: intWithDefault(300, 1, 86_400), default: '300', description: 'Maximum age (and future skew) of the relay\'s `X-Stagecraft-Timestamp`, in seconds.' },
+      DATABRICKS_UC_WEBHOOK_SECRETS: {
+        schema: list,
+        secret: true,
+        description:
+          'Secrets of the Unity Catalog relay job (integrations/databricks: HMAC of `timestamp.body`, kept in a Databricks secret scope), comma-separated; any one may match (rotation). Unset: the endpoint rejects every delivery.',
+      },
+      DATABRICKS_UC_WEBHOOK_TOLERANCE_SECONDS: {
+        schema: intWithDefault(300, 1, 86_400),
+        default: '300',
+        description: "Maximum age (and future skew) of the relay's `X-Stagecraft-Timestamp`, in seconds.",
+      },
     },
-    toConfig: (v) => ({ secrets: v.DATABRICKS_UC_WEBHOOK_SECRETS, toleranceSeconds: v.DATABRICKS_UC_WEBHOOK_TOLERANCE_SECONDS }),
+    toConfig: (v) => ({
+      secrets: v.DATABRICKS_UC_WEBHOOK_SECRETS,
+      toleranceSeconds: v.DATABRICKS_UC_WEBHOOK_TOLERANCE_SECONDS,
+    }),
   },
-  verifier: (settings) => new UcRelayVerifier({ secrets: settings.secrets, toleranceSeconds: settings.toleranceSeconds }),
+  verifier: (settings) =>
+    new UcRelayVerifier({ secrets: settings.secrets, toleranceSeconds: settings.toleranceSeconds }),
   deliveryId: (request) => request.headers.get(UC_RELAY_HEADERS.deliveryId),
   parse(body, ctx): ParseOutcome {
     const p = parseWith(Relay, body, 'Unity Catalog relay payload');
@@ -78,11 +100,42 @@ export const databricksUcSource = defineSource({
       const out: AnyStagecraftEvent[] = [];
       for (const u of updates) {
         if (u.alias_name && u.version) {
-          out.push(event(EVENT_TYPES.modelAliasChanged, { model: { name: u.full_name }, alias: u.alias_name, version: u.version, change: 'set', ...common }, SOURCE, ctx, at));
+          out.push(
+            event(
+              EVENT_TYPES.modelAliasChanged,
+              { model: { name: u.full_name }, alias: u.alias_name, version: u.version, change: 'set', ...common },
+              SOURCE,
+              ctx,
+              at,
+            ),
+          );
         } else if (u.version) {
-          out.push(event(EVENT_TYPES.modelVersionCreated, { model: { name: u.full_name, version: u.version }, source: null, runId: null, tags: {}, description: null, ...common }, SOURCE, ctx, at));
+          out.push(
+            event(
+              EVENT_TYPES.modelVersionCreated,
+              {
+                model: { name: u.full_name, version: u.version },
+                source: null,
+                runId: null,
+                tags: {},
+                description: null,
+                ...common,
+              },
+              SOURCE,
+              ctx,
+              at,
+            ),
+          );
         } else if (!u.alias_name) {
-          out.push(event(EVENT_TYPES.modelRegistered, { model: { name: u.full_name }, tags: {}, description: null, ...common }, SOURCE, ctx, at));
+          out.push(
+            event(
+              EVENT_TYPES.modelRegistered,
+              { model: { name: u.full_name }, tags: {}, description: null, ...common },
+              SOURCE,
+              ctx,
+              at,
+            ),
+          );
         }
       }
       return out;

@@ -41,7 +41,11 @@ export const databricksSource = defineSource({
   settings: {
     key: 'databricks',
     env: {
-      DATABRICKS_WEBHOOK_SECRETS: { schema: list, secret: true, description: 'Databricks registry webhook secrets (`http_url_spec.secret`), comma-separated for rotation.' },
+      DATABRICKS_WEBHOOK_SECRETS: {
+        schema: list,
+        secret: true,
+        description: 'Databricks registry webhook secrets (`http_url_spec.secret`), comma-separated for rotation.',
+      },
     },
     toConfig: (v) => ({ secrets: v.DATABRICKS_WEBHOOK_SECRETS }),
   },
@@ -55,26 +59,54 @@ export const databricksSource = defineSource({
     const common = { registry: 'databricks' as const, occurredAt: time };
     const transition = /^MODEL_VERSION_TRANSITIONED_(?:TO_(STAGING|PRODUCTION|ARCHIVED)|STAGE)$/.exec(v.event);
     const request = /^TRANSITION_REQUEST_(?:TO_(STAGING|PRODUCTION|ARCHIVED)_)?CREATED$/.exec(v.event);
-    const versionEvents = v.event === 'MODEL_VERSION_CREATED' || v.event === 'MODEL_VERSION_TAG_SET' || transition !== null || request !== null;
-    if (!versionEvents && v.event !== 'REGISTERED_MODEL_CREATED') return ignored(`${v.event}: event not handled by Stagecraft`);
+    const versionEvents =
+      v.event === 'MODEL_VERSION_CREATED' ||
+      v.event === 'MODEL_VERSION_TAG_SET' ||
+      transition !== null ||
+      request !== null;
+    if (!versionEvents && v.event !== 'REGISTERED_MODEL_CREATED')
+      return ignored(`${v.event}: event not handled by Stagecraft`);
     if (versionEvents && v.version === undefined) {
       return invalid(
-        new ValidationError('INTAKE_PAYLOAD_INVALID', `Databricks registry webhook payload is invalid: version: required for ${v.event}`, {
-          details: { fields: [{ path: 'version', message: `required for ${v.event}` }] },
-        }),
+        new ValidationError(
+          'INTAKE_PAYLOAD_INVALID',
+          `Databricks registry webhook payload is invalid: version: required for ${v.event}`,
+          {
+            details: { fields: [{ path: 'version', message: `required for ${v.event}` }] },
+          },
+        ),
       );
     }
-    if (v.event === 'MODEL_VERSION_TAG_SET' && (v.tags ?? []).length === 0) return ignored('MODEL_VERSION_TAG_SET without tags');
+    if (v.event === 'MODEL_VERSION_TAG_SET' && (v.tags ?? []).length === 0)
+      return ignored('MODEL_VERSION_TAG_SET without tags');
     const model = { name: v.model_name, version: v.version ?? '' };
     return eventsOf((): AnyStagecraftEvent[] => {
       if (v.event === 'MODEL_VERSION_CREATED') {
-        return [event(EVENT_TYPES.modelVersionCreated, { model, source: null, runId: null, tags: {}, description: null, ...common }, SOURCE, ctx, time)];
+        return [
+          event(
+            EVENT_TYPES.modelVersionCreated,
+            { model, source: null, runId: null, tags: {}, description: null, ...common },
+            SOURCE,
+            ctx,
+            time,
+          ),
+        ];
       }
       if (v.event === 'REGISTERED_MODEL_CREATED') {
-        return [event(EVENT_TYPES.modelRegistered, { model: { name: v.model_name }, tags: {}, description: null, ...common }, SOURCE, ctx, time)];
+        return [
+          event(
+            EVENT_TYPES.modelRegistered,
+            { model: { name: v.model_name }, tags: {}, description: null, ...common },
+            SOURCE,
+            ctx,
+            time,
+          ),
+        ];
       }
       if (v.event === 'MODEL_VERSION_TAG_SET') {
-        return (v.tags ?? []).map((t) => event(EVENT_TYPES.modelVersionTagSet, { model, key: t.key, value: t.value, ...common }, SOURCE, ctx, time));
+        return (v.tags ?? []).map((t) =>
+          event(EVENT_TYPES.modelVersionTagSet, { model, key: t.key, value: t.value, ...common }, SOURCE, ctx, time),
+        );
       }
       const m = (transition ?? request)!;
       const toStage = v.to_stage ?? (m[1] ? STAGE_IN_EVENT[m[1]] : undefined);

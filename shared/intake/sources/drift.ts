@@ -48,7 +48,17 @@ const LakehouseRow = z.looseObject({
 });
 
 const Payload = z.looseObject({
-  model: z.union([z.string().min(1).transform((name) => ({ name })), z.object({ name: z.string().min(1), version: z.union([z.string(), z.number()]).transform(String).nullish(), alias: z.string().nullish() })]),
+  model: z.union([
+    z
+      .string()
+      .min(1)
+      .transform((name) => ({ name })),
+    z.object({
+      name: z.string().min(1),
+      version: z.union([z.string(), z.number()]).transform(String).nullish(),
+      alias: z.string().nullish(),
+    }),
+  ]),
   tool: z.string().min(1).optional(),
   ref: z.string().optional(),
   severity: z.enum(['Sev0', 'Sev1', 'Sev2', 'Sev3', 'Sev4']).default('Sev3'),
@@ -62,7 +72,9 @@ const Payload = z.looseObject({
   value: z.number().optional(),
   threshold: z.number().optional(),
   features: z.array(Feature).optional(),
-  lakehouseMonitoring: z.object({ rows: z.array(LakehouseRow).min(1), thresholds: z.record(z.string(), z.number()).optional() }).optional(),
+  lakehouseMonitoring: z
+    .object({ rows: z.array(LakehouseRow).min(1), thresholds: z.record(z.string(), z.number()).optional() })
+    .optional(),
   evidently: z.looseObject({ metrics: z.array(z.unknown()) }).optional(),
 });
 
@@ -75,7 +87,13 @@ function drifted(f: FeatureIn): boolean {
   return LOWER_IS_WORSE.test(f.metric) ? f.value < f.threshold : f.value > f.threshold;
 }
 
-const LAKEHOUSE_DEFAULTS: Record<string, number> = { js_distance: 0.2, chi_squared_pvalue: 0.05, ks_pvalue: 0.05, population_stability_index: 0.2, tv_distance: 0.2 };
+const LAKEHOUSE_DEFAULTS: Record<string, number> = {
+  js_distance: 0.2,
+  chi_squared_pvalue: 0.05,
+  ks_pvalue: 0.05,
+  population_stability_index: 0.2,
+  tv_distance: 0.2,
+};
 
 function lakehouseFeatures(rows: z.output<typeof LakehouseRow>[], thresholds: Record<string, number>): FeatureIn[] {
   const t = { ...LAKEHOUSE_DEFAULTS, ...thresholds };
@@ -149,7 +167,12 @@ export const driftSource = defineSource({
   settings: {
     key: 'drift',
     env: {
-      DRIFT_WEBHOOK_KEYS: { schema: list, secret: true, description: 'Optional extra keys for the drift endpoint (`key` query or `X-Stagecraft-Key` header), comma-separated, on top of the function key. Unset: the function key is the only gate.' },
+      DRIFT_WEBHOOK_KEYS: {
+        schema: list,
+        secret: true,
+        description:
+          'Optional extra keys for the drift endpoint (`key` query or `X-Stagecraft-Key` header), comma-separated, on top of the function key. Unset: the function key is the only gate.',
+      },
     },
     toConfig: (v) => ({ keys: v.DRIFT_WEBHOOK_KEYS }),
   },
@@ -165,11 +188,22 @@ export const driftSource = defineSource({
     if (v.feature !== undefined || v.metric !== undefined || v.value !== undefined) {
       if (v.feature === undefined || v.metric === undefined || v.value === undefined) {
         const missing = (['feature', 'metric', 'value'] as const).filter((k) => v[k] === undefined);
-        return invalid(new ValidationError('INTAKE_PAYLOAD_INVALID', `drift payload is invalid: ${missing.join(', ')}: required with a single-feature payload`, {
-          details: { fields: missing.map((path) => ({ path, message: 'required with feature/metric/value' })) },
-        }));
+        return invalid(
+          new ValidationError(
+            'INTAKE_PAYLOAD_INVALID',
+            `drift payload is invalid: ${missing.join(', ')}: required with a single-feature payload`,
+            {
+              details: { fields: missing.map((path) => ({ path, message: 'required with feature/metric/value' })) },
+            },
+          ),
+        );
       }
-      features.push({ name: v.feature, metric: v.metric, value: v.value, ...(v.threshold !== undefined ? { threshold: v.threshold } : {}) });
+      features.push({
+        name: v.feature,
+        metric: v.metric,
+        value: v.value,
+        ...(v.threshold !== undefined ? { threshold: v.threshold } : {}),
+      });
     }
     let window = v.window;
     let comparison = v.comparison;
@@ -185,12 +219,19 @@ export const driftSource = defineSource({
       features = features.concat(evidentlyFeatures(v.evidently));
     }
     if (features.length === 0) {
-      return invalid(new ValidationError('INTAKE_PAYLOAD_INVALID', 'drift payload is invalid: features: give feature/metric/value, features[], lakehouseMonitoring.rows or evidently', {
-        details: { fields: [{ path: 'features', message: 'no drift metrics found' }] },
-      }));
+      return invalid(
+        new ValidationError(
+          'INTAKE_PAYLOAD_INVALID',
+          'drift payload is invalid: features: give feature/metric/value, features[], lakehouseMonitoring.rows or evidently',
+          {
+            details: { fields: [{ path: 'features', message: 'no drift metrics found' }] },
+          },
+        ),
+      );
     }
     const judged = features.map((f) => ({ ...f, drifted: drifted(f) }));
-    if (!judged.some((f) => f.drifted) && v.datasetDrift !== true) return ignored(`no feature of ${v.model.name} exceeds its drift threshold`);
+    if (!judged.some((f) => f.drifted) && v.datasetDrift !== true)
+      return ignored(`no feature of ${v.model.name} exceeds its drift threshold`);
     const data: Record<string, unknown> = {
       model: v.model,
       detector: { tool: tool ?? 'custom', ...(v.ref !== undefined ? { ref: v.ref } : {}) },

@@ -47,7 +47,9 @@ const PushEvent = z.looseObject({
 const PingEvent = z.looseObject({ zen: z.string().optional(), hook_id: z.number().optional() });
 
 function isoOrUndefined(value: string | null | undefined): string | undefined {
-  return value !== null && value !== undefined && z.iso.datetime({ offset: true }).safeParse(value).success ? value : undefined;
+  return value !== null && value !== undefined && z.iso.datetime({ offset: true }).safeParse(value).success
+    ? value
+    : undefined;
 }
 
 export const githubSource = defineSource({
@@ -63,23 +65,34 @@ export const githubSource = defineSource({
   settings: {
     key: 'github',
     env: {
-      GITHUB_WEBHOOK_SECRETS: { schema: list, secret: true, description: 'GitHub webhook secrets, comma-separated for rotation.' },
+      GITHUB_WEBHOOK_SECRETS: {
+        schema: list,
+        secret: true,
+        description: 'GitHub webhook secrets, comma-separated for rotation.',
+      },
     },
     toConfig: (v) => ({ secrets: v.GITHUB_WEBHOOK_SECRETS }),
   },
-  verifier: (settings) => new HexHmacVerifier({ header: 'X-Hub-Signature-256', prefix: 'sha256=', secrets: settings.secrets }),
+  verifier: (settings) =>
+    new HexHmacVerifier({ header: 'X-Hub-Signature-256', prefix: 'sha256=', secrets: settings.secrets }),
   // A new GitHub webhook defaults to form encoding (`payload=<JSON>`); the signature covers the form bytes.
   body: { formPayload: true },
   deliveryId: (request) => request.headers.get('x-github-delivery'),
   parse(body, ctx): ParseOutcome {
     const kind = header(ctx, 'X-GitHub-Event');
     if (kind === undefined || kind === '') {
-      return invalid(new ValidationError('INTAKE_HEADER_MISSING', 'X-GitHub-Event header is missing', { details: { fields: [{ path: 'X-GitHub-Event', message: 'required header' }] } }));
+      return invalid(
+        new ValidationError('INTAKE_HEADER_MISSING', 'X-GitHub-Event header is missing', {
+          details: { fields: [{ path: 'X-GitHub-Event', message: 'required header' }] },
+        }),
+      );
     }
     const git = ctx.config.git;
     if (kind === 'ping') {
       const p = PingEvent.safeParse(body);
-      return ignored(`ping: webhook reachable${p.success && p.data.hook_id !== undefined ? ` (hook ${p.data.hook_id})` : ''}`);
+      return ignored(
+        `ping: webhook reachable${p.success && p.data.hook_id !== undefined ? ` (hook ${p.data.hook_id})` : ''}`,
+      );
     }
     if (kind === 'pull_request') {
       const p = parseWith(PullRequestEvent, body, 'GitHub pull_request payload');
@@ -89,11 +102,20 @@ export const githubSource = defineSource({
       if (pr.merged !== true) return ignored('pull_request closed without merge');
       const branch = pr.base.ref;
       const where = classifyBranch(branch, git);
-      if (where === 'other') return ignored(`pull_request merged into ${branch}: not a configured main or release branch`);
+      if (where === 'other')
+        return ignored(`pull_request merged into ${branch}: not a configured main or release branch`);
       if (!pr.merge_commit_sha) {
-        return invalid(new ValidationError('INTAKE_PAYLOAD_INVALID', 'GitHub pull_request payload is invalid: pull_request.merge_commit_sha: required for a merged pull request', {
-          details: { fields: [{ path: 'pull_request.merge_commit_sha', message: 'required for a merged pull request' }] },
-        }));
+        return invalid(
+          new ValidationError(
+            'INTAKE_PAYLOAD_INVALID',
+            'GitHub pull_request payload is invalid: pull_request.merge_commit_sha: required for a merged pull request',
+            {
+              details: {
+                fields: [{ path: 'pull_request.merge_commit_sha', message: 'required for a merged pull request' }],
+              },
+            },
+          ),
+        );
       }
       const repo = { id: repository.full_name, ...(repository.html_url ? { url: repository.html_url } : {}) };
       const occurredAt = isoOrUndefined(pr.merged_at);
@@ -115,7 +137,20 @@ export const githubSource = defineSource({
               ctx,
               occurredAt,
             )
-          : event(EVENT_TYPES.gitReleasePushed, { provider: 'github', repository: repo, branch, commit: pr.merge_commit_sha, actor: pr.merged_by?.login, occurredAt }, SOURCE, ctx, occurredAt),
+          : event(
+              EVENT_TYPES.gitReleasePushed,
+              {
+                provider: 'github',
+                repository: repo,
+                branch,
+                commit: pr.merge_commit_sha,
+                actor: pr.merged_by?.login,
+                occurredAt,
+              },
+              SOURCE,
+              ctx,
+              occurredAt,
+            ),
       ]);
     }
     if (kind === 'push') {
@@ -131,8 +166,26 @@ export const githubSource = defineSource({
       const occurredAt = isoOrUndefined(head_commit?.timestamp);
       return eventsOf(() => [
         where === 'main'
-          ? event(EVENT_TYPES.gitMerged, { provider: 'github', repository: repo, branch, commit: after, via: 'push', actor: pusher?.name, occurredAt }, SOURCE, ctx)
-          : event(EVENT_TYPES.gitReleasePushed, { provider: 'github', repository: repo, branch, commit: after, actor: pusher?.name, occurredAt }, SOURCE, ctx),
+          ? event(
+              EVENT_TYPES.gitMerged,
+              {
+                provider: 'github',
+                repository: repo,
+                branch,
+                commit: after,
+                via: 'push',
+                actor: pusher?.name,
+                occurredAt,
+              },
+              SOURCE,
+              ctx,
+            )
+          : event(
+              EVENT_TYPES.gitReleasePushed,
+              { provider: 'github', repository: repo, branch, commit: after, actor: pusher?.name, occurredAt },
+              SOURCE,
+              ctx,
+            ),
       ]);
     }
     return ignored(`${kind}: event not handled by Stagecraft`);

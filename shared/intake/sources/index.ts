@@ -49,7 +49,9 @@ export const INTAKE_COMMON_SETTINGS = {
   },
 } satisfies SettingSpecs;
 
-type SourceConfigs<L extends readonly IntakeSource[]> = { [S in L[number] as S['settings']['key']]: ReturnType<S['settingsOf']> };
+type SourceConfigs<L extends readonly IntakeSource[]> = {
+  [S in L[number] as S['settings']['key']]: ReturnType<S['settingsOf']>;
+};
 /** `config.intake`: the body limit plus one slot per source (`settings.key` → what its `toConfig` returns). */
 export type IntakeSettingsOf<L extends readonly IntakeSource[]> = { maxBodyBytes: number } & SourceConfigs<L>;
 export type IntakeSettings = IntakeSettingsOf<typeof SOURCE_LIST>;
@@ -88,18 +90,25 @@ export function intakeSettingsShape(sources: readonly IntakeSource[]): Record<st
 }
 
 /** The cross-setting problems of a list's sources (each names the setting to fix). */
-export function intakeSettingsProblems(sources: readonly IntakeSource[], values: Record<string, unknown>): Array<{ setting: string; problem: string }> {
+export function intakeSettingsProblems(
+  sources: readonly IntakeSource[],
+  values: Record<string, unknown>,
+): Array<{ setting: string; problem: string }> {
   return sources.flatMap((s) => s.settings.check?.(values as never) ?? []);
 }
 
 export function intakeSettingsSchema(sources: readonly IntakeSource[]) {
   return z.object(intakeSettingsShape(sources)).superRefine((values, ctx) => {
-    for (const p of intakeSettingsProblems(sources, values)) ctx.addIssue({ code: 'custom', path: [p.setting], message: p.problem });
+    for (const p of intakeSettingsProblems(sources, values))
+      ctx.addIssue({ code: 'custom', path: [p.setting], message: p.problem });
   });
 }
 
 /** `config.intake` from the parsed settings: the body limit and each source's slot. */
-export function intakeConfig<L extends readonly IntakeSource[]>(sources: L, values: Record<string, unknown>): IntakeSettingsOf<L> {
+export function intakeConfig<L extends readonly IntakeSource[]>(
+  sources: L,
+  values: Record<string, unknown>,
+): IntakeSettingsOf<L> {
   const out: Record<string, unknown> = { maxBodyBytes: values['INTAKE_MAX_BODY_BYTES'] };
   for (const s of sources) out[s.settings.key] = s.settings.toConfig(values);
   return out as IntakeSettingsOf<L>;
@@ -131,10 +140,15 @@ export const INTAKE_SETTINGS_DOC: readonly SettingDoc[] = intakeSettingsDoc(SOUR
 
 /** Rows of docs/SECURITY.md's route table for a list: `| POST | \`/api/<route>\` | <auth> | <security> |`. */
 export function intakeRouteRows(sources: readonly IntakeSource[]): string[] {
-  return sources.map((s) => `| ${[...s.http.methods].sort().join(', ')} | \`/api/${s.http.route}\` | ${s.http.auth} | ${s.http.security} |`);
+  return sources.map(
+    (s) =>
+      `| ${[...s.http.methods].sort().join(', ')} | \`/api/${s.http.route}\` | ${s.http.auth} | ${s.http.security} |`,
+  );
 }
 
-export const SOURCES: Readonly<Record<SourceName, IntakeSource<SourceName>>> = Object.fromEntries(SOURCE_LIST.map((s) => [s.name, s])) as Record<SourceName, IntakeSource<SourceName>>;
+export const SOURCES: Readonly<Record<SourceName, IntakeSource<SourceName>>> = Object.fromEntries(
+  SOURCE_LIST.map((s) => [s.name, s]),
+) as Record<SourceName, IntakeSource<SourceName>>;
 
 export function isSourceName(value: string): value is SourceName {
   return Object.prototype.hasOwnProperty.call(SOURCES, value);

@@ -12,7 +12,10 @@ import { event, eventsOf, ignored, parseWith } from './util';
 
 const SOURCE = '/stagecraft/intake/mlflow';
 const isoTime = z.iso.datetime({ offset: true });
-const tags = z.record(z.string(), z.string()).nullish().transform((t) => t ?? {});
+const tags = z
+  .record(z.string(), z.string())
+  .nullish()
+  .transform((t) => t ?? {});
 
 const Envelope = z.looseObject({
   entity: z.string().min(1),
@@ -31,9 +34,22 @@ const Schemas = {
     tags,
     description: z.string().nullish(),
   }),
-  'model_version_tag.set': z.looseObject({ name: z.string().min(1), version: z.string().min(1), key: z.string().min(1), value: z.string() }),
-  'model_version_tag.deleted': z.looseObject({ name: z.string().min(1), version: z.string().min(1), key: z.string().min(1) }),
-  'model_version_alias.created': z.looseObject({ name: z.string().min(1), alias: z.string().min(1), version: z.string().min(1) }),
+  'model_version_tag.set': z.looseObject({
+    name: z.string().min(1),
+    version: z.string().min(1),
+    key: z.string().min(1),
+    value: z.string(),
+  }),
+  'model_version_tag.deleted': z.looseObject({
+    name: z.string().min(1),
+    version: z.string().min(1),
+    key: z.string().min(1),
+  }),
+  'model_version_alias.created': z.looseObject({
+    name: z.string().min(1),
+    alias: z.string().min(1),
+    version: z.string().min(1),
+  }),
   'model_version_alias.deleted': z.looseObject({ name: z.string().min(1), alias: z.string().min(1) }),
 } as const;
 
@@ -52,12 +68,22 @@ export const mlflowSource = defineSource({
   settings: {
     key: 'mlflow',
     env: {
-      MLFLOW_WEBHOOK_SECRETS: { schema: list, secret: true, description: 'MLflow webhook secrets, comma-separated; any one may match (rotation). Unset: the MLflow endpoint rejects every delivery.' },
-      MLFLOW_WEBHOOK_TOLERANCE_SECONDS: { schema: intWithDefault(300, 1, 86_400), default: '300', description: 'Maximum age (and future skew) of `X-MLflow-Timestamp`, in seconds.' },
+      MLFLOW_WEBHOOK_SECRETS: {
+        schema: list,
+        secret: true,
+        description:
+          'MLflow webhook secrets, comma-separated; any one may match (rotation). Unset: the MLflow endpoint rejects every delivery.',
+      },
+      MLFLOW_WEBHOOK_TOLERANCE_SECONDS: {
+        schema: intWithDefault(300, 1, 86_400),
+        default: '300',
+        description: 'Maximum age (and future skew) of `X-MLflow-Timestamp`, in seconds.',
+      },
     },
     toConfig: (v) => ({ secrets: v.MLFLOW_WEBHOOK_SECRETS, toleranceSeconds: v.MLFLOW_WEBHOOK_TOLERANCE_SECONDS }),
   },
-  verifier: (settings) => new StandardWebhooksVerifier({ secrets: settings.secrets, toleranceSeconds: settings.toleranceSeconds }),
+  verifier: (settings) =>
+    new StandardWebhooksVerifier({ secrets: settings.secrets, toleranceSeconds: settings.toleranceSeconds }),
   deliveryId: (request) => request.headers.get('x-mlflow-delivery-id'),
   parse(body, ctx): ParseOutcome {
     const env = parseWith(Envelope, body, 'MLflow webhook payload');
@@ -74,7 +100,15 @@ export const mlflowSource = defineSource({
     return eventsOf(() => {
       switch (handled) {
         case 'registered_model.created':
-          return [event(EVENT_TYPES.modelRegistered, { model: { name: d.name }, tags: d.tags, description: d.description ?? null, ...common }, SOURCE, ctx, timestamp)];
+          return [
+            event(
+              EVENT_TYPES.modelRegistered,
+              { model: { name: d.name }, tags: d.tags, description: d.description ?? null, ...common },
+              SOURCE,
+              ctx,
+              timestamp,
+            ),
+          ];
         case 'model_version.created':
           return [
             event(
@@ -93,14 +127,46 @@ export const mlflowSource = defineSource({
             ),
           ];
         case 'model_version_tag.set':
-          return [event(EVENT_TYPES.modelVersionTagSet, { model: { name: d.name, version: d.version }, key: d.key, value: d.value, ...common }, SOURCE, ctx, timestamp)];
+          return [
+            event(
+              EVENT_TYPES.modelVersionTagSet,
+              { model: { name: d.name, version: d.version }, key: d.key, value: d.value, ...common },
+              SOURCE,
+              ctx,
+              timestamp,
+            ),
+          ];
         case 'model_version_tag.deleted':
-          return [event(EVENT_TYPES.modelVersionTagDeleted, { model: { name: d.name, version: d.version }, key: d.key, ...common }, SOURCE, ctx, timestamp)];
+          return [
+            event(
+              EVENT_TYPES.modelVersionTagDeleted,
+              { model: { name: d.name, version: d.version }, key: d.key, ...common },
+              SOURCE,
+              ctx,
+              timestamp,
+            ),
+          ];
         case 'model_version_alias.created':
           // MLflow emits `created` both for a new alias and for re-pointing an existing one.
-          return [event(EVENT_TYPES.modelAliasChanged, { model: { name: d.name }, alias: d.alias, version: d.version, change: 'set', ...common }, SOURCE, ctx, timestamp)];
+          return [
+            event(
+              EVENT_TYPES.modelAliasChanged,
+              { model: { name: d.name }, alias: d.alias, version: d.version, change: 'set', ...common },
+              SOURCE,
+              ctx,
+              timestamp,
+            ),
+          ];
         case 'model_version_alias.deleted':
-          return [event(EVENT_TYPES.modelAliasChanged, { model: { name: d.name }, alias: d.alias, version: null, change: 'deleted', ...common }, SOURCE, ctx, timestamp)];
+          return [
+            event(
+              EVENT_TYPES.modelAliasChanged,
+              { model: { name: d.name }, alias: d.alias, version: null, change: 'deleted', ...common },
+              SOURCE,
+              ctx,
+              timestamp,
+            ),
+          ];
       }
     });
   },

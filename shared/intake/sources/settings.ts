@@ -4,7 +4,11 @@
  */
 import { z } from 'zod';
 
-const splitList = (v: string | undefined): string[] => (v ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+const splitList = (v: string | undefined): string[] =>
+  (v ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
 
 /** `a,b` → ['a', 'b'] (secrets: any one may match, so they rotate). */
 export const list = z.string().optional().transform(splitList);
@@ -25,9 +29,19 @@ export const intWithDefault = (def: number, min: number, max: number) =>
     .string()
     .optional()
     .transform((v) => (v === undefined || v.trim() === '' ? String(def) : v.trim()))
-    .pipe(z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(min).max(max)));
+    .pipe(
+      z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(min).max(max)),
+    );
 
 /** `a=b,c=d` → { a: 'b', c: 'd' } (keys and values trimmed; each entry needs both sides). */
-export const mapping = z.string().optional().transform(splitList).pipe(
-  z.array(z.string().regex(/^[^=]+=[^=]+$/, "entries must be '<alert or monitor>=<model>'")).transform((entries) => Object.fromEntries(entries.map((e) => e.split('=').map((x) => x.trim()) as [string, string]))),
-);
+export const mapping = z
+  .string()
+  .optional()
+  .transform(splitList)
+  .pipe(
+    z
+      .array(z.string().regex(/^[^=]+=[^=]+$/, "entries must be '<alert or monitor>=<model>'"))
+      .transform((entries) =>
+        Object.fromEntries(entries.map((e) => e.split('=').map((x) => x.trim()) as [string, string])),
+      ),
+  );

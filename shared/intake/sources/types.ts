@@ -117,11 +117,16 @@ export interface IntakeSource<N extends string = string, K extends string = stri
   parse(body: unknown, ctx: ParseContext): ParseOutcome;
 }
 
-export function defineSource<N extends string, K extends string, S extends SettingSpecs, C>(def: IntakeSourceDefinition<N, K, S, C>): IntakeSource<N, K, C> {
+export function defineSource<N extends string, K extends string, S extends SettingSpecs, C>(
+  def: IntakeSourceDefinition<N, K, S, C>,
+): IntakeSource<N, K, C> {
   const settingsOf = (config: StagecraftConfig): C => {
     const slot = (config.intake as unknown as Record<string, unknown>)[def.settings.key];
     // Only a config built without INTAKE_SETTINGS (shared/intake/sources/index.ts) can miss a slot.
-    if (slot === undefined) throw new ConfigError(`settings of intake source ${def.name} are not loaded (config.intake.${def.settings.key}): build the config with INTAKE_SETTINGS`);
+    if (slot === undefined)
+      throw new ConfigError(
+        `settings of intake source ${def.name} are not loaded (config.intake.${def.settings.key}): build the config with INTAKE_SETTINGS`,
+      );
     return slot as C;
   };
   const { check, toConfig } = def.settings;
@@ -132,7 +137,12 @@ export function defineSource<N extends string, K extends string, S extends Setti
     settings: {
       key: def.settings.key,
       env: def.settings.env,
-      ...(check ? { check: (values: Record<string, unknown>): SettingsProblem[] => check(values as SettingValues<S>).map((p) => ({ setting: p.setting, problem: p.problem })) } : {}),
+      ...(check
+        ? {
+            check: (values: Record<string, unknown>): SettingsProblem[] =>
+              check(values as SettingValues<S>).map((p) => ({ setting: p.setting, problem: p.problem })),
+          }
+        : {}),
       toConfig: (values) => toConfig(values as SettingValues<S>),
     },
     settingsOf,

@@ -12,9 +12,12 @@ export function invalid(error: ValidationError): ParseOutcome {
 }
 
 /** Parses `body` with a source schema; on failure an `invalid` outcome whose fields are body paths. */
-export function parseWith<S extends z.ZodType>(schema: S, body: unknown, what: string, prefix = ''):
-  | { ok: true; value: z.output<S> }
-  | { ok: false; outcome: ParseOutcome } {
+export function parseWith<S extends z.ZodType>(
+  schema: S,
+  body: unknown,
+  what: string,
+  prefix = '',
+): { ok: true; value: z.output<S> } | { ok: false; outcome: ParseOutcome } {
   const r = schema.safeParse(body);
   if (r.success) return { ok: true, value: r.data };
   return { ok: false, outcome: invalid(validationErrorFrom('INTAKE_PAYLOAD_INVALID', what, r.error.issues, prefix)) };
@@ -31,7 +34,13 @@ export function eventsOf(build: () => AnyStagecraftEvent[]): ParseOutcome {
   }
 }
 
-export function event<T extends EventType>(type: T, data: unknown, source: string, ctx: ParseContext, time?: string): AnyStagecraftEvent {
+export function event<T extends EventType>(
+  type: T,
+  data: unknown,
+  source: string,
+  ctx: ParseContext,
+  time?: string,
+): AnyStagecraftEvent {
   return makeEvent(type, data, { source, time: time ?? ctx.now, deliveryId: ctx.deliveryId }) as AnyStagecraftEvent;
 }
 
@@ -45,7 +54,12 @@ export function branchMatches(branch: string, patterns: readonly string[]): bool
   return patterns.some((p) => {
     const re = p
       .split('**')
-      .map((part) => part.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*'))
+      .map((part) =>
+        part
+          .split('*')
+          .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+          .join('[^/]*'),
+      )
       .join('.*');
     return new RegExp(`^${re}$`).test(branch);
   });
@@ -53,7 +67,10 @@ export function branchMatches(branch: string, patterns: readonly string[]): bool
 
 export type BranchKind = 'main' | 'release' | 'other';
 
-export function classifyBranch(branch: string, config: { mainBranches: readonly string[]; releasePatterns: readonly string[] }): BranchKind {
+export function classifyBranch(
+  branch: string,
+  config: { mainBranches: readonly string[]; releasePatterns: readonly string[] },
+): BranchKind {
   if (config.mainBranches.includes(branch)) return 'main';
   if (branchMatches(branch, config.releasePatterns)) return 'release';
   return 'other';

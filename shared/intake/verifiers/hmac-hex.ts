@@ -21,13 +21,17 @@ export class HexHmacVerifier implements Verifier {
 
   verify(request: DeliveryRequest): VerifyResult {
     const { header, secrets, prefix = '' } = this.options;
-    if (secrets.length === 0) return fail('INTAKE_SOURCE_NOT_CONFIGURED', 'no webhook secret is configured for this source');
+    if (secrets.length === 0)
+      return fail('INTAKE_SOURCE_NOT_CONFIGURED', 'no webhook secret is configured for this source');
     const value = request.headers.get(header.toLowerCase())?.trim();
     if (value === undefined || value === '') return fail('INTAKE_SIGNATURE_MISSING', `missing ${header} header`);
     if (!value.startsWith(prefix)) return fail('INTAKE_SIGNATURE_MALFORMED', `${header} must start with "${prefix}"`);
     const hex = value.slice(prefix.length);
-    if (!/^[0-9a-fA-F]{64}$/.test(hex)) return fail('INTAKE_SIGNATURE_MALFORMED', `${header} must be ${prefix}<64 hex digits>`);
+    if (!/^[0-9a-fA-F]{64}$/.test(hex))
+      return fail('INTAKE_SIGNATURE_MALFORMED', `${header} must be ${prefix}<64 hex digits>`);
     const expected = secrets.map((s) => hmacSha256(s, request.rawBody));
-    return anyEqual([Buffer.from(hex, 'hex')], expected) ? OK : fail('INTAKE_SIGNATURE_INVALID', `${header} does not match the body`);
+    return anyEqual([Buffer.from(hex, 'hex')], expected)
+      ? OK
+      : fail('INTAKE_SIGNATURE_INVALID', `${header} does not match the body`);
   }
 }

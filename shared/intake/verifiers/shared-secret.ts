@@ -32,8 +32,15 @@ export class SharedSecretVerifier implements Verifier {
       const v = request.query.get(q);
       if (v !== undefined && v !== '') presented.push(Buffer.from(v, 'utf8'));
     }
-    const where = [...headers.map((h) => `${h} header`), ...queryParams.map((q) => `"${q}" query parameter`)].join(' or ');
+    const where = [...headers.map((h) => `${h} header`), ...queryParams.map((q) => `"${q}" query parameter`)].join(
+      ' or ',
+    );
     if (presented.length === 0) return fail('INTAKE_CREDENTIALS_MISSING', `missing key (${where})`);
-    return anyEqual(presented, secrets.map((s) => Buffer.from(s, 'utf8'))) ? OK : fail('INTAKE_CREDENTIALS_INVALID', 'key does not match');
+    return anyEqual(
+      presented,
+      secrets.map((s) => Buffer.from(s, 'utf8')),
+    )
+      ? OK
+      : fail('INTAKE_CREDENTIALS_INVALID', 'key does not match');
   }
 }

@@ -31,16 +31,23 @@ export class StandardWebhooksVerifier implements Verifier {
   }
 
   verify(request: DeliveryRequest, nowMs: number): VerifyResult {
-    if (this.options.secrets.length === 0) return fail('INTAKE_SOURCE_NOT_CONFIGURED', 'no webhook secret is configured for this source');
+    if (this.options.secrets.length === 0)
+      return fail('INTAKE_SOURCE_NOT_CONFIGURED', 'no webhook secret is configured for this source');
     const id = request.headers.get(this.idHeader.toLowerCase());
     const ts = request.headers.get(this.timestampHeader.toLowerCase());
     const sig = request.headers.get(this.signatureHeader.toLowerCase());
-    if (sig === undefined || sig.trim() === '') return fail('INTAKE_SIGNATURE_MISSING', `missing ${this.signatureHeader} header`);
-    if (id === undefined || id.trim() === '') return fail('INTAKE_SIGNATURE_MISSING', `missing ${this.idHeader} header`);
-    if (ts === undefined || !/^\d{1,12}$/.test(ts.trim())) return fail('INTAKE_TIMESTAMP_INVALID', `${this.timestampHeader} must be Unix seconds`);
+    if (sig === undefined || sig.trim() === '')
+      return fail('INTAKE_SIGNATURE_MISSING', `missing ${this.signatureHeader} header`);
+    if (id === undefined || id.trim() === '')
+      return fail('INTAKE_SIGNATURE_MISSING', `missing ${this.idHeader} header`);
+    if (ts === undefined || !/^\d{1,12}$/.test(ts.trim()))
+      return fail('INTAKE_TIMESTAMP_INVALID', `${this.timestampHeader} must be Unix seconds`);
     const age = Math.floor(nowMs / 1000) - Number(ts.trim());
     if (Math.abs(age) > this.options.toleranceSeconds) {
-      return fail('INTAKE_TIMESTAMP_STALE', `${this.timestampHeader} is ${age}s from now; tolerance is ${this.options.toleranceSeconds}s`);
+      return fail(
+        'INTAKE_TIMESTAMP_STALE',
+        `${this.timestampHeader} is ${age}s from now; tolerance is ${this.options.toleranceSeconds}s`,
+      );
     }
     const provided: Buffer[] = [];
     for (const part of sig.trim().split(/\s+/)) {
@@ -51,8 +58,11 @@ export class StandardWebhooksVerifier implements Verifier {
       if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) continue;
       provided.push(Buffer.from(b64, 'base64'));
     }
-    if (provided.length === 0) return fail('INTAKE_SIGNATURE_MALFORMED', `${this.signatureHeader} has no v1,<base64> signature`);
+    if (provided.length === 0)
+      return fail('INTAKE_SIGNATURE_MALFORMED', `${this.signatureHeader} has no v1,<base64> signature`);
     const expected = this.options.secrets.map((s) => hmacSha256(s, `${id.trim()}.${ts.trim()}.`, request.rawBody));
-    return anyEqual(provided, expected) ? OK : fail('INTAKE_SIGNATURE_INVALID', `${this.signatureHeader} does not match the body`);
+    return anyEqual(provided, expected)
+      ? OK
+      : fail('INTAKE_SIGNATURE_INVALID', `${this.signatureHeader} does not match the body`);
   }
 }

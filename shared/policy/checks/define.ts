@@ -13,10 +13,15 @@ import { Duration } from '../schema-common';
 
 /** Fields every check has (severity, retries, ...), after its own. */
 export const checkBase = {
-  severity: z.enum(['blocking', 'advisory']).default('blocking').meta({ description: 'blocking: a failure stops promotion; advisory: recorded only.' }),
+  severity: z
+    .enum(['blocking', 'advisory'])
+    .default('blocking')
+    .meta({ description: 'blocking: a failure stops promotion; advisory: recorded only.' }),
   enabled: z.boolean().default(true),
   description: z.string().optional(),
-  timeout: Duration.optional().meta({ description: 'Time allowed for the check (job checks: per attempt; default the job timeout).' }),
+  timeout: Duration.optional().meta({
+    description: 'Time allowed for the check (job checks: per attempt; default the job timeout).',
+  }),
   retries: z.int().min(0).max(10).default(0),
   backoff: Duration.default('10s'),
 };
@@ -49,7 +54,10 @@ export interface CheckEvaluation {
 }
 
 /** The policy schema of a check type: `type`, its own fields, then the common ones. */
-type CheckSchema<T extends string, S extends z.ZodRawShape> = z.ZodObject<{ type: z.ZodLiteral<T> } & S & typeof checkBase, z.core.$strict>;
+type CheckSchema<T extends string, S extends z.ZodRawShape> = z.ZodObject<
+  { type: z.ZodLiteral<T> } & S & typeof checkBase,
+  z.core.$strict
+>;
 
 export interface CheckDefinition<T extends string = string, S extends z.ZodRawShape = z.ZodRawShape> {
   type: T;
@@ -63,7 +71,10 @@ export interface CheckDefinition<T extends string = string, S extends z.ZodRawSh
 export function defineCheck<T extends string, S extends z.ZodRawShape>(
   type: T,
   shape: S,
-  d: { facts: readonly FactKind[]; evaluate: (check: z.output<CheckSchema<T, S>>, facts: CheckFacts) => CheckEvaluation },
+  d: {
+    facts: readonly FactKind[];
+    evaluate: (check: z.output<CheckSchema<T, S>>, facts: CheckFacts) => CheckEvaluation;
+  },
 ): CheckDefinition<T, S> {
   const schema = z.strictObject({ type: z.literal(type), ...shape, ...checkBase }) as unknown as CheckSchema<T, S>;
   return { type, schema, facts: d.facts, evaluate: d.evaluate };

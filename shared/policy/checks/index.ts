@@ -51,7 +51,10 @@ export type CheckType = keyof Definitions;
 type CheckSchemaOf<K extends CheckType> = Definitions[K]['schema'];
 type AnyCheckSchema = CheckSchemaOf<CheckType>;
 
-export const Check = z.discriminatedUnion('type', Object.values(CHECK_TYPES).map((d) => d.schema) as unknown as [AnyCheckSchema, ...AnyCheckSchema[]]);
+export const Check = z.discriminatedUnion(
+  'type',
+  Object.values(CHECK_TYPES).map((d) => d.schema) as unknown as [AnyCheckSchema, ...AnyCheckSchema[]],
+);
 export type Check = z.output<typeof Check>;
 
 export type { CheckDefinition, CheckEvaluation, CheckFacts, FactKind };

@@ -12,7 +12,13 @@
  * - Only processes this runner started are stopped, by their own handle.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { delimiter, dirname, isAbsolute } from 'node:path';
 import type { ConfigInput, ServedEntityInput, ServingEndpoint } from '../../adapters/databricks-serving/types';
@@ -28,7 +34,13 @@ export interface LocalServingOptions {
   log?: (msg: string) => void;
 }
 
-interface Upstream { entity: ServedEntityInput; port: number; child: ChildProcess; inflight: number; exited: boolean }
+interface Upstream {
+  entity: ServedEntityInput;
+  port: number;
+  child: ChildProcess;
+  inflight: number;
+  exited: boolean;
+}
 interface LocalEndpoint {
   name: string;
   proxy: Server;
@@ -65,8 +77,21 @@ export class LocalServingRunner {
     if (this.endpoints.has(name)) throw new ConflictError('LOCAL_SERVING_EXISTS', `endpoint ${name} already exists`);
     const proxy = createServer((req, res) => this.forward(name, req, res));
     const want = this.o.ports[name] ?? 0;
-    await new Promise<void>((resolve, reject) => { proxy.once('error', reject); proxy.listen(want, '127.0.0.1', () => resolve()); });
-    const ep: LocalEndpoint = { name, proxy, port: (proxy.address() as AddressInfo).port, routes: [], config: undefined, version: 0, configUpdate: 'NOT_UPDATING', pending: undefined, upstreams: new Map() };
+    await new Promise<void>((resolve, reject) => {
+      proxy.once('error', reject);
+      proxy.listen(want, '127.0.0.1', () => resolve());
+    });
+    const ep: LocalEndpoint = {
+      name,
+      proxy,
+      port: (proxy.address() as AddressInfo).port,
+      routes: [],
+      config: undefined,
+      version: 0,
+      configUpdate: 'NOT_UPDATING',
+      pending: undefined,
+      upstreams: new Map(),
+    };
     this.endpoints.set(name, ep);
     this.o.log?.(`local serving: endpoint ${name} on http://127.0.0.1:${ep.port}/invocations`);
     return this.updateConfig(name, config);
@@ -75,9 +100,13 @@ export class LocalServingRunner {
   async updateConfig(name: string, config: ConfigInput): Promise<ServingEndpoint> {
     const ep = this.endpoints.get(name);
     if (!ep) throw new NotFoundError('LOCAL_SERVING_NOT_FOUND', `endpoint ${name} does not exist`);
-    if (ep.configUpdate === 'IN_PROGRESS') throw new ConflictError('LOCAL_SERVING_UPDATING', `endpoint ${name} is being updated`);
+    if (ep.configUpdate === 'IN_PROGRESS')
+      throw new ConflictError('LOCAL_SERVING_UPDATING', `endpoint ${name} is being updated`);
     const sum = config.traffic_config.routes.reduce((a, r) => a + r.traffic_percentage, 0);
-    if (sum !== 100 || config.traffic_config.routes.some((r) => !config.served_entities.some((e) => e.name === r.served_entity_name))) {
+    if (
+      sum !== 100 ||
+      config.traffic_config.routes.some((r) => !config.served_entities.some((e) => e.name === r.served_entity_name))
+    ) {
       throw new ValidationError('LOCAL_SERVING_CONFIG_INVALID', 'routes must name served entities and sum to 100');
     }
     ep.configUpdate = 'IN_PROGRESS';
@@ -119,7 +148,9 @@ export class LocalServingRunner {
       }
       await Promise.all(started.map((u) => this.waitHealthy(u)));
       // The swap: one assignment; requests already forwarded finish on their upstream.
-      ep.routes = config.traffic_config.routes.filter((r) => r.traffic_percentage > 0).map((r) => ({ upstream: byName.get(r.served_entity_name)!, pct: r.traffic_percentage }));
+      ep.routes = config.traffic_config.routes
+        .filter((r) => r.traffic_percentage > 0)
+        .map((r) => ({ upstream: byName.get(r.served_entity_name)!, pct: r.traffic_percentage }));
       const keep = new Set(config.served_entities.map((e) => this.key(e)));
       const retired = [...ep.upstreams.entries()].filter(([k]) => !keep.has(k));
       for (const u of started) ep.upstreams.set(this.key(u.entity), u);
@@ -128,7 +159,9 @@ export class LocalServingRunner {
       ep.version += 1;
       ep.pending = undefined;
       ep.configUpdate = 'NOT_UPDATING';
-      this.o.log?.(`local serving: ${ep.name} now serves ${config.traffic_config.routes.map((r) => `${r.served_entity_name} ${r.traffic_percentage}%`).join(', ')}`);
+      this.o.log?.(
+        `local serving: ${ep.name} now serves ${config.traffic_config.routes.map((r) => `${r.served_entity_name} ${r.traffic_percentage}%`).join(', ')}`,
+      );
       for (const [, u] of retired) void this.drainAndKill(u);
     } catch (e) {
       for (const u of started) this.kill(u);
@@ -141,8 +174,16 @@ export class LocalServingRunner {
 
   private async start(endpoint: string, e: ServedEntityInput): Promise<Upstream> {
     const port = await freePort();
-    const vars: Record<string, string> = { entity: e.entity_name, version: e.entity_version, port: String(port), name: e.name, endpoint };
-    const argv = this.o.command.map((a) => a.replace(/\{(entity|version|port|name|endpoint)\}/g, (_m, k: string) => vars[k] ?? ''));
+    const vars: Record<string, string> = {
+      entity: e.entity_name,
+      version: e.entity_version,
+      port: String(port),
+      name: e.name,
+      endpoint,
+    };
+    const argv = this.o.command.map((a) =>
+      a.replace(/\{(entity|version|port|name|endpoint)\}/g, (_m, k: string) => vars[k] ?? ''),
+    );
     const [cmd, ...args] = argv;
     if (!cmd) throw new ValidationError('LOCAL_SERVING_COMMAND_EMPTY', 'the local serving command is empty');
     // A venv's executable finds its siblings (mlflow runs `uvicorn`) through PATH: put its folder first.
@@ -151,9 +192,16 @@ export class LocalServingRunner {
     const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
     const u: Upstream = { entity: e, port, child, inflight: 0, exited: false };
     let tail = '';
-    child.stderr?.on('data', (c: Buffer) => { tail = (tail + c.toString('utf8')).slice(-2000); });
-    child.on('exit', () => { u.exited = true; });
-    child.on('error', (err) => { u.exited = true; tail += err.message; });
+    child.stderr?.on('data', (c: Buffer) => {
+      tail = (tail + c.toString('utf8')).slice(-2000);
+    });
+    child.on('exit', () => {
+      u.exited = true;
+    });
+    child.on('error', (err) => {
+      u.exited = true;
+      tail += err.message;
+    });
     (u as Upstream & { tail: () => string }).tail = () => tail;
     return Promise.resolve(u);
   }
@@ -161,12 +209,20 @@ export class LocalServingRunner {
   private async waitHealthy(u: Upstream): Promise<void> {
     const deadline = Date.now() + this.o.healthTimeoutMs;
     while (Date.now() < deadline) {
-      if (u.exited) throw new Error(`model server for ${u.entity.entity_name} v${u.entity.entity_version} exited before it was healthy: ${((u as Upstream & { tail?: () => string }).tail?.() ?? '').split('\n').filter(Boolean).slice(-3).join(' | ')}`);
-      const ok = await fetch(`http://127.0.0.1:${u.port}/ping`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
+      if (u.exited)
+        throw new Error(
+          `model server for ${u.entity.entity_name} v${u.entity.entity_version} exited before it was healthy: ${((u as Upstream & { tail?: () => string }).tail?.() ?? '').split('\n').filter(Boolean).slice(-3).join(' | ')}`,
+        );
+      const ok = await fetch(`http://127.0.0.1:${u.port}/ping`, { signal: AbortSignal.timeout(2000) }).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) return;
       await sleep(200);
     }
-    throw new Error(`model server for ${u.entity.entity_name} v${u.entity.entity_version} was not healthy (/ping) within ${this.o.healthTimeoutMs} ms`);
+    throw new Error(
+      `model server for ${u.entity.entity_name} v${u.entity.entity_version} was not healthy (/ping) within ${this.o.healthTimeoutMs} ms`,
+    );
   }
 
   private async drainAndKill(u: Upstream): Promise<void> {
@@ -200,13 +256,31 @@ export class LocalServingRunner {
     }
     u.inflight++;
     let done = false;
-    const finish = () => { if (!done) { done = true; u.inflight--; } };
-    const up = httpRequest({ host: '127.0.0.1', port: u.port, method: req.method, path: req.url, headers: { ...req.headers, 'x-served-entity': u.entity.name } }, (r) => {
-      res.writeHead(r.statusCode ?? 502, { ...r.headers, 'x-served-entity': u.entity.name, 'x-served-version': u.entity.entity_version });
-      r.pipe(res);
-      r.on('end', finish);
-      r.on('error', finish);
-    });
+    const finish = () => {
+      if (!done) {
+        done = true;
+        u.inflight--;
+      }
+    };
+    const up = httpRequest(
+      {
+        host: '127.0.0.1',
+        port: u.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, 'x-served-entity': u.entity.name },
+      },
+      (r) => {
+        res.writeHead(r.statusCode ?? 502, {
+          ...r.headers,
+          'x-served-entity': u.entity.name,
+          'x-served-version': u.entity.entity_version,
+        });
+        r.pipe(res);
+        r.on('end', finish);
+        r.on('error', finish);
+      },
+    );
     up.on('error', (err) => {
       finish();
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
