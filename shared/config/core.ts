@@ -12,7 +12,7 @@ import {
   type IntakeSettings,
 } from '../intake/sources';
 import { defineSection, fixFor } from './section';
-import { intWithDefault, list, optionalText, splitList, textWithDefault } from './schemas';
+import { intWithDefault, list, optionalText, splitList, textWithDefault } from '../setting-values';
 
 export type StorageConfig =
   { kind: 'connectionString'; connectionString: string } | { kind: 'identity'; accountName: string };

@@ -3,7 +3,7 @@
  * (shared/config/registry.ts); the local runner these, plus where the app runs (WEBSITE_INSTANCE_ID / WEBSITE_SKU).
  */
 import { defineSection } from './section';
-import { optionalText } from './schemas';
+import { optionalText } from '../setting-values';
 
 export const jobsSection = defineSection(
   'jobs',

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { ConfigError } from '../errors';
 import type { Env } from './env';
 import { defineSection, loadSection } from './section';
-import { optionalText } from './schemas';
+import { optionalText } from '../setting-values';
 
 export interface MlflowSettings {
   trackingUri: string | undefined;

@@ -25,7 +25,7 @@ import {
   SOURCE_LIST,
   type IntakeSource,
 } from '../../shared/intake/sources';
-import { list } from '../../shared/intake/sources/settings';
+import { list } from '../../shared/setting-values';
 import { event, eventsOf, ignored, parseWith } from '../../shared/intake/sources/util';
 import { HexHmacVerifier } from '../../shared/intake/verifiers';
 import { MemoryReceiptStore } from '../../shared/records/memory';

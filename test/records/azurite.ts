@@ -4,12 +4,11 @@
  * in memory) as a child process on free ports for a test file, stopped by the test (e.g. to see a dependency go down).
  * Ports are chosen by Azurite itself (port 0) and read from its "successfully listening at" lines.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import type {} from '../setup/global';
+import { spawnAzurite } from '../setup/azurite-process';
 
 export const DEV_ACCOUNT = 'devstoreaccount1';
 export const DEV_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
@@ -24,64 +23,12 @@ export interface AzuriteHandle {
 }
 
 export async function startAzurite(): Promise<AzuriteHandle> {
-  const cwd = mkdtempSync(join(tmpdir(), 'stagecraft-azurite-'));
-  const script = join(__dirname, '..', '..', 'node_modules', 'azurite', 'dist', 'src', 'azurite.js');
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      script,
-      '--silent',
-      '--inMemoryPersistence',
-      '--skipApiVersionCheck',
-      '--disableTelemetry',
-      '--blobHost',
-      '127.0.0.1',
-      '--blobPort',
-      '0',
-      '--queueHost',
-      '127.0.0.1',
-      '--queuePort',
-      '0',
-      '--tableHost',
-      '127.0.0.1',
-      '--tablePort',
-      '0',
-    ],
-    { cwd, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  const ports = await new Promise<{ blob: number; table: number }>((resolve, reject) => {
-    const found: Record<string, number> = {};
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString();
-      for (const m of output.matchAll(
-        /Azurite (Blob|Table|Queue) service is successfully listening at http:\/\/127\.0\.0\.1:(\d+)/g,
-      ))
-        found[m[1]!] = Number(m[2]);
-      if (found.Blob && found.Table && found.Queue) resolve({ blob: found.Blob, table: found.Table });
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-    child.once('exit', (code) => reject(new Error(`azurite exited (${code}) before listening:\n${output}`)));
-    child.once('error', reject);
-  });
+  const azurite = await spawnAzurite();
+  const { Blob: blob, Table: table } = azurite.ports;
   const connectionString =
     `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};` +
-    `BlobEndpoint=http://127.0.0.1:${ports.blob}/${DEV_ACCOUNT};TableEndpoint=http://127.0.0.1:${ports.table}/${DEV_ACCOUNT};`;
-  return {
-    account: DEV_ACCOUNT,
-    connectionString,
-    blobPort: ports.blob,
-    tablePort: ports.table,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-        child.kill('SIGTERM');
-        await exited;
-      }
-      rmSync(cwd, { recursive: true, force: true });
-    },
-  };
+    `BlobEndpoint=http://127.0.0.1:${blob}/${DEV_ACCOUNT};TableEndpoint=http://127.0.0.1:${table}/${DEV_ACCOUNT};`;
+  return { account: DEV_ACCOUNT, connectionString, blobPort: blob, tablePort: table, stop: () => azurite.stop() };
 }
 
 /**

@@ -9,11 +9,11 @@
  * ports before the app loads, instead of racing another host for the standard ones (the loser retried on other ports
  * after its app had already built clients for the standard ports, and talked to the other host's Azurite).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { spawnAzurite } from './azurite-process';
 
 export const SHARED_ACCOUNTS = 200;
 const DEV_ACCOUNT = 'devstoreaccount1';
@@ -56,48 +56,12 @@ export default async function setup(project: Project): Promise<() => Promise<voi
     `${DEV_ACCOUNT}:${DEV_KEY}`,
     ...Array.from({ length: SHARED_ACCOUNTS }, (_, i) => `${accountPrefix}${i + 1}:${DEV_KEY}`),
   ].join(';');
-  const cwd = mkdtempSync(join(tmpdir(), 'stagecraft-azurite-shared-'));
   const claimDir = mkdtempSync(join(tmpdir(), 'stagecraft-azurite-claims-'));
-  const script = resolve(__dirname, '..', '..', 'node_modules', 'azurite', 'dist', 'src', 'azurite.js');
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      script,
-      '--silent',
-      '--inMemoryPersistence',
-      '--skipApiVersionCheck',
-      '--disableTelemetry',
-      '--blobHost',
-      '127.0.0.1',
-      '--blobPort',
-      '0',
-      '--queueHost',
-      '127.0.0.1',
-      '--queuePort',
-      '0',
-      '--tableHost',
-      '127.0.0.1',
-      '--tablePort',
-      '0',
-    ],
-    { cwd, env: { ...process.env, AZURITE_ACCOUNTS: accounts }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  const ports = await new Promise<{ Blob: number; Queue: number; Table: number }>((res, rej) => {
-    const found: Record<string, number> = {};
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      for (const m of output.matchAll(
-        /Azurite (Blob|Table|Queue) service is successfully listening at http:\/\/127\.0\.0\.1:(\d+)/g,
-      ))
-        found[m[1]!] = Number(m[2]);
-      if (found['Blob'] && found['Table'] && found['Queue'])
-        res({ Blob: found['Blob'], Queue: found['Queue'], Table: found['Table'] });
-    });
-    child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-    child.once('exit', (code) => rej(new Error(`shared Azurite exited (${code}) before listening:\n${output}`)));
-    child.once('error', rej);
+  const azurite = await spawnAzurite({
+    env: { ...process.env, AZURITE_ACCOUNTS: accounts },
+    dirPrefix: 'stagecraft-azurite-shared-',
   });
+  const ports = azurite.ports;
   project.provide('sharedAzurite', {
     blobPort: ports.Blob,
     queuePort: ports.Queue,
@@ -107,13 +71,8 @@ export default async function setup(project: Project): Promise<() => Promise<voi
     claimDir,
   });
   return async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise<void>((r) => child.once('exit', () => r()));
-      child.kill('SIGTERM');
-      await exited;
-    }
-    await Promise.all(reserved.map((s) => new Promise<void>((r) => s.close(() => r()))));
-    rmSync(cwd, { recursive: true, force: true });
+    await azurite.stop();
+    await Promise.all(reserved.map((srv) => new Promise<void>((r) => srv.close(() => r()))));
     rmSync(claimDir, { recursive: true, force: true });
   };
 }

@@ -76,6 +76,8 @@ export interface HostProcess {
 }
 
 export interface StartHostOptions {
+  /** The CLI script that runs `start` (default: this package's `bin/devhost.js`; an app may pass its own CLI). */
+  cli?: string;
   appDir: string;
   port?: number;
   stateDir?: string;
@@ -91,7 +93,7 @@ export async function startHostProcess(options: StartHostOptions): Promise<HostP
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'devhost-state-'));
   const portArgs = options.portFlag === false ? [] : ['--port', String(port)];
   const args = [
-    join(DEVHOST_ROOT, 'bin', 'devhost.js'),
+    options.cli ?? join(DEVHOST_ROOT, 'bin', 'devhost.js'),
     'start',
     '--app',
     options.appDir,
@@ -183,7 +185,7 @@ export async function runHostToExit(
   const port = options.port ?? (await freePort());
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'devhost-state-'));
   const args = [
-    join(DEVHOST_ROOT, 'bin', 'devhost.js'),
+    options.cli ?? join(DEVHOST_ROOT, 'bin', 'devhost.js'),
     'start',
     '--app',
     options.appDir,

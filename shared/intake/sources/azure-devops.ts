@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { ValidationError } from '../../errors';
 import { EVENT_TYPES, type AnyStagecraftEvent } from '../../events';
 import { AnyOfVerifier, BasicAuthVerifier, SharedSecretVerifier, type Verifier } from '../verifiers';
-import { list, optionalText, textWithDefault } from './settings';
+import { list, optionalText, textWithDefault } from '../../setting-values';
 import { defineSource, type ParseContext, type ParseOutcome } from './types';
 import { classifyBranch, event, eventsOf, ignored, invalid, parseWith } from './util';
 

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { EVENT_TYPES } from '../../events';
 import { SharedSecretVerifier } from '../verifiers';
-import { list } from './settings';
+import { list } from '../../setting-values';
 import { defineSource, type ParseOutcome } from './types';
 import { event, eventsOf, ignored, parseWith } from './util';
 

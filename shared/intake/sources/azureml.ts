@@ -13,7 +13,7 @@ import { SharedSecretVerifier } from '../verifiers';
 import type { StagecraftConfig } from '../../config';
 import type { DeliveryRequest } from '../request';
 import { normalizeRequest } from '../request';
-import { list, mapping } from './settings';
+import { list, mapping } from '../../setting-values';
 import { defineSource, type IntakeHttpStep, type ParseOutcome } from './types';
 import { event, eventsOf, ignored, parseWith } from './util';
 

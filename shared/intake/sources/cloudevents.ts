@@ -22,7 +22,7 @@ import {
 import { OK, SharedSecretVerifier, type Verifier } from '../verifiers';
 import type { DeliveryRequest } from '../request';
 import { eventKeyStep } from './cloudevents-keys';
-import { list } from './settings';
+import { list } from '../../setting-values';
 import { defineSource, type ParseContext, type ParseOutcome } from './types';
 import { ignored, invalid } from './util';
 

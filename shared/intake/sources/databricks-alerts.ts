@@ -12,7 +12,7 @@
 import { z } from 'zod';
 import { EVENT_TYPES } from '../../events';
 import { SharedSecretVerifier } from '../verifiers';
-import { list, mapping } from './settings';
+import { list, mapping } from '../../setting-values';
 import { defineSource, type ParseOutcome } from './types';
 import { event, eventsOf, ignored, parseWith } from './util';
 

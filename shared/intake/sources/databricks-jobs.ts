@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { EVENT_TYPES } from '../../events';
 import { BasicAuthVerifier, fail, type Verifier } from '../verifiers';
-import { list, optionalText } from './settings';
+import { list, optionalText } from '../../setting-values';
 import { defineSource, type ParseOutcome } from './types';
 import { event, eventsOf, ignored, parseWith } from './util';
 

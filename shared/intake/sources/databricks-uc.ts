@@ -14,7 +14,7 @@
 import { z } from 'zod';
 import { EVENT_TYPES, type AnyStagecraftEvent } from '../../events';
 import { isThreeLevelName } from '../../adapters/databricks-uc/types';
-import { intWithDefault, list } from './settings';
+import { intWithDefault, list } from '../../setting-values';
 import { defineSource, type ParseOutcome } from './types';
 import { event, eventsOf, ignored, parseWith } from './util';
 import { UC_RELAY_HEADERS, UcRelayVerifier } from './databricks-uc-verifier';

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { EVENT_TYPES, type AnyStagecraftEvent } from '../../events';
 import { HexHmacVerifier } from '../verifiers';
-import { list } from './settings';
+import { list } from '../../setting-values';
 import { defineSource, type ParseOutcome } from './types';
 import { ValidationError } from '../../errors';
 import { event, eventsOf, ignored, invalid, msToIso, parseWith } from './util';

@@ -16,7 +16,7 @@
  */
 import { z } from 'zod';
 import { EVENT_TYPES } from '../../events';
-import { list } from './settings';
+import { list } from '../../setting-values';
 import { defineSource, type ParseOutcome } from './types';
 import { optionalKeyVerifier } from './cloudevents';
 import { event, eventsOf, ignored, invalid, parseWith } from './util';

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { ValidationError } from '../../errors';
 import { EVENT_TYPES } from '../../events';
 import { HexHmacVerifier } from '../verifiers';
-import { list } from './settings';
+import { list } from '../../setting-values';
 import { defineSource, type ParseOutcome } from './types';
 import { classifyBranch, event, eventsOf, header, ignored, invalid, parseWith } from './util';
 

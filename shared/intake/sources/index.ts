@@ -17,7 +17,7 @@ import { databricksUcSource } from './databricks-uc';
 import { driftSource } from './drift';
 import { githubSource } from './github';
 import { mlflowSource } from './mlflow';
-import { intWithDefault } from './settings';
+import { intWithDefault } from '../../setting-values';
 import type { IntakeSource, SettingSpec, SettingSpecs } from './types';
 
 export * from './types';

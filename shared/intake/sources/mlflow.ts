@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { EVENT_TYPES } from '../../events';
 import { StandardWebhooksVerifier } from '../verifiers';
-import { intWithDefault, list } from './settings';
+import { intWithDefault, list } from '../../setting-values';
 import { defineSource, type ParseOutcome } from './types';
 import { event, eventsOf, ignored, parseWith } from './util';
 

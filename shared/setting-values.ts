@@ -1,29 +1,19 @@
 /**
- * zod schemas of app setting values the sources declare (same parsing as shared/config: lists split on commas and
- * trimmed, blanks dropped; defaults applied to unset or blank values).
+ * Building blocks of setting schemas, shared by the config sections (shared/config) and the intake sources (which must
+ * not load the config: it imports their list). Every value arrives as `string | undefined`; blanks count as unset.
  */
 import { z } from 'zod';
 
-const splitList = (v: string | undefined): string[] =>
+export const splitList = (v: string | undefined): string[] =>
   (v ?? '')
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
-
-/** `a,b` → ['a', 'b'] (secrets: any one may match, so they rotate). */
 export const list = z.string().optional().transform(splitList);
-
 export const optionalText = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
-
-export const textWithDefault = (def: string) =>
-  z
-    .string()
-    .optional()
-    .transform((v) => (v === undefined || v.trim() === '' ? def : v.trim()));
-
 export const intWithDefault = (def: number, min: number, max: number) =>
   z
     .string()
@@ -32,6 +22,11 @@ export const intWithDefault = (def: number, min: number, max: number) =>
     .pipe(
       z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(min).max(max)),
     );
+export const textWithDefault = (def: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? def : v.trim()));
 
 /** `a=b,c=d` → { a: 'b', c: 'd' } (keys and values trimmed; each entry needs both sides). */
 export const mapping = z
