@@ -19,9 +19,20 @@ const ISOLATED = [
   'test/security/routes.test.ts',
 ];
 
+// What both projects run with. Not inherited with `extends: true`: that would also merge the root's globalSetup into
+// each project, and each project would start an Azurite of its own (vitest runs a project's globalSetup per project).
+const PROJECT = {
+  exclude: EXCLUDE,
+  testTimeout: 60_000,
+  hookTimeout: 60_000,
+  pool: 'threads',
+  allowOnly: false,
+} as const;
+
 export default defineConfig({
   test: {
-    // One Azurite for the run (an account per test file) and Azurite's standard ports held: test/setup/global.ts.
+    // One Azurite for the run (an account per test file) and Azurite's standard ports held: test/setup/global.ts. The
+    // root runs it once; what it provides reaches every project.
     globalSetup: ['test/setup/global.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
@@ -33,21 +44,17 @@ export default defineConfig({
     allowOnly: false,
     reporters: ['default'],
     projects: [
-      {
-        extends: true,
-        test: { name: 'isolated', include: ISOLATED, exclude: EXCLUDE, isolate: true, globalSetup: [] },
-      },
+      { test: { ...PROJECT, name: 'isolated', include: ISOLATED, isolate: true } },
       // Every other file shares its worker's module cache with the files before it (no re-import of the Azure SDKs
       // per file); such files must not depend on module state another file left (tests read settings from the env
       // objects they pass, and the composition root keys its clients by setting values).
       {
-        extends: true,
         test: {
+          ...PROJECT,
           name: 'shared',
           include: ['test/**/*.test.ts', 'devhost/test/**/*.test.ts'],
           exclude: [...EXCLUDE, ...ISOLATED],
           isolate: false,
-          globalSetup: [],
         },
       },
     ],

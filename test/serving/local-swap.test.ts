@@ -38,7 +38,9 @@ beforeAll(async () => {
   runner = new LocalServingRunner({
     command: [process.execPath, server, '{port}', '{version}'],
     ports: { 'local-ep': port },
-    healthTimeoutMs: 5000,
+    // Generous: a model server spawned while the machine runs the whole suite can take seconds to answer /ping. The
+    // never-healthy case below waits this long once.
+    healthTimeoutMs: 20_000,
   });
 });
 afterAll(async () => {
