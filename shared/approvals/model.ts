@@ -65,7 +65,10 @@ export const ApprovalRequestSchema = z.object({
   /** Why a settled request settled: quorum, rejected, deadline, not-required, cancelled. */
   reason: z.string().optional(),
   closedAt: z.string().optional(),
-  /** Escalation steps that fired (0-based indexes), for the record. */
+  /**
+   * Escalation steps the orchestration fired (0-based indexes), written only by `noteTimerEvent` (the timer
+   * activity). A fired step's approvers may decide from then on, in addition to the time rule.
+   */
   escalations: z.array(z.int()).default([]),
   remindersSent: z.int().default(0),
   /** When the approvers were first notified (absent: the request notification is still owed). */
@@ -122,8 +125,14 @@ export function newRequest(input: NewApprovalRequest, nowMs: number): ApprovalRe
   return req;
 }
 
+/** The decision state of a request; `escalations` (written only by the timer activity) lets fired steps' approvers vote. */
 export function toState(req: ApprovalRequest): ApprovalState {
-  const s: ApprovalState = { createdAt: req.createdAt, status: req.status, votes: req.votes };
+  const s: ApprovalState = {
+    createdAt: req.createdAt,
+    status: req.status,
+    votes: req.votes,
+    escalationsFired: req.escalations,
+  };
   if (req.author !== undefined) s.author = req.author;
   if (req.triggeredBy !== undefined) s.triggeredBy = req.triggeredBy;
   return s;

@@ -4,7 +4,7 @@
  * Invariants:
  * - Shared notices (Teams, Slack, webhook channels) say what waits and where (approval id, details URL, deadline,
  *   approvals needed) and carry NO decision link: a link is a bearer token for one approver's vote.
- * - Links are made per approver for the named users in force (base approvers plus escalation steps already fired),
+ * - Links are made per approver for the named users in force (base approvers plus escalation steps due or fired),
  *   minus the excluded author/trigger and anyone who already voted, and go to that approver alone through the
  *   policy's direct channel (`approval.linkChannel`). Group members decide through the API.
  * - Links expire at min(now + TTL, deadline) and are single use.
@@ -18,7 +18,7 @@ import type { ApprovalSettings } from './settings';
 export function recipientLinks(req: ApprovalRequest, settings: ApprovalSettings, nowMs: number): DecisionLinks[] {
   const secret = settings.linkSecrets[0];
   if (!secret || req.status !== 'pending') return [];
-  const { users } = effectiveApprovers(req.rules, req.createdAt, nowMs);
+  const { users } = effectiveApprovers(req.rules, req.createdAt, nowMs, req.escalations);
   const excluded = new Set(
     [
       req.rules.excludeAuthor ? req.author : undefined,

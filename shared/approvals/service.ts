@@ -132,7 +132,10 @@ export async function closeAtDeadline(
   });
 }
 
-/** Records that the orchestration sent a reminder or fired an escalation step (for the record; never decides). */
+/**
+ * Records that the orchestration sent a reminder or fired an escalation step. The one writer of `escalations`
+ * (called only by the orchestration's timer activity): a fired step's approvers may decide from then on.
+ */
 export async function noteTimerEvent(
   store: ApprovalStore,
   approvalId: string,

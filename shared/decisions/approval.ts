@@ -11,7 +11,9 @@ import { type Instant, toMs } from './time';
  * 3. The model version's author may not decide when `excludeAuthor`: AUTHOR_EXCLUDED.
  * 4. The person who triggered the run may not decide when `excludeTrigger`: TRIGGER_EXCLUDED.
  * 5. Only listed approvers decide (user id, or membership of a listed group, or approvers added by an
- *    escalation step whose delay has elapsed at the decision's time): NOT_AN_APPROVER.
+ *    escalation step whose delay has elapsed at the decision's time OR that the workflow has fired):
+ *    NOT_AN_APPROVER. A fired step only ever adds approvers, so a workflow running late or early (its own clock)
+ *    never makes the time rule stricter.
  * 6. One vote per approver: DUPLICATE_VOTE (`sameAsBefore` tells an idempotent repeat from a change of mind).
  * Then: any accepted rejection rejects the request; `minApprovals` accepted approvals approve it.
  * Identities compare trimmed and case-insensitively (e-mail addresses, UPNs).
@@ -55,6 +57,11 @@ export interface ApprovalState {
   /** Whoever triggered the run (retrain requester, merger), when known. */
   triggeredBy?: string;
   votes: readonly Vote[];
+  /**
+   * Escalation steps the workflow has fired (0-based step indexes). Only the orchestration's timer activity writes
+   * them (never a request body); an index that names no step grants nothing.
+   */
+  escalationsFired?: readonly number[];
 }
 
 export interface DecisionInput {
@@ -98,22 +105,26 @@ function deadlineMs(state: ApprovalState, rules: ApprovalRules): number | undefi
   return rules.deadline === undefined ? undefined : toMs(state.createdAt) + parseDuration(rules.deadline);
 }
 
-/** Approvers in force at `at`: the base set plus every escalation step whose delay has elapsed. */
+/**
+ * Approvers in force at `at`: the base set plus every escalation step whose delay has elapsed, or whose index is in
+ * `fired` (the steps the workflow has fired; an index naming no step grants nothing).
+ */
 export function effectiveApprovers(
   rules: ApprovalRules,
   createdAt: Instant,
   at: Instant,
+  fired: readonly number[] = [],
 ): { users: string[]; groups: string[] } {
   const created = toMs(createdAt);
   const now = toMs(at);
   const users = [...(rules.approvers.users ?? [])];
   const groups = [...(rules.approvers.groups ?? [])];
-  for (const step of rules.escalation ?? []) {
-    if (now >= created + parseDuration(step.after)) {
+  (rules.escalation ?? []).forEach((step, i) => {
+    if (now >= created + parseDuration(step.after) || fired.includes(i)) {
       users.push(...(step.addApprovers?.users ?? []));
       groups.push(...(step.addApprovers?.groups ?? []));
     }
-  }
+  });
   return { users, groups };
 }
 
@@ -164,7 +175,7 @@ export function decideApproval(state: ApprovalState, rules: ApprovalRules, input
   if (rules.excludeTrigger && state.triggeredBy !== undefined && normalizeIdentity(state.triggeredBy) === actor) {
     return refuse('TRIGGER_EXCLUDED', `${input.actor.id} triggered this run and may not approve it`);
   }
-  const approvers = effectiveApprovers(rules, state.createdAt, at);
+  const approvers = effectiveApprovers(rules, state.createdAt, at, state.escalationsFired);
   const actorGroups = (input.actor.groups ?? []).map(normalizeIdentity);
   const listed = includesId(approvers.users, actor) || actorGroups.some((g) => includesId(approvers.groups, g));
   if (!listed) return refuse('NOT_AN_APPROVER', `${input.actor.id} is not an approver for this request`);

@@ -1,10 +1,20 @@
+import { Cron } from 'croner';
 import { type Instant, toMs } from './time';
 
 /**
- * Five-field cron (minute hour day-of-month month day-of-week), evaluated in UTC.
+ * Five-field cron (minute hour day-of-month month day-of-week) of pipeline and retraining schedules, in UTC.
  * Supports `*`, numbers, lists `a,b`, ranges `a-b`, steps `*\/n` and `a-b/n`; day-of-week 0-7 (0 and 7 = Sunday).
- * Like Vixie cron, when both day-of-month and day-of-week are restricted a day matches if EITHER does.
- * Names (JAN, MON), `L`, `W`, `#` and seconds are not supported: parseCron says so.
+ * Like Vixie cron, when both day-of-month and day-of-week are restricted (written other than `*`) a day matches if
+ * EITHER does. Names (JAN, MON), `L`, `W`, `#` and seconds are not supported: parseCron says so.
+ *
+ * Split of work (as devhost's NCRONTAB reader does): this module reads and checks the fields (the syntax above, with
+ * errors naming the field, which croner's parser neither gives nor limits to this subset) into value sets; croner
+ * computes matches and occurrences from those sets, each field written out as `*` (only where the source field is
+ * `*`) or a plain list, so croner's "restricted" day fields are exactly ours.
+ *
+ * Time: UTC always (croner with `timezone: 'UTC'`), so no time zone or daylight-saving rule ever applies; a schedule
+ * fires at the same UTC minute every day of the year. Pure: croner's Cron is used only to compute (paused, no
+ * callback, never scheduled), from the instant it is given.
  */
 export interface CronExpression {
   source: string;
@@ -13,8 +23,8 @@ export interface CronExpression {
   days: ReadonlySet<number>;
   months: ReadonlySet<number>;
   weekdays: ReadonlySet<number>;
-  dayRestricted: boolean;
-  weekdayRestricted: boolean;
+  /** croner over the same value sets, in UTC. */
+  occurrences: Cron;
 }
 
 const FIELDS = [
@@ -24,6 +34,9 @@ const FIELDS = [
   { name: 'month', min: 1, max: 12 },
   { name: 'day of week', min: 0, max: 7 },
 ] as const;
+
+/** nextCronTime looks this far ahead (about five years) and answers undefined beyond it. */
+const HORIZON_MS = 5 * 366 * 86_400_000;
 
 function parseField(text: string, f: (typeof FIELDS)[number]): Set<number> {
   const out = new Set<number>();
@@ -45,31 +58,24 @@ function parseField(text: string, f: (typeof FIELDS)[number]): Set<number> {
   return out;
 }
 
+/** A field for croner: `*` only where the source wrote `*` (croner's day rule reads that), else the plain values. */
+function cronerField(source: string, values: ReadonlySet<number>): string {
+  return source === '*' ? '*' : [...values].sort((a, b) => a - b).join(',');
+}
+
 export function parseCron(source: string): CronExpression {
   const parts = source.trim().split(/\s+/);
   if (parts.length !== 5)
     throw new RangeError(`cron '${source}' must have 5 fields (minute hour day month weekday), has ${parts.length}`);
-  const [mi, h, d, mo, w] = parts.map((p, i) => parseField(p, FIELDS[i]!)) as [
-    Set<number>,
-    Set<number>,
-    Set<number>,
-    Set<number>,
-    Set<number>,
-  ];
+  const sets = parts.map((p, i) => parseField(p, FIELDS[i]!));
+  const [mi, h, d, mo, w] = sets as [Set<number>, Set<number>, Set<number>, Set<number>, Set<number>];
   if (w.has(7)) {
     w.delete(7);
     w.add(0);
   }
-  return {
-    source,
-    minutes: mi,
-    hours: h,
-    days: d,
-    months: mo,
-    weekdays: w,
-    dayRestricted: parts[2] !== '*',
-    weekdayRestricted: parts[4] !== '*',
-  };
+  const pattern = parts.map((p, i) => cronerField(p, sets[i]!)).join(' ');
+  const occurrences = new Cron(pattern, { paused: true, timezone: 'UTC', domAndDow: false, mode: '5-part' });
+  return { source, minutes: mi, hours: h, days: d, months: mo, weekdays: w, occurrences };
 }
 
 export function isValidCron(source: string): boolean {
@@ -81,45 +87,17 @@ export function isValidCron(source: string): boolean {
   }
 }
 
-function dayMatches(c: CronExpression, d: Date): boolean {
-  const dom = c.days.has(d.getUTCDate());
-  const dow = c.weekdays.has(d.getUTCDay());
-  if (c.dayRestricted && c.weekdayRestricted) return dom || dow;
-  return dom && dow;
-}
-
+/** Whether the UTC minute of `at` matches (seconds and milliseconds are ignored). */
 export function cronMatches(c: CronExpression, at: Instant): boolean {
-  const d = new Date(toMs(at));
-  return (
-    c.minutes.has(d.getUTCMinutes()) &&
-    c.hours.has(d.getUTCHours()) &&
-    c.months.has(d.getUTCMonth() + 1) &&
-    dayMatches(c, d)
-  );
+  return c.occurrences.match(new Date(Math.floor(toMs(at) / 60_000) * 60_000));
 }
 
 /** First matching minute strictly after `after` (ms, whole minutes), or undefined within ~5 years. */
 export function nextCronTime(c: CronExpression, after: Instant): number | undefined {
-  let t = Math.floor(toMs(after) / 60_000) * 60_000 + 60_000;
-  const limit = t + 5 * 366 * 86_400_000;
-  while (t < limit) {
-    const d = new Date(t);
-    if (!c.months.has(d.getUTCMonth() + 1)) {
-      t = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
-      continue;
-    }
-    if (!dayMatches(c, d)) {
-      t = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1);
-      continue;
-    }
-    if (!c.hours.has(d.getUTCHours())) {
-      t = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), d.getUTCHours() + 1);
-      continue;
-    }
-    if (c.minutes.has(d.getUTCMinutes())) return t;
-    t += 60_000;
-  }
-  return undefined;
+  // The last millisecond of `after`'s minute: croner answers strictly after it, i.e. from the next whole minute on.
+  const endOfMinute = Math.floor(toMs(after) / 60_000) * 60_000 + 59_999;
+  const next = c.occurrences.nextRun(new Date(endOfMinute))?.getTime();
+  return next !== undefined && next < endOfMinute + 1 + HORIZON_MS ? next : undefined;
 }
 
 /** Whether a schedule fired in (from, to]: for a timer trigger ticking every minute to ask "is model X due?". */

@@ -52,10 +52,13 @@ function policy(hook: string) {
       'manual-m': { approval: { excludeTrigger: true } },
       // A realistic deadline, reached on the host's test clock (the test advances it).
       'deadline-m': { approval: { deadline: '2h' } },
+      // A realistic escalation, fired on the host's test clock. Its delay must exceed the clock skew the tests before
+      // it leave (the deadline test moves 2 h), or the step would fire as soon as the request exists.
       'escalate-m': {
         approval: {
           approvers: { users: ['alice@contoso.com'] },
-          escalation: [{ after: '3s', addApprovers: { users: ['carol@contoso.com'] }, notify: ['hook'] }],
+          escalation: [{ after: '1d', addApprovers: { users: ['carol@contoso.com'] }, notify: ['hook'] }],
+          deadline: '2d',
         },
       },
     },
@@ -137,29 +140,6 @@ describe('promotion approval', () => {
     const r = await record('author-m', id);
     expect(r).toMatchObject({ outcome: 'promoted', approval: { votes: [{ approver: 'bob@contoso.com' }] } });
     expect(aliases('author-m')).toEqual({ champion: '1' });
-  }, 120_000);
-
-  it('escalation fired: the added approver is refused before the step and accepted after it, and is notified with a link', async () => {
-    seed('escalate-m');
-    const id = await startPromotion(host, 'escalate-m', '1');
-    const a = await pendingApproval(host, 'escalate-m');
-    const early = await decide(host, String(a['id']), 'carol@contoso.com', 'approve');
-    expect(early).toMatchObject({ status: 403, json: { error: { code: 'NOT_AN_APPROVER' } } });
-    const notice = await until('the escalation notice', async () =>
-      env.receiver.notices.find((n) => n.event === 'approval.escalated' && n.correlationId === a['id']),
-    );
-    expect(JSON.stringify(notice)).not.toMatch(/\/link\?t=/);
-    const own = await until("carol's own links", async () =>
-      directFor(a['id'], 'approval.escalated', 'carol@contoso.com'),
-    );
-    expect(own.links.approve).toMatch(/\/link\?t=/);
-    expect(await decide(host, String(a['id']), 'carol@contoso.com', 'approve')).toMatchObject({ status: 200 });
-    await finished(host, id);
-    const r = await record('escalate-m', id);
-    expect(r).toMatchObject({
-      outcome: 'promoted',
-      approval: { escalations: [0], votes: [{ approver: 'carol@contoso.com' }] },
-    });
   }, 120_000);
 
   it('early decision: a decision stored before the orchestrator starts waiting is not lost', async () => {
@@ -275,6 +255,7 @@ describe('promotion approval', () => {
 
   // Tests that move the host's test clock come last: the app's own clock reads (an approval's createdAt, decision
   // times) stay on wall-clock time, so after an advance the durable timers of newer requests would be due at once.
+  // After the deadline test the clock is 2 h ahead; the escalation test's 1-day step is still in the future.
   it('deadline reached: the request expires, the promotion ends expired, and a late decision is refused', async () => {
     seed('deadline-m');
     const id = await startPromotion(host, 'deadline-m', '1');
@@ -294,5 +275,36 @@ describe('promotion approval', () => {
     const late = await decide(host, String(a['id']), 'bob@contoso.com', 'approve');
     expect(late.status).toBe(409);
     expect(['REQUEST_CLOSED', 'DEADLINE_PASSED']).toContain((late.json['error'] as { code: string }).code);
+  }, 120_000);
+
+  // The app decides who may vote from its own (wall) clock AND from the steps the orchestration fired on the host's
+  // clock: carol is accepted once the step fired, although by wall-clock time its day has not passed.
+  it('escalation fired: the added approver is refused before the step and accepted after it, and is notified with a link', async () => {
+    seed('escalate-m');
+    const id = await startPromotion(host, 'escalate-m', '1');
+    const a = await pendingApproval(host, 'escalate-m');
+    const early = await decide(host, String(a['id']), 'carol@contoso.com', 'approve');
+    expect(early).toMatchObject({ status: 403, json: { error: { code: 'NOT_AN_APPROVER' } } });
+    expect(env.receiver.notices.some((n) => n.event === 'approval.escalated' && n.correlationId === a['id'])).toBe(
+      false,
+    );
+    // A day on the host's clock: the escalation timer fires (the request was created at wall-clock time, at most the
+    // earlier tests' skew behind the host's clock, so one day past its creation is reached wherever that skew is).
+    await advanceClock(host, 86_400_000);
+    const notice = await until('the escalation notice', async () =>
+      env.receiver.notices.find((n) => n.event === 'approval.escalated' && n.correlationId === a['id']),
+    );
+    expect(JSON.stringify(notice)).not.toMatch(/\/link\?t=/);
+    const own = await until("carol's own links", async () =>
+      directFor(a['id'], 'approval.escalated', 'carol@contoso.com'),
+    );
+    expect(own.links.approve).toMatch(/\/link\?t=/);
+    expect(await decide(host, String(a['id']), 'carol@contoso.com', 'approve')).toMatchObject({ status: 200 });
+    await finished(host, id);
+    const r = await record('escalate-m', id);
+    expect(r).toMatchObject({
+      outcome: 'promoted',
+      approval: { escalations: [0], votes: [{ approver: 'carol@contoso.com' }] },
+    });
   }, 120_000);
 });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ApprovalRules } from '../../shared/decisions/approval';
 import { applyDeadline, applyDecision, newRequest, type ApprovalRequest } from '../../shared/approvals/model';
+import { recipientLinks } from '../../shared/approvals/notice';
+import { approvalSettings } from '../../shared/approvals/settings';
 
 const T0 = Date.parse('2026-05-01T10:00:00Z');
 const rules: ApprovalRules = {
@@ -84,6 +86,36 @@ describe('approval request state machine', () => {
     expect(applyDecision(request(), { actor: as('carol@contoso.com'), verdict: 'approve', at: T0 + 10_000 }).kind).toBe(
       'accepted',
     );
+  });
+
+  it('lets the approvers of an escalation step the orchestration recorded as fired decide before its delay', () => {
+    const fired: ApprovalRequest = { ...request(), escalations: [0] };
+    expect(applyDecision(fired, { actor: as('carol@contoso.com'), verdict: 'approve', at: T0 + 5_000 }).kind).toBe(
+      'accepted',
+    );
+    // an index that names no step grants nothing
+    expect(
+      applyDecision(
+        { ...request(), escalations: [1] },
+        { actor: as('carol@contoso.com'), verdict: 'approve', at: T0 + 5_000 },
+      ),
+    ).toMatchObject({ kind: 'refused', result: { reason: 'NOT_AN_APPROVER' } });
+  });
+
+  it("sends links to a fired step's approvers (and only once it fired or its delay elapsed)", () => {
+    const settings = approvalSettings({
+      STAGECRAFT_APPROVAL_LINK_SECRETS: 'link-secret-0123456789abcdef',
+      STAGECRAFT_PUBLIC_URL: 'https://x.example',
+    });
+    const to = (r: ApprovalRequest, at: number) => recipientLinks(r, settings, at).map((l) => l.approver);
+    expect(to(request(), T0 + 5_000)).toEqual(['alice@contoso.com', 'bob@contoso.com']);
+    expect(to({ ...request(), escalations: [0] }, T0 + 5_000)).toEqual([
+      'alice@contoso.com',
+      'bob@contoso.com',
+      'carol@contoso.com',
+    ]);
+    expect(to(request(), T0 + 10_000)).toContain('carol@contoso.com');
+    expect(to({ ...request(), escalations: [7] }, T0 + 5_000)).not.toContain('carol@contoso.com');
   });
 
   it('treats the same vote twice as an idempotent repeat and a changed vote as a duplicate', () => {

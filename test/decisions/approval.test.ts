@@ -158,6 +158,44 @@ describe('approval quorum', () => {
     expect(effectiveApprovers(rules, T0, T0 + 8 * H).users).toContain('dave@contoso.com');
   });
 
+  it('accepts approvers of an escalation step the workflow fired, before its delay by the decision time', () => {
+    const dave = (state: ApprovalState, at = T0 + H) =>
+      decideApproval(state, rules, { actor: { id: 'dave@contoso.com' }, verdict: 'approve', at });
+    // fired grants; not fired refuses
+    expect(dave(open({ escalationsFired: [0] })).accepted).toBe(true);
+    expect(dave(open({ escalationsFired: [] }))).toMatchObject({ accepted: false, reason: 'NOT_AN_APPROVER' });
+    expect(effectiveApprovers(rules, T0, T0 + H, [0]).users).toContain('dave@contoso.com');
+    expect(effectiveApprovers(rules, T0, T0 + H, []).users).not.toContain('dave@contoso.com');
+    // the time rule is unchanged: without any fired step the delay still grants
+    expect(dave(open({ escalationsFired: [] }), T0 + 8 * H).accepted).toBe(true);
+    expect(dave(open(), T0 + 8 * H).accepted).toBe(true);
+  });
+
+  it('grants nothing for a fired index that names no step, and a fired step bypasses no other rule', () => {
+    const base = effectiveApprovers(rules, T0, T0 + H);
+    for (const bogus of [[1], [-1], [0.5], [99], [Number.NaN]]) {
+      expect(effectiveApprovers(rules, T0, T0 + H, bogus)).toEqual(base);
+      expect(
+        decideApproval(open({ escalationsFired: bogus }), rules, {
+          actor: { id: 'dave@contoso.com' },
+          verdict: 'approve',
+          at: T0 + H,
+        }),
+      ).toMatchObject({ accepted: false, reason: 'NOT_AN_APPROVER' });
+    }
+    const fired = open({ escalationsFired: [0], author: 'dave@contoso.com' });
+    expect(
+      decideApproval(fired, rules, { actor: { id: 'dave@contoso.com' }, verdict: 'approve', at: T0 + H }),
+    ).toMatchObject({ accepted: false, reason: 'AUTHOR_EXCLUDED' });
+    expect(
+      decideApproval(open({ escalationsFired: [0] }), rules, {
+        actor: { id: 'dave@contoso.com' },
+        verdict: 'approve',
+        at: T0 + 48 * H,
+      }),
+    ).toMatchObject({ accepted: false, reason: 'DEADLINE_PASSED' });
+  });
+
   it('two concurrent approvals applied in either order end approved with the same tally', () => {
     const a = accept(accept(open(), 'carol@contoso.com', 'approve'), 'dave@contoso.com', 'approve', T0 + 9 * H);
     const b = accept(accept(open(), 'dave@contoso.com', 'approve', T0 + 9 * H), 'carol@contoso.com', 'approve');

@@ -196,7 +196,6 @@ describe('deployment package (.funcignore)', () => {
       'eslint',
       'tsx',
       'fast-glob',
-      'croner',
     ])
       expect(prod, tool).not.toContain(`node_modules/${tool}`);
     for (const dep of Object.keys(pkg.dependencies)) expect(prod).toContain(`node_modules/${dep}`);
