@@ -10,8 +10,9 @@ const focusedTests = {
 };
 
 // Every Node built-in, `node:`-prefixed or bare (`fs`, `fs/promises`, `http`, `crypto`, `child_process`, ...). A regex,
-// not a gitignore-style group: a group `path` would also match a relative `./path`.
-const builtinImport = `^(node:|(${builtinModules.join('|')})(/|$))`;
+// not a gitignore-style group: a group `path` also matches `../shared/policy/path`.
+const builtin = `(node:|(${builtinModules.join('|')})(/|$))`;
+const builtinImport = `^${builtin}`;
 
 // The local host, by path or by its package name (npm workspace `azfunc-devhost`).
 const devhostImports = ['**/devhost/**', '**/devhost', 'azfunc-devhost', 'azfunc-devhost/**'];
@@ -42,23 +43,23 @@ function nondeterministic(instead) {
   };
 }
 
-const orchestrator = nondeterministic({
+const orchestratorInstead = {
   time: 'Orchestrators read time only through context.df.currentUtcDateTime.',
   wait: 'Orchestrators wait only through context.df.createTimer.',
   schedule: 'Orchestrators schedule work only through context.df.',
   io: 'Orchestrators do no I/O: call an activity.',
   random: 'Orchestrators get randomness only through context.df.newGuid.',
   settings: 'Orchestrators read settings through an activity (settings can change between replays).',
-});
+};
 
-const pure = nondeterministic({
+const pureInstead = {
   time: 'Pure code reads no clock: take the instant as an argument (orchestrators pass context.df.currentUtcDateTime).',
   wait: 'Pure code does not wait: return the instant to wait for; the orchestrator waits with context.df.createTimer.',
   schedule: 'Pure code schedules nothing: return the decision and let the caller act on it.',
   io: 'Pure code does no I/O: take the facts as arguments (fetch them in an activity or adapter).',
   random: 'Pure code uses no randomness: take ids or random values as arguments (orchestrators: context.df.newGuid).',
   settings: 'Pure code reads no settings: take them as arguments (orchestrators read them through an activity).',
-});
+};
 
 // A path of plain segments (no `.` or `..`): an allowed relative import stays inside the folder it names.
 const SEGMENTS = '[\\w-]+(/[\\w-]+)*';
@@ -70,6 +71,7 @@ const SEGMENTS = '[\\w-]+(/[\\w-]+)*';
  */
 function purity({ files, ignores = [], packages, relative, ioFiles, folder, reach }) {
   const allowedPackages = packages.map((p) => `\`${p}\``).join(', ');
+  const pure = nondeterministic(pureInstead);
   return {
     files,
     ignores,
@@ -83,7 +85,7 @@ function purity({ files, ignores = [], packages, relative, ioFiles, folder, reac
               message: `Node built-ins are I/O; ${folder} is pure (orchestrators import it): take what you need as arguments, or do the I/O in an adapter or activity.`,
             },
             {
-              regex: `^(?![./]|${builtinImport.slice(1)}|(${packages.join('|')})(/|$))`,
+              regex: `^(?![./]|${builtin}|(${packages.join('|')})(/|$))`,
               message: `${folder} is pure (orchestrators import it): of packages it uses only ${allowedPackages} (croner only in shared/decisions/cron.ts: call its functions). SDKs and other packages belong in adapters or activities.`,
             },
             {
@@ -107,8 +109,8 @@ function purity({ files, ignores = [], packages, relative, ioFiles, folder, reac
       'no-restricted-syntax': [
         'error',
         focusedTests,
-        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: pure.properties[1].message },
-        { selector: "CallExpression[callee.name='Date']", message: pure.properties[1].message },
+        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: pureInstead.time },
+        { selector: "CallExpression[callee.name='Date']", message: pureInstead.time },
         {
           selector: "ImportExpression, CallExpression[callee.name='require']",
           message: `${folder} imports statically (import … from), so this boundary sees every import.`,
@@ -235,12 +237,13 @@ export default tseslint.config(
     files: ['orchestrations/**/*.ts'],
     ignores: ['orchestrations/activities/**'],
     rules: {
+      // Date entirely (not only Date.now and new Date()): orchestrators take instants from context.df.
       'no-restricted-globals': [
         'error',
-        { name: 'Date', message: orchestrator.properties[1].message },
-        ...orchestrator.globals,
+        { name: 'Date', message: orchestratorInstead.time },
+        ...nondeterministic(orchestratorInstead).globals,
       ],
-      'no-restricted-properties': ['error', ...orchestrator.properties],
+      'no-restricted-properties': ['error', ...nondeterministic(orchestratorInstead).properties],
       'no-restricted-imports': [
         'error',
         {
