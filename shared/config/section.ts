@@ -16,6 +16,7 @@ import { z } from 'zod';
 import { ConfigError } from '../errors';
 import type { Env } from './env';
 import { SETTINGS_DOC } from './settings';
+import { WORKFLOW_SETTINGS_DOC } from './workflow-settings-doc';
 
 /** One problem with one setting; `fix` says what to set. */
 export interface SettingProblem {
@@ -44,9 +45,10 @@ export interface ReaderSection<T> {
 
 export type Section<T = unknown> = ZodSection<T> | ReaderSection<T>;
 
-/** How to fix a setting: its documentation (SETTINGS_DOC), else `set NAME`. */
+/** How to fix a setting: its documentation (SETTINGS_DOC, WORKFLOW_SETTINGS_DOC), else `set NAME`. */
 export function fixFor(name: string): string {
-  return SETTINGS_DOC.find((s) => s.name === name)?.description ?? `set ${name}`;
+  const doc = SETTINGS_DOC.find((s) => s.name === name) ?? WORKFLOW_SETTINGS_DOC.find((s) => s.name === name);
+  return doc?.description ?? `set ${name}`;
 }
 
 /** Reports a cross-setting problem from `check`. */
