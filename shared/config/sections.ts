@@ -12,12 +12,12 @@
 import { approvalSettings } from '../approvals/settings';
 import { eventKeySettings } from '../auth/event-keys';
 import { pipelinesSettings } from '../pipelines/settings';
-import { historyRetentionMs } from '../runs/purge';
+import { historyRetentionSection } from '../runs/purge';
 import { runsSettings } from '../runs/settings';
-import { localServingOptions } from '../serving/local/settings';
-import { sinkSchema } from '../sink';
-import { telemetrySettings } from '../telemetry/setup';
-import { vcsSettings } from '../vcs/settings';
+import { localServingSection } from '../serving/local/settings';
+import { sinkSection } from '../sink';
+import { telemetrySection } from '../telemetry/setup';
+import { vcsSection } from '../vcs/settings';
 import { gitSection, intakeSection, reconcilerSection, serviceBusSection, storageSection } from './core';
 import type { Env } from './env';
 import { jobsSection } from './jobs';
@@ -39,11 +39,11 @@ export const SECTIONS = {
   eventKeys: readerSection('eventKeys', 'event keys', eventKeySettings),
   runs: readerSection('runs', 'workflow settings', (env: Env) => runsSettings(env)),
   pipelines: readerSection('pipelines', 'pipeline settings', (env: Env) => pipelinesSettings(env)),
-  vcs: readerSection('vcs', 'status reporting settings', vcsSettings),
-  historyRetention: readerSection('historyRetention', 'history retention', historyRetentionMs),
-  telemetry: readerSection('telemetry', 'telemetry settings', telemetrySettings),
-  sink: readerSection('sink', 'records sink', sinkSchema),
-  localServing: readerSection('localServing', 'local serving', localServingOptions),
+  vcs: vcsSection,
+  historyRetention: historyRetentionSection,
+  telemetry: telemetrySection,
+  sink: sinkSection,
+  localServing: localServingSection,
 } as const;
 
 export type SectionName = keyof typeof SECTIONS;

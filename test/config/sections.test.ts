@@ -97,6 +97,30 @@ describe('settings sections', () => {
   });
 });
 
+describe('the areas converted from reader functions', () => {
+  it('telemetry: the trace file only locally; in Azure refused by name unless the local host marks itself', () => {
+    expect(section('telemetry', { STAGECRAFT_TRACE_EXPORT: 'memory-file:/tmp/s.jsonl' })).toEqual({
+      mode: 'memory-file',
+      otlp: false,
+      filePath: '/tmp/s.jsonl',
+    });
+    expect(() => section('telemetry', { STAGECRAFT_TRACE_EXPORT: 'file:/tmp/s' })).toThrow(
+      /STAGECRAFT_TRACE_EXPORT: must be memory-file:<path>/,
+    );
+    const azure = { STAGECRAFT_TRACE_EXPORT: 'memory-file:/tmp/s.jsonl', WEBSITE_INSTANCE_ID: 'x' };
+    expect(() => section('telemetry', azure)).toThrow(/STAGECRAFT_TRACE_EXPORT: local tests only/);
+    expect(section('telemetry', { ...azure, STAGECRAFT_HOST_STATE_DIR: '/tmp/h' }).mode).toBe('memory-file');
+    const ai = section('telemetry', { APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=secret-value' });
+    expect(ai).toMatchObject({ mode: 'azure-monitor', otlp: false });
+    expect(section('telemetry', { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:4318' }).mode).toBe('otlp');
+  });
+
+  it('a setting read by two sections is reported once at start-up', async () => {
+    const problems = await validateAllSettings({ ...STORAGE, RECORDS_TABLE_PREFIX: '9x' });
+    expect(problems.filter((p) => p.startsWith('RECORDS_TABLE_PREFIX:'))).toHaveLength(1);
+  });
+});
+
 describe('composition root', () => {
   it('builds each client once per setting values and shares it between env objects with the same values', () => {
     const a = servicesFor({ MLFLOW_TRACKING_URI: 'http://127.0.0.1:5000' });
