@@ -11,9 +11,9 @@
  */
 import { approvalSettings } from '../approvals/settings';
 import { eventKeySettings } from '../auth/event-keys';
-import { pipelinesSettings } from '../pipelines/settings';
+import { pipelinesSection } from '../pipelines/settings';
 import { historyRetentionSection } from '../runs/purge';
-import { runsSettings } from '../runs/settings';
+import { runsSection } from '../runs/settings';
 import { localServingSection } from '../serving/local/settings';
 import { sinkSection } from '../sink';
 import { telemetrySection } from '../telemetry/setup';
@@ -37,8 +37,8 @@ export const SECTIONS = {
   jobs: jobsSection,
   approvals: readerSection('approvals', 'approval settings', approvalSettings),
   eventKeys: readerSection('eventKeys', 'event keys', eventKeySettings),
-  runs: readerSection('runs', 'workflow settings', (env: Env) => runsSettings(env)),
-  pipelines: readerSection('pipelines', 'pipeline settings', (env: Env) => pipelinesSettings(env)),
+  runs: runsSection,
+  pipelines: pipelinesSection,
   vcs: vcsSection,
   historyRetention: historyRetentionSection,
   telemetry: telemetrySection,

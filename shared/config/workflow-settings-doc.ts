@@ -139,7 +139,8 @@ export const WORKFLOW_SETTINGS_DOC: readonly WorkflowSettingDoc[] = [
   { name: 'CI_STATUS_CONTEXT', default: 'stagecraft/ci', description: 'Context (name) of the reported CI status.' },
   {
     name: 'REPO_CHECKOUTS',
-    description: 'Local checkouts for release deployment in the embedded mode: `owner/repo=/path,...`.',
+    description:
+      'Local checkouts for release deployment in the embedded mode: a JSON object `{"owner/repo": "/path", ...}`.',
   },
   {
     name: 'STAGECRAFT_JOB_DEFINITIONS_DIR',

@@ -2,12 +2,14 @@
  * Settings sections and the composition root: each section validates only its own settings, optional areas stay
  * optional, the start-up check runs every section, and clients are built once per setting values.
  */
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineSection, loadSection } from '../../shared/config/section';
 import { ALL_SECTIONS, section, SECTIONS } from '../../shared/config/sections';
 import { validateAllSettings } from '../../shared/config/workflow-settings';
 import { ConfigError } from '../../shared/errors';
+import { runsSettings } from '../../shared/runs/settings';
 import { servicesFor } from '../../shared/services';
 
 const STORAGE = { AzureWebJobsStorage: 'UseDevelopmentStorage=true' };
@@ -113,6 +115,24 @@ describe('the areas converted from reader functions', () => {
     const ai = section('telemetry', { APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=secret-value' });
     expect(ai).toMatchObject({ mode: 'azure-monitor', otlp: false });
     expect(section('telemetry', { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:4318' }).mode).toBe('otlp');
+  });
+
+  it('runs and pipelines: storage optional, paths resolved by the reader, checkouts a JSON object', () => {
+    const runs = runsSettings(
+      { STAGECRAFT_PUBLIC_URL: 'https://app.example.com/', STAGECRAFT_POLICY_PATH: 'p.yaml' },
+      '/app',
+    );
+    expect(runs).toMatchObject({ storage: undefined, tablePrefix: 'Stagecraft', publicUrl: 'https://app.example.com' });
+    expect(runs.policyPath).toBe(join('/app', 'p.yaml'));
+    expect(() => runsSettings({ STAGECRAFT_PUBLIC_URL: 'ftp://x' })).toThrow(
+      /STAGECRAFT_PUBLIC_URL: must be an http\(s\) URL/,
+    );
+    expect(section('pipelines', { REPO_CHECKOUTS: '{"Acme/Deploy":"/src/deploy"}' }).checkouts).toEqual({
+      'acme/deploy': '/src/deploy',
+    });
+    expect(() => section('pipelines', { REPO_CHECKOUTS: 'acme/deploy=/src' })).toThrow(
+      /REPO_CHECKOUTS: must be a JSON object mapping repo ids to directories/,
+    );
   });
 
   it('a setting read by two sections is reported once at start-up', async () => {
