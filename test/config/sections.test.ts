@@ -93,7 +93,9 @@ describe('settings sections', () => {
     });
     expect(problems.some((p) => p.startsWith('MLFLOW_TRACKING_URI: must be an http(s) URL'))).toBe(true);
     expect(
-      problems.some((p) => p.startsWith('approval settings:') && p.includes('STAGECRAFT_APPROVAL_LINK_SECRETS')),
+      problems.some((p) =>
+        p.startsWith('STAGECRAFT_APPROVAL_LINK_SECRETS: every secret must be at least 16 characters'),
+      ),
     ).toBe(true);
     expect(problems.some((p) => p.includes('DATABRICKS'))).toBe(false);
   });
