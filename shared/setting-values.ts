@@ -45,8 +45,8 @@ export const mapping = z
 /** Shortest key a setting accepts as an identity or event key (approver keys, event keys). */
 export const MIN_KEY_LENGTH = 16;
 
-/** A setting's own problem from inside a transform: the message names the problem, never the value. */
-const problem = (ctx: z.RefinementCtx, message: string): never => {
+/** A setting's problem from inside a transform (`return settingProblem(ctx, '...')`); the message never holds a value. */
+export const settingProblem = (ctx: z.RefinementCtx, message: string): never => {
   ctx.addIssue({ code: 'custom', message });
   return z.NEVER;
 };
@@ -56,7 +56,8 @@ export const pairs = list.transform((entries, ctx): Array<[string, string]> => {
   const out: Array<[string, string]> = [];
   for (const [i, part] of entries.entries()) {
     const eq = part.indexOf('=');
-    if (eq <= 0 || eq === part.length - 1) return problem(ctx, `each entry must be name=value (entry ${i + 1} is not)`);
+    if (eq <= 0 || eq === part.length - 1)
+      return settingProblem(ctx, `each entry must be name=value (entry ${i + 1} is not)`);
     out.push([part.slice(0, eq).trim(), part.slice(eq + 1).trim()]);
   }
   return out;
@@ -73,7 +74,7 @@ export const bars = (s: string): string[] =>
 export const durationWithDefault = (def: string, minMs: number, message: string) =>
   textWithDefault(def).transform((v, ctx): number => {
     const ms = tryParseDuration(v);
-    return ms === undefined || ms < minMs ? problem(ctx, message) : ms;
+    return ms === undefined || ms < minMs ? settingProblem(ctx, message) : ms;
   });
 
 /** An optional http(s) URL. */
@@ -89,8 +90,8 @@ export const optionalJson = <T extends z.ZodType>(schema: T, message: string) =>
     try {
       parsed = JSON.parse(v);
     } catch {
-      return problem(ctx, message);
+      return settingProblem(ctx, message);
     }
     const r = schema.safeParse(parsed);
-    return r.success ? r.data : problem(ctx, message);
+    return r.success ? r.data : settingProblem(ctx, message);
   });

@@ -7,10 +7,9 @@
  * STAGECRAFT_EVENT_KEYS: `name=key:type1|type2,...`; types in full (`io.stagecraft.promote.requested`) or short
  * (`promote.requested`) form; keys at least 16 characters.
  */
-import { z } from 'zod';
 import { firstMatchingSecret } from '../crypto/constant-time';
 import { EVENT_TYPE_PREFIX, EVENT_TYPES, isEventType } from '../events/types';
-import { MIN_KEY_LENGTH, pairs } from '../setting-values';
+import { MIN_KEY_LENGTH, pairs, settingProblem } from '../setting-values';
 import { Forbidden } from './policy';
 
 export const EVENT_KEY_HEADER = 'x-stagecraft-event-key';
@@ -43,10 +42,7 @@ export const eventKeysSetting = pairs.transform((entries, ctx): EventKey[] => {
         : unknown.length
           ? `entry ${name} names unknown event types: ${unknown.join(', ')}`
           : undefined;
-    if (problem !== undefined) {
-      ctx.addIssue({ code: 'custom', message: problem });
-      return z.NEVER;
-    }
+    if (problem !== undefined) return settingProblem(ctx, problem);
     out.push({ name, key, types });
   }
   return out;

@@ -1,5 +1,5 @@
 /**
- * Settings of caller identity (read from the environment; secrets never logged):
+ * Settings of caller identity (the `auth` section; secrets never logged or put in errors):
  * - STAGECRAFT_APPROVER_KEYS: `user=key,user2=key2` — local identity keys: a caller presenting `key` in the
  *   `x-stagecraft-key` header (or `x-functions-key` on routes the host does not key-check) is `user`. Never the query.
  * - STAGECRAFT_USER_ROLES: `operator=user|user2,admin=user3` — roles of identities (admin implies operator).
@@ -17,11 +17,10 @@
 import { z } from 'zod';
 import type { Env } from '../config/env';
 import { defineSection, loadSection } from '../config/section';
-import { bars, MIN_KEY_LENGTH, optionalText, pairs } from '../setting-values';
+import { bars, MIN_KEY_LENGTH, optionalText, pairs, settingProblem } from '../setting-values';
 import type { Role } from './identity';
 
 export type { Env } from '../config/env';
-export { MIN_KEY_LENGTH } from '../setting-values';
 
 export interface AuthSettings {
   /** key → user id (as configured) */
@@ -40,11 +39,6 @@ export interface AuthSettings {
 const ROLES: readonly Role[] = ['approver', 'operator', 'admin'];
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-const issue = (ctx: z.RefinementCtx, message: string): never => {
-  ctx.addIssue({ code: 'custom', message });
-  return z.NEVER;
-};
-
 /** `name=a|b,...` → member (lower-case) → names, e.g. user → groups, Entra group → policy groups. */
 const membership = pairs.transform((entries) => {
   const out = new Map<string, string[]>();
@@ -60,8 +54,8 @@ export const authSection = defineSection(
       const keys = new Map<string, string>();
       for (const [user, key] of entries) {
         if (key.length < MIN_KEY_LENGTH)
-          return issue(ctx, `the key of ${user} is shorter than ${MIN_KEY_LENGTH} characters`);
-        if (keys.has(key)) return issue(ctx, `two identities share one key (${keys.get(key)} and ${user})`);
+          return settingProblem(ctx, `the key of ${user} is shorter than ${MIN_KEY_LENGTH} characters`);
+        if (keys.has(key)) return settingProblem(ctx, `two identities share one key (${keys.get(key)} and ${user})`);
         keys.set(key, user);
       }
       return keys;
@@ -70,7 +64,7 @@ export const authSection = defineSection(
       const rolesByUser = new Map<string, Role[]>();
       for (const [role, members] of entries) {
         const r = role.toLowerCase() as Role;
-        if (!ROLES.includes(r)) return issue(ctx, `'${role}' is not a role (use ${ROLES.join(', ')})`);
+        if (!ROLES.includes(r)) return settingProblem(ctx, `'${role}' is not a role (use ${ROLES.join(', ')})`);
         for (const m of bars(members).map((x) => x.toLowerCase()))
           rolesByUser.set(m, [...new Set([...(rolesByUser.get(m) ?? []), r])]);
       }

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineSection, loadSection } from '../../shared/config/section';
 import { ALL_SECTIONS, section, SECTIONS } from '../../shared/config/sections';
-import { validateAllSettings } from '../../shared/config/workflow-settings';
+import { SETTINGS_DOC } from '../../shared/config/settings';
+import { validateAllSettings, WORKFLOW_SETTINGS_DOC } from '../../shared/config/workflow-settings';
 import { ConfigError } from '../../shared/errors';
 import { runsSettings } from '../../shared/runs/settings';
 import { servicesFor } from '../../shared/services';
@@ -135,6 +136,14 @@ describe('the areas converted from reader functions', () => {
     expect(() => section('pipelines', { REPO_CHECKOUTS: 'acme/deploy=/src' })).toThrow(
       /REPO_CHECKOUTS: must be a JSON object mapping repo ids to directories/,
     );
+  });
+
+  it('every setting a section reads is documented, unless the platform or the local host sets it', () => {
+    const documented = new Set([...SETTINGS_DOC, ...WORKFLOW_SETTINGS_DOC].map((d) => d.name));
+    // App Service sets WEBSITE_*; the OTLP exporter's standard variables; the local host publishes its state dir.
+    const platform = (n: string) => /^WEBSITE_|^OTEL_EXPORTER_OTLP_/.test(n) || n === 'STAGECRAFT_HOST_STATE_DIR';
+    const undocumented = ALL_SECTIONS.flatMap((s) => s.settings.filter((n) => !documented.has(n) && !platform(n)));
+    expect(undocumented).toEqual([]);
   });
 
   it('a setting read by two sections is reported once at start-up', async () => {

@@ -18,6 +18,10 @@ describe('serving and sink settings', () => {
     expect(() => localServingOptions({ STAGECRAFT_LOCAL_SERVING_PORTS: 'a=99999' })).toThrow(
       /STAGECRAFT_LOCAL_SERVING_PORTS/,
     );
+    expect(() => localServingOptions({ STAGECRAFT_LOCAL_SERVING_HEALTH_TIMEOUT: 'soon' })).toThrow(
+      /STAGECRAFT_LOCAL_SERVING_HEALTH_TIMEOUT: must be a number of seconds/,
+    );
+    expect(localServingOptions({ STAGECRAFT_LOCAL_SERVING_HEALTH_TIMEOUT: '2.5' }).healthTimeoutMs).toBe(2500);
   });
   it('the sink schema must be catalog.schema; unset disables the sink', () => {
     expect(sinkSchema({})).toBeUndefined();

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { Env } from '../../config/env';
 import { defineSection, loadSection } from '../../config/section';
-import { list, optionalJson, textWithDefault } from '../../setting-values';
+import { list, optionalJson, settingProblem, textWithDefault } from '../../setting-values';
 import type { LocalServingOptions } from './runner';
 
 export const DEFAULT_LOCAL_SERVING_COMMAND = [
@@ -35,20 +35,15 @@ export const localServingSection = defineSection(
       const ports: Record<string, number> = {};
       for (const entry of entries) {
         const m = PORT_ENTRY.exec(entry);
-        if (!m || Number(m[2]) > 65535) {
-          ctx.addIssue({ code: 'custom', message: `entries must be <endpoint>=<port>, got '${entry}'` });
-          return z.NEVER;
-        }
+        if (!m || Number(m[2]) > 65535) return settingProblem(ctx, `entries must be <endpoint>=<port>, got '${entry}'`);
         ports[m[1]!] = Number(m[2]);
       }
       return ports;
     }),
-    STAGECRAFT_LOCAL_SERVING_HEALTH_TIMEOUT: textWithDefault('180').pipe(
-      z
-        .string()
-        .transform(Number)
-        .pipe(z.number().refine((t) => Number.isFinite(t) && t >= 1, 'must be a number of seconds')),
-    ),
+    STAGECRAFT_LOCAL_SERVING_HEALTH_TIMEOUT: textWithDefault('180').transform((v, ctx): number => {
+      const t = Number(v);
+      return Number.isFinite(t) && t >= 1 ? t : settingProblem(ctx, 'must be a number of seconds');
+    }),
   },
   (v): Omit<LocalServingOptions, 'env' | 'log'> => ({
     command: v.STAGECRAFT_LOCAL_SERVING_COMMAND ?? DEFAULT_LOCAL_SERVING_COMMAND,
