@@ -1,7 +1,7 @@
 /**
- * Documentation of the workflow settings (README table) and the start-up validation of every settings section
- * (`validateAllSettings`, run at app start by functions/startup.ts), so a bad setting is reported at once, by name,
- * instead of on the first workflow that needs it. The sections themselves are listed in shared/config/sections.ts.
+ * The workflow settings' README table (the docs are in workflow-settings-doc.ts) and the start-up validation of every
+ * settings section (`validateAllSettings`, run at app start by functions/startup.ts), so a bad setting is reported at
+ * once, by name, instead of on the first workflow that needs it. The sections are listed in shared/config/sections.ts.
  */
 import { existsSync } from 'node:fs';
 import { loadPolicy } from '../policy/load';
