@@ -31,7 +31,7 @@ import {
   requireMlflow,
   type DatabricksSettings,
 } from './config/registry';
-import { fingerprint, loadSection, type ZodSection } from './config/section';
+import { fingerprint, loadSection, type Section } from './config/section';
 import { createJobRunner } from './jobs/runner';
 import { sendApprovalLinks, sendNotice } from './promotion/notify';
 import { BlobStore, getRecords, storageClients, type Records, type StorageClients } from './records';
@@ -86,7 +86,7 @@ export interface Services {
 const built = new Map<string, unknown>();
 
 /** The value `build` made for these setting values, built once. */
-function once<T>(what: string, sections: readonly ZodSection<unknown>[], env: Env, build: () => T): T {
+function once<T>(what: string, sections: readonly Section[], env: Env, build: () => T): T {
   const key = `${what}|${sections.map((s) => fingerprint(s, env)).join('|')}`;
   if (built.has(key)) return built.get(key) as T;
   const v = build();

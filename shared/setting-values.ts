@@ -3,6 +3,7 @@
  * not load the config: it imports their list). Every value arrives as `string | undefined`; blanks count as unset.
  */
 import { z } from 'zod';
+import { tryParseDuration } from './decisions/duration';
 
 export const splitList = (v: string | undefined): string[] =>
   (v ?? '')
@@ -40,3 +41,57 @@ export const mapping = z
         Object.fromEntries(entries.map((e) => e.split('=').map((x) => x.trim()) as [string, string])),
       ),
   );
+
+/** Shortest key a setting accepts as an identity or event key (approver keys, event keys). */
+export const MIN_KEY_LENGTH = 16;
+
+/** A setting's problem from inside a transform (`return settingProblem(ctx, '...')`); the message never holds a value. */
+export const settingProblem = (ctx: z.RefinementCtx, message: string): never => {
+  ctx.addIssue({ code: 'custom', message });
+  return z.NEVER;
+};
+
+/** `name=value,...` → [name, value] pairs (trimmed; values may hold `=`, names not; each entry needs both sides). */
+export const pairs = list.transform((entries, ctx): Array<[string, string]> => {
+  const out: Array<[string, string]> = [];
+  for (const [i, part] of entries.entries()) {
+    const eq = part.indexOf('=');
+    if (eq <= 0 || eq === part.length - 1)
+      return settingProblem(ctx, `each entry must be name=value (entry ${i + 1} is not)`);
+    out.push([part.slice(0, eq).trim(), part.slice(eq + 1).trim()]);
+  }
+  return out;
+});
+
+/** `a|b|c` → ['a', 'b', 'c'] (trimmed, blanks dropped): members and alternatives inside one pair's value. */
+export const bars = (s: string): string[] =>
+  s
+    .split('|')
+    .map((x) => x.trim())
+    .filter(Boolean);
+
+/** A policy duration (`30s`, `15m`, `24h`, `30d`) in milliseconds, at least `minMs`; blank: `def`. */
+export const durationWithDefault = (def: string, minMs: number, message: string) =>
+  textWithDefault(def).transform((v, ctx): number => {
+    const ms = tryParseDuration(v);
+    return ms === undefined || ms < minMs ? settingProblem(ctx, message) : ms;
+  });
+
+/** An optional http(s) URL. */
+export const optionalHttpUrl = optionalText.pipe(
+  z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+);
+
+/** A JSON value of the setting (unset or blank: undefined), then checked by `schema`; `message` says what is wanted. */
+export const optionalJson = <T extends z.ZodType>(schema: T, message: string) =>
+  optionalText.transform((v, ctx): z.output<T> | undefined => {
+    if (v === undefined) return undefined;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(v);
+    } catch {
+      return settingProblem(ctx, message);
+    }
+    const r = schema.safeParse(parsed);
+    return r.success ? r.data : settingProblem(ctx, message);
+  });

@@ -1,5 +1,5 @@
 /**
- * Settings of the approval API (read here until the lead folds them into shared/config):
+ * Settings of the approval API (the `approvals` section, with the `auth` section):
  * - identity settings (STAGECRAFT_APPROVER_KEYS, STAGECRAFT_USER_ROLES, STAGECRAFT_APPROVER_GROUPS,
  *   STAGECRAFT_TRUST_CLIENT_PRINCIPAL, STAGECRAFT_AUTH_*, STAGECRAFT_GROUP_MAP): see shared/auth/settings.ts.
  * - STAGECRAFT_APPROVAL_LINK_SECRETS: comma-separated HMAC keys for one-click links; the first signs, any verifies
@@ -8,44 +8,54 @@
  * - STAGECRAFT_APPROVAL_LINK_TTL: how long a link stays valid (policy duration, default 24h; never past the deadline).
  */
 import { z } from 'zod';
-import { tryParseDuration } from '../decisions/duration';
-import { ConfigError } from '../errors';
 import { authSettings, type AuthSettings } from '../auth/settings';
 import type { Env } from '../config/env';
+import { defineSection, loadSection } from '../config/section';
+import { durationWithDefault, list, optionalHttpUrl, optionalText } from '../setting-values';
 
 export type { Env } from '../config/env';
 
 export interface ApprovalSettings {
-  /** Who callers are (keys, principal trust, roles, groups). */
+  /** Who callers are (keys, principal trust, roles, groups): the `auth` section. */
   auth: AuthSettings;
   linkSecrets: string[];
   publicBaseUrl: string;
   linkTtlMs: number;
 }
 
-const BaseUrl = z.url({ protocol: /^https?$/ });
+const LOCAL_BASE_URL = 'http://127.0.0.1:7071';
+const httpUrl = z.url({ protocol: /^https?$/ });
 
+/** The `approvals` section: one-click links and the public URL they point at. */
+export const approvalsSection = defineSection(
+  'approvals',
+  {
+    STAGECRAFT_APPROVAL_LINK_SECRETS: list.refine(
+      (secrets) => secrets.every((s) => s.length >= 16),
+      'every secret must be at least 16 characters',
+    ),
+    STAGECRAFT_PUBLIC_URL: optionalHttpUrl,
+    WEBSITE_HOSTNAME: optionalText,
+    STAGECRAFT_APPROVAL_LINK_TTL: durationWithDefault('24h', 1, "must be a duration such as '24h'"),
+  },
+  (v): Omit<ApprovalSettings, 'auth'> => ({
+    linkSecrets: v.STAGECRAFT_APPROVAL_LINK_SECRETS,
+    publicBaseUrl: publicBase(v).replace(/\/+$/, ''),
+    linkTtlMs: v.STAGECRAFT_APPROVAL_LINK_TTL,
+  }),
+  (v, report, failed) => {
+    // The default from WEBSITE_HOSTNAME must be a URL too (the setting to fix is still STAGECRAFT_PUBLIC_URL).
+    if (!failed('STAGECRAFT_PUBLIC_URL') && !httpUrl.safeParse(publicBase(v)).success)
+      report('STAGECRAFT_PUBLIC_URL', 'must be an http(s) URL');
+  },
+);
+
+/** STAGECRAFT_PUBLIC_URL, else https://$WEBSITE_HOSTNAME (App Service), else the local host. */
+function publicBase(v: { STAGECRAFT_PUBLIC_URL?: string | undefined; WEBSITE_HOSTNAME?: string | undefined }): string {
+  return v.STAGECRAFT_PUBLIC_URL ?? (v.WEBSITE_HOSTNAME ? `https://${v.WEBSITE_HOSTNAME}` : LOCAL_BASE_URL);
+}
+
+/** The `auth` and `approvals` sections together. @throws ConfigError naming every bad setting */
 export function approvalSettings(env: Env = process.env): ApprovalSettings {
-  const auth = authSettings(env);
-  const linkSecrets = (env['STAGECRAFT_APPROVAL_LINK_SECRETS'] ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  if (linkSecrets.some((s) => s.length < 16)) {
-    throw new ConfigError('STAGECRAFT_APPROVAL_LINK_SECRETS: every secret must be at least 16 characters', {
-      setting: 'STAGECRAFT_APPROVAL_LINK_SECRETS',
-    });
-  }
-  const host = env['WEBSITE_HOSTNAME']?.trim();
-  const base = env['STAGECRAFT_PUBLIC_URL']?.trim() || (host ? `https://${host}` : 'http://127.0.0.1:7071');
-  const parsedBase = BaseUrl.safeParse(base);
-  if (!parsedBase.success)
-    throw new ConfigError('STAGECRAFT_PUBLIC_URL must be an http(s) URL', { setting: 'STAGECRAFT_PUBLIC_URL' });
-  const ttlText = env['STAGECRAFT_APPROVAL_LINK_TTL']?.trim() || '24h';
-  const linkTtlMs = tryParseDuration(ttlText);
-  if (linkTtlMs === undefined || linkTtlMs <= 0)
-    throw new ConfigError("STAGECRAFT_APPROVAL_LINK_TTL must be a duration such as '24h'", {
-      setting: 'STAGECRAFT_APPROVAL_LINK_TTL',
-    });
-  return { auth, linkSecrets, publicBaseUrl: parsedBase.data.replace(/\/+$/, ''), linkTtlMs };
+  return { auth: authSettings(env), ...loadSection(approvalsSection, env) };
 }

@@ -8,10 +8,9 @@
  * (`promote.requested`) form; keys at least 16 characters.
  */
 import { firstMatchingSecret } from '../crypto/constant-time';
-import { ConfigError } from '../errors';
 import { EVENT_TYPE_PREFIX, EVENT_TYPES, isEventType } from '../events/types';
+import { MIN_KEY_LENGTH, pairs, settingProblem } from '../setting-values';
 import { Forbidden } from './policy';
-import { MIN_KEY_LENGTH, settingPairs, type Env } from './settings';
 
 export const EVENT_KEY_HEADER = 'x-stagecraft-event-key';
 export const PRIVILEGED_EVENT_TYPES: readonly string[] = [EVENT_TYPES.promoteRequested, EVENT_TYPES.retrainRequested];
@@ -22,9 +21,13 @@ export interface EventKey {
   types: readonly string[];
 }
 
-export function eventKeySettings(env: Env = process.env): EventKey[] {
+/**
+ * The schema of STAGECRAFT_EVENT_KEYS (the `eventKeys` section, shared/auth/event-key-settings.ts). Here, not there:
+ * this module is loaded by the intake sources, which load no config module.
+ */
+export const eventKeysSetting = pairs.transform((entries, ctx): EventKey[] => {
   const out: EventKey[] = [];
-  for (const [name, value] of settingPairs(env['STAGECRAFT_EVENT_KEYS'], 'STAGECRAFT_EVENT_KEYS')) {
+  for (const [name, value] of entries) {
     const colon = value.lastIndexOf(':');
     const key = colon > 0 ? value.slice(0, colon) : '';
     const types = (colon > 0 ? value.slice(colon + 1) : '')
@@ -32,20 +35,18 @@ export function eventKeySettings(env: Env = process.env): EventKey[] {
       .map((t) => t.trim())
       .filter(Boolean)
       .map((t) => (t.startsWith(EVENT_TYPE_PREFIX) ? t : `${EVENT_TYPE_PREFIX}${t}`));
-    if (key.length < MIN_KEY_LENGTH || types.length === 0)
-      throw new ConfigError(
-        `STAGECRAFT_EVENT_KEYS: entry ${name} must be name=key:type1|type2 with a key of at least ${MIN_KEY_LENGTH} characters`,
-        { setting: 'STAGECRAFT_EVENT_KEYS' },
-      );
     const unknown = types.filter((t) => !isEventType(t));
-    if (unknown.length)
-      throw new ConfigError(`STAGECRAFT_EVENT_KEYS: entry ${name} names unknown event types: ${unknown.join(', ')}`, {
-        setting: 'STAGECRAFT_EVENT_KEYS',
-      });
+    const problem =
+      key.length < MIN_KEY_LENGTH || types.length === 0
+        ? `entry ${name} must be name=key:type1|type2 with a key of at least ${MIN_KEY_LENGTH} characters`
+        : unknown.length
+          ? `entry ${name} names unknown event types: ${unknown.join(', ')}`
+          : undefined;
+    if (problem !== undefined) return settingProblem(ctx, problem);
     out.push({ name, key, types });
   }
   return out;
-}
+});
 
 function matchKey(keys: readonly EventKey[], presented: string): EventKey | undefined {
   return firstMatchingSecret(presented, keys, (k) => k.key);

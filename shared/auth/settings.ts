@@ -1,5 +1,5 @@
 /**
- * Settings of caller identity (read from the environment; secrets never logged):
+ * Settings of caller identity (the `auth` section; secrets never logged or put in errors):
  * - STAGECRAFT_APPROVER_KEYS: `user=key,user2=key2` — local identity keys: a caller presenting `key` in the
  *   `x-stagecraft-key` header (or `x-functions-key` on routes the host does not key-check) is `user`. Never the query.
  * - STAGECRAFT_USER_ROLES: `operator=user|user2,admin=user3` — roles of identities (admin implies operator).
@@ -14,9 +14,11 @@
  * - STAGECRAFT_GROUP_MAP: `ml-approvers=<group-object-id>|<app-role>,...` — policy group names from Entra group
  *   object ids or app role values.
  */
-import { ConfigError } from '../errors';
-import type { Role } from './identity';
+import { z } from 'zod';
 import type { Env } from '../config/env';
+import { defineSection, loadSection } from '../config/section';
+import { bars, MIN_KEY_LENGTH, optionalText, pairs, settingProblem } from '../setting-values';
+import type { Role } from './identity';
 
 export type { Env } from '../config/env';
 
@@ -34,89 +36,84 @@ export interface AuthSettings {
   groupMap: ReadonlyMap<string, string[]>;
 }
 
-/** `name=value,...` entries; values may hold `=` (keys do not). */
-export function settingPairs(raw: string | undefined, setting: string): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
-  for (const part of (raw ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)) {
-    const eq = part.indexOf('=');
-    if (eq <= 0 || eq === part.length - 1)
-      throw new ConfigError(`${setting}: each entry must be name=value (entry ${out.length + 1} is not)`, { setting });
-    out.push([part.slice(0, eq).trim(), part.slice(eq + 1).trim()]);
-  }
-  return out;
-}
-
-const bars = (s: string) =>
-  s
-    .split('|')
-    .map((x) => x.trim())
-    .filter(Boolean);
 const ROLES: readonly Role[] = ['approver', 'operator', 'admin'];
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export const MIN_KEY_LENGTH = 16;
+/** `name=a|b,...` → member (lower-case) → names, e.g. user → groups, Entra group → policy groups. */
+const membership = pairs.transform((entries) => {
+  const out = new Map<string, string[]>();
+  for (const [name, members] of entries)
+    for (const m of bars(members).map((x) => x.toLowerCase())) out.set(m, [...(out.get(m) ?? []), name]);
+  return out;
+});
 
+export const authSection = defineSection(
+  'auth',
+  {
+    STAGECRAFT_APPROVER_KEYS: pairs.transform((entries, ctx) => {
+      const keys = new Map<string, string>();
+      for (const [user, key] of entries) {
+        if (key.length < MIN_KEY_LENGTH)
+          return settingProblem(ctx, `the key of ${user} is shorter than ${MIN_KEY_LENGTH} characters`);
+        if (keys.has(key)) return settingProblem(ctx, `two identities share one key (${keys.get(key)} and ${user})`);
+        keys.set(key, user);
+      }
+      return keys;
+    }),
+    STAGECRAFT_USER_ROLES: pairs.transform((entries, ctx) => {
+      const rolesByUser = new Map<string, Role[]>();
+      for (const [role, members] of entries) {
+        const r = role.toLowerCase() as Role;
+        if (!ROLES.includes(r)) return settingProblem(ctx, `'${role}' is not a role (use ${ROLES.join(', ')})`);
+        for (const m of bars(members).map((x) => x.toLowerCase()))
+          rolesByUser.set(m, [...new Set([...(rolesByUser.get(m) ?? []), r])]);
+      }
+      return rolesByUser;
+    }),
+    STAGECRAFT_APPROVER_GROUPS: membership,
+    STAGECRAFT_GROUP_MAP: membership,
+    // `true` trusts the principal; any other value does not; unset: trusted when App Service authentication is on.
+    STAGECRAFT_TRUST_CLIENT_PRINCIPAL: optionalText.transform((v) =>
+      v === undefined ? undefined : v.toLowerCase() === 'true',
+    ),
+    WEBSITE_AUTH_ENABLED: optionalText,
+    STAGECRAFT_AUTH_PROVIDERS: z
+      .string()
+      .optional()
+      .transform((v) => bars((v ?? '').replace(/,/g, '|')).map((p) => p.toLowerCase())),
+    STAGECRAFT_AUTH_TENANT_ID: optionalText.pipe(
+      z.string().regex(GUID, 'must be the Entra tenant id (a GUID)').optional(),
+    ),
+    WEBSITE_SITE_NAME: optionalText,
+  },
+  (v): AuthSettings => ({
+    keys: v.STAGECRAFT_APPROVER_KEYS,
+    rolesByUser: v.STAGECRAFT_USER_ROLES,
+    groupsByUser: v.STAGECRAFT_APPROVER_GROUPS,
+    trustClientPrincipal: trusted(v),
+    providers: v.STAGECRAFT_AUTH_PROVIDERS.length ? v.STAGECRAFT_AUTH_PROVIDERS : ['aad'],
+    tenantId: v.STAGECRAFT_AUTH_TENANT_ID?.toLowerCase(),
+    groupMap: v.STAGECRAFT_GROUP_MAP,
+  }),
+  (v, report, failed) => {
+    // In Azure (WEBSITE_SITE_NAME), a trusted principal from any tenant would be accepted without a tenant id.
+    if (trusted(v) && v.WEBSITE_SITE_NAME !== undefined && v.STAGECRAFT_AUTH_TENANT_ID === undefined)
+      if (!failed('STAGECRAFT_AUTH_TENANT_ID') && !failed('STAGECRAFT_TRUST_CLIENT_PRINCIPAL'))
+        report(
+          'STAGECRAFT_AUTH_TENANT_ID',
+          "must be set when App Service authentication is trusted (otherwise any tenant's users would be accepted)",
+        );
+  },
+);
+
+function trusted(v: {
+  STAGECRAFT_TRUST_CLIENT_PRINCIPAL?: boolean | undefined;
+  WEBSITE_AUTH_ENABLED?: string | undefined;
+}): boolean {
+  return v.STAGECRAFT_TRUST_CLIENT_PRINCIPAL ?? v.WEBSITE_AUTH_ENABLED?.toLowerCase() === 'true';
+}
+
+/** Who callers may be. @throws ConfigError naming every bad setting (values of keys never appear) */
 export function authSettings(env: Env = process.env): AuthSettings {
-  const keys = new Map<string, string>();
-  for (const [user, key] of settingPairs(env['STAGECRAFT_APPROVER_KEYS'], 'STAGECRAFT_APPROVER_KEYS')) {
-    if (key.length < MIN_KEY_LENGTH)
-      throw new ConfigError(
-        `STAGECRAFT_APPROVER_KEYS: the key of ${user} is shorter than ${MIN_KEY_LENGTH} characters`,
-        { setting: 'STAGECRAFT_APPROVER_KEYS' },
-      );
-    if (keys.has(key))
-      throw new ConfigError(`STAGECRAFT_APPROVER_KEYS: two identities share one key (${keys.get(key)} and ${user})`, {
-        setting: 'STAGECRAFT_APPROVER_KEYS',
-      });
-    keys.set(key, user);
-  }
-  const rolesByUser = new Map<string, Role[]>();
-  for (const [role, members] of settingPairs(env['STAGECRAFT_USER_ROLES'], 'STAGECRAFT_USER_ROLES')) {
-    const r = role.toLowerCase() as Role;
-    if (!ROLES.includes(r))
-      throw new ConfigError(`STAGECRAFT_USER_ROLES: '${role}' is not a role (use ${ROLES.join(', ')})`, {
-        setting: 'STAGECRAFT_USER_ROLES',
-      });
-    for (const m of bars(members).map((x) => x.toLowerCase()))
-      rolesByUser.set(m, [...new Set([...(rolesByUser.get(m) ?? []), r])]);
-  }
-  const groupsByUser = new Map<string, string[]>();
-  for (const [group, members] of settingPairs(env['STAGECRAFT_APPROVER_GROUPS'], 'STAGECRAFT_APPROVER_GROUPS')) {
-    for (const m of bars(members).map((x) => x.toLowerCase()))
-      groupsByUser.set(m, [...(groupsByUser.get(m) ?? []), group]);
-  }
-  const groupMap = new Map<string, string[]>();
-  for (const [group, sources] of settingPairs(env['STAGECRAFT_GROUP_MAP'], 'STAGECRAFT_GROUP_MAP')) {
-    for (const s of bars(sources).map((x) => x.toLowerCase())) groupMap.set(s, [...(groupMap.get(s) ?? []), group]);
-  }
-  const trustRaw = env['STAGECRAFT_TRUST_CLIENT_PRINCIPAL']?.trim().toLowerCase();
-  const trustClientPrincipal =
-    trustRaw === undefined || trustRaw === ''
-      ? env['WEBSITE_AUTH_ENABLED']?.trim().toLowerCase() === 'true'
-      : trustRaw === 'true';
-  const providers = bars((env['STAGECRAFT_AUTH_PROVIDERS'] ?? '').replace(/,/g, '|')).map((p) => p.toLowerCase());
-  const tenantId = env['STAGECRAFT_AUTH_TENANT_ID']?.trim() || undefined;
-  if (tenantId !== undefined && !GUID.test(tenantId))
-    throw new ConfigError('STAGECRAFT_AUTH_TENANT_ID must be the Entra tenant id (a GUID)', {
-      setting: 'STAGECRAFT_AUTH_TENANT_ID',
-    });
-  const inAzure = !!env['WEBSITE_SITE_NAME']?.trim();
-  if (trustClientPrincipal && inAzure && tenantId === undefined) {
-    throw new ConfigError(
-      "STAGECRAFT_AUTH_TENANT_ID must be set when App Service authentication is trusted (otherwise any tenant's users would be accepted)",
-      { setting: 'STAGECRAFT_AUTH_TENANT_ID' },
-    );
-  }
-  return {
-    keys,
-    rolesByUser,
-    groupsByUser,
-    trustClientPrincipal,
-    providers: providers.length ? providers : ['aad'],
-    tenantId: tenantId?.toLowerCase(),
-    groupMap,
-  };
+  return loadSection(authSection, env);
 }

@@ -24,7 +24,7 @@ import { fixFor, settingsError, type SettingProblem } from './section';
 export { SETTINGS_DOC, SETTING_NAMES, settingsMarkdownTable, type SettingDoc } from './settings';
 export type { Env } from './env';
 export type { IntakeConfig, ServiceBusConfig, StorageConfig } from './core';
-export { defineSection, readerSection, loadSection, type Section, type SettingProblem } from './section';
+export { defineSection, loadSection, type Section, type SettingProblem } from './section';
 
 export interface StagecraftConfig {
   storage: StorageConfig;

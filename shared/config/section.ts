@@ -2,20 +2,21 @@
  * A settings section: the settings one area reads, validated together where that area needs them
  * (`loadSection(section, env)`) and all at once at start-up (shared/config/sections.ts lists every section).
  *
- * Two kinds:
- * - `defineSection(name, shape, build, check?)`: a zod object over the setting names (each key IS a setting name);
- *   every setting is parsed on its own so one error names every bad setting, `check` adds cross-setting rules, and
- *   `build` shapes the typed value. Results are memoized per setting values (the composition root builds clients
- *   from them once).
- * - `readerSection(name, label, read)`: an area whose reader already validates and throws its own ConfigError or
- *   StagecraftError (codes and messages unchanged); the section only makes it part of the start-up check.
- * Errors name the setting and what to set, never a value.
+ * `defineSection(name, shape, build, check?)`: a zod object over the setting names (each key IS a setting name, its
+ * schema parses the raw `string | undefined` and applies the default; building blocks in shared/setting-values.ts);
+ * every setting is parsed on its own so one error names every bad setting, `check` adds cross-setting rules (it sees
+ * the settings that parsed, and `failed(name)` says which did not), and `build` shapes the typed value. Results are
+ * memoized per setting values (the composition root builds clients from them once), so `build` must depend on the
+ * section's settings only: a reader adds anything else (cwd, clients) on top. Two sections may read one setting
+ * with one schema (the start-up check reports it once).
+ * Errors name the setting, the problem and what to set (the setting's documentation), never a value.
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ConfigError } from '../errors';
 import type { Env } from './env';
 import { SETTINGS_DOC } from './settings';
+import { WORKFLOW_SETTINGS_DOC } from './workflow-settings-doc';
 
 /** One problem with one setting; `fix` says what to set. */
 export interface SettingProblem {
@@ -24,8 +25,7 @@ export interface SettingProblem {
   fix: string;
 }
 
-export interface ZodSection<T, S extends z.ZodRawShape = z.ZodRawShape> {
-  kind: 'zod';
+export interface Section<T = unknown, S extends z.ZodRawShape = z.ZodRawShape> {
   name: string;
   /** The settings (names → zod schema of the raw value). */
   schema: z.ZodObject<S>;
@@ -34,19 +34,10 @@ export interface ZodSection<T, S extends z.ZodRawShape = z.ZodRawShape> {
   safeLoad(env: Env): { ok: true; value: T } | { ok: false; problems: SettingProblem[] };
 }
 
-export interface ReaderSection<T> {
-  kind: 'reader';
-  name: string;
-  /** What start-up problems are prefixed with (e.g. `approval settings`). */
-  label: string;
-  read(env: Env): T;
-}
-
-export type Section<T = unknown> = ZodSection<T> | ReaderSection<T>;
-
-/** How to fix a setting: its documentation (SETTINGS_DOC), else `set NAME`. */
+/** How to fix a setting: its documentation (SETTINGS_DOC, WORKFLOW_SETTINGS_DOC), else `set NAME`. */
 export function fixFor(name: string): string {
-  return SETTINGS_DOC.find((s) => s.name === name)?.description ?? `set ${name}`;
+  const doc = SETTINGS_DOC.find((s) => s.name === name) ?? WORKFLOW_SETTINGS_DOC.find((s) => s.name === name);
+  return doc?.description ?? `set ${name}`;
 }
 
 /** Reports a cross-setting problem from `check`. */
@@ -57,11 +48,10 @@ export function defineSection<S extends z.ZodRawShape, T>(
   shape: S,
   build: (v: z.output<z.ZodObject<S>>) => T,
   check?: (v: Partial<z.output<z.ZodObject<S>>>, report: Report, failed: (setting: string) => boolean) => void,
-): ZodSection<T, S> {
+): Section<T, S> {
   const schema = z.object(shape);
   const settings = Object.keys(shape);
   return {
-    kind: 'zod',
     name,
     schema,
     settings,
@@ -85,10 +75,6 @@ export function defineSection<S extends z.ZodRawShape, T>(
   };
 }
 
-export function readerSection<T>(name: string, label: string, read: (env: Env) => T): ReaderSection<T> {
-  return { kind: 'reader', name, label, read };
-}
-
 /** The ConfigError every zod section throws: one line per problem, each naming the setting. */
 export function settingsError(problems: SettingProblem[]): ConfigError {
   const lines = problems.map((x) => `- ${x.setting}: ${x.problem}. ${x.fix}`);
@@ -106,10 +92,9 @@ export function fingerprint(section: { name: string; settings: readonly string[]
 
 /**
  * The validated section, memoized per setting values (so a test that changes process.env gets a fresh value).
- * @throws ConfigError naming every bad setting of the section (zod sections), or the reader's own error.
+ * @throws ConfigError naming every bad setting of the section.
  */
 export function loadSection<T>(section: Section<T>, env: Env = process.env): T {
-  if (section.kind === 'reader') return section.read(env);
   const key = fingerprint(section, env);
   if (memo.has(key)) return memo.get(key) as T;
   const r = section.safeLoad(env);
@@ -118,16 +103,8 @@ export function loadSection<T>(section: Section<T>, env: Env = process.env): T {
   return r.value;
 }
 
-/** Problems of a section as start-up lines (`SETTING: problem. fix`, or `label: message` for reader sections). */
+/** Problems of a section as start-up lines (`SETTING: problem. fix`). */
 export function sectionProblems(section: Section, env: Env): string[] {
-  if (section.kind === 'zod') {
-    const r = section.safeLoad(env);
-    return r.ok ? [] : r.problems.map((p) => `${p.setting}: ${p.problem}. ${p.fix}`);
-  }
-  try {
-    section.read(env);
-    return [];
-  } catch (e) {
-    return [`${section.label}: ${(e as Error).message}`];
-  }
+  const r = section.safeLoad(env);
+  return r.ok ? [] : r.problems.map((p) => `${p.setting}: ${p.problem}. ${p.fix}`);
 }

@@ -1,7 +1,7 @@
 /**
  * The documentation of the core settings (the README table is generated from here). Each belongs to a zod settings
  * section (shared/config/core.ts, registry.ts; checked by sections.ts), read with an injectable env so tests inject
- * settings; the workflow settings are documented in workflow-settings.ts.
+ * settings; the workflow settings are documented in workflow-settings-doc.ts.
  *
  * Secrets (`secret: true`) are never printed: errors name the setting and the problem, never the value.
  */

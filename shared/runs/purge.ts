@@ -5,24 +5,31 @@
  * are kept: `GET /api/runs/{id}` still answers for a purged run from them (status `Purged`).
  */
 import type { Env } from '../config/env';
-import { tryParseDuration } from '../decisions/duration';
+import { defineSection, loadSection } from '../config/section';
 import type { DurablePort, PurgeableStatus } from '../durable/port';
-import { ConfigError } from '../errors';
+import { durationWithDefault } from '../setting-values';
 
 export const DEFAULT_HISTORY_RETENTION = '30d';
 const MIN_RETENTION_MS = 24 * 3600_000;
 /** Daily at 03:17 UTC (off the hour, away from other daily jobs). */
 export const PURGE_SCHEDULE = '0 17 3 * * *';
 
+/** The `historyRetention` section: STAGECRAFT_HISTORY_RETENTION in milliseconds. */
+export const historyRetentionSection = defineSection(
+  'historyRetention',
+  {
+    STAGECRAFT_HISTORY_RETENTION: durationWithDefault(
+      DEFAULT_HISTORY_RETENTION,
+      MIN_RETENTION_MS,
+      'must be a duration of at least 1d, e.g. 30d or 90d',
+    ),
+  },
+  (v): number => v.STAGECRAFT_HISTORY_RETENTION,
+);
+
+/** @throws ConfigError naming STAGECRAFT_HISTORY_RETENTION */
 export function historyRetentionMs(env: Env = process.env): number {
-  const raw = env['STAGECRAFT_HISTORY_RETENTION']?.trim() || DEFAULT_HISTORY_RETENTION;
-  const ms = tryParseDuration(raw);
-  if (ms === undefined || ms < MIN_RETENTION_MS) {
-    throw new ConfigError('STAGECRAFT_HISTORY_RETENTION must be a duration of at least 1d, e.g. 30d or 90d', {
-      problems: [{ setting: 'STAGECRAFT_HISTORY_RETENTION', problem: 'not a duration of at least 1d' }],
-    });
-  }
-  return ms;
+  return loadSection(historyRetentionSection, env);
 }
 
 export const PURGED_STATUSES: readonly PurgeableStatus[] = ['Completed', 'Failed', 'Terminated'];

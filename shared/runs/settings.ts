@@ -1,12 +1,12 @@
 import { isAbsolute, resolve } from 'node:path';
-import { z } from 'zod';
-import { ConfigError } from '../errors';
 import type { StorageConfig } from '../config';
 import { storageSection } from '../config/core';
 import type { Env } from '../config/env';
+import { defineSection, loadSection } from '../config/section';
+import { optionalHttpUrl, optionalText } from '../setting-values';
 
 /**
- * Settings read by the pipelines, retraining and runs areas (folded into shared/config later).
+ * Settings read by the pipelines, retraining and runs areas (the `runs` section).
  * Storage is optional here: without it, records are skipped with a logged reason (the durable history still
  * holds every step), so orchestrations never fail for want of a records table.
  */
@@ -19,44 +19,35 @@ export interface RunsSettings {
   publicUrl: string | undefined;
 }
 
-const text = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+// Storage and the records names are the `storage` section's own schemas (one definition of each setting).
+const storage = storageSection.schema.shape;
 
+export const runsSection = defineSection(
+  'runs',
+  {
+    AzureWebJobsStorage: storage.AzureWebJobsStorage,
+    StorageAccountName: storage.StorageAccountName,
+    RECORDS_TABLE_PREFIX: storage.RECORDS_TABLE_PREFIX,
+    REPORTS_CONTAINER: storage.REPORTS_CONTAINER,
+    STAGECRAFT_POLICY_PATH: optionalText,
+    STAGECRAFT_PUBLIC_URL: optionalHttpUrl,
+  },
+  (v): RunsSettings => ({
+    storage:
+      v.AzureWebJobsStorage !== undefined
+        ? { kind: 'connectionString', connectionString: v.AzureWebJobsStorage }
+        : v.StorageAccountName !== undefined
+          ? { kind: 'identity', accountName: v.StorageAccountName }
+          : undefined,
+    tablePrefix: v.RECORDS_TABLE_PREFIX,
+    reportsContainer: v.REPORTS_CONTAINER,
+    policyPath: v.STAGECRAFT_POLICY_PATH ?? 'stagecraft.policy.yaml',
+    publicUrl: v.STAGECRAFT_PUBLIC_URL?.replace(/\/+$/, ''),
+  }),
+);
+
+/** The `runs` section with the policy path resolved against `cwd`. @throws ConfigError naming every bad setting */
 export function runsSettings(env: Env = process.env, cwd = process.cwd()): RunsSettings {
-  // Storage and the records names come from the `storage` section's schemas (one definition of each setting);
-  // storage itself is optional here.
-  const shape = storageSection.schema.shape;
-  const problems: string[] = [];
-  const one = <T>(
-    name: keyof typeof shape,
-    r: { success: true; data: T } | { success: false; error: { issues: Array<{ message: string }> } },
-  ): T | undefined => {
-    if (r.success) return r.data;
-    problems.push(`${name}: ${r.error.issues.map((i) => i.message).join('; ')}`);
-    return undefined;
-  };
-  const prefix = one('RECORDS_TABLE_PREFIX', shape.RECORDS_TABLE_PREFIX.safeParse(env['RECORDS_TABLE_PREFIX']));
-  const container = one('REPORTS_CONTAINER', shape.REPORTS_CONTAINER.safeParse(env['REPORTS_CONTAINER']));
-  const publicUrl = text.parse(env['STAGECRAFT_PUBLIC_URL']);
-  if (publicUrl !== undefined && !/^https?:\/\//.test(publicUrl))
-    problems.push('STAGECRAFT_PUBLIC_URL: must be an http(s) URL');
-  if (problems.length || prefix === undefined || container === undefined)
-    throw new ConfigError(`settings are invalid: ${problems.join('; ')}`, { problems });
-  const cs = text.parse(env['AzureWebJobsStorage']);
-  const account = text.parse(env['StorageAccountName']);
-  const storage: StorageConfig | undefined = cs
-    ? { kind: 'connectionString', connectionString: cs }
-    : account
-      ? { kind: 'identity', accountName: account }
-      : undefined;
-  const policy = text.parse(env['STAGECRAFT_POLICY_PATH']) ?? 'stagecraft.policy.yaml';
-  return {
-    storage,
-    tablePrefix: prefix,
-    reportsContainer: container,
-    policyPath: isAbsolute(policy) ? policy : resolve(cwd, policy),
-    publicUrl: publicUrl?.replace(/\/+$/, ''),
-  };
+  const s = loadSection(runsSection, env);
+  return { ...s, policyPath: isAbsolute(s.policyPath) ? s.policyPath : resolve(cwd, s.policyPath) };
 }

@@ -15,10 +15,11 @@
 import { z } from 'zod';
 import type { DatabricksSqlClient, SqlParameter } from '../adapters/databricks-sql/client';
 import { storageFromEnv, type Env } from '../approvals/storage';
-import { ConfigError } from '../errors';
+import { defineSection, loadSection } from '../config/section';
 import { RecordTable } from '../records';
 import type { PromotionRecord } from '../promotion/types';
 import { sqlClientFromEnv, warehouseId } from '../serving/backend';
+import { optionalText } from '../setting-values';
 
 export const SINK_KINDS = {
   validation: 'stagecraft_validations',
@@ -78,14 +79,23 @@ function outbox(env: Env): RecordTable<OutboxRow> {
   return t;
 }
 
+/** The `sink` section: STAGECRAFT_SINK_SCHEMA (`catalog.schema`; unset: no sink). */
+export const sinkSection = defineSection(
+  'sink',
+  {
+    STAGECRAFT_SINK_SCHEMA: optionalText.pipe(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9_]{1,255}\.[A-Za-z0-9_]{1,255}$/, 'must be catalog.schema (letters, digits, _)')
+        .optional(),
+    ),
+  },
+  (v): string | undefined => v.STAGECRAFT_SINK_SCHEMA,
+);
+
+/** The sink's `catalog.schema`, undefined when the sink is off. @throws ConfigError naming STAGECRAFT_SINK_SCHEMA */
 export function sinkSchema(env: Env = process.env): string | undefined {
-  const v = env['STAGECRAFT_SINK_SCHEMA']?.trim();
-  if (!v) return undefined;
-  if (!/^[A-Za-z0-9_]{1,255}\.[A-Za-z0-9_]{1,255}$/.test(v))
-    throw new ConfigError('STAGECRAFT_SINK_SCHEMA must be catalog.schema (letters, digits, _)', {
-      setting: 'STAGECRAFT_SINK_SCHEMA',
-    });
-  return v;
+  return loadSection(sinkSection, env);
 }
 
 /** Queues records for the sink when it is enabled. Never throws: the caller's write already succeeded. */

@@ -9,8 +9,10 @@
  */
 import { metrics } from '@opentelemetry/api';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { runningInAzure } from '../config/azure';
+import { z } from 'zod';
 import type { Env } from '../config/env';
+import { defineSection, loadSection } from '../config/section';
+import { optionalText } from '../setting-values';
 import { appendJsonLine, JsonLinesSpanExporter } from './file-exporter';
 import { recordingMeterProvider } from './metrics';
 import { setTracingEnabled } from './trace';
@@ -21,31 +23,58 @@ export interface TelemetrySettings {
   mode: TelemetryMode;
   otlp: boolean;
   filePath?: string;
+  /** Azure Monitor's connection string (mode `azure-monitor`). */
+  connectionString?: string;
 }
 
 const MEMORY_FILE = 'memory-file:';
 
-/** Reads the three settings (throws naming the setting when STAGECRAFT_TRACE_EXPORT is malformed or used in Azure). */
+/**
+ * The `telemetry` section. STAGECRAFT_TRACE_EXPORT is refused in Azure (WEBSITE_INSTANCE_ID / WEBSITE_SKU) unless the
+ * local host marks itself with its state dir (it does so also in --azure-parity, which sets WEBSITE_*).
+ */
+export const telemetrySection = defineSection(
+  'telemetry',
+  {
+    APPLICATIONINSIGHTS_CONNECTION_STRING: optionalText,
+    OTEL_EXPORTER_OTLP_ENDPOINT: optionalText,
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalText,
+    STAGECRAFT_TRACE_EXPORT: optionalText.pipe(
+      z
+        .string()
+        .refine(
+          (v) => v.startsWith(MEMORY_FILE) && v.length > MEMORY_FILE.length,
+          'must be memory-file:<path> (finished spans as JSON lines, for local tests)',
+        )
+        .optional(),
+    ),
+    WEBSITE_INSTANCE_ID: optionalText,
+    WEBSITE_SKU: optionalText,
+    STAGECRAFT_HOST_STATE_DIR: optionalText,
+  },
+  (v): TelemetrySettings => {
+    const otlp = v.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined || v.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT !== undefined;
+    const file = v.STAGECRAFT_TRACE_EXPORT;
+    if (file !== undefined) return { mode: 'memory-file', otlp: false, filePath: file.slice(MEMORY_FILE.length) };
+    const ai = v.APPLICATIONINSIGHTS_CONNECTION_STRING;
+    if (ai !== undefined) return { mode: 'azure-monitor', otlp, connectionString: ai };
+    if (otlp) return { mode: 'otlp', otlp: true };
+    return { mode: 'off', otlp: false };
+  },
+  (v, report) => {
+    const inAzure = v.WEBSITE_INSTANCE_ID !== undefined || v.WEBSITE_SKU !== undefined;
+    if (v.STAGECRAFT_TRACE_EXPORT !== undefined && inAzure && v.STAGECRAFT_HOST_STATE_DIR === undefined)
+      report(
+        'STAGECRAFT_TRACE_EXPORT',
+        'local tests only',
+        'Use APPLICATIONINSIGHTS_CONNECTION_STRING or OTEL_EXPORTER_OTLP_ENDPOINT in Azure.',
+      );
+  },
+);
+
+/** Which SDK the settings ask for. @throws ConfigError naming STAGECRAFT_TRACE_EXPORT (malformed or used in Azure) */
 export function telemetrySettings(env: Env = process.env): TelemetrySettings {
-  const ai = env['APPLICATIONINSIGHTS_CONNECTION_STRING']?.trim();
-  const otlp = !!env['OTEL_EXPORTER_OTLP_ENDPOINT']?.trim() || !!env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']?.trim();
-  const file = env['STAGECRAFT_TRACE_EXPORT']?.trim();
-  if (file) {
-    if (!file.startsWith(MEMORY_FILE) || file.length === MEMORY_FILE.length) {
-      throw new Error(
-        'STAGECRAFT_TRACE_EXPORT: must be memory-file:<path> (finished spans as JSON lines, for local tests)',
-      );
-    }
-    // The local host (also in --azure-parity, which sets WEBSITE_*) marks itself with its state dir.
-    if (runningInAzure(env) && !env['STAGECRAFT_HOST_STATE_DIR'])
-      throw new Error(
-        'STAGECRAFT_TRACE_EXPORT: local tests only; use APPLICATIONINSIGHTS_CONNECTION_STRING or OTEL_EXPORTER_OTLP_ENDPOINT in Azure',
-      );
-    return { mode: 'memory-file', otlp: false, filePath: file.slice(MEMORY_FILE.length) };
-  }
-  if (ai) return { mode: 'azure-monitor', otlp };
-  if (otlp) return { mode: 'otlp', otlp: true };
-  return { mode: 'off', otlp: false };
+  return loadSection(telemetrySection, env);
 }
 
 let started: { mode: TelemetryMode; shutdown: () => Promise<void> } | undefined;
@@ -76,7 +105,7 @@ export async function startTelemetry(env: NodeJS.ProcessEnv = process.env): Prom
   if (s.mode === 'azure-monitor') {
     const { useAzureMonitor, shutdownAzureMonitor } = await import('@azure/monitor-opentelemetry');
     useAzureMonitor({
-      azureMonitorExporterOptions: { connectionString: env['APPLICATIONINSIGHTS_CONNECTION_STRING']?.trim() ?? '' },
+      azureMonitorExporterOptions: { connectionString: s.connectionString ?? '' },
       ...(s.otlp ? { spanProcessors: [await otlpProcessor()] } : {}),
     });
     started = { mode: s.mode, shutdown: () => shutdownAzureMonitor() };

@@ -50,23 +50,6 @@ export function safeRepoPath(path: string): string {
   return p.split('\\').join('/');
 }
 
-export function parseCheckouts(value: string | undefined): Record<string, string> {
-  if (!value || !value.trim()) return {};
-  let json: unknown;
-  try {
-    json = JSON.parse(value);
-  } catch {
-    json = undefined;
-  }
-  const parsed = z.record(z.string().min(1), z.string().min(1)).safeParse(json);
-  if (!parsed.success)
-    throw new ValidationError(
-      'REPO_CHECKOUTS_INVALID',
-      'REPO_CHECKOUTS must be a JSON object mapping repo ids to directories',
-    );
-  return Object.fromEntries(Object.entries(parsed.data).map(([k, v]) => [k.toLowerCase(), v]));
-}
-
 async function isGitWorkTree(dir: string): Promise<boolean> {
   try {
     await stat(join(dir, '.git'));

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { authenticate, type AuthOutcome } from '../../shared/auth/identity';
 import { authSettings } from '../../shared/auth/settings';
-import { checkEventScope, eventKeySettings, stampRequestedBy } from '../../shared/auth/event-keys';
+import { eventKeySettings } from '../../shared/auth/event-key-settings';
+import { checkEventScope, stampRequestedBy } from '../../shared/auth/event-keys';
 import { approvalSettings } from '../../shared/approvals/settings';
 import { isStagecraftError } from '../../shared/errors';
 

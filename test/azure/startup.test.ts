@@ -67,7 +67,7 @@ describe('start-up check against the local host', () => {
   it('locally: the host refuses to start and exits non-zero, naming the invalid setting', async () => {
     const err = await startHostProcess({
       appDir: REPO_ROOT,
-      env: { RECORDS_TABLE_PREFIX: 'not-a-table-prefix!' },
+      env: { RECORDS_TABLE_PREFIX: 'not-a-table-prefix!', STAGECRAFT_HISTORY_RETENTION: '2h' },
       args: ['--no-azurite'],
     }).then(
       () => undefined,
@@ -76,6 +76,7 @@ describe('start-up check against the local host', () => {
     expect(err).toBeInstanceOf(Error);
     expect(err!.message).toMatch(/Host exited \(code [1-9]/);
     expect(err!.message).toContain('RECORDS_TABLE_PREFIX');
+    expect(err!.message).toContain('STAGECRAFT_HISTORY_RETENTION: must be a duration of at least 1d');
   });
 
   it('in Azure: functions answer 503 with the problem, /api/health reports it, Flex-only warnings are logged', async () => {
@@ -86,6 +87,7 @@ describe('start-up check against the local host', () => {
         WEBSITE_SKU: 'FlexConsumption',
         STAGECRAFT_POLICY_PATH: '',
         STAGECRAFT_FUNCTION_KEY: KEY,
+        STAGECRAFT_APPROVAL_LINK_SECRETS: 'tiny-secret-x',
       },
     });
     try {
@@ -94,6 +96,10 @@ describe('start-up check against the local host', () => {
       const body = (await health.json()) as { status: string; problems: string[]; warnings: string[] };
       expect(body.status).toBe('misconfigured');
       expect(body.problems.join('\n')).toContain('STAGECRAFT_POLICY_PATH');
+      expect(body.problems.join('\n')).toContain(
+        'STAGECRAFT_APPROVAL_LINK_SECRETS: every secret must be at least 16 characters',
+      );
+      expect(JSON.stringify(body)).not.toContain('tiny-secret-x');
       // The sample settings set FUNCTIONS_WORKER_RUNTIME (the local host uses it); on Flex it must not be set.
       expect(body.warnings.join('\n')).toContain('FUNCTIONS_WORKER_RUNTIME');
 

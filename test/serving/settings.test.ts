@@ -18,6 +18,10 @@ describe('serving and sink settings', () => {
     expect(() => localServingOptions({ STAGECRAFT_LOCAL_SERVING_PORTS: 'a=99999' })).toThrow(
       /STAGECRAFT_LOCAL_SERVING_PORTS/,
     );
+    expect(() => localServingOptions({ STAGECRAFT_LOCAL_SERVING_HEALTH_TIMEOUT: 'soon' })).toThrow(
+      /STAGECRAFT_LOCAL_SERVING_HEALTH_TIMEOUT: must be a number of seconds/,
+    );
+    expect(localServingOptions({ STAGECRAFT_LOCAL_SERVING_HEALTH_TIMEOUT: '2.5' }).healthTimeoutMs).toBe(2500);
   });
   it('the sink schema must be catalog.schema; unset disables the sink', () => {
     expect(sinkSchema({})).toBeUndefined();
@@ -26,9 +30,9 @@ describe('serving and sink settings', () => {
   });
   it('start-up validation reports both by name', async () => {
     const problems = await validateAllSettings({ STAGECRAFT_SINK_SCHEMA: 'x', STAGECRAFT_LOCAL_SERVING_PORTS: 'nope' });
-    expect(problems.some((p) => p.startsWith('records sink:') && p.includes('STAGECRAFT_SINK_SCHEMA'))).toBe(true);
-    expect(problems.some((p) => p.startsWith('local serving:') && p.includes('STAGECRAFT_LOCAL_SERVING_PORTS'))).toBe(
-      true,
-    );
+    expect(problems.some((p) => p.startsWith('STAGECRAFT_SINK_SCHEMA: must be catalog.schema'))).toBe(true);
+    expect(
+      problems.some((p) => p.startsWith('STAGECRAFT_LOCAL_SERVING_PORTS: entries must be <endpoint>=<port>')),
+    ).toBe(true);
   });
 });

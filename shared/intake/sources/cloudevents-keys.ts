@@ -5,13 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AuditEntry } from '../../audit';
-import {
-  checkEventScope,
-  deliveredTypes,
-  eventKeySettings,
-  stampRequestedBy,
-  type ScopeDecision,
-} from '../../auth/event-keys';
+import { checkEventScope, deliveredTypes, stampRequestedBy, type ScopeDecision } from '../../auth/event-keys';
 import { isStagecraftError } from '../../errors';
 import { errorToHttpResponse, type HttpRequestLike, type LogContextLike } from '../http-types';
 import type { IntakeDeps } from '../service';
@@ -42,6 +36,8 @@ export const eventKeyStep: IntakeHttpStep = async (request, context, deliver, de
   let scope: ScopeDecision;
   const types = deliveredTypes(headers, body);
   try {
+    // Loaded here, not at the top: the sources list loads no config module (the config imports the list).
+    const { eventKeySettings } = await import('../../auth/event-key-settings.js');
     scope = checkEventScope(headers, types, eventKeySettings());
   } catch (e) {
     if (!isStagecraftError(e)) throw e;
