@@ -3,6 +3,7 @@
  * Table-backed receipt store from the composition root (shared/services.ts), created on first use.
  */
 import { appendAudit } from '../audit';
+import { eventKeySettings } from '../auth/event-key-settings';
 import { getConfig } from '../config';
 import { services } from '../services';
 import type { IntakeDeps } from './service';
@@ -17,6 +18,7 @@ export function getIntakeDeps(): IntakeDeps {
       publisher: services().publisher(),
       receipts: services().records().receipts,
       audit: (entry) => appendAudit(entry),
+      eventKeys: () => eventKeySettings(),
     };
   }
   return deps;

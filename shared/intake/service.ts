@@ -15,6 +15,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { AuditEntry } from '../audit';
+import type { EventKey } from '../auth/event-keys';
 import type { StagecraftConfig } from '../config';
 import { isStagecraftError } from '../errors';
 import type { AnyStagecraftEvent } from '../events';
@@ -43,6 +44,11 @@ export interface IntakeDeps {
   newId?: () => string;
   /** Audit log (shared/audit) for HTTP steps that audit (privileged CloudEvents); absent: nothing is audited. */
   audit?: (entry: AuditEntry) => Promise<void>;
+  /**
+   * The event keys privileged CloudEvents need (STAGECRAFT_EVENT_KEYS), read on each request; may throw ConfigError.
+   * Absent: no key is valid, so every privileged type is refused.
+   */
+  eventKeys?: () => readonly EventKey[];
 }
 
 export type IntakeBody =

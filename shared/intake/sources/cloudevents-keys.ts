@@ -36,9 +36,8 @@ export const eventKeyStep: IntakeHttpStep = async (request, context, deliver, de
   let scope: ScopeDecision;
   const types = deliveredTypes(headers, body);
   try {
-    // Loaded here, not at the top: the sources list loads no config module (the config imports the list).
-    const { eventKeySettings } = await import('../../auth/event-key-settings.js');
-    scope = checkEventScope(headers, types, eventKeySettings());
+    // From the deps, not the config module: the sources list loads no config (the config imports the list).
+    scope = checkEventScope(headers, types, deps.eventKeys?.() ?? []);
   } catch (e) {
     if (!isStagecraftError(e)) throw e;
     await audit(deps, context, {
