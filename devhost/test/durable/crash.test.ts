@@ -66,30 +66,37 @@ async function exited(h: HostProcess): Promise<void> {
   await new Promise((r) => h.child.once('exit', r));
 }
 
+// The two crashes happen one after the other on one state dir: the host restarted after the first crash is the one
+// the second crash kills (3 host starts instead of 4). Markers and side-effect keys are per instance; the second test
+// starts its own first host on a fresh state dir when the first did not leave a restarted host.
 describe('crash at the worst moments (the app kills its own host)', () => {
+  const state = mkdtempSync(join(tmpdir(), 'durable-crash-'));
+  const log = join(state, 'side-effects.log');
+  /** The host the first test restarted after its crash, for the second test to crash. */
+  let restarted: HostProcess | undefined;
+
   it("between an activity's end and its commit: the activity runs again and its result is applied once", async () => {
-    const state = mkdtempSync(join(tmpdir(), 'durable-crash-'));
-    const log = join(state, 'side-effects.log');
     let host = await boot(state, log);
-    const id = await startNew(host.baseUrl, 'CrashAfterActivity', { marker: join(state, 'crash-marker') });
+    const id = await startNew(host.baseUrl, 'CrashAfterActivity', { marker: join(state, 'crash-after-activity') });
     await exited(host);
-    host = await boot(state, log);
+    host = await boot(state, log, {}, shared);
     const s = await waitFor(host.baseUrl, id);
     expect(s.output).toEqual([`survived ${id}-crash`, 'Hello after']);
     expect(sideEffectCounts(log).get(`${id}-crash`)).toBe(2);
     expect(completedTaskCount(s)).toBe(2);
+    restarted = host;
   });
 
   it('inside an orchestrator episode: nothing of it was committed, the episode re-runs once and the next activity runs once', async () => {
-    const state = mkdtempSync(join(tmpdir(), 'durable-crash-'));
-    const log = join(state, 'side-effects.log');
-    let host = await boot(state, log);
-    const id = await startNew(host.baseUrl, 'CrashInEpisode', { marker: join(state, 'crash-marker') });
+    const dir = restarted ? state : mkdtempSync(join(tmpdir(), 'durable-crash-'));
+    const effects = join(dir, 'side-effects.log');
+    let host = restarted ?? (await boot(dir, effects));
+    const id = await startNew(host.baseUrl, 'CrashInEpisode', { marker: join(dir, 'crash-in-episode') });
     await exited(host);
-    host = await boot(state, log);
+    host = await boot(dir, effects);
     const s = await waitFor(host.baseUrl, id);
     expect(s.output).toEqual(['a', 'b']);
-    const counts = sideEffectCounts(log);
+    const counts = sideEffectCounts(effects);
     expect(counts.get(`${id}-a`)).toBe(1);
     expect(counts.get(`${id}-b`)).toBe(1);
     expect(completedTaskCount(s)).toBe(2);
