@@ -3,25 +3,47 @@
  * Bus (a peek on the embedded emulator) and the registry (the MLflow fake), in parallel with a timeout each. All up:
  * 200. A stopped dependency: 503 with that check failed, the others ok, and no URL, port, connection string, key or
  * message in the anonymous body. Liveness (`/api/health`) keeps answering 200 without touching dependencies.
- * Requires a build (`npm run build`).
+ * Storage is the file's account on the run's Azurite, each endpoint reached through a TCP relay of its own; the last
+ * test closes the relays, so Storage is down for the host (connections refused, as by a stopped Azurite) without
+ * stopping the Azurite other files use. Requires a build (`npm run build`).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEnv, startHost, type Env } from '../promotion/harness';
 import type { HostProcess } from '../helpers/host';
+import { startRelay, type TcpRelay } from '../helpers/tcp-relay';
 
 let env: Env;
 let host: HostProcess;
+/** One relay per Storage endpoint the host is given; the last test closes them. */
+const relays: TcpRelay[] = [];
+
+/** The connection string with each endpoint (Blob, Queue, Table) through a relay of its own. */
+async function throughRelays(connectionString: string): Promise<string> {
+  const parts = [];
+  for (const part of connectionString.split(';')) {
+    const m = /^(BlobEndpoint|QueueEndpoint|TableEndpoint)=(.+)$/.exec(part);
+    if (!m) {
+      parts.push(part);
+      continue;
+    }
+    const url = new URL(m[2]!);
+    const relay = await startRelay(Number(url.port));
+    relays.push(relay);
+    url.port = String(relay.port);
+    parts.push(`${m[1]}=${url.toString()}`);
+  }
+  return parts.join(';');
+}
 
 beforeAll(async () => {
-  // Its own Azurite: the last test stops it.
-  env = await startEnv((hook) => ({ version: 1, channels: { hook: { type: 'webhook', url: hook } }, models: {} }), {
-    ownAzurite: true,
-  });
+  env = await startEnv((hook) => ({ version: 1, channels: { hook: { type: 'webhook', url: hook } }, models: {} }));
+  env.hostEnv['AzureWebJobsStorage'] = await throughRelays(env.azurite.connectionString);
   host = await startHost(env);
 }, 120_000);
 
 afterAll(async () => {
   await host?.stop();
+  await Promise.all(relays.map((r) => r.close()));
   await env?.receiver.close();
   await env?.mlflow.close().catch(() => undefined);
   await env?.azurite.stop();
@@ -49,6 +71,7 @@ function expectNoConfiguration(text: string): void {
     new URL(env.mlflow.url).host,
     String(env.azurite.tablePort),
     String(env.azurite.blobPort),
+    ...relays.map((r) => String(r.port)),
     '127.0.0.1',
     'localhost',
     'SharedAccessKey',
@@ -85,7 +108,8 @@ describe('GET /api/health/ready', () => {
   });
 
   it('answers 503 naming Tables and Blobs when Storage is down; liveness still answers 200', async () => {
-    await env.azurite.stop();
+    expect(relays.length).toBeGreaterThanOrEqual(2);
+    await Promise.all(relays.map((relay) => relay.close()));
     const r = await ready();
     expect(r.status, r.text).toBe(503);
     expect(statusOf(r.body)).toMatchObject({ tables: 'failed', blobs: 'failed', serviceBus: 'ok' });

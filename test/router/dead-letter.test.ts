@@ -4,60 +4,20 @@
  * Through the real local host, its embedded Service Bus emulator and a real Azurite; the Tables endpoint the host
  * uses goes through a TCP relay the test can cut, to make the router's run-record write fail for a while.
  */
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { ServiceBusClient, type ServiceBusReceivedMessage } from '@azure/service-bus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toServiceBusMessage } from '../../shared/events/message';
 import { instanceIdFor } from '../../shared/router/instance-id';
 import type { HostProcess } from '../helpers/host';
+import { startRelay, type TcpRelay } from '../helpers/tcp-relay';
 import { startEnv, startHost, status, stopEnv, until, versionCreated, type Env } from '../promotion/harness';
 import { DEV_ACCOUNT, DEV_KEY } from '../records/azurite';
 
 const TOPIC = 'stagecraft-events';
 
-/** A TCP relay to `port` that can be cut (open connections dropped, new ones refused) and restored. */
-async function startRelay(
-  port: number,
-): Promise<{ port: number; cut(): void; restore(): void; close(): Promise<void> }> {
-  const open = new Set<Socket>();
-  let down = false;
-  const server: Server = createServer((client) => {
-    if (down) return client.destroy();
-    const upstream = createConnection({ host: '127.0.0.1', port });
-    open.add(client).add(upstream);
-    const drop = () => {
-      client.destroy();
-      upstream.destroy();
-      open.delete(client);
-      open.delete(upstream);
-    };
-    client.on('error', drop).on('close', drop);
-    upstream.on('error', drop).on('close', drop);
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    port: (server.address() as AddressInfo).port,
-    cut: () => {
-      down = true;
-      for (const s of open) s.destroy();
-      open.clear();
-    },
-    restore: () => {
-      down = false;
-    },
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of open) s.destroy();
-        server.close(() => r());
-      }),
-  };
-}
-
 let env: Env;
 let host: HostProcess;
-let relay: Awaited<ReturnType<typeof startRelay>>;
+let relay: TcpRelay;
 let sb: ServiceBusClient;
 
 beforeAll(async () => {

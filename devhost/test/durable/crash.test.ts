@@ -7,24 +7,36 @@
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { advanceClock, TEST_CLOCK_ENV } from '../helpers/clock';
 import { startHostProcess, type HostProcess } from '../helpers/host';
 import { CONFORMANCE_APP, durableHeaders, raiseRaw, rawStatus, startNew, waitFor, type Status } from './helpers';
 
+/** Hosts of the current test, killed after it. */
 const running: HostProcess[] = [];
+/** Hosts a describe's tests share (started in its beforeAll), killed after the file. */
+const shared: HostProcess[] = [];
 
 afterEach(async () => {
   for (const h of running.splice(0)) await h.kill();
 });
 
-async function boot(stateDir: string, sideEffects: string, env: Record<string, string> = {}): Promise<HostProcess> {
+afterAll(async () => {
+  for (const h of shared.splice(0)) await h.kill();
+});
+
+async function boot(
+  stateDir: string,
+  sideEffects: string,
+  env: Record<string, string> = {},
+  owner: HostProcess[] = running,
+): Promise<HostProcess> {
   const h = await startHostProcess({
     appDir: CONFORMANCE_APP,
     stateDir,
     env: { SIDE_EFFECT_LOG: sideEffects, ...env },
   });
-  running.push(h);
+  owner.push(h);
   return h;
 }
 
@@ -54,30 +66,37 @@ async function exited(h: HostProcess): Promise<void> {
   await new Promise((r) => h.child.once('exit', r));
 }
 
+// The two crashes happen one after the other on one state dir: the host restarted after the first crash is the one
+// the second crash kills (3 host starts instead of 4). Markers and side-effect keys are per instance; the second test
+// starts its own first host on a fresh state dir when the first did not leave a restarted host.
 describe('crash at the worst moments (the app kills its own host)', () => {
+  const state = mkdtempSync(join(tmpdir(), 'durable-crash-'));
+  const log = join(state, 'side-effects.log');
+  /** The host the first test restarted after its crash, for the second test to crash. */
+  let restarted: HostProcess | undefined;
+
   it("between an activity's end and its commit: the activity runs again and its result is applied once", async () => {
-    const state = mkdtempSync(join(tmpdir(), 'durable-crash-'));
-    const log = join(state, 'side-effects.log');
     let host = await boot(state, log);
-    const id = await startNew(host.baseUrl, 'CrashAfterActivity', { marker: join(state, 'crash-marker') });
+    const id = await startNew(host.baseUrl, 'CrashAfterActivity', { marker: join(state, 'crash-after-activity') });
     await exited(host);
-    host = await boot(state, log);
+    host = await boot(state, log, {}, shared);
     const s = await waitFor(host.baseUrl, id);
     expect(s.output).toEqual([`survived ${id}-crash`, 'Hello after']);
     expect(sideEffectCounts(log).get(`${id}-crash`)).toBe(2);
     expect(completedTaskCount(s)).toBe(2);
+    restarted = host;
   });
 
   it('inside an orchestrator episode: nothing of it was committed, the episode re-runs once and the next activity runs once', async () => {
-    const state = mkdtempSync(join(tmpdir(), 'durable-crash-'));
-    const log = join(state, 'side-effects.log');
-    let host = await boot(state, log);
-    const id = await startNew(host.baseUrl, 'CrashInEpisode', { marker: join(state, 'crash-marker') });
+    const dir = restarted ? state : mkdtempSync(join(tmpdir(), 'durable-crash-'));
+    const effects = join(dir, 'side-effects.log');
+    let host = restarted ?? (await boot(dir, effects));
+    const id = await startNew(host.baseUrl, 'CrashInEpisode', { marker: join(dir, 'crash-in-episode') });
     await exited(host);
-    host = await boot(state, log);
+    host = await boot(dir, effects);
     const s = await waitFor(host.baseUrl, id);
     expect(s.output).toEqual(['a', 'b']);
-    const counts = sideEffectCounts(log);
+    const counts = sideEffectCounts(effects);
     expect(counts.get(`${id}-a`)).toBe(1);
     expect(counts.get(`${id}-b`)).toBe(1);
     expect(completedTaskCount(s)).toBe(2);
@@ -152,20 +171,49 @@ describe('SIGKILL and restart on the same state', () => {
     await advanceClock(host, 3_600_000);
     expect(ended(await waitFor(host.baseUrl, later))).toBeGreaterThanOrEqual(7_200_000);
   });
+});
 
-  it('mid wait: a waiting instance keeps waiting across a crash, and an event accepted before the crash is not lost', async () => {
+// One SIGKILL for three claims: a waiting instance and one with an event accepted, entity operations accepted, and a
+// sequence of 100 activities killed part-way are all set up on one host, which is killed once and restarted on the
+// same state; each test then checks its own instance after the restart.
+describe('one SIGKILL and restart on the same state: waits, entity operations and a sequence', () => {
+  let host: HostProcess;
+  let waiting = '';
+  let accepted = '';
+  let sequence = '';
+  const entity = () => `${host.baseUrl}/runtime/webhooks/durabletask/entities/Tally/crashy`;
+
+  beforeAll(async () => {
     const state = mkdtempSync(join(tmpdir(), 'durable-crash-'));
     const log = join(state, 'side-effects.log');
-    let host = await boot(state, log);
-    const waiting = await startNew(host.baseUrl, 'LongWait');
-    const accepted = await startNew(host.baseUrl, 'WaitEvents');
+    host = await boot(state, log, {}, shared);
+    waiting = await startNew(host.baseUrl, 'LongWait');
+    accepted = await startNew(host.baseUrl, 'WaitEvents');
     await waitFor(host.baseUrl, waiting, ['Running']);
     await waitFor(host.baseUrl, accepted, ['Running']);
     expect(await raiseRaw(host.baseUrl, accepted, 'a', 1)).toBe(202);
     expect(await raiseRaw(host.baseUrl, accepted, 'a', 2)).toBe(202);
+    for (let n = 1; n <= 20; n++) {
+      const r = await fetch(`${entity()}?op=add`, {
+        method: 'POST',
+        body: String(n),
+        headers: durableHeaders(host.baseUrl, true),
+      });
+      expect(r.status).toBe(202);
+    }
+    sequence = await startNew(host.baseUrl, 'Sequential', { count: 100 });
+    await until(async () => {
+      const r = await fetch(`${host.baseUrl}/runtime/webhooks/durabletask/instances/${sequence}?showHistory=true`, {
+        headers: durableHeaders(host.baseUrl),
+      });
+      const s = (await r.json()) as Status;
+      return completedTaskCount(s) >= 30 || s.runtimeStatus === 'Completed';
+    }, 'progress');
     await host.kill();
+    host = await boot(state, log, {}, shared);
+  }, 120_000);
 
-    host = await boot(state, log);
+  it('mid wait: a waiting instance keeps waiting across a crash, and an event accepted before the crash is not lost', async () => {
     const still = await waitFor(host.baseUrl, waiting, ['Running']);
     expect(still.customStatus).toBe('started');
     expect(await raiseRaw(host.baseUrl, waiting, 'go', 'after restart')).toBe(202);
@@ -175,23 +223,9 @@ describe('SIGKILL and restart on the same state', () => {
   });
 
   it('entity operations accepted before a crash are applied exactly once to the persisted state', async () => {
-    const state = mkdtempSync(join(tmpdir(), 'durable-crash-'));
-    const log = join(state, 'side-effects.log');
-    let host = await boot(state, log);
-    const url = () => `${host.baseUrl}/runtime/webhooks/durabletask/entities/Tally/crashy`;
-    for (let n = 1; n <= 20; n++) {
-      const r = await fetch(`${url()}?op=add`, {
-        method: 'POST',
-        body: String(n),
-        headers: durableHeaders(host.baseUrl, true),
-      });
-      expect(r.status).toBe(202);
-    }
-    await host.kill();
-    host = await boot(state, log);
     let value: unknown;
     await until(async () => {
-      const r = await fetch(url(), { headers: durableHeaders(host.baseUrl) });
+      const r = await fetch(entity(), { headers: durableHeaders(host.baseUrl) });
       value = r.status === 200 ? await r.json() : undefined;
       return value === 210;
     }, 'the entity to apply every operation');
@@ -199,20 +233,7 @@ describe('SIGKILL and restart on the same state', () => {
   });
 
   it('mid sequence: 100 sequential activities killed half-way finish with the right sum', async () => {
-    const state = mkdtempSync(join(tmpdir(), 'durable-crash-'));
-    const log = join(state, 'side-effects.log');
-    let host = await boot(state, log);
-    const id = await startNew(host.baseUrl, 'Sequential', { count: 100 });
-    await until(async () => {
-      const r = await fetch(`${host.baseUrl}/runtime/webhooks/durabletask/instances/${id}?showHistory=true`, {
-        headers: durableHeaders(host.baseUrl),
-      });
-      const s = (await r.json()) as Status;
-      return completedTaskCount(s) >= 30 || s.runtimeStatus === 'Completed';
-    }, 'progress');
-    await host.kill();
-    host = await boot(state, log);
-    const s = await waitFor(host.baseUrl, id);
+    const s = await waitFor(host.baseUrl, sequence);
     expect(s.output).toBe((99 * 100) / 2);
     expect(completedTaskCount(s)).toBe(100);
   });

@@ -1,10 +1,11 @@
 /**
  * Azurite started by the host for an app whose AzureWebJobsStorage is development storage, used through the real
- * `@azure/storage-blob` SDK from the app, and stopped with the host (its ports released).
+ * `@azure/storage-blob` SDK from the app, and stopped with the host (its ports released); its data kept across a
+ * restart on the same state dir; no Azurite left behind by a SIGKILLed host; none started with --no-azurite.
  */
 import { connect } from 'node:net';
 import { resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { startHostProcess, type HostProcess } from '../helpers/host';
 
 const APP = resolve(__dirname, 'fixtures', 'azurite-app');
@@ -47,7 +48,19 @@ async function azuriteOf(host: HostProcess): Promise<{ blobPort: number; pid: nu
   return { blobPort: Number(new URL(info.blobUrl).port), pid };
 }
 
+// One host's Azurite through its life, a step per claim (the steps run in order and each says when an earlier one
+// left nothing to continue from): start for UseDevelopmentStorage=true, serve the app, stop with the host (ports
+// released, process gone); restart on the same state dir (data kept); SIGKILL the restarted host (no orphan).
 describe('Azurite under the local host', () => {
+  /** The state dir of the host started in the first step (kept.txt written there). */
+  let stateDir: string | undefined;
+  /** The host restarted on that state dir, SIGKILLed by the third step. */
+  let restarted: HostProcess | undefined;
+
+  afterAll(async () => {
+    await restarted?.kill();
+  });
+
   it(
     'starts Azurite for UseDevelopmentStorage=true, serves blob writes and reads from the app, and stops it on exit',
     async () => {
@@ -65,9 +78,13 @@ describe('Azurite under the local host', () => {
         });
         expect(put.status).toBe(201);
         expect(await (await fetch(`${host.baseUrl}/api/blobs/greeting.txt`)).text()).toBe('hello from azurite');
+        // For the restart step.
+        const kept = await fetch(`${host.baseUrl}/api/blobs/kept.txt`, { method: 'PUT', body: 'still here' });
+        expect(kept.status).toBe(201);
         expect(await host.stop()).toBe(0);
         expect(await released(port)).toBe(true);
         expect(pidAlive(pid)).toBe(false);
+        stateDir = host.stateDir;
       } finally {
         await host.kill();
       }
@@ -78,18 +95,10 @@ describe('Azurite under the local host', () => {
   it(
     'keeps blob data in the state dir across host restarts',
     async () => {
-      const first = await startHostProcess({ appDir: APP, readyTimeoutMs: READY_MS });
-      try {
-        await fetch(`${first.baseUrl}/api/blobs/kept.txt`, { method: 'PUT', body: 'still here' });
-      } finally {
-        expect(await first.stop()).toBe(0);
-      }
-      const second = await startHostProcess({ appDir: APP, stateDir: first.stateDir, readyTimeoutMs: READY_MS });
-      try {
-        expect(await (await fetch(`${second.baseUrl}/api/blobs/kept.txt`)).text()).toBe('still here');
-      } finally {
-        expect(await second.stop()).toBe(0);
-      }
+      if (!stateDir) throw new Error('the first step did not leave a stopped host with data: see its failure');
+      restarted = await startHostProcess({ appDir: APP, stateDir, readyTimeoutMs: READY_MS });
+      expect(restarted.logs()).toMatch(/Azurite ready in \d+ ms/);
+      expect(await (await fetch(`${restarted.baseUrl}/api/blobs/kept.txt`)).text()).toBe('still here');
     },
     TEST_MS,
   );
@@ -97,8 +106,10 @@ describe('Azurite under the local host', () => {
   it(
     'does not leave Azurite running when the host is SIGKILLed',
     async () => {
-      const host = await startHostProcess({ appDir: APP, readyTimeoutMs: READY_MS });
+      const host = restarted;
+      if (!host) throw new Error('the restart step did not leave a running host: see its failure');
       const { blobPort, pid } = await azuriteOf(host);
+      expect(pidAlive(pid)).toBe(true);
       await host.kill();
       expect(await released(blobPort)).toBe(true);
       const deadline = Date.now() + 10_000;

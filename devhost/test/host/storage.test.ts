@@ -1,9 +1,13 @@
 /**
- * Storage triggers and bindings under the real local host, against the Azurite it starts: queue trigger with blob
- * and table outputs, blob/table inputs and a queue output, the poison queue after maxDequeueCount, blob triggers
- * processed once per ETag (blob receipts, across a restart) and poison blobs. Storage is read back with the SDK
- * clients (`@azure/storage-blob`, `@azure/data-tables`) and the devhost's Queue REST client (`@azure/storage-queue`
- * is not a dependency). Triggers the local host does not implement are refused at start-up by name.
+ * Storage triggers and bindings under the real local host: queue trigger with blob and table outputs, blob/table
+ * inputs and a queue output, the poison queue after maxDequeueCount, blob triggers processed once per ETag (blob
+ * receipts, across a restart) and poison blobs. Storage is read back with the SDK clients (`@azure/storage-blob`,
+ * `@azure/data-tables`) and the devhost's Queue REST client (`@azure/storage-queue` is not a dependency). Triggers the
+ * local host does not implement are refused at start-up by name.
+ *
+ * Storage is an account of this file's own on the run's shared Azurite under the root's `npm test` (Azurite's own
+ * lifecycle under the host is azurite.test.ts's subject); run alone, the host starts its own Azurite for the app's
+ * `UseDevelopmentStorage=true`. Either way the data outlives a host restart, as Azure Storage does.
  */
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,11 +21,15 @@ import { queueSettings } from '../../storage/host-settings';
 import { QueueClient } from '../../storage/queue-client';
 import { decodeMessageText } from '../../storage/queue-trigger';
 import { runHostToExit, startHostProcess, type HostProcess } from '../helpers/host';
+import { DEV_KEY, sharedAzuriteAccount } from '../helpers/storage';
 
 const APP = resolve(__dirname, 'fixtures', 'storage-app');
 const READY_MS = 120_000;
 const TEST_MS = 180_000;
-const DEV_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+/** The run's shared Azurite (an account of this file's own), or undefined: the host then starts its own. */
+const shared = sharedAzuriteAccount();
+/** What every host of this file runs with besides its own settings. */
+const storageEnv: Record<string, string> = shared ? { AzureWebJobsStorage: shared.connectionString } : {};
 
 interface Storage {
   account: StorageAccount;
@@ -30,7 +38,7 @@ interface Storage {
   queue(name: string): QueueClient;
 }
 
-/** Clients for the Azurite the host started (ports from its start-up log). */
+/** Clients for the host's storage: the shared account, else the Azurite the host started (ports from its log). */
 function storageOf(host: HostProcess): Storage {
   const port = (service: string) => {
     const m = new RegExp(`Azurite ready in \\d+ ms .*${service}=http://127\\.0\\.0\\.1:(\\d+)`).exec(host.logs());
@@ -39,17 +47,19 @@ function storageOf(host: HostProcess): Storage {
   };
   const ep = (service: string) => `http://127.0.0.1:${port(service)}/devstoreaccount1`;
   const account = parseStorageConnectionString(
-    `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${DEV_KEY};BlobEndpoint=${ep('blob')};QueueEndpoint=${ep('queue')};TableEndpoint=${ep('table')};`,
+    shared?.connectionString ??
+      `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${DEV_KEY};BlobEndpoint=${ep('blob')};QueueEndpoint=${ep('queue')};TableEndpoint=${ep('table')};`,
     'test',
   );
+  const name = shared?.account ?? 'devstoreaccount1';
   return {
     account,
-    blobs: new BlobServiceClient(account.blobEndpoint, new StorageSharedKeyCredential('devstoreaccount1', DEV_KEY)),
-    table: (name) =>
-      new TableClient(account.tableEndpoint, name, new AzureNamedKeyCredential('devstoreaccount1', DEV_KEY), {
+    blobs: new BlobServiceClient(account.blobEndpoint, new StorageSharedKeyCredential(name, DEV_KEY)),
+    table: (table) =>
+      new TableClient(account.tableEndpoint, table, new AzureNamedKeyCredential(name, DEV_KEY), {
         allowInsecureConnection: true,
       }),
-    queue: (name) => new QueueClient(account, name),
+    queue: (queue) => new QueueClient(account, queue),
   };
 }
 
@@ -102,16 +112,23 @@ async function tableRows(t: TableClient, partitionKey: string): Promise<Record<s
 
 describe('storage triggers and bindings', () => {
   let host: HostProcess;
+  /** The host the restart test starts on `host`'s state dir. */
+  let second: HostProcess | undefined;
   let storage: Storage;
   const effects = join(mkdtempSync(join(tmpdir(), 'devhost-storage-')), 'effects.ndjson');
 
   beforeAll(async () => {
-    host = await startHostProcess({ appDir: APP, env: { SIDE_EFFECT_FILE: effects }, readyTimeoutMs: READY_MS });
+    host = await startHostProcess({
+      appDir: APP,
+      env: { ...storageEnv, SIDE_EFFECT_FILE: effects },
+      readyTimeoutMs: READY_MS,
+    });
     storage = storageOf(host);
   }, READY_MS);
 
   afterAll(async () => {
     await host?.stop();
+    await second?.stop();
   });
 
   it(
@@ -232,19 +249,13 @@ describe('storage triggers and bindings', () => {
     },
     TEST_MS,
   );
-});
 
-describe('blob receipts and restarts', () => {
+  // Last in this describe: it stops the describe's host (its first host; no listener runs on 'crashq' there) and
+  // restarts it on the same state dir with a 'crashq' listener. Blobs, tables and queues it uses are its own.
   it(
     'processes a blob once per ETag: not again after a host restart, again when it is overwritten; a message dequeued more than maxDequeueCount times before the restart goes to the poison queue unrun',
     async () => {
-      const effects = join(mkdtempSync(join(tmpdir(), 'devhost-storage-')), 'effects.ndjson');
-      const first = await startHostProcess({
-        appDir: APP,
-        env: { SIDE_EFFECT_FILE: effects },
-        readyTimeoutMs: READY_MS,
-      });
-      let storage = storageOf(first);
+      const first = host;
       const runs = () => storage.table('blobruns');
       const uploads = () => storage.blobs.getContainerClient('uploads');
       try {
@@ -280,13 +291,14 @@ describe('blob receipts and restarts', () => {
         expect(await first.stop()).toBe(0);
       }
 
-      const second = await startHostProcess({
+      const restarted = await startHostProcess({
         appDir: APP,
         stateDir: first.stateDir,
-        env: { SIDE_EFFECT_FILE: effects, CRASH_QUEUE: 'crashq' },
+        env: { ...storageEnv, SIDE_EFFECT_FILE: effects, CRASH_QUEUE: 'crashq' },
         readyTimeoutMs: READY_MS,
       });
-      storage = storageOf(second);
+      second = restarted;
+      storage = storageOf(restarted);
       try {
         // b.txt lists after a.txt, so once b.txt has run, a scan has passed a.txt since the restart.
         await uploads().getBlockBlobClient('b.txt').upload('other', 5);
@@ -310,11 +322,11 @@ describe('blob receipts and restarts', () => {
         });
         expect(unb64(poisoned!.messageText)).toBe('half-done');
         expect(lines(effects).filter((l) => l['fn'] === 'crashRecovery')).toEqual([]);
-        expect(second.logs()).toMatch(
+        expect(restarted.logs()).toMatch(
           /Message has been dequeued 7 times, more than MaxDequeueCount of 5\. Moving message to queue 'crashq-poison'/,
         );
       } finally {
-        expect(await second.stop()).toBe(0);
+        expect(await restarted.stop()).toBe(0);
       }
     },
     2 * TEST_MS,
