@@ -2,10 +2,11 @@
  * Vitest globalSetup for `npm test`: one Azurite (Blob, Queue, Table; in memory) for the whole run, shared by the test
  * files that need storage but do not test Azurite's own lifecycle. Isolation comes from accounts, not processes:
  * Azurite is started with SHARED_ACCOUNTS accounts (AZURITE_ACCOUNTS) and each test file claims one of its own
- * (test/records/azurite.ts `sharedStorage()`), so tables, containers and blobs of two files never meet.
+ * (test/records/azurite.ts `sharedStorage()`; devhost's tests: devhost/test/helpers/storage.ts `sharedAzuriteAccount()`),
+ * so tables, containers and blobs of two files never meet.
  *
  * It also holds Azurite's standard ports (10000-10002) for the run with a listener that closes every connection: a
- * host started by a test that runs its own Azurite (test/host/azurite.test.ts, storage.test.ts) then picks free
+ * host started by a test that runs its own Azurite (devhost/test/host/azurite.test.ts) then picks free
  * ports before the app loads, instead of racing another host for the standard ones (the loser retried on other ports
  * after its app had already built clients for the standard ports, and talked to the other host's Azurite).
  */
