@@ -503,13 +503,13 @@ describe('the model lifecycle against a real MLflow server and the local host', 
     );
     // Once MLflow has tried to deliver v2, the version was registered while the host was down: the host restarts
     // while MLflow retries (same port, same state dir: durable store, Service Bus, Azurite); the reconciler now ticks
-    // every 3 s.
+    // every second.
     const attempted = relay!.waitFor(versionCreated(v2), 120_000).then(
       () => true,
       () => false,
     );
     await Promise.race([attempted, training]);
-    restarting = startHost('*/3 * * * * *');
+    restarting = startHost('* * * * * *');
     const trained = await training;
     expect(trained.code, trained.stderr).toBe(0);
     expect(String(trained.result?.['version'])).toBe(v2);
