@@ -59,18 +59,21 @@ export async function startRelay(target: string): Promise<Relay> {
       }
     },
   });
-  return Object.assign(capture, {
-    get target() {
-      return state.target;
+  // Accessors, not Object.assign: that would copy the getters' current values, and setting them would change nothing.
+  return Object.defineProperties(capture, {
+    target: {
+      get: () => state.target,
+      set: (v: string) => {
+        state.target = v;
+      },
+      enumerable: true,
     },
-    set target(v: string) {
-      state.target = v;
+    reachable: {
+      get: () => state.reachable,
+      set: (v: boolean) => {
+        state.reachable = v;
+      },
+      enumerable: true,
     },
-    get reachable() {
-      return state.reachable;
-    },
-    set reachable(v: boolean) {
-      state.reachable = v;
-    },
-  });
+  }) as Relay;
 }
