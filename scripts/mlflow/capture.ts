@@ -37,7 +37,14 @@ export interface CaptureOptions {
   status?: (d: Received) => number;
   /** The whole answer, computed after the body arrived (e.g. forwarded elsewhere); overrides `status`. The delivery
    * is recorded, and waiters resolved, once the answer is known. */
-  respond?: (d: Received, body: Buffer) => Promise<{ status: number; body: string }>;
+  respond?: (d: Received, body: Buffer) => Promise<CaptureAnswer>;
+}
+
+export interface CaptureAnswer {
+  status: number;
+  body: string;
+  /** Sent besides `content-type: application/json`. */
+  headers?: Record<string, string>;
 }
 
 export async function startCaptureServer(options: CaptureOptions = {}): Promise<CaptureServer> {
@@ -64,13 +71,13 @@ export async function startCaptureServer(options: CaptureOptions = {}): Promise<
         rawBody,
         json,
       };
-      const answer = options.respond
+      const answer: Promise<CaptureAnswer> = options.respond
         ? options.respond(received, bytes)
         : Promise.resolve({ status: options.status?.(received) ?? 200, body: JSON.stringify({ received: true }) });
-      void answer.then(({ status, body }) => {
+      void answer.then(({ status, body, headers }) => {
         const d: Delivery = { ...received, status, response: body };
         deliveries.push(d);
-        res.writeHead(status, { 'content-type': 'application/json' });
+        res.writeHead(status, { 'content-type': 'application/json', ...headers });
         res.end(body);
         for (const w of [...waiters]) {
           if (w.predicate(d)) {

@@ -96,8 +96,11 @@ describe('the model lifecycle against a real MLflow server and the local host', 
   let python: string;
   let dataDir: string | undefined;
   let mlflow: MlflowServer | undefined;
+  let mlflowUrl = '';
   let relay: Relay | undefined;
   let host: HostProcess | undefined;
+  /** (c)'s restart, started while MLflow still retries; afterAll stops it even when (c) failed before awaiting it. */
+  let restarting: Promise<HostProcess> | undefined;
   let hostPort: number;
   let sbPort: number;
   let signed: Webhook;
@@ -122,7 +125,7 @@ describe('the model lifecycle against a real MLflow server and the local host', 
       env: {
         AzureWebJobsStorage: 'UseDevelopmentStorage=true',
         ServiceBusConnection: `Endpoint=sb://127.0.0.1:${sbPort};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;`,
-        MLFLOW_TRACKING_URI: mlflow!.url,
+        MLFLOW_TRACKING_URI: mlflowUrl,
         MLFLOW_WEBHOOK_SECRETS: SECRET,
         // (d) replays a delivery minutes after MLflow signed it; the signature's freshness is not under test here.
         MLFLOW_WEBHOOK_TOLERANCE_SECONDS: '3600',
@@ -181,7 +184,7 @@ describe('the model lifecycle against a real MLflow server and the local host', 
         throw new Error(
           `timed out waiting for ${what}${lastError instanceof Error ? ` (last error: ${lastError.message})` : ''}${hostLog()}`,
         );
-      await new Promise((r) => setTimeout(r, 500));
+      await new Promise((r) => setTimeout(r, 250));
     }
   }
 
@@ -220,7 +223,7 @@ describe('the model lifecycle against a real MLflow server and the local host', 
   }
 
   const aliasOf = async (alias: string) =>
-    registry.getByAlias(mlflow!.url, MODEL, alias).then(
+    registry.getByAlias(mlflowUrl, MODEL, alias).then(
       (v) => v.version,
       () => undefined,
     );
@@ -251,18 +254,28 @@ describe('the model lifecycle against a real MLflow server and the local host', 
       dataDir = mkdtempSync(join(tmpdir(), 'stagecraft-e2e-lifecycle-'));
       hostPort = await freePort();
       sbPort = await freePort();
-      mlflow = await startMlflowServer({
-        dataDir: join(dataDir, 'mlflow'),
-        webhookSecretKey: fernetKeyFrom('stagecraft-e2e-lifecycle'),
-        python,
-        env: { MLFLOW_WEBHOOK_REQUEST_MAX_RETRIES: String(MLFLOW_RETRIES) },
-      });
+      mlflowUrl = `http://127.0.0.1:${await freePort()}`;
       relay = await startRelay(`http://127.0.0.1:${hostPort}`);
+      // MLflow and the host start side by side: the host only needs MLflow's address until the first delivery.
       // Daily (and no runOnStartup): the reconciler does not tick during (a), (b) and (d).
-      host = await startHost('0 0 0 * * *');
+      const [m, h] = await Promise.allSettled([
+        startMlflowServer({
+          port: Number(new URL(mlflowUrl).port),
+          dataDir: join(dataDir, 'mlflow'),
+          webhookSecretKey: fernetKeyFrom('stagecraft-e2e-lifecycle'),
+          python,
+          env: { MLFLOW_WEBHOOK_REQUEST_MAX_RETRIES: String(MLFLOW_RETRIES) },
+        }),
+        startHost('0 0 0 * * *'),
+      ]);
+      // Whatever started is kept for afterAll to stop, even when the other failed.
+      if (m.status === 'fulfilled') mlflow = m.value;
+      if (h.status === 'fulfilled') host = h.value;
+      if (m.status === 'rejected') throw m.reason;
+      if (h.status === 'rejected') throw h.reason;
       const target = `${relay.url}/api/webhooks/mlflow`;
-      signed = await registerWebhook(mlflow.url, { name: 'stagecraft', targetUrl: target, secret: SECRET });
-      wrong = await registerWebhook(mlflow.url, {
+      signed = await registerWebhook(mlflowUrl, { name: 'stagecraft', targetUrl: target, secret: SECRET });
+      wrong = await registerWebhook(mlflowUrl, {
         name: 'stagecraft-wrong-secret',
         targetUrl: target,
         secret: WRONG_SECRET,
@@ -274,7 +287,8 @@ describe('the model lifecycle against a real MLflow server and the local host', 
   });
 
   afterAll(async () => {
-    await host?.stop();
+    const restarted = await restarting?.catch(() => undefined);
+    for (const h of new Set([host, restarted])) await h?.stop();
     await relay?.stop();
     await mlflow?.stop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
@@ -286,7 +300,7 @@ describe('the model lifecycle against a real MLflow server and the local host', 
     const trained = await runPython(
       'train.py',
       ['--git-commit', COMMIT_V1, '--reason', 'e2e'],
-      { MLFLOW_TRACKING_URI: mlflow!.url },
+      { MLFLOW_TRACKING_URI: mlflowUrl },
       { python },
     );
     expect(trained.code, trained.stderr).toBe(0);
@@ -324,7 +338,7 @@ describe('the model lifecycle against a real MLflow server and the local host', 
     expect(v1Instance.output).toMatchObject({ outcome: 'promoted', model: MODEL, version: v1 });
 
     // MLflow's own state: champion is v1, the challenger alias was cleared, the tags train.py set are there.
-    const mv = await registry.getVersion(mlflow!.url, MODEL, v1);
+    const mv = await registry.getVersion(mlflowUrl, MODEL, v1);
     expect(mv.aliases).toEqual(['champion']);
     expect(Object.fromEntries(mv.tags.map((t) => [t.key, t.value]))).toMatchObject({ git_commit: COMMIT_V1 });
     expect(await aliasOf('challenger')).toBeUndefined();
@@ -408,7 +422,7 @@ describe('the model lifecycle against a real MLflow server and the local host', 
     expect(refused.response).not.toContain(WRONG_SECRET);
 
     // MLflow's test delivery through the same webhook: model "example_model", which no run may ever start for.
-    const test = await testWebhook(mlflow!.url, wrong.webhook_id, 'model_version.created');
+    const test = await testWebhook(mlflowUrl, wrong.webhook_id, 'model_version.created');
     expect(test.success).toBe(false);
     expect(test.response_status).toBe(401);
 
@@ -476,30 +490,44 @@ describe('the model lifecycle against a real MLflow server and the local host', 
   it('(c) a version registered while the host is down is promoted once, by the reconciler after a restart on the same state', async () => {
     ready();
     expect(await host!.stop()).toBe(0);
+    // From now until MLflow has given up on v2, nothing reaches the host, whether or not it is up again.
+    relay!.reachable = false;
 
-    const trained = await runPython(
+    const v2 = '2';
+    const id = instanceIdFor('promotion', MODEL, v2);
+    const training = runPython(
       'train.py',
       ['--git-commit', COMMIT_V2, '--reason', 'e2e'],
-      { MLFLOW_TRACKING_URI: mlflow!.url },
+      { MLFLOW_TRACKING_URI: mlflowUrl },
       { python },
     );
+    // Once MLflow has tried to deliver v2, the version was registered while the host was down: the host restarts
+    // while MLflow retries (same port, same state dir: durable store, Service Bus, Azurite); the reconciler now ticks
+    // every second.
+    const attempted = relay!.waitFor(versionCreated(v2), 120_000).then(
+      () => true,
+      () => false,
+    );
+    await Promise.race([attempted, training]);
+    restarting = startHost('* * * * * *');
+    const trained = await training;
     expect(trained.code, trained.stderr).toBe(0);
-    const v2 = String(trained.result?.['version']);
-    expect(v2).toBe('2');
-    const id = instanceIdFor('promotion', MODEL, v2);
+    expect(String(trained.result?.['version'])).toBe(v2);
 
-    // MLflow tried the delivery and every retry while the host was down; the webhook is lost.
+    // MLflow tried the delivery and every retry while the host was unreachable (the relay's 503 asks for a retry after
+    // 1 s, which MLflow honours instead of its longer backoff); the webhook is lost. Both webhooks are subscribed to
+    // model_version.created, so the relay waits for the wrong-secret one's retries too before it forwards again.
     const attempts = () => relay!.deliveries.filter((d) => versionCreated(v2)(d) && signatureMatches(SECRET, d));
     await until(
-      `MLflow's ${1 + MLFLOW_RETRIES} attempts to deliver v2`,
-      async () => attempts().length >= 1 + MLFLOW_RETRIES,
+      `MLflow's ${1 + MLFLOW_RETRIES} attempts to deliver v2 to each webhook`,
+      async () => relay!.deliveries.filter(versionCreated(v2)).length >= 2 * (1 + MLFLOW_RETRIES),
       90_000,
     );
-    expect(attempts().map((d) => d.status)).toEqual(Array<number>(1 + MLFLOW_RETRIES).fill(502));
+    expect(attempts().map((d) => d.status)).toEqual(Array<number>(1 + MLFLOW_RETRIES).fill(503));
     expect(new Set(attempts().map((d) => header(d, 'x-mlflow-delivery-id'))).size).toBe(1);
+    relay!.reachable = true;
 
-    // Same port, same state dir (durable store, Service Bus, Azurite); the reconciler now ticks every 3 s.
-    host = await startHost('*/3 * * * * *');
+    host = await restarting;
     await until(`${id} to start`, async () => (await instance(id)) !== undefined, 120_000);
     const started = (await instance(id))!;
 
@@ -538,7 +566,7 @@ describe('the model lifecycle against a real MLflow server and the local host', 
     expect(done.output).toMatchObject({ outcome: 'promoted', version: v2, gitCommit: COMMIT_V2, previousChampion: v1 });
     expect(done.createdTime).toBe(started.createdTime);
     expect(await aliasOf('champion')).toBe(v2);
-    expect((await registry.getVersion(mlflow!.url, MODEL, v1)).aliases).toEqual([]);
+    expect((await registry.getVersion(mlflowUrl, MODEL, v1)).aliases).toEqual([]);
 
     const record = await getPromotionRecord(MODEL, id, recordsEnv());
     const vsChampion = record!.validations.find((v) => v.id === 'vs-champion');
@@ -559,7 +587,7 @@ describe('the model lifecycle against a real MLflow server and the local host', 
   it("(e) MLflow's own test delivery through the signed webhook is accepted, and a model without a policy is left alone", async () => {
     ready();
     // The fixed example payload: model_version.created for `example_model` version 1, which the policy does not name.
-    const r = await testWebhook(mlflow!.url, signed.webhook_id, 'model_version.created');
+    const r = await testWebhook(mlflowUrl, signed.webhook_id, 'model_version.created');
     expect(r.response_status).toBe(202);
     expect(JSON.parse(r.response_body ?? '{}')).toMatchObject({
       status: 'accepted',
@@ -589,7 +617,7 @@ describe('the model lifecycle against a real MLflow server and the local host', 
         '--functions-key',
         FUNCTION_KEY,
       ],
-      { MLFLOW_TRACKING_URI: mlflow!.url },
+      { MLFLOW_TRACKING_URI: mlflowUrl },
       { python },
     );
     expect(drift.code, drift.stderr).toBe(0);
@@ -611,7 +639,7 @@ describe('the model lifecycle against a real MLflow server and the local host', 
     // The training job (train.py through the local runner) registers v3 with the run's id as a tag.
     const mv = await until(
       'v3 in MLflow',
-      () => registry.getVersion(mlflow!.url, MODEL, v3).catch(() => undefined),
+      () => registry.getVersion(mlflowUrl, MODEL, v3).catch(() => undefined),
       240_000,
     );
     expect(Object.fromEntries(mv.tags.map((t) => [t.key, t.value]))).toMatchObject({
