@@ -4,14 +4,11 @@
  * in memory) as a child process on free ports for a test file, stopped by the test (e.g. to see a dependency go down).
  * Ports are chosen by Azurite itself (port 0) and read from its "successfully listening at" lines.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { inject } from 'vitest';
-import type {} from '../setup/global';
+import { DEV_KEY, sharedAzuriteAccount } from '../../devhost/test/helpers/storage';
 import { spawnAzurite } from '../setup/azurite-process';
 
+export { DEV_KEY };
 export const DEV_ACCOUNT = 'devstoreaccount1';
-export const DEV_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
 export interface AzuriteHandle {
   /** The account the connection string names (devstoreaccount1 on a private Azurite). */
@@ -37,26 +34,7 @@ export async function startAzurite(): Promise<AzuriteHandle> {
  * or once every account is claimed (long watch sessions), a private Azurite from startAzurite() instead.
  */
 export async function sharedStorage(): Promise<AzuriteHandle> {
-  const shared = inject('sharedAzurite');
-  if (shared) {
-    for (let n = 1; n <= shared.accounts; n++) {
-      try {
-        mkdirSync(join(shared.claimDir, String(n)));
-      } catch {
-        continue;
-      }
-      const account = `${shared.accountPrefix}${n}`;
-      return {
-        account,
-        connectionString:
-          `DefaultEndpointsProtocol=http;AccountName=${account};AccountKey=${DEV_KEY};` +
-          `BlobEndpoint=http://127.0.0.1:${shared.blobPort}/${account};QueueEndpoint=http://127.0.0.1:${shared.queuePort}/${account};` +
-          `TableEndpoint=http://127.0.0.1:${shared.tablePort}/${account};`,
-        blobPort: shared.blobPort,
-        tablePort: shared.tablePort,
-        stop: () => Promise.resolve(),
-      };
-    }
-  }
+  const claimed = sharedAzuriteAccount();
+  if (claimed) return { ...claimed, stop: () => Promise.resolve() };
   return startAzurite();
 }

@@ -27,11 +27,13 @@ export interface SharedAccount {
   key: string;
   /** Endpoints for Blob, Queue and Table: not development storage, so a host given it starts no Azurite. */
   connectionString: string;
+  blobPort: number;
+  tablePort: number;
 }
 
 /**
- * An account no other test file uses on the run's shared Azurite (claimed with an atomic mkdir, as the root's
- * `sharedStorage()` does), or undefined when the run provides none or every account is claimed.
+ * An account no other test file uses on the run's shared Azurite (claimed with an atomic mkdir; the root's
+ * `sharedStorage()` claims through here too), or undefined when the run provides none or every account is claimed.
  */
 export function sharedAzuriteAccount(): SharedAccount | undefined {
   const provided: unknown = (inject as (key: string) => unknown)('sharedAzurite');
@@ -51,6 +53,8 @@ export function sharedAzuriteAccount(): SharedAccount | undefined {
       connectionString:
         `DefaultEndpointsProtocol=http;AccountName=${account};AccountKey=${DEV_KEY};BlobEndpoint=${ep(shared.blobPort)};` +
         `QueueEndpoint=${ep(shared.queuePort)};TableEndpoint=${ep(shared.tablePort)};`,
+      blobPort: shared.blobPort,
+      tablePort: shared.tablePort,
     };
   }
   return undefined;
