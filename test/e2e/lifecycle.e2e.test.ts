@@ -270,6 +270,7 @@ describe('the model lifecycle against a real MLflow server and the local host', 
       hostPort = await freePort();
       sbPort = await freePort();
       mlflowUrl = `http://127.0.0.1:${await freePort()}`;
+      prewarm('train v1');
       relay = await startRelay(`http://127.0.0.1:${hostPort}`);
       // MLflow and the host start side by side: the host only needs MLflow's address until the first delivery.
       // Daily (and no runOnStartup): the reconciler does not tick during (a), (b) and (d).
@@ -280,9 +281,6 @@ describe('the model lifecycle against a real MLflow server and the local host', 
           webhookSecretKey: fernetKeyFrom('stagecraft-e2e-lifecycle'),
           python,
           env: { MLFLOW_WEBHOOK_REQUEST_MAX_RETRIES: String(MLFLOW_RETRIES) },
-        }).then((server) => {
-          prewarm('train v1');
-          return server;
         }),
         startHost('0 0 0 * * *'),
       ]);
