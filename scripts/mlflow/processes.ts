@@ -9,7 +9,6 @@
  *   with 128+signal, as Node would have without a listener.
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { setPriority } from 'node:os';
 
 const live = new Map<number, ChildProcess>();
 let handlersInstalled = false;
@@ -53,27 +52,11 @@ function installHandlers(): void {
   process.on('SIGTERM', () => onSignal('SIGTERM', 143));
 }
 
-export interface TrackedSpawnOptions extends SpawnOptions {
-  /**
-   * Scheduling niceness (0-19, higher yields the CPU to others) for work off a caller's critical path. Set right after
-   * the spawn, so what the process forks later inherits it; only the CPU share changes, never the behaviour.
-   */
-  niceness?: number;
-}
-
 /** spawn() in a new process group that is tracked until it exits. */
-export function spawnTracked(command: string, args: readonly string[], options: TrackedSpawnOptions): ChildProcess {
+export function spawnTracked(command: string, args: readonly string[], options: SpawnOptions): ChildProcess {
   installHandlers();
-  const { niceness, ...spawnOptions } = options;
-  const child = spawn(command, args, { ...spawnOptions, detached: true });
+  const child = spawn(command, args, { ...options, detached: true });
   const pid = child.pid;
-  if (pid !== undefined && niceness !== undefined) {
-    try {
-      setPriority(pid, niceness);
-    } catch {
-      // Already gone, or not permitted: it runs at the default priority.
-    }
-  }
   if (pid !== undefined) {
     live.set(pid, child);
     child.once('exit', () => {

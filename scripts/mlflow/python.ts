@@ -14,8 +14,6 @@ export interface RunPythonOptions {
   cwd?: string;
   timeoutMs?: number;
   onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
-  /** Lower CPU priority for a script off the caller's critical path (see TrackedSpawnOptions.niceness). */
-  niceness?: number;
 }
 
 export interface PythonRun extends RunResult {
@@ -65,7 +63,6 @@ export async function runPython(
     env: scriptEnv(env),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     ...(options.onOutput ? { onOutput: options.onOutput } : {}),
-    ...(options.niceness !== undefined ? { niceness: options.niceness } : {}),
   });
   return { ...r, result: lastJsonLine(r.stdout) };
 }

@@ -7,8 +7,6 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Live output, e.g. to stream a script's progress. */
   onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
-  /** See TrackedSpawnOptions.niceness. */
-  niceness?: number;
 }
 
 export interface RunResult {
@@ -32,7 +30,6 @@ export async function runToCompletion(
     cwd: options.cwd,
     env: options.env ?? process.env,
     stdio: ['ignore', 'pipe', 'pipe'],
-    ...(options.niceness !== undefined ? { niceness: options.niceness } : {}),
   });
   let stdout = '';
   let stderr = '';

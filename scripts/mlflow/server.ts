@@ -34,8 +34,6 @@ export interface StartMlflowOptions {
   /** Extra or overriding environment variables for the server. */
   env?: Record<string, string>;
   startTimeoutMs?: number;
-  /** Lower CPU priority for a server off the caller's critical path (see TrackedSpawnOptions.niceness). */
-  niceness?: number;
 }
 
 export interface MlflowServer {
@@ -131,12 +129,7 @@ export async function startMlflowServer(options: StartMlflowOptions): Promise<Ml
   delete env['MLFLOW_TRACKING_URI'];
   let child;
   try {
-    child = spawnTracked(python, args, {
-      cwd: dataDir,
-      env,
-      stdio: ['ignore', logFd, logFd],
-      ...(options.niceness !== undefined ? { niceness: options.niceness } : {}),
-    });
+    child = spawnTracked(python, args, { cwd: dataDir, env, stdio: ['ignore', logFd, logFd] });
   } finally {
     closeSync(logFd);
   }

@@ -38,11 +38,6 @@ const MODEL = 'breast-cancer-classifier';
 const SECRET = 'e2e-webhook-secret';
 const COMMIT = 'c0ffee0000000000000000000000000000000001';
 const RETRAINING_RUN = 'retrain-e2e-0001';
-/**
- * This file finishes well before the lifecycle file it runs beside (whose chain of Python steps is the suite's critical
- * path on 2 cores), so its server and scripts run at a lower CPU priority: they take the cores the chain leaves idle.
- */
-const NICENESS = 10;
 
 interface Body {
   entity: string;
@@ -73,12 +68,7 @@ describe('example ML project against a real MLflow server', () => {
       python = (await ensureVenv(DEFAULT_VENV_DIR, EXAMPLE_REQUIREMENTS)).python;
       dataDir = mkdtempSync(join(tmpdir(), 'stagecraft-e2e-mlflow-'));
       capture = await startCaptureServer();
-      mlflow = await startMlflowServer({
-        dataDir,
-        webhookSecretKey: fernetKeyFrom('stagecraft-e2e'),
-        python,
-        niceness: NICENESS,
-      });
+      mlflow = await startMlflowServer({ dataDir, webhookSecretKey: fernetKeyFrom('stagecraft-e2e'), python });
       env = { MLFLOW_TRACKING_URI: mlflow.url };
       await registerWebhook(mlflow.url, {
         name: 'stagecraft-e2e',
@@ -106,7 +96,7 @@ describe('example ML project against a real MLflow server', () => {
       'train.py',
       ['--git-commit', COMMIT, '--retraining-run-id', RETRAINING_RUN, '--reason', 'e2e'],
       env,
-      { python, niceness: NICENESS },
+      { python },
     );
     expect(r.code, r.stderr).toBe(0);
     version = String(r.result?.['version']);
@@ -182,10 +172,7 @@ describe('example ML project against a real MLflow server', () => {
 
   it('evaluate.py passes the default holdout thresholds and logs holdout metrics to the version run', async () => {
     ready();
-    const r = await runPython('evaluate.py', ['--model_name', MODEL, '--model_version', version], env, {
-      python,
-      niceness: NICENESS,
-    });
+    const r = await runPython('evaluate.py', ['--model_name', MODEL, '--model_version', version], env, { python });
     expect(r.code, r.stderr).toBe(0);
     expect(r.result).toMatchObject({ passed: true, version, run_id: runId });
     const run = (await (await fetch(`${mlflow!.url}/api/2.0/mlflow/runs/get?run_id=${runId}`)).json()) as {
@@ -199,10 +186,7 @@ describe('example ML project against a real MLflow server', () => {
 
   it('evaluate.py exits 1 and names the metric when a threshold is not met', async () => {
     ready();
-    const r = await runPython('evaluate.py', ['--model-version', version, '--min-roc-auc', '1.01'], env, {
-      python,
-      niceness: NICENESS,
-    });
+    const r = await runPython('evaluate.py', ['--model-version', version, '--min-roc-auc', '1.01'], env, { python });
     expect(r.code).toBe(1);
     expect(r.result?.['passed']).toBe(false);
     expect(String((r.result?.['failures'] as string[])[0])).toMatch(/^roc_auc .* < min 1\.01$/);
@@ -214,7 +198,6 @@ describe('example ML project against a real MLflow server', () => {
     const output = join(dataDir, 'predictions.csv');
     const r = await runPython('score.py', ['--model_uri', `models:/${MODEL}@champion`, '--output', output], env, {
       python,
-      niceness: NICENESS,
     });
     expect(r.code, r.stderr).toBe(0);
     expect(r.result).toMatchObject({ version, rows: 114, output });
@@ -229,7 +212,7 @@ describe('example ML project against a real MLflow server', () => {
       'detect_drift.py',
       ['--report', join(dataDir, 'drift-none.json'), '--stagecraft-url', capture!.url],
       env,
-      { python, niceness: NICENESS },
+      { python },
     );
     expect(r.code, r.stderr).toBe(0);
     expect(r.result).toMatchObject({ drifted: false, posted: false });
@@ -253,7 +236,7 @@ describe('example ML project against a real MLflow server', () => {
         'function-key',
       ],
       env,
-      { python, niceness: NICENESS },
+      { python },
     );
     expect(r.code, r.stderr).toBe(0);
     expect(r.result).toMatchObject({ drifted: true, posted: true, stagecraft_status: 200 });
