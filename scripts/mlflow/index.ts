@@ -23,7 +23,7 @@ export {
   type Webhook,
   type WebhookEventName,
 } from './webhooks';
-export { lastJsonLine, runPython, type PythonRun, type RunPythonOptions } from './python';
+export { lastJsonLine, runPython, warmPython, type PythonRun, type RunPythonOptions, type WarmPython } from './python';
 export { runToCompletion, type RunOptions, type RunResult } from './run';
 export { liveGroupCount, spawnTracked, stopGroup } from './processes';
 export {
