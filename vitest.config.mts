@@ -1,20 +1,17 @@
+import { readFileSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 const EXCLUDE = ['test/e2e/**', 'test/parity/**', 'node_modules/**', 'dist/**'];
 
 // Files that load a Functions app in-process (the host core's `@azure/functions-core` stand-in, the app's trigger
 // files) keep a fresh module graph each: registrations are process-wide and would leak into the next file.
 const ISOLATED = [
-  'devhost/test/durable/conformance.test.ts',
   'devhost/test/host/bindings.test.ts',
-  'devhost/test/host/host-fidelity.test.ts',
-  'devhost/test/host/setting-names.test.ts',
   'devhost/test/servicebus/host-e2e.test.ts',
   'devhost/test/servicebus/host-port-in-use.test.ts',
   'devhost/test/servicebus/host-session-mismatch.test.ts',
   'test/azure/registrations.test.ts',
-  'test/host/parity.test.ts',
-  'test/infra/package.test.ts',
   'test/intake/extending.test.ts',
   'test/security/routes.test.ts',
 ];
@@ -29,6 +26,37 @@ const PROJECT = {
   allowOnly: false,
 } as const;
 
+/**
+ * File order for `npm test`: vitest's own (by project; with its duration cache, longest first; without one, as in a
+ * fresh clone, larger files first), then within each project the files that start processes (hosts, Azurite, model
+ * servers, a browser) before those that do not. The suite is CPU-bound on 2 cores, so what decides the wall time is
+ * the tail: a small file that starts a host late can finish alone after everything else. Stable: ties keep
+ * vitest's order.
+ */
+const STARTS_PROCESSES =
+  /HostProcess|runHostToExit|startHost\(|startTestHost\(|startEnv\(|runs\/harness|startAzurite|sharedAzuriteAccount|spawn[A-Z(]|spawnSync|execFile|chromium/;
+
+function startsProcesses(file: string): boolean {
+  try {
+    return STARTS_PROCESSES.test(readFileSync(file, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+class ProcessesFirstSequencer extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const ordered = await super.sort(files);
+    const rank = new Map(ordered.map((spec, i) => [spec, i]));
+    const heavy = new Map(ordered.map((spec) => [spec, startsProcesses(spec.moduleId)]));
+    return [...ordered].sort((a, b) => {
+      if (a.project.name !== b.project.name) return rank.get(a)! - rank.get(b)!;
+      const byKind = Number(heavy.get(b)) - Number(heavy.get(a));
+      return byKind !== 0 ? byKind : rank.get(a)! - rank.get(b)!;
+    });
+  }
+}
+
 export default defineConfig({
   test: {
     // One Azurite for the run (an account per test file) and Azurite's standard ports held: test/setup/global.ts. The
@@ -42,6 +70,9 @@ export default defineConfig({
     pool: 'threads',
     maxWorkers: 6,
     allowOnly: false,
+    // Within a project, files that start processes go first (ProcessesFirstSequencer above): no small host-starting file
+    // left to finish alone at the end of a fresh clone's run.
+    sequence: { sequencer: ProcessesFirstSequencer },
     reporters: ['default'],
     projects: [
       { test: { ...PROJECT, name: 'isolated', include: ISOLATED, isolate: true } },

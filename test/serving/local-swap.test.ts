@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalServingRunner } from '../../shared/serving/local/runner';
+import { LocalServingRunner, type LocalServingOptions } from '../../shared/serving/local/runner';
 import { fullConfig } from '../../shared/serving/config';
 import { Deploy } from '../../shared/policy/schema-model';
 import type { ServingDeploy } from '../../shared/serving/types';
@@ -31,17 +31,18 @@ http.createServer((req, res) => {
 
 const deploy = Deploy.parse({ action: 'serving-endpoint', endpoint: 'local-ep', runner: 'local' }) as ServingDeploy;
 let runner: LocalServingRunner;
+let options: LocalServingOptions;
 let port: number;
 
 beforeAll(async () => {
   port = await freePort();
-  runner = new LocalServingRunner({
+  options = {
     command: [process.execPath, server, '{port}', '{version}'],
     ports: { 'local-ep': port },
-    // Generous: a model server spawned while the machine runs the whole suite can take seconds to answer /ping. The
-    // never-healthy case below waits this long once.
+    // Generous: a model server spawned while the machine runs the whole suite can take seconds to answer /ping.
     healthTimeoutMs: 20_000,
-  });
+  };
+  runner = new LocalServingRunner(options);
 });
 afterAll(async () => {
   await runner?.stopAll();
@@ -108,6 +109,8 @@ describe('local serving runner', () => {
   }, 60_000);
 
   it('a model server that never becomes healthy fails the update; the old version keeps serving', async () => {
+    // The runner reads its options per update: a short wait here, since this server never answers /ping.
+    options.healthTimeoutMs = 1_500;
     await runner.updateConfig('local-ep', fullConfig(deploy, 'fraud', 'bad'));
     expect(await settled()).toBe('UPDATE_FAILED');
     const r = await fetch(`http://127.0.0.1:${port}/invocations`, { method: 'POST', body: '{}' });
