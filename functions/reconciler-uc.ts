@@ -4,12 +4,12 @@
  * from `DATABRICKS_HOST` (PAT or the app's managed identity).
  */
 import { app, type InvocationContext, type Timer } from '@azure/functions';
-import { createHash, randomUUID } from 'node:crypto';
 import { getConfig, settingForTrigger } from '../shared/config';
 import { tableUcCursors } from '../shared/reconciler/unity-catalog-cursors';
 import { reconcileUnityCatalog } from '../shared/reconciler/unity-catalog';
 import { databricksSettings } from '../shared/config/registry';
 import { services } from '../shared/services';
+import { recordPolledReceipts } from '../shared/reconciler/poll-receipts';
 
 const DAY_MS = 24 * 3600_000;
 let idleReported = false;
@@ -34,25 +34,7 @@ export async function reconcileUnityCatalogTick(_timer: Timer, context: Invocati
       initialLookbackMs: DAY_MS,
       maxCallsPerTick: config.ucReconciler.maxCalls,
       // Each polled version is a receipt too (source `reconciler`), as with the MLflow reconciler.
-      afterPublish: async (events) => {
-        const receipts = services().records().receipts;
-        for (const e of events) {
-          const body = JSON.stringify(e.data);
-          await receipts.record({
-            receiptId: randomUUID(),
-            source: 'reconciler',
-            deliveryId: `poll:${e.id}`,
-            receivedAt: new Date().toISOString(),
-            outcome: 'accepted',
-            httpStatus: 202,
-            eventIds: [e.id],
-            eventTypes: [e.type],
-            bodyBytes: Buffer.byteLength(body),
-            bodySha256: createHash('sha256').update(body).digest('hex'),
-            scheme: 'poll',
-          });
-        }
-      },
+      afterPublish: (events) => recordPolledReceipts(services().records().receipts, events),
     });
     for (const p of r.published)
       context.info(`UC reconciler published ${p.versions.length} version event(s) for ${p.model}`, {

@@ -3,9 +3,9 @@
  * the `RECONCILER_SCHEDULE` setting (NCRONTAB, default every 5 minutes); models from `RECONCILER_MODELS`.
  */
 import { app, type InvocationContext, type Timer } from '@azure/functions';
-import { randomUUID, createHash } from 'node:crypto';
 import { getConfig, settingForTrigger } from '../shared/config';
 import { services } from '../shared/services';
+import { recordPolledReceipts, type PolledEvent } from '../shared/reconciler/poll-receipts';
 import { mlflowRegistry } from '../shared/reconciler/mlflow-registry';
 import { reconcileModel } from '../shared/reconciler/reconcile';
 import { tableWatermarks } from '../shared/reconciler/watermarks';
@@ -31,25 +31,7 @@ export async function reconcileRegistry(_timer: Timer, context: InvocationContex
     nowMs: () => Date.now(),
     initialLookbackMs: DAY_MS,
     // Each polled version is a receipt too (source `reconciler`), so operators see how a run was triggered.
-    afterPublish: async (events: readonly { id: string; type: string; data: unknown }[]) => {
-      const receipts = services().records().receipts;
-      for (const e of events) {
-        const body = JSON.stringify(e.data);
-        await receipts.record({
-          receiptId: randomUUID(),
-          source: 'reconciler',
-          deliveryId: `poll:${e.id}`,
-          receivedAt: new Date().toISOString(),
-          outcome: 'accepted',
-          httpStatus: 202,
-          eventIds: [e.id],
-          eventTypes: [e.type],
-          bodyBytes: Buffer.byteLength(body),
-          bodySha256: createHash('sha256').update(body).digest('hex'),
-          scheme: 'poll',
-        });
-      }
-    },
+    afterPublish: (events: readonly PolledEvent[]) => recordPolledReceipts(services().records().receipts, events),
   };
   for (const model of config.reconciler.models) {
     try {

@@ -39,6 +39,17 @@ export interface RetryStop {
   FailureDetails?: unknown;
 }
 
+/** The history event that records an allocation of this kind as scheduled. */
+export function scheduledEventType(kind: AllocKind): number {
+  return kind === 'task'
+    ? EventType.TaskScheduled
+    : kind === 'timer'
+      ? EventType.TimerCreated
+      : kind === 'suborch'
+        ? EventType.SubOrchestrationInstanceCreated
+        : EventType.EventSent;
+}
+
 export interface Allocation {
   id: number;
   kind: AllocKind;
@@ -331,14 +342,7 @@ export class ActionReplay {
     const label = () => `${EVENT_LABEL[e.EventType] ?? e.EventType}${e.Name ? ` '${e.Name}'` : ''}`;
     if (!a)
       return `history event ${e.EventId} is ${label()} but the orchestrator no longer schedules anything at that position`;
-    const expected =
-      a.kind === 'task'
-        ? EventType.TaskScheduled
-        : a.kind === 'timer'
-          ? EventType.TimerCreated
-          : a.kind === 'suborch'
-            ? EventType.SubOrchestrationInstanceCreated
-            : EventType.EventSent;
+    const expected = scheduledEventType(a.kind);
     const mismatch =
       expected !== e.EventType ||
       ((a.kind === 'task' || a.kind === 'suborch') &&

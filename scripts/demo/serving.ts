@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
+import { DEFAULT_LOCAL_SERVING_COMMAND } from '../../shared/serving/local/settings';
 
 export function servingPolicy(examplePolicy: string, model: string, endpoint: string, out: string): string {
   const doc = parse(readFileSync(examplePolicy, 'utf8')) as { models: Record<string, Record<string, unknown>> };
@@ -26,18 +27,10 @@ export function servingPolicy(examplePolicy: string, model: string, endpoint: st
 export function servingEnv(python: string, endpoint: string, port: number, exampleDir: string): Record<string, string> {
   return {
     STAGECRAFT_JOBS_BASE_DIR: exampleDir,
+    // The runner's default command, with the venv's mlflow (the demo's host does not have the venv on PATH).
     STAGECRAFT_LOCAL_SERVING_COMMAND: JSON.stringify([
       join(dirname(python), 'mlflow'),
-      'models',
-      'serve',
-      '-m',
-      'models:/{entity}/{version}',
-      '-p',
-      '{port}',
-      '-h',
-      '127.0.0.1',
-      '--env-manager',
-      'local',
+      ...DEFAULT_LOCAL_SERVING_COMMAND.slice(1),
     ]),
     STAGECRAFT_LOCAL_SERVING_PORTS: `${endpoint}=${port}`,
   };

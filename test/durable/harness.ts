@@ -24,7 +24,7 @@ import '../../orchestrations/retraining/coordinator';
 import '../../orchestrations/retraining/run';
 import '../../orchestrations/retraining/wake';
 import '../../orchestrations/serving/rollout';
-import { replayActions, type Allocation, type ReplayResult } from '../../devhost/durable/replay';
+import { replayActions, scheduledEventType, type Allocation, type ReplayResult } from '../../devhost/durable/replay';
 import { EventType, type HistoryEvent } from '../../devhost/durable/types';
 
 export type Gen = df.OrchestrationHandler;
@@ -362,14 +362,7 @@ export class OrchestratorHarness {
     this.allocations = r.allocations;
     this.lastReplay = r;
     for (const a of r.newAllocations) {
-      const type =
-        a.kind === 'task'
-          ? EventType.TaskScheduled
-          : a.kind === 'timer'
-            ? EventType.TimerCreated
-            : a.kind === 'suborch'
-              ? EventType.SubOrchestrationInstanceCreated
-              : EventType.EventSent;
+      const type = scheduledEventType(a.kind);
       full.push(
         ev({
           EventType: type,
